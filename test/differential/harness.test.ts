@@ -1,0 +1,127 @@
+/**
+ * Checks of the differential test itself, independent of the compiler: the driver, the output parsing and
+ * the oracle against a hand-written C translation (right and deliberately wrong), and the soundness of the
+ * interval rules the generator relies on.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { freshModuleName, runBatch } from "./harness";
+import type { Compile } from "./harness";
+import type { FnInfo, Module } from "./generate";
+import * as I from "./intervals";
+import { cModuleName } from "./run-c";
+
+const FN_TEXT = `export function f0(p0: u8, p1: i32): u8 {
+  let v0: u8 = (p0 + 1);
+  printInt(v0);
+  print("@0 ");
+  if ((p1 < 0)) {
+    v0 = u8(p1);
+    printInt(v0);
+    print("@1 ");
+  }
+  return ((v0 * 2) - 100);
+}
+`;
+
+function handModule(): Module {
+  const inputs: bigint[][] = [
+    [0n, 0n], // 1@0 → 2 - 100 < 0: PANIC at the return
+    [60n, 5n], // 61@0 → R 22
+    [255n, 0n], // 256 leaves u8: PANIC at the let, nothing printed
+    [100n, -2147483648n], // 101@0 0@1 → PANIC at the return
+    [100n, -156n], // 101@0 100@1 → R 100
+    [200n, 7n], // 201@0 → 302 leaves u8: PANIC
+  ];
+  const fn: FnInfo = { name: "f0", params: ["u8", "i32"], ret: "u8", stores: ["u8", "u8"], inputs, text: FN_TEXT };
+  const text = `import { u8, u16, u32, i8, i16, i32, print, printInt } from "../../runtime/index";\n\n${FN_TEXT}`;
+  return { name: freshModuleName("hand"), text, fns: [fn] };
+}
+
+/** A hand translation of FN_TEXT as the compiler should write it; `checkReturn: false` drops one trap. */
+function handCompile(checkReturn: boolean): Compile {
+  return async (entry) => {
+    const m = cModuleName(entry.replace(/^.*\//, "").replace(/\.ts$/, ""));
+    const h = `#ifndef ${m}_H\n#define ${m}_H\n#include "tsboot_rt.h"\nuint8_t ${m}_f0(uint8_t p0, int32_t p1);\n#endif\n`;
+    const c = `#include "${m}.h"
+uint8_t ${m}_f0(uint8_t p0, int32_t p1) {
+  int64_t t0 = (int64_t)p0 + 1;
+  if (t0 < 0 || t0 > 255) TSB_TRAP(TSB_PANIC_RANGE, "value out of range for u8");
+  uint8_t v0 = (uint8_t)t0;
+  tsb_print_int(v0);
+  tsb_print("@0 ");
+  if (p1 < 0) {
+    v0 = (uint8_t)(uint32_t)p1;
+    tsb_print_int(v0);
+    tsb_print("@1 ");
+  }
+  int64_t r = (int64_t)v0 * 2 - 100;
+  ${checkReturn ? 'if (r < 0 || r > 255) TSB_TRAP(TSB_PANIC_RANGE, "value out of range for u8");' : ""}
+  return (uint8_t)r;
+}
+`;
+    return { ok: true, diagnostics: [], files: [{ name: `${m}.c`, text: c }, { name: `${m}.h`, text: h }] };
+  };
+}
+
+describe("differential harness", () => {
+  it("agrees with a correct hand-written C translation", async () => {
+    const r = await runBatch(handModule(), handCompile(true));
+    expect(r).toEqual({ kind: "pass", calls: 6 });
+  });
+
+  it("catches a C translation that misses a range check", async () => {
+    const r = await runBatch(handModule(), handCompile(false));
+    expect(r.kind).toBe("mismatch");
+    if (r.kind !== "mismatch") return;
+    expect(r.mismatches).toEqual([
+      { fn: 0, input: 0, expected: "1@0 PANIC 1", actual: "1@0 R 158" },
+      { fn: 0, input: 3, expected: "101@0 0@1 PANIC 1", actual: "101@0 0@1 R 156" },
+      { fn: 0, input: 5, expected: "201@0 PANIC 1", actual: "201@0 R 46" },
+    ]);
+  });
+});
+
+describe("interval rules (the oracle) are sound for Node's arithmetic", () => {
+  const SAFE = Number.MAX_SAFE_INTEGER;
+  const interval = fc
+    .tuple(fc.integer({ min: -SAFE, max: SAFE }), fc.integer({ min: -SAFE, max: SAFE }))
+    .map(([a, b]) => I.iv(BigInt(Math.min(a, b)), BigInt(Math.max(a, b))));
+  const small = fc
+    .tuple(fc.integer({ min: -(2 ** 33), max: 2 ** 33 }), fc.integer({ min: -(2 ** 33), max: 2 ** 33 }))
+    .map(([a, b]) => I.iv(BigInt(Math.min(a, b)), BigInt(Math.max(a, b))));
+  const member = (x: I.Interval, t: number) => Number(x.lo + ((x.hi - x.lo) * BigInt(Math.floor(t * 1e6))) / 1_000_000n);
+  const pointIn = (ivArb: fc.Arbitrary<I.Interval>) =>
+    ivArb.chain((x) => fc.oneof(fc.constant(x.lo), fc.constant(x.hi), fc.double({ min: 0, max: 1, noNaN: true }).map((t) => BigInt(member(x, t)))).map((p) => [x, Number(p)] as const));
+
+  it("for & | ^ ~ << >> >>> and %", () => {
+    fc.assert(
+      fc.property(fc.oneof(pointIn(interval), pointIn(small)), fc.oneof(pointIn(interval), pointIn(small)), fc.nat(40), ([a, x], [b, y], k) => {
+        const inIv = (v: number, r: I.Interval) => I.contains(r, BigInt(v));
+        expect(inIv(x & y, I.and(a, b))).toBe(true);
+        expect(inIv(x | y, I.int32Op()) && inIv(x ^ y, I.int32Op()) && inIv(~x, I.int32Op())).toBe(true);
+        expect(inIv(x << y, I.int32Op()) && inIv(x >> y, I.int32Op())).toBe(true);
+        expect(inIv(x >>> y, I.ushr(undefined))).toBe(true);
+        expect(inIv(x >>> k, I.ushr(BigInt(k)))).toBe(true);
+        if (!I.contains(b, 0n)) expect(inIv(x % y, I.mod(a, b)) || Object.is(x % y, -0)).toBe(true);
+        const prod = I.mul(a, b);
+        if (I.isSafe(prod)) expect(inIv(x * y, prod)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("wrap() is the helpers' arithmetic", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -SAFE, max: SAFE }), (n) => {
+        const v = BigInt(n);
+        expect(I.wrap(v, "u8")).toBe(BigInt(n & 0xff));
+        expect(I.wrap(v, "u16")).toBe(BigInt(n & 0xffff));
+        expect(I.wrap(v, "u32")).toBe(BigInt(n >>> 0));
+        expect(I.wrap(v, "i8")).toBe(BigInt((n << 24) >> 24));
+        expect(I.wrap(v, "i16")).toBe(BigInt((n << 16) >> 16));
+        expect(I.wrap(v, "i32")).toBe(BigInt(n | 0));
+      }),
+    );
+  });
+});
