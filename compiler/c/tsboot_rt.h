@@ -36,3 +36,103 @@ typedef struct { int16_t *ptr; uint32_t len; } tsb_view_i16;
 typedef struct { int32_t *ptr; uint32_t len; } tsb_view_i32;
 
 #endif /* TSBOOT_RT_H */
+
+#ifndef TSBOOT_RT_CHECKS_H
+#define TSBOOT_RT_CHECKS_H
+/*
+ * Range checks for stores into a declared type: tsb_check_<to>_<from>(value, file, line) returns the value
+ * converted, or stops the program where Node would have left the type's range.
+ */
+#define TSB_DEFINE_CHECK(to, to_t, lo, hi)                                                              \
+  static inline to_t tsb_check_##to(int64_t v, const char *file, uint32_t line) {                      \
+    if (v < (int64_t)(lo) || v > (int64_t)(hi)) {                                                      \
+      tsb_panic(TSB_PANIC_RANGE, file, line, "value out of range for " #to);                           \
+    }                                                                                                  \
+    return (to_t)v;                                                                                    \
+  }
+TSB_DEFINE_CHECK(u8, uint8_t, 0, UINT8_MAX)
+TSB_DEFINE_CHECK(u16, uint16_t, 0, UINT16_MAX)
+TSB_DEFINE_CHECK(u32, uint32_t, 0, UINT32_MAX)
+TSB_DEFINE_CHECK(i8, int8_t, INT8_MIN, INT8_MAX)
+TSB_DEFINE_CHECK(i16, int16_t, INT16_MIN, INT16_MAX)
+TSB_DEFINE_CHECK(i32, int32_t, INT32_MIN, INT32_MAX)
+#define TSB_CHECK(to, v) tsb_check_##to((v), __FILE__, (uint32_t)__LINE__)
+
+/* Index checks: the index, or a stop where Node would read undefined. */
+static inline uint32_t tsb_index_u32(uint32_t i, uint32_t len, const char *file, uint32_t line) {
+  if (i >= len) tsb_panic(TSB_PANIC_BOUNDS, file, line, "index out of bounds");
+  return i;
+}
+static inline uint32_t tsb_index_i64(int64_t i, uint32_t len, const char *file, uint32_t line) {
+  if (i < 0 || i >= (int64_t)len) tsb_panic(TSB_PANIC_BOUNDS, file, line, "index out of bounds");
+  return (uint32_t)i;
+}
+#define TSB_INDEX(i, len) tsb_index_u32((i), (len), __FILE__, (uint32_t)__LINE__)
+#define TSB_INDEX64(i, len) tsb_index_i64((i), (len), __FILE__, (uint32_t)__LINE__)
+
+/* subarray(begin[, end]) with JavaScript's rules: negative bounds count from the end, all clamp to 0..len. */
+static inline uint32_t tsb_clamp_bound(int64_t bound, uint32_t len) {
+  if (bound < 0) {
+    bound += (int64_t)len;
+    return bound < 0 ? 0u : (uint32_t)bound;
+  }
+  return bound > (int64_t)len ? len : (uint32_t)bound;
+}
+#define TSB_DEFINE_VIEW_OPS(suffix, elem_t)                                                            \
+  static inline tsb_view_##suffix tsb_sub_##suffix(tsb_view_##suffix v, int64_t begin, int64_t end) { \
+    uint32_t b = tsb_clamp_bound(begin, v.len);                                                        \
+    uint32_t e = tsb_clamp_bound(end, v.len);                                                          \
+    tsb_view_##suffix out = {v.ptr + b, e > b ? e - b : 0u};                                           \
+    return out;                                                                                        \
+  }                                                                                                    \
+  static inline tsb_view_##suffix tsb_sub_from_##suffix(tsb_view_##suffix v, int64_t begin) {        \
+    return tsb_sub_##suffix(v, begin, (int64_t)v.len);                                                 \
+  }                                                                                                    \
+  static inline elem_t *tsb_at_##suffix(tsb_view_##suffix v, int64_t i, const char *file, uint32_t line) { \
+    return v.ptr + tsb_index_i64(i, v.len, file, line);                                                \
+  }
+TSB_DEFINE_VIEW_OPS(u8, uint8_t)
+TSB_DEFINE_VIEW_OPS(u16, uint16_t)
+TSB_DEFINE_VIEW_OPS(u32, uint32_t)
+TSB_DEFINE_VIEW_OPS(i8, int8_t)
+TSB_DEFINE_VIEW_OPS(i16, int16_t)
+TSB_DEFINE_VIEW_OPS(i32, int32_t)
+#define TSB_AT(suffix, v, i) (*tsb_at_##suffix((v), (i), __FILE__, (uint32_t)__LINE__))
+
+/* Division and remainder under a wrapping helper: by zero JavaScript gives NaN or ±Infinity, which wrap to 0. */
+static inline int32_t tsb_div_i32(int32_t a, int32_t b) { return b == 0 ? 0 : a / b; }
+static inline uint32_t tsb_div_u32(uint32_t a, uint32_t b) { return b == 0 ? 0u : a / b; }
+static inline int64_t tsb_div_i64(int64_t a, int64_t b) { return b == 0 ? 0 : a / b; }
+static inline int32_t tsb_rem_i32(int32_t a, int32_t b) { return b == 0 ? 0 : a % b; }
+static inline uint32_t tsb_rem_u32(uint32_t a, uint32_t b) { return b == 0 ? 0u : a % b; }
+static inline int64_t tsb_rem_i64(int64_t a, int64_t b) { return b == 0 ? 0 : a % b; }
+
+/* Registers: one volatile access of the given width. */
+#define TSB_MMIO_READ8(addr) (*(volatile uint8_t *)(uintptr_t)(addr))
+#define TSB_MMIO_READ16(addr) (*(volatile uint16_t *)(uintptr_t)(addr))
+#define TSB_MMIO_READ32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#define TSB_MMIO_WRITE8(addr, v) ((void)(*(volatile uint8_t *)(uintptr_t)(addr) = (v)))
+#define TSB_MMIO_WRITE16(addr, v) ((void)(*(volatile uint16_t *)(uintptr_t)(addr) = (v)))
+#define TSB_MMIO_WRITE32(addr, v) ((void)(*(volatile uint32_t *)(uintptr_t)(addr) = (v)))
+
+/* The CPU: single instructions on Cortex-M; hooks the host platform provides elsewhere. */
+#if defined(__arm__)
+static inline void tsb_cpu_disable_irq(void) { __asm volatile("cpsid i" ::: "memory"); }
+static inline void tsb_cpu_enable_irq(void) { __asm volatile("cpsie i" ::: "memory"); }
+static inline void tsb_cpu_dsb(void) { __asm volatile("dsb 0xF" ::: "memory"); }
+static inline void tsb_cpu_isb(void) { __asm volatile("isb 0xF" ::: "memory"); }
+static inline void tsb_cpu_set_vtor(uint32_t address) { TSB_MMIO_WRITE32(0xE000ED08u, address); }
+_Noreturn static inline void tsb_cpu_start_application(uint32_t sp, uint32_t pc) {
+  __asm volatile("msr msp, %0\n bx %1" : : "r"(sp), "r"(pc) : "memory");
+  __builtin_unreachable();
+}
+#else
+void tsb_cpu_disable_irq(void);
+void tsb_cpu_enable_irq(void);
+void tsb_cpu_dsb(void);
+void tsb_cpu_isb(void);
+void tsb_cpu_set_vtor(uint32_t address);
+_Noreturn void tsb_cpu_start_application(uint32_t sp, uint32_t pc);
+#endif
+
+#endif /* TSBOOT_RT_CHECKS_H */

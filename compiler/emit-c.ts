@@ -1,0 +1,845 @@
+/**
+ * The C backend: typed IR → one readable C11 translation unit (<module>.c) and its header (<module>.h).
+ *
+ * Every integer expression is emitted in one of two modes:
+ * - exact: the C expression's value equals the JavaScript value; its C type is the narrowest of
+ *   int32_t, uint32_t and int64_t that holds every value the expression (and its operands) can take;
+ * - bits: a uint32_t congruent to the value modulo 2^32, which is all a bitwise operator, >>> or a
+ *   wrapping helper observes. + - * are then computed with 32-bit wraparound, as cheap as hand-written C.
+ * `#line` directives point every statement back at its TypeScript line.
+ */
+import * as path from "node:path";
+import type { Expr, FunctionIR, LValue, ProgramIR, Stmt, StructInit, Variable } from "./ir";
+import * as R from "./range";
+import { Range } from "./range";
+import { C_INT_NAMES, EnumType, INT_RANGES, IntKind, StructType, Type, ValueType } from "./types";
+
+type CType = "int32_t" | "uint32_t" | "int64_t" | "uint8_t" | "uint16_t" | "int8_t" | "int16_t" | "bool";
+
+const CTYPE_RANGES: Record<Exclude<CType, "bool">, Range> = {
+  int32_t: R.INT32,
+  uint32_t: R.UINT32,
+  int64_t: R.INT64,
+  uint8_t: INT_RANGES.u8,
+  uint16_t: INT_RANGES.u16,
+  int8_t: INT_RANGES.i8,
+  int16_t: INT_RANGES.i16,
+};
+const PROMOTES_TO_INT = new Set<CType>(["uint8_t", "uint16_t", "int8_t", "int16_t", "bool"]);
+
+/** The narrowest computation type holding every range given. */
+export function computationType(...ranges: Range[]): "int32_t" | "uint32_t" | "int64_t" {
+  if (ranges.every((r) => R.contains(R.INT32, r))) return "int32_t";
+  if (ranges.every((r) => R.contains(R.UINT32, r))) return "uint32_t";
+  return "int64_t";
+}
+
+interface Emitted {
+  code: string;
+  type: CType;
+  /** A literal can be written directly in any type that holds it. */
+  literal?: bigint;
+}
+
+export interface EmitOptions {
+  /** #line paths are written relative to this directory. */
+  sourceRoot: string;
+  /** Emit #line directives (on by default). */
+  lineDirectives: boolean;
+}
+
+export interface EmittedProgram {
+  source: string;
+  header: string;
+  moduleName: string;
+}
+
+function literal(value: bigint, type: CType, text?: string): string {
+  if (type === "int64_t" && !R.contains(R.INT32, R.single(value))) return `INT64_C(${value})`;
+  if (value === -(1n << 31n)) return "(-2147483647 - 1)";
+  const body = text && value >= 0n ? text : value.toString();
+  if (type === "uint32_t" || value > 0x7fffffffn) return value >= 0n ? `${body}u` : body;
+  return body;
+}
+
+export function cString(text: string): string {
+  let out = '"';
+  for (const ch of Buffer.from(text, "utf8")) {
+    if (ch === 0x22) out += '\\"';
+    else if (ch === 0x5c) out += "\\\\";
+    else if (ch === 0x0a) out += "\\n";
+    else if (ch === 0x0d) out += "\\r";
+    else if (ch === 0x09) out += "\\t";
+    else if (ch < 0x20 || ch >= 0x7f) out += `\\${ch.toString(8).padStart(3, "0")}`;
+    else out += String.fromCharCode(ch);
+  }
+  return out + '"';
+}
+
+export class CEmitter {
+  private out: string[] = [];
+  private indent = 0;
+  private readonly usedGlobals = new Set<Variable>();
+  private lastLine: { file: string; line: number } | null = null;
+
+  constructor(
+    private readonly program: ProgramIR,
+    private readonly options: EmitOptions,
+  ) {}
+
+  // ---- types -------------------------------------------------------------------------------------
+
+  private enumCType(e: EnumType): CType {
+    return computationType(e.range) as CType;
+  }
+
+  private storageCType(type: ValueType, rangeTyped?: Range): string {
+    switch (type.kind) {
+      case "int":
+        return C_INT_NAMES[type.int];
+      case "bool":
+        return "bool";
+      case "num":
+        return computationType(rangeTyped ?? R.INT64);
+      case "enum":
+        return this.enumCType(type);
+      case "array":
+        return `tsb_view_${type.element}`;
+      case "struct":
+        return `${type.cName} *`;
+    }
+  }
+
+  private returnCType(type: Type): string {
+    return type.kind === "void" ? "void" : this.storageCType(type);
+  }
+
+  // ---- expressions -------------------------------------------------------------------------------
+
+  /** Converts an emitted value to C type `to`, casting only where C would otherwise warn or compute wrongly. */
+  private as(e: Emitted, to: CType): string {
+    if (e.literal !== undefined) return literal(e.literal, to);
+    if (e.type === to) return e.code;
+    // Widening conversions are exact and C does them silently on assignment and argument passing.
+    if (to !== "bool" && e.type !== "bool" && R.contains(CTYPE_RANGES[to], CTYPE_RANGES[e.type])) return e.code;
+    return `(${to})${e.code}`;
+  }
+
+  /** Operands of an arithmetic operator in computation type t: narrower types would promote to int. */
+  private operand(e: Emitted, t: CType): string {
+    if (e.literal !== undefined) return literal(e.literal, t);
+    if (e.type === t) return e.code;
+    if (t === "int32_t" && PROMOTES_TO_INT.has(e.type)) return e.code;
+    return `(${t})${e.code}`;
+  }
+
+  exact(e: Expr): Emitted {
+    switch (e.k) {
+      case "const":
+        return { code: literal(e.value, computationType(e.range), e.text), type: computationType(e.range), literal: e.value };
+      case "bool":
+        return { code: e.value ? "true" : "false", type: "bool" };
+      case "var":
+        return this.variable(e.v);
+      case "enumMember":
+        return { code: `${e.enumType.cName}_${e.member.name}`, type: this.enumCType(e.enumType) };
+      case "binary":
+        return this.binaryExact(e);
+      case "compare":
+        return this.compare(e);
+      case "logical":
+        return { code: `(${this.exact(e.left).code} ${e.op} ${this.exact(e.right).code})`, type: "bool" };
+      case "not":
+        return { code: `!${this.exact(e.operand).code}`, type: "bool" };
+      case "neg": {
+        const t = computationType(e.operand.range, e.range);
+        return { code: `(-${this.operand(this.exact(e.operand), t)})`, type: t };
+      }
+      case "bitnot":
+        return this.fromBits(`(~${this.bits(e.operand)})`, e.range);
+      case "cond": {
+        const test = this.exact(e.test).code;
+        if (e.type.kind === "bool") return { code: `(${test} ? ${this.exact(e.whenTrue).code} : ${this.exact(e.whenFalse).code})`, type: "bool" };
+        const t = computationType(e.whenTrue.range, e.whenFalse.range);
+        return { code: `(${test} ? ${this.as(this.exact(e.whenTrue), t)} : ${this.as(this.exact(e.whenFalse), t)})`, type: t };
+      }
+      case "wrap":
+        return this.wrap(e.to, e.operand);
+      case "imul":
+        return { code: `(int32_t)(${this.bits(e.left)} * ${this.bits(e.right)})`, type: "int32_t" };
+      case "divide":
+        return this.divide(e);
+      case "index":
+        return { code: this.element(e.array, e.index, e.checked), type: C_INT_NAMES[(e.array.type as { element: IntKind }).element] as CType };
+      case "length":
+        return { code: this.lengthOf(e.array), type: "uint32_t" };
+      case "subarray":
+        return { code: this.subarray(e), type: "int32_t" };
+      case "field": {
+        const code = this.fieldAccess(e.object, e.field.name);
+        if (e.field.type.kind === "int") return { code, type: C_INT_NAMES[e.field.type.int] as CType };
+        if (e.field.type.kind === "bool") return { code, type: "bool" };
+        if (e.field.type.kind === "enum") return { code, type: this.enumCType(e.field.type) };
+        return { code, type: "int32_t" };
+      }
+      case "call":
+        return this.call(e.fn, e.args);
+      case "intrinsic":
+        return this.intrinsic(e);
+      case "convert":
+        return this.convert(e);
+    }
+  }
+
+  private variable(v: Variable): Emitted {
+    if (v.scope === "global") this.usedGlobals.add(v);
+    if (v.type.kind === "int") return { code: v.cName, type: C_INT_NAMES[v.type.int] as CType };
+    if (v.type.kind === "bool") return { code: v.cName, type: "bool" };
+    if (v.type.kind === "enum") return { code: v.cName, type: this.enumCType(v.type) };
+    if (v.type.kind === "num") return { code: v.cName, type: computationType(v.rangeTyped ?? R.INT64) };
+    return { code: v.cName, type: "int32_t" };
+  }
+
+  /** A uint32_t expression congruent to e modulo 2^32. */
+  bits(e: Expr): string {
+    switch (e.k) {
+      case "const":
+        return literal(BigInt.asUintN(32, e.value), "uint32_t", e.value >= 0n && e.value <= 0xffffffffn ? e.text : undefined);
+      case "binary":
+        switch (e.op) {
+          case "+":
+          case "-":
+          case "*":
+            return `(${this.bits(e.left)} ${e.op} ${this.bits(e.right)})`;
+          case "&":
+          case "|":
+          case "^":
+            return `(${this.bits(e.left)} ${e.op} ${this.bits(e.right)})`;
+          case "<<":
+            return `(${this.bits(e.left)} << ${this.shiftCount(e.right)})`;
+          case ">>>":
+            return `(${this.bits(e.left)} >> ${this.shiftCount(e.right)})`;
+          case ">>":
+            return `(uint32_t)${this.binaryExact(e).code}`;
+        }
+        break;
+      case "neg":
+        return `(0u - ${this.bits(e.operand)})`;
+      case "bitnot":
+        return `(~${this.bits(e.operand)})`;
+      case "imul":
+        return `(${this.bits(e.left)} * ${this.bits(e.right)})`;
+      case "wrap":
+        if (e.to === "u32" || e.to === "i32") return this.bits(e.operand);
+        break;
+      case "cond":
+        if (e.type.kind !== "bool") return `(${this.exact(e.test).code} ? ${this.bits(e.whenTrue)} : ${this.bits(e.whenFalse)})`;
+        break;
+    }
+    return this.as(this.exact(e), "uint32_t");
+  }
+
+  private shiftCount(e: Expr): string {
+    if (e.k === "const") return (Number(BigInt.asUintN(5, e.value))).toString();
+    if (e.range.lo >= 0n && e.range.hi <= 31n) return this.exact(e).code;
+    return `(${this.bits(e)} & 31u)`;
+  }
+
+  /** A bit pattern as the JavaScript value: int32 unless its range is known non-negative. */
+  private fromBits(code: string, range: Range): Emitted {
+    if (range.lo >= 0n && range.hi <= 0xffffffffn) return { code, type: "uint32_t" };
+    return { code: `(int32_t)${code}`, type: "int32_t" };
+  }
+
+  private binaryExact(e: Extract<Expr, { k: "binary" }>): Emitted {
+    switch (e.op) {
+      case "+":
+      case "-":
+      case "*": {
+        const t = computationType(e.left.range, e.right.range, e.range);
+        // A product or sum that fits 32 bits with wraparound is cheaper in bits mode: same value.
+        return { code: `(${this.operand(this.exact(e.left), t)} ${e.op} ${this.operand(this.exact(e.right), t)})`, type: t };
+      }
+      case "&":
+      case "|":
+      case "^":
+      case "<<":
+      case ">>>":
+        return this.fromBits(this.bits(e), e.range);
+      case ">>":
+        return { code: `((int32_t)${this.bits(e.left)} >> ${this.shiftCount(e.right)})`, type: "int32_t" };
+    }
+  }
+
+  private compare(e: Extract<Expr, { k: "compare" }>): Emitted {
+    const cop = e.op === "===" ? "==" : e.op === "!==" ? "!=" : e.op;
+    if (e.left.type.kind === "bool") return { code: `(${this.exact(e.left).code} ${cop} ${this.exact(e.right).code})`, type: "bool" };
+    // A comparison the ranges decide is folded: C would warn that it is always true or false.
+    const decided = decideCompare(e.op, e.left.range, e.right.range);
+    if (decided !== null && !hasSideEffects(e.left) && !hasSideEffects(e.right)) {
+      return { code: `${decided} /* ${cop} always ${decided} here */`, type: "bool" };
+    }
+    const t = computationType(e.left.range, e.right.range);
+    return { code: `(${this.operand(this.exact(e.left), t)} ${cop} ${this.operand(this.exact(e.right), t)})`, type: "bool" };
+  }
+
+  private wrap(to: IntKind, operand: Expr): Emitted {
+    const ctype = C_INT_NAMES[to] as CType;
+    if (to === "u32") return { code: this.bits(operand), type: "uint32_t" };
+    // Converting any integer to a narrower C type wraps modulo 2^N, which is the helper's meaning.
+    const direct = ["var", "index", "field", "call", "intrinsic", "convert", "divide"].includes(operand.k);
+    return { code: `(${ctype})${direct ? this.exact(operand).code : this.bits(operand)}`, type: ctype };
+  }
+
+  private divide(e: Extract<Expr, { k: "divide" }>): Emitted {
+    let t = computationType(e.left.range, e.right.range, e.range);
+    // INT32_MIN / -1 and INT32_MIN % -1 overflow in C's int32: use 64 bits when both can occur.
+    if (t === "int32_t" && e.left.range.lo <= -(1n << 31n) && e.right.range.lo <= -1n && e.right.range.hi >= -1n) t = "int64_t";
+    const a = this.operand(this.exact(e.left), t);
+    const b = this.operand(this.exact(e.right), t);
+    const suffix = t === "int32_t" ? "i32" : t === "uint32_t" ? "u32" : "i64";
+    if (e.divisorMayBeZero) return { code: `tsb_${e.op === "/" ? "div" : "rem"}_${suffix}(${a}, ${b})`, type: t };
+    return { code: `(${a} ${e.op} ${b})`, type: t };
+  }
+
+  private convert(e: Extract<Expr, { k: "convert" }>): Emitted {
+    const target = e.type;
+    const inner = this.exact(e.operand);
+    if (target.kind === "int") {
+      const ctype = C_INT_NAMES[target.int] as CType;
+      if (e.checked) return { code: `TSB_CHECK(${target.int}, ${inner.code})`, type: ctype };
+      return { code: this.as(inner, ctype), type: ctype };
+    }
+    if (target.kind === "enum") return { code: this.as(inner, this.enumCType(target)), type: this.enumCType(target) };
+    return inner;
+  }
+
+  private call(fn: FunctionIR, args: Expr[]): Emitted {
+    const parts = args.map((a, i) => this.argument(a, fn.params[i].type));
+    const code = `${fn.cName}(${parts.join(", ")})`;
+    const ret = fn.returnType;
+    if (ret.kind === "int") return { code, type: C_INT_NAMES[ret.int] as CType };
+    if (ret.kind === "bool") return { code, type: "bool" };
+    if (ret.kind === "enum") return { code, type: this.enumCType(ret) };
+    return { code, type: "int32_t" };
+  }
+
+  /** An argument or stored value of any type: integers converted, arrays as views, structs as pointers. */
+  private argument(a: Expr, type: ValueType): string {
+    if (type.kind === "array") return this.view(a);
+    if (type.kind === "struct") return this.structPointer(a);
+    return this.exact(a).code;
+  }
+
+  private intrinsic(e: Extract<Expr, { k: "intrinsic" }>): Emitted {
+    const arg = (i: number) => this.exact(e.args[i]).code;
+    const v = (code: string, type: CType = "int32_t"): Emitted => ({ code, type });
+    switch (e.name) {
+      case "print":
+        return v(`tsb_print(${cString(e.text ?? "")})`);
+      case "panic":
+        return v(`TSB_TRAP(TSB_PANIC_EXPLICIT, ${cString(e.text ?? "")})`);
+      case "printInt":
+        return v(`tsb_print_int(${this.as(this.exact(e.args[0]), "int64_t")})`);
+      case "mmioRead8":
+        return v(`TSB_MMIO_READ8(${arg(0)})`, "uint8_t");
+      case "mmioRead16":
+        return v(`TSB_MMIO_READ16(${arg(0)})`, "uint16_t");
+      case "mmioRead32":
+        return v(`TSB_MMIO_READ32(${arg(0)})`, "uint32_t");
+      case "mmioWrite8":
+        return v(`TSB_MMIO_WRITE8(${arg(0)}, ${arg(1)})`);
+      case "mmioWrite16":
+        return v(`TSB_MMIO_WRITE16(${arg(0)}, ${arg(1)})`);
+      case "mmioWrite32":
+        return v(`TSB_MMIO_WRITE32(${arg(0)}, ${arg(1)})`);
+      case "disableInterrupts":
+        return v("tsb_cpu_disable_irq()");
+      case "enableInterrupts":
+        return v("tsb_cpu_enable_irq()");
+      case "dataSyncBarrier":
+        return v("tsb_cpu_dsb()");
+      case "instructionSyncBarrier":
+        return v("tsb_cpu_isb()");
+      case "setVectorTable":
+        return v(`tsb_cpu_set_vtor(${arg(0)})`);
+      case "startApplication":
+        return v(`tsb_cpu_start_application(${arg(0)}, ${arg(1)})`);
+    }
+    throw new Error(`internal: unknown intrinsic ${e.name}`);
+  }
+
+  // ---- arrays and structs ------------------------------------------------------------------------
+
+  private isFixed(e: Expr): e is Extract<Expr, { k: "var" }> {
+    return e.k === "var" && e.v.fixedLength !== undefined;
+  }
+
+  /** A typed-array value as a view (pointer + length). */
+  private view(e: Expr): string {
+    if (this.isFixed(e)) {
+      const name = this.variable(e.v).code;
+      const element = (e.type as { element: IntKind }).element;
+      const ptr = e.v.mayBeWritten || !e.v.initialElements ? name : `(${C_INT_NAMES[element]} *)${name}`;
+      return `(tsb_view_${element}){${ptr}, ${e.v.fixedLength}u}`;
+    }
+    if (e.k === "var") return this.variable(e.v).code;
+    if (e.k === "field") return this.fieldAccess(e.object, e.field.name);
+    if (e.k === "subarray") return this.subarray(e);
+    if (e.k === "call") return this.call(e.fn, e.args).code;
+    if (e.k === "cond") return `(${this.exact(e.test).code} ? ${this.view(e.whenTrue)} : ${this.view(e.whenFalse)})`;
+    throw new Error(`internal: no view for ${e.k}`);
+  }
+
+  private lengthOf(e: Expr): string {
+    if (this.isFixed(e)) return `${e.v.fixedLength}u`;
+    if (e.k === "var") return `${this.variable(e.v).code}.len`;
+    return `${this.view(e)}.len`;
+  }
+
+  private subarray(e: Extract<Expr, { k: "subarray" }>): string {
+    const element = (e.type as { element: IntKind }).element;
+    const begin = this.as(this.exact(e.begin), "int64_t");
+    if (!e.end) return `tsb_sub_from_${element}(${this.view(e.array)}, ${begin})`;
+    return `tsb_sub_${element}(${this.view(e.array)}, ${begin}, ${this.as(this.exact(e.end), "int64_t")})`;
+  }
+
+  /** array[index], with the bounds check when the index is not proven inside. */
+  private element(array: Expr, index: Expr, checked: boolean): string {
+    const element = (array.type as { element: IntKind }).element;
+    const idx = this.exact(index);
+    const idxType = computationType(index.range);
+    if (this.isFixed(array) || array.k === "var") {
+      const base = this.isFixed(array) ? this.variable(array.v).code : `${this.variable(array.v).code}.ptr`;
+      if (!checked) return `${base}[${idx.code}]`;
+      const len = this.lengthOf(array);
+      if (idxType === "int64_t" || (idxType === "int32_t" && index.range.lo < 0n && R.abs(index.range.lo) > 0n && false)) {
+        return `${base}[TSB_INDEX64(${this.as(idx, "int64_t")}, ${len})]`;
+      }
+      // A negative int32 index becomes a huge uint32 and fails the same `< len` test.
+      return `${base}[TSB_INDEX(${this.as(idx, "uint32_t")}, ${len})]`;
+    }
+    const v = this.view(array);
+    if (!checked) return `${v}.ptr[${idx.code}]`;
+    return `TSB_AT(${element}, ${v}, ${this.as(idx, "int64_t")})`;
+  }
+
+  /** A struct value as a C lvalue and whether it is a pointer. */
+  private structRef(e: Expr): { code: string; pointer: boolean } {
+    if (e.k === "var") {
+      const code = this.variable(e.v).code;
+      return { code, pointer: !e.v.structInit };
+    }
+    if (e.k === "field") {
+      const base = this.structRef(e.object);
+      return { code: `${base.code}${base.pointer ? "->" : "."}${e.field.name}`, pointer: false };
+    }
+    if (e.k === "call") return { code: this.call(e.fn, e.args).code, pointer: true };
+    if (e.k === "cond") return { code: `(${this.exact(e.test).code} ? ${this.structPointer(e.whenTrue)} : ${this.structPointer(e.whenFalse)})`, pointer: true };
+    throw new Error(`internal: no struct reference for ${e.k}`);
+  }
+
+  private structPointer(e: Expr): string {
+    const ref = this.structRef(e);
+    return ref.pointer ? ref.code : `&${ref.code}`;
+  }
+
+  private fieldAccess(object: Expr, field: string): string {
+    const ref = this.structRef(object);
+    return `${ref.code}${ref.pointer ? "->" : "."}${field}`;
+  }
+
+  // ---- statements --------------------------------------------------------------------------------
+
+  private line(text: string): void {
+    this.out.push("  ".repeat(this.indent) + text);
+  }
+
+  private lineDirective(at: { file: string; line: number }): void {
+    if (!this.options.lineDirectives) return;
+    if (this.lastLine && this.lastLine.file === at.file && this.lastLine.line === at.line && this.out.length > 0 && this.out[this.out.length - 1].startsWith("#line")) return;
+    const file = path.relative(this.options.sourceRoot, at.file).split(path.sep).join("/");
+    this.out.push(`#line ${at.line} ${cString(file)}`);
+    this.lastLine = at;
+  }
+
+  private statements(list: Stmt[]): void {
+    for (const s of list) this.statement(s);
+  }
+
+  private statement(s: Stmt): void {
+    if (s.k !== "block" && s.k !== "unused") this.lineDirective(s.at);
+    switch (s.k) {
+      case "let": {
+        const v = s.v;
+        const type = this.storageCType(v.type, v.rangeTyped);
+        const decl = type.endsWith("*") ? `${type}${v.cName}` : `${type} ${v.cName}`;
+        const qualifier = v.mutable || v.type.kind === "struct" || v.type.kind === "array" ? "" : "const ";
+        if (s.init) this.line(`${qualifier}${decl} = ${this.storedValue(s.init, v.type, v.rangeTyped)};`);
+        else this.line(`${decl} = ${v.type.kind === "bool" ? "false" : "0"};`);
+        if (!v.read) this.line(`(void)${v.cName};`);
+        return;
+      }
+      case "localArray": {
+        const ctype = C_INT_NAMES[s.element];
+        const constant = !s.v.mayBeWritten && s.elements;
+        const init = s.elements ? `{${s.elements.map((e) => literal(e, computationType(INT_RANGES[s.element]))).join(", ")}}` : "{0}";
+        this.line(`${constant ? "static const " : ""}${ctype} ${s.v.cName}[${s.length}] = ${init};`);
+        if (!s.v.read) this.line(`(void)${s.v.cName};`);
+        return;
+      }
+      case "localStruct":
+        this.structStorage(s.v.cName, s.init, "");
+        if (!s.v.read) this.line(`(void)${s.v.cName};`);
+        return;
+      case "assign":
+        this.line(`${this.lvalue(s.target)} = ${this.storedValue(s.value, this.lvalueType(s.target), undefined)};`);
+        return;
+      case "expr":
+        this.line(`${this.exact(s.expr).code};`);
+        return;
+      case "if": {
+        this.line(`if (${stripParens(this.exact(s.test).code)}) {`);
+        this.nested(s.then);
+        if (s.else && s.else.length > 0) {
+          this.line("} else {");
+          this.nested(s.else);
+        }
+        this.line("}");
+        return;
+      }
+      case "while":
+        this.line(`while (${stripParens(this.exact(s.test).code)}) {`);
+        this.nested(s.body);
+        this.line("}");
+        return;
+      case "doWhile":
+        this.line("do {");
+        this.nested(s.body);
+        this.line(`} while (${stripParens(this.exact(s.test).code)});`);
+        return;
+      case "for": {
+        const single = s.init.length === 1 && s.init[0].k === "let" && s.init[0].v.read ? s.init[0] : null;
+        if (single && single.k === "let") {
+          // for (T i = init; test; update): the common loop reads as it was written.
+          const v = single.v;
+          const init = single.init ? this.storedValue(single.init, v.type, v.rangeTyped) : "0";
+          const update = s.update.map((u) => this.inlineStatement(u)).join(", ");
+          this.line(`for (${this.storageCType(v.type, v.rangeTyped)} ${v.cName} = ${init}; ${s.test ? stripParens(this.exact(s.test).code) : ""}; ${update}) {`);
+          this.nested(s.body);
+          this.line("}");
+          return;
+        }
+        // Otherwise the init runs in a block of its own, the for header holding only expressions.
+        this.line("{");
+        this.indent++;
+        this.statements(s.init);
+        this.lineDirective(s.at);
+        const update = s.update.map((u) => this.inlineStatement(u)).join(", ");
+        this.line(`for (; ${s.test ? stripParens(this.exact(s.test).code) : ""}; ${update}) {`);
+        this.nested(s.body);
+        this.line("}");
+        this.indent--;
+        this.line("}");
+        return;
+      }
+      case "forOf": {
+        const element = C_INT_NAMES[(s.array.type as { element: IntKind }).element];
+        const i = s.indexName;
+        if (this.isFixed(s.array) || s.array.k === "var") {
+          const base = this.isFixed(s.array) ? this.variable(s.array.v).code : `${this.variable(s.array.v).code}.ptr`;
+          this.line(`for (uint32_t ${i} = 0u; ${i} < ${this.lengthOf(s.array)}; ${i}++) {`);
+          this.indent++;
+          this.line(`${s.v.mutable ? "" : "const "}${element} ${s.v.cName} = ${base}[${i}];`);
+        } else {
+          const viewName = `${i}_view`;
+          this.line("{");
+          this.indent++;
+          this.line(`const tsb_view_${(s.array.type as { element: IntKind }).element} ${viewName} = ${this.view(s.array)};`);
+          this.line(`for (uint32_t ${i} = 0u; ${i} < ${viewName}.len; ${i}++) {`);
+          this.indent++;
+          this.line(`${s.v.mutable ? "" : "const "}${element} ${s.v.cName} = ${viewName}.ptr[${i}];`);
+        }
+        this.statements(s.body);
+        this.indent--;
+        this.line("}");
+        if (!(this.isFixed(s.array) || s.array.k === "var")) {
+          this.indent--;
+          this.line("}");
+        }
+        return;
+      }
+      case "switch": {
+        this.line(`switch (${stripParens(this.exact(s.discriminant).code)}) {`);
+        for (const c of s.cases) {
+          if (c.values === null) this.line("default: {");
+          else if (c.values.length === 0) this.line("/* a case label the value can never equal */ {");
+          else this.line(`${c.values.map((v) => `case ${literal(v, computationType(s.discriminant.range))}:`).join(" ")} {`);
+          this.nested(c.body);
+          this.line(c.fallsThrough ? "} /* fall through */" : "}");
+        }
+        this.line("}");
+        return;
+      }
+      case "break":
+        this.line("break;");
+        return;
+      case "continue":
+        this.line("continue;");
+        return;
+      case "return":
+        this.line(s.value ? `return ${this.storedValue(s.value, (this.currentFn!.returnType as ValueType), undefined)};` : "return;");
+        return;
+      case "block":
+        this.line("{");
+        this.nested(s.body);
+        this.line("}");
+        return;
+      case "unused":
+        this.line(`(void)${s.v.cName};`);
+        return;
+    }
+  }
+
+  private nested(body: Stmt[]): void {
+    this.indent++;
+    this.statements(body);
+    this.indent--;
+  }
+
+  /** An assignment or call as a C expression (for-loop updates). */
+  private inlineStatement(s: Stmt): string {
+    if (s.k === "assign") return `${this.lvalue(s.target)} = ${this.storedValue(s.value, this.lvalueType(s.target), undefined)}`;
+    if (s.k === "expr") return this.exact(s.expr).code;
+    throw new Error(`internal: ${s.k} in a for update`);
+  }
+
+  private storedValue(value: Expr, type: ValueType, rangeTyped: Range | undefined): string {
+    if (type.kind === "array") return this.view(value);
+    if (type.kind === "struct") return this.structPointer(value);
+    if (type.kind === "num") return this.as(this.exact(value), computationType(rangeTyped ?? value.range));
+    return this.exact(value).code;
+  }
+
+  private lvalueType(target: LValue): ValueType {
+    if (target.k === "var") return target.v.type;
+    if (target.k === "index") return { kind: "int", int: target.element };
+    return target.field.type;
+  }
+
+  private lvalue(target: LValue): string {
+    if (target.k === "var") return this.variable(target.v).code;
+    if (target.k === "field") return this.fieldAccess(target.object, target.field.name);
+    return this.element(target.array, target.index, target.checked);
+  }
+
+  /** Storage for an object literal: its arrays first, then the struct with designated initializers. */
+  private structStorage(name: string, init: StructInit, storage: "static " | ""): void {
+    this.arrayStorage(init, storage);
+    this.line(`${storage}${init.struct.cName} ${name} = ${this.structInitializer(init)};`);
+  }
+
+  private arrayStorage(init: StructInit, storage: string): void {
+    for (const value of init.values.values()) {
+      if (value.kind === "array") {
+        const elements = value.elements ? `{${value.elements.map((e) => e.toString()).join(", ")}}` : "{0}";
+        this.line(`${storage}${C_INT_NAMES[value.element]} ${value.storageName}[${value.length}] = ${elements};`);
+      } else if (value.kind === "struct") {
+        this.arrayStorage(value.init, storage);
+      }
+    }
+  }
+
+  private structInitializer(init: StructInit): string {
+    const parts: string[] = [];
+    for (const field of init.struct.fields) {
+      const value = init.values.get(field.name)!;
+      if (value.kind === "array") parts.push(`.${field.name} = {${value.storageName}, ${value.length}u}`);
+      else if (value.kind === "struct") parts.push(`.${field.name} = ${this.structInitializer(value.init)}`);
+      else parts.push(`.${field.name} = ${this.storedValue(value.expr, field.type, undefined)}`);
+    }
+    return `{${parts.join(", ")}}`;
+  }
+
+  // ---- the program -------------------------------------------------------------------------------
+
+  private currentFn: FunctionIR | null = null;
+
+  private prototype(fn: FunctionIR): string {
+    const params = fn.params.map((p) => {
+      const t = this.storageCType(p.type);
+      return t.endsWith("*") ? `${t}${p.cName}` : `${t} ${p.cName}`;
+    });
+    return `${this.returnCType(fn.returnType)} ${fn.cName}(${params.length ? params.join(", ") : "void"})`;
+  }
+
+  emit(): EmittedProgram {
+    const program = this.program;
+    const moduleName = program.entryModule;
+    const reachable = reachableFunctions(program);
+    const bodies: string[] = [];
+    // Function bodies first, so the globals they use are known.
+    for (const fn of program.functions) {
+      if (!reachable.has(fn) || fn.externName) continue;
+      this.out = [];
+      this.currentFn = fn;
+      this.lineDirective(fn.declaredAt);
+      this.line(`${fn.exported ? "" : "static "}${this.prototype(fn)} {`);
+      this.nested(fn.body);
+      this.line("}");
+      bodies.push(this.out.join("\n"));
+    }
+    for (const [view, source] of program.viewInits) if (this.usedGlobals.has(view)) this.usedGlobals.add(source);
+
+    const header: string[] = [
+      `/* Generated by tsboot from ${moduleName}.ts: edit the TypeScript, not this file. */`,
+      `#ifndef TSBOOT_${moduleName.toUpperCase()}_H`,
+      `#define TSBOOT_${moduleName.toUpperCase()}_H`,
+      "",
+      '#include "tsboot_rt.h"',
+      "",
+    ];
+    for (const e of program.enums) {
+      header.push(`/* enum ${e.name} */`);
+      for (const m of e.members) header.push(`#define ${e.cName}_${m.name} ${literal(m.value, this.enumCType(e))}`);
+      header.push("");
+    }
+    for (const s of program.structs) header.push(...this.structDefinition(s), "");
+    for (const fn of program.functions) if (fn.exported && !fn.externName) header.push(`${this.prototype(fn)};`);
+    header.push("", `#endif /* TSBOOT_${moduleName.toUpperCase()}_H */`, "");
+
+    const source: string[] = [`/* Generated by tsboot from ${moduleName}.ts: edit the TypeScript, not this file. */`, `#include "${moduleName}.h"`, ""];
+    const externs = program.functions.filter((f) => f.externName && reachable.has(f));
+    if (externs.length) {
+      source.push("/* Bindings implemented in C (@extern). */");
+      for (const fn of externs) source.push(`extern ${this.prototype(fn)};`);
+      source.push("");
+    }
+    this.out = [];
+    this.indent = 0;
+    for (const g of program.globals) if (this.usedGlobals.has(g)) this.global(g);
+    source.push(...this.out);
+    if (this.out.length) source.push("");
+    const statics = program.functions.filter((f) => reachable.has(f) && !f.exported && !f.externName);
+    for (const fn of statics) source.push(`static ${this.prototype(fn)};`);
+    if (statics.length) source.push("");
+    source.push(bodies.join("\n\n"), "");
+    return { source: source.join("\n"), header: header.join("\n"), moduleName };
+  }
+
+  private structDefinition(s: StructType): string[] {
+    const lines = [`typedef struct ${s.cName} {`];
+    for (const f of s.fields) {
+      const t = f.type.kind === "struct" ? f.type.cName : this.storageCType(f.type);
+      lines.push(`  ${t} ${f.name};`);
+    }
+    if (s.fields.length === 0) lines.push("  uint8_t unused_;");
+    lines.push(`} ${s.cName};`);
+    return lines;
+  }
+
+  private global(v: Variable): void {
+    this.lineDirective(v.declaredAt);
+    if (v.constValue !== undefined) {
+      const t = v.type.kind === "int" ? (C_INT_NAMES[v.type.int] as CType) : computationType(R.single(v.constValue));
+      this.line(`#define ${v.cName} ${literal(v.constValue, t === "uint32_t" ? "uint32_t" : computationType(R.single(v.constValue)))}`);
+      return;
+    }
+    if (v.type.kind === "array" && v.fixedLength !== undefined) {
+      const element = v.type.element;
+      const constant = !v.mayBeWritten && v.initialElements;
+      const init = v.initialElements ? ` = {${v.initialElements.map((e) => literal(e, computationType(INT_RANGES[element]))).join(", ")}}` : "";
+      this.line(`static ${constant ? "const " : ""}${C_INT_NAMES[element]} ${v.cName}[${v.fixedLength}]${init};`);
+      return;
+    }
+    if (v.type.kind === "array") {
+      const source = this.program.viewInits.get(v)!;
+      this.line(`static tsb_view_${v.type.element} ${v.cName} = {${source.cName}, ${source.fixedLength}u};`);
+      return;
+    }
+    if (v.structInit) {
+      this.structStorage(v.cName, v.structInit, "static ");
+      return;
+    }
+    const type = this.storageCType(v.type, v.rangeTyped);
+    const init = typeof v.initialValue === "boolean" ? String(v.initialValue) : literal(v.initialValue ?? 0n, computationType(R.single(v.initialValue ?? 0n)));
+    this.line(`static ${type} ${v.cName} = ${init};`);
+  }
+}
+
+function stripParens(code: string): string {
+  if (!code.startsWith("(") || !code.endsWith(")")) return code;
+  let depth = 0;
+  for (let i = 0; i < code.length; i++) {
+    if (code[i] === "(") depth++;
+    else if (code[i] === ")") depth--;
+    if (depth === 0 && i < code.length - 1) return code;
+  }
+  return code.slice(1, -1);
+}
+
+function decideCompare(op: string, a: Range, b: Range): boolean | null {
+  switch (op) {
+    case "<":
+      return a.hi < b.lo ? true : a.lo >= b.hi ? false : null;
+    case "<=":
+      return a.hi <= b.lo ? true : a.lo > b.hi ? false : null;
+    case ">":
+      return a.lo > b.hi ? true : a.hi <= b.lo ? false : null;
+    case ">=":
+      return a.lo >= b.hi ? true : a.hi < b.lo ? false : null;
+    case "===":
+      return a.hi < b.lo || b.hi < a.lo ? false : R.isSingle(a) && R.isSingle(b) && a.lo === b.lo ? true : null;
+    case "!==":
+      return a.hi < b.lo || b.hi < a.lo ? true : R.isSingle(a) && R.isSingle(b) && a.lo === b.lo ? false : null;
+  }
+  return null;
+}
+
+function hasSideEffects(e: Expr): boolean {
+  switch (e.k) {
+    case "call":
+    case "intrinsic":
+      return true;
+    case "const":
+    case "bool":
+    case "var":
+    case "enumMember":
+      return false;
+    case "binary":
+    case "compare":
+    case "logical":
+    case "imul":
+    case "divide":
+      return hasSideEffects(e.left) || hasSideEffects(e.right);
+    case "not":
+    case "neg":
+    case "bitnot":
+    case "wrap":
+    case "convert":
+      return hasSideEffects(e.operand);
+    case "cond":
+      return hasSideEffects(e.test) || hasSideEffects(e.whenTrue) || hasSideEffects(e.whenFalse);
+    case "index":
+      // A checked index can stop the program: keep it.
+      return e.checked || hasSideEffects(e.array) || hasSideEffects(e.index);
+    case "length":
+      return hasSideEffects(e.array);
+    case "subarray":
+      return true;
+    case "field":
+      return hasSideEffects(e.object);
+  }
+}
+
+/** Functions reachable from the entry module's exports: the rest is not emitted (C warns on unused statics). */
+export function reachableFunctions(program: ProgramIR): Set<FunctionIR> {
+  const seen = new Set<FunctionIR>();
+  const visit = (fn: FunctionIR) => {
+    if (seen.has(fn)) return;
+    seen.add(fn);
+    for (const c of fn.calls) visit(c);
+  };
+  for (const fn of program.functions) if (fn.exported) visit(fn);
+  return seen;
+}

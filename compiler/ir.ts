@@ -1,0 +1,147 @@
+/**
+ * The typed IR the lowering stage produces and the C emitter consumes. Every integer expression carries
+ * the interval of the values it can take in JavaScript; the emitter picks C types from those intervals.
+ */
+import type { Range } from "./range";
+import type { EnumMember, EnumType, IntKind, StructField, StructType, Type, ValueType } from "./types";
+
+export interface SourceLine {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** Where the storage a typed-array or struct value points into lives; decides what may escape. */
+export type Provenance = "global" | "param" | "local";
+
+export interface Variable {
+  readonly id: number;
+  readonly name: string;
+  cName: string;
+  readonly type: ValueType;
+  readonly scope: "global" | "local" | "param";
+  readonly mutable: boolean;
+  /** Typed arrays created with a constant length (module `static`, or a function's stack). */
+  fixedLength?: number;
+  /** For a fixed array: its literal contents, if it was created from a list. */
+  initialElements?: bigint[];
+  /** For a struct variable that owns its storage (created from an object literal). */
+  structInit?: StructInit;
+  /** Module-level consts with a constant integer value are emitted as #define. */
+  constValue?: bigint;
+  /** Module-level let: its constant initial value. */
+  initialValue?: bigint | boolean;
+  provenance: Provenance;
+  /** Set by lowering: the variable is read somewhere (C warns about unused ones). */
+  read: boolean;
+  /** A fixed array is written through its name, or escapes as a view (then it cannot live in .rodata). */
+  mayBeWritten: boolean;
+  /** An integer variable whose C type follows its range (an unannotated const). */
+  rangeTyped?: Range;
+  readonly declaredAt: SourceLine;
+}
+
+/** An object literal's contents, field by field (nested interfaces and typed arrays included). */
+export interface StructInit {
+  readonly struct: StructType;
+  readonly values: Map<string, StructInitValue>;
+}
+export type StructInitValue =
+  | { kind: "expr"; expr: Expr }
+  | { kind: "array"; element: IntKind; length: number; elements?: bigint[]; storageName: string }
+  | { kind: "struct"; init: StructInit };
+
+export interface FunctionIR {
+  readonly name: string;
+  cName: string;
+  readonly module: string;
+  readonly params: Variable[];
+  readonly returnType: Type;
+  readonly exported: boolean;
+  /** Implemented in C by a binding (@extern): only a prototype is emitted. */
+  readonly externName?: string;
+  body: Stmt[];
+  readonly calls: Set<FunctionIR>;
+  readonly declaredAt: SourceLine;
+  /** The declaration's position for diagnostics. */
+  readonly column: number;
+  locals: Variable[];
+}
+
+export type BinaryOp = "+" | "-" | "*" | "&" | "|" | "^" | "<<" | ">>" | ">>>";
+export type CompareOp = "<" | "<=" | ">" | ">=" | "===" | "!==";
+
+interface Typed {
+  readonly type: ValueType;
+}
+interface Ranged extends Typed {
+  readonly range: Range;
+}
+
+export type Expr =
+  | ({ k: "const"; value: bigint; text?: string } & Ranged)
+  | ({ k: "bool"; value: boolean } & Typed)
+  | ({ k: "var"; v: Variable } & Ranged)
+  | ({ k: "enumMember"; enumType: EnumType; member: EnumMember } & Ranged)
+  | ({ k: "binary"; op: BinaryOp; left: Expr; right: Expr } & Ranged)
+  | ({ k: "compare"; op: CompareOp; left: Expr; right: Expr } & Typed)
+  | ({ k: "logical"; op: "&&" | "||"; left: Expr; right: Expr } & Typed)
+  | ({ k: "not"; operand: Expr } & Typed)
+  | ({ k: "neg"; operand: Expr } & Ranged)
+  | ({ k: "bitnot"; operand: Expr } & Ranged)
+  | ({ k: "cond"; test: Expr; whenTrue: Expr; whenFalse: Expr } & Ranged)
+  /** u8()…i32(), Math.imul, x | 0, x >>> 0: wrap to 2^N. */
+  | ({ k: "wrap"; to: IntKind; operand: Expr } & Ranged)
+  | ({ k: "imul"; left: Expr; right: Expr } & Ranged)
+  /** a / b or a % b under a wrapping helper: by zero it is NaN or ±Infinity, which wraps to 0. */
+  | ({ k: "divide"; op: "/" | "%"; left: Expr; right: Expr; divisorMayBeZero: boolean } & Ranged)
+  | ({ k: "index"; array: Expr; index: Expr; checked: boolean } & Ranged)
+  | ({ k: "length"; array: Expr } & Ranged)
+  | ({ k: "subarray"; array: Expr; begin: Expr; end: Expr | null } & Typed)
+  | ({ k: "field"; object: Expr; field: StructField } & Ranged)
+  | ({ k: "call"; fn: FunctionIR; args: Expr[] } & Ranged)
+  | ({ k: "intrinsic"; name: string; args: Expr[]; text?: string } & Ranged)
+  /** A value stored into a declared type: checked at run time when its interval may not fit. */
+  | ({ k: "convert"; operand: Expr; checked: boolean } & Ranged);
+
+export type LValue =
+  | { k: "var"; v: Variable }
+  | { k: "index"; array: Expr; index: Expr; checked: boolean; element: IntKind }
+  | { k: "field"; object: Expr; field: StructField };
+
+export type Stmt = { readonly at: SourceLine } & (
+  | { k: "let"; v: Variable; init: Expr | null }
+  | { k: "localArray"; v: Variable; element: IntKind; length: number; elements?: bigint[] }
+  | { k: "localStruct"; v: Variable; init: StructInit }
+  | { k: "assign"; target: LValue; value: Expr }
+  | { k: "expr"; expr: Expr }
+  | { k: "if"; test: Expr; then: Stmt[]; else: Stmt[] | null }
+  | { k: "while"; test: Expr; body: Stmt[] }
+  | { k: "doWhile"; body: Stmt[]; test: Expr }
+  | { k: "for"; init: Stmt[]; test: Expr | null; update: Stmt[]; body: Stmt[] }
+  | { k: "forOf"; v: Variable; array: Expr; body: Stmt[]; indexName: string }
+  | { k: "switch"; discriminant: Expr; cases: SwitchCase[] }
+  | { k: "break" }
+  | { k: "continue" }
+  | { k: "return"; value: Expr | null }
+  | { k: "block"; body: Stmt[] }
+  | { k: "unused"; v: Variable }
+);
+
+export interface SwitchCase {
+  /** null for default. Labels the discriminant can never equal are dropped (C would convert them). */
+  readonly values: bigint[] | null;
+  readonly body: Stmt[];
+  readonly fallsThrough: boolean;
+}
+
+export interface ProgramIR {
+  readonly entryModule: string;
+  readonly functions: FunctionIR[];
+  readonly globals: Variable[];
+  readonly structs: StructType[];
+  readonly enums: EnumType[];
+  /** Module-level views and the module array each starts as. */
+  readonly viewInits: Map<Variable, Variable>;
+}
+
+export type { Type, ValueType };

@@ -1,0 +1,757 @@
+/**
+ * Lowering expressions: TypeScript syntax → typed IR with an interval on every integer expression.
+ * This is where the subset's arithmetic rules live: what JavaScript computes exactly (and so C must
+ * compute in a wide enough type), what may lose precision (rejected), and where a store needs a check.
+ */
+import { Node, SyntaxKind, ts } from "ts-morph";
+import { declarationOf, Declarations, hasTag, positionOf } from "./declarations";
+import { DiagnosticSink } from "./diagnostics";
+import { FlowState } from "./flow";
+import type { BinaryOp, CompareOp, Expr, FunctionIR, Provenance, Variable } from "./ir";
+import { isRuntimeFile } from "./program";
+import * as R from "./range";
+import { Range } from "./range";
+import {
+  ARRAY_CONSTRUCTORS,
+  ArrayType,
+  BOOL,
+  INT_RANGES,
+  IntKind,
+  intType,
+  isNumeric,
+  NUM,
+  sameType,
+  storageRange,
+  typeName,
+  ValueType,
+} from "./types";
+
+/** The wrapping intrinsics of runtime/ints.ts and the integer kind each wraps to. */
+const WRAP_HELPERS: Record<string, IntKind> = { u8: "u8", u16: "u16", u32: "u32", i8: "i8", i16: "i16", i32: "i32" };
+
+/** Intrinsics other than the wrapping helpers: their parameter types and result. */
+const INTRINSICS: Record<string, { params: IntKind[]; result: IntKind | "void"; noReturn?: boolean; stringArg?: boolean }> = {
+  print: { params: [], result: "void", stringArg: true },
+  panic: { params: [], result: "void", stringArg: true, noReturn: true },
+  printInt: { params: [], result: "void" },
+  mmioRead8: { params: ["u32"], result: "u8" },
+  mmioRead16: { params: ["u32"], result: "u16" },
+  mmioRead32: { params: ["u32"], result: "u32" },
+  mmioWrite8: { params: ["u32", "u8"], result: "void" },
+  mmioWrite16: { params: ["u32", "u16"], result: "void" },
+  mmioWrite32: { params: ["u32", "u32"], result: "void" },
+  disableInterrupts: { params: [], result: "void" },
+  enableInterrupts: { params: [], result: "void" },
+  dataSyncBarrier: { params: [], result: "void" },
+  instructionSyncBarrier: { params: [], result: "void" },
+  setVectorTable: { params: ["u32"], result: "void" },
+  startApplication: { params: ["u32", "u32"], result: "void", noReturn: true },
+};
+
+export const INVALID: Expr = { k: "const", value: 0n, type: NUM, range: R.single(0n) };
+
+export abstract class ExpressionLowering {
+  state = new FlowState();
+  /** Set by a call that never returns (panic, startApplication, a `never` function). */
+  protected callNeverReturns = false;
+
+  constructor(
+    protected readonly decls: Declarations,
+    protected readonly diagnostics: DiagnosticSink,
+    protected readonly fn: FunctionIR | null,
+  ) {}
+
+  /** The variable a name refers to in this scope (locals first, then module state). */
+  protected abstract variableFor(decl: Node): Variable | undefined;
+
+  protected error(name: Parameters<DiagnosticSink["error"]>[0], node: Node, ...args: string[]): Expr {
+    this.diagnostics.error(name, positionOf(node), ...args);
+    return INVALID;
+  }
+
+  /** The interval of a variable here: its declared range narrowed by what the flow knows. */
+  protected rangeOfVariable(v: Variable): Range {
+    const declared = v.rangeTyped ?? storageRange(v.type) ?? R.single(0n);
+    if (v.constValue !== undefined) return R.single(v.constValue);
+    return this.state.rangeOf(v) ?? declared;
+  }
+
+  expr(node: Node): Expr {
+    switch (node.getKind()) {
+      case SyntaxKind.NumericLiteral:
+        return this.numericLiteral(node);
+      case SyntaxKind.TrueKeyword:
+        return { k: "bool", value: true, type: BOOL };
+      case SyntaxKind.FalseKeyword:
+        return { k: "bool", value: false, type: BOOL };
+      case SyntaxKind.Identifier:
+        return this.identifier(node);
+      case SyntaxKind.ParenthesizedExpression:
+        return this.expr((node as import("ts-morph").ParenthesizedExpression).getExpression());
+      case SyntaxKind.PrefixUnaryExpression:
+        return this.prefixUnary(node as import("ts-morph").PrefixUnaryExpression);
+      case SyntaxKind.PostfixUnaryExpression:
+        return this.error("AssignmentAsValue", node);
+      case SyntaxKind.BinaryExpression:
+        return this.binary(node as import("ts-morph").BinaryExpression);
+      case SyntaxKind.ConditionalExpression:
+        return this.conditional(node as import("ts-morph").ConditionalExpression);
+      case SyntaxKind.CallExpression:
+        return this.call(node as import("ts-morph").CallExpression);
+      case SyntaxKind.PropertyAccessExpression:
+        return this.propertyAccess(node as import("ts-morph").PropertyAccessExpression);
+      case SyntaxKind.ElementAccessExpression:
+        return this.elementAccess(node as import("ts-morph").ElementAccessExpression);
+      case SyntaxKind.StringLiteral:
+      case SyntaxKind.NoSubstitutionTemplateLiteral:
+      case SyntaxKind.TemplateExpression:
+        return this.error("StringValue", node);
+      case SyntaxKind.ArrowFunction:
+      case SyntaxKind.FunctionExpression:
+        return this.error("Closure", node);
+      case SyntaxKind.ClassExpression:
+        return this.error("Class", node);
+      case SyntaxKind.NullKeyword:
+        return this.error("NullUndefined", node);
+      case SyntaxKind.AwaitExpression:
+      case SyntaxKind.YieldExpression:
+        return this.error("Async", node);
+      case SyntaxKind.NewExpression:
+        return this.error("DynamicAllocation", node, "Typed arrays are created only as the initializer of a const declaration.", "Declare it: const buffer = new Uint8Array(64);");
+      case SyntaxKind.ArrayLiteralExpression:
+        return this.error("DynamicAllocation", node, "Array literals are dynamic allocations.", "Use a typed array: const table = new Uint32Array([1, 2, 3]);");
+      case SyntaxKind.ObjectLiteralExpression:
+        return this.error("DynamicAllocation", node, "Object literals are allowed only as the initializer of a const of interface type.", "Declare it: const state: State = { ... };");
+      case SyntaxKind.AsExpression:
+      case SyntaxKind.TypeAssertionExpression:
+        return this.error("Unsupported", node, "A type assertion", "An assertion changes nothing in Node: to convert, call a wrapping helper such as u8(x).");
+      case SyntaxKind.NonNullExpression:
+        return this.error("NullUndefined", node);
+      case SyntaxKind.SatisfiesExpression:
+        return this.expr((node as import("ts-morph").SatisfiesExpression).getExpression());
+      default:
+        return this.error("Unsupported", node, `'${node.getKindName()}'`, "Rewrite it with the constructs listed in docs/subset.md.");
+    }
+  }
+
+  private numericLiteral(node: Node): Expr {
+    const text = node.getText();
+    const value = Number(text.replace(/_/g, ""));
+    if (!Number.isInteger(value) || /^[0-9]*\.|e-/i.test(text) && !Number.isInteger(value)) {
+      return this.error("NonIntegerLiteral", node, text);
+    }
+    if (/\./.test(text) && !/^0[xob]/i.test(text)) return this.error("NonIntegerLiteral", node, text);
+    if (!Number.isSafeInteger(value)) return this.error("UnsafeLiteral", node, text);
+    const v = BigInt(value);
+    return { k: "const", value: v, text: /^0[xob]/i.test(text) ? text.replace(/_/g, "") : undefined, type: NUM, range: R.single(v) };
+  }
+
+  private identifier(node: Node): Expr {
+    const text = node.getText();
+    if (text === "undefined") return this.error("NullUndefined", node);
+    if (text === "NaN" || text === "Infinity") return this.error("NonIntegerLiteral", node, text);
+    const decl = declarationOf(node);
+    if (!decl) return this.error("Unsupported", node, `The name '${text}'`, "Declare it in the program.");
+    const v = this.variableFor(decl);
+    if (!v) {
+      if (Node.isFunctionDeclaration(decl)) return this.error("Unsupported", node, "A function used as a value", "Call the function directly; there are no function pointers.");
+      return this.error("Unsupported", node, `The name '${text}'`, "Only variables, parameters and constants of the program can be read.");
+    }
+    v.read = true;
+    return { k: "var", v, type: v.type, range: this.rangeOfVariable(v) };
+  }
+
+  private prefixUnary(node: import("ts-morph").PrefixUnaryExpression): Expr {
+    const op = node.getOperatorToken();
+    const operandNode = node.getOperand();
+    if (op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken) return this.error("AssignmentAsValue", node);
+    if (op === SyntaxKind.ExclamationToken) {
+      const operand = this.condition(operandNode);
+      if (operand.k === "bool") return { k: "bool", value: !operand.value, type: BOOL };
+      return { k: "not", operand, type: BOOL };
+    }
+    const operand = this.numeric(operandNode, op === SyntaxKind.MinusToken ? "-" : op === SyntaxKind.TildeToken ? "~" : "+");
+    if (op === SyntaxKind.MinusToken) {
+      if (operand.k === "const") return { ...operand, value: -operand.value, text: undefined, range: R.neg(operand.range) };
+      return { k: "neg", operand, type: NUM, range: R.neg(operand.range) };
+    }
+    if (op === SyntaxKind.TildeToken) {
+      if (operand.k === "const") return this.constant(BigInt(~Number(BigInt.asIntN(32, operand.value))));
+      return { k: "bitnot", operand, type: NUM, range: R.bitNot(operand.range) };
+    }
+    return this.error("Unsupported", node, "Unary '+'", "Remove it: the value is already a number.");
+  }
+
+  protected constant(value: bigint): Expr {
+    return { k: "const", value, type: NUM, range: R.single(value) };
+  }
+
+  /** An operand that must be an integer (not a boolean, array or object). */
+  protected numeric(node: Node, operator: string): Expr {
+    const e = this.expr(node);
+    if (e === INVALID) return e;
+    if (!isNumeric(e.type)) {
+      this.error("OperandType", node, operator, typeName(e.type), e.type.kind === "bool" ? "Use a conditional: flag ? 1 : 0." : "Operate on an integer value.");
+      return INVALID;
+    }
+    return e;
+  }
+
+  /** A boolean condition: integers are rejected (no truthiness). */
+  condition(node: Node): Expr {
+    const e = this.expr(node);
+    if (e === INVALID) return { k: "bool", value: false, type: BOOL };
+    if (e.type.kind !== "bool") {
+      this.error("NumberAsCondition", node, typeName(e.type), node.getText());
+      return { k: "bool", value: false, type: BOOL };
+    }
+    return e;
+  }
+
+  private binary(node: import("ts-morph").BinaryExpression): Expr {
+    const opKind = node.getOperatorToken().getKind();
+    const leftNode = node.getLeft();
+    const rightNode = node.getRight();
+    switch (opKind) {
+      case SyntaxKind.AmpersandAmpersandToken:
+      case SyntaxKind.BarBarToken: {
+        const left = this.condition(leftNode);
+        // The right operand runs only when the left one allows it: narrow accordingly.
+        const saved = this.state;
+        this.state = this.narrowed(left, opKind === SyntaxKind.AmpersandAmpersandToken);
+        const right = this.condition(rightNode);
+        this.state = saved;
+        return { k: "logical", op: opKind === SyntaxKind.AmpersandAmpersandToken ? "&&" : "||", left, right, type: BOOL };
+      }
+      case SyntaxKind.EqualsEqualsEqualsToken:
+      case SyntaxKind.EqualsEqualsToken:
+        return this.compare(node, "===");
+      case SyntaxKind.ExclamationEqualsEqualsToken:
+      case SyntaxKind.ExclamationEqualsToken:
+        return this.compare(node, "!==");
+      case SyntaxKind.LessThanToken:
+        return this.compare(node, "<");
+      case SyntaxKind.LessThanEqualsToken:
+        return this.compare(node, "<=");
+      case SyntaxKind.GreaterThanToken:
+        return this.compare(node, ">");
+      case SyntaxKind.GreaterThanEqualsToken:
+        return this.compare(node, ">=");
+      case SyntaxKind.PlusToken:
+        return this.arithmetic(node, "+");
+      case SyntaxKind.MinusToken:
+        return this.arithmetic(node, "-");
+      case SyntaxKind.AsteriskToken:
+        return this.arithmetic(node, "*");
+      case SyntaxKind.AmpersandToken:
+        return this.arithmetic(node, "&");
+      case SyntaxKind.BarToken:
+        if (this.isZero(rightNode)) return this.wrapNode(leftNode, "i32", node);
+        return this.arithmetic(node, "|");
+      case SyntaxKind.CaretToken:
+        return this.arithmetic(node, "^");
+      case SyntaxKind.LessThanLessThanToken:
+        return this.arithmetic(node, "<<");
+      case SyntaxKind.GreaterThanGreaterThanToken:
+        return this.arithmetic(node, ">>");
+      case SyntaxKind.GreaterThanGreaterThanGreaterThanToken:
+        if (this.isZero(rightNode)) return this.wrapNode(leftNode, "u32", node);
+        return this.arithmetic(node, ">>>");
+      case SyntaxKind.SlashToken:
+        return this.error("BareDivision", node, node.getText());
+      case SyntaxKind.PercentToken:
+        return this.remainder(node);
+      case SyntaxKind.AsteriskAsteriskToken:
+        return this.error("Unsupported", node, "'**'", "Multiply, or shift for powers of two: 1 << n.");
+      case SyntaxKind.QuestionQuestionToken:
+        return this.error("NullUndefined", node);
+      case SyntaxKind.CommaToken:
+        return this.error("Unsupported", node, "The comma operator", "Write separate statements.");
+      case SyntaxKind.InKeyword:
+      case SyntaxKind.InstanceOfKeyword:
+        return this.error("Unsupported", node, `'${node.getOperatorToken().getText()}'`, "Test an integer tag field instead.");
+      default:
+        if (ts.isAssignmentOperator(opKind as ts.SyntaxKind)) return this.error("AssignmentAsValue", node);
+        return this.error("Unsupported", node, `Operator '${node.getOperatorToken().getText()}'`, "See docs/subset.md for the operators.");
+    }
+  }
+
+  private isZero(node: Node): boolean {
+    return Node.isNumericLiteral(node) && Number(node.getText()) === 0;
+  }
+
+  private compare(node: import("ts-morph").BinaryExpression, op: CompareOp): Expr {
+    const left = this.expr(node.getLeft());
+    const right = this.expr(node.getRight());
+    if (left === INVALID || right === INVALID) return { k: "bool", value: false, type: BOOL };
+    const bothBool = left.type.kind === "bool" && right.type.kind === "bool";
+    if (bothBool && (op === "===" || op === "!==")) return { k: "compare", op, left, right, type: BOOL };
+    for (const [e, n] of [[left, node.getLeft()], [right, node.getRight()]] as const) {
+      if (!isNumeric(e.type)) {
+        this.error("OperandType", n, op, typeName(e.type), "Compare integers, or two booleans with === / !==.");
+        return { k: "bool", value: false, type: BOOL };
+      }
+    }
+    if (left.type.kind === "enum" && right.type.kind === "enum" && left.type !== right.type) {
+      this.error("TypeMismatch", node.getRight(), left.type.name, right.type.name, "Compare members of the same enum.");
+    }
+    // Constant comparisons fold, which also lets `while (1 < 2)`-style loops be seen as endless.
+    if (left.k === "const" && right.k === "const") return { k: "bool", value: compareConst(op, left.value, right.value), type: BOOL };
+    return { k: "compare", op, left, right, type: BOOL };
+  }
+
+  private arithmetic(node: import("ts-morph").BinaryExpression, op: BinaryOp): Expr {
+    const left = this.numeric(node.getLeft(), op);
+    const right = this.numeric(node.getRight(), op);
+    if (left === INVALID || right === INVALID) return INVALID;
+    const shiftCount = (r: Range): Range => (r.lo >= 0n && r.hi <= 31n ? r : R.range(0n, 31n));
+    let result: Range;
+    switch (op) {
+      case "+":
+        result = R.add(left.range, right.range);
+        break;
+      case "-":
+        result = R.sub(left.range, right.range);
+        break;
+      case "*":
+        result = R.mul(left.range, right.range);
+        break;
+      case "&":
+        result = R.bitAnd(left.range, right.range);
+        break;
+      case "|":
+      case "^":
+        result = R.bitOrXor(left.range, right.range);
+        break;
+      case "<<":
+        result = R.shiftLeft(left.range, shiftCount(right.range));
+        break;
+      case ">>":
+        result = R.shiftRight(left.range, shiftCount(right.range));
+        break;
+      case ">>>":
+        result = R.shiftRightUnsigned(left.range, shiftCount(right.range));
+        break;
+    }
+    if (!R.isSafe(result)) {
+      const far = R.abs(result.lo) > R.abs(result.hi) ? result.lo : result.hi;
+      return this.error("PrecisionLoss", node, node.getText(), R.formatRange(R.single(far)));
+    }
+    if (left.k === "const" && right.k === "const") return this.constant(foldBinary(op, left.value, right.value));
+    return { k: "binary", op, left, right, type: NUM, range: result };
+  }
+
+  private remainder(node: import("ts-morph").BinaryExpression): Expr {
+    const left = this.numeric(node.getLeft(), "%");
+    const right = this.numeric(node.getRight(), "%");
+    if (left === INVALID || right === INVALID) return INVALID;
+    if (right.range.lo <= 0n && right.range.hi >= 0n) {
+      return this.error("RemainderByZero", node, node.getText(), R.formatRange(right.range), node.getRight().getText());
+    }
+    this.checkDivisionOperands(node, left, right);
+    if (left.k === "const" && right.k === "const") return this.constant(left.value % right.value);
+    return { k: "divide", op: "%", left, right, divisorMayBeZero: false, type: NUM, range: R.remainder(left.range, right.range) };
+  }
+
+  /** Division is exact in JavaScript only while the operands stay well inside 2^53. */
+  private checkDivisionOperands(node: Node, left: Expr, right: Expr): void {
+    const limit = R.range(-(1n << 32n), 1n << 32n);
+    if (!R.contains(limit, left.range) || !R.contains(limit, right.range)) {
+      this.error("PrecisionLoss", node, node.getText(), "a quotient of operands beyond 2^32");
+    }
+  }
+
+  /** u8(x) … i32(x), x | 0, x >>> 0: the operand may be a division, which only a wrap makes an integer. */
+  protected wrapNode(operandNode: Node, to: IntKind, whole: Node): Expr {
+    let inner = operandNode;
+    while (Node.isParenthesizedExpression(inner)) inner = inner.getExpression();
+    let operand: Expr;
+    if (Node.isBinaryExpression(inner) && [SyntaxKind.SlashToken, SyntaxKind.PercentToken].includes(inner.getOperatorToken().getKind())) {
+      const op = inner.getOperatorToken().getKind() === SyntaxKind.SlashToken ? "/" : "%";
+      const left = this.numeric(inner.getLeft(), op);
+      const right = this.numeric(inner.getRight(), op);
+      if (left === INVALID || right === INVALID) return INVALID;
+      this.checkDivisionOperands(inner, left, right);
+      const divisorMayBeZero = right.range.lo <= 0n && right.range.hi >= 0n;
+      const nonZero = divisorMayBeZero ? nonZeroPart(right.range) : right.range;
+      const resultRange = nonZero ? (op === "/" ? R.quotient(left.range, nonZero) : R.remainder(left.range, nonZero)) : R.single(0n);
+      operand = { k: "divide", op, left, right, divisorMayBeZero, type: NUM, range: divisorMayBeZero ? R.union(resultRange, R.single(0n)) : resultRange };
+    } else {
+      operand = this.numeric(operandNode, to);
+      if (operand === INVALID) return INVALID;
+    }
+    const target = INT_RANGES[to];
+    if (operand.k === "const") return this.constant(wrapConst(to, operand.value));
+    const range = R.contains(target, operand.range) ? operand.range : target;
+    void whole;
+    return { k: "wrap", to, operand, type: NUM, range };
+  }
+
+  private conditional(node: import("ts-morph").ConditionalExpression): Expr {
+    const test = this.condition(node.getCondition());
+    const saved = this.state;
+    this.state = this.narrowed(test, true);
+    const whenTrue = this.expr(node.getWhenTrue());
+    this.state = this.narrowed(test, false, saved);
+    const whenFalse = this.expr(node.getWhenFalse());
+    this.state = saved;
+    if (whenTrue === INVALID || whenFalse === INVALID) return INVALID;
+    if (whenTrue.type.kind === "bool" && whenFalse.type.kind === "bool") {
+      return { k: "cond", test, whenTrue, whenFalse, type: BOOL, range: R.single(0n) };
+    }
+    if (isNumeric(whenTrue.type) && isNumeric(whenFalse.type)) {
+      const sameEnum = whenTrue.type.kind === "enum" && whenTrue.type === whenFalse.type;
+      return {
+        k: "cond",
+        test,
+        whenTrue,
+        whenFalse,
+        type: sameEnum ? whenTrue.type : NUM,
+        range: R.union(whenTrue.range, whenFalse.range),
+      };
+    }
+    return this.error("Unsupported", node, "A conditional whose arms are not both integers or both booleans", "Use an if statement.");
+  }
+
+  /** The flow state in which `test` is known to be `truthy`. */
+  narrowed(test: Expr, truthy: boolean, from: FlowState = this.state): FlowState {
+    const state = from.clone();
+    this.narrowInto(state, test, truthy);
+    return state;
+  }
+
+  private narrowInto(state: FlowState, test: Expr, truthy: boolean): void {
+    if (test.k === "bool") {
+      if (test.value !== truthy) state.reachable = false;
+      return;
+    }
+    if (test.k === "not") return this.narrowInto(state, test.operand, !truthy);
+    if (test.k === "logical") {
+      // a && b true: both true; a || b false: both false. Otherwise nothing certain about either.
+      if ((test.op === "&&") === truthy) {
+        this.narrowInto(state, test.left, truthy);
+        this.narrowInto(state, test.right, truthy);
+      }
+      return;
+    }
+    if (test.k !== "compare" || test.left.type.kind === "bool") return;
+    const op = truthy ? test.op : negate(test.op);
+    this.narrowSide(state, test.left, op, test.right);
+    this.narrowSide(state, test.right, flip(op), test.left);
+    if (op === "<" && test.left.k === "var" && test.right.k === "length" && test.right.array.k === "var") {
+      state.addBelowLength(test.left.v, test.right.array.v);
+    }
+  }
+
+  private narrowSide(state: FlowState, side: Expr, op: CompareOp, other: Expr): void {
+    if (side.k !== "var" || side.v.scope === "global") return;
+    const current = state.rangeOf(side.v) ?? side.range;
+    const o = other.range;
+    let bound: Range | null = null;
+    switch (op) {
+      case "<":
+        bound = R.range(R.INT64.lo, o.hi - 1n);
+        break;
+      case "<=":
+        bound = R.range(R.INT64.lo, o.hi);
+        break;
+      case ">":
+        bound = R.range(o.lo + 1n, R.INT64.hi);
+        break;
+      case ">=":
+        bound = R.range(o.lo, R.INT64.hi);
+        break;
+      case "===":
+        bound = o;
+        break;
+      case "!==":
+        if (R.isSingle(o) && current.lo === o.lo) bound = R.range(o.lo + 1n, current.hi);
+        else if (R.isSingle(o) && current.hi === o.lo) bound = R.range(current.lo, o.lo - 1n);
+        break;
+    }
+    if (!bound) return;
+    const next = R.intersect(current, bound);
+    if (next) state.setRange(side.v, next);
+    else state.reachable = false;
+  }
+
+  private call(node: import("ts-morph").CallExpression): Expr {
+    const callee = node.getExpression();
+    const args = node.getArguments();
+    if (Node.isPropertyAccessExpression(callee)) {
+      const object = callee.getExpression();
+      const name = callee.getName();
+      if (object.getText() === "Math" && name === "imul") {
+        if (args.length !== 2) return this.error("ArgumentCount", node, "Math.imul", "2", String(args.length));
+        const left = this.numeric(args[0], "Math.imul");
+        const right = this.numeric(args[1], "Math.imul");
+        if (left === INVALID || right === INVALID) return INVALID;
+        return { k: "imul", left, right, type: NUM, range: R.INT32 };
+      }
+      if (object.getText() === "Math") {
+        return this.error("UnknownCall", node, `Math.${name}`, "Only Math.imul is in the subset; most of Math is floating point.");
+      }
+      if (name === "subarray") return this.subarray(node, object, args);
+      return this.error("UnknownCall", node, callee.getText(), "Methods are not in the subset except subarray() on typed arrays: call a top-level function.");
+    }
+    if (!Node.isIdentifier(callee)) return this.error("UnknownCall", node, callee.getText(), "Call a top-level function by name.");
+    const decl = declarationOf(callee);
+    if (!decl) return this.error("UnknownCall", node, callee.getText(), "Declare the function in the program.");
+    const file = decl.getSourceFile().getFilePath();
+    if (isRuntimeFile(file)) {
+      if (!hasTag(decl, "intrinsic")) {
+        return this.error("UnknownCall", node, callee.getText(), "It is a host-side helper of the runtime, not available in compiled code.");
+      }
+      return this.intrinsicCall(node, callee.getText(), args);
+    }
+    const info = this.decls.functions.get(decl);
+    if (!info) {
+      if (decl.getSourceFile().isDeclarationFile()) {
+        return this.error("UnknownCall", node, callee.getText(), "Library functions are not in the subset.");
+      }
+      return this.error("UnknownCall", node, callee.getText(), "Call a top-level function declared with `function`.");
+    }
+    const fnIR = info.ir;
+    if (args.length !== fnIR.params.length) return this.error("ArgumentCount", node, fnIR.name, String(fnIR.params.length), String(args.length));
+    const lowered: Expr[] = [];
+    for (let i = 0; i < args.length; i++) {
+      lowered.push(this.coerce(this.expr(args[i]), fnIR.params[i].type, args[i]));
+    }
+    if (this.fn) this.fn.calls.add(fnIR);
+    if (info.noReturn) this.callNeverReturns = true;
+    const ret = fnIR.returnType;
+    const range = ret.kind === "void" ? R.single(0n) : storageRange(ret) ?? R.single(0n);
+    return { k: "call", fn: fnIR, args: lowered, type: ret.kind === "void" ? NUM : ret, range };
+  }
+
+  private intrinsicCall(node: import("ts-morph").CallExpression, name: string, args: Node[]): Expr {
+    if (name in WRAP_HELPERS) {
+      if (args.length !== 1) return this.error("ArgumentCount", node, name, "1", String(args.length));
+      return this.wrapNode(args[0], WRAP_HELPERS[name], node);
+    }
+    const spec = INTRINSICS[name];
+    if (!spec) return this.error("UnknownCall", node, name, "This runtime function has no C implementation.");
+    if (spec.stringArg) {
+      if (args.length !== 1) return this.error("ArgumentCount", node, name, "1", String(args.length));
+      const arg = args[0];
+      if (!Node.isStringLiteral(arg) && !Node.isNoSubstitutionTemplateLiteral(arg)) return this.error("NonLiteralString", arg, name);
+      if (spec.noReturn) this.callNeverReturns = true;
+      return { k: "intrinsic", name, args: [], text: arg.getLiteralText(), type: NUM, range: R.single(0n) };
+    }
+    if (name === "printInt") {
+      if (args.length !== 1) return this.error("ArgumentCount", node, name, "1", String(args.length));
+      const value = this.numeric(args[0], "printInt");
+      return { k: "intrinsic", name, args: [value], type: NUM, range: R.single(0n) };
+    }
+    if (args.length !== spec.params.length) return this.error("ArgumentCount", node, name, String(spec.params.length), String(args.length));
+    const lowered = args.map((a, i) => this.coerce(this.expr(a), intType(spec.params[i]), a));
+    if (spec.noReturn) this.callNeverReturns = true;
+    const result = spec.result === "void" ? R.single(0n) : INT_RANGES[spec.result];
+    return { k: "intrinsic", name, args: lowered, type: spec.result === "void" ? NUM : intType(spec.result), range: result };
+  }
+
+  private subarray(node: import("ts-morph").CallExpression, objectNode: Node, args: Node[]): Expr {
+    const array = this.expr(objectNode);
+    if (array === INVALID) return INVALID;
+    if (array.type.kind !== "array") return this.error("UnknownCall", node, node.getExpression().getText(), "subarray() is a typed-array method.");
+    if (args.length < 1 || args.length > 2) return this.error("ArgumentCount", node, "subarray", "1 or 2", String(args.length));
+    const begin = this.numeric(args[0], "subarray");
+    const end = args.length === 2 ? this.numeric(args[1], "subarray") : null;
+    if (begin === INVALID || end === INVALID) return INVALID;
+    const limit = R.range(-(1n << 32n), (1n << 32n) - 1n);
+    for (const [e, n] of [[begin, args[0]], [end, args[1]]] as const) {
+      if (e && !R.contains(limit, e.range)) this.error("PrecisionLoss", n, n.getText(), "beyond 32 bits as a subarray bound");
+    }
+    this.markViewed(array);
+    return { k: "subarray", array, begin, end, type: array.type };
+  }
+
+  protected markViewed(array: Expr): void {
+    if (array.k === "var") array.v.mayBeWritten = true;
+  }
+
+  private propertyAccess(node: import("ts-morph").PropertyAccessExpression): Expr {
+    const objectNode = node.getExpression();
+    const name = node.getName();
+    const objectDecl = Node.isIdentifier(objectNode) ? declarationOf(objectNode) : undefined;
+    if (objectDecl && Node.isEnumDeclaration(objectDecl)) {
+      const enumType = this.decls.enumFor(objectDecl);
+      const member = enumType?.members.find((m) => m.name === name);
+      if (!enumType || !member) return this.error("Unsupported", node, `Enum member '${node.getText()}'`, "Use a declared member.");
+      return { k: "enumMember", enumType, member, type: enumType, range: R.single(member.value) };
+    }
+    const object = this.expr(objectNode);
+    if (object === INVALID) return INVALID;
+    if (object.type.kind === "array") {
+      if (name !== "length") return this.error("Unsupported", node, `'${name}' of a typed array`, "Typed arrays offer [i], length, subarray() and for-of.");
+      const fixed = object.k === "var" ? object.v.fixedLength : undefined;
+      const range = fixed !== undefined ? R.single(BigInt(fixed)) : R.UINT32;
+      return { k: "length", array: object, type: NUM, range };
+    }
+    if (object.type.kind === "struct") {
+      const field = object.type.fields.find((f) => f.name === name);
+      if (!field) return this.error("Unsupported", node, `Field '${name}'`, `Declare it in interface ${object.type.name}.`);
+      const range = storageRange(field.type) ?? R.single(0n);
+      return { k: "field", object, field, type: field.type, range };
+    }
+    return this.error("Unsupported", node, `Property '${name}' of a ${typeName(object.type)}`, "Only typed arrays (length) and interfaces (fields) have properties.");
+  }
+
+  private elementAccess(node: import("ts-morph").ElementAccessExpression): Expr {
+    const target = this.indexTarget(node);
+    if (!target) return INVALID;
+    const { array, index, checked, element } = target;
+    return { k: "index", array, index, checked, type: intType(element), range: INT_RANGES[element] };
+  }
+
+  /** a[i] as a read or a write target: is the index provably inside the array? */
+  protected indexTarget(node: import("ts-morph").ElementAccessExpression): { array: Expr; index: Expr; checked: boolean; element: IntKind } | null {
+    const array = this.expr(node.getExpression());
+    if (array === INVALID) return null;
+    if (array.type.kind !== "array") {
+      this.error("Unsupported", node, `Indexing a ${typeName(array.type)}`, "Only typed arrays can be indexed.");
+      return null;
+    }
+    const indexNode = node.getArgumentExpression();
+    if (!indexNode) return null;
+    const index = this.numeric(indexNode, "[]");
+    if (index === INVALID) return null;
+    if (!R.contains(R.range(-(1n << 32n), (1n << 32n)), index.range)) {
+      this.error("PrecisionLoss", indexNode, indexNode.getText(), "beyond 32 bits as an index");
+      return null;
+    }
+    const fixed = array.k === "var" ? array.v.fixedLength : undefined;
+    let safe = false;
+    if (fixed !== undefined) safe = R.contains(R.range(0n, BigInt(fixed) - 1n), index.range);
+    if (!safe && index.k === "var" && array.k === "var" && index.range.lo >= 0n) safe = this.state.isBelowLength(index.v, array.v);
+    return { array, index, checked: !safe, element: (array.type as ArrayType).element };
+  }
+
+  /**
+   * A value stored into a declared type: same kind required; an integer whose interval may not fit is
+   * checked at run time (the C traps where Node would leave the range).
+   */
+  coerce(value: Expr, target: ValueType, node: Node): Expr {
+    if (value === INVALID) return value;
+    if (target.kind === "bool") {
+      if (value.type.kind !== "bool") return this.error("TypeMismatch", node, "boolean", typeName(value.type), "Compare to get a boolean: x !== 0.");
+      return value;
+    }
+    if (target.kind === "array" || target.kind === "struct") {
+      if (!sameType(target, value.type)) return this.error("TypeMismatch", node, typeName(target), typeName(value.type), "Pass a value of the declared type.");
+      if (target.kind === "array") this.markViewed(value);
+      return value;
+    }
+    if (!isNumeric(value.type)) return this.error("TypeMismatch", node, typeName(target), typeName(value.type), "Use an integer value.");
+    if (target.kind === "enum" && value.type !== target) {
+      return this.error("EnumFromInteger", node, node.getText(), target.name);
+    }
+    const targetRange = storageRange(target)!;
+    if (R.contains(targetRange, value.range)) {
+      return { k: "convert", operand: value, checked: false, type: target, range: value.range };
+    }
+    const inside = R.intersect(targetRange, value.range);
+    return { k: "convert", operand: value, checked: true, type: target, range: inside ?? targetRange };
+  }
+
+  /** Where the storage behind an array or struct value lives (decides what may be returned or stored). */
+  provenanceOf(e: Expr): Provenance {
+    switch (e.k) {
+      case "var":
+        return e.v.provenance;
+      case "subarray":
+        return this.provenanceOf(e.array);
+      case "field":
+        return this.provenanceOf(e.object);
+      case "call": {
+        let worst: Provenance = "global";
+        for (const a of e.args) if (a.type.kind === "array" || a.type.kind === "struct") worst = worse(worst, this.provenanceOf(a));
+        return worst === "param" ? "local" : worst;
+      }
+      case "cond":
+        return worse(this.provenanceOf(e.whenTrue), this.provenanceOf(e.whenFalse));
+      default:
+        return "global";
+    }
+  }
+}
+
+export function worse(a: Provenance, b: Provenance): Provenance {
+  const order: Provenance[] = ["global", "param", "local"];
+  return order[Math.max(order.indexOf(a), order.indexOf(b))];
+}
+
+function nonZeroPart(r: Range): Range | null {
+  if (r.lo === 0n && r.hi === 0n) return null;
+  const magnitude = R.abs(r.lo) > R.abs(r.hi) ? R.abs(r.lo) : R.abs(r.hi);
+  return r.lo >= 0n ? R.range(1n, r.hi) : r.hi <= 0n ? R.range(r.lo, -1n) : R.range(-magnitude, magnitude);
+}
+
+function negate(op: CompareOp): CompareOp {
+  return ({ "<": ">=", "<=": ">", ">": "<=", ">=": "<", "===": "!==", "!==": "===" } as const)[op];
+}
+function flip(op: CompareOp): CompareOp {
+  return ({ "<": ">", "<=": ">=", ">": "<", ">=": "<=", "===": "===", "!==": "!==" } as const)[op];
+}
+
+function compareConst(op: CompareOp, a: bigint, b: bigint): boolean {
+  switch (op) {
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case ">":
+      return a > b;
+    case ">=":
+      return a >= b;
+    case "===":
+      return a === b;
+    case "!==":
+      return a !== b;
+  }
+}
+
+/** Constant folding with JavaScript's own semantics (the operands are safe integers). */
+export function foldBinary(op: BinaryOp, a: bigint, b: bigint): bigint {
+  const x = Number(a);
+  const y = Number(b);
+  switch (op) {
+    case "+":
+      return a + b;
+    case "-":
+      return a - b;
+    case "*":
+      return a * b;
+    case "&":
+      return BigInt(x & y);
+    case "|":
+      return BigInt(x | y);
+    case "^":
+      return BigInt(x ^ y);
+    case "<<":
+      return BigInt(x << y);
+    case ">>":
+      return BigInt(x >> y);
+    case ">>>":
+      return BigInt(x >>> y);
+  }
+}
+
+export function wrapConst(to: IntKind, value: bigint): bigint {
+  switch (to) {
+    case "u8":
+      return BigInt.asUintN(8, value);
+    case "u16":
+      return BigInt.asUintN(16, value);
+    case "u32":
+      return BigInt.asUintN(32, value);
+    case "i8":
+      return BigInt.asIntN(8, value);
+    case "i16":
+      return BigInt.asIntN(16, value);
+    case "i32":
+      return BigInt.asIntN(32, value);
+  }
+}
+
+export { ARRAY_CONSTRUCTORS, INTRINSICS };

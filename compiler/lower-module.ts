@@ -1,0 +1,299 @@
+/**
+ * Lowering a whole program: module-level declarations (functions, state, constants), then each function
+ * body, then the call graph checks (no recursion: the stack depth must have a bound).
+ */
+import { FunctionDeclaration, Node, SyntaxKind, VariableDeclarationKind, VariableStatement } from "ts-morph";
+import { Declarations, hasTag, lineOf, modulePrefixes, positionOf, tagText } from "./declarations";
+import { DiagnosticSink } from "./diagnostics";
+import type { FunctionIR, ProgramIR, Variable } from "./ir";
+import { INVALID } from "./lower-expr";
+import { FunctionLowering, localCName } from "./lower-function";
+import { LoadedProgram, ModuleFile } from "./program";
+import * as R from "./range";
+import { isNumeric, storageRange, Type, ValueType, VOID } from "./types";
+
+export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink): ProgramIR {
+  modulePrefixes.clear();
+  for (const m of program.modules) modulePrefixes.set(m.path, m.prefix);
+  const decls = new Declarations(diagnostics);
+  const globalsByDecl = decls.globals;
+  const globals: Variable[] = [];
+  const functions: FunctionIR[] = [];
+  const bodies: { info: FunctionIR; node: FunctionDeclaration }[] = [];
+  const paramsByFunction = new Map<FunctionIR, { node: Node; v: Variable }[]>();
+  const viewInits = new Map<Variable, Variable>();
+
+  // Pass 1: signatures and module state, in dependency order (C needs declarations first).
+  for (const module of program.modules) {
+    for (const statement of module.source.getStatements()) {
+      declareTopLevel(statement, module, program.entry === module);
+    }
+  }
+
+  function declareTopLevel(statement: Node, module: ModuleFile, isEntry: boolean): void {
+    switch (statement.getKind()) {
+      case SyntaxKind.ImportDeclaration:
+      case SyntaxKind.InterfaceDeclaration:
+      case SyntaxKind.TypeAliasDeclaration:
+      case SyntaxKind.EmptyStatement:
+        return;
+      case SyntaxKind.ExportDeclaration:
+        return;
+      case SyntaxKind.EnumDeclaration:
+        decls.enumFor(statement);
+        return;
+      case SyntaxKind.FunctionDeclaration:
+        declareFunction(statement as FunctionDeclaration, module, isEntry);
+        return;
+      case SyntaxKind.VariableStatement:
+        declareGlobals(statement as VariableStatement, module);
+        return;
+      case SyntaxKind.ClassDeclaration:
+        diagnostics.error("Class", positionOf(statement));
+        return;
+      default:
+        diagnostics.error("Unsupported", positionOf(statement), "Module-level code", "Put it in a function; module level holds only declarations.");
+    }
+  }
+
+  function declareFunction(node: FunctionDeclaration, module: ModuleFile, isEntry: boolean): void {
+    const name = node.getName() ?? "anonymous";
+    if (node.isAsync() || node.isGenerator()) {
+      diagnostics.error("Async", positionOf(node));
+      return;
+    }
+    if (node.getTypeParameters().length > 0) {
+      diagnostics.error("Unsupported", positionOf(node), "A generic function", "Write one function per type.");
+      return;
+    }
+    if (!node.getBody()) return; // an overload signature
+    const externTag = hasTag(node, "extern");
+    const params: Variable[] = [];
+    const paramNodes: { node: Node; v: Variable }[] = [];
+    let ok = true;
+    for (const p of node.getParameters()) {
+      if (p.isOptional() || p.hasInitializer() || p.isRestParameter()) {
+        diagnostics.error("ParameterForm", positionOf(p));
+        ok = false;
+        continue;
+      }
+      const typeNode = p.getTypeNode();
+      if (!typeNode) {
+        diagnostics.error("MissingAnnotation", positionOf(p), `Parameter '${p.getName()}'`, p.getName());
+        ok = false;
+        continue;
+      }
+      const type = decls.resolveValueType(typeNode);
+      if (!type) {
+        ok = false;
+        continue;
+      }
+      if (externTag && type.kind === "struct") {
+        diagnostics.error("ExternBody", positionOf(p), name, type.name);
+        ok = false;
+      }
+      const v: Variable = {
+        id: decls.newId(),
+        name: p.getName(),
+        cName: localCName(p.getName()),
+        type,
+        scope: "param",
+        mutable: true,
+        provenance: "param",
+        read: false,
+        mayBeWritten: true,
+        declaredAt: lineOf(p),
+      };
+      params.push(v);
+      paramNodes.push({ node: p, v });
+    }
+    const returnNode = node.getReturnTypeNode();
+    let returnType: Type = VOID;
+    if (returnNode) {
+      const resolved = decls.resolveType(returnNode, true);
+      if (!resolved) ok = false;
+      else returnType = resolved;
+      if (externTag && resolved && (resolved.kind === "struct" || resolved.kind === "array")) {
+        diagnostics.error("ExternBody", positionOf(returnNode), name, resolved.kind);
+        ok = false;
+      }
+    } else if (!externTag) {
+      // A function without a return annotation must return nothing.
+      const returnsValue = node.getDescendantsOfKind(SyntaxKind.ReturnStatement).some((r) => r.getExpression());
+      if (returnsValue) {
+        diagnostics.error("MissingAnnotation", positionOf(node.getNameNode() ?? node), `The return type of '${name}'`, `function ${name}(...)`);
+        ok = false;
+      }
+    } else {
+      diagnostics.error("MissingAnnotation", positionOf(node.getNameNode() ?? node), `The return type of @extern '${name}'`, `function ${name}(...)`);
+      ok = false;
+    }
+    const externName = externTag ? tagText(node, "extern") ?? name : undefined;
+    const ir: FunctionIR = {
+      name,
+      cName: externName ?? `${module.prefix}_${name}`,
+      module: module.prefix,
+      params,
+      returnType,
+      exported: isEntry && node.isExported(),
+      externName,
+      body: [],
+      calls: new Set(),
+      declaredAt: lineOf(node),
+      column: positionOf(node).column,
+      locals: [],
+    };
+    const noReturn = returnNode?.getKind() === SyntaxKind.NeverKeyword;
+    decls.functions.set(node, { ir, node, module, noReturn });
+    if (ok) {
+      functions.push(ir);
+      if (!externTag) bodies.push({ info: ir, node });
+      paramsByFunction.set(ir, paramNodes);
+    }
+  }
+
+  function declareGlobals(statement: VariableStatement, module: ModuleFile): void {
+    const kind = statement.getDeclarationKind();
+    if (kind === VariableDeclarationKind.Var) {
+      diagnostics.error("Var", positionOf(statement));
+      return;
+    }
+    const isConst = kind === VariableDeclarationKind.Const;
+    const lowering = new FunctionLowering(decls, diagnostics, null, globalsByDecl);
+    for (const d of statement.getDeclarations()) {
+      const name = d.getName();
+      const typeNode = d.getTypeNode();
+      const declared = typeNode ? decls.resolveValueType(typeNode) : null;
+      if (typeNode && !declared) continue;
+      const init = d.getInitializer();
+      const base = {
+        id: decls.newId(),
+        name,
+        cName: `${module.prefix}_${name}`,
+        scope: "global" as const,
+        mutable: !isConst,
+        provenance: "global" as const,
+        read: false,
+        mayBeWritten: false,
+        declaredAt: lineOf(d),
+      };
+      let v: Variable | null = null;
+      if (init && Node.isNewExpression(init)) {
+        const created = lowering.newArray(init);
+        if (!created) continue;
+        if (!isConst) {
+          diagnostics.error("DynamicAllocation", positionOf(init), "A typed array is created only as a const.", `Write: const ${name} = ${init.getText()};`);
+          continue;
+        }
+        v = { ...base, type: { kind: "array", element: created.element }, fixedLength: created.length, initialElements: created.elements };
+      } else if (init && Node.isObjectLiteralExpression(init)) {
+        if (!declared || declared.kind !== "struct") {
+          diagnostics.error("MissingAnnotation", positionOf(d), `Object '${name}'`, name);
+          continue;
+        }
+        const structInit = lowering.objectLiteral(init, declared, `${module.prefix}_${name}`);
+        if (!structInit) continue;
+        v = { ...base, mutable: false, type: declared, structInit };
+      } else if (init) {
+        const value = lowering.expr(init);
+        if (value === INVALID) continue;
+        const type: ValueType = declared ?? value.type;
+        if (!declared && !isConst && value.type.kind === "num") {
+          diagnostics.error("MissingAnnotation", positionOf(d), `Variable '${name}'`, name);
+          continue;
+        }
+        if (type.kind === "array") {
+          // A module-level view must start as a whole module array (no code runs at module load in C).
+          if (value.k !== "var" || value.v.scope !== "global" || value.v.fixedLength === undefined) {
+            diagnostics.error("NonConstantInitializer", positionOf(init), name);
+            continue;
+          }
+          v = { ...base, type, fixedLength: undefined };
+          value.v.mayBeWritten = true;
+          viewInits.set(v, value.v);
+        } else if (type.kind === "struct") {
+          diagnostics.error("NonConstantInitializer", positionOf(init), name);
+          continue;
+        } else if (type.kind === "bool") {
+          if (value.k !== "bool") {
+            diagnostics.error("NonConstantInitializer", positionOf(init), name);
+            continue;
+          }
+          v = { ...base, type, initialValue: value.value };
+        } else {
+          const constant = value.k === "const" ? value.value : value.k === "enumMember" ? value.member.value : value.k === "var" ? value.v.constValue : undefined;
+          if (constant === undefined) {
+            diagnostics.error("NonConstantInitializer", positionOf(init), name);
+            continue;
+          }
+          if (isNumeric(type) && type.kind !== "num") {
+            const target = storageRange(type)!;
+            if (!R.contains(target, R.single(constant))) {
+              diagnostics.error("TypeMismatch", positionOf(init), `a value in ${R.formatRange(target)}`, constant.toString(), "Use a value that fits the declared type.");
+              continue;
+            }
+            if (type.kind === "enum" && value.type !== type) {
+              diagnostics.error("EnumFromInteger", positionOf(init), init.getText(), type.name);
+              continue;
+            }
+          }
+          v = { ...base, type };
+          if (type.kind === "num") v.rangeTyped = R.single(constant);
+          if (isConst) v.constValue = constant;
+          else v.initialValue = constant;
+        }
+      } else {
+        if (isConst || !declared) {
+          diagnostics.error("MissingAnnotation", positionOf(d), `Variable '${name}'`, name);
+          continue;
+        }
+        if (declared.kind === "array" || declared.kind === "struct") {
+          diagnostics.error("Unsupported", positionOf(d), `A module-level ${declared.kind === "array" ? "view" : "object"} without a value`, "Initialize it.");
+          continue;
+        }
+        v = { ...base, type: declared, initialValue: declared.kind === "bool" ? false : 0n };
+      }
+      globalsByDecl.set(d, v);
+      globals.push(v);
+    }
+  }
+
+  // Pass 2: bodies.
+  for (const { info, node } of bodies) {
+    const lowering = new FunctionLowering(decls, diagnostics, info, globalsByDecl);
+    info.body = lowering.lowerBody(paramsByFunction.get(info) ?? [], node.getBody() as import("ts-morph").Block);
+  }
+
+  checkRecursion(functions, diagnostics);
+
+  return {
+    entryModule: program.entry.prefix,
+    functions,
+    globals,
+    structs: decls.structList,
+    enums: decls.enumList,
+    viewInits,
+  };
+}
+
+/** The call graph must be acyclic so the stack depth has a bound: report each cycle once. */
+function checkRecursion(functions: FunctionIR[], diagnostics: DiagnosticSink): void {
+  const state = new Map<FunctionIR, "visiting" | "done">();
+  const stack: FunctionIR[] = [];
+  const visit = (fn: FunctionIR) => {
+    state.set(fn, "visiting");
+    stack.push(fn);
+    for (const callee of fn.calls) {
+      const s = state.get(callee);
+      if (s === "visiting") {
+        const cycle = stack.slice(stack.indexOf(callee)).map((f) => f.name);
+        diagnostics.error("Recursion", { file: callee.declaredAt.file, line: callee.declaredAt.line, column: callee.column }, callee.name, [...cycle, callee.name].join(" → "));
+      } else if (!s) {
+        visit(callee);
+      }
+    }
+    stack.pop();
+    state.set(fn, "done");
+  };
+  for (const fn of functions) if (!state.has(fn)) visit(fn);
+}

@@ -1,0 +1,100 @@
+/**
+ * Loading a program: the entry file and every TypeScript file it imports, type-checked by the TypeScript
+ * that ts-morph bundles. The runtime (runtime/) is not compiled: its declarations marked @intrinsic are
+ * understood by name. Each program file gets a C name prefix from its file name.
+ */
+import * as path from "node:path";
+import * as fs from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Project, SourceFile, ts } from "ts-morph";
+
+export const RUNTIME_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../runtime");
+
+export interface ModuleFile {
+  readonly source: SourceFile;
+  readonly path: string;
+  /** The prefix of every C name this module declares. */
+  readonly prefix: string;
+}
+
+export interface LoadedProgram {
+  readonly project: Project;
+  readonly entry: ModuleFile;
+  /** Dependency order: a module comes after every module it imports. */
+  readonly modules: ModuleFile[];
+}
+
+const projectCache = new Map<string, Project>();
+
+function compilerOptions(): ts.CompilerOptions {
+  return {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    lib: ["lib.es2022.d.ts"],
+    types: [],
+  };
+}
+
+/** One Project per process: ts-morph re-checks only what changed, which keeps warm compiles fast. */
+function projectFor(): Project {
+  const key = "default";
+  let project = projectCache.get(key);
+  if (!project) {
+    project = new Project({ compilerOptions: compilerOptions(), skipAddingFilesFromTsConfig: true });
+    projectCache.set(key, project);
+  }
+  return project;
+}
+
+export function isRuntimeFile(filePath: string): boolean {
+  return path.resolve(filePath).startsWith(RUNTIME_DIR + path.sep);
+}
+
+export function cIdentifier(text: string): string {
+  const cleaned = text.replace(/[^A-Za-z0-9_]/g, "_");
+  return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned;
+}
+
+export function loadProgram(entryPath: string): LoadedProgram {
+  const project = projectFor();
+  const absolute = path.resolve(entryPath);
+  if (!fs.existsSync(absolute)) throw new Error(`entry file not found: ${entryPath}`);
+  // Refresh every file already known, so a warm compile sees edits made on disk.
+  for (const file of project.getSourceFiles()) {
+    if (fs.existsSync(file.getFilePath())) file.refreshFromFileSystemSync();
+    else project.removeSourceFile(file);
+  }
+  const entrySource = project.getSourceFile(absolute) ?? project.addSourceFileAtPath(absolute);
+  project.resolveSourceFileDependencies();
+
+  const ordered: SourceFile[] = [];
+  const visiting = new Set<SourceFile>();
+  const visit = (file: SourceFile) => {
+    if (visiting.has(file) || isRuntimeFile(file.getFilePath())) return;
+    visiting.add(file);
+    for (const decl of file.getImportDeclarations()) {
+      const target = decl.getModuleSpecifierSourceFile();
+      if (target && !target.isDeclarationFile()) visit(target);
+    }
+    for (const decl of file.getExportDeclarations()) {
+      const target = decl.getModuleSpecifierSourceFile();
+      if (target && !target.isDeclarationFile()) visit(target);
+    }
+    ordered.push(file);
+  };
+  visit(entrySource);
+
+  const used = new Set<string>();
+  const modules = ordered.map((source) => {
+    const base = cIdentifier(path.basename(source.getFilePath()).replace(/\.tsx?$/, ""));
+    let prefix = base;
+    for (let n = 2; used.has(prefix); n++) prefix = `${base}${n}`;
+    used.add(prefix);
+    return { source, path: source.getFilePath(), prefix };
+  });
+  return { project, entry: modules[modules.length - 1], modules };
+}
