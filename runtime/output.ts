@@ -5,7 +5,11 @@
  */
 
 type Sink = (text: string) => void;
-let sink: Sink = (text) => process.stdout.write(text);
+// Reached through globalThis so the runtime type-checks without Node's types (the compiler checks with ES2022 only).
+const nodeStdout = (globalThis as unknown as { process: { stdout: { write(text: string): unknown } } }).process.stdout;
+let sink: Sink = (text) => {
+  nodeStdout.write(text);
+};
 
 /** Redirects print output in Node (tests capture it). Not callable from compiled code. */
 export function setOutputSink(next: Sink): Sink {
