@@ -1,0 +1,218 @@
+/*
+ * STM32F4 system clock (RM0090 6/7): HSE or HSI -> PLL -> SYSCLK, with flash wait states set before the
+ * clock goes up and lowered only after it has come down. Any failure falls back to HSI 16 MHz.
+ *
+ * Limits used for every F4 part tsboot targets (the strictest of F401/F405/F407/F411):
+ *   PLL input 1 or 2 MHz, VCO 192-432 MHz (F401 needs >= 192), N 50-432, P 2/4/6/8, SYSCLK <= 180 MHz;
+ *   APB1 <= 42 MHz, APB2 <= 84 MHz (F411 allows 50/100: it runs its buses a little slower than it could);
+ *   one flash wait state per 30 MHz of HCLK at 2.7-3.6 V (RM0090 table 10; F411's table is less strict).
+ */
+#include "stm32f4_regs.h"
+#include "tsboot_hal.h"
+
+#define MHZ 1000000u
+#define CLOCK_SYSCLK_MAX (180u * MHZ)
+#define CLOCK_VCO_MIN (192u * MHZ)
+#define CLOCK_VCO_MAX (432u * MHZ)
+#define CLOCK_APB1_MAX (42u * MHZ)
+#define CLOCK_APB2_MAX (84u * MHZ)
+#define CLOCK_HZ_PER_WAIT_STATE (30u * MHZ)
+#define CLOCK_VOS_SCALE2_MAX (84u * MHZ) /* above this F411 needs VOS scale 1 */
+
+/* Bounded waits while running from HSI (16 MHz), one poll per cycle at most: HSE start-up 100 ms (ST's
+ * HSE_STARTUP_TIMEOUT; the crystal needs about 2 ms), PLL lock and clock switches 2 ms (lock is < 0.3 ms). */
+#define CLOCK_HSE_POLLS (100u * (HAL_CLOCK_HSI_HZ / 1000u))
+#define CLOCK_PLL_POLLS (2u * (HAL_CLOCK_HSI_HZ / 1000u))
+#define CLOCK_SWITCH_POLLS (2u * (HAL_CLOCK_HSI_HZ / 1000u))
+
+static uint32_t s_hclk = HAL_CLOCK_HSI_HZ;
+static uint32_t s_pclk1 = HAL_CLOCK_HSI_HZ;
+static uint32_t s_pclk2 = HAL_CLOCK_HSI_HZ;
+static bool s_pwr_saved = false; /* PWR state found by hal_clock_init, restored by hal_clock_deinit */
+static uint32_t s_pwr_vos = 0;
+static bool s_pwr_clock_was_on = false;
+
+uint32_t hal_clock_hclk_hz(void) { return s_hclk; }
+uint32_t hal_clock_pclk1_hz(void) { return s_pclk1; }
+uint32_t hal_clock_pclk2_hz(void) { return s_pclk2; }
+
+struct pll_config {
+  uint32_t m, n, p, q;
+};
+
+static bool clock_wait(uint32_t addr, uint32_t mask, uint32_t value, uint32_t polls) {
+  for (uint32_t i = 0; i < polls; i++) {
+    if ((REG_READ32(addr) & mask) == value) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* M, N, P, Q for src_hz -> sysclk_hz, or false when the limits above cannot be met exactly. */
+static bool clock_pll_compute(uint32_t src_hz, uint32_t sysclk_hz, struct pll_config *pll) {
+  /* 2 MHz at the PLL input limits jitter (RM0090 6.3.2); 1 MHz when the source is an odd number of MHz. */
+  uint32_t in_hz = (src_hz % (2u * MHZ) == 0u) ? 2u * MHZ : MHZ;
+  if (src_hz == 0u || src_hz % in_hz != 0u || sysclk_hz == 0u || sysclk_hz > CLOCK_SYSCLK_MAX) {
+    return false;
+  }
+  pll->m = src_hz / in_hz;
+  if (pll->m < 2u || pll->m > 63u) {
+    return false;
+  }
+  for (uint32_t p = 2u; p <= 8u; p += 2u) {
+    if (sysclk_hz > CLOCK_VCO_MAX / p) {
+      break;
+    }
+    uint32_t vco = sysclk_hz * p;
+    if (vco < CLOCK_VCO_MIN || vco % in_hz != 0u) {
+      continue;
+    }
+    uint32_t n = vco / in_hz;
+    if (n < 50u || n > 432u) {
+      continue;
+    }
+    uint32_t q = (vco + 48u * MHZ - 1u) / (48u * MHZ); /* PLL48CLK <= 48 MHz (unused by tsboot) */
+    pll->n = n;
+    pll->p = p;
+    pll->q = q < 2u ? 2u : q;
+    return pll->q <= 15u;
+  }
+  return false;
+}
+
+static uint32_t clock_ppre_for(uint32_t hclk, uint32_t max, uint32_t *pclk) {
+  static const uint32_t codes[] = {RCC_CFGR_PPRE_DIV1, RCC_CFGR_PPRE_DIV2, RCC_CFGR_PPRE_DIV4,
+                                   RCC_CFGR_PPRE_DIV8, RCC_CFGR_PPRE_DIV16};
+  for (uint32_t i = 0; i < 5u; i++) {
+    if ((hclk >> i) <= max || i == 4u) {
+      *pclk = hclk >> i;
+      return codes[i];
+    }
+  }
+  return RCC_CFGR_PPRE_DIV16; /* not reached */
+}
+
+/* Back to the reset clock tree: HSI selected first, then PLL and HSE off, prescalers /1, and only then the
+ * flash wait states lowered (a slower clock with too many wait states is safe; the reverse is not). */
+static void clock_to_hsi(void) {
+  if ((REG_READ32(RCC_CFGR) & RCC_CFGR_SWS_Msk) != RCC_CFGR_SWS_HSI) {
+    REG_WRITE32(RCC_CR, REG_READ32(RCC_CR) | RCC_CR_HSION);
+    (void)clock_wait(RCC_CR, RCC_CR_HSIRDY, RCC_CR_HSIRDY, CLOCK_SWITCH_POLLS);
+    REG_WRITE32(RCC_CFGR, (REG_READ32(RCC_CFGR) & ~RCC_CFGR_SW_Msk) | RCC_CFGR_SW_HSI);
+    (void)clock_wait(RCC_CFGR, RCC_CFGR_SWS_Msk, RCC_CFGR_SWS_HSI, CLOCK_SWITCH_POLLS);
+  }
+  uint32_t cr = REG_READ32(RCC_CR);
+  if ((cr & (RCC_CR_PLLON | RCC_CR_HSEON | RCC_CR_CSSON)) != 0u) {
+    REG_WRITE32(RCC_CR, cr & ~(RCC_CR_PLLON | RCC_CR_HSEON | RCC_CR_CSSON));
+    (void)clock_wait(RCC_CR, RCC_CR_PLLRDY, 0u, CLOCK_PLL_POLLS);
+  }
+  if ((REG_READ32(RCC_CR) & RCC_CR_HSEBYP) != 0u) {
+    REG_WRITE32(RCC_CR, REG_READ32(RCC_CR) & ~RCC_CR_HSEBYP); /* writable now that HSEON is 0 */
+  }
+  REG_WRITE32(RCC_CFGR, 0u); /* SW = HSI, AHB/APB /1, MCO defaults: the reset value */
+  REG_WRITE32(RCC_PLLCFGR, RCC_PLLCFGR_RESET);
+  REG_WRITE32(FLASH_ACR, 0u); /* reset value: 0 wait states, prefetch and caches off */
+  s_hclk = HAL_CLOCK_HSI_HZ;
+  s_pclk1 = HAL_CLOCK_HSI_HZ;
+  s_pclk2 = HAL_CLOCK_HSI_HZ;
+}
+
+static void clock_restore_pwr(void) {
+  if (!s_pwr_saved) {
+    return;
+  }
+  /* VOS may only change while the PLL is off, which clock_to_hsi has just ensured. */
+  uint32_t cr = REG_READ32(PWR_CR);
+  if ((cr & PWR_CR_VOS) != s_pwr_vos) {
+    REG_WRITE32(PWR_CR, (cr & ~PWR_CR_VOS) | s_pwr_vos);
+  }
+  if (!s_pwr_clock_was_on) {
+    REG_WRITE32(RCC_APB1ENR, REG_READ32(RCC_APB1ENR) & ~RCC_APB1ENR_PWREN);
+  }
+  s_pwr_saved = false;
+}
+
+static uint32_t clock_fallback(void) {
+  clock_to_hsi();
+  clock_restore_pwr();
+  return HAL_CLOCK_HSI_HZ;
+}
+
+uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
+  bool bypass = (hse_hz & HAL_CLOCK_HSE_BYPASS) != 0u;
+  uint32_t hse = hse_hz & ~HAL_CLOCK_HSE_BYPASS;
+  struct pll_config pll;
+
+  /* A known starting point whatever ran before (and PWR as it was before any earlier init). */
+  clock_to_hsi();
+  clock_restore_pwr();
+  if (hse == 0u && sysclk_hz == HAL_CLOCK_HSI_HZ) {
+    return HAL_CLOCK_HSI_HZ;
+  }
+  if (!clock_pll_compute(hse != 0u ? hse : HAL_CLOCK_HSI_HZ, sysclk_hz, &pll)) {
+    return clock_fallback();
+  }
+
+  if (hse != 0u) {
+    REG_WRITE32(RCC_CR, (REG_READ32(RCC_CR) & ~RCC_CR_HSEBYP) | (bypass ? RCC_CR_HSEBYP : 0u));
+    REG_WRITE32(RCC_CR, REG_READ32(RCC_CR) | RCC_CR_HSEON);
+    if (!clock_wait(RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY, CLOCK_HSE_POLLS)) {
+      return clock_fallback();
+    }
+  }
+
+  /* Voltage scale 1 above 84 MHz (F411; see PWR_CR_VOS). Set while the PLL is off. */
+  uint32_t apb1enr = REG_READ32(RCC_APB1ENR);
+  s_pwr_clock_was_on = (apb1enr & RCC_APB1ENR_PWREN) != 0u;
+  if (!s_pwr_clock_was_on) {
+    REG_WRITE32(RCC_APB1ENR, apb1enr | RCC_APB1ENR_PWREN);
+    (void)REG_READ32(RCC_APB1ENR); /* errata: wait for the clock enable before touching PWR */
+  }
+  uint32_t pwr_cr = REG_READ32(PWR_CR);
+  s_pwr_vos = pwr_cr & PWR_CR_VOS;
+  s_pwr_saved = true;
+  if (sysclk_hz > CLOCK_VOS_SCALE2_MAX && (pwr_cr & PWR_CR_VOS) == 0u) {
+    REG_WRITE32(PWR_CR, pwr_cr | PWR_CR_VOS);
+  }
+
+  uint32_t pllcfgr = REG_READ32(RCC_PLLCFGR) & ~(RCC_PLLCFGR_PLLM_Msk | RCC_PLLCFGR_PLLN_Msk | RCC_PLLCFGR_PLLP_Msk |
+                                                 RCC_PLLCFGR_PLLSRC | RCC_PLLCFGR_PLLQ_Msk);
+  pllcfgr |= (pll.m << RCC_PLLCFGR_PLLM_Pos) | (pll.n << RCC_PLLCFGR_PLLN_Pos) |
+             (((pll.p / 2u) - 1u) << RCC_PLLCFGR_PLLP_Pos) | (pll.q << RCC_PLLCFGR_PLLQ_Pos) |
+             (hse != 0u ? RCC_PLLCFGR_PLLSRC : 0u);
+  REG_WRITE32(RCC_PLLCFGR, pllcfgr);
+
+  /* Bus dividers while still at 16 MHz, so no bus ever runs above its limit. */
+  uint32_t pclk1 = 0;
+  uint32_t pclk2 = 0;
+  uint32_t ppre1 = clock_ppre_for(sysclk_hz, CLOCK_APB1_MAX, &pclk1);
+  uint32_t ppre2 = clock_ppre_for(sysclk_hz, CLOCK_APB2_MAX, &pclk2);
+  uint32_t cfgr = REG_READ32(RCC_CFGR) & ~(RCC_CFGR_HPRE_Msk | RCC_CFGR_PPRE1_Msk | RCC_CFGR_PPRE2_Msk);
+  REG_WRITE32(RCC_CFGR, cfgr | (ppre1 << RCC_CFGR_PPRE1_Pos) | (ppre2 << RCC_CFGR_PPRE2_Pos));
+
+  /* Wait states BEFORE the clock goes up; RM0090 3.5.1 asks to read ACR back to check they took. */
+  uint32_t latency = (sysclk_hz - 1u) / CLOCK_HZ_PER_WAIT_STATE;
+  REG_WRITE32(FLASH_ACR, (latency << FLASH_ACR_LATENCY_Pos) | FLASH_ACR_PRFTEN | FLASH_ACR_ICEN | FLASH_ACR_DCEN);
+  if ((REG_READ32(FLASH_ACR) & FLASH_ACR_LATENCY_Msk) != (latency << FLASH_ACR_LATENCY_Pos)) {
+    return clock_fallback();
+  }
+
+  REG_WRITE32(RCC_CR, REG_READ32(RCC_CR) | RCC_CR_PLLON);
+  if (!clock_wait(RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY, CLOCK_PLL_POLLS)) {
+    return clock_fallback();
+  }
+  REG_WRITE32(RCC_CFGR, (REG_READ32(RCC_CFGR) & ~RCC_CFGR_SW_Msk) | RCC_CFGR_SW_PLL);
+  if (!clock_wait(RCC_CFGR, RCC_CFGR_SWS_Msk, RCC_CFGR_SWS_PLL, CLOCK_SWITCH_POLLS)) {
+    return clock_fallback();
+  }
+  s_hclk = sysclk_hz;
+  s_pclk1 = pclk1;
+  s_pclk2 = pclk2;
+  return sysclk_hz;
+}
+
+/* Restores: SYSCLK = HSI 16 MHz; PLL, HSE, CSS off, HSEBYP clear; RCC_CFGR = 0 and RCC_PLLCFGR = 0x24003010
+ * (reset values); FLASH_ACR = 0 (no wait states, prefetch and caches off); PWR VOS and the PWR clock as
+ * hal_clock_init found them. Peripheral clock enables are left to hal_uart_deinit/hal_gpio_deinit. */
+void hal_clock_deinit(void) { (void)clock_fallback(); }

@@ -1,0 +1,259 @@
+/*
+ * STM32F4 registers used by tsboot's drivers: addresses and bit names as in RM0090 (STM32F405/407/415/417/
+ * 427/437/429/439) and, for the Cortex-M core (SysTick, SCB), PM0214. F401/F411 (RM0368/RM0383) share every
+ * register and bit used here; differences are commented where they matter.
+ *
+ * All register access goes through REG_READ32/REG_WRITE32, the one seam between the drivers and the
+ * hardware: with TSBOOT_REG_MODEL defined they call the host register model (test/hal-stm32f4/model),
+ * otherwise they are volatile 32-bit accesses. The word store that programs flash goes through the seam too.
+ */
+#ifndef STM32F4_REGS_H
+#define STM32F4_REGS_H
+
+#include <stdint.h>
+
+#ifdef TSBOOT_REG_MODEL
+uint32_t reg_model_read32(uint32_t addr);
+void reg_model_write32(uint32_t addr, uint32_t v);
+#define REG_READ32(addr) reg_model_read32((uint32_t)(addr))
+#define REG_WRITE32(addr, v) reg_model_write32((uint32_t)(addr), (uint32_t)(v))
+#define REG_DSB() ((void)0)
+#else
+#define REG_READ32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#define REG_WRITE32(addr, v) (*(volatile uint32_t *)(uintptr_t)(addr) = (uint32_t)(v))
+/* Completes a buffered store (the flash word write) before the next access (the SR poll). */
+#define REG_DSB() __asm__ volatile("dsb 0xF" ::: "memory")
+#endif
+
+#define BIT(n) (1u << (n))
+
+/* ---------------- Memory ----------------
+ * Main flash: sectors 0-3 are 16 KB, sector 4 is 64 KB, sectors 5.. are 128 KB (RM0090 table 5). Sector
+ * sizes are not uniform: never compute a sector address as index * size. */
+#define FLASH_BASE 0x08000000u
+#define SRAM1_BASE 0x20000000u
+#define CCMDATARAM_BASE 0x10000000u /* F405/407 only */
+
+/* Flash size in KB (RM0090 39.2 "Flash size"): a 16-bit read-only value at 0x1FFF7A22, read here as the
+ * upper half of the aligned word at 0x1FFF7A20. */
+#define F_SIZE 0x1FFF7A22u
+#define F_SIZE_WORD 0x1FFF7A20u
+#define F_SIZE_WORD_Pos 16u
+
+/* ---------------- Flash interface (RM0090 3.9) ---------------- */
+#define FLASH_R_BASE 0x40023C00u
+#define FLASH_ACR (FLASH_R_BASE + 0x00u)
+#define FLASH_KEYR (FLASH_R_BASE + 0x04u)
+#define FLASH_OPTKEYR (FLASH_R_BASE + 0x08u)
+#define FLASH_SR (FLASH_R_BASE + 0x0Cu)
+#define FLASH_CR (FLASH_R_BASE + 0x10u)
+#define FLASH_OPTCR (FLASH_R_BASE + 0x14u)
+
+#define FLASH_ACR_LATENCY_Pos 0u
+#define FLASH_ACR_LATENCY_Msk (0xFu << FLASH_ACR_LATENCY_Pos) /* 3 bits on F405/407, 4 on F42x/F401/F411 */
+#define FLASH_ACR_PRFTEN BIT(8)
+#define FLASH_ACR_ICEN BIT(9)
+#define FLASH_ACR_DCEN BIT(10)
+#define FLASH_ACR_ICRST BIT(11) /* writable only while ICEN = 0 */
+#define FLASH_ACR_DCRST BIT(12) /* writable only while DCEN = 0 */
+
+#define FLASH_KEY1 0x45670123u
+#define FLASH_KEY2 0xCDEF89ABu
+
+/* Status bits are rc_w1 (cleared by writing 1). EOP is set only when EOPIE = 1, OPERR only when ERRIE = 1. */
+#define FLASH_SR_EOP BIT(0)
+#define FLASH_SR_OPERR BIT(1)
+#define FLASH_SR_WRPERR BIT(4)
+#define FLASH_SR_PGAERR BIT(5)
+#define FLASH_SR_PGPERR BIT(6)
+#define FLASH_SR_PGSERR BIT(7)
+#define FLASH_SR_BSY BIT(16)
+#define FLASH_SR_ERRORS (FLASH_SR_OPERR | FLASH_SR_WRPERR | FLASH_SR_PGAERR | FLASH_SR_PGPERR | FLASH_SR_PGSERR)
+
+#define FLASH_CR_PG BIT(0)
+#define FLASH_CR_SER BIT(1)
+#define FLASH_CR_MER BIT(2)
+#define FLASH_CR_SNB_Pos 3u
+#define FLASH_CR_SNB_Msk (0x1Fu << FLASH_CR_SNB_Pos) /* sectors 12..23 of 2 MB parts are SNB 16..27 */
+#define FLASH_CR_PSIZE_Pos 8u
+#define FLASH_CR_PSIZE_Msk (0x3u << FLASH_CR_PSIZE_Pos)
+#define FLASH_CR_PSIZE_x8 (0x0u << FLASH_CR_PSIZE_Pos)
+#define FLASH_CR_PSIZE_x16 (0x1u << FLASH_CR_PSIZE_Pos)
+#define FLASH_CR_PSIZE_x32 (0x2u << FLASH_CR_PSIZE_Pos) /* VDD 2.7-3.6 V without VPP */
+#define FLASH_CR_PSIZE_x64 (0x3u << FLASH_CR_PSIZE_Pos) /* needs VPP */
+#define FLASH_CR_MER1 BIT(15)                            /* F42x/43x bank 2 */
+#define FLASH_CR_STRT BIT(16)
+#define FLASH_CR_EOPIE BIT(24)
+#define FLASH_CR_ERRIE BIT(25)
+#define FLASH_CR_LOCK BIT(31)
+
+#define FLASH_OPTCR_nWRP_Pos 16u
+#define FLASH_OPTCR_nWRP_Msk (0xFFFu << FLASH_OPTCR_nWRP_Pos) /* bit clear = sector protected */
+
+/* ---------------- RCC (RM0090 7.3) ---------------- */
+#define RCC_BASE 0x40023800u
+#define RCC_CR (RCC_BASE + 0x00u)
+#define RCC_PLLCFGR (RCC_BASE + 0x04u)
+#define RCC_CFGR (RCC_BASE + 0x08u)
+#define RCC_CIR (RCC_BASE + 0x0Cu)
+#define RCC_AHB1RSTR (RCC_BASE + 0x10u)
+#define RCC_APB1RSTR (RCC_BASE + 0x20u)
+#define RCC_APB2RSTR (RCC_BASE + 0x24u)
+#define RCC_AHB1ENR (RCC_BASE + 0x30u)
+#define RCC_APB1ENR (RCC_BASE + 0x40u)
+#define RCC_APB2ENR (RCC_BASE + 0x44u)
+
+#define RCC_CR_HSION BIT(0)
+#define RCC_CR_HSIRDY BIT(1)
+#define RCC_CR_HSEON BIT(16)
+#define RCC_CR_HSERDY BIT(17)
+#define RCC_CR_HSEBYP BIT(18) /* writable only while HSEON = 0 */
+#define RCC_CR_CSSON BIT(19)
+#define RCC_CR_PLLON BIT(24)
+#define RCC_CR_PLLRDY BIT(25)
+
+#define RCC_PLLCFGR_PLLM_Pos 0u
+#define RCC_PLLCFGR_PLLM_Msk (0x3Fu << RCC_PLLCFGR_PLLM_Pos)
+#define RCC_PLLCFGR_PLLN_Pos 6u
+#define RCC_PLLCFGR_PLLN_Msk (0x1FFu << RCC_PLLCFGR_PLLN_Pos)
+#define RCC_PLLCFGR_PLLP_Pos 16u
+#define RCC_PLLCFGR_PLLP_Msk (0x3u << RCC_PLLCFGR_PLLP_Pos) /* 0: /2, 1: /4, 2: /6, 3: /8 */
+#define RCC_PLLCFGR_PLLSRC BIT(22)                            /* 1: HSE, 0: HSI */
+#define RCC_PLLCFGR_PLLQ_Pos 24u
+#define RCC_PLLCFGR_PLLQ_Msk (0xFu << RCC_PLLCFGR_PLLQ_Pos)
+#define RCC_PLLCFGR_RESET 0x24003010u /* bit 29 is reserved and resets to 1: keep it */
+
+#define RCC_CFGR_SW_Pos 0u
+#define RCC_CFGR_SW_Msk (0x3u << RCC_CFGR_SW_Pos)
+#define RCC_CFGR_SW_HSI 0x0u
+#define RCC_CFGR_SW_HSE 0x1u
+#define RCC_CFGR_SW_PLL 0x2u
+#define RCC_CFGR_SWS_Pos 2u
+#define RCC_CFGR_SWS_Msk (0x3u << RCC_CFGR_SWS_Pos)
+#define RCC_CFGR_SWS_HSI (0x0u << RCC_CFGR_SWS_Pos)
+#define RCC_CFGR_SWS_HSE (0x1u << RCC_CFGR_SWS_Pos)
+#define RCC_CFGR_SWS_PLL (0x2u << RCC_CFGR_SWS_Pos)
+#define RCC_CFGR_HPRE_Pos 4u
+#define RCC_CFGR_HPRE_Msk (0xFu << RCC_CFGR_HPRE_Pos)
+#define RCC_CFGR_PPRE1_Pos 10u
+#define RCC_CFGR_PPRE1_Msk (0x7u << RCC_CFGR_PPRE1_Pos)
+#define RCC_CFGR_PPRE2_Pos 13u
+#define RCC_CFGR_PPRE2_Msk (0x7u << RCC_CFGR_PPRE2_Pos)
+#define RCC_CFGR_PPRE_DIV1 0x0u /* 0xx */
+#define RCC_CFGR_PPRE_DIV2 0x4u
+#define RCC_CFGR_PPRE_DIV4 0x5u
+#define RCC_CFGR_PPRE_DIV8 0x6u
+#define RCC_CFGR_PPRE_DIV16 0x7u
+
+#define RCC_AHB1ENR_GPIOAEN BIT(0) /* GPIOxEN = BIT(x), A = 0 ... I = 8; same positions in AHB1RSTR */
+#define RCC_AHB1ENR_CCMDATARAMEN BIT(20)
+#define RCC_APB1ENR_USART2EN BIT(17)
+#define RCC_APB1ENR_USART3EN BIT(18)
+#define RCC_APB1ENR_UART4EN BIT(19)
+#define RCC_APB1ENR_UART5EN BIT(20)
+#define RCC_APB1ENR_PWREN BIT(28)
+#define RCC_APB2ENR_USART1EN BIT(4)
+#define RCC_APB2ENR_USART6EN BIT(5)
+
+/* ---------------- PWR (RM0090 5.4) ---------------- */
+#define PWR_BASE 0x40007000u
+#define PWR_CR (PWR_BASE + 0x00u)
+#define PWR_CSR (PWR_BASE + 0x04u)
+/* F405/407: VOS is bit 14 alone (1 = scale 1, the reset value). F401/F411/F42x: VOS[1:0] in bits 15:14,
+ * where F411 resets to 10 (scale 2, <= 84 MHz) and needs 11 (scale 1) above 84 MHz. Setting bit 14 alone
+ * gives scale 1 on every part; bit 15 is reserved on F405/407 and is never written. */
+#define PWR_CR_VOS_Pos 14u
+#define PWR_CR_VOS BIT(14)
+#define PWR_CSR_VOSRDY BIT(14)
+
+/* ---------------- GPIO (RM0090 8.4) ---------------- */
+#define GPIOA_BASE 0x40020000u
+#define GPIO_PORT_COUNT 9u /* A..I; F401/F411 have A-E and H only */
+#define GPIO_PORT_BASE(i) (GPIOA_BASE + 0x400u * (i))
+#define GPIO_MODER(b) ((b) + 0x00u)
+#define GPIO_OTYPER(b) ((b) + 0x04u)
+#define GPIO_OSPEEDR(b) ((b) + 0x08u)
+#define GPIO_PUPDR(b) ((b) + 0x0Cu)
+#define GPIO_IDR(b) ((b) + 0x10u)
+#define GPIO_ODR(b) ((b) + 0x14u)
+#define GPIO_BSRR(b) ((b) + 0x18u)
+#define GPIO_LCKR(b) ((b) + 0x1Cu)
+#define GPIO_AFRL(b) ((b) + 0x20u)
+#define GPIO_AFRH(b) ((b) + 0x24u)
+#define GPIO_MODE_INPUT 0x0u
+#define GPIO_MODE_OUTPUT 0x1u
+#define GPIO_MODE_AF 0x2u
+#define GPIO_MODE_ANALOG 0x3u
+#define GPIO_PUPD_NONE 0x0u
+#define GPIO_PUPD_PULLUP 0x1u
+#define GPIO_PUPD_PULLDOWN 0x2u
+
+/* ---------------- USART (RM0090 30.6) ---------------- */
+#define USART1_BASE 0x40011000u
+#define USART2_BASE 0x40004400u
+#define USART3_BASE 0x40004800u
+#define UART4_BASE 0x40004C00u
+#define UART5_BASE 0x40005000u
+#define USART6_BASE 0x40011400u
+#define USART_SR(b) ((b) + 0x00u)
+#define USART_DR(b) ((b) + 0x04u)
+#define USART_BRR(b) ((b) + 0x08u)
+#define USART_CR1(b) ((b) + 0x0Cu)
+#define USART_CR2(b) ((b) + 0x10u)
+#define USART_CR3(b) ((b) + 0x14u)
+#define USART_GTPR(b) ((b) + 0x18u)
+
+#define USART_SR_PE BIT(0)
+#define USART_SR_FE BIT(1)
+#define USART_SR_NE BIT(2) /* "NF" in later manuals */
+#define USART_SR_ORE BIT(3)
+#define USART_SR_IDLE BIT(4)
+#define USART_SR_RXNE BIT(5) /* rc_w0 */
+#define USART_SR_TC BIT(6)   /* rc_w0 */
+#define USART_SR_TXE BIT(7)
+#define USART_SR_LBD BIT(8)
+#define USART_SR_CTS BIT(9)
+
+#define USART_CR1_SBK BIT(0)
+#define USART_CR1_RWU BIT(1)
+#define USART_CR1_RE BIT(2)
+#define USART_CR1_TE BIT(3)
+#define USART_CR1_IDLEIE BIT(4)
+#define USART_CR1_RXNEIE BIT(5)
+#define USART_CR1_TCIE BIT(6)
+#define USART_CR1_TXEIE BIT(7)
+#define USART_CR1_PEIE BIT(8)
+#define USART_CR1_PS BIT(9) /* 0: even parity */
+#define USART_CR1_PCE BIT(10)
+#define USART_CR1_WAKE BIT(11)
+#define USART_CR1_M BIT(12) /* 1: 9-bit frame = 8 data bits + parity when PCE = 1 */
+#define USART_CR1_UE BIT(13)
+#define USART_CR1_OVER8 BIT(15)
+#define USART_CR2_STOP_Pos 12u
+#define USART_CR2_STOP_Msk (0x3u << USART_CR2_STOP_Pos)
+
+/* ---------------- Cortex-M4 core (PM0214 4.4, 4.5) ---------------- */
+#define STK_BASE 0xE000E010u
+#define STK_CTRL (STK_BASE + 0x00u)
+#define STK_LOAD (STK_BASE + 0x04u)
+#define STK_VAL (STK_BASE + 0x08u)
+#define STK_CALIB (STK_BASE + 0x0Cu)
+#define STK_CTRL_ENABLE BIT(0)
+#define STK_CTRL_TICKINT BIT(1)
+#define STK_CTRL_CLKSOURCE BIT(2) /* 1: processor clock (HCLK), 0: HCLK/8 */
+#define STK_CTRL_COUNTFLAG BIT(16)
+#define STK_LOAD_RELOAD_Msk 0x00FFFFFFu
+
+#define SCB_ICSR 0xE000ED04u
+#define SCB_VTOR 0xE000ED08u
+#define SCB_AIRCR 0xE000ED0Cu
+#define SCB_SHPR3 0xE000ED20u
+#define SCB_CPACR 0xE000ED88u
+#define SCB_ICSR_PENDSTCLR BIT(25) /* write 1: clear a pending SysTick; writing 0 to other bits does nothing */
+#define SCB_ICSR_PENDSTSET BIT(26)
+#define SCB_AIRCR_VECTKEY (0x05FAu << 16)
+#define SCB_AIRCR_SYSRESETREQ BIT(2)
+
+#define DBGMCU_IDCODE 0xE0042000u
+
+#endif /* STM32F4_REGS_H */

@@ -1,0 +1,138 @@
+/*
+ * STM32F4 USART, polled (RM0090 30). One instance at a time: the one given to hal_uart_init.
+ *
+ * Receive uses the SR-then-DR read sequence, which clears RXNE and also ORE, FE, NE and PE: flags are
+ * cleared only for a DR read that follows the SR read that saw them, so the driver always reads SR first
+ * and reads DR exactly once after it.
+ */
+#include "stm32f4_regs.h"
+#include "tsboot_hal.h"
+
+struct uart_instance {
+  uint32_t base;
+  uint32_t enr;   /* RCC clock enable register */
+  uint32_t rstr;  /* RCC reset register */
+  uint32_t bit;   /* same position in both */
+};
+
+static const struct uart_instance s_instances[] = {
+    {USART1_BASE, RCC_APB2ENR, RCC_APB2RSTR, RCC_APB2ENR_USART1EN},
+    {USART2_BASE, RCC_APB1ENR, RCC_APB1RSTR, RCC_APB1ENR_USART2EN},
+    {USART3_BASE, RCC_APB1ENR, RCC_APB1RSTR, RCC_APB1ENR_USART3EN},
+    {UART4_BASE, RCC_APB1ENR, RCC_APB1RSTR, RCC_APB1ENR_UART4EN},
+    {UART5_BASE, RCC_APB1ENR, RCC_APB1RSTR, RCC_APB1ENR_UART5EN},
+    {USART6_BASE, RCC_APB2ENR, RCC_APB2RSTR, RCC_APB2ENR_USART6EN},
+};
+
+static const struct uart_instance *s_uart = 0;
+static uint32_t s_char_polls = 0; /* one character time in CPU cycles, the unit of every TX wait */
+static uint32_t s_errors = 0;
+
+static bool uart_wait(uint32_t flag, uint32_t polls) {
+  for (uint32_t i = 0; i < polls; i++) {
+    if ((REG_READ32(USART_SR(s_uart->base)) & flag) != 0u) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void hal_uart_init(uint32_t usart_base, uint32_t pclk_hz, uint32_t baud, bool even_parity) {
+  s_uart = 0;
+  const struct uart_instance *u = 0;
+  for (uint32_t i = 0; i < sizeof s_instances / sizeof s_instances[0]; i++) {
+    if (s_instances[i].base == usart_base) {
+      u = &s_instances[i];
+    }
+  }
+  /* BRR's mantissa must be at least 1: pclk/baud >= 16 with OVER8 = 0. */
+  if (u == 0 || baud == 0u || pclk_hz / baud < 16u) {
+    return;
+  }
+  REG_WRITE32(u->enr, REG_READ32(u->enr) | u->bit);
+  (void)REG_READ32(u->enr); /* errata "delay after an RCC peripheral clock enabling": read back first */
+
+  /* RM0090 30.3.2 order: UE, word length, stop bits, baud rate, then TE/RE. */
+  REG_WRITE32(USART_CR1(u->base), USART_CR1_UE);
+  /* 8E1 for the AN3155 ROM protocol: M = 1 makes a 9-bit frame whose 9th bit is the parity (PCE = 1,
+   * PS = 0: even); 8N1 otherwise. */
+  uint32_t frame = even_parity ? (USART_CR1_M | USART_CR1_PCE) : 0u;
+  REG_WRITE32(USART_CR1(u->base), USART_CR1_UE | frame);
+  REG_WRITE32(USART_CR2(u->base), 0u); /* STOP = 00: 1 stop bit */
+  REG_WRITE32(USART_CR3(u->base), 0u);
+  /* OVER8 = 0: USARTDIV = pclk / (16 * baud) in 12.4 fixed point, i.e. BRR = pclk / baud, rounded. */
+  REG_WRITE32(USART_BRR(u->base), (pclk_hz + baud / 2u) / baud);
+  REG_WRITE32(USART_CR1(u->base), USART_CR1_UE | frame | USART_CR1_TE | USART_CR1_RE);
+
+  s_uart = u;
+  s_errors = 0;
+  /* A character is at most 11 bits (start, 8 data, parity, stop); the CPU polls at HCLK at most. */
+  uint32_t hclk = hal_clock_hclk_hz();
+  s_char_polls = (hclk / baud + 1u) * 11u;
+}
+
+int32_t hal_uart_read_byte(void) {
+  if (s_uart == 0) {
+    return -1;
+  }
+  uint32_t sr = REG_READ32(USART_SR(s_uart->base));
+  uint32_t errors = sr & (USART_SR_PE | USART_SR_FE | USART_SR_NE | USART_SR_ORE);
+  if ((sr & USART_SR_RXNE) == 0u) {
+    if (errors != 0u) {
+      (void)REG_READ32(USART_DR(s_uart->base)); /* completes the sequence that clears the flags */
+      s_errors |= errors;
+    }
+    return -1;
+  }
+  uint32_t dr = REG_READ32(USART_DR(s_uart->base));
+  s_errors |= errors;
+  /* On overrun DR still holds the byte received before it (the later one is lost): deliver it. Noise
+   * leaves a byte that majority sampling most likely got right: deliver it. A framing or parity error
+   * leaves a damaged byte (or a break): drop it, the protocol's checksum will see the gap. */
+  if ((sr & (USART_SR_FE | USART_SR_PE)) != 0u) {
+    return -1;
+  }
+  return (int32_t)(dr & 0xFFu); /* with M = 1 and PCE = 1, bit 8 is the received parity bit */
+}
+
+void hal_uart_write_byte(uint8_t b) {
+  if (s_uart == 0) {
+    return;
+  }
+  /* TXE comes within one character time of the previous write; allow two. */
+  if (!uart_wait(USART_SR_TXE, 2u * s_char_polls)) {
+    s_errors |= HAL_UART_ERR_TX_TIMEOUT;
+    return;
+  }
+  REG_WRITE32(USART_DR(s_uart->base), b); /* with parity on, the hardware replaces the MSB */
+}
+
+void hal_uart_flush(void) {
+  if (s_uart == 0) {
+    return;
+  }
+  /* TC: the byte in DR and the one in the shift register are both out. */
+  if (!uart_wait(USART_SR_TC, 3u * s_char_polls)) {
+    s_errors |= HAL_UART_ERR_TX_TIMEOUT;
+  }
+}
+
+void hal_uart_deinit(void) {
+  if (s_uart == 0) {
+    return;
+  }
+  hal_uart_flush();
+  const struct uart_instance *u = s_uart;
+  REG_WRITE32(USART_CR1(u->base), 0u);
+  /* A reset pulse returns every USART register to its reset value for the application. */
+  REG_WRITE32(u->rstr, REG_READ32(u->rstr) | u->bit);
+  REG_WRITE32(u->rstr, REG_READ32(u->rstr) & ~u->bit);
+  REG_WRITE32(u->enr, REG_READ32(u->enr) & ~u->bit);
+  s_uart = 0;
+}
+
+uint32_t hal_uart_take_errors(void) {
+  uint32_t e = s_errors;
+  s_errors = 0;
+  return e;
+}
