@@ -453,14 +453,16 @@ export class CEmitter {
 
   private line(text: string): void {
     this.out.push("  ".repeat(this.indent) + text);
+    if (this.lastLine) this.lastLine = { file: this.lastLine.file, line: this.lastLine.line + 1 };
   }
 
+  /** A #line directive, unless the C line already maps to that TypeScript line (consecutive statements). */
   private lineDirective(at: { file: string; line: number }): void {
     if (!this.options.lineDirectives) return;
-    if (this.lastLine && this.lastLine.file === at.file && this.lastLine.line === at.line && this.out.length > 0 && this.out[this.out.length - 1].startsWith("#line")) return;
+    if (this.lastLine && this.lastLine.file === at.file && this.lastLine.line === at.line) return;
     const file = path.relative(this.options.sourceRoot, at.file).split(path.sep).join("/");
     this.out.push(`#line ${at.line} ${cString(file)}`);
-    this.lastLine = at;
+    this.lastLine = { file: at.file, line: at.line };
   }
 
   private statements(list: Stmt[]): void {
@@ -474,8 +476,8 @@ export class CEmitter {
         const v = s.v;
         const type = this.storageCType(v.type, v.rangeTyped);
         const decl = type.endsWith("*") ? `${type}${v.cName}` : `${type} ${v.cName}`;
-        const qualifier = v.mutable || v.type.kind === "struct" || v.type.kind === "array" ? "" : "const ";
-        if (s.init) this.line(`${qualifier}${decl} = ${this.storedValue(s.init, v.type, v.rangeTyped)};`);
+        // No `const` on locals: GCC folds const locals early and then warns about shifts it rewrote itself.
+        if (s.init) this.line(`${decl} = ${this.storedValue(s.init, v.type, v.rangeTyped)};`);
         else this.line(`${decl} = ${v.type.kind === "bool" ? "false" : "0"};`);
         if (!v.read) this.line(`(void)${v.cName};`);
         return;
@@ -550,7 +552,7 @@ export class CEmitter {
           const base = this.isFixed(s.array) ? this.variable(s.array.v).code : `${this.variable(s.array.v).code}.ptr`;
           this.line(`for (uint32_t ${i} = 0u; ${i} < ${this.lengthOf(s.array)}; ${i}++) {`);
           this.indent++;
-          this.line(`${s.v.mutable ? "" : "const "}${element} ${s.v.cName} = ${base}[${i}];`);
+          this.line(`${element} ${s.v.cName} = ${base}[${i}];`);
         } else {
           const viewName = `${i}_view`;
           this.line("{");
@@ -558,7 +560,7 @@ export class CEmitter {
           this.line(`const tsb_view_${(s.array.type as { element: IntKind }).element} ${viewName} = ${this.view(s.array)};`);
           this.line(`for (uint32_t ${i} = 0u; ${i} < ${viewName}.len; ${i}++) {`);
           this.indent++;
-          this.line(`${s.v.mutable ? "" : "const "}${element} ${s.v.cName} = ${viewName}.ptr[${i}];`);
+          this.line(`${element} ${s.v.cName} = ${viewName}.ptr[${i}];`);
         }
         this.statements(s.body);
         this.indent--;
@@ -682,6 +684,7 @@ export class CEmitter {
     for (const fn of program.functions) {
       if (!reachable.has(fn) || fn.externName) continue;
       this.out = [];
+      this.lastLine = null;
       this.currentFn = fn;
       this.lineDirective(fn.declaredAt);
       this.line(`${fn.exported ? "" : "static "}${this.prototype(fn)} {`);
@@ -716,6 +719,7 @@ export class CEmitter {
       source.push("");
     }
     this.out = [];
+    this.lastLine = null;
     this.indent = 0;
     for (const g of program.globals) if (this.usedGlobals.has(g)) this.global(g);
     source.push(...this.out);
