@@ -73,8 +73,10 @@ function compress(): void {
     const p: u32 = t * 4;
     W[t] = ((BLOCK[p] << 24) | (BLOCK[p + 1] << 16) | (BLOCK[p + 2] << 8) | BLOCK[p + 3]) >>> 0;
   }
-  for (let t: u32 = 16; t < 64; t++) {
-    W[t] = (smallSigma1(W[t - 2]) + W[t - 7] + smallSigma0(W[t - 15]) + W[t - 16]) >>> 0;
+  // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16] for t = 16..63, written with t' = t - 16 so that
+  // every index is provably within 0..63 (no bounds check in C).
+  for (let t: u32 = 0; t < 48; t++) {
+    W[t + 16] = (smallSigma1(W[t + 14]) + W[t + 9] + smallSigma0(W[t + 1]) + W[t]) >>> 0;
   }
 
   let a: u32 = H[0];
@@ -109,7 +111,7 @@ function compress(): void {
 
 /** Appends one byte to the block, compressing it when it fills. Does not count the length. */
 function absorb(byte: u8): void {
-  BLOCK[blockLen] = byte;
+  BLOCK[blockLen & 63] = byte; // blockLen is always < 64; the mask proves it (no bounds check in C)
   blockLen = (blockLen + 1) & 63; // 0..63; 0 again exactly when the block has just filled
   if (blockLen === 0) {
     compress();
@@ -158,22 +160,17 @@ export function sha256Final(out: Uint8Array): void {
   while (blockLen !== 56) {
     absorb(0);
   }
-  absorb(bitsHi >>> 24);
-  absorb((bitsHi >>> 16) & 0xff);
-  absorb((bitsHi >>> 8) & 0xff);
-  absorb(bitsHi & 0xff);
-  absorb(bitsLo >>> 24);
-  absorb((bitsLo >>> 16) & 0xff);
-  absorb((bitsLo >>> 8) & 0xff);
-  absorb(bitsLo & 0xff); // the block fills here and is compressed
+  for (let k: u32 = 0; k < 4; k++) {
+    absorb((bitsHi >>> (24 - (k << 3))) & 0xff);
+  }
+  for (let k: u32 = 0; k < 4; k++) {
+    absorb((bitsLo >>> (24 - (k << 3))) & 0xff); // the last one fills the block, which is compressed
+  }
 
-  for (let i: u32 = 0; i < 8; i++) {
-    const v: u32 = H[i];
-    const p: u32 = i * 4;
-    out[p] = v >>> 24;
-    out[p + 1] = (v >>> 16) & 0xff;
-    out[p + 2] = (v >>> 8) & 0xff;
-    out[p + 3] = v & 0xff;
+  // Byte j of the digest is byte (j & 3), most significant first, of word H[j >> 2]. The loop condition
+  // proves both indexes in range (j < 32, j < out.length), so C needs no bounds check.
+  for (let j: u32 = 0; j < 32 && j < out.length; j++) {
+    out[j] = (H[j >>> 2] >>> ((3 - (j & 3)) << 3)) & 0xff;
   }
 }
 
