@@ -52,7 +52,10 @@ export class FunctionLowering extends ExpressionLowering {
     for (const p of params) this.locals.set(p.node, p.v);
     const stmts = this.block(body.getStatements());
     if (this.state.reachable && fn.returnType.kind !== "void") {
-      this.diagnostics.error("MissingReturn", positionOf(body), fn.name, typeName(fn.returnType));
+      // Point at the closing brace: that is the end control can reach.
+      const source = body.getSourceFile();
+      const end = source.getLineAndColumnAtPos(body.getEnd() - 1);
+      this.diagnostics.error("MissingReturn", { file: source.getFilePath(), line: end.line, column: end.column }, fn.name, typeName(fn.returnType));
     }
     for (const p of params) if (!p.v.read) stmts.unshift({ k: "unused", v: p.v, at: p.v.declaredAt });
     return stmts;

@@ -8,7 +8,7 @@ import { DiagnosticSink } from "./diagnostics";
 import type { FunctionIR, ProgramIR, Variable } from "./ir";
 import { INVALID } from "./lower-expr";
 import { FunctionLowering, localCName } from "./lower-function";
-import { LoadedProgram, ModuleFile } from "./program";
+import { isRuntimeFile, LoadedProgram, ModuleFile } from "./program";
 import * as R from "./range";
 import { isNumeric, storageRange, Type, ValueType, VOID } from "./types";
 
@@ -32,7 +32,14 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
 
   function declareTopLevel(statement: Node, module: ModuleFile, isEntry: boolean): void {
     switch (statement.getKind()) {
-      case SyntaxKind.ImportDeclaration:
+      case SyntaxKind.ImportDeclaration: {
+        const specifier = (statement as import("ts-morph").ImportDeclaration).getModuleSpecifier();
+        const target = (statement as import("ts-morph").ImportDeclaration).getModuleSpecifierSourceFile();
+        if (!target || (target.isDeclarationFile() && !isRuntimeFile(target.getFilePath()))) {
+          diagnostics.error("ImportOutsideProgram", positionOf(specifier), specifier.getLiteralText());
+        }
+        return;
+      }
       case SyntaxKind.InterfaceDeclaration:
       case SyntaxKind.TypeAliasDeclaration:
       case SyntaxKind.EmptyStatement:
