@@ -236,7 +236,10 @@ export class CEmitter {
         if (e.type.kind !== "bool") return `(${this.exact(e.test).code} ? ${this.bits(e.whenTrue)} : ${this.bits(e.whenFalse)})`;
         break;
     }
-    return this.as(this.exact(e), "uint32_t");
+    // A narrower type would be promoted to (signed) int by C before a shift or product: cast explicitly.
+    const value = this.exact(e);
+    if (value.literal !== undefined || value.type === "uint32_t") return this.as(value, "uint32_t");
+    return `(uint32_t)${value.code}`;
   }
 
   private shiftCount(e: Expr): string {

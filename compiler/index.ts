@@ -72,6 +72,7 @@ export function compileProgram(options: CompileOptions): CompileResult {
   } catch (error) {
     // A crash is a compiler bug; it is still reported as a diagnostic so callers never see a throw.
     const message = error instanceof Error ? error.message : String(error);
+    if (process.env.TSBOOT_DEBUG) console.error(error);
     sink.error("Unsupported", { file: path.resolve(options.entry), line: 1, column: 1 }, `Internal compiler error (${message}); this program`, "Please report it with the program that caused it.");
     return { ok: false, diagnostics: sink.diagnostics, files: [], moduleName };
   }

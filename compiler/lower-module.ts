@@ -33,10 +33,13 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
   function declareTopLevel(statement: Node, module: ModuleFile, isEntry: boolean): void {
     switch (statement.getKind()) {
       case SyntaxKind.ImportDeclaration: {
-        const specifier = (statement as import("ts-morph").ImportDeclaration).getModuleSpecifier();
-        const target = (statement as import("ts-morph").ImportDeclaration).getModuleSpecifierSourceFile();
+        const target = importTarget(statement);
         if (!target || (target.isDeclarationFile() && !isRuntimeFile(target.getFilePath()))) {
-          diagnostics.error("ImportOutsideProgram", positionOf(specifier), specifier.getLiteralText());
+          // The raw node: ts-morph's getModuleSpecifier() throws when the specifier is not a string.
+          const raw = (statement.compilerNode as import("ts-morph").ts.ImportDeclaration).moduleSpecifier;
+          const source = statement.getSourceFile();
+          const at = source.getLineAndColumnAtPos(raw.getStart(source.compilerNode));
+          diagnostics.error("ImportOutsideProgram", { file: source.getFilePath(), line: at.line, column: at.column }, raw.getText(source.compilerNode));
         }
         return;
       }
@@ -281,6 +284,16 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
     enums: decls.enumList,
     viewInits,
   };
+}
+
+/** The file an import or export names, or undefined when it names none (or is malformed). */
+export function importTarget(statement: Node): import("ts-morph").SourceFile | undefined {
+  try {
+    if (Node.isImportDeclaration(statement) || Node.isExportDeclaration(statement)) return statement.getModuleSpecifierSourceFile();
+  } catch {
+    // A malformed specifier (not a string literal) resolves to nothing; tsc reports the syntax error.
+  }
+  return undefined;
 }
 
 /** The call graph must be acyclic so the stack depth has a bound: report each cycle once. */

@@ -76,12 +76,13 @@ export function loadProgram(entryPath: string): LoadedProgram {
   const visit = (file: SourceFile) => {
     if (visiting.has(file) || isRuntimeFile(file.getFilePath())) return;
     visiting.add(file);
-    for (const decl of file.getImportDeclarations()) {
-      const target = decl.getModuleSpecifierSourceFile();
-      if (target && !target.isDeclarationFile()) visit(target);
-    }
-    for (const decl of file.getExportDeclarations()) {
-      const target = decl.getModuleSpecifierSourceFile();
+    for (const decl of [...file.getImportDeclarations(), ...file.getExportDeclarations()]) {
+      let target: SourceFile | undefined;
+      try {
+        target = decl.getModuleSpecifierSourceFile();
+      } catch {
+        target = undefined; // a malformed specifier: tsc reports it
+      }
       if (target && !target.isDeclarationFile()) visit(target);
     }
     ordered.push(file);
