@@ -1,0 +1,1410 @@
+/*
+ * STM32F4 register model for host tests (see f4_model.h). Section numbers refer to RM0090 rev 19.
+ *
+ * Addresses and bits are written out here independently of hal-bindings/stm32f4/stm32f4_regs.h, so a wrong
+ * constant there shows up as a failing test instead of being shared by the driver and the model.
+ */
+#include "f4_model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* Addresses and bits                                                                                      */
+
+#define M_FLASH_MEM 0x08000000u
+#define M_FSIZE_WORD 0x1FFF7A20u /* F_SIZE is the half-word at 0x1FFF7A22 */
+
+#define M_FLASH_IF 0x40023C00u
+#define M_ACR (M_FLASH_IF + 0x00u)
+#define M_KEYR (M_FLASH_IF + 0x04u)
+#define M_OPTKEYR (M_FLASH_IF + 0x08u)
+#define M_SR (M_FLASH_IF + 0x0Cu)
+#define M_CR (M_FLASH_IF + 0x10u)
+#define M_OPTCR (M_FLASH_IF + 0x14u)
+#define M_KEY1 0x45670123u
+#define M_KEY2 0xCDEF89ABu
+
+#define SR_EOP 0x00000001u
+#define SR_OPERR 0x00000002u
+#define SR_WRPERR 0x00000010u
+#define SR_PGAERR 0x00000020u
+#define SR_PGPERR 0x00000040u
+#define SR_PGSERR 0x00000080u
+#define SR_BSY 0x00010000u
+#define SR_W1C (SR_EOP | SR_OPERR | SR_WRPERR | SR_PGAERR | SR_PGPERR | SR_PGSERR)
+
+#define CR_PG 0x00000001u
+#define CR_SER 0x00000002u
+#define CR_MER 0x00000004u
+#define CR_SNB_SHIFT 3u
+#define CR_SNB_MASK 0x000000F8u
+#define CR_PSIZE_SHIFT 8u
+#define CR_PSIZE_MASK 0x00000300u
+#define CR_MER1 0x00008000u
+#define CR_STRT 0x00010000u
+#define CR_EOPIE 0x01000000u
+#define CR_ERRIE 0x02000000u
+#define CR_LOCK 0x80000000u
+#define CR_WRITABLE (CR_PG | CR_SER | CR_MER | CR_SNB_MASK | CR_PSIZE_MASK | CR_MER1 | CR_STRT | CR_EOPIE | CR_ERRIE)
+
+#define ACR_LATENCY 0x0000000Fu
+#define ACR_PRFTEN 0x00000100u
+#define ACR_ICEN 0x00000200u
+#define ACR_DCEN 0x00000400u
+#define ACR_ICRST 0x00000800u
+#define ACR_DCRST 0x00001000u
+
+#define M_RCC 0x40023800u
+#define M_RCC_CR (M_RCC + 0x00u)
+#define M_RCC_PLLCFGR (M_RCC + 0x04u)
+#define M_RCC_CFGR (M_RCC + 0x08u)
+#define M_RCC_CIR (M_RCC + 0x0Cu)
+#define M_RCC_AHB1RSTR (M_RCC + 0x10u)
+#define M_RCC_APB1RSTR (M_RCC + 0x20u)
+#define M_RCC_APB2RSTR (M_RCC + 0x24u)
+#define M_RCC_AHB1ENR (M_RCC + 0x30u)
+#define M_RCC_APB1ENR (M_RCC + 0x40u)
+#define M_RCC_APB2ENR (M_RCC + 0x44u)
+
+#define RCR_HSION 0x00000001u
+#define RCR_HSIRDY 0x00000002u
+#define RCR_HSITRIM 0x000000F8u
+#define RCR_HSEON 0x00010000u
+#define RCR_HSERDY 0x00020000u
+#define RCR_HSEBYP 0x00040000u
+#define RCR_CSSON 0x00080000u
+#define RCR_PLLON 0x01000000u
+#define RCR_PLLRDY 0x02000000u
+#define PLLCFGR_RESET 0x24003010u
+#define PLLCFGR_SRC_HSE 0x00400000u
+#define CFGR_SW 0x00000003u
+#define CFGR_SWS_SHIFT 2u
+#define APB1_PWREN 0x10000000u
+
+#define M_PWR_CR 0x40007000u
+#define M_PWR_CSR 0x40007004u
+
+#define M_GPIO 0x40020000u
+
+#define USR_PE 0x001u
+#define USR_FE 0x002u
+#define USR_NE 0x004u
+#define USR_ORE 0x008u
+#define USR_IDLE 0x010u
+#define USR_RXNE 0x020u
+#define USR_TC 0x040u
+#define USR_TXE 0x080u
+#define USR_LBD 0x100u
+#define USR_CTS 0x200u
+#define UCR1_RE 0x0004u
+#define UCR1_TE 0x0008u
+#define UCR1_PCE 0x0400u
+#define UCR1_M 0x1000u
+#define UCR1_UE 0x2000u
+
+#define M_STK_CTRL 0xE000E010u
+#define M_STK_LOAD 0xE000E014u
+#define M_STK_VAL 0xE000E018u
+#define M_STK_CALIB 0xE000E01Cu
+#define M_ICSR 0xE000ED04u
+#define M_VTOR 0xE000ED08u
+#define M_AIRCR 0xE000ED0Cu
+#define M_SHPR3 0xE000ED20u
+#define M_CPACR 0xE000ED88u
+
+#define MHZ 1000000u
+#define HSI_HZ (16u * MHZ)
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* Parts                                                                                                   */
+
+struct part_info {
+  const char *name;
+  uint32_t flash_kb;
+  uint32_t sysclk_max, apb1_max, apb2_max, vco_out_min;
+  uint32_t ws_max_hz[8]; /* HCLK limit for 0, 1, 2 ... wait states at 2.7-3.6 V; 0 ends the table */
+  uint32_t latency_mask; /* LATENCY[2:0] on F405/407, [3:0] on F401/F411 */
+  uint32_t ahb1enr_reset;
+  uint32_t pwr_cr_reset;
+  bool vos_two_bits; /* F401/F411: VOS[1:0] bits 15:14; F405/407: VOS bit 14 only */
+  uint32_t gpio_ports;  /* bit i: port i exists */
+  uint32_t usarts;      /* bit i: instance i of usart_bases exists */
+};
+
+static const struct part_info s_parts[] = {
+    /* RM0368 / DS9716: 84 MHz, APB1 42, APB2 84, VCO 192-432 MHz, table 5 wait states */
+    [F4_PART_F401XE] = {"STM32F401xE", 512, 84 * MHZ, 42 * MHZ, 84 * MHZ, 192 * MHZ,
+                        {30 * MHZ, 60 * MHZ, 84 * MHZ, 0}, 0xFu, 0x00000000u, 0x00008000u, true, 0x9Fu, 0x23u},
+    /* RM0383 / DS10314: 100 MHz, APB1 50, APB2 100, VCO 100-432 MHz, table 6 wait states */
+    [F4_PART_F411XE] = {"STM32F411xE", 512, 100 * MHZ, 50 * MHZ, 100 * MHZ, 100 * MHZ,
+                        {30 * MHZ, 64 * MHZ, 90 * MHZ, 100 * MHZ, 0}, 0xFu, 0x00000000u, 0x00008000u, true, 0x9Fu,
+                        0x23u},
+    /* RM0090: 168 MHz, APB1 42, APB2 84, VCO 100-432 MHz, table 10 wait states */
+    [F4_PART_F405XG] = {"STM32F405xG", 1024, 168 * MHZ, 42 * MHZ, 84 * MHZ, 100 * MHZ,
+                        {30 * MHZ, 60 * MHZ, 90 * MHZ, 120 * MHZ, 150 * MHZ, 168 * MHZ, 0}, 0x7u, 0x00100000u,
+                        0x00004000u, false, 0x1FFu, 0x3Fu},
+    [F4_PART_F407XG] = {"STM32F407xG", 1024, 168 * MHZ, 42 * MHZ, 84 * MHZ, 100 * MHZ,
+                        {30 * MHZ, 60 * MHZ, 90 * MHZ, 120 * MHZ, 150 * MHZ, 168 * MHZ, 0}, 0x7u, 0x00100000u,
+                        0x00004000u, false, 0x1FFu, 0x3Fu},
+};
+
+static const uint32_t usart_bases[6] = {0x40011000u, 0x40004400u, 0x40004800u,
+                                        0x40004C00u, 0x40005000u, 0x40011400u};
+/* RCC enable/reset: APB2 bit 4 (USART1), APB1 bits 17-20 (USART2, 3, UART4, 5), APB2 bit 5 (USART6) */
+static const uint32_t usart_rcc_bit[6] = {1u << 4, 1u << 17, 1u << 18, 1u << 19, 1u << 20, 1u << 5};
+static const bool usart_on_apb2[6] = {true, false, false, false, false, true};
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* State                                                                                                   */
+
+#define FLASH_MAX (1024u * 1024u)
+#define MAX_SECTORS 12u
+#define RX_QUEUE 4096u
+#define TX_LOG 65536u
+#define TRACE_MAX (1u << 20)
+#define VIOLATIONS_KEPT 64u
+#define READ_SLOTS 4096u
+
+enum flash_op_kind { OP_NONE, OP_PROGRAM, OP_ERASE, OP_MASS_ERASE };
+
+struct usart_state {
+  uint32_t sr, rdr, tdr, brr, cr1, cr2, cr3, gtpr;
+  uint32_t seen;       /* error flags visible at the last SR read: a DR read clears these */
+  bool tdr_full, shift_busy, tx_stuck;
+  uint32_t shift_data, shift_left;
+  uint16_t rxq[RX_QUEUE];
+  uint32_t rxq_head, rxq_len;
+  uint8_t tx[TX_LOG];
+  uint32_t tx_len;
+};
+
+struct gpio_state {
+  uint32_t moder, otyper, ospeedr, pupdr, odr, lckr, afrl, afrh;
+  int drive[16];
+};
+
+static struct {
+  const struct part_info *part;
+  enum f4_part part_id;
+  uint8_t flash[FLASH_MAX];
+  uint32_t fsize_kb;
+  /* flash interface */
+  uint32_t acr, cr, sr, optcr;
+  int key_stage; /* 0: expect KEY1, 1: expect KEY2 */
+  bool lockout;
+  uint32_t wrp_mask;
+  uint32_t program_polls, erase_polls;
+  uint32_t inject_flags;
+  bool stuck;
+  struct {
+    enum flash_op_kind kind;
+    uint32_t addr, value, sector, polls_left, fail_flags;
+  } op;
+  /* RCC / PWR */
+  uint32_t rcc_cr, pllcfgr, cfgr, cir, ahb1rstr, apb1rstr, apb2rstr, ahb1enr, apb1enr, apb2enr;
+  enum f4_hse_source hse_source;
+  uint32_t hse_hz;
+  uint32_t hse_polls_left, pll_polls_left;
+  bool pll_never_locks;
+  uint32_t pwr_cr;
+  /* peripherals */
+  struct gpio_state gpio[9];
+  struct usart_state usart[6];
+  uint32_t stk_ctrl, stk_load, stk_val, vtor, shpr3, cpacr;
+  bool systick_pending;
+  /* inspection */
+  struct f4_model_stats stats;
+  uint32_t violations;
+  char violation_text[VIOLATIONS_KEPT][200];
+  struct f4_model_write *trace;
+  uint32_t trace_len;
+  uint32_t read_addr[READ_SLOTS];
+  uint64_t read_count[READ_SLOTS];
+} m;
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* Reporting                                                                                               */
+
+static void violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void violation(const char *fmt, ...) {
+  if (m.violations < VIOLATIONS_KEPT) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m.violation_text[m.violations], sizeof m.violation_text[0], fmt, ap);
+    va_end(ap);
+  }
+  m.violations++;
+}
+
+static void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void fatal(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  printf("MODEL FATAL: ");
+  vprintf(fmt, ap);
+  printf("\n");
+  va_end(ap);
+  fflush(stdout);
+  exit(3);
+}
+
+static void count_read(uint32_t addr) {
+  uint32_t slot = ((addr >> 2) * 2654435761u) % READ_SLOTS;
+  for (uint32_t i = 0; i < READ_SLOTS; i++) {
+    uint32_t s = (slot + i) % READ_SLOTS;
+    if (m.read_addr[s] == addr || m.read_count[s] == 0) {
+      m.read_addr[s] = addr;
+      m.read_count[s]++;
+      return;
+    }
+  }
+}
+
+uint64_t f4_model_reads(uint32_t addr) {
+  uint32_t slot = ((addr >> 2) * 2654435761u) % READ_SLOTS;
+  for (uint32_t i = 0; i < READ_SLOTS; i++) {
+    uint32_t s = (slot + i) % READ_SLOTS;
+    if (m.read_count[s] == 0) {
+      return 0;
+    }
+    if (m.read_addr[s] == addr) {
+      return m.read_count[s];
+    }
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* Flash geometry (RM0090 table 5): 4 x 16 KB, 1 x 64 KB, then 128 KB sectors                              */
+
+uint32_t f4_model_flash_size(void) { return m.part->flash_kb * 1024u; }
+
+uint32_t f4_model_flash_sector_count(void) {
+  uint32_t kb = m.part->flash_kb;
+  return kb <= 128u ? 5u : 5u + (kb - 128u) / 128u;
+}
+
+uint32_t f4_model_flash_sector_size(uint32_t index) {
+  if (index < 4u) {
+    return 16u * 1024u;
+  }
+  return index == 4u ? 64u * 1024u : 128u * 1024u;
+}
+
+uint32_t f4_model_flash_sector_start(uint32_t index) {
+  uint32_t start = M_FLASH_MEM;
+  for (uint32_t i = 0; i < index; i++) {
+    start += f4_model_flash_sector_size(i);
+  }
+  return start;
+}
+
+static uint32_t sector_of(uint32_t addr) {
+  for (uint32_t i = 0; i < f4_model_flash_sector_count(); i++) {
+    uint32_t s = f4_model_flash_sector_start(i);
+    if (addr >= s && addr < s + f4_model_flash_sector_size(i)) {
+      return i;
+    }
+  }
+  return 0xFFFFFFFFu;
+}
+
+static bool in_flash(uint32_t addr) { return addr >= M_FLASH_MEM && addr - M_FLASH_MEM < f4_model_flash_size(); }
+
+static uint32_t flash_load(uint32_t addr) {
+  uint32_t off = addr - M_FLASH_MEM;
+  uint32_t v = 0;
+  for (uint32_t i = 0; i < 4u; i++) {
+    uint32_t o = off + i;
+    v |= (uint32_t)(o < f4_model_flash_size() ? m.flash[o] : 0xFFu) << (8u * i);
+  }
+  return v;
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* Flash operations                                                                                        */
+
+static void flash_complete(void) {
+  if (m.op.kind == OP_NONE) {
+    return;
+  }
+  if (m.op.fail_flags != 0u) {
+    m.sr |= m.op.fail_flags;
+  } else if (m.op.kind == OP_PROGRAM) {
+    /* RM0090 3.6.3: "Successive write operations are possible without the need of an erase operation when
+     * changing bits from '1' to '0'. Writing '1' requires a Flash memory erase operation." F4 raises no
+     * flag for a word that was not erased (unlike L4's PROGERR): the cells simply keep their 0s. */
+    uint32_t off = m.op.addr - M_FLASH_MEM;
+    for (uint32_t i = 0; i < 4u; i++) {
+      m.flash[off + i] &= (uint8_t)(m.op.value >> (8u * i));
+    }
+    m.stats.flash_programs++;
+  } else {
+    uint32_t first = m.op.kind == OP_MASS_ERASE ? 0u : m.op.sector;
+    uint32_t last = m.op.kind == OP_MASS_ERASE ? f4_model_flash_sector_count() - 1u : m.op.sector;
+    for (uint32_t i = first; i <= last; i++) {
+      memset(&m.flash[f4_model_flash_sector_start(i) - M_FLASH_MEM], 0xFF, f4_model_flash_sector_size(i));
+      m.stats.flash_erases++;
+    }
+  }
+  if (m.op.fail_flags == 0u && (m.cr & CR_EOPIE) != 0u) {
+    m.sr |= SR_EOP; /* "set only if the end of operation interrupts are enabled (EOPIE = 1)" */
+  }
+  m.cr &= ~CR_STRT; /* "cleared when the BSY bit is cleared" */
+  m.op.kind = OP_NONE;
+}
+
+static void flash_start(enum flash_op_kind kind, uint32_t addr, uint32_t value, uint32_t sector) {
+  m.op.kind = kind;
+  m.op.addr = addr;
+  m.op.value = value;
+  m.op.sector = sector;
+  m.op.polls_left = kind == OP_PROGRAM ? m.program_polls : m.erase_polls;
+  m.op.fail_flags = m.inject_flags;
+  m.inject_flags = 0;
+}
+
+/* An error detected when the operation is requested: flag it, no BSY. OPERR accompanies it only with ERRIE
+ * ("set only if error interrupts are enabled"). */
+static void flash_reject(uint32_t flag) {
+  m.sr |= flag;
+  if ((m.cr & CR_ERRIE) != 0u) {
+    m.sr |= SR_OPERR;
+  }
+}
+
+/* An access that must wait for the current operation: on silicon the AHB bus stalls until BSY clears. */
+static void flash_stall(const char *what) {
+  if (m.op.kind == OP_NONE) {
+    return;
+  }
+  if (m.stuck) {
+    fatal("%s while BSY is stuck: the bus would stall forever", what);
+  }
+  violation("%s while BSY was set: the bus stalled until the operation ended", what);
+  m.stats.bus_stalls++;
+  flash_complete();
+}
+
+static bool sector_protected(uint32_t index) { return index < 32u && (m.wrp_mask & (1u << index)) != 0u; }
+
+static void flash_store(uint32_t addr, uint32_t value) {
+  flash_stall("flash write");
+  uint32_t psize = (m.cr & CR_PSIZE_MASK) >> CR_PSIZE_SHIFT;
+  /* PGSERR: "a write access to the Flash memory is performed by the code while the control register has
+   * not been correctly configured" - PG clear (which includes a locked FLASH_CR). With an erase bit set as
+   * well the model also says PGSERR: RM0090 only says the erase runs first when both are requested. */
+  if ((m.cr & CR_PG) == 0u || (m.cr & CR_LOCK) != 0u || (m.cr & (CR_SER | CR_MER | CR_MER1)) != 0u) {
+    flash_reject(SR_PGSERR);
+    return;
+  }
+  /* PGAERR: RM0090 defines it as data that cannot be contained in one 128-bit row; the model flags every
+   * misaligned word (on silicon the core may split an unaligned store into smaller accesses, which would
+   * then raise PGPERR instead). */
+  if ((addr & 3u) != 0u) {
+    flash_reject(SR_PGAERR);
+    return;
+  }
+  /* PGPERR: the access size (always 32 bits through the seam) must match PSIZE. */
+  if (psize != 2u) {
+    flash_reject(SR_PGPERR);
+    return;
+  }
+  if (sector_protected(sector_of(addr))) {
+    flash_reject(SR_WRPERR);
+    return;
+  }
+  flash_start(OP_PROGRAM, addr, value, 0);
+}
+
+static void flash_cr_write(uint32_t v) {
+  if (m.lockout || (m.cr & CR_LOCK) != 0u) {
+    violation("FLASH_CR write 0x%08X while locked (ignored)", (unsigned)v);
+    m.stats.cr_writes_rejected++;
+    return;
+  }
+  flash_stall("FLASH_CR write");
+  uint32_t old = m.cr;
+  m.cr = (v & CR_WRITABLE) | ((v & CR_LOCK) != 0u ? CR_LOCK : 0u);
+  if ((v & CR_STRT) == 0u || (old & CR_STRT) != 0u) {
+    return;
+  }
+  if ((m.cr & CR_SER) != 0u) {
+    /* If PG is set too, "the erase operation is performed first" (RM0090 3.6.3). */
+    uint32_t snb = (m.cr & CR_SNB_MASK) >> CR_SNB_SHIFT;
+    if (snb >= f4_model_flash_sector_count()) {
+      violation("STRT with SNB %u: no such sector on %s", (unsigned)snb, m.part->name);
+      flash_reject(SR_PGSERR);
+      m.cr &= ~CR_STRT;
+      return;
+    }
+    if (sector_protected(snb)) {
+      flash_reject(SR_WRPERR);
+      m.cr &= ~CR_STRT;
+      return;
+    }
+    flash_start(OP_ERASE, 0, 0, snb);
+  } else if ((m.cr & CR_MER) != 0u) {
+    if (m.wrp_mask != 0u) {
+      flash_reject(SR_WRPERR);
+      m.cr &= ~CR_STRT;
+      return;
+    }
+    flash_start(OP_MASS_ERASE, 0, 0, 0);
+  } else {
+    /* STRT with neither SER nor MER starts nothing RM0090 defines; the model calls it a sequence error. */
+    flash_reject(SR_PGSERR);
+    m.cr &= ~CR_STRT;
+  }
+}
+
+static void flash_keyr_write(uint32_t v) {
+  /* RM0090 3.5.1: KEY1 then KEY2 unlocks; "any wrong sequence will return a bus error and lock up the
+   * FLASH_CR register until the next reset". The model also counts a key written while already unlocked
+   * as a wrong sequence (ST's HAL checks LOCK before writing keys for that reason). */
+  if (m.lockout) {
+    m.stats.bus_errors++;
+    violation("FLASH_KEYR write 0x%08X after a lockout", (unsigned)v);
+    return;
+  }
+  bool ok = (m.cr & CR_LOCK) != 0u && ((m.key_stage == 0 && v == M_KEY1) || (m.key_stage == 1 && v == M_KEY2));
+  if (!ok) {
+    m.stats.bus_errors++;
+    m.stats.key_lockouts++;
+    violation("FLASH_KEYR: 0x%08X where %s was expected: bus error, FLASH_CR locked until reset", (unsigned)v,
+              (m.cr & CR_LOCK) == 0u ? "no key (already unlocked)" : (m.key_stage == 0 ? "KEY1" : "KEY2"));
+    m.lockout = true;
+    m.cr |= CR_LOCK;
+    m.key_stage = 0;
+    return;
+  }
+  if (m.key_stage == 0) {
+    m.key_stage = 1;
+  } else {
+    m.key_stage = 0;
+    m.cr &= ~CR_LOCK;
+  }
+}
+
+static uint32_t flash_sr_read(bool peek) {
+  if (!peek && m.op.kind != OP_NONE && !m.stuck) {
+    if (m.op.polls_left > 0u) {
+      m.op.polls_left--;
+    } else {
+      flash_complete();
+    }
+  }
+  return m.sr | (m.op.kind != OP_NONE ? SR_BSY : 0u);
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* Clocks                                                                                                  */
+
+static uint32_t rcc_pll_out(void) {
+  uint32_t src = (m.pllcfgr & PLLCFGR_SRC_HSE) != 0u ? m.hse_hz : HSI_HZ;
+  uint32_t pm = m.pllcfgr & 0x3Fu;
+  uint32_t pn = (m.pllcfgr >> 6) & 0x1FFu;
+  uint32_t pp = 2u * (((m.pllcfgr >> 16) & 3u) + 1u);
+  if (pm == 0u) {
+    return 0;
+  }
+  return (uint32_t)((uint64_t)src / pm * pn / pp);
+}
+
+uint32_t f4_model_sysclk_hz(void) {
+  switch ((m.cfgr >> CFGR_SWS_SHIFT) & 3u) {
+  case 0:
+    return HSI_HZ;
+  case 1:
+    return m.hse_hz;
+  case 2:
+    return rcc_pll_out();
+  default:
+    return 0;
+  }
+}
+
+uint32_t f4_model_hclk_hz(void) {
+  uint32_t hpre = (m.cfgr >> 4) & 0xFu;
+  static const uint32_t shift[8] = {1, 2, 3, 4, 6, 7, 8, 9}; /* /2 /4 /8 /16 /64 /128 /256 /512 */
+  return hpre < 8u ? f4_model_sysclk_hz() : f4_model_sysclk_hz() >> shift[hpre - 8u];
+}
+
+static uint32_t apb_clock(uint32_t ppre) { return ppre < 4u ? f4_model_hclk_hz() : f4_model_hclk_hz() >> (ppre - 3u); }
+uint32_t f4_model_pclk1_hz(void) { return apb_clock((m.cfgr >> 10) & 7u); }
+uint32_t f4_model_pclk2_hz(void) { return apb_clock((m.cfgr >> 13) & 7u); }
+
+static uint32_t wait_states_needed(uint32_t hclk) {
+  for (uint32_t ws = 0; ws < 8u && m.part->ws_max_hz[ws] != 0u; ws++) {
+    if (hclk <= m.part->ws_max_hz[ws]) {
+      return ws;
+    }
+  }
+  return 99;
+}
+
+/* What RM0090 and the datasheets require of the clock tree as it runs now. */
+static void rcc_check(const char *after) {
+  uint32_t hclk = f4_model_hclk_hz();
+  uint32_t need = wait_states_needed(hclk);
+  uint32_t have = m.acr & ACR_LATENCY;
+  if (need > have) {
+    violation("after %s: HCLK %u Hz needs %u flash wait states, FLASH_ACR has %u", after, (unsigned)hclk,
+              (unsigned)need, (unsigned)have);
+  }
+  if (hclk > m.part->sysclk_max) {
+    violation("after %s: HCLK %u Hz above the %s maximum", after, (unsigned)hclk, m.part->name);
+  }
+  if (f4_model_pclk1_hz() > m.part->apb1_max || f4_model_pclk2_hz() > m.part->apb2_max) {
+    violation("after %s: APB1 %u Hz / APB2 %u Hz above the limits", after, (unsigned)f4_model_pclk1_hz(),
+              (unsigned)f4_model_pclk2_hz());
+  }
+  uint32_t vos = (m.pwr_cr >> 14) & 3u;
+  if (m.part->vos_two_bits && hclk > 84u * MHZ && vos != 3u) {
+    violation("after %s: HCLK %u Hz needs VOS scale 1 (PWR_CR VOS = 11), VOS is %u", after, (unsigned)hclk,
+              (unsigned)vos);
+  }
+  if (!m.part->vos_two_bits && hclk > 144u * MHZ && (vos & 1u) == 0u) {
+    violation("after %s: HCLK %u Hz needs VOS = 1 (scale 1)", after, (unsigned)hclk);
+  }
+}
+
+static void rcc_check_pll_config(void) {
+  uint32_t src = (m.pllcfgr & PLLCFGR_SRC_HSE) != 0u ? m.hse_hz : HSI_HZ;
+  uint32_t pm = m.pllcfgr & 0x3Fu;
+  uint32_t pn = (m.pllcfgr >> 6) & 0x1FFu;
+  uint32_t pq = (m.pllcfgr >> 24) & 0xFu;
+  if (pm < 2u) {
+    violation("PLLON with PLLM = %u (2..63)", (unsigned)pm);
+    return;
+  }
+  uint32_t in = src / pm;
+  uint64_t vco = (uint64_t)in * pn;
+  if (in < 950000u || in > 2100000u) {
+    violation("PLLON with a VCO input of %u Hz (0.95-2.1 MHz)", (unsigned)in);
+  }
+  if (pn < 50u || pn > 432u) {
+    violation("PLLON with PLLN = %u (50..432)", (unsigned)pn);
+  }
+  if (vco < m.part->vco_out_min || vco > 432u * MHZ) {
+    violation("PLLON with a VCO output of %llu Hz", (unsigned long long)vco);
+  }
+  if (pq < 2u || vco / pq > 48u * MHZ) {
+    violation("PLLON with PLLQ = %u: PLL48CLK above 48 MHz", (unsigned)pq);
+  }
+}
+
+static bool hse_works(void) {
+  if ((m.rcc_cr & RCR_HSEON) == 0u) {
+    return false;
+  }
+  bool bypass = (m.rcc_cr & RCR_HSEBYP) != 0u;
+  return (m.hse_source == F4_HSE_CRYSTAL && !bypass) || (m.hse_source == F4_HSE_CLOCK_IN && bypass);
+}
+
+static bool source_ready(uint32_t sw) {
+  switch (sw) {
+  case 0:
+    return (m.rcc_cr & RCR_HSIRDY) != 0u;
+  case 1:
+    return (m.rcc_cr & RCR_HSERDY) != 0u;
+  case 2:
+    return (m.rcc_cr & RCR_PLLRDY) != 0u;
+  default:
+    return false;
+  }
+}
+
+/* Progress of oscillators and the switch, one step per RCC_CR read. */
+static void rcc_tick(void) {
+  if (hse_works() && (m.rcc_cr & RCR_HSERDY) == 0u) {
+    if (m.hse_polls_left > 0u) {
+      m.hse_polls_left--;
+    } else {
+      m.rcc_cr |= RCR_HSERDY;
+    }
+  }
+  bool pll_src_ok = (m.pllcfgr & PLLCFGR_SRC_HSE) != 0u ? (m.rcc_cr & RCR_HSERDY) != 0u : true;
+  if ((m.rcc_cr & RCR_PLLON) != 0u && (m.rcc_cr & RCR_PLLRDY) == 0u && pll_src_ok && !m.pll_never_locks) {
+    if (m.pll_polls_left > 0u) {
+      m.pll_polls_left--;
+    } else {
+      m.rcc_cr |= RCR_PLLRDY;
+    }
+  }
+}
+
+static uint32_t sws(void) { return (m.cfgr >> CFGR_SWS_SHIFT) & 3u; }
+
+/* "A switch from one clock source to another occurs only if the target clock source is ready." */
+static void rcc_switch(void) {
+  uint32_t sw = m.cfgr & CFGR_SW;
+  uint32_t cur = (m.cfgr >> CFGR_SWS_SHIFT) & 3u;
+  if (sw != cur && source_ready(sw)) {
+    m.cfgr = (m.cfgr & ~(3u << CFGR_SWS_SHIFT)) | (sw << CFGR_SWS_SHIFT);
+    rcc_check("the SYSCLK switch");
+  }
+}
+
+static void rcc_cr_write(uint32_t v) {
+  uint32_t old = m.rcc_cr;
+  bool pll_is_sys = sws() == 2u;
+  bool hse_in_use = sws() == 1u || (pll_is_sys && (m.pllcfgr & PLLCFGR_SRC_HSE) != 0u);
+  bool hsi_in_use = sws() == 0u || (pll_is_sys && (m.pllcfgr & PLLCFGR_SRC_HSE) == 0u);
+  uint32_t writable = RCR_HSION | RCR_HSITRIM | RCR_HSEON | RCR_HSEBYP | RCR_CSSON | RCR_PLLON;
+  uint32_t nv = (old & ~writable) | (v & writable);
+  if ((old & RCR_HSION) != 0u && (nv & RCR_HSION) == 0u && hsi_in_use) {
+    violation("RCC_CR: HSION cleared while HSI drives SYSCLK (ignored)");
+    nv |= RCR_HSION;
+  }
+  if ((old & RCR_HSEON) != 0u && (nv & RCR_HSEON) == 0u && hse_in_use) {
+    violation("RCC_CR: HSEON cleared while HSE drives SYSCLK (ignored)");
+    nv |= RCR_HSEON;
+  }
+  if ((old & RCR_PLLON) != 0u && (nv & RCR_PLLON) == 0u && pll_is_sys) {
+    violation("RCC_CR: PLLON cleared while the PLL drives SYSCLK (ignored)");
+    nv |= RCR_PLLON;
+  }
+  if ((old & RCR_HSEON) != 0u && ((old ^ nv) & RCR_HSEBYP) != 0u) {
+    violation("RCC_CR: HSEBYP changed while HSEON = 1 (ignored)");
+    nv = (nv & ~RCR_HSEBYP) | (old & RCR_HSEBYP);
+  }
+  if ((nv & RCR_HSEON) == 0u) {
+    nv &= ~RCR_HSERDY;
+  } else if ((old & RCR_HSEON) == 0u) {
+    m.hse_polls_left = 20;
+  }
+  if ((nv & RCR_PLLON) == 0u) {
+    nv &= ~RCR_PLLRDY;
+  } else if ((old & RCR_PLLON) == 0u) {
+    m.pll_polls_left = 10;
+    m.rcc_cr = nv;
+    rcc_check_pll_config();
+  }
+  m.rcc_cr = nv;
+  rcc_switch();
+}
+
+static void rcc_pllcfgr_write(uint32_t v) {
+  if ((m.rcc_cr & RCR_PLLON) != 0u) {
+    violation("RCC_PLLCFGR written while the PLL is on (ignored)");
+    return;
+  }
+  if (((v ^ PLLCFGR_RESET) & 0x20000000u) != 0u) {
+    violation("RCC_PLLCFGR: reserved bit 29 changed");
+  }
+  m.pllcfgr = v;
+}
+
+static void rcc_cfgr_write(uint32_t v) {
+  uint32_t cur = sws();
+  m.cfgr = (m.cfgr & (3u << CFGR_SWS_SHIFT)) | (v & ~(3u << CFGR_SWS_SHIFT));
+  rcc_switch();
+  if (sws() == cur) {
+    rcc_check("an RCC_CFGR write"); /* a switch has already checked */
+  }
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* Peripheral reset values                                                                                 */
+
+static void gpio_reset(uint32_t i) {
+  struct gpio_state *g = &m.gpio[i];
+  memset(g, 0, sizeof *g);
+  for (uint32_t p = 0; p < 16u; p++) {
+    g->drive[p] = -1;
+  }
+  if (i == 0u) { /* PA13-15: JTAG/SWD */
+    g->moder = 0xA8000000u;
+    g->ospeedr = 0x0C000000u;
+    g->pupdr = 0x64000000u;
+  } else if (i == 1u) { /* PB3-4: JTAG */
+    g->moder = 0x00000280u;
+    g->ospeedr = 0x000000C0u;
+    g->pupdr = 0x00000100u;
+  }
+}
+
+static void usart_reset(uint32_t i) {
+  struct usart_state *u = &m.usart[i];
+  bool stuck = u->tx_stuck;
+  uint32_t tx_len = u->tx_len;
+  memset(u->rxq, 0, sizeof u->rxq);
+  u->sr = USR_TC | USR_TXE; /* 0x00C0 */
+  u->rdr = u->tdr = u->brr = u->cr1 = u->cr2 = u->cr3 = u->gtpr = 0;
+  u->seen = 0;
+  u->tdr_full = u->shift_busy = false;
+  u->shift_data = u->shift_left = 0;
+  u->rxq_head = u->rxq_len = 0;
+  u->tx_stuck = stuck;   /* a fault armed by the test survives */
+  u->tx_len = tx_len;    /* what went out on the line stays out */
+}
+
+static void registers_reset(void) {
+  m.acr = 0;
+  m.cr = CR_LOCK; /* reset value 0x80000000 */
+  m.sr = 0;
+  m.optcr = 0x0FFFAAEDu & ~((m.wrp_mask & 0xFFFu) << 16);
+  m.key_stage = 0;
+  m.lockout = false;
+  memset(&m.op, 0, sizeof m.op);
+  m.rcc_cr = 0x00000083u; /* HSION, HSIRDY, HSITRIM = 16 */
+  m.pllcfgr = PLLCFGR_RESET;
+  m.cfgr = 0;
+  m.cir = 0;
+  m.ahb1rstr = m.apb1rstr = m.apb2rstr = 0;
+  m.ahb1enr = m.part->ahb1enr_reset;
+  m.apb1enr = m.apb2enr = 0;
+  m.pwr_cr = m.part->pwr_cr_reset;
+  for (uint32_t i = 0; i < 9u; i++) {
+    gpio_reset(i);
+  }
+  for (uint32_t i = 0; i < 6u; i++) {
+    usart_reset(i);
+  }
+  m.stk_ctrl = m.stk_load = m.stk_val = 0;
+  m.vtor = m.shpr3 = m.cpacr = 0;
+  m.systick_pending = false;
+}
+
+void f4_model_reset(enum f4_part part) {
+  struct f4_model_write *trace = m.trace;
+  memset(&m, 0, sizeof m);
+  m.trace = trace;
+  if (m.trace == NULL) {
+    m.trace = calloc(TRACE_MAX, sizeof *m.trace);
+    if (m.trace == NULL) {
+      fatal("out of memory");
+    }
+  }
+  m.part_id = part;
+  m.part = &s_parts[part];
+  m.fsize_kb = m.part->flash_kb;
+  memset(m.flash, 0xFF, sizeof m.flash);
+  m.program_polls = 3;
+  m.erase_polls = 200;
+  m.hse_source = F4_HSE_NONE;
+  registers_reset();
+}
+
+void f4_model_system_reset(void) { registers_reset(); }
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* Bus decode                                                                                              */
+
+static int usart_index(uint32_t addr) {
+  for (int i = 0; i < 6; i++) {
+    if (addr >= usart_bases[i] && addr < usart_bases[i] + 0x1Cu) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+static bool usart_clocked(int i) {
+  uint32_t bit = usart_rcc_bit[i];
+  return usart_on_apb2[i] ? ((m.apb2enr & bit) != 0u && (m.apb2rstr & bit) == 0u)
+                          : ((m.apb1enr & bit) != 0u && (m.apb1rstr & bit) == 0u);
+}
+
+/* One step of the transmitter per SR read: TDR -> shift register (TXE), shift register -> line (TC). */
+static void usart_tx_tick(struct usart_state *u) {
+  if (u->tx_stuck) {
+    return;
+  }
+  if (u->shift_busy) {
+    if (u->shift_left > 0u) {
+      u->shift_left--;
+    } else {
+      if (u->tx_len < TX_LOG) {
+        u->tx[u->tx_len] = (uint8_t)u->shift_data;
+      }
+      u->tx_len++;
+      u->shift_busy = false;
+      if (!u->tdr_full) {
+        u->sr |= USR_TC;
+      }
+    }
+  }
+  if (!u->shift_busy && u->tdr_full) {
+    u->shift_busy = true;
+    u->shift_data = u->tdr;
+    u->shift_left = 4;
+    u->tdr_full = false;
+  }
+  u->sr = (u->sr & ~USR_TXE) | (u->tdr_full ? 0u : USR_TXE);
+}
+
+static void usart_rx_tick(struct usart_state *u) {
+  bool on = (u->cr1 & (UCR1_UE | UCR1_RE)) == (UCR1_UE | UCR1_RE);
+  if (on && (u->sr & USR_RXNE) == 0u && u->rxq_len > 0u) {
+    u->rdr = u->rxq[u->rxq_head];
+    u->rxq_head = (u->rxq_head + 1u) % RX_QUEUE;
+    u->rxq_len--;
+    u->sr |= USR_RXNE;
+  }
+}
+
+static uint32_t usart_read(int i, uint32_t off, bool peek) {
+  struct usart_state *u = &m.usart[i];
+  switch (off) {
+  case 0x00:
+    if (!peek) {
+      usart_tx_tick(u);
+      usart_rx_tick(u);
+      u->seen = u->sr & (USR_PE | USR_FE | USR_NE | USR_ORE | USR_IDLE);
+    }
+    return u->sr;
+  case 0x04: {
+    uint32_t v = u->rdr;
+    if (!peek) {
+      /* "cleared by a software sequence (a read to the USART_SR register followed by a read to the
+       * USART_DR register)": only the flags that SR read saw. */
+      u->sr &= ~(USR_RXNE | u->seen);
+      u->seen = 0;
+    }
+    return v;
+  }
+  case 0x08:
+    return u->brr;
+  case 0x0C:
+    return u->cr1;
+  case 0x10:
+    return u->cr2;
+  case 0x14:
+    return u->cr3;
+  case 0x18:
+    return u->gtpr;
+  default:
+    fatal("USART read at offset 0x%X", (unsigned)off);
+  }
+}
+
+static void usart_write(int i, uint32_t off, uint32_t v) {
+  struct usart_state *u = &m.usart[i];
+  switch (off) {
+  case 0x00: { /* RXNE, TC, LBD, CTS are rc_w0; the rest read-only */
+    uint32_t rc_w0 = USR_RXNE | USR_TC | USR_LBD | USR_CTS;
+    u->sr &= v | ~rc_w0;
+    return;
+  }
+  case 0x04:
+    if ((u->cr1 & UCR1_UE) == 0u || (u->cr1 & UCR1_TE) == 0u) {
+      violation("USART%d DR write with UE or TE off: the character is not sent", i == 5 ? 6 : i + 1);
+      return;
+    }
+    if (u->tdr_full) {
+      violation("USART%d DR written before TXE: a character was overwritten", i == 5 ? 6 : i + 1);
+    }
+    /* With PCE the MSB (bit 7 for M = 0, bit 8 for M = 1) is replaced by the parity bit. */
+    u->tdr = (u->cr1 & UCR1_PCE) != 0u ? ((u->cr1 & UCR1_M) != 0u ? v & 0xFFu : v & 0x7Fu)
+                                         : ((u->cr1 & UCR1_M) != 0u ? v & 0x1FFu : v & 0xFFu);
+    u->tdr_full = true;
+    u->sr &= ~(USR_TXE | USR_TC);
+    return;
+  case 0x08:
+    u->brr = v & 0xFFFFu;
+    return;
+  case 0x0C:
+    u->cr1 = v & 0xBFFFu;
+    return;
+  case 0x10:
+    u->cr2 = v & 0x7F7Fu;
+    return;
+  case 0x14:
+    u->cr3 = v & 0x0FFFu;
+    return;
+  case 0x18:
+    u->gtpr = v & 0xFFFFu;
+    return;
+  default:
+    fatal("USART write at offset 0x%X", (unsigned)off);
+  }
+}
+
+static bool gpio_clocked(uint32_t port) {
+  uint32_t bit = 1u << port;
+  return (m.ahb1enr & bit) != 0u && (m.ahb1rstr & bit) == 0u;
+}
+
+static uint32_t gpio_idr(const struct gpio_state *g) {
+  uint32_t v = 0;
+  for (uint32_t p = 0; p < 16u; p++) {
+    uint32_t mode = (g->moder >> (2u * p)) & 3u;
+    uint32_t pull = (g->pupdr >> (2u * p)) & 3u;
+    uint32_t bit;
+    if (g->drive[p] >= 0) {
+      bit = (uint32_t)g->drive[p];
+    } else if (mode == 1u) {
+      bit = (g->odr >> p) & 1u;
+    } else {
+      bit = pull == 1u ? 1u : 0u; /* a floating input reads 0 in the model */
+    }
+    v |= bit << p;
+  }
+  return v;
+}
+
+static uint32_t gpio_read(uint32_t port, uint32_t off) {
+  const struct gpio_state *g = &m.gpio[port];
+  switch (off) {
+  case 0x00:
+    return g->moder;
+  case 0x04:
+    return g->otyper;
+  case 0x08:
+    return g->ospeedr;
+  case 0x0C:
+    return g->pupdr;
+  case 0x10:
+    return gpio_idr(g);
+  case 0x14:
+    return g->odr;
+  case 0x18:
+    return 0; /* BSRR is write-only */
+  case 0x1C:
+    return g->lckr;
+  case 0x20:
+    return g->afrl;
+  case 0x24:
+    return g->afrh;
+  default:
+    fatal("GPIO read at offset 0x%X", (unsigned)off);
+  }
+}
+
+static void gpio_write(uint32_t port, uint32_t off, uint32_t v) {
+  struct gpio_state *g = &m.gpio[port];
+  switch (off) {
+  case 0x00:
+    g->moder = v;
+    return;
+  case 0x04:
+    g->otyper = v & 0xFFFFu;
+    return;
+  case 0x08:
+    g->ospeedr = v;
+    return;
+  case 0x0C:
+    g->pupdr = v;
+    return;
+  case 0x10:
+    violation("GPIO IDR is read-only");
+    return;
+  case 0x14:
+    g->odr = v & 0xFFFFu;
+    return;
+  case 0x18:
+    g->odr = (g->odr | (v & 0xFFFFu)) & ~(v >> 16);
+    return;
+  case 0x1C:
+    g->lckr = v;
+    return;
+  case 0x20:
+    g->afrl = v;
+    return;
+  case 0x24:
+    g->afrh = v;
+    return;
+  default:
+    fatal("GPIO write at offset 0x%X", (unsigned)off);
+  }
+}
+
+static void rstr_write(uint32_t *reg, uint32_t v, bool ahb1, bool apb2) {
+  uint32_t released = *reg & ~v;
+  *reg = v;
+  if (ahb1) {
+    for (uint32_t i = 0; i < 9u; i++) {
+      if ((released & (1u << i)) != 0u) {
+        gpio_reset(i);
+      }
+    }
+    return;
+  }
+  for (int i = 0; i < 6; i++) {
+    if (usart_on_apb2[i] == apb2 && (released & usart_rcc_bit[i]) != 0u) {
+      usart_reset((uint32_t)i);
+    }
+  }
+}
+
+static uint32_t model_read(uint32_t addr, bool peek) {
+  if (!peek) {
+    count_read(addr);
+  }
+  if (in_flash(addr)) {
+    if (!peek) {
+      flash_stall("flash read");
+    }
+    return flash_load(addr);
+  }
+  if (addr == M_FSIZE_WORD) {
+    return (m.fsize_kb << 16) | 0xFFFFu;
+  }
+  switch (addr) {
+  case M_ACR:
+    return m.acr;
+  case M_KEYR:
+  case M_OPTKEYR:
+    return 0; /* write-only */
+  case M_SR:
+    return flash_sr_read(peek);
+  case M_CR:
+    return m.cr;
+  case M_OPTCR:
+    return m.optcr;
+  case M_RCC_CR:
+    if (!peek) {
+      rcc_tick();
+      rcc_switch();
+    }
+    return m.rcc_cr;
+  case M_RCC_PLLCFGR:
+    return m.pllcfgr;
+  case M_RCC_CFGR:
+    if (!peek) {
+      rcc_tick();
+      rcc_switch();
+    }
+    return m.cfgr;
+  case M_RCC_CIR:
+    return m.cir;
+  case M_RCC_AHB1RSTR:
+    return m.ahb1rstr;
+  case M_RCC_APB1RSTR:
+    return m.apb1rstr;
+  case M_RCC_APB2RSTR:
+    return m.apb2rstr;
+  case M_RCC_AHB1ENR:
+    return m.ahb1enr;
+  case M_RCC_APB1ENR:
+    return m.apb1enr;
+  case M_RCC_APB2ENR:
+    return m.apb2enr;
+  case M_PWR_CR:
+  case M_PWR_CSR:
+    if ((m.apb1enr & APB1_PWREN) == 0u) {
+      if (!peek) {
+        violation("PWR read with its clock off (reads 0)");
+      }
+      return 0;
+    }
+    return addr == M_PWR_CR ? m.pwr_cr : (1u << 14); /* CSR: VOSRDY */
+  case M_STK_CTRL: {
+    uint32_t v = m.stk_ctrl;
+    if (!peek) {
+      m.stk_ctrl &= ~(1u << 16); /* COUNTFLAG clears on read */
+    }
+    return v;
+  }
+  case M_STK_LOAD:
+    return m.stk_load;
+  case M_STK_VAL:
+    return m.stk_val;
+  case M_STK_CALIB:
+    return 0;
+  case M_ICSR:
+    return m.systick_pending ? (1u << 26) : 0u;
+  case M_VTOR:
+    return m.vtor;
+  case M_AIRCR:
+    return 0xFA050000u;
+  case M_SHPR3:
+    return m.shpr3;
+  case M_CPACR:
+    return m.cpacr;
+  default:
+    break;
+  }
+  if (addr >= M_GPIO && addr < M_GPIO + 9u * 0x400u) {
+    uint32_t port = (addr - M_GPIO) / 0x400u;
+    if ((m.part->gpio_ports & (1u << port)) == 0u) {
+      fatal("read of GPIO port %c, which %s does not have", (char)('A' + port), m.part->name);
+    }
+    if (!gpio_clocked(port)) {
+      if (!peek) {
+        violation("GPIO%c read with its clock off (reads 0)", (char)('A' + port));
+      }
+      return 0;
+    }
+    return gpio_read(port, (addr - M_GPIO) % 0x400u);
+  }
+  int ui = usart_index(addr);
+  if (ui >= 0) {
+    if ((m.part->usarts & (1u << ui)) == 0u) {
+      fatal("read of a USART at 0x%08X, which %s does not have", (unsigned)addr, m.part->name);
+    }
+    if (!usart_clocked(ui)) {
+      if (!peek) {
+        violation("USART at 0x%08X read with its clock off (reads 0)", (unsigned)addr);
+      }
+      return 0;
+    }
+    return usart_read(ui, addr - usart_bases[ui], peek);
+  }
+  fatal("read of unmodelled address 0x%08X", (unsigned)addr);
+}
+
+uint32_t reg_model_read32(uint32_t addr) { return model_read(addr, false); }
+uint32_t f4_model_peek(uint32_t addr) { return model_read(addr, true); }
+
+void reg_model_write32(uint32_t addr, uint32_t v) {
+  if (m.trace_len < TRACE_MAX) {
+    m.trace[m.trace_len++] = (struct f4_model_write){addr, v, m.cr};
+  }
+  if (in_flash(addr)) {
+    flash_store(addr, v);
+    return;
+  }
+  switch (addr) {
+  case M_ACR: {
+    uint32_t nv = v & (m.part->latency_mask | ACR_PRFTEN | ACR_ICEN | ACR_DCEN | ACR_ICRST | ACR_DCRST);
+    if ((v & ACR_LATENCY & ~m.part->latency_mask) != 0u) {
+      violation("FLASH_ACR: LATENCY 0x%X uses a reserved bit on %s", (unsigned)(v & ACR_LATENCY), m.part->name);
+    }
+    /* "This bit can be written only when the I/D cache is disabled." */
+    if ((nv & ACR_ICRST) != 0u) {
+      if (((m.acr | nv) & ACR_ICEN) != 0u) {
+        violation("FLASH_ACR: ICRST written while ICEN = 1");
+      } else if ((m.acr & ACR_ICRST) == 0u) {
+        m.stats.icache_resets++;
+      }
+    }
+    if ((nv & ACR_DCRST) != 0u) {
+      if (((m.acr | nv) & ACR_DCEN) != 0u) {
+        violation("FLASH_ACR: DCRST written while DCEN = 1");
+      } else if ((m.acr & ACR_DCRST) == 0u) {
+        m.stats.dcache_resets++;
+      }
+    }
+    m.acr = nv;
+    rcc_check("a FLASH_ACR write");
+    return;
+  }
+  case M_KEYR:
+    flash_keyr_write(v);
+    return;
+  case M_OPTKEYR:
+  case M_OPTCR:
+    violation("option bytes touched (0x%08X = 0x%08X): tsboot's drivers never should", (unsigned)addr,
+              (unsigned)v);
+    return;
+  case M_SR:
+    if ((v & ~SR_W1C) != 0u) {
+      violation("FLASH_SR write 0x%08X sets bits that are not write-1-to-clear", (unsigned)v);
+    }
+    m.sr &= ~(v & SR_W1C);
+    return;
+  case M_CR:
+    flash_cr_write(v);
+    return;
+  case M_RCC_CR:
+    rcc_cr_write(v);
+    return;
+  case M_RCC_PLLCFGR:
+    rcc_pllcfgr_write(v);
+    return;
+  case M_RCC_CFGR:
+    rcc_cfgr_write(v);
+    return;
+  case M_RCC_CIR:
+    m.cir = v;
+    return;
+  case M_RCC_AHB1RSTR:
+    rstr_write(&m.ahb1rstr, v, true, false);
+    return;
+  case M_RCC_APB1RSTR:
+    rstr_write(&m.apb1rstr, v, false, false);
+    return;
+  case M_RCC_APB2RSTR:
+    rstr_write(&m.apb2rstr, v, false, true);
+    return;
+  case M_RCC_AHB1ENR:
+    m.ahb1enr = v;
+    return;
+  case M_RCC_APB1ENR:
+    m.apb1enr = v;
+    return;
+  case M_RCC_APB2ENR:
+    m.apb2enr = v;
+    return;
+  case M_PWR_CR: {
+    if ((m.apb1enr & APB1_PWREN) == 0u) {
+      violation("PWR_CR write with the PWR clock off (ignored)");
+      return;
+    }
+    uint32_t vos = (v >> 14) & 3u;
+    if (!m.part->vos_two_bits && (vos & 2u) != 0u) {
+      violation("PWR_CR: reserved bit 15 written on %s", m.part->name);
+    }
+    if (m.part->vos_two_bits && vos == 0u) {
+      violation("PWR_CR: VOS = 00 is reserved");
+    }
+    if (((v ^ m.pwr_cr) & (3u << 14)) != 0u && (m.rcc_cr & RCR_PLLON) != 0u) {
+      violation("PWR_CR: VOS changed while the PLL is on (ignored)");
+      v = (v & ~(3u << 14)) | (m.pwr_cr & (3u << 14));
+    }
+    m.pwr_cr = v;
+    return;
+  }
+  case M_STK_CTRL:
+    m.stk_ctrl = (m.stk_ctrl & (1u << 16)) | (v & 7u);
+    return;
+  case M_STK_LOAD:
+    m.stk_load = v & 0x00FFFFFFu;
+    return;
+  case M_STK_VAL:
+    m.stk_val = 0; /* any write clears the counter and COUNTFLAG */
+    m.stk_ctrl &= ~(1u << 16);
+    return;
+  case M_ICSR:
+    if ((v & (1u << 26)) != 0u) {
+      m.systick_pending = true;
+    }
+    if ((v & (1u << 25)) != 0u) {
+      m.systick_pending = false;
+    }
+    return;
+  case M_VTOR:
+    m.vtor = v & 0xFFFFFF80u;
+    return;
+  case M_AIRCR:
+    if ((v >> 16) == 0x05FAu && (v & 4u) != 0u) {
+      m.stats.system_reset_requests++;
+    }
+    return;
+  case M_SHPR3:
+    m.shpr3 = v;
+    return;
+  case M_CPACR:
+    m.cpacr = v;
+    return;
+  default:
+    break;
+  }
+  if (addr >= M_GPIO && addr < M_GPIO + 9u * 0x400u) {
+    uint32_t port = (addr - M_GPIO) / 0x400u;
+    if ((m.part->gpio_ports & (1u << port)) == 0u) {
+      fatal("write to GPIO port %c, which %s does not have", (char)('A' + port), m.part->name);
+    }
+    if (!gpio_clocked(port)) {
+      violation("GPIO%c write with its clock off (ignored)", (char)('A' + port));
+      return;
+    }
+    gpio_write(port, (addr - M_GPIO) % 0x400u, v);
+    return;
+  }
+  int ui = usart_index(addr);
+  if (ui >= 0) {
+    if ((m.part->usarts & (1u << ui)) == 0u) {
+      fatal("write to a USART at 0x%08X, which %s does not have", (unsigned)addr, m.part->name);
+    }
+    if (!usart_clocked(ui)) {
+      violation("USART at 0x%08X written with its clock off (ignored)", (unsigned)addr);
+      return;
+    }
+    usart_write(ui, addr - usart_bases[ui], v);
+    return;
+  }
+  fatal("write of 0x%08X to unmodelled address 0x%08X", (unsigned)v, (unsigned)addr);
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* Test controls                                                                                           */
+
+void f4_model_flash_set_wrp(uint32_t sector_mask) {
+  m.wrp_mask = sector_mask;
+  m.optcr = 0x0FFFAAEDu & ~((sector_mask & 0xFFFu) << 16);
+}
+void f4_model_flash_set_busy_polls(uint32_t program, uint32_t erase) {
+  m.program_polls = program;
+  m.erase_polls = erase;
+}
+void f4_model_flash_inject_error(uint32_t sr_flags) { m.inject_flags = sr_flags; }
+void f4_model_flash_stick_busy(bool stuck) { m.stuck = stuck; }
+void f4_model_set_fsize_kb(uint32_t kb) { m.fsize_kb = kb; }
+uint32_t f4_model_flash_word(uint32_t addr) {
+  if (!in_flash(addr)) {
+    fatal("f4_model_flash_word(0x%08X) outside flash", (unsigned)addr);
+  }
+  return flash_load(addr);
+}
+void f4_model_flash_poke(uint32_t addr, uint32_t v) {
+  if (!in_flash(addr) || !in_flash(addr + 3u)) {
+    fatal("f4_model_flash_poke(0x%08X) outside flash", (unsigned)addr);
+  }
+  for (uint32_t i = 0; i < 4u; i++) {
+    m.flash[addr - M_FLASH_MEM + i] = (uint8_t)(v >> (8u * i));
+  }
+}
+bool f4_model_flash_locked(void) { return (m.cr & CR_LOCK) != 0u; }
+bool f4_model_flash_locked_out(void) { return m.lockout; }
+
+void f4_model_rcc_set_hse(enum f4_hse_source source, uint32_t hz) {
+  m.hse_source = source;
+  m.hse_hz = hz;
+}
+void f4_model_rcc_pll_never_locks(bool never) { m.pll_never_locks = never; }
+
+static struct usart_state *usart_by_base(uint32_t base) {
+  for (int i = 0; i < 6; i++) {
+    if (usart_bases[i] == base) {
+      return &m.usart[i];
+    }
+  }
+  fatal("no USART at 0x%08X", (unsigned)base);
+}
+
+bool f4_model_uart_receive(uint32_t base, uint32_t data, uint32_t flags) {
+  struct usart_state *u = usart_by_base(base);
+  if ((u->cr1 & (UCR1_UE | UCR1_RE)) != (UCR1_UE | UCR1_RE)) {
+    return false;
+  }
+  if ((u->sr & USR_RXNE) != 0u) {
+    /* "The RDR content will not be lost ... The shift register will be overwritten." */
+    u->sr |= USR_ORE;
+    return false;
+  }
+  u->rdr = data & 0x1FFu;
+  u->sr |= USR_RXNE | (flags & (USR_PE | USR_FE | USR_NE));
+  return true;
+}
+
+void f4_model_uart_queue(uint32_t base, const uint8_t *bytes, uint32_t n) {
+  struct usart_state *u = usart_by_base(base);
+  for (uint32_t i = 0; i < n && u->rxq_len < RX_QUEUE; i++) {
+    u->rxq[(u->rxq_head + u->rxq_len) % RX_QUEUE] = bytes[i];
+    u->rxq_len++;
+  }
+}
+
+uint32_t f4_model_uart_sent(uint32_t base, uint8_t *out, uint32_t max) {
+  struct usart_state *u = usart_by_base(base);
+  uint32_t n = u->tx_len < max ? u->tx_len : max;
+  memcpy(out, u->tx, n);
+  return u->tx_len;
+}
+
+void f4_model_uart_stick_tx(uint32_t base, bool stuck) { usart_by_base(base)->tx_stuck = stuck; }
+
+void f4_model_gpio_drive(uint32_t port, uint32_t pin, int level) {
+  if (port >= 9u || pin >= 16u) {
+    fatal("f4_model_gpio_drive(%u, %u)", (unsigned)port, (unsigned)pin);
+  }
+  m.gpio[port].drive[pin] = level;
+}
+
+void f4_model_systick_pend(void) { m.systick_pending = true; }
+bool f4_model_systick_pending(void) { return m.systick_pending; }
+
+const struct f4_model_stats *f4_model_stats(void) { return &m.stats; }
+uint32_t f4_model_violation_count(void) { return m.violations; }
+const char *f4_model_violation(uint32_t i) { return i < VIOLATIONS_KEPT && i < m.violations ? m.violation_text[i] : ""; }
+void f4_model_clear_violations(void) { m.violations = 0; }
+uint32_t f4_model_trace_count(void) { return m.trace_len; }
+const struct f4_model_write *f4_model_trace(uint32_t i) { return i < m.trace_len ? &m.trace[i] : NULL; }
+void f4_model_trace_clear(void) { m.trace_len = 0; }
