@@ -197,7 +197,7 @@ export const Messages = {
   ExternBody: {
     code: 1056,
     message: "The @extern function '{0}' has parameter or return type {1}, which C bindings cannot take.",
-    suggestion: "Bindings take and return integers, booleans and typed arrays.",
+    suggestion: "Bindings take and return integers, booleans and typed arrays (as views); pass a struct's fields one by one.",
   },
   MissingReturn: {
     code: 1057,

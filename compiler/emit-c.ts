@@ -136,6 +136,11 @@ export class CEmitter {
   exact(e: Expr): Emitted {
     switch (e.k) {
       case "const":
+        if (e.constant) {
+          // A named module constant: its #define carries the right suffix for its value.
+          this.usedGlobals.add(e.constant);
+          return { code: e.constant.cName, type: computationType(e.range) };
+        }
         return { code: literal(e.value, computationType(e.range), e.text), type: computationType(e.range), literal: e.value };
       case "bool":
         return { code: e.value ? "true" : "false", type: "bool" };
@@ -204,6 +209,10 @@ export class CEmitter {
   bits(e: Expr): string {
     switch (e.k) {
       case "const":
+        if (e.constant && e.value >= 0n && e.value <= 0xffffffffn) {
+          this.usedGlobals.add(e.constant);
+          return e.value > 0x7fffffffn ? e.constant.cName : `(uint32_t)${e.constant.cName}`;
+        }
         return literal(BigInt.asUintN(32, e.value), "uint32_t", e.value >= 0n && e.value <= 0xffffffffn ? e.text : undefined);
       case "binary":
         switch (e.op) {
@@ -675,7 +684,7 @@ export class CEmitter {
       const t = this.storageCType(p.type);
       return t.endsWith("*") ? `${t}${p.cName}` : `${t} ${p.cName}`;
     });
-    return `${this.returnCType(fn.returnType)} ${fn.cName}(${params.length ? params.join(", ") : "void"})`;
+    return `${fn.noReturn ? "_Noreturn " : ""}${this.returnCType(fn.returnType)} ${fn.cName}(${params.length ? params.join(", ") : "void"})`;
   }
 
   emit(): EmittedProgram {
@@ -690,7 +699,7 @@ export class CEmitter {
       this.lastLine = null;
       this.currentFn = fn;
       this.lineDirective(fn.declaredAt);
-      this.line(`${fn.exported ? "" : "static "}${this.prototype(fn)} {`);
+      this.line(`${fn.exported || fn.noReturn ? "" : "static "}${this.prototype(fn).replace("_Noreturn ", fn.exported ? "_Noreturn " : "_Noreturn static ")} {`);
       this.nested(fn.body);
       this.line("}");
       bodies.push(this.out.join("\n"));
@@ -728,7 +737,7 @@ export class CEmitter {
     source.push(...this.out);
     if (this.out.length) source.push("");
     const statics = program.functions.filter((f) => reachable.has(f) && !f.exported && !f.externName);
-    for (const fn of statics) source.push(`static ${this.prototype(fn)};`);
+    for (const fn of statics) source.push(fn.noReturn ? this.prototype(fn).replace("_Noreturn ", "_Noreturn static ") + ";" : `static ${this.prototype(fn)};`);
     if (statics.length) source.push("");
     source.push(bodies.join("\n\n"), "");
     return { source: source.join("\n"), header: header.join("\n"), moduleName };

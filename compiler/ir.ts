@@ -59,6 +59,8 @@ export interface FunctionIR {
   readonly exported: boolean;
   /** Implemented in C by a binding (@extern): only a prototype is emitted. */
   readonly externName?: string;
+  /** Declared `never`: C gets _Noreturn, and control does not continue after a call. */
+  readonly noReturn: boolean;
   body: Stmt[];
   readonly calls: Set<FunctionIR>;
   readonly declaredAt: SourceLine;
@@ -78,7 +80,7 @@ interface Ranged extends Typed {
 }
 
 export type Expr =
-  | ({ k: "const"; value: bigint; text?: string } & Ranged)
+  | ({ k: "const"; value: bigint; text?: string; constant?: Variable } & Ranged)
   | ({ k: "bool"; value: boolean } & Typed)
   | ({ k: "var"; v: Variable } & Ranged)
   | ({ k: "enumMember"; enumType: EnumType; member: EnumMember } & Ranged)

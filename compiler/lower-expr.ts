@@ -158,6 +158,8 @@ export abstract class ExpressionLowering {
       return this.error("Unsupported", node, `The name '${text}'`, "Only variables, parameters and constants of the program can be read.");
     }
     v.read = true;
+    // A module-level integer constant is a constant expression (it folds), emitted by its #define name.
+    if (v.constValue !== undefined && v.type.kind !== "enum") return { k: "const", value: v.constValue, constant: v, type: NUM, range: R.single(v.constValue) };
     return { k: "var", v, type: v.type, range: this.rangeOfVariable(v) };
   }
 
@@ -558,10 +560,6 @@ export abstract class ExpressionLowering {
     const begin = this.numeric(args[0], "subarray");
     const end = args.length === 2 ? this.numeric(args[1], "subarray") : null;
     if (begin === INVALID || end === INVALID) return INVALID;
-    const limit = R.range(-(1n << 32n), (1n << 32n) - 1n);
-    for (const [e, n] of [[begin, args[0]], [end, args[1]]] as const) {
-      if (e && !R.contains(limit, e.range)) this.error("PrecisionLoss", n, n.getText(), "beyond 32 bits as a subarray bound");
-    }
     this.markViewed(array);
     return { k: "subarray", array, begin, end, type: array.type };
   }
@@ -616,10 +614,6 @@ export abstract class ExpressionLowering {
     if (!indexNode) return null;
     const index = this.numeric(indexNode, "[]");
     if (index === INVALID) return null;
-    if (!R.contains(R.range(-(1n << 32n), (1n << 32n)), index.range)) {
-      this.error("PrecisionLoss", indexNode, indexNode.getText(), "beyond 32 bits as an index");
-      return null;
-    }
     const fixed = array.k === "var" ? array.v.fixedLength : undefined;
     let safe = false;
     if (fixed !== undefined) safe = R.contains(R.range(0n, BigInt(fixed) - 1n), index.range);

@@ -123,7 +123,7 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
       const resolved = decls.resolveType(returnNode, true);
       if (!resolved) ok = false;
       else returnType = resolved;
-      if (externTag && resolved && (resolved.kind === "struct" || resolved.kind === "array")) {
+      if (externTag && resolved && resolved.kind === "struct") {
         diagnostics.error("ExternBody", positionOf(returnNode), name, resolved.kind);
         ok = false;
       }
@@ -139,7 +139,9 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
       ok = false;
     }
     const externName = externTag ? tagText(node, "extern") ?? name : undefined;
+    const noReturn = returnNode?.getKind() === SyntaxKind.NeverKeyword;
     const ir: FunctionIR = {
+      noReturn,
       name,
       cName: externName ?? `${module.prefix}_${name}`,
       module: module.prefix,
@@ -153,7 +155,6 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
       column: positionOf(node).column,
       locals: [],
     };
-    const noReturn = returnNode?.getKind() === SyntaxKind.NeverKeyword;
     decls.functions.set(node, { ir, node, module, noReturn });
     if (ok) {
       functions.push(ir);

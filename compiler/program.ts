@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import * as fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Project, SourceFile, ts } from "ts-morph";
+import { ImportDeclaration, Node, Project, SourceFile, SyntaxKind, ts } from "ts-morph";
 
 export const RUNTIME_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../runtime");
 
@@ -50,6 +50,27 @@ function projectFor(): Project {
   return project;
 }
 
+/**
+ * An import whose names are used only by @extern bodies (the Node simulation) or only as types brings in
+ * no compiled code: the module it names (the simulator, say) is not part of the C program.
+ */
+function isHostOnlyImport(decl: ImportDeclaration): boolean {
+  if (decl.isTypeOnly()) return true;
+  const names = new Set(decl.getNamedImports().filter((n) => !n.isTypeOnly()).map((n) => (n.getAliasNode() ?? n.getNameNode()).getText()));
+  const defaultName = decl.getDefaultImport()?.getText();
+  if (defaultName) names.add(defaultName);
+  if (decl.getNamespaceImport()) return false;
+  if (names.size === 0) return decl.getNamedImports().length > 0;
+  for (const id of decl.getSourceFile().getDescendantsOfKind(SyntaxKind.Identifier)) {
+    if (!names.has(id.getText()) || id.getFirstAncestorByKind(SyntaxKind.ImportDeclaration)) continue;
+    if (id.getParent()?.getKind() === SyntaxKind.TypeReference) continue;
+    const fn = id.getFirstAncestorByKind(SyntaxKind.FunctionDeclaration);
+    const inExternBody = fn !== undefined && ts.getJSDocTags(fn.compilerNode).some((t) => t.tagName.text === "extern");
+    if (!inExternBody) return false;
+  }
+  return true;
+}
+
 export function isRuntimeFile(filePath: string): boolean {
   return path.resolve(filePath).startsWith(RUNTIME_DIR + path.sep);
 }
@@ -77,6 +98,7 @@ export function loadProgram(entryPath: string): LoadedProgram {
     if (visiting.has(file) || isRuntimeFile(file.getFilePath())) return;
     visiting.add(file);
     for (const decl of [...file.getImportDeclarations(), ...file.getExportDeclarations()]) {
+      if (Node.isImportDeclaration(decl) && isHostOnlyImport(decl)) continue;
       let target: SourceFile | undefined;
       try {
         target = decl.getModuleSpecifierSourceFile();

@@ -1,0 +1,88 @@
+/**
+ * Erasing and programming with the safety rules every path keeps: only inside the application and config
+ * regions, unlocked just before each operation and locked again right after it (whatever it returned),
+ * and every programmed unit read back and compared.
+ */
+import { u32 } from "../runtime/index";
+import { boardConfigSize, boardConfigStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
+import { flashErase, flashLock, flashProgram, flashUnlock, flashView } from "../hal-bindings/flash";
+import { equalBytes } from "./bytes";
+import { inAppRegion, sectorInAppRegion } from "./layout";
+import { Status } from "./status";
+import { pump } from "./uart-io";
+
+/** The largest write unit of any family (H7: a 256-bit flash word). */
+const UNIT_BUFFER = new Uint8Array(32);
+
+function inConfigRegion(address: u32, length: u32): boolean {
+  const start = boardConfigStart();
+  if (length === 0 || address < start) return false;
+  return address - start + length <= boardConfigSize();
+}
+
+/** True when the erase unit lies entirely in the application or the config region. */
+export function mayErase(index: u32): boolean {
+  if (index >= boardSectorCount()) return false;
+  return sectorInAppRegion(index) || inConfigRegion(boardSectorStart(index), boardSectorSize(index));
+}
+
+/** Erases one erase unit of the application or config region. */
+export function eraseSector(index: u32): Status {
+  if (!mayErase(index)) return Status.BadAddress;
+  const unlocked = flashUnlock();
+  if (unlocked !== 0) {
+    flashLock();
+    return Status.FlashError;
+  }
+  const status = flashErase(index);
+  flashLock();
+  if (status !== 0) return Status.FlashError;
+  // An erase that did not leave 0xFF everywhere is a failed erase (or a model that differs from silicon).
+  const erased = flashView(boardSectorStart(index), boardSectorSize(index));
+  for (const b of erased) {
+    if (b !== 0xff) return Status.VerifyFailed;
+  }
+  return Status.Ok;
+}
+
+/**
+ * Programs `data` at `address` (aligned to the write unit) unit by unit, padding the last unit with 0xFF,
+ * reading every unit back. Between units it drains the UART so no byte is lost while flash is busy.
+ */
+export function programBytes(address: u32, data: Uint8Array): Status {
+  const unit = boardWriteUnit();
+  if (unit === 0 || unit > UNIT_BUFFER.length) return Status.FlashError;
+  if (address % unit !== 0) return Status.BadAddress;
+  if (!inAppRegion(address, data.length) && !inConfigRegion(address, data.length)) return Status.BadAddress;
+  const staged = UNIT_BUFFER.subarray(0, unit);
+  for (let at: u32 = 0; at < data.length; at += unit) {
+    for (let i: u32 = 0; i < unit; i++) {
+      staged[i] = at + i < data.length ? data[at + i] : 0xff;
+    }
+    const target = address + at;
+    const status = programUnit(target, staged);
+    if (status !== Status.Ok) return status;
+    pump();
+  }
+  return Status.Ok;
+}
+
+function programUnit(address: u32, unit: Uint8Array): Status {
+  if (flashUnlock() !== 0) {
+    flashLock();
+    return Status.FlashError;
+  }
+  const status = flashProgram(address, unit);
+  flashLock();
+  if (status !== 0) return Status.FlashError;
+  if (!equalBytes(flashView(address, unit.length), unit)) return Status.VerifyFailed;
+  return Status.Ok;
+}
+
+/** True when every byte of the range is erased (0xFF). */
+export function isErased(address: u32, length: u32): boolean {
+  for (const b of flashView(address, length)) {
+    if (b !== 0xff) return false;
+  }
+  return true;
+}

@@ -1,0 +1,61 @@
+/**
+ * The image header (docs/image-format.md): 64 bytes, little-endian, in front of the payload in a .tsb
+ * file, and stored alone in the config region once the payload it describes is written and verified.
+ */
+import { u32 } from "../runtime/index";
+import { boardAppSize, boardAppStart, boardId } from "../hal-bindings/board";
+import { readU16LE, readU32LE } from "./bytes";
+import { crc32 } from "./lib/crc32";
+import { Status } from "./status";
+
+export const HEADER_SIZE = 64;
+/** "TSB1" in memory order. */
+export const HEADER_MAGIC = 0x31425354;
+export const HEADER_VERSION = 1;
+
+export const OFFSET_MAGIC = 0;
+export const OFFSET_HEADER_VERSION = 4;
+export const OFFSET_HEADER_SIZE = 6;
+export const OFFSET_PAYLOAD_SIZE = 8;
+export const OFFSET_LOAD_ADDRESS = 12;
+export const OFFSET_PAYLOAD_CRC = 16;
+export const OFFSET_APP_VERSION = 20;
+export const OFFSET_BOARD_ID = 24;
+export const OFFSET_FLAGS = 28;
+export const OFFSET_SECURITY_COUNTER = 32;
+export const OFFSET_SIGNATURE_SIZE = 36;
+export const OFFSET_HEADER_CRC = 60;
+
+/** Set in a header the bootloader wrote itself for an image an AN3155 client uploaded. */
+export const FLAG_ADOPTED = 1;
+
+/**
+ * Checks a header against this board: its own CRC, magic and version, the board id, the load address
+ * (the start of the application region) and the size (not zero, not larger than the region).
+ */
+export function checkHeader(header: Uint8Array): Status {
+  if (header.length < HEADER_SIZE) return Status.BadLength;
+  if (readU32LE(header, OFFSET_MAGIC) !== HEADER_MAGIC) return Status.BadHeader;
+  if (readU16LE(header, OFFSET_HEADER_VERSION) !== HEADER_VERSION) return Status.BadHeader;
+  if (readU16LE(header, OFFSET_HEADER_SIZE) !== HEADER_SIZE) return Status.BadHeader;
+  if (crc32(header.subarray(0, OFFSET_HEADER_CRC)) !== readU32LE(header, OFFSET_HEADER_CRC)) return Status.BadHeader;
+  if (readU32LE(header, OFFSET_SIGNATURE_SIZE) !== 0) return Status.BadHeader;
+  if (readU32LE(header, OFFSET_BOARD_ID) !== boardId()) return Status.WrongBoard;
+  if (readU32LE(header, OFFSET_LOAD_ADDRESS) !== boardAppStart()) return Status.BadAddress;
+  const size = readU32LE(header, OFFSET_PAYLOAD_SIZE);
+  if (size === 0) return Status.BadHeader;
+  if (size > boardAppSize()) return Status.TooBig;
+  return Status.Ok;
+}
+
+export function payloadSize(header: Uint8Array): u32 {
+  return readU32LE(header, OFFSET_PAYLOAD_SIZE);
+}
+
+export function payloadCrc(header: Uint8Array): u32 {
+  return readU32LE(header, OFFSET_PAYLOAD_CRC);
+}
+
+export function appVersion(header: Uint8Array): u32 {
+  return readU32LE(header, OFFSET_APP_VERSION);
+}

@@ -1,0 +1,18 @@
+/** Why a request failed: the reason code a NACK carries (docs/protocol.md). */
+export enum Status {
+  Ok = 0,
+  BadFrame = 1,
+  UnknownCommand = 2,
+  BadLength = 3,
+  BadState = 4,
+  BadHeader = 5,
+  WrongBoard = 6,
+  TooBig = 7,
+  BadAddress = 8,
+  OutOfOrder = 9,
+  FlashError = 10,
+  VerifyFailed = 11,
+  CrcMismatch = 12,
+  NoValidApp = 13,
+  Incomplete = 14,
+}

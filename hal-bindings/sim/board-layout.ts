@@ -1,0 +1,54 @@
+/**
+ * The flash map and identity of a simulated board: the same facts boards/<board>.json gives the C build.
+ */
+export interface SectorInfo {
+  start: number;
+  size: number;
+  /** The hardware's own number for the sector or page. */
+  number: number;
+}
+export interface Region {
+  start: number;
+  size: number;
+}
+export interface BoardLayout {
+  name: string;
+  flashBase: number;
+  sectors: SectorInfo[];
+  bootloader: Region;
+  config: Region;
+  app: Region;
+  ram: Region;
+  writeUnit: number;
+  boardId: number;
+  productId: number;
+}
+
+/** STM32F4 sector layout: 4 × 16 KB, 1 × 64 KB, then 128 KB sectors (RM0090). */
+export function f4Sectors(flashSize: number): SectorInfo[] {
+  const sizes = [0x4000, 0x4000, 0x4000, 0x4000, 0x10000];
+  const sectors: SectorInfo[] = [];
+  let start = 0x08000000;
+  for (let n = 0; start < 0x08000000 + flashSize; n++) {
+    const size = n < sizes.length ? sizes[n] : 0x20000;
+    sectors.push({ start, size, number: n });
+    start += size;
+  }
+  return sectors;
+}
+
+/** The default simulated board: a NUCLEO-F411RE's map (bootloader 16 KB, config 16 KB, app from 0x08008000). */
+export function nucleoF411Layout(): BoardLayout {
+  return {
+    name: "nucleo-f411re",
+    flashBase: 0x08000000,
+    sectors: f4Sectors(512 * 1024),
+    bootloader: { start: 0x08000000, size: 0x4000 },
+    config: { start: 0x08004000, size: 0x4000 },
+    app: { start: 0x08008000, size: 512 * 1024 - 0x8000 },
+    ram: { start: 0x20000000, size: 128 * 1024 },
+    writeUnit: 4,
+    boardId: 0x0411,
+    productId: 0x431,
+  };
+}
