@@ -21,7 +21,7 @@ export type Outcome =
   | { kind: "application"; stackPointer: number; resetHandler: number; vectorTable: number }
   | { kind: "reset" }
   | { kind: "power-cut"; operation: number }
-  | { kind: "timeout" };
+  | { kind: "idle"; nowUs: number };
 
 export class ApplicationStarted extends Error {
   constructor(readonly stackPointer: number, readonly resetHandler: number) {
@@ -36,6 +36,12 @@ export class SystemReset extends Error {
 export class SimulationTimeout extends Error {
   constructor(readonly nowUs: number) {
     super(`simulation still running at ${nowUs} us`);
+  }
+}
+/** The script is exhausted and the device has only polled an empty UART for `idleLimitUs`: the run ends. */
+export class SimulationIdle extends Error {
+  constructor(readonly nowUs: number) {
+    super(`device idle at ${nowUs} us`);
   }
 }
 
@@ -54,6 +60,9 @@ export class Simulation {
   onIdle: ((sim: Simulation) => void) | null = null;
   /** A run longer than this (virtual time) is stopped: a test never hangs. */
   limitUs = 600_000_000;
+  /** With no input left and no reactive host, this much idle polling ends the run (SimulationIdle). */
+  idleLimitUs = 20_000_000;
+  private lastInputUs = 0;
 
   constructor(readonly board: BoardLayout, flashContents?: Uint8Array) {
     this.flash = new SimFlash(board, flashContents);
@@ -66,14 +75,16 @@ export class Simulation {
 
   /** The device side of the UART: the next byte that has arrived, or -1. */
   readByte(): number {
-    const next = this.uart.rx[0];
+    const next = this.uart.peek();
     if (next && next.availableAtUs <= this.nowUs) {
-      this.uart.rx.shift();
+      this.uart.shift();
       this.advance(TIME.readUs);
+      this.lastInputUs = this.nowUs;
       return next.value;
     }
     this.advance(TIME.pollUs);
     if (this.onIdle) this.onIdle(this);
+    else if (this.uart.pending() === 0 && this.nowUs - this.lastInputUs > this.idleLimitUs) throw new SimulationIdle(this.nowUs);
     return -1;
   }
 

@@ -8,7 +8,9 @@ export interface PendingByte {
 }
 
 export class SimUart {
+  /** Received bytes from rxNext on are still to be read (an index, so reading is O(1)). */
   readonly rx: PendingByte[] = [];
+  rxNext = 0;
   readonly tx: number[] = [];
   baud = 0;
   evenParity = false;
@@ -18,11 +20,25 @@ export class SimUart {
 
   /** Queues bytes from the host, the first arriving at `atUs`. */
   deliver(bytes: Iterable<number>, atUs: number): void {
-    let t = Math.max(atUs, this.rx.length ? this.rx[this.rx.length - 1].availableAtUs + this.byteTimeUs : atUs);
+    const last = this.rx.length > this.rxNext ? this.rx[this.rx.length - 1] : undefined;
+    let t = Math.max(atUs, last ? last.availableAtUs + this.byteTimeUs : atUs);
     for (const value of bytes) {
       this.rx.push({ value: value & 0xff, availableAtUs: t });
       t += this.byteTimeUs;
     }
+  }
+
+  /** The next byte not yet read, if any. */
+  peek(): PendingByte | undefined {
+    return this.rx[this.rxNext];
+  }
+
+  shift(): void {
+    this.rxNext++;
+  }
+
+  pending(): number {
+    return this.rx.length - this.rxNext;
   }
 
   takeTx(): Uint8Array {

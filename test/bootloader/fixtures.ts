@@ -1,0 +1,67 @@
+/** Test applications and scripted host sessions for the bootloader tests. */
+import { buildImage, encodeVersion } from "../../host/image-format";
+import { Command, encodeFrame, FrameDecoder, u32le, type Frame } from "../../host/frames";
+import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
+
+/** A fake application: a sane vector table (SP at the top of RAM, a Thumb reset handler) then pseudo-random bytes. */
+export function makeApplication(board: BoardLayout, size: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  const view = new DataView(out.buffer);
+  view.setUint32(0, board.ram.start + board.ram.size, true);
+  view.setUint32(4, (board.app.start + 0x201) | 1, true);
+  out[size - 1] = 0x42; // never ends in 0xFF: an adopted raw image keeps its full size
+  return out;
+}
+
+export function makeImage(board: BoardLayout, payload: Uint8Array, version = "1.2.3", overrides: Partial<{ boardId: number; loadAddress: number }> = {}): Uint8Array {
+  return buildImage(payload, {
+    appVersion: encodeVersion(version),
+    boardId: overrides.boardId ?? board.boardId,
+    loadAddress: overrides.loadAddress ?? board.app.start,
+  });
+}
+
+/** The frames of a complete update: INFO, BEGIN, WRITEs of `chunk` bytes, END, then BOOT if asked. */
+export function updateFrames(image: Uint8Array, chunk = 1024, boot = true): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  let seq = 0;
+  frames.push(encodeFrame(Command.Info, seq++));
+  frames.push(encodeFrame(Command.Begin, seq++, image.subarray(0, 64)));
+  const payload = image.subarray(64);
+  for (let offset = 0; offset < payload.length; offset += chunk) {
+    const data = payload.subarray(offset, Math.min(payload.length, offset + chunk));
+    const body = new Uint8Array(4 + data.length);
+    body.set(u32le(offset), 0);
+    body.set(data, 4);
+    frames.push(encodeFrame(Command.Write, seq++, body));
+  }
+  frames.push(encodeFrame(Command.End, seq++));
+  if (boot) frames.push(encodeFrame(Command.Boot, seq++));
+  return frames;
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The reply frames in a UART transcript (the banner and other text are skipped). */
+export function repliesIn(transcript: Uint8Array): Frame[] {
+  return new FrameDecoder().push(transcript);
+}
+
+export function textOf(transcript: Uint8Array): string {
+  return Buffer.from(transcript).toString("latin1");
+}

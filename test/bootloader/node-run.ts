@@ -1,0 +1,46 @@
+/**
+ * Runs the bootloader in Node against a Simulation, as a reset would: fresh module state (vi.resetModules),
+ * print() wired to the simulated UART, the CPU intrinsics to the simulation. Returns how the run ended.
+ */
+import { vi } from "vitest";
+import type { Outcome, Simulation } from "../../hal-bindings/sim/simulation";
+
+export async function runBootloaderInNode(sim: Simulation): Promise<Outcome> {
+  vi.resetModules();
+  const current = await import("../../hal-bindings/sim/current");
+  const runtime = await import("../../runtime/index");
+  current.installSimulation(sim);
+  runtime.setOutputSink((text) => {
+    for (const b of Buffer.from(text, "utf8")) sim.uart.tx.push(b);
+  });
+  runtime.setCpuHooks({
+    disableInterrupts: () => {
+      sim.interruptsEnabled = false;
+    },
+    enableInterrupts: () => {
+      sim.interruptsEnabled = true;
+    },
+    barrier: () => {},
+    setVectorTable: (address) => {
+      sim.vectorTable = address;
+    },
+    startApplication: (stackPointer, resetHandler) => {
+      throw Object.assign(new Error("application started"), { tsbootOutcome: { kind: "application", stackPointer, resetHandler, vectorTable: sim.vectorTable } });
+    },
+  });
+  const { bootloaderMain } = await import("../../bootloader-ts/main");
+  try {
+    bootloaderMain();
+    throw new Error("bootloaderMain returned");
+  } catch (error) {
+    const e = error as Error & { tsbootOutcome?: Outcome; operation?: number; nowUs?: number };
+    if (e.tsbootOutcome) return e.tsbootOutcome;
+    // Classes differ after resetModules: tell the simulation's signals apart by name.
+    if (e.constructor.name === "SystemReset") return { kind: "reset" };
+    if (e.constructor.name === "PowerCut") return { kind: "power-cut", operation: e.operation! };
+    if (e.constructor.name === "SimulationIdle") return { kind: "idle", nowUs: e.nowUs! };
+    throw error;
+  } finally {
+    current.installSimulation(null);
+  }
+}
