@@ -6,12 +6,12 @@
  * TSBOOT_DIFF_SEED=<n> replays a run. A failing batch is reduced by a second fast-check pass over the one
  * failing function (TSBOOT_DIFF_SHRINK_MS bounds it, default 180 s).
  */
+import { rmSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { batchArbitrary, fnArbitrary, renderModule } from "./generate";
-import type { Module, RawFn } from "./generate";
-import { describeResult, freshModuleName, runBatch } from "./harness";
-import type { BatchResult, Compile } from "./harness";
+import { describeResult, freshModuleName, runBatch, shrinkFailure } from "./harness";
+import type { Compile, Failure } from "./harness";
 
 const env = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -22,6 +22,8 @@ const FNS = env("TSBOOT_DIFF_FNS", 100);
 const INPUTS = 25;
 const SEED = env("TSBOOT_DIFF_SEED", (Date.now() ^ Math.floor(Math.random() * 2 ** 31)) | 0);
 const SHRINK_MS = env("TSBOOT_DIFF_SHRINK_MS", 180_000);
+/** Known compiler-vs-brief disagreements to steer around (see RenderOptions.compat); empty by default. */
+const COMPAT = new Set((process.env.TSBOOT_DIFF_COMPAT ?? "").split(",").filter((x) => x !== ""));
 
 async function loadCompiler(): Promise<Compile> {
   const { compileProgram, formatDiagnostic } = await import("../../compiler/index");
@@ -31,71 +33,7 @@ async function loadCompiler(): Promise<Compile> {
   };
 }
 
-const replay = `TSBOOT_DIFF_SEED=${SEED} TSBOOT_DIFF_RUNS=${BATCHES} TSBOOT_DIFF_FNS=${FNS} npx vitest run test/differential/differential.test.ts`;
-
-interface Failure {
-  raws: RawFn[];
-  mod: Module;
-  result: BatchResult;
-}
-
-/** The function a failure points at: the first mismatching call's, or the one a diagnostic's line falls in. */
-function failingFunction(f: Failure): number | undefined {
-  const r = f.result;
-  if ((r.kind === "mismatch" || r.kind === "c-failure") && r.mismatches.length > 0) return r.mismatches[0]!.fn;
-  if (r.kind === "rejected") {
-    const m = /\((\d+),\d+\)/.exec(r.diagnostics.join("\n"));
-    if (m) {
-      const line = Number(m[1]);
-      const lines = f.mod.text.split("\n");
-      let fn: number | undefined;
-      for (let k = 0; k < Math.min(line, lines.length); k++) {
-        const d = /^export function f(\d+)\(/.exec(lines[k]!);
-        if (d) fn = Number(d[1]);
-      }
-      return fn;
-    }
-  }
-  return undefined;
-}
-
-/**
- * Second pass: fast-check shrinks (without context) from the failing function alone (or the whole batch when
- * the culprit is unknown), keeping the same kind of failure.
- */
-async function shrinkFailure(f: Failure, compile: Compile): Promise<string> {
-  const fnIndex = failingFunction(f);
-  let start: RawFn[] = fnIndex === undefined ? f.raws : [f.raws[fnIndex]!];
-  if (fnIndex !== undefined && (f.result.kind === "mismatch" || f.result.kind === "c-failure")) {
-    // Put the first failing input first (the inputs array shrinks from there).
-    const bad = f.result.mismatches.filter((m) => m.fn === fnIndex).map((m) => m.input);
-    const fn = start[0]!;
-    start = [{ ...fn, inputs: [...bad.map((i) => fn.inputs[i]!), ...fn.inputs.filter((_, i) => !bad.includes(i))] }];
-  }
-  const arb = fc.array(fnArbitrary({ inputs: INPUTS, minInputs: 1 }), { minLength: 1, maxLength: Math.max(FNS, 1) });
-  if (!arb.canShrinkWithoutContext(start)) return "(could not shrink: the failing value is not shrinkable without context)";
-  const kind = f.result.kind;
-  const sameKind = async (raws: RawFn[]) => {
-    const mod = renderModule(raws, freshModuleName("s"));
-    const r = await runBatch(mod, compile);
-    return { mod, r, fails: r.kind === kind || (kind === "c-failure" && r.kind === "mismatch") };
-  };
-  const details = await fc.check(
-    fc.asyncProperty(arb, async (raws) => {
-      if ((await sameKind(raws)).fails) throw new Error("same failure");
-    }),
-    { examples: [[start]], numRuns: 1, interruptAfterTimeLimit: SHRINK_MS, markInterruptAsFailure: false },
-  );
-  if (!details.failed || details.counterexample === null) {
-    return "(the failure did not reproduce on the failing function alone; see the batch above)";
-  }
-  const [raws] = details.counterexample;
-  const again = await sameKind(raws);
-  return (
-    `Shrunk by fast-check (${details.numShrinks} shrinks${details.interrupted ? ", interrupted by the time limit" : ""}) to:\n` +
-    `---- ${again.mod.name}.ts ----\n${again.mod.text}----\n${describeResult(again.mod, again.r)}`
-  );
-}
+const replay = `${COMPAT.size > 0 ? `TSBOOT_DIFF_COMPAT=${[...COMPAT].join(",")} ` : ""}TSBOOT_DIFF_SEED=${SEED} TSBOOT_DIFF_RUNS=${BATCHES} TSBOOT_DIFF_FNS=${FNS} npx vitest run test/differential/differential.test.ts`;
 
 describe("differential: compiled C computes what Node computes", () => {
   it(
@@ -109,7 +47,7 @@ describe("differential: compiled C computes what Node computes", () => {
       const details = await fc.check(
         fc.asyncProperty(batchArbitrary(FNS, { inputs: INPUTS }), async (raws) => {
           batch++;
-          const mod = renderModule(raws, freshModuleName());
+          const mod = renderModule(raws, freshModuleName(), { compat: COMPAT });
           const result = await runBatch(mod, compile);
           if (result.kind === "pass") {
             cases += result.calls;
@@ -130,7 +68,11 @@ describe("differential: compiled C computes what Node computes", () => {
         // Not a compiler finding: the generator or the oracle threw.
         expect.fail(`${head}${details.errorInstance instanceof Error ? details.errorInstance.stack : String(details.errorInstance)}`);
       }
-      const shrunk = await shrinkFailure(failure, compile);
+      const shrunk = await shrinkFailure(failure, compile, {
+        render: (raws, name) => renderModule(raws, name, { compat: COMPAT }),
+        inputs: INPUTS,
+        timeLimitMs: SHRINK_MS,
+      });
       expect.fail(`${head}\n${describeResult(failure.mod, failure.result)}\n\n${shrunk}`);
     },
     BATCHES * 60_000 + SHRINK_MS + 120_000,
@@ -145,7 +87,7 @@ describe("differential: compiled C computes what Node computes", () => {
     });
     await fc.assert(
       fc.asyncProperty(program, async ({ raws, legal }) => {
-        const mod = renderModule(raws, freshModuleName("t"), legal);
+        const mod = renderModule(raws, freshModuleName("t"), { legal, compat: COMPAT });
         const entry = writeModule(mod);
         let r: Awaited<ReturnType<typeof compileProgram>>;
         try {
@@ -153,9 +95,13 @@ describe("differential: compiled C computes what Node computes", () => {
         } catch (err) {
           throw new Error(`compileProgram threw on ${entry} (it must return diagnostics):\n${mod.text}\n${err instanceof Error ? err.stack : err}`);
         }
+        rmSync(entry, { force: true });
         const diags = r.diagnostics.map((d) => formatDiagnostic(d));
         for (const d of diags) expect(d).toMatch(/error TSB?\d{4,5}: \S/);
         if (!r.ok) expect(diags.length, "a rejection must come with diagnostics").toBeGreaterThan(0);
+        if (diags.some((d) => /internal compiler error/i.test(d))) {
+          throw new Error(`compileProgram crashed (reported as an internal-error diagnostic) on:\n${mod.text}\n${diags.join("\n")}`);
+        }
         if (legal && (!r.ok || diags.length > 0)) {
           throw new Error(
             `The compiler REJECTED a program inside the subset (by the brief's rules as test/differential/intervals.ts ` +

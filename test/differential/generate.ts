@@ -211,12 +211,36 @@ function litExpr(v: bigint, hex: boolean): Expr {
     : { text: digits, iv: I.literal(v), litTyped: true, lit: v };
 }
 
+export interface RenderOptions {
+  /** false: no fixing (overflowing arithmetic, oversized division operands, bare `a / b`). Default true. */
+  legal?: boolean;
+  /**
+   * Rules the compiler has been seen to apply beyond the brief, to keep out of generated programs so a run
+   * can look past a known disagreement (TSBOOT_DIFF_COMPAT, comma-separated):
+   *  - "mod32": `%` operands within [-2^32, 2^32], like `/` (the brief only asks for a non-zero divisor).
+   *  - "selfcmp": no comparison of an expression with itself (`p0 > p0`: the C fails gcc -Werror).
+   */
+  compat?: ReadonlySet<string>;
+}
+
 class Legalizer {
-  /** legal = false: no fixing (overflowing arithmetic, oversized division operands, bare `a / b`). */
+  readonly legal: boolean;
+  readonly compat: ReadonlySet<string>;
   constructor(
     readonly scope: Var[],
-    readonly legal = true,
-  ) {}
+    opts: RenderOptions = {},
+  ) {
+    this.legal = opts.legal ?? true;
+    this.compat = opts.compat ?? new Set();
+  }
+
+  /** Wraps an operand outside [-2^32, 2^32] in u32/i32 (division operands; `%` ones under "mod32"). */
+  divOperand(x: Expr, pick: number): Expr {
+    return I.within(x.iv, I.DIVISION_OPERAND) || !this.legal ? x : helperCall(HELPERS_32[pick % 2]!, x);
+  }
+  modOperand(x: Expr, pick: number): Expr {
+    return this.compat.has("mod32") ? this.divOperand(x, pick) : x;
+  }
 
   expr(r: RawExpr): Expr {
     switch (r.k) {
@@ -251,19 +275,21 @@ class Legalizer {
       case "imul":
         return { text: `Math.imul(${this.expr(r.a).text}, ${this.expr(r.b).text})`, iv: I.INT32, litTyped: false };
       case "div": {
-        const [a, b] = [this.expr(r.a), this.expr(r.b)].map((x, i) =>
-          I.within(x.iv, I.DIVISION_OPERAND) || !this.legal ? x : helperCall(HELPERS_32[(r.pick + i) % 2]!, x),
-        ) as [Expr, Expr];
+        const a = this.divOperand(this.expr(r.a), r.pick);
+        const b = this.divOperand(this.expr(r.b), r.pick + 1);
         const q = `${a.text} / ${b.text}`;
         if (!this.legal && r.pick % 4 === 0) return { text: `(${q})`, iv: I.hull(a.iv, I.neg(a.iv)), litTyped: false };
         if (r.form === "|0") return { text: `((${q}) | 0)`, iv: I.INT32, litTyped: false };
         if (r.form === ">>>0") return { text: `((${q}) >>> 0)`, iv: I.UINT32, litTyped: false };
         return { text: `${r.form}(${q})`, iv: I.TYPE_RANGE[r.form], litTyped: false };
       }
-      case "modw":
-        return { text: `${r.h}(${this.expr(r.a).text} % ${this.expr(r.b).text})`, iv: I.TYPE_RANGE[r.h], litTyped: false };
+      case "modw": {
+        const a = this.modOperand(this.expr(r.a), 0);
+        const b = this.modOperand(this.expr(r.b), 1);
+        return { text: `${r.h}(${a.text} % ${b.text})`, iv: I.TYPE_RANGE[r.h], litTyped: false };
+      }
       case "modl": {
-        const a = this.expr(r.a);
+        const a = this.modOperand(this.expr(r.a), 0);
         const d = litExpr(BigInt(r.d === 0 ? 1 : r.d), false);
         return { text: `(${a.text} % ${d.text})`, iv: I.mod(a.iv, d.iv), litTyped: false };
       }
@@ -275,6 +301,10 @@ class Legalizer {
     const a = this.expr(c.a);
     let b = this.expr(c.b);
     if ((c.op === "===" || c.op === "!==") && a.litTyped && b.litTyped) b = { ...this.expr({ k: "var", i: 0 }) };
+    // gcc -Wall warns (an error under -Werror) on `x > x`; "selfcmp" keeps identical operands out.
+    if (this.compat.has("selfcmp") && a.text === b.text) b = litExpr(0n, false);
+    // `a < (b) > (c)` parses as a generic call a<(b)>(c): never write a bare `<`, write `b > a` instead.
+    if (c.op === "<") return `(${b.text} > ${a.text})`;
     return `(${a.text} ${c.op} ${b.text})`;
   }
 
@@ -341,9 +371,9 @@ export function inputValue(raw: RawValue, t: IntType): bigint {
   }
 }
 
-export function renderFn(raw: RawFn, name: string, legal = true): FnInfo {
+export function renderFn(raw: RawFn, name: string, opts: RenderOptions = {}): FnInfo {
   const scope: Var[] = raw.params.map((t, i) => ({ name: `p${i}`, iv: I.TYPE_RANGE[t], litTyped: false }));
-  const L = new Legalizer(scope, legal);
+  const L = new Legalizer(scope, opts);
   const stores: IntType[] = [];
   const lines: string[] = [];
   // `target = value; printInt(v); print("@k ");` where target is `let v: T` or `v`.
@@ -378,10 +408,10 @@ export function renderFn(raw: RawFn, name: string, legal = true): FnInfo {
 
 /**
  * The module text for a test file at test/.gen/<name>.ts (the runtime is two directories up).
- * legal = false skips the fixes, so the program may be outside the subset (for the never-throws property).
+ * legal: false skips the fixes, so the program may be outside the subset (for the never-throws property).
  */
-export function renderModule(raws: RawFn[], name: string, legal = true): Module {
-  const fns = raws.map((r, i) => renderFn(r, `f${i}`, legal));
+export function renderModule(raws: RawFn[], name: string, opts: RenderOptions = {}): Module {
+  const fns = raws.map((r, i) => renderFn(r, `f${i}`, opts));
   const text =
     `// Generated by test/differential/generate.ts.\n` +
     `import { u8, u16, u32, i8, i16, i32, print, printInt } from "../../runtime/index";\n\n` +

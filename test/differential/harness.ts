@@ -4,8 +4,10 @@
  */
 import { rmSync } from "node:fs";
 import path from "node:path";
+import fc from "fast-check";
 import { expectedTranscript, normalizeC } from "./expect";
-import type { FnInfo, Module } from "./generate";
+import { fnArbitrary } from "./generate";
+import type { FnInfo, Module, RawFn } from "./generate";
 import { buildAndRunC } from "./run-c";
 import { GEN_DIR, runNode, writeModule } from "./run-node";
 
@@ -38,7 +40,28 @@ let counter = 0;
 /** A fresh module name (a new file each time: Node caches imports by path). */
 export const freshModuleName = (prefix = "d") => `${prefix}${process.pid}_${counter++}`;
 
-export async function runBatch(mod: Module, compile: Compile, keep = false): Promise<BatchResult> {
+export interface RunOptions {
+  /** Keep test/.gen/<module>{.ts,/} after a pass (default false). */
+  keep?: boolean;
+  /** Keep them after a failure (default true; shrink attempts turn it off). */
+  keepFailures?: boolean;
+  /** Compile with -Werror (default true; exploration turns it off to look past warnings). */
+  werror?: boolean;
+  /** Receives gcc's warnings when the build succeeded with some. */
+  onWarnings?: (text: string) => void;
+}
+
+export async function runBatch(mod: Module, compile: Compile, opts: RunOptions = {}): Promise<BatchResult> {
+  const r = await runBatchKeep(mod, compile, opts);
+  if (r.kind === "pass" ? !opts.keep : opts.keepFailures === false) {
+    // Also keeps the compiler's in-memory project small: it drops files that left the disk.
+    rmSync(path.join(GEN_DIR, mod.name), { recursive: true, force: true });
+    rmSync(path.join(GEN_DIR, `${mod.name}.ts`), { force: true });
+  }
+  return r;
+}
+
+async function runBatchKeep(mod: Module, compile: Compile, opts: RunOptions): Promise<BatchResult> {
   const entry = writeModule(mod);
   const node = await runNode(mod, entry);
   const expected = mod.fns.map((fn, f) => fn.inputs.map((_, i) => expectedTranscript(fn, node[f]![i]!)));
@@ -52,7 +75,9 @@ export async function runBatch(mod: Module, compile: Compile, keep = false): Pro
   if (!out.ok || out.diagnostics.length > 0) return { kind: "rejected", ok: out.ok, diagnostics: out.diagnostics };
 
   const dir = path.join(GEN_DIR, mod.name);
-  const c = await buildAndRunC(mod, out.files, dir);
+  const c = await buildAndRunC(mod, out.files, dir, opts.werror ?? true);
+  if (c.gccFailed) return { kind: "c-failure", message: c.failure!, mismatches: [] };
+  if (c.gccOutput && opts.onWarnings) opts.onWarnings(c.gccOutput);
   const mismatches: Mismatch[] = [];
   let calls = 0;
   mod.fns.forEach((fn, f) =>
@@ -65,10 +90,6 @@ export async function runBatch(mod: Module, compile: Compile, keep = false): Pro
   );
   if (c.failure !== undefined) return { kind: "c-failure", message: c.failure, mismatches };
   if (mismatches.length > 0) return { kind: "mismatch", mismatches, calls };
-  if (!keep) {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(entry, { force: true });
-  }
   return { kind: "pass", calls };
 }
 
@@ -104,4 +125,92 @@ export function describeResult(mod: Module, r: BatchResult, limit = 8): string {
       return `${head}${shown.join("\n")}${r.mismatches.length > limit ? `\n  … ${r.mismatches.length - limit} more` : ""}\n\n${fnsInvolved.join("\n")}`;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------- shrinking
+
+export interface Failure {
+  raws: RawFn[];
+  mod: Module;
+  result: BatchResult;
+}
+
+/** The function a failure points at: the first mismatching call's, or the one a message's line falls in. */
+export function failingFunction(f: Failure): number | undefined {
+  const r = f.result;
+  if ((r.kind === "mismatch" || r.kind === "c-failure") && r.mismatches.length > 0) return r.mismatches[0]!.fn;
+  // A diagnostic names `<module>.ts(line,col)`; a gcc message `<module>.ts:line:col` (through #line).
+  const m = new RegExp(`${f.mod.name}\\.ts(?:\\((\\d+),\\d+\\)|:(\\d+):\\d+)`).exec(messageOf(r));
+  if (!m) return undefined;
+  const line = Number(m[1] ?? m[2]);
+  let fn: number | undefined;
+  for (const l of f.mod.text.split("\n").slice(0, line)) {
+    const d = /^export function f(\d+)\(/.exec(l);
+    if (d) fn = Number(d[1]);
+  }
+  return fn;
+}
+
+function messageOf(r: BatchResult): string {
+  return r.kind === "rejected" ? r.diagnostics.join("\n") : r.kind === "c-failure" ? r.message : r.kind === "threw" ? r.error : "";
+}
+
+/**
+ * What a shrink must preserve: the kind of failure, and for a rejection its first diagnostic code, for a gcc
+ * failure its first warning option (so shrinking does not wander to another problem).
+ */
+export function signature(r: BatchResult): string {
+  const text = messageOf(r);
+  if (r.kind === "rejected") return `rejected ${/error (TSB?\d+)/.exec(text)?.[1] ?? ""}`;
+  if (r.kind === "c-failure" && text.startsWith("gcc failed")) return `gcc ${/\[-W[^\]]*\]/.exec(text)?.[0] ?? ""}`;
+  if (r.kind === "c-failure" && r.mismatches.length === 0) return "crash";
+  if (r.kind === "c-failure") return "mismatch";
+  return r.kind;
+}
+
+export interface ShrinkOptions extends RunOptions {
+  render: (raws: RawFn[], name: string) => Module;
+  /** Inputs per function at generation (shrinking goes down to 1). */
+  inputs: number;
+  timeLimitMs: number;
+}
+
+/**
+ * Second pass after a failing batch: fast-check shrinks (without context) from the failing function alone
+ * (or the whole batch when the culprit is unknown), keeping the failure's signature. Returns a report.
+ */
+export async function shrinkFailure(f: Failure, compile: Compile, opts: ShrinkOptions): Promise<string> {
+  const fnIndex = failingFunction(f);
+  let start: RawFn[] = fnIndex === undefined ? f.raws : [f.raws[fnIndex]!];
+  if (fnIndex !== undefined && (f.result.kind === "mismatch" || f.result.kind === "c-failure")) {
+    // Put the failing inputs first.
+    const bad = f.result.mismatches.filter((m) => m.fn === fnIndex).map((m) => m.input);
+    const fn = start[0]!;
+    start = [{ ...fn, inputs: [...bad.map((i) => fn.inputs[i]!), ...fn.inputs.filter((_, i) => !bad.includes(i))] }];
+  }
+  const arb = fc.array(fnArbitrary({ inputs: opts.inputs, minInputs: 1 }), { minLength: 1, maxLength: Math.max(f.raws.length, 1) });
+  if (!arb.canShrinkWithoutContext(start)) return "(could not shrink: the failing value is not shrinkable without context)";
+  const wanted = signature(f.result);
+  let keep = false; // only the final counterexample's files stay on disk
+  const attempt = async (raws: RawFn[]) => {
+    const mod = opts.render(raws, freshModuleName("s"));
+    const r = await runBatch(mod, compile, { werror: opts.werror, keepFailures: keep });
+    return { mod, r, same: signature(r) === wanted };
+  };
+  const details = await fc.check(
+    fc.asyncProperty(arb, async (raws) => {
+      if ((await attempt(raws)).same) throw new Error(`still failing: ${wanted}`);
+    }),
+    { examples: [[start]], numRuns: 1, interruptAfterTimeLimit: opts.timeLimitMs, markInterruptAsFailure: false },
+  );
+  if (!details.failed || details.counterexample === null) {
+    return `(the failure "${wanted}" did not reproduce on the failing function alone; see the batch above)`;
+  }
+  const [raws] = details.counterexample;
+  keep = true;
+  const again = await attempt(raws);
+  return (
+    `Shrunk by fast-check (${details.numShrinks} shrinks${details.interrupted ? ", stopped by the time limit" : ""}; failure "${wanted}") to:\n` +
+    `---- ${again.mod.name}.ts ----\n${again.mod.text}----\n${describeResult(again.mod, again.r)}`
+  );
 }

@@ -93,6 +93,9 @@ export interface CRun {
   lines: (string | undefined)[][];
   /** Set when gcc failed or the program did not end normally. */
   failure?: string;
+  gccFailed?: boolean;
+  /** gcc's messages when it succeeded (warnings, when -Werror is off). */
+  gccOutput?: string;
   dir: string;
 }
 
@@ -104,6 +107,7 @@ export async function buildAndRunC(
   mod: Module,
   files: { name: string; text: string }[],
   dir: string,
+  werror = true,
 ): Promise<CRun> {
   mkdirSync(dir, { recursive: true });
   for (const f of files) writeFileSync(path.join(dir, path.basename(f.name)), f.text);
@@ -113,11 +117,12 @@ export async function buildAndRunC(
   const cFiles = files.filter((f) => f.name.endsWith(".c")).map((f) => path.join(dir, path.basename(f.name)));
   const gcc = await execa(
     "gcc",
-    [...GCC_FLAGS, "-I", dir, "-I", path.join(REPO_ROOT, "compiler/c"), ...cFiles, path.join(dir, "driver.c"),
+    [...GCC_FLAGS.filter((f) => werror || f !== "-Werror"), "-I", dir, "-I", path.join(REPO_ROOT, "compiler/c"), ...cFiles, path.join(dir, "driver.c"),
       path.join(REPO_ROOT, "compiler/c/tsboot_host.c"), "-o", exe],
     { reject: false, all: true },
   );
-  if (gcc.exitCode !== 0) return { lines, dir, failure: `gcc failed (exit ${gcc.exitCode}):\n${gcc.all}` };
+  if (gcc.exitCode !== 0) return { lines, dir, gccFailed: true, failure: `gcc failed (exit ${gcc.exitCode}):\n${gcc.all}` };
+  const gccOutput = gcc.all ?? "";
   const run = await execa(exe, [], { reject: false, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
   const out = run.stdout.split("\n");
   let ended = false;
@@ -135,5 +140,5 @@ export async function buildAndRunC(
     run.exitCode !== 0 || !ended
       ? `C program ended abnormally (exit ${run.exitCode}, signal ${run.signal ?? "none"}${run.timedOut ? ", timed out" : ""})`
       : undefined;
-  return { lines, dir, failure };
+  return { lines, dir, failure, gccOutput };
 }
