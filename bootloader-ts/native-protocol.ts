@@ -3,7 +3,7 @@
  * a NACK with a reason code for every failure, and a session that returns to a clean state when the host
  * goes quiet. Frame: A5 5A | cmd | seq | len (u16 LE) | payload | CRC-32 (LE) over cmd..payload.
  */
-import { u8, u16, u32 } from "../runtime/index";
+import { i32, u8, u16, u32 } from "../runtime/index";
 import { boardAppSize, boardAppStart, boardId, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashView } from "../hal-bindings/flash";
 import { readU16LE, readU32LE, writeU16LE, writeU32LE, equalBytes } from "./bytes";
@@ -13,7 +13,7 @@ import { appVersion, checkHeader, HEADER_SIZE, payloadCrc, payloadSize } from ".
 import { applicationValid, invalidateRecord, recordView, writeRecord } from "./installed-image";
 import { launchApplication } from "./launch";
 import { crc32 } from "./lib/crc32";
-import { sectorInAppRegion } from "./layout";
+import { inAppRegion, sectorInAppRegion } from "./layout";
 import { Status } from "./status";
 import { discardInput, readByte, takeOverflow, writeBytes } from "./uart-io";
 
@@ -27,7 +27,10 @@ export enum Command {
   End = 0x04,
   Boot = 0x05,
   Abort = 0x06,
+  Read = 0x07,
 }
+/** The most bytes one READ returns. */
+export const MAX_READ = 256;
 /** Replies carry the command with this bit set; progress events during an erase use EVENT_PROGRESS. */
 export const REPLY_BIT = 0x80;
 export const EVENT_PROGRESS = 0x90;
@@ -35,8 +38,8 @@ export const EVENT_PROGRESS = 0x90;
 /** cmd, seq, len (2), payload (a 4-byte offset + data), CRC (4). */
 const MAX_PAYLOAD = MAX_DATA + 4;
 const FRAME = new Uint8Array(4 + MAX_PAYLOAD + 4);
-const REPLY = new Uint8Array(2 + 4 + 32 + 4);
-const REPLY_DATA = new Uint8Array(32);
+const REPLY_DATA = new Uint8Array(MAX_READ);
+const REPLY = new Uint8Array(2 + 4 + 1 + MAX_READ + 4);
 const SESSION_HEADER = new Uint8Array(HEADER_SIZE);
 
 enum Receive {
@@ -97,7 +100,7 @@ function reply(command: u8, seq: u8, status: Status, extra: u32): void {
   REPLY[3] = seq;
   writeU16LE(REPLY, 4, length);
   REPLY[6] = status;
-  for (let i: u32 = 0; i < extra && i < REPLY_DATA.length; i++) REPLY[7 + i] = REPLY_DATA[i];
+  for (let i: u32 = 0; i < extra && i < MAX_READ; i++) REPLY[7 + i] = REPLY_DATA[i];
   const end = 6 + length;
   writeU32LE(REPLY, end, crc32(REPLY.subarray(2, end)));
   writeBytes(REPLY.subarray(0, end + 4));
@@ -151,9 +154,25 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       transfer = Transfer.Idle;
       reply(replyCommand, seq, Status.Ok, 0);
       return;
+    case Command.Read: {
+      const length = read(payload);
+      reply(replyCommand, seq, length < 0 ? Status.BadAddress : Status.Ok, length < 0 ? 0 : u32(length));
+      return;
+    }
     default:
       reply(replyCommand, seq, Status.UnknownCommand, 0);
   }
+}
+
+/** READ: address (u32) + length (u16, 1…MAX_READ) inside the application region; returns the length or -1. */
+function read(payload: Uint8Array): i32 {
+  if (payload.length !== 6) return -1;
+  const address = readU32LE(payload, 0);
+  const length = readU16LE(payload, 4);
+  if (length === 0 || length > MAX_READ || !inAppRegion(address, length)) return -1;
+  const data = flashView(address, length);
+  for (let i: u32 = 0; i < length && i < MAX_READ; i++) REPLY_DATA[i] = data[i];
+  return length;
 }
 
 /** INFO: what a host needs to plan an update; returns the reply's extra length. */

@@ -5,7 +5,8 @@
 import { crc32 } from "node:zlib";
 
 export const SYNC = [0xa5, 0x5a] as const;
-export const Command = { Info: 0x01, Begin: 0x02, Write: 0x03, End: 0x04, Boot: 0x05, Abort: 0x06 } as const;
+export const Command = { Info: 0x01, Begin: 0x02, Write: 0x03, End: 0x04, Boot: 0x05, Abort: 0x06, Read: 0x07 } as const;
+export const MAX_READ = 256;
 export const REPLY_BIT = 0x80;
 export const EVENT_PROGRESS = 0x90;
 

@@ -213,3 +213,29 @@ it("status codes of the host tools match the bootloader's", async () => {
   expect(Object.keys(Status).filter((k) => isNaN(Number(k))).length).toBe(STATUS_NAMES.length);
 });
 void statusOf;
+
+describe("READ", () => {
+  it("returns application flash and refuses anything outside the application region", async () => {
+    const { sim, app } = await installedBoard();
+    sim.triggerPressed = true;
+    const request = (address: number, length: number) => {
+      const p = new Uint8Array(6);
+      new DataView(p.buffer).setUint32(0, address, true);
+      new DataView(p.buffer).setUint16(4, length, true);
+      return p;
+    };
+    sim.uart.deliver(
+      concat([
+        encodeFrame(Command.Read, 1, request(board.app.start + 100, 200)),
+        encodeFrame(Command.Read, 2, request(0x08000000, 16)),
+        encodeFrame(Command.Read, 3, request(board.app.start, 257)),
+        encodeFrame(Command.Read, 4, request(board.app.start + board.app.size - 4, 8)),
+      ]),
+      0,
+    );
+    await runBootloaderInNode(sim);
+    const replies = repliesIn(sim.uart.takeTx());
+    expect(replies.map((f) => [f.seq, STATUS_NAMES[f.payload[0]]])).toEqual([[1, "ok"], [2, "bad address"], [3, "bad address"], [4, "bad address"]]);
+    expect(replies[0].payload.subarray(1)).toEqual(app.subarray(100, 300));
+  });
+});
