@@ -24,11 +24,13 @@
 #define FLASH_SECTORS_PER_BANK 12u
 #define FLASH_SNB_BANK2_OFFSET 4u
 
+/* Board builds pass the flash size from the board data (-DTSBOOT_FLASH_SIZE_KB); emulators need it: QEMU 7.2
+ * does not map system memory and raises a BusFault on an F_SIZE read. */
 #ifdef TSBOOT_FLASH_SIZE_KB
 static uint32_t flash_size_kb(void) { return TSBOOT_FLASH_SIZE_KB; }
 #else
-/* F_SIZE from system memory. Emulators may not map it (QEMU reads 0): then assume the largest single-bank
- * layout, 1 MB, and let the hardware refuse what it lacks. A build can pin it with -DTSBOOT_FLASH_SIZE_KB. */
+/* F_SIZE from system memory. Blank (0 or 0xFFFF, as an emulator may map it): assume the largest single-bank
+ * layout, 1 MB, and let the hardware refuse what it lacks. */
 static uint32_t flash_size_kb(void) {
   uint32_t kb = REG_READ32(F_SIZE_WORD) >> F_SIZE_WORD_Pos;
   return (kb == 0u || kb == 0xFFFFu) ? 1024u : kb;

@@ -254,7 +254,7 @@ CASE(flash_erase_sector_out_of_range) {
 
 CASE(flash_size_unreadable_assumes_1mb) {
   setup(F4_PART_F407XG);
-  f4_model_set_fsize_kb(0); /* QEMU: system memory unmapped, F_SIZE reads 0 */
+  f4_model_set_fsize_kb(0); /* a blank F_SIZE, as an emulator may map it */
   CHECK_EQ(hal_flash_erase_sector(11), HAL_OK);
   CHECK_EQ(hal_flash_erase_sector(12), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_word(0x080FFFFCu, 0u), HAL_OK);

@@ -30,7 +30,7 @@ void f4_model_flash_set_wrp(uint32_t sector_mask);            /* bit i set: sect
 void f4_model_flash_set_busy_polls(uint32_t program, uint32_t erase); /* SR reads that still show BSY */
 void f4_model_flash_inject_error(uint32_t sr_flags); /* the next operation ends with these flags, not done */
 void f4_model_flash_stick_busy(bool stuck);           /* BSY never clears while set */
-void f4_model_set_fsize_kb(uint32_t kb);              /* F_SIZE as read by software (0: unmapped, as QEMU) */
+void f4_model_set_fsize_kb(uint32_t kb);              /* F_SIZE as read by software (0: blank) */
 uint32_t f4_model_flash_size(void);
 uint32_t f4_model_flash_sector_count(void);
 uint32_t f4_model_flash_sector_start(uint32_t index); /* absolute address */
