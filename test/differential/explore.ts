@@ -4,10 +4,11 @@
  * shrinks one example of each group.
  *
  *   npx tsx test/differential/explore.ts [--batches 20] [--fns 100] [--seed 1] [--compat mod32,selfcmp]
- *                                        [--werror] [--shrink-ms 60000]
+ *                                        [--werror] [--ubsan] [--shrink-ms 60000]
  *
  * Without --werror, gcc warnings are collected instead of failing the build, so semantic mismatches behind
- * them still show.
+ * them still show. --ubsan also builds with -fsanitize=undefined and groups its reports (undefined behaviour
+ * in the compiled C that may happen to compute the right value with this gcc).
  */
 import fc from "fast-check";
 import { compileProgram, formatDiagnostic } from "../../compiler/index";
@@ -26,6 +27,7 @@ const FNS = Number(arg("fns", "100"));
 const SEED = Number(arg("seed", String(Date.now() | 0)));
 const COMPAT = new Set(arg("compat", "").split(",").filter((x) => x !== ""));
 const WERROR = args.includes("--werror");
+const UBSAN = args.includes("--ubsan");
 const SHRINK_MS = Number(arg("shrink-ms", "60000"));
 const INPUTS = 25;
 
@@ -75,7 +77,18 @@ async function main() {
     const raws = fc.sample(arb, { numRuns: 1, seed: SEED + b })[0]!;
     const mod = render(raws, freshModuleName("x"));
     let warnings = "";
-    const r: BatchResult = await runBatch(mod, compile, { werror: WERROR, onWarnings: (w) => (warnings = w) });
+    const r: BatchResult = await runBatch(mod, compile, {
+      werror: WERROR,
+      onWarnings: (w) => (warnings = w),
+      onUndefinedBehaviour: UBSAN
+        ? (reports) => {
+            for (const u of reports) {
+              const key = `ubsan: ${u.message.replace(/^.*runtime error: /, "").replace(/-?\d+/g, "N")}`;
+              note(key, raws[u.fn]!, mod.fns[u.fn]!.text, `${describeInputs(mod.fns[u.fn]!, u.input)}: ${u.message}`, false);
+            }
+          }
+        : undefined,
+    });
     const msg = r.kind === "rejected" ? r.diagnostics.join("\n") : r.kind === "c-failure" ? r.message : r.kind === "threw" ? r.error : "";
     if (r.kind === "threw") note("compiler threw", raws[0]!, mod.fns[0]!.text, r.error, WERROR);
     for (const m of `${msg}\n${warnings}`.matchAll(new RegExp(`${mod.name}\\.ts(?:\\((\\d+),\\d+\\): error (TSB?\\d+)[^\\n]*|:(\\d+):\\d+: (?:error|warning): [^\\n]*(\\[-W[^\\]]+\\]))`, "g"))) {
@@ -96,6 +109,10 @@ async function main() {
   console.log(`\n${calls} calls compared in ${((Date.now() - started) / 1000).toFixed(0)} s (seed ${SEED}, compat ${[...COMPAT].join(",") || "none"}, werror ${WERROR})\n`);
   for (const [key, g] of groups) {
     console.log(`=== ${key}: ${g.count} occurrence(s)\n${g.detail}\n${g.text}`);
+    if (key.startsWith("ubsan")) {
+      console.log("(UBSan groups are not shrunk)\n");
+      continue;
+    }
     const one = render([g.example], freshModuleName("e"));
     const r = await runBatch(one, compile, { werror: g.werror || key.startsWith("gcc") });
     if (r.kind === "pass") {

@@ -7,8 +7,9 @@ import path from "node:path";
 import fc from "fast-check";
 import { expectedTranscript, normalizeC } from "./expect";
 import { fnArbitrary } from "./generate";
-import type { FnInfo, Module, RawFn } from "./generate";
+import type { FnInfo, Module, RawExpr, RawFn, RawStmt } from "./generate";
 import { buildAndRunC } from "./run-c";
+import type { UbReport } from "./run-c";
 import { GEN_DIR, runNode, writeModule } from "./run-node";
 
 export interface CompileOutcome {
@@ -49,6 +50,8 @@ export interface RunOptions {
   werror?: boolean;
   /** Receives gcc's warnings when the build succeeded with some. */
   onWarnings?: (text: string) => void;
+  /** Build with UBSan too (exploration) and pass its reports here. */
+  onUndefinedBehaviour?: (reports: UbReport[]) => void;
 }
 
 export async function runBatch(mod: Module, compile: Compile, opts: RunOptions = {}): Promise<BatchResult> {
@@ -75,7 +78,8 @@ async function runBatchKeep(mod: Module, compile: Compile, opts: RunOptions): Pr
   if (!out.ok || out.diagnostics.length > 0) return { kind: "rejected", ok: out.ok, diagnostics: out.diagnostics };
 
   const dir = path.join(GEN_DIR, mod.name);
-  const c = await buildAndRunC(mod, out.files, dir, opts.werror ?? true);
+  const c = await buildAndRunC(mod, out.files, dir, { werror: opts.werror, sanitize: opts.onUndefinedBehaviour !== undefined });
+  if (c.ub && c.ub.length > 0) opts.onUndefinedBehaviour?.(c.ub);
   if (c.gccFailed) return { kind: "c-failure", message: c.failure!, mismatches: [] };
   if (c.gccOutput && opts.onWarnings) opts.onWarnings(c.gccOutput);
   const mismatches: Mismatch[] = [];
@@ -176,8 +180,9 @@ export interface ShrinkOptions extends RunOptions {
 }
 
 /**
- * Second pass after a failing batch: fast-check shrinks (without context) from the failing function alone
- * (or the whole batch when the culprit is unknown), keeping the failure's signature. Returns a report.
+ * Second pass after a failing batch, from the failing function alone (or the whole batch when the culprit is
+ * unknown), keeping the failure's signature: a greedy structural pass, then fast-check's shrinking (without
+ * context). Returns a report.
  */
 export async function shrinkFailure(f: Failure, compile: Compile, opts: ShrinkOptions): Promise<string> {
   const fnIndex = failingFunction(f);
@@ -197,11 +202,30 @@ export async function shrinkFailure(f: Failure, compile: Compile, opts: ShrinkOp
     const r = await runBatch(mod, compile, { werror: opts.werror, keepFailures: keep });
     return { mod, r, same: signature(r) === wanted };
   };
+  // A quick greedy pass first (drop statements and inputs, replace subtrees by a child, 0 or p0), then
+  // fast-check's own shrinking from there.
+  const deadline = Date.now() + opts.timeLimitMs / 2;
+  if (start.length === 1) {
+    let current = start[0]!;
+    let progress = true;
+    while (progress && Date.now() < deadline) {
+      progress = false;
+      for (const candidate of fnReductions(current)) {
+        if (Date.now() >= deadline) break;
+        if ((await attempt([candidate])).same) {
+          current = candidate;
+          progress = true;
+          break;
+        }
+      }
+    }
+    start = [current];
+  }
   const details = await fc.check(
     fc.asyncProperty(arb, async (raws) => {
       if ((await attempt(raws)).same) throw new Error(`still failing: ${wanted}`);
     }),
-    { examples: [[start]], numRuns: 1, interruptAfterTimeLimit: opts.timeLimitMs, markInterruptAsFailure: false },
+    { examples: [[start]], numRuns: 1, interruptAfterTimeLimit: Math.max(deadline - Date.now(), 0) + opts.timeLimitMs / 2, markInterruptAsFailure: false },
   );
   if (!details.failed || details.counterexample === null) {
     return `(the failure "${wanted}" did not reproduce on the failing function alone; see the batch above)`;
@@ -210,7 +234,45 @@ export async function shrinkFailure(f: Failure, compile: Compile, opts: ShrinkOp
   keep = true;
   const again = await attempt(raws);
   return (
-    `Shrunk by fast-check (${details.numShrinks} shrinks${details.interrupted ? ", stopped by the time limit" : ""}; failure "${wanted}") to:\n` +
+    `Shrunk (greedy pass, then fast-check: ${details.numShrinks} shrinks${details.interrupted ? ", stopped by the time limit" : ""}; failure "${wanted}") to:\n` +
     `---- ${again.mod.name}.ts ----\n${again.mod.text}----\n${describeResult(again.mod, again.r)}`
   );
+}
+
+const ZERO: RawExpr = { k: "lit", v: 0, hex: false };
+const P0: RawExpr = { k: "var", i: 0 };
+const CHILD_KEYS = ["a", "b", "t", "f"] as const;
+
+/** Smaller versions of an expression: a child, 0, p0, or the same with one child made smaller. */
+function* exprReductions(e: RawExpr): Generator<RawExpr> {
+  const children = CHILD_KEYS.filter((k) => k in e).map((k) => [k, (e as unknown as Record<string, RawExpr>)[k]!] as const);
+  for (const [, c] of children) yield c;
+  if (!(e.k === "lit" && e.v === 0)) yield ZERO;
+  if (!(e.k === "var" && e.i === 0)) yield P0;
+  for (const [k, c] of children) for (const smaller of exprReductions(c)) yield { ...e, [k]: smaller } as RawExpr;
+}
+
+/** Smaller versions of a function, biggest cuts first. */
+function* fnReductions(fn: RawFn): Generator<RawFn> {
+  if (fn.inputs.length > 1) yield { ...fn, inputs: [fn.inputs[0]!] };
+  for (let i = 0; i < fn.stmts.length; i++) yield { ...fn, stmts: fn.stmts.filter((_, j) => j !== i) };
+  if (fn.params.length > 1) yield { ...fn, params: fn.params.slice(0, -1) };
+  const withStmt = (i: number, s: RawStmt): RawFn => ({ ...fn, stmts: fn.stmts.map((x, j) => (j === i ? s : x)) });
+  for (let i = 0; i < fn.stmts.length; i++) {
+    const s = fn.stmts[i]!;
+    if (s.k === "let" && s.iff) yield withStmt(i, { ...s, iff: null });
+    if (s.k === "let" && s.wrap) yield withStmt(i, { ...s, wrap: false });
+  }
+  if (fn.retWrap) yield { ...fn, retWrap: false };
+  for (const r of exprReductions(fn.retE)) yield { ...fn, retE: r };
+  for (let i = 0; i < fn.stmts.length; i++) {
+    const s = fn.stmts[i]!;
+    for (const r of exprReductions(s.e)) yield withStmt(i, { ...s, e: r } as RawStmt);
+    if (s.k === "let" && s.iff) {
+      const iff = s.iff;
+      for (const r of exprReductions(iff.e)) yield withStmt(i, { ...s, iff: { ...iff, e: r } });
+      for (const r of exprReductions(iff.c.a)) yield withStmt(i, { ...s, iff: { ...iff, c: { ...iff.c, a: r } } });
+      for (const r of exprReductions(iff.c.b)) yield withStmt(i, { ...s, iff: { ...iff, c: { ...iff.c, b: r } } });
+    }
+  }
 }

@@ -62,6 +62,7 @@ export function driverSource(mod: Module, fns: FnInfo[] = mod.fns): string {
     return [
       `  for (size_t i = 0; i < sizeof in_${fn.name} / sizeof in_${fn.name}[0]; i++) {`,
       `    printf("C ${f} %zu\\n", i);`,
+      `    HEADER_TO_STDERR(${f}, i);`,
       `    run_${fn.name}(${args});`,
       `  }`,
     ].join("\n");
@@ -76,6 +77,13 @@ export function driverSource(mod: Module, fns: FnInfo[] = mod.fns): string {
     `#include "${m}.h"`,
     ``,
     `extern jmp_buf *tsb_host_panic_target;`,
+    ``,
+    `/* With -DTSB_DIFF_SANITIZE the call headers also go to stderr, to place UBSan's reports. */`,
+    `#ifdef TSB_DIFF_SANITIZE`,
+    `#define HEADER_TO_STDERR(f, i) (fprintf(stderr, "C %d %zu\\n", (f), (i)), fflush(stderr))`,
+    `#else`,
+    `#define HEADER_TO_STDERR(f, i) ((void)0)`,
+    `#endif`,
     ``,
     ...fns.map((fn) => runner(m, fn)),
     ``,
@@ -96,7 +104,22 @@ export interface CRun {
   gccFailed?: boolean;
   /** gcc's messages when it succeeded (warnings, when -Werror is off). */
   gccOutput?: string;
+  ub?: UbReport[];
   dir: string;
+}
+
+export interface BuildOptions {
+  /** -Werror (default true). */
+  werror?: boolean;
+  /** Also -fsanitize=undefined, reporting undefined behaviour per call (exploration). */
+  sanitize?: boolean;
+}
+
+/** An undefined-behaviour report from UBSan, placed at the call that caused it. */
+export interface UbReport {
+  fn: number;
+  input: number;
+  message: string;
 }
 
 /**
@@ -107,8 +130,9 @@ export async function buildAndRunC(
   mod: Module,
   files: { name: string; text: string }[],
   dir: string,
-  werror = true,
+  opts: BuildOptions = {},
 ): Promise<CRun> {
+  const werror = opts.werror ?? true;
   mkdirSync(dir, { recursive: true });
   for (const f of files) writeFileSync(path.join(dir, path.basename(f.name)), f.text);
   writeFileSync(path.join(dir, "driver.c"), driverSource(mod));
@@ -117,7 +141,7 @@ export async function buildAndRunC(
   const cFiles = files.filter((f) => f.name.endsWith(".c")).map((f) => path.join(dir, path.basename(f.name)));
   const gcc = await execa(
     "gcc",
-    [...GCC_FLAGS.filter((f) => werror || f !== "-Werror"), "-I", dir, "-I", path.join(REPO_ROOT, "compiler/c"), ...cFiles, path.join(dir, "driver.c"),
+    [...GCC_FLAGS.filter((f) => werror || f !== "-Werror"), ...(opts.sanitize ? ["-fsanitize=undefined", "-DTSB_DIFF_SANITIZE"] : []), "-I", dir, "-I", path.join(REPO_ROOT, "compiler/c"), ...cFiles, path.join(dir, "driver.c"),
       path.join(REPO_ROOT, "compiler/c/tsboot_host.c"), "-o", exe],
     { reject: false, all: true },
   );
@@ -136,9 +160,16 @@ export async function buildAndRunC(
       }
     } else if (out[k] === "END") ended = true;
   }
+  const ub: UbReport[] = [];
+  let at: [number, number] | undefined;
+  for (const l of (run.stderr ?? "").split("\n")) {
+    const header = /^C (\d+) (\d+)$/.exec(l);
+    if (header) at = [Number(header[1]), Number(header[2])];
+    else if (at && l.includes("runtime error:")) ub.push({ fn: at[0], input: at[1], message: l });
+  }
   const failure =
     run.exitCode !== 0 || !ended
       ? `C program ended abnormally (exit ${run.exitCode}, signal ${run.signal ?? "none"}${run.timedOut ? ", timed out" : ""})`
       : undefined;
-  return { lines, dir, failure, gccOutput };
+  return { lines, dir, failure, gccOutput, ub };
 }
