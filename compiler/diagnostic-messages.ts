@@ -199,6 +199,11 @@ export const Messages = {
     message: "The @extern function '{0}' has parameter or return type {1}, which C bindings cannot take.",
     suggestion: "Bindings take and return integers, booleans and typed arrays (as views); pass a struct's fields one by one.",
   },
+  EvaluationOrder: {
+    code: 1058,
+    message: "{0}: JavaScript evaluates operands left to right, C in an unspecified order.",
+    suggestion: "Call it in a statement of its own first: const value = {1};",
+  },
   MissingReturn: {
     code: 1057,
     message: "Function '{0}' can reach its end without returning a {1}.",

@@ -2,6 +2,7 @@
  * The typed IR the lowering stage produces and the C emitter consumes. Every integer expression carries
  * the interval of the values it can take in JavaScript; the emitter picks C types from those intervals.
  */
+import type { SourcePosition } from "./diagnostics";
 import type { Range } from "./range";
 import type { EnumMember, EnumType, IntKind, StructField, StructType, Type, ValueType } from "./types";
 
@@ -61,6 +62,8 @@ export interface FunctionIR {
   readonly externName?: string;
   /** Declared `never`: C gets _Noreturn, and control does not continue after a call. */
   readonly noReturn: boolean;
+  /** An @extern tagged @pure: no side effects and no dependence on program state (board data). */
+  readonly pureExtern?: boolean;
   body: Stmt[];
   readonly calls: Set<FunctionIR>;
   readonly declaredAt: SourceLine;
@@ -100,8 +103,8 @@ export type Expr =
   | ({ k: "length"; array: Expr } & Ranged)
   | ({ k: "subarray"; array: Expr; begin: Expr; end: Expr | null } & Typed)
   | ({ k: "field"; object: Expr; field: StructField } & Ranged)
-  | ({ k: "call"; fn: FunctionIR; args: Expr[] } & Ranged)
-  | ({ k: "intrinsic"; name: string; args: Expr[]; text?: string } & Ranged)
+  | ({ k: "call"; fn: FunctionIR; args: Expr[]; at?: SourcePosition } & Ranged)
+  | ({ k: "intrinsic"; name: string; args: Expr[]; text?: string; at?: SourcePosition } & Ranged)
   /** A value stored into a declared type: checked at run time when its interval may not fit. */
   | ({ k: "convert"; operand: Expr; checked: boolean } & Ranged);
 

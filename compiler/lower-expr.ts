@@ -523,7 +523,7 @@ export abstract class ExpressionLowering {
     if (info.noReturn) this.callNeverReturns = true;
     const ret = fnIR.returnType;
     const range = ret.kind === "void" ? R.single(0n) : storageRange(ret) ?? R.single(0n);
-    return { k: "call", fn: fnIR, args: lowered, type: ret.kind === "void" ? NUM : ret, range };
+    return { k: "call", fn: fnIR, args: lowered, at: positionOf(node), type: ret.kind === "void" ? NUM : ret, range };
   }
 
   private intrinsicCall(node: import("ts-morph").CallExpression, name: string, args: Node[]): Expr {
@@ -538,18 +538,18 @@ export abstract class ExpressionLowering {
       const arg = args[0];
       if (!Node.isStringLiteral(arg) && !Node.isNoSubstitutionTemplateLiteral(arg)) return this.error("NonLiteralString", arg, name);
       if (spec.noReturn) this.callNeverReturns = true;
-      return { k: "intrinsic", name, args: [], text: arg.getLiteralText(), type: NUM, range: R.single(0n) };
+      return { k: "intrinsic", name, args: [], text: arg.getLiteralText(), at: positionOf(node), type: NUM, range: R.single(0n) };
     }
     if (name === "printInt") {
       if (args.length !== 1) return this.error("ArgumentCount", node, name, "1", String(args.length));
       const value = this.numeric(args[0], "printInt");
-      return { k: "intrinsic", name, args: [value], type: NUM, range: R.single(0n) };
+      return { k: "intrinsic", name, args: [value], at: positionOf(node), type: NUM, range: R.single(0n) };
     }
     if (args.length !== spec.params.length) return this.error("ArgumentCount", node, name, String(spec.params.length), String(args.length));
     const lowered = args.map((a, i) => this.coerce(this.expr(a), intType(spec.params[i]), a));
     if (spec.noReturn) this.callNeverReturns = true;
     const result = spec.result === "void" ? R.single(0n) : INT_RANGES[spec.result];
-    return { k: "intrinsic", name, args: lowered, type: spec.result === "void" ? NUM : intType(spec.result), range: result };
+    return { k: "intrinsic", name, args: lowered, at: positionOf(node), type: spec.result === "void" ? NUM : intType(spec.result), range: result };
   }
 
   private subarray(node: import("ts-morph").CallExpression, objectNode: Node, args: Node[]): Expr {

@@ -7,6 +7,7 @@ import { Declarations, hasTag, lineOf, modulePrefixes, positionOf, tagText } fro
 import { DiagnosticSink } from "./diagnostics";
 import type { FunctionIR, ProgramIR, Variable } from "./ir";
 import { INVALID } from "./lower-expr";
+import { checkEvaluationOrder } from "./sequencing";
 import { FunctionLowering, localCName } from "./lower-function";
 import { isRuntimeFile, LoadedProgram, ModuleFile } from "./program";
 import * as R from "./range";
@@ -142,6 +143,7 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
     const noReturn = returnNode?.getKind() === SyntaxKind.NeverKeyword;
     const ir: FunctionIR = {
       noReturn,
+      pureExtern: externTag && hasTag(node, "pure"),
       name,
       cName: externName ?? `${module.prefix}_${name}`,
       module: module.prefix,
@@ -276,6 +278,7 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
   }
 
   checkRecursion(functions, diagnostics);
+  if (diagnostics.count === 0) checkEvaluationOrder(functions, diagnostics);
 
   return {
     entryModule: program.entry.prefix,

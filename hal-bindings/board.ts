@@ -5,55 +5,55 @@
 import type { u32 } from "../runtime/index";
 import { simulation } from "./sim/current";
 
-/** Number of erase units (sectors or pages) in the flash map. @extern board_sector_count */
+/** Number of erase units (sectors or pages) in the flash map. @extern board_sector_count @pure */
 export function boardSectorCount(): u32 {
   return simulation().board.sectors.length;
 }
-/** Start address of erase unit `index`. @extern board_sector_start */
+/** Start address of erase unit `index`. @extern board_sector_start @pure */
 export function boardSectorStart(index: u32): u32 {
   return simulation().board.sectors[index].start;
 }
-/** Size in bytes of erase unit `index`. @extern board_sector_size */
+/** Size in bytes of erase unit `index`. @extern board_sector_size @pure */
 export function boardSectorSize(index: u32): u32 {
   return simulation().board.sectors[index].size;
 }
-/** The hardware's erase-unit number of erase unit `index` (F4: SNB; F0/L4: page number). @extern board_sector_number */
+/** The hardware's erase-unit number of erase unit `index` (F4: SNB; F0/L4: page number). @extern board_sector_number @pure */
 export function boardSectorNumber(index: u32): u32 {
   return simulation().board.sectors[index].number;
 }
-/** First byte of the application region. @extern board_app_start */
+/** First byte of the application region. @extern board_app_start @pure */
 export function boardAppStart(): u32 {
   return simulation().board.app.start;
 }
-/** Size of the application region in bytes. @extern board_app_size */
+/** Size of the application region in bytes. @extern board_app_size @pure */
 export function boardAppSize(): u32 {
   return simulation().board.app.size;
 }
-/** First byte of the config region that holds the installed image's header record. @extern board_config_start */
+/** First byte of the config region that holds the installed image's header record. @extern board_config_start @pure */
 export function boardConfigStart(): u32 {
   return simulation().board.config.start;
 }
-/** Size of the config region. @extern board_config_size */
+/** Size of the config region. @extern board_config_size @pure */
 export function boardConfigSize(): u32 {
   return simulation().board.config.size;
 }
-/** RAM bounds, for checking an application's initial stack pointer. @extern board_ram_start */
+/** RAM bounds, for checking an application's initial stack pointer. @extern board_ram_start @pure */
 export function boardRamStart(): u32 {
   return simulation().board.ram.start;
 }
-/** @extern board_ram_size */
+/** @extern board_ram_size @pure */
 export function boardRamSize(): u32 {
   return simulation().board.ram.size;
 }
-/** Programming granularity in bytes (F0: 2, F4: 4, L4: 8, H7: 32). @extern board_write_unit */
+/** Programming granularity in bytes (F0: 2, F4: 4, L4: 8, H7: 32). @extern board_write_unit @pure */
 export function boardWriteUnit(): u32 {
   return simulation().board.writeUnit;
 }
-/** The board id images must carry. @extern board_id */
+/** The board id images must carry. @extern board_id @pure */
 export function boardId(): u32 {
   return simulation().board.boardId;
 }
-/** The product id the AN3155 GET ID command reports (0x431 for STM32F411). @extern board_product_id */
+/** The product id the AN3155 GET ID command reports (0x431 for STM32F411). @extern board_product_id @pure */
 export function boardProductId(): u32 {
   return simulation().board.productId;
 }

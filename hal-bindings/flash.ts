@@ -36,7 +36,7 @@ export function flashProgram(address: u32, data: Uint8Array): u32 {
   return status;
 }
 
-/** A read-only view of flash memory (in C, the memory-mapped flash itself). Never write through it. @extern hal_flash_view */
+/** A read-only view of flash memory (in C, the memory-mapped flash itself). Never write through it. @extern hal_flash_view @pure */
 export function flashView(address: u32, length: u32): Uint8Array {
   return simulation().flash.view(address, length);
 }
