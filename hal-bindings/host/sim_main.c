@@ -1,0 +1,659 @@
+/*
+ * tsboot-sim: the bootloader compiled to C, on the simulated board of sim.h, as a host program.
+ *
+ *   scripted  tsboot-sim [--flash F] [--preload A.tsb] --script S [--transcript T] [--trigger]
+ *                        [--update-flag HEX] [--cut-power-at N] [--inject-error S] [--limit-us N] [--idle-us N]
+ *             Virtual time as in the Node Simulation; prints one JSON line with the outcome.
+ *   live      tsboot-sim --port N [--flash F] [--preload A.tsb] [--trigger] [--update-flag HEX] [--stay]
+ *             Real time; the UART is served on 127.0.0.1:N, one client at a time.
+ *
+ * Exit status: 0 for every outcome of the bootloader itself, 70 after a panic, 71 when the bootloader
+ * misused the simulated HAL, 2 for a usage error, 1 when a file or socket failed.
+ */
+#define _GNU_SOURCE
+#include "sim.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* bootloader-ts/config.ts UPDATE_REQUEST_MAGIC ("TSBU"). */
+#define UPDATE_REQUEST_MAGIC 0x55425354u
+
+static const char *USAGE =
+    "usage: tsboot-sim [options]\n"
+    "  --flash FILE         the whole flash as a raw image from the flash base; loaded if it exists,\n"
+    "                       else erased (0xFF); scripted: written back at the end; live: written through\n"
+    "  --preload APP.tsb    install this image first, as the bootloader's own update would\n"
+    "  --trigger            the update trigger pin is held\n"
+    "  --update-flag HEX    the update-request word in RAM at power-on (55425354 asks for an update)\n"
+    "scripted mode (the default):\n"
+    "  --script FILE        lines 'AT_US HEX_BYTES': bytes the host sends, the first arriving at AT_US\n"
+    "  --transcript FILE    every byte the device wrote\n"
+    "  --cut-power-at N     cut the power before flash operation N (counted from 1)\n"
+    "  --inject-error S     every counted flash operation fails with status S\n"
+    "  --limit-us N         stop ('timeout') when the virtual clock passes N us (default 600000000)\n"
+    "  --idle-us N          stop ('idle') once the script is exhausted and the device has polled an idle\n"
+    "                       UART for N us (default 20000000; 0: never)\n"
+    "live mode:\n"
+    "  --port N             serve the UART on 127.0.0.1:N (0: any free port; the port is printed)\n"
+    "  --stay               after the application starts it asks for an update and resets, and the\n"
+    "                       bootloader serves again (default: report the start and exit 0)\n"
+    "  --board-info         print the simulated board as JSON and exit\n";
+
+struct options {
+  const char *flash_file;
+  const char *preload_file;
+  const char *script_file;
+  const char *transcript_file;
+  bool trigger;
+  uint32_t update_flag;
+  uint32_t cut_power_at;
+  uint32_t inject_error;
+  uint64_t limit_us;
+  uint64_t idle_us;
+  bool live;
+  int port;
+  bool stay;
+  bool board_info;
+};
+
+__attribute__((format(printf, 1, 2))) static void note(const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  fputs("tsboot-sim: ", stderr);
+  vfprintf(stderr, format, args);
+  fputc('\n', stderr);
+  va_end(args);
+}
+
+static bool parse_u64(const char *text, int base, uint64_t max, uint64_t *out) {
+  if (text == NULL || *text == '\0' || *text == '-') return false;
+  char *end = NULL;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, base);
+  if (errno != 0 || *end != '\0' || v > max) return false;
+  *out = (uint64_t)v;
+  return true;
+}
+
+static int parse_options(int argc, char **argv, struct options *o) {
+  memset(o, 0, sizeof *o);
+  o->limit_us = SIM_DEFAULT_LIMIT_US;
+  o->idle_us = SIM_DEFAULT_IDLE_US;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    uint64_t n = 0;
+#define NEEDS_VALUE()                                      \
+  do {                                                     \
+    if (v == NULL) {                                       \
+      note("%s needs a value\n%s", a, USAGE);              \
+      return 2;                                            \
+    }                                                      \
+    i++;                                                   \
+  } while (0)
+#define BAD_VALUE(what)                                                \
+  do {                                                                 \
+    note("%s: '%s' is not %s", a, v, what);                            \
+    return 2;                                                          \
+  } while (0)
+    if (strcmp(a, "--flash") == 0) { NEEDS_VALUE(); o->flash_file = v; }
+    else if (strcmp(a, "--preload") == 0) { NEEDS_VALUE(); o->preload_file = v; }
+    else if (strcmp(a, "--script") == 0) { NEEDS_VALUE(); o->script_file = v; }
+    else if (strcmp(a, "--transcript") == 0) { NEEDS_VALUE(); o->transcript_file = v; }
+    else if (strcmp(a, "--trigger") == 0) o->trigger = true;
+    else if (strcmp(a, "--stay") == 0) o->stay = true;
+    else if (strcmp(a, "--board-info") == 0) o->board_info = true;
+    else if (strcmp(a, "--update-flag") == 0) {
+      NEEDS_VALUE();
+      if (!parse_u64(v, 16, UINT32_MAX, &n)) BAD_VALUE("a 32-bit hex number");
+      o->update_flag = (uint32_t)n;
+    } else if (strcmp(a, "--cut-power-at") == 0) {
+      NEEDS_VALUE();
+      if (!parse_u64(v, 10, UINT32_MAX, &n) || n == 0) BAD_VALUE("an operation number (1 or more)");
+      o->cut_power_at = (uint32_t)n;
+    } else if (strcmp(a, "--inject-error") == 0) {
+      NEEDS_VALUE();
+      if (!parse_u64(v, 10, UINT32_MAX, &n)) BAD_VALUE("a status code");
+      o->inject_error = (uint32_t)n;
+    } else if (strcmp(a, "--limit-us") == 0) {
+      NEEDS_VALUE();
+      if (!parse_u64(v, 10, UINT64_MAX / 2, &n)) BAD_VALUE("a number of microseconds");
+      o->limit_us = n;
+    } else if (strcmp(a, "--idle-us") == 0) {
+      NEEDS_VALUE();
+      if (!parse_u64(v, 10, UINT64_MAX / 2, &n)) BAD_VALUE("a number of microseconds");
+      o->idle_us = n;
+    } else if (strcmp(a, "--port") == 0) {
+      NEEDS_VALUE();
+      if (!parse_u64(v, 10, 65535, &n)) BAD_VALUE("a TCP port (0-65535)");
+      o->live = true;
+      o->port = (int)n;
+    } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      fputs(USAGE, stdout);
+      exit(0);
+    } else {
+      note("unknown option '%s'\n%s", a, USAGE);
+      return 2;
+    }
+#undef NEEDS_VALUE
+#undef BAD_VALUE
+  }
+  if (o->live && (o->script_file || o->transcript_file || o->cut_power_at || o->inject_error)) {
+    note("--script, --transcript, --cut-power-at and --inject-error are for scripted runs, not with --port");
+    return 2;
+  }
+  if (!o->live && o->stay) {
+    note("--stay is for live runs (--port)");
+    return 2;
+  }
+  return 0;
+}
+
+/* --- Files --- */
+
+static uint8_t *read_file(const char *path, size_t *length, bool *missing) {
+  *missing = false;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    if (errno == ENOENT) *missing = true;
+    else note("cannot open %s: %s", path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 65536, len = 0;
+  uint8_t *data = malloc(cap);
+  while (data) {
+    if (len == cap) {
+      uint8_t *bigger = realloc(data, cap * 2);
+      if (!bigger) {
+        free(data);
+        data = NULL;
+        break;
+      }
+      data = bigger;
+      cap *= 2;
+    }
+    size_t n = fread(data + len, 1, cap - len, f);
+    len += n;
+    if (n == 0) break;
+  }
+  bool failed = ferror(f) != 0 || data == NULL;
+  fclose(f);
+  if (failed) {
+    note("cannot read %s", path);
+    free(data);
+    return NULL;
+  }
+  *length = len;
+  return data;
+}
+
+static bool write_file(const char *path, const uint8_t *data, size_t length) {
+  FILE *f = fopen(path, "wb");
+  if (!f) {
+    note("cannot write %s: %s", path, strerror(errno));
+    return false;
+  }
+  bool ok = fwrite(data, 1, length, f) == length;
+  ok = fclose(f) == 0 && ok;
+  if (!ok) note("cannot write %s", path);
+  return ok;
+}
+
+/* The flash: scripted mode keeps it in memory; live mode maps the file shared, so every erase and program
+ * is in the file at once (a killed simulator keeps it) and every boot of the device sees the same bytes. */
+static bool setup_flash(const struct options *o) {
+  size_t size = sim.flash_size;
+  if (o->live) {
+    if (o->flash_file == NULL) {
+      void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) return false;
+      sim.flash = p;
+      memset(sim.flash, 0xFF, size);
+      return true;
+    }
+    int fd = open(o->flash_file, O_RDWR | O_CREAT, 0644);
+    if (fd < 0) {
+      note("cannot open %s: %s", o->flash_file, strerror(errno));
+      return false;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+      close(fd);
+      return false;
+    }
+    bool fresh = st.st_size == 0;
+    if (!fresh && (size_t)st.st_size != size) {
+      note("%s is %lld bytes, the %s flash is %zu bytes", o->flash_file, (long long)st.st_size, sim_board_name(), size);
+      close(fd);
+      return false;
+    }
+    if (fresh && ftruncate(fd, (off_t)size) != 0) {
+      note("cannot size %s: %s", o->flash_file, strerror(errno));
+      close(fd);
+      return false;
+    }
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) {
+      note("cannot map %s: %s", o->flash_file, strerror(errno));
+      return false;
+    }
+    sim.flash = p;
+    if (fresh) memset(sim.flash, 0xFF, size);
+    return true;
+  }
+  sim.flash = malloc(size);
+  if (!sim.flash) return false;
+  memset(sim.flash, 0xFF, size);
+  if (o->flash_file) {
+    bool missing = false;
+    size_t length = 0;
+    uint8_t *data = read_file(o->flash_file, &length, &missing);
+    if (!data && !missing) return false;
+    if (data) {
+      if (length != size) {
+        note("%s is %zu bytes, the %s flash is %zu bytes", o->flash_file, length, sim_board_name(), size);
+        free(data);
+        return false;
+      }
+      memcpy(sim.flash, data, size);
+      free(data);
+    }
+  }
+  return true;
+}
+
+static bool preload(const struct options *o) {
+  if (!o->preload_file) return true;
+  bool missing = false;
+  size_t length = 0;
+  uint8_t *data = read_file(o->preload_file, &length, &missing);
+  if (!data) {
+    if (missing) note("cannot open %s: no such file", o->preload_file);
+    return false;
+  }
+  char error[200];
+  bool ok = sim_preload(data, length, error, sizeof error);
+  free(data);
+  if (!ok) note("--preload %s: %s", o->preload_file, error);
+  return ok;
+}
+
+/* --- Scripted mode --- */
+
+static bool load_script(const char *path) {
+  bool missing = false;
+  size_t length = 0;
+  uint8_t *text = read_file(path, &length, &missing);
+  if (!text) {
+    if (missing) note("cannot open %s: no such file", path);
+    return false;
+  }
+  uint8_t *bytes = malloc(length / 2 + 1);
+  size_t line_no = 0;
+  size_t at = 0;
+  bool ok = bytes != NULL;
+  while (ok && at < length) {
+    size_t end = at;
+    while (end < length && text[end] != '\n') end++;
+    line_no++;
+    /* one line: [ws] AT_US ws HEX... [# comment] */
+    size_t i = at;
+    while (i < end && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r')) i++;
+    if (i < end && text[i] != '#') {
+      uint64_t when = 0;
+      size_t digits = 0;
+      while (i < end && text[i] >= '0' && text[i] <= '9') {
+        when = when * 10u + (uint64_t)(text[i] - '0');
+        i++;
+        digits++;
+      }
+      if (digits == 0 || digits > 15 || (i < end && text[i] != ' ' && text[i] != '\t')) {
+        note("%s:%zu: expected 'AT_US HEX_BYTES'", path, line_no);
+        ok = false;
+        break;
+      }
+      size_t count = 0;
+      int high = -1;
+      for (; i < end && text[i] != '#'; i++) {
+        uint8_t c = text[i];
+        int v;
+        if (c == ' ' || c == '\t' || c == '\r') continue;
+        if (c >= '0' && c <= '9') v = c - '0';
+        else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+        else {
+          note("%s:%zu: '%c' is not a hex digit", path, line_no, c);
+          ok = false;
+          break;
+        }
+        if (high < 0) high = v;
+        else {
+          bytes[count++] = (uint8_t)((high << 4) | v);
+          high = -1;
+        }
+      }
+      if (ok && high >= 0) {
+        note("%s:%zu: an odd number of hex digits", path, line_no);
+        ok = false;
+      }
+      if (ok) sim_uart_deliver(bytes, count, when);
+    }
+    at = end + 1;
+  }
+  free(bytes);
+  free(text);
+  return ok;
+}
+
+static void json_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+    else if (c < 0x20) fprintf(f, "\\u%04x", c);
+    else fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+static const char *outcome_name(enum sim_outcome_kind kind) {
+  switch (kind) {
+    case SIM_OUT_APPLICATION: return "application";
+    case SIM_OUT_RESET: return "reset";
+    case SIM_OUT_POWER_CUT: return "power-cut";
+    case SIM_OUT_IDLE: return "idle";
+    case SIM_OUT_TIMEOUT: return "timeout";
+    case SIM_OUT_PANIC: return "panic";
+    case SIM_OUT_FAULT: return "fault";
+    case SIM_RUNNING: break;
+  }
+  return "returned";
+}
+
+static int exit_status(enum sim_outcome_kind kind) {
+  if (kind == SIM_OUT_PANIC) return 70;
+  if (kind == SIM_OUT_FAULT) return 71;
+  return 0;
+}
+
+static int run_scripted(const struct options *o) {
+  if (o->script_file && !load_script(o->script_file)) return 1;
+  sim.limit_us = o->limit_us;
+  sim.idle_us = o->idle_us;
+  sim.cut_power_at = o->cut_power_at;
+  sim.inject_error = o->inject_error;
+  struct sim_outcome *out = &sim.shared->outcome;
+  memset(out, 0, sizeof *out);
+  if (setjmp(sim_stop_target) == 0) {
+    main_bootloaderMain();
+    out->kind = SIM_OUT_FAULT;
+    snprintf(out->message, sizeof out->message, "bootloaderMain returned");
+  }
+  int status = exit_status(out->kind);
+  if (out->kind == SIM_OUT_PANIC || out->kind == SIM_OUT_FAULT) note("%s", out->message);
+  size_t tx_len = 0;
+  const uint8_t *tx = sim_uart_tx(&tx_len);
+  if (o->transcript_file && !write_file(o->transcript_file, tx, tx_len)) status = 1;
+  if (o->flash_file && !write_file(o->flash_file, sim.flash, sim.flash_size)) status = 1;
+  printf("{\"outcome\":\"%s\"", outcome_name(out->kind));
+  if (out->kind == SIM_OUT_APPLICATION) printf(",\"sp\":%" PRIu32 ",\"pc\":%" PRIu32 ",\"vtor\":%" PRIu32, out->sp, out->pc, out->vtor);
+  if (out->kind == SIM_OUT_POWER_CUT) printf(",\"operation\":%" PRIu32, out->operation);
+  if (out->kind == SIM_OUT_PANIC || out->kind == SIM_OUT_FAULT) {
+    printf(",\"message\":");
+    json_string(stdout, out->message);
+  }
+  printf(",\"nowUs\":%" PRIu64 ",\"flashOperations\":%" PRIu32 ",\"txBytes\":%zu,\"rxUnread\":%zu}\n", sim.now_us, sim.operations, tx_len,
+         sim_uart_rx_pending());
+  fflush(stdout);
+  return status;
+}
+
+/* --- Live mode --- */
+
+static int client_fd = -1;
+
+static void say(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* A line for whoever watches: stdout, and the TCP client if one is connected. */
+static void say(const char *format, ...) {
+  char line[300];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(line, sizeof line, format, args);
+  va_end(args);
+  printf("tsboot-sim: %s\n", line);
+  fflush(stdout);
+  if (client_fd >= 0) {
+    char wire[320];
+    int n = snprintf(wire, sizeof wire, "tsboot-sim: %s\r\n", line);
+    if (n > 0) (void)send(client_fd, wire, (size_t)n < sizeof wire ? (size_t)n : sizeof wire - 1, MSG_NOSIGNAL);
+  }
+}
+
+static bool write_all(int fd, const uint8_t *data, size_t length) {
+  while (length > 0) {
+    ssize_t n = send(fd, data, length, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        struct pollfd p = {.fd = fd, .events = POLLOUT, .revents = 0};
+        (void)poll(&p, 1, 100);
+        continue;
+      }
+      return false;
+    }
+    data += n;
+    length -= (size_t)n;
+  }
+  return true;
+}
+
+static void drop_client(const char *why) {
+  if (client_fd < 0) return;
+  close(client_fd);
+  client_fd = -1;
+  printf("tsboot-sim: client disconnected (%s)\n", why);
+  fflush(stdout);
+}
+
+/* Runs one boot of the device in a child process: the child starts from the bootloader's pristine static
+ * RAM, as after a reset, while flash and the update flag (shared mappings) carry over. Returns the read end
+ * of a pipe that reports POLLHUP when the child has ended. */
+static pid_t start_device(int wire_device, int listen_fd, int wire_host, int *done_fd) {
+  int p[2];
+  if (pipe(p) != 0) return -1;
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close(p[0]);
+    close(listen_fd);
+    close(wire_host);
+    if (client_fd >= 0) close(client_fd);
+    sim_begin_boot();
+    sim_uart_live_attach(wire_device);
+    struct sim_outcome *out = &sim.shared->outcome;
+    memset(out, 0, sizeof *out);
+    if (setjmp(sim_stop_target) == 0) {
+      main_bootloaderMain();
+      out->kind = SIM_OUT_FAULT;
+      snprintf(out->message, sizeof out->message, "bootloaderMain returned");
+    }
+    sim_uart_live_flush();
+    _exit(0);
+  }
+  close(p[1]);
+  *done_fd = p[0];
+  return pid;
+}
+
+static int run_live(const struct options *o) {
+  signal(SIGPIPE, SIG_IGN);
+  int listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((uint16_t)o->port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(listen_fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(listen_fd, 4) != 0) {
+    note("cannot listen on 127.0.0.1:%d: %s", o->port, strerror(errno));
+    return 1;
+  }
+  socklen_t addr_len = sizeof addr;
+  getsockname(listen_fd, (struct sockaddr *)&addr, &addr_len);
+  int wire[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, wire) != 0) {
+    note("socketpair: %s", strerror(errno));
+    return 1;
+  }
+  printf("tsboot-sim: %s, listening on 127.0.0.1:%d\n", sim_board_name(), ntohs(addr.sin_port));
+  fflush(stdout);
+
+  int done_fd = -1;
+  pid_t child = start_device(wire[1], listen_fd, wire[0], &done_fd);
+  if (child < 0) {
+    note("fork: %s", strerror(errno));
+    return 1;
+  }
+  uint8_t buffer[8192];
+  while (true) {
+    struct pollfd fds[4];
+    nfds_t n = 0;
+    fds[n++] = (struct pollfd){.fd = wire[0], .events = POLLIN, .revents = 0};
+    fds[n++] = (struct pollfd){.fd = done_fd, .events = POLLIN, .revents = 0};
+    fds[n++] = (struct pollfd){.fd = client_fd >= 0 ? client_fd : listen_fd, .events = POLLIN, .revents = 0};
+    if (poll(fds, n, -1) < 0) {
+      if (errno == EINTR) continue;
+      note("poll: %s", strerror(errno));
+      return 1;
+    }
+    /* Device → client (dropped when nobody is connected, like a UART with no cable). */
+    if (fds[0].revents & POLLIN) {
+      ssize_t got = recv(wire[0], buffer, sizeof buffer, MSG_DONTWAIT);
+      if (got > 0 && client_fd >= 0 && !write_all(client_fd, buffer, (size_t)got)) drop_client("write failed");
+    }
+    if (fds[2].revents) {
+      if (client_fd >= 0) {
+        ssize_t got = recv(client_fd, buffer, sizeof buffer, 0);
+        if (got <= 0) drop_client(got == 0 ? "the host vanished" : strerror(errno));
+        else if (!write_all(wire[0], buffer, (size_t)got)) {
+          note("the device line failed");
+          return 1;
+        }
+      } else {
+        client_fd = accept(listen_fd, NULL, NULL);
+        if (client_fd >= 0) {
+          setsockopt(client_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          printf("tsboot-sim: client connected\n");
+          fflush(stdout);
+        }
+      }
+    }
+    if (fds[1].revents == 0) continue;
+    /* The device's boot ended: forward what it wrote last, then act on the outcome. */
+    int status = 0;
+    waitpid(child, &status, 0);
+    close(done_fd);
+    while (true) {
+      ssize_t got = recv(wire[0], buffer, sizeof buffer, MSG_DONTWAIT);
+      if (got <= 0) break;
+      if (client_fd >= 0 && !write_all(client_fd, buffer, (size_t)got)) drop_client("write failed");
+    }
+    if (!WIFEXITED(status)) {
+      say("the device process died (%s)", WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "unknown");
+      return 1;
+    }
+    struct sim_outcome out = sim.shared->outcome;
+    switch (out.kind) {
+      case SIM_OUT_APPLICATION:
+        say("application started sp=0x%08" PRIx32 " pc=0x%08" PRIx32 " vtor=0x%08" PRIx32, out.sp, out.pc, out.vtor);
+        if (o->stay) {
+          say("the application requests an update and resets");
+          sim.shared->update_flag = UPDATE_REQUEST_MAGIC;
+          break;
+        }
+        if (client_fd >= 0) {
+          /* Let the client read everything and hang up (at most a second), then exit. */
+          shutdown(client_fd, SHUT_WR);
+          struct pollfd p = {.fd = client_fd, .events = POLLIN, .revents = 0};
+          for (int i = 0; i < 10 && poll(&p, 1, 100) >= 0; i++) {
+            if (p.revents && recv(client_fd, buffer, sizeof buffer, MSG_DONTWAIT) <= 0) break;
+          }
+          close(client_fd);
+        }
+        return 0;
+      case SIM_OUT_RESET:
+        say("system reset");
+        break;
+      case SIM_OUT_PANIC:
+      case SIM_OUT_FAULT:
+        say("%s%s", out.kind == SIM_OUT_FAULT ? "simulator fault: " : "", out.message);
+        return exit_status(out.kind);
+      default:
+        say("the device stopped unexpectedly (%s)", outcome_name(out.kind));
+        return 1;
+    }
+    child = start_device(wire[1], listen_fd, wire[0], &done_fd);
+    if (child < 0) {
+      note("fork: %s", strerror(errno));
+      return 1;
+    }
+  }
+}
+
+static void board_info(void) {
+  printf("{\"name\":\"%s\",\"flashBase\":%" PRIu32 ",\"flashSize\":%" PRIu32 ",\"sectors\":[", sim_board_name(), sim_board_flash_base(),
+         sim_board_flash_size());
+  for (uint32_t i = 0; i < board_sector_count(); i++) {
+    printf("%s{\"start\":%" PRIu32 ",\"size\":%" PRIu32 ",\"number\":%" PRIu32 "}", i ? "," : "", board_sector_start(i), board_sector_size(i),
+           board_sector_number(i));
+  }
+  printf("],\"config\":{\"start\":%" PRIu32 ",\"size\":%" PRIu32 "},\"app\":{\"start\":%" PRIu32 ",\"size\":%" PRIu32 "},", board_config_start(),
+         board_config_size(), board_app_start(), board_app_size());
+  printf("\"ram\":{\"start\":%" PRIu32 ",\"size\":%" PRIu32 "},\"writeUnit\":%" PRIu32 ",\"boardId\":%" PRIu32 ",\"productId\":%" PRIu32 "}\n",
+         board_ram_start(), board_ram_size(), board_write_unit(), board_id(), board_product_id());
+}
+
+int main(int argc, char **argv) {
+  struct options o;
+  int bad = parse_options(argc, argv, &o);
+  if (bad) return bad;
+  sim_init_state();
+  if (o.board_info) {
+    board_info();
+    return 0;
+  }
+  sim.live = o.live;
+  if (o.live) {
+    struct sim_shared *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared == MAP_FAILED) return 1;
+    memset(shared, 0, sizeof *shared);
+    sim.shared = shared;
+  }
+  sim.shared->update_flag = o.update_flag;
+  sim.trigger_pressed = o.trigger;
+  if (!setup_flash(&o)) return 1;
+  if (!preload(&o)) return 1;
+  return o.live ? run_live(&o) : run_scripted(&o);
+}

@@ -1,0 +1,148 @@
+/**
+ * Builds the host simulator: bootloader-ts/main.ts compiled to C (compiler/index.ts compileToDirectory),
+ * the board's accessors (board-c.ts) and hal-bindings/host/*.c, linked by the host gcc into one program.
+ * Builds are cached under build/host-sim/<board>-<hash>/, the hash covering every input (the TypeScript the
+ * compiler reads, the compiler itself, the C sources, the board layout, the flags and the gcc version).
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { compileToDirectory, formatAll } from "../../compiler/index";
+import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
+import { boardLayoutToC, checkLayout, loadBoardLayout } from "./board-c";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const HOST_SIM_DIR = path.join(REPO_ROOT, "hal-bindings/host");
+export const CACHE_DIR = path.join(REPO_ROOT, "build/host-sim");
+export const ENTRY = path.join(REPO_ROOT, "bootloader-ts/main.ts");
+export const CFLAGS = ["-std=c11", "-O1", "-Wall", "-Wextra", "-Wconversion", "-Werror"] as const;
+export const BINARY_NAME = "tsboot-sim";
+
+export interface BuildOptions {
+  /** A board name (boards/<name>.json) or a layout. */
+  board: string | BoardLayout;
+  /** Where to build; default build/host-sim/<board>-<hash>/. A directory holding the same build is reused. */
+  outDir?: string;
+  /** gcc to use (default "gcc"). */
+  cc?: string;
+}
+
+export interface HostSim {
+  binary: string;
+  outDir: string;
+  layout: BoardLayout;
+  hash: string;
+  cached: boolean;
+}
+
+export class HostSimBuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "HostSimBuildError";
+  }
+}
+
+/** Every input file of the build: what the compiler reads, the compiler, and the host C. */
+function inputFiles(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, keep: (f: string) => boolean) => {
+    if (!fs.existsSync(dir)) return;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p, keep);
+      else if (keep(e.name)) out.push(p);
+    }
+  };
+  const ts = (f: string) => f.endsWith(".ts");
+  walk(path.join(REPO_ROOT, "bootloader-ts"), ts);
+  walk(path.join(REPO_ROOT, "runtime"), ts);
+  walk(path.join(REPO_ROOT, "compiler"), (f) => ts(f) || f.endsWith(".h") || f.endsWith(".c"));
+  for (const f of fs.readdirSync(path.join(REPO_ROOT, "hal-bindings"))) if (ts(f)) out.push(path.join(REPO_ROOT, "hal-bindings", f));
+  walk(HOST_SIM_DIR, (f) => f.endsWith(".c") || f.endsWith(".h"));
+  out.push(fileURLToPath(import.meta.url), path.join(path.dirname(fileURLToPath(import.meta.url)), "board-c.ts"));
+  return out.sort();
+}
+
+let gccVersion: string | null = null;
+function ccVersion(cc: string): string {
+  if (gccVersion === null) {
+    try {
+      gccVersion = execFileSync(cc, ["--version"], { encoding: "utf8" }).split("\n")[0];
+    } catch {
+      throw new HostSimBuildError(`${cc} not found: the host simulator is built with the host C compiler (apt-get install gcc)`);
+    }
+  }
+  return gccVersion;
+}
+
+export function buildHash(layout: BoardLayout, cc = "gcc"): string {
+  const h = createHash("sha256");
+  h.update(JSON.stringify({ layout, cflags: CFLAGS, cc: ccVersion(cc) }));
+  for (const f of inputFiles()) {
+    h.update(path.relative(REPO_ROOT, f));
+    h.update("\0");
+    h.update(fs.readFileSync(f));
+    h.update("\0");
+  }
+  return h.digest("hex").slice(0, 16);
+}
+
+function stampOk(dir: string, hash: string): boolean {
+  try {
+    return fs.readFileSync(path.join(dir, "build-hash"), "utf8").trim() === hash && fs.statSync(path.join(dir, BINARY_NAME)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function buildInto(dir: string, layout: BoardLayout, hash: string, cc: string): Promise<void> {
+  const gen = path.join(dir, "gen");
+  fs.mkdirSync(gen, { recursive: true });
+  const result = compileToDirectory({ entry: ENTRY, outDir: gen, sourceRoot: REPO_ROOT });
+  if (!result.ok) throw new HostSimBuildError(`compiling ${path.relative(REPO_ROOT, ENTRY)} to C failed:\n${formatAll(result)}`);
+  fs.writeFileSync(path.join(dir, "board.c"), boardLayoutToC(layout));
+  const sources = fs
+    .readdirSync(HOST_SIM_DIR)
+    .filter((f) => f.endsWith(".c"))
+    .sort()
+    .map((f) => path.join(HOST_SIM_DIR, f));
+  const args = [...CFLAGS, "-I", gen, "-I", path.join(REPO_ROOT, "compiler/c"), "-I", HOST_SIM_DIR,
+    path.join(gen, `${result.moduleName}.c`), path.join(dir, "board.c"), ...sources, "-o", path.join(dir, BINARY_NAME)];
+  const built = await execa(cc, args, { cwd: REPO_ROOT, reject: false, all: true });
+  if (built.exitCode !== 0) {
+    throw new HostSimBuildError(`${cc} failed building the host simulator (exit ${built.exitCode}):\n${cc} ${args.join(" ")}\n${built.all}`);
+  }
+  fs.writeFileSync(path.join(dir, "build-hash"), hash + "\n");
+}
+
+/** Builds (or finds in the cache) the host simulator for a board. */
+export async function buildHostSim(options: BuildOptions): Promise<HostSim> {
+  const layout = typeof options.board === "string" ? loadBoardLayout(options.board) : options.board;
+  checkLayout(layout);
+  const cc = options.cc ?? "gcc";
+  const hash = buildHash(layout, cc);
+  const dir = path.resolve(options.outDir ?? path.join(CACHE_DIR, `${layout.name}-${hash}`));
+  const done = (cached: boolean): HostSim => ({ binary: path.join(dir, BINARY_NAME), outDir: dir, layout, hash, cached });
+  if (stampOk(dir, hash)) return done(true);
+  if (options.outDir) {
+    await buildInto(dir, layout, hash, cc);
+    return done(false);
+  }
+  // The cache: build beside it and rename into place, so concurrent builds never see a half-built one.
+  fs.mkdirSync(CACHE_DIR, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(CACHE_DIR, `.${layout.name}-${hash}-`));
+  try {
+    await buildInto(tmp, layout, hash, cc);
+    try {
+      fs.renameSync(tmp, dir);
+    } catch (e) {
+      if (!stampOk(dir, hash)) throw e;
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return done(false);
+}
