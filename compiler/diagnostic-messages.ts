@@ -204,6 +204,11 @@ export const Messages = {
     message: "{0}: JavaScript evaluates operands left to right, C in an unspecified order.",
     suggestion: "Call it in a statement of its own first: const value = {1};",
   },
+  CompoundTargetCall: {
+    code: 1059,
+    message: "The target '{0}' of a compound assignment calls a function, and C would evaluate it twice.",
+    suggestion: "Compute the index or object into a const first: const at = ...; a[at] += v;",
+  },
   MissingReturn: {
     code: 1057,
     message: "Function '{0}' can reach its end without returning a {1}.",

@@ -372,6 +372,14 @@ export class FunctionLowering extends ExpressionLowering {
     const target = this.lvalue(targetNode);
     if (!target) return [];
     const { lvalue, type, current } = target;
+    if (op !== null && lvalue.k !== "var") {
+      // C evaluates the target twice in `a[i] = a[i] + v`: its parts must not call anything.
+      const parts = lvalue.k === "index" ? [lvalue.array, lvalue.index] : [lvalue.object];
+      if (parts.some(containsCall)) {
+        this.diagnostics.error("CompoundTargetCall", positionOf(targetNode), targetNode.getText());
+        return [];
+      }
+    }
     let value: Expr;
     if (op === null) {
       value = this.expr(valueNode!);
@@ -684,6 +692,40 @@ export class FunctionLowering extends ExpressionLowering {
     this.loops.pop();
     this.state = FlowState.joinAll([fallIn, ...context.breaks, ...(hasDefault ? [] : [before])]);
     return { k: "switch", discriminant, cases, at };
+  }
+}
+
+function containsCall(e: Expr): boolean {
+  switch (e.k) {
+    case "call":
+    case "intrinsic":
+    case "subarray":
+      return true;
+    case "const":
+    case "bool":
+    case "var":
+    case "enumMember":
+      return false;
+    case "binary":
+    case "compare":
+    case "logical":
+    case "imul":
+    case "divide":
+      return containsCall(e.left) || containsCall(e.right);
+    case "not":
+    case "neg":
+    case "bitnot":
+    case "wrap":
+    case "convert":
+      return containsCall(e.operand);
+    case "cond":
+      return containsCall(e.test) || containsCall(e.whenTrue) || containsCall(e.whenFalse);
+    case "index":
+      return containsCall(e.array) || containsCall(e.index);
+    case "length":
+      return containsCall(e.array);
+    case "field":
+      return containsCall(e.object);
   }
 }
 
