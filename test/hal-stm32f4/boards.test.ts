@@ -102,15 +102,16 @@ describe("board files", () => {
     expect(loadBoard("nucleo-f411re").sectors.map((s) => s.start)).toEqual(starts.slice(0, 8));
   });
 
-  test("memory map: bootloader in sectors 0-1, application from 0x08008000 to the end of flash, no config", () => {
+  test("memory map: bootloader in sector 0, config record in sector 1, application from 0x08008000 to the end", () => {
     for (const name of BOARD_NAMES) {
       const b = loadBoard(name);
-      expect(b.memoryMap.bootloader).toEqual({ start: 0x08000000, size: 0x8000 });
-      expect(sectorsOf(b, b.memoryMap.bootloader).map((s) => s.index)).toEqual([0, 1]);
+      expect(b.memoryMap.bootloader).toEqual({ start: 0x08000000, size: 0x4000 });
+      expect(sectorsOf(b, b.memoryMap.bootloader).map((s) => s.index)).toEqual([0]);
+      expect(b.memoryMap.config).toEqual({ start: 0x08004000, size: 0x4000 });
+      expect(sectorsOf(b, b.memoryMap.config!).map((s) => s.index)).toEqual([1]);
       expect(b.memoryMap.application.start).toBe(0x08008000);
       expect(b.memoryMap.application.start + b.memoryMap.application.size).toBe(b.flash.base + b.flash.size);
       expect(sectorsOf(b, b.memoryMap.application)[0].index).toBe(2);
-      expect(b.memoryMap.config).toBeNull();
     }
   });
 
@@ -212,6 +213,7 @@ describe("invalid board data gives the specific error", () => {
   test("bootloader not at the reset vector", () => {
     const raw = rawBoard("nucleo-f411re");
     raw.memoryMap.bootloader = { start: "0x08004000", size: "0x4000" };
+    raw.memoryMap.config = { start: "0x08000000", size: "0x4000" };
     expectBoardError(raw, "bootloader region must start at 0x08000000");
   });
 
@@ -266,7 +268,9 @@ describe("generated linker scripts (text)", () => {
   test("bootloader and application regions come from the memory map", () => {
     const b = loadBoard("stm32f4-discovery");
     const boot = generateLinkerScript(b, "bootloader");
-    expect(boot).toContain("FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 0x00008000");
+    expect(boot).toContain("FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 0x00004000");
+    expect(boot).toContain("__tsboot_config_start = 0x08004000;");
+    expect(boot).toContain("__tsboot_config_end = 0x08008000;");
     expect(boot).toContain("RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 0x00020000");
     expect(boot).toContain("CCMRAM (rw) : ORIGIN = 0x10000000, LENGTH = 0x00010000");
     expect(boot).toContain("__tsboot_app_start = 0x08008000;");
@@ -362,12 +366,18 @@ if (!HAVE_ARM_GCC) {
             const ramEnd = board.ram.base + board.ram.size;
             expect(sym("g_vector_table").addr).toBe(region.start);
             expect(sym("g_vector_table").size).toBe((16 + board.partInfo.irqs.length) * 4);
-            expect(sym("_estack").addr).toBe(ramEnd);
+            // The stack starts at the top of RAM, or just below the no-init update-flag words when the
+            // script reserves them (__tsboot_update_flag); 8-byte aligned either way (AAPCS).
+            const stackTop = symbols.get("__tsboot_update_flag")?.addr ?? ramEnd;
+            const estack = sym("_estack").addr;
+            expect(estack).toBe(stackTop);
+            expect(estack % 8).toBe(0);
+            expect(ramEnd - estack).toBeLessThanOrEqual(64);
             const reset = sym("Reset_Handler").addr;
             expect(reset).toBeGreaterThan(region.start);
             expect(reset).toBeLessThan(region.start + region.size);
             // What the core reads at reset (or the bootloader before the jump): SP, then the Thumb entry.
-            expect(bin.readUInt32LE(0)).toBe(ramEnd);
+            expect(bin.readUInt32LE(0)).toBe(estack);
             expect(bin.readUInt32LE(4)).toBe(reset | 1);
             expect(bin.length).toBeLessThanOrEqual(region.size);
             // g_data lives in RAM and its initial value is in the image at _sidata + its offset in .data.
@@ -396,7 +406,7 @@ if (!HAVE_ARM_GCC) {
         const { bin, symbols } = await link(dir, board, "application", [main], [], 512);
         expect(symbols.get("g_vector_table")!.addr).toBe(0x08008200);
         expect([...bin.subarray(0, 512)].every((b) => b === 0xff)).toBe(true);
-        expect(bin.readUInt32LE(512)).toBe(0x20020000);
+        expect(bin.readUInt32LE(512)).toBe(symbols.get("_estack")!.addr);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
