@@ -1,0 +1,215 @@
+/**
+ * A byte pipe to a bootloader's UART: TCP (`tcp://host:port`, the host simulation or a serial-to-TCP
+ * bridge) through node:net, or a serial device (`/dev/ttyACM0`, `COM3`) through the serialport package.
+ * The flasher above it only writes bytes, listens for bytes and learns when the pipe closes.
+ */
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { FlasherError } from "./errors";
+
+export interface Transport {
+  /** "tcp://127.0.0.1:3333" or "/dev/ttyACM0 at 115200 baud", for messages. */
+  readonly description: string;
+  /** The line rate in bytes per second when there is one (serial: baud / 10 at 8N1), else null. */
+  readonly bytesPerSecond: number | null;
+  write(data: Uint8Array): void;
+  /** Replaces the data listener. */
+  onData(listener: (chunk: Uint8Array) => void): void;
+  /** Called once when the pipe closes by itself (not after close()), with the reason if known. */
+  onClose(listener: (reason?: Error) => void): void;
+  readonly closed: boolean;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Serial only; 115200 when absent. */
+  baud?: number;
+  /** How long to wait for a TCP connection. */
+  connectTimeoutMs?: number;
+}
+
+export const DEFAULT_BAUD = 115200;
+
+export function isTcpAddress(port: string): boolean {
+  return /^tcp:\/\//i.test(port);
+}
+
+export function parseTcpAddress(port: string): { host: string; port: number } {
+  const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/i.exec(port);
+  if (!m) throw new FlasherError("port-error", `'${port}' is not a TCP address: write tcp://HOST:PORT, e.g. tcp://127.0.0.1:3333`);
+  const n = Number(m[2]);
+  if (n < 1 || n > 65535) throw new FlasherError("port-error", `'${port}': port ${n} is out of range`);
+  return { host: m[1].replace(/^\[|\]$/g, ""), port: n };
+}
+
+export async function openTransport(port: string, options: OpenOptions = {}): Promise<Transport> {
+  if (!port) throw new FlasherError("port-error", "no port given: pass --port /dev/ttyACM0 (serial) or --port tcp://127.0.0.1:3333 (simulation)");
+  if (isTcpAddress(port)) return TcpTransport.connect(port, options.connectTimeoutMs ?? 3000);
+  return SerialTransport.open(port, options.baud ?? DEFAULT_BAUD);
+}
+
+abstract class BaseTransport implements Transport {
+  abstract readonly description: string;
+  abstract readonly bytesPerSecond: number | null;
+  protected dataListener: (chunk: Uint8Array) => void = () => {};
+  private closeListener: (reason?: Error) => void = () => {};
+  private closeReason: Error | undefined;
+  closed = false;
+  protected closing = false;
+
+  abstract write(data: Uint8Array): void;
+  abstract close(): Promise<void>;
+
+  onData(listener: (chunk: Uint8Array) => void): void {
+    this.dataListener = listener;
+  }
+
+  onClose(listener: (reason?: Error) => void): void {
+    this.closeListener = listener;
+    if (this.closed && !this.closing) listener(this.closeReason);
+  }
+
+  protected closedByPeer(reason?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    if (!this.closing) this.closeListener(reason);
+  }
+}
+
+export class TcpTransport extends BaseTransport {
+  readonly bytesPerSecond = null;
+
+  private constructor(
+    private readonly socket: net.Socket,
+    readonly description: string,
+  ) {
+    super();
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.dataListener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
+    socket.on("error", (e) => this.closedByPeer(e));
+    socket.on("close", () => this.closedByPeer());
+  }
+
+  static connect(address: string, timeoutMs: number): Promise<TcpTransport> {
+    const { host, port } = parseTcpAddress(address);
+    const description = `tcp://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new FlasherError("connect-failed", `no connection to ${description} within ${timeoutMs} ms: is the simulation (or bridge) running there?`));
+      }, timeoutMs);
+      socket.once("error", (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        const why =
+          e.code === "ECONNREFUSED" ? "connection refused — nothing listens there: start the simulation (or bridge) first" :
+          e.code === "ENOTFOUND" ? `unknown host '${host}'` :
+          e.message;
+        reject(new FlasherError("connect-failed", `cannot connect to ${description}: ${why}`));
+      });
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        socket.removeAllListeners("error");
+        resolve(new TcpTransport(socket, description));
+      });
+    });
+  }
+
+  write(data: Uint8Array): void {
+    if (!this.closed) this.socket.write(data);
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once("close", () => resolve());
+      this.socket.end();
+      setTimeout(() => {
+        this.socket.destroy();
+        resolve();
+      }, 200).unref();
+    });
+  }
+}
+
+/** Serial device paths that exist here, for "no such port" messages (Linux and macOS names). */
+export function candidateSerialPorts(): string[] {
+  if (process.platform === "win32") return [];
+  try {
+    return fs
+      .readdirSync("/dev")
+      .filter((n) => /^(ttyACM\d+|ttyUSB\d+|tty\.usb\S+|cu\.usb\S+)$/.test(n))
+      .map((n) => path.join("/dev", n))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+export class SerialTransport extends BaseTransport {
+  readonly description: string;
+  readonly bytesPerSecond: number;
+
+  // The port's type comes from the serialport package, loaded only when a serial port is opened.
+  private constructor(
+    private readonly port: import("serialport").SerialPort,
+    path: string,
+    baud: number,
+  ) {
+    super();
+    this.description = `${path} at ${baud} baud`;
+    this.bytesPerSecond = baud / 10;
+    port.on("data", (chunk: Buffer) => this.dataListener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
+    port.on("error", (e: Error) => this.closedByPeer(e));
+    port.on("close", (e?: Error) => this.closedByPeer(e ?? undefined));
+  }
+
+  static async open(portPath: string, baud: number): Promise<SerialTransport> {
+    if (!Number.isInteger(baud) || baud < 1200 || baud > 4_000_000) throw new FlasherError("port-error", `baud rate ${baud} is not a usable rate (e.g. 115200)`);
+    const { SerialPort } = await import("serialport");
+    const port = new SerialPort({ path: portPath, baudRate: baud, dataBits: 8, parity: "none", stopBits: 1, autoOpen: false, lock: true });
+    await new Promise<void>((resolve, reject) => {
+      port.open((e) => {
+        if (!e) return resolve();
+        reject(serialOpenError(portPath, e));
+      });
+    });
+    return new SerialTransport(port, portPath, baud);
+  }
+
+  write(data: Uint8Array): void {
+    if (!this.closed) this.port.write(Buffer.from(data.buffer, data.byteOffset, data.length));
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    if (this.closed || !this.port.isOpen) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.port.drain(() => this.port.close(() => resolve()));
+    });
+  }
+}
+
+/** Turns serialport's open errors (plain messages, no codes) into what to do. */
+export function serialOpenError(portPath: string, e: Error): FlasherError {
+  const m = e.message;
+  if (/No such file|ENOENT|cannot find the file|File not found/i.test(m)) {
+    const found = candidateSerialPorts();
+    return new FlasherError(
+      "port-missing",
+      `no serial port ${portPath}: is the board plugged in? ` +
+        (found.length ? `Serial ports here: ${found.join(", ")}` : "No USB serial port (ttyACM*, ttyUSB*) is present.") +
+        " For the simulation, use --port tcp://127.0.0.1:PORT.",
+    );
+  }
+  if (/Cannot lock port|Resource temporarily unavailable|EBUSY|EAGAIN|busy|Access denied/i.test(m) && !/Permission denied|EACCES/i.test(m)) {
+    return new FlasherError("port-busy", `${portPath} is busy: another program has it open (a serial monitor, screen, minicom, another tsboot?) — close it and retry`);
+  }
+  if (/Permission denied|EACCES/i.test(m)) {
+    return new FlasherError("port-permission", `no permission to open ${portPath}: add your user to the 'dialout' group (then log in again), or run as root`);
+  }
+  return new FlasherError("port-error", `cannot open ${portPath}: ${m}`);
+}
