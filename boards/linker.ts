@@ -20,6 +20,14 @@ export interface LinkerOptions {
   headerSize?: number;
 }
 
+/** Bytes at the top of RAM that neither image initialises: the update-request flag lives there. */
+export const UPDATE_FLAG_RESERVE = 16;
+
+/** Where an application leaves the update-request flag on this board. */
+export function updateFlagAddress(board: Board): number {
+  return board.ram.base + board.ram.size - UPDATE_FLAG_RESERVE;
+}
+
 const hex = (n: number) => `0x${n.toString(16).toUpperCase().padStart(8, "0")}`;
 
 /** Entries of the vector table: the initial SP, 15 system exceptions, then the part's IRQs. */
@@ -83,7 +91,10 @@ export function generateLinkerScript(board: Board, role: ImageRole, options: Lin
     `__tsboot_board_id = ${hex(board.boardId)};`,
     `__tsboot_app_header_size = ${hex(role === "application" ? headerSize : 0)};`,
     "",
-    "_estack = ORIGIN(RAM) + LENGTH(RAM); /* full descending stack from the top of RAM */",
+    "/* The top 16 bytes of RAM are no-init and shared by bootloader and application: the first word is the",
+    " * update-request flag (an application writes 0x55425354, \"TSBU\", and resets; see docs/application.md). */",
+    `__tsboot_update_flag = ORIGIN(RAM) + LENGTH(RAM) - ${UPDATE_FLAG_RESERVE};`,
+    `_estack = ORIGIN(RAM) + LENGTH(RAM) - ${UPDATE_FLAG_RESERVE}; /* full descending stack below the no-init words */`,
     `__tsboot_stack_size = ${hex(stackSize)};`,
     "",
     "SECTIONS",
