@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* --- Scripted: SimUart.rx / tx and Simulation.readByte --- */
@@ -103,14 +104,28 @@ static uint8_t live_rx[4096];
 static size_t live_rx_pos, live_rx_len;
 static uint8_t live_tx[4096];
 static size_t live_tx_len;
-/* Consecutive empty reads with nothing else happening: past a threshold an empty read sleeps up to 1 ms
- * in poll() (woken at once by data), so a bootloader waiting for input does not spin a CPU. Flash work
- * and writes restart the count, so pumping between programmed units stays fast. */
-static unsigned live_empty_streak;
+/* When the device last did something (received or wrote a byte, erased or programmed). An empty read more
+ * than LIVE_NAP_AFTER_NS after that sleeps up to 1 ms in poll(), woken at once by data, so a bootloader
+ * waiting for input does not spin a CPU. It is time, not a count of empty reads: the bootloader's readByte
+ * polls the UART once per byte even while it consumes bytes already in its ring buffer, and that must not
+ * sleep. */
+#define LIVE_NAP_AFTER_NS 2000000u
+static uint64_t live_active_ns;
 
-void sim_uart_live_attach(int fd) { live_fd = fd; }
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
-void sim_uart_live_activity(void) { live_empty_streak = 0; }
+void sim_uart_live_attach(int fd) {
+  live_fd = fd;
+  live_active_ns = now_ns();
+}
+
+void sim_uart_live_activity(void) {
+  if (sim.live) live_active_ns = now_ns();
+}
 
 static void parent_gone(void) {
   /* The parent closed the line: it is exiting; so does the device. */
@@ -134,7 +149,7 @@ static int32_t live_read(void) {
   if (live_tx_len > 0) sim_uart_live_flush();
   if (live_rx_pos == live_rx_len) {
     live_rx_pos = live_rx_len = 0;
-    if (live_empty_streak >= 64) {
+    if (now_ns() - live_active_ns > LIVE_NAP_AFTER_NS) {
       struct pollfd p = {.fd = live_fd, .events = POLLIN, .revents = 0};
       (void)poll(&p, 1, 1);
     }
@@ -142,17 +157,16 @@ static int32_t live_read(void) {
     if (n == 0) parent_gone();
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) parent_gone();
-      if (live_empty_streak < 1000000u) live_empty_streak++;
       return -1;
     }
     live_rx_len = (size_t)n;
   }
-  live_empty_streak = 0;
+  live_active_ns = now_ns();
   return live_rx[live_rx_pos++];
 }
 
 static void live_write(uint8_t value) {
-  live_empty_streak = 0;
+  live_active_ns = now_ns();
   if (live_tx_len == sizeof live_tx) sim_uart_live_flush();
   live_tx[live_tx_len++] = value;
 }
