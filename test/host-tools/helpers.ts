@@ -1,0 +1,111 @@
+/** Shared pieces of the host-tools tests: applications, temporary files, a cutting proxy, a mute server. */
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Board } from "../../boards/index";
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** A plausible application: a sane vector table (SP at the top of RAM, Thumb reset handler inside), then noise. */
+export function makeApp(board: Board, size: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  const v = new DataView(out.buffer);
+  if (size >= 8) {
+    v.setUint32(0, board.ram.base + board.ram.size, true);
+    v.setUint32(4, (board.memoryMap.application.start + 0x101) | 1, true);
+  }
+  out[size - 1] = 0x42;
+  return out;
+}
+
+export function tempDir(prefix = "tsboot-host-tools-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * A TCP proxy in front of `target`: forwards both ways, and after `cutAfter` bytes from the host it
+ * destroys both sockets (a cable pulled mid-transfer). Later connections pass through uncut.
+ */
+export async function startCuttingProxy(target: number, cutAfter: number): Promise<{ port: number; url: string; cuts: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const state = { port: 0, url: "", cuts: 0, close: async () => {} };
+  let armed = true;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target, "127.0.0.1");
+    sockets.add(client).add(upstream);
+    let forwarded = 0;
+    const cutThis = armed;
+    client.on("data", (chunk: Buffer) => {
+      if (cutThis && forwarded + chunk.length >= cutAfter) {
+        upstream.write(chunk.subarray(0, Math.max(0, cutAfter - forwarded)));
+        forwarded = cutAfter;
+        armed = false;
+        state.cuts++;
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      forwarded += chunk.length;
+      upstream.write(chunk);
+    });
+    upstream.on("data", (chunk: Buffer) => client.write(chunk));
+    for (const s of [client, upstream]) {
+      s.on("error", () => {});
+      s.on("close", () => {
+        client.destroy();
+        upstream.destroy();
+        sockets.delete(s);
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  state.port = (server.address() as net.AddressInfo).port;
+  state.url = `tcp://127.0.0.1:${state.port}`;
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  return state;
+}
+
+/** A TCP server that accepts connections and never says anything (a board running its application). */
+export async function startMuteServer(): Promise<{ url: string; received: () => number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let received = 0;
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on("data", (c) => (received += c.length));
+    s.on("error", () => {});
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `tcp://127.0.0.1:${port}`,
+    received: () => received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port on which nothing listens (bound, then released). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
