@@ -85,10 +85,11 @@ export function resolveBoard(name: string | undefined): Board {
 
 export function parseVersion(text: string | undefined): number {
   if (text === undefined || text === "") throw new ImageInputError("no version given: pass --version MAJOR.MINOR.PATCH (e.g. --version 1.2.3)");
+  if (!/^\d+\.\d+\.\d+$/.test(text)) throw new ImageInputError(`version '${text}' is not MAJOR.MINOR.PATCH (e.g. 1.2.3)`);
   try {
     return encodeVersion(text);
   } catch (e) {
-    throw new ImageInputError(`${(e as Error).message}; expected MAJOR.MINOR.PATCH, e.g. 1.2.3`);
+    throw new ImageInputError((e as Error).message);
   }
 }
 
