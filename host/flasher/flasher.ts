@@ -192,12 +192,18 @@ export class Flasher {
     for (let attempt = 0; attempt < attempts; attempt++) {
       const seq = this.link.nextSeq();
       this.link.send(command, seq, payload);
+      let heard = false;
       while (true) {
         const f = await this.link.next(timeoutMs);
         if (f === null) break; // timeout: resend
-        if (isBadFrameNack(f)) break; // the device dropped our frame: resend
+        // The device dropped a damaged frame — ours, unless it already sent progress for ours.
+        if (isBadFrameNack(f)) {
+          if (heard) continue;
+          break;
+        }
         if (f.seq !== seq) continue; // a late reply to an earlier attempt or request
         if (f.command === EVENT_PROGRESS) {
+          heard = true;
           onEvent?.(f);
           continue; // each event restarts the wait
         }
