@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const cli = fileURLToPath(new URL("../compiler/cli.ts", import.meta.url));
+const cli = fileURLToPath(new URL("../cli/tsboot.ts", import.meta.url));
 const tsx = import.meta.resolve("tsx");
 const result = spawnSync(process.execPath, ["--import", tsx, cli, ...process.argv.slice(2)], { stdio: "inherit" });
 if (result.error) {

@@ -1,26 +1,14 @@
 /**
- * The `tsboot` command line. `tsboot compile <entry.ts> -o <dir>` writes <module>.c, <module>.h and
+ * `tsboot compile <entry.ts> -o <dir>` writes <module>.c, <module>.h and
  * tsboot_rt.h; diagnostics go to stderr in tsc's format and any error exits non-zero.
  */
 import * as path from "node:path";
 import { compileToDirectory, formatAll } from "./index";
 
-const USAGE = `usage: tsboot compile <entry.ts> -o <dir> [--no-line]
+const USAGE = "usage: tsboot compile <entry.ts> -o <dir> [--no-line]";
 
-  compile   translate a tsboot-subset TypeScript program into C (docs/subset.md)`;
-
-export function main(argv: string[]): number {
-  const [command, ...rest] = argv;
-  if (command === "compile") return compile(rest);
-  if (command === "--help" || command === "-h" || command === undefined) {
-    process.stdout.write(USAGE + "\n");
-    return command === undefined ? 2 : 0;
-  }
-  process.stderr.write(`tsboot: unknown command '${command}'\n${USAGE}\n`);
-  return 2;
-}
-
-function compile(args: string[]): number {
+/** `tsboot compile`: translate a subset program into C (docs/subset.md). */
+export function compileCommand(args: string[]): number {
   let entry: string | undefined;
   let outDir: string | undefined;
   let lineDirectives = true;
@@ -46,5 +34,3 @@ function compile(args: string[]): number {
   process.stdout.write(`tsboot: wrote ${result.files.map((f) => path.join(outDir!, f.name)).join(", ")}\n`);
   return 0;
 }
-
-process.exitCode = main(process.argv.slice(2));

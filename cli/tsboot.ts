@@ -1,0 +1,62 @@
+/**
+ * The `tsboot` command: one entry point, one module per command family.
+ *   compile  TypeScript subset → C                  (compiler/cli.ts)
+ *   build    the bootloader for a board → .elf/.bin  (host/build/)
+ *   sim      the bootloader as a host program on a TCP port (host/sim/)
+ *   image, flash, info, boot, read                   (host tools: host/cli-tools.ts)
+ */
+import { compileCommand } from "../compiler/cli";
+import { buildCommand } from "../host/build/cli";
+
+const USAGE = `usage: tsboot <command> [options]
+
+  compile <entry.ts> -o <dir>          translate a subset program into C (docs/subset.md)
+  build [--board <board>] [-o <dir>]   build the bootloader for a board (default nucleo-f411re)
+  sim --board <board> --port <port>    run the bootloader as a host program serving its UART on TCP
+  image <app.bin|.hex|.elf> --board <board> --version <x.y.z> -o <app.tsb>
+  flash <app.tsb> --port <device|tcp://host:port>
+  info | boot | read --port <device|tcp://host:port>
+
+Run a command with --help for its options.`;
+
+type Command = (args: string[]) => number | Promise<number>;
+
+async function hostTool(name: "imageCommand" | "flashCommand" | "infoCommand" | "bootCommand" | "readCommand"): Promise<Command> {
+  const tools = (await import("../host/cli-tools")) as Record<string, Command>;
+  return tools[name];
+}
+
+const commands: Record<string, () => Promise<Command>> = {
+  compile: async () => compileCommand,
+  build: async () => buildCommand,
+  sim: async () => ((await import("../host/sim/cli")) as { simCommand: Command }).simCommand,
+  image: () => hostTool("imageCommand"),
+  flash: () => hostTool("flashCommand"),
+  info: () => hostTool("infoCommand"),
+  boot: () => hostTool("bootCommand"),
+  read: () => hostTool("readCommand"),
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h") {
+    process.stdout.write(USAGE + "\n");
+    return name === undefined ? 2 : 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`tsboot: unknown command '${name}'\n\n${USAGE}\n`);
+    return 2;
+  }
+  return (await load())(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`tsboot: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
