@@ -21,8 +21,8 @@
 
 /* Simulation.limitUs: a run whose clock passes this is stopped (outcome "timeout"). */
 #define SIM_DEFAULT_LIMIT_US 600000000ull
-/* The idle stop (host/sim/node-run.ts has the same rule): the script is exhausted and the device has polled
- * an empty UART, neither reading nor writing a byte, for this long. */
+/* Simulation.idleLimitUs: with every scripted byte read, an empty poll more than this after the last byte
+ * was read ends the run (outcome "idle"). */
 #define SIM_DEFAULT_IDLE_US 20000000ull
 
 #endif /* TSBOOT_SIM_TIME_H */

@@ -21,15 +21,12 @@ struct pending_byte {
 };
 
 static struct pending_byte *rx;
-static size_t rx_head, rx_tail, rx_cap; /* rx[rx_head..rx_tail) is SimUart.rx */
-static uint64_t rx_consumed;
+static size_t rx_head, rx_tail, rx_cap; /* rx[rx_head..rx_tail) is SimUart.rx from rxNext on */
 static uint8_t *tx;
 static size_t tx_len, tx_cap;
 
-/* The idle stop (mirrored by host/sim/node-run.ts in Simulation.onIdle): a streak of empty polls starts at
- * the first empty poll after the device read or wrote a byte. */
-static uint64_t idle_since_us;
-static uint64_t idle_seen_rx, idle_seen_tx;
+/* Simulation's idle rule: the time of the last byte the device read (after its read time was charged). */
+static uint64_t last_input_us;
 
 static void *grow(void *buffer, size_t *cap, size_t need, size_t item) {
   if (need <= *cap) return buffer;
@@ -64,14 +61,9 @@ const uint8_t *sim_uart_tx(size_t *count) {
   return tx;
 }
 
+/* Simulation.readByte with no onIdle hook: no input left and none read for more than idle_us ends the run. */
 static void on_idle(void) {
-  if (rx_consumed != idle_seen_rx || tx_len != idle_seen_tx) {
-    idle_since_us = sim.now_us;
-    idle_seen_rx = rx_consumed;
-    idle_seen_tx = tx_len;
-    return;
-  }
-  if (sim.idle_us != 0 && rx_head == rx_tail && sim.now_us - idle_since_us >= sim.idle_us) {
+  if (sim.idle_us != 0 && rx_head == rx_tail && sim.now_us - last_input_us > sim.idle_us) {
     struct sim_outcome o;
     memset(&o, 0, sizeof o);
     o.kind = SIM_OUT_IDLE;
@@ -83,8 +75,8 @@ static int32_t scripted_read(void) {
   if (rx_head < rx_tail && rx[rx_head].available_at_us <= sim.now_us) {
     uint8_t value = rx[rx_head].value;
     rx_head++;
-    rx_consumed++;
     sim_advance(SIM_READ_US);
+    last_input_us = sim.now_us;
     return value;
   }
   sim_advance(SIM_POLL_US);

@@ -28,6 +28,8 @@ export interface BuildOptions {
   outDir?: string;
   /** gcc to use (default "gcc"). */
   cc?: string;
+  /** Told when a build starts (not on a cache hit): building takes a few seconds. */
+  onBuild?: (message: string) => void;
 }
 
 export interface HostSim {
@@ -127,6 +129,7 @@ export async function buildHostSim(options: BuildOptions): Promise<HostSim> {
   const dir = path.resolve(options.outDir ?? path.join(CACHE_DIR, `${layout.name}-${hash}`));
   const done = (cached: boolean): HostSim => ({ binary: path.join(dir, BINARY_NAME), outDir: dir, layout, hash, cached });
   if (stampOk(dir, hash)) return done(true);
+  options.onBuild?.(`building the host simulator for ${layout.name} into ${path.relative(process.cwd(), dir) || dir}`);
   if (options.outDir) {
     await buildInto(dir, layout, hash, cc);
     return done(false);

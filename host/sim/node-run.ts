@@ -8,51 +8,20 @@
  *        [--limit-us N] [--idle-us N]
  *
  * One run per process: the bootloader's module state (ring buffer, transfer state) is its static RAM.
- * The idle stop is not in Simulation itself: it is installed here through Simulation.onIdle, with the same
- * rule as sim_uart.c (see IDLE_RULE below).
+ * The run ends as Simulation ends it; --idle-us sets Simulation.idleLimitUs (0: never).
  */
 import fs from "node:fs";
 import { bootloaderMain } from "../../bootloader-ts/main";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { installSimulation } from "../../hal-bindings/sim/current";
 import { PowerCut } from "../../hal-bindings/sim/flash";
-import { ApplicationStarted, Simulation, SimulationTimeout, SystemReset } from "../../hal-bindings/sim/simulation";
+import { ApplicationStarted, Simulation, SimulationIdle, SimulationTimeout, SystemReset } from "../../hal-bindings/sim/simulation";
 import { PanicError, setCpuHooks, setOutputSink } from "../../runtime/index";
 import { loadBoardLayout } from "./board-c";
 import { installImage } from "./preload";
-import { parseScript } from "./script";
+import { parseScript, type ScriptEntry } from "./script";
 
 export const DEFAULT_IDLE_US = 20_000_000;
-
-class SimulationIdle extends Error {
-  constructor(readonly nowUs: number) {
-    super(`idle at ${nowUs} us`);
-  }
-}
-
-/**
- * IDLE_RULE — at every empty poll (Simulation.onIdle, after the poll's time was charged): if the device read
- * or wrote a byte since the previous empty poll, an idle streak starts now; otherwise, when no scripted byte
- * is left to deliver and the streak has lasted idleUs, the run stops with outcome "idle".
- */
-export function installIdleStop(sim: Simulation, idleUs: number): void {
-  if (idleUs <= 0) return;
-  const delivered = sim.uart.rx.length;
-  let since = 0;
-  let seenRx = 0;
-  let seenTx = 0;
-  sim.onIdle = (s) => {
-    const consumed = delivered - s.uart.rx.length;
-    const written = s.uart.tx.length;
-    if (consumed !== seenRx || written !== seenTx) {
-      since = s.nowUs;
-      seenRx = consumed;
-      seenTx = written;
-    } else if (s.uart.rx.length === 0 && s.nowUs - since >= idleUs) {
-      throw new SimulationIdle(s.nowUs);
-    }
-  };
-}
 
 interface Args {
   board: string;
@@ -98,28 +67,45 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
+export interface NodeRunOptions {
+  layout: BoardLayout;
+  /** The whole flash from its base (default: erased). */
+  flash?: Uint8Array;
+  /** A .tsb image installed first (host/sim/preload.ts, as sim_preload.c does). */
+  preload?: Uint8Array;
+  script?: readonly ScriptEntry[];
+  trigger?: boolean;
+  updateFlag?: number;
+  cutPowerAt?: number;
+  injectError?: number;
+  limitUs?: number;
+  /** Simulation.idleLimitUs (0: never). */
+  idleUs?: number;
+}
+
 export interface NodeRunResult {
+  /** The same JSON object sim_main.c prints. */
   json: Record<string, unknown>;
   exitCode: number;
   transcript: Uint8Array;
   flash: Uint8Array;
 }
 
-/** One scripted run in this process (call it once per process). */
-export function runInNode(args: Args, layout: BoardLayout = loadBoardLayout(args.board)): NodeRunResult {
-  const size = layout.sectors.reduce((n, s) => n + s.size, 0);
-  let contents: Uint8Array | undefined;
-  if (args.flash && fs.existsSync(args.flash)) contents = new Uint8Array(fs.readFileSync(args.flash));
-  const sim = new Simulation(layout, contents);
-  if (sim.flash.bytes.length !== size) throw new Error("flash size mismatch");
-  if (args.preload) installImage(layout, sim.flash.bytes, new Uint8Array(fs.readFileSync(args.preload)));
-  sim.limitUs = args.limitUs;
-  sim.triggerPressed = args.trigger;
-  sim.updateFlag = args.updateFlag;
-  sim.flash.cutPowerAt = args.cutPowerAt;
-  sim.flash.injectError = args.injectError;
-  if (args.script) for (const e of parseScript(fs.readFileSync(args.script, "utf8"), args.script)) sim.uart.deliver(e.bytes, e.atUs);
-  installIdleStop(sim, args.idleUs);
+/**
+ * One scripted run on the Node simulation. Call it once per fresh set of modules (a new process, or after
+ * vi.resetModules() with this module imported again): the bootloader's module state is its static RAM.
+ */
+export function runInNode(o: NodeRunOptions): NodeRunResult {
+  const sim = new Simulation(o.layout, o.flash);
+  if (o.preload) installImage(o.layout, sim.flash.bytes, o.preload);
+  sim.limitUs = o.limitUs ?? 600_000_000;
+  const idleUs = o.idleUs ?? DEFAULT_IDLE_US;
+  sim.idleLimitUs = idleUs > 0 ? idleUs : Infinity;
+  sim.triggerPressed = o.trigger ?? false;
+  sim.updateFlag = (o.updateFlag ?? 0) >>> 0;
+  sim.flash.cutPowerAt = o.cutPowerAt ?? 0;
+  sim.flash.injectError = o.injectError ?? 0;
+  for (const e of o.script ?? []) sim.uart.deliver(e.bytes, e.atUs);
   installSimulation(sim);
   // print() output goes into the UART stream, byte for byte as the C tsb_print writes it.
   setOutputSink((text) => {
@@ -155,8 +141,9 @@ export function runInNode(args: Args, layout: BoardLayout = loadBoardLayout(args
     }
   } finally {
     installSimulation(null);
+    setCpuHooks(null);
   }
-  json = { ...json, nowUs: sim.nowUs, flashOperations: sim.flash.operations, txBytes: sim.uart.tx.length, rxUnread: sim.uart.rx.length };
+  json = { ...json, nowUs: sim.nowUs, flashOperations: sim.flash.operations, txBytes: sim.uart.tx.length, rxUnread: sim.uart.pending() };
   return { json, exitCode, transcript: Uint8Array.from(sim.uart.tx), flash: sim.flash.bytes };
 }
 
@@ -168,7 +155,19 @@ function main(argv: string[]): number {
     process.stderr.write(`node-run: ${(e as Error).message}\n`);
     return 2;
   }
-  const r = runInNode(args);
+  const read = (file: string) => new Uint8Array(fs.readFileSync(file));
+  const r = runInNode({
+    layout: loadBoardLayout(args.board),
+    flash: args.flash && fs.existsSync(args.flash) ? read(args.flash) : undefined,
+    preload: args.preload ? read(args.preload) : undefined,
+    script: args.script ? parseScript(fs.readFileSync(args.script, "utf8"), args.script) : undefined,
+    trigger: args.trigger,
+    updateFlag: args.updateFlag,
+    cutPowerAt: args.cutPowerAt,
+    injectError: args.injectError,
+    limitUs: args.limitUs,
+    idleUs: args.idleUs,
+  });
   if (args.transcript) fs.writeFileSync(args.transcript, r.transcript);
   if (args.flash) fs.writeFileSync(args.flash, r.flash);
   if (typeof r.json.message === "string") process.stderr.write(`node-run: ${r.json.message}\n`);
