@@ -1,0 +1,67 @@
+/**
+ * The demo application for a board (apps/demo): linked at the board's application start with the generated
+ * application linker script and startup code, packaged as a .tsb image. Tests and the main job use it to
+ * see which application runs.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { execa } from "execa";
+import { loadBoard } from "../../boards/index";
+import { boardHeader } from "../../boards/board-c";
+import { generateLinkerScript } from "../../boards/linker";
+import { generateStartup } from "../../boards/startup";
+import { buildImage, encodeVersion } from "../image-format";
+import { cpuFlags, ROOT, WARNINGS } from "./bootloader-build";
+import { findToolchain } from "./toolchain";
+
+export interface AppBuild {
+  elf: string;
+  bin: string;
+  tsb: string;
+  payload: Uint8Array;
+  image: Uint8Array;
+}
+
+export async function buildDemoApp(options: { board: string; version: string; outDir: string; emulator?: boolean }): Promise<AppBuild> {
+  const board = loadBoard(options.board);
+  const tools = findToolchain();
+  const out = path.resolve(options.outDir);
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, "tsboot_board.h"), boardHeader(board, { emulator: options.emulator }));
+  fs.writeFileSync(path.join(out, "startup.c"), generateStartup(board, { entry: "main", role: "application" }));
+  const ld = path.join(out, "app.ld");
+  fs.writeFileSync(ld, generateLinkerScript(board, "application"));
+  const family = path.join(ROOT, "hal-bindings", board.family);
+  const drivers = fs.readdirSync(family).filter((f) => f.endsWith(".c") && !f.includes("hal_compat") && !f.includes("_port")).map((f) => path.join(family, f));
+  const elf = path.join(out, "demo-app.elf");
+  await execa(tools.gcc, [
+    ...cpuFlags(board),
+    ...WARNINGS,
+    "-Os",
+    "-ffunction-sections",
+    "-fdata-sections",
+    "-ffreestanding",
+    `-DAPP_VERSION="${options.version}"`,
+    `-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`,
+    "-I", out,
+    "-I", path.join(ROOT, "apps/include"),
+    "-I", path.join(ROOT, "hal-bindings/include"),
+    "-I", family,
+    "-nostartfiles",
+    "-nostdlib",
+    "-T", ld,
+    "-Wl,--gc-sections",
+    path.join(ROOT, "apps/demo/demo_app.c"),
+    path.join(out, "startup.c"),
+    ...drivers,
+    "-lgcc",
+    "-o", elf,
+  ]);
+  const bin = path.join(out, "demo-app.bin");
+  await execa(tools.objcopy, ["-O", "binary", elf, bin]);
+  const payload = new Uint8Array(fs.readFileSync(bin));
+  const image = buildImage(payload, { appVersion: encodeVersion(options.version), boardId: board.boardId, loadAddress: board.memoryMap.application.start });
+  const tsb = path.join(out, `demo-app-${options.version}.tsb`);
+  fs.writeFileSync(tsb, image);
+  return { elf, bin, tsb, payload, image };
+}
