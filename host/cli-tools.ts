@@ -142,10 +142,16 @@ export async function imageCommand(argv: string[], io: CliIO = defaultIO()): Pro
 
 const PORT_SPEC: Spec = { port: "string", baud: "string", json: "boolean" };
 
-async function openFlasher(command: string, opts: Record<string, string | boolean>, extra: FlasherOptions = {}): Promise<Flasher> {
+/** --port and --baud, checked before anything is read or opened. */
+function portOptions(command: string, opts: Record<string, string | boolean>): { port: string; baud: number | undefined } {
   if (typeof opts.port !== "string") throw new UsageError(`tsboot ${command}: needs --port <serial device or tcp://host:port>`);
   const baud = opts.baud === undefined ? undefined : parseNumber(command, "--baud", opts.baud, { min: 1200, max: 4_000_000 });
-  return Flasher.open(opts.port, { baud, ...extra });
+  return { port: opts.port, baud };
+}
+
+async function openFlasher(command: string, opts: Record<string, string | boolean>, extra: FlasherOptions = {}): Promise<Flasher> {
+  const { port, baud } = portOptions(command, opts);
+  return Flasher.open(port, { baud, ...extra });
 }
 
 async function withFlasher<T>(command: string, opts: Record<string, string | boolean>, extra: FlasherOptions, body: (f: Flasher) => Promise<T>): Promise<T> {
@@ -215,6 +221,7 @@ export async function readCommand(argv: string[], io: CliIO = defaultIO()): Prom
     const { opts, positional } = parseArgs("read", argv, { ...PORT_SPEC, address: "string", length: "string", out: "string" }, { "-o": "out" });
     asJson = opts.json === true;
     if (positional.length) throw new UsageError(`tsboot read: unexpected '${positional[0]}'`);
+    portOptions("read", opts);
     const address = parseNumber("read", "--address", opts.address);
     const length = parseNumber("read", "--length", opts.length, { min: 1, max: 16 * 1024 * 1024 });
     const bar = new ProgressBar(io);
@@ -252,6 +259,7 @@ export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Pro
     const { opts, positional } = parseArgs("flash", argv, { ...PORT_SPEC, boot: "boolean", verify: "boolean", window: "string" });
     asJson = opts.json === true;
     if (positional.length !== 1) throw new UsageError("tsboot flash: needs exactly one image file (.tsb, from `tsboot image`)");
+    portOptions("flash", opts);
     const file = positional[0];
     const window = opts.window === undefined ? undefined : parseNumber("flash", "--window", opts.window, { min: 1, max: 255 });
     let bytes: Uint8Array;
