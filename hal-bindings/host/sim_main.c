@@ -439,13 +439,13 @@ static void say(const char *format, ...) {
   va_start(args, format);
   vsnprintf(line, sizeof line, format, args);
   va_end(args);
-  printf("tsboot-sim: %s\n", line);
-  fflush(stdout);
   if (client_fd >= 0) {
     char wire[320];
     int n = snprintf(wire, sizeof wire, "tsboot-sim: %s\r\n", line);
     if (n > 0) (void)send(client_fd, wire, (size_t)n < sizeof wire ? (size_t)n : sizeof wire - 1, MSG_NOSIGNAL);
   }
+  printf("tsboot-sim: %s\n", line);
+  fflush(stdout);
 }
 
 static bool write_all(int fd, const uint8_t *data, size_t length) {

@@ -104,8 +104,11 @@ export class NativeClient {
   private frames: Frame[] = [];
   private waiting: (() => void) | null = null;
   readonly raw: number[] = [];
+  /** Resolves when the simulator closes the connection. */
+  readonly ended: Promise<void>;
 
   private constructor(readonly socket: net.Socket) {
+    this.ended = new Promise((resolve) => socket.once("end", () => resolve()));
     socket.on("data", (d) => {
       this.raw.push(...d);
       this.frames.push(...this.decoder.push(d));
