@@ -189,6 +189,14 @@ interface Expr {
   litTyped: boolean;
   /** A non-negative numeric literal token (for the constant-shift rule). */
   lit?: bigint;
+  /** A bare variable reference (TypeScript narrows these). */
+  varName?: string;
+}
+/** A rendered condition, and the variable `===` / `!==` against a literal type narrows to that literal type. */
+interface Cond {
+  text: string;
+  narrowTrue?: string;
+  narrowFalse?: string;
 }
 interface Var {
   name: string;
@@ -219,6 +227,7 @@ export interface RenderOptions {
    * can look past a known disagreement (TSBOOT_DIFF_COMPAT, comma-separated):
    *  - "mod32": `%` operands within [-2^32, 2^32], like `/` (the brief only asks for a non-zero divisor).
    *  - "selfcmp": no comparison of an expression with itself (`p0 > p0`: the C fails gcc -Werror).
+   *  - "shift31": `x >>> k` with a literal k > 31 gets the full uint32 interval, not that of k & 31.
    */
   compat?: ReadonlySet<string>;
 }
@@ -248,7 +257,7 @@ class Legalizer {
         return litExpr(BigInt(r.v), r.hex);
       case "var": {
         const v = this.scope[r.i % this.scope.length]!;
-        return { text: v.name, iv: v.iv, litTyped: v.litTyped };
+        return { text: v.name, iv: v.iv, litTyped: v.litTyped || this.narrowed.has(v.name), varName: v.name };
       }
       case "neg": {
         const a = this.expr(r.a);
@@ -261,14 +270,16 @@ class Legalizer {
       case "bit": {
         const a = this.expr(r.a);
         const b = this.expr(r.b);
-        const ivr = r.op === "&" ? I.and(a.iv, b.iv) : r.op === ">>>" ? I.ushr(b.lit) : I.int32Op();
+        // "shift31": a literal shift count above 31 does not narrow (the compiler was seen to treat it as unknown).
+        const k = this.compat.has("shift31") && b.lit !== undefined && b.lit > 31n ? undefined : b.lit;
+        const ivr = r.op === "&" ? I.and(a.iv, b.iv) : r.op === ">>>" ? I.ushr(k) : I.int32Op();
         return { text: `(${a.text} ${r.op} ${b.text})`, iv: ivr, litTyped: false };
       }
       case "tern": {
         const c = this.cond(r);
-        const t = this.expr(r.t);
-        const f = this.expr(r.f);
-        return { text: `(${c} ? ${t.text} : ${f.text})`, iv: I.hull(t.iv, f.iv), litTyped: t.litTyped && f.litTyped };
+        const t = this.narrowing(c.narrowTrue, () => this.expr(r.t));
+        const f = this.narrowing(c.narrowFalse, () => this.expr(r.f));
+        return { text: `(${c.text} ? ${t.text} : ${f.text})`, iv: I.hull(t.iv, f.iv), litTyped: t.litTyped && f.litTyped };
       }
       case "wrap":
         return helperCall(r.h, this.expr(r.a));
@@ -296,16 +307,41 @@ class Legalizer {
     }
   }
 
-  /** `a OP b`, parenthesized; `===`/`!==` between two literal types is a tsc error, so the right side becomes p0. */
-  cond(c: RawCond): string {
+  /** Variables TypeScript has narrowed to a literal type here (inside `x === 5 ? … : …`). */
+  readonly narrowed = new Set<string>();
+  narrowing<T>(name: string | undefined, body: () => T): T {
+    if (name === undefined || this.narrowed.has(name)) return body();
+    this.narrowed.add(name);
+    try {
+      return body();
+    } finally {
+      this.narrowed.delete(name);
+    }
+  }
+
+  /** `a OP b`, parenthesized, written so that tsc accepts it. */
+  cond(c: RawCond): Cond {
     const a = this.expr(c.a);
     let b = this.expr(c.b);
-    if ((c.op === "===" || c.op === "!==") && a.litTyped && b.litTyped) b = { ...this.expr({ k: "var", i: 0 }) };
     // gcc -Wall warns (an error under -Werror) on `x > x`; "selfcmp" keeps identical operands out.
     if (this.compat.has("selfcmp") && a.text === b.text) b = litExpr(0n, false);
+    const eq = c.op === "===" || c.op === "!==";
+    // `===` between two literal types (a variable narrowed to one included) is a tsc error: compare with p0 + 0.
+    if (eq && a.litTyped && b.litTyped) {
+      const p0 = this.scope[0]!;
+      b = { text: `(${p0.name} + 0)`, iv: p0.iv, litTyped: false };
+    }
+    if (eq) {
+      const v = a.varName !== undefined && b.litTyped ? a.varName : b.varName !== undefined && a.litTyped ? b.varName : undefined;
+      const text = `(${a.text} ${c.op} ${b.text})`;
+      return c.op === "===" ? { text, narrowTrue: v } : { text, narrowFalse: v };
+    }
     // `a < (b) > (c)` parses as a generic call a<(b)>(c): never write a bare `<`, write `b > a` instead.
-    if (c.op === "<") return `(${b.text} > ${a.text})`;
-    return `(${a.text} ${c.op} ${b.text})`;
+    // And after a `<<`, `> (` also starts type arguments (`x << (0 > (-1))` does not parse): write `> 0 + (`.
+    const gt = (x: Expr, y: Expr) => `(${x.text} > ${y.text.startsWith("(") ? `0 + ${y.text}` : y.text})`;
+    if (c.op === "<") return { text: gt(b, a) };
+    if (c.op === ">") return { text: gt(a, b) };
+    return { text: `(${a.text} ${c.op} ${b.text})` };
   }
 
   arith(op: ArithOp, a: Expr, b: Expr, pick: number): Expr {
@@ -392,8 +428,9 @@ export function renderFn(raw: RawFn, name: string, opts: RenderOptions = {}): Fn
       store(`let v${i}: ${s.t}`, `v${i}`, s.t, s.e, s.wrap, "  ");
       scope.push({ name: `v${i}`, iv: I.TYPE_RANGE[s.t], litTyped: false });
       if (s.iff) {
-        lines.push(`  if ${L.cond(s.iff.c)} {`);
-        store(`v${i}`, `v${i}`, s.t, s.iff.e, s.iff.wrap, "    ");
+        const c = L.cond(s.iff.c);
+        lines.push(`  if ${c.text} {`);
+        L.narrowing(c.narrowTrue, () => store(`v${i}`, `v${i}`, s.t, s.iff!.e, s.iff!.wrap, "    "));
         lines.push("  }");
       }
     }

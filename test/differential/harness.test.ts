@@ -125,3 +125,34 @@ describe("interval rules (the oracle) are sound for Node's arithmetic", () => {
     );
   });
 });
+
+describe("generated programs", () => {
+  it("are valid TypeScript (tsc, strict, as the compiler checks them)", async () => {
+    const ts = (await import("typescript")).default;
+    const { batchArbitrary, renderModule } = await import("./generate");
+    const { writeModule } = await import("./run-node");
+    const { rmSync } = await import("node:fs");
+    const seed = Date.now() | 0;
+    const files = fc
+      .sample(batchArbitrary(100, { inputs: 1 }), { numRuns: 4, seed })
+      .map((raws) => writeModule(renderModule(raws, freshModuleName("tsc"))));
+    try {
+      const program = ts.createProgram(files, {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.ESNext,
+        moduleResolution: ts.ModuleResolutionKind.Bundler,
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        lib: ["lib.es2022.d.ts"],
+        types: [],
+      });
+      const messages = ts
+        .getPreEmitDiagnostics(program)
+        .map((d) => `${d.file?.fileName}(${d.file ? d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1 : 0}): ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`);
+      expect(messages, `seed ${seed}`).toEqual([]);
+    } finally {
+      for (const f of files) rmSync(f, { force: true });
+    }
+  }, 60_000);
+});

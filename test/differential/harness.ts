@@ -109,6 +109,11 @@ export function describeResult(mod: Module, r: BatchResult, limit = 8): string {
     case "threw":
       return `compileProgram THREW on ${mod.name}.ts (it must return diagnostics instead):\n${r.error}`;
     case "rejected":
+      // TSB1045 relays a tsc error (TSB1037/TSB1040 follow from the same misparse).
+      const tsc = (d: string) => /error TSB1045: TS\d+/.test(d);
+      if (r.diagnostics.some(tsc) && r.diagnostics.every((d) => tsc(d) || /error TSB10(37|40): /.test(d))) {
+        return `The generator wrote a program that tsc rejects (a bug in test/differential/generate.ts, not the compiler):\n${r.diagnostics.join("\n")}`;
+      }
       return (
         `The compiler REJECTED ${mod.name}.ts (ok=${r.ok}, ${r.diagnostics.length} diagnostic(s)), a program the ` +
         `differential generator considers inside the subset: the compiler and the test's oracle ` +

@@ -1,7 +1,8 @@
 /**
  * The test's oracle of what the compiler must accept: the interval of every expression, computed with
- * exactly the rules of docs/subset-brief.md (and nothing cleverer, so a compiler that is at least as precise
- * accepts every program the generator writes). Bounds are bigints so products of large bounds stay exact.
+ * exactly the rules of docs/subset.md, section 4 "Ranges" (and nothing cleverer, so a compiler that is at
+ * least as precise accepts every program the generator writes). Bounds are bigints so products of large
+ * bounds stay exact.
  */
 
 export type IntType = "u8" | "u16" | "u32" | "i8" | "i16" | "i32";
