@@ -10,7 +10,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { compileToDirectory, formatAll } from "../../compiler/index";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { boardLayoutToC, checkLayout, loadBoardLayout } from "./board-c";
 
@@ -103,6 +102,8 @@ function stampOk(dir: string, hash: string): boolean {
 async function buildInto(dir: string, layout: BoardLayout, hash: string, cc: string): Promise<void> {
   const gen = path.join(dir, "gen");
   fs.mkdirSync(gen, { recursive: true });
+  // Loaded here, not at the top: the compiler (ts-morph) takes seconds to load, and a cache hit needs none of it.
+  const { compileToDirectory, formatAll } = await import("../../compiler/index");
   const result = compileToDirectory({ entry: ENTRY, outDir: gen, sourceRoot: REPO_ROOT });
   if (!result.ok) throw new HostSimBuildError(`compiling ${path.relative(REPO_ROOT, ENTRY)} to C failed:\n${formatAll(result)}`);
   fs.writeFileSync(path.join(dir, "board.c"), boardLayoutToC(layout));
@@ -120,6 +121,21 @@ async function buildInto(dir: string, layout: BoardLayout, hash: string, cc: str
   fs.writeFileSync(path.join(dir, "build-hash"), hash + "\n");
 }
 
+/** Keeps the newest few builds of a board: every change to the bootloader or the compiler makes a new one. */
+function pruneCache(board: string, keep: string, count = 3): void {
+  try {
+    const entries = fs
+      .readdirSync(CACHE_DIR)
+      .filter((e) => new RegExp(`^${board.replace(/[.]/g, "\\.")}-[0-9a-f]{16}$`).test(e))
+      .map((e) => path.join(CACHE_DIR, e))
+      .filter((e) => e !== keep)
+      .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+    for (const old of entries.slice(count - 1)) fs.rmSync(old, { recursive: true, force: true });
+  } catch {
+    // A cache that cannot be tidied still works.
+  }
+}
+
 /** Builds (or finds in the cache) the host simulator for a board. */
 export async function buildHostSim(options: BuildOptions): Promise<HostSim> {
   const layout = typeof options.board === "string" ? loadBoardLayout(options.board) : options.board;
@@ -134,8 +150,32 @@ export async function buildHostSim(options: BuildOptions): Promise<HostSim> {
     await buildInto(dir, layout, hash, cc);
     return done(false);
   }
-  // The cache: build beside it and rename into place, so concurrent builds never see a half-built one.
+  // The cache: one build per hash at a time (a lock directory; others wait for its result), built beside
+  // the cache entry and renamed into place, so nobody ever sees a half-built one.
   fs.mkdirSync(CACHE_DIR, { recursive: true });
+  const lock = `${dir}.lock`;
+  const deadline = Date.now() + 120_000;
+  while (true) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      if (stampOk(dir, hash)) return done(true);
+      let age = 0;
+      try {
+        age = Date.now() - fs.statSync(lock).mtimeMs;
+      } catch {
+        continue;
+      }
+      if (age > 120_000 || Date.now() > deadline) fs.rmSync(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  if (stampOk(dir, hash)) {
+    fs.rmSync(lock, { recursive: true, force: true });
+    return done(true);
+  }
   const tmp = fs.mkdtempSync(path.join(CACHE_DIR, `.${layout.name}-${hash}-`));
   try {
     await buildInto(tmp, layout, hash, cc);
@@ -146,6 +186,8 @@ export async function buildHostSim(options: BuildOptions): Promise<HostSim> {
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+    fs.rmSync(lock, { recursive: true, force: true });
   }
+  pruneCache(layout.name, dir);
   return done(false);
 }

@@ -124,7 +124,7 @@ export class NativeClient {
   }
 
   /** Sends a frame and resolves with the reply to it (progress events are skipped). */
-  async request(command: number, seq: number, payload = new Uint8Array(0), timeoutMs = 3000): Promise<Frame> {
+  async request(command: number, seq: number, payload: Uint8Array = new Uint8Array(0), timeoutMs = 3000): Promise<Frame> {
     this.socket.write(encodeFrame(command, seq, payload));
     const deadline = Date.now() + timeoutMs;
     while (true) {
