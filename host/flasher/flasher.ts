@@ -13,6 +13,10 @@
  * - no reply within the write timeout → resume from the highest count seen.
  * Frames sent before a rewind stay counted in the window until their reply arrives (or a timeout writes
  * them off), so the device's receive buffer never holds more than `window` frames.
+ *
+ * The window adapts: each bad-frame or timeout recovery halves it, and it grows back by one frame after
+ * GROW_AFTER clean replies. A line that damages frames only while several are in flight (a polled UART
+ * that cannot receive while it transmits a reply) thus settles at one frame in flight instead of stalling.
  */
 import { listBoards, loadBoard } from "../../boards/index";
 import { Command, EVENT_PROGRESS, MAX_READ, REPLY_BIT, type Frame, u32le } from "../frames";
@@ -25,6 +29,8 @@ import { openTransport, type OpenOptions, type Transport } from "./transport";
 export const HOST_PROTOCOL_VERSION = 1;
 /** INFO's reply payload after the status byte, protocol version 1. */
 export const INFO_LENGTH = 27;
+/** Clean WRITE replies after which a shrunk window grows by one frame. */
+export const GROW_AFTER = 64;
 
 export const Status = {
   Ok: 0, BadFrame: 1, UnknownCommand: 2, BadLength: 3, BadState: 4, BadHeader: 5, WrongBoard: 6, TooBig: 7,
@@ -54,7 +60,7 @@ export type FlashProgress =
   | { phase: "info"; info: DeviceInfo }
   | { phase: "erase"; done: number; total: number }
   | { phase: "write"; bytes: number; total: number; elapsedMs: number }
-  | { phase: "retry"; reason: "bad-frame" | "timeout" | "out-of-order"; resumeAt: number; retries: number }
+  | { phase: "retry"; reason: "bad-frame" | "timeout" | "out-of-order"; resumeAt: number; retries: number; window: number }
   | { phase: "end" }
   | { phase: "verify"; bytes: number; total: number }
   | { phase: "boot" };
@@ -82,7 +88,10 @@ export interface FlashResult {
   /** Payload bytes sent more than once. */
   resentBytes: number;
   writeFrames: number;
+  /** Frames in flight at the start (the device's window, or less if asked). */
   window: number;
+  /** The smallest the window shrank to after recoveries. */
+  minWindow: number;
   chunk: number;
   /** The UART's bytes per second, when the transport has a line rate. */
   lineBytesPerSecond: number | null;
@@ -347,6 +356,7 @@ export class Flasher {
       resentBytes: w.resentBytes,
       writeFrames: w.frames,
       window: w.window,
+      minWindow: w.minWindow,
       chunk: w.chunk,
       lineBytesPerSecond: this.transport.bytesPerSecond,
       verified,
@@ -410,13 +420,17 @@ export class Flasher {
     info: DeviceInfo,
     emit: (e: FlashProgress) => void,
     startedAt: number,
-  ): Promise<{ retries: number; resentBytes: number; frames: number; window: number; chunk: number }> {
+  ): Promise<{ retries: number; resentBytes: number; frames: number; window: number; minWindow: number; chunk: number }> {
     const size = payload.length;
     const unit = Math.max(1, info.writeUnit);
     const chunk = Math.max(unit, Math.floor(info.maxData / unit) * unit);
-    const window = Math.max(1, Math.min(info.window || 1, this.o.window ?? Infinity));
-    const timeoutMs = this.writeTimeoutMs(window, chunk);
-    const settleMs = this.transport.bytesPerSecond ? Math.ceil((window * (chunk + 14) * 1000) / this.transport.bytesPerSecond) + 50 : 50;
+    const maxWindow = Math.max(1, Math.min(info.window || 1, this.o.window ?? Infinity));
+    let window = maxWindow;
+    let minWindow = maxWindow;
+    let clean = 0; // OK replies since the window last changed
+    const window0 = maxWindow;
+    const timeoutMs = this.writeTimeoutMs(maxWindow, chunk);
+    const settleMs = this.transport.bytesPerSecond ? Math.ceil((maxWindow * (chunk + 14) * 1000) / this.transport.bytesPerSecond) + 50 : 50;
 
     interface InFlight {
       offset: number;
@@ -470,7 +484,12 @@ export class Flasher {
             `a noisy line or a wrong baud rate? ${HALF_WRITTEN_NOTE}`,
         );
       }
-      emit({ phase: "retry", reason, resumeAt: acked, retries });
+      if (reason !== "out-of-order") {
+        window = Math.max(1, window >> 1);
+        minWindow = Math.min(minWindow, window);
+        clean = 0;
+      }
+      emit({ phase: "retry", reason, resumeAt: acked, retries, window });
     };
     /** A WRITE reply; returns true when it asks for a rewind. */
     const handleReply = (f: Frame, mayRewind: boolean): boolean => {
@@ -481,6 +500,10 @@ export class Flasher {
       const count = f.payload.length >= 5 ? new DataView(f.payload.buffer, f.payload.byteOffset).getUint32(1, true) : -1;
       if (status === Status.Ok) {
         advance(Math.max(count, 0));
+        if (window < maxWindow && ++clean >= GROW_AFTER) {
+          window++;
+          clean = 0;
+        }
         return false;
       }
       if (status === Status.OutOfOrder) {
@@ -519,7 +542,7 @@ export class Flasher {
       if (f.command !== (Command.Write | REPLY_BIT)) continue;
       if (handleReply(f, true)) rewind("out-of-order");
     }
-    return { retries, resentBytes, frames, window, chunk };
+    return { retries, resentBytes, frames, window: window0, minWindow, chunk };
   }
 
   /** END, resent on a timeout; a resent END that finds no transfer checks INFO for the new application. */

@@ -51,6 +51,11 @@ export interface FakeDeviceOptions {
   lineBytesPerSecond?: number;
   /** One-way latency added to every chunk (a USB serial bridge's ~1 ms frames). */
   latencyMs?: number;
+  /**
+   * With the line model: a polled UART whose CPU cannot read while it transmits a reply (blocking writes),
+   * so of the bytes arriving meanwhile the receive register keeps the first and the rest overrun.
+   */
+  overrunWhileReplying?: boolean;
   /** Initial application-region contents (for READ tests). */
   preload?: Uint8Array;
 }
@@ -67,7 +72,7 @@ export class FakeDevice {
   /** The stored header (the config record): set only by a successful END. */
   record: Uint8Array | null = null;
   booted = false;
-  readonly stats = { frames: 0, writes: 0, badFrames: 0, outOfOrder: 0, duplicates: 0, connections: 0, maxFramesBuffered: 0 };
+  readonly stats = { frames: 0, writes: 0, badFrames: 0, outOfOrder: 0, duplicates: 0, connections: 0, maxFramesBuffered: 0, overrunBytes: 0 };
   readonly log: string[] = [];
 
   private server!: net.Server;
@@ -291,6 +296,11 @@ class Connection {
   private gapTimer: NodeJS.Timeout | null = null;
   private inFreeAt = 0;
   private outFreeAt = 0;
+  /** Overrun model: the device's CPU is busy transmitting until this time; whether a byte is already held. */
+  private busyUntil = 0;
+  private held = false;
+  /** The device time of the byte being handled (overrun model). */
+  private clock: number | null = null;
   closed = false;
 
   constructor(
@@ -304,9 +314,50 @@ class Connection {
     const latency = this.device.options.latencyMs ?? 0;
     if (!rate && !latency) return this.feed(chunk);
     const now = performance.now();
+    if (rate && this.device.options.overrunWhileReplying) {
+      // Byte by byte, in slices of about a millisecond, each byte with its arrival time.
+      const per = 1000 / rate;
+      const start = Math.max(now + latency, this.inFreeAt);
+      this.inFreeAt = start + chunk.length * per;
+      const perSlice = Math.max(1, Math.floor(rate / 1000));
+      for (let i = 0; i < chunk.length; i += perSlice) {
+        const bytes = chunk.subarray(i, Math.min(chunk.length, i + perSlice));
+        const times = Array.from(bytes, (_, j) => start + (i + j + 1) * per);
+        setTimeout(() => this.feedTimed(bytes, times), Math.max(0, times[times.length - 1] - now));
+      }
+      return;
+    }
     const done = Math.max(now + latency, this.inFreeAt) + (rate ? (chunk.length * 1000) / rate : 0);
     this.inFreeAt = done;
     setTimeout(() => this.feed(chunk), Math.max(0, done - now));
+  }
+
+  /** Overrun model: bytes that arrive while the CPU transmits are lost, but the first. */
+  private feedTimed(bytes: Uint8Array, times: number[]): void {
+    if (this.closed) return;
+    for (let i = 0; i < bytes.length; i++) {
+      if (times[i] < this.busyUntil) {
+        if (this.held) {
+          this.device.stats.overrunBytes++;
+          continue;
+        }
+        this.held = true;
+      }
+      this.clock = times[i];
+      this.buffer.push(bytes[i]);
+      if (this.frameMayBeComplete()) this.parse();
+      this.clock = null;
+    }
+    this.armGapTimer();
+  }
+
+  private frameMayBeComplete(): boolean {
+    const b = this.buffer;
+    if (b.length < 2) return false;
+    if (b[0] !== 0xa5 || b[1] !== 0x5a) return true; // let parse() resync
+    if (b.length < 6) return false;
+    const length = b[4] | (b[5] << 8);
+    return length > MAX_DATA + 4 || b.length >= 10 + length;
   }
 
   /** Bytes to the host, through the line model. */
@@ -319,8 +370,14 @@ class Connection {
       return;
     }
     const now = performance.now();
-    const sent = Math.max(now + extraDelayMs, this.outFreeAt) + (rate ? (frame.length * 1000) / rate : 0);
+    const at = this.clock ?? now;
+    const sent = Math.max(at + extraDelayMs, this.outFreeAt) + (rate ? (frame.length * 1000) / rate : 0);
     this.outFreeAt = sent;
+    if (this.device.options.overrunWhileReplying && rate) {
+      // Blocking writes: the CPU is busy from now until the last byte is out.
+      this.busyUntil = sent;
+      this.held = false;
+    }
     setTimeout(() => {
       if (!this.closed) this.socket.write(frame);
     }, Math.max(0, sent + latency - now));
@@ -339,6 +396,12 @@ class Connection {
     if (this.gapTimer) clearTimeout(this.gapTimer);
     this.gapTimer = null;
     this.parse();
+    this.armGapTimer();
+  }
+
+  private armGapTimer(): void {
+    if (this.gapTimer) clearTimeout(this.gapTimer);
+    this.gapTimer = null;
     if (this.buffer.length > 0 && !this.closed) {
       this.gapTimer = setTimeout(() => {
         this.gapTimer = null;

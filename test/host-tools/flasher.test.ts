@@ -132,6 +132,20 @@ describe("recovery", () => {
     expect(r.resentBytes).toBeGreaterThan(0);
   });
 
+  it("a polled UART that loses bytes while it sends a reply: the window shrinks to 1 and the update completes", async () => {
+    // 115200 8N1 with blocking writes: with more than one frame in flight, each reply overruns the next frame.
+    const d = await device({ lineBytesPerSecond: 11_520, latencyMs: 1, overrunWhileReplying: true });
+    const f = await flasher(d.url, { writeTimeoutMs: 2000 });
+    const app = makeApp(board, 12 * 1024, 4);
+    const windows: number[] = [];
+    const r = await f.flash(image(app), { onProgress: (e) => e.phase === "retry" && windows.push(e.window) });
+    expect(Buffer.compare(d.application!, app)).toBe(0);
+    expect(d.stats.overrunBytes).toBeGreaterThan(0);
+    expect(windows.at(-1)).toBe(1); // halved at each bad frame (an out-of-order rewind keeps it)
+    expect(r).toMatchObject({ window: 4, minWindow: 1 });
+    expect(r.retries).toBeLessThanOrEqual(4);
+  });
+
   it("a lost BEGIN reply: BEGIN is sent again", async () => {
     const d = await device({ fault: (c) => (c.command === 0x02 && c.frameIndex === 2 ? "drop-reply" : undefined) });
     const f = await flasher(d.url, { eraseTimeoutMs: 200 });

@@ -109,3 +109,48 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+/**
+ * A TCP proxy that behaves like a UART behind a USB bridge: each direction is a line of `bytesPerSecond`
+ * (bytes queue behind each other), plus `latencyMs` one way. For measuring what the window buys.
+ */
+export async function startLineProxy(target: number, { bytesPerSecond, latencyMs = 0 }: { bytesPerSecond: number; latencyMs?: number }): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    client.setNoDelay(true);
+    const upstream = net.connect(target, "127.0.0.1");
+    upstream.setNoDelay(true);
+    sockets.add(client).add(upstream);
+    const line = (from: net.Socket, to: net.Socket) => {
+      let freeAt = 0;
+      from.on("data", (chunk: Buffer) => {
+        const now = performance.now();
+        const done = Math.max(now, freeAt) + (chunk.length * 1000) / bytesPerSecond;
+        freeAt = done;
+        setTimeout(() => to.destroyed || to.write(chunk), done + latencyMs - now);
+      });
+    };
+    line(client, upstream);
+    line(upstream, client);
+    for (const s of [client, upstream]) {
+      s.on("error", () => {});
+      s.on("close", () => {
+        setTimeout(() => {
+          client.destroy();
+          upstream.destroy();
+        }, 50 + latencyMs);
+        sockets.delete(s);
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `tcp://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
