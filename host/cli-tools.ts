@@ -302,6 +302,7 @@ export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Pro
           lineEfficiency: line ? round(result.writeBytesPerSecond / line, 3) : null,
           retries: result.retries,
           window: result.window,
+          minWindow: result.minWindow,
           chunk: result.chunk,
           frames: result.writeFrames,
           version: decodeVersion(result.header.appVersion),
