@@ -430,6 +430,9 @@ static int run_scripted(const struct options *o) {
 /* --- Live mode --- */
 
 static int client_fd = -1;
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_stop_signal(int signal_number) { stop_signal = signal_number; }
 
 static void say(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* A line for whoever watches: stdout, and the TCP client if one is connected. */
@@ -485,6 +488,8 @@ static pid_t start_device(int wire_device, int listen_fd, int wire_host, int *do
   if (pid < 0) return -1;
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     close(p[0]);
     close(listen_fd);
     close(wire_host);
@@ -508,6 +513,13 @@ static pid_t start_device(int wire_device, int listen_fd, int wire_host, int *do
 
 static int run_live(const struct options *o) {
   signal(SIGPIPE, SIG_IGN);
+  /* SIGINT/SIGTERM end the simulator cleanly (the flash file is always up to date); poll() sees EINTR. */
+  struct sigaction stop;
+  memset(&stop, 0, sizeof stop);
+  stop.sa_handler = on_stop_signal;
+  sigemptyset(&stop.sa_mask);
+  sigaction(SIGINT, &stop, NULL);
+  sigaction(SIGTERM, &stop, NULL);
   int listen_fd = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -543,7 +555,15 @@ static int run_live(const struct options *o) {
     fds[n++] = (struct pollfd){.fd = wire[0], .events = POLLIN, .revents = 0};
     fds[n++] = (struct pollfd){.fd = done_fd, .events = POLLIN, .revents = 0};
     fds[n++] = (struct pollfd){.fd = client_fd >= 0 ? client_fd : listen_fd, .events = POLLIN, .revents = 0};
-    if (poll(fds, n, -1) < 0) {
+    int ready = stop_signal ? -1 : poll(fds, n, 200); /* a timeout, so a signal just before poll() is seen */
+    if (stop_signal) {
+      kill(child, SIGKILL);
+      waitpid(child, NULL, 0);
+      printf("tsboot-sim: stopped (%s)\n", strsignal(stop_signal));
+      fflush(stdout);
+      return 0;
+    }
+    if (ready < 0) {
       if (errno == EINTR) continue;
       note("poll: %s", strerror(errno));
       return 1;

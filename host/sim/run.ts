@@ -229,8 +229,3 @@ export async function startLive(options: LiveOptions): Promise<LiveSim> {
     },
   };
 }
-
-/** The C build's help text, for the CLI. */
-export async function hostSimUsage(sim: HostSim): Promise<string> {
-  return (await execa(sim.binary, ["--help"])).stdout;
-}
