@@ -209,6 +209,11 @@ export const Messages = {
     message: "The target '{0}' of a compound assignment calls a function, and C would evaluate it twice.",
     suggestion: "Compute the index or object into a const first: const at = ...; a[at] += v;",
   },
+  ExternName: {
+    code: 1060,
+    message: "The @extern tag of '{0}' names '{1}', which is not a C identifier.",
+    suggestion: "Write the C function's name alone after the tag: @extern hal_flash_unlock",
+  },
   MissingReturn: {
     code: 1057,
     message: "Function '{0}' can reach its end without returning a {1}.",

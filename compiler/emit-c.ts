@@ -12,6 +12,7 @@ import * as path from "node:path";
 import type { Expr, FunctionIR, LValue, ProgramIR, Stmt, StructInit, Variable } from "./ir";
 import * as R from "./range";
 import { Range } from "./range";
+import { localCName } from "./c-names";
 import { C_INT_NAMES, EnumType, INT_RANGES, IntKind, StructType, Type, ValueType } from "./types";
 
 type CType = "int32_t" | "uint32_t" | "int64_t" | "uint8_t" | "uint16_t" | "int8_t" | "int16_t" | "bool";
@@ -289,7 +290,9 @@ export class CEmitter {
     // A comparison the ranges decide is folded: C would warn that it is always true or false.
     const decided = decideCompare(e.op, e.left.range, e.right.range);
     if (decided !== null && !hasSideEffects(e.left) && !hasSideEffects(e.right)) {
-      return { code: `${decided} /* ${cop} always ${decided} here */`, type: "bool" };
+      // The operands are still evaluated (as in JavaScript, and so C sees the variables used).
+      const operands = [e.left, e.right].filter((o) => o.k !== "const").map((o) => `(void)${this.exact(o).code}, `).join("");
+      return { code: operands ? `(${operands}${decided}) /* ${cop} is always ${decided} here */` : `${decided} /* ${cop} is always ${decided} here */`, type: "bool" };
     }
     const t = computationType(e.left.range, e.right.range);
     return { code: `(${this.operand(this.exact(e.left), t)} ${cop} ${this.operand(this.exact(e.right), t)})`, type: "bool" };
@@ -444,7 +447,7 @@ export class CEmitter {
     }
     if (e.k === "field") {
       const base = this.structRef(e.object);
-      return { code: `${base.code}${base.pointer ? "->" : "."}${e.field.name}`, pointer: false };
+      return { code: `${base.code}${base.pointer ? "->" : "."}${localCName(e.field.name)}`, pointer: false };
     }
     if (e.k === "call") return { code: this.call(e.fn, e.args).code, pointer: true };
     if (e.k === "cond") return { code: `(${this.exact(e.test).code} ? ${this.structPointer(e.whenTrue)} : ${this.structPointer(e.whenFalse)})`, pointer: true };
@@ -458,7 +461,7 @@ export class CEmitter {
 
   private fieldAccess(object: Expr, field: string): string {
     const ref = this.structRef(object);
-    return `${ref.code}${ref.pointer ? "->" : "."}${field}`;
+    return `${ref.code}${ref.pointer ? "->" : "."}${localCName(field)}`;
   }
 
   // ---- statements --------------------------------------------------------------------------------
@@ -560,8 +563,10 @@ export class CEmitter {
       case "forOf": {
         const element = C_INT_NAMES[(s.array.type as { element: IntKind }).element];
         const i = s.indexName;
-        if (this.isFixed(s.array) || s.array.k === "var") {
-          const base = this.isFixed(s.array) ? this.variable(s.array.v).code : `${this.variable(s.array.v).code}.ptr`;
+        // A fixed array is its own storage; any view is copied first, as JavaScript iterates the array
+        // object it started with even if the variable is reassigned in the body.
+        if (this.isFixed(s.array)) {
+          const base = this.variable(s.array.v).code;
           this.line(`for (uint32_t ${i} = 0u; ${i} < ${this.lengthOf(s.array)}; ${i}++) {`);
           this.indent++;
           this.line(`${element} ${s.v.cName} = ${base}[${i}];`);
@@ -577,7 +582,7 @@ export class CEmitter {
         this.statements(s.body);
         this.indent--;
         this.line("}");
-        if (!(this.isFixed(s.array) || s.array.k === "var")) {
+        if (!this.isFixed(s.array)) {
           this.indent--;
           this.line("}");
         }
@@ -668,9 +673,13 @@ export class CEmitter {
     const parts: string[] = [];
     for (const field of init.struct.fields) {
       const value = init.values.get(field.name)!;
-      if (value.kind === "array") parts.push(`.${field.name} = {${value.storageName}, ${value.length}u}`);
-      else if (value.kind === "struct") parts.push(`.${field.name} = ${this.structInitializer(value.init)}`);
-      else parts.push(`.${field.name} = ${this.storedValue(value.expr, field.type, undefined)}`);
+      const name = localCName(field.name);
+      if (value.kind === "array") parts.push(`.${name} = {${value.storageName}, ${value.length}u}`);
+      else if (value.kind === "struct") parts.push(`.${name} = ${this.structInitializer(value.init)}`);
+      else if (value.expr.k === "var" && value.expr.v.fixedLength !== undefined) {
+        // A module array as a view field: a plain initializer (a compound literal is not a C constant).
+        parts.push(`.${name} = {${this.variable(value.expr.v).code}, ${value.expr.v.fixedLength}u}`);
+      } else parts.push(`.${name} = ${this.storedValue(value.expr, field.type, undefined)}`);
     }
     return `{${parts.join(", ")}}`;
   }
@@ -691,6 +700,7 @@ export class CEmitter {
     const program = this.program;
     const moduleName = program.entryModule;
     const reachable = reachableFunctions(program);
+    renameCollidingLocals(program);
     const bodies: string[] = [];
     // Function bodies first, so the globals they use are known.
     for (const fn of program.functions) {
@@ -705,6 +715,8 @@ export class CEmitter {
       bodies.push(this.out.join("\n"));
     }
     for (const [view, source] of program.viewInits) if (this.usedGlobals.has(view)) this.usedGlobals.add(source);
+    // Module arrays named in a used module object's initializer are used too (and emitted before it).
+    for (const g of program.globals) if (g.structInit && this.usedGlobals.has(g)) markInitializerRefs(g.structInit, this.usedGlobals);
 
     const header: string[] = [
       `/* Generated by tsboot from ${moduleName}.ts: edit the TypeScript, not this file. */`,
@@ -747,7 +759,7 @@ export class CEmitter {
     const lines = [`typedef struct ${s.cName} {`];
     for (const f of s.fields) {
       const t = f.type.kind === "struct" ? f.type.cName : this.storageCType(f.type);
-      lines.push(`  ${t} ${f.name};`);
+      lines.push(`  ${t} ${localCName(f.name)};`);
     }
     if (s.fields.length === 0) lines.push("  uint8_t unused_;");
     lines.push(`} ${s.cName};`);
@@ -757,8 +769,8 @@ export class CEmitter {
   private global(v: Variable): void {
     this.lineDirective(v.declaredAt);
     if (v.constValue !== undefined) {
-      const t = v.type.kind === "int" ? (C_INT_NAMES[v.type.int] as CType) : computationType(R.single(v.constValue));
-      this.line(`#define ${v.cName} ${literal(v.constValue, t === "uint32_t" ? "uint32_t" : computationType(R.single(v.constValue)))}`);
+      // The literal's own C type must be the one the range analysis assumes (u suffix only above INT32_MAX).
+      this.line(`#define ${v.cName} ${literal(v.constValue, computationType(R.single(v.constValue)))}`);
       return;
     }
     if (v.type.kind === "array" && v.fixedLength !== undefined) {
@@ -845,6 +857,29 @@ function hasSideEffects(e: Expr): boolean {
       return true;
     case "field":
       return hasSideEffects(e.object);
+  }
+}
+
+function markInitializerRefs(init: StructInit, used: Set<Variable>): void {
+  for (const value of init.values.values()) {
+    if (value.kind === "struct") markInitializerRefs(value.init, used);
+    else if (value.kind === "expr" && value.expr.k === "var" && value.expr.v.scope === "global") used.add(value.expr.v);
+    else if (value.kind === "expr" && value.expr.k === "const" && value.expr.constant) used.add(value.expr.constant);
+  }
+}
+
+/** A local or parameter named like a module-level C name would hide it in C: give it another name. */
+function renameCollidingLocals(program: ProgramIR): void {
+  const taken = new Set<string>([
+    ...program.functions.map((f) => f.cName),
+    ...program.globals.map((g) => g.cName),
+    ...program.structs.map((s) => s.cName),
+    ...program.enums.flatMap((e) => e.members.map((m) => `${e.cName}_${m.name}`)),
+  ]);
+  for (const fn of program.functions) {
+    for (const v of [...fn.params, ...fn.locals]) {
+      while (taken.has(v.cName)) v.cName = `${v.cName}_`;
+    }
   }
 }
 

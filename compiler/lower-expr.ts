@@ -143,7 +143,7 @@ export abstract class ExpressionLowering {
     if (/\./.test(text) && !/^0[xob]/i.test(text)) return this.error("NonIntegerLiteral", node, text);
     if (!Number.isSafeInteger(value)) return this.error("UnsafeLiteral", node, text);
     const v = BigInt(value);
-    return { k: "const", value: v, text: /^0[xob]/i.test(text) ? text.replace(/_/g, "") : undefined, type: NUM, range: R.single(v) };
+    return { k: "const", value: v, text: /^0x/i.test(text) ? text.replace(/_/g, "") : undefined, type: NUM, range: R.single(v) };
   }
 
   private identifier(node: Node): Expr {
@@ -440,7 +440,8 @@ export abstract class ExpressionLowering {
     const op = truthy ? test.op : negate(test.op);
     this.narrowSide(state, test.left, op, test.right);
     this.narrowSide(state, test.right, flip(op), test.left);
-    if (op === "<" && test.left.k === "var" && test.right.k === "length" && test.right.array.k === "var") {
+    // Only locals: a call can reassign a module-level view (and so its length) behind the compiler's back.
+    if (op === "<" && test.left.k === "var" && test.right.k === "length" && test.right.array.k === "var" && test.left.v.scope !== "global" && test.right.array.v.scope !== "global") {
       state.addBelowLength(test.left.v, test.right.array.v);
     }
   }

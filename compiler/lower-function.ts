@@ -11,16 +11,9 @@ import type { Expr, FunctionIR, LValue, Stmt, StructInit, SwitchCase, Variable }
 import { ARRAY_CONSTRUCTORS, ExpressionLowering, INVALID, worse } from "./lower-expr";
 import * as R from "./range";
 import { INT_RANGES, isNumeric, NUM, storageRange, typeName, ValueType, VOID } from "./types";
+import { localCName } from "./c-names";
 
-const C_RESERVED = new Set(
-  ("auto break case char const continue default do double else enum extern float for goto if inline int long register " +
-    "restrict return short signed sizeof static struct switch typedef union unsigned void volatile while bool true false " +
-    "main errno assert NULL").split(" "),
-);
-
-export function localCName(name: string): string {
-  return C_RESERVED.has(name) || name.startsWith("tsb_") ? `${name}_` : name;
-}
+export { localCName };
 
 interface LoopContext {
   breaks: FlowState[];
@@ -328,7 +321,10 @@ export class FunctionLowering extends ExpressionLowering {
       const value = this.expr(valueNode);
       if (value === INVALID) return null;
       const coerced = this.coerce(value, field.type, valueNode);
-      if (coerced.k === "convert" && coerced.checked && this.fn === null) {
+      // At module level C needs a constant initializer (no code runs at load): literals, constants,
+      // enum members, or a module array for a view field.
+      const constant = value.k === "const" || value.k === "bool" || value.k === "enumMember" || (value.k === "var" && value.v.scope === "global" && value.v.fixedLength !== undefined);
+      if (this.fn === null && (!constant || (coerced.k === "convert" && coerced.checked))) {
         this.diagnostics.error("NonConstantInitializer", positionOf(valueNode), name);
         return null;
       }
@@ -514,6 +510,11 @@ export class FunctionLowering extends ExpressionLowering {
         this.diagnostics.error("TypeMismatch", positionOf(valueNode), "no value", "a value", "A void function returns nothing.");
       } else {
         const raw = this.expr(valueNode);
+        if (this.callNeverReturns && (raw.k === "call" || raw.k === "intrinsic")) {
+          // `return fail()` with fail(): never — the call is the statement; there is no value to convert.
+          this.state = FlowState.unreachable();
+          return { k: "expr", expr: raw, at };
+        }
         value = this.coerce(raw, fn.returnType, valueNode);
         if ((fn.returnType.kind === "array" || fn.returnType.kind === "struct") && raw !== INVALID && this.provenanceOf(raw) === "local") {
           this.diagnostics.error("EscapingStorage", positionOf(valueNode), valueNode.getText(), fn.name);
@@ -664,6 +665,7 @@ export class FunctionLowering extends ExpressionLowering {
     const cases: SwitchCase[] = [];
     let fallIn = FlowState.unreachable();
     let hasDefault = false;
+    const seenCaseValues = new Set<bigint>();
     const clauses = node.getCaseBlock().getClauses();
     this.loops.push(context);
     for (const clause of clauses) {
@@ -676,7 +678,10 @@ export class FunctionLowering extends ExpressionLowering {
           values = [];
         } else {
           // A label outside the discriminant's range never matches in JavaScript; in C it could, after conversion.
-          values = discriminant !== INVALID && R.contains(discriminant.range, R.single(value)) ? [value] : [];
+          // JavaScript takes the first matching case: a repeated value never matches again (C would refuse it).
+          const repeated = seenCaseValues.has(value);
+          seenCaseValues.add(value);
+          values = discriminant !== INVALID && !repeated && R.contains(discriminant.range, R.single(value)) ? [value] : [];
         }
       } else {
         hasDefault = true;

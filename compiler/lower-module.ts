@@ -140,6 +140,10 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
       ok = false;
     }
     const externName = externTag ? tagText(node, "extern") ?? name : undefined;
+    if (externName !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(externName)) {
+      diagnostics.error("ExternName", positionOf(node.getNameNode() ?? node), name, externName);
+      ok = false;
+    }
     const noReturn = returnNode?.getKind() === SyntaxKind.NeverKeyword;
     const ir: FunctionIR = {
       noReturn,
@@ -260,11 +264,9 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
           diagnostics.error("MissingAnnotation", positionOf(d), `Variable '${name}'`, name);
           continue;
         }
-        if (declared.kind === "array" || declared.kind === "struct") {
-          diagnostics.error("Unsupported", positionOf(d), `A module-level ${declared.kind === "array" ? "view" : "object"} without a value`, "Initialize it.");
-          continue;
-        }
-        v = { ...base, type: declared, initialValue: declared.kind === "bool" ? false : 0n };
+        // Node would hold undefined until the first assignment; C would hold 0. Make the start value explicit.
+        diagnostics.error("Unsupported", positionOf(d), `A module-level variable without an initial value ('${name}' is undefined in Node until assigned)`, `Give it one: let ${name}: ${typeNode?.getText() ?? "u32"} = ...;`);
+        continue;
       }
       globalsByDecl.set(d, v);
       globals.push(v);

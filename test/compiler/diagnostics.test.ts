@@ -49,6 +49,7 @@ const cases: Record<number, string> = {
   1056: "interface S { a: u32; }\n/** @extern */\nexport function f(@@s: S): void {}",
   1057: "export function f(a: u32): u32 { if (a > 1) { return 1; } @@}",
   1059: "const a = new Uint8Array(4);\nfunction at(): u32 { return 1; }\nexport function f(): void { @@a[at()] += 1; }",
+  1060: "/** @extern hal_thing returns a thing */\nexport function @@f(): u32 { return 1; }",
   1058: "let counter: u32 = 0;\nfunction bump(): u32 { counter = u32(counter + 1); return counter; }\nexport function f(): u32 { return u32(counter + @@bump()); }",
 };
 
