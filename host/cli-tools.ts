@@ -36,6 +36,7 @@ export const USAGE = `usage:
   <port> is a serial device (/dev/ttyACM0, COM3) or tcp://HOST:PORT (the host simulation).`;
 
 class UsageError extends Error {}
+class HelpRequested extends Error {}
 
 type Spec = Record<string, "string" | "boolean">;
 
@@ -53,6 +54,7 @@ function parseArgs(command: string, argv: string[], spec: Spec, aliases: Record<
       positional.push(a);
       continue;
     }
+    if (a === "--help" || a === "-h") throw new HelpRequested();
     let value: string | undefined;
     const eq = a.indexOf("=");
     if (a.startsWith("--") && eq > 0) {
@@ -92,6 +94,10 @@ async function run(command: string, io: CliIO, json: () => boolean, body: () => 
   try {
     return await body();
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      io.stdout.write(USAGE + "\n");
+      return 0;
+    }
     if (e instanceof UsageError) {
       io.stderr.write(`${e.message}\n${USAGE}\n`);
       return 2;

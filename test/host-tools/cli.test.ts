@@ -146,6 +146,9 @@ describe("tsboot flash", () => {
     expect(await flashCommand(["x.tsb", "--port", "tcp://127.0.0.1:1", "--baud", "fast"], c.io)).toBe(2);
     expect(c.err()).toMatch(/^tsboot flash: --baud 'fast' is not a number/);
     c = capture();
+    expect(await flashCommand(["--help"], c.io)).toBe(0);
+    expect(c.out()).toMatch(/^usage:\n {2}tsboot image /);
+    c = capture();
     expect(await hostToolsMain(["frob"], c.io)).toBe(2);
     expect(c.err()).toMatch(/^tsboot: unknown command 'frob'\nusage:/);
   });
