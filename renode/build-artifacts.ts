@@ -67,7 +67,16 @@ export async function buildRenodeArtifacts(board: string, outRoot = defaultOutDi
   fs.copyFileSync(boot.bin, path.join(dir, "bootloader.bin"));
   fs.copyFileSync(boot.hex, path.join(dir, "bootloader.hex"));
 
-  const apps = [];
+  interface BuiltApp {
+    version: string;
+    bin: string;
+    tsb: string;
+    header: string;
+    size: number;
+    image: Uint8Array;
+    payload: Uint8Array;
+  }
+  const apps: BuiltApp[] = [];
   for (const version of [OLD_VERSION, NEW_VERSION]) {
     const app = await buildDemoApp({ board, version, outDir: path.join(dir, `app-${version}`) });
     if (app.payload.length >= MODEL_SAFE_APP_BYTES) {
@@ -98,7 +107,7 @@ export async function buildRenodeArtifacts(board: string, outRoot = defaultOutDi
   const corruptTsb = path.join(dir, `demo-app-${NEW_VERSION}-corrupt.tsb`);
   fs.writeFileSync(corruptTsb, corruptImage);
 
-  const strip = ({ version, bin, tsb, header, size }: (typeof apps)[number]) => ({ version, bin, tsb, header, size });
+  const strip = ({ version, bin, tsb, header, size }: BuiltApp) => ({ version, bin, tsb, header, size });
   const artifacts: RenodeArtifacts = {
     board,
     boardId: b.boardId,

@@ -1,0 +1,376 @@
+/**
+ * Renode as a test bench for the real tsboot bootloader, driven from Node with execa.
+ *
+ * - findRenode(): RENODE_PATH (the `renode` launcher, or the folder holding it), else `renode` on PATH.
+ * - RenodeBoard.start(): one headless Renode process (`--disable-xwt --plain --robot-server-port N`) per
+ *   board. Commands go through Renode's Robot Framework remote server (XML-RPC, the same interface
+ *   `renode-test` drives), so every monitor command and keyword reports failure as an error with Renode's own
+ *   message. The machine is built by renode/scripts/tsboot-machine.resc (platform, bootloader ELF, USART2
+ *   on a raw TCP socket terminal), then the application and its header are loaded like renode/scripts/<board>.resc.
+ * - The UART: the harness holds the one connection Renode's socket terminal accepts, keeps every byte
+ *   (text, waitForText) and lends it to the tsboot flasher library as a Transport (flasher()).
+ * - reset(): a warm reset (`machine Reset`; RAM and flash kept, like NVIC_SystemReset).
+ * - powerCycle(): pause, dump the flash to a file (`sysbus.flash DumpBinary`), quit, and start a fresh
+ *   Renode whose flash is that file (RAM starts blank, like after a power cut).
+ * - stop(): StopRemoteServer (Renode exits), SIGKILL if it has not after 10 s.
+ *
+ * Timing: Renode runs in virtual time, usually faster than real time, so the bootloader's 100 ms listen window
+ * can pass before a host on a socket reacts. The UART trigger is therefore given like renode-test gives
+ * input: a Terminal Tester waits for the bootloader's banner with pauseEmulation (the machine stops at the
+ * banner's last character), the native INFO frame is queued with SendKeyToUart, and the emulation resumes.
+ */
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { execa, type ResultPromise } from "execa";
+import { Flasher, type FlasherOptions, type Transport } from "../../host/flasher/index";
+import { Command, encodeFrame } from "../../host/frames";
+import type { RenodeArtifacts } from "../../renode/build-artifacts";
+import { type XmlRpcValue, XmlRpcClient } from "./xmlrpc";
+
+export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+export const MACHINE_SCRIPT = path.join(ROOT, "renode/scripts/tsboot-machine.resc");
+export const BOOT_BANNER = "tsboot 0.1.0";
+
+export type RenodeLookup = { path: string; reason: null } | { path: null; reason: string };
+
+/** RENODE_PATH first (a file, or a folder with `renode` in it), then `renode` on PATH. */
+export async function findRenode(env: NodeJS.ProcessEnv = process.env): Promise<RenodeLookup> {
+  const configured = env.RENODE_PATH;
+  if (configured) {
+    let candidate = configured;
+    try {
+      if (fs.statSync(candidate).isDirectory()) candidate = path.join(candidate, "renode");
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return { path: candidate, reason: null };
+    } catch {
+      return { path: null, reason: `Renode not found: RENODE_PATH=${configured} is not an executable renode (or a folder holding one)` };
+    }
+  }
+  const found = await execa("sh", ["-c", "command -v renode"], { reject: false, env });
+  if (found.exitCode === 0 && found.stdout.trim()) return { path: found.stdout.trim(), reason: null };
+  return { path: null, reason: "Renode not found: set RENODE_PATH" };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A Renode path argument: `@` + the path, with spaces escaped the way the monitor reads them. */
+const at = (file: string) => `@${path.resolve(file).replace(/ /g, "\\ ")}`;
+
+/** One headless Renode process and its remote keyword server. */
+export class RenodeProcess {
+  private log: string[] = [];
+
+  private constructor(
+    private readonly child: ResultPromise,
+    readonly rpc: XmlRpcClient,
+  ) {}
+
+  static async launch(renode: string, cwd: string): Promise<RenodeProcess> {
+    const port = await freePort();
+    const child = execa(renode, ["--disable-xwt", "--plain", "--robot-server-port", String(port)], {
+      cwd,
+      reject: false,
+      buffer: false,
+      stdin: "ignore",
+      cleanup: true,
+    });
+    const proc = new RenodeProcess(child, new XmlRpcClient("127.0.0.1", port));
+    const keep = (chunk: Buffer) => {
+      proc.log.push(...chunk.toString("utf8").split("\n"));
+      if (proc.log.length > 400) proc.log.splice(0, proc.log.length - 400);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    let exited = false;
+    void child.then(() => {
+      exited = true;
+    });
+    // Renode needs a few seconds to start; its server answers get_keyword_names once it listens.
+    const deadline = Date.now() + 60_000;
+    while (true) {
+      if (exited) throw new Error(`Renode (${renode}) exited before its keyword server came up:\n${proc.logTail()}`);
+      try {
+        await proc.rpc.call("get_keyword_names", [], 2000);
+        return proc;
+      } catch {
+        if (Date.now() > deadline) {
+          child.kill("SIGKILL");
+          throw new Error(`Renode's keyword server did not answer on port ${port} within 60 s:\n${proc.logTail()}`);
+        }
+        await sleep(250);
+      }
+    }
+  }
+
+  logTail(lines = 40): string {
+    return this.log.slice(-lines).join("\n");
+  }
+
+  keyword(name: string, ...args: XmlRpcValue[]): Promise<XmlRpcValue> {
+    return this.rpc.runKeyword(name, args);
+  }
+
+  /** A monitor command; Renode's ExecuteCommand keyword fails with the monitor's error text. */
+  async command(cmd: string): Promise<string> {
+    return String((await this.keyword("ExecuteCommand", cmd)) ?? "");
+  }
+
+  async quit(): Promise<void> {
+    // The server shuts down while answering: a missing or broken reply is expected.
+    await this.rpc.call("run_keyword", ["StopRemoteServer", []], 5000).catch(() => undefined);
+    const exited = await Promise.race([this.child.then(() => true), sleep(10_000).then(() => false)]);
+    if (!exited) {
+      this.child.kill("SIGKILL");
+      await this.child;
+    }
+  }
+}
+
+/** The UART's TCP side, shared between the harness's transcript and a Flasher. */
+class UartTransport implements Transport {
+  readonly description: string;
+  readonly bytesPerSecond = null;
+  private listener: (chunk: Uint8Array) => void = () => {};
+  private closeListener: (reason?: Error) => void = () => {};
+  closed = false;
+
+  constructor(
+    private readonly board: RenodeBoard,
+    port: number,
+  ) {
+    this.description = `tcp://127.0.0.1:${port} (Renode ${board.options.artifacts.board} USART2)`;
+  }
+
+  deliver(chunk: Uint8Array): void {
+    if (!this.closed) this.listener(chunk);
+  }
+
+  peerClosed(reason?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeListener(reason);
+  }
+
+  write(data: Uint8Array): void {
+    if (!this.closed) this.board.send(data);
+  }
+
+  onData(listener: (chunk: Uint8Array) => void): void {
+    this.listener = listener;
+  }
+
+  onClose(listener: (reason?: Error) => void): void {
+    this.closeListener = listener;
+  }
+
+  async close(): Promise<void> {
+    // Detaches the flasher; the harness keeps the connection (Renode accepts one client at a time).
+    this.closed = true;
+    this.board.detach(this);
+  }
+}
+
+export interface BoardOptions {
+  renode: string;
+  artifacts: RenodeArtifacts;
+  /** What is installed at start: the old demo app (default), its corrupted payload, nothing, or a flash image. */
+  app?: "old" | "corrupt" | "none";
+  /** A whole-flash image (from powerCycle) loaded at 0x08000000 after the bootloader ELF. */
+  flashImage?: string;
+  /** Hold the user button from power-on (the trigger pin). */
+  holdButton?: boolean;
+  /** Send a native INFO frame inside the 100 ms listen window (the UART trigger). */
+  uartTrigger?: boolean;
+  /** Where dumps go (a fresh temporary folder when absent). */
+  workDir?: string;
+}
+
+/** The button the board's trigger pin is wired to in renode/platforms/<board>.repl (or Renode's board file). */
+export function buttonFor(board: string): string {
+  return board === "stm32f4-discovery" ? "sysbus.gpioPortA.UserButton" : "sysbus.gpioPortC.UserButton";
+}
+
+export class RenodeBoard {
+  private received: number[] = [];
+  private waiters: (() => void)[] = [];
+  private transports: UartTransport[] = [];
+  private dumps = 0;
+
+  private constructor(
+    readonly options: BoardOptions,
+    readonly renode: RenodeProcess,
+    readonly uartPort: number,
+    private readonly socket: net.Socket,
+    readonly workDir: string,
+  ) {
+    socket.on("data", (chunk: Buffer) => {
+      for (const b of chunk) this.received.push(b);
+      const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+      for (const t of this.transports) t.deliver(bytes);
+      for (const w of this.waiters.splice(0)) w();
+    });
+    socket.on("close", () => {
+      for (const t of this.transports.splice(0)) t.peerClosed(new Error("Renode closed the UART socket"));
+    });
+  }
+
+  /** tcp://127.0.0.1:PORT — Renode's socket terminal serves one client at a time, and the harness is it. */
+  get uartAddress(): string {
+    return `tcp://127.0.0.1:${this.uartPort}`;
+  }
+
+  static async start(options: BoardOptions): Promise<RenodeBoard> {
+    const a = options.artifacts;
+    const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "tsboot-renode-"));
+    const renode = await RenodeProcess.launch(options.renode, ROOT);
+    try {
+      const uartPort = await freePort();
+      await renode.command(`$name="${a.board}"`);
+      await renode.command(`$platform=${at(path.join(ROOT, "renode/platforms", `${a.board}.repl`))}`);
+      await renode.command(`$bootloader=${at(a.bootloaderElf)}`);
+      await renode.command(`$uart_port=${uartPort}`);
+      await renode.command(`include ${at(MACHINE_SCRIPT)}`);
+      const hex = (n: number) => `0x${n.toString(16)}`;
+      if (options.flashImage) {
+        await renode.command(`sysbus LoadBinary ${at(options.flashImage)} 0x08000000`);
+      } else if ((options.app ?? "old") !== "none") {
+        const payload = options.app === "corrupt" ? a.corruptBin : a.oldApp.bin;
+        await renode.command(`sysbus LoadBinary ${at(payload)} ${hex(a.appStart)}`);
+        await renode.command(`sysbus LoadBinary ${at(a.oldApp.header)} ${hex(a.configStart)}`);
+      }
+      if (options.holdButton) await renode.command(`${buttonFor(a.board)} Press`);
+      if (options.uartTrigger) await renode.keyword("CreateTerminalTester", a.uart, "timeout=10");
+
+      const socket = await connectWithRetry(uartPort);
+      socket.setNoDelay(true);
+      const board = new RenodeBoard(options, renode, uartPort, socket, workDir);
+      if (options.uartTrigger) {
+        // Runs the machine until the banner's end of line, pauses it there (virtual time stands still),
+        // queues the INFO frame on USART2 and resumes: the frame is waiting before the window opens.
+        await renode.keyword("WaitForLineOnUart", BOOT_BANNER, "timeout=10", "pauseEmulation=true");
+        for (const b of encodeFrame(Command.Info, 0)) await renode.keyword("SendKeyToUart", b);
+      }
+      await renode.keyword("StartEmulation");
+      return board;
+    } catch (e) {
+      await renode.quit();
+      if (e instanceof Error) e.message += `\nRenode log (tail):\n${renode.logTail()}`;
+      throw e;
+    }
+  }
+
+  get bytes(): Uint8Array {
+    return Uint8Array.from(this.received);
+  }
+
+  get text(): string {
+    return Buffer.from(this.received).toString("latin1");
+  }
+
+  send(bytes: Uint8Array | number[] | string): void {
+    this.socket.write(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : Uint8Array.from(bytes));
+  }
+
+  /** Waits (real time) until the transcript satisfies `done`; fails with what arrived. */
+  async waitFor(done: (text: string) => boolean, timeoutMs = 20_000, what = "output"): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done(this.text)) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`Renode ${this.options.artifacts.board}: timed out waiting for ${what}; UART so far ${JSON.stringify(this.text)}\nRenode log (tail):\n${this.renode.logTail()}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 200));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async waitForText(needle: string, timeoutMs = 20_000): Promise<void> {
+    await this.waitFor((t) => t.includes(needle), timeoutMs, JSON.stringify(needle));
+  }
+
+  /** Text received after `mark` (a length of `text` taken earlier). */
+  since(mark: number): string {
+    return this.text.slice(mark);
+  }
+
+  /** The UART as a Transport for host/flasher (the harness keeps its transcript meanwhile). */
+  uartTransport(): Transport {
+    const t = new UartTransport(this, this.uartPort);
+    this.transports.push(t);
+    return t;
+  }
+
+  detach(t: Transport): void {
+    this.transports = this.transports.filter((x) => x !== t);
+  }
+
+  /** The tsboot flasher library on this board's UART. */
+  flasher(options: FlasherOptions = {}): Flasher {
+    return new Flasher(this.uartTransport(), options);
+  }
+
+  async pressButton(): Promise<void> {
+    await this.renode.command(`${buttonFor(this.options.artifacts.board)} Press`);
+  }
+
+  async releaseButton(): Promise<void> {
+    await this.renode.command(`${buttonFor(this.options.artifacts.board)} Release`);
+  }
+
+  /** A warm reset of the whole machine (what NVIC_SystemReset does): flash and RAM keep their contents. */
+  async reset(): Promise<void> {
+    await this.renode.command("machine Reset");
+  }
+
+  /**
+   * A power cut: the machine stops where it is, its flash is saved and carried into a fresh Renode (blank RAM,
+   * every peripheral at its reset state). This board is stopped; use the board returned.
+   */
+  async powerCycle(options: Partial<Pick<BoardOptions, "holdButton" | "uartTrigger">> = {}): Promise<RenodeBoard> {
+    await this.renode.command("pause");
+    const dump = path.join(this.workDir, `flash-${process.pid}-${this.dumps++}.bin`);
+    await this.renode.command(`sysbus.flash DumpBinary ${at(dump)}`);
+    await this.stop();
+    if (!fs.existsSync(dump)) throw new Error(`Renode did not write the flash dump ${dump}`);
+    return RenodeBoard.start({ ...this.options, ...options, app: "none", flashImage: dump, holdButton: options.holdButton ?? false, uartTrigger: options.uartTrigger ?? false });
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.transports.splice(0)) t.peerClosed(new Error("the Renode board was stopped"));
+    this.socket.destroy();
+    await this.renode.quit();
+  }
+}
+
+async function connectWithRetry(port: number): Promise<net.Socket> {
+  const deadline = Date.now() + 10_000;
+  while (true) {
+    try {
+      return await new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect(port, "127.0.0.1", () => resolve(s));
+        s.once("error", reject);
+      });
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(50);
+    }
+  }
+}
