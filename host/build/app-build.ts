@@ -11,7 +11,7 @@ import { boardHeader } from "../../boards/board-c";
 import { generateLinkerScript } from "../../boards/linker";
 import { generateStartup } from "../../boards/startup";
 import { buildImage, encodeVersion } from "../image-format";
-import { cpuFlags, ROOT, WARNINGS } from "./bootloader-build";
+import { cpuFlags, familyDrivers, ROOT, WARNINGS } from "./bootloader-build";
 import { findToolchain } from "./toolchain";
 
 export interface AppBuild {
@@ -32,7 +32,7 @@ export async function buildDemoApp(options: { board: string; version: string; ou
   const ld = path.join(out, "app.ld");
   fs.writeFileSync(ld, generateLinkerScript(board, "application"));
   const family = path.join(ROOT, "hal-bindings", board.family);
-  const drivers = fs.readdirSync(family).filter((f) => f.endsWith(".c") && !f.includes("hal_compat") && !f.includes("_port")).map((f) => path.join(family, f));
+  const drivers = familyDrivers(board);
   const elf = path.join(out, "demo-app.elf");
   await execa(tools.gcc, [
     ...cpuFlags(board),

@@ -61,12 +61,19 @@ export function cpuFlags(board: Board): string[] {
 
 export const WARNINGS = ["-std=c11", "-Wall", "-Wextra", "-Wconversion", "-Werror"];
 
-function familySources(board: Board): string[] {
+/** The family's register-level drivers (without ST's HAL-compatible layer). */
+export function familyDrivers(board: Board): string[] {
   const dir = path.join(ROOT, "hal-bindings", board.family);
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith(".c") && !f.includes("hal_compat"))
     .map((f) => path.join(dir, f));
+}
+
+/** The drivers plus the port: the @extern bindings of the portable bootloader over those drivers. */
+function familySources(board: Board): string[] {
+  const port = path.join(ROOT, "hal-bindings", board.family, "port");
+  return [...familyDrivers(board), ...fs.readdirSync(port).filter((f) => f.endsWith(".c")).map((f) => path.join(port, f))];
 }
 
 export async function buildBootloader(options: BuildOptions): Promise<BuildResult> {
