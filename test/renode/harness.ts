@@ -48,8 +48,18 @@ export async function findRenode(env: NodeJS.ProcessEnv = process.env): Promise<
       return { path: null, reason: `Renode not found: RENODE_PATH=${configured} is not an executable renode (or a folder holding one)` };
     }
   }
-  const found = await execa("sh", ["-c", "command -v renode"], { reject: false, env });
-  if (found.exitCode === 0 && found.stdout.trim()) return { path: found.stdout.trim(), reason: null };
+  for (const dir of (env.PATH ?? "").split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, "renode");
+    try {
+      if (fs.statSync(candidate).isFile()) {
+        fs.accessSync(candidate, fs.constants.X_OK);
+        return { path: candidate, reason: null };
+      }
+    } catch {
+      // not here
+    }
+  }
   return { path: null, reason: "Renode not found: set RENODE_PATH" };
 }
 

@@ -121,8 +121,11 @@ class Parser {
 
   value(): XmlRpcValue {
     if (!this.open("value")) return "";
-    // An untyped value is a string (whitespace included).
-    if (!this.s.startsWith("<", this.at) || this.s.startsWith("</value>", this.at)) {
+    // An untyped value is a string, whitespace included; before a type tag, whitespace is layout.
+    const start = this.at;
+    this.ws();
+    if (this.s[this.at] !== "<" || this.s.startsWith("</value>", this.at)) {
+      this.at = start;
       const t = this.text("</value>");
       this.close("value");
       return t;
