@@ -49,12 +49,8 @@ export function an3155Session(): void {
     if (code < 0) break;
     const check = readByte(BYTE_TIMEOUT_MS);
     if (check < 0) break;
-    if (code === AN3155_SYNC) {
-      // A second 0x7F: the host restarted; the ROM answers it with ACK too.
-      writeByte(ACK);
-      continue;
-    }
     if ((code ^ check) !== 0xff) {
+      // Includes 7F 7F: a host that restarts inside a session (stm32flash's init retry) expects NACK here.
       writeByte(NACK);
       continue;
     }

@@ -14,6 +14,10 @@ export function compileCommand(args: string[]): number {
   let lineDirectives = true;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
+    if (a === "--help" || a === "-h") {
+      process.stdout.write(USAGE + "\n");
+      return 0;
+    }
     if (a === "-o" || a === "--out") outDir = args[++i];
     else if (a === "--no-line") lineDirectives = false;
     else if (a.startsWith("-")) {

@@ -37,7 +37,7 @@ export const Messages = {
   PrecisionLoss: {
     code: 1020,
     message: "'{0}' may reach {1}, beyond 2^53-1, where JavaScript loses precision.",
-    suggestion: "Wrap explicitly: Math.imul(a, b) or u32(...) for a 32-bit product, or narrow the operands first.",
+    suggestion: "Use Math.imul(a, b) for a 32-bit product, or narrow the operands first (a & 0xffff, a >>> 16).",
   },
   BareDivision: {
     code: 1021,

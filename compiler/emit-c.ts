@@ -770,7 +770,8 @@ export class CEmitter {
     this.lineDirective(v.declaredAt);
     if (v.constValue !== undefined) {
       // The literal's own C type must be the one the range analysis assumes (u suffix only above INT32_MAX).
-      this.line(`#define ${v.cName} ${literal(v.constValue, computationType(R.single(v.constValue)))}`);
+      const value = literal(v.constValue, computationType(R.single(v.constValue)), v.constText);
+      this.line(`#define ${v.cName} ${v.constValue < 0n ? `(${value})` : value}`);
       return;
     }
     if (v.type.kind === "array" && v.fixedLength !== undefined) {

@@ -29,6 +29,8 @@ export interface Variable {
   structInit?: StructInit;
   /** Module-level consts with a constant integer value are emitted as #define. */
   constValue?: bigint;
+  /** How the constant was spelled, when it was a hex literal (kept in the #define). */
+  constText?: string;
   /** Module-level let: its constant initial value. */
   initialValue?: bigint | boolean;
   provenance: Provenance;

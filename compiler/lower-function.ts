@@ -181,6 +181,8 @@ export class FunctionLowering extends ExpressionLowering {
       const v = this.newLocal(d, name, { kind: "array", element: created.element }, false);
       v.fixedLength = created.length;
       v.initialElements = created.elements;
+      // A table that is never written or viewed can live in flash (static const); writes and views set this.
+      v.mayBeWritten = false;
       return [{ k: "localArray", v, element: created.element, length: created.length, elements: created.elements, at }];
     }
     if (init && Node.isObjectLiteralExpression(init)) {
@@ -395,7 +397,7 @@ export class FunctionLowering extends ExpressionLowering {
       }
       const elementRange = INT_RANGES[lvalue.element];
       if (!R.contains(elementRange, value.range)) {
-        const shown = valueNode ? valueNode.getText() : whole.getText();
+        const shown = op !== null || !valueNode ? whole.getText() : valueNode.getText();
         this.diagnostics.error("ElementMayWrap", positionOf(valueNode ?? whole), shown, R.formatRange(value.range), lvalue.element, R.formatRange(elementRange), lvalue.element);
         return [];
       }

@@ -257,6 +257,7 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
           v = { ...base, type };
           if (type.kind === "num") v.rangeTyped = R.single(constant);
           if (isConst) v.constValue = constant;
+          if (isConst && value.k === "const" && value.text) v.constText = value.text;
           else v.initialValue = constant;
         }
       } else {

@@ -16,8 +16,7 @@
 enum tsb_panic_kind {
   TSB_PANIC_RANGE = 1,    /* a value left the range of the type it was stored into */
   TSB_PANIC_BOUNDS = 2,   /* a typed-array index outside 0..length-1 (Node would read undefined) */
-  TSB_PANIC_EXPLICIT = 3, /* panic("...") in the program */
-  TSB_PANIC_DIVIDE = 4    /* an integer division or remainder by zero outside a wrapping helper */
+  TSB_PANIC_EXPLICIT = 3  /* panic("...") in the program */
 };
 
 /* Provided by the platform: a board resets into the bootloader, the host prints and exits. */
