@@ -117,8 +117,10 @@ export function nativeSession(): void {
       return;
     }
     if (got === Receive.Damaged) {
+      // Tell the host how far the transfer got, so it can resume without first asking.
       discardInput();
-      reply(REPLY_BIT, 0xff, Status.BadFrame, 0);
+      writeU32LE(REPLY_DATA, 0, received);
+      reply(REPLY_BIT, 0xff, Status.BadFrame, 4);
       continue;
     }
     handle(FRAME[0], FRAME[1], FRAME.subarray(4, 4 + readU16LE(FRAME, 2)));
@@ -249,9 +251,15 @@ function write(payload: Uint8Array): Status {
   return Status.Ok;
 }
 
+/** True when `header` is the stored record and the application it describes is valid. */
+function installed(header: Uint8Array): boolean {
+  return equalBytes(recordView(), header) && applicationValid();
+}
+
 /** END: the whole payload is in flash and its CRC matches; only then the record makes it valid. */
 function end(): Status {
-  if (transfer !== Transfer.Receiving) return Status.BadState;
+  // A resent END (its reply was lost) finds the transfer done: answer as before if that image is installed.
+  if (transfer !== Transfer.Receiving) return installed(SESSION_HEADER) ? Status.Ok : Status.BadState;
   const size = payloadSize(SESSION_HEADER);
   if (received !== size) return Status.Incomplete;
   transfer = Transfer.Idle;

@@ -59,10 +59,18 @@ export function takeOverflow(): boolean {
   return was;
 }
 
+/**
+ * Transmitting is polled too (about 87 us a byte at 115200): drain the receiver before each byte, so the
+ * frames a host keeps in flight are not lost to an overrun while a reply goes out.
+ */
 export function writeByte(value: u8): void {
+  pump();
   uartWrite(value);
 }
 
 export function writeBytes(data: Uint8Array): void {
-  for (const b of data) uartWrite(b);
+  for (const b of data) {
+    pump();
+    uartWrite(b);
+  }
 }

@@ -7,6 +7,8 @@ import { crc32 } from "node:zlib";
 export const SYNC = [0xa5, 0x5a] as const;
 export const Command = { Info: 0x01, Begin: 0x02, Write: 0x03, End: 0x04, Boot: 0x05, Abort: 0x06, Read: 0x07 } as const;
 export const MAX_READ = 256;
+/** The largest payload of any frame: a WRITE's offset and 1024 data bytes. */
+export const MAX_FRAME_PAYLOAD = 4 + 1024;
 export const REPLY_BIT = 0x80;
 export const EVENT_PROGRESS = 0x90;
 
@@ -51,6 +53,11 @@ export class FrameDecoder {
       this.buffer.splice(0, start);
       if (this.buffer.length < 6) break;
       const length = this.buffer[4] | (this.buffer[5] << 8);
+      if (length > MAX_FRAME_PAYLOAD) {
+        // A false sync in line noise: no frame is this long, so do not wait for its "payload".
+        this.buffer.splice(0, 1);
+        continue;
+      }
       const total = 6 + length + 4;
       if (this.buffer.length < total) break;
       const bytes = Uint8Array.from(this.buffer.slice(0, total));

@@ -1,3 +1,5 @@
+import { loadBoardLayout } from "../../host/sim/board-c";
+
 /**
  * The flash map and identity of a simulated board: the same facts boards/<board>.json gives the C build.
  */
@@ -37,18 +39,7 @@ export function f4Sectors(flashSize: number): SectorInfo[] {
   return sectors;
 }
 
-/** The default simulated board: a NUCLEO-F411RE's map (bootloader 16 KB, config 16 KB, app from 0x08008000). */
+/** The default simulated board: NUCLEO-F411RE from boards/nucleo-f411re.json, as the C build sees it. */
 export function nucleoF411Layout(): BoardLayout {
-  return {
-    name: "nucleo-f411re",
-    flashBase: 0x08000000,
-    sectors: f4Sectors(512 * 1024),
-    bootloader: { start: 0x08000000, size: 0x4000 },
-    config: { start: 0x08004000, size: 0x4000 },
-    app: { start: 0x08008000, size: 512 * 1024 - 0x8000 },
-    ram: { start: 0x20000000, size: 128 * 1024 },
-    writeUnit: 4,
-    boardId: 0x0411,
-    productId: 0x431,
-  };
+  return loadBoardLayout("nucleo-f411re");
 }

@@ -191,7 +191,19 @@ describe("refused updates keep the device updatable", () => {
     sim.uart.deliver(concat([frames[0], frames[1], damaged, ...frames.slice(2)]), 0);
     expect((await runBootloaderInNode(sim)).kind).toBe("application");
     const replies = repliesIn(sim.uart.takeTx());
-    expect(replies.some((f) => f.command === REPLY_BIT && STATUS_NAMES[f.payload[0]] === "bad frame")).toBe(true);
+    const nack = replies.find((f) => f.command === REPLY_BIT && STATUS_NAMES[f.payload[0]] === "bad frame");
+    expect(nack).toBeDefined();
+    // The NACK says how far the transfer got: nothing was written yet when the first WRITE was damaged.
+    expect(new DataView(nack!.payload.buffer, nack!.payload.byteOffset).getUint32(1, true)).toBe(0);
+  });
+
+  it("a resent END (its reply lost) is answered ok once the image is installed", async () => {
+    const sim = freshBoard();
+    const frames = updateFrames(makeImage(board, makeApplication(board, 3000)), 1024, false);
+    sim.uart.deliver(concat([...frames, encodeFrame(Command.End, 99)]), 0);
+    await runBootloaderInNode(sim);
+    const ends = repliesIn(sim.uart.takeTx()).filter((f) => f.command === (Command.End | REPLY_BIT));
+    expect(ends.map((f) => STATUS_NAMES[f.payload[0]])).toEqual(["ok", "ok"]);
   });
 
   it("a flash error during programming is reported and flash is locked again", async () => {
