@@ -22,6 +22,7 @@ STATUS_NAMES = [
 INFO, BEGIN, WRITE, END, BOOT, ABORT, READ = 1, 2, 3, 4, 5, 6, 7
 REPLY, PROGRESS = 0x80, 0x90
 HEADER_SIZE = 64
+MAX_FRAME_PAYLOAD = 4 + 1024  # a WRITE's offset and 1024 data bytes
 
 
 def encode_frame(cmd, seq, payload=b""):
@@ -92,6 +93,9 @@ class _Link(object):
             if len(self.buffer) < 6:
                 return None
             length = struct.unpack_from("<H", self.buffer, 4)[0]
+            if length > MAX_FRAME_PAYLOAD:
+                self.buffer = self.buffer[1:]  # a false sync: no frame is this long
+                continue
             total = 6 + length + 4
             if len(self.buffer) < total:
                 return None
