@@ -23,7 +23,8 @@ const ENTRY_FUNCTION = "main_bootloaderMain";
 export class BuildError extends Error {}
 
 export interface BuildOptions {
-  board: string;
+  /** A board name (boards/<name>.json) or board data already loaded. */
+  board: string | Board;
   outDir: string;
   /** Build for the board's emulator (QEMU: SysTick at the emulator's fixed clock). */
   emulator?: boolean;
@@ -77,7 +78,7 @@ function familySources(board: Board): string[] {
 }
 
 export async function buildBootloader(options: BuildOptions): Promise<BuildResult> {
-  const board = loadBoard(options.board);
+  const board = typeof options.board === "string" ? loadBoard(options.board) : options.board;
   const tools = findToolchain();
   const out = path.resolve(options.outDir);
   const gen = path.join(out, "gen");
