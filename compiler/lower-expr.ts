@@ -350,12 +350,12 @@ export abstract class ExpressionLowering {
     if (right.range.lo <= 0n && right.range.hi >= 0n) {
       return this.error("RemainderByZero", node, node.getText(), R.formatRange(right.range), node.getRight().getText());
     }
-    this.checkDivisionOperands(node, left, right);
+    // No size limit: the remainder of two safe integers is exact in JavaScript (fmod is exact) and in C.
     if (left.k === "const" && right.k === "const") return this.constant(left.value % right.value);
     return { k: "divide", op: "%", left, right, divisorMayBeZero: false, type: NUM, range: R.remainder(left.range, right.range) };
   }
 
-  /** Division is exact in JavaScript only while the operands stay well inside 2^53. */
+  /** A quotient is rounded to a double before a wrap truncates it: exact only for operands within 2^32. */
   private checkDivisionOperands(node: Node, left: Expr, right: Expr): void {
     const limit = R.range(-(1n << 32n), 1n << 32n);
     if (!R.contains(limit, left.range) || !R.contains(limit, right.range)) {
@@ -373,7 +373,7 @@ export abstract class ExpressionLowering {
       const left = this.numeric(inner.getLeft(), op);
       const right = this.numeric(inner.getRight(), op);
       if (left === INVALID || right === INVALID) return INVALID;
-      this.checkDivisionOperands(inner, left, right);
+      if (op === "/") this.checkDivisionOperands(inner, left, right);
       const divisorMayBeZero = right.range.lo <= 0n && right.range.hi >= 0n;
       const nonZero = divisorMayBeZero ? nonZeroPart(right.range) : right.range;
       const resultRange = nonZero ? (op === "/" ? R.quotient(left.range, nonZero) : R.remainder(left.range, nonZero)) : R.single(0n);

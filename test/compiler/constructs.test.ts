@@ -138,6 +138,14 @@ export function main(): void {
   printInt(pick(21));
   print("\\n");
 }`,
+  remainder_large: `
+export function main(): void {
+  const a: i32 = -7;
+  const big = 4294967297 * 1000;
+  printInt(big % 1); print(" "); printInt((-1073101633868739) % 4294967295); print(" "); printInt(u32(big % a)); print(" ");
+  printInt((big + a) % 4294967291); print(" "); printInt(-big % 65537);
+  print("\\n");
+}`,
   range_trap: `
 export function main(): void {
   let x: u8 = 250;
