@@ -3,7 +3,7 @@
  * what it finds (rejections by diagnostic code, gcc warnings by option, Node/C mismatches by shape) and
  * shrinks one example of each group.
  *
- *   npx tsx test/differential/explore.ts [--batches 20] [--fns 100] [--seed 1] [--compat mod32,selfcmp]
+ *   npx tsx test/differential/explore.ts [--batches 20] [--fns 100] [--seed 1] [--compat selfcmp]
  *                                        [--werror] [--ubsan] [--shrink-ms 60000]
  *
  * Without --werror, gcc warnings are collected instead of failing the build, so semantic mismatches behind

@@ -225,9 +225,7 @@ export interface RenderOptions {
   /**
    * Rules the compiler has been seen to apply beyond the brief, to keep out of generated programs so a run
    * can look past a known disagreement (TSBOOT_DIFF_COMPAT, comma-separated):
-   *  - "mod32": `%` operands within [-2^32, 2^32], like `/` (the brief only asks for a non-zero divisor).
    *  - "selfcmp": no comparison of an expression with itself (`p0 > p0`: the C fails gcc -Werror).
-   *  - "shift31": `x >>> k` with a literal k > 31 gets the full uint32 interval, not that of k & 31.
    */
   compat?: ReadonlySet<string>;
 }
@@ -243,12 +241,9 @@ class Legalizer {
     this.compat = opts.compat ?? new Set();
   }
 
-  /** Wraps an operand outside [-2^32, 2^32] in u32/i32 (division operands; `%` ones under "mod32"). */
+  /** Wraps an operand of `/` or `%` outside [-2^32, 2^32] in u32/i32. */
   divOperand(x: Expr, pick: number): Expr {
     return I.within(x.iv, I.DIVISION_OPERAND) || !this.legal ? x : helperCall(HELPERS_32[pick % 2]!, x);
-  }
-  modOperand(x: Expr, pick: number): Expr {
-    return this.compat.has("mod32") ? this.divOperand(x, pick) : x;
   }
 
   expr(r: RawExpr): Expr {
@@ -270,9 +265,7 @@ class Legalizer {
       case "bit": {
         const a = this.expr(r.a);
         const b = this.expr(r.b);
-        // "shift31": a literal shift count above 31 does not narrow (the compiler was seen to treat it as unknown).
-        const k = this.compat.has("shift31") && b.lit !== undefined && b.lit > 31n ? undefined : b.lit;
-        const ivr = r.op === "&" ? I.and(a.iv, b.iv) : r.op === ">>>" ? I.ushr(k) : I.int32Op();
+        const ivr = r.op === "&" ? I.and(a.iv, b.iv) : r.op === ">>>" ? I.ushr(b.lit) : I.int32Op();
         return { text: `(${a.text} ${r.op} ${b.text})`, iv: ivr, litTyped: false };
       }
       case "tern": {
@@ -295,12 +288,12 @@ class Legalizer {
         return { text: `${r.form}(${q})`, iv: I.TYPE_RANGE[r.form], litTyped: false };
       }
       case "modw": {
-        const a = this.modOperand(this.expr(r.a), 0);
-        const b = this.modOperand(this.expr(r.b), 1);
+        const a = this.divOperand(this.expr(r.a), 0);
+        const b = this.divOperand(this.expr(r.b), 1);
         return { text: `${r.h}(${a.text} % ${b.text})`, iv: I.TYPE_RANGE[r.h], litTyped: false };
       }
       case "modl": {
-        const a = this.modOperand(this.expr(r.a), 0);
+        const a = this.divOperand(this.expr(r.a), 0);
         const d = litExpr(BigInt(r.d === 0 ? 1 : r.d), false);
         return { text: `(${a.text} % ${d.text})`, iv: I.mod(a.iv, d.iv), litTyped: false };
       }

@@ -177,6 +177,14 @@ export function signature(r: BatchResult): string {
   return r.kind;
 }
 
+/** Does `r` still show the failure `wanted` (a signature)? The diagnostic code or gcc option may be anywhere. */
+export function sameFailure(wanted: string, r: BatchResult): boolean {
+  const [kind, detail] = wanted.split(" ", 2) as [string, string | undefined];
+  if (kind === "rejected" && detail) return r.kind === "rejected" && r.diagnostics.some((d) => d.includes(`error ${detail}:`));
+  if (kind === "gcc" && detail) return r.kind === "c-failure" && r.message.startsWith("gcc failed") && r.message.includes(detail);
+  return signature(r) === wanted;
+}
+
 export interface ShrinkOptions extends RunOptions {
   render: (raws: RawFn[], name: string) => Module;
   /** Inputs per function at generation (shrinking goes down to 1). */
@@ -205,23 +213,25 @@ export async function shrinkFailure(f: Failure, compile: Compile, opts: ShrinkOp
   const attempt = async (raws: RawFn[]) => {
     const mod = opts.render(raws, freshModuleName("s"));
     const r = await runBatch(mod, compile, { werror: opts.werror, keepFailures: keep });
-    return { mod, r, same: signature(r) === wanted };
+    return { mod, r, same: sameFailure(wanted, r) };
   };
   // A quick greedy pass first (drop statements and inputs, replace subtrees by a child, 0 or p0), then
   // fast-check's own shrinking from there.
   const deadline = Date.now() + opts.timeLimitMs / 2;
   if (start.length === 1) {
+    // After a success, go on from the same position (the candidates before it mostly failed already);
+    // another full pass follows any pass that made progress.
     let current = start[0]!;
     let progress = true;
     while (progress && Date.now() < deadline) {
       progress = false;
-      for (const candidate of fnReductions(current)) {
-        if (Date.now() >= deadline) break;
+      for (let i = 0; Date.now() < deadline; ) {
+        const candidate = nth(fnReductions(current), i);
+        if (candidate === undefined) break;
         if ((await attempt([candidate])).same) {
           current = candidate;
           progress = true;
-          break;
-        }
+        } else i++;
       }
     }
     start = [current];
@@ -242,6 +252,12 @@ export async function shrinkFailure(f: Failure, compile: Compile, opts: ShrinkOp
     `Shrunk (greedy pass, then fast-check: ${details.numShrinks} shrinks${details.interrupted ? ", stopped by the time limit" : ""}; failure "${wanted}") to:\n` +
     `---- ${again.mod.name}.ts ----\n${again.mod.text}----\n${describeResult(again.mod, again.r)}`
   );
+}
+
+function nth<T>(items: Iterable<T>, n: number): T | undefined {
+  let i = 0;
+  for (const x of items) if (i++ === n) return x;
+  return undefined;
 }
 
 const ZERO: RawExpr = { k: "lit", v: 0, hex: false };
