@@ -226,6 +226,7 @@ export interface RenderOptions {
    * Rules the compiler has been seen to apply beyond the brief, to keep out of generated programs so a run
    * can look past a known disagreement (TSBOOT_DIFF_COMPAT, comma-separated):
    *  - "selfcmp": no comparison of an expression with itself (`p0 > p0`: the C fails gcc -Werror).
+   *  - "mod32": `%` operands within ±2^32 (what the compiler required before b412487).
    */
   compat?: ReadonlySet<string>;
 }
@@ -241,9 +242,16 @@ class Legalizer {
     this.compat = opts.compat ?? new Set();
   }
 
-  /** Wraps an operand of `/` or `%` outside [-2^32, 2^32] in u32/i32. */
+  /** Wraps an operand of `/` outside [-2^32, 2^32] in u32/i32. */
   divOperand(x: Expr, pick: number): Expr {
     return I.within(x.iv, I.DIVISION_OPERAND) || !this.legal ? x : helperCall(HELPERS_32[pick % 2]!, x);
+  }
+  /**
+   * `%` operands: no limit by the brief (the remainder of safe integers is exact in Node and C); "mod32"
+   * keeps them within ±2^32 like `/`, as docs/subset.md once required.
+   */
+  modOperand(x: Expr, pick: number): Expr {
+    return this.compat.has("mod32") ? this.divOperand(x, pick) : x;
   }
 
   expr(r: RawExpr): Expr {
@@ -288,12 +296,12 @@ class Legalizer {
         return { text: `${r.form}(${q})`, iv: I.TYPE_RANGE[r.form], litTyped: false };
       }
       case "modw": {
-        const a = this.divOperand(this.expr(r.a), 0);
-        const b = this.divOperand(this.expr(r.b), 1);
+        const a = this.modOperand(this.expr(r.a), 0);
+        const b = this.modOperand(this.expr(r.b), 1);
         return { text: `${r.h}(${a.text} % ${b.text})`, iv: I.TYPE_RANGE[r.h], litTyped: false };
       }
       case "modl": {
-        const a = this.divOperand(this.expr(r.a), 0);
+        const a = this.modOperand(this.expr(r.a), 0);
         const d = litExpr(BigInt(r.d === 0 ? 1 : r.d), false);
         return { text: `(${a.text} % ${d.text})`, iv: I.mod(a.iv, d.iv), litTyped: false };
       }

@@ -1,9 +1,8 @@
 /**
  * The test's oracle of what the compiler must accept: the interval of every expression, computed with
  * exactly the rules of docs/subset-brief.md (and nothing cleverer, so a compiler that is at least as precise
- * accepts every program the generator writes). Where the brief is silent, docs/subset.md (the full
- * definition: §4 "Ranges", §5 "Precision") decides: the operands of `%`, like those of `/`, must lie within
- * ±2^32, and a literal shift count outside 0…31 does not narrow `>>>`. Bounds are bigints so products stay
+ * accepts every program the generator writes). Where the brief is vague, docs/subset.md (§4 "Ranges")
+ * decides: a literal shift count outside 0…31 does not narrow `>>>`. Bounds are bigints so products stay
  * exact.
  */
 
@@ -21,7 +20,7 @@ export const iv = (lo: bigint, hi: bigint): Interval => ({ lo, hi });
 export const MAX_SAFE = 2n ** 53n - 1n;
 export const INT32: Interval = iv(-(2n ** 31n), 2n ** 31n - 1n);
 export const UINT32: Interval = iv(0n, 2n ** 32n - 1n);
-/** Operands of `/` (inside a helper / `| 0` / `>>> 0`) and of `%` must lie within this. */
+/** Operands of `/` (inside a helper / `| 0` / `>>> 0`) must lie within this (`%` has no such limit). */
 export const DIVISION_OPERAND: Interval = iv(-(2n ** 32n), 2n ** 32n);
 /** A `&` operand within this is a non-negative mask. */
 const MASK: Interval = iv(0n, 2n ** 31n - 1n);
