@@ -162,17 +162,25 @@ export class CEmitter {
         return { code: `(-${this.operand(this.exact(e.operand), t)})`, type: t };
       }
       case "bitnot":
-        return this.fromBits(`(~${this.bits(e.operand)})`, e.range);
+        return this.fromBits(`(~${this.opaqueBits(e.operand)})`, e.range);
       case "cond": {
         const test = this.exact(e.test).code;
         if (e.type.kind === "bool") return { code: `(${test} ? ${this.exact(e.whenTrue).code} : ${this.exact(e.whenFalse).code})`, type: "bool" };
-        const t = computationType(e.whenTrue.range, e.whenFalse.range);
-        return { code: `(${test} ? ${this.as(this.exact(e.whenTrue), t)} : ${this.as(this.exact(e.whenFalse), t)})`, type: t };
+        // Both arms in the same type: C would otherwise convert them to a common type of its own choosing
+        // (an int16_t arm next to a uint32_t arm becomes unsigned).
+        const a = this.exact(e.whenTrue);
+        const b = this.exact(e.whenFalse);
+        let t = computationType(e.whenTrue.range, e.whenFalse.range);
+        // GCC's -Wsign-conversion misfires on a (uint32_t) cast of a signed value inside ?: (a false
+        // positive, but -Werror): such arms are joined in int64_t instead.
+        const signed = (x: Emitted) => x.literal === undefined && ["int8_t", "int16_t", "int32_t", "int64_t"].includes(x.type);
+        if (t === "uint32_t" && (signed(a) || signed(b))) t = "int64_t";
+        return { code: `(${test} ? ${this.operand(a, t)} : ${this.operand(b, t)})`, type: t };
       }
       case "wrap":
         return this.wrap(e.to, e.operand);
       case "imul":
-        return { code: `(int32_t)(${this.bits(e.left)} * ${this.bits(e.right)})`, type: "int32_t" };
+        return { code: `tsb_i32(${this.bits(e.left)} * ${this.bits(e.right)})`, type: "int32_t" };
       case "divide":
         return this.divide(e);
       case "index":
@@ -236,20 +244,31 @@ export class CEmitter {
       case "neg":
         return `(0u - ${this.bits(e.operand)})`;
       case "bitnot":
-        return `(~${this.bits(e.operand)})`;
+        return `(~${this.opaqueBits(e.operand)})`;
       case "imul":
         return `(${this.bits(e.left)} * ${this.bits(e.right)})`;
       case "wrap":
         if (e.to === "u32" || e.to === "i32") return this.bits(e.operand);
         break;
-      case "cond":
-        if (e.type.kind !== "bool") return `(${this.exact(e.test).code} ? ${this.bits(e.whenTrue)} : ${this.bits(e.whenFalse)})`;
-        break;
     }
     // A narrower type would be promoted to (signed) int by C before a shift or product: cast explicitly.
     const value = this.exact(e);
     if (value.literal !== undefined || value.type === "uint32_t") return this.as(value, "uint32_t");
+    // A signed value's bits go through an inline function: GCC's -Wsign-conversion looks through nested
+    // casts inside unsigned arithmetic and misfires on `(uint32_t)(int16_t)x` (a false positive under -Werror).
+    if (["int8_t", "int16_t", "int32_t", "int64_t"].includes(value.type)) return `tsb_bits(${value.code})`;
     return `(uint32_t)${value.code}`;
+  }
+
+  /**
+   * bits() for the operand of ~: a narrow unsigned value is passed through tsb_bits(), because GCC folds
+   * `~(uint32_t)x` back to a promoted `~x` and then warns about it (-Wsign-compare, -Woverflow).
+   */
+  private opaqueBits(e: Expr): string {
+    const code = this.bits(e);
+    const value = e.k === "const" ? null : this.exact(e);
+    if (value && value.literal === undefined && ["uint8_t", "uint16_t", "bool"].includes(value.type)) return `tsb_bits(${value.code})`;
+    return code;
   }
 
   private shiftCount(e: Expr): string {
@@ -261,7 +280,7 @@ export class CEmitter {
   /** A bit pattern as the JavaScript value: int32 unless its range is known non-negative. */
   private fromBits(code: string, range: Range): Emitted {
     if (range.lo >= 0n && range.hi <= 0xffffffffn) return { code, type: "uint32_t" };
-    return { code: `(int32_t)${code}`, type: "int32_t" };
+    return { code: `tsb_i32(${code})`, type: "int32_t" };
   }
 
   private binaryExact(e: Extract<Expr, { k: "binary" }>): Emitted {
@@ -280,15 +299,17 @@ export class CEmitter {
       case ">>>":
         return this.fromBits(this.bits(e), e.range);
       case ">>":
-        return { code: `((int32_t)${this.bits(e.left)} >> ${this.shiftCount(e.right)})`, type: "int32_t" };
+        return { code: `(tsb_i32(${this.bits(e.left)}) >> ${this.shiftCount(e.right)})`, type: "int32_t" };
     }
   }
 
   private compare(e: Extract<Expr, { k: "compare" }>): Emitted {
     const cop = e.op === "===" ? "==" : e.op === "!==" ? "!=" : e.op;
     if (e.left.type.kind === "bool") return { code: `(${this.exact(e.left).code} ${cop} ${this.exact(e.right).code})`, type: "bool" };
-    // A comparison the ranges decide is folded: C would warn that it is always true or false.
-    const decided = decideCompare(e.op, e.left.range, e.right.range);
+    // A comparison the ranges decide is folded: C would warn that it is always true or false. So is a
+    // variable compared with itself (C warns about the self-comparison).
+    const same = e.left.k === "var" && e.right.k === "var" && e.left.v === e.right.v;
+    const decided = same ? ["===", "<=", ">="].includes(e.op) : decideCompare(e.op, e.left.range, e.right.range);
     if (decided !== null && !hasSideEffects(e.left) && !hasSideEffects(e.right)) {
       // The operands are still evaluated (as in JavaScript, and so C sees the variables used).
       const operands = [e.left, e.right].filter((o) => o.k !== "const").map((o) => `(void)${this.exact(o).code}, `).join("");
@@ -301,9 +322,13 @@ export class CEmitter {
   private wrap(to: IntKind, operand: Expr): Emitted {
     const ctype = C_INT_NAMES[to] as CType;
     if (to === "u32") return { code: this.bits(operand), type: "uint32_t" };
-    // Converting any integer to a narrower C type wraps modulo 2^N, which is the helper's meaning.
+    // Converting any integer to a narrower unsigned C type wraps modulo 2^N, which is the helper's meaning.
     const direct = ["var", "index", "field", "call", "intrinsic", "convert", "divide"].includes(operand.k);
-    return { code: `(${ctype})${direct ? this.exact(operand).code : this.bits(operand)}`, type: ctype };
+    const value = direct ? this.exact(operand).code : this.bits(operand);
+    // Signed targets go through tsb_i8/16/32(): the same modular wrap, but out of GCC's constant folder,
+    // which warns (-Woverflow) when it folds an out-of-range conversion to a signed type.
+    if (to === "i8" || to === "i16" || to === "i32") return { code: `tsb_${to}(${direct ? this.bits(operand) : value})`, type: ctype };
+    return { code: `(${ctype})${value}`, type: ctype };
   }
 
   private divide(e: Extract<Expr, { k: "divide" }>): Emitted {

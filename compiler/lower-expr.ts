@@ -374,6 +374,12 @@ export abstract class ExpressionLowering {
       const right = this.numeric(inner.getRight(), op);
       if (left === INVALID || right === INVALID) return INVALID;
       if (op === "/") this.checkDivisionOperands(inner, left, right);
+      if (left.k === "const" && right.k === "const") {
+        // JavaScript's own answer: the quotient or remainder (NaN, ±Infinity for a zero divisor), then the wrap.
+        const exact = op === "/" ? Number(left.value) / Number(right.value) : Number(left.value) % Number(right.value);
+        const truncated = Number.isFinite(exact) ? BigInt(Math.trunc(exact)) : 0n;
+        return this.constant(wrapConst(to, truncated));
+      }
       const divisorMayBeZero = right.range.lo <= 0n && right.range.hi >= 0n;
       const nonZero = divisorMayBeZero ? nonZeroPart(right.range) : right.range;
       const resultRange = nonZero ? (op === "/" ? R.quotient(left.range, nonZero) : R.remainder(left.range, nonZero)) : R.single(0n);
@@ -489,6 +495,7 @@ export abstract class ExpressionLowering {
         const left = this.numeric(args[0], "Math.imul");
         const right = this.numeric(args[1], "Math.imul");
         if (left === INVALID || right === INVALID) return INVALID;
+        if (left.k === "const" && right.k === "const") return this.constant(BigInt(Math.imul(Number(left.value), Number(right.value))));
         return { k: "imul", left, right, type: NUM, range: R.INT32 };
       }
       if (object.getText() === "Math") {

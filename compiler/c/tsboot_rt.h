@@ -98,6 +98,14 @@ TSB_DEFINE_VIEW_OPS(i16, int16_t)
 TSB_DEFINE_VIEW_OPS(i32, int32_t)
 #define TSB_AT(suffix, v, i) (*tsb_at_##suffix((v), (i), __FILE__, (uint32_t)__LINE__))
 
+/* The low 32 bits of a value, as JavaScript's ToUint32 (and ToInt32's bits) see them. */
+static inline uint32_t tsb_bits(int64_t v) { return (uint32_t)v; }
+/* Bits as a signed value (ToInt32, and the i16()/i8() wraps): a modular conversion, GCC's documented
+ * behaviour; functions keep GCC's constant folder from warning about the conversions it folds. */
+static inline int32_t tsb_i32(uint32_t bits) { return (int32_t)bits; }
+static inline int16_t tsb_i16(uint32_t bits) { return (int16_t)bits; }
+static inline int8_t tsb_i8(uint32_t bits) { return (int8_t)bits; }
+
 /* Division and remainder under a wrapping helper: by zero JavaScript gives NaN or ±Infinity, which wrap to 0. */
 static inline int32_t tsb_div_i32(int32_t a, int32_t b) { return b == 0 ? 0 : a / b; }
 static inline uint32_t tsb_div_u32(uint32_t a, uint32_t b) { return b == 0 ? 0u : a / b; }
