@@ -4,7 +4,8 @@
  *
  * Default run: TSBOOT_DIFF_RUNS (4) batches × TSBOOT_DIFF_FNS (100) functions × 25 inputs = 10,000 calls.
  * TSBOOT_DIFF_SEED=<n> replays a run. A failing batch is reduced by a second fast-check pass over the one
- * failing function (TSBOOT_DIFF_SHRINK_MS bounds it, default 180 s).
+ * failing function (TSBOOT_DIFF_SHRINK_MS bounds it, default 180 s). Exploration knobs: TSBOOT_DIFF_COMPAT
+ * (steer the generator around a known compiler disagreement, see RenderOptions.compat), TSBOOT_DIFF_WERROR=0.
  */
 import { rmSync } from "node:fs";
 import fc from "fast-check";
@@ -22,6 +23,8 @@ const FNS = env("TSBOOT_DIFF_FNS", 100);
 const INPUTS = 25;
 const SEED = env("TSBOOT_DIFF_SEED", (Date.now() ^ Math.floor(Math.random() * 2 ** 31)) | 0);
 const SHRINK_MS = env("TSBOOT_DIFF_SHRINK_MS", 180_000);
+/** TSBOOT_DIFF_WERROR=0 drops -Werror (exploration: look past gcc warnings at the computed values). */
+const WERROR = process.env.TSBOOT_DIFF_WERROR !== "0";
 /** Known compiler-vs-brief disagreements to steer around (see RenderOptions.compat); empty by default. */
 const COMPAT = new Set((process.env.TSBOOT_DIFF_COMPAT ?? "").split(",").filter((x) => x !== ""));
 
@@ -33,7 +36,7 @@ async function loadCompiler(): Promise<Compile> {
   };
 }
 
-const replay = `${COMPAT.size > 0 ? `TSBOOT_DIFF_COMPAT=${[...COMPAT].join(",")} ` : ""}TSBOOT_DIFF_SEED=${SEED} TSBOOT_DIFF_RUNS=${BATCHES} TSBOOT_DIFF_FNS=${FNS} npx vitest run test/differential/differential.test.ts`;
+const replay = `${COMPAT.size > 0 ? `TSBOOT_DIFF_COMPAT=${[...COMPAT].join(",")} ` : ""}${WERROR ? "" : "TSBOOT_DIFF_WERROR=0 "}TSBOOT_DIFF_SEED=${SEED} TSBOOT_DIFF_RUNS=${BATCHES} TSBOOT_DIFF_FNS=${FNS} npx vitest run test/differential/differential.test.ts`;
 
 describe("differential: compiled C computes what Node computes", () => {
   it(
@@ -48,7 +51,7 @@ describe("differential: compiled C computes what Node computes", () => {
         fc.asyncProperty(batchArbitrary(FNS, { inputs: INPUTS }), async (raws) => {
           batch++;
           const mod = renderModule(raws, freshModuleName(), { compat: COMPAT });
-          const result = await runBatch(mod, compile);
+          const result = await runBatch(mod, compile, { werror: WERROR });
           if (result.kind === "pass") {
             cases += result.calls;
             return;
@@ -72,6 +75,7 @@ describe("differential: compiled C computes what Node computes", () => {
         render: (raws, name) => renderModule(raws, name, { compat: COMPAT }),
         inputs: INPUTS,
         timeLimitMs: SHRINK_MS,
+        werror: WERROR,
       });
       expect.fail(`${head}\n${describeResult(failure.mod, failure.result)}\n\n${shrunk}`);
     },
