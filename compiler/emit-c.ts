@@ -411,7 +411,8 @@ export class CEmitter {
 
   // ---- arrays and structs ------------------------------------------------------------------------
 
-  private isFixed(e: Expr): e is Extract<Expr, { k: "var" }> {
+  /** A typed array known by name with a constant length (its own storage, not a view). */
+  private isFixed(e: Expr): e is Extract<Expr, { k: "var" }> & { v: { fixedLength: number } } {
     return e.k === "var" && e.v.fixedLength !== undefined;
   }
 

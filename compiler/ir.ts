@@ -79,10 +79,10 @@ export type CompareOp = "<" | "<=" | ">" | ">=" | "===" | "!==";
 
 interface Typed {
   readonly type: ValueType;
-}
-interface Ranged extends Typed {
+  /** The values an integer expression can take; [0, 1] for booleans, [0, 0] where it means nothing. */
   readonly range: Range;
 }
+type Ranged = Typed;
 
 export type Expr =
   | ({ k: "const"; value: bigint; text?: string; constant?: Variable } & Ranged)

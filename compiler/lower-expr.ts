@@ -10,6 +10,7 @@ import { FlowState } from "./flow";
 import type { BinaryOp, CompareOp, Expr, FunctionIR, Provenance, Variable } from "./ir";
 import { isRuntimeFile } from "./program";
 import * as R from "./range";
+import { BOOL_RANGE } from "./range";
 import { Range } from "./range";
 import {
   ARRAY_CONSTRUCTORS,
@@ -81,9 +82,9 @@ export abstract class ExpressionLowering {
       case SyntaxKind.NumericLiteral:
         return this.numericLiteral(node);
       case SyntaxKind.TrueKeyword:
-        return { k: "bool", value: true, type: BOOL };
+        return { k: "bool", value: true, type: BOOL, range: BOOL_RANGE };
       case SyntaxKind.FalseKeyword:
-        return { k: "bool", value: false, type: BOOL };
+        return { k: "bool", value: false, type: BOOL, range: BOOL_RANGE };
       case SyntaxKind.Identifier:
         return this.identifier(node);
       case SyntaxKind.ParenthesizedExpression:
@@ -169,8 +170,8 @@ export abstract class ExpressionLowering {
     if (op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken) return this.error("AssignmentAsValue", node);
     if (op === SyntaxKind.ExclamationToken) {
       const operand = this.condition(operandNode);
-      if (operand.k === "bool") return { k: "bool", value: !operand.value, type: BOOL };
-      return { k: "not", operand, type: BOOL };
+      if (operand.k === "bool") return { k: "bool", value: !operand.value, type: BOOL, range: BOOL_RANGE };
+      return { k: "not", operand, type: BOOL, range: BOOL_RANGE };
     }
     const operand = this.numeric(operandNode, op === SyntaxKind.MinusToken ? "-" : op === SyntaxKind.TildeToken ? "~" : "+");
     if (op === SyntaxKind.MinusToken) {
@@ -202,10 +203,10 @@ export abstract class ExpressionLowering {
   /** A boolean condition: integers are rejected (no truthiness). */
   condition(node: Node): Expr {
     const e = this.expr(node);
-    if (e === INVALID) return { k: "bool", value: false, type: BOOL };
+    if (e === INVALID) return { k: "bool", value: false, type: BOOL, range: BOOL_RANGE };
     if (e.type.kind !== "bool") {
       this.error("NumberAsCondition", node, typeName(e.type), node.getText());
-      return { k: "bool", value: false, type: BOOL };
+      return { k: "bool", value: false, type: BOOL, range: BOOL_RANGE };
     }
     return e;
   }
@@ -223,7 +224,7 @@ export abstract class ExpressionLowering {
         this.state = this.narrowed(left, opKind === SyntaxKind.AmpersandAmpersandToken);
         const right = this.condition(rightNode);
         this.state = saved;
-        return { k: "logical", op: opKind === SyntaxKind.AmpersandAmpersandToken ? "&&" : "||", left, right, type: BOOL };
+        return { k: "logical", op: opKind === SyntaxKind.AmpersandAmpersandToken ? "&&" : "||", left, right, type: BOOL, range: BOOL_RANGE };
       }
       case SyntaxKind.EqualsEqualsEqualsToken:
       case SyntaxKind.EqualsEqualsToken:
@@ -273,7 +274,7 @@ export abstract class ExpressionLowering {
       case SyntaxKind.InstanceOfKeyword:
         return this.error("Unsupported", node, `'${node.getOperatorToken().getText()}'`, "Test an integer tag field instead.");
       default:
-        if (ts.isAssignmentOperator(opKind as ts.SyntaxKind)) return this.error("AssignmentAsValue", node);
+        if (opKind >= SyntaxKind.FirstAssignment && opKind <= SyntaxKind.LastAssignment) return this.error("AssignmentAsValue", node);
         return this.error("Unsupported", node, `Operator '${node.getOperatorToken().getText()}'`, "See docs/subset.md for the operators.");
     }
   }
@@ -285,21 +286,21 @@ export abstract class ExpressionLowering {
   private compare(node: import("ts-morph").BinaryExpression, op: CompareOp): Expr {
     const left = this.expr(node.getLeft());
     const right = this.expr(node.getRight());
-    if (left === INVALID || right === INVALID) return { k: "bool", value: false, type: BOOL };
+    if (left === INVALID || right === INVALID) return { k: "bool", value: false, type: BOOL, range: BOOL_RANGE };
     const bothBool = left.type.kind === "bool" && right.type.kind === "bool";
-    if (bothBool && (op === "===" || op === "!==")) return { k: "compare", op, left, right, type: BOOL };
+    if (bothBool && (op === "===" || op === "!==")) return { k: "compare", op, left, right, type: BOOL, range: BOOL_RANGE };
     for (const [e, n] of [[left, node.getLeft()], [right, node.getRight()]] as const) {
       if (!isNumeric(e.type)) {
         this.error("OperandType", n, op, typeName(e.type), "Compare integers, or two booleans with === / !==.");
-        return { k: "bool", value: false, type: BOOL };
+        return { k: "bool", value: false, type: BOOL, range: BOOL_RANGE };
       }
     }
     if (left.type.kind === "enum" && right.type.kind === "enum" && left.type !== right.type) {
       this.error("TypeMismatch", node.getRight(), left.type.name, right.type.name, "Compare members of the same enum.");
     }
     // Constant comparisons fold, which also lets `while (1 < 2)`-style loops be seen as endless.
-    if (left.k === "const" && right.k === "const") return { k: "bool", value: compareConst(op, left.value, right.value), type: BOOL };
-    return { k: "compare", op, left, right, type: BOOL };
+    if (left.k === "const" && right.k === "const") return { k: "bool", value: compareConst(op, left.value, right.value), type: BOOL, range: BOOL_RANGE };
+    return { k: "compare", op, left, right, type: BOOL, range: BOOL_RANGE };
   }
 
   private arithmetic(node: import("ts-morph").BinaryExpression, op: BinaryOp): Expr {
@@ -569,7 +570,7 @@ export abstract class ExpressionLowering {
     const end = args.length === 2 ? this.numeric(args[1], "subarray") : null;
     if (begin === INVALID || end === INVALID) return INVALID;
     this.markViewed(array);
-    return { k: "subarray", array, begin, end, type: array.type };
+    return { k: "subarray", array, begin, end, type: array.type, range: R.single(0n) };
   }
 
   protected markViewed(array: Expr): void {

@@ -416,7 +416,7 @@ export class FunctionLowering extends ExpressionLowering {
 
   private compoundValue(op: string, current: Expr, right: Expr, node: Node): Expr {
     if (!isNumeric(current.type) || !isNumeric(right.type)) {
-      this.diagnostics.error("OperandType", node, op, typeName(isNumeric(current.type) ? right.type : current.type), "Compound assignment works on integers.");
+      this.diagnostics.error("OperandType", positionOf(node), op, typeName(isNumeric(current.type) ? right.type : current.type), "Compound assignment works on integers.");
       return INVALID;
     }
     if (op === "/" || op === "%") {

@@ -12,6 +12,8 @@ export interface Range {
 export const MAX_SAFE = (1n << 53n) - 1n;
 export const INT32: Range = { lo: -(1n << 31n), hi: (1n << 31n) - 1n };
 export const UINT32: Range = { lo: 0n, hi: (1n << 32n) - 1n };
+/** What a boolean "ranges" over, for code that treats every expression alike. */
+export const BOOL_RANGE: Range = { lo: 0n, hi: 1n };
 export const INT64: Range = { lo: -(1n << 63n), hi: (1n << 63n) - 1n };
 
 export function range(lo: bigint, hi: bigint): Range {

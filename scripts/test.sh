@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+npx tsc --noEmit -p tsconfig.json
 npx vitest run

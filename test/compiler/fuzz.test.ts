@@ -26,7 +26,7 @@ const fragments = [
 
 const mutation = fc.tuple(fc.nat(seeds.length - 1), fc.nat(), fc.nat(200), fc.oneof(fc.constantFrom(...fragments), fc.constant(""), fc.string({ maxLength: 12 })));
 
-const codes = new Set(Object.values(Messages).map((m) => m.code));
+const codes = new Set<number>(Object.values(Messages).map((m) => m.code));
 
 describe("the compiler on malformed and out-of-subset programs", () => {
   it("returns diagnostics and never throws or fails internally", () => {
