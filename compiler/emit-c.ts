@@ -13,6 +13,7 @@ import type { Expr, FunctionIR, LValue, ProgramIR, Stmt, StructInit, Variable } 
 import * as R from "./range";
 import { Range } from "./range";
 import { localCName } from "./c-names";
+import { some } from "./ir-walk";
 import { C_INT_NAMES, EnumType, INT_RANGES, IntKind, StructType, Type, ValueType } from "./types";
 
 type CType = "int32_t" | "uint32_t" | "int64_t" | "uint8_t" | "uint16_t" | "int8_t" | "int16_t" | "bool";
@@ -851,40 +852,9 @@ function decideCompare(op: string, a: Range, b: Range): boolean | null {
   return null;
 }
 
+/** Calls, and checks that can stop the program, must be evaluated even when a comparison is decided. */
 function hasSideEffects(e: Expr): boolean {
-  switch (e.k) {
-    case "call":
-    case "intrinsic":
-      return true;
-    case "const":
-    case "bool":
-    case "var":
-    case "enumMember":
-      return false;
-    case "binary":
-    case "compare":
-    case "logical":
-    case "imul":
-    case "divide":
-      return hasSideEffects(e.left) || hasSideEffects(e.right);
-    case "not":
-    case "neg":
-    case "bitnot":
-    case "wrap":
-    case "convert":
-      return hasSideEffects(e.operand);
-    case "cond":
-      return hasSideEffects(e.test) || hasSideEffects(e.whenTrue) || hasSideEffects(e.whenFalse);
-    case "index":
-      // A checked index can stop the program: keep it.
-      return e.checked || hasSideEffects(e.array) || hasSideEffects(e.index);
-    case "length":
-      return hasSideEffects(e.array);
-    case "subarray":
-      return true;
-    case "field":
-      return hasSideEffects(e.object);
-  }
+  return some(e, (x) => x.k === "call" || x.k === "intrinsic" || x.k === "subarray" || (x.k === "index" && x.checked));
 }
 
 function markInitializerRefs(init: StructInit, used: Set<Variable>): void {

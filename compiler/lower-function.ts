@@ -12,6 +12,7 @@ import { ARRAY_CONSTRUCTORS, ExpressionLowering, INVALID, worse } from "./lower-
 import * as R from "./range";
 import { INT_RANGES, isNumeric, NUM, storageRange, typeName, ValueType, VOID } from "./types";
 import { localCName } from "./c-names";
+import { some } from "./ir-walk";
 
 export { localCName };
 
@@ -702,38 +703,9 @@ export class FunctionLowering extends ExpressionLowering {
   }
 }
 
+/** A call (or a subarray, which C evaluates through a function) anywhere in `e`. */
 function containsCall(e: Expr): boolean {
-  switch (e.k) {
-    case "call":
-    case "intrinsic":
-    case "subarray":
-      return true;
-    case "const":
-    case "bool":
-    case "var":
-    case "enumMember":
-      return false;
-    case "binary":
-    case "compare":
-    case "logical":
-    case "imul":
-    case "divide":
-      return containsCall(e.left) || containsCall(e.right);
-    case "not":
-    case "neg":
-    case "bitnot":
-    case "wrap":
-    case "convert":
-      return containsCall(e.operand);
-    case "cond":
-      return containsCall(e.test) || containsCall(e.whenTrue) || containsCall(e.whenFalse);
-    case "index":
-      return containsCall(e.array) || containsCall(e.index);
-    case "length":
-      return containsCall(e.array);
-    case "field":
-      return containsCall(e.object);
-  }
+  return some(e, (x) => x.k === "call" || x.k === "intrinsic" || x.k === "subarray");
 }
 
 const ARRAY_NAME = (element: import("./types").IntKind) => ({ u8: "Uint8Array", u16: "Uint16Array", u32: "Uint32Array", i8: "Int8Array", i16: "Int16Array", i32: "Int32Array" })[element];

@@ -1,4 +1,4 @@
-import { loadBoardLayout } from "../../host/sim/board-c";
+import { loadBoardLayout } from "../../boards/layout";
 
 /**
  * The flash map and identity of a simulated board: the same facts boards/<board>.json gives the C build.
