@@ -4,7 +4,7 @@
  *
  * Default run: TSBOOT_DIFF_RUNS (4) batches × TSBOOT_DIFF_FNS (100) functions × 25 inputs = 10,000 calls.
  * TSBOOT_DIFF_SEED=<n> replays a run. A failing batch is reduced by a second fast-check pass over the one
- * failing function (TSBOOT_DIFF_SHRINK_MS bounds it, default 180 s). Exploration knobs: TSBOOT_DIFF_COMPAT
+ * failing function (TSBOOT_DIFF_SHRINK_MS bounds it, default 45 s). Exploration knobs: TSBOOT_DIFF_COMPAT
  * (steer the generator around a known compiler disagreement, see RenderOptions.compat), TSBOOT_DIFF_WERROR=0.
  */
 import { rmSync } from "node:fs";
@@ -22,7 +22,7 @@ const BATCHES = env("TSBOOT_DIFF_RUNS", 4);
 const FNS = env("TSBOOT_DIFF_FNS", 100);
 const INPUTS = 25;
 const SEED = env("TSBOOT_DIFF_SEED", (Date.now() ^ Math.floor(Math.random() * 2 ** 31)) | 0);
-const SHRINK_MS = env("TSBOOT_DIFF_SHRINK_MS", 180_000);
+const SHRINK_MS = env("TSBOOT_DIFF_SHRINK_MS", 45_000);
 /** TSBOOT_DIFF_WERROR=0 drops -Werror (exploration: look past gcc warnings at the computed values). */
 const WERROR = process.env.TSBOOT_DIFF_WERROR !== "0";
 /** Known compiler-vs-brief disagreements to steer around (see RenderOptions.compat); empty by default. */

@@ -9,6 +9,8 @@
  *     compiler must accept.
  * The rendered function also records what the oracle needs: the declared type of each store (tagged in the
  * program's output by `print("@k ")` right after the `printInt` of the stored value) and the return type.
+ * The text is also kept valid for tsc: no `===` between two literal types (TypeScript's equality narrowing
+ * included), no bare `<` and no `> (` (either can parse as type arguments after a `<<`).
  */
 import fc from "fast-check";
 import * as I from "./intervals";
