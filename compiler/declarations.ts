@@ -84,7 +84,11 @@ export class Declarations {
   readonly enumList: EnumType[] = [];
   private nextId = 1;
 
-  constructor(private readonly diagnostics: DiagnosticSink) {}
+  /** prefixes: file path → the C prefix of that module's names. */
+  constructor(
+    private readonly diagnostics: DiagnosticSink,
+    private readonly prefixes: ReadonlyMap<string, string>,
+  ) {}
 
   newId(): number {
     return this.nextId++;
@@ -138,7 +142,7 @@ export class Declarations {
     if (known) return known;
     if (!Node.isInterfaceDeclaration(decl)) return null;
     const module = decl.getSourceFile();
-    const prefix = modulePrefixes.get(module.getFilePath()) ?? "m";
+    const prefix = this.prefixes.get(module.getFilePath()) ?? "m";
     const struct: StructType = { kind: "struct", name: decl.getName(), cName: `${prefix}_${decl.getName()}`, fields: [] };
     this.structs.set(decl, struct);
     if (decl.getExtends().length > 0 || decl.getTypeParameters().length > 0) {
@@ -173,7 +177,7 @@ export class Declarations {
     const known = this.enums.get(decl);
     if (known) return known;
     if (!Node.isEnumDeclaration(decl)) return null;
-    const prefix = modulePrefixes.get(decl.getSourceFile().getFilePath()) ?? "m";
+    const prefix = this.prefixes.get(decl.getSourceFile().getFilePath()) ?? "m";
     const members: EnumMember[] = [];
     let next = 0n;
     for (const member of decl.getMembers()) {
@@ -194,6 +198,3 @@ export class Declarations {
     return enumType;
   }
 }
-
-/** File path → C prefix, filled when the program is loaded (struct and enum names need it). */
-export const modulePrefixes = new Map<string, string>();

@@ -455,9 +455,7 @@ export class CEmitter {
       const base = this.isFixed(array) ? this.variable(array.v).code : `${this.variable(array.v).code}.ptr`;
       if (!checked) return `${base}[${idx.code}]`;
       const len = this.lengthOf(array);
-      if (idxType === "int64_t" || (idxType === "int32_t" && index.range.lo < 0n && R.abs(index.range.lo) > 0n && false)) {
-        return `${base}[TSB_INDEX64(${this.as(idx, "int64_t")}, ${len})]`;
-      }
+      if (idxType === "int64_t") return `${base}[TSB_INDEX64(${this.as(idx, "int64_t")}, ${len})]`;
       // A negative int32 index becomes a huge uint32 and fails the same `< len` test.
       return `${base}[TSB_INDEX(${this.as(idx, "uint32_t")}, ${len})]`;
     }

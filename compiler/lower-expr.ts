@@ -138,10 +138,8 @@ export abstract class ExpressionLowering {
   private numericLiteral(node: Node): Expr {
     const text = node.getText();
     const value = Number(text.replace(/_/g, ""));
-    if (!Number.isInteger(value) || /^[0-9]*\.|e-/i.test(text) && !Number.isInteger(value)) {
-      return this.error("NonIntegerLiteral", node, text);
-    }
-    if (/\./.test(text) && !/^0[xob]/i.test(text)) return this.error("NonIntegerLiteral", node, text);
+    // 1.0 is an integer value but says floating point: a decimal point is refused too.
+    if (!Number.isInteger(value) || (/\./.test(text) && !/^0[xob]/i.test(text))) return this.error("NonIntegerLiteral", node, text);
     if (!Number.isSafeInteger(value)) return this.error("UnsafeLiteral", node, text);
     const v = BigInt(value);
     return { k: "const", value: v, text: /^0x/i.test(text) ? text.replace(/_/g, "") : undefined, type: NUM, range: R.single(v) };
@@ -249,7 +247,7 @@ export abstract class ExpressionLowering {
       case SyntaxKind.AmpersandToken:
         return this.arithmetic(node, "&");
       case SyntaxKind.BarToken:
-        if (this.isZero(rightNode)) return this.wrapNode(leftNode, "i32", node);
+        if (this.isZero(rightNode)) return this.wrapNode(leftNode, "i32");
         return this.arithmetic(node, "|");
       case SyntaxKind.CaretToken:
         return this.arithmetic(node, "^");
@@ -258,7 +256,7 @@ export abstract class ExpressionLowering {
       case SyntaxKind.GreaterThanGreaterThanToken:
         return this.arithmetic(node, ">>");
       case SyntaxKind.GreaterThanGreaterThanGreaterThanToken:
-        if (this.isZero(rightNode)) return this.wrapNode(leftNode, "u32", node);
+        if (this.isZero(rightNode)) return this.wrapNode(leftNode, "u32");
         return this.arithmetic(node, ">>>");
       case SyntaxKind.SlashToken:
         return this.error("BareDivision", node, node.getText());
@@ -365,7 +363,7 @@ export abstract class ExpressionLowering {
   }
 
   /** u8(x) … i32(x), x | 0, x >>> 0: the operand may be a division, which only a wrap makes an integer. */
-  protected wrapNode(operandNode: Node, to: IntKind, whole: Node): Expr {
+  protected wrapNode(operandNode: Node, to: IntKind): Expr {
     let inner = operandNode;
     while (Node.isParenthesizedExpression(inner)) inner = inner.getExpression();
     let operand: Expr;
@@ -392,7 +390,6 @@ export abstract class ExpressionLowering {
     const target = INT_RANGES[to];
     if (operand.k === "const") return this.constant(wrapConst(to, operand.value));
     const range = R.contains(target, operand.range) ? operand.range : target;
-    void whole;
     return { k: "wrap", to, operand, type: NUM, range };
   }
 
@@ -538,7 +535,7 @@ export abstract class ExpressionLowering {
   private intrinsicCall(node: import("ts-morph").CallExpression, name: string, args: Node[]): Expr {
     if (name in WRAP_HELPERS) {
       if (args.length !== 1) return this.error("ArgumentCount", node, name, "1", String(args.length));
-      return this.wrapNode(args[0], WRAP_HELPERS[name], node);
+      return this.wrapNode(args[0], WRAP_HELPERS[name]);
     }
     const spec = INTRINSICS[name];
     if (!spec) return this.error("UnknownCall", node, name, "This runtime function has no C implementation.");

@@ -234,12 +234,8 @@ export class FunctionLowering extends ExpressionLowering {
       v.provenance = isConst ? this.provenanceOf(value) : "local";
     }
     if (isNumeric(type)) this.state.setRange(v, stored.range);
-    this.inheritBounds(v, value);
     return [{ k: "let", v, init: stored, at }];
   }
-
-  /** `const n = a.length` style aliases keep no facts; an index copied from a checked one keeps its range. */
-  private inheritBounds(_v: Variable, _value: Expr): void {}
 
   /** new Uint8Array(N) or new Uint32Array([..]): a constant length, elements that fit. */
   newArray(init: import("ts-morph").NewExpression): { element: import("./types").IntKind; length: number; elements?: bigint[] } | null {

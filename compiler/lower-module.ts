@@ -3,7 +3,7 @@
  * body, then the call graph checks (no recursion: the stack depth must have a bound).
  */
 import { FunctionDeclaration, Node, SyntaxKind, VariableDeclarationKind, VariableStatement } from "ts-morph";
-import { Declarations, hasTag, lineOf, modulePrefixes, positionOf, tagText } from "./declarations";
+import { Declarations, hasTag, lineOf, positionOf, tagText } from "./declarations";
 import { DiagnosticSink } from "./diagnostics";
 import type { FunctionIR, ProgramIR, Variable } from "./ir";
 import { INVALID } from "./lower-expr";
@@ -14,9 +14,7 @@ import * as R from "./range";
 import { isNumeric, storageRange, Type, ValueType, VOID } from "./types";
 
 export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink): ProgramIR {
-  modulePrefixes.clear();
-  for (const m of program.modules) modulePrefixes.set(m.path, m.prefix);
-  const decls = new Declarations(diagnostics);
+  const decls = new Declarations(diagnostics, new Map(program.modules.map((m) => [m.path, m.prefix])));
   const globalsByDecl = decls.globals;
   const globals: Variable[] = [];
   const functions: FunctionIR[] = [];
