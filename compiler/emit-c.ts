@@ -310,11 +310,13 @@ export class CEmitter {
     // A comparison the ranges decide is folded: C would warn that it is always true or false. So is a
     // variable compared with itself (C warns about the self-comparison).
     const same = e.left.k === "var" && e.right.k === "var" && e.left.v === e.right.v;
-    const decided = same ? ["===", "<=", ">="].includes(e.op) : decideCompare(e.op, e.left.range, e.right.range);
+    const decided = same ? ["===", "<=", ">="].includes(e.op) : decideCompare(e.op, e.left.range, e.right.range) ?? decideByBits(e.op, e.left, e.right);
     if (decided !== null && !hasSideEffects(e.left) && !hasSideEffects(e.right)) {
-      // The operands are still evaluated (as in JavaScript, and so C sees the variables used).
-      const operands = [e.left, e.right].filter((o) => o.k !== "const").map((o) => `(void)${this.exact(o).code}, `).join("");
-      return { code: operands ? `(${operands}${decided}) /* ${cop} is always ${decided} here */` : `${decided} /* ${cop} is always ${decided} here */`, type: "bool" };
+      // Nothing to evaluate (no calls, no checks): the variables are only marked used for C.
+      const vars = new Set<string>();
+      for (const o of [e.left, e.right]) some(o, (x) => (x.k === "var" && vars.add(this.variable(x.v).code), false));
+      const uses = [...vars].map((v) => `(void)${v}, `).join("");
+      return { code: uses ? `(${uses}${decided}) /* ${cop} is always ${decided} here */` : `${decided} /* ${cop} is always ${decided} here */`, type: "bool" };
     }
     const t = computationType(e.left.range, e.right.range);
     return { code: `(${this.operand(this.exact(e.left), t)} ${cop} ${this.operand(this.exact(e.right), t)})`, type: "bool" };
@@ -830,6 +832,22 @@ function stripParens(code: string): string {
     if (depth === 0 && i < code.length - 1) return code;
   }
   return code.slice(1, -1);
+}
+
+/**
+ * `(x & M) === K` can never hold when K has a bit outside M, nor `(x | M) === K` when K lacks a bit of M
+ * (GCC sees this and warns that the comparison is constant).
+ */
+function decideByBits(op: string, a: Expr, b: Expr): boolean | null {
+  if (op !== "===" && op !== "!==") return null;
+  const [masked, constant] = b.k === "const" ? [a, b] : a.k === "const" ? [b, a] : [null, null];
+  if (!masked || !constant || masked.k !== "binary" || (masked.op !== "&" && masked.op !== "|")) return null;
+  const mask = masked.right.k === "const" ? masked.right.value : masked.left.k === "const" ? masked.left.value : null;
+  if (mask === null || !R.contains(R.INT32, R.single(constant.value))) return null;
+  const m = BigInt.asUintN(32, mask);
+  const k = BigInt.asUintN(32, constant.value);
+  const never = masked.op === "&" ? (k & ~m & 0xffffffffn) !== 0n : (k & m) !== m;
+  return never ? op === "!==" : null;
 }
 
 function decideCompare(op: string, a: Range, b: Range): boolean | null {

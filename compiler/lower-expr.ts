@@ -395,6 +395,12 @@ export abstract class ExpressionLowering {
 
   private conditional(node: import("ts-morph").ConditionalExpression): Expr {
     const test = this.condition(node.getCondition());
+    // A constant condition picks its arm at compile time (the other arm is never evaluated in JavaScript).
+    if (test.k === "bool") {
+      const unused = this.expr(test.value ? node.getWhenFalse() : node.getWhenTrue()); // still checked
+      void unused;
+      return this.expr(test.value ? node.getWhenTrue() : node.getWhenFalse());
+    }
     const saved = this.state;
     this.state = this.narrowed(test, true);
     const whenTrue = this.expr(node.getWhenTrue());
