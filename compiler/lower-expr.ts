@@ -55,6 +55,8 @@ export abstract class ExpressionLowering {
   state = new FlowState();
   /** Set by a call that never returns (panic, startApplication, a `never` function). */
   protected callNeverReturns = false;
+  /** Off while lowering code that is checked but not emitted (the dead arm of a constant conditional). */
+  protected markReads = true;
 
   constructor(
     protected readonly decls: Declarations,
@@ -156,7 +158,7 @@ export abstract class ExpressionLowering {
       if (Node.isFunctionDeclaration(decl)) return this.error("Unsupported", node, "A function used as a value", "Call the function directly; there are no function pointers.");
       return this.error("Unsupported", node, `The name '${text}'`, "Only variables, parameters and constants of the program can be read.");
     }
-    v.read = true;
+    if (this.markReads) v.read = true;
     // A module-level integer constant is a constant expression (it folds), emitted by its #define name.
     if (v.constValue !== undefined && v.type.kind !== "enum") return { k: "const", value: v.constValue, constant: v, type: NUM, range: R.single(v.constValue) };
     return { k: "var", v, type: v.type, range: this.rangeOfVariable(v) };
@@ -397,8 +399,11 @@ export abstract class ExpressionLowering {
     const test = this.condition(node.getCondition());
     // A constant condition picks its arm at compile time (the other arm is never evaluated in JavaScript).
     if (test.k === "bool") {
-      const unused = this.expr(test.value ? node.getWhenFalse() : node.getWhenTrue()); // still checked
-      void unused;
+      // The dead arm is still checked, but what it reads does not count as used (it is not emitted).
+      const marking = this.markReads;
+      this.markReads = false;
+      this.expr(test.value ? node.getWhenFalse() : node.getWhenTrue());
+      this.markReads = marking;
       return this.expr(test.value ? node.getWhenTrue() : node.getWhenFalse());
     }
     const saved = this.state;
