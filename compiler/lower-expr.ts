@@ -307,7 +307,7 @@ export abstract class ExpressionLowering {
     const left = this.numeric(node.getLeft(), op);
     const right = this.numeric(node.getRight(), op);
     if (left === INVALID || right === INVALID) return INVALID;
-    const shiftCount = (r: Range): Range => (r.lo >= 0n && r.hi <= 31n ? r : R.range(0n, 31n));
+    const shiftCount = R.shiftCount;
     let result: Range;
     switch (op) {
       case "+":

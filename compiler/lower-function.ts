@@ -420,7 +420,7 @@ export class FunctionLowering extends ExpressionLowering {
       this.diagnostics.error("BareDivision", positionOf(node), node.getText());
       return INVALID;
     }
-    const shift = (r: R.Range): R.Range => (r.lo >= 0n && r.hi <= 31n ? r : R.range(0n, 31n));
+    const shift = R.shiftCount;
     const ranges: Record<string, () => R.Range> = {
       "+": () => R.add(current.range, right.range),
       "-": () => R.sub(current.range, right.range),

@@ -121,6 +121,12 @@ export function bitNot(a: Range): Range {
   const x = toInt32(a);
   return { lo: -x.hi - 1n, hi: -x.lo - 1n };
 }
+/** The shift count JavaScript uses: k & 31 (exact for a constant, else 0..31 unless k is already inside). */
+export function shiftCount(k: Range): Range {
+  if (isSingle(k)) return single(BigInt.asUintN(5, k.lo));
+  return k.lo >= 0n && k.hi <= 31n ? k : { lo: 0n, hi: 31n };
+}
+
 /** a << k with k the shift interval already masked to 0..31. */
 export function shiftLeft(a: Range, k: Range): Range {
   const x = toInt32(a);
