@@ -19,42 +19,7 @@
 #include "sim_time.h"
 #include "tsboot_rt.h"
 
-/* --- The @extern bindings of hal-bindings/{board,flash,uart,system}.ts --- */
-uint32_t board_sector_count(void);
-uint32_t board_sector_start(uint32_t index);
-uint32_t board_sector_size(uint32_t index);
-uint32_t board_sector_number(uint32_t index);
-uint32_t board_app_start(void);
-uint32_t board_app_size(void);
-uint32_t board_config_start(void);
-uint32_t board_config_size(void);
-uint32_t board_ram_start(void);
-uint32_t board_ram_size(void);
-uint32_t board_write_unit(void);
-uint32_t board_id(void);
-uint32_t board_product_id(void);
-
-uint32_t hal_flash_unlock(void);
-void hal_flash_lock(void);
-uint32_t hal_flash_erase(uint32_t index);
-uint32_t hal_flash_program(uint32_t address, tsb_view_u8 data);
-tsb_view_u8 hal_flash_view(uint32_t address, uint32_t length);
-
-void hal_port_uart_init(uint32_t baud, bool evenParity);
-int32_t hal_port_uart_read(void);
-void hal_port_uart_write(uint8_t value);
-void hal_port_uart_flush(void);
-void hal_port_uart_deinit(void);
-
-uint32_t hal_port_clock_init(void);
-void hal_port_clock_deinit(void);
-void hal_port_tick_init(void);
-void hal_port_tick_deinit(void);
-uint32_t hal_port_millis(void);
-bool hal_port_trigger_active(void);
-uint32_t hal_port_update_flag_read(void);
-void hal_port_update_flag_clear(void);
-_Noreturn void hal_port_system_reset(void);
+#include "tsboot_port.h"
 
 /* The bootloader's entry (compiled bootloader-ts/main.ts). */
 void main_bootloaderMain(void);
@@ -68,8 +33,8 @@ uint32_t sim_board_flash_size(void);
 #define SIM_FLASH_OK 0u
 #define SIM_FLASH_ERR_LOCKED 2u
 #define SIM_FLASH_ERR_ALIGNMENT 4u
-#define SIM_FLASH_ERR_NOT_ERASED 5u
-#define SIM_FLASH_ERR_ADDRESS 9u
+#define SIM_FLASH_ERR_NOT_ERASED 9u
+#define SIM_FLASH_ERR_ADDRESS 8u
 
 /* --- How a run ended --- */
 enum sim_outcome_kind {

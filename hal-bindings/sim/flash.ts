@@ -6,11 +6,12 @@
  */
 import type { BoardLayout } from "./board-layout";
 
+/** Status codes as in hal-bindings/include/tsboot_hal.h (HAL_OK, HAL_ERR_LOCKED, _PGA, _VERIFY, _ARG). */
 export const FLASH_OK = 0;
 export const FLASH_ERR_LOCKED = 2;
 export const FLASH_ERR_ALIGNMENT = 4;
-export const FLASH_ERR_NOT_ERASED = 5;
-export const FLASH_ERR_ADDRESS = 9;
+export const FLASH_ERR_NOT_ERASED = 9;
+export const FLASH_ERR_ADDRESS = 8;
 
 /** Thrown when the simulated power is cut: the operation that would have been number N never happens. */
 export class PowerCut extends Error {

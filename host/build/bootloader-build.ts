@@ -95,7 +95,8 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const sources = [path.join(gen, "main.c"), path.join(gen, "board.c"), path.join(gen, "startup.c"), ...familySources(board)];
   const includes = ["-I", gen, "-I", RUNTIME_HEADER_DIR, "-I", path.join(ROOT, "hal-bindings/include"), "-I", path.join(ROOT, "hal-bindings", board.family)];
   const defines = [`-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`];
-  const common = [...cpuFlags(board), ...WARNINGS, "-Os", "-ffunction-sections", "-fdata-sections", "-ffreestanding", ...includes, ...defines];
+  // tsboot_port.h in every unit: the generated C's extern prototypes are checked against the port's.
+  const common = [...cpuFlags(board), ...WARNINGS, "-Os", "-ffunction-sections", "-fdata-sections", "-ffreestanding", ...includes, ...defines, "-include", "tsboot_port.h"];
 
   // Pass 1, for the stack analysis: per-object call graphs with frame sizes (not linked).
   const analysis = path.join(out, "analysis");

@@ -62,6 +62,7 @@ function inputFiles(): string[] {
   walk(path.join(REPO_ROOT, "runtime"), ts);
   walk(path.join(REPO_ROOT, "compiler"), (f) => ts(f) || f.endsWith(".h") || f.endsWith(".c"));
   for (const f of fs.readdirSync(path.join(REPO_ROOT, "hal-bindings"))) if (ts(f)) out.push(path.join(REPO_ROOT, "hal-bindings", f));
+  out.push(path.join(REPO_ROOT, "hal-bindings/include/tsboot_port.h"));
   walk(HOST_SIM_DIR, (f) => f.endsWith(".c") || f.endsWith(".h"));
   out.push(fileURLToPath(import.meta.url), path.join(path.dirname(fileURLToPath(import.meta.url)), "board-c.ts"));
   return out.sort();
@@ -112,7 +113,11 @@ async function buildInto(dir: string, layout: BoardLayout, hash: string, cc: str
     .filter((f) => f.endsWith(".c"))
     .sort()
     .map((f) => path.join(HOST_SIM_DIR, f));
-  const args = [...CFLAGS, "-I", gen, "-I", path.join(REPO_ROOT, "compiler/c"), "-I", HOST_SIM_DIR,
+  const includes = ["-I", gen, "-I", path.join(REPO_ROOT, "compiler/c"), "-I", HOST_SIM_DIR, "-I", path.join(REPO_ROOT, "hal-bindings/include")];
+  // The generated C's extern prototypes must match tsboot_port.h, which the simulation implements.
+  const check = await execa(cc, [...CFLAGS, ...includes, "-fsyntax-only", "-include", "tsboot_port.h", path.join(gen, `${result.moduleName}.c`)], { cwd: REPO_ROOT, reject: false, all: true });
+  if (check.exitCode !== 0) throw new HostSimBuildError(`the bootloader's bindings do not match hal-bindings/include/tsboot_port.h:\n${check.all}`);
+  const args = [...CFLAGS, ...includes,
     path.join(gen, `${result.moduleName}.c`), path.join(dir, "board.c"), ...sources, "-o", path.join(dir, BINARY_NAME)];
   const built = await execa(cc, args, { cwd: REPO_ROOT, reject: false, all: true });
   if (built.exitCode !== 0) {

@@ -5,11 +5,9 @@
  */
 #include "tsboot_board.h"
 #include "tsboot_hal.h"
-#include "tsboot_rt.h"
+#include "tsboot_port.h"
 
 /* ---- flash ---- */
-
-uint32_t board_sector_number(uint32_t index);
 
 uint32_t hal_flash_erase(uint32_t index) { return hal_flash_erase_sector(board_sector_number(index)); }
 
