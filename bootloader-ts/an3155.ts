@@ -117,15 +117,25 @@ function receiveAddress(): i32 {
   return checksum === xor ? 1 : 0;
 }
 
-function readMemory(): boolean {
+/**
+ * The opening of READ and WRITE MEMORY: ACK the command, receive the address, ACK it only when it lies in
+ * the application region. -1: a byte timed out; 0: refused (NACK sent); 1: accepted (ACK sent).
+ */
+function acceptAppAddress(): i32 {
   writeByte(ACK);
   const got = receiveAddress();
-  if (got < 0) return false;
+  if (got < 0) return -1;
   if (got === 0 || !inAppRegion(address, 1)) {
     writeByte(NACK);
-    return true;
+    return 0;
   }
   writeByte(ACK);
+  return 1;
+}
+
+function readMemory(): boolean {
+  const accepted = acceptAppAddress();
+  if (accepted <= 0) return accepted === 0;
   const n = readByte(BYTE_TIMEOUT_MS);
   const check = readByte(BYTE_TIMEOUT_MS);
   if (n < 0 || check < 0) return false;
@@ -151,14 +161,8 @@ function go(): boolean {
 }
 
 function writeMemory(): boolean {
-  writeByte(ACK);
-  const got = receiveAddress();
-  if (got < 0) return false;
-  if (got === 0 || !inAppRegion(address, 1)) {
-    writeByte(NACK);
-    return true;
-  }
-  writeByte(ACK);
+  const accepted = acceptAppAddress();
+  if (accepted <= 0) return accepted === 0;
   const n = readByte(BYTE_TIMEOUT_MS);
   if (n < 0) return false;
   let xor: u32 = u32(n);
