@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { loadBoardLayout } from "../../host/sim/board-c";
+import { Command, encodeFrame } from "../../host/frames";
 import { buildHostSim, type HostSim } from "../../host/sim/build";
 import { runScripted, type ScriptedOptions, type ScriptedResult } from "../../host/sim/run";
 import { an3155Script, APP_PC, APP_SP, APP_START, BOARD, have, nativeUpdateScript, testApplication, testImage } from "./helpers";
@@ -93,6 +94,12 @@ describe.skipIf(!gcc)("host simulator ≡ Node simulation (scripted sessions)", 
     expect(text(flagged.c)).toBe("tsboot 0.1.0\r\nupdate: requested by the application\r\n");
     const pressed = await both({ preload: testImage(), trigger: true });
     expect(text(pressed.c)).toBe("tsboot 0.1.0\r\nupdate: trigger pin\r\n");
+  });
+
+  it("a session opened inside the listen window keeps the bootloader in update mode", async () => {
+    const r = await both({ preload: testImage(), script: [{ atUs: 50_000, bytes: encodeFrame(Command.Info, 1) }] });
+    expect(r.c.outcome).toEqual({ outcome: "idle" });
+    expect(text(r.c)).toContain("update: uart");
   });
 
   it("a flash controller that fails every operation", async () => {
