@@ -2,22 +2,11 @@
 import { buildImage, encodeVersion } from "../../host/image-format";
 import { Command, encodeFrame, FrameDecoder, u32le, type Frame } from "../../host/frames";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
+import { fakeApplication } from "../support/fake-app";
 
 /** A fake application: a sane vector table (SP at the top of RAM, a Thumb reset handler) then pseudo-random bytes. */
 export function makeApplication(board: BoardLayout, size: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  const view = new DataView(out.buffer);
-  view.setUint32(0, board.ram.start + board.ram.size, true);
-  view.setUint32(4, (board.app.start + 0x201) | 1, true);
-  out[size - 1] = 0x42; // never ends in 0xFF: an adopted raw image keeps its full size
-  return out;
+  return fakeApplication({ ramTop: board.ram.start + board.ram.size, appStart: board.app.start }, size, seed);
 }
 
 export function makeImage(board: BoardLayout, payload: Uint8Array, version = "1.2.3", overrides: Partial<{ boardId: number; loadAddress: number }> = {}): Uint8Array {

@@ -5,26 +5,15 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Board } from "../../boards/index";
+import { fakeApplication } from "../support/fake-app";
+export { freePort } from "../support/net";
+import { freePort } from "../support/net";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** A plausible application: a sane vector table (SP at the top of RAM, Thumb reset handler inside), then noise. */
 export function makeApp(board: Board, size: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  const v = new DataView(out.buffer);
-  if (size >= 8) {
-    v.setUint32(0, board.ram.base + board.ram.size, true);
-    v.setUint32(4, (board.memoryMap.application.start + 0x101) | 1, true);
-  }
-  out[size - 1] = 0x42;
-  return out;
+  return fakeApplication({ ramTop: board.ram.base + board.ram.size, appStart: board.memoryMap.application.start, resetOffset: 0x101 }, size, seed);
 }
 
 export function tempDir(prefix = "tsboot-host-tools-"): string {
@@ -102,13 +91,6 @@ export async function startMuteServer(): Promise<{ url: string; received: () => 
 }
 
 /** A port on which nothing listens (bound, then released). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /**
  * A TCP proxy that behaves like a UART behind a USB bridge: each direction is a line of `bytesPerSecond`

@@ -5,6 +5,7 @@
  */
 import * as net from "node:net";
 import { execa, type ResultPromise } from "execa";
+import { freePort } from "../support/net";
 
 export interface Preload {
   file: string;
@@ -73,16 +74,6 @@ export class QemuBoard {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address() as net.AddressInfo;
-      server.close(() => resolve(address.port));
-    });
-    server.on("error", reject);
-  });
-}
 
 async function connectWithRetry(port: number): Promise<net.Socket> {
   const deadline = Date.now() + 10_000;

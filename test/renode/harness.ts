@@ -28,6 +28,8 @@ import { Flasher, type FlasherOptions, type Transport } from "../../host/flasher
 import { Command, encodeFrame } from "../../host/frames";
 import type { RenodeArtifacts } from "../../renode/build-artifacts";
 import { type XmlRpcValue, XmlRpcClient } from "./xmlrpc";
+export { freePort } from "../support/net";
+import { freePort } from "../support/net";
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 export const MACHINE_SCRIPT = path.join(ROOT, "renode/scripts/tsboot-machine.resc");
@@ -63,16 +65,6 @@ export async function findRenode(env: NodeJS.ProcessEnv = process.env): Promise<
   return { path: null, reason: "Renode not found: set RENODE_PATH" };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
