@@ -169,7 +169,40 @@ function untilPanic(text: string): string {
   return at < 0 ? text : text.slice(0, at);
 }
 
+/** A second module the `imports` program uses: constants, an enum, an interface, state and functions. */
+const LIBRARY = `
+export const SCALE = 3;
+export enum Unit { Byte = 1, Word = 4 }
+export interface Counter { count: u32; unit: Unit; }
+let calls: u32 = 0;
+export function scaled(x: u16, unit: Unit): u32 { calls = u32(calls + 1); return x * SCALE * unit; }
+export function bump(c: Counter, by: u16): void {
+  const add = scaled(by, c.unit); // a call with effects is sequenced by hand (TSB1058 otherwise)
+  c.count = u32(c.count + add);
+}
+export function callCount(): u32 { return calls; }
+`;
+
 describe("each construct computes the same in Node and in C", () => {
+  it("imports between the program's files", async () => {
+    writeProgram("construct_library", LIBRARY);
+    const entry = writeProgram(
+      "construct_imports",
+      `import { bump, callCount, Counter, SCALE, scaled, Unit } from "./construct_library";
+export function main(): void {
+  const c: Counter = { count: 0, unit: Unit.Word };
+  bump(c, 10);
+  bump(c, 0xffff);
+  printInt(c.count); print(" "); printInt(scaled(7, Unit.Byte)); print(" "); printInt(SCALE); print(" "); printInt(callCount());
+  print("\\n");
+}`,
+    );
+    const node = await runInNode(entry);
+    const c = await runC(entry);
+    expect(node).toBe("786540 21 3 3\n"); // 10·3·4 + 65535·3·4, 7·3·1, SCALE, three calls
+    expect(c.output).toBe(node);
+  });
+
   for (const [name, text] of Object.entries(programs)) {
     it(name, async () => {
       const entry = writeProgram(`construct_${name}`, text);
