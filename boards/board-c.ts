@@ -85,6 +85,7 @@ ${getter("board_ram_size", layout.ram.size)}
 ${getter("board_write_unit", layout.writeUnit)}
 ${getter("board_id", layout.boardId)}
 ${getter("board_product_id", layout.productId)}
+${getter("board_listen_window_ms", layout.listenWindowMs)}
 `;
 }
 

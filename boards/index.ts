@@ -15,6 +15,7 @@ export { PARTS, findPart, type PartInfo } from "./parts";
 
 export const BOARDS_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_BOARD = "nucleo-f411re";
+export const DEFAULT_LISTEN_WINDOW_MS = 100;
 
 export interface Sector {
   index: number;
@@ -52,6 +53,8 @@ export interface Board {
   uart: { instance: string; base: number; bus: "apb1" | "apb2"; tx: PinFunction; rx: PinFunction; baud: number };
   trigger: { port: GpioPort; pin: number; activeLevel: "low" | "high"; pull: "none" | "up" | "down" };
   clock: { source: "hsi" | "hse" | "hse-bypass"; hseHz: number; sysclkHz: number };
+  /** The UART listen window of a normal boot, in ms (optional in the JSON; default 100). */
+  listenWindowMs: number;
   /** Set for boards that are (also) an emulator machine. */
   emulator: { machine: string; cpuClockHz: number; serial0: string } | null;
   notes: string[];
@@ -195,12 +198,15 @@ export function parseBoard(raw: unknown, label = "<inline>"): Board {
       serial0: r.string(e, "serial0", "emulator.serial0") };
   }
   const notes = o.notes === undefined ? [] : r.array(o, "notes").map((n, i) => r.stringValue(n, `notes[${i}]`));
+  // How long a normal boot listens on the UART for an update session before starting the application.
+  const listenWindowMs = o.listenWindowMs === undefined ? DEFAULT_LISTEN_WINDOW_MS : r.uint(o, "listenWindowMs");
+  if (listenWindowMs < 1 || listenWindowMs > 60_000) r.fail(`listenWindowMs ${listenWindowMs} must be 1 … 60000 ms`);
 
   return {
     name, description: r.string(o, "description"), family, part: partName, cpu, fpu, boardId, flash, ram, ccm, sectors,
     memoryMap: { bootloader, application, config },
     uart: { instance, base: uartBase, bus: inst.bus, tx, rx, baud },
-    trigger, clock: { source, hseHz, sysclkHz }, emulator, notes, partInfo: part,
+    trigger, clock: { source, hseHz, sysclkHz }, listenWindowMs, emulator, notes, partInfo: part,
   };
 }
 

@@ -45,6 +45,7 @@ export function layoutFromBoard(board: Board): BoardLayout {
     writeUnit: WRITE_UNIT[board.family],
     boardId: board.boardId,
     productId: board.partInfo.devId,
+    listenWindowMs: board.listenWindowMs,
   };
   checkLayout(layout);
   return layout;

@@ -5,8 +5,6 @@ export const BOOTLOADER_VERSION = 0x000100;
 export const NATIVE_PROTOCOL_VERSION = 1;
 /** The UART's speed, at 8N1 (the AN3155 session switches to 8E1). */
 export const UART_BAUD = 115200;
-/** How long a normal boot listens for an update trigger on the UART. */
-export const LISTEN_WINDOW_MS = 100;
 /** The largest WRITE payload (offset + data) and how many frames the host may have in flight. */
 export const MAX_DATA = 1024;
 export const WINDOW = 4;

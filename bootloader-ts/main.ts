@@ -11,7 +11,8 @@ import { print } from "../runtime/index";
 import { clockInit, millis, tickInit, triggerActive, updateFlagClear, updateFlagRead } from "../hal-bindings/system";
 import { uartInit } from "../hal-bindings/uart";
 import { an3155Session, AN3155_SYNC } from "./an3155";
-import { LISTEN_WINDOW_MS, UART_BAUD, UPDATE_REQUEST_MAGIC } from "./config";
+import { UART_BAUD, UPDATE_REQUEST_MAGIC } from "./config";
+import { boardListenWindowMs } from "../hal-bindings/board";
 import { applicationValid } from "./installed-image";
 import { launchApplication } from "./launch";
 import { nativeSession, SYNC0 } from "./native-protocol";
@@ -33,7 +34,7 @@ export function bootloaderMain(): void {
   print("tsboot 0.1.0\r\n");
   const reason = updateReason();
   if (reason === UpdateReason.None) {
-    const first = listen(LISTEN_WINDOW_MS);
+    const first = listen(boardListenWindowMs());
     if (first < 0) launchApplication();
     announce(UpdateReason.UartTrigger);
     serve(first);

@@ -53,6 +53,10 @@ export function boardWriteUnit(): u32 {
 export function boardId(): u32 {
   return simulation().board.boardId;
 }
+/** How long a normal boot listens on the UART for an update session (ms; board data, default 100). @extern board_listen_window_ms @pure */
+export function boardListenWindowMs(): u32 {
+  return simulation().board.listenWindowMs;
+}
 /** The product id the AN3155 GET ID command reports (0x431 for STM32F411). @extern board_product_id @pure */
 export function boardProductId(): u32 {
   return simulation().board.productId;

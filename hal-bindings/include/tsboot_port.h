@@ -25,6 +25,7 @@ uint32_t board_ram_size(void);
 uint32_t board_write_unit(void);
 uint32_t board_id(void);
 uint32_t board_product_id(void);
+uint32_t board_listen_window_ms(void);
 
 uint32_t hal_flash_unlock(void);
 void hal_flash_lock(void);

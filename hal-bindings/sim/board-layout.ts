@@ -24,6 +24,8 @@ export interface BoardLayout {
   writeUnit: number;
   boardId: number;
   productId: number;
+  /** How long a normal boot listens on the UART for an update session (ms). */
+  listenWindowMs: number;
 }
 
 /** STM32F4 sector layout: 4 × 16 KB, 1 × 64 KB, then 128 KB sectors (RM0090). */

@@ -68,6 +68,17 @@ describe("boot flow", () => {
     expect(textOf(sim.uart.takeTx())).not.toContain("update:");
   });
 
+  it("the listen window is board data (listenWindowMs)", async () => {
+    const { sim } = await installedBoard();
+    const slow = new Simulation({ ...board, listenWindowMs: 750 }, sim.flash.bytes);
+    slow.uart.deliver(encodeFrame(Command.Info, 1), 500_000); // too late for 100 ms, inside 750 ms
+    expect((await runBootloaderInNode(slow)).kind).toBe("idle");
+    expect(textOf(slow.uart.takeTx())).toContain("update: uart");
+    const quiet = new Simulation({ ...board, listenWindowMs: 750 }, sim.flash.bytes);
+    expect((await runBootloaderInNode(quiet)).kind).toBe("application");
+    expect(quiet.nowUs).toBeGreaterThanOrEqual(750_000);
+  });
+
   it("the update-request flag from the application enters update mode once and is cleared", async () => {
     const { sim } = await installedBoard();
     sim.updateFlag = 0x55425354;
