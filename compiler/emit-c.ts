@@ -13,7 +13,7 @@ import type { Expr, FunctionIR, LValue, ProgramIR, Stmt, StructInit, Variable } 
 import * as R from "./range";
 import { Range } from "./range";
 import { localCName } from "./c-names";
-import { some } from "./ir-walk";
+import { children, some } from "./ir-walk";
 import { C_INT_NAMES, EnumType, INT_RANGES, IntKind, StructType, Type, ValueType } from "./types";
 
 type CType = "int32_t" | "uint32_t" | "int64_t" | "uint8_t" | "uint16_t" | "int8_t" | "int16_t" | "bool";
@@ -28,6 +28,7 @@ const CTYPE_RANGES: Record<Exclude<CType, "bool">, Range> = {
   int16_t: INT_RANGES.i16,
 };
 const PROMOTES_TO_INT = new Set<CType>(["uint8_t", "uint16_t", "int8_t", "int16_t", "bool"]);
+const SIGNED = new Set<CType>(["int8_t", "int16_t", "int32_t", "int64_t"]);
 
 /** The narrowest computation type holding every range given. */
 export function computationType(...ranges: Range[]): "int32_t" | "uint32_t" | "int64_t" {
@@ -309,7 +310,8 @@ export class CEmitter {
     if (e.left.type.kind === "bool") return { code: `(${this.exact(e.left).code} ${cop} ${this.exact(e.right).code})`, type: "bool" };
     // A comparison the ranges decide is folded: C would warn that it is always true or false. So is a
     // variable compared with itself (C warns about the self-comparison).
-    const same = e.left.k === "var" && e.right.k === "var" && e.left.v === e.right.v;
+    const leftKey = pureKey(e.left);
+    const same = leftKey !== null && leftKey === pureKey(e.right);
     const decided = same ? ["===", "<=", ">="].includes(e.op) : decideCompare(e.op, e.left.range, e.right.range) ?? decideByBits(e.op, e.left, e.right);
     if (decided !== null && !hasSideEffects(e.left) && !hasSideEffects(e.right)) {
       // Nothing to evaluate (no calls, no checks): the variables are only marked used for C.
@@ -326,7 +328,8 @@ export class CEmitter {
     const ctype = C_INT_NAMES[to] as CType;
     if (to === "u32") return { code: this.bits(operand), type: "uint32_t" };
     // Converting any integer to a narrower unsigned C type wraps modulo 2^N, which is the helper's meaning.
-    const direct = ["var", "index", "field", "call", "intrinsic", "convert", "divide"].includes(operand.k);
+    // A signed operand goes through its bits (tsb_bits): GCC's -Wsign-conversion misfires on (uint16_t)int8.
+    const direct = ["var", "index", "field", "call", "intrinsic", "convert", "divide"].includes(operand.k) && !SIGNED.has(this.exact(operand).type);
     const value = direct ? this.exact(operand).code : this.bits(operand);
     // Signed targets go through tsb_i8/16/32(): the same modular wrap, but out of GCC's constant folder,
     // which warns (-Woverflow) when it folds an out-of-range conversion to a signed type.
@@ -866,6 +869,24 @@ function decideCompare(op: string, a: Range, b: Range): boolean | null {
       return a.hi < b.lo || b.hi < a.lo ? true : R.isSingle(a) && R.isSingle(b) && a.lo === b.lo ? false : null;
   }
   return null;
+}
+
+/** A key equal for two expressions that compute the same value (no calls, so nothing changes between them). */
+function pureKey(e: Expr): string | null {
+  if (some(e, (x) => x.k === "call" || x.k === "intrinsic" || x.k === "subarray")) return null;
+  const key = (x: Expr): string => {
+    const own =
+      x.k === "var" ? `v${x.v.id}` :
+      x.k === "const" ? `c${x.value}` :
+      x.k === "bool" ? `b${x.value}` :
+      x.k === "enumMember" ? `e${x.member.value}` :
+      x.k === "binary" || x.k === "compare" || x.k === "logical" || x.k === "divide" ? `${x.k}${x.op}` :
+      x.k === "wrap" ? `wrap${x.to}` :
+      x.k === "field" ? `field${x.field.name}` :
+      x.k;
+    return `${own}(${children(x).map(key).join(",")})`;
+  };
+  return key(e);
 }
 
 /** Calls, and checks that can stop the program, must be evaluated even when a comparison is decided. */

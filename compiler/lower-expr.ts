@@ -341,6 +341,9 @@ export abstract class ExpressionLowering {
       return this.error("PrecisionLoss", node, node.getText(), R.formatRange(R.single(far)));
     }
     if (left.k === "const" && right.k === "const") return this.constant(foldBinary(op, left.value, right.value));
+    // x - x and x ^ x are 0 whatever x is: GCC knows it and warns about comparisons it then decides, so the
+    // range says so too (the node stays, so x still counts as used).
+    if ((op === "-" || op === "^") && left.k === "var" && right.k === "var" && left.v === right.v) return { k: "binary", op, left, right, type: NUM, range: R.single(0n) };
     return { k: "binary", op, left, right, type: NUM, range: result };
   }
 
