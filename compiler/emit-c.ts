@@ -125,6 +125,9 @@ export class CEmitter {
     if (e.type === to) return e.code;
     // Widening conversions are exact and C does them silently on assignment and argument passing.
     if (to !== "bool" && e.type !== "bool" && R.contains(CTYPE_RANGES[to], CTYPE_RANGES[e.type])) return e.code;
+    // Signed to uint32_t through tsb_bits() (the value is non-negative here): GCC's -Wsign-conversion looks
+    // through a plain cast inside unsigned arithmetic and misfires.
+    if (to === "uint32_t" && SIGNED.has(e.type)) return `tsb_bits(${e.code})`;
     return `(${to})${e.code}`;
   }
 
@@ -133,6 +136,7 @@ export class CEmitter {
     if (e.literal !== undefined) return literal(e.literal, t);
     if (e.type === t) return e.code;
     if (t === "int32_t" && PROMOTES_TO_INT.has(e.type)) return e.code;
+    if (t === "uint32_t" && SIGNED.has(e.type)) return `tsb_bits(${e.code})`;
     return `(${t})${e.code}`;
   }
 
