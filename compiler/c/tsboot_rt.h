@@ -24,6 +24,14 @@ _Noreturn void tsb_panic(uint32_t kind, const char *file, uint32_t line, const c
 void tsb_print(const char *text);
 void tsb_print_int(int64_t value);
 
+/* The checks are inlined whole at each use: GCC would otherwise split their cold path into clones that its
+ * -fcallgraph-info leaves out, and the bootloader's worst-case stack report could not count them. */
+#if defined(__GNUC__)
+#define TSB_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define TSB_ALWAYS_INLINE static inline
+#endif
+
 #define TSB_TRAP(kind, message) tsb_panic((kind), __FILE__, (uint32_t)__LINE__, (message))
 
 /* Typed-array views: a pointer and a length, passed by value (two registers on Cortex-M). */
@@ -43,7 +51,7 @@ typedef struct { int32_t *ptr; uint32_t len; } tsb_view_i32;
  * converted, or stops the program where Node would have left the type's range.
  */
 #define TSB_DEFINE_CHECK(to, to_t, lo, hi)                                                              \
-  static inline to_t tsb_check_##to(int64_t v, const char *file, uint32_t line) {                      \
+  TSB_ALWAYS_INLINE to_t tsb_check_##to(int64_t v, const char *file, uint32_t line) {                      \
     if (v < (int64_t)(lo) || v > (int64_t)(hi)) {                                                      \
       tsb_panic(TSB_PANIC_RANGE, file, line, "value out of range for " #to);                           \
     }                                                                                                  \
@@ -58,11 +66,11 @@ TSB_DEFINE_CHECK(i32, int32_t, INT32_MIN, INT32_MAX)
 #define TSB_CHECK(to, v) tsb_check_##to((v), __FILE__, (uint32_t)__LINE__)
 
 /* Index checks: the index, or a stop where Node would read undefined. */
-static inline uint32_t tsb_index_u32(uint32_t i, uint32_t len, const char *file, uint32_t line) {
+TSB_ALWAYS_INLINE uint32_t tsb_index_u32(uint32_t i, uint32_t len, const char *file, uint32_t line) {
   if (i >= len) tsb_panic(TSB_PANIC_BOUNDS, file, line, "index out of bounds");
   return i;
 }
-static inline uint32_t tsb_index_i64(int64_t i, uint32_t len, const char *file, uint32_t line) {
+TSB_ALWAYS_INLINE uint32_t tsb_index_i64(int64_t i, uint32_t len, const char *file, uint32_t line) {
   if (i < 0 || i >= (int64_t)len) tsb_panic(TSB_PANIC_BOUNDS, file, line, "index out of bounds");
   return (uint32_t)i;
 }
