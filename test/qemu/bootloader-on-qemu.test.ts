@@ -44,7 +44,7 @@ describe.skipIf(missing !== null)(`bootloader on QEMU netduinoplus2${missing ? `
 
   it("boots, prints its banner and answers INFO with this board's map", async () => {
     qemu = await QemuBoard.start(kernel);
-    await qemu.waitForText("update: no valid application");
+    await qemu.waitForText("update: no valid application\r\n"); // the whole line: nothing more is coming
     expect(qemu.text.startsWith("tsboot 0.1.0\r\n")).toBe(true);
     const before = qemu.bytes.length;
     qemu.send(encodeFrame(Command.Info, 7));
@@ -63,7 +63,7 @@ describe.skipIf(missing !== null)(`bootloader on QEMU netduinoplus2${missing ? `
 
   it("answers the AN3155 sync and GET like the ROM bootloader", async () => {
     qemu = await QemuBoard.start(kernel);
-    await qemu.waitForText("update: no valid application");
+    await qemu.waitForText("update: no valid application\r\n"); // the whole line: nothing more is coming
     const before = qemu.bytes.length;
     qemu.send([0x7f]);
     await qemu.waitFor((b) => b.length > before, 5000, "the ACK");
@@ -84,14 +84,14 @@ describe.skipIf(missing !== null)(`bootloader on QEMU netduinoplus2${missing ? `
     const file = path.join(dir, "corrupted.bin");
     fs.writeFileSync(file, corrupted);
     qemu = await QemuBoard.start(kernel, preloaded(file));
-    await qemu.waitForText("update: no valid application");
+    await qemu.waitForText("update: no valid application\r\n"); // the whole line: nothing more is coming
     await new Promise((r) => setTimeout(r, 300));
     expect(qemu.text).not.toContain("demo-app");
   });
 
   it("a BEGIN fails promptly with an error instead of hanging (QEMU has no flash controller)", async () => {
     qemu = await QemuBoard.start(kernel);
-    await qemu.waitForText("update: no valid application");
+    await qemu.waitForText("update: no valid application\r\n"); // the whole line: nothing more is coming
     const before = qemu.bytes.length;
     qemu.send(encodeFrame(Command.Begin, 3, app.image.subarray(0, 64)));
     await qemu.waitFor((b) => new FrameDecoder().push(b.subarray(before)).some((f) => f.command === (Command.Begin | REPLY_BIT)), 10_000, "the BEGIN reply");
