@@ -19,7 +19,7 @@ import { ApplicationStarted, Simulation, SimulationIdle, SimulationTimeout, Syst
 import { PanicError, setCpuHooks, setOutputSink } from "../../runtime/index";
 import { loadBoardLayout } from "./board-c";
 import { installImage } from "./preload";
-import { parseScript, type ScriptEntry } from "./script";
+import { parseScript, type SessionOptions } from "./script";
 
 export const DEFAULT_IDLE_US = 20_000_000;
 
@@ -67,20 +67,12 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-export interface NodeRunOptions {
+export interface NodeRunOptions extends SessionOptions {
   layout: BoardLayout;
   /** The whole flash from its base (default: erased). */
   flash?: Uint8Array;
   /** A .tsb image installed first (host/sim/preload.ts, as sim_preload.c does). */
   preload?: Uint8Array;
-  script?: readonly ScriptEntry[];
-  trigger?: boolean;
-  updateFlag?: number;
-  cutPowerAt?: number;
-  injectError?: number;
-  limitUs?: number;
-  /** Simulation.idleLimitUs (0: never). */
-  idleUs?: number;
 }
 
 export interface NodeRunResult {

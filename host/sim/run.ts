@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { buildHostSim, REPO_ROOT, type HostSim } from "./build";
-import { formatScript, type ScriptEntry } from "./script";
+import { formatScript, type ScriptEntry, type SessionOptions } from "./script";
 
 export type { ScriptEntry } from "./script";
 
@@ -23,7 +23,7 @@ export type Outcome =
   | { outcome: "panic"; message: string }
   | { outcome: "fault"; message: string };
 
-export interface ScriptedOptions {
+export interface ScriptedOptions extends SessionOptions {
   board: string | BoardLayout;
   /** A build to use (default: buildHostSim({ board })). */
   sim?: HostSim;
@@ -33,14 +33,6 @@ export interface ScriptedOptions {
   flash?: Uint8Array;
   /** A .tsb image (bytes or a path) installed before the boot. */
   preload?: Uint8Array | string;
-  script?: readonly ScriptEntry[];
-  trigger?: boolean;
-  updateFlag?: number;
-  cutPowerAt?: number;
-  injectError?: number;
-  limitUs?: number;
-  /** The idle stop (default 20 s; 0: never). */
-  idleUs?: number;
 }
 
 export interface ScriptedResult {

@@ -9,6 +9,18 @@ export interface ScriptEntry {
   bytes: Uint8Array | readonly number[];
 }
 
+/** What a scripted session sets up, the same for the C simulator and the Node one. */
+export interface SessionOptions {
+  script?: readonly ScriptEntry[];
+  trigger?: boolean;
+  updateFlag?: number;
+  cutPowerAt?: number;
+  injectError?: number;
+  limitUs?: number;
+  /** The idle stop (Simulation.idleLimitUs; default 20 s; 0: never). */
+  idleUs?: number;
+}
+
 export class ScriptError extends Error {}
 
 export function parseScript(text: string, file = "<script>"): ScriptEntry[] {

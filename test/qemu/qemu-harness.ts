@@ -6,6 +6,7 @@
 import * as net from "node:net";
 import { execa, type ResultPromise } from "execa";
 import { freePort } from "../support/net";
+import { waitUntil } from "../support/wait";
 
 export interface Preload {
   file: string;
@@ -49,18 +50,7 @@ export class QemuBoard {
 
   /** Waits until the received bytes satisfy `done`, or fails after `timeoutMs` with what arrived. */
   async waitFor(done: (received: Uint8Array) => boolean, timeoutMs = 5000, what = "output"): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!done(this.bytes)) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`QEMU: timed out waiting for ${what}; received ${JSON.stringify(this.text)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 200));
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await waitUntil(() => done(this.bytes), timeoutMs, this.waiters, () => new Error(`QEMU: timed out waiting for ${what}; received ${JSON.stringify(this.text)}`));
   }
 
   async waitForText(needle: string, timeoutMs = 5000): Promise<void> {

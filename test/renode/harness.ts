@@ -30,6 +30,7 @@ import type { RenodeArtifacts } from "../../renode/build-artifacts";
 import { type XmlRpcValue, XmlRpcClient } from "./xmlrpc";
 export { freePort } from "../support/net";
 import { freePort } from "../support/net";
+import { waitUntil } from "../support/wait";
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 export const MACHINE_SCRIPT = path.join(ROOT, "renode/scripts/tsboot-machine.resc");
@@ -288,20 +289,9 @@ export class RenodeBoard {
 
   /** Waits (real time) until the transcript satisfies `done`; fails with what arrived. */
   async waitFor(done: (text: string) => boolean, timeoutMs = 20_000, what = "output"): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!done(this.text)) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Error(`Renode ${this.options.artifacts.board}: timed out waiting for ${what}; UART so far ${JSON.stringify(this.text)}\nRenode log (tail):\n${this.renode.logTail()}`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 200));
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await waitUntil(() => done(this.text), timeoutMs, this.waiters, () =>
+      new Error(`Renode ${this.options.artifacts.board}: timed out waiting for ${what}; UART so far ${JSON.stringify(this.text)}\nRenode log (tail):\n${this.renode.logTail()}`),
+    );
   }
 
   async waitForText(needle: string, timeoutMs = 20_000): Promise<void> {
