@@ -5,9 +5,6 @@
 import { loadBoard, type Board } from "./index";
 import type { BoardLayout, Region } from "../hal-bindings/sim/board-layout";
 
-/** Programming granularity per family (hal-bindings/stm32f4 programs 32-bit words). */
-const WRITE_UNIT: Record<Board["family"], number> = { stm32f4: 4 };
-
 export class BoardLayoutError extends Error {
   constructor(board: string, message: string) {
     super(`board ${board}: ${message}`);
@@ -42,7 +39,7 @@ export function layoutFromBoard(board: Board): BoardLayout {
     config,
     app,
     ram: { start: board.ram.base, size: board.ram.size },
-    writeUnit: WRITE_UNIT[board.family],
+    writeUnit: board.writeUnit,
     boardId: board.boardId,
     productId: board.partInfo.devId,
     listenWindowMs: board.listenWindowMs,

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { compileToDirectory, formatAll, RUNTIME_HEADER_DIR } from "../../compiler/index";
-import { loadBoard, type Board } from "../../boards/index";
+import { boardFileLabel, loadBoard, type Board } from "../../boards/index";
 import { boardAccessors, boardHeader } from "../../boards/board-c";
 import { generateLinkerScript } from "../../boards/linker";
 import { generateStartup } from "../../boards/startup";
@@ -53,7 +53,8 @@ export interface BuildResult {
   stack: StackReport;
 }
 
-export function cpuFlags(board: Board): string[] {
+/** -mcpu/-mthumb/-mfpu/-mfloat-abi for the board's core: Cortex-M0 soft-float, M4 FPv4-SP, M7 FPv5 (double). */
+export function cpuFlags(board: Pick<Board, "cpu" | "fpu">): string[] {
   const flags = [`-mcpu=${board.cpu}`, "-mthumb"];
   if (board.fpu !== "none") flags.push(`-mfpu=${board.fpu}`, "-mfloat-abi=hard");
   else flags.push("-mfloat-abi=soft");
@@ -62,8 +63,24 @@ export function cpuFlags(board: Board): string[] {
 
 export const WARNINGS = ["-std=c11", "-Wall", "-Wextra", "-Wconversion", "-Werror"];
 
+/** Whether hal-bindings/<family>/ has drivers and a port (the bindings of the portable bootloader). */
+export function familyPortPresent(family: Board["family"]): boolean {
+  const dir = path.join(ROOT, "hal-bindings", family);
+  const cFiles = (d: string) => fs.existsSync(d) && fs.readdirSync(d).some((f) => f.endsWith(".c"));
+  return cFiles(dir) && cFiles(path.join(dir, "port"));
+}
+
+function familyPortMissing(board: Board): BuildError {
+  return new BuildError(
+    `the ${board.family} family port is missing: hal-bindings/${board.family}/ (the drivers) and hal-bindings/${board.family}/port/ ` +
+      `(the bindings the bootloader calls) are not there yet, so the bootloader cannot be linked for ${board.name} (${board.part}). ` +
+      `The board data is complete: \`tsboot sim --board ${board.name}\` runs it on the host simulation.`,
+  );
+}
+
 /** The family's register-level drivers (without ST's HAL-compatible layer). */
 export function familyDrivers(board: Board): string[] {
+  if (!familyPortPresent(board.family)) throw familyPortMissing(board);
   const dir = path.join(ROOT, "hal-bindings", board.family);
   return fs
     .readdirSync(dir)
@@ -77,8 +94,14 @@ function familySources(board: Board): string[] {
   return [...familyDrivers(board), ...fs.readdirSync(port).filter((f) => f.endsWith(".c")).map((f) => path.join(port, f))];
 }
 
+/** Symbols the linker found no definition for. */
+export function undefinedReferences(linkOutput: string): string[] {
+  return [...new Set([...linkOutput.matchAll(/undefined reference to [`']([^'`]+)'/g)].map((m) => m[1]))].sort();
+}
+
 export async function buildBootloader(options: BuildOptions): Promise<BuildResult> {
   const board = typeof options.board === "string" ? loadBoard(options.board) : options.board;
+  if (!familyPortPresent(board.family)) throw familyPortMissing(board);
   const tools = findToolchain();
   const out = path.resolve(options.outDir);
   const gen = path.join(out, "gen");
@@ -122,7 +145,14 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
     if (overflow) {
       throw new BuildError(
         `the bootloader is ${overflow[1]} bytes too big for its ${board.memoryMap.bootloader.size / 1024} KB region on ${board.name} ` +
-          `(boards/${board.name}.json memoryMap.bootloader): shrink it or give it more sectors (and move config/application)`,
+          `(${boardFileLabel(board)} memoryMap.bootloader): shrink it or give it more sectors (and move config/application)`,
+      );
+    }
+    const missing = undefinedReferences(link.all ?? "");
+    if (missing.length > 0) {
+      throw new BuildError(
+        `linking the bootloader for ${board.name} failed: nothing defines ${missing.join(", ")}. ` +
+          `If these are bindings (@extern), the ${board.family} family port (hal-bindings/${board.family}/port/) or your --c files must implement them.\n${link.all}`,
       );
     }
     throw new BuildError(`linking the bootloader failed:\n${link.all}`);

@@ -14,7 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { crc32 } from "node:zlib";
 import MemoryMap from "nrf-intel-hex";
-import { BoardError, listBoards, loadBoard, type Board } from "../../boards/index";
+import { BoardError, boardFileLabel, isBoardPath, listBoards, loadBoard, type Board } from "../../boards/index";
 import { buildImage, decodeVersion, encodeVersion, HEADER_SIZE } from "../image-format";
 import { ElfError, isElf, readElfSegments } from "./elf";
 
@@ -70,11 +70,13 @@ export function detectFormat(file: string, bytes: Uint8Array): InputFormat {
   return "bin";
 }
 
-/** The board, or a refusal naming the known ones. */
+/** The board (a name from boards/ or the path of a board file), or a refusal naming the known ones. */
 export function resolveBoard(name: string | undefined): Board {
   const known = listBoards();
-  if (!name) throw new ImageInputError(`no board given: pass --board <name> (known boards: ${known.join(", ")})`);
-  if (!known.includes(name)) throw new ImageInputError(`unknown board '${name}'; known boards: ${known.join(", ")}`);
+  if (!name) throw new ImageInputError(`no board given: pass --board <name or board file> (known boards: ${known.join(", ")})`);
+  if (!isBoardPath(name) && !known.includes(name)) {
+    throw new ImageInputError(`unknown board '${name}'; known boards: ${known.join(", ")} (or pass the path of a board file)`);
+  }
   try {
     return loadBoard(name);
   } catch (e) {
@@ -119,7 +121,7 @@ export function readBlocks(label: string, bytes: Uint8Array, format: "hex" | "el
 export function layOut(label: string, blocks: Block[], board: Board): Uint8Array {
   const app = board.memoryMap.application;
   const appEnd = app.start + app.size;
-  const where = `see boards/${board.name}.json, memoryMap.application`;
+  const where = `see ${boardFileLabel(board)}, memoryMap.application`;
   if (blocks.length === 0 || blocks.every((b) => b.data.length === 0)) {
     throw new ImageInputError(`${label} holds no data to flash`);
   }

@@ -8,13 +8,14 @@ import * as path from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { listBoards, loadBoard } from "../../boards/index";
-import { buildBootloader, BuildError, formatBuildReport } from "../../host/build/bootloader-build";
+import { buildBootloader, BuildError, familyPortPresent, formatBuildReport } from "../../host/build/bootloader-build";
 
 const armGcc = (await execa("sh", ["-c", "command -v arm-none-eabi-gcc"], { reject: false })).exitCode === 0;
 const out = () => fs.mkdtempSync(path.join(os.tmpdir(), "tsboot-build-"));
 
 describe.skipIf(!armGcc)(`bootloader ARM build${armGcc ? "" : " (skipped: arm-none-eabi-gcc not found; bash scripts/setup.sh installs it)"}`, () => {
-  for (const name of listBoards()) {
+  // Boards whose family port has not landed yet are covered by test/boards (the build says the port is missing).
+  for (const name of listBoards().filter((n) => familyPortPresent(loadBoard(n).family))) {
     it(`builds for ${name} with -Werror, within its region`, async () => {
       const result = await buildBootloader({ board: name, outDir: out() });
       console.log(formatBuildReport(result));
@@ -24,9 +25,9 @@ describe.skipIf(!armGcc)(`bootloader ARM build${armGcc ? "" : " (skipped: arm-no
       expect(fs.readFileSync(result.hex, "latin1")).toMatch(/^:020000040800F2/);
       expect(result.stack.depth).toBeGreaterThan(100);
       expect(result.stack.path[0]).toBe("Reset_Handler");
-      // The vector table's first word is the initial stack pointer: below the 16 no-init bytes at the RAM top.
+      // The vector table's first word is the initial stack pointer: below the 64 no-init bytes at the RAM top.
       const sp = fs.readFileSync(result.bin).readUInt32LE(0);
-      expect(sp).toBe(result.board.ram.base + result.board.ram.size - 16);
+      expect(sp).toBe(result.board.ram.base + result.board.ram.size - 64);
     }, 60_000);
   }
 
@@ -34,7 +35,7 @@ describe.skipIf(!armGcc)(`bootloader ARM build${armGcc ? "" : " (skipped: arm-no
     const board = loadBoard("nucleo-f411re");
     // A made-up part whose first sector is only 4 KB: the bootloader region is that sector alone.
     const [first, ...rest] = board.sectors;
-    const sectors = [{ index: 0, start: first.start, size: 0x1000 }, { index: 1, start: first.start + 0x1000, size: first.size - 0x1000 }, ...rest.map((s) => ({ ...s, index: s.index + 1 }))];
+    const sectors = [{ index: 0, start: first.start, size: 0x1000, bank: 1 }, { index: 1, start: first.start + 0x1000, size: first.size - 0x1000, bank: 1 }, ...rest.map((s) => ({ ...s, index: s.index + 1 }))];
     const tiny = { ...board, sectors, memoryMap: { ...board.memoryMap, bootloader: { start: first.start, size: 0x1000 } } };
     const attempt = buildBootloader({ board: tiny, outDir: out() });
     await expect(attempt).rejects.toBeInstanceOf(BuildError);

@@ -199,9 +199,10 @@ describe("refusals", () => {
 
   it("an unknown board, listing the known ones", () => {
     expect(refusal(() => packageImage({ input: bin(), board: "nucleo-f999", version: "1.2.3" }))).toBe(
-      "unknown board 'nucleo-f999'; known boards: netduinoplus2, nucleo-f401re, nucleo-f411re, stm32f4-discovery",
+      "unknown board 'nucleo-f999'; known boards: netduinoplus2, nucleo-f072rb, nucleo-f401re, nucleo-f411re, nucleo-h743zi2, nucleo-h753zi, " +
+        "nucleo-l476rg, stm32f072b-disco, stm32f4-discovery (or pass the path of a board file)",
     );
-    expect(refusal(() => packageImage({ input: bin(), board: "", version: "1.2.3" }))).toMatch(/^no board given: pass --board <name> \(known boards: netduinoplus2, /);
+    expect(refusal(() => packageImage({ input: bin(), board: "", version: "1.2.3" }))).toMatch(/^no board given: pass --board <name or board file> \(known boards: netduinoplus2, /);
   });
 
   it.each([
@@ -225,7 +226,10 @@ describe("refusals", () => {
   it("the command: exit 1 with the message on stderr, exit 2 on bad usage, nothing written", async () => {
     let c = capture();
     expect(await imageCommand([bin(), "--board", "nope", "--version", "1.2.3", "-o", path.join(dir, "never.tsb")], c.io)).toBe(1);
-    expect(c.err()).toBe("tsboot image: unknown board 'nope'; known boards: netduinoplus2, nucleo-f401re, nucleo-f411re, stm32f4-discovery\n");
+    expect(c.err()).toBe(
+      "tsboot image: unknown board 'nope'; known boards: netduinoplus2, nucleo-f072rb, nucleo-f401re, nucleo-f411re, nucleo-h743zi2, nucleo-h753zi, " +
+        "nucleo-l476rg, stm32f072b-disco, stm32f4-discovery (or pass the path of a board file)\n",
+    );
     expect(fs.existsSync(path.join(dir, "never.tsb"))).toBe(false);
     c = capture();
     expect(await imageCommand([bin(), "--board", "nucleo-f411re", "--version", "1.2.3", "--frobnicate"], c.io)).toBe(2);
