@@ -59,6 +59,10 @@ bool hal_flash_wrp_active(uint32_t number);
 /* The option bit that starts the independent watchdog by hardware at every reset (F4 WDG_SW = 0, F0
  * WDG_SW = 0, L4 IWDG_SW = 0, H7 IWDG1_SW = 0). */
 bool hal_flash_option_hw_watchdog(void);
+/* L4/H7: true when an ECC double error (L4 FLASH_ECCR.ECCD, H7 FLASH_SRx.DBECCERR) was seen since the last
+ * call (then cleared). The NMI/fault handler of those families records it and lets the read complete, so
+ * the bootloader can treat what it read as unreliable instead of faulting in a loop. F0/F4: always false. */
+bool hal_flash_take_ecc_error(void);
 
 /* ---- Independent watchdog (IWDG; IWDG1 on H7) ----
  * LSI about 32 kHz. hal_iwdg_start starts the IWDG (or, when it runs already, reprograms it) with the
