@@ -39,10 +39,15 @@ export function layoutFromBoard(board: Board): BoardLayout {
     config,
     app,
     ram: { start: board.ram.base, size: board.ram.size },
+    // Every RAM block of the part: an application's initial stack pointer may lie in any of them.
+    stackRegions: board.ramBlocks.map((b) => ({ start: b.base, size: b.size })),
     writeUnit: board.writeUnit,
     boardId: board.boardId,
     productId: board.partInfo.devId,
     listenWindowMs: board.listenWindowMs,
+    sessionIdleMs: board.sessionIdleMs,
+    watchdogMs: board.watchdogMs,
+    protectBootloader: board.protectBootloader,
   };
   checkLayout(layout);
   return layout;

@@ -40,3 +40,28 @@ export function flashProgram(address: u32, data: Uint8Array): u32 {
 export function flashView(address: u32, length: u32): Uint8Array {
   return simulation().flash.view(address, length);
 }
+
+/**
+ * True when the option bytes write-protect every erase unit of the bootloader region.
+ * @extern hal_port_flash_bootloader_protected
+ */
+export function flashBootloaderProtected(): boolean {
+  return simulation().flash.bootloaderProtected();
+}
+
+/**
+ * Sets or clears the option-byte write protection of the bootloader region (status as flashErase). On parts
+ * that load option bytes only at reset (F0, L4) a success resets the MCU and does not return.
+ * @extern hal_port_flash_protect_bootloader
+ */
+export function flashProtectBootloader(protect: boolean): u32 {
+  return simulation().flash.protectBootloader(protect);
+}
+
+/**
+ * True when a read of flash since the last call met an ECC double error (L4/H7: a unit torn by a power
+ * cut), then cleared: what was read is unreliable. Always false on F0/F4. @extern hal_port_flash_take_ecc_error
+ */
+export function flashTakeEccError(): boolean {
+  return simulation().flash.takeEccError();
+}

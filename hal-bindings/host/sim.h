@@ -58,6 +58,7 @@ struct sim_outcome {
 /* RAM that survives a reset: the update-request word, and the outcome a live child reports to its parent. */
 struct sim_shared {
   uint32_t update_flag;
+  uint32_t fault_kind, fault_detail;
   struct sim_outcome outcome;
 };
 
@@ -82,6 +83,19 @@ struct sim_state {
   /* SimUart configuration */
   uint32_t baud;
   bool even_parity, uart_enabled;
+  uint32_t uart_errors;
+  /* Reception into the bootloader's ring (Simulation.uartRxStart/uartRxHead) */
+  uint8_t *rx_ring;
+  uint32_t rx_ring_len;
+  uint64_t rx_written;
+  /* Watchdog, reset cause, fault record, CPU (Simulation.watchdog, resetCauseBits, fault, cpuQuiesced) */
+  bool watchdog_hardware, watchdog_running;
+  uint32_t watchdog_period_ms;
+  uint64_t watchdog_refreshed_at_us;
+  uint32_t reset_cause;
+  bool cpu_quiesced;
+  /* Option-byte write protection of the bootloader region (SimFlash.protectedBootloader) */
+  bool protected_bootloader;
 };
 
 extern struct sim_state sim;

@@ -109,3 +109,12 @@ tsb_view_u8 hal_flash_view(uint32_t address, uint32_t length) {
   tsb_view_u8 view = {sim.flash + offset, length};
   return view;
 }
+
+bool hal_port_flash_bootloader_protected(void) { return sim.protected_bootloader; }
+
+uint32_t hal_port_flash_protect_bootloader(bool protect) {
+  sim.protected_bootloader = protect;
+  return SIM_FLASH_OK;
+}
+
+bool hal_port_flash_take_ecc_error(void) { return false; }

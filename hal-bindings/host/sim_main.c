@@ -652,7 +652,7 @@ static void board_info(void) {
   printf("],\"config\":{\"start\":%" PRIu32 ",\"size\":%" PRIu32 "},\"app\":{\"start\":%" PRIu32 ",\"size\":%" PRIu32 "},", board_config_start(),
          board_config_size(), board_app_start(), board_app_size());
   printf("\"ram\":{\"start\":%" PRIu32 ",\"size\":%" PRIu32 "},\"writeUnit\":%" PRIu32 ",\"boardId\":%" PRIu32 ",\"productId\":%" PRIu32 "}\n",
-         board_ram_start(), board_ram_size(), board_write_unit(), board_id(), board_product_id());
+         board_ram_region_start(0), board_ram_region_size(0), board_write_unit(), board_id(), board_product_id());
 }
 
 int main(int argc, char **argv) {

@@ -29,6 +29,10 @@ export class SimFlash {
   /** Make the next operations fail with this status (a controller reporting an error). */
   injectError = 0;
   readonly log: string[] = [];
+  /** Option-byte write protection of the bootloader region. */
+  protectedBootloader = false;
+  /** An ECC double error seen by a read and not yet taken (L4/H7 models). */
+  eccError = false;
 
   constructor(readonly board: BoardLayout, contents?: Uint8Array) {
     const size = board.sectors.reduce((n, s) => n + s.size, 0);
@@ -80,6 +84,21 @@ export class SimFlash {
       for (let i = 0; i < unit; i++) this.bytes[offset + at + i] &= data[at + i];
     }
     return FLASH_OK;
+  }
+
+  bootloaderProtected(): boolean {
+    return this.protectedBootloader;
+  }
+
+  protectBootloader(protect: boolean): number {
+    this.protectedBootloader = protect;
+    return FLASH_OK;
+  }
+
+  takeEccError(): boolean {
+    const e = this.eccError;
+    this.eccError = false;
+    return e;
   }
 
   view(address: number, length: number): Uint8Array {
