@@ -5,13 +5,15 @@
  *
  *   top - 16  update request   the application writes TSBOOT_UPDATE_REQUEST_MAGIC ("TSBU") and resets;
  *                              the bootloader clears it and stays in update mode (since 0.1: unchanged)
- *   top - 12  reset cause      the bootloader writes why the MCU last reset (TSBOOT_RESET_CAUSE_*, tagged
- *                              with TSBOOT_RESET_CAUSE_TAG) before it starts the application
+ *   top - 12  reset cause      the bootloader writes why the MCU last reset before it starts the
+ *                              application: RESET_CAUSE_TAG | the HAL_RESET_* bits of tsboot_hal.h (it read
+ *                              and cleared the reset controller's flags, so the application cannot), plus
+ *                              RESET_CAUSE_FAULT when the previous run ended in a fault or panic
  *   top -  8  confirm          the application writes TSBOOT_CONFIRM_MAGIC ("TSBC") once it runs well;
  *                              the bootloader honours it once rollback exists
  *   top -  4  reserved         for the bootloader (e.g. a boot-attempt count)
- *   top - 64  fault record     12 words written by a fault handler (magic, r0-r3, r12, lr, pc, xpsr,
- *   .. top - 16                CFSR, HFSR, BFAR) and read after the reset that follows
+ *   top - 64  fault record     48 bytes a fault handler or panic writes before its reset (hal_fault_reset:
+ *   .. top - 16                the kind and detail first, room for a register dump) and the next boot reads
  */
 import type { Board } from "./index";
 
@@ -20,7 +22,11 @@ export const UPDATE_REQUEST_MAGIC = 0x55425354; // "TSBU"
 export const CONFIRM_MAGIC = 0x43425354; // "TSBC"
 export const FAULT_RECORD_MAGIC = 0x46425354; // "TSBF"
 export const RESET_CAUSE_TAG = 0x52530000; // "RS" in the top half, the cause below
-export const RESET_CAUSES = { unknown: 0, powerOn: 1, pin: 2, software: 3, watchdog: 4, lowPower: 5, brownOut: 6 } as const;
+/** The low bits of the reset-cause word: tsboot_hal.h's HAL_RESET_* bits, and one of tsboot's own. */
+export const RESET_CAUSE_BITS = {
+  pin: 0x01, powerOn: 0x02, software: 0x04, independentWatchdog: 0x08, windowWatchdog: 0x10, lowPower: 0x20,
+  brownOut: 0x40, optionLoad: 0x80, fault: 0x100,
+} as const;
 
 export interface NoInitLayout {
   /** Lowest byte of the area; the stack starts here (full descending). */

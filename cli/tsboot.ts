@@ -11,8 +11,10 @@ import { buildCommand } from "../host/build/cli";
 const USAGE = `usage: tsboot <command> [options]
 
   compile <entry.ts> -o <dir>          translate a subset program into C (docs/subset.md)
-  build [--board <board>] [-o <dir>]   build the bootloader for a board (default nucleo-f411re)
+  build [--board <board|file.json>] [--entry <main.ts>] [--c <file.c>]... [--debug] [-o <dir>]
+                                       build the bootloader for a board (default nucleo-f411re)
   sim --board <board> --port <port>    run the bootloader as a host program serving its UART on TCP
+      [--entry <main.ts>] [--c <file.c>]... [--pin PB5=0]...
   image <app.bin|.hex|.elf> --board <board> --version <x.y.z> -o <app.tsb>
   flash <app.tsb> --port <device|tcp://host:port>
   info | boot | read --port <device|tcp://host:port>

@@ -25,3 +25,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "setup: installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The example product repository depends on this clone through a file: link (examples/acme-sensor/package.json).
+for example in examples/*/; do
+  if [ -f "$example/package.json" ] && [ ! -e "$example/node_modules/tsboot" ]; then
+    echo "setup: linking tsboot into $example"
+    (cd "$example" && npm install --offline --no-audit --no-fund --loglevel=error)
+  fi
+done

@@ -3,6 +3,11 @@
  * board's generated linker script, startup code and board tables, the family's drivers and port.
  * Reports flash and RAM use per section and the worst-case stack depth; fails with a clear message when the
  * bootloader outgrows its region.
+ *
+ * A product builds its own bootloader the same way: its own entry (`entry`, a TypeScript file exporting
+ * `bootloaderMain(): void`, or another function named by `entryFunction`), its own board file, and C files
+ * of its own (`extraC`: the bodies of its own @extern bindings) with their include folders. `debug` builds
+ * with -Og -g3 and no LTO, and the #line directives make gdb step through the .ts files.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,15 +15,17 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { compileToDirectory, formatAll, RUNTIME_HEADER_DIR } from "../../compiler/index";
 import { boardFileLabel, loadBoard, type Board } from "../../boards/index";
-import { boardAccessors, boardHeader } from "../../boards/board-c";
+import { boardAccessors, boardHeader, productHeader } from "../../boards/board-c";
 import { generateLinkerScript } from "../../boards/linker";
 import { generateStartup } from "../../boards/startup";
 import { parseCallGraphs, worstStackDepth, type StackReport } from "./stack-depth";
 import { findToolchain } from "./toolchain";
+import { entryFunctionC, EntryError } from "./entry";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const ENTRY = path.join(ROOT, "bootloader-ts/main.ts");
-const ENTRY_FUNCTION = "main_bootloaderMain";
+/** The repository's own bootloader, built when no entry is given. */
+export const DEFAULT_ENTRY = path.join(ROOT, "bootloader-ts/main.ts");
+export const DEFAULT_ENTRY_FUNCTION = "bootloaderMain";
 
 export class BuildError extends Error {}
 
@@ -30,6 +37,16 @@ export interface BuildOptions {
   emulator?: boolean;
   /** Extra stack the link must leave free (bytes). */
   stackSize?: number;
+  /** The TypeScript entry file (default: bootloader-ts/main.ts). */
+  entry?: string;
+  /** The function the start-up code calls, exported by the entry (default bootloaderMain). */
+  entryFunction?: string;
+  /** C files compiled and linked with the bootloader (a product's own bindings). */
+  extraC?: string[];
+  /** Include folders for those files (each file's own folder is added anyway). */
+  includeDirs?: string[];
+  /** -Og -g3 without LTO, for gdb: the #line directives map the C back to the .ts lines. */
+  debug?: boolean;
 }
 
 export interface SectionSizes {
@@ -107,27 +124,44 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const gen = path.join(out, "gen");
   fs.mkdirSync(gen, { recursive: true });
 
-  const compiled = compileToDirectory({ entry: ENTRY, outDir: gen, sourceRoot: ROOT });
-  if (!compiled.ok) throw new BuildError(`the bootloader does not compile:\n${formatAll(compiled)}`);
+  const entry = path.resolve(options.entry ?? DEFAULT_ENTRY);
+  const extraC = (options.extraC ?? []).map((f) => path.resolve(f));
+  for (const f of [entry, ...extraC]) if (!fs.existsSync(f)) throw new BuildError(`${f}: no such file`);
+  // #line paths are relative to the folder gcc runs in, so gdb finds the .ts files from the ELF alone.
+  const sourceRoot = path.resolve(process.cwd());
+  const compiled = compileToDirectory({ entry, outDir: gen, sourceRoot });
+  if (!compiled.ok) throw new BuildError(`${path.relative(process.cwd(), entry) || entry} does not compile:\n${formatAll(compiled)}`);
+  let entryC: string;
+  try {
+    entryC = entryFunctionC(compiled.moduleName, options.entryFunction ?? DEFAULT_ENTRY_FUNCTION, compiled.files, entry);
+  } catch (e) {
+    if (e instanceof EntryError) throw new BuildError(e.message);
+    throw e;
+  }
   fs.writeFileSync(path.join(gen, "tsboot_board.h"), boardHeader(board, { emulator: options.emulator }));
+  fs.writeFileSync(path.join(gen, "tsboot_product.h"), productHeader(board));
   fs.writeFileSync(path.join(gen, "board.c"), boardAccessors(board));
-  fs.writeFileSync(path.join(gen, "startup.c"), generateStartup(board, { entry: ENTRY_FUNCTION, role: "bootloader" }));
+  fs.writeFileSync(path.join(gen, "startup.c"), generateStartup(board, { entry: entryC, role: "bootloader" }));
   const linkerScript = path.join(gen, "bootloader.ld");
   fs.writeFileSync(linkerScript, generateLinkerScript(board, "bootloader", { stackSize: options.stackSize ?? 0x800 }));
 
-  const sources = [path.join(gen, "main.c"), path.join(gen, "board.c"), path.join(gen, "startup.c"), ...familySources(board)];
-  const includes = ["-I", gen, "-I", RUNTIME_HEADER_DIR, "-I", path.join(ROOT, "hal-bindings/include"), "-I", path.join(ROOT, "hal-bindings", board.family)];
+  const sources = [path.join(gen, `${compiled.moduleName}.c`), path.join(gen, "board.c"), path.join(gen, "startup.c"), ...familySources(board), ...extraC];
+  const userIncludes = [...new Set([...extraC.map((f) => path.dirname(f)), ...(options.includeDirs ?? []).map((d) => path.resolve(d))])];
+  const includes = ["-I", gen, "-I", RUNTIME_HEADER_DIR, "-I", path.join(ROOT, "hal-bindings/include"), "-I", path.join(ROOT, "hal-bindings", board.family),
+    ...userIncludes.flatMap((d) => ["-I", d])];
   const defines = [`-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`];
+  const optimise = options.debug ? ["-Og", "-g3"] : ["-Os"];
   // tsboot_port.h in every unit: the generated C's extern prototypes are checked against the port's.
-  const common = [...cpuFlags(board), ...WARNINGS, "-Os", "-ffunction-sections", "-fdata-sections", "-ffreestanding", ...includes, ...defines, "-include", "tsboot_port.h"];
+  const common = [...cpuFlags(board), ...WARNINGS, ...optimise, "-ffunction-sections", "-fdata-sections", "-ffreestanding", ...includes, ...defines, "-include", "tsboot_port.h"];
 
   // Pass 1, for the stack analysis: per-object call graphs with frame sizes (not linked).
   const analysis = path.join(out, "analysis");
   fs.mkdirSync(analysis, { recursive: true });
   await Promise.all(
-    sources.map((src) => {
-      const base = path.join(analysis, path.basename(src, ".c"));
-      return execa(tools.gcc, [...common, "-fstack-usage", "-fcallgraph-info=su", "-c", src, "-o", `${base}.o`], { cwd: analysis });
+    sources.map(async (src, i) => {
+      const base = path.join(analysis, `${i}-${path.basename(src, ".c")}`);
+      const r = await execa(tools.gcc, [...common, "-fstack-usage", "-fcallgraph-info=su", "-c", src, "-o", `${base}.o`], { cwd: analysis, reject: false, all: true });
+      if (r.exitCode !== 0) throw new BuildError(`compiling ${path.relative(process.cwd(), src) || src} failed:\n${r.all}`);
     }),
   );
   const graphs = fs.readdirSync(analysis).filter((f) => f.endsWith(".ci")).map((f) => path.join(analysis, f));
@@ -137,8 +171,8 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const elf = path.join(out, "bootloader.elf");
   const link = await execa(
     tools.gcc,
-    [...common, "-flto", "-nostartfiles", "-nostdlib", "-T", linkerScript, "-Wl,--gc-sections", `-Wl,-Map=${path.join(out, "bootloader.map")}`, ...sources, "-lgcc", "-o", elf],
-    { reject: false, all: true },
+    [...common, ...(options.debug ? [] : ["-flto"]), "-nostartfiles", "-nostdlib", "-T", linkerScript, "-Wl,--gc-sections", `-Wl,-Map=${path.join(out, "bootloader.map")}`, ...sources, "-lgcc", "-o", elf],
+    { reject: false, all: true, cwd: sourceRoot },
   );
   if (link.exitCode !== 0) {
     const overflow = /region [`']?FLASH'? overflowed by (\d+) bytes/.exec(link.all ?? "");
@@ -163,6 +197,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   await execa(tools.objcopy, ["-O", "ihex", elf, hex]);
   const sizes = await sectionSizes(tools.size, elf);
   const stack = worstStackDepth(callGraph, "Reset_Handler", sizes.initArray === 0);
+  fs.writeFileSync(path.join(out, "build.json"), JSON.stringify({ board: board.name, boardFile: board.file, entry, entryFunction: entryC, extraC, debug: Boolean(options.debug) }, null, 2) + "\n");
   const stackSize = options.stackSize ?? 0x800;
   if (stack.depth > stackSize) {
     throw new BuildError(`the bootloader needs at least ${stack.depth} bytes of stack (${stack.path.join(" → ")}), more than the ${stackSize} bytes reserved: raise stackSize`);

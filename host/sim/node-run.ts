@@ -73,6 +73,8 @@ export interface NodeRunOptions extends SessionOptions {
   flash?: Uint8Array;
   /** A .tsb image installed first (host/sim/preload.ts, as sim_preload.c does). */
   preload?: Uint8Array;
+  /** The bootloader's entry (default bootloader-ts/main.ts's bootloaderMain): a product passes its own. */
+  entry?: () => void;
 }
 
 export interface NodeRunResult {
@@ -115,7 +117,7 @@ export function runInNode(o: NodeRunOptions): NodeRunResult {
   let json: Record<string, unknown>;
   let exitCode = 0;
   try {
-    bootloaderMain();
+    (o.entry ?? bootloaderMain)();
     json = { outcome: "fault", message: "bootloaderMain returned" };
     exitCode = 71;
   } catch (e) {

@@ -9,6 +9,7 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { listBoards, loadBoard } from "../../boards/index";
 import { buildBootloader, BuildError, familyPortPresent, formatBuildReport } from "../../host/build/bootloader-build";
+import { entryFunctionC } from "../../host/build/entry";
 
 const armGcc = (await execa("sh", ["-c", "command -v arm-none-eabi-gcc"], { reject: false })).exitCode === 0;
 const out = () => fs.mkdtempSync(path.join(os.tmpdir(), "tsboot-build-"));
@@ -41,4 +42,18 @@ describe.skipIf(!armGcc)(`bootloader ARM build${armGcc ? "" : " (skipped: arm-no
     await expect(attempt).rejects.toBeInstanceOf(BuildError);
     await expect(attempt).rejects.toThrow(/bytes too big for its 4 KB region on nucleo-f411re/);
   }, 60_000);
+});
+
+describe("the entry function", () => {
+  const header = "void main2_bootloaderMain(void);\nvoid main2_selfTest(void);\nuint32_t main2_count(void);\n";
+  it("is the entry module's prefix and the function's name", () => {
+    expect(entryFunctionC("main2", "bootloaderMain", [{ name: "main2.h", text: header }], "src/main.ts")).toBe("main2_bootloaderMain");
+    expect(entryFunctionC("main2", "selfTest", [{ name: "main2.h", text: header }], "src/main.ts")).toBe("main2_selfTest");
+  });
+  it("an entry that does not export it is refused, naming what it exports", () => {
+    expect(() => entryFunctionC("main2", "productMain", [{ name: "main2.h", text: header }], "src/main.ts")).toThrow(
+      "src/main.ts exports no function productMain(): void for the start-up code to call; it exports bootloaderMain(), selfTest() — pass --entry-function <name>",
+    );
+    expect(() => entryFunctionC("main2", "a-b", [], "src/main.ts")).toThrow("--entry-function 'a-b' is not a function name");
+  });
 });
