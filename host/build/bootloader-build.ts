@@ -47,6 +47,8 @@ export interface BuildOptions {
   includeDirs?: string[];
   /** -Og -g3 without LTO, for gdb: the #line directives map the C back to the .ts lines. */
   debug?: boolean;
+  /** The optimisation level (gcc's -O letter or digit): default s, and g with `debug`. */
+  optimize?: string;
 }
 
 export interface SectionSizes {
@@ -119,6 +121,8 @@ export function undefinedReferences(linkOutput: string): string[] {
 export async function buildBootloader(options: BuildOptions): Promise<BuildResult> {
   const board = typeof options.board === "string" ? loadBoard(options.board) : options.board;
   if (!familyPortPresent(board.family)) throw familyPortMissing(board);
+  const level = options.optimize ?? (options.debug ? "g" : "s");
+  if (!/^(0|1|2|3|s|g|z)$/.test(level)) throw new BuildError(`--optimize '${level}' is not a gcc level: 0, 1, 2, 3, s, g or z`);
   const tools = findToolchain();
   const out = path.resolve(options.outDir);
   const gen = path.join(out, "gen");
@@ -150,7 +154,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const includes = ["-I", gen, "-I", RUNTIME_HEADER_DIR, "-I", path.join(ROOT, "hal-bindings/include"), "-I", path.join(ROOT, "hal-bindings", board.family),
     ...userIncludes.flatMap((d) => ["-I", d])];
   const defines = [`-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`];
-  const optimise = options.debug ? ["-Og", "-g3"] : ["-Os"];
+  const optimise = [`-O${level}`, ...(options.debug ? ["-g3"] : [])];
   // tsboot_port.h in every unit: the generated C's extern prototypes are checked against the port's.
   const common = [...cpuFlags(board), ...WARNINGS, ...optimise, "-ffunction-sections", "-fdata-sections", "-ffreestanding", ...includes, ...defines, "-include", "tsboot_port.h"];
 
@@ -176,6 +180,12 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   );
   if (link.exitCode !== 0) {
     const overflow = /region [`']?FLASH'? overflowed by (\d+) bytes/.exec(link.all ?? "");
+    if (overflow && options.debug && level !== "s") {
+      throw new BuildError(
+        `the debug build (-O${level}) is ${overflow[1]} bytes too big for its ${board.memoryMap.bootloader.size / 1024} KB region on ${board.name}: ` +
+          `build it with --debug --optimize s (-Os -g3: the same .ts line mapping, less faithful stepping), or give the bootloader more sectors`,
+      );
+    }
     if (overflow) {
       throw new BuildError(
         `the bootloader is ${overflow[1]} bytes too big for its ${board.memoryMap.bootloader.size / 1024} KB region on ${board.name} ` +

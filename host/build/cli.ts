@@ -17,6 +17,7 @@ const USAGE = `usage: tsboot build [--board <board|board.json>] [--entry <main.t
   -I                an include folder for those files; repeat for more
   -o                output folder (default build/<board>)
   --debug           -Og -g3 without LTO: gdb steps through the .ts (docs/application.md, "Debugging")
+  --optimize <l>    gcc's -O level: s (default), g (default with --debug), 0-3, z
   --emulator        build for the board's emulator (QEMU's fixed CPU clock for SysTick)`;
 
 export async function buildCommand(args: string[]): Promise<number> {
@@ -26,6 +27,7 @@ export async function buildCommand(args: string[]): Promise<number> {
   let debug = false;
   let entry: string | undefined;
   let entryFunction: string | undefined;
+  let optimize: string | undefined;
   const extraC: string[] = [];
   const includeDirs: string[] = [];
   const usage = (message: string) => {
@@ -44,13 +46,14 @@ export async function buildCommand(args: string[]): Promise<number> {
       return 0;
     } else if (a === "--emulator") emulator = true;
     else if (a === "--debug") debug = true;
-    else if (["--board", "-o", "--out", "--entry", "--entry-function", "--c", "-I"].includes(a)) {
+    else if (["--board", "-o", "--out", "--entry", "--entry-function", "--c", "-I", "--optimize"].includes(a)) {
       if ((v = value()) === undefined) return usage(`${a} needs a value`);
       if (a === "--board") board = v;
       else if (a === "-o" || a === "--out") outDir = v;
       else if (a === "--entry") entry = v;
       else if (a === "--entry-function") entryFunction = v;
       else if (a === "--c") extraC.push(v);
+      else if (a === "--optimize") optimize = v.replace(/^-?O/, "");
       else includeDirs.push(v);
     } else return usage(`unknown option '${a}'`);
   }
@@ -60,7 +63,7 @@ export async function buildCommand(args: string[]): Promise<number> {
   }
   try {
     const loaded = loadBoard(board);
-    const result = await buildBootloader({ board: loaded, outDir: outDir ?? path.join("build", loaded.name), emulator, debug, entry, entryFunction, extraC, includeDirs });
+    const result = await buildBootloader({ board: loaded, outDir: outDir ?? path.join("build", loaded.name), emulator, debug, optimize, entry, entryFunction, extraC, includeDirs });
     process.stdout.write(formatBuildReport(result) + "\n");
     return 0;
   } catch (error) {
