@@ -15,6 +15,7 @@ const USAGE = `usage: tsboot <command> [options]
                                        build the bootloader for a board (default nucleo-f411re)
   sim --board <board> --port <port>    run the bootloader as a host program serving its UART on TCP
       [--entry <main.ts>] [--c <file.c>]... [--pin PB5=0]...
+  app-kit --board <board> -o <dir>     what an application links with: linker script, startup, tsboot_app.h
   image <app.bin|.hex|.elf> --board <board> --version <x.y.z> -o <app.tsb>
   flash <app.tsb> --port <device|tcp://host:port>
   info | boot | read --port <device|tcp://host:port>
@@ -32,6 +33,7 @@ const commands: Record<string, () => Promise<Command>> = {
   compile: async () => compileCommand,
   build: async () => buildCommand,
   sim: async () => ((await import("../host/sim/cli")) as { simCommand: Command }).simCommand,
+  "app-kit": async () => ((await import("../host/build/app-kit-cli")) as { appKitCommand: Command }).appKitCommand,
   image: () => hostTool("imageCommand"),
   flash: () => hostTool("flashCommand"),
   info: () => hostTool("infoCommand"),

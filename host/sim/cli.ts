@@ -43,6 +43,7 @@ Options:
   -I <dir>               an include folder for those files; repeat for more
   --pin <PB5=0>          an input pin's level at power-on (0 or 1); repeat for more
   --debug                build with -Og -g3 (gdb steps through the .ts)
+  --which                build the simulator (if needed), print its path and exit: gdb --args <path> ...
   --port <port>          TCP port on 127.0.0.1 (0: any free port, printed)
   --flash <file>         the whole flash as a raw image; created erased if missing; live: written through
                          after every erase and program, so it survives a kill; scripted: written at the end
@@ -74,6 +75,7 @@ interface SimArgs {
   includeDirs: string[];
   pins: { port: string; pin: number; level: 0 | 1; text: string }[];
   debug: boolean;
+  which: boolean;
   port?: number;
   flash?: string;
   preload?: string;
@@ -82,7 +84,7 @@ interface SimArgs {
 }
 
 function parse(argv: string[]): SimArgs | "help" {
-  const args: SimArgs = { board: DEFAULT_BOARD, passthrough: [], extraC: [], includeDirs: [], pins: [], debug: false };
+  const args: SimArgs = { board: DEFAULT_BOARD, passthrough: [], extraC: [], includeDirs: [], pins: [], debug: false, which: false };
   const list = argv[0] === "sim" ? argv.slice(1) : argv;
   for (let i = 0; i < list.length; i++) {
     const a = list[i];
@@ -117,6 +119,9 @@ function parse(argv: string[]): SimArgs | "help" {
         break;
       case "--debug":
         args.debug = true;
+        break;
+      case "--which":
+        args.which = true;
         break;
       case "--pin": {
         const v = value("PORT PIN=LEVEL, e.g. PB5=0");
@@ -163,6 +168,7 @@ function parse(argv: string[]): SimArgs | "help" {
         throw new UsageError(a.startsWith("-") ? `unknown option '${a}'` : `unexpected argument '${a}'`);
     }
   }
+  if (args.which) return args;
   if (args.port === undefined && args.script === undefined) throw new UsageError("needs --port <port> (live) or --script <file> (scripted)");
   if (args.port !== undefined && args.script !== undefined) throw new UsageError("--port and --script do not go together: live or scripted");
   if (args.port === undefined && args.passthrough.includes("--stay")) throw new UsageError("--stay is for live runs (--port)");
@@ -219,6 +225,10 @@ export async function simCommand(argv: string[]): Promise<number> {
       ? { entry: args.entry ?? ENTRY, entryFunction: args.entryFunction, extraC: args.extraC, includeDirs: args.includeDirs, headers: { "tsboot_product.h": productHeader(board) } }
       : undefined;
     const sim = await buildHostSim({ board: layout, onBuild: (m) => err(m), product, debug: args.debug });
+    if (args.which) {
+      process.stdout.write(`${sim.binary}\n`);
+      return 0;
+    }
     if (args.pins.some((p) => !isTrigger(board, p)) && !simSupportsPins(sim.binary)) {
       throw new UsageError(
         `--pin ${args.pins.filter((p) => !isTrigger(board, p)).map((p) => p.text).join(" ")}: this host simulation drives only the trigger pin ` +
