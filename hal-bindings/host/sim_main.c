@@ -555,6 +555,8 @@ static int run_live(const struct options *o) {
     fds[n++] = (struct pollfd){.fd = wire[0], .events = POLLIN, .revents = 0};
     fds[n++] = (struct pollfd){.fd = done_fd, .events = POLLIN, .revents = 0};
     fds[n++] = (struct pollfd){.fd = client_fd >= 0 ? client_fd : listen_fd, .events = POLLIN, .revents = 0};
+    /* While a client is served, another one is told the port is busy and turned away (one UART, one host). */
+    if (client_fd >= 0) fds[n++] = (struct pollfd){.fd = listen_fd, .events = POLLIN, .revents = 0};
     int ready = stop_signal ? -1 : poll(fds, n, 200); /* a timeout, so a signal just before poll() is seen */
     if (stop_signal) {
       kill(child, SIGKILL);
@@ -588,6 +590,16 @@ static int run_live(const struct options *o) {
           printf("tsboot-sim: client connected\n");
           fflush(stdout);
         }
+      }
+    }
+    if (n > 3 && (fds[3].revents & POLLIN)) {
+      int other = accept(listen_fd, NULL, NULL);
+      if (other >= 0) {
+        static const char busy[] = "tsboot-sim: busy: another client is connected to this simulated UART\r\n";
+        (void)send(other, busy, sizeof busy - 1, MSG_NOSIGNAL);
+        close(other);
+        printf("tsboot-sim: turned away a second client (busy)\n");
+        fflush(stdout);
       }
     }
     if (fds[1].revents == 0) continue;

@@ -17,12 +17,20 @@
  * The window adapts: each bad-frame or timeout recovery halves it, and it grows back by one frame after
  * GROW_AFTER clean replies. A line that damages frames only while several are in flight (a polled UART
  * that cannot receive while it transmits a reply) thus settles at one frame in flight instead of stalling.
+ *
+ * Timeouts follow the link (link-timing.ts): the round trip of INFO and every reply after it, and the byte
+ * rate the device really achieves. A reply that arrives late is still the device's word: a late WRITE reply
+ * advances the count like any other, and a late reply to an earlier attempt of a request answers it.
+ *
+ * Besides `flash`, every command has its own method (info, begin, write, end, boot, abort, read, protect),
+ * and `command` sends any command code with any payload (a product's own commands).
  */
 import { listBoards, loadBoard } from "../../boards/index";
 import { Command, EVENT_PROGRESS, MAX_READ, REPLY_BIT, type Frame, u32le } from "../frames";
 import { decodeVersion, ImageFormatError, parseImage, type ImageHeader } from "../image-format";
-import { FlasherError, HALF_WRITTEN_NOTE, NO_ANSWER_HINT } from "./errors";
+import { FlasherError, HALF_WRITTEN_NOTE, NO_ANSWER_HINT, NO_ANSWER_HINT_TCP } from "./errors";
 import { isBadFrameNack, Link, statusName } from "./link";
+import { FRAME_OVERHEAD, INFO_WIRE_BYTES, LinkTiming } from "./link-timing";
 import { openTransport, type OpenOptions, type Transport } from "./transport";
 
 /** The native protocol version this host speaks (INFO's first byte). */
@@ -127,12 +135,38 @@ export interface FlasherOptions {
   replyTimeoutMs?: number;
   /** Wait between BEGIN's erase progress events (default 10 s: a 128 KB F4 sector takes up to 4 s). */
   eraseTimeoutMs?: number;
-  /** Wait for any WRITE reply before resending (default: from the line rate; 2 s over TCP). */
+  /** Wait for any WRITE reply before resending (default: from the link as measured, at least 2 s). */
   writeTimeoutMs?: number;
   /** Frames in flight: at most the device's window (default: the device's window). */
   window?: number;
   /** Recoveries in a row without progress before giving up (default 8). */
   maxRetries?: number;
+}
+
+/** A reply to `command()`: its status (0: ok) and the data after the status byte. */
+export interface CommandReply {
+  status: number;
+  statusName: string;
+  data: Uint8Array;
+  frame: Frame;
+}
+
+export interface CommandOptions {
+  /** Wait for the reply (default: from the link, at least replyTimeoutMs). */
+  timeoutMs?: number;
+  /** Sends in all, the first included, before "timeout" (default 3). */
+  attempts?: number;
+  /** Progress events (EVENT_PROGRESS) the device sends before its reply; each restarts the wait. */
+  onEvent?: (frame: Frame) => void;
+}
+
+/** Where an update stands, for a message when it is cut short (Ctrl-C, a lost cable). */
+export type UpdatePhase = "idle" | "info" | "begin" | "write" | "end" | "verify" | "boot";
+export interface UpdateState {
+  phase: UpdatePhase;
+  /** Payload bytes the device has confirmed, and the image's size. */
+  bytes: number;
+  total: number;
 }
 
 export const hex32 = (n: number) => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, "0")}`;
@@ -187,6 +221,10 @@ function describeBoard(id: number, name: string | null): string {
 
 export class Flasher {
   readonly link: Link;
+  /** What the link has shown: round trips and byte rate, from which every timeout is derived. */
+  readonly timing: LinkTiming;
+  /** The update in progress (phase "idle" when none). */
+  readonly state: UpdateState = { phase: "idle", bytes: 0, total: 0 };
   private cachedInfo: DeviceInfo | null = null;
   private readonly o: Required<Omit<FlasherOptions, "writeTimeoutMs" | "window">> & Pick<FlasherOptions, "writeTimeoutMs" | "window">;
 
@@ -195,6 +233,7 @@ export class Flasher {
     options: FlasherOptions = {},
   ) {
     this.link = new Link(transport);
+    this.timing = new LinkTiming({ lineBytesPerSecond: transport.bytesPerSecond, floorMs: options.replyTimeoutMs ?? 1000 });
     this.o = {
       handshakeAttempts: options.handshakeAttempts ?? 4,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 500,
@@ -215,40 +254,85 @@ export class Flasher {
     return this.transport.close();
   }
 
-  /** One request, resent on a timeout or a bad-frame NACK; returns the reply frame (status not checked). */
+  /**
+   * One request, resent on a timeout or a bad-frame NACK; returns the reply frame (status not checked).
+   * Every attempt sends the same request, so a reply to any of them answers it (a late one included). The
+   * wait doubles with each attempt (`grow`), so a slow link gets the time it needs.
+   */
   private async request(
     command: number,
     payload: Uint8Array | undefined,
-    { timeoutMs, attempts, onEvent }: { timeoutMs: number; attempts: number; onEvent?: (f: Frame) => void },
+    { timeoutMs, attempts, onEvent, grow = false }: { timeoutMs: number; attempts: number; onEvent?: (f: Frame) => void; grow?: boolean },
   ): Promise<Frame | null> {
+    const sentAt = new Map<number, number>();
+    const requestBytes = FRAME_OVERHEAD + (payload?.length ?? 0);
+    let wait = timeoutMs;
     for (let attempt = 0; attempt < attempts; attempt++) {
       const seq = this.link.nextSeq();
+      sentAt.set(seq, performance.now());
       this.link.send(command, seq, payload);
       let heard = false;
       while (true) {
-        const f = await this.link.next(timeoutMs);
+        const f = await this.link.next(wait);
         if (f === null) break; // timeout: resend
         // The device dropped a damaged frame — ours, unless it already sent progress for ours.
         if (isBadFrameNack(f)) {
           if (heard) continue;
           break;
         }
-        if (f.seq !== seq) continue; // a late reply to an earlier attempt or request
+        const at = sentAt.get(f.seq);
+        if (at === undefined) continue; // a reply to another request
         if (f.command === EVENT_PROGRESS) {
           heard = true;
           onEvent?.(f);
           continue; // each event restarts the wait
         }
-        if (f.command === (command | REPLY_BIT)) return f;
+        if (f.command === (command | REPLY_BIT)) {
+          if (!heard) this.timing.observeRoundTrip(performance.now() - at, requestBytes + FRAME_OVERHEAD + f.payload.length);
+          return f;
+        }
       }
-      if (attempt + 1 < attempts) this.link.flush();
+      if (grow) wait = Math.min(wait * 2, 8 * timeoutMs);
+      // A false sync in noise may hold the decoder: let it look again from the next byte (nothing is lost).
+      if (attempt + 1 < attempts) this.link.resync();
     }
     return null;
   }
 
+  /**
+   * Any command, by code, with any payload: the reply's status and data, or "timeout". For a product's
+   * own commands; tsboot's own have methods of their own below.
+   */
+  async command(command: number, payload?: Uint8Array, options: CommandOptions = {}): Promise<CommandReply> {
+    if (!Number.isInteger(command) || command < 0 || command >= REPLY_BIT) throw new FlasherError("refused", `command 0x${command.toString(16)} is not a request code (0x00-0x7F)`);
+    const timeoutMs = options.timeoutMs ?? this.timing.replyTimeoutMs(2 * FRAME_OVERHEAD + (payload?.length ?? 0) + 1024, this.o.replyTimeoutMs);
+    const attempts = options.attempts ?? 3;
+    const reply = await this.request(command, payload, { timeoutMs, attempts, onEvent: options.onEvent });
+    if (!reply) throw new FlasherError("timeout", `no reply to command 0x${command.toString(16).padStart(2, "0")} (${attempts} attempts, ${timeoutMs} ms each): ${this.noAnswerHint()}`);
+    const status = reply.payload.length > 0 ? reply.payload[0] : -1;
+    return { status, statusName: status < 0 ? "empty reply" : statusName(status), data: reply.payload.subarray(1), frame: reply };
+  }
+
+  /** What to check when nothing answers: the wiring and baud rate on a UART, the peer on TCP. */
+  private noAnswerHint(): string {
+    return this.transport.bytesPerSecond === null ? NO_ANSWER_HINT_TCP : NO_ANSWER_HINT;
+  }
+
+  /**
+   * Cuts an operation short (Ctrl-C): whatever waits for the device fails with "interrupted" at once. The
+   * link stays usable (for an ABORT) once `resume()` is called; `state` says where the update stood.
+   */
+  interrupt(reason = "interrupted"): void {
+    this.link.interrupt(new FlasherError("interrupted", reason));
+  }
+
+  resume(): void {
+    this.link.resume();
+  }
+
   /** Handshake: INFO, resent a few times if nothing answers; checks the protocol version. */
   async info(): Promise<DeviceInfo> {
-    const reply = await this.request(Command.Info, undefined, { timeoutMs: this.o.handshakeTimeoutMs, attempts: this.o.handshakeAttempts });
+    const reply = await this.request(Command.Info, undefined, { timeoutMs: this.o.handshakeTimeoutMs, attempts: this.o.handshakeAttempts, grow: true });
     if (!reply) {
       const { bytesReceived } = this.link.stats;
       const heard =
@@ -256,10 +340,12 @@ export class Flasher {
           ? ` Received ${bytesReceived} bytes that were not tsboot frames: a wrong baud rate, an application (not the bootloader) ` +
             "on the line, or an AN3155 (stm32flash) session still open (it ends after 30 s of silence)."
           : "";
+      let total = 0;
+      for (let i = 0, t = this.o.handshakeTimeoutMs; i < this.o.handshakeAttempts; i++, t = Math.min(t * 2, 8 * this.o.handshakeTimeoutMs)) total += t;
       throw new FlasherError(
         "no-answer",
-        `no answer from the bootloader on ${this.transport.description} (${this.o.handshakeAttempts} INFO requests, ` +
-          `${this.o.handshakeTimeoutMs} ms each): ${NO_ANSWER_HINT}.${heard}`,
+        `no answer from the bootloader on ${this.transport.description} (${this.o.handshakeAttempts} INFO requests over ${(total / 1000).toFixed(1)} s): ` +
+          `${this.noAnswerHint()}.${heard}`,
       );
     }
     const status = reply.payload[0];
