@@ -6,7 +6,7 @@
  * the ROM: the 0x7F that opened it reads as 0x7F at 8N1 too.
  */
 import { i32, u8, u32 } from "../runtime/index";
-import { boardAppStart, boardId, boardProductId, boardSectorCount, boardSectorNumber, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
+import { boardAppStart, boardConfigStart, boardId, boardProductId, boardSectorCount, boardSectorNumber, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashView } from "../hal-bindings/flash";
 import { systemReset } from "../hal-bindings/system";
 import { uartFlush, uartInit } from "../hal-bindings/uart";
@@ -17,7 +17,7 @@ import { eraseSector, isErased, programBytes } from "./flash-writer";
 import { FLAG_ADOPTED, HEADER_MAGIC, HEADER_SIZE, HEADER_VERSION, OFFSET_BOARD_ID, OFFSET_FLAGS, OFFSET_HEADER_CRC, OFFSET_HEADER_SIZE, OFFSET_HEADER_VERSION, OFFSET_LOAD_ADDRESS, OFFSET_MAGIC, OFFSET_PAYLOAD_CRC, OFFSET_PAYLOAD_SIZE } from "./image-header";
 import { applicationValid, invalidateRecord, vectorTableSane, writeRecord } from "./installed-image";
 import { launchApplication } from "./launch";
-import { inAppRegion, sectorContaining, sectorInAppRegion, NO_SECTOR } from "./layout";
+import { inAppRegion, sectorInAppRegion } from "./layout";
 import { crc32 } from "./lib/crc32";
 import { nativeTransferOpen } from "./native-protocol";
 import { Status } from "./status";
@@ -390,8 +390,8 @@ function writeProtect(): boolean {
     if (code < 0) return false;
     xor = xor ^ code;
     const index = sectorWithNumber(u32(code));
-    if (index >= boardSectorCount() || sectorInAppRegion(index) || boardSectorStart(index) >= boardAppStart()) exact = false;
-    else listed++;
+    if (index < boardSectorCount() && inBootloaderRegion(index)) listed++;
+    else exact = false;
   }
   const checksum = readByte(BYTE_TIMEOUT_MS);
   if (checksum < 0) return false;
@@ -402,15 +402,21 @@ function writeProtect(): boolean {
   return protectionDone(setBootloaderProtection(true));
 }
 
-/** How many erase units the bootloader region holds: those before the config and application regions. */
+/** The bootloader's units: the erase units before both the config and the application region. */
+function inBootloaderRegion(index: u32): boolean {
+  const config = boardConfigStart();
+  const app = boardAppStart();
+  const end = config < app ? config : app;
+  return boardSectorStart(index) < end && end - boardSectorStart(index) >= boardSectorSize(index);
+}
+
 function bootloaderUnits(): u32 {
-  const first = sectorContaining(boardAppStart());
   let n: u32 = 0;
   const count = boardSectorCount();
-  for (let i: u32 = 0; i < count && i < first; i++) {
-    if (!sectorInAppRegion(i) && boardSectorStart(i) < boardAppStart()) n++;
+  for (let i: u32 = 0; i < count; i++) {
+    if (inBootloaderRegion(i)) n++;
   }
-  return first === NO_SECTOR ? 0 : n;
+  return n;
 }
 
 /** After WRITE (UN)PROTECT: the second ACK (or a NACK), then a reset as the ROM does. */

@@ -68,7 +68,7 @@ let received: u32 = 0;
 
 /**
  * Reads one frame into FRAME; the first sync byte may already have been consumed by the caller. A session
- * silent for `idleMs` before a frame starts is Idle.
+ * silent for `idleMs` before a frame starts is Idle; bytes before a SYNC0 SYNC1 pair are skipped.
  */
 function receiveFrame(haveSync0: boolean, idleMs: u32): Receive {
   let synced = haveSync0;
@@ -80,29 +80,34 @@ function receiveFrame(haveSync0: boolean, idleMs: u32): Receive {
     }
     synced = false;
     const b1 = readByte(INTER_BYTE_TIMEOUT_MS);
+    if (b1 < 0) return Receive.Damaged;
     if (b1 === SYNC0) {
       synced = true;
       continue;
     }
-    if (b1 !== SYNC1) continue;
-    for (let i: u32 = 0; i < 4; i++) {
-      const b = readByte(INTER_BYTE_TIMEOUT_MS);
-      if (b < 0) return Receive.Damaged;
-      FRAME[i] = u8(b);
-    }
-    const length = readU16LE(FRAME, 2);
-    if (length > MAX_PAYLOAD) return Receive.Damaged;
-    const total = 4 + length + 4;
-    for (let i: u32 = 4; i < total; i++) {
-      const b = readByte(INTER_BYTE_TIMEOUT_MS);
-      if (b < 0) return Receive.Damaged;
-      FRAME[i] = u8(b);
-    }
-    const errors = uartTakeErrors();
-    lineErrorsSinceBoot = (lineErrorsSinceBoot | errors) >>> 0;
-    if (crc32(FRAME.subarray(0, 4 + length)) !== readU32LE(FRAME, 4 + length)) return Receive.Damaged;
-    return Receive.Frame;
+    if (b1 === SYNC1) return receiveAfterSync();
   }
+}
+
+/** The rest of a frame after SYNC0 SYNC1: cmd, seq, length, payload and CRC into FRAME. */
+function receiveAfterSync(): Receive {
+  for (let i: u32 = 0; i < 4; i++) {
+    const b = readByte(INTER_BYTE_TIMEOUT_MS);
+    if (b < 0) return Receive.Damaged;
+    FRAME[i] = u8(b);
+  }
+  const length = readU16LE(FRAME, 2);
+  if (length > MAX_PAYLOAD) return Receive.Damaged;
+  const total = 4 + length + 4;
+  for (let i: u32 = 4; i < total; i++) {
+    const b = readByte(INTER_BYTE_TIMEOUT_MS);
+    if (b < 0) return Receive.Damaged;
+    FRAME[i] = u8(b);
+  }
+  const errors = uartTakeErrors();
+  lineErrorsSinceBoot = (lineErrorsSinceBoot | errors) >>> 0;
+  if (crc32(FRAME.subarray(0, 4 + length)) !== readU32LE(FRAME, 4 + length)) return Receive.Damaged;
+  return Receive.Frame;
 }
 
 /** Sends a reply frame: status, then `extra` bytes of REPLY_DATA. */
@@ -126,7 +131,8 @@ function reply(command: u8, seq: u8, status: Status, extra: u32): void {
  * has arrived, the line may belong to the application's peer.
  */
 export function nativeFrameArrives(): boolean {
-  return receiveFrame(true, INTER_BYTE_TIMEOUT_MS) === Receive.Frame;
+  if (readByte(INTER_BYTE_TIMEOUT_MS) !== SYNC1) return false;
+  return receiveAfterSync() === Receive.Frame;
 }
 
 /** True while a native transfer (BEGIN … END) is open. */

@@ -59,7 +59,7 @@ export class Simulation {
   /** hal_port_cpu_quiesce ran (NVIC cleared) since the last reset. */
   cpuQuiesced = false;
   /** The independent watchdog: started by the option bytes (hardware) or by the bootloader. */
-  readonly watchdog = { hardware: false, running: false, periodMs: 0, refreshedAtUs: 0, refreshes: 0 };
+  readonly watchdog = { hardware: false, running: false, periodMs: 0, refreshedAtUs: 0, refreshes: 0, longestGapUs: 0 };
   /** The reset controller's flags for this boot (HAL_RESET_* bits of tsboot_hal.h). */
   resetCauseBits = 0x02;
   /** The fault record the previous boot left in no-init RAM. */
@@ -161,6 +161,7 @@ export class Simulation {
 
   watchdogRefresh(): void {
     const w = this.watchdog;
+    if (w.running) w.longestGapUs = Math.max(w.longestGapUs, this.nowUs - w.refreshedAtUs);
     w.refreshedAtUs = this.nowUs;
     w.refreshes++;
   }
