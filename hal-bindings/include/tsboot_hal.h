@@ -1,6 +1,6 @@
 /*
  * tsboot driver API: the register-level drivers every family implements (hal-bindings/<family>/), with the
- * same names and meanings, so that the port (the @extern bindings of hal-bindings/*.ts) is one file for
+ * same names and meanings, so that the port (the @extern bindings of the hal-bindings .ts files) is one file for
  * all families. Family-only details go in the family's own header (stm32f4_regs.h, stm32f0_regs.h, ...).
  *
  * Every function that can fail returns a uint32_t status (enum hal_status), so the TypeScript side receives
