@@ -14,7 +14,7 @@ import { appVersion, checkHeader, HEADER_SIZE, HeaderSource, payloadCrc, payload
 import { applicationValid, invalidateRecord, recordView, vectorsSane, vectorTableSane, writeRecord } from "./installed-image";
 import { launchApplication } from "./launch";
 import { crc32 } from "./lib/crc32";
-import { inAppRegion, sectorInAppRegion } from "./layout";
+import { inAppRegion, NO_SECTOR, sectorContaining, sectorInAppRegion } from "./layout";
 import { Status } from "./status";
 import { discardInput, readByte, writeBytes } from "./uart-io";
 import { uartTakeErrors } from "../hal-bindings/uart";
@@ -65,6 +65,10 @@ enum Transfer {
 let transfer: Transfer = Transfer.Idle;
 /** Payload bytes written so far in the current transfer. */
 let received: u32 = 0;
+/** The payload offset up to which the application region is erased, and the erase progress (units). */
+let erasedEnd: u32 = 0;
+let eraseDone: u32 = 0;
+let eraseTotal: u32 = 0;
 
 /**
  * Reads one frame into FRAME; the first sync byte may already have been consumed by the caller. A session
@@ -174,10 +178,10 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       reply(replyCommand, seq, Status.Ok, info());
       return;
     case Command.Begin:
-      reply(replyCommand, seq, begin(seq, payload), 0);
+      reply(replyCommand, seq, begin(payload), 0);
       return;
     case Command.Write: {
-      const status = write(payload);
+      const status = write(seq, payload);
       writeU32LE(REPLY_DATA, 0, received);
       reply(replyCommand, seq, status, 4);
       return;
@@ -251,7 +255,7 @@ function info(): u32 {
  * BEGIN: check the header and the image's vector table (sent with it), and only then invalidate the
  * installed image and erase exactly the sectors the image needs. A refused image touches nothing.
  */
-function begin(seq: u8, payload: Uint8Array): Status {
+function begin(payload: Uint8Array): Status {
   transfer = Transfer.Idle;
   if (payload.length !== BEGIN_SIZE) return Status.BadLength;
   const checked = checkHeader(payload, HeaderSource.Host);
@@ -264,32 +268,52 @@ function begin(seq: u8, payload: Uint8Array): Status {
   for (let i: u32 = 0; i < HEADER_SIZE; i++) SESSION_HEADER[i] = payload[i];
   const invalidated = invalidateRecord();
   if (invalidated !== Status.Ok) return invalidated;
+  // Erasing happens on demand, as the data arrives (WRITE): the line keeps moving while a sector erases,
+  // because reception goes on by DMA into the ring during the CPU stall.
   const start = boardAppStart();
   const end = start + payloadSize(SESSION_HEADER);
   const count = boardSectorCount();
-  let total: u32 = 0;
+  eraseTotal = 0;
   for (let i: u32 = 0; i < count; i++) {
-    if (sectorInAppRegion(i) && boardSectorStart(i) < end) total++;
+    if (sectorInAppRegion(i) && boardSectorStart(i) < end) eraseTotal++;
   }
-  let done: u32 = 0;
-  for (let i: u32 = 0; i < count; i++) {
-    if (!sectorInAppRegion(i) || boardSectorStart(i) >= end) continue;
-    if (!isErased(boardSectorStart(i), boardSectorSize(i))) {
-      const erased = eraseSector(i);
-      if (erased !== Status.Ok) return erased;
-    }
-    done++;
-    writeU16LE(REPLY_DATA, 0, u16(done));
-    writeU16LE(REPLY_DATA, 2, u16(total));
-    reply(EVENT_PROGRESS, seq, Status.Ok, 4);
-  }
+  eraseDone = 0;
+  erasedEnd = 0;
   received = 0;
   transfer = Transfer.Receiving;
   return Status.Ok;
 }
 
-/** WRITE: offset (u32 LE) + data, in order; a resent frame for data already written is checked and ACKed. */
-function write(payload: Uint8Array): Status {
+/**
+ * Makes the application region erased (or found blank) up to payload offset `end`, one erase unit at a
+ * time. A progress event goes out before each unit, so the host knows the device is busy (an erase stalls
+ * the CPU for up to seconds) and can show it.
+ */
+function eraseAhead(seq: u8, end: u32): Status {
+  const start = boardAppStart();
+  while (erasedEnd < end) {
+    const index = sectorContaining(start + erasedEnd);
+    if (index === NO_SECTOR || !sectorInAppRegion(index)) return Status.BadAddress;
+    eraseDone++;
+    writeU16LE(REPLY_DATA, 0, u16(eraseDone));
+    writeU16LE(REPLY_DATA, 2, u16(eraseTotal));
+    reply(EVENT_PROGRESS, seq, Status.Ok, 4);
+    const unitStart = boardSectorStart(index);
+    const unitSize = boardSectorSize(index);
+    if (!isErased(unitStart, unitSize)) {
+      const erased = eraseSector(index);
+      if (erased !== Status.Ok) return erased;
+    }
+    erasedEnd = unitStart + unitSize - start;
+  }
+  return Status.Ok;
+}
+
+/**
+ * WRITE: offset (u32 LE) + data, in order; a resent frame for data already written is checked and ACKed.
+ * The erase units the data needs are erased first (eraseAhead).
+ */
+function write(seq: u8, payload: Uint8Array): Status {
   if (transfer !== Transfer.Receiving) return Status.BadState;
   if (payload.length < 5) return Status.BadLength;
   const offset = readU32LE(payload, 0);
@@ -304,6 +328,11 @@ function write(payload: Uint8Array): Status {
     return equalBytes(flashView(boardAppStart() + offset, data.length), data) ? Status.Ok : Status.VerifyFailed;
   }
   if (offset !== received) return Status.OutOfOrder;
+  const erased = eraseAhead(seq, offset + data.length);
+  if (erased !== Status.Ok) {
+    transfer = Transfer.Idle;
+    return erased;
+  }
   const status = programBytes(boardAppStart() + offset, data);
   if (status !== Status.Ok) {
     transfer = Transfer.Idle;

@@ -550,9 +550,12 @@ export class Flasher {
       throw this.refusal(`WRITE at offset ${sent.offset}`, status, info);
     };
 
+    // After an erase progress event the device is erasing (the CPU stalls for up to seconds): wait longer.
+    let waitMs = timeoutMs;
     while (acked < size) {
       fill();
-      const f = await this.link.next(timeoutMs);
+      const f = await this.link.next(waitMs);
+      waitMs = timeoutMs;
       if (f === null) {
         // Nothing for a whole timeout: whatever is in flight is lost.
         inFlight.clear();
@@ -571,6 +574,12 @@ export class Flasher {
         }
         inFlight.clear();
         rewind("bad-frame");
+        continue;
+      }
+      if (f.command === EVENT_PROGRESS && f.payload.length >= 5) {
+        const v = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength);
+        emit({ phase: "erase", done: v.getUint16(1, true), total: v.getUint16(3, true) });
+        waitMs = Math.max(timeoutMs, this.o.eraseTimeoutMs);
         continue;
       }
       if (f.command !== (Command.Write | REPLY_BIT)) continue;
