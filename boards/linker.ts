@@ -20,8 +20,8 @@ export interface LinkerOptions {
   headerSize?: number;
 }
 
-/** Bytes at the top of RAM that neither image initialises: the update-request flag lives there. */
-export const UPDATE_FLAG_RESERVE = 16;
+/** Bytes at the top of RAM that neither image initialises: the update-request flag, the fault record and the trial words (docs/application.md). */
+export const UPDATE_FLAG_RESERVE = 64;
 
 /** Where an application leaves the update-request flag on this board. */
 export function updateFlagAddress(board: Board): number {

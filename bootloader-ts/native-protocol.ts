@@ -4,17 +4,20 @@
  * goes quiet. Frame: A5 5A | cmd | seq | len (u16 LE) | payload | CRC-32 (LE) over cmd..payload.
  */
 import { i32, u8, u16, u32 } from "../runtime/index";
-import { boardAppSize, boardAppStart, boardId, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
+import { boardAppSize, boardAppStart, boardId, boardSecondarySize, boardSecondaryStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashView } from "../hal-bindings/flash";
 import { readU16LE, readU32LE, writeU16LE, writeU32LE, equalBytes } from "./bytes";
 import { BOOTLOADER_VERSION, INTER_BYTE_TIMEOUT_MS, MAX_DATA, NATIVE_PROTOCOL_VERSION, WINDOW } from "./config";
 import { lastFaultDetail, lastFaultKind, lastResetCause, protectionState, setBootloaderProtection, watchdogState } from "./device-state";
 import { eraseSector, isErased, programBytes } from "./flash-writer";
 import { appVersion, checkHeader, HEADER_SIZE, HeaderSource, payloadCrc, payloadSize } from "./image-header";
-import { applicationValid, invalidateRecord, recordView, vectorsSane, vectorTableSane, writeRecord } from "./installed-image";
+import { applicationValid, invalidatePrimary, recordPrimary, vectorsSane, vectorTableSane } from "./installed-image";
+import { secondaryValid, slotsEnabled } from "./slots";
+import { Entry, lastInstallEvent, lastInstallReason, logAppend, logImage, primaryHeader, RevertReason, secondaryHeader, secondaryImageRole, secondaryRecorded, SecondaryRole, Slot, swapAreaCount, swapInProgress, SwapKind, trialState, TrialState } from "./status-log";
+import { STEPS, swapBegin, swapContinue, SwapProgress, swapStepsDone } from "./swap";
 import { launchApplication } from "./launch";
 import { crc32 } from "./lib/crc32";
-import { inAppRegion, NO_SECTOR, sectorContaining, sectorInAppRegion } from "./layout";
+import { inAppRegion, NO_SECTOR, sectorContaining, sectorInAppRegion, unitInRegion } from "./layout";
 import { Status } from "./status";
 import { discardInput, readByte, writeBytes } from "./uart-io";
 import { uartTakeErrors } from "../hal-bindings/uart";
@@ -31,6 +34,15 @@ export enum Command {
   Abort = 0x06,
   Read = 0x07,
   Protect = 0x08,
+  Install = 0x09,
+  Confirm = 0x0a,
+  Revert = 0x0b,
+}
+
+/** What a progress event reports (its last payload byte). */
+enum Phase {
+  Erase = 0,
+  Swap = 1,
 }
 /** The most bytes one READ returns. */
 export const MAX_READ = 256;
@@ -205,6 +217,15 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       reply(replyCommand, seq, length < 0 ? Status.BadAddress : Status.Ok, length < 0 ? 0 : u32(length));
       return;
     }
+    case Command.Install:
+      reply(replyCommand, seq, payload.length === 1 && payload[0] <= 1 ? install(seq, payload[0] === 1) : Status.BadLength, 0);
+      return;
+    case Command.Confirm:
+      reply(replyCommand, seq, confirm(), 0);
+      return;
+    case Command.Revert:
+      reply(replyCommand, seq, revert(seq), 0);
+      return;
     case Command.Protect:
       // On parts that load option bytes only at a reset (F0, L4) a success resets here: the host sees
       // silence and reads the new state with INFO after the reset.
@@ -241,14 +262,79 @@ function info(): u32 {
   REPLY_DATA[21] = WINDOW;
   const valid = applicationValid();
   REPLY_DATA[22] = valid ? 1 : 0;
-  writeU32LE(REPLY_DATA, 23, valid ? appVersion(recordView()) : 0);
+  writeU32LE(REPLY_DATA, 23, valid ? appVersion(primaryHeader()) : 0);
   REPLY_DATA[27] = lastResetCause();
   REPLY_DATA[28] = u8(lastFaultKind());
   writeU32LE(REPLY_DATA, 29, lastFaultDetail());
   REPLY_DATA[33] = watchdogState();
   REPLY_DATA[34] = protectionState();
   REPLY_DATA[35] = u8(lineErrorsSinceBoot);
-  return 36;
+  REPLY_DATA[36] = slotsEnabled() ? 1 : 0;
+  REPLY_DATA[37] = trialState();
+  REPLY_DATA[38] = lastInstallEvent();
+  REPLY_DATA[39] = u8(lastInstallReason());
+  const role = slotsEnabled() && secondaryRecorded() ? secondaryImageRole() : SecondaryRole.None;
+  REPLY_DATA[40] = role;
+  writeU32LE(REPLY_DATA, 41, role !== SecondaryRole.None ? appVersion(secondaryHeader()) : 0);
+  REPLY_DATA[45] = swapInProgress();
+  return 46;
+}
+
+/** Sends a progress event for the request `seq`: done of total, in `phase`. */
+function progress(seq: u8, done: u32, total: u32, phase: Phase): void {
+  writeU16LE(REPLY_DATA, 0, u16(done));
+  writeU16LE(REPLY_DATA, 2, u16(total));
+  REPLY_DATA[4] = phase;
+  reply(EVENT_PROGRESS, seq, Status.Ok, 5);
+}
+
+/** Runs the swap in progress to its end, a progress event per step. */
+function swapWithProgress(seq: u8): Status {
+  const total = swapAreaCount() * STEPS;
+  while (true) {
+    const p = swapContinue();
+    if (p === SwapProgress.Done) return Status.Ok;
+    if (p === SwapProgress.Failed) return Status.FlashError;
+    progress(seq, swapStepsDone(), total, Phase.Swap);
+  }
+}
+
+/**
+ * INSTALL (slot boards): the downloaded image in the secondary slot, checked again, is swapped into the
+ * primary — for a test (it must then be confirmed, or the next reset reverts it) or permanently.
+ */
+function install(seq: u8, permanent: boolean): Status {
+  if (!slotsEnabled() || transfer !== Transfer.Idle) return Status.BadState;
+  if (!secondaryValid(SecondaryRole.Pending)) return Status.NoValidApp;
+  const begun = swapBegin(permanent ? SwapKind.InstallPermanent : SwapKind.InstallTest, RevertReason.None);
+  if (begun !== Status.Ok) return begun;
+  return swapWithProgress(seq);
+}
+
+/** CONFIRM: the trial image in the primary slot becomes permanent. */
+function confirm(): Status {
+  if (!slotsEnabled() || trialState() === TrialState.None) return Status.BadState;
+  return logAppend(Entry.Confirmed, 0, 0);
+}
+
+/** REVERT: the previous image (in the secondary since the last install) is swapped back into the primary. */
+function revert(seq: u8): Status {
+  if (!slotsEnabled() || transfer !== Transfer.Idle) return Status.BadState;
+  if (!secondaryValid(SecondaryRole.Previous)) return Status.NoValidApp;
+  const begun = swapBegin(SwapKind.Revert, RevertReason.Requested);
+  if (begun !== Status.Ok) return begun;
+  return swapWithProgress(seq);
+}
+
+/** Where a transfer writes: the secondary slot on a slot board, else the primary. */
+function transferBase(): u32 {
+  return slotsEnabled() ? boardSecondaryStart() : boardAppStart();
+}
+
+/** True when erase unit `index` lies in the region a transfer writes. */
+function unitInTransferRegion(index: u32): boolean {
+  if (!slotsEnabled()) return sectorInAppRegion(index);
+  return unitInRegion(index, boardSecondaryStart(), boardSecondarySize());
 }
 
 /**
@@ -266,16 +352,18 @@ function begin(payload: Uint8Array): Status {
   sessionStack = stack;
   sessionReset = reset;
   for (let i: u32 = 0; i < HEADER_SIZE; i++) SESSION_HEADER[i] = payload[i];
-  const invalidated = invalidateRecord();
+  // From here what the transfer writes over is forgotten: the secondary's image on a slot board (the
+  // primary keeps running), the primary on a single-slot board.
+  const invalidated = slotsEnabled() ? forgetSecondary() : invalidatePrimary();
   if (invalidated !== Status.Ok) return invalidated;
   // Erasing happens on demand, as the data arrives (WRITE): the line keeps moving while a sector erases,
   // because reception goes on by DMA into the ring during the CPU stall.
-  const start = boardAppStart();
+  const start = transferBase();
   const end = start + payloadSize(SESSION_HEADER);
   const count = boardSectorCount();
   eraseTotal = 0;
   for (let i: u32 = 0; i < count; i++) {
-    if (sectorInAppRegion(i) && boardSectorStart(i) < end) eraseTotal++;
+    if (unitInTransferRegion(i) && boardSectorStart(i) < end) eraseTotal++;
   }
   eraseDone = 0;
   erasedEnd = 0;
@@ -290,14 +378,12 @@ function begin(payload: Uint8Array): Status {
  * the CPU for up to seconds) and can show it.
  */
 function eraseAhead(seq: u8, end: u32): Status {
-  const start = boardAppStart();
+  const start = transferBase();
   while (erasedEnd < end) {
     const index = sectorContaining(start + erasedEnd);
-    if (index === NO_SECTOR || !sectorInAppRegion(index)) return Status.BadAddress;
+    if (index === NO_SECTOR || !unitInTransferRegion(index)) return Status.BadAddress;
     eraseDone++;
-    writeU16LE(REPLY_DATA, 0, u16(eraseDone));
-    writeU16LE(REPLY_DATA, 2, u16(eraseTotal));
-    reply(EVENT_PROGRESS, seq, Status.Ok, 4);
+    progress(seq, eraseDone, eraseTotal, Phase.Erase);
     const unitStart = boardSectorStart(index);
     const unitSize = boardSectorSize(index);
     if (!isErased(unitStart, unitSize)) {
@@ -325,7 +411,7 @@ function write(seq: u8, payload: Uint8Array): Status {
   if (unit === 0) return Status.FlashError;
   if (data.length % unit !== 0 && !last) return Status.BadLength;
   if (offset + data.length <= received) {
-    return equalBytes(flashView(boardAppStart() + offset, data.length), data) ? Status.Ok : Status.VerifyFailed;
+    return equalBytes(flashView(transferBase() + offset, data.length), data) ? Status.Ok : Status.VerifyFailed;
   }
   if (offset !== received) return Status.OutOfOrder;
   const erased = eraseAhead(seq, offset + data.length);
@@ -333,7 +419,7 @@ function write(seq: u8, payload: Uint8Array): Status {
     transfer = Transfer.Idle;
     return erased;
   }
-  const status = programBytes(boardAppStart() + offset, data);
+  const status = programBytes(transferBase() + offset, data);
   if (status !== Status.Ok) {
     transfer = Transfer.Idle;
     return status;
@@ -344,23 +430,34 @@ function write(seq: u8, payload: Uint8Array): Status {
 
 /** True when `header` is the stored record and the application it describes is valid. */
 function installed(header: Uint8Array): boolean {
-  return equalBytes(recordView(), header) && applicationValid();
+  if (slotsEnabled()) return equalBytes(secondaryHeader(), header) && secondaryValid(SecondaryRole.Pending);
+  return equalBytes(primaryHeader(), header) && applicationValid();
 }
 
-/** END: the whole payload is in flash and its CRC matches; only then the record makes it valid. */
+/** The secondary slot's image (a previous or a pending one) is about to be overwritten. */
+function forgetSecondary(): Status {
+  return secondaryRecorded() ? logAppend(Entry.Empty, Slot.Secondary, 0) : Status.Ok;
+}
+
+/**
+ * END: the whole payload is in flash, its CRC matches and its vector table is the one BEGIN announced;
+ * only then is it recorded: as the primary image (single slot: now valid), or as the secondary's pending
+ * image (slot boards: INSTALL swaps it in).
+ */
 function end(): Status {
-  // A resent END (its reply was lost) finds the transfer done: answer as before if that image is installed.
+  // A resent END (its reply was lost) finds the transfer done: answer as before if that image is recorded.
   if (transfer !== Transfer.Receiving) return installed(SESSION_HEADER) ? Status.Ok : Status.BadState;
   const size = payloadSize(SESSION_HEADER);
   if (received !== size) return Status.Incomplete;
   transfer = Transfer.Idle;
-  if (crc32(flashView(boardAppStart(), size)) !== payloadCrc(SESSION_HEADER)) return Status.CrcMismatch;
+  const base = transferBase();
+  if (crc32(flashView(base, size)) !== payloadCrc(SESSION_HEADER)) return Status.CrcMismatch;
   // The payload's vector table must be the one BEGIN announced (and checked) before anything was erased.
-  const vectors = flashView(boardAppStart(), 8);
-  if (readU32LE(vectors, 0) !== sessionStack || readU32LE(vectors, 4) !== sessionReset || !vectorTableSane(boardAppStart())) {
+  const vectors = flashView(base, 8);
+  if (readU32LE(vectors, 0) !== sessionStack || readU32LE(vectors, 4) !== sessionReset || !vectorTableSane(base)) {
     return Status.BadVectorTable;
   }
-  const stored = writeRecord(SESSION_HEADER);
+  const stored = slotsEnabled() ? logImage(Slot.Secondary, SESSION_HEADER) : recordPrimary(SESSION_HEADER);
   if (stored !== Status.Ok) return stored;
-  return applicationValid() ? Status.Ok : Status.VerifyFailed;
+  return installed(SESSION_HEADER) ? Status.Ok : Status.VerifyFailed;
 }

@@ -62,6 +62,7 @@ struct sim_outcome {
 struct sim_shared {
   uint32_t update_flag;
   uint32_t fault_kind, fault_detail;
+  uint32_t trial_address, trial_id; /* hal_port_trial_publish: no-init RAM the application reads */
   struct sim_outcome outcome;
 };
 

@@ -71,5 +71,6 @@ uint32_t hal_port_fault_kind(void);
 uint32_t hal_port_fault_detail(void);
 void hal_port_vector_table_set(uint32_t address);
 void hal_port_cpu_quiesce(void);
+void hal_port_trial_publish(uint32_t address, uint32_t id);
 
 #endif /* TSBOOT_PORT_H */

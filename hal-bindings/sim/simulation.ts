@@ -64,6 +64,8 @@ export class Simulation {
   resetCauseBits = 0x02;
   /** The fault record the previous boot left in no-init RAM. */
   fault = { kind: 0, detail: 0 };
+  /** What the bootloader published for a trial image's confirmation (address 0: not on trial). */
+  trialPublished = { address: 0, id: 0 };
   /** Line errors (UART_ERR bits) not yet taken. */
   uartErrors = 0;
   /** The reception ring given to uartRxStart, and how many bytes reception has written into it. */
@@ -172,6 +174,7 @@ export class Simulation {
     next.updateFlag = this.updateFlag;
     next.watchdog.hardware = this.watchdog.hardware;
     next.flash.protectedBootloader = this.flash.protectedBootloader;
+    next.trialPublished = { ...this.trialPublished }; // no-init RAM survives a reset
     return next;
   }
 }
