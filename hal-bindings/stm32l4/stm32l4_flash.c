@@ -453,6 +453,13 @@ bool stm32l4_flash_ecc_nmi(void) {
 
 bool hal_flash_take_ecc_error(void) {
   (void)stm32l4_flash_ecc_nmi(); /* an ECCD still pending (none should be: the NMI takes it at once) */
+  /* A corrected single error (ECCC; nothing clears it with ECCIE = 0) keeps ADDR_ECC from capturing the next
+   * error, and later STM32 manuals say a pending ECCC keeps ECCD from being set at all: clear it, so the
+   * bootloader can call this before a read that matters as well as after it. */
+  uint32_t eccr = REG_READ32(FLASH_ECCR);
+  if ((eccr & FLASH_ECCR_ECCC) != 0u) {
+    REG_WRITE32(FLASH_ECCR, eccr & (FLASH_ECCR_ECCIE | FLASH_ECCR_ECCC));
+  }
   uint32_t seen = s_ecc_seen;
   bool error = seen != s_ecc_taken;
   s_ecc_taken = seen;

@@ -208,8 +208,8 @@ uint32_t reg_model_ram_address(void *p, uint32_t length);
 #define RCC_CFGR_PPRE2_Pos 11u
 #define RCC_CFGR_PPRE2_Msk (0x7u << RCC_CFGR_PPRE2_Pos)
 
-/* RCC_PLLCFGR resets to 0x00001000 (PLLN = 16, no source). f(VCO in) = src / PLLM must be 4..16 MHz,
- * f(VCO) = f(VCO in) * PLLN 64..344 MHz with PLLN 8..86, PLLCLK = f(VCO) / PLLR <= 80 MHz (RM0351 6.4.4, RCC_PLLCFGR). */
+/* RCC_PLLCFGR (RM0351 6.4.4) resets to 0x00001000 (PLLN = 16, no source). f(VCO in) = src / PLLM must be
+ * 4..16 MHz, f(VCO) = f(VCO in) * PLLN 64..344 MHz with PLLN 8..86, PLLCLK = f(VCO) / PLLR <= 80 MHz. */
 #define RCC_PLLCFGR_PLLSRC_Pos 0u
 #define RCC_PLLCFGR_PLLSRC_Msk (0x3u << RCC_PLLCFGR_PLLSRC_Pos)
 #define RCC_PLLCFGR_PLLSRC_NONE 0x0u

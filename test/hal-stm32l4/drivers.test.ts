@@ -163,6 +163,13 @@ const MUTANTS: Mutant[] = [
     to: "eccr & (FLASH_ECCR_ECCD | FLASH_ECCR_ECCC)",
     caughtBy: "ecc_handler_keeps_eccie_and_clears_eccc",
   },
+  {
+    name: "a corrected error (ECCC) left pending",
+    file: "stm32l4_flash.c",
+    from: "    REG_WRITE32(FLASH_ECCR, eccr & (FLASH_ECCR_ECCIE | FLASH_ECCR_ECCC));\n",
+    to: "",
+    caughtBy: "ecc_take_clears_a_corrected_error",
+  },
   // ---- write protection ----
   {
     name: "option bytes programmed but not loaded (no OBL_LAUNCH)",
@@ -324,7 +331,9 @@ const MUTANTS: Mutant[] = [
     name: "USART DMA request enabled before the channel",
     file: "stm32l4_uart.c",
     from: "  REG_WRITE32(DMA_CCR(DMA1_BASE, ch), ccr | DMA_CCR_EN);\n  /* Then the USART's request",
-    to: "  REG_WRITE32(USART_CR3(s_uart->base), USART_CR3_DMAR);\n  REG_WRITE32(DMA_CCR(DMA1_BASE, ch), ccr | DMA_CCR_EN);\n  /* Then the USART's request",
+    to:
+      "  REG_WRITE32(USART_CR3(s_uart->base), USART_CR3_DMAR);\n" +
+      "  REG_WRITE32(DMA_CCR(DMA1_BASE, ch), ccr | DMA_CCR_EN);\n  /* Then the USART's request",
     caughtBy: "dma_rx_channel6_request2",
   },
   {
@@ -353,7 +362,9 @@ const MUTANTS: Mutant[] = [
     name: "AF mode set before the function",
     file: "stm32l4_gpio.c",
     from: "  gpio_set_field(pin < 8u ? GPIO_AFRL(base) : GPIO_AFRH(base), pin & 7u, 4u, af);\n",
-    to: "  gpio_set_field(GPIO_MODER(base), pin, 2u, GPIO_MODE_AF);\n  gpio_set_field(pin < 8u ? GPIO_AFRL(base) : GPIO_AFRH(base), pin & 7u, 4u, af);\n",
+    to:
+      "  gpio_set_field(GPIO_MODER(base), pin, 2u, GPIO_MODE_AF);\n" +
+      "  gpio_set_field(pin < 8u ? GPIO_AFRL(base) : GPIO_AFRH(base), pin & 7u, 4u, af);\n",
     caughtBy: "gpio_af_uart_pins",
   },
   {
@@ -491,7 +502,7 @@ if (!HAVE_GCC) {
         const bin = await buildModelProgram(path.join(mdir, "cases"), {
           includes: includes(copy),
           inputs: [...cSources(copy), ...fixedObjects],
-          extra: ["-O1", "-Wno-unused-function", "-Wno-unused-variable", "-Wno-unused-but-set-variable", "-Wno-unused-parameter"],
+          extra: ["-O1", "-Wno-unused-function", "-Wno-unused-variable", "-Wno-unused-but-set-variable"],
         });
         const r = await runCase(bin, m.caughtBy);
         expect(r.exitCode, r.all).not.toBe(0);
@@ -560,7 +571,9 @@ if (!HAVE_ARM_GCC) {
         const objects = await armObjects(dir, []);
         const nm = await execa("arm-none-eabi-nm", objects);
         expect(nm.stdout).not.toContain("reg_model");
-        for (const handler of ["NMI_Handler", "HardFault_Handler", "MemManage_Handler", "BusFault_Handler", "UsageFault_Handler", "SysTick_Handler"]) {
+        const handlers = ["NMI_Handler", "HardFault_Handler", "MemManage_Handler", "BusFault_Handler"];
+        handlers.push("UsageFault_Handler");
+        for (const handler of [...handlers, "SysTick_Handler"]) {
           expect(nm.stdout).toMatch(new RegExp(`\\bT ${handler}\\b`));
         }
         const flash = await execa("arm-none-eabi-objdump", ["-d", path.join(dir, "stm32l4_flash.c.o")]);

@@ -66,7 +66,11 @@ export async function buildModelProgram(out: string, build: ModelBuild): Promise
 }
 
 /** Compiles sources to objects in `dir` (one gcc per file, so a later link can reuse them). */
-export async function compileObjects(dir: string, sources: string[], build: Omit<ModelBuild, "inputs">): Promise<string[]> {
+export async function compileObjects(
+  dir: string,
+  sources: string[],
+  build: Omit<ModelBuild, "inputs">,
+): Promise<string[]> {
   const objects: string[] = [];
   for (const src of sources) {
     const obj = path.join(dir, `${path.basename(src)}.o`);

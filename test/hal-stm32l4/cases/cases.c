@@ -651,6 +651,23 @@ CASE(ecc_handler_keeps_eccie_and_clears_eccc) {
   CHECK_EQ(stm32l4_flash_ecc_address(), 0x08030000u);
 }
 
+CASE(ecc_take_clears_a_corrected_error) {
+  setup(L4_PART_L476XG);
+  l4_model_flash_poke64(0x08010000u, 1u, 2u);
+  l4_model_flash_flip_bit(0x08010000u, 40);
+  CHECK_EQ(reg_model_read32(0x08010004u), 2u); /* corrected */
+  CHECK_EQ(peek(A_FLASH_ECCR), 0x40010000u);   /* ECCC, its address */
+  l4_model_trace_clear();
+  CHECK(!hal_flash_take_ecc_error()); /* a corrected error is not unreliable data ... */
+  CHECK_EQ(peek(A_FLASH_ECCR) & 0xC0000000u, 0u); /* ... but it is cleared, so the next error is captured */
+  CHECK_EQ(write_value(last_write(A_FLASH_ECCR)), 0x40000000u);
+  l4_model_flash_tear(0x08020000u, 0u, 0u);
+  g_addr = 0x08020000u;
+  CHECK_EQ(l4_model_run(do_boot_read), L4_RUN_RETURNED);
+  CHECK(g_flag);
+  CHECK_EQ(stm32l4_flash_ecc_address(), 0x08020000u);
+}
+
 static void do_other_nmi(void) {
   uint32_t frame[8] = {0, 0, 0, 0, 0, 0, 0x08001234u, 0x01000000u};
   stm32l4_exception_entry(HAL_FAULT_NMI, frame);
@@ -2042,6 +2059,7 @@ static const struct test_case s_cases[] = {
     ENTRY(ecc_torn_bank2_address)
     ENTRY(ecc_single_bit_corrected_no_error)
     ENTRY(ecc_handler_keeps_eccie_and_clears_eccc)
+    ENTRY(ecc_take_clears_a_corrected_error)
     ENTRY(ecc_other_nmi_resets)
     ENTRY(ecc_power_cut_in_program_then_boot)
     ENTRY(ecc_power_cut_in_erase_then_boot)
