@@ -10,32 +10,33 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
-  STRICT,
-  buildModelProgram,
-  cSources,
+  buildCases,
   caseNames,
-  compileObjects,
-  mutatedCopy,
-  onPath,
-  runCase,
-  sanitizerFlags,
-  tempDir,
+  crossCompile,
+  cSources,
+  type ModelBuild,
   type Mutant,
-} from "../support/register-model.js";
+  MUTANT_FLAGS,
+  onPath,
+  prebuildModel,
+  runCase,
+  runMutant,
+  sanitizerFlags,
+  STRICT,
+  tempDir,
+} from "../support/register-model";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const INCLUDE_DIR = path.join(ROOT, "hal-bindings/include");
-const DRIVER_DIR = path.join(ROOT, "hal-bindings/stm32l4");
-const MODEL_DIR = path.join(ROOT, "test/hal-stm32l4/model");
-const CASES_C = path.join(ROOT, "test/hal-stm32l4/cases/cases.c");
-const CASE_NAMES = caseNames(CASES_C);
+const BUILD: ModelBuild = {
+  includeDir: path.join(ROOT, "hal-bindings/include"),
+  driverDir: path.join(ROOT, "hal-bindings/stm32l4"),
+  modelDir: path.join(ROOT, "test/hal-stm32l4/model"),
+  casesC: path.join(ROOT, "test/hal-stm32l4/cases/cases.c"),
+};
+const CASE_NAMES = caseNames(BUILD.casesC);
 
 const HAVE_GCC = onPath("gcc");
 const HAVE_ARM_GCC = onPath("arm-none-eabi-gcc");
-
-function includes(driverDir: string): string[] {
-  return [INCLUDE_DIR, driverDir, MODEL_DIR];
-}
 
 /**
  * Each mutant breaks one thing in a copy of the drivers; the named case must then fail (a FAIL line, or the
@@ -440,12 +441,8 @@ if (!HAVE_GCC) {
     let bin = "";
     beforeAll(async () => {
       dir = tempDir("l4-cases");
-      bin = await buildModelProgram(path.join(dir, "cases"), {
-        includes: includes(DRIVER_DIR),
-        inputs: [...cSources(DRIVER_DIR), ...cSources(MODEL_DIR), CASES_C],
-        extra: await sanitizerFlags(dir),
-      });
-    });
+      bin = await buildCases(BUILD, dir, BUILD.driverDir, await sanitizerFlags(dir));
+    }, 180_000);
     afterAll(() => {
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -467,22 +464,19 @@ if (!HAVE_GCC) {
         const r = await runCase(bin, name);
         expect(r.all, r.all).toContain(`PASS ${name}`);
         expect(r.exitCode, r.all).toBe(0);
-      });
+      }, 120_000);
     }
   });
 
   describe.concurrent("the cases catch broken drivers (mutants)", () => {
     let dir = "";
-    let fixedObjects: string[] = [];
+    let prebuilt: string[] = [];
     beforeAll(async () => {
       dir = tempDir("l4-mutants");
       // The model and the cases never change between mutants (the cases use no register constant of the
       // drivers' header): compile them once.
-      fixedObjects = await compileObjects(dir, [...cSources(MODEL_DIR), CASES_C], {
-        includes: includes(DRIVER_DIR),
-        extra: ["-O1"],
-      });
-    });
+      prebuilt = await prebuildModel(BUILD, dir, MUTANT_FLAGS);
+    }, 180_000);
     afterAll(() => {
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -493,31 +487,23 @@ if (!HAVE_GCC) {
       expect(new Set(keys).size).toBe(keys.length);
     });
 
-    MUTANTS.forEach((m, i) => {
+    for (const m of MUTANTS) {
       test(`${m.caughtBy} fails when: ${m.name}`, async () => {
-        const mdir = path.join(dir, `m${i}`);
-        fs.mkdirSync(mdir);
-        const copy = mutatedCopy(DRIVER_DIR, mdir, m);
-        // A mutant may orphan a helper or leave a variable unused: that is not what is being tested.
-        const bin = await buildModelProgram(path.join(mdir, "cases"), {
-          includes: includes(copy),
-          inputs: [...cSources(copy), ...fixedObjects],
-          extra: ["-O1", "-Wno-unused-function", "-Wno-unused-variable", "-Wno-unused-but-set-variable"],
-        });
-        const r = await runCase(bin, m.caughtBy);
-        expect(r.exitCode, r.all).not.toBe(0);
-        expect(r.all).not.toContain(`PASS ${m.caughtBy}`);
-        expect(r.all).toMatch(/FAIL|MODEL FATAL/);
-      });
-    });
+        const r = await runMutant(BUILD, m, prebuilt);
+        expect(r.occurrences, `mutation text in ${m.file}`).toBe(1);
+        expect(r.exitCode, r.output).not.toBe(0);
+        expect(r.output).not.toContain(`PASS ${m.caughtBy}`);
+        expect(r.output).toMatch(/FAIL|MODEL FATAL/);
+      }, 180_000);
+    }
   });
 
   describe("header rules", () => {
     test("hal-bindings/stm32l4 implements every function of tsboot_hal.h but the transitional F4 block", () => {
-      const header = fs.readFileSync(path.join(INCLUDE_DIR, "tsboot_hal.h"), "utf8");
+      const header = fs.readFileSync(path.join(BUILD.includeDir, "tsboot_hal.h"), "utf8");
       const [api] = header.split("/* ---- Transitional");
       const declared = [...api.matchAll(/^(?:_Noreturn\s+)?[\w ]+?\b(\w+)\((?:void|[^)]*)\);/gm)].map((x) => x[1]);
-      const sources = cSources(DRIVER_DIR)
+      const sources = cSources(BUILD.driverDir)
         .map((f) => fs.readFileSync(f, "utf8"))
         .join("\n");
       const missing = declared.filter((name) => !new RegExp(`^[\\w ]*\\b${name}\\([^;]*\\)\\s*\\{`, "m").test(sources));
@@ -533,26 +519,7 @@ if (!HAVE_ARM_GCC) {
   test.skip("Cortex-M4F build of the drivers: SKIPPED, arm-none-eabi-gcc is not on PATH", () => {});
 } else {
   describe("Cortex-M4F build of the drivers (arm-none-eabi-gcc)", () => {
-    async function armObjects(dir: string, variant: string[]): Promise<string[]> {
-      const objects: string[] = [];
-      for (const src of cSources(DRIVER_DIR)) {
-        const obj = path.join(dir, `${path.basename(src)}.o`);
-        await execa("arm-none-eabi-gcc", [
-          ...ARM_FLAGS,
-          ...STRICT,
-          "-Wpedantic",
-          ...variant,
-          `-I${INCLUDE_DIR}`,
-          `-I${DRIVER_DIR}`,
-          "-c",
-          src,
-          "-o",
-          obj,
-        ]);
-        objects.push(obj);
-      }
-      return objects;
-    }
+    const armObjects = (dir: string, variant: string[]) => crossCompile(BUILD, dir, ARM_FLAGS, variant);
 
     for (const variant of [[], ["-DTSBOOT_FLASH_SIZE_KB=1024", "-DBOARD_FAULT_RECORD_ADDR=0x20017FF0u"]]) {
       test(`every driver compiles clean with ${[...STRICT, "-Wpedantic", ...variant].join(" ")}`, async () => {
