@@ -270,9 +270,10 @@ uint32_t hal_flash_wrp_set(uint32_t first, uint32_t last, bool protect) {
     return status;
   }
   /* Load them now: the option-byte loader resets the MCU (RCC_CSR.OBLRSTF on the next boot). */
+  uint32_t polls = flash_polls_ms(1u); /* the reset comes within a few cycles; wait 1 ms at most */
   REG_WRITE32(FLASH_CR, FLASH_CR_OPTWRE | FLASH_CR_OBL_LAUNCH);
   REG_DSB();
-  for (uint32_t i = 0; i < flash_polls_ms(1u); i++) {
+  for (uint32_t i = 0; i < polls; i++) {
     (void)REG_READ32(FLASH_CR);
   }
   REG_WRITE32(FLASH_CR, FLASH_CR_LOCK); /* no reset came: report it, locked */
