@@ -8,44 +8,40 @@
 import { execa } from "execa";
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
-  INCLUDE_DIR,
-  ROOT,
-  STRICT,
   buildCases,
+  caseNames,
+  cSources,
   crossCompile,
-  driverSources,
+  type ModelBuild,
+  type Mutant,
+  MUTANT_FLAGS,
   objectSize,
   onPath,
+  prebuildModel,
   runCase,
   runMutant,
   sanitizerFlags,
+  STRICT,
   tempDir,
-  type CaseBuild,
-  type Mutant,
 } from "../support/register-model";
 
-const DRIVER_DIR = path.join(ROOT, "hal-bindings/stm32f0");
-const MODEL_DIR = path.join(ROOT, "test/hal-stm32f0/model");
-const CASES_C = path.join(ROOT, "test/hal-stm32f0/cases/cases.c");
-const BUILD: CaseBuild = {
-  driverDir: DRIVER_DIR,
-  modelDir: MODEL_DIR,
-  modelSources: [path.join(MODEL_DIR, "f0_model.c")],
-  casesSource: CASES_C,
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const BUILD: ModelBuild = {
+  includeDir: path.join(ROOT, "hal-bindings/include"),
+  driverDir: path.join(ROOT, "hal-bindings/stm32f0"),
+  modelDir: path.join(ROOT, "test/hal-stm32f0/model"),
+  casesC: path.join(ROOT, "test/hal-stm32f0/cases/cases.c"),
 };
+const DRIVER_DIR = BUILD.driverDir;
 
 const HAVE_GCC = onPath("gcc");
 const HAVE_ARM_GCC = onPath("arm-none-eabi-gcc");
 
-/** Case names as defined in cases.c (CASE(name) and RESET_CASE(name, ...) -> reset_cause_name), sorted as the
- * binary lists them. */
-const CASES_TEXT = fs.readFileSync(CASES_C, "utf8");
-const CASE_NAMES = [
-  ...[...CASES_TEXT.matchAll(/^CASE\((\w+)\)/gm)].map((m) => m[1]),
-  ...[...CASES_TEXT.matchAll(/^RESET_CASE\((\w+),/gm)].map((m) => `reset_cause_${m[1]}`),
-].sort();
+/** Case names as defined in cases.c; the binary registers them with constructors and lists them sorted. */
+const CASE_NAMES = caseNames(BUILD.casesC).sort();
 
 if (!HAVE_GCC) {
   test.skip("register-model cases: SKIPPED, host gcc is not on PATH (install gcc to run them)", () => {});
@@ -55,8 +51,8 @@ if (!HAVE_GCC) {
     let bin = "";
     beforeAll(async () => {
       dir = tempDir("f0-cases");
-      bin = await buildCases(dir, BUILD, await sanitizerFlags(dir));
-    });
+      bin = await buildCases(BUILD, dir, BUILD.driverDir, await sanitizerFlags(dir));
+    }, 180_000);
     afterAll(() => {
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -458,14 +454,24 @@ if (!HAVE_GCC) {
   ];
 
   describe("the cases catch broken drivers (mutants)", () => {
+    let dir = "";
+    let prebuilt: string[] = [];
+    beforeAll(async () => {
+      dir = tempDir("f0-mutants");
+      prebuilt = await prebuildModel(BUILD, dir, MUTANT_FLAGS); // only the drivers change between mutants
+    }, 180_000);
+    afterAll(() => {
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
     for (const m of MUTANTS) {
       test(`${m.caughtBy} fails when: ${m.name}`, async () => {
         expect(CASE_NAMES).toContain(m.caughtBy);
-        const r = await runMutant(BUILD, m);
-        expect(r.exitCode, r.all).not.toBe(0);
-        expect(r.all).not.toContain(`PASS ${m.caughtBy}`);
-        expect(r.all).toMatch(/FAIL|MODEL FATAL/);
-      });
+        const r = await runMutant(BUILD, m, prebuilt);
+        expect(r.occurrences, `mutation text in ${m.file}`).toBe(1);
+        expect(r.exitCode, r.output).not.toBe(0);
+        expect(r.output).not.toContain(`PASS ${m.caughtBy}`);
+        expect(r.output).toMatch(/FAIL|MODEL FATAL/);
+      }, 120_000);
     }
   });
 }
@@ -482,8 +488,8 @@ if (!HAVE_ARM_GCC) {
       test(`every driver compiles clean with ${[...STRICT, "-Wpedantic", ...variant].join(" ")}`, async () => {
         const dir = tempDir("f0-arm");
         try {
-          const objects = await crossCompile(dir, DRIVER_DIR, ARM_FLAGS, variant);
-          expect(objects.length).toBe(driverSources(DRIVER_DIR).length);
+          const objects = await crossCompile(BUILD, dir, ARM_FLAGS, variant);
+          expect(objects.length).toBe(cSources(DRIVER_DIR).length);
           for (const obj of objects) expect(fs.statSync(obj).size).toBeGreaterThan(0);
         } finally {
           fs.rmSync(dir, { recursive: true, force: true });
@@ -494,7 +500,7 @@ if (!HAVE_ARM_GCC) {
     test("a target build without BOARD_FAULT_RECORD_ADDR is a clear #error", async () => {
       const r = await execa(
         "arm-none-eabi-gcc",
-        [...ARM_FLAGS, ...STRICT, `-I${INCLUDE_DIR}`, `-I${DRIVER_DIR}`, "-c", path.join(DRIVER_DIR, "stm32f0_reset.c"), "-o", "/dev/null"],
+        [...ARM_FLAGS, ...STRICT, `-I${BUILD.includeDir}`, `-I${DRIVER_DIR}`, "-c", path.join(DRIVER_DIR, "stm32f0_reset.c"), "-o", "/dev/null"],
         { reject: false },
       );
       expect(r.exitCode).not.toBe(0);
@@ -504,7 +510,7 @@ if (!HAVE_ARM_GCC) {
     test("flash is programmed with a half-word store (strh), and no call into a model", async () => {
       const dir = tempDir("f0-arm");
       try {
-        const [obj] = await crossCompile(dir, DRIVER_DIR, ARM_FLAGS, [BOARD_DEFINE]).then((objs) =>
+        const [obj] = await crossCompile(BUILD, dir, ARM_FLAGS, [BOARD_DEFINE]).then((objs) =>
           objs.filter((o) => o.endsWith("stm32f0_flash.c.o")),
         );
         const nm = await execa("arm-none-eabi-nm", [obj]);
@@ -522,7 +528,7 @@ if (!HAVE_ARM_GCC) {
     test("the drivers together stay within a 6 KB flash budget at -Os", async () => {
       const dir = tempDir("f0-arm");
       try {
-        const objects = await crossCompile(dir, DRIVER_DIR, ARM_FLAGS, [BOARD_DEFINE, "-DTSBOOT_FLASH_SIZE_KB=128"]);
+        const objects = await crossCompile(BUILD, dir, ARM_FLAGS, [BOARD_DEFINE, "-DTSBOOT_FLASH_SIZE_KB=128"]);
         let text = 0;
         for (const obj of objects) text += (await objectSize(obj)).text;
         expect(text).toBeGreaterThan(1024);

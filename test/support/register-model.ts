@@ -1,35 +1,87 @@
 /**
- * Shared harness for the register-model tests of a family's drivers (test/hal-<family>/drivers.test.ts): build
- * drivers + model + cases with host gcc under the brief's flags, run one named case per process, apply a mutant
- * (a broken copy of the drivers), and cross-compile the drivers for the family's CPU.
+ * Shared pieces of the register-model driver tests (test/hal-<family>/drivers.test.ts): build the family's
+ * drivers + host register model + named C cases with host gcc, run one case, run a mutant (a broken copy of
+ * the drivers), and build the drivers for the target CPU with arm-none-eabi-gcc.
+ *
+ * The C side follows one convention: `./cases --list` prints the CASE() names in order, `./cases NAME` runs
+ * one case and prints "PASS NAME" (exit 0) or "FAIL NAME: ..." (exit 1); the model prints "MODEL FATAL: ..."
+ * (exit 3) on an access it cannot model.
  */
 import { execa, execaSync } from "execa";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const INCLUDE_DIR = path.join(ROOT, "hal-bindings/include");
-
-/** The flags every C file here must be clean under (the brief's), plus C11. */
+/** The flags every C file must be clean under (the brief's), plus C11. */
 export const STRICT = ["-std=c11", "-Wall", "-Wextra", "-Wconversion", "-Werror"];
 
 export function onPath(cmd: string): boolean {
   return execaSync("sh", ["-c", `command -v ${cmd}`], { reject: false }).exitCode === 0;
 }
 
-export function tempDir(tag: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `tsboot-hal-${tag}-`));
+/** Case names as defined in a cases.c (`CASE(name)` at the start of a line), in order. */
+export function caseNames(casesC: string): string[] {
+  return [...fs.readFileSync(casesC, "utf8").matchAll(/^CASE\((\w+)\)/gm)].map((m) => m[1]);
 }
 
-export function driverSources(dir: string): string[] {
+export function cSources(dir: string): string[] {
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith(".c"))
     .sort()
     .map((f) => path.join(dir, f));
 }
+
+export function tempDir(tag: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `tsboot-hal-${tag}-`));
+}
+
+export interface ModelBuild {
+  /** hal-bindings/include */
+  includeDir: string;
+  /** the family's drivers (hal-bindings/<family>) */
+  driverDir: string;
+  /** the register model's folder (test/hal-<family>/model): its .c files are compiled, it is on -I */
+  modelDir: string;
+  /** the cases file */
+  casesC: string;
+}
+
+function modelFlags(build: ModelBuild, driverDir: string, extra: string[]): string[] {
+  return [...STRICT, ...extra, "-DTSBOOT_REG_MODEL", `-I${build.includeDir}`, `-I${driverDir}`, `-I${build.modelDir}`];
+}
+
+/**
+ * Compiles drivers (from driverDir, which may be a mutant copy) + model + cases; returns the binary. With
+ * `prebuilt` (from prebuildModel), the model and the cases are linked from those objects instead.
+ */
+export async function buildCases(
+  build: ModelBuild,
+  dir: string,
+  driverDir: string,
+  extra: string[] = [],
+  prebuilt?: string[],
+): Promise<string> {
+  const out = path.join(dir, "cases");
+  const rest = prebuilt ?? [...cSources(build.modelDir), build.casesC];
+  await execa("gcc", [...modelFlags(build, driverDir, extra), ...cSources(driverDir), ...rest, "-o", out]);
+  return out;
+}
+
+/** The model and the cases compiled once into dir, for the mutants (only their drivers change). */
+export async function prebuildModel(build: ModelBuild, dir: string, extra: string[]): Promise<string[]> {
+  const objects: string[] = [];
+  for (const src of [...cSources(build.modelDir), build.casesC]) {
+    const obj = path.join(dir, path.basename(src) + ".o");
+    await execa("gcc", [...modelFlags(build, build.driverDir, extra), "-c", src, "-o", obj]);
+    objects.push(obj);
+  }
+  return objects;
+}
+
+/** Mutants are built with -O1 and without the unused-code warnings a mutation can cause. */
+export const MUTANT_FLAGS = ["-O1", "-Wno-unused-function", "-Wno-unused-variable", "-Wno-unused-parameter",
+  "-Wno-unused-but-set-variable"];
 
 /** AddressSanitizer/UBSan when this gcc can link them; the cases are the same either way. */
 export async function sanitizerFlags(dir: string): Promise<string[]> {
@@ -40,84 +92,72 @@ export async function sanitizerFlags(dir: string): Promise<string[]> {
   return r.exitCode === 0 ? flags : ["-O1"];
 }
 
-export interface CaseBuild {
-  /** Driver sources' folder (also on the include path: the family's regs header). */
-  driverDir: string;
-  /** The model's folder (on the include path) and its sources. */
-  modelDir: string;
-  modelSources: string[];
-  casesSource: string;
-}
-
-/** Compiles drivers + model + cases into dir/cases with -DTSBOOT_REG_MODEL; returns the binary's path. */
-export async function buildCases(dir: string, build: CaseBuild, extra: string[] = []): Promise<string> {
-  const out = path.join(dir, "cases");
-  await execa("gcc", [
-    ...STRICT,
-    ...extra,
-    "-DTSBOOT_REG_MODEL",
-    `-I${INCLUDE_DIR}`,
-    `-I${build.driverDir}`,
-    `-I${build.modelDir}`,
-    ...driverSources(build.driverDir),
-    ...build.modelSources,
-    build.casesSource,
-    "-o",
-    out,
-  ]);
-  return out;
-}
-
 export async function runCase(bin: string, name: string) {
-  return execa(bin, [name], { reject: false, timeout: 60_000, all: true });
+  return execa(bin, [name], { reject: false, timeout: 120_000, all: true });
 }
 
-/** One deliberate bug in a copy of the drivers, which the named case must catch. */
 export interface Mutant {
   name: string;
+  /** a file of the driver folder */
   file: string;
   from: string;
   to: string;
+  /** the case that must fail */
   caughtBy: string;
 }
 
 /**
- * Copies driverDir, applies the mutant (its text must occur exactly once, so a refactor cannot silently turn
- * it into a no-op), builds and runs the case. Returns the run; the caller asserts it failed.
+ * Builds a copy of the drivers with one mutation and runs the case that must catch it. Returns what the
+ * test asserts on: whether the mutation text was found exactly once, and the case's result.
  */
-export async function runMutant(build: CaseBuild, mutant: Mutant) {
+export async function runMutant(build: ModelBuild, m: Mutant, prebuilt?: string[]) {
   const dir = tempDir("mutant");
   try {
     const copy = path.join(dir, "drivers");
     fs.cpSync(build.driverDir, copy, { recursive: true });
-    const file = path.join(copy, mutant.file);
+    const file = path.join(copy, m.file);
     const text = fs.readFileSync(file, "utf8");
-    const occurrences = text.split(mutant.from).length - 1;
+    const occurrences = text.split(m.from).length - 1;
     if (occurrences !== 1) {
-      throw new Error(`mutant "${mutant.name}": its text occurs ${occurrences} times in ${mutant.file}, not once`);
+      return { occurrences, exitCode: -1, output: "" };
     }
-    fs.writeFileSync(file, text.replace(mutant.from, mutant.to));
-    // -O0: quicker to build; a mutant may orphan a helper, a parameter or a variable.
-    const unused = ["-Wno-unused-function", "-Wno-unused-parameter", "-Wno-unused-variable", "-Wno-unused-but-set-variable"];
-    const bin = await buildCases(dir, { ...build, driverDir: copy }, ["-O0", ...unused]);
-    return await runCase(bin, mutant.caughtBy);
+    fs.writeFileSync(file, text.replace(m.from, m.to));
+    const bin = await buildCases(build, dir, copy, MUTANT_FLAGS, prebuilt);
+    const r = await runCase(bin, m.caughtBy);
+    return { occurrences, exitCode: r.exitCode ?? -1, output: r.all ?? "" };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Cross-compiles each driver; returns the objects' paths in dir. */
-export async function crossCompile(dir: string, driverDir: string, cpuFlags: string[], defines: string[]): Promise<string[]> {
+/** Compiles each driver for the target CPU; returns the object files (in dir). */
+export async function crossCompile(
+  build: ModelBuild,
+  dir: string,
+  cpuFlags: string[],
+  extra: string[] = [],
+): Promise<string[]> {
   const objects: string[] = [];
-  for (const src of driverSources(driverDir)) {
+  for (const src of cSources(build.driverDir)) {
     const obj = path.join(dir, path.basename(src) + ".o");
-    await execa("arm-none-eabi-gcc", [...cpuFlags, ...STRICT, "-Wpedantic", ...defines, `-I${INCLUDE_DIR}`, `-I${driverDir}`, "-c", src, "-o", obj]);
+    await execa("arm-none-eabi-gcc", [
+      ...cpuFlags,
+      ...STRICT,
+      "-Wpedantic",
+      ...extra,
+      `-I${build.includeDir}`,
+      `-I${build.driverDir}`,
+      "-c",
+      src,
+      "-o",
+      obj,
+    ]);
     objects.push(obj);
   }
   return objects;
 }
 
-/** text + data + bss of an object, as arm-none-eabi-size reports them. */
+/** text + data + bss of an object file, as arm-none-eabi-size reports them. */
 export async function objectSize(obj: string): Promise<{ text: number; data: number; bss: number }> {
   const r = await execa("arm-none-eabi-size", [obj]);
   const [text, data, bss] = r.stdout.trim().split("\n")[1].trim().split(/\s+/).map(Number);

@@ -1471,20 +1471,19 @@ CASE(reset_cause_power_on) {
 }
 
 /* One case per RCC_CSR flag (hal_reset_cause reads once per boot, so once per process). */
-#define RESET_CASE(name, csr, cause)                                                                           \
-  CASE(reset_cause_##name) {                                                                                   \
-    setup();                                                                                                   \
-    f0_model_rcc_set_reset_flags(csr);                                                                         \
-    CHECK_EQ(hal_reset_cause(), cause);                                                                        \
-    CHECK_EQ(peek(A_RCC_CSR) & 0xFF800000u, 0u);                                                               \
-  }
-RESET_CASE(pin_alone, 0x04000000u, HAL_RESET_PIN)
-RESET_CASE(software, 0x14000000u, HAL_RESET_SOFTWARE)
-RESET_CASE(iwdg, 0x24000000u, HAL_RESET_IWDG)
-RESET_CASE(wwdg, 0x44000000u, HAL_RESET_WWDG)
-RESET_CASE(low_power, 0x84000000u, HAL_RESET_LOW_POWER)
-RESET_CASE(option_load, 0x06000000u, HAL_RESET_OPTION_LOAD)
-RESET_CASE(software_then_iwdg, 0x34000000u, HAL_RESET_SOFTWARE | HAL_RESET_IWDG)
+static void check_reset_cause(uint32_t csr, uint32_t cause) {
+  setup();
+  f0_model_rcc_set_reset_flags(csr);
+  CHECK_EQ(hal_reset_cause(), cause);
+  CHECK_EQ(peek(A_RCC_CSR) & 0xFF800000u, 0u);
+}
+CASE(reset_cause_pin_alone) { check_reset_cause(0x04000000u, HAL_RESET_PIN); }
+CASE(reset_cause_software) { check_reset_cause(0x14000000u, HAL_RESET_SOFTWARE); }
+CASE(reset_cause_iwdg) { check_reset_cause(0x24000000u, HAL_RESET_IWDG); }
+CASE(reset_cause_wwdg) { check_reset_cause(0x44000000u, HAL_RESET_WWDG); }
+CASE(reset_cause_low_power) { check_reset_cause(0x84000000u, HAL_RESET_LOW_POWER); }
+CASE(reset_cause_option_load) { check_reset_cause(0x06000000u, HAL_RESET_OPTION_LOAD); }
+CASE(reset_cause_software_then_iwdg) { check_reset_cause(0x34000000u, HAL_RESET_SOFTWARE | HAL_RESET_IWDG); }
 
 CASE(reset_cause_keeps_lsion) {
   setup();
