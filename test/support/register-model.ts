@@ -156,3 +156,10 @@ export async function crossCompile(
   }
   return objects;
 }
+
+/** text + data + bss of an object file, as arm-none-eabi-size reports them. */
+export async function objectSize(obj: string): Promise<{ text: number; data: number; bss: number }> {
+  const r = await execa("arm-none-eabi-size", [obj]);
+  const [text, data, bss] = r.stdout.trim().split("\n")[1].trim().split(/\s+/).map(Number);
+  return { text, data, bss };
+}
