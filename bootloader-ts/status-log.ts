@@ -355,7 +355,7 @@ function finishSwapState(install: u32): void {
 
 /**
  * Reads the log into the state. The newest complete half is the log; when none is complete (a blank device,
- * or one whose log was lost), a fresh log with an empty state is started.
+ * or one whose log was lost) the state is empty, and the first entry written starts a fresh log.
  */
 export function logLoad(): Status {
   clearState();
@@ -369,7 +369,13 @@ export function logLoad(): Status {
       half = h;
     }
   }
-  if (generation === 0) return resetLog();
+  if (generation === 0) {
+    // No log yet (a blank device) or none complete: nothing is written until the first entry is
+    // (appendWith starts the log then), so a boot by itself never writes flash.
+    half = 0;
+    next = 0;
+    return Status.Ok;
+  }
   const entries = capacity();
   next = entries;
   for (let i: u32 = 1; i < entries; i++) {
@@ -444,6 +450,10 @@ export function logImage(slot: Slot, header: Uint8Array): Status {
 }
 
 function appendWith(type: Entry, arg: u8, value: u32, data: Uint8Array, length: u32): Status {
+  if (generation === 0) {
+    const started = resetLog();
+    if (started !== Status.Ok) return started;
+  }
   if (next + 1 >= capacity()) {
     const compacted = compact();
     if (compacted !== Status.Ok) return compacted;
