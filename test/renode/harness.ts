@@ -27,9 +27,8 @@ import { execa, type ResultPromise } from "execa";
 import { Flasher, type FlasherOptions, type Transport } from "../../host/flasher/index";
 import { Command, encodeFrame } from "../../host/frames";
 import type { RenodeArtifacts } from "../../renode/build-artifacts";
+import { isAddressInUse, freeRenodePort, releaseRenodePort } from "./ports";
 import { type XmlRpcValue, XmlRpcClient } from "./xmlrpc";
-export { freePort } from "../support/net";
-import { freePort } from "../support/net";
 import { waitUntil } from "../support/wait";
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
@@ -68,9 +67,25 @@ export async function findRenode(env: NodeJS.ProcessEnv = process.env): Promise<
 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** A Renode path argument: `@` + the path, with spaces escaped the way the monitor reads them. */
 const at = (file: string) => `@${path.resolve(file).replace(/ /g, "\\ ")}`;
+
+/**
+ * How the harness starts Renode: headless, its keyword server on `port`, and its monitor on a TCP socket
+ * (`-P monitorPort`, never connected to). Without -P, a headless Renode gives its shell a dummy console whose
+ * reads return at once, and the shell thread spins a whole core (measured: 98% of a core while idle with
+ * `--disable-xwt --plain --robot-server-port N`, 0% with `-P M` added; docs/renode.md).
+ */
+export const RENODE_ARGS = (port: number, monitorPort: number): string[] => [
+  "--disable-xwt",
+  "--plain",
+  "--robot-server-port",
+  String(port),
+  "-P",
+  String(monitorPort),
+];
 
 /** One headless Renode process and its remote keyword server. */
 export class RenodeProcess {
@@ -79,18 +94,33 @@ export class RenodeProcess {
   private constructor(
     private readonly child: ResultPromise,
     readonly rpc: XmlRpcClient,
+    private readonly monitorPort: number,
   ) {}
 
+  /** Starts Renode with its keyword server on a free port (another, if something took that one first). */
   static async launch(renode: string, cwd: string): Promise<RenodeProcess> {
-    const port = await freePort();
-    const child = execa(renode, ["--disable-xwt", "--plain", "--robot-server-port", String(port)], {
+    for (let attempt = 1; ; attempt++) {
+      const port = await freeRenodePort();
+      const monitorPort = await freeRenodePort();
+      try {
+        return await RenodeProcess.launchOn(renode, cwd, port, monitorPort);
+      } catch (e) {
+        releaseRenodePort(port);
+        releaseRenodePort(monitorPort);
+        if (attempt >= 3 || !(e instanceof Error) || !isAddressInUse(e.message)) throw e;
+      }
+    }
+  }
+
+  private static async launchOn(renode: string, cwd: string, port: number, monitorPort: number): Promise<RenodeProcess> {
+    const child = execa(renode, RENODE_ARGS(port, monitorPort), {
       cwd,
       reject: false,
       buffer: false,
       stdin: "ignore",
       cleanup: true,
     });
-    const proc = new RenodeProcess(child, new XmlRpcClient("127.0.0.1", port));
+    const proc = new RenodeProcess(child, new XmlRpcClient("127.0.0.1", port), monitorPort);
     const keep = (chunk: Buffer) => {
       proc.log.push(...chunk.toString("utf8").split("\n"));
       if (proc.log.length > 400) proc.log.splice(0, proc.log.length - 400);
@@ -139,6 +169,8 @@ export class RenodeProcess {
       this.child.kill("SIGKILL");
       await this.child;
     }
+    releaseRenodePort(this.rpc.port);
+    releaseRenodePort(this.monitorPort);
   }
 }
 
@@ -193,6 +225,8 @@ export interface BoardOptions {
   app?: "old" | "corrupt" | "none";
   /** A whole-flash image (from powerCycle) loaded at 0x08000000 after the bootloader ELF. */
   flashImage?: string;
+  /** The option bytes' nWRP at power-on (bit i clear: sector i write-protected); all clear by default. */
+  optionBytesWriteProtection?: number;
   /** Hold the user button from power-on (the trigger pin). */
   holdButton?: boolean;
   /** Send a native INFO frame inside the 100 ms listen window (the UART trigger). */
@@ -236,23 +270,36 @@ export class RenodeBoard {
   }
 
   static async start(options: BoardOptions): Promise<RenodeBoard> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await RenodeBoard.startOnce(options);
+      } catch (e) {
+        // Another program took the UART's port between our probe and Renode's bind: start again elsewhere.
+        if (attempt >= 3 || !(e instanceof Error) || !isAddressInUse(e.message)) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(options: BoardOptions): Promise<RenodeBoard> {
     const a = options.artifacts;
     const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "tsboot-renode-"));
     const renode = await RenodeProcess.launch(options.renode, ROOT);
+    const uartPort = await freeRenodePort();
     try {
-      const uartPort = await freePort();
       await renode.command(`$name="${a.board}"`);
       await renode.command(`$platform=${at(path.join(ROOT, "renode/platforms", `${a.board}.repl`))}`);
       await renode.command(`$bootloader=${at(a.bootloaderElf)}`);
       await renode.command(`$uart_port=${uartPort}`);
       await renode.command(`include ${at(MACHINE_SCRIPT)}`);
-      const hex = (n: number) => `0x${n.toString(16)}`;
       if (options.flashImage) {
         await renode.command(`sysbus LoadBinary ${at(options.flashImage)} 0x08000000`);
       } else if ((options.app ?? "old") !== "none") {
         const payload = options.app === "corrupt" ? a.corruptBin : a.oldApp.bin;
         await renode.command(`sysbus LoadBinary ${at(payload)} ${hex(a.appStart)}`);
         await renode.command(`sysbus LoadBinary ${at(a.oldApp.header)} ${hex(a.configStart)}`);
+      }
+      if (options.optionBytesWriteProtection !== undefined) {
+        await renode.command(`sysbus.flash_interface OptionBytesWriteProtection ${hex(options.optionBytesWriteProtection)}`);
       }
       if (options.holdButton) await renode.command(`${buttonFor(a.board)} Press`);
       if (options.uartTrigger) await renode.keyword("CreateTerminalTester", a.uart, "timeout=10");
@@ -270,6 +317,7 @@ export class RenodeBoard {
       return board;
     } catch (e) {
       await renode.quit();
+      releaseRenodePort(uartPort);
       if (e instanceof Error) e.message += `\nRenode log (tail):\n${renode.logTail()}`;
       throw e;
     }
@@ -340,15 +388,31 @@ export class RenodeBoard {
     await this.renode.command("pause");
     const dump = path.join(this.workDir, `flash-${process.pid}-${this.dumps++}.bin`);
     await this.renode.command(`sysbus.flash DumpBinary ${at(dump)}`);
+    // The option bytes are flash too: they survive the cut.
+    const nWRP = Number(await this.flashInterface("OptionBytesWriteProtection"));
     await this.stop();
     if (!fs.existsSync(dump)) throw new Error(`Renode did not write the flash dump ${dump}`);
-    return RenodeBoard.start({ ...this.options, ...options, app: "none", flashImage: dump, holdButton: options.holdButton ?? false, uartTrigger: options.uartTrigger ?? false });
+    return RenodeBoard.start({
+      ...this.options,
+      ...options,
+      app: "none",
+      flashImage: dump,
+      optionBytesWriteProtection: nWRP,
+      holdButton: options.holdButton ?? false,
+      uartTrigger: options.uartTrigger ?? false,
+    });
+  }
+
+  /** A monitor command to the flash interface model (renode/peripherals/STM32F4_FlashController.cs). */
+  async flashInterface(command: string): Promise<string> {
+    return (await this.renode.command(`sysbus.flash_interface ${command}`)).trim();
   }
 
   async stop(): Promise<void> {
     for (const t of this.transports.splice(0)) t.peerClosed(new Error("the Renode board was stopped"));
     this.socket.destroy();
     await this.renode.quit();
+    releaseRenodePort(this.uartPort);
   }
 }
 
