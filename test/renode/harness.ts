@@ -28,12 +28,16 @@ import { Flasher, type FlasherOptions, type Transport } from "../../host/flasher
 import { Command, encodeFrame } from "../../host/frames";
 import type { RenodeArtifacts } from "../../renode/build-artifacts";
 import { isAddressInUse, freeRenodePort, releaseRenodePort } from "./ports";
+import { RawSession } from "./raw-update";
 import { type XmlRpcValue, XmlRpcClient } from "./xmlrpc";
 import { waitUntil } from "../support/wait";
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 export const MACHINE_SCRIPT = path.join(ROOT, "renode/scripts/tsboot-machine.resc");
 export const BOOT_BANNER = "tsboot 0.1.0";
+
+/** Flasher timeouts for Renode's slow UART link (see RenodeBoard.flasher). */
+export const RENODE_LINK_TIMEOUTS: FlasherOptions = { handshakeTimeoutMs: 5_000, replyTimeoutMs: 10_000, writeTimeoutMs: 30_000, eraseTimeoutMs: 30_000 };
 
 export type RenodeLookup = { path: string; reason: null } | { path: null; reason: string };
 
@@ -302,7 +306,8 @@ export class RenodeBoard {
         await renode.command(`sysbus.flash_interface OptionBytesWriteProtection ${hex(options.optionBytesWriteProtection)}`);
       }
       if (options.holdButton) await renode.command(`${buttonFor(a.board)} Press`);
-      if (options.uartTrigger) await renode.keyword("CreateTerminalTester", a.uart, "timeout=10");
+      // A Terminal Tester on the UART, for waits in virtual time (the transcript below is the socket's).
+      await renode.keyword("CreateTerminalTester", a.uart, "timeout=10");
 
       const socket = await connectWithRetry(uartPort);
       socket.setNoDelay(true);
@@ -346,6 +351,15 @@ export class RenodeBoard {
     await this.waitFor((t) => t.includes(needle), timeoutMs, JSON.stringify(needle));
   }
 
+  /**
+   * Fails if `needle` appears on the UART within `virtualSeconds` of emulated time (Renode's Should Not Be On
+   * Uart): a real-time wait would prove nothing on an emulator that runs at a fraction of real time.
+   */
+  async expectSilence(needle: string, virtualSeconds: number): Promise<void> {
+    await this.renode.keyword("ShouldNotBeOnUart", needle, `timeout=${virtualSeconds}`);
+    if (this.text.includes(needle)) throw new Error(`Renode ${this.options.artifacts.board}: ${JSON.stringify(needle)} appeared on the UART`);
+  }
+
   /** Text received after `mark` (a length of `text` taken earlier). */
   since(mark: number): string {
     return this.text.slice(mark);
@@ -362,9 +376,19 @@ export class RenodeBoard {
     this.transports = this.transports.filter((x) => x !== t);
   }
 
-  /** The tsboot flasher library on this board's UART. */
+  /**
+   * The tsboot flasher library on this board's UART. Renode's socket is a slow link: on 2 loaded cores the
+   * emulated CPU takes host bytes at about 1 ms each, so a window of 1 KB WRITEs needs several seconds, and the
+   * flasher's TCP default (2 s, meant for the host simulation) gives up. The timeouts below are what that link
+   * needs; the flasher should derive them from the link itself (host/flasher, issue 16 cause 3).
+   */
   flasher(options: FlasherOptions = {}): Flasher {
-    return new Flasher(this.uartTransport(), options);
+    return new Flasher(this.uartTransport(), { ...RENODE_LINK_TIMEOUTS, ...options });
+  }
+
+  /** A raw frame session on this board's UART: sends what it is given, checks nothing (raw-update.ts). */
+  rawSession(): RawSession {
+    return new RawSession(this.uartTransport());
   }
 
   async pressButton(): Promise<void> {
