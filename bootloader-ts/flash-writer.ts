@@ -1,7 +1,8 @@
 /**
  * Erasing and programming with the safety rules every path keeps: only inside the application and config
  * regions, unlocked just before each operation and locked again right after it (whatever it returned),
- * and every programmed unit read back and compared.
+ * and every programmed unit read back and compared. The UART keeps receiving by itself meanwhile (uart-io.ts),
+ * and the watchdog is refreshed between operations.
  */
 import { u32 } from "../runtime/index";
 import { boardConfigSize, boardConfigStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
@@ -9,7 +10,7 @@ import { flashErase, flashLock, flashProgram, flashUnlock, flashView } from "../
 import { equalBytes } from "./bytes";
 import { inAppRegion, sectorInAppRegion } from "./layout";
 import { Status } from "./status";
-import { pump } from "./uart-io";
+import { watchdogRefresh } from "../hal-bindings/system";
 
 /** The largest write unit of any family (H7: a 256-bit flash word). */
 const UNIT_BUFFER = new Uint8Array(32);
@@ -29,6 +30,7 @@ export function mayErase(index: u32): boolean {
 /** Erases one erase unit of the application or config region. */
 export function eraseSector(index: u32): Status {
   if (!mayErase(index)) return Status.BadAddress;
+  watchdogRefresh();
   const unlocked = flashUnlock();
   if (unlocked !== 0) {
     flashLock();
@@ -47,7 +49,7 @@ export function eraseSector(index: u32): Status {
 
 /**
  * Programs `data` at `address` (aligned to the write unit) unit by unit, padding the last unit with 0xFF,
- * reading every unit back. Between units it drains the UART so no byte is lost while flash is busy.
+ * reading every unit back.
  */
 export function programBytes(address: u32, data: Uint8Array): Status {
   const unit = boardWriteUnit();
@@ -62,7 +64,7 @@ export function programBytes(address: u32, data: Uint8Array): Status {
     const target = address + at;
     const status = programUnit(target, staged);
     if (status !== Status.Ok) return status;
-    pump();
+    watchdogRefresh();
   }
   return Status.Ok;
 }

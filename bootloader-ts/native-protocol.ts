@@ -7,15 +7,17 @@ import { i32, u8, u16, u32 } from "../runtime/index";
 import { boardAppSize, boardAppStart, boardId, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashView } from "../hal-bindings/flash";
 import { readU16LE, readU32LE, writeU16LE, writeU32LE, equalBytes } from "./bytes";
-import { BOOTLOADER_VERSION, INTER_BYTE_TIMEOUT_MS, MAX_DATA, NATIVE_PROTOCOL_VERSION, SESSION_IDLE_MS, WINDOW } from "./config";
+import { BOOTLOADER_VERSION, INTER_BYTE_TIMEOUT_MS, MAX_DATA, NATIVE_PROTOCOL_VERSION, WINDOW } from "./config";
+import { lastFaultDetail, lastFaultKind, lastResetCause, protectionState, setBootloaderProtection, watchdogState } from "./device-state";
 import { eraseSector, isErased, programBytes } from "./flash-writer";
-import { appVersion, checkHeader, HEADER_SIZE, payloadCrc, payloadSize } from "./image-header";
-import { applicationValid, invalidateRecord, recordView, writeRecord } from "./installed-image";
+import { appVersion, checkHeader, HEADER_SIZE, HeaderSource, payloadCrc, payloadSize } from "./image-header";
+import { applicationValid, invalidateRecord, recordView, vectorsSane, vectorTableSane, writeRecord } from "./installed-image";
 import { launchApplication } from "./launch";
 import { crc32 } from "./lib/crc32";
 import { inAppRegion, sectorInAppRegion } from "./layout";
 import { Status } from "./status";
-import { discardInput, readByte, takeOverflow, writeBytes } from "./uart-io";
+import { discardInput, readByte, writeBytes } from "./uart-io";
+import { uartTakeErrors } from "../hal-bindings/uart";
 
 export const SYNC0 = 0xa5;
 export const SYNC1 = 0x5a;
@@ -28,6 +30,7 @@ export enum Command {
   Boot = 0x05,
   Abort = 0x06,
   Read = 0x07,
+  Protect = 0x08,
 }
 /** The most bytes one READ returns. */
 export const MAX_READ = 256;
@@ -41,6 +44,13 @@ const FRAME = new Uint8Array(4 + MAX_PAYLOAD + 4);
 const REPLY_DATA = new Uint8Array(MAX_READ);
 const REPLY = new Uint8Array(2 + 4 + 1 + MAX_READ + 4);
 const SESSION_HEADER = new Uint8Array(HEADER_SIZE);
+/** BEGIN's payload: the image header, then the payload's first 8 bytes (its initial SP and reset vector). */
+const BEGIN_SIZE = HEADER_SIZE + 8;
+/** The vector table BEGIN announced, checked again against flash at END. */
+let sessionStack: u32 = 0;
+let sessionReset: u32 = 0;
+/** Line errors (UartError bits) seen since boot, for INFO. */
+let lineErrorsSinceBoot: u32 = 0;
 
 enum Receive {
   Frame,
@@ -56,39 +66,48 @@ let transfer: Transfer = Transfer.Idle;
 /** Payload bytes written so far in the current transfer. */
 let received: u32 = 0;
 
-/** Reads one frame into FRAME; the first sync byte may already have been consumed by the caller. */
-function receiveFrame(haveSync0: boolean): Receive {
+/**
+ * Reads one frame into FRAME; the first sync byte may already have been consumed by the caller. A session
+ * silent for `idleMs` before a frame starts is Idle; bytes before a SYNC0 SYNC1 pair are skipped.
+ */
+function receiveFrame(haveSync0: boolean, idleMs: u32): Receive {
   let synced = haveSync0;
   while (true) {
     if (!synced) {
-      const b = readByte(SESSION_IDLE_MS);
+      const b = readByte(idleMs);
       if (b < 0) return Receive.Idle;
       if (b !== SYNC0) continue;
     }
     synced = false;
     const b1 = readByte(INTER_BYTE_TIMEOUT_MS);
+    if (b1 < 0) return Receive.Damaged;
     if (b1 === SYNC0) {
       synced = true;
       continue;
     }
-    if (b1 !== SYNC1) continue;
-    for (let i: u32 = 0; i < 4; i++) {
-      const b = readByte(INTER_BYTE_TIMEOUT_MS);
-      if (b < 0) return Receive.Damaged;
-      FRAME[i] = u8(b);
-    }
-    const length = readU16LE(FRAME, 2);
-    if (length > MAX_PAYLOAD) return Receive.Damaged;
-    const total = 4 + length + 4;
-    for (let i: u32 = 4; i < total; i++) {
-      const b = readByte(INTER_BYTE_TIMEOUT_MS);
-      if (b < 0) return Receive.Damaged;
-      FRAME[i] = u8(b);
-    }
-    if (takeOverflow()) return Receive.Damaged;
-    if (crc32(FRAME.subarray(0, 4 + length)) !== readU32LE(FRAME, 4 + length)) return Receive.Damaged;
-    return Receive.Frame;
+    if (b1 === SYNC1) return receiveAfterSync();
   }
+}
+
+/** The rest of a frame after SYNC0 SYNC1: cmd, seq, length, payload and CRC into FRAME. */
+function receiveAfterSync(): Receive {
+  for (let i: u32 = 0; i < 4; i++) {
+    const b = readByte(INTER_BYTE_TIMEOUT_MS);
+    if (b < 0) return Receive.Damaged;
+    FRAME[i] = u8(b);
+  }
+  const length = readU16LE(FRAME, 2);
+  if (length > MAX_PAYLOAD) return Receive.Damaged;
+  const total = 4 + length + 4;
+  for (let i: u32 = 4; i < total; i++) {
+    const b = readByte(INTER_BYTE_TIMEOUT_MS);
+    if (b < 0) return Receive.Damaged;
+    FRAME[i] = u8(b);
+  }
+  const errors = uartTakeErrors();
+  lineErrorsSinceBoot = (lineErrorsSinceBoot | errors) >>> 0;
+  if (crc32(FRAME.subarray(0, 4 + length)) !== readU32LE(FRAME, 4 + length)) return Receive.Damaged;
+  return Receive.Frame;
 }
 
 /** Sends a reply frame: status, then `extra` bytes of REPLY_DATA. */
@@ -106,10 +125,31 @@ function reply(command: u8, seq: u8, status: Status, extra: u32): void {
   writeBytes(REPLY.subarray(0, end + 4));
 }
 
-export function nativeSession(): void {
-  let haveSync = true;
+/**
+ * The listen window's test of a session start: after a SYNC0, is a whole, CRC-valid frame arriving? It is
+ * then left in FRAME for nativeSession(true, …) to answer. Nothing is sent either way: until a valid frame
+ * has arrived, the line may belong to the application's peer.
+ */
+export function nativeFrameArrives(): boolean {
+  if (readByte(INTER_BYTE_TIMEOUT_MS) !== SYNC1) return false;
+  return receiveAfterSync() === Receive.Frame;
+}
+
+/** True while a native transfer (BEGIN … END) is open. */
+export function nativeTransferOpen(): boolean {
+  return transfer === Transfer.Receiving;
+}
+
+/**
+ * Serves a native session until the host is silent for `idleMs`. `frameReady`: the listen window already
+ * received the first frame (nativeFrameArrives); otherwise SYNC0 has just been read.
+ */
+export function nativeSession(frameReady: boolean, idleMs: u32): void {
+  let pending = frameReady;
+  let haveSync = !frameReady;
   while (true) {
-    const got = receiveFrame(haveSync);
+    const got = pending ? Receive.Frame : receiveFrame(haveSync, idleMs);
+    pending = false;
     haveSync = false;
     if (got === Receive.Idle) {
       // The host went away: forget the transfer (the record stays invalid until a complete update).
@@ -161,6 +201,11 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       reply(replyCommand, seq, length < 0 ? Status.BadAddress : Status.Ok, length < 0 ? 0 : u32(length));
       return;
     }
+    case Command.Protect:
+      // On parts that load option bytes only at a reset (F0, L4) a success resets here: the host sees
+      // silence and reads the new state with INFO after the reset.
+      reply(replyCommand, seq, payload.length === 1 && payload[0] <= 1 ? setBootloaderProtection(payload[0] === 1) : Status.BadLength, 0);
+      return;
     default:
       reply(replyCommand, seq, Status.UnknownCommand, 0);
   }
@@ -177,7 +222,10 @@ function read(payload: Uint8Array): i32 {
   return length;
 }
 
-/** INFO: what a host needs to plan an update; returns the reply's extra length. */
+/**
+ * INFO: what a host needs to plan an update, and the device's health (docs/protocol.md); returns the
+ * reply's extra length.
+ */
 function info(): u32 {
   REPLY_DATA[0] = NATIVE_PROTOCOL_VERSION;
   writeU32LE(REPLY_DATA, 1, BOOTLOADER_VERSION);
@@ -190,15 +238,29 @@ function info(): u32 {
   const valid = applicationValid();
   REPLY_DATA[22] = valid ? 1 : 0;
   writeU32LE(REPLY_DATA, 23, valid ? appVersion(recordView()) : 0);
-  return 27;
+  REPLY_DATA[27] = lastResetCause();
+  REPLY_DATA[28] = u8(lastFaultKind());
+  writeU32LE(REPLY_DATA, 29, lastFaultDetail());
+  REPLY_DATA[33] = watchdogState();
+  REPLY_DATA[34] = protectionState();
+  REPLY_DATA[35] = u8(lineErrorsSinceBoot);
+  return 36;
 }
 
-/** BEGIN: check the header, invalidate the installed image, erase exactly the sectors the image needs. */
+/**
+ * BEGIN: check the header and the image's vector table (sent with it), and only then invalidate the
+ * installed image and erase exactly the sectors the image needs. A refused image touches nothing.
+ */
 function begin(seq: u8, payload: Uint8Array): Status {
   transfer = Transfer.Idle;
-  if (payload.length !== HEADER_SIZE) return Status.BadLength;
-  const checked = checkHeader(payload);
+  if (payload.length !== BEGIN_SIZE) return Status.BadLength;
+  const checked = checkHeader(payload, HeaderSource.Host);
   if (checked !== Status.Ok) return checked;
+  const stack = readU32LE(payload, HEADER_SIZE);
+  const reset = readU32LE(payload, HEADER_SIZE + 4);
+  if (payloadSize(payload) < 8 || !vectorsSane(stack, reset)) return Status.BadVectorTable;
+  sessionStack = stack;
+  sessionReset = reset;
   for (let i: u32 = 0; i < HEADER_SIZE; i++) SESSION_HEADER[i] = payload[i];
   const invalidated = invalidateRecord();
   if (invalidated !== Status.Ok) return invalidated;
@@ -264,6 +326,11 @@ function end(): Status {
   if (received !== size) return Status.Incomplete;
   transfer = Transfer.Idle;
   if (crc32(flashView(boardAppStart(), size)) !== payloadCrc(SESSION_HEADER)) return Status.CrcMismatch;
+  // The payload's vector table must be the one BEGIN announced (and checked) before anything was erased.
+  const vectors = flashView(boardAppStart(), 8);
+  if (readU32LE(vectors, 0) !== sessionStack || readU32LE(vectors, 4) !== sessionReset || !vectorTableSane(boardAppStart())) {
+    return Status.BadVectorTable;
+  }
   const stored = writeRecord(SESSION_HEADER);
   if (stored !== Status.Ok) return stored;
   return applicationValid() ? Status.Ok : Status.VerifyFailed;

@@ -20,23 +20,33 @@ uint32_t board_app_start(void);
 uint32_t board_app_size(void);
 uint32_t board_config_start(void);
 uint32_t board_config_size(void);
-uint32_t board_ram_start(void);
-uint32_t board_ram_size(void);
+uint32_t board_ram_region_count(void);
+uint32_t board_ram_region_start(uint32_t index);
+uint32_t board_ram_region_size(uint32_t index);
 uint32_t board_write_unit(void);
 uint32_t board_id(void);
 uint32_t board_product_id(void);
 uint32_t board_listen_window_ms(void);
+uint32_t board_session_idle_ms(void);
+uint32_t board_watchdog_ms(void);
+bool board_protect_bootloader(void);
 
 uint32_t hal_flash_unlock(void);
 void hal_flash_lock(void);
 uint32_t hal_flash_erase(uint32_t index);
 uint32_t hal_flash_program(uint32_t address, tsb_view_u8 data);
 tsb_view_u8 hal_flash_view(uint32_t address, uint32_t length);
+bool hal_port_flash_bootloader_protected(void);
+uint32_t hal_port_flash_protect_bootloader(bool protect);
+bool hal_port_flash_take_ecc_error(void);
 
 void hal_port_uart_init(uint32_t baud, bool evenParity);
+void hal_port_uart_rx_start(tsb_view_u8 ring);
+uint32_t hal_port_uart_rx_head(void);
 int32_t hal_port_uart_read(void);
 void hal_port_uart_write(uint8_t value);
 void hal_port_uart_flush(void);
+uint32_t hal_port_uart_take_errors(void);
 void hal_port_uart_deinit(void);
 
 uint32_t hal_port_clock_init(void);
@@ -48,5 +58,13 @@ bool hal_port_trigger_active(void);
 uint32_t hal_port_update_flag_read(void);
 void hal_port_update_flag_clear(void);
 _Noreturn void hal_port_system_reset(void);
+bool hal_port_watchdog_hardware(void);
+void hal_port_watchdog_start(uint32_t timeoutMs);
+void hal_port_watchdog_refresh(void);
+uint32_t hal_port_reset_cause(void);
+uint32_t hal_port_fault_kind(void);
+uint32_t hal_port_fault_detail(void);
+void hal_port_vector_table_set(uint32_t address);
+void hal_port_cpu_quiesce(void);
 
 #endif /* TSBOOT_PORT_H */

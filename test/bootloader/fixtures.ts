@@ -17,12 +17,17 @@ export function makeImage(board: BoardLayout, payload: Uint8Array, version = "1.
   });
 }
 
+/** BEGIN's payload: the image's header and the payload's first 8 bytes (its vector table's SP and reset). */
+export function beginPayload(image: Uint8Array): Uint8Array {
+  return concat([image.subarray(0, 64), image.subarray(64, 72)]);
+}
+
 /** The frames of a complete update: INFO, BEGIN, WRITEs of `chunk` bytes, END, then BOOT if asked. */
 export function updateFrames(image: Uint8Array, chunk = 1024, boot = true): Uint8Array[] {
   const frames: Uint8Array[] = [];
   let seq = 0;
   frames.push(encodeFrame(Command.Info, seq++));
-  frames.push(encodeFrame(Command.Begin, seq++, image.subarray(0, 64)));
+  frames.push(encodeFrame(Command.Begin, seq++, beginPayload(image)));
   const payload = image.subarray(64);
   for (let offset = 0; offset < payload.length; offset += chunk) {
     const data = payload.subarray(offset, Math.min(payload.length, offset + chunk));

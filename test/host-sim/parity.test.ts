@@ -50,7 +50,7 @@ describe.skipIf(!gcc)("host simulator ≡ Node simulation (scripted sessions)", 
   it("blank flash: banner, no valid application, idle", async () => {
     const { c } = await both({});
     expect(c.outcome).toEqual({ outcome: "idle" });
-    expect(text(c)).toBe("tsboot 0.1.0\r\nupdate: no valid application\r\n");
+    expect(text(c)).toBe("tsboot 0.2.0\r\nupdate: no valid application\r\n");
   });
 
   it("a native update, then BOOT, starts the application", async () => {
@@ -85,21 +85,27 @@ describe.skipIf(!gcc)("host simulator ≡ Node simulation (scripted sessions)", 
     expect(c.outcome).toEqual({ outcome: "application", sp: APP_SP, pc: APP_PC, vtor: APP_START });
     expect(c.nowUs).toBeGreaterThanOrEqual(100_000);
     expect(c.nowUs).toBeLessThan(110_000);
-    expect(text(c)).toBe("tsboot 0.1.0\r\n");
+    expect(text(c)).toBe(""); // nothing on the application's line
   });
 
   it("the update flag and the trigger pin keep the bootloader in update mode", async () => {
     const flagged = await both({ preload: testImage(), updateFlag: UPDATE_REQUEST_MAGIC });
     expect(flagged.c.outcome).toEqual({ outcome: "idle" });
-    expect(text(flagged.c)).toBe("tsboot 0.1.0\r\nupdate: requested by the application\r\n");
+    expect(text(flagged.c)).toBe("tsboot 0.2.0\r\nupdate: requested by the application\r\n");
     const pressed = await both({ preload: testImage(), trigger: true });
-    expect(text(pressed.c)).toBe("tsboot 0.1.0\r\nupdate: trigger pin\r\n");
+    expect(text(pressed.c)).toBe("tsboot 0.2.0\r\nupdate: trigger pin\r\n");
   });
 
-  it("a session opened inside the listen window keeps the bootloader in update mode", async () => {
+  it("a session opened inside the listen window is served, then the application gets its line back", async () => {
     const r = await both({ preload: testImage(), script: [{ atUs: 50_000, bytes: encodeFrame(Command.Info, 1) }] });
-    expect(r.c.outcome).toEqual({ outcome: "idle" });
-    expect(text(r.c)).toContain("update: uart");
+    expect(r.c.outcome).toEqual({ outcome: "application", sp: APP_SP, pc: APP_PC, vtor: APP_START });
+    expect([...r.c.transcript.subarray(0, 2)]).toEqual([0xa5, 0x5a]); // the reply is the first byte on the wire
+  });
+
+  it("noise in the listen window (0xA5, 0x7F and garbage) does not keep the device", async () => {
+    const r = await both({ preload: testImage(), script: [{ atUs: 10_000, bytes: [0xa5, 0x13] }, { atUs: 40_000, bytes: [0x7f, 0x55] }] });
+    expect(r.c.outcome).toEqual({ outcome: "application", sp: APP_SP, pc: APP_PC, vtor: APP_START });
+    expect([...r.c.transcript]).toEqual([0x79]);
   });
 
   it("a flash controller that fails every operation", async () => {

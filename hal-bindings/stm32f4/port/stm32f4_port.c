@@ -50,12 +50,31 @@ void hal_port_uart_init(uint32_t baud, bool even_parity) {
   hal_uart_init(BOARD_UART_BASE, pclk, baud, even_parity);
 }
 int32_t hal_port_uart_read(void) { return hal_uart_read_byte(); }
+
+/* TRANSITIONAL (until the F4 DMA driver lands): reception is polled into the ring on every head query. */
+static tsb_view_u8 s_ring;
+static uint32_t s_ring_head;
+void hal_port_uart_rx_start(tsb_view_u8 ring) {
+  s_ring = ring;
+  s_ring_head = 0;
+}
+uint32_t hal_port_uart_rx_head(void) {
+  if (s_ring.len == 0u) return 0u;
+  int32_t b;
+  while ((b = hal_uart_read_byte()) >= 0) {
+    s_ring.ptr[s_ring_head] = (uint8_t)b;
+    s_ring_head = s_ring_head + 1u == s_ring.len ? 0u : s_ring_head + 1u;
+  }
+  return s_ring_head;
+}
+uint32_t hal_port_uart_take_errors(void) { return hal_uart_take_errors(); }
 void hal_port_uart_write(uint8_t value) { hal_uart_write_byte(value); }
 void hal_port_uart_flush(void) { hal_uart_flush(); }
 /* The USART back to reset; its pins go back to inputs with the port reset (the application reconfigures). */
 void hal_port_uart_deinit(void) {
   hal_uart_flush();
   hal_uart_deinit();
+  s_ring.len = 0u;
 }
 
 /* ---- trigger pin, update flag, reset ---- */
@@ -85,6 +104,23 @@ _Noreturn void hal_port_system_reset(void) {
   for (;;) {
   }
 }
+
+/* ---- TRANSITIONAL (until the F4 drivers implement the v2 driver API): watchdog, protection, faults ---- */
+
+bool hal_port_watchdog_hardware(void) { return false; }
+void hal_port_watchdog_start(uint32_t timeoutMs) { (void)timeoutMs; }
+void hal_port_watchdog_refresh(void) {}
+uint32_t hal_port_reset_cause(void) { return 0u; }
+uint32_t hal_port_fault_kind(void) { return 0u; }
+uint32_t hal_port_fault_detail(void) { return 0u; }
+bool hal_port_flash_bootloader_protected(void) { return false; }
+uint32_t hal_port_flash_protect_bootloader(bool protect) {
+  (void)protect;
+  return HAL_ERR_ARG;
+}
+bool hal_port_flash_take_ecc_error(void) { return false; }
+void hal_port_vector_table_set(uint32_t address) { TSB_MMIO_WRITE32(0xE000ED08u, address); }
+void hal_port_cpu_quiesce(void) {}
 
 /* ---- platform of compiled subset programs ---- */
 
