@@ -62,7 +62,11 @@ export class RawSession {
     const info = await this.info();
     const header = image.subarray(0, HEADER_SIZE);
     const payload = image.subarray(HEADER_SIZE);
-    const begin = await this.request(Command.Begin, header);
+    // Protocol 2: BEGIN carries the header and the payload's vector table (its first 8 bytes).
+    const announced = new Uint8Array(HEADER_SIZE + 8);
+    announced.set(header, 0);
+    announced.set(payload.subarray(0, 8), HEADER_SIZE);
+    const begin = await this.request(Command.Begin, announced);
     if (begin.status !== 0) return { stoppedAt: "BEGIN", status: begin.statusName, written: 0 };
     const unit = Math.max(1, info.writeUnit);
     const chunk = Math.max(unit, Math.floor(info.maxData / unit) * unit);
