@@ -15,11 +15,11 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
 import { FlasherError } from "../../host/flasher/index";
 import { buildRenodeArtifacts, RENODE_BOARDS, type RenodeArtifacts } from "../../renode/build-artifacts";
-import { BOOT_BANNER, findRenode, RenodeBoard } from "./harness";
+import { BOOT_BANNER, findRenode, RenodeBoard, RenodeProcess } from "./harness";
 
 const renode = await findRenode();
 const toolchain = (await execa("sh", ["-c", "command -v arm-none-eabi-gcc"], { reject: false })).exitCode === 0;
@@ -42,7 +42,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
   const banner = (version: string) => `demo-app ${version} on ${boardName}`;
 
   const start = async (options: Partial<Parameters<typeof RenodeBoard.start>[0]> = {}) => {
-    board = await RenodeBoard.start({ renode: renode.path!, artifacts, workDir: dir, ...options });
+    board = await RenodeBoard.start({ renode: renode.path!, artifacts, workDir: dir, reuseRenode: true, ...options });
     return board;
   };
 
@@ -54,6 +54,10 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
   afterEach(async () => {
     await board?.stop();
     board = null;
+  });
+
+  afterAll(async () => {
+    await RenodeProcess.closeShared();
   });
 
   it("boots the preloaded application: its banner follows the bootloader's", async () => {

@@ -94,6 +94,7 @@ export const RENODE_ARGS = (port: number, monitorPort: number): string[] => [
 /** One headless Renode process and its remote keyword server. */
 export class RenodeProcess {
   private log: string[] = [];
+  private hasExited = false;
 
   private constructor(
     private readonly child: ResultPromise,
@@ -134,6 +135,7 @@ export class RenodeProcess {
     let exited = false;
     void child.then(() => {
       exited = true;
+      proc.hasExited = true;
     });
     // Renode needs a few seconds to start; its server answers get_keyword_names once it listens.
     const deadline = Date.now() + 60_000;
@@ -150,6 +152,36 @@ export class RenodeProcess {
         await sleep(250);
       }
     }
+  }
+
+  private static shared = new Map<string, RenodeProcess>();
+
+  /**
+   * One Renode per test file, reused by every board it starts: starting Renode (mono, the keyword server,
+   * compiling the flash model) costs more than most scenarios. Between boards the emulation is reset
+   * (Renode's `Reset Emulation`, what renode-test does between tests). closeShared() ends it.
+   */
+  static async reusable(renode: string, cwd: string): Promise<RenodeProcess> {
+    const running = RenodeProcess.shared.get(renode);
+    if (running && !running.exited) return running;
+    const launched = await RenodeProcess.launch(renode, cwd);
+    RenodeProcess.shared.set(renode, launched);
+    return launched;
+  }
+
+  static async closeShared(): Promise<void> {
+    const all = [...RenodeProcess.shared.values()];
+    RenodeProcess.shared.clear();
+    for (const p of all) await p.quit();
+  }
+
+  /** Ends the current emulation (machines, terminals) and keeps Renode for the next board. */
+  async resetEmulation(): Promise<void> {
+    await this.keyword("ResetEmulation");
+  }
+
+  get exited(): boolean {
+    return this.hasExited;
   }
 
   logTail(lines = 40): string {
@@ -235,6 +267,8 @@ export interface BoardOptions {
   holdButton?: boolean;
   /** Send a native INFO frame inside the 100 ms listen window (the UART trigger). */
   uartTrigger?: boolean;
+  /** Run in this test file's shared Renode (RenodeProcess.reusable) instead of a Renode of its own. */
+  reuseRenode?: boolean;
   /** Where dumps go (a fresh temporary folder when absent). */
   workDir?: string;
 }
@@ -287,7 +321,7 @@ export class RenodeBoard {
   private static async startOnce(options: BoardOptions): Promise<RenodeBoard> {
     const a = options.artifacts;
     const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "tsboot-renode-"));
-    const renode = await RenodeProcess.launch(options.renode, ROOT);
+    const renode = options.reuseRenode ? await RenodeProcess.reusable(options.renode, ROOT) : await RenodeProcess.launch(options.renode, ROOT);
     const uartPort = await freeRenodePort();
     try {
       await renode.command(`$name="${a.board}"`);
@@ -321,7 +355,8 @@ export class RenodeBoard {
       await renode.keyword("StartEmulation");
       return board;
     } catch (e) {
-      await renode.quit();
+      if (options.reuseRenode) await renode.resetEmulation().catch(() => renode.quit());
+      else await renode.quit();
       releaseRenodePort(uartPort);
       if (e instanceof Error) e.message += `\nRenode log (tail):\n${renode.logTail()}`;
       throw e;
@@ -435,7 +470,8 @@ export class RenodeBoard {
   async stop(): Promise<void> {
     for (const t of this.transports.splice(0)) t.peerClosed(new Error("the Renode board was stopped"));
     this.socket.destroy();
-    await this.renode.quit();
+    if (this.options.reuseRenode) await this.renode.resetEmulation();
+    else await this.renode.quit();
     releaseRenodePort(this.uartPort);
   }
 }
