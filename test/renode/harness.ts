@@ -26,6 +26,7 @@ import * as path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { Flasher, type FlasherOptions, type Transport } from "../../host/flasher/index";
 import { Command, encodeFrame } from "../../host/frames";
+import { BOOTLOADER_VERSION } from "../../bootloader-ts/config";
 import type { RenodeArtifacts } from "../../renode/build-artifacts";
 import { isAddressInUse, freeRenodePort, releaseRenodePort } from "./ports";
 import { RawSession } from "./raw-update";
@@ -34,7 +35,8 @@ import { waitUntil } from "../support/wait";
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 export const MACHINE_SCRIPT = path.join(ROOT, "renode/scripts/tsboot-machine.resc");
-export const BOOT_BANNER = "tsboot 0.1.0";
+/** The bootloader's first line: "tsboot <version>" (bootloader-ts/main.ts prints BOOTLOADER_VERSION). */
+export const BOOT_BANNER = `tsboot ${BOOTLOADER_VERSION >>> 16}.${(BOOTLOADER_VERSION >>> 8) & 0xff}.${BOOTLOADER_VERSION & 0xff}`;
 
 /** Flasher timeouts for Renode's slow UART link (see RenodeBoard.flasher). */
 export const RENODE_LINK_TIMEOUTS: FlasherOptions = { handshakeTimeoutMs: 5_000, replyTimeoutMs: 10_000, writeTimeoutMs: 30_000, eraseTimeoutMs: 30_000 };
@@ -347,9 +349,10 @@ export class RenodeBoard {
       socket.setNoDelay(true);
       const board = new RenodeBoard(options, renode, uartPort, socket, workDir);
       if (options.uartTrigger) {
-        // Runs the machine until the banner's end of line, pauses it there (virtual time stands still),
-        // queues the INFO frame on USART2 and resumes: the frame is waiting before the window opens.
-        await renode.keyword("WaitForLineOnUart", BOOT_BANNER, "timeout=10", "pauseEmulation=true");
+        // The bootloader writes nothing during its listen window (the line may be the application's peer's),
+        // so there is no line to wait for: run 5 ms of virtual time (past its init, inside the 100 ms window),
+        // queue the INFO frame on USART2 with the machine paused, and let it run on.
+        await renode.command('emulation RunFor "0.005"');
         for (const b of encodeFrame(Command.Info, 0)) await renode.keyword("SendKeyToUart", b);
       }
       await renode.keyword("StartEmulation");
