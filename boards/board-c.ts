@@ -66,10 +66,10 @@ export function boardHeader(board: Board, options: BoardHeaderOptions = {}): str
 
 /* The no-init words at the top of RAM (boards/noinit.ts; the linker scripts keep them out of both images). */
 #define BOARD_NOINIT_START ${hex(noInit.base)}
-#define BOARD_FAULT_RECORD_ADDR ${hex(noInit.faultRecord.start)}
 #define BOARD_UPDATE_FLAG_ADDR ${hex(noInit.updateRequest)}
+#define BOARD_FAULT_RECORD_ADDR ${hex(noInit.faultRecord.start)}
+#define BOARD_TRIAL_WORDS_ADDR ${hex(noInit.confirmAddress)} /* confirm address, trial id, check */
 #define BOARD_RESET_CAUSE_ADDR ${hex(noInit.resetCause)}
-#define BOARD_CONFIRM_FLAG_ADDR ${hex(noInit.confirm)}
 #define BOARD_UPDATE_REQUEST_MAGIC ${hex(UPDATE_REQUEST_MAGIC)}
 #define BOARD_CONFIRM_MAGIC ${hex(CONFIRM_MAGIC)}
 #define BOARD_RESET_CAUSE_TAG ${hex(RESET_CAUSE_TAG)}
@@ -130,6 +130,11 @@ ${getter("board_listen_window_ms", layout.listenWindowMs)}
 ${getter("board_session_idle_ms", layout.sessionIdleMs)}
 ${getter("board_watchdog_ms", layout.watchdogMs)}
 bool board_protect_bootloader(void) { return ${layout.protectBootloader ? "true" : "false"}; }
+${getter("board_secondary_start", layout.slots?.secondary.start ?? 0)}
+${getter("board_secondary_size", layout.slots?.secondary.size ?? 0)}
+${getter("board_scratch_start", layout.slots?.scratch.start ?? 0)}
+${getter("board_scratch_size", layout.slots?.scratch.size ?? 0)}
+${getter("board_trial_watchdog_ms", layout.slots?.trialWatchdogMs ?? 0)}
 `;
 }
 

@@ -26,6 +26,9 @@ export interface LinkerOptions {
   headerSize?: number;
 }
 
+/** Bytes at the top of RAM that neither image initialises (boards/noinit.ts). */
+export const UPDATE_FLAG_RESERVE = NOINIT_BYTES;
+
 /** Where an application leaves the update-request flag on this board (boards/noinit.ts). */
 export function updateFlagAddress(board: Board): number {
   return noInitLayout(board).updateRequest;
@@ -103,10 +106,10 @@ export function generateLinkerScript(board: Board, role: ImageRole, options: Lin
     " * docs/application.md): an application writes 0x55425354 (\"TSBU\") to the update flag and resets to ask",
     " * for an update. */",
     `__tsboot_noinit_start = ${hex(noInit.base)};`,
-    `__tsboot_fault_record = ${hex(noInit.faultRecord.start)}; /* ${noInit.faultRecord.size} bytes */`,
     `__tsboot_update_flag = ${hex(noInit.updateRequest)};`,
+    `__tsboot_fault_record = ${hex(noInit.faultRecord.start)}; /* ${noInit.faultRecord.size} bytes */`,
+    `__tsboot_trial_words = ${hex(noInit.confirmAddress)}; /* confirm address, trial id, check */`,
     `__tsboot_reset_cause = ${hex(noInit.resetCause)};`,
-    `__tsboot_confirm_flag = ${hex(noInit.confirm)};`,
     `__tsboot_noinit_end = ${hex(board.ram.base + board.ram.size)};`,
     "_estack = ORIGIN(RAM) + LENGTH(RAM); /* full descending stack below the no-init words */",
     `__tsboot_stack_size = ${hex(stackSize)};`,

@@ -2,25 +2,28 @@
  * The no-init words: 64 bytes at the top of the images' RAM that neither the bootloader nor the
  * application initialises, so they carry messages across a reset in both directions. The linker scripts
  * keep the stack below them; tsboot_app.h and the bootloader's port read and write them by address.
+ * Offsets from the lowest byte (the board's BOARD_UPDATE_FLAG_ADDR):
  *
- *   top - 16  update request   the application writes TSBOOT_UPDATE_REQUEST_MAGIC ("TSBU") and resets;
- *                              the bootloader clears it and stays in update mode (since 0.1: unchanged)
- *   top - 12  reset cause      the bootloader writes why the MCU last reset before it starts the
- *                              application: RESET_CAUSE_TAG | the HAL_RESET_* bits of tsboot_hal.h (it read
- *                              and cleared the reset controller's flags, so the application cannot), plus
- *                              RESET_CAUSE_FAULT when the previous run ended in a fault or panic
- *   top -  8  confirm          the application writes TSBOOT_CONFIRM_MAGIC ("TSBC") once it runs well;
- *                              the bootloader honours it once rollback exists
- *   top -  4  reserved         for the bootloader (e.g. a boot-attempt count)
- *   top - 64  fault record     48 bytes a fault handler or panic writes before its reset (hal_fault_reset:
- *   .. top - 16                the kind and detail first, room for a register dump) and the next boot reads
+ *   +0   update request   the application writes UPDATE_REQUEST_MAGIC ("TSBU") and resets; the bootloader
+ *                         clears it and stays in update mode
+ *   +4   fault record     3 words a fault handler or panic writes before its reset (hal_fault_reset: kind,
+ *   ..+12                 detail, a check), read by the next boot
+ *   +16  confirm address  where the application on trial programs its confirmation (docs/slots.md),
+ *   +20  trial id         published by the bootloader before it starts a trial (hal_port_trial_publish);
+ *   +24  trial check      address ^ id ^ CONFIRM_MAGIC, so garbage after a power-on is never acted on
+ *   +28  reset cause      RESET_CAUSE_TAG | the HAL_RESET_* bits of tsboot_hal.h (+ RESET_CAUSE_FAULT):
+ *                         written by the bootloader before the jump, since it read and cleared the reset
+ *                         controller's flags and the application cannot
+ *   +32  reserved         8 words for the bootloader
+ *   ..+60
  */
 import type { Board } from "./index";
 
 export const NOINIT_BYTES = 64;
 export const UPDATE_REQUEST_MAGIC = 0x55425354; // "TSBU"
-export const CONFIRM_MAGIC = 0x43425354; // "TSBC"
-export const FAULT_RECORD_MAGIC = 0x46425354; // "TSBF"
+export const CONFIRM_MAGIC = 0x43425354; // "TSBC": the trial check's constant
+/** The confirmation an application programs (status-log ConfirmStub): magic 0x4C53, type 12, arg 0, the trial id. */
+export const CONFIRM_STUB = { magic: 0x4c53, type: 12 } as const;
 export const RESET_CAUSE_TAG = 0x52530000; // "RS" in the top half, the cause below
 /** The low bits of the reset-cause word: tsboot_hal.h's HAL_RESET_* bits, and one of tsboot's own. */
 export const RESET_CAUSE_BITS = {
@@ -32,21 +35,25 @@ export interface NoInitLayout {
   /** Lowest byte of the area; the stack starts here (full descending). */
   base: number;
   updateRequest: number;
-  resetCause: number;
-  confirm: number;
-  reserved: number;
   faultRecord: { start: number; size: number };
+  confirmAddress: number;
+  trialId: number;
+  trialCheck: number;
+  resetCause: number;
+  reserved: { start: number; size: number };
 }
 
 export function noInitLayout(board: Pick<Board, "ram">): NoInitLayout {
-  const top = board.ram.base + board.ram.size;
+  const base = board.ram.base + board.ram.size - NOINIT_BYTES;
   return {
-    base: top - NOINIT_BYTES,
-    updateRequest: top - 16,
-    resetCause: top - 12,
-    confirm: top - 8,
-    reserved: top - 4,
-    faultRecord: { start: top - NOINIT_BYTES, size: NOINIT_BYTES - 16 },
+    base,
+    updateRequest: base,
+    faultRecord: { start: base + 4, size: 12 },
+    confirmAddress: base + 16,
+    trialId: base + 20,
+    trialCheck: base + 24,
+    resetCause: base + 28,
+    reserved: { start: base + 32, size: 32 },
   };
 }
 

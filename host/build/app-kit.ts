@@ -48,6 +48,85 @@ export function writeAppKit(board: Board, outDir: string, options: { boardArg?: 
   });
 }
 
+/**
+ * tsboot_confirm(): when the bootloader started this image on trial (docs/slots.md), it published where the
+ * confirmation goes; the application programs the 8-byte ConfirmStub there (magic 0x4C53, type 12, the
+ * trial id) with the family's flash sequence, bounded, and locks the flash again. Not on trial: nothing.
+ */
+function confirmCode(board: Board): string {
+  const program: Record<Board["family"], string> = {
+    stm32f4: `  /* RM0090 3.6: unlock, PG with PSIZE x32, two words, wait BSY, lock. */
+  volatile uint32_t *const flash = (volatile uint32_t *)0x40023C00u; /* ACR, KEYR, OPTKEYR, SR, CR */
+  flash[1] = 0x45670123u;
+  flash[1] = 0xCDEF89ABu;
+  flash[3] = 0xF3u; /* clear EOP and the error flags */
+  flash[4] = (2u << 8) | 1u; /* PSIZE x32, PG */
+  ((volatile uint32_t *)address)[0] = stub[0];
+  ((volatile uint32_t *)address)[1] = stub[1];
+  __asm volatile("dsb 0xF" ::: "memory");
+  for (uint32_t n = 0u; (flash[3] & (1u << 16)) != 0u && n < 1000000u; n++) {
+  }
+  const bool ok = (flash[3] & 0xF0u) == 0u && (flash[3] & (1u << 16)) == 0u;
+  flash[4] = 1u << 31; /* LOCK */`,
+    stm32f0: `  /* RM0091 3.2.2: unlock, PG, four half-words each waited on, lock. */
+  volatile uint32_t *const flash = (volatile uint32_t *)0x40022000u; /* ACR, KEYR, OPTKEYR, SR, CR */
+  flash[1] = 0x45670123u;
+  flash[1] = 0xCDEF89ABu;
+  flash[3] = 0x34u; /* clear EOP, WRPRTERR, PGERR */
+  flash[4] = 1u; /* PG */
+  bool ok = true;
+  for (uint32_t i = 0u; i < 4u && ok; i++) {
+    ((volatile uint16_t *)address)[i] = (uint16_t)(stub[i / 2u] >> (16u * (i % 2u)));
+    for (uint32_t n = 0u; (flash[3] & 1u) != 0u && n < 1000000u; n++) {
+    }
+    ok = (flash[3] & 0x15u) == 0u;
+  }
+  flash[4] = 1u << 7; /* LOCK */`,
+    stm32l4: `  /* RM0351 3.3.7: unlock, PG, one double word (two words back to back), wait BSY, lock. */
+  volatile uint32_t *const flash = (volatile uint32_t *)0x40022000u; /* ACR, PDKEYR, KEYR, OPTKEYR, SR, CR */
+  flash[2] = 0x45670123u;
+  flash[2] = 0xCDEF89ABu;
+  flash[4] = 0xC3FBu; /* clear EOP, OPERR and the programming error flags */
+  flash[5] = 1u; /* PG */
+  ((volatile uint32_t *)address)[0] = stub[0];
+  ((volatile uint32_t *)address)[1] = stub[1];
+  __asm volatile("dsb 0xF" ::: "memory");
+  for (uint32_t n = 0u; (flash[4] & (1u << 16)) != 0u && n < 1000000u; n++) {
+  }
+  const bool ok = (flash[4] & 0x3FAu) == 0u && (flash[4] & (1u << 16)) == 0u;
+  flash[5] = 1u << 31; /* LOCK */`,
+    stm32h7: `  /* RM0433 4.3.9: the bank's own registers; PG, 8 bytes, then FW forces the partial 256-bit flash word. */
+  volatile uint32_t *const bank = (volatile uint32_t *)(address < 0x08100000u ? 0x52002000u : 0x52002100u); /* ACR, KEYR, OPTKEYR, CR, SR, CCR */
+  bank[1] = 0x45670123u;
+  bank[1] = 0xCDEF89ABu;
+  bank[5] = 0x0FEF0000u; /* CCR: clear the error and end flags */
+  bank[3] = (3u << 4) | 2u; /* PSIZE x64, PG */
+  ((volatile uint32_t *)address)[0] = stub[0];
+  ((volatile uint32_t *)address)[1] = stub[1];
+  __asm volatile("dsb 0xF" ::: "memory");
+  bank[3] |= 1u << 6; /* FW */
+  for (uint32_t n = 0u; (bank[4] & ((1u << 2) | 1u)) != 0u && n < 1000000u; n++) {
+  }
+  const bool ok = (bank[4] & 0x07EE0000u) == 0u;
+  bank[3] = 1u; /* LOCK */`,
+  };
+  return `/* Confirms the running image when the bootloader started it on trial (after an install by swap: the
+ * next reset without a confirmation brings the previous image back; docs/slots.md). Call it once the
+ * application has proved itself (it talked to its peers, passed its self-test). Returns true when a
+ * confirmation was written, false when the image is not on trial (nothing to do) or flash refused it.
+ * It programs 8 bytes at the address the bootloader published, nowhere else. */
+static inline bool tsboot_confirm(void) {
+  const uint32_t address = TSBOOT_WORD_(TSBOOT_CONFIRM_ADDRESS_ADDR);
+  const uint32_t id = TSBOOT_WORD_(TSBOOT_TRIAL_ID_ADDR);
+  if (address == 0u || (address ^ id ^ TSBOOT_CONFIRM_MAGIC) != TSBOOT_WORD_(TSBOOT_TRIAL_CHECK_ADDR)) return false;
+  if (address < ${hex(board.flash.base)}u || address >= ${hex(board.flash.base + board.flash.size)}u || (address & 7u) != 0u) return false;
+  const uint32_t stub[2] = {0x4C53u | (12u << 16), id}; /* ConfirmStub: magic, type 12, arg 0, the trial id */
+${program[board.family]}
+  TSBOOT_WORD_(TSBOOT_TRIAL_CHECK_ADDR) = 0u; /* published once: confirmed */
+  return ok;
+}`;
+}
+
 export function appHeader(board: Board): string {
   const n = noInitLayout(board);
   const bits = RESET_CAUSE_BITS;
@@ -87,10 +166,12 @@ static inline void tsboot_use_vector_table_in_sram(const uint32_t *table) {
 #define TSBOOT_RAM_END ${hex(n.base)}u /* the stack's top: the no-init words start here */
 
 #define TSBOOT_NOINIT_START ${hex(n.base)}u
-#define TSBOOT_FAULT_RECORD_ADDR ${hex(n.faultRecord.start)}u /* ${n.faultRecord.size} bytes, written by the bootloader's fault handler */
 #define TSBOOT_UPDATE_FLAG_ADDR ${hex(n.updateRequest)}u
+#define TSBOOT_FAULT_RECORD_ADDR ${hex(n.faultRecord.start)}u /* ${n.faultRecord.size} bytes, written by the bootloader's fault handler */
+#define TSBOOT_CONFIRM_ADDRESS_ADDR ${hex(n.confirmAddress)}u /* published before a trial: where the confirmation goes */
+#define TSBOOT_TRIAL_ID_ADDR ${hex(n.trialId)}u
+#define TSBOOT_TRIAL_CHECK_ADDR ${hex(n.trialCheck)}u /* address ^ id ^ TSBOOT_CONFIRM_MAGIC */
 #define TSBOOT_RESET_CAUSE_ADDR ${hex(n.resetCause)}u
-#define TSBOOT_CONFIRM_FLAG_ADDR ${hex(n.confirm)}u
 
 #define TSBOOT_UPDATE_REQUEST_MAGIC ${hex(UPDATE_REQUEST_MAGIC)}u /* "TSBU" */
 #define TSBOOT_CONFIRM_MAGIC ${hex(CONFIRM_MAGIC)}u /* "TSBC" */
@@ -120,10 +201,7 @@ static inline _Noreturn void tsboot_request_update(void) {
   }
 }
 
-/* Tells the bootloader this image runs well. Call it once the application has proved itself (it talked to
- * its peers, passed its self-test). Effective once tsboot has rollback: then an image that is never
- * confirmed is replaced by the previous one after a reset. Until then the bootloader ignores the word. */
-static inline void tsboot_confirm_image(void) { TSBOOT_WORD_(TSBOOT_CONFIRM_FLAG_ADDR) = TSBOOT_CONFIRM_MAGIC; }
+${confirmCode(board)}
 
 /* Why the MCU last reset: TSBOOT_RESET_* bits, as the bootloader found them; 0 when it left no word (a
  * bootloader older than the word, or a debugger that loaded the application directly). */
@@ -145,7 +223,7 @@ volatile uint32_t g_last_reset_cause;
 int main(void) {
   g_last_reset_cause = tsboot_reset_cause();
   /* ... bring the application up; once it works: */
-  tsboot_confirm_image();
+  tsboot_confirm(); /* a no-op unless this image runs on trial */
   for (;;) {
     /* On a command from your host, or a button held: tsboot_request_update(); */
   }
@@ -200,7 +278,7 @@ debugging: tsboot's docs/application.md.
 | VTOR / VECT_TAB_OFFSET | ${hex(offset)} |
 | RAM for the application | ${hex(ramStart)} - ${hex(n.base)} (${ramLength} bytes)${sramVectors ? `; ${hex(board.ram.base)} - ${hex(ramStart)} holds the copied vector table (no VTOR on the ${board.cpu})` : ""} |
 | initial stack pointer | at most ${hex(n.base)} |
-| no-init words | fault record ${hex(n.faultRecord.start)} (${n.faultRecord.size} bytes), update request ${hex(n.updateRequest)}, reset cause ${hex(n.resetCause)}, confirm ${hex(n.confirm)}, reserved ${hex(n.reserved)} |
+| no-init words | update request ${hex(n.updateRequest)}, fault record ${hex(n.faultRecord.start)} (${n.faultRecord.size} bytes), trial words ${hex(n.confirmAddress)} (confirm address, trial id, check), reset cause ${hex(n.resetCause)}, reserved ${hex(n.reserved.start)} (${n.reserved.size} bytes) |
 
 Build and package: \`make && make tsb VERSION=1.0.0\`, then \`npx tsboot flash app.tsb --port <port>\`.
 

@@ -90,10 +90,12 @@ export function familyPortPresent(family: Board["family"]): boolean {
 }
 
 function familyPortMissing(board: Board): BuildError {
+  const dir = path.join(ROOT, "hal-bindings", board.family);
+  const drivers = fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith(".c"));
   return new BuildError(
-    `the ${board.family} family port is missing: hal-bindings/${board.family}/ (the drivers) and hal-bindings/${board.family}/port/ ` +
-      `(the bindings the bootloader calls) are not there yet, so the bootloader cannot be linked for ${board.name} (${board.part}). ` +
-      `The board data is complete: \`tsboot sim --board ${board.name}\` runs it on the host simulation.`,
+    `the ${board.family} family port is missing: hal-bindings/${board.family}/port/ (the bindings the bootloader calls, over the drivers) ` +
+      `is not there yet${drivers ? "" : `, nor are the drivers (hal-bindings/${board.family}/)`}, so the bootloader cannot be linked for ` +
+      `${board.name} (${board.part}). The board data is complete: \`tsboot sim --board ${board.name}\` runs it on the host simulation.`,
   );
 }
 

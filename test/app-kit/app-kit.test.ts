@@ -50,12 +50,13 @@ describe("tsboot app-kit", () => {
     expect(r.exitCode, r.all).toBe(0);
     expect(fs.readdirSync(dir).sort()).toEqual(["Makefile", "README.md", "app.ld", "main.c", "startup.c", "tsboot_app.h", "tsboot_board.h"]);
     const h = fs.readFileSync(path.join(dir, "tsboot_app.h"), "utf8");
-    expect(h).toContain("#define TSBOOT_UPDATE_FLAG_ADDR 0x2001FFF0u");
-    expect(h).toContain("#define TSBOOT_RESET_CAUSE_ADDR 0x2001FFF4u");
-    expect(h).toContain("#define TSBOOT_CONFIRM_FLAG_ADDR 0x2001FFF8u");
-    expect(h).toContain("#define TSBOOT_FAULT_RECORD_ADDR 0x2001FFC0u");
+    expect(h).toContain("#define TSBOOT_UPDATE_FLAG_ADDR 0x2001FFC0u");
+    expect(h).toContain("#define TSBOOT_FAULT_RECORD_ADDR 0x2001FFC4u");
+    expect(h).toContain("#define TSBOOT_CONFIRM_ADDRESS_ADDR 0x2001FFD0u");
+    expect(h).toContain("#define TSBOOT_RESET_CAUSE_ADDR 0x2001FFDCu");
     expect(h).toContain("#define TSBOOT_VECT_TAB_OFFSET 0x00008000u");
-    expect(h).toContain("static inline void tsboot_confirm_image(void)");
+    expect(h).toContain("static inline bool tsboot_confirm(void)");
+    expect(h).toContain("flash[4] = (2u << 8) | 1u; /* PSIZE x32, PG */"); // the F4's programming sequence
     expect(h).not.toContain("tsboot_use_vector_table_in_sram"); // VTOR exists on the F4
     expect(fs.readFileSync(path.join(dir, "app.ld"), "utf8")).toContain("FLASH (rx) : ORIGIN = 0x08008000, LENGTH = 0x00078000");
     expect(fs.readFileSync(path.join(dir, "README.md"), "utf8")).toContain("`#define VECT_TAB_OFFSET 0x00008000U`");
@@ -134,8 +135,7 @@ static void put(const char *s) {
 }
 int main(void) {
   USART_CR1 = 0x2008u; /* UE | TE */
-  tsboot_confirm_image();
-  put("kit-app running\\r\\n");
+  put(tsboot_confirm() ? "kit-app confirmed\\r\\n" : "kit-app running\\r\\n"); /* not on trial: nothing to confirm */
   for (;;) {
   }
 }

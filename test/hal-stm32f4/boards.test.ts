@@ -378,7 +378,7 @@ if (!HAVE_ARM_GCC) {
             expect(estack).toBe(sym("__tsboot_noinit_start").addr);
             expect(estack % 8).toBe(0);
             expect(ramEnd - estack).toBe(64);
-            expect(sym("__tsboot_update_flag").addr).toBe(ramEnd - 16);
+            expect(sym("__tsboot_update_flag").addr).toBe(ramEnd - 64);
             const reset = sym("Reset_Handler").addr;
             expect(reset).toBeGreaterThan(region.start);
             expect(reset).toBeLessThan(region.start + region.size);

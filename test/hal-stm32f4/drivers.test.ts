@@ -282,6 +282,8 @@ if (!HAVE_GCC) {
         HAL_ERR_OPERATION: 7,
         HAL_ERR_ARG: 8,
         HAL_ERR_VERIFY: 9,
+        HAL_ERR_PROTECTED: 10,
+        HAL_ERR_ECC: 11,
       });
     });
   });

@@ -216,12 +216,10 @@ export class FakeDevice {
   }
 
   private info(): Uint8Array {
-    // Protocol 2 (docs/protocol.md): v1's 27 bytes, then reset cause, last fault (kind, detail), watchdog,
-    // protection and line-error flags.
-    const out = new Uint8Array(36);
+    const out = new Uint8Array(46);
     const v = new DataView(out.buffer);
     out[0] = this.options.protocolVersion ?? 2;
-    v.setUint32(1, this.options.bootloaderVersion ?? 0x000100, true);
+    v.setUint32(1, this.options.bootloaderVersion ?? 0x000200, true);
     v.setUint32(5, this.board.boardId, true);
     v.setUint32(9, this.appStart, true);
     v.setUint32(13, this.appSize, true);
@@ -230,22 +228,18 @@ export class FakeDevice {
     out[21] = this.options.window ?? 4;
     out[22] = this.record ? 1 : 0;
     v.setUint32(23, this.record ? new DataView(this.record.buffer, this.record.byteOffset).getUint32(20, true) : 0, true);
-    out[27] = 0x01; // reset by the pin
-    return out.subarray(0, this.options.infoLength ?? 36);
+    // Bytes 27 … 45 (reset cause, last fault, watchdog, protection, line errors, slots) stay 0: a healthy
+    // single-slot device.
+    return out.subarray(0, this.options.infoLength ?? 46);
   }
 
   private begin(payload: Uint8Array, progress: (done: number, total: number) => void): number {
     this.receiving = false;
-    // Protocol 2: the header, then the payload's first 8 bytes (initial SP and reset vector).
+    // The header, then the payload's vector table (initial SP, reset vector): protocol 2.
     if (payload.length !== HEADER_SIZE + 8) return 3;
-    const v = new DataView(payload.buffer, payload.byteOffset, HEADER_SIZE);
+    const v = new DataView(payload.buffer, payload.byteOffset, payload.length);
     if (v.getUint32(0, true) !== HEADER_MAGIC || v.getUint16(4, true) !== HEADER_VERSION || v.getUint16(6, true) !== HEADER_SIZE) return 5;
     if ((crc32(payload.subarray(0, 60)) >>> 0) !== v.getUint32(60, true)) return 5;
-    const vectors = new DataView(payload.buffer, payload.byteOffset + HEADER_SIZE, 8);
-    const sp = vectors.getUint32(0, true);
-    const reset = vectors.getUint32(4, true);
-    const ramEnd = this.board.ram.base + this.board.ram.size;
-    if (sp <= this.board.ram.base || sp > ramEnd || (reset & 1) === 0 || reset < this.appStart || reset >= this.appStart + this.appSize) return 15;
     const size = v.getUint32(8, true);
     if (size === 0 || v.getUint32(36, true) !== 0) return 5;
     if (v.getUint32(24, true) !== this.board.boardId) return 6;

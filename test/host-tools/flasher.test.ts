@@ -249,13 +249,15 @@ describe("errors the user sees", () => {
     let f = await flasher((await device({ protocolVersion: 0 })).url);
     let e = await failure(f.info());
     expect(e.code).toBe("too-old");
-    expect(e.message).toBe("bootloader too old for this host: it answered INFO with 36 bytes (protocol version 0); this host speaks protocol 2 — update the bootloader");
+    expect(e.message).toBe("bootloader too old for this host: it answered INFO with 46 bytes (protocol version 0); this host speaks protocol 2 — update the bootloader");
     f = await flasher((await device({ infoLength: 21 })).url);
     expect((await failure(f.info())).message).toMatch(/^bootloader too old for this host: it answered INFO with 21 bytes/);
     f = await flasher((await device({ unknownCommands: [0x07] })).url);
     e = await failure(f.read(APP, 16));
     expect(e.code).toBe("too-old");
     expect(e.message).toBe("bootloader too old for this host: it does not know READ (unknown command) — update the bootloader");
+    f = await flasher((await device({ infoLength: 27 })).url); // a protocol-1 bootloader's INFO
+    expect((await failure(f.info())).message).toMatch(/^bootloader too old for this host: it answered INFO with 27 bytes/);
     f = await flasher((await device({ protocolVersion: 3 })).url);
     expect((await failure(f.info())).message).toBe("the bootloader speaks protocol 3, newer than this host's 2: update tsboot on the host");
   });

@@ -121,6 +121,14 @@ uint32_t hal_port_flash_protect_bootloader(bool protect) {
 bool hal_port_flash_take_ecc_error(void) { return false; }
 void hal_port_vector_table_set(uint32_t address) { TSB_MMIO_WRITE32(0xE000ED08u, address); }
 void hal_port_cpu_quiesce(void) {}
+/* No-init words after the update flag: [4] the confirmation entry's address, [5] the trial id, [6] a check
+ * (address ^ id ^ "TSBC") that tsboot_confirm() tests, so garbage after a power-on is never acted on. */
+void hal_port_trial_publish(uint32_t address, uint32_t id) {
+  volatile uint32_t *words = (volatile uint32_t *)(uintptr_t)BOARD_UPDATE_FLAG_ADDR;
+  words[4] = address;
+  words[5] = id;
+  words[6] = address ^ id ^ 0x43425354u;
+}
 
 /* ---- platform of compiled subset programs ---- */
 
