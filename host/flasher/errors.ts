@@ -49,8 +49,8 @@ export class FlasherError extends Error {
 export const NO_ANSWER_HINT = "reset the board or hold the trigger pin, and check the baud rate";
 /** Over TCP there is no baud rate: the peer is a simulation (or a serial bridge) that is busy or not the bootloader. */
 export const NO_ANSWER_HINT_TCP =
-  "the peer accepted the connection but did not answer as a bootloader — is the simulation serving another client, " +
-  "running its application, or is the bridge's serial side unplugged?";
+  "the peer accepted the connection but does not answer as a bootloader: the simulation may be serving another client " +
+  "or running its application, or the bridge's serial side may be unplugged";
 
 /**
  * Said after any failure once BEGIN succeeded: the device stores the image header only at END, after the
