@@ -284,3 +284,52 @@ describe("signals and a busy simulation", () => {
     await first.info(); // the first client is not disturbed
   }, 120_000);
 });
+
+describe("the production commands (CLI)", () => {
+  function capture() {
+    const out: string[] = [];
+    const err: string[] = [];
+    return {
+      io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, isTTY: false },
+      out: () => out.join(""),
+      err: () => err.join(""),
+    };
+  }
+  const file = (name: string, bytes: Uint8Array) => {
+    const dir = tempDir();
+    cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    const p = path.join(dir, name);
+    fs.writeFileSync(p, bytes);
+    return p;
+  };
+
+  it("tsboot verify: exit 0 when the device holds the file, 1 with where it differs when not", async () => {
+    const { verifyCommand, eraseCommand } = await import("../../host/cli-tools");
+    const app = makeApp(board, 8192);
+    const d = await device();
+    const f = await flasher(d.url);
+    await f.flash(image(app));
+    await f.close();
+    let c = capture();
+    expect(await verifyCommand([file("app.tsb", image(app)), "--port", d.url], c.io)).toBe(0);
+    expect(c.out()).toMatch(/^verified: the installed image is app\.tsb \(8192 bytes, CRC-32 0x[0-9A-F]{8}, version 1\.2\.3\)\n$/);
+    const other = Uint8Array.from(app);
+    other[100] ^= 0xff;
+    c = capture();
+    expect(await verifyCommand([file("other.tsb", image(other)), "--port", d.url], c.io)).toBe(1);
+    expect(c.err()).toMatch(/^tsboot verify: the installed image differs from other\.tsb: CRC-32 0x[0-9A-F]{8} on the device, 0x[0-9A-F]{8} in the file, first difference at 0x08008064 \(offset 100\)\n$/);
+    c = capture();
+    expect(await eraseCommand(["--port", d.url], c.io)).toBe(0);
+    expect(c.out()).toBe("erased the application region [0x08008000, 0x08080000) (6 erase units): the device stays in the bootloader with no application\n");
+  });
+
+  it("bad --wait and --reset values are usage errors, before anything is opened", async () => {
+    const { infoCommand } = await import("../../host/cli-tools");
+    let c = capture();
+    expect(await infoCommand(["--port", "tcp://127.0.0.1:9", "--wait", "soon"], c.io)).toBe(2);
+    expect(c.err()).toContain("tsboot info: --wait 'soon' is not a number in 1…3600 (decimal or 0x hex)");
+    c = capture();
+    expect(await infoCommand(["--port", "tcp://127.0.0.1:9", "--reset", "dtr,nrst"], c.io)).toBe(2);
+    expect(c.err()).toContain("tsboot info: --reset: reset sequence 'dtr,nrst': 'nrst' is not a line");
+  });
+});
