@@ -20,12 +20,22 @@ export interface LinkerOptions {
   headerSize?: number;
 }
 
-/** Bytes at the top of RAM that neither image initialises: the update-request flag lives there. */
+/**
+ * Bytes at the top of RAM that neither image initialises, above the stack:
+ *   +0   the update-request flag (an application writes 0x55425354, "TSBU", and resets)
+ *   +4   the fault record: kind (HAL_FAULT_*), +8 detail (stacked PC, panic line, ...), +12 check word
+ *        (written by hal_fault_reset, read and cleared by the next boot; see hal-bindings/<family>/*_system.c)
+ */
 export const UPDATE_FLAG_RESERVE = 16;
 
 /** Where an application leaves the update-request flag on this board. */
 export function updateFlagAddress(board: Board): number {
   return board.ram.base + board.ram.size - UPDATE_FLAG_RESERVE;
+}
+
+/** Where the fault record (three words) lives on this board: right after the update-request flag. */
+export function faultRecordAddress(board: Board): number {
+  return updateFlagAddress(board) + 4;
 }
 
 const hex = (n: number) => `0x${n.toString(16).toUpperCase().padStart(8, "0")}`;
@@ -92,8 +102,10 @@ export function generateLinkerScript(board: Board, role: ImageRole, options: Lin
     `__tsboot_app_header_size = ${hex(role === "application" ? headerSize : 0)};`,
     "",
     "/* The top 16 bytes of RAM are no-init and shared by bootloader and application: the first word is the",
-    " * update-request flag (an application writes 0x55425354, \"TSBU\", and resets; see docs/application.md). */",
+    " * update-request flag (an application writes 0x55425354, \"TSBU\", and resets; see docs/application.md),",
+    " * the next three the fault record (kind, detail, check) that the bootloader's next boot reports. */",
     `__tsboot_update_flag = ORIGIN(RAM) + LENGTH(RAM) - ${UPDATE_FLAG_RESERVE};`,
+    "__tsboot_fault_record = __tsboot_update_flag + 4;",
     `_estack = ORIGIN(RAM) + LENGTH(RAM) - ${UPDATE_FLAG_RESERVE}; /* full descending stack below the no-init words */`,
     `__tsboot_stack_size = ${hex(stackSize)};`,
     "",
@@ -157,6 +169,7 @@ export function generateLinkerScript(board: Board, role: ImageRole, options: Lin
     "  {",
     "    . = ALIGN(4);",
     "    _sdata = .;",
+    "    *(.ramfunc .ramfunc.*) /* code that must run from RAM (flash busy-waits): copied with the data */",
     "    *(.data .data.*)",
     "    . = ALIGN(4);",
     "    _edata = .;",
