@@ -45,7 +45,7 @@ export function boardHeader(board: Board, options: BoardHeaderOptions = {}): str
 #define BOARD_UART_RX_PIN ${board.uart.rx.pin}u
 #define BOARD_UART_RX_AF ${board.uart.rx.af}u
 #define BOARD_BAUD ${board.uart.baud}u
-/* 1: receive by polling (no DMA for the UART on this target: ${rxPolled ? "the emulator models none" : "-"}); 0: circular DMA. */
+/* Reception: 0 by circular DMA; 1 by polling, for a target without DMA for this UART (an emulator). */
 #define BOARD_UART_RX_POLLED ${rxPolled ? 1 : 0}
 
 /* The update trigger: P${board.trigger.port}${board.trigger.pin}, active ${board.trigger.activeLevel}. */

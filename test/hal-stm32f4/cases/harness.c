@@ -81,7 +81,7 @@ void check_sector_erased(uint32_t index) {
 }
 
 int main(int argc, char **argv) {
-  const struct case_table *tables[] = {&g_driver_cases, &g_robustness_cases, &g_port_cases};
+  const struct case_table *tables[] = {&g_driver_cases, &g_robustness_cases, &g_port_cases, &g_port_header_cases};
   if (argc != 2) {
     fprintf(stderr, "usage: %s --list | CASE\n", argv[0]);
     return 2;

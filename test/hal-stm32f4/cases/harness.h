@@ -81,5 +81,6 @@ struct case_table {
 extern const struct case_table g_driver_cases __attribute__((weak));
 extern const struct case_table g_robustness_cases __attribute__((weak));
 extern const struct case_table g_port_cases __attribute__((weak));
+extern const struct case_table g_port_header_cases __attribute__((weak));
 
 #endif /* HARNESS_H */
