@@ -111,6 +111,11 @@ ${getter("board_listen_window_ms", layout.listenWindowMs)}
 ${getter("board_session_idle_ms", layout.sessionIdleMs)}
 ${getter("board_watchdog_ms", layout.watchdogMs)}
 bool board_protect_bootloader(void) { return ${layout.protectBootloader ? "true" : "false"}; }
+${getter("board_secondary_start", layout.slots?.secondary.start ?? 0)}
+${getter("board_secondary_size", layout.slots?.secondary.size ?? 0)}
+${getter("board_scratch_start", layout.slots?.scratch.start ?? 0)}
+${getter("board_scratch_size", layout.slots?.scratch.size ?? 0)}
+${getter("board_trial_watchdog_ms", layout.slots?.trialWatchdogMs ?? 0)}
 `;
 }
 

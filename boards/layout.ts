@@ -50,6 +50,7 @@ export function layoutFromBoard(board: Board): BoardLayout {
     sessionIdleMs: board.sessionIdleMs,
     watchdogMs: board.watchdogMs,
     protectBootloader: board.protectBootloader,
+    slots: null,
   };
   checkLayout(layout);
   return layout;

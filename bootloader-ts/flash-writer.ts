@@ -5,26 +5,31 @@
  * and the watchdog is refreshed between operations.
  */
 import { u32 } from "../runtime/index";
-import { boardConfigSize, boardConfigStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
+import { boardConfigSize, boardConfigStart, boardScratchSize, boardScratchStart, boardSecondarySize, boardSecondaryStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashErase, flashLock, flashProgram, flashUnlock, flashView } from "../hal-bindings/flash";
 import { equalBytes } from "./bytes";
-import { inAppRegion, sectorInAppRegion } from "./layout";
+import { inAppRegion, inRegion } from "./layout";
 import { Status } from "./status";
 import { watchdogRefresh } from "../hal-bindings/system";
 
 /** The largest write unit of any family (H7: a 256-bit flash word). */
 const UNIT_BUFFER = new Uint8Array(32);
 
-function inConfigRegion(address: u32, length: u32): boolean {
-  const start = boardConfigStart();
-  if (length === 0 || address < start) return false;
-  return address - start + length <= boardConfigSize();
+/** True when [address, address + length) lies in a region the bootloader may change: the application (primary),
+ * the config region, and on slot boards the secondary slot and the scratch area. */
+function writable(address: u32, length: u32): boolean {
+  return (
+    inAppRegion(address, length) ||
+    inRegion(address, length, boardConfigStart(), boardConfigSize()) ||
+    inRegion(address, length, boardSecondaryStart(), boardSecondarySize()) ||
+    inRegion(address, length, boardScratchStart(), boardScratchSize())
+  );
 }
 
-/** True when the erase unit lies entirely in the application or the config region. */
+/** True when the erase unit lies entirely in a region the bootloader may change. */
 export function mayErase(index: u32): boolean {
   if (index >= boardSectorCount()) return false;
-  return sectorInAppRegion(index) || inConfigRegion(boardSectorStart(index), boardSectorSize(index));
+  return writable(boardSectorStart(index), boardSectorSize(index));
 }
 
 /** Erases one erase unit of the application or config region. */
@@ -55,7 +60,7 @@ export function programBytes(address: u32, data: Uint8Array): Status {
   const unit = boardWriteUnit();
   if (unit === 0 || unit > UNIT_BUFFER.length) return Status.FlashError;
   if (address % unit !== 0) return Status.BadAddress;
-  if (!inAppRegion(address, data.length) && !inConfigRegion(address, data.length)) return Status.BadAddress;
+  if (!writable(address, data.length)) return Status.BadAddress;
   const staged = UNIT_BUFFER.subarray(0, unit);
   for (let at: u32 = 0; at < data.length; at += unit) {
     for (let i: u32 = 0; i < unit; i++) {

@@ -6,6 +6,7 @@
 import type { u32 } from "../runtime/index";
 import { simulation } from "./sim/current";
 import { TIME } from "./sim/simulation";
+import { FLASH_ERR_PROTECTED } from "./sim/flash";
 
 /** @extern hal_flash_unlock */
 export function flashUnlock(): u32 {
@@ -17,20 +18,27 @@ export function flashLock(): void {
   simulation().flash.lock();
 }
 
-/** Erases erase unit `index` of the board's flash map (not the hardware number). @extern hal_flash_erase */
+/**
+ * Erases erase unit `index` of the board's flash map (not the hardware number). The port refuses a unit of
+ * the bootloader region (status 10) even if the bootloader asks. @extern hal_flash_erase
+ */
 export function flashErase(index: u32): u32 {
   const sim = simulation();
+  const sector = sim.board.sectors[index];
+  if (sector && sim.flash.touchesBootloader(sector.start, sector.size)) return FLASH_ERR_PROTECTED;
   const status = sim.flash.eraseSector(index);
   sim.advance(TIME.eraseSectorUs);
   return status;
 }
 
 /**
- * Programs `data` at `address`; both aligned to the board's write unit, the flash there erased.
+ * Programs `data` at `address`; both aligned to the board's write unit, the flash there erased. Refused
+ * (status 10) inside the bootloader region.
  * @extern hal_flash_program
  */
 export function flashProgram(address: u32, data: Uint8Array): u32 {
   const sim = simulation();
+  if (sim.flash.touchesBootloader(address, data.length)) return FLASH_ERR_PROTECTED;
   const status = sim.flash.program(address, data);
   sim.advance(TIME.programUnitUs * Math.ceil(data.length / sim.board.writeUnit));
   return status;

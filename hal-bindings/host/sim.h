@@ -27,6 +27,8 @@ void main_bootloaderMain(void);
 /* --- Board facts only the simulator needs (generated with the accessors) --- */
 const char *sim_board_name(void);
 uint32_t sim_board_flash_base(void);
+uint32_t sim_board_bootloader_start(void);
+uint32_t sim_board_bootloader_size(void);
 uint32_t sim_board_flash_size(void);
 
 /* --- Flash status codes (hal-bindings/sim/flash.ts, tsboot_hal.h) --- */
@@ -35,6 +37,7 @@ uint32_t sim_board_flash_size(void);
 #define SIM_FLASH_ERR_ALIGNMENT 4u
 #define SIM_FLASH_ERR_NOT_ERASED 9u
 #define SIM_FLASH_ERR_ADDRESS 8u
+#define SIM_FLASH_ERR_PROTECTED 10u /* the port refuses the bootloader region (HAL_ERR_PROTECTED) */
 
 /* --- How a run ended --- */
 enum sim_outcome_kind {
@@ -59,6 +62,7 @@ struct sim_outcome {
 struct sim_shared {
   uint32_t update_flag;
   uint32_t fault_kind, fault_detail;
+  uint32_t trial_address, trial_id; /* hal_port_trial_publish: no-init RAM the application reads */
   struct sim_outcome outcome;
 };
 

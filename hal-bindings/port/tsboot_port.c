@@ -217,9 +217,18 @@ bool hal_port_trigger_active(void) {
   return BOARD_TRIGGER_ACTIVE_HIGH ? high : !high;
 }
 
-#define UPDATE_FLAG (*(volatile uint32_t *)(uintptr_t)BOARD_UPDATE_FLAG_ADDR)
-uint32_t hal_port_update_flag_read(void) { return UPDATE_FLAG; }
-void hal_port_update_flag_clear(void) { UPDATE_FLAG = 0u; }
+/* The no-init words at the top of RAM (boards/linker.ts): [0] the update-request flag, [4..6] the trial words. */
+#define NOINIT_WORDS ((volatile uint32_t *)(uintptr_t)BOARD_UPDATE_FLAG_ADDR)
+uint32_t hal_port_update_flag_read(void) { return NOINIT_WORDS[0]; }
+void hal_port_update_flag_clear(void) { NOINIT_WORDS[0] = 0u; }
+
+/* [4] the confirmation entry's address, [5] the trial id, [6] a check (address ^ id ^ "TSBC") that
+ * tsboot_confirm() (apps/include/tsboot_app.h) tests, so garbage after a power-on is never acted on. */
+void hal_port_trial_publish(uint32_t address, uint32_t id) {
+  NOINIT_WORDS[4] = address;
+  NOINIT_WORDS[5] = id;
+  NOINIT_WORDS[6] = address ^ id ^ 0x43425354u;
+}
 
 /* A requested reset: the last reply fully sent, then a system reset that records no fault. */
 _Noreturn void hal_port_system_reset(void) {

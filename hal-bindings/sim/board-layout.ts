@@ -34,6 +34,15 @@ export interface BoardLayout {
   watchdogMs: number;
   /** Write-protect the bootloader region at every boot. */
   protectBootloader: boolean;
+  /** Two slots (app is the primary), or null: a single slot (docs/slots.md). */
+  slots: SlotLayout | null;
+}
+
+export interface SlotLayout {
+  secondary: Region;
+  scratch: Region;
+  /** The watchdog period started before a trial boot (ms); 0: none. */
+  trialWatchdogMs: number;
 }
 
 /** STM32F4 sector layout: 4 × 16 KB, 1 × 64 KB, then 128 KB sectors (RM0090). */

@@ -59,11 +59,13 @@ export class Simulation {
   /** hal_port_cpu_quiesce ran (NVIC cleared) since the last reset. */
   cpuQuiesced = false;
   /** The independent watchdog: started by the option bytes (hardware) or by the bootloader. */
-  readonly watchdog = { hardware: false, running: false, periodMs: 0, refreshedAtUs: 0, refreshes: 0 };
+  readonly watchdog = { hardware: false, running: false, periodMs: 0, refreshedAtUs: 0, refreshes: 0, longestGapUs: 0 };
   /** The reset controller's flags for this boot (HAL_RESET_* bits of tsboot_hal.h). */
   resetCauseBits = 0x02;
   /** The fault record the previous boot left in no-init RAM. */
   fault = { kind: 0, detail: 0 };
+  /** What the bootloader published for a trial image's confirmation (address 0: not on trial). */
+  trialPublished = { address: 0, id: 0 };
   /** Line errors (UART_ERR bits) not yet taken. */
   uartErrors = 0;
   /** The reception ring given to uartRxStart, and how many bytes reception has written into it. */
@@ -161,6 +163,7 @@ export class Simulation {
 
   watchdogRefresh(): void {
     const w = this.watchdog;
+    if (w.running) w.longestGapUs = Math.max(w.longestGapUs, this.nowUs - w.refreshedAtUs);
     w.refreshedAtUs = this.nowUs;
     w.refreshes++;
   }
@@ -171,6 +174,7 @@ export class Simulation {
     next.updateFlag = this.updateFlag;
     next.watchdog.hardware = this.watchdog.hardware;
     next.flash.protectedBootloader = this.flash.protectedBootloader;
+    next.trialPublished = { ...this.trialPublished }; // no-init RAM survives a reset
     return next;
   }
 }

@@ -317,13 +317,13 @@ describe("generated linker scripts (text)", () => {
 
   test("the no-init words: update flag, then the fault record; RAM functions copied with .data", () => {
     const b = loadBoard("nucleo-f401re");
-    expect(updateFlagAddress(b)).toBe(0x20017ff0);
-    expect(faultRecordAddress(b)).toBe(0x20017ff4);
+    expect(updateFlagAddress(b)).toBe(0x20017fc0); // 64 no-init bytes at the top of 96 KB
+    expect(faultRecordAddress(b)).toBe(0x20017fe0); // +32: after the flag and the trial words
     const script = generateLinkerScript(b, "bootloader");
-    expect(script).toContain("__tsboot_fault_record = __tsboot_update_flag + 4;");
+    expect(script).toContain("__tsboot_fault_record = __tsboot_update_flag + 32;");
     expect(script).toMatch(/_sdata = \.;\n\s+\*\(\.ramfunc \.ramfunc\.\*\)/);
     const header = boardHeader(b);
-    expect(header).toContain("#define BOARD_FAULT_RECORD_ADDR 0x20017FF4u");
+    expect(header).toContain("#define BOARD_FAULT_RECORD_ADDR 0x20017FE0u");
     expect(header).toContain("#define BOARD_BOOTLOADER_START 0x08000000u");
     expect(header).toContain("#define BOARD_BOOTLOADER_SIZE 0x00004000u");
   });
