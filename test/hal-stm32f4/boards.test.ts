@@ -19,7 +19,7 @@ import {
   type Board,
 } from "../../boards/index";
 import { faultRecordAddress, generateLinkerScript, updateFlagAddress, vectorTableAlignment, vectorTableEntries, type ImageRole } from "../../boards/linker";
-import { boardHeader } from "../../boards/board-c";
+import { boardAccessors, boardHeader } from "../../boards/board-c";
 import { generateStartup } from "../../boards/startup";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -549,6 +549,37 @@ if (!HAVE_ARM_GCC || !HAVE_QEMU) {
         "-serial", "null", "-semihosting-config", "enable=on,target=native", "-d", "guest_errors", "-kernel", elf],
       { reject: false, timeout: 30_000 });
       expect(strict.stderr).not.toMatch(/Invalid (read|write)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a fault on QEMU ends in the fault entry, a record in no-init RAM and a reset; the next boot reads it", async () => {
+    const dir = tempDir("qemu");
+    try {
+      const board = loadBoard("netduinoplus2");
+      const ld = path.join(dir, "bootloader.ld");
+      const startup = path.join(dir, "startup.c");
+      fs.writeFileSync(ld, generateLinkerScript(board, "bootloader"));
+      fs.writeFileSync(startup, generateStartup(board, { role: "bootloader", faultHandler: "tsboot_fault_entry" }));
+      fs.writeFileSync(path.join(dir, "tsboot_board.h"), boardHeader(board, { emulator: true }));
+      fs.writeFileSync(path.join(dir, "board.c"), boardAccessors(board));
+      const cFiles = (d: string) => fs.readdirSync(d).filter((f) => f.endsWith(".c")).map((f) => path.join(d, f));
+      const sources = [path.join(ROOT, "test/hal-stm32f4/qemu/fault_check.c"), path.join(dir, "board.c"),
+        ...cFiles(path.join(ROOT, "hal-bindings/stm32f4")).filter((f) => !f.includes("hal_compat")), ...cFiles(path.join(ROOT, "hal-bindings/port"))];
+      const elf = path.join(dir, "fault.elf");
+      await execa("arm-none-eabi-gcc", [...ARM_LINK, "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments", "-T", ld, startup, ...sources,
+        `-I${dir}`, `-I${path.join(ROOT, "compiler/c")}`, `-I${path.join(ROOT, "hal-bindings/include")}`,
+        `-I${path.join(ROOT, "hal-bindings/stm32f4")}`, `-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}`, "-lgcc", "-o", elf]);
+      const r = await execa("qemu-system-arm", ["-M", board.emulator!.machine, "-display", "none", "-monitor", "none",
+        "-serial", "stdio", "-semihosting-config", "enable=on,target=native", "-kernel", elf],
+      { reject: false, timeout: 30_000 });
+      expect(r.stdout, r.stderr).toContain("first boot\n");
+      const m = /fault kind=([0-9A-F]{8}) pc=([0-9A-F]{8}) expected=([0-9A-F]{8}) end/.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      expect(parseInt(m![1], 16)).toBe(1); // HAL_FAULT_HARD: the UsageFault escalated (not enabled in SHCSR)
+      expect(m![2]).toBe(m![3]); // the stacked PC is the faulting instruction
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
