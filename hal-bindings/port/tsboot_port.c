@@ -5,8 +5,8 @@
  * drivers and from the generated board header (tsboot_board.h) and tables (board.c).
  *
  * It is also the last line of defence of the flash map: whatever the TypeScript asks, no erase or program
- * touches the bootloader's own region, nor anything outside the application and config regions
- * (HAL_ERR_PROTECTED, nothing touched).
+ * touches the bootloader's own region, nor anything outside the regions it may change (application, config,
+ * and the secondary slot and scratch area on two-slot boards): HAL_ERR_PROTECTED, nothing touched.
  */
 #include "tsboot_board.h"
 #include "tsboot_hal.h"
@@ -24,13 +24,16 @@ static bool range_touches_bootloader(uint32_t start, uint32_t size) {
   return start < (uint64_t)BOARD_BOOTLOADER_START + BOARD_BOOTLOADER_SIZE && end > BOARD_BOOTLOADER_START;
 }
 
-/* The only flash the bootloader may change: the application region and the config region, never its own. */
+/* The only flash the bootloader may change: the application region, the config region and, on boards with
+ * two slots, the secondary slot and the scratch area (size 0 otherwise); never its own region. */
 static bool range_writable(uint32_t start, uint32_t size) {
   if (size == 0u || range_touches_bootloader(start, size)) {
     return false;
   }
   return range_inside(start, size, board_app_start(), board_app_size()) ||
-         (board_config_size() != 0u && range_inside(start, size, board_config_start(), board_config_size()));
+         (board_config_size() != 0u && range_inside(start, size, board_config_start(), board_config_size())) ||
+         (board_secondary_size() != 0u && range_inside(start, size, board_secondary_start(), board_secondary_size())) ||
+         (board_scratch_size() != 0u && range_inside(start, size, board_scratch_start(), board_scratch_size()));
 }
 
 uint32_t hal_flash_erase(uint32_t index) {

@@ -14,7 +14,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadBoard } from "../../boards/index";
-import { boardAccessors, boardHeader } from "../../boards/board-c";
+import { boardAccessors, boardAccessorsC, boardHeader } from "../../boards/board-c";
+import { layoutFromBoard } from "../../boards/layout";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const INCLUDE_DIR = path.join(ROOT, "hal-bindings/include");
@@ -58,15 +59,26 @@ function driverSources(dir: string): string[] {
 }
 
 /**
- * The board header and tables the port is built with: nucleo-f411re's, or (portHeader) the same tables with
- * a header whose bootloader region is sectors 0-1.
+ * The board header and tables the port is built with: nucleo-f411re's, or (portHeader) a header whose
+ * bootloader region is sectors 0-1 with tables that still give sector 1 to the config region and that have
+ * two slots (application in sectors 2-4, scratch in sector 5, secondary in sectors 6-7).
  */
 function writeBoardFiles(dir: string, binary: Binary): void {
   const board = loadBoard("nucleo-f411re");
-  const headerBoard =
-    binary === "portHeader" ? { ...board, memoryMap: { ...board.memoryMap, bootloader: { start: 0x08000000, size: 0x8000 } } } : board;
-  fs.writeFileSync(path.join(dir, "tsboot_board.h"), boardHeader(headerBoard));
-  fs.writeFileSync(path.join(dir, "board.c"), boardAccessors(board));
+  if (binary !== "portHeader") {
+    fs.writeFileSync(path.join(dir, "tsboot_board.h"), boardHeader(board));
+    fs.writeFileSync(path.join(dir, "board.c"), boardAccessors(board));
+    return;
+  }
+  fs.writeFileSync(path.join(dir, "tsboot_board.h"),
+    boardHeader({ ...board, memoryMap: { ...board.memoryMap, bootloader: { start: 0x08000000, size: 0x8000 } } }));
+  const layout = {
+    ...layoutFromBoard(board),
+    app: { start: 0x08008000, size: 0x18000 },
+    slots: { scratch: { start: 0x08020000, size: 0x20000 }, secondary: { start: 0x08040000, size: 0x40000 }, trialWatchdogMs: 0 },
+  };
+  fs.writeFileSync(path.join(dir, "board.c"),
+    `#include "tsboot_port.h"\n\n${boardAccessorsC(layout, (name) => `TSB_TRAP(TSB_PANIC_BOUNDS, "${name}: index out of range")`)}`);
 }
 
 /**
@@ -473,6 +485,14 @@ if (!HAVE_GCC) {
       caughtBy: "port_header_bootloader_region_wins",
       binary: "portHeader",
       issue: 6,
+    },
+    {
+      name: "the port refuses the secondary slot of a two-slot board",
+      file: "tsboot_port.c",
+      from: "         (board_secondary_size() != 0u && range_inside(start, size, board_secondary_start(), board_secondary_size())) ||\n",
+      to: "",
+      caughtBy: "port_two_slot_regions_writable",
+      binary: "portHeader",
     },
     {
       name: "the launch leaves the UART pins in their alternate function",
