@@ -31,7 +31,7 @@ enum hal_status {
   HAL_ERR_OPERATION = 7, /* F4 OPERR; L4 PROGERR/MISSERR/FASTERR; H7 OPERR/INCERR; F0 PGERR */
   HAL_ERR_ARG = 8,       /* bad argument (unit number, misaligned or out-of-flash address); nothing touched */
   HAL_ERR_VERIFY = 9,    /* programmed without a flag but the unit reads back different (it was not erased) */
-  HAL_ERR_PROTECTED = 10, /* the port refused to touch the bootloader's own region (last line of defence) */
+  HAL_ERR_PROTECTED = 10, /* the port refused: the bootloader region, or flash it may not change (last line of defence) */
   HAL_ERR_ECC = 11       /* L4/H7: an ECC double error was reported while reading (the data is unreliable) */
 };
 
