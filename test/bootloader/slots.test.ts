@@ -3,25 +3,13 @@
  * in the field goes through, on NUCLEO-F411RE's flash with the two-slot map (docs/slots.md).
  */
 import { describe, expect, it } from "vitest";
-import { nucleoF411Layout, type BoardLayout } from "../../hal-bindings/sim/board-layout";
+import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { Simulation } from "../../hal-bindings/sim/simulation";
 import { Command, encodeFrame, EVENT_PROGRESS, REPLY_BIT, STATUS_NAMES } from "../../host/frames";
 import { decodeInfo } from "../../host/flasher/flasher";
 import { confirmStub } from "../../host/image/status-log";
-import { concat, makeApplication, makeImage, repliesIn, textOf, updateFrames } from "./fixtures";
+import { concat, f411Slots, makeApplication, makeImage, repliesIn, textOf, updateFrames } from "./fixtures";
 import { runBootloaderInNode } from "./node-run";
-
-/** NUCLEO-F411RE with slots: config in sectors 1-2 (two halves), primary 5, secondary 6, scratch 7. */
-export function f411Slots(): BoardLayout {
-  const base = nucleoF411Layout();
-  return {
-    ...base,
-    name: "nucleo-f411re-slots",
-    config: { start: 0x08004000, size: 0x8000 },
-    app: { start: 0x08020000, size: 0x20000 },
-    slots: { secondary: { start: 0x08040000, size: 0x20000 }, scratch: { start: 0x08060000, size: 0x20000 }, trialWatchdogMs: 0 },
-  };
-}
 
 const board = f411Slots();
 const INSTALL_TEST = 0;
