@@ -14,6 +14,11 @@ const PORTS = "ABCDEFGHIJK";
 export interface BoardHeaderOptions {
   /** Build for the board's emulator (QEMU): SysTick runs at the emulator's fixed CPU clock. */
   emulator?: boolean;
+  /**
+   * Receive by polling instead of DMA (BOARD_UART_RX_POLLED). Default: only for the board's emulator when its
+   * board data says the emulator has no DMA for the UART (emulator.uartRxDma false: QEMU's netduinoplus2).
+   */
+  uartRxPolled?: boolean;
 }
 
 export function boardHeader(board: Board, options: BoardHeaderOptions = {}): string {
@@ -21,6 +26,8 @@ export function boardHeader(board: Board, options: BoardHeaderOptions = {}): str
   const pull = { none: 0, up: 1, down: 2 }[board.trigger.pull];
   const hse = board.clock.source === "hsi" ? "0u" : board.clock.source === "hse-bypass" ? `(${board.clock.hseHz}u | HAL_CLOCK_HSE_BYPASS)` : `${board.clock.hseHz}u`;
   const tickHz = options.emulator && board.emulator ? `${board.emulator.cpuClockHz}u` : "0u";
+  const rxPolled = options.uartRxPolled ?? (options.emulator === true && board.emulator !== null && !board.emulator.uartRxDma);
+  const bootloader = board.memoryMap.bootloader;
   const noInit = noInitLayout(board);
   const sramVectors = sramVectorBytes(board);
   const bankSize = board.flash.size / board.partInfo.banks;
@@ -43,6 +50,8 @@ export function boardHeader(board: Board, options: BoardHeaderOptions = {}): str
 #define BOARD_UART_RX_PIN ${board.uart.rx.pin}u
 #define BOARD_UART_RX_AF ${board.uart.rx.af}u
 #define BOARD_BAUD ${board.uart.baud}u
+/* Reception: 0 by circular DMA; 1 by polling, for a target without DMA for this UART (an emulator). */
+#define BOARD_UART_RX_POLLED ${rxPolled ? 1 : 0}
 
 /* The update trigger: P${board.trigger.port}${board.trigger.pin}, active ${board.trigger.activeLevel}. */
 #define BOARD_TRIGGER_PORT ${port(board.trigger.port)}u
@@ -55,6 +64,10 @@ export function boardHeader(board: Board, options: BoardHeaderOptions = {}): str
 #define BOARD_SYSCLK_HZ ${board.clock.sysclkHz}u
 /* Non-zero: SysTick counts at this fixed rate whatever RCC says (an emulator without an RCC model). */
 #define BOARD_TICK_CLOCK_HZ ${tickHz}
+
+/* The bootloader's own region: the port refuses to erase or program it, whatever the caller asks. */
+#define BOARD_BOOTLOADER_START ${hex(bootloader.start)}
+#define BOARD_BOOTLOADER_SIZE ${hex(bootloader.size)}
 
 /* Flash: ${board.partInfo.banks} bank(s) of ${board.partInfo.bankUnits.length} ${board.familyInfo.eraseUnit}s; board_sector_number() counts across banks
  * (bank = number / BOARD_FLASH_UNITS_PER_BANK, the bank's own number = number % BOARD_FLASH_UNITS_PER_BANK). */

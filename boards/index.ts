@@ -90,7 +90,7 @@ export interface Board {
   /** Write-protect the bootloader region through the option bytes at every boot (default false). */
   protectBootloader: boolean;
   /** Set for boards that are (also) an emulator machine. */
-  emulator: { machine: string; cpuClockHz: number; serial0: string } | null;
+  emulator: { machine: string; cpuClockHz: number; serial0: string; uartRxDma: boolean } | null;
   notes: string[];
   /** The product's own section ("product" in the JSON), untouched; null when absent. */
   product: Record<string, unknown> | null;
@@ -325,7 +325,7 @@ class BoardChecker {
       name: o.name, description: o.description, family: o.family, part: part.part, cpu, fpu, boardId: o.boardId, flash, ram,
       ramBlocks: part.ram, ccm: ccmBlock ? { base: ccmBlock.base, size: ccmBlock.size } : null, sectors, memoryMap, uart, trigger,
       clock, power, listenWindowMs: o.listenWindowMs ?? DEFAULT_LISTEN_WINDOW_MS,
-      sessionIdleMs: o.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS, watchdogMs: o.watchdogMs ?? 0, protectBootloader: o.protectBootloader ?? false, emulator: o.emulator ?? null, notes: o.notes ?? [],
+      sessionIdleMs: o.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS, watchdogMs: o.watchdogMs ?? 0, protectBootloader: o.protectBootloader ?? false, emulator: o.emulator ? { ...o.emulator, uartRxDma: o.emulator.uartRxDma ?? true } : null, notes: o.notes ?? [],
       product: o.product ?? null, writeUnit: family.writeUnit, file: this.source?.file ?? null, partInfo: part, familyInfo: family,
     };
   }

@@ -34,6 +34,11 @@ export function updateFlagAddress(board: Board): number {
   return noInitLayout(board).updateRequest;
 }
 
+/** Where the fault record (four words) lives on this board (boards/noinit.ts). */
+export function faultRecordAddress(board: Board): number {
+  return noInitLayout(board).faultRecord.start;
+}
+
 const hex = (n: number) => `0x${n.toString(16).toUpperCase().padStart(8, "0")}`;
 
 /** Entries of the vector table: the initial SP, 15 system exceptions, then the part's IRQs. */
@@ -180,6 +185,7 @@ export function generateLinkerScript(board: Board, role: ImageRole, options: Lin
     "  {",
     "    . = ALIGN(4);",
     "    _sdata = .;",
+    "    *(.ramfunc .ramfunc.*) /* code that must run from RAM (flash busy-waits): copied with the data */",
     "    *(.data .data.*)",
     "    . = ALIGN(4);",
     "    _edata = .;",

@@ -6,16 +6,16 @@
  *
  *   +0   update request   the application writes UPDATE_REQUEST_MAGIC ("TSBU") and resets; the bootloader
  *                         clears it and stays in update mode
- *   +4   fault record     3 words a fault handler or panic writes before its reset (hal_fault_reset: kind,
- *   ..+12                 detail, a check), read by the next boot
+ *   +4   reserved         3 words for the bootloader
  *   +16  confirm address  where the application on trial programs its confirmation (docs/slots.md),
  *   +20  trial id         published by the bootloader before it starts a trial (hal_port_trial_publish);
  *   +24  trial check      address ^ id ^ CONFIRM_MAGIC, so garbage after a power-on is never acted on
  *   +28  reset cause      RESET_CAUSE_TAG | the HAL_RESET_* bits of tsboot_hal.h (+ RESET_CAUSE_FAULT):
  *                         written by the bootloader before the jump, since it read and cleared the reset
  *                         controller's flags and the application cannot
- *   +32  reserved         8 words for the bootloader
- *   ..+60
+ *   +32  fault record     4 words a fault handler or panic writes before its reset (hal_fault_reset: kind,
+ *   ..+44                 detail, check), read and cleared by the next boot
+ *   +48  reserved         4 words for the bootloader
  */
 import type { Board } from "./index";
 
@@ -40,7 +40,7 @@ export interface NoInitLayout {
   trialId: number;
   trialCheck: number;
   resetCause: number;
-  reserved: { start: number; size: number };
+  reserved: { start: number; size: number }[];
 }
 
 export function noInitLayout(board: Pick<Board, "ram">): NoInitLayout {
@@ -48,12 +48,15 @@ export function noInitLayout(board: Pick<Board, "ram">): NoInitLayout {
   return {
     base,
     updateRequest: base,
-    faultRecord: { start: base + 4, size: 12 },
+    faultRecord: { start: base + 32, size: 16 },
     confirmAddress: base + 16,
     trialId: base + 20,
     trialCheck: base + 24,
     resetCause: base + 28,
-    reserved: { start: base + 32, size: 32 },
+    reserved: [
+      { start: base + 4, size: 12 },
+      { start: base + 48, size: 16 },
+    ],
   };
 }
 

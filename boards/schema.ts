@@ -88,7 +88,12 @@ export const BoardSchema = z
       .describe("the independent watchdog period the bootloader starts, ms; 0 (default): not started by it"),
     protectBootloader: z.boolean().optional().describe("write-protect the bootloader region through the option bytes (default false)"),
     emulator: z
-      .strictObject({ machine: z.string().min(1), cpuClockHz: z.number().int().min(1), serial0: z.string().min(1) })
+      .strictObject({
+        machine: z.string().min(1),
+        cpuClockHz: z.number().int().min(1),
+        serial0: z.string().min(1),
+        uartRxDma: z.boolean().optional().describe("whether the emulator models the UART receiver's DMA request (default true; QEMU 7.2: false)"),
+      })
       .nullable()
       .optional()
       .describe("for a board that is (also) an emulator machine"),

@@ -1,7 +1,8 @@
 /**
  * Two slots with trial boot, confirm and revert (docs/slots.md). At boot: a swap a reset interrupted is
- * finished first; then a trial image that was started and reset without being confirmed is swapped back,
- * unless the reset asked for update mode (the flag or the pin: the host may still confirm it). Before a
+ * finished first; then a trial image that was started and reset without being confirmed, or that is not
+ * valid, is swapped back, unless the reset asked for update mode (the flag or the pin: the host may still
+ * confirm or revert it). Before a
  * trial image starts, the trial is recorded as started, the application is told where its confirmation
  * goes, and the trial watchdog is armed if the board data asks.
  */
@@ -10,7 +11,7 @@ import { boardScratchSize, boardTrialWatchdogMs } from "../hal-bindings/board";
 import { trialPublish, watchdogStart } from "../hal-bindings/system";
 import { boardSecondaryStart } from "../hal-bindings/board";
 import { watchdogState, WatchdogState } from "./device-state";
-import { imageValidAt } from "./installed-image";
+import { applicationValid, imageValidAt } from "./installed-image";
 import { confirmStubAddress, currentTrialId, Entry, logAppend, RevertReason, secondaryHeader, secondaryImageRole, secondaryRecorded, SecondaryRole, swapInProgress, SwapKind, trialState, TrialState } from "./status-log";
 import { swapBegin, swapFinish } from "./swap";
 import { Status } from "./status";
@@ -36,9 +37,10 @@ export function swapNow(kind: SwapKind, reason: u32): Status {
 export function slotsAtBoot(updateRequested: boolean): void {
   if (!slotsEnabled()) return;
   if (swapInProgress() !== SwapKind.None && swapFinish() !== Status.Ok) return;
-  if (trialState() === TrialState.Booted && !updateRequested && secondaryValid(SecondaryRole.Previous)) {
-    swapNow(SwapKind.Revert, RevertReason.NotConfirmed);
-  }
+  const trial = trialState();
+  if (trial === TrialState.None || updateRequested || !secondaryValid(SecondaryRole.Previous)) return;
+  if (trial === TrialState.Booted) swapNow(SwapKind.Revert, RevertReason.NotConfirmed);
+  else if (!applicationValid()) swapNow(SwapKind.Revert, RevertReason.Invalid); // the trial image cannot even start
 }
 
 /**

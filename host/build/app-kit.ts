@@ -278,7 +278,7 @@ debugging: tsboot's docs/application.md.
 | VTOR / VECT_TAB_OFFSET | ${hex(offset)} |
 | RAM for the application | ${hex(ramStart)} - ${hex(n.base)} (${ramLength} bytes)${sramVectors ? `; ${hex(board.ram.base)} - ${hex(ramStart)} holds the copied vector table (no VTOR on the ${board.cpu})` : ""} |
 | initial stack pointer | at most ${hex(n.base)} |
-| no-init words | update request ${hex(n.updateRequest)}, fault record ${hex(n.faultRecord.start)} (${n.faultRecord.size} bytes), trial words ${hex(n.confirmAddress)} (confirm address, trial id, check), reset cause ${hex(n.resetCause)}, reserved ${hex(n.reserved.start)} (${n.reserved.size} bytes) |
+| no-init words | update request ${hex(n.updateRequest)}, fault record ${hex(n.faultRecord.start)} (${n.faultRecord.size} bytes), trial words ${hex(n.confirmAddress)} (confirm address, trial id, check), reset cause ${hex(n.resetCause)} |
 
 Build and package: \`make && make tsb VERSION=1.0.0\`, then \`npx tsboot flash app.tsb --port <port>\`.
 

@@ -49,6 +49,11 @@ export interface BuildOptions {
   debug?: boolean;
   /** The optimisation level (gcc's -O letter or digit): default s, and g with `debug`. */
   optimize?: string;
+  /**
+   * Receive by polling instead of DMA (BOARD_UART_RX_POLLED): for emulators whose UART has no DMA request
+   * (Renode 1.16's STM32_UART). Default: as the board data says (boards/board-c.ts).
+   */
+  uartRxPolled?: boolean;
 }
 
 export interface SectionSizes {
@@ -82,19 +87,22 @@ export function cpuFlags(board: Pick<Board, "cpu" | "fpu">): string[] {
 
 export const WARNINGS = ["-std=c11", "-Wall", "-Wextra", "-Wconversion", "-Werror"];
 
-/** Whether hal-bindings/<family>/ has drivers and a port (the bindings of the portable bootloader). */
+/** The port, one for every family: the @extern bindings of the portable bootloader over the driver API. */
+export const PORT_DIR = path.join(ROOT, "hal-bindings", "port");
+
+/** Where the generated startup's Default_Handler goes: the port's fault entry (hal-bindings/port/tsboot_fault_entry.c). */
+export const FAULT_ENTRY = "tsboot_fault_entry";
+
+/** Whether the family's drivers (hal-bindings/<family>/) are there, under the shared port. */
 export function familyPortPresent(family: Board["family"]): boolean {
-  const dir = path.join(ROOT, "hal-bindings", family);
   const cFiles = (d: string) => fs.existsSync(d) && fs.readdirSync(d).some((f) => f.endsWith(".c"));
-  return cFiles(dir) && cFiles(path.join(dir, "port"));
+  return cFiles(path.join(ROOT, "hal-bindings", family)) && cFiles(PORT_DIR);
 }
 
 function familyPortMissing(board: Board): BuildError {
-  const dir = path.join(ROOT, "hal-bindings", board.family);
-  const drivers = fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith(".c"));
   return new BuildError(
-    `the ${board.family} family port is missing: hal-bindings/${board.family}/port/ (the bindings the bootloader calls, over the drivers) ` +
-      `is not there yet${drivers ? "" : `, nor are the drivers (hal-bindings/${board.family}/)`}, so the bootloader cannot be linked for ` +
+    `the ${board.family} family port is missing: its drivers (hal-bindings/${board.family}/*.c, the driver API of ` +
+      `hal-bindings/include/tsboot_hal.h that the shared port calls) are not there yet, so the bootloader cannot be linked for ` +
       `${board.name} (${board.part}). The board data is complete: \`tsboot sim --board ${board.name}\` runs it on the host simulation.`,
   );
 }
@@ -109,10 +117,9 @@ export function familyDrivers(board: Board): string[] {
     .map((f) => path.join(dir, f));
 }
 
-/** The drivers plus the port: the @extern bindings of the portable bootloader over those drivers. */
+/** The drivers plus the shared port. */
 function familySources(board: Board): string[] {
-  const port = path.join(ROOT, "hal-bindings", board.family, "port");
-  return [...familyDrivers(board), ...fs.readdirSync(port).filter((f) => f.endsWith(".c")).map((f) => path.join(port, f))];
+  return [...familyDrivers(board), ...fs.readdirSync(PORT_DIR).filter((f) => f.endsWith(".c")).sort().map((f) => path.join(PORT_DIR, f))];
 }
 
 /** Symbols the linker found no definition for. */
@@ -144,10 +151,10 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
     if (e instanceof EntryError) throw new BuildError(e.message);
     throw e;
   }
-  fs.writeFileSync(path.join(gen, "tsboot_board.h"), boardHeader(board, { emulator: options.emulator }));
+  fs.writeFileSync(path.join(gen, "tsboot_board.h"), boardHeader(board, { emulator: options.emulator, uartRxPolled: options.uartRxPolled }));
   fs.writeFileSync(path.join(gen, "tsboot_product.h"), productHeader(board));
   fs.writeFileSync(path.join(gen, "board.c"), boardAccessors(board));
-  fs.writeFileSync(path.join(gen, "startup.c"), generateStartup(board, { entry: entryC, role: "bootloader" }));
+  fs.writeFileSync(path.join(gen, "startup.c"), generateStartup(board, { entry: entryC, role: "bootloader", faultHandler: FAULT_ENTRY }));
   const linkerScript = path.join(gen, "bootloader.ld");
   fs.writeFileSync(linkerScript, generateLinkerScript(board, "bootloader", { stackSize: options.stackSize ?? 0x800 }));
 
@@ -177,7 +184,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const elf = path.join(out, "bootloader.elf");
   const link = await execa(
     tools.gcc,
-    [...common, ...(options.debug ? [] : ["-flto"]), "-nostartfiles", "-nostdlib", "-T", linkerScript, "-Wl,--gc-sections", `-Wl,-Map=${path.join(out, "bootloader.map")}`, ...sources, "-lgcc", "-o", elf],
+    [...common, ...(options.debug ? [] : ["-flto"]), "-nostartfiles", "-nostdlib", "-T", linkerScript, "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments", `-Wl,-Map=${path.join(out, "bootloader.map")}`, ...sources, "-lgcc", "-o", elf],
     { reject: false, all: true, cwd: sourceRoot },
   );
   if (link.exitCode !== 0) {
@@ -198,7 +205,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
     if (missing.length > 0) {
       throw new BuildError(
         `linking the bootloader for ${board.name} failed: nothing defines ${missing.join(", ")}. ` +
-          `If these are bindings (@extern), the ${board.family} family port (hal-bindings/${board.family}/port/) or your --c files must implement them.\n${link.all}`,
+          `If these are bindings (@extern), the ${board.family} drivers (hal-bindings/${board.family}/), the shared port (hal-bindings/port/) or your --c files must implement them.\n${link.all}`,
       );
     }
     throw new BuildError(`linking the bootloader failed:\n${link.all}`);

@@ -51,7 +51,7 @@ describe("tsboot app-kit", () => {
     expect(fs.readdirSync(dir).sort()).toEqual(["Makefile", "README.md", "app.ld", "main.c", "startup.c", "tsboot_app.h", "tsboot_board.h"]);
     const h = fs.readFileSync(path.join(dir, "tsboot_app.h"), "utf8");
     expect(h).toContain("#define TSBOOT_UPDATE_FLAG_ADDR 0x2001FFC0u");
-    expect(h).toContain("#define TSBOOT_FAULT_RECORD_ADDR 0x2001FFC4u");
+    expect(h).toContain("#define TSBOOT_FAULT_RECORD_ADDR 0x2001FFE0u");
     expect(h).toContain("#define TSBOOT_CONFIRM_ADDRESS_ADDR 0x2001FFD0u");
     expect(h).toContain("#define TSBOOT_RESET_CAUSE_ADDR 0x2001FFDCu");
     expect(h).toContain("#define TSBOOT_VECT_TAB_OFFSET 0x00008000u");

@@ -126,6 +126,22 @@ describe("install by swap with trial boot, confirm and revert", () => {
     expect(r.app).toEqual(v1.subarray(0, 64));
   });
 
+  it("an installed trial image that turns out invalid before it starts is reverted", async () => {
+    const { sim, v1 } = await deviceWithV1();
+    sim.triggerPressed = true;
+    sim.uart.deliver(downloadAndInstall(makeImage(board, makeApplication(board, 50_000, 2), "2.0.0"), INSTALL_TEST, false), 0);
+    await runBootloaderInNode(sim);
+    const rotten = sim.rebooted();
+    rotten.triggerPressed = false;
+    rotten.flash.bytes[board.app.start - board.flashBase + 20_000] ^= 0x10; // the trial image rots before its first start
+    expect((await bootAndSee(rotten)).app).toEqual(v1.subarray(0, 64));
+    const ask = rotten.rebooted();
+    ask.triggerPressed = true;
+    ask.uart.deliver(encodeFrame(Command.Info, 1), 0);
+    await runBootloaderInNode(ask);
+    expect(infoOf(ask.uart.takeTx()).slots).toMatchObject({ lastEvent: "reverted", lastReason: "invalid" });
+  });
+
   it("the trial watchdog is armed before a trial boot when the board data asks", async () => {
     const withWatchdog: BoardLayout = { ...board, slots: { ...board.slots!, trialWatchdogMs: 8000 } };
     const sim = new Simulation(withWatchdog);
