@@ -16,7 +16,7 @@ import { execa } from "execa";
 import { compileToDirectory, formatAll, RUNTIME_HEADER_DIR } from "../../compiler/index";
 import { boardFileLabel, loadBoard, type Board } from "../../boards/index";
 import { boardAccessors, boardHeader, productHeader } from "../../boards/board-c";
-import { generateLinkerScript } from "../../boards/linker";
+import { faultRecordAddress, generateLinkerScript } from "../../boards/linker";
 import { generateStartup } from "../../boards/startup";
 import { parseCallGraphs, worstStackDepth, type StackReport } from "./stack-depth";
 import { findToolchain } from "./toolchain";
@@ -162,7 +162,8 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const userIncludes = [...new Set([...extraC.map((f) => path.dirname(f)), ...(options.includeDirs ?? []).map((d) => path.resolve(d))])];
   const includes = ["-I", gen, "-I", RUNTIME_HEADER_DIR, "-I", path.join(ROOT, "hal-bindings/include"), "-I", path.join(ROOT, "hal-bindings", board.family),
     ...userIncludes.flatMap((d) => ["-I", d])];
-  const defines = [`-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`];
+  // What the drivers need of the board without including tsboot_board.h (the register-model builds define their own).
+  const defines = [`-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`, `-DBOARD_FAULT_RECORD_ADDR=0x${faultRecordAddress(board).toString(16).toUpperCase()}u`];
   const optimise = [`-O${level}`, ...(options.debug ? ["-g3"] : [])];
   // tsboot_port.h in every unit: the generated C's extern prototypes are checked against the port's.
   const common = [...cpuFlags(board), ...WARNINGS, ...optimise, "-ffunction-sections", "-fdata-sections", "-ffreestanding", ...includes, ...defines, "-include", "tsboot_port.h"];

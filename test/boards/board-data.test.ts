@@ -361,7 +361,7 @@ describe("per-core build flags, linker scripts and startup code", () => {
       if (familyPortPresent(b.family)) continue; // landed: test/build builds it
       const attempt = buildBootloader({ board: b, outDir: tempDir() });
       await expect(attempt).rejects.toBeInstanceOf(BuildError);
-      await expect(attempt).rejects.toThrow(`the ${b.family} family port is missing: hal-bindings/${b.family}/port/ (the bindings the bootloader calls, over the drivers) is not there yet`);
+      await expect(attempt).rejects.toThrow(`the ${b.family} family port is missing: its drivers (hal-bindings/${b.family}/*.c, the driver API of hal-bindings/include/tsboot_hal.h that the shared port calls) are not there yet`);
     }
   });
 });
