@@ -112,7 +112,7 @@ export function generateLinkerScript(board: Board, role: ImageRole, options: Lin
     " * for an update. */",
     `__tsboot_noinit_start = ${hex(noInit.base)};`,
     `__tsboot_update_flag = ${hex(noInit.updateRequest)};`,
-    `__tsboot_fault_record = ${hex(noInit.faultRecord.start)}; /* ${noInit.faultRecord.size} bytes */`,
+    `__tsboot_fault_record = __tsboot_update_flag + ${noInit.faultRecord.start - noInit.updateRequest}; /* ${noInit.faultRecord.size} bytes */`,
     `__tsboot_trial_words = ${hex(noInit.confirmAddress)}; /* confirm address, trial id, check */`,
     `__tsboot_reset_cause = ${hex(noInit.resetCause)};`,
     `__tsboot_noinit_end = ${hex(board.ram.base + board.ram.size)};`,

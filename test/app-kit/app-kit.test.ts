@@ -15,6 +15,7 @@ import { appKitCommand } from "../../host/build/app-kit-cli";
 import { Flasher } from "../../host/flasher/index";
 import { startLive } from "../../host/sim/run";
 import { QemuBoard } from "../qemu/qemu-harness";
+import { logWithPrimary } from "../../host/image/status-log";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const TSBOOT = path.join(ROOT, "bin/tsboot.mjs");
@@ -149,9 +150,10 @@ describe.skipIf(qemuMissing.length > 0)(`an application from the kit on QEMU net
     const tsb = path.join(work, "qemu-app.tsb");
     const image = await tsboot(["image", elf, "--board", "netduinoplus2", "--version", "2.0.0", "-o", tsb]);
     expect(image.exitCode, image.all).toBe(0);
-    // QEMU has no flash controller: the image goes in as the bootloader would have written it.
+    // QEMU has no flash controller: the image goes in as the bootloader would have written it (the payload,
+    // and the status log recording it in the config region).
     const bytes = fs.readFileSync(tsb);
-    fs.writeFileSync(path.join(work, "qemu-header.bin"), bytes.subarray(0, 64));
+    fs.writeFileSync(path.join(work, "qemu-header.bin"), logWithPrimary(bytes.subarray(0, 64)));
     fs.writeFileSync(path.join(work, "qemu-payload.bin"), bytes.subarray(64));
     const qemu = await QemuBoard.start(kernel, [
       { file: path.join(work, "qemu-payload.bin"), address: board.memoryMap.application.start },
