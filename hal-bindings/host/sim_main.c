@@ -618,7 +618,13 @@ static int run_live(const struct options *o) {
         }
       }
     }
-    if (n > 3 && (fds[3].revents & POLLIN)) {
+    /* A client that hung up may not have been noticed yet: it does not make the port busy. */
+    if (n > 3 && (fds[3].revents & POLLIN) && client_fd >= 0) {
+      uint8_t peek;
+      ssize_t alive = recv(client_fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (alive == 0 || (alive < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) drop_client("the host vanished");
+    }
+    if (n > 3 && (fds[3].revents & POLLIN) && client_fd >= 0) {
       int other = accept(listen_fd, NULL, NULL);
       if (other >= 0) {
         static const char busy[] = "tsboot-sim: busy: another client is connected to this simulated UART\r\n";

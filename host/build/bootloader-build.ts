@@ -122,6 +122,18 @@ function familySources(board: Board): string[] {
   return [...familyDrivers(board), ...fs.readdirSync(PORT_DIR).filter((f) => f.endsWith(".c")).sort().map((f) => path.join(PORT_DIR, f))];
 }
 
+/** A failed link, said in terms of what is missing (the drivers, the port or the product's C) when it is that. */
+export function linkFailure(board: Board, output: string): BuildError {
+  const missing = undefinedReferences(output);
+  if (missing.length > 0) {
+    return new BuildError(
+      `linking the bootloader for ${board.name} failed: nothing defines ${missing.join(", ")}. ` +
+        `If these are bindings (@extern), the ${board.family} drivers (hal-bindings/${board.family}/), the shared port (hal-bindings/port/) or your --c files must implement them.\n${output}`,
+    );
+  }
+  return new BuildError(`linking the bootloader failed:\n${output}`);
+}
+
 /** Symbols the linker found no definition for. */
 export function undefinedReferences(linkOutput: string): string[] {
   return [...new Set([...linkOutput.matchAll(/undefined reference to [`']([^'`]+)'/g)].map((m) => m[1]))].sort();
@@ -202,14 +214,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
           `(${boardFileLabel(board)} memoryMap.bootloader): shrink it or give it more sectors (and move config/application)`,
       );
     }
-    const missing = undefinedReferences(link.all ?? "");
-    if (missing.length > 0) {
-      throw new BuildError(
-        `linking the bootloader for ${board.name} failed: nothing defines ${missing.join(", ")}. ` +
-          `If these are bindings (@extern), the ${board.family} drivers (hal-bindings/${board.family}/), the shared port (hal-bindings/port/) or your --c files must implement them.\n${link.all}`,
-      );
-    }
-    throw new BuildError(`linking the bootloader failed:\n${link.all}`);
+    throw linkFailure(board, link.all ?? "");
   }
   const bin = path.join(out, "bootloader.bin");
   const hex = path.join(out, "bootloader.hex");
