@@ -4,7 +4,7 @@
  * as constant tables). Generated, never copied per board.
  */
 import { boardSourceName, type Board } from "./index";
-import { CONFIRM_MAGIC, noInitLayout, RESET_CAUSE_TAG, sramVectorBytes, UPDATE_REQUEST_MAGIC } from "./noinit";
+import { CONFIRM_MAGIC, noInitLayout, sramVectorBytes, UPDATE_REQUEST_MAGIC } from "./noinit";
 import { layoutFromBoard } from "./layout";
 import type { BoardLayout } from "../hal-bindings/sim/board-layout";
 
@@ -82,10 +82,9 @@ export function boardHeader(board: Board, options: BoardHeaderOptions = {}): str
 #define BOARD_UPDATE_FLAG_ADDR ${hex(noInit.updateRequest)}
 #define BOARD_FAULT_RECORD_ADDR ${hex(noInit.faultRecord.start)}
 #define BOARD_TRIAL_WORDS_ADDR ${hex(noInit.confirmAddress)} /* confirm address, trial id, check */
-#define BOARD_RESET_CAUSE_ADDR ${hex(noInit.resetCause)}
+#define BOARD_RESET_CAUSE_ADDR ${hex(noInit.resetCause)} /* the HAL_RESET_* bits, then their complement */
 #define BOARD_UPDATE_REQUEST_MAGIC ${hex(UPDATE_REQUEST_MAGIC)}
 #define BOARD_CONFIRM_MAGIC ${hex(CONFIRM_MAGIC)}
-#define BOARD_RESET_CAUSE_TAG ${hex(RESET_CAUSE_TAG)}
 ${
   sramVectors
     ? `

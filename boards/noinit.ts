@@ -6,13 +6,14 @@
  *
  *   +0   update request   the application writes UPDATE_REQUEST_MAGIC ("TSBU") and resets; the bootloader
  *                         clears it and stays in update mode
- *   +4   reserved         3 words for the bootloader
+ *   +4   reset cause      the HAL_RESET_* bits of tsboot_hal.h the bootloader saw, and at +8 their
+ *   +8                    complement (power-on garbage is not taken for a cause): it read and cleared the
+ *                         reset controller's flags, so the application cannot (hal_port_reset_cause)
+ *   +12  reserved         1 word
  *   +16  confirm address  where the application on trial programs its confirmation (docs/slots.md),
  *   +20  trial id         published by the bootloader before it starts a trial (hal_port_trial_publish);
  *   +24  trial check      address ^ id ^ CONFIRM_MAGIC, so garbage after a power-on is never acted on
- *   +28  reset cause      RESET_CAUSE_TAG | the HAL_RESET_* bits of tsboot_hal.h (+ RESET_CAUSE_FAULT):
- *                         written by the bootloader before the jump, since it read and cleared the reset
- *                         controller's flags and the application cannot
+ *   +28  reserved         1 word
  *   +32  fault record     4 words a fault handler or panic writes before its reset (hal_fault_reset: kind,
  *   ..+44                 detail, check), read and cleared by the next boot
  *   +48  reserved         4 words for the bootloader
@@ -24,11 +25,10 @@ export const UPDATE_REQUEST_MAGIC = 0x55425354; // "TSBU"
 export const CONFIRM_MAGIC = 0x43425354; // "TSBC": the trial check's constant
 /** The confirmation an application programs (status-log ConfirmStub): magic 0x4C53, type 12, arg 0, the trial id. */
 export const CONFIRM_STUB = { magic: 0x4c53, type: 12 } as const;
-export const RESET_CAUSE_TAG = 0x52530000; // "RS" in the top half, the cause below
-/** The low bits of the reset-cause word: tsboot_hal.h's HAL_RESET_* bits, and one of tsboot's own. */
+/** The reset-cause word: tsboot_hal.h's HAL_RESET_* bits. */
 export const RESET_CAUSE_BITS = {
   pin: 0x01, powerOn: 0x02, software: 0x04, independentWatchdog: 0x08, windowWatchdog: 0x10, lowPower: 0x20,
-  brownOut: 0x40, optionLoad: 0x80, fault: 0x100,
+  brownOut: 0x40, optionLoad: 0x80,
 } as const;
 
 export interface NoInitLayout {
@@ -39,6 +39,7 @@ export interface NoInitLayout {
   confirmAddress: number;
   trialId: number;
   trialCheck: number;
+  /** The cause bits, and the word after it their complement. */
   resetCause: number;
   reserved: { start: number; size: number }[];
 }
@@ -52,9 +53,10 @@ export function noInitLayout(board: Pick<Board, "ram">): NoInitLayout {
     confirmAddress: base + 16,
     trialId: base + 20,
     trialCheck: base + 24,
-    resetCause: base + 28,
+    resetCause: base + 4,
     reserved: [
-      { start: base + 4, size: 12 },
+      { start: base + 12, size: 4 },
+      { start: base + 28, size: 4 },
       { start: base + 48, size: 16 },
     ],
   };

@@ -16,7 +16,7 @@ import path from "node:path";
 import { boardHeader } from "../../boards/board-c";
 import type { Board } from "../../boards/index";
 import { generateLinkerScript } from "../../boards/linker";
-import { CONFIRM_MAGIC, NOINIT_BYTES, noInitLayout, RESET_CAUSE_BITS, RESET_CAUSE_TAG, sramVectorBytes, UPDATE_REQUEST_MAGIC } from "../../boards/noinit";
+import { CONFIRM_MAGIC, NOINIT_BYTES, noInitLayout, RESET_CAUSE_BITS, sramVectorBytes, UPDATE_REQUEST_MAGIC } from "../../boards/noinit";
 import { generateStartup } from "../../boards/startup";
 import { cpuFlags } from "./bootloader-build";
 
@@ -171,11 +171,10 @@ static inline void tsboot_use_vector_table_in_sram(const uint32_t *table) {
 #define TSBOOT_CONFIRM_ADDRESS_ADDR ${hex(n.confirmAddress)}u /* published before a trial: where the confirmation goes */
 #define TSBOOT_TRIAL_ID_ADDR ${hex(n.trialId)}u
 #define TSBOOT_TRIAL_CHECK_ADDR ${hex(n.trialCheck)}u /* address ^ id ^ TSBOOT_CONFIRM_MAGIC */
-#define TSBOOT_RESET_CAUSE_ADDR ${hex(n.resetCause)}u
+#define TSBOOT_RESET_CAUSE_ADDR ${hex(n.resetCause)}u /* the cause bits, then their complement */
 
 #define TSBOOT_UPDATE_REQUEST_MAGIC ${hex(UPDATE_REQUEST_MAGIC)}u /* "TSBU" */
 #define TSBOOT_CONFIRM_MAGIC ${hex(CONFIRM_MAGIC)}u /* "TSBC" */
-#define TSBOOT_RESET_CAUSE_TAG ${hex(RESET_CAUSE_TAG)}u /* "RS" in the top half: the word was written by the bootloader */
 
 /* tsboot_reset_cause() bits (the reset controller's flags, which the bootloader read and cleared). */
 #define TSBOOT_RESET_PIN 0x${bits.pin.toString(16).padStart(2, "0")}u
@@ -186,7 +185,6 @@ static inline void tsboot_use_vector_table_in_sram(const uint32_t *table) {
 #define TSBOOT_RESET_LOW_POWER 0x${bits.lowPower.toString(16).padStart(2, "0")}u
 #define TSBOOT_RESET_BROWNOUT 0x${bits.brownOut.toString(16).padStart(2, "0")}u
 #define TSBOOT_RESET_OPTION_LOAD 0x${bits.optionLoad.toString(16).padStart(2, "0")}u
-#define TSBOOT_RESET_FAULT 0x${bits.fault.toString(16)}u /* the previous run ended in a fault or panic (see the fault record) */
 
 #define TSBOOT_WORD_(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 
@@ -203,11 +201,12 @@ static inline _Noreturn void tsboot_request_update(void) {
 
 ${confirmCode(board)}
 
-/* Why the MCU last reset: TSBOOT_RESET_* bits, as the bootloader found them; 0 when it left no word (a
- * bootloader older than the word, or a debugger that loaded the application directly). */
+/* Why the MCU last reset: TSBOOT_RESET_* bits, as the bootloader found them; 0 when it left none (the word
+ * after them is not their complement: a bootloader older than the words, or a debugger that loaded the
+ * application directly). */
 static inline uint32_t tsboot_reset_cause(void) {
-  const uint32_t w = TSBOOT_WORD_(TSBOOT_RESET_CAUSE_ADDR);
-  return (w & 0xFFFF0000u) == TSBOOT_RESET_CAUSE_TAG ? (w & 0xFFFFu) : 0u;
+  const uint32_t cause = TSBOOT_WORD_(TSBOOT_RESET_CAUSE_ADDR);
+  return TSBOOT_WORD_(TSBOOT_RESET_CAUSE_ADDR + 4u) == ~cause ? cause : 0u;
 }
 ${f0}
 #endif /* TSBOOT_APP_H */

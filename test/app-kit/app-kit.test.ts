@@ -54,7 +54,7 @@ describe("tsboot app-kit", () => {
     expect(h).toContain("#define TSBOOT_UPDATE_FLAG_ADDR 0x2001FFC0u");
     expect(h).toContain("#define TSBOOT_FAULT_RECORD_ADDR 0x2001FFE0u");
     expect(h).toContain("#define TSBOOT_CONFIRM_ADDRESS_ADDR 0x2001FFD0u");
-    expect(h).toContain("#define TSBOOT_RESET_CAUSE_ADDR 0x2001FFDCu");
+    expect(h).toContain("#define TSBOOT_RESET_CAUSE_ADDR 0x2001FFC4u /* the cause bits, then their complement */");
     expect(h).toContain("#define TSBOOT_VECT_TAB_OFFSET 0x00008000u");
     expect(h).toContain("static inline bool tsboot_confirm(void)");
     expect(h).toContain("flash[4] = (2u << 8) | 1u; /* PSIZE x32, PG */"); // the F4's programming sequence
