@@ -7,7 +7,8 @@
  * A product builds its own bootloader the same way: its own entry (`entry`, a TypeScript file exporting
  * `bootloaderMain(): void`, or another function named by `entryFunction`), its own board file, and C files
  * of its own (`extraC`: the bodies of its own @extern bindings) with their include folders. `debug` builds
- * with -Og -g3 and no LTO, and the #line directives make gdb step through the .ts files.
+ * with -Og -g3 and no LTO (with `optimize: "s"`, -Os -g3 with LTO), and the #line directives make gdb step
+ * through the .ts files.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -177,6 +178,9 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   // What the drivers need of the board without including tsboot_board.h (the register-model builds define their own).
   const defines = [`-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`, `-DBOARD_FAULT_RECORD_ADDR=0x${faultRecordAddress(board).toString(16).toUpperCase()}u`];
   const optimise = [`-O${level}`, ...(options.debug ? ["-g3"] : [])];
+  // A debug build links without LTO, for faithful stepping; at a size-first level it keeps LTO, which is
+  // what lets a debug build fit a region the -Og one outgrows (the .ts line mapping is the same).
+  const lto = !options.debug || level === "s" || level === "z";
   // tsboot_port.h in every unit: the generated C's extern prototypes are checked against the port's.
   const common = [...cpuFlags(board), ...WARNINGS, ...optimise, "-ffunction-sections", "-fdata-sections", "-ffreestanding", ...includes, ...defines, "-include", "tsboot_port.h"];
 
@@ -197,7 +201,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const elf = path.join(out, "bootloader.elf");
   const link = await execa(
     tools.gcc,
-    [...common, ...(options.debug ? [] : ["-flto"]), "-nostartfiles", "-nostdlib", "-T", linkerScript, "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments", `-Wl,-Map=${path.join(out, "bootloader.map")}`, ...sources, "-lgcc", "-o", elf],
+    [...common, ...(lto ? ["-flto"] : []), "-nostartfiles", "-nostdlib", "-T", linkerScript, "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments", `-Wl,-Map=${path.join(out, "bootloader.map")}`, ...sources, "-lgcc", "-o", elf],
     { reject: false, all: true, cwd: sourceRoot },
   );
   if (link.exitCode !== 0) {
@@ -205,7 +209,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
     if (overflow && options.debug && level !== "s") {
       throw new BuildError(
         `the debug build (-O${level}) is ${overflow[1]} bytes too big for its ${board.memoryMap.bootloader.size / 1024} KB region on ${board.name}: ` +
-          `build it with --debug --optimize s (-Os -g3: the same .ts line mapping, less faithful stepping), or give the bootloader more sectors`,
+          `build it with --debug --optimize s (-Os -g3 with LTO, as small as a release build: the same .ts line mapping, less faithful stepping), or give the bootloader more sectors`,
       );
     }
     if (overflow) {

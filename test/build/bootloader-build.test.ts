@@ -45,7 +45,7 @@ describe.skipIf(!armGcc)(`bootloader ARM build${armGcc ? "" : " (skipped: arm-no
     await expect(attempt).rejects.toThrow(/bytes too big for its 4 KB region on nucleo-f411re/);
     // A debug build that does not fit says how to make one that does.
     const debug = buildBootloader({ board: tiny, outDir: out(), debug: true });
-    await expect(debug).rejects.toThrow(/^the debug build \(-Og\) is \d+ bytes too big for its 4 KB region on nucleo-f411re: build it with --debug --optimize s \(-Os -g3/);
+    await expect(debug).rejects.toThrow(/^the debug build \(-Og\) is \d+ bytes too big for its 4 KB region on nucleo-f411re: build it with --debug --optimize s \(-Os -g3 with LTO/);
     await expect(buildBootloader({ board, outDir: out(), optimize: "fast" })).rejects.toThrow("--optimize 'fast' is not a gcc level: 0, 1, 2, 3, s, g or z");
   }, 120_000);
 });
