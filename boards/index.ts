@@ -75,7 +75,9 @@ export interface Board {
   ccm: MemoryBlock | null;
   /** Erase units (F4/H7 sectors, F0/L4 pages), contiguous from the flash base, across both banks. */
   sectors: Sector[];
-  memoryMap: { bootloader: Region; application: Region; config: Region | null };
+  memoryMap: { bootloader: Region; application: Region; config: Region | null; secondary: Region | null; scratch: Region | null };
+  /** Two-slot boards: the watchdog period started before a trial boot (ms); 0: none. */
+  trialWatchdogMs: number;
   uart: { instance: string; base: number; bus: "apb1" | "apb2"; tx: PinFunction; rx: PinFunction; baud: number };
   trigger: { port: GpioPort; pin: number; activeLevel: "low" | "high"; pull: "none" | "up" | "down" };
   clock: { source: "hsi" | "hse" | "hse-bypass"; hseHz: number; sysclkHz: number };
@@ -294,8 +296,11 @@ class BoardChecker {
       bootloader: mm.bootloader,
       application: { start: appStart, size: mm.application.size ?? flash.base + flash.size - appStart },
       config: mm.config ?? null,
+      secondary: mm.secondary ?? null,
+      scratch: mm.scratch ?? null,
     };
     this.checkMemoryMap(family, flash, sectors, memoryMap);
+    this.checkSlots(sectors, memoryMap, o.trialWatchdogMs);
     if (family.hasVtor) {
       // VTOR holds the table's address with its low bits zero (ARMv7-M B3.2.5): the table size rounded up to a power of two.
       let align = 128;
@@ -325,9 +330,43 @@ class BoardChecker {
       name: o.name, description: o.description, family: o.family, part: part.part, cpu, fpu, boardId: o.boardId, flash, ram,
       ramBlocks: part.ram, ccm: ccmBlock ? { base: ccmBlock.base, size: ccmBlock.size } : null, sectors, memoryMap, uart, trigger,
       clock, power, listenWindowMs: o.listenWindowMs ?? DEFAULT_LISTEN_WINDOW_MS,
+      trialWatchdogMs: o.trialWatchdogMs ?? 0,
       sessionIdleMs: o.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS, watchdogMs: o.watchdogMs ?? 0, protectBootloader: o.protectBootloader ?? false, emulator: o.emulator ? { ...o.emulator, uartRxDma: o.emulator.uartRxDma ?? true } : null, notes: o.notes ?? [],
       product: o.product ?? null, writeUnit: family.writeUnit, file: this.source?.file ?? null, partInfo: part, familyInfo: family,
     };
+  }
+
+  /**
+   * Two slots (docs/slots.md): secondary and scratch together or not at all; the secondary holds at least
+   * the primary's size; every scratch-size area of the slots and the scratch itself is whole erase units (a
+   * swap erases an area of each); and the config region splits into two halves of whole erase units, so
+   * the status log can compact without losing its state.
+   */
+  private checkSlots(sectors: Sector[], map: Board["memoryMap"], trialWatchdogMs: number | undefined): void {
+    const { application: app, secondary, scratch, config } = map;
+    if (!secondary && !scratch) {
+      if (trialWatchdogMs) this.fail(["trialWatchdogMs"], "trialWatchdogMs is for two-slot boards (memoryMap.secondary and memoryMap.scratch)");
+      return;
+    }
+    if (!secondary || !scratch) {
+      this.fail(["memoryMap", secondary ? "scratch" : "secondary"], "two slots need both memoryMap.secondary and memoryMap.scratch (docs/slots.md)");
+    }
+    if (secondary.size < app.size) {
+      this.fail(["memoryMap", "secondary", "size"], `the secondary slot (${secondary.size} bytes) must hold the primary's ${app.size}: it receives the application when they are swapped`);
+    }
+    const boundary = (address: number) => sectors.some((s) => s.start === address) || sectors.some((s) => s.start + s.size === address);
+    for (const [name, slot] of [["application", app], ["secondary", secondary]] as const) {
+      for (let at = slot.start; at < slot.start + app.size; at += scratch.size) {
+        if (!boundary(at) || !boundary(Math.min(at + scratch.size, slot.start + slot.size))) {
+          this.fail(["memoryMap", "scratch", "size"], `swap areas of ${scratch.size} bytes (the scratch's size) must be whole erase units; in the ${name} slot the area at ${hex(at)} is not`);
+        }
+      }
+    }
+    if (!config) this.fail(["memoryMap", "config"], "two slots need a config region for the status log");
+    const middle = config.start + config.size / 2;
+    if (config.size % 2 !== 0 || !sectors.some((s) => s.start === middle)) {
+      this.fail(["memoryMap", "config", "size"], `the config region ${range(config)} must split into two halves of whole erase units (the status log compacts from one into the other)`);
+    }
   }
 
   /** The images' RAM starts at a RAM block's base and ends at the end of a block it runs into. */

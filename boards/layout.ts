@@ -48,7 +48,10 @@ export function layoutFromBoard(board: Board): BoardLayout {
     sessionIdleMs: board.sessionIdleMs,
     watchdogMs: board.watchdogMs,
     protectBootloader: board.protectBootloader,
-    slots: null,
+    slots:
+      board.memoryMap.secondary && board.memoryMap.scratch
+        ? { secondary: { ...board.memoryMap.secondary }, scratch: { ...board.memoryMap.scratch }, trialWatchdogMs: board.trialWatchdogMs }
+        : null,
   };
   checkLayout(layout);
   return layout;

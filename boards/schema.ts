@@ -50,8 +50,14 @@ export const BoardSchema = z
     memoryMap: z.strictObject({
       bootloader: region,
       application: z.strictObject({ start: u32, size: u32.optional().describe("optional: to the end of flash") }),
-      config: region.nullable().optional().describe("the region holding the installed image's record"),
+      config: region.nullable().optional().describe("the region holding the status log (docs/slots.md); two slots need two halves"),
+      secondary: region.optional().describe("two-slot boards: the download slot, at least the application's size (docs/slots.md)"),
+      scratch: region.optional().describe("two-slot boards: the swap area; the slots are exchanged one scratch-size area at a time"),
     }),
+    trialWatchdogMs: z
+      .union([z.literal(0), z.number().int().min(100).max(32000)])
+      .optional()
+      .describe("two-slot boards: the watchdog period started before a trial boot, ms; 0 (default): none"),
     uart: z.strictObject({
       instance: z.string().min(1).describe("USART1, USART2, ... as the part names them"),
       base: u32.optional().describe("optional: follows from the instance"),

@@ -52,10 +52,10 @@ function tempDir(): string {
 }
 
 describe("every family's boards", () => {
-  test("all nine boards load, each with its family's core, FPU and write unit", () => {
+  test("all ten boards load, each with its family's core, FPU and write unit", () => {
     expect(listBoards()).toEqual([
-      "netduinoplus2", "nucleo-f072rb", "nucleo-f401re", "nucleo-f411re", "nucleo-h743zi2", "nucleo-h753zi", "nucleo-l476rg",
-      "stm32f072b-disco", "stm32f4-discovery",
+      "netduinoplus2", "nucleo-f072rb", "nucleo-f401re", "nucleo-f411re", "nucleo-f411re-ab", "nucleo-h743zi2", "nucleo-h753zi",
+      "nucleo-l476rg", "stm32f072b-disco", "stm32f4-discovery",
     ]);
     const expected: Record<string, [string, string, string, string, number]> = {
       "nucleo-f072rb": ["stm32f0", "STM32F072RB", "cortex-m0", "none", 2],
@@ -151,8 +151,12 @@ describe("every family's boards", () => {
     expect(sectorsOf(f0, f0.memoryMap.bootloader).map((s) => s.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     for (const name of listBoards()) {
       const b = loadBoard(name);
-      expect(b.memoryMap.application.start + b.memoryMap.application.size, name).toBe(b.flash.base + b.flash.size);
+      // The application region (or, with two slots, the scratch area) runs to the end of flash.
+      const last = b.memoryMap.scratch ?? b.memoryMap.application;
+      expect(last.start + last.size, name).toBe(b.flash.base + b.flash.size);
     }
+    const ab = loadBoard("nucleo-f411re-ab").memoryMap;
+    expect([ab.config!.size, ab.application.start, ab.application.size, ab.secondary!.start, ab.scratch!.start]).toEqual([32 * KB, 0x08020000, 128 * KB, 0x08040000, 0x08060000]);
   });
 
   test("H7 boards supply the core from the LDO; other families have no power section", () => {
@@ -288,6 +292,20 @@ describe("values the part contradicts are refused", () => {
     }, ""],
     ["nucleo-f411re", "a trigger on the UART's pin", (r) => (r.trigger = { port: "A", pin: 3, activeLevel: "low", pull: "up" }), "trigger PA3 is the UART's rx pin"],
     ["nucleo-f411re", "a board id without the part's DEV_ID", (r) => (r.boardId = "0x04500001"), "boardId 0x04500001: the top 16 bits must be the part's DEV_ID 0x431 (e.g. 0x04310001)"],
+    ["nucleo-f411re-ab", "a secondary slot without a scratch", (r) => delete r.memoryMap.scratch, "two slots need both memoryMap.secondary and memoryMap.scratch (docs/slots.md)"],
+    ["nucleo-f411re-ab", "a secondary smaller than the primary", (r) => {
+      r.memoryMap.application = { start: "0x08020000", size: "0x40000" };
+      r.memoryMap.secondary = { start: "0x08010000", size: "0x10000" };
+      r.memoryMap.scratch = { start: "0x0800C000", size: "0x4000" };
+    }, "the secondary slot (65536 bytes) must hold the primary's 262144: it receives the application when they are swapped"],
+    ["nucleo-f411re-ab", "swap areas that are not whole sectors", (r) => {
+      r.memoryMap.application = { start: "0x08010000", size: "0x30000" };
+      r.memoryMap.secondary = { start: "0x08040000", size: "0x40000" };
+      r.memoryMap.scratch = { start: "0x0800C000", size: "0x4000" };
+    }, "swap areas of 16384 bytes (the scratch's size) must be whole erase units; in the application slot the area at 0x08010000 is not"],
+    ["nucleo-f411re-ab", "a status log that cannot split in two halves", (r) => (r.memoryMap.config = { start: "0x08004000", size: "0x4000" }),
+      "the config region [0x08004000, 0x08008000) must split into two halves of whole erase units (the status log compacts from one into the other)"],
+    ["nucleo-f411re", "a trial watchdog without slots", (r) => (r.trialWatchdogMs = 4000), "trialWatchdogMs is for two-slot boards (memoryMap.secondary and memoryMap.scratch)"],
   ])("%s: %s", (board, _, mutate, message) => {
     const raw = rawBoard(board);
     mutate(raw);
