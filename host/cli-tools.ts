@@ -32,7 +32,7 @@ function defaultIO(): CliIO {
 
 export const USAGE = `usage:
   tsboot image <app.bin|app.hex|app.elf> --board <name|board.json> --version X.Y.Z [-o app.tsb] [--format bin|hex|elf] [--json]
-  tsboot flash  <app.tsb> --port <port> [--no-boot] [--verify] [--window N] [--json]
+  tsboot flash  <app.tsb> --port <port> [--no-boot] [--verify] [--permanent] [--window N] [--json]
   tsboot verify <app.tsb> --port <port> [--json]     the installed image against a file (CRC-32 and bytes, READ)
   tsboot erase  --port <port> [--json]               the application region, left with no application
   tsboot info   --port <port> [--json]
@@ -270,7 +270,23 @@ export function describeDevice(d: DeviceInfo): string {
     `protection:   bootloader region ${d.bootloaderProtected ? "write-protected" : "not write-protected"}` +
       (d.protectionFailed ? " (the protection the board data asks for failed at boot)" : ""),
     ...(d.lineErrors.length ? [`line errors:  ${d.lineErrors.join(", ")} since boot`] : []),
+    ...(d.slots.mode === "swap" ? slotLines(d) : []),
   ].join("\n");
+}
+
+/** Two-slot devices: what the primary and the secondary slot hold, and what happened last (docs/slots.md). */
+function slotLines(d: DeviceInfo): string[] {
+  const s = d.slots;
+  const trial = s.trial === "pending" ? "on trial, not yet started" : s.trial === "started" ? "on trial, started: the next reset without a confirmation reverts it" : "confirmed";
+  const secondary =
+    s.secondary === "pending" ? `version ${s.secondaryVersion}, downloaded, waiting for INSTALL` :
+    s.secondary === "previous" ? `version ${s.secondaryVersion}, the previous image (what REVERT brings back)` : "empty";
+  const last = s.lastEvent === "none" ? "none" : s.lastEvent === "reverted" ? `reverted (${s.lastReason})` : s.lastEvent;
+  return [
+    `primary:      ${d.appValid ? `version ${d.appVersionText}, ${trial}` : "no valid image"}`,
+    `secondary:    ${secondary}`,
+    `last install: ${last}${s.swapInProgress ? "; a swap is in progress (it finishes at the next boot)" : ""}`,
+  ];
 }
 
 function infoJson(d: DeviceInfo) {
@@ -279,7 +295,7 @@ function infoJson(d: DeviceInfo) {
     appStart: hex32(d.appStart), appSize: d.appSize, appValid: d.appValid, appVersion: d.appVersionText,
     writeUnit: d.writeUnit, maxData: d.maxData, window: d.window,
     resetCause: d.resetCause, lastFault: d.lastFault, watchdog: d.watchdog, bootloaderProtected: d.bootloaderProtected,
-    protectionFailed: d.protectionFailed, lineErrors: d.lineErrors,
+    protectionFailed: d.protectionFailed, lineErrors: d.lineErrors, slots: d.slots,
   };
 }
 
@@ -353,7 +369,7 @@ export function hexDump(address: number, data: Uint8Array): string {
 export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Promise<number> {
   let asJson = false;
   return run("flash", io, () => asJson, async () => {
-    const { opts, positional } = parseArgs("flash", argv, { ...PORT_SPEC, boot: "boolean", verify: "boolean", window: "string" });
+    const { opts, positional } = parseArgs("flash", argv, { ...PORT_SPEC, boot: "boolean", verify: "boolean", window: "string", permanent: "boolean" });
     asJson = opts.json === true;
     if (positional.length !== 1) throw new UsageError("tsboot flash: needs exactly one image file (.tsb, from `tsboot image`)");
     portOptions("flash", opts);
@@ -380,7 +396,7 @@ export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Pro
       { window },
       (f) =>
         f
-          .flash(bytes, { boot: opts.boot !== false, verify: opts.verify === true, onProgress: (e) => bar.flashEvent(e) })
+          .flash(bytes, { boot: opts.boot !== false, verify: opts.verify === true, permanent: opts.permanent === true, onProgress: (e) => bar.flashEvent(e) })
           .catch((e) => {
             if (e instanceof FlasherError && e.code === "bad-image") throw new FlasherError(e.code, `${name}: ${e.message}`);
             throw e;
@@ -415,6 +431,7 @@ export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Pro
           version: decodeVersion(result.header.appVersion),
           verified: result.verified,
           booted: result.booted,
+          installed: result.installed,
           device: infoJson(result.device),
         }) + "\n",
       );
@@ -424,7 +441,9 @@ export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Pro
       io.stdout.write(
         `flashed ${name}: ${result.bytes} bytes, version ${decodeVersion(result.header.appVersion)}, to ${board} in ${result.seconds.toFixed(2)} s, ` +
           `${kib(Math.round(result.bytesPerSecond))}/s${share}, ${result.retries} ${result.retries === 1 ? "retry" : "retries"}` +
-          `${result.verified ? ", verified" : ""}${result.booted ? "; application started" : "; left in the bootloader (--no-boot)"}\n`,
+          `${result.verified ? ", verified" : ""}` +
+          `${result.installed === "trial" ? "; installed for a trial (the application must confirm it, or the next reset reverts it)" : result.installed === "permanent" ? "; installed for good" : ""}` +
+          `${result.booted ? "; application started" : "; left in the bootloader (--no-boot)"}\n`,
       );
     }
     return 0;
@@ -450,14 +469,21 @@ async function interruptedFlashState(f: Flasher, again: string, info: string): P
     case "info":
       return "nothing was changed on the device: the installed application, if any, is as it was";
     case "begin":
-      return `stopped during BEGIN, while the device erased: it holds no valid application now and stays in update mode${await abort()} — run \`${again}\` again`;
     case "write":
+      if (f.cachedDevice?.slots.mode === "swap") {
+        return `stopped during the download after ${bytes} of ${total} bytes: the installed application is untouched (a download goes to the secondary slot)${await abort()} — run \`${again}\` again to update it`;
+      }
+      if (phase === "begin") {
+        return `stopped during BEGIN: the device holds no valid application now and stays in update mode${await abort()} — run \`${again}\` again`;
+      }
       return (
         `stopped during the transfer after ${bytes} of ${total} bytes: the device holds no valid application (BEGIN erased the old one; the image ` +
         `header is written only at END, after the CRC check) and stays in update mode${await abort()} — run \`${again}\` again to finish`
       );
     case "end":
       return `stopped after END was sent: the device may already hold the new image — check with \`${info}\`, and flash again if it shows none valid`;
+    case "install":
+      return `stopped during INSTALL: the device finishes an interrupted swap by itself at its next boot — check with \`${info}\``;
     case "verify":
       return "stopped while reading the image back: it was installed (END succeeded); only the read-back check is missing";
     case "boot":
@@ -496,6 +522,12 @@ class ProgressBar {
         break;
       case "end":
         this.note("checking CRC and storing the header (END)");
+        break;
+      case "install":
+        this.note(e.permanent ? "installing for good (INSTALL): swapping the slots" : "installing for a trial (INSTALL): swapping the slots; the application must confirm it");
+        break;
+      case "swap":
+        this.show("swapping", e.done, e.total, `${e.done}/${e.total} steps`, e.done === e.total);
         break;
       case "verify":
         this.show("verifying", e.bytes, e.total, `${kib(e.bytes)}/${kib(e.total)}`, e.bytes === e.total);

@@ -101,6 +101,8 @@ export type FlashProgress =
   | { phase: "write"; bytes: number; total: number; elapsedMs: number }
   | { phase: "retry"; reason: "bad-frame" | "timeout" | "out-of-order"; resumeAt: number; retries: number; window: number }
   | { phase: "end" }
+  | { phase: "install"; permanent: boolean }
+  | { phase: "swap"; done: number; total: number }
   | { phase: "verify"; bytes: number; total: number }
   | { phase: "boot" };
 
@@ -110,6 +112,8 @@ export interface FlashOptions {
   boot?: boolean;
   /** Read the payload back with READ after END and compare (the device already verifies each unit and the CRC). */
   verify?: boolean;
+  /** Two-slot devices: install for good instead of for a trial that the application must confirm. */
+  permanent?: boolean;
 }
 
 export interface FlashResult {
@@ -140,6 +144,8 @@ export interface FlashResult {
   link: { rttMaxMs: number; bytesPerSecond: number | null };
   verified: boolean;
   booted: boolean;
+  /** Two-slot devices: how the image was installed (null on a single-slot device). */
+  installed: "trial" | "permanent" | null;
   device: DeviceInfo;
   header: ImageHeader;
 }
@@ -179,7 +185,7 @@ export interface CommandOptions {
 }
 
 /** Where an update stands, for a message when it is cut short (Ctrl-C, a lost cable). */
-export type UpdatePhase = "idle" | "info" | "begin" | "write" | "end" | "verify" | "boot";
+export type UpdatePhase = "idle" | "info" | "begin" | "write" | "end" | "install" | "verify" | "boot";
 export interface UpdateState {
   phase: UpdatePhase;
   /** Payload bytes the device has confirmed, and the image's size. */
@@ -253,6 +259,11 @@ export class Flasher {
   /** The update in progress (phase "idle" when none). */
   readonly state: UpdateState = { phase: "idle", bytes: 0, total: 0 };
   private cachedInfo: DeviceInfo | null = null;
+
+  /** What the last INFO said, if one was read (no device traffic). */
+  get cachedDevice(): DeviceInfo | null {
+    return this.cachedInfo;
+  }
   private readonly o: Required<Omit<FlasherOptions, "writeTimeoutMs" | "window">> & Pick<FlasherOptions, "writeTimeoutMs" | "window">;
 
   constructor(
@@ -480,6 +491,15 @@ export class Flasher {
       throw this.lostDuring(e, "END", payload.length, payload.length);
     });
 
+    // Two slots: the image is in the secondary slot; INSTALL swaps it in (for a trial unless permanent).
+    let installed: "trial" | "permanent" | null = null;
+    if (info.slots.mode === "swap") {
+      this.setState("install", payload.length, payload.length);
+      emit({ phase: "install", permanent: options.permanent === true });
+      await this.install(options.permanent === true, (done, total) => emit({ phase: "swap", done, total }));
+      installed = options.permanent === true ? "permanent" : "trial";
+    }
+
     let verified = false;
     if (options.verify) {
       this.setState("verify", payload.length, payload.length);
@@ -515,6 +535,7 @@ export class Flasher {
       link: { rttMaxMs: this.timing.summary.rttMaxMs, bytesPerSecond: this.timing.summary.bytesPerSecond },
       verified,
       booted,
+      installed,
       device: info,
       header,
     };
@@ -589,9 +610,12 @@ export class Flasher {
     if (status !== Status.Ok) throw this.refusal(what, status, info);
   }
 
-  /** INSTALL: swap the verified downloaded image into the primary slot, for a trial or for good (slot boards). */
-  async install(permanent: boolean): Promise<void> {
-    await this.slotCommand(Command.Install, "INSTALL", Uint8Array.of(permanent ? 1 : 0));
+  /**
+   * INSTALL: swap the verified downloaded image into the primary slot, for a trial or for good (slot
+   * boards); `onSwap` sees the swap's progress (steps done of total).
+   */
+  async install(permanent: boolean, onSwap?: (done: number, total: number) => void): Promise<void> {
+    await this.slotCommand(Command.Install, "INSTALL", Uint8Array.of(permanent ? 1 : 0), onSwap);
   }
 
   /** CONFIRM: the image on trial becomes permanent. */
@@ -600,13 +624,19 @@ export class Flasher {
   }
 
   /** REVERT: bring the previous image back (slot boards). */
-  async revert(): Promise<void> {
-    await this.slotCommand(Command.Revert, "REVERT");
+  async revert(onSwap?: (done: number, total: number) => void): Promise<void> {
+    await this.slotCommand(Command.Revert, "REVERT", undefined, onSwap);
   }
 
-  private async slotCommand(command: number, name: string, payload?: Uint8Array): Promise<void> {
+  private async slotCommand(command: number, name: string, payload?: Uint8Array, onSwap?: (done: number, total: number) => void): Promise<void> {
     const info = await this.deviceInfo();
-    const reply = await this.request(command, payload, { timeoutMs: Math.max(this.o.eraseTimeoutMs, this.timing.replyTimeoutMs(64)), attempts: 1 });
+    // A swap sends a progress event per step (each restarts the wait): status 0, done (u16), total (u16), phase 1.
+    const onEvent = (f: Frame) => {
+      if (f.payload.length < 5) return;
+      const v = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength);
+      onSwap?.(v.getUint16(1, true), v.getUint16(3, true));
+    };
+    const reply = await this.request(command, payload, { timeoutMs: Math.max(this.o.eraseTimeoutMs, this.timing.replyTimeoutMs(64)), attempts: 1, onEvent });
     if (!reply) throw new FlasherError("timeout", `no reply to ${name}: ${this.noAnswerHint()}`);
     if (reply.payload[0] !== Status.Ok) throw this.refusal(name, reply.payload[0], info);
   }
