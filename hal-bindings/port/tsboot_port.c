@@ -222,7 +222,8 @@ bool hal_port_trigger_active(void) {
 
 /* The no-init words at the top of RAM (boards/linker.ts): [0] the update-request flag, [1..2] the reset cause
  * for the application, [4..6] the trial words. */
-#define NOINIT_WORDS ((volatile uint32_t *)(uintptr_t)BOARD_UPDATE_FLAG_ADDR)
+extern volatile uint32_t __tsboot_update_flag[16]; /* the linker scripts' no-init block (boards/linker.ts) */
+#define NOINIT_WORDS __tsboot_update_flag
 uint32_t hal_port_update_flag_read(void) { return NOINIT_WORDS[0]; }
 void hal_port_update_flag_clear(void) { NOINIT_WORDS[0] = 0u; }
 

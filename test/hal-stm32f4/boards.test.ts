@@ -24,6 +24,7 @@ import { generateStartup } from "../../boards/startup";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** The STM32F4 boards (the other families' board data is tested in test/boards/). */
+/** The single-slot F4 boards (nucleo-f411re-ab, the two-slot map, is checked in test/boards and test/bootloader/slots). */
 const BOARD_NAMES = ["netduinoplus2", "nucleo-f401re", "nucleo-f411re", "stm32f4-discovery"];
 const KB = 1024;
 
@@ -54,8 +55,8 @@ function expectBoardError(raw: unknown, message: string | RegExp): void {
 }
 
 describe("board files", () => {
-  test("the four F4 boards are there and every one loads", () => {
-    expect(listBoards().filter((n) => loadBoard(n).family === "stm32f4")).toEqual(BOARD_NAMES);
+  test("the five F4 boards are there and every one loads", () => {
+    expect(listBoards().filter((n) => loadBoard(n).family === "stm32f4")).toEqual([...BOARD_NAMES, "nucleo-f411re-ab"].sort());
     for (const name of BOARD_NAMES) {
       const b = loadBoard(name);
       expect(b.name).toBe(name);
@@ -175,7 +176,7 @@ describe("invalid board data gives the specific error", () => {
     expect(() => loadBoard("nucleo-f446re")).toThrow(BoardError);
     expect(() => loadBoard("nucleo-f446re")).toThrow(
       "board nucleo-f446re: unknown board — did you mean \"nucleo-f401re\"?; known boards: netduinoplus2, nucleo-f072rb, nucleo-f401re, " +
-        "nucleo-f411re, nucleo-h743zi2, nucleo-h753zi, nucleo-l476rg, stm32f072b-disco, stm32f4-discovery (or pass the path of a board file)",
+        "nucleo-f411re, nucleo-f411re-ab, nucleo-h743zi2, nucleo-h753zi, nucleo-l476rg, stm32f072b-disco, stm32f4-discovery (or pass the path of a board file)",
     );
   });
 
