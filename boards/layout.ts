@@ -36,6 +36,8 @@ export function layoutFromBoard(board: Board): BoardLayout {
   }
   const layout: BoardLayout = {
     name: board.name,
+    family: board.family,
+    part: board.part,
     flashBase: board.flash.base,
     sectors,
     bootloader,
@@ -50,6 +52,7 @@ export function layoutFromBoard(board: Board): BoardLayout {
     sessionIdleMs: board.sessionIdleMs,
     watchdogMs: board.watchdogMs,
     protectBootloader: board.protectBootloader,
+    trigger: { port: board.trigger.port, pin: board.trigger.pin, activeLevel: board.trigger.activeLevel },
   };
   checkLayout(layout);
   return layout;
