@@ -81,6 +81,8 @@ export interface NodeRunOptions extends SessionOptions {
   flash?: Uint8Array;
   /** A .tsb image installed first (host/sim/preload.ts, as sim_preload.c does). */
   preload?: Uint8Array;
+  /** The program to run (default bootloader-ts/main.ts's bootloaderMain). */
+  entry?: () => void;
 }
 
 export interface NodeRunResult {
@@ -152,7 +154,7 @@ export function runInNode(o: NodeRunOptions): NodeRunResult {
   });
   let ended: { json: Record<string, unknown>; exitCode: number };
   try {
-    bootloaderMain();
+    (o.entry ?? bootloaderMain)();
     ended = { json: { outcome: "fault", message: "bootloaderMain returned" }, exitCode: 71 };
   } catch (e) {
     ended = outcomeJson(sim, e);
