@@ -100,6 +100,7 @@ static void check_watchdog_live(void) {
 
 void sim_spend_ns(uint64_t ns) {
   if (sim.live) {
+    if (ns == 0) return;
     uint64_t end = sim_now_ns() + ns;
     uint64_t deadline = sim_watchdog_deadline_ns();
     if (deadline < end) {

@@ -293,8 +293,8 @@ void sim_uart_write_text(const char *text) {
 
 void hal_port_uart_init(uint32_t baud, bool evenParity) {
   sim_spend_ns(flush_wait_ns());
-  if (sim.live) sim_uart_live_service();
-  /* Bytes complete before this instant met the old configuration (or a USART that was off: lost). */
+  /* Bytes complete before this instant met the old configuration (or a USART that was off: lost). Live mode
+   * timestamps the host's bytes as it takes them from the socket, so those still waiting there arrive after. */
   receive_before(sim_now_ns());
   sim.baud = baud;
   sim.even_parity = evenParity;
