@@ -134,6 +134,7 @@ struct sim_state {
   uint32_t rx_ring_len;
   uint64_t rx_written;
   uint64_t tx_free_ns; /* when the transmitter is done with everything written */
+  bool line_untimed;   /* live --uart-timing none: no frame time either way (fast tests of host tools) */
   /* Watchdog, CPU */
   bool watchdog_hardware, watchdog_running;
   uint32_t watchdog_period_ms;

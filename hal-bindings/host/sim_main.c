@@ -67,6 +67,8 @@ static const char *USAGE =
     "                       last one more than N us ago (Simulation.idleLimitUs; default 20000000; 0: never)\n"
     "live mode:\n"
     "  --port N             serve the UART on 127.0.0.1:N (0: any free port; the port is printed)\n"
+    "  --uart-timing none   no baud rate on the line (bytes take no time either way): for tests of host\n"
+    "                       tools that do not measure time; the default is the configured baud rate\n"
     "  --reset-on-connect   every client connection resets the device (an operator pressing reset as the\n"
     "                       host starts, or a reset wired to the host's DTR): the listen window opens as\n"
     "                       the client connects; a started application keeps running until the next one\n"
@@ -95,6 +97,7 @@ struct options {
   uint32_t seed;
   enum sim_flash_timing timing;
   bool watchdog_hardware;
+  bool uart_untimed;
   uint32_t inject_error;
   uint64_t limit_us;
   uint64_t idle_us;
@@ -155,6 +158,11 @@ static int parse_options(int argc, char **argv, struct options *o) {
     else if (strcmp(a, "--trigger") == 0) o->trigger = true;
     else if (strcmp(a, "--cut-inside") == 0) o->cut_inside = true;
     else if (strcmp(a, "--watchdog-hardware") == 0) o->watchdog_hardware = true;
+    else if (strcmp(a, "--uart-timing") == 0) {
+      NEEDS_VALUE();
+      if (strcmp(v, "none") == 0) o->uart_untimed = true;
+      else if (strcmp(v, "baud") != 0) BAD_VALUE("baud or none");
+    }
     else if (strcmp(a, "--pin") == 0) {
       NEEDS_VALUE();
       const char *p = v;
@@ -226,8 +234,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
     note("--cut-inside needs --cut-power-at N");
     return 2;
   }
-  if (!o->live && (o->stay || o->reset_on_connect)) {
-    note("--stay and --reset-on-connect are for live runs (--port)");
+  if (!o->live && (o->stay || o->reset_on_connect || o->uart_untimed)) {
+    note("--stay, --reset-on-connect and --uart-timing are for live runs (--port)");
     return 2;
   }
   return 0;
@@ -830,6 +838,7 @@ int main(int argc, char **argv) {
   sim.seed = o.seed;
   sim.timing = o.timing;
   sim.watchdog_hardware = o.watchdog_hardware;
+  sim.line_untimed = o.uart_untimed;
   if (!setup_flash(&o)) return 1;
   if (o.state_file) {
     bool found = false;

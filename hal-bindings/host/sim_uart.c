@@ -184,7 +184,7 @@ void sim_uart_live_service(void) {
     }
     uint64_t now = sim_now_ns();
     uint32_t framing = sim.even_parity ? SIM_FRAMING_8E1 : SIM_FRAMING_8N1;
-    uint64_t frame = sim.baud ? frames_ns(1, frame_bits(framing), sim.baud) : 0;
+    uint64_t frame = sim.baud && !sim.line_untimed ? frames_ns(1, frame_bits(framing), sim.baud) : 0;
     for (ssize_t i = 0; i < n; i++) {
       uint64_t at = now;
       if (rx_tail > rx_head && rx[rx_tail - 1].at_ns + frame > at) at = rx[rx_tail - 1].at_ns + frame;
@@ -253,6 +253,7 @@ static void received_input(void) {
 /* --- The transmitter --- */
 
 static uint64_t device_frame_ns(void) {
+  if (sim.line_untimed) return 0;
   return frames_ns(1, frame_bits(sim.even_parity ? SIM_FRAMING_8E1 : SIM_FRAMING_8N1), sim.baud);
 }
 

@@ -145,6 +145,8 @@ export interface LiveOptions {
   updateFlag?: number;
   /** Datasheet flash timing (default typ): live mode waits that long in real time. */
   flashTiming?: "typ" | "max" | "none";
+  /** "none": the line has no baud rate (bytes take no time): for host-tool tests that measure no time. */
+  uartTiming?: "baud" | "none";
   watchdogHardware?: boolean;
 }
 
@@ -175,6 +177,7 @@ export async function startLive(options: LiveOptions): Promise<LiveSim> {
   if (options.updateFlag !== undefined) args.push("--update-flag", (options.updateFlag >>> 0).toString(16));
   if (options.flashTiming) args.push("--flash-timing", options.flashTiming);
   if (options.watchdogHardware) args.push("--watchdog-hardware");
+  if (options.uartTiming === "none") args.push("--uart-timing", "none");
   const child = spawn(sim.binary, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (l: string) => void }[] = [];
