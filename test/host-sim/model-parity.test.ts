@@ -190,6 +190,17 @@ describe.skipIf(!gcc)("the device model: host simulator ≡ Node simulation", ()
       }
     });
 
+    it("an ECC part (L4-like: 64-bit units with ECC): a unit torn by a cut reads as an ECC error, so the torn record is never taken for valid", async () => {
+      const ecc: BoardLayout = { ...layout, name: "nucleo-f411re-ecc", family: "stm32l4", writeUnit: 8 };
+      const script = nativeUpdateScript(testImage(testApplication(4096, 5), "2.0.0"), { boot: false });
+      const full = await both({ layout: ecc, preload: testImage(), trigger: true, flashTiming: "none", script });
+      const last = full.c.flashOperations; // the record's last unit
+      const b = await both({ layout: ecc, preload: testImage(), trigger: true, script, cutPowerAt: last, cutInside: true, seed: 4 });
+      expect(b.c.state.eccTorn).toEqual([(CONFIG_START - FLASH_BASE + 56) / 8]);
+      const next = await both({ layout: ecc, flash: b.c.flash, state: b.c.state, seed: 4 });
+      expect(next.c.outcome).toEqual({ outcome: "idle" }); // not the new application: its record's last unit is unreliable
+    });
+
     it("the seed decides the torn pattern: two seeds differ, one seed repeats", async () => {
       const script = nativeUpdateScript(testImage(testApplication(4096, 5), "2.0.0"), { boot: false });
       const run = (seed: number) => both({ preload: testImage(), trigger: true, script, cutPowerAt: 2, cutInside: true, seed });
@@ -201,7 +212,8 @@ describe.skipIf(!gcc)("the device model: host simulator ≡ Node simulation", ()
 
   describe("the watchdog, resets and panics", () => {
     it("board data that starts the watchdog with a period shorter than an erase: it fires inside BEGIN's erase, tears it, and the next boot reports the IWDG reset", async () => {
-      const short = { ...layout, watchdogMs: 100 };
+      // (A variant layout has its own name: the build cache keeps a few builds per board name.)
+      const short = { ...layout, name: "nucleo-f411re-watchdog-100ms", watchdogMs: 100 };
       const script = nativeUpdateScript(testImage(testApplication(4096, 5), "2.0.0"), { boot: false });
       const b = await both({ layout: short, preload: testImage(), trigger: true, script });
       expect(b.c.outcome).toEqual({ outcome: "reset", reason: "watchdog" });
