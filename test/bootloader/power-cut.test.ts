@@ -166,7 +166,7 @@ function report(title: string, tally: Map<string, Tally>): string {
 
 describe("power cut at any flash operation of an update, before it and inside it", () => {
   let operations: string[] = [];
-  let oldBoard = new Uint8Array(0);
+  let oldBoard: Uint8Array = new Uint8Array(0);
   let host: HostSim | undefined;
 
   beforeAll(async () => {

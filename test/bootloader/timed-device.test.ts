@@ -68,7 +68,7 @@ describe("reception survives flash stalls (issue 9, issue 12)", () => {
     let lineErrors = 0;
     vi.doMock("../../hal-bindings/uart", async (importOriginal) => {
       const real = await importOriginal<typeof import("../../hal-bindings/uart")>();
-      let ring = new Uint8Array(1);
+      let ring: Uint8Array = new Uint8Array(1);
       let head = 0;
       return {
         ...real,
