@@ -64,7 +64,7 @@ export interface Board {
   /** Write-protect the bootloader region through the option bytes at every boot (default false). */
   protectBootloader: boolean;
   /** Set for boards that are (also) an emulator machine. */
-  emulator: { machine: string; cpuClockHz: number; serial0: string } | null;
+  emulator: { machine: string; cpuClockHz: number; serial0: string; uartRxDma: boolean } | null;
   notes: string[];
   /** From the part: vector-table line, IRQ names, limits. */
   partInfo: PartInfo;
@@ -203,7 +203,9 @@ export function parseBoard(raw: unknown, label = "<inline>"): Board {
   if (eo !== null && eo !== undefined) {
     const e = r.object(eo, "emulator");
     emulator = { machine: r.string(e, "machine", "emulator.machine"), cpuClockHz: r.uint(e, "cpuClockHz", "emulator.cpuClockHz"),
-      serial0: r.string(e, "serial0", "emulator.serial0") };
+      serial0: r.string(e, "serial0", "emulator.serial0"),
+      // Whether the emulator models the DMA request of the UART's receiver (QEMU 7.2: no DMA controller at all).
+      uartRxDma: e.uartRxDma === undefined ? true : r.boolean(e, "uartRxDma", "emulator.uartRxDma") };
   }
   const notes = o.notes === undefined ? [] : r.array(o, "notes").map((n, i) => r.stringValue(n, `notes[${i}]`));
   // How long a normal boot listens on the UART for an update session before starting the application.

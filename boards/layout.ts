@@ -53,6 +53,7 @@ export function layoutFromBoard(board: Board): BoardLayout {
     watchdogMs: board.watchdogMs,
     protectBootloader: board.protectBootloader,
     trigger: { port: board.trigger.port, pin: board.trigger.pin, activeLevel: board.trigger.activeLevel },
+    slots: null,
   };
   checkLayout(layout);
   return layout;

@@ -15,7 +15,7 @@ import { UART_BAUD } from "./config";
 import { setBootloaderProtection } from "./device-state";
 import { eraseSector, isErased, programBytes } from "./flash-writer";
 import { FLAG_ADOPTED, HEADER_MAGIC, HEADER_SIZE, HEADER_VERSION, OFFSET_BOARD_ID, OFFSET_FLAGS, OFFSET_HEADER_CRC, OFFSET_HEADER_SIZE, OFFSET_HEADER_VERSION, OFFSET_LOAD_ADDRESS, OFFSET_MAGIC, OFFSET_PAYLOAD_CRC, OFFSET_PAYLOAD_SIZE } from "./image-header";
-import { applicationValid, invalidateRecord, vectorTableSane, writeRecord } from "./installed-image";
+import { applicationValid, invalidatePrimary, recordPrimary, vectorTableSane } from "./installed-image";
 import { launchApplication } from "./launch";
 import { inAppRegion, sectorInAppRegion } from "./layout";
 import { crc32 } from "./lib/crc32";
@@ -280,7 +280,7 @@ function writeMemory(): boolean {
   const length = u32(n) + 1;
   const padded = unitsLength(length);
   const ok = checksum === xor && unitAligned(address) && inAppRegion(address, padded) && isErased(address, padded);
-  if (!ok || invalidateRecord() !== Status.Ok || programBytes(address, DATA.subarray(0, length)) !== Status.Ok) {
+  if (!ok || invalidatePrimary() !== Status.Ok || programBytes(address, DATA.subarray(0, length)) !== Status.Ok) {
     writeByte(NACK);
     return true;
   }
@@ -331,7 +331,7 @@ function extendedErase(): boolean {
   }
   const checksum = readByte(BYTE_TIMEOUT_MS);
   if (checksum < 0) return false;
-  if (checksum !== xor || !allowed || invalidateRecord() !== Status.Ok) {
+  if (checksum !== xor || !allowed || invalidatePrimary() !== Status.Ok) {
     writeByte(NACK);
     return true;
   }
@@ -361,7 +361,7 @@ function sectorWithNumber(number: u32): u32 {
 }
 
 function eraseApplication(): Status {
-  const invalidated = invalidateRecord();
+  const invalidated = invalidatePrimary();
   if (invalidated !== Status.Ok) return invalidated;
   const count = boardSectorCount();
   for (let i: u32 = 0; i < count && i < MAX_UNITS; i++) {
@@ -449,7 +449,7 @@ function adoptSessionImage(): Status {
     if (overlaps && !bitSet(ERASED_IN_SESSION, i)) return Status.NoValidApp;
   }
   if (!vectorTableSane(start)) return Status.BadVectorTable;
-  const invalidated = invalidateRecord();
+  const invalidated = invalidatePrimary();
   if (invalidated !== Status.Ok) return invalidated;
   for (let i: u32 = 0; i < HEADER_SIZE; i++) HEADER[i] = 0;
   writeU32LE(HEADER, OFFSET_MAGIC, HEADER_MAGIC);
@@ -461,7 +461,7 @@ function adoptSessionImage(): Status {
   writeU32LE(HEADER, OFFSET_BOARD_ID, boardId());
   writeU32LE(HEADER, OFFSET_FLAGS, FLAG_ADOPTED);
   writeU32LE(HEADER, OFFSET_HEADER_CRC, crc32(HEADER.subarray(0, OFFSET_HEADER_CRC)));
-  const stored = writeRecord(HEADER);
+  const stored = recordPrimary(HEADER);
   if (stored !== Status.Ok) return stored;
   return applicationValid() ? Status.Ok : Status.VerifyFailed;
 }

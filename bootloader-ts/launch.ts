@@ -5,7 +5,7 @@
  * point the vector table at the application's, load its stack pointer and branch. Interrupts are enabled
  * again before the branch (nothing can fire: SysTick is off and the NVIC is clear), so an application that
  * never calls __enable_irq still works. A running watchdog cannot be stopped: it is refreshed last, so the
- * application starts with a whole period.
+ * application starts with a whole period. A trial image is recorded as started first (slots.ts).
  */
 import { dataSyncBarrier, disableInterrupts, enableInterrupts, instructionSyncBarrier, startApplication } from "../runtime/index";
 import { boardAppStart } from "../hal-bindings/board";
@@ -13,8 +13,10 @@ import { flashView } from "../hal-bindings/flash";
 import { clockDeinit, cpuQuiesce, tickDeinit, vectorTableSet, watchdogRefresh } from "../hal-bindings/system";
 import { uartDeinit, uartFlush } from "../hal-bindings/uart";
 import { readU32LE } from "./bytes";
+import { prepareLaunch } from "./slots";
 
 export function launchApplication(): never {
+  prepareLaunch();
   const app = boardAppStart();
   const vectors = flashView(app, 8);
   const stack = readU32LE(vectors, 0);

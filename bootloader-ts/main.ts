@@ -22,6 +22,8 @@ import { applicationValid } from "./installed-image";
 import { launchApplication } from "./launch";
 import { nativeFrameArrives, nativeSession, SYNC0 } from "./native-protocol";
 import { readByte, receiveStart } from "./uart-io";
+import { slotsAtBoot } from "./slots";
+import { logLoad } from "./status-log";
 import { i32, u32 } from "../runtime/index";
 
 export enum UpdateReason {
@@ -46,6 +48,7 @@ export function bootloaderMain(): void {
   deviceStateInit();
   uartInit(UART_BAUD, false);
   receiveStart();
+  logLoad();
   let reason = updateReason();
   if (reason === UpdateReason.None) {
     let first: i32 = -1;
@@ -62,14 +65,19 @@ export function bootloaderMain(): void {
   serve();
 }
 
-/** Why the bootloader stays (None: it may start the application after the listen window). */
+/**
+ * Why the bootloader stays (None: it may start the application after the listen window). On a slot board
+ * this is also where an interrupted swap is finished and an unconfirmed trial reverted (slots.ts), before
+ * the application's validity is judged.
+ */
 export function updateReason(): UpdateReason {
-  if (updateFlagRead() === UPDATE_REQUEST_MAGIC) {
-    // Cleared at once: a crash in update mode must not bring the bootloader back forever.
-    updateFlagClear();
-    return UpdateReason.Requested;
-  }
-  if (triggerActive()) return UpdateReason.TriggerPin;
+  const requested = updateFlagRead() === UPDATE_REQUEST_MAGIC;
+  // Cleared at once: a crash in update mode must not bring the bootloader back forever.
+  if (requested) updateFlagClear();
+  const pin = triggerActive();
+  slotsAtBoot(requested || pin);
+  if (requested) return UpdateReason.Requested;
+  if (pin) return UpdateReason.TriggerPin;
   if (!applicationValid()) return UpdateReason.NoValidApplication;
   return UpdateReason.None;
 }

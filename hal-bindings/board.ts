@@ -83,3 +83,29 @@ export function boardProtectBootloader(): boolean {
 export function boardSessionIdleMs(): u32 {
   return simulation().board.sessionIdleMs;
 }
+/**
+ * The secondary slot (the download area) of a board with two slots; size 0 on a single-slot board.
+ * @extern board_secondary_start @pure
+ */
+export function boardSecondaryStart(): u32 {
+  return simulation().board.slots?.secondary.start ?? 0;
+}
+/** @extern board_secondary_size @pure */
+export function boardSecondarySize(): u32 {
+  return simulation().board.slots?.secondary.size ?? 0;
+}
+/** The scratch area a swap exchanges the slots through, one area of its size at a time. @extern board_scratch_start @pure */
+export function boardScratchStart(): u32 {
+  return simulation().board.slots?.scratch.start ?? 0;
+}
+/** Its size; 0 on a single-slot board. @extern board_scratch_size @pure */
+export function boardScratchSize(): u32 {
+  return simulation().board.slots?.scratch.size ?? 0;
+}
+/**
+ * The watchdog period the bootloader starts before a trial boot (ms), so that a trial image that hangs
+ * without confirming is reset and reverted; 0: none. @extern board_trial_watchdog_ms @pure
+ */
+export function boardTrialWatchdogMs(): u32 {
+  return simulation().board.slots?.trialWatchdogMs ?? 0;
+}

@@ -92,3 +92,12 @@ export function vectorTableSet(address: u32): void {
 export function cpuQuiesce(): void {
   simulation().cpuQuiesced = true;
 }
+
+/**
+ * Tells the application where its confirmation goes (tsboot_confirm() in apps/include/tsboot_app.h): the
+ * address of a blank status-log entry and the trial's id, in no-init RAM words; (0, 0) clears them, so an
+ * application that is not on trial never writes one. @extern hal_port_trial_publish
+ */
+export function trialPublish(address: u32, id: u32): void {
+  simulation().trialPublished = { address: address >>> 0, id: id >>> 0 };
+}

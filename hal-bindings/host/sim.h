@@ -97,6 +97,7 @@ struct sim_shared {
   uint32_t reset_cause;
   uint32_t boot;
   bool protected_bootloader;
+  uint32_t trial_address, trial_id; /* hal_port_trial_publish: no-init RAM the application reads */
   struct sim_outcome outcome;
 };
 
@@ -190,6 +191,8 @@ void sim_uart_live_flush(void);
 void sim_uart_live_service(void);
 /* Live: waits until sim_now_ns() reaches `at_ns`, servicing the line meanwhile. */
 void sim_uart_live_wait_until(uint64_t at_ns);
+/* The idle rule's clock: the device received or sent a byte or ran a flash operation now. */
+void sim_note_activity(void);
 /* Writes text through the device's transmitter (tsb_print does). */
 void sim_uart_write_text(const char *text);
 

@@ -155,6 +155,7 @@ uint32_t sim_flash_erase_sector(uint32_t index) {
   stall(op, duration, &t);
   erase_complete(index);
   sim_spend_ns(duration);
+  sim_note_activity();
   return SIM_FLASH_OK;
 }
 
@@ -179,6 +180,7 @@ uint32_t sim_flash_program(uint32_t address, const uint8_t *data, uint32_t lengt
       sim.weak[offset + at + i] &= data[at + i];
     }
     sim_spend_ns(duration);
+    sim_note_activity();
   }
   return SIM_FLASH_OK;
 }

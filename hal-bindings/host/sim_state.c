@@ -25,6 +25,8 @@ void sim_state_next_boot(void) {
   if (o->kind == SIM_OUT_POWER_CUT) {
     s->reset_cause = SIM_RESET_POWER_ON;
     s->update_flag = 0;
+    s->trial_address = 0;
+    s->trial_id = 0;
   } else if (o->kind == SIM_OUT_RESET) {
     s->reset_cause = o->reason == SIM_RESET_REASON_WATCHDOG ? SIM_RESET_IWDG : SIM_RESET_SOFTWARE;
     if (o->reason == SIM_RESET_REASON_PANIC) {
@@ -40,8 +42,8 @@ bool sim_state_save(const char *path) {
   FILE *f = fopen(path, "w");
   if (!f) return false;
   const struct sim_shared *s = sim.shared;
-  fprintf(f, "boot %" PRIu32 "\nreset-cause %" PRIu32 "\nupdate-flag %" PRIu32 "\nfault %" PRIu32 " %" PRIu32 "\nprotected %d\n", s->boot,
-          s->reset_cause, s->update_flag, s->fault_kind, s->fault_detail, s->protected_bootloader ? 1 : 0);
+  fprintf(f, "boot %" PRIu32 "\nreset-cause %" PRIu32 "\nupdate-flag %" PRIu32 "\nfault %" PRIu32 " %" PRIu32 "\nprotected %d\ntrial %" PRIu32 " %" PRIu32 "\n",
+          s->boot, s->reset_cause, s->update_flag, s->fault_kind, s->fault_detail, s->protected_bootloader ? 1 : 0, s->trial_address, s->trial_id);
   for (uint32_t o = 0; o < sim.flash_size; o++) {
     if (sim.weak[o]) fprintf(f, "weak %" PRIu32 " %u\n", o, (unsigned)sim.weak[o]);
   }
@@ -84,6 +86,9 @@ bool sim_state_load(const char *path, bool *found) {
     else if (strcmp(words[0], "fault") == 0 && n == 3 && number(words[1], UINT32_MAX, &a) && number(words[2], UINT32_MAX, &b)) {
       s->fault_kind = (uint32_t)a;
       s->fault_detail = (uint32_t)b;
+    } else if (strcmp(words[0], "trial") == 0 && n == 3 && number(words[1], UINT32_MAX, &a) && number(words[2], UINT32_MAX, &b)) {
+      s->trial_address = (uint32_t)a;
+      s->trial_id = (uint32_t)b;
     } else if (strcmp(words[0], "protected") == 0 && n == 2 && number(words[1], 1, &a)) s->protected_bootloader = a != 0;
     else if (strcmp(words[0], "weak") == 0 && n == 3 && number(words[1], sim.flash_size - 1u, &a) && number(words[2], 255, &b)) sim.weak[a] = (uint8_t)b;
     else if (strcmp(words[0], "ecc-torn") == 0 && n == 2 && number(words[1], UINT32_MAX, &a)) {

@@ -211,6 +211,11 @@ uint32_t hal_port_fault_detail(void) { return sim.shared->fault_detail; }
 void hal_port_vector_table_set(uint32_t address) { sim.vector_table = address; }
 void hal_port_cpu_quiesce(void) { sim.cpu_quiesced = true; }
 
+void hal_port_trial_publish(uint32_t address, uint32_t id) {
+  sim.shared->trial_address = address;
+  sim.shared->trial_id = id;
+}
+
 /* --- runtime/cpu.ts on the host (tsboot_rt.h declares them when not on ARM) --- */
 
 void tsb_cpu_disable_irq(void) { sim.interrupts_enabled = false; }

@@ -22,8 +22,8 @@
 
 /* Simulation.limitUs: a run whose clock passes this is stopped (outcome "timeout"). */
 #define SIM_DEFAULT_LIMIT_US 600000000ull
-/* Simulation.idleLimitUs: with every scripted byte received, an empty poll more than this after the last
- * byte was received ends the run (outcome "idle"). */
+/* Simulation.idleLimitUs: with every scripted byte received, an empty poll more than this after the device
+ * last received or sent a byte or ran a flash operation ends the run (outcome "idle"). */
 #define SIM_DEFAULT_IDLE_US 20000000ull
 
 #endif /* TSBOOT_SIM_TIME_H */

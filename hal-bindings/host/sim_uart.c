@@ -30,8 +30,10 @@ static size_t rx_head, rx_tail, rx_cap; /* rx[rx_head..rx_tail) are not received
 static uint8_t *tx;
 static size_t tx_len, tx_cap;
 
-/* Simulation's idle rule: when the device last received a byte. */
+/* Simulation's idle rule: when the device last received or sent a byte or ran a flash operation. */
 static uint64_t last_input_ns;
+
+void sim_note_activity(void) { last_input_ns = sim_now_ns(); }
 
 static void *grow(void *buffer, size_t *cap, size_t need, size_t item) {
   if (need <= *cap) return buffer;
@@ -263,6 +265,7 @@ static void transmit(uint8_t value) {
     uint64_t start = now > sim.tx_free_ns ? now : sim.tx_free_ns;
     sim.tx_free_ns = start + device_frame_ns();
   }
+  sim_note_activity();
   if (sim.live) {
     live_active_ns = monotonic_ns();
     if (live_tx_len == sizeof live_tx) sim_uart_live_flush();

@@ -1,7 +1,8 @@
 /*
  * tsboot driver API: the register-level drivers every family implements (hal-bindings/<family>/), with the
- * same names and meanings, so that the port (the @extern bindings of hal-bindings/*.ts) is one file for
- * all families. Family-only details go in the family's own header (stm32f4_regs.h, stm32f0_regs.h, ...).
+ * same names and meanings, so that the port (hal-bindings/port/: the @extern bindings of the TypeScript
+ * declarations in hal-bindings/) is one file for all families. Family-only details go in the family's own
+ * header (stm32f4_regs.h, stm32f0_regs.h, ...).
  *
  * Every function that can fail returns a uint32_t status (enum hal_status), so the TypeScript side receives
  * it as a u32. Every wait inside is bounded; nothing here can hang.
@@ -30,7 +31,7 @@ enum hal_status {
   HAL_ERR_OPERATION = 7, /* F4 OPERR; L4 PROGERR/MISSERR/FASTERR; H7 OPERR/INCERR; F0 PGERR */
   HAL_ERR_ARG = 8,       /* bad argument (unit number, misaligned or out-of-flash address); nothing touched */
   HAL_ERR_VERIFY = 9,    /* programmed without a flag but the unit reads back different (it was not erased) */
-  HAL_ERR_PROTECTED = 10,/* the port refused to touch the bootloader's own region (last line of defence) */
+  HAL_ERR_PROTECTED = 10, /* the port refused: the bootloader region, or flash it may not change (last line of defence) */
   HAL_ERR_ECC = 11       /* L4/H7: an ECC double error was reported while reading (the data is unreliable) */
 };
 
@@ -85,8 +86,10 @@ void hal_iwdg_refresh(void);
 uint32_t hal_reset_cause(void);
 
 /* ---- Faults ----
- * Every fault handler and tsb_panic end in hal_fault_record + a system reset. The record lives in the
- * no-init RAM words below the stack (boards/linker.ts), so the next boot can report it. */
+ * Every fault handler and tsb_panic end in hal_fault_reset: the record, then a system reset. The record lives
+ * in the no-init RAM words at the top of RAM, above the stack (boards/linker.ts: __tsboot_fault_record, the
+ * board header's BOARD_FAULT_RECORD_ADDR), so the next boot can report it. hal_fault_reset(HAL_FAULT_NONE, 0)
+ * is a plain system reset that leaves no fault behind. */
 #define HAL_FAULT_NONE 0u
 #define HAL_FAULT_HARD 1u
 #define HAL_FAULT_NMI 2u
@@ -161,13 +164,5 @@ void SysTick_Handler(void);
  * mapped at 0 (SYSCFG_CFGR1.MEM_MODE = 0b11, RM0091). */
 void hal_cpu_quiesce(void);
 void hal_cpu_vector_table(uint32_t address);
-
-/* ---- Transitional: the STM32F4 names before this API (removed once the F4 drivers are migrated) ---- */
-uint32_t hal_flash_erase_sector(uint32_t sector_index);
-uint32_t hal_flash_program_word(uint32_t address, uint32_t word);
-#define HAL_CLOCK_HSI_HZ 16000000u
-uint32_t hal_clock_pclk1_hz(void);
-uint32_t hal_clock_pclk2_hz(void);
-void hal_gpio_deinit(uint32_t port_index);
 
 #endif /* TSBOOT_HAL_H */

@@ -30,6 +30,11 @@ uint32_t board_listen_window_ms(void);
 uint32_t board_session_idle_ms(void);
 uint32_t board_watchdog_ms(void);
 bool board_protect_bootloader(void);
+uint32_t board_secondary_start(void);
+uint32_t board_secondary_size(void);
+uint32_t board_scratch_start(void);
+uint32_t board_scratch_size(void);
+uint32_t board_trial_watchdog_ms(void);
 
 uint32_t hal_flash_unlock(void);
 void hal_flash_lock(void);
@@ -66,5 +71,6 @@ uint32_t hal_port_fault_kind(void);
 uint32_t hal_port_fault_detail(void);
 void hal_port_vector_table_set(uint32_t address);
 void hal_port_cpu_quiesce(void);
+void hal_port_trial_publish(uint32_t address, uint32_t id);
 
 #endif /* TSBOOT_PORT_H */

@@ -45,6 +45,15 @@ export interface BoardLayout {
   protectBootloader: boolean;
   /** The update trigger pin and the level that means "pressed". */
   trigger: PinName & { activeLevel: "low" | "high" };
+  /** Two slots (app is the primary), or null: a single slot (docs/slots.md). */
+  slots: SlotLayout | null;
+}
+
+export interface SlotLayout {
+  secondary: Region;
+  scratch: Region;
+  /** The watchdog period started before a trial boot (ms); 0: none. */
+  trialWatchdogMs: number;
 }
 
 /** Families whose flash keeps an ECC per write unit: a unit torn by a power cut reads as an ECC error. */

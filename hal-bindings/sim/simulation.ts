@@ -92,6 +92,8 @@ export interface BootState {
   updateFlag: number;
   fault: { kind: number; detail: number };
   protectedBootloader: boolean;
+  /** The trial words hal_port_trial_publish left in no-init RAM (address 0: none). */
+  trial: { address: number; id: number };
   /** Weak bits: [flash offset, mask]. */
   weak: [number, number][];
   /** ECC families: torn write units by index. */
@@ -137,13 +139,19 @@ export class Simulation {
   fault = { kind: 0, detail: 0 };
   /** How this boot ended (set when it does). */
   ending: Ending = { kind: "other" };
+  /** What the bootloader published for a trial image's confirmation (address 0: not on trial). */
+  trialPublished = { address: 0, id: 0 };
   /** Called whenever the device polls the UART and finds nothing: a reactive host answers here. */
   onIdle: ((sim: Simulation) => void) | null = null;
   /** A run longer than this (virtual time) is stopped: a test never hangs. */
   limitUs = 600_000_000;
-  /** With no input left and no reactive host, this much idle polling ends the run (SimulationIdle). */
+  /**
+   * With no input left and no reactive host, this much idle polling ends the run (SimulationIdle): polling
+   * and finding nothing, with no byte received, no flash operation and no byte sent for that long (a device
+   * still working through its ring after a long erase is not idle).
+   */
   idleLimitUs = 20_000_000;
-  private lastInputNs = 0;
+  private lastActivityNs = 0;
 
   constructor(
     readonly board: BoardLayout,
@@ -262,6 +270,7 @@ export class Simulation {
     this.stall(op, duration, (progress, rng) => this.flash.tearErase(index, progress, rng));
     this.flash.erase(index);
     this.spend(duration);
+    this.lastActivityNs = this.nowNs;
     return FLASH_OK;
   }
 
@@ -278,6 +287,7 @@ export class Simulation {
       this.stall(op, this.timing.programUnitNs, (progress, rng) => this.flash.tearProgram(offset + at, unitData, progress, rng));
       this.flash.programUnit(offset + at, unitData);
       this.spend(this.timing.programUnitNs);
+      this.lastActivityNs = this.nowNs;
     }
     return FLASH_OK;
   }
@@ -287,7 +297,7 @@ export class Simulation {
   private idle(): void {
     this.advance(TIME.pollUs);
     if (this.onIdle) this.onIdle(this);
-    else if (this.uart.pending() === 0 && this.nowNs - this.lastInputNs > this.idleLimitUs * 1000) throw new SimulationIdle(this.nowUs);
+    else if (this.uart.pending() === 0 && this.nowNs - this.lastActivityNs > this.idleLimitUs * 1000) throw new SimulationIdle(this.nowUs);
   }
 
   /** Polled reception: the byte in the receive data register, or -1. */
@@ -296,7 +306,7 @@ export class Simulation {
     const value = this.uart.takeRdr();
     if (value >= 0) {
       this.advance(TIME.readUs);
-      this.lastInputNs = this.nowNs;
+      this.lastActivityNs = this.nowNs;
       return value;
     }
     this.idle();
@@ -314,6 +324,7 @@ export class Simulation {
   uartWrite(value: number): void {
     this.spend(this.uart.txWaitNs(this.nowNs));
     this.uart.transmit(value, this.nowNs);
+    this.lastActivityNs = this.nowNs;
   }
 
   /** print() output (its UTF-8 bytes): the same transmitter. */
@@ -345,7 +356,7 @@ export class Simulation {
     if (!ring) throw new Error("uartRxHead() before uartRxStart()");
     if (this.uart.receiveUntil(this.nowNs) > 0) {
       this.advance(TIME.readUs);
-      this.lastInputNs = this.nowNs;
+      this.lastActivityNs = this.nowNs;
     } else {
       this.idle();
     }
@@ -409,6 +420,7 @@ export class Simulation {
       updateFlag: cold ? 0 : this.updateFlag >>> 0,
       fault: panic ? { kind: FAULT_PANIC, detail: (e as { line?: number }).line ?? 0 } : { kind: 0, detail: 0 },
       protectedBootloader: this.flash.protectedBootloader,
+      trial: cold ? { address: 0, id: 0 } : { ...this.trialPublished },
       weak,
       eccTorn,
     };
@@ -422,6 +434,7 @@ export class Simulation {
     next.updateFlag = state.updateFlag >>> 0;
     next.fault = { ...state.fault };
     next.flash.protectedBootloader = state.protectedBootloader;
+    next.trialPublished = { ...state.trial };
     for (const [o, m] of state.weak) next.flash.weak[o] = m;
     if (hasFlashEcc(board)) for (const u of state.eccTorn) next.flash.eccTorn[u] = 1;
     next.flash.powerOn(new Rng(mixSeed(next.seed, SALT_POWER_ON + state.boot)));
@@ -430,8 +443,8 @@ export class Simulation {
 
   /**
    * The same board after the reset that ended this boot: a power cut loses RAM (power-on reset); a
-   * software or watchdog reset keeps it (the update flag, a panic's fault record); a boot that ended any
-   * other way is power-cycled keeping the update flag. Weak cells read anew; the option bits stay.
+   * software or watchdog reset keeps it (the update flag, the trial words, a panic's fault record); a boot
+   * that ended any other way is power-cycled keeping them. Weak cells read anew; the option bits stay.
    */
   rebooted(): Simulation {
     const next = Simulation.resume(this.board, this.flash.bytes, this.nextBootState(), { flashTiming: this.flashTiming, seed: this.seed });

@@ -28,7 +28,7 @@ import { openTransport, type OpenOptions, type Transport } from "./transport";
 /** The native protocol version this host speaks (INFO's first byte). */
 export const HOST_PROTOCOL_VERSION = 2;
 /** INFO's reply payload after the status byte, protocol version 2. */
-export const INFO_LENGTH = 36;
+export const INFO_LENGTH = 46;
 /** Clean WRITE replies after which a shrunk window grows by one frame. */
 export const GROW_AFTER = 64;
 
@@ -66,6 +66,20 @@ export interface DeviceInfo {
   protectionFailed: boolean;
   /** UART line errors seen since boot: parity, framing, noise, overrun. */
   lineErrors: string[];
+  /** Two slots (docs/slots.md), or one. */
+  slots: SlotInfo;
+}
+
+export interface SlotInfo {
+  mode: "single" | "swap";
+  /** The primary image: on trial (installed for a test, not yet started / started once), or not. */
+  trial: "none" | "pending" | "started";
+  /** What the secondary slot holds: a downloaded image waiting for INSTALL, the previous image, or nothing. */
+  secondary: "empty" | "pending" | "previous";
+  secondaryVersion: string | null;
+  lastEvent: "none" | "installed" | "confirmed" | "reverted";
+  lastReason: "none" | "not confirmed" | "requested" | "invalid";
+  swapInProgress: boolean;
 }
 
 const RESET_CAUSES = ["pin", "power-on", "software", "independent watchdog", "window watchdog", "low power", "brown-out", "option load"];
@@ -178,6 +192,15 @@ export function decodeInfo(data: Uint8Array): DeviceInfo {
     bootloaderProtected: (data[34] & 1) !== 0,
     protectionFailed: (data[34] & 2) !== 0,
     lineErrors: bitNames(data[35], LINE_ERRORS),
+    slots: {
+      mode: data[36] === 1 ? "swap" : "single",
+      trial: (["none", "pending", "started"] as const)[data[37]] ?? "none",
+      secondary: (["empty", "pending", "previous"] as const)[data[40]] ?? "empty",
+      secondaryVersion: data[40] !== 0 ? decodeVersion(v.getUint32(41, true)) : null,
+      lastEvent: (["none", "installed", "confirmed", "reverted"] as const)[data[38]] ?? "none",
+      lastReason: (["none", "not confirmed", "requested", "invalid"] as const)[data[39]] ?? "none",
+      swapInProgress: data[45] !== 0,
+    },
   };
 }
 
@@ -550,9 +573,12 @@ export class Flasher {
       throw this.refusal(`WRITE at offset ${sent.offset}`, status, info);
     };
 
+    // After an erase progress event the device is erasing (the CPU stalls for up to seconds): wait longer.
+    let waitMs = timeoutMs;
     while (acked < size) {
       fill();
-      const f = await this.link.next(timeoutMs);
+      const f = await this.link.next(waitMs);
+      waitMs = timeoutMs;
       if (f === null) {
         // Nothing for a whole timeout: whatever is in flight is lost.
         inFlight.clear();
@@ -571,6 +597,12 @@ export class Flasher {
         }
         inFlight.clear();
         rewind("bad-frame");
+        continue;
+      }
+      if (f.command === EVENT_PROGRESS && f.payload.length >= 5) {
+        const v = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength);
+        emit({ phase: "erase", done: v.getUint16(1, true), total: v.getUint16(3, true) });
+        waitMs = Math.max(timeoutMs, this.o.eraseTimeoutMs);
         continue;
       }
       if (f.command !== (Command.Write | REPLY_BIT)) continue;

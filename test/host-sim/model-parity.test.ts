@@ -85,23 +85,22 @@ describe.skipIf(!gcc)("the device model: host simulator ≡ Node simulation", ()
   }
 
   describe("flash timing from the datasheet (issue 12)", () => {
-    it("BEGIN into a board with an application takes two 16 KB erases: 2 × 250 ms typical, 2 × 500 ms maximum, nothing with none", async () => {
+    it("BEGIN on a board with an application erases the status log's 16 KB sector first: 250 ms typical, 500 ms maximum, nothing with none", async () => {
       const image = testImage(testApplication(4096, 3), "2.0.0");
-      const run = (flashTiming: "typ" | "max" | "none") => both({ preload: testImage(), trigger: true, flashTiming, script: nativeUpdateScript(image, { boot: false }) });
       const took: Record<string, number> = {};
       for (const mode of ["typ", "max", "none"] as const) {
-        const b = await run(mode);
+        const b = await both({ preload: testImage(), trigger: true, flashTiming: mode, script: nativeUpdateScript(image, { boot: false }) });
         expect(b.c.outcome).toEqual({ outcome: "idle" });
-        expect(Buffer.from(at(b.c, CONFIG_START, 64))).toEqual(Buffer.from(image.subarray(0, 64)));
-        // BEGIN arrives complete at about 21 ms (nativeUpdateScript); its reply leaves after the erases.
+        expect(Buffer.from(at(b.c, APP_START, 4096))).toEqual(Buffer.from(image.subarray(64)));
+        // BEGIN arrives complete at about 21 ms (nativeUpdateScript); its reply leaves after the erase.
         took[mode] = replyDoneNs(b, Command.Begin);
       }
       const ms = 1_000_000;
       expect(took.none).toBeLessThan(40 * ms);
-      expect(took.typ - took.none).toBeGreaterThanOrEqual(500 * ms);
-      expect(took.typ - took.none).toBeLessThan(510 * ms);
-      expect(took.max - took.none).toBeGreaterThanOrEqual(1000 * ms);
-      expect(took.max - took.none).toBeLessThan(1010 * ms);
+      expect(took.typ - took.none).toBeGreaterThanOrEqual(250 * ms);
+      expect(took.typ - took.none).toBeLessThan(260 * ms);
+      expect(took.max - took.none).toBeGreaterThanOrEqual(500 * ms);
+      expect(took.max - took.none).toBeLessThan(510 * ms);
     });
 
     it("an L4-sized or H7-sized part without a timing table is refused, not guessed", async () => {
@@ -158,31 +157,42 @@ describe.skipIf(!gcc)("the device model: host simulator ≡ Node simulation", ()
   });
 
   describe("power cuts inside flash operations (from a seed)", () => {
-    async function cutOps(): Promise<{ total: number; erases: number[] }> {
-      const r = await both({ preload: testImage(), trigger: true, flashTiming: "none", script: nativeUpdateScript(testImage(testApplication(4096, 5), "2.0.0"), { boot: false }) });
-      return { total: r.c.flashOperations, erases: [1, 2] };
+    const script = nativeUpdateScript(testImage(testApplication(4096, 5), "2.0.0"), { boot: false });
+
+    /** The update's flash operations (Node's log), to cut inside each kind. */
+    async function operations(l: BoardLayout = layout): Promise<string[]> {
+      const r = await both({ layout: l, preload: testImage(), trigger: true, flashTiming: "none", script });
+      expect(r.c.flashOperations).toBe(r.nodeSim.flash.log.length);
+      return [...r.nodeSim.flash.log];
     }
 
-    it("a cut inside the record's erase, inside the application's erase and inside a program leaves the same torn bytes and weak cells in both", async () => {
-      const { total } = await cutOps();
-      expect(total).toBe(1042); // 2 erases, 1024 words of payload, 16 words of record
-      const oldRecord = testImage().subarray(0, 64);
+    it("a cut inside the status log's erase, inside the application's erase and inside a program leaves the same torn bytes and weak cells in both", async () => {
+      const ops = await operations();
+      const number = (what: string) => ops.indexOf(what) + 1;
+      const appErase = number("erase 2");
+      const firstAppWord = number(`program 0x${APP_START.toString(16)}`);
+      expect(number("erase 1")).toBe(1);
+      expect(appErase).toBeGreaterThan(1);
+      const oldLog = Uint8Array.from((await both({ preload: testImage() })).c.flash.subarray(CONFIG_START - FLASH_BASE, CONFIG_START - FLASH_BASE + 0x4000));
       const oldApp = testImage().subarray(64);
-      const script = nativeUpdateScript(testImage(testApplication(4096, 5), "2.0.0"), { boot: false });
-      for (const [cut, seed] of [[1, 7], [2, 11], [3, 5], [700, 3], [1041, 9]] as const) {
+      for (const [cut, seed] of [[1, 7], [appErase, 11], [firstAppWord, 5], [firstAppWord + 700, 3], [ops.length - 1, 9]] as const) {
         const b = await both({ preload: testImage(), trigger: true, script, cutPowerAt: cut, cutInside: true, seed });
         expect(b.c.outcome).toEqual({ outcome: "power-cut", operation: cut, inside: true });
         expect(b.c.state.resetCause).toBe(0x02);
-        const record = at(b.c, CONFIG_START, 64);
-        if (cut === 1) expect(Buffer.compare(Buffer.from(record), Buffer.from(oldRecord)), "the record's erase was cut: not the old record").not.toBe(0);
-        if (cut === 2) {
+        if (cut === 1) {
+          // The status log's sector: neither the old log nor blank.
+          const logSector = at(b.c, CONFIG_START, 0x4000);
+          expect(Buffer.compare(Buffer.from(logSector), Buffer.from(oldLog))).not.toBe(0);
+          expect(logSector.some((x) => x !== 0xff)).toBe(true);
+        }
+        if (cut === appErase) {
           // The application's sector: neither the old application nor blank, with weak cells.
           const app = at(b.c, APP_START, 4096);
           expect(Buffer.compare(Buffer.from(app), Buffer.from(oldApp))).not.toBe(0);
           expect(app.some((x) => x !== 0xff)).toBe(true);
           expect(b.c.state.weak.length).toBeGreaterThan(100);
         }
-        if (cut >= 3) expect(b.c.state.weak.length, `cut ${cut}: a torn unit leaves weak cells (seed ${seed})`).toBeGreaterThan(0);
+        if (cut >= firstAppWord) expect(b.c.state.weak.length, `cut ${cut}: a torn unit leaves weak cells (seed ${seed})`).toBeGreaterThan(0);
         // The next boot: weak cells read anew (the same new levels in both), and the bootloader's verdict.
         const next = await both({ flash: b.c.flash, state: b.c.state, seed });
         expect(next.c.state.boot).toBe(2);
@@ -192,17 +202,17 @@ describe.skipIf(!gcc)("the device model: host simulator ≡ Node simulation", ()
 
     it("an ECC part (L4-like: 64-bit units with ECC): a unit torn by a cut reads as an ECC error, so the torn record is never taken for valid", async () => {
       const ecc: BoardLayout = { ...layout, name: "nucleo-f411re-ecc", family: "stm32l4", writeUnit: 8 };
-      const script = nativeUpdateScript(testImage(testApplication(4096, 5), "2.0.0"), { boot: false });
-      const full = await both({ layout: ecc, preload: testImage(), trigger: true, flashTiming: "none", script });
-      const last = full.c.flashOperations; // the record's last unit
+      const ops = await operations(ecc);
+      const last = ops.length; // the last unit of END's status-log entry
+      const address = parseInt(/^program 0x([0-9a-f]+)$/.exec(ops[last - 1])![1], 16);
+      expect(address).toBeGreaterThanOrEqual(CONFIG_START);
       const b = await both({ layout: ecc, preload: testImage(), trigger: true, script, cutPowerAt: last, cutInside: true, seed: 4 });
-      expect(b.c.state.eccTorn).toEqual([(CONFIG_START - FLASH_BASE + 56) / 8]);
+      expect(b.c.state.eccTorn).toEqual([(address - FLASH_BASE) / 8]);
       const next = await both({ layout: ecc, flash: b.c.flash, state: b.c.state, seed: 4 });
-      expect(next.c.outcome).toEqual({ outcome: "idle" }); // not the new application: its record's last unit is unreliable
+      expect(next.c.outcome).toEqual({ outcome: "idle" }); // not the new application: its log entry's last unit is unreliable
     });
 
     it("the seed decides the torn pattern: two seeds differ, one seed repeats", async () => {
-      const script = nativeUpdateScript(testImage(testApplication(4096, 5), "2.0.0"), { boot: false });
       const run = (seed: number) => both({ preload: testImage(), trigger: true, script, cutPowerAt: 2, cutInside: true, seed });
       const [a, b, a2] = [await run(1), await run(2), await run(1)];
       expect(Buffer.compare(Buffer.from(a.c.flash), Buffer.from(b.c.flash))).not.toBe(0);
@@ -218,7 +228,7 @@ describe.skipIf(!gcc)("the device model: host simulator ≡ Node simulation", ()
       const b = await both({ layout: short, preload: testImage(), trigger: true, script });
       expect(b.c.outcome).toEqual({ outcome: "reset", reason: "watchdog" });
       expect(b.c.state.resetCause).toBe(0x08);
-      expect(b.c.flashOperations).toBe(1); // the record's erase, torn
+      expect(b.c.flashOperations).toBe(1); // the status log's erase, torn
       const next = await both({ layout: short, flash: b.c.flash, state: b.c.state, trigger: true, script: [{ atUs: 1_000, bytes: encodeFrame(Command.Info, 1) }] });
       const info = new FrameDecoder().push(next.c.transcript).find((f) => f.command === (Command.Info | REPLY_BIT))!;
       expect(decodeInfo(info.payload.subarray(1)).resetCause).toEqual(["independent watchdog"]);
