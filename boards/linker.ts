@@ -23,6 +23,8 @@ export interface LinkerOptions {
 /**
  * Bytes at the top of RAM that neither image initialises, above the stack (words from the lowest address):
  *   [0]      the update-request flag (an application writes 0x55425354, "TSBU", and resets)
+ *   [1..2]   the reset cause the bootloader saw (HAL_RESET_* bits) and its complement, for the application:
+ *            the bootloader clears the reset controller's flags
  *   [4..6]   the trial words the bootloader publishes (hal_port_trial_publish: address, id, check)
  *   [8..11]  the fault record (BOARD_FAULT_RECORD_ADDR, __tsboot_fault_record): written by hal_fault_reset, read
  *            and cleared by the next boot; four words for every family (F4 uses kind, detail, check)
