@@ -94,7 +94,7 @@ export function cpuQuiesce(): void {
 }
 
 /**
- * Tells the application where its confirmation goes (tsboot_confirm() in apps/include/tsboot_app.h): the
+ * Tells the application where its confirmation goes (tsboot_confirm() in tsboot_app.h, from `tsboot app-kit`): the
  * address of a blank status-log entry and the trial's id, in no-init RAM words; (0, 0) clears them, so an
  * application that is not on trial never writes one. @extern hal_port_trial_publish
  */

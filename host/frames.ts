@@ -73,6 +73,16 @@ export class FrameDecoder {
     return frames;
   }
 
+  /**
+   * Gives up on the frame being gathered (perhaps a false sync in noise, waiting for a length that will
+   * never come) and looks again from the byte after its sync; returns the frames that were behind it.
+   */
+  resync(): Frame[] {
+    if (this.buffer.length === 0) return [];
+    this.buffer.splice(0, 1);
+    return this.push([]);
+  }
+
   private findSync(): number {
     for (let i = 0; i + 1 < this.buffer.length; i++) if (this.buffer[i] === SYNC[0] && this.buffer[i + 1] === SYNC[1]) return i;
     return this.buffer.length > 0 && this.buffer[this.buffer.length - 1] === SYNC[0] ? this.buffer.length - 1 : -1;

@@ -688,6 +688,8 @@ static int run_live(const struct options *o) {
     fds[n++] = (struct pollfd){.fd = wire[0], .events = POLLIN, .revents = 0};
     fds[n++] = (struct pollfd){.fd = done_fd, .events = POLLIN, .revents = 0};
     fds[n++] = (struct pollfd){.fd = client_fd >= 0 ? client_fd : listen_fd, .events = POLLIN, .revents = 0};
+    /* While a client is served, another one is told the port is busy and turned away (one UART, one host). */
+    if (client_fd >= 0) fds[n++] = (struct pollfd){.fd = listen_fd, .events = POLLIN, .revents = 0};
     int ready = stop_signal ? -1 : poll(fds, n, 200); /* a timeout, so a signal just before poll() is seen */
     if (stop_signal) {
       if (child > 0) { /* never kill(-1, ...): that would signal every process of the user */
@@ -743,6 +745,22 @@ static int run_live(const struct options *o) {
             continue;
           }
         }
+      }
+    }
+    /* A client that hung up may not have been noticed yet: it does not make the port busy. */
+    if (n > 3 && (fds[3].revents & POLLIN) && client_fd >= 0) {
+      uint8_t peek;
+      ssize_t alive = recv(client_fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (alive == 0 || (alive < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) drop_client("the host vanished");
+    }
+    if (n > 3 && (fds[3].revents & POLLIN) && client_fd >= 0) {
+      int other = accept(listen_fd, NULL, NULL);
+      if (other >= 0) {
+        static const char busy[] = "tsboot-sim: busy: another client is connected to this simulated UART\r\n";
+        (void)send(other, busy, sizeof busy - 1, MSG_NOSIGNAL);
+        close(other);
+        printf("tsboot-sim: turned away a second client (busy)\n");
+        fflush(stdout);
       }
     }
     if (child <= 0 || fds[1].revents == 0) continue;

@@ -81,7 +81,7 @@ export interface NodeRunOptions extends SessionOptions {
   flash?: Uint8Array;
   /** A .tsb image installed first (host/sim/preload.ts, as sim_preload.c does). */
   preload?: Uint8Array;
-  /** The program to run (default bootloader-ts/main.ts's bootloaderMain). */
+  /** The bootloader's entry (default bootloader-ts/main.ts's bootloaderMain): a product passes its own. */
   entry?: () => void;
 }
 

@@ -22,7 +22,7 @@ describe("board layout for the host simulator", () => {
 
   it("a board file without a config region: config is the second sector, the application starts at the third", () => {
     const board = loadBoard("stm32f4-discovery");
-    const layout = layoutFromBoard({ ...board, memoryMap: { bootloader: { start: 0x08000000, size: 0x8000 }, application: { start: 0x08008000, size: 0xf8000 }, config: null } });
+    const layout = layoutFromBoard({ ...board, memoryMap: { bootloader: { start: 0x08000000, size: 0x8000 }, application: { start: 0x08008000, size: 0xf8000 }, config: null, secondary: null, scratch: null } });
     expect(layout.bootloader).toEqual({ start: 0x08000000, size: 0x4000 });
     expect(layout.config).toEqual({ start: 0x08004000, size: 0x4000 });
     expect(layout.app).toEqual({ start: 0x08008000, size: 0xf8000 });
