@@ -33,6 +33,8 @@ export function layoutFromBoard(board: Board): BoardLayout {
   }
   const layout: BoardLayout = {
     name: board.name,
+    family: board.family,
+    part: board.part,
     flashBase: board.flash.base,
     sectors,
     bootloader,
@@ -48,6 +50,7 @@ export function layoutFromBoard(board: Board): BoardLayout {
     sessionIdleMs: board.sessionIdleMs,
     watchdogMs: board.watchdogMs,
     protectBootloader: board.protectBootloader,
+    trigger: { port: board.trigger.port, pin: board.trigger.pin, activeLevel: board.trigger.activeLevel },
     slots:
       board.memoryMap.secondary && board.memoryMap.scratch
         ? { secondary: { ...board.memoryMap.secondary }, scratch: { ...board.memoryMap.scratch }, trialWatchdogMs: board.trialWatchdogMs }

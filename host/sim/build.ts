@@ -80,6 +80,7 @@ function inputFiles(): string[] {
   for (const f of fs.readdirSync(path.join(REPO_ROOT, "hal-bindings"))) if (ts(f)) out.push(path.join(REPO_ROOT, "hal-bindings", f));
   out.push(path.join(REPO_ROOT, "hal-bindings/include/tsboot_port.h"));
   walk(HOST_SIM_DIR, (f) => f.endsWith(".c") || f.endsWith(".h"));
+  out.push(path.join(REPO_ROOT, "hal-bindings/sim/flash-timing.ts")); // generated into board.c
   out.push(fileURLToPath(import.meta.url), path.join(path.dirname(fileURLToPath(import.meta.url)), "board-c.ts"));
   return out.sort();
 }

@@ -51,10 +51,17 @@ Options:
   --stay                 live: keep serving after the application starts (it requests an update)
   --reset-on-connect     live: every client connection resets the device (the listen window opens as it connects)
   --trigger              the update trigger pin is held at boot
+  --flash-timing <t>     typ (default), max or none: the part's datasheet erase and program times, for
+                         which the CPU stalls (live: in real time)
+  --watchdog-hardware    the option bytes start the watchdog at every reset (WDG_SW = 0, about 0.5 s)
   --update-flag <hex>    the update-request word in RAM at boot (55425354 requests an update)
   --script <file>        scripted: the host's bytes
   --transcript <file>    scripted: write every byte the device sent
   --cut-power-at <n>     scripted: cut the power before flash operation n
+  --cut-inside           scripted: ... inside it instead (the operation is left torn)
+  --seed <n>             scripted: the seed of torn operations and weak cells (default 1)
+  --state <file>         scripted: what the previous boot left (reset cause, RAM, weak cells); read if it
+                         exists, written for the next boot
   --limit-us <n>         scripted: stop when the virtual clock passes n us (default 600000000)
   --idle-us <n>          scripted: stop after n us idle with the script done (default 20000000; 0: never)`;
 
@@ -151,7 +158,21 @@ function parse(argv: string[]): SimArgs | "help" {
       case "--reset-on-connect":
       case "--stay":
       case "--trigger":
+      case "--cut-inside":
+      case "--watchdog-hardware":
         args.passthrough.push(a);
+        break;
+      case "--flash-timing": {
+        const v = value("typ, max or none");
+        if (!["typ", "max", "none"].includes(v)) throw new UsageError(`--flash-timing: '${v}' is not typ, max or none`);
+        args.passthrough.push(a, v);
+        break;
+      }
+      case "--seed":
+        args.passthrough.push(a, number("a 32-bit number", 0xffffffff));
+        break;
+      case "--state":
+        args.passthrough.push(a, path.resolve(value("a file")));
         break;
       case "--update-flag": {
         const v = value("a hex number");
@@ -175,7 +196,7 @@ function parse(argv: string[]): SimArgs | "help" {
   if (args.port !== undefined && args.script !== undefined) throw new UsageError("--port and --script do not go together: live or scripted");
   if (args.port === undefined && args.passthrough.includes("--stay")) throw new UsageError("--stay is for live runs (--port)");
   if (args.port !== undefined) {
-    for (const scriptedOnly of ["--transcript", "--cut-power-at", "--limit-us", "--idle-us"]) {
+    for (const scriptedOnly of ["--transcript", "--cut-power-at", "--cut-inside", "--seed", "--state", "--limit-us", "--idle-us"]) {
       if (args.passthrough.includes(scriptedOnly)) throw new UsageError(`${scriptedOnly} is for scripted runs (--script)`);
     }
   }

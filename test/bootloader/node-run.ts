@@ -10,9 +10,8 @@ export async function runBootloaderInNode(sim: Simulation): Promise<Outcome> {
   const current = await import("../../hal-bindings/sim/current");
   const runtime = await import("../../runtime/index");
   current.installSimulation(sim);
-  runtime.setOutputSink((text) => {
-    for (const b of Buffer.from(text, "utf8")) sim.uart.tx.push(b);
-  });
+  // print() goes through the simulated transmitter, which takes its time per byte like the board's.
+  runtime.setOutputSink((text) => sim.uartWriteBytes(Buffer.from(text, "utf8")));
   runtime.setCpuHooks({
     disableInterrupts: () => {
       sim.interruptsEnabled = false;
@@ -36,8 +35,14 @@ export async function runBootloaderInNode(sim: Simulation): Promise<Outcome> {
     const e = error as Error & { tsbootOutcome?: Outcome; operation?: number; nowUs?: number };
     if (e.tsbootOutcome) return e.tsbootOutcome;
     // Classes differ after resetModules: tell the simulation's signals apart by name.
-    if (e.constructor.name === "SystemReset") return { kind: "reset" };
-    if (e.constructor.name === "PowerCut") return { kind: "power-cut", operation: e.operation! };
+    if (e.constructor.name === "SystemReset") return { kind: "reset", reason: "software" };
+    if (e.constructor.name === "WatchdogReset") return { kind: "reset", reason: "watchdog" };
+    // A panic resets the board after recording the fault (kind 7, the TypeScript line) for the next boot.
+    if (e.constructor.name === "PanicError") return sim.panicked(e);
+    if (e.constructor.name === "PowerCut") {
+      const cut = e as Error & { operation: number; inside: boolean };
+      return cut.inside ? { kind: "power-cut", operation: cut.operation, inside: true } : { kind: "power-cut", operation: cut.operation };
+    }
     if (e.constructor.name === "SimulationIdle") return { kind: "idle", nowUs: e.nowUs! };
     throw error;
   } finally {
