@@ -301,6 +301,14 @@ class BoardChecker {
     };
     this.checkMemoryMap(family, flash, sectors, memoryMap);
     this.checkSlots(sectors, memoryMap, o.trialWatchdogMs);
+    // The CPU cannot refresh a watchdog while an erase stalls it: a period the bootloader starts must outlast
+    // the part's longest erase (datasheet maximum), twice over.
+    for (const key of ["watchdogMs", "trialWatchdogMs"] as const) {
+      const ms = o[key] ?? 0;
+      if (ms !== 0 && ms < 2 * family.longestEraseMs) {
+        this.fail([key], `${key} ${ms} is shorter than twice ${part.part}'s longest erase (${family.longestEraseMs} ms at its datasheet maximum, during which the CPU cannot refresh the watchdog): use at least ${2 * family.longestEraseMs}`);
+      }
+    }
     if (family.hasVtor) {
       // VTOR holds the table's address with its low bits zero (ARMv7-M B3.2.5): the table size rounded up to a power of two.
       let align = 128;

@@ -11,19 +11,19 @@ export * from "./types";
 
 export const FAMILIES: Readonly<Record<Family, FamilyInfo>> = {
   stm32f0: {
-    family: "stm32f0", cpu: "cortex-m0", fpus: ["none"], writeUnit: 2, eraseUnit: "page", hasVtor: false,
+    family: "stm32f0", cpu: "cortex-m0", fpus: ["none"], writeUnit: 2, eraseUnit: "page", hasVtor: false, longestEraseMs: 40,
     hsiHz: 8_000_000, hseCrystalHz: [4_000_000, 32_000_000], hseBypassHz: [1_000_000, 32_000_000], manual: "RM0091",
   },
   stm32f4: {
-    family: "stm32f4", cpu: "cortex-m4", fpus: ["fpv4-sp-d16", "none"], writeUnit: 4, eraseUnit: "sector", hasVtor: true,
+    family: "stm32f4", cpu: "cortex-m4", fpus: ["fpv4-sp-d16", "none"], writeUnit: 4, eraseUnit: "sector", hasVtor: true, longestEraseMs: 2600,
     hsiHz: 16_000_000, hseCrystalHz: [4_000_000, 26_000_000], hseBypassHz: [1_000_000, 50_000_000], manual: "RM0090",
   },
   stm32l4: {
-    family: "stm32l4", cpu: "cortex-m4", fpus: ["fpv4-sp-d16", "none"], writeUnit: 8, eraseUnit: "page", hasVtor: true,
+    family: "stm32l4", cpu: "cortex-m4", fpus: ["fpv4-sp-d16", "none"], writeUnit: 8, eraseUnit: "page", hasVtor: true, longestEraseMs: 25,
     hsiHz: 16_000_000, hseCrystalHz: [4_000_000, 48_000_000], hseBypassHz: [1_000_000, 48_000_000], manual: "RM0351",
   },
   stm32h7: {
-    family: "stm32h7", cpu: "cortex-m7", fpus: ["fpv5-d16", "none"], writeUnit: 32, eraseUnit: "sector", hasVtor: true,
+    family: "stm32h7", cpu: "cortex-m7", fpus: ["fpv5-d16", "none"], writeUnit: 32, eraseUnit: "sector", hasVtor: true, longestEraseMs: 4000,
     hsiHz: 64_000_000, hseCrystalHz: [4_000_000, 48_000_000], hseBypassHz: [1_000_000, 50_000_000], manual: "RM0433",
   },
 };

@@ -73,6 +73,11 @@ export interface FamilyInfo {
   eraseUnit: "page" | "sector";
   /** Whether the core has VTOR (Cortex-M0 has not: an application's vector table is copied to SRAM). */
   hasVtor: boolean;
+  /**
+   * The longest erase of one unit at its datasheet maximum (ms): the CPU stalls that long and cannot refresh
+   * a watchdog, so a watchdog period the bootloader starts must be longer (twice, for margin).
+   */
+  longestEraseMs: number;
   hsiHz: number;
   /** HSE ranges: a crystal, and an external clock on OSC_IN (bypass). */
   hseCrystalHz: readonly [number, number];
