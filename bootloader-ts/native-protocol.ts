@@ -4,7 +4,7 @@
  * goes quiet. Frame: A5 5A | cmd | seq | len (u16 LE) | payload | CRC-32 (LE) over cmd..payload.
  */
 import { i32, u8, u16, u32 } from "../runtime/index";
-import { boardAppSize, boardAppStart, boardId, boardSecondarySize, boardSecondaryStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
+import { boardAppSize, boardAppStart, boardId, boardPublicKey, boardSecondarySize, boardSecondaryStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashView } from "../hal-bindings/flash";
 import { readU16LE, readU32LE, writeU16LE, writeU32LE, equalBytes } from "./bytes";
 import { BOOTLOADER_VERSION, INTER_BYTE_TIMEOUT_MS, MAX_DATA, NATIVE_PROTOCOL_VERSION, WINDOW } from "./config";
@@ -13,7 +13,7 @@ import { eraseSector, isErased, programBytes } from "./flash-writer";
 import { appVersion, checkHeader, HEADER_SIZE, HeaderSource, payloadCrc, payloadSize } from "./image-header";
 import { applicationValid, invalidatePrimary, recordPrimary, vectorsSane, vectorTableSane } from "./installed-image";
 import { secondaryValid, slotsEnabled } from "./slots";
-import { Entry, lastInstallEvent, lastInstallReason, logAppend, logImage, primaryHeader, RevertReason, secondaryHeader, secondaryImageRole, secondaryRecorded, SecondaryRole, Slot, swapAreaCount, swapInProgress, SwapKind, trialState, TrialState } from "./status-log";
+import { Entry, lastInstallEvent, lastInstallReason, logAppend, logImage, primaryHeader, RevertReason, securityCounter, secondaryHeader, secondaryImageRole, secondaryRecorded, SecondaryRole, Slot, swapAreaCount, swapInProgress, SwapKind, trialState, TrialState } from "./status-log";
 import { STEPS, swapBegin, swapContinue, SwapProgress, swapStepsDone } from "./swap";
 import { launchApplication } from "./launch";
 import { crc32 } from "./lib/crc32";
@@ -277,7 +277,9 @@ function info(): u32 {
   REPLY_DATA[40] = role;
   writeU32LE(REPLY_DATA, 41, role !== SecondaryRole.None ? appVersion(secondaryHeader()) : 0);
   REPLY_DATA[45] = swapInProgress();
-  return 46;
+  REPLY_DATA[46] = boardPublicKey().length === 32 ? 1 : 0;
+  writeU32LE(REPLY_DATA, 47, securityCounter());
+  return 51;
 }
 
 /** Sends a progress event for the request `seq`: done of total, in `phase`. */

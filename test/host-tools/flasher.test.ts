@@ -248,7 +248,7 @@ describe("errors the user sees", () => {
     let f = await flasher((await device({ protocolVersion: 0 })).url);
     let e = await failure(f.info());
     expect(e.code).toBe("too-old");
-    expect(e.message).toBe("bootloader too old for this host: it answered INFO with 46 bytes (protocol version 0); this host speaks protocol 2 — update the bootloader");
+    expect(e.message).toBe("bootloader too old for this host: it answered INFO with 51 bytes (protocol version 0); this host speaks protocol 2 — update the bootloader");
     f = await flasher((await device({ infoLength: 21 })).url);
     expect((await failure(f.info())).message).toMatch(/^bootloader too old for this host: it answered INFO with 21 bytes/);
     f = await flasher((await device({ unknownCommands: [0x07] })).url);
