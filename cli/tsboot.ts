@@ -1,16 +1,18 @@
 /**
  * The `tsboot` command: one entry point, one module per command family.
  *   compile  TypeScript subset → C                  (compiler/cli.ts)
+ *   check    the subset's diagnostics, --watch for editors (compiler/cli.ts)
  *   build    the bootloader for a board → .elf/.bin  (host/build/)
  *   sim      the bootloader as a host program on a TCP port (host/sim/)
  *   image, flash, info, boot, read                   (host tools: host/cli-tools.ts)
  */
-import { compileCommand } from "../compiler/cli";
+import { checkCommand, compileCommand } from "../compiler/cli";
 import { buildCommand } from "../host/build/cli";
 
 const USAGE = `usage: tsboot <command> [options]
 
   compile <entry.ts> -o <dir>          translate a subset program into C (docs/subset.md)
+  check <entry.ts>... [--watch]        report the subset's diagnostics (--watch: on every change)
   build [--board <board>] [-o <dir>]   build the bootloader for a board (default nucleo-f411re)
   sim --board <board> --port <port>    run the bootloader as a host program serving its UART on TCP
   image <app.bin|.hex|.elf> --board <board> --version <x.y.z> -o <app.tsb>
@@ -28,6 +30,7 @@ async function hostTool(name: "imageCommand" | "flashCommand" | "infoCommand" | 
 
 const commands: Record<string, () => Promise<Command>> = {
   compile: async () => compileCommand,
+  check: async () => checkCommand,
   build: async () => buildCommand,
   sim: async () => ((await import("../host/sim/cli")) as { simCommand: Command }).simCommand,
   image: () => hostTool("imageCommand"),

@@ -42,6 +42,10 @@ interface Emitted {
   type: CType;
   /** A literal can be written directly in any type that holds it. */
   literal?: bigint;
+  /** How the literal was written (0x…), kept in the C. */
+  text?: string;
+  /** A named constant (#define): it converts to any type that holds its value without a cast. */
+  constant?: bigint;
 }
 
 export interface EmitOptions {
@@ -57,18 +61,26 @@ export interface EmittedProgram {
   moduleName: string;
 }
 
+/** A C literal of `value` in C type `type`, in the spelling the program used (hex stays hex). */
 function literal(value: bigint, type: CType, text?: string): string {
-  if (type === "int64_t" && !R.contains(R.INT32, R.single(value))) return `INT64_C(${value})`;
-  if (value === -(1n << 31n)) return "(-2147483647 - 1)";
-  const body = text && value >= 0n ? text : value.toString();
+  const hex = text !== undefined && /^-?0x/i.test(text) ? text.toLowerCase() : undefined;
+  if (type === "int64_t" && !R.contains(R.INT32, R.single(value))) return `INT64_C(${hex ?? value})`;
+  if (value === -(1n << 31n)) return hex ? "(-0x7fffffff - 1)" : "(-2147483647 - 1)";
+  const body = hex ?? value.toString();
   if (type === "uint32_t" || value > 0x7fffffffn) return value >= 0n ? `${body}u` : body;
   return body;
 }
 
+/**
+ * A C string literal with the text's UTF-8 bytes: quotes, backslashes and `?` escaped (`??!` would be a
+ * trigraph), control and non-ASCII bytes in octal. A NUL byte is written as \000 (the caller passes the
+ * length: C would end the string there).
+ */
 export function cString(text: string): string {
   let out = '"';
   for (const ch of Buffer.from(text, "utf8")) {
     if (ch === 0x22) out += '\\"';
+    else if (ch === 0x3f) out += "\\?";
     else if (ch === 0x5c) out += "\\\\";
     else if (ch === 0x0a) out += "\\n";
     else if (ch === 0x0d) out += "\\r";
@@ -121,8 +133,10 @@ export class CEmitter {
 
   /** Converts an emitted value to C type `to`, casting only where C would otherwise warn or compute wrongly. */
   private as(e: Emitted, to: CType): string {
-    if (e.literal !== undefined) return literal(e.literal, to);
+    if (e.literal !== undefined) return literal(e.literal, to, e.text);
     if (e.type === to) return e.code;
+    // A named constant whose value the target holds: C converts a constant without a word from GCC.
+    if (e.constant !== undefined && to !== "bool" && R.contains(CTYPE_RANGES[to], R.single(e.constant))) return e.code;
     // Widening conversions are exact and C does them silently on assignment and argument passing.
     if (to !== "bool" && e.type !== "bool" && R.contains(CTYPE_RANGES[to], CTYPE_RANGES[e.type])) return e.code;
     // Signed to uint32_t through tsb_bits() (the value is non-negative here): GCC's -Wsign-conversion looks
@@ -133,8 +147,9 @@ export class CEmitter {
 
   /** Operands of an arithmetic operator in computation type t: narrower types would promote to int. */
   private operand(e: Emitted, t: CType): string {
-    if (e.literal !== undefined) return literal(e.literal, t);
+    if (e.literal !== undefined) return literal(e.literal, t, e.text);
     if (e.type === t) return e.code;
+    if (e.constant !== undefined && t !== "bool" && R.contains(CTYPE_RANGES[t], R.single(e.constant))) return e.code;
     if (t === "int32_t" && PROMOTES_TO_INT.has(e.type)) return e.code;
     if (t === "uint32_t" && SIGNED.has(e.type)) return `tsb_bits(${e.code})`;
     return `(${t})${e.code}`;
@@ -146,15 +161,15 @@ export class CEmitter {
         if (e.constant) {
           // A named module constant: its #define carries the right suffix for its value.
           this.usedGlobals.add(e.constant);
-          return { code: e.constant.cName, type: computationType(e.range) };
+          return { code: e.constant.cName, type: computationType(e.range), constant: e.value };
         }
-        return { code: literal(e.value, computationType(e.range), e.text), type: computationType(e.range), literal: e.value };
+        return { code: literal(e.value, computationType(e.range), e.text), type: computationType(e.range), literal: e.value, text: e.text };
       case "bool":
         return { code: e.value ? "true" : "false", type: "bool" };
       case "var":
         return this.variable(e.v);
       case "enumMember":
-        return { code: `${e.enumType.cName}_${e.member.name}`, type: this.enumCType(e.enumType) };
+        return { code: e.member.cName, type: this.enumCType(e.enumType) };
       case "binary":
         return this.binaryExact(e);
       case "compare":
@@ -230,6 +245,8 @@ export class CEmitter {
         }
         return literal(BigInt.asUintN(32, e.value), "uint32_t", e.value >= 0n && e.value <= 0xffffffffn ? e.text : undefined);
       case "binary":
+        // A checked i64 operation keeps its check: its bits are those of the exact, checked value.
+        if (e.checked) break;
         switch (e.op) {
           case "+":
           case "-":
@@ -294,9 +311,18 @@ export class CEmitter {
       case "+":
       case "-":
       case "*": {
-        const t = computationType(e.left.range, e.right.range, e.range);
-        // A product or sum that fits 32 bits with wraparound is cheaper in bits mode: same value.
-        return { code: `(${this.operand(this.exact(e.left), t)} ${e.op} ${this.operand(this.exact(e.right), t)})`, type: t };
+        const left = this.exact(e.left);
+        const right = this.exact(e.right);
+        if (e.checked) {
+          // Checked i64: the exact result in int64_t, trapping outside ±(2^53-1). A product whose operand
+          // intervals could overflow int64_t is computed with an overflow check of its own.
+          const a = this.operand(left, "int64_t");
+          const b = this.operand(right, "int64_t");
+          if (e.op === "*" && !R.contains(R.INT64, R.mul(e.left.range, e.right.range))) return { code: `TSB_MUL_I64(${a}, ${b})`, type: "int64_t" };
+          return { code: `TSB_CHECK(i64, (${a} ${e.op} ${b}))`, type: "int64_t" };
+        }
+        const t = this.preferUnsigned(computationType(e.left.range, e.right.range, e.range), [e.left.range, e.right.range, e.range], left, right);
+        return { code: `(${this.operand(left, t)} ${e.op} ${this.operand(right, t)})`, type: t };
       }
       case "&":
       case "|":
@@ -307,6 +333,16 @@ export class CEmitter {
       case ">>":
         return { code: `(tsb_i32(${this.bits(e.left)}) >> ${this.shiftCount(e.right)})`, type: "int32_t" };
     }
+  }
+
+  /**
+   * int32_t arithmetic on unsigned variables reads badly (`(int32_t)i + 1`) and needs conversions back: when
+   * every value involved is non-negative and an operand is a uint32_t, compute in uint32_t (the same value).
+   */
+  private preferUnsigned(t: "int32_t" | "uint32_t" | "int64_t", ranges: Range[], ...operands: Emitted[]): "int32_t" | "uint32_t" | "int64_t" {
+    if (t !== "int32_t" || !ranges.every((r) => r.lo >= 0n)) return t;
+    const plain = (x: Emitted) => x.literal !== undefined || x.constant !== undefined || !SIGNED.has(x.type);
+    return operands.every(plain) && operands.some((x) => x.type === "uint32_t" && x.literal === undefined) ? "uint32_t" : t;
   }
 
   private compare(e: Extract<Expr, { k: "compare" }>): Emitted {
@@ -324,8 +360,10 @@ export class CEmitter {
       const uses = [...vars].map((v) => `(void)${v}, `).join("");
       return { code: uses ? `(${uses}${decided}) /* ${cop} is always ${decided} here */` : `${decided} /* ${cop} is always ${decided} here */`, type: "bool" };
     }
-    const t = computationType(e.left.range, e.right.range);
-    return { code: `(${this.operand(this.exact(e.left), t)} ${cop} ${this.operand(this.exact(e.right), t)})`, type: "bool" };
+    const left = this.exact(e.left);
+    const right = this.exact(e.right);
+    const t = this.preferUnsigned(computationType(e.left.range, e.right.range), [e.left.range, e.right.range], left, right);
+    return { code: `(${this.operand(left, t)} ${cop} ${this.operand(right, t)})`, type: "bool" };
   }
 
   private wrap(to: IntKind, operand: Expr): Emitted {
@@ -342,6 +380,12 @@ export class CEmitter {
   }
 
   private divide(e: Extract<Expr, { k: "divide" }>): Emitted {
+    if (e.trapOnZero) {
+      // i64(a / b) with b possibly 0: JavaScript's ±Infinity or NaN is outside i64, so C traps.
+      const a = this.operand(this.exact(e.left), "int64_t");
+      const b = this.operand(this.exact(e.right), "int64_t");
+      return { code: `TSB_${e.op === "/" ? "DIV" : "REM"}_I64(${a}, ${b})`, type: "int64_t" };
+    }
     let t = computationType(e.left.range, e.right.range, e.range);
     // INT32_MIN / -1 and INT32_MIN % -1 overflow in C's int32: use 64 bits when both can occur.
     if (t === "int32_t" && e.left.range.lo <= -(1n << 31n) && e.right.range.lo <= -1n && e.right.range.hi >= -1n) t = "int64_t";
@@ -385,10 +429,19 @@ export class CEmitter {
     const arg = (i: number) => this.exact(e.args[i]).code;
     const v = (code: string, type: CType = "int32_t"): Emitted => ({ code, type });
     switch (e.name) {
-      case "print":
-        return v(`tsb_print(${cString(e.text ?? "")})`);
+      case "print": {
+        const text = e.text ?? "";
+        // C ends a string at NUL: a text that holds one is passed with its length.
+        if (text.includes("\0")) return v(`tsb_print_n(${cString(text)}, ${Buffer.byteLength(text, "utf8")}u)`);
+        return v(`tsb_print(${cString(text)})`);
+      }
       case "panic":
-        return v(`TSB_TRAP(TSB_PANIC_EXPLICIT, ${cString(e.text ?? "")})`);
+        // A panic message is a C string: a NUL in it is shown as \0 rather than ending the message early.
+        return v(`TSB_TRAP(TSB_PANIC_EXPLICIT, ${cString((e.text ?? "").replace(/\0/g, "\\0"))})`);
+      case "shr64":
+        return v(`tsb_shr64(${arg(0)}, ${arg(1)})`, "int64_t");
+      case "mulHigh32":
+        return v(`tsb_mul_high32(${arg(0)}, ${arg(1)})`, "uint32_t");
       case "printInt":
         return v(`tsb_print_int(${this.as(this.exact(e.args[0]), "int64_t")})`);
       case "mmioRead8":
@@ -534,7 +587,7 @@ export class CEmitter {
       case "localArray": {
         const ctype = C_INT_NAMES[s.element];
         const constant = !s.v.mayBeWritten && s.elements;
-        const init = s.elements ? `{${s.elements.map((e) => literal(e, computationType(INT_RANGES[s.element]))).join(", ")}}` : "{0}";
+        const init = s.elements ? elementList(s.elements, s.texts, s.element) : "{0}";
         this.line(`${constant ? "static const " : ""}${ctype} ${s.v.cName}[${s.length}] = ${init};`);
         if (!s.v.read) this.line(`(void)${s.v.cName};`);
         return;
@@ -544,7 +597,7 @@ export class CEmitter {
         if (!s.v.read) this.line(`(void)${s.v.cName};`);
         return;
       case "assign":
-        this.line(`${this.lvalue(s.target)} = ${this.storedValue(s.value, this.lvalueType(s.target), undefined)};`);
+        this.line(`${this.assignment(s)};`);
         return;
       case "expr":
         this.line(`${this.exact(s.expr).code};`);
@@ -567,6 +620,7 @@ export class CEmitter {
       case "doWhile":
         this.line("do {");
         this.nested(s.body);
+        this.lineDirective(s.testAt);
         this.line(`} while (${stripParens(this.exact(s.test).code)});`);
         return;
       case "for": {
@@ -627,10 +681,13 @@ export class CEmitter {
         for (const c of s.cases) {
           if (c.values === null) this.line("default: {");
           else if (c.values.length === 0) this.line("/* a case label the value can never equal */ {");
-          else this.line(`${c.values.map((v) => `case ${literal(v, computationType(s.discriminant.range))}:`).join(" ")} {`);
+          else this.line(`${c.values.map((v) => `case ${this.caseLabel(v.expr, s.discriminant.range)}:`).join(" ")} {`);
           this.nested(c.body);
           this.line(c.fallsThrough ? "} /* fall through */" : "}");
         }
+        // Every member has its case (tsc agrees the switch is exhaustive): C gets a default all the same,
+        // so it sees that control does not fall out, and an impossible value stops the program.
+        if (s.exhaustive) this.line(`default: TSB_TRAP(TSB_PANIC_RANGE, "not a member of enum ${(s.discriminant.type as EnumType).name}");`);
         this.line("}");
         return;
       }
@@ -654,6 +711,18 @@ export class CEmitter {
     }
   }
 
+  /** A case label as the program wrote it: an enum member or a module constant by name, a literal as spelled. */
+  private caseLabel(label: Expr, discriminant: Range): string {
+    if (label.k === "enumMember") return label.member.cName;
+    if (label.k === "const" && label.constant) {
+      this.usedGlobals.add(label.constant);
+      return label.constant.cName;
+    }
+    if (label.k === "var" && label.v.constValue !== undefined) return this.variable(label.v).code;
+    const value = label.k === "const" ? label.value : 0n;
+    return literal(value, computationType(discriminant), label.k === "const" ? label.text : undefined);
+  }
+
   private nested(body: Stmt[]): void {
     this.indent++;
     this.statements(body);
@@ -662,9 +731,21 @@ export class CEmitter {
 
   /** An assignment or call as a C expression (for-loop updates). */
   private inlineStatement(s: Stmt): string {
-    if (s.k === "assign") return `${this.lvalue(s.target)} = ${this.storedValue(s.value, this.lvalueType(s.target), undefined)}`;
+    if (s.k === "assign") return this.assignment(s);
     if (s.k === "expr") return this.exact(s.expr).code;
     throw new Error(`internal: ${s.k} in a for update`);
+  }
+
+  /** `x = x + 1` that cannot leave x's range is C's `x++` (C does not wrap it then); else `x = value`. */
+  private assignment(s: Extract<Stmt, { k: "assign" }>): string {
+    const target = this.lvalue(s.target);
+    const v = s.value;
+    if (v.k === "convert" && !v.checked && v.operand.k === "binary" && !v.operand.checked && (v.operand.op === "+" || v.operand.op === "-")) {
+      const { left, right, op } = v.operand;
+      const current = s.target.k === "var" ? left.k === "var" && left.v === s.target.v : false;
+      if (current && right.k === "const" && right.value === 1n && !right.constant) return `${target}${op}${op}`;
+    }
+    return `${target} = ${this.storedValue(v, this.lvalueType(s.target), undefined)}`;
   }
 
   private storedValue(value: Expr, type: ValueType, rangeTyped: Range | undefined): string {
@@ -695,7 +776,7 @@ export class CEmitter {
   private arrayStorage(init: StructInit, storage: string): void {
     for (const value of init.values.values()) {
       if (value.kind === "array") {
-        const elements = value.elements ? `{${value.elements.map((e) => e.toString()).join(", ")}}` : "{0}";
+        const elements = value.elements ? elementList(value.elements, value.texts, value.element) : "{0}";
         this.line(`${storage}${C_INT_NAMES[value.element]} ${value.storageName}[${value.length}] = ${elements};`);
       } else if (value.kind === "struct") {
         this.arrayStorage(value.init, storage);
@@ -722,7 +803,7 @@ export class CEmitter {
 
   private currentFn: FunctionIR | null = null;
 
-  private prototype(fn: FunctionIR): string {
+  prototype(fn: FunctionIR): string {
     const params = fn.params.map((p) => {
       const t = this.storageCType(p.type);
       return t.endsWith("*") ? `${t}${p.cName}` : `${t} ${p.cName}`;
@@ -753,7 +834,7 @@ export class CEmitter {
     for (const g of program.globals) if (g.structInit && this.usedGlobals.has(g)) markInitializerRefs(g.structInit, this.usedGlobals);
 
     const header: string[] = [
-      `/* Generated by tsboot from ${moduleName}.ts: edit the TypeScript, not this file. */`,
+      this.banner(),
       `#ifndef TSBOOT_${moduleName.toUpperCase()}_H`,
       `#define TSBOOT_${moduleName.toUpperCase()}_H`,
       "",
@@ -762,14 +843,14 @@ export class CEmitter {
     ];
     for (const e of program.enums) {
       header.push(`/* enum ${e.name} */`);
-      for (const m of e.members) header.push(`#define ${e.cName}_${m.name} ${literal(m.value, this.enumCType(e))}`);
+      for (const m of e.members) header.push(`#define ${m.cName} ${literal(m.value, this.enumCType(e))}`);
       header.push("");
     }
     for (const s of program.structs) header.push(...this.structDefinition(s), "");
     for (const fn of program.functions) if (fn.exported && !fn.externName) header.push(`${this.prototype(fn)};`);
     header.push("", `#endif /* TSBOOT_${moduleName.toUpperCase()}_H */`, "");
 
-    const source: string[] = [`/* Generated by tsboot from ${moduleName}.ts: edit the TypeScript, not this file. */`, `#include "${moduleName}.h"`, ""];
+    const source: string[] = [this.banner(), `#include "${moduleName}.h"`, ""];
     const externs = program.functions.filter((f) => f.externName && reachable.has(f));
     if (externs.length) {
       source.push("/* Bindings implemented in C (@extern). */");
@@ -787,6 +868,14 @@ export class CEmitter {
     if (statics.length) source.push("");
     source.push(bodies.join("\n\n"), "");
     return { source: source.join("\n"), header: header.join("\n"), moduleName };
+  }
+
+  /** The first line of each file: the real source file (relative to the source root) and what it imports. */
+  banner(): string {
+    const rel = (f: string) => path.relative(this.options.sourceRoot, f).split(path.sep).join("/");
+    const others = this.program.files.filter((f) => f !== this.program.entryFile).map(rel);
+    const imports = others.length ? ` and ${others.length === 1 ? others[0] : `the ${others.length} files it imports`}` : "";
+    return `/* Generated by tsboot from ${rel(this.program.entryFile)}${imports}: edit the TypeScript, not this file. */`;
   }
 
   private structDefinition(s: StructType): string[] {
@@ -811,7 +900,7 @@ export class CEmitter {
     if (v.type.kind === "array" && v.fixedLength !== undefined) {
       const element = v.type.element;
       const constant = !v.mayBeWritten && v.initialElements;
-      const init = v.initialElements ? ` = {${v.initialElements.map((e) => literal(e, computationType(INT_RANGES[element]))).join(", ")}}` : "";
+      const init = v.initialElements ? ` = ${elementList(v.initialElements, v.initialTexts, element)}` : "";
       this.line(`static ${constant ? "const " : ""}${C_INT_NAMES[element]} ${v.cName}[${v.fixedLength}]${init};`);
       return;
     }
@@ -828,6 +917,11 @@ export class CEmitter {
     const init = typeof v.initialValue === "boolean" ? String(v.initialValue) : literal(v.initialValue ?? 0n, computationType(R.single(v.initialValue ?? 0n)));
     this.line(`static ${type} ${v.cName} = ${init};`);
   }
+}
+
+/** An array initializer, each element spelled as in the program. */
+function elementList(elements: bigint[], texts: (string | undefined)[] | undefined, element: IntKind): string {
+  return `{${elements.map((e, i) => literal(e, computationType(INT_RANGES[element]), texts?.[i])).join(", ")}}`;
 }
 
 function stripParens(code: string): string {
@@ -912,7 +1006,7 @@ function renameCollidingLocals(program: ProgramIR): void {
     ...program.functions.map((f) => f.cName),
     ...program.globals.map((g) => g.cName),
     ...program.structs.map((s) => s.cName),
-    ...program.enums.flatMap((e) => e.members.map((m) => `${e.cName}_${m.name}`)),
+    ...program.enums.flatMap((e) => e.members.map((m) => m.cName)),
   ]);
   for (const fn of program.functions) {
     for (const v of [...fn.params, ...fn.locals]) {
