@@ -421,8 +421,8 @@ export abstract class ExpressionLowering {
     }
     if (i64) {
       // Checked i64 arithmetic: the exact result is kept while it lies within ±(2^53-1), else it traps.
-      const inside = R.intersect(result, I64_RANGE);
-      if (!inside) return this.error("CertainTrap", node, node.getText(), R.formatRange(result), "i64", R.formatRange(I64_RANGE), "This arithmetic always leaves ±(2^53-1): narrow the operands.");
+      // (Constant operands fold above, so a constant overflow is a compile error, as in Zig.)
+      const inside = R.intersect(result, I64_RANGE) ?? I64_RANGE;
       return { k: "binary", op, left, right, checked: !R.contains(I64_RANGE, result), type: intType("i64"), range: inside };
     }
     if (!R.isSafe(result)) return this.precisionLoss(node, op, result, leftText, rightText);
@@ -543,12 +543,14 @@ export abstract class ExpressionLowering {
     }
     if (isNumeric(whenTrue.type) && isNumeric(whenFalse.type)) {
       const sameEnum = whenTrue.type.kind === "enum" && whenTrue.type === whenFalse.type;
+      // An i64 arm makes the result an i64: arithmetic on it stays checked.
+      const i64 = isI64(whenTrue.type) || isI64(whenFalse.type);
       return {
         k: "cond",
         test,
         whenTrue,
         whenFalse,
-        type: sameEnum ? whenTrue.type : NUM,
+        type: sameEnum ? whenTrue.type : i64 ? intType("i64") : NUM,
         range: R.union(whenTrue.range, whenFalse.range),
       };
     }

@@ -84,7 +84,8 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const gen = path.join(out, "gen");
   fs.mkdirSync(gen, { recursive: true });
 
-  const compiled = compileToDirectory({ entry: ENTRY, outDir: gen, sourceRoot: ROOT });
+  // portFiles: tsboot_port.h, the bindings' prototypes generated from their @extern declarations.
+  const compiled = compileToDirectory({ entry: ENTRY, outDir: gen, sourceRoot: ROOT, portFiles: true });
   if (!compiled.ok) throw new BuildError(`the bootloader does not compile:\n${formatAll(compiled)}`);
   fs.writeFileSync(path.join(gen, "tsboot_board.h"), boardHeader(board, { emulator: options.emulator }));
   fs.writeFileSync(path.join(gen, "board.c"), boardAccessors(board));
@@ -95,7 +96,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const sources = [path.join(gen, "main.c"), path.join(gen, "board.c"), path.join(gen, "startup.c"), ...familySources(board)];
   const includes = ["-I", gen, "-I", RUNTIME_HEADER_DIR, "-I", path.join(ROOT, "hal-bindings/include"), "-I", path.join(ROOT, "hal-bindings", board.family)];
   const defines = [`-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`];
-  // tsboot_port.h in every unit: the generated C's extern prototypes are checked against the port's.
+  // tsboot_port.h (generated) in every unit: a port whose functions disagree with the TypeScript does not compile.
   const common = [...cpuFlags(board), ...WARNINGS, "-Os", "-ffunction-sections", "-fdata-sections", "-ffreestanding", ...includes, ...defines, "-include", "tsboot_port.h"];
 
   // Pass 1, for the stack analysis: per-object call graphs with frame sizes (not linked).

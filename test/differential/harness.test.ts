@@ -33,7 +33,7 @@ function handModule(): Module {
     [100n, -156n], // 101@0 100@1 → R 100
     [200n, 7n], // 201@0 → 302 leaves u8: PANIC
   ];
-  const fn: FnInfo = { name: "f0", params: ["u8", "i32"], ret: "u8", stores: ["u8", "u8"], inputs, text: FN_TEXT };
+  const fn: FnInfo = { name: "f0", params: ["u8", "i32"], ret: "u8", stores: ["u8", "u8"], storeAt: [{ stmt: 0, part: "let" }, { stmt: 0, part: "iff" }].map((x, k) => ({ ...x, line: k === 0 ? 1 : 5 })) as FnInfo["storeAt"], returnLine: 9, inputs, text: FN_TEXT };
   const text = `import { u8, u16, u32, i8, i16, i32, print, printInt } from "../../runtime/index";\n\n${FN_TEXT}`;
   return { name: freshModuleName("hand"), text, fns: [fn] };
 }
