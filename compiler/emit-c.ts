@@ -191,7 +191,7 @@ export class CEmitter {
         // (an int16_t arm next to a uint32_t arm becomes unsigned).
         const a = this.exact(e.whenTrue);
         const b = this.exact(e.whenFalse);
-        let t = computationType(e.whenTrue.range, e.whenFalse.range);
+        let t = this.preferUnsigned(computationType(e.whenTrue.range, e.whenFalse.range), [e.whenTrue.range, e.whenFalse.range], a, b);
         // GCC's -Wsign-conversion misfires on a (uint32_t) cast of a signed value inside ?: (a false
         // positive, but -Werror): such arms are joined in int64_t instead.
         const signed = (x: Emitted) => x.literal === undefined && ["int8_t", "int16_t", "int32_t", "int64_t"].includes(x.type);
@@ -251,11 +251,14 @@ export class CEmitter {
           case "+":
           case "-":
           case "*":
-            return `(${this.bits(e.left)} ${e.op} ${this.bits(e.right)})`;
           case "&":
           case "|":
+            return `(${this.bitsOperand(e.left)} ${e.op} ${this.bitsOperand(e.right)})`;
           case "^":
-            return `(${this.bits(e.left)} ${e.op} ${this.bits(e.right)})`;
+            // Compared, `(uint32_t)u8 ^ 0xffu` is a "promoted bitwise complement" to GCC (-Wsign-compare):
+            // there a narrow operand goes through tsb_bits(), which GCC does not look into.
+            if (this.comparing) return `(${this.opaqueBits(e.left)} ^ ${this.opaqueBits(e.right)})`;
+            return `(${this.bitsOperand(e.left)} ${e.op} ${this.bitsOperand(e.right)})`;
           case "<<":
             return `(${this.bits(e.left)} << ${this.shiftCount(e.right)})`;
           case ">>>":
@@ -281,6 +284,18 @@ export class CEmitter {
     // casts inside unsigned arithmetic and misfires on `(uint32_t)(int16_t)x` (a false positive under -Werror).
     if (["int8_t", "int16_t", "int32_t", "int64_t"].includes(value.type)) return `tsb_bits(${value.code})`;
     return `(uint32_t)${value.code}`;
+  }
+
+  /**
+   * bits() for an operand of + - * & | ^ next to a uint32_t: a named constant that int holds needs no cast
+   * there (C converts it, and GCC does not warn about constants). Shift operands keep theirs.
+   */
+  private bitsOperand(e: Expr): string {
+    if (e.k === "const" && e.constant && e.value >= 0n && e.value <= 0x7fffffffn) {
+      this.usedGlobals.add(e.constant);
+      return e.constant.cName;
+    }
+    return this.bits(e);
   }
 
   /**
@@ -345,7 +360,20 @@ export class CEmitter {
     return operands.every(plain) && operands.some((x) => x.type === "uint32_t" && x.literal === undefined) ? "uint32_t" : t;
   }
 
+  /** Set while the operands of a comparison are emitted (see bits(), case "^"). */
+  private comparing = false;
+
   private compare(e: Extract<Expr, { k: "compare" }>): Emitted {
+    const saved = this.comparing;
+    this.comparing = true;
+    try {
+      return this.compareOperands(e);
+    } finally {
+      this.comparing = saved;
+    }
+  }
+
+  private compareOperands(e: Extract<Expr, { k: "compare" }>): Emitted {
     const cop = e.op === "===" ? "==" : e.op === "!==" ? "!=" : e.op;
     if (e.left.type.kind === "bool") return { code: `(${this.exact(e.left).code} ${cop} ${this.exact(e.right).code})`, type: "bool" };
     // A comparison the ranges decide is folded: C would warn that it is always true or false. So is a
@@ -359,6 +387,11 @@ export class CEmitter {
       for (const o of [e.left, e.right]) some(o, (x) => (x.k === "var" && vars.add(this.variable(x.v).code), false));
       const uses = [...vars].map((v) => `(void)${v}, `).join("");
       return { code: uses ? `(${uses}${decided}) /* ${cop} is always ${decided} here */` : `${decided} /* ${cop} is always ${decided} here */`, type: "bool" };
+    }
+    if (decided !== null) {
+      // Decided, but an operand calls or checks something: both are evaluated, in order, for their effects
+      // (C would warn that the comparison itself is always true or false).
+      return { code: `((void)${this.exact(e.left).code}, (void)${this.exact(e.right).code}, ${decided}) /* ${cop} is always ${decided} here */`, type: "bool" };
     }
     const left = this.exact(e.left);
     const right = this.exact(e.right);
@@ -402,7 +435,11 @@ export class CEmitter {
     if (target.kind === "int") {
       const ctype = C_INT_NAMES[target.int] as CType;
       if (e.checked) return { code: `TSB_CHECK(${target.int}, ${inner.code})`, type: ctype };
-      return { code: this.as(inner, ctype), type: ctype };
+      // i64(x) says "compute in 64 bits": the cast is written out, so C does the arithmetic in int64_t too.
+      if (target.int === "i64" && inner.literal === undefined && inner.type !== "int64_t") return { code: `(int64_t)${inner.code}`, type: "int64_t" };
+      const code = this.as(inner, ctype);
+      // A widening needs no cast in a store, but the value keeps its own C type for the arithmetic around it.
+      return code === inner.code && inner.type !== ctype ? inner : { code, type: ctype };
     }
     if (target.kind === "enum") return { code: this.as(inner, this.enumCType(target)), type: this.enumCType(target) };
     return inner;
@@ -941,10 +978,14 @@ function stripParens(code: string): string {
  */
 function decideByBits(op: string, a: Expr, b: Expr): boolean | null {
   if (op !== "===" && op !== "!==") return null;
+  // u32(x | M), i32(x & M): a 32-bit wrap keeps every bit GCC reasons about.
+  const bare = (x: Expr): Expr => (x.k === "wrap" && (x.to === "u32" || x.to === "i32") ? bare(x.operand) : x.k === "convert" && !x.checked ? bare(x.operand) : x);
+  a = bare(a);
+  b = bare(b);
   const [masked, constant] = b.k === "const" ? [a, b] : a.k === "const" ? [b, a] : [null, null];
   if (!masked || !constant || masked.k !== "binary" || (masked.op !== "&" && masked.op !== "|")) return null;
   const mask = masked.right.k === "const" ? masked.right.value : masked.left.k === "const" ? masked.left.value : null;
-  if (mask === null || !R.contains(R.INT32, R.single(constant.value))) return null;
+  if (mask === null || !(R.contains(R.INT32, R.single(constant.value)) || R.contains(R.UINT32, R.single(constant.value)))) return null;
   const m = BigInt.asUintN(32, mask);
   const k = BigInt.asUintN(32, constant.value);
   const never = masked.op === "&" ? (k & ~m & 0xffffffffn) !== 0n : (k & m) !== m;
@@ -989,7 +1030,7 @@ function pureKey(e: Expr): string | null {
 
 /** Calls, and checks that can stop the program, must be evaluated even when a comparison is decided. */
 function hasSideEffects(e: Expr): boolean {
-  return some(e, (x) => x.k === "call" || x.k === "intrinsic" || x.k === "subarray" || (x.k === "index" && x.checked));
+  return some(e, (x) => x.k === "call" || x.k === "intrinsic" || x.k === "subarray" || (x.k === "index" && x.checked) || (x.k === "binary" && x.checked === true) || (x.k === "divide" && x.trapOnZero === true) || (x.k === "convert" && x.checked));
 }
 
 function markInitializerRefs(init: StructInit, used: Set<Variable>): void {
@@ -1000,7 +1041,10 @@ function markInitializerRefs(init: StructInit, used: Set<Variable>): void {
   }
 }
 
-/** A local or parameter named like a module-level C name would hide it in C: give it another name. */
+/**
+ * C names of locals and parameters: one per TypeScript name in a function (`int` is `int_`, so a TypeScript
+ * `int_` becomes `int__`), and none that would hide a module-level C name.
+ */
 function renameCollidingLocals(program: ProgramIR): void {
   const taken = new Set<string>([
     ...program.functions.map((f) => f.cName),
@@ -1009,8 +1053,11 @@ function renameCollidingLocals(program: ProgramIR): void {
     ...program.enums.flatMap((e) => e.members.map((m) => m.cName)),
   ]);
   for (const fn of program.functions) {
+    const owner = new Map<string, string>();
     for (const v of [...fn.params, ...fn.locals]) {
-      while (taken.has(v.cName)) v.cName = `${v.cName}_`;
+      // Two declarations of one TypeScript name (shadowing in nested blocks) keep one C name, as in C.
+      while (taken.has(v.cName) || (owner.has(v.cName) && owner.get(v.cName) !== v.name)) v.cName = `${v.cName}_`;
+      owner.set(v.cName, v.name);
     }
   }
 }

@@ -450,21 +450,18 @@ export abstract class ExpressionLowering {
     const left = this.numeric(node.getLeft(), "%");
     const right = this.numeric(node.getRight(), "%");
     if (left === INVALID || right === INVALID) return INVALID;
-    const divisor = this.divisorRange(right);
-    if (divisor.lo <= 0n && divisor.hi >= 0n) {
+    if (this.mayBeZero(right)) {
       return this.error("RemainderByZero", node, node.getText(), R.formatRange(right.range), node.getRight().getText());
     }
     // No size limit: the remainder of two safe integers is exact in JavaScript (fmod is exact) and in C.
     if (left.k === "const" && right.k === "const") return this.constant(left.value % right.value);
-    return { k: "divide", op: "%", left, right, divisorMayBeZero: false, type: isI64(left.type) || isI64(right.type) ? intType("i64") : NUM, range: R.remainder(left.range, divisor) };
+    return { k: "divide", op: "%", left, right, divisorMayBeZero: false, type: isI64(left.type) || isI64(right.type) ? intType("i64") : NUM, range: R.remainder(left.range, nonZeroPart(right.range) ?? right.range) };
   }
 
-  /** A divisor's interval, without 0 when the flow knows the variable is not 0 (`if (b === 0) return`). */
-  private divisorRange(divisor: Expr): Range {
-    if (divisor.k === "var" && divisor.range.lo <= 0n && divisor.range.hi >= 0n && this.state.isNonZero(divisor.v)) {
-      return nonZeroPart(divisor.range) ?? divisor.range;
-    }
-    return divisor.range;
+  /** Can this divisor be 0? Its interval says so unless the flow knows better (`if (b === 0) return …;`). */
+  private mayBeZero(divisor: Expr): boolean {
+    if (divisor.range.lo > 0n || divisor.range.hi < 0n) return false;
+    return !(divisor.k === "var" && this.state.isNonZero(divisor.v));
   }
 
   /**
@@ -483,8 +480,8 @@ export abstract class ExpressionLowering {
       const left = this.numeric(inner.getLeft(), op);
       const right = this.numeric(inner.getRight(), op);
       if (left === INVALID || right === INVALID) return INVALID;
-      const divisor = this.divisorRange(right);
-      const divisorMayBeZero = divisor.lo <= 0n && divisor.hi >= 0n;
+      const divisor = right.range;
+      const divisorMayBeZero = this.mayBeZero(right);
       if (left.k === "const" && right.k === "const") {
         if (i64 && right.value === 0n) return this.error("CertainTrap", inner, inner.getText(), "a division by zero", "i64", R.formatRange(I64_RANGE), "An i64 quotient by zero traps: divide by a value that is not 0.");
         // JavaScript's own answer: the quotient or remainder (NaN, ±Infinity for a zero divisor), then the wrap.
@@ -517,7 +514,8 @@ export abstract class ExpressionLowering {
     const target = INT_RANGES[to];
     if (operand.k === "const") return this.constant(wrapConst(to, operand.value));
     const range = R.contains(target, operand.range) ? operand.range : target;
-    return { k: "wrap", to, operand, type: NUM, range };
+    // u8(x) is a u8 (runtime/ints.ts says so too): `const b = u8(x)` is a uint8_t.
+    return { k: "wrap", to, operand, type: intType(to), range };
   }
 
   private conditional(node: import("ts-morph").ConditionalExpression): Expr {
@@ -640,7 +638,7 @@ export abstract class ExpressionLowering {
       }
       if (name === "subarray") return this.subarray(node, object, args);
       // rt.u32(x) through a namespace import: a qualified name, not a method call.
-      const objectDecl = Node.isIdentifier(object) ? declarationOf(object) : undefined;
+      const objectDecl = Node.isIdentifier(object) ? object.getSymbol()?.getDeclarations()[0] : undefined;
       if (objectDecl && Node.isNamespaceImport(objectDecl)) {
         return this.error("UnknownCall", node, callee.getText(), `Import it by its own name and call it directly: import { ${name} } from "${objectDecl.getFirstAncestorByKind(SyntaxKind.ImportDeclaration)?.getModuleSpecifierValue() ?? "…"}"; ${name}(…).`);
       }

@@ -13,6 +13,8 @@
  * included), no bare `<` and no `> (` (either can parse as type arguments after a `<<`).
  */
 import fc from "fast-check";
+import { foldBinary, wrapConst } from "../../compiler/lower-expr";
+import * as R from "../../compiler/range";
 import * as I from "./intervals";
 import type { IntType, Interval } from "./intervals";
 
@@ -193,6 +195,8 @@ interface Expr {
   i64: boolean;
   /** The compiler folds it to a constant (literals and operators on literals). */
   konst: boolean;
+  /** Its value, when it is a constant (computed with the compiler's own folding, JavaScript's semantics). */
+  kv?: bigint;
   /** TypeScript gives it a number literal type (so `===` against another such is a tsc error). */
   litTyped: boolean;
   /** A non-negative numeric literal token (for the constant-shift rule). */
@@ -218,16 +222,22 @@ const HELPERS_32: Helper[] = ["u32", "i32"];
 
 /** A wrapping helper u8() … i32() around an expression (i64 goes through Legalizer.inI64). */
 function helperCall(h: Helper, e: Expr): Expr {
-  if (h === "i64") return { text: `i64(${e.text})`, iv: e.iv, litTyped: false, i64: true, konst: e.konst };
-  return { text: `${h}(${e.text})`, iv: I.TYPE_RANGE[h], litTyped: false, i64: false, konst: e.konst };
+  if (h === "i64") return { text: `i64(${e.text})`, iv: e.iv, litTyped: false, i64: true, konst: e.konst, kv: e.kv };
+  const kv = e.kv !== undefined ? wrapConst(h, e.kv) : undefined;
+  return { text: `${h}(${e.text})`, iv: kv !== undefined ? I.literal(kv) : I.TYPE_RANGE[h], litTyped: false, i64: false, konst: e.konst, kv };
+}
+
+/** A constant result: its interval is the value itself (as in the compiler, which folds it). */
+function folded(e: Expr, kv: bigint | undefined): Expr {
+  return kv === undefined ? e : { ...e, kv, iv: I.literal(kv) };
 }
 
 function litExpr(v: bigint, hex: boolean): Expr {
   const mag = v < 0n ? -v : v;
   const digits = hex ? `0x${mag.toString(16).toUpperCase()}` : mag.toString();
   return v < 0n
-    ? { text: `(-${digits})`, iv: I.literal(v), litTyped: true, i64: false, konst: true }
-    : { text: digits, iv: I.literal(v), litTyped: true, lit: v, i64: false, konst: true };
+    ? { text: `(-${digits})`, iv: I.literal(v), litTyped: true, i64: false, konst: true, kv: v }
+    : { text: digits, iv: I.literal(v), litTyped: true, lit: v, i64: false, konst: true, kv: v };
 }
 
 export interface RenderOptions {
@@ -299,10 +309,13 @@ class Legalizer {
       case "neg": {
         const a = this.expr(r.a);
         // The compiler folds -(constant) keeping its type; otherwise -x is an i64 for an i64 x or inside i64().
-        return { text: `(-${a.text})`, iv: I.neg(a.iv), litTyped: a.lit !== undefined, i64: a.konst ? a.i64 : a.i64 || this.ctx64, konst: a.konst };
+        return folded({ text: `(-${a.text})`, iv: I.neg(a.iv), litTyped: a.lit !== undefined, i64: a.konst ? a.i64 : a.i64 || this.ctx64, konst: a.konst }, a.kv !== undefined ? -a.kv : undefined);
       }
-      case "not":
-        return { text: `(~${this.expr(r.a).text})`, iv: I.int32Op(), litTyped: false, i64: false, konst: false };
+      case "not": {
+        const a = this.expr(r.a);
+        const kv = a.kv !== undefined ? BigInt(~Number(BigInt.asIntN(32, a.kv))) : undefined;
+        return folded({ text: `(~${a.text})`, iv: R.bitNot(a.iv), litTyped: false, i64: false, konst: a.konst }, kv);
+      }
       case "arith":
         return this.arith(r.op, this.expr(r.a), this.expr(r.b), r.pick);
       case "bit": {
@@ -311,8 +324,13 @@ class Legalizer {
         // A shift of a wide i64 sees only its low 32 bits in JavaScript: the compiler refuses it (TSB1062).
         const shift = r.op === "<<" || r.op === ">>" || r.op === ">>>";
         if (shift && this.legal && a.i64 && !I.within(a.iv, I.INT32) && !I.within(a.iv, I.UINT32)) a = helperCall("i32", a);
-        const ivr = r.op === "&" ? I.and(a.iv, b.iv) : r.op === ">>>" ? I.ushr(b.lit) : I.int32Op();
-        return { text: `(${a.text} ${r.op} ${b.text})`, iv: ivr, litTyped: false, i64: false, konst: false };
+        // The compiler's own interval functions: with TSB1063 (a store that always traps), a generator less
+        // precise than the compiler would write programs the compiler rightly rejects. Soundness does not rest
+        // on them: an unsound interval would drop a check, and plain Node's oracle would then disagree.
+        const k = R.shiftCount(b.iv);
+        const ivr = r.op === "&" ? R.bitAnd(a.iv, b.iv) : r.op === "|" || r.op === "^" ? R.bitOrXor(a.iv, b.iv) : r.op === "<<" ? R.shiftLeft(a.iv, k) : r.op === ">>" ? R.shiftRight(a.iv, k) : R.shiftRightUnsigned(a.iv, k);
+        const kv = a.kv !== undefined && b.kv !== undefined ? foldBinary(r.op, a.kv, b.kv) : undefined;
+        return folded({ text: `(${a.text} ${r.op} ${b.text})`, iv: ivr, litTyped: false, i64: false, konst: a.konst && b.konst }, kv);
       }
       case "tern": {
         const c = this.cond(r, true);
@@ -323,19 +341,27 @@ class Legalizer {
       case "wrap":
         if (r.h === "i64") return helperCall("i64", this.inI64(() => this.expr(r.a)));
         return helperCall(r.h, this.expr(r.a));
-      case "imul":
-        return { text: `Math.imul(${this.expr(r.a).text}, ${this.expr(r.b).text})`, iv: I.INT32, litTyped: false, i64: false, konst: false };
+      case "imul": {
+        const a = this.expr(r.a);
+        const b = this.expr(r.b);
+        const kv = a.kv !== undefined && b.kv !== undefined ? BigInt(Math.imul(Number(a.kv), Number(b.kv))) : undefined;
+        return folded({ text: `Math.imul(${a.text}, ${b.text})`, iv: I.INT32, litTyped: false, i64: false, konst: a.konst && b.konst }, kv);
+      }
       case "div": {
         const a = this.divOperand(this.expr(r.a), r.pick);
         const b = this.divOperand(this.expr(r.b), r.pick + 1);
         const q = `${a.text} / ${b.text}`;
         if (!this.legal && r.pick % 4 === 0) return { text: `(${q})`, iv: I.hull(a.iv, I.neg(a.iv)), litTyped: false, i64: false, konst: false };
-        if (r.form === "|0") return { text: `((${q}) | 0)`, iv: I.INT32, litTyped: false, i64: false, konst: false };
-        if (r.form === ">>>0") return { text: `((${q}) >>> 0)`, iv: I.UINT32, litTyped: false, i64: false, konst: false };
+        // Two constants fold to JavaScript's quotient, then the wrap (by zero: NaN or ±Infinity, wrapped to 0).
+        const quotient = a.kv !== undefined && b.kv !== undefined ? Number(a.kv) / Number(b.kv) : undefined;
+        const truncated = quotient === undefined ? undefined : Number.isFinite(quotient) ? BigInt(Math.trunc(quotient)) : 0n;
+        const konst = a.konst && b.konst;
+        if (r.form === "|0") return folded({ text: `((${q}) | 0)`, iv: I.INT32, litTyped: false, i64: false, konst }, truncated === undefined ? undefined : wrapConst("i32", truncated));
+        if (r.form === ">>>0") return folded({ text: `((${q}) >>> 0)`, iv: I.UINT32, litTyped: false, i64: false, konst }, truncated === undefined ? undefined : wrapConst("u32", truncated));
         // i64(a / b): |a / b| <= |a|; by zero it traps (a constant zero divisor would be a compile error).
         if (r.form === "i64" && !(a.konst && b.konst)) return { text: `i64(${q})`, iv: I.hull(a.iv, I.neg(a.iv)), litTyped: false, i64: true, konst: false };
         const form = r.form === "i64" ? "i32" : r.form;
-        return { text: `${form}(${q})`, iv: I.TYPE_RANGE[form], litTyped: false, i64: false, konst: false };
+        return folded({ text: `${form}(${q})`, iv: I.TYPE_RANGE[form], litTyped: false, i64: false, konst }, truncated === undefined ? undefined : wrapConst(form, truncated));
       }
       case "modw": {
         const a = this.modOperand(this.expr(r.a), 0);
@@ -345,12 +371,13 @@ class Legalizer {
           return { text: `i64(${a.text} % ${b.text})`, iv: I.iv(-m, m), litTyped: false, i64: true, konst: false };
         }
         const h = r.h === "i64" ? "i32" : r.h;
-        return { text: `${h}(${a.text} % ${b.text})`, iv: I.TYPE_RANGE[h], litTyped: false, i64: false, konst: false };
+        const kv = a.kv !== undefined && b.kv !== undefined ? (b.kv === 0n ? 0n : wrapConst(h, a.kv % b.kv)) : undefined;
+        return folded({ text: `${h}(${a.text} % ${b.text})`, iv: I.TYPE_RANGE[h], litTyped: false, i64: false, konst: a.konst && b.konst }, kv);
       }
       case "modl": {
         const a = this.modOperand(this.expr(r.a), 0);
         const d = litExpr(BigInt(r.d === 0 ? 1 : r.d), false);
-        return { text: `(${a.text} % ${d.text})`, iv: I.mod(a.iv, d.iv), litTyped: false, i64: a.i64 && !a.konst, konst: a.konst };
+        return folded({ text: `(${a.text} % ${d.text})`, iv: I.mod(a.iv, d.iv), litTyped: false, i64: a.i64 && !a.konst, konst: a.konst }, a.kv !== undefined ? a.kv % d.kv! : undefined);
       }
     }
   }
@@ -409,7 +436,8 @@ class Legalizer {
     if (i64 && !konst) return { text: `(${a.text} ${op} ${b.text})`, iv: I.meet(r, I.TYPE_RANGE.i64) ?? I.TYPE_RANGE.i64, litTyped: false, i64: true, konst: false };
     if (!I.isSafe(r) && this.legal) {
       if (op === "*" && pick % 2 === 0) {
-        return { text: `Math.imul(${a.text}, ${b.text})`, iv: I.INT32, litTyped: false, i64: false, konst };
+        const kv = a.kv !== undefined && b.kv !== undefined ? BigInt(Math.imul(Number(a.kv), Number(b.kv))) : undefined;
+        return folded({ text: `Math.imul(${a.text}, ${b.text})`, iv: I.INT32, litTyped: false, i64: false, konst }, kv);
       }
       // Wrap the large operands: 16-bit helpers for *, 32-bit ones for + and -.
       const [limit, helpers] = op === "*" ? [2n ** 26n, HELPERS_16] : [2n ** 51n, HELPERS_32];
@@ -420,7 +448,8 @@ class Legalizer {
       r = compute(a.iv, b.iv);
       if (!I.isSafe(r)) throw new Error(`generator bug: ${a.text} ${op} ${b.text} still unsafe`);
     }
-    return { text: `(${a.text} ${op} ${b.text})`, iv: r, litTyped: false, i64, konst };
+    const kv = a.kv !== undefined && b.kv !== undefined ? (op === "+" ? a.kv + b.kv : op === "-" ? a.kv - b.kv : a.kv * b.kv) : undefined;
+    return folded({ text: `(${a.text} ${op} ${b.text})`, iv: r, litTyped: false, i64, konst }, kv);
   }
 }
 
@@ -487,7 +516,12 @@ export function renderFn(raw: RawFn, name: string, opts: RenderOptions = {}): Fn
   const storeAt: StoreSite[] = [];
   const lines: string[] = [];
   // A wrapped store into an i64 is `i64(value)`: the compiler computes its arithmetic in checked i64.
-  const value = (t: IntType, e: RawExpr, wrap: boolean) => (wrap ? (t === "i64" ? helperCall("i64", L.inI64(() => L.expr(e))) : helperCall(t, L.expr(e))) : L.expr(e));
+  // A value whose every possible value leaves the type would be a compile error (TSB1063): it is wrapped.
+  const value = (t: IntType, e: RawExpr, wrap: boolean): Expr => {
+    if (wrap) return t === "i64" ? helperCall("i64", L.inI64(() => L.expr(e))) : helperCall(t, L.expr(e));
+    const x = L.expr(e);
+    return I.meet(x.iv, I.TYPE_RANGE[t]) || !L.legal ? x : value(t, e, true);
+  };
   // `target = value; printInt(v); print("@k ");` where target is `let v: T` or `v`.
   const store = (target: string, v: string, t: IntType, e: RawExpr, wrap: boolean, indent: string, site: Omit<StoreSite, "line">) => {
     const x = value(t, e, wrap);
