@@ -62,8 +62,16 @@ function stamp(): string {
   return `[${new Date().toLocaleTimeString("en-US")}]`;
 }
 
+export interface CheckOptions {
+  /** Where the report goes (default stdout). */
+  write?: (text: string) => void;
+  /** Ends --watch (default: SIGINT). */
+  signal?: AbortSignal;
+}
+
 /** `tsboot check`: the diagnostics of one or more programs, once or on every change (--watch). */
-export async function checkCommand(args: string[]): Promise<number> {
+export async function checkCommand(args: string[], options: CheckOptions = {}): Promise<number> {
+  const write = options.write ?? ((text: string) => void process.stdout.write(text));
   const entries: string[] = [];
   let watch = false;
   let warningsAsErrors = false;
@@ -96,24 +104,24 @@ export async function checkCommand(args: string[]): Promise<number> {
         const text = formatAll({ ...result, diagnostics: [d] });
         if (seen.has(text)) continue;
         seen.add(text);
-        process.stdout.write(text + "\n");
+        write(text + "\n");
         if (d.category === "error" || warningsAsErrors) errors++;
         else warnings++;
       }
     }
     const found = `Found ${errors} error${errors === 1 ? "" : "s"}${warnings ? ` and ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}.`;
-    process.stdout.write(watch ? `${stamp()} ${found} Watching for file changes.\n` : `tsboot check: ${found}\n`);
+    write(watch ? `${stamp()} ${found} Watching for file changes.\n` : `tsboot check: ${found}\n`);
     return { failed: errors > 0, sources };
   };
   if (!watch) return run().failed ? 1 : 0;
 
-  process.stdout.write(`${stamp()} Starting compilation in watch mode...\n`);
+  write(`${stamp()} Starting compilation in watch mode...\n`);
   let watched = new Map<string, fs.FSWatcher>();
   let timer: NodeJS.Timeout | undefined;
   const again = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      process.stdout.write(`${stamp()} File change detected. Starting incremental compilation...\n`);
+      write(`${stamp()} File change detected. Starting incremental compilation...\n`);
       rewatch(run().sources);
     }, 100);
   };
@@ -134,9 +142,12 @@ export async function checkCommand(args: string[]): Promise<number> {
   rewatch(run().sources);
   // Runs until interrupted; the watchers keep the process alive.
   return new Promise<number>((resolve) => {
-    process.once("SIGINT", () => {
+    const stop = () => {
+      clearTimeout(timer);
       for (const w of watched.values()) w.close();
       resolve(0);
-    });
+    };
+    if (options.signal) options.signal.addEventListener("abort", stop, { once: true });
+    else process.once("SIGINT", stop);
   });
 }

@@ -87,7 +87,8 @@ export class JsEmitter {
       if (exported.length) head.push(`import { ${exported.map((f) => (f.name === f.cName ? f.name : `${f.name} as ${f.cName}`)).join(", ")} } from "${this.specifier(file)}";`);
       for (const fn of fns.filter((f) => !f.sourceExported)) copied.push(this.copiedExtern(fn));
     }
-    head.push(...this.files.map((f, i) => `const $F${i} = ${JSON.stringify(f)};`), `export const ${CHECKED_MARKER} = true;`, "");
+    const entry = path.relative(this.options.sourceRoot, program.entryFile).split(path.sep).join("/");
+    head.push(...this.files.map((f, i) => `const $F${i} = ${JSON.stringify(f)};`), `export const ${CHECKED_MARKER} = true;`, `$chk.programLoaded(${JSON.stringify(entry)});`, "");
     const exports = program.functions.filter((f) => f.exported && !f.externName).map((f) => `${f.cName} as ${f.name}`);
     return [...head, ...copied, ...state, "", bodies.join("\n\n"), "", exports.length ? `export { ${exports.join(", ")} };` : "", ""].join("\n");
   }

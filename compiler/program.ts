@@ -27,17 +27,14 @@ export interface LoadedProgram {
 
 const projectCache = new Map<string, Project>();
 
-function compilerOptions(): ts.CompilerOptions {
-  return {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    lib: ["lib.es2022.d.ts"],
-    types: [],
-  };
+/** The options subset programs are checked with, shared with the editors' tsconfig (bootloader-ts/). */
+export const SUBSET_TSCONFIG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "subset.tsconfig.json");
+
+export function compilerOptions(): ts.CompilerOptions {
+  const json = JSON.parse(fs.readFileSync(SUBSET_TSCONFIG, "utf8")) as { compilerOptions: object };
+  const { options, errors } = ts.convertCompilerOptionsFromJson(json.compilerOptions, path.dirname(SUBSET_TSCONFIG));
+  if (errors.length > 0) throw new Error(`${SUBSET_TSCONFIG}: ${ts.flattenDiagnosticMessageText(errors[0].messageText, " ")}`);
+  return options;
 }
 
 /** One Project per process: ts-morph re-checks only what changed, which keeps warm compiles fast. */

@@ -25,6 +25,15 @@ export class TrapError extends PanicError {
   }
 }
 
+const loaded = new Set<string>();
+/** A checked build announces itself when it loads (tests assert that a suite really runs checked Node). */
+export function programLoaded(entry: string): void {
+  loaded.add(entry);
+}
+export function loadedPrograms(): string[] {
+  return [...loaded];
+}
+
 /** Stops the program: `file` is the TypeScript file relative to the source root (as C's #line paths). */
 export function trap(kind: number, reason: string, file: string, line: number): never {
   throw new TrapError(kind, file, line, reason);
