@@ -52,6 +52,7 @@ export function emitPortFiles(program: ProgramIR, emitter: CEmitter, sourceRoot:
     "#include <stdlib.h>",
     "",
     "static _Noreturn void tsb_port_missing(const char *binding, const char *declared) {",
+    "  fflush(stdout);",
     '  fprintf(stderr, "tsboot: the @extern binding %s (%s) has no C implementation in this build: define it in the port "',
     '                  "(hal-bindings/<family>/port/, or hal-bindings/host/ for the host simulation)\\n", binding, declared);',
     "  abort();",

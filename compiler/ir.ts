@@ -68,6 +68,8 @@ export interface FunctionIR {
   readonly sourceExported: boolean;
   /** Implemented in C by a binding (@extern): only a prototype is emitted. */
   readonly externName?: string;
+  /** Its return type was rejected: its return statements are not checked against a type it does not have. */
+  readonly unknownReturn?: boolean;
   /** Declared `never`: C gets _Noreturn, and control does not continue after a call. */
   readonly noReturn: boolean;
   /** An @extern binding's JSDoc summary (its first sentence), for the generated port header. */

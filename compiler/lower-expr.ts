@@ -8,6 +8,7 @@ import { declarationOf, Declarations, hasTag, positionOf } from "./declarations"
 import { DiagnosticSink } from "./diagnostics";
 import { FlowState } from "./flow";
 import type { BinaryOp, CompareOp, Expr, FunctionIR, Provenance, Variable } from "./ir";
+import { foldBinary, wrapConst } from "./fold";
 import { isRuntimeFile } from "./program";
 import * as R from "./range";
 import { BOOL_RANGE } from "./range";
@@ -513,7 +514,10 @@ export abstract class ExpressionLowering {
     }
     const target = INT_RANGES[to];
     if (operand.k === "const") return this.constant(wrapConst(to, operand.value));
-    const range = R.contains(target, operand.range) ? operand.range : target;
+    // u8(x << 8), u16(x & 0xff0000): every bit the wrap keeps is known to be 0 (GCC sees it too and would
+    // warn about comparisons of the result).
+    const width = BigInt(to.slice(1));
+    const range = lowZeroBits(operand) >= width ? R.single(0n) : R.contains(target, operand.range) ? operand.range : target;
     // u8(x) is a u8 (runtime/ints.ts says so too): `const b = u8(x)` is a uint8_t.
     return { k: "wrap", to, operand, type: intType(to), range };
   }
@@ -646,6 +650,7 @@ export abstract class ExpressionLowering {
     }
     if (!Node.isIdentifier(callee)) return this.error("UnknownCall", node, callee.getText(), "Call a top-level function by name.");
     const decl = declarationOf(callee);
+    if (decl && this.decls.rejected.has(decl)) return INVALID;
     if (!decl) return this.error("UnknownCall", node, callee.getText(), "Declare the function in the program.");
     const file = decl.getSourceFile().getFilePath();
     if (isRuntimeFile(file)) {
@@ -662,11 +667,8 @@ export abstract class ExpressionLowering {
       return this.error("UnknownCall", node, callee.getText(), "Call a top-level function declared with `function`.");
     }
     const fnIR = info.ir;
-    if (this.decls.rejected.has(decl)) {
-      // Its signature was rejected already: check the arguments on their own, and report nothing more.
-      for (const a of args) this.expr(a);
-      return INVALID;
-    }
+    // Its signature was rejected already (a string parameter, say): its calls are not reported again.
+    if (this.decls.rejected.has(decl)) return INVALID;
     if (args.length !== fnIR.params.length) return this.error("ArgumentCount", node, fnIR.name, String(fnIR.params.length), String(args.length));
     const lowered: Expr[] = [];
     for (let i = 0; i < args.length; i++) {
@@ -850,6 +852,35 @@ export abstract class ExpressionLowering {
   }
 }
 
+/** How many low bits of a bitwise expression's 32-bit pattern are known to be 0. */
+function lowZeroBits(e: Expr): bigint {
+  const trailing = (v: bigint) => {
+    const bits = BigInt.asUintN(32, v);
+    if (bits === 0n) return 32n;
+    let n = 0n;
+    while (((bits >> n) & 1n) === 0n) n++;
+    return n;
+  };
+  switch (e.k) {
+    case "const":
+      return trailing(e.value);
+    case "binary":
+      if (e.checked) return 0n;
+      if (e.op === "<<" && e.right.k === "const") {
+        const k = BigInt.asUintN(5, e.right.value);
+        const total = lowZeroBits(e.left) + k;
+        return total > 32n ? 32n : total;
+      }
+      if (e.op === "&") return lowZeroBits(e.left) > lowZeroBits(e.right) ? lowZeroBits(e.left) : lowZeroBits(e.right);
+      if (e.op === "|" || e.op === "^") return lowZeroBits(e.left) < lowZeroBits(e.right) ? lowZeroBits(e.left) : lowZeroBits(e.right);
+      return 0n;
+    case "wrap":
+      return e.to === "u32" || e.to === "i32" ? lowZeroBits(e.operand) : 0n;
+    default:
+      return 0n;
+  }
+}
+
 /** `now - start` of two u32 counters (millis(), tick counts): negative after the counter wraps. */
 function isCounterDifference(e: Expr): boolean {
   const isCounter = (x: Expr) => (x.k === "var" || x.k === "call" || x.k === "field" || x.k === "index" || x.k === "intrinsic") && x.type.kind === "int" && x.type.int === "u32";
@@ -900,49 +931,4 @@ function compareConst(op: CompareOp, a: bigint, b: bigint): boolean {
   }
 }
 
-/** Constant folding with JavaScript's own semantics (the operands are safe integers). */
-export function foldBinary(op: BinaryOp, a: bigint, b: bigint): bigint {
-  const x = Number(a);
-  const y = Number(b);
-  switch (op) {
-    case "+":
-      return a + b;
-    case "-":
-      return a - b;
-    case "*":
-      return a * b;
-    case "&":
-      return BigInt(x & y);
-    case "|":
-      return BigInt(x | y);
-    case "^":
-      return BigInt(x ^ y);
-    case "<<":
-      return BigInt(x << y);
-    case ">>":
-      return BigInt(x >> y);
-    case ">>>":
-      return BigInt(x >>> y);
-  }
-}
-
-export function wrapConst(to: IntKind, value: bigint): bigint {
-  switch (to) {
-    case "u8":
-      return BigInt.asUintN(8, value);
-    case "u16":
-      return BigInt.asUintN(16, value);
-    case "u32":
-      return BigInt.asUintN(32, value);
-    case "i8":
-      return BigInt.asIntN(8, value);
-    case "i16":
-      return BigInt.asIntN(16, value);
-    case "i32":
-      return BigInt.asIntN(32, value);
-    case "i64":
-      return value;
-  }
-}
-
-export { ARRAY_CONSTRUCTORS, INTRINSICS };
+export { ARRAY_CONSTRUCTORS, INTRINSICS, foldBinary, wrapConst };

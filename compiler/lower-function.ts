@@ -45,7 +45,7 @@ export class FunctionLowering extends ExpressionLowering {
     const fn = this.fn!;
     for (const p of params) this.locals.set(p.node, p.v);
     const stmts = this.block(body.getStatements());
-    if (this.state.reachable && fn.returnType.kind !== "void") {
+    if (this.state.reachable && fn.returnType.kind !== "void" && !fn.unknownReturn) {
       // Point at the closing brace: that is the end control can reach.
       const source = body.getSourceFile();
       const end = source.getLineAndColumnAtPos(body.getEnd() - 1);
@@ -500,7 +500,10 @@ export class FunctionLowering extends ExpressionLowering {
     const fn = this.fn!;
     const valueNode = node.getExpression();
     let value: Expr | null = null;
-    if (valueNode) {
+    if (valueNode && fn.unknownReturn) {
+      // The return type was rejected: the value is checked on its own, not against a type.
+      this.expr(valueNode);
+    } else if (valueNode) {
       if (fn.returnType.kind === "void") {
         this.diagnostics.error("TypeMismatch", positionOf(valueNode), "no value", "a value", "A void function returns nothing.");
       } else {

@@ -41,6 +41,8 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
           const at = source.getLineAndColumnAtPos(raw.getStart(source.compilerNode));
           diagnostics.error("ImportOutsideProgram", { file: source.getFilePath(), line: at.line, column: at.column }, raw.getText(source.compilerNode));
         }
+        // Names from a module that does not resolve: tsc or TSB1047 said so once; their uses are not reported.
+        if (!target) for (const spec of (statement as import("ts-morph").ImportDeclaration).getNamedImports()) decls.rejected.add(spec);
         return;
       }
       case SyntaxKind.InterfaceDeclaration:
@@ -124,10 +126,15 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
     }
     const returnNode = node.getReturnTypeNode();
     let returnType: Type = VOID;
+    let unknownReturn = false;
     if (returnNode) {
       const resolved = decls.resolveType(returnNode, true);
-      if (!resolved) ok = false;
-      else returnType = resolved;
+      if (resolved) {
+        returnType = resolved;
+      } else {
+        ok = false;
+        unknownReturn = true;
+      }
       if (externTag && resolved && resolved.kind === "struct") {
         diagnostics.error("ExternBody", positionOf(returnNode), name, resolved.kind);
         ok = false;
@@ -151,6 +158,7 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
     const noReturn = returnNode?.getKind() === SyntaxKind.NeverKeyword;
     const ir: FunctionIR = {
       noReturn,
+      unknownReturn,
       pureExtern: externTag && hasTag(node, "pure"),
       doc: externTag ? docSummary(node) : undefined,
       name,

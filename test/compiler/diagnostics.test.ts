@@ -5,9 +5,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { checkCommand } from "../../compiler/cli";
 import { compileProgram, formatDiagnostic } from "../../compiler/index";
 import { Messages } from "../../compiler/diagnostic-messages";
-import { writeProgram } from "./harness";
+import { compilerOptions, SUBSET_TSCONFIG } from "../../compiler/program";
+import { runC, runChecked, runInNode, writeProgram } from "./harness";
+
+const ROOT = path.resolve(__dirname, "../..");
 
 /** `@@` marks where the diagnostic must point (it is removed from the program). */
 const cases: Record<number, string> = {
@@ -90,4 +94,162 @@ describe("every diagnostic code fires at the right place", () => {
       expect(result.diagnostics.map((d) => formatDiagnostic(d))).toHaveLength(1);
     });
   }
+});
+
+// ---- cascades -----------------------------------------------------------------------------------
+//
+// Diagnostics that read well (issue 15, §4): one report per mistake, suggestions that fit the code, positions
+// in the user's file, and the idioms TypeScript proves exhaustive accepted.
+
+function reported(name: string, text: string): string[] {
+  const r = compileProgram({ entry: writeProgram(name, text) });
+  return r.diagnostics.map((d) => formatDiagnostic(d, ROOT));
+}
+
+describe("no cascades", () => {
+  it("let n = 0 is one error, not three (later reads and writes of n are not reported again)", () => {
+    const lines = reported("cascade_let", `export function f(): u32 {\n  let n = 0;\n  n = n + 1;\n  return n;\n}`);
+    expect(lines).toEqual(["test/.gen/cascade_let.ts(3,7): error TSB1003: Variable 'n' needs a type annotation.\n  suggestion: Write the type, for example 'n: u32'."]);
+  });
+
+  it("a rejected const, parameter or function is reported once, not again at each use", () => {
+    const lines = reported(
+      "cascade_decls",
+      `function g(a: string): u32 { return 1; }
+export function f(a: u32, b: u32): u32 {
+  const t = a % b;
+  const u = t + g("x");
+  return u + t;
+}`,
+    );
+    expect(lines.map((l) => l.split(":")[1].split("\n")[0].trim()).map((l) => l.split(" ")[1])).toEqual(["TSB1002", "TSB1022"]);
+  });
+
+  it("a tsc error is reported once: the subset does not repeat it in its own words", () => {
+    const lines = reported("cascade_tsc", `export function f(a: u32): u32 {\n  return missing + a;\n}\nexport function g(): u32 {\n  return null;\n}`);
+    expect(lines).toHaveLength(2);
+    expect(lines.every((l) => / error TSB1045: TS\d+: /.test(l))).toBe(true);
+  });
+
+  it("tsc's missing return and the subset's are one error (the subset's, at the end control reaches)", () => {
+    const lines = reported("cascade_return", `export function f(a: u32): u32 {\n  if (a > 1) return 1;\n}`);
+    expect(lines).toEqual([expect.stringMatching(/^test\/\.gen\/cascade_return\.ts\(4,1\): error TSB1057: /)]);
+  });
+});
+
+describe("suggestions and positions", () => {
+  it("'as const' does not suggest a wrapping helper", () => {
+    const [line] = reported("suggest_as_const", `export function f(): u32 { return 7 as const; }`);
+    expect(line).toMatch(/error TSB1037: An 'as const' assertion is not in the tsboot subset\.\n  suggestion: Remove it/);
+    expect(line).not.toMatch(/u8\(/);
+  });
+
+  it("rt.u8(x) through a namespace import is not called a method", () => {
+    const [line] = reported("suggest_namespace", `import * as rt from "../../runtime/index";\nimport type { u8 } from "../../runtime/index";\nexport function f(x: u8): u8 { return rt.u8(x + 1); }`);
+    expect(line).toMatch(/error TSB1040: 'rt\.u8' cannot be called in the subset\.\n  suggestion: Import it by its own name and call it directly: import \{ u8 \} from "\.\.\/\.\.\/runtime\/index"; u8\(…\)\./);
+    expect(line).not.toMatch(/[Mm]ethod/);
+  });
+
+  it("Readonly<…> is reported in the user's file, not in lib.es5.d.ts", () => {
+    const lines = reported("suggest_readonly", `export function f(x: Readonly<Uint8Array>): u32 { return 1; }`);
+    expect(lines).toEqual([expect.stringMatching(/^test\/\.gen\/suggest_readonly\.ts\(2,22\): error TSB1002: Type 'Readonly<Uint8Array>' is not in the tsboot subset\.\n  suggestion: Drop Readonly<>/)]);
+  });
+
+  it("no TypeScript syntax-kind names in messages (typeof, delete, void, spread)", () => {
+    const lines = reported("suggest_kinds", `export function f(x: u32): u32 { const t = typeof x; return 1; }`);
+    expect(lines).toEqual([expect.stringContaining("error TSB1037: The typeof operator is not in the tsboot subset.")]);
+    expect(lines.join("\n")).not.toMatch(/TypeOfExpression/);
+  });
+});
+
+describe("idioms TypeScript proves exhaustive", () => {
+  it("an exhaustive switch over an enum without default, assertNever(x: never), and a switch over a narrowed enum", async () => {
+    const entry = writeProgram(
+      "idiom_exhaustive",
+      `enum Color { Red, Green, Blue }
+function assertNever(x: never): never { panic("not a color"); }
+function code(c: Color): u32 {
+  switch (c) {
+    case Color.Red: return 1;
+    case Color.Green: return 2;
+    case Color.Blue: return 3;
+  }
+}
+function name(c: Color): u32 {
+  switch (c) {
+    case Color.Red: return 10;
+    case Color.Green: return 20;
+    case Color.Blue: return 30;
+    default: return assertNever(c);
+  }
+}
+function notGreen(c: Color): u32 {
+  if (c === Color.Green) return 0;
+  switch (c) {
+    case Color.Red: return 100;
+    case Color.Blue: return 300;
+  }
+}
+export function main(): void {
+  printInt(code(Color.Blue) + name(Color.Green) + notGreen(Color.Red) + notGreen(Color.Green)); print("\\n");
+}`,
+    );
+    expect(compileProgram({ entry }).diagnostics).toEqual([]);
+    const node = await runInNode(entry);
+    expect(node).toBe("123\n");
+    const c = await runC(entry);
+    expect(c.output).toBe(node);
+    expect(await runChecked(entry)).toBe(node);
+    expect(c.source).toMatch(/default: TSB_TRAP\(TSB_PANIC_RANGE, "not a member of enum Color"\);/);
+  });
+});
+
+// ---- check-command ------------------------------------------------------------------------------
+//
+// The editor sees what the compiler sees (issue 15, §3): `tsboot check [--watch]` prints the subset's
+// diagnostics in tsc's format, and tsc-watch's start and end lines, as a program is edited; the editors'
+// tsconfig for subset files is the compiler's own options (no Node types).
+
+async function until(read: () => string, pattern: RegExp, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pattern.test(read())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in:\n${read()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("tsboot check", () => {
+  it("reports errors and warnings in tsc's format and exits 1 on an error", async () => {
+    const entry = writeProgram("check_once", `export function f(a: u32): u32 { let n = 0; return a; }`);
+    let out = "";
+    const code = await checkCommand([entry], { write: (t) => (out += t) });
+    expect(code).toBe(1);
+    expect(out).toContain("test/.gen/check_once.ts(2,38): error TSB1003: Variable 'n' needs a type annotation.");
+    expect(out).toMatch(/tsboot check: Found 1 error\.\n$/);
+  });
+
+  it("--watch re-checks when a file of the program changes, with tsc-watch's start and end lines", async () => {
+    const entry = writeProgram("check_watch", `export function f(a: u32): u32 { return a; }`);
+    let out = "";
+    const stop = new AbortController();
+    const done = checkCommand([entry, "--watch"], { write: (t) => (out += t), signal: stop.signal });
+    await until(() => out, /Starting compilation in watch mode\.\.\.\n[^]*Found 0 errors\. Watching for file changes\./);
+    fs.writeFileSync(entry, fs.readFileSync(entry, "utf8").replace("return a;", "return a % a;"));
+    await until(() => out, /File change detected\. Starting incremental compilation\.\.\.\n[^]*error TSB1022[^]*Found 1 error\. Watching for file changes\./);
+    stop.abort();
+    expect(await done).toBe(0);
+  });
+});
+
+describe("tsconfig", () => {
+  it("subset files get the compiler's own options: bootloader-ts/ and runtime/ extend compiler/subset.tsconfig.json", () => {
+    for (const dir of ["bootloader-ts", "runtime"]) {
+      const config = JSON.parse(fs.readFileSync(path.join(ROOT, dir, "tsconfig.json"), "utf8")) as { extends: string };
+      expect(path.resolve(ROOT, dir, config.extends)).toBe(SUBSET_TSCONFIG);
+    }
+    const options = compilerOptions();
+    expect(options.types).toEqual([]); // no @types/node in subset files
+    expect(options.lib).toEqual(["lib.es2022.d.ts"]);
+    expect(options.strict).toBe(true);
+  });
 });

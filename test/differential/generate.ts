@@ -13,7 +13,7 @@
  * included), no bare `<` and no `> (` (either can parse as type arguments after a `<<`).
  */
 import fc from "fast-check";
-import { foldBinary, wrapConst } from "../../compiler/lower-expr";
+import { foldBinary, wrapConst } from "../../compiler/fold";
 import * as R from "../../compiler/range";
 import * as I from "./intervals";
 import type { IntType, Interval } from "./intervals";

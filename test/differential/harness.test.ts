@@ -75,9 +75,9 @@ describe("differential harness", () => {
     expect(r.kind).toBe("mismatch");
     if (r.kind !== "mismatch") return;
     expect(r.mismatches).toEqual([
-      { fn: 0, input: 0, expected: "1@0 PANIC 1", actual: "1@0 R 158" },
-      { fn: 0, input: 3, expected: "101@0 0@1 PANIC 1", actual: "101@0 0@1 R 156" },
-      { fn: 0, input: 5, expected: "201@0 PANIC 1", actual: "201@0 R 46" },
+      { fn: 0, input: 0, between: "C / plain Node", expected: "1@0 PANIC 1", actual: "1@0 R 158" },
+      { fn: 0, input: 3, between: "C / plain Node", expected: "101@0 0@1 PANIC 1", actual: "101@0 0@1 R 156" },
+      { fn: 0, input: 5, between: "C / plain Node", expected: "201@0 PANIC 1", actual: "201@0 R 46" },
     ]);
   });
 });

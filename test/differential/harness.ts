@@ -27,7 +27,7 @@ export interface Mismatch {
   fn: number;
   input: number;
   /** Which two runs disagree: C against checked Node, or checked Node against plain Node's oracle. */
-  between: "C / checked Node" | "checked Node / plain Node";
+  between: "C / checked Node" | "checked Node / plain Node" | "C / plain Node";
   expected: string;
   actual: string;
 }
@@ -107,7 +107,7 @@ async function runBatchKeep(mod: Module, compile: Compile, opts: RunOptions): Pr
       const plainSays = expected[f]![i]!;
       if (!checked) {
         // No checked build (a hand-written translation): C against the oracle alone.
-        if (!plainSays.complete || withoutPlace(actual) !== plainSays.transcript) mismatches.push({ fn: f, input: i, between: "C / checked Node", expected: plainSays.transcript, actual: withoutPlace(actual) });
+        if (!plainSays.complete || withoutPlace(actual) !== plainSays.transcript) mismatches.push({ fn: f, input: i, between: "C / plain Node", expected: plainSays.transcript, actual: withoutPlace(actual) });
         return;
       }
       const call = checked[f]![i]!;
@@ -221,7 +221,7 @@ export function describeResult(mod: Module, r: BatchResult, limit = 8): string {
           : `C and Node disagree on ${r.mismatches.length} of ${r.calls} calls in ${mod.name}:\n`;
       const shown = r.mismatches.slice(0, limit).map((m) => {
         const fn = mod.fns[m.fn]!;
-        const [left, right] = m.between === "C / checked Node" ? ["checked Node", "C"] : ["plain Node + types", "checked Node"];
+        const [left, right] = m.between === "C / checked Node" ? ["checked Node", "C"] : m.between === "C / plain Node" ? ["plain Node + types", "C"] : ["plain Node + types", "checked Node"];
         return `  ${describeInputs(fn, m.input)} (${m.between})\n    ${`${left}:`.padEnd(20)}${m.expected}\n    ${`${right}:`.padEnd(20)}${m.actual}`;
       });
       const fnsInvolved = [...new Set(r.mismatches.slice(0, limit).map((m) => m.fn))].map((f) => mod.fns[f]!.text);
