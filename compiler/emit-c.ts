@@ -437,6 +437,9 @@ export class CEmitter {
       if (e.checked) return { code: `TSB_CHECK(${target.int}, ${inner.code})`, type: ctype };
       // i64(x) says "compute in 64 bits": the cast is written out, so C does the arithmetic in int64_t too.
       if (target.int === "i64" && inner.literal === undefined && inner.type !== "int64_t") return { code: `(int64_t)${inner.code}`, type: "int64_t" };
+      // A store (argument, return, field): a plain cast reads better than tsb_bits() and GCC accepts it here
+      // (its -Wsign-conversion misfires only inside unsigned arithmetic).
+      if (ctype === "uint32_t" && SIGNED.has(inner.type) && inner.literal === undefined && inner.constant === undefined) return { code: `(uint32_t)${inner.code}`, type: ctype };
       const code = this.as(inner, ctype);
       // A widening needs no cast in a store, but the value keeps its own C type for the arithmetic around it.
       return code === inner.code && inner.type !== ctype ? inner : { code, type: ctype };

@@ -872,8 +872,15 @@ function lowZeroBits(e: Expr): bigint {
         return total > 32n ? 32n : total;
       }
       if (e.op === "&") return lowZeroBits(e.left) > lowZeroBits(e.right) ? lowZeroBits(e.left) : lowZeroBits(e.right);
-      if (e.op === "|" || e.op === "^") return lowZeroBits(e.left) < lowZeroBits(e.right) ? lowZeroBits(e.left) : lowZeroBits(e.right);
+      if (e.op === "|" || e.op === "^" || e.op === "+" || e.op === "-") return lowZeroBits(e.left) < lowZeroBits(e.right) ? lowZeroBits(e.left) : lowZeroBits(e.right);
+      if (e.op === "*") return lowZeroBits(e.left) + lowZeroBits(e.right) > 32n ? 32n : lowZeroBits(e.left) + lowZeroBits(e.right);
       return 0n;
+    case "imul": {
+      const total = lowZeroBits(e.left) + lowZeroBits(e.right);
+      return total > 32n ? 32n : total;
+    }
+    case "neg":
+      return lowZeroBits(e.operand);
     case "wrap":
       return e.to === "u32" || e.to === "i32" ? lowZeroBits(e.operand) : 0n;
     default:
