@@ -346,6 +346,12 @@ export class CEmitter {
       case ">>>":
         return this.fromBits(this.bits(e), e.range);
       case ">>":
+        // An operand that int32 already holds is shifted as it is (C's >> is arithmetic, §22).
+        if (R.contains(R.INT32, e.left.range)) {
+          const value = this.exact(e.left);
+          const operand = value.type === "int32_t" || PROMOTES_TO_INT.has(value.type) ? value.code : this.as(value, "int32_t");
+          return { code: `(${operand} >> ${this.shiftCount(e.right)})`, type: "int32_t" };
+        }
         return { code: `(tsb_i32(${this.bits(e.left)}) >> ${this.shiftCount(e.right)})`, type: "int32_t" };
     }
   }
@@ -401,6 +407,11 @@ export class CEmitter {
 
   private wrap(to: IntKind, operand: Expr): Emitted {
     const ctype = C_INT_NAMES[to] as CType;
+    // A value the type already holds is not changed by the wrap: `s | 0` of an i32 is s, `(x / 2) | 0` is x / 2.
+    if (R.contains(INT_RANGES[to], operand.range) && !(to === "u32" && SIGNED.has(this.exact(operand).type))) {
+      const value = this.exact(operand);
+      return { code: this.as(value, ctype), type: value.literal === undefined && value.code === this.as(value, ctype) && value.type !== ctype ? value.type : ctype };
+    }
     if (to === "u32") return { code: this.bits(operand), type: "uint32_t" };
     // Converting any integer to a narrower unsigned C type wraps modulo 2^N, which is the helper's meaning.
     // A signed operand goes through its bits (tsb_bits): GCC's -Wsign-conversion misfires on (uint16_t)int8.
