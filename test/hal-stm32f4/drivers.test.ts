@@ -648,6 +648,7 @@ if (!HAVE_ARM_GCC) {
       const dir = tempDir("arm");
       try {
         writeBoardFiles(dir, "port");
+        fs.copyFileSync(path.join(await portHeaderDir(), "tsboot_port.h"), path.join(dir, "tsboot_port.h"));
         for (const src of [...driverSources(PORT_DIR), path.join(dir, "board.c")]) {
           const obj = path.join(dir, path.basename(src) + ".o");
           await execa("arm-none-eabi-gcc", [...ARM_FLAGS, ...STRICT, `-I${dir}`, `-I${RUNTIME_DIR}`, `-I${INCLUDE_DIR}`, "-c", src, "-o", obj]);
