@@ -1028,6 +1028,8 @@ function decideCompare(op: string, a: Range, b: Range): boolean | null {
 function pureKey(e: Expr): string | null {
   if (some(e, (x) => x.k === "call" || x.k === "intrinsic" || x.k === "subarray")) return null;
   const key = (x: Expr): string => {
+    // A wrap of a value its type holds, and an unchecked conversion, change nothing (u32(p) of a u32 p is p).
+    if ((x.k === "wrap" && R.contains(INT_RANGES[x.to], x.operand.range)) || (x.k === "convert" && !x.checked)) return key(x.operand);
     const own =
       x.k === "var" ? `v${x.v.id}` :
       x.k === "const" ? `c${x.value}` :

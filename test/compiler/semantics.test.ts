@@ -108,6 +108,20 @@ export function main(): void { printInt(t(3) ? 1 : 0); printInt(u(0xff) ? 1 : 0)
 export function main(): void { printInt(t(3, 2) ? 1 : 0); printInt(t(0xffff, 1) ? 1 : 0); print("\\n"); }`,
     );
   });
+  it("comparisons GCC decides from bit patterns or sees as self-comparisons (found by long differential runs)", async () => {
+    await sameInC(
+      "corpus_gcc_decides",
+      `function a(p0: u32, p1: u16): boolean { return u32(u8((p0 << 14))) <= u16(p1); }
+function b(p1: u8): boolean { return u16((Math.imul(u32(922788883), 0x80000000) * p1)) <= u8(p1 + 1); }
+function c(p0: u32, v1: u16): u16 { return u16(((p0 > u32(p0)) ? (p0 ^ (-0xA2)) : v1)); }
+function d(x: u32, m: u32): boolean { return (-(~249680189882353)) > u8(i64(x % m) / 3); }
+function e(v0: u32): boolean { return ((-4) >>> 0) !== ((v0 - 3) & 1133850217); }
+export function main(): void {
+  printInt(a(3, 2) ? 1 : 0); printInt(b(7) ? 1 : 0); printInt(c(5, 9)); printInt(e(77) ? 1 : 0); print("\\n");
+  printInt(d(5, 7) ? 1 : 0); print("\\n");
+}`,
+    );
+  });
 });
 
 describe("optional chaining", () => {
