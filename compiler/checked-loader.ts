@@ -6,14 +6,11 @@
  *
  * TSBOOT_NODE_CHECKED=0 loads the TypeScript itself instead (plain Node), for comparison.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-
 import { cachedFile, programHash, REPO_ROOT } from "./build-cache";
 
 export { REPO_ROOT };
-const CACHE_DIR = path.join(REPO_ROOT, "build", "checked");
 
 /** True unless TSBOOT_NODE_CHECKED=0: Node test harnesses run the checked build by default. */
 export function checkedNodeEnabled(): boolean {

@@ -264,7 +264,10 @@ export class CEmitter {
           case ">>>":
             return `(${this.bits(e.left)} >> ${this.shiftCount(e.right)})`;
           case ">>":
-            return `(uint32_t)${this.binaryExact(e).code}`;
+            // A non-negative operand shifts the same either way; a signed result's bits go through tsb_bits()
+            // (GCC's -Wsign-conversion misfires on a cast of a promoted shift).
+            if (e.left.range.lo >= 0n && e.left.range.hi <= 0x7fffffffn) return `(${this.bits(e.left)} >> ${this.shiftCount(e.right)})`;
+            return `tsb_bits(${this.binaryExact(e).code})`;
         }
         break;
       case "neg":
@@ -1061,7 +1064,7 @@ function markInitializerRefs(init: StructInit, used: Set<Variable>): void {
  * C names of locals and parameters: one per TypeScript name in a function (`int` is `int_`, so a TypeScript
  * `int_` becomes `int__`), and none that would hide a module-level C name.
  */
-function renameCollidingLocals(program: ProgramIR): void {
+export function renameCollidingLocals(program: ProgramIR): void {
   const taken = new Set<string>([
     ...program.functions.map((f) => f.cName),
     ...program.globals.map((g) => g.cName),

@@ -9,9 +9,8 @@ import * as path from "node:path";
 import { ts } from "ts-morph";
 import type { Expr, FunctionIR, LValue, ProgramIR, Stmt, StructInit, Variable } from "./ir";
 import { RUNTIME_DIR } from "./program";
-import * as R from "./range";
-import { ARRAY_NAMES, EnumType, INT_RANGES, IntKind, storageRange, typeName } from "./types";
-import { reachableFunctions } from "./emit-c";
+import { ARRAY_NAMES, EnumType, IntKind, storageRange, typeName } from "./types";
+import { reachableFunctions, renameCollidingLocals } from "./emit-c";
 
 export interface JsEmitOptions {
   /** Paths in traps are relative to this directory (as the C's #line paths). */
@@ -55,6 +54,8 @@ export class JsEmitter {
   emit(): string {
     const program = this.program;
     const reachable = reachableFunctions(program);
+    // The C emitter's local names (unique per TypeScript name, none hiding a module-level one) serve here too.
+    renameCollidingLocals(program);
     const bodies: string[] = [];
     for (const fn of program.functions) {
       if (!reachable.has(fn) || fn.externName) continue;
@@ -72,6 +73,8 @@ export class JsEmitter {
       "// It computes what the TypeScript computes in Node, and traps (TrapError) where the C traps.",
       `import * as $rt from "${this.specifier(path.join(RUNTIME_DIR, "index.ts"))}";`,
       `import * as $chk from "${this.specifier(path.join(RUNTIME_DIR, "checked.ts"))}";`,
+      // The program may name a local Math; the module's own uses go through $Math.
+      "const $Math = Math;",
     ];
     // @extern bindings: their TypeScript bodies are the simulation, imported from where they are declared.
     const externs = program.functions.filter((f) => f.externName && reachable.has(f));
@@ -292,14 +295,14 @@ export class JsEmitter {
       case "wrap":
         return wrapJs(e.to, this.expr(e.operand));
       case "imul":
-        return `Math.imul(${this.expr(e.left)}, ${this.expr(e.right)})`;
+        return `$Math.imul(${this.expr(e.left)}, ${this.expr(e.right)})`;
       case "divide": {
         const a = this.expr(e.left);
         const b = this.expr(e.right);
         if (e.type.kind === "int" && e.type.int === "i64") {
           // i64(a / b): truncated; by zero a trap.
           if (e.trapOnZero) return `$chk.${e.op === "/" ? "div64" : "rem64"}(${a}, ${b}, ${this.site(this.current)})`;
-          return e.op === "/" ? `Math.trunc(${a} / ${b})` : `(${a} % ${b})`;
+          return e.op === "/" ? `$Math.trunc(${a} / ${b})` : `(${a} % ${b})`;
         }
         return `(${a} ${e.op} ${b})`;
       }
@@ -346,8 +349,7 @@ function wrapJs(to: IntKind, x: string): string {
     case "i32":
       return `(${x} | 0)`;
     case "i64":
-      return `Math.trunc(${x})`;
+      return `$Math.trunc(${x})`;
   }
 }
 
-export { INT_RANGES, R };

@@ -3,7 +3,7 @@
  * This is where the subset's arithmetic rules live: what JavaScript computes exactly (and so C must
  * compute in a wide enough type), what may lose precision (rejected), and where a store needs a check.
  */
-import { Node, SyntaxKind, ts } from "ts-morph";
+import { Node, SyntaxKind } from "ts-morph";
 import { declarationOf, Declarations, hasTag, positionOf } from "./declarations";
 import { DiagnosticSink } from "./diagnostics";
 import { FlowState } from "./flow";

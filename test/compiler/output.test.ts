@@ -50,7 +50,7 @@ describe("readable C", () => {
   });
 
   it("no tsb_bits() around values that are already unsigned (constants, unsigned arithmetic)", () => {
-    expect(protocol).toContain("uart_io_readByte(config_SESSION_IDLE_MS)");
+    expect(protocol).toContain("uart_io_readByte(config_INTER_BYTE_TIMEOUT_MS)");
     expect(protocol).not.toMatch(/tsb_bits\(config_/);
     expect(protocol).not.toMatch(/tsb_bits\(\(\(int32_t\)/);
   });
