@@ -389,7 +389,7 @@ export class CEmitter {
     // variable compared with itself (C warns about the self-comparison).
     const leftKey = pureKey(e.left);
     const same = leftKey !== null && leftKey === pureKey(e.right);
-    const decided = same ? ["===", "<=", ">="].includes(e.op) : decideCompare(e.op, e.left.range, e.right.range) ?? decideByBits(e.op, e.left, e.right);
+    const decided = same ? ["===", "<=", ">="].includes(e.op) : decideCompare(e.op, e.left.range, e.right.range) ?? decideByBits(e.op, e.left, e.right) ?? decideByPossibleBits(e.op, e.left, e.right);
     if (decided !== null && !hasSideEffects(e.left) && !hasSideEffects(e.right)) {
       // Nothing to evaluate (no calls, no checks): the variables are only marked used for C.
       const vars = new Set<string>();
@@ -1007,6 +1007,69 @@ function decideByBits(op: string, a: Expr, b: Expr): boolean | null {
   const k = BigInt.asUintN(32, constant.value);
   const never = masked.op === "&" ? (k & ~m & 0xffffffffn) !== 0n : (k & m) !== m;
   return never ? op === "!==" : null;
+}
+
+/**
+ * `X === K` where no value of X has a bit K has, or X surely has a bit K lacks: GCC combines masks through
+ * wraps and nested `&` and `|` (`u16((p & M1) & M2) === K`, `(p | M1) | M2 === K`) and warns.
+ */
+function decideByPossibleBits(op: string, a: Expr, b: Expr): boolean | null {
+  if (op !== "===" && op !== "!==") return null;
+  const [x, k] = b.k === "const" ? [a, b.value] : a.k === "const" ? [b, a.value] : [null, 0n];
+  if (!x || k < 0n || k > 0xffffffffn) return null;
+  // The value is its 32-bit pattern when both are non-negative; an int32 X can only equal a K below 2^31 with
+  // bit 31 clear, where its pattern is K's too.
+  const valueIsPattern = (x.range.lo >= 0n && x.range.hi <= 0xffffffffn) || (R.contains(R.INT32, x.range) && k <= 0x7fffffffn);
+  if (!valueIsPattern) return null;
+  const never = (k & ~possibleOnes(x) & 0xffffffffn) !== 0n || (knownOnes(x) & ~k) !== 0n;
+  return never ? op === "!==" : null;
+}
+
+/** The bits of an expression's 32-bit pattern that are surely 1 (`(x | 0x10) | 0x20` has 0x30). */
+function knownOnes(e: Expr): bigint {
+  switch (e.k) {
+    case "const":
+      return BigInt.asUintN(32, e.value);
+    case "binary":
+      if (e.checked) return 0n;
+      if (e.op === "|") return knownOnes(e.left) | knownOnes(e.right);
+      if (e.op === "&") return knownOnes(e.left) & knownOnes(e.right);
+      return 0n;
+    case "wrap":
+      if (e.to === "u8") return knownOnes(e.operand) & 0xffn;
+      if (e.to === "u16") return knownOnes(e.operand) & 0xffffn;
+      return e.to === "u32" || e.to === "i32" ? knownOnes(e.operand) : 0n;
+    case "convert":
+      return e.checked ? 0n : knownOnes(e.operand);
+    default:
+      return 0n;
+  }
+}
+
+/** The bits of an expression's 32-bit pattern that may be 1 (all 32 where nothing better is known). */
+function possibleOnes(e: Expr): bigint {
+  const all = 0xffffffffn;
+  const upTo = (hi: bigint) => (hi <= 0n ? 0n : (1n << BigInt(R.bitLength(hi))) - 1n);
+  if (e.k === "const") return BigInt.asUintN(32, e.value);
+  if (e.range.lo >= 0n && e.range.hi <= all && !(e.k === "binary" && (e.op === "&" || e.op === "|" || e.op === "^")) && e.k !== "wrap") return upTo(e.range.hi);
+  switch (e.k) {
+    case "binary":
+      if (e.checked) return all;
+      if (e.op === "&") return possibleOnes(e.left) & possibleOnes(e.right);
+      if (e.op === "|" || e.op === "^") return possibleOnes(e.left) | possibleOnes(e.right);
+      return all;
+    case "wrap": {
+      const inner = possibleOnes(e.operand);
+      if (e.to === "u8") return inner & 0xffn;
+      if (e.to === "u16") return inner & 0xffffn;
+      if (e.to === "u32" || e.to === "i32") return inner;
+      return all;
+    }
+    case "convert":
+      return e.checked ? all : possibleOnes(e.operand);
+    default:
+      return e.range.lo >= 0n && e.range.hi <= all ? upTo(e.range.hi) : all;
+  }
 }
 
 function decideCompare(op: string, a: Range, b: Range): boolean | null {

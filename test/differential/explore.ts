@@ -16,7 +16,7 @@ import { batchArbitrary, renderModule } from "./generate";
 import type { Module, RawFn } from "./generate";
 import path from "node:path";
 import { describeInputs, describeResult, freshModuleName, runBatch, runBatchRetrying, shrinkFailure } from "./harness";
-import type { BatchResult, Compile, Mismatch } from "./harness";
+import type { Compile, Mismatch } from "./harness";
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
