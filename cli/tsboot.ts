@@ -1,16 +1,18 @@
 /**
  * The `tsboot` command: one entry point, one module per command family.
  *   compile  TypeScript subset → C                  (compiler/cli.ts)
+ *   check    the subset's diagnostics, --watch for editors (compiler/cli.ts)
  *   build    the bootloader for a board → .elf/.bin  (host/build/)
  *   sim      the bootloader as a host program on a TCP port (host/sim/)
  *   image, flash, info, boot, read                   (host tools: host/cli-tools.ts)
  */
-import { compileCommand } from "../compiler/cli";
+import { checkCommand, compileCommand } from "../compiler/cli";
 import { buildCommand } from "../host/build/cli";
 
 const USAGE = `usage: tsboot <command> [options]
 
   compile <entry.ts> -o <dir>          translate a subset program into C (docs/subset.md)
+  check <entry.ts>... [--watch]        report the subset's diagnostics (--watch: on every change)
   build [--board <board|file.json>] [--entry <main.ts>] [--c <file.c>]... [--pubkey <key.pub>] [--debug] [-o <dir>]
                                        build the bootloader for a board (default nucleo-f411re); with
                                        --pubkey it accepts only images signed with that key's private half
@@ -38,6 +40,7 @@ async function hostTool(name: HostToolName): Promise<Command> {
 
 const commands: Record<string, () => Promise<Command>> = {
   compile: async () => compileCommand,
+  check: async () => checkCommand,
   build: async () => buildCommand,
   sim: async () => ((await import("../host/sim/cli")) as { simCommand: Command }).simCommand,
   "app-kit": async () => ((await import("../host/build/app-kit-cli")) as { appKitCommand: Command }).appKitCommand,

@@ -157,7 +157,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   for (const f of [entry, ...extraC]) if (!fs.existsSync(f)) throw new BuildError(`${f}: no such file`);
   // #line paths are relative to the folder gcc runs in, so gdb finds the .ts files from the ELF alone.
   const sourceRoot = path.resolve(process.cwd());
-  const compiled = compileToDirectory({ entry, outDir: gen, sourceRoot });
+  const compiled = compileToDirectory({ entry, outDir: gen, sourceRoot, portFiles: true });
   if (!compiled.ok) throw new BuildError(`${path.relative(process.cwd(), entry) || entry} does not compile:\n${formatAll(compiled)}`);
   let entryC: string;
   try {
