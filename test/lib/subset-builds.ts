@@ -1,7 +1,7 @@
 // The three builds of a subset module that the crypto tests compare: the TypeScript itself (plain Node), the
 // checked JavaScript the compiler emits (compiler/checked-loader.ts: traps where the C traps), and the C the
 // compiler emits, built for the host with -Werror and UBSan around a small driver in test/lib/c/.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -55,6 +55,27 @@ export async function buildHostC(entry: string, driver: string, optimize = "-O2"
     },
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A TypeScript runner script in its own Node process (bin/run-ts.mjs: tsx), answering the line protocol.
+ * Asynchronous, so that several builds can run at once.
+ */
+export function runNodeScript(script: string, args: string[], input: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, "bin", "run-ts.mjs"), script, ...args], { cwd: ROOT });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (d: Buffer) => stdout.push(d));
+    child.stderr.on("data", (d: Buffer) => stderr.push(d));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      const text = Buffer.concat(stdout).toString("utf8").trim();
+      if (status !== 0) reject(new Error(`${path.basename(script)} ${args.join(" ")} exited with ${status}:\n${Buffer.concat(stderr).toString("utf8")}`));
+      else resolve(text === "" ? [] : text.split("\n"));
+    });
+    child.stdin.end(input);
+  });
 }
 
 export const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
