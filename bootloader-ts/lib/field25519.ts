@@ -29,16 +29,12 @@ const P = new Uint32Array([0xffffffed, 0xffffffff, 0xffffffff, 0xffffffff, 0xfff
 const PRODUCT = new Uint32Array(16);
 /** x - p, for feCanonical. */
 const DIFFERENCE = new Uint32Array(8);
-/** Temporaries of the exponentiations (z^(2^k - 1) for a few k, and z^11). */
+/** Temporaries of the exponentiations: z^11 (kept for feInvert), two running powers, a scratch, fePow2523's z. */
 const Z11 = new Uint32Array(8);
-const Z2_5 = new Uint32Array(8);
-const Z2_10 = new Uint32Array(8);
-const Z2_20 = new Uint32Array(8);
-const Z2_50 = new Uint32Array(8);
-const Z2_100 = new Uint32Array(8);
+const POW_A = new Uint32Array(8);
+const POW_B = new Uint32Array(8);
 const POW_T = new Uint32Array(8);
 const POW_Z = new Uint32Array(8);
-const Z9 = new Uint32Array(8);
 /** Words assembled from bytes. */
 const WORDS = new Uint32Array(8);
 /** Canonical copies for comparisons and encoding. */
@@ -188,29 +184,30 @@ export function feSet(out: Uint32Array, v: u32): void {
 
 /**
  * out = z^(2^250 - 1), and Z11 = z^11: the common start of feInvert and fePow2523. The addition chain of the
- * ref10 implementation: 2^k - 1 exponents doubled in length by squarings, 249 squarings and 11 products in all.
+ * ref10 implementation: exponents 2^k - 1 doubled in length by k squarings and a product, 249 squarings and
+ * 11 products in all. POW_A and POW_B hold the powers still needed; the comments give their exponents.
  */
 function powTwo250MinusOne(out: Uint32Array, z: Uint32Array): void {
   feSquare(POW_T, z); // z^2
-  feSquareTimes(Z9, POW_T, 2); // z^8
-  feMul(Z9, Z9, z); // z^9
-  feMul(Z11, Z9, POW_T); // z^11
+  feSquareTimes(POW_A, POW_T, 2); // z^8
+  feMul(POW_A, POW_A, z); // z^9
+  feMul(Z11, POW_A, POW_T); // z^11
   feSquare(POW_T, Z11); // z^22
-  feMul(Z2_5, POW_T, Z9); // z^31 = z^(2^5 - 1)
-  feSquareTimes(POW_T, Z2_5, 5);
-  feMul(Z2_10, POW_T, Z2_5); // z^(2^10 - 1)
-  feSquareTimes(POW_T, Z2_10, 10);
-  feMul(Z2_20, POW_T, Z2_10); // z^(2^20 - 1)
-  feSquareTimes(POW_T, Z2_20, 20);
-  feMul(POW_T, POW_T, Z2_20); // z^(2^40 - 1)
+  feMul(POW_A, POW_T, POW_A); // A = z^31 = z^(2^5 - 1)
+  feSquareTimes(POW_T, POW_A, 5);
+  feMul(POW_A, POW_T, POW_A); // A = z^(2^10 - 1)
+  feSquareTimes(POW_T, POW_A, 10);
+  feMul(POW_B, POW_T, POW_A); // B = z^(2^20 - 1)
+  feSquareTimes(POW_T, POW_B, 20);
+  feMul(POW_T, POW_T, POW_B); // z^(2^40 - 1)
   feSquareTimes(POW_T, POW_T, 10);
-  feMul(Z2_50, POW_T, Z2_10); // z^(2^50 - 1)
-  feSquareTimes(POW_T, Z2_50, 50);
-  feMul(Z2_100, POW_T, Z2_50); // z^(2^100 - 1)
-  feSquareTimes(POW_T, Z2_100, 100);
-  feMul(POW_T, POW_T, Z2_100); // z^(2^200 - 1)
+  feMul(POW_A, POW_T, POW_A); // A = z^(2^50 - 1)
+  feSquareTimes(POW_T, POW_A, 50);
+  feMul(POW_B, POW_T, POW_A); // B = z^(2^100 - 1)
+  feSquareTimes(POW_T, POW_B, 100);
+  feMul(POW_T, POW_T, POW_B); // z^(2^200 - 1)
   feSquareTimes(POW_T, POW_T, 50);
-  feMul(out, POW_T, Z2_50); // z^(2^250 - 1)
+  feMul(out, POW_T, POW_A); // z^(2^250 - 1)
 }
 
 /** out = 1/z = z^(p - 2) = z^(2^255 - 21) (and 0 for z ≡ 0). */

@@ -19,6 +19,8 @@ type Ed25519Module = typeof plain;
 const ENTRY = path.join(LIB, "ed25519.ts");
 const RUNS = Number(process.env.TSBOOT_ED25519_RUNS ?? 600);
 const SEED = Number(process.env.TSBOOT_ED25519_SEED ?? 20261130);
+/** Hooks and tests that wait for the runs: the default 120 s, more for a long run. */
+const WAIT_MS = Math.max(120_000, RUNS * 60);
 
 interface Decided extends VerifyCase {
   node: boolean;
@@ -63,7 +65,7 @@ beforeAll(() => {
   // Awaited in the tests; a failure here must not be reported as an unhandled rejection first.
   plainRun.catch(() => {});
   checkedRun.catch(() => {});
-});
+}, WAIT_MS);
 
 /** The C build, made and run while the Node runs go on in their processes. */
 let c: HostBuild | undefined;
@@ -72,7 +74,7 @@ beforeAll(async () => {
   if (!haveCc) return;
   c = await buildHostC(ENTRY, "ed25519-driver.c");
   cRun = c.run(driverInput(plan(true)));
-});
+}, WAIT_MS);
 afterAll(() => c?.dispose());
 
 /** The streamed verification with the message cut at `split`. */
@@ -156,7 +158,7 @@ describe("Ed25519 verification in plain Node (the TypeScript itself)", () => {
 
   it(`decides every special case and ${RUNS} random signatures as Node does, streamed (own process)`, async () => {
     expectAgreement(await plainRun, false);
-  });
+  }, WAIT_MS);
 
   it("rejects a key that is not 32 bytes and a signature that is not 64, whatever the message", () => {
     const v = RFC8032_VECTORS[1];
@@ -200,7 +202,7 @@ describe("Ed25519 verification in plain Node (the TypeScript itself)", () => {
 describe("Ed25519 verification in checked Node (the compiler's checked JavaScript, own process)", () => {
   it(`decides every special case and ${RUNS} random signatures as Node does, streamed, without a trap`, async () => {
     expectAgreement(await checkedRun, false);
-  });
+  }, WAIT_MS);
 });
 
 describe.skipIf(!haveCc)("Ed25519 verification in C (host gcc -Werror, UBSan)", () => {
