@@ -16,6 +16,8 @@ export { PARTS, findPart, type PartInfo } from "./parts";
 export const BOARDS_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_BOARD = "nucleo-f411re";
 export const DEFAULT_LISTEN_WINDOW_MS = 100;
+/** A session the listen window opened gives the line back after this much silence (ms). */
+export const DEFAULT_SESSION_IDLE_MS = 2000;
 
 export interface Sector {
   index: number;
@@ -55,8 +57,14 @@ export interface Board {
   clock: { source: "hsi" | "hse" | "hse-bypass"; hseHz: number; sysclkHz: number };
   /** The UART listen window of a normal boot, in ms (optional in the JSON; default 100). */
   listenWindowMs: number;
+  /** Silence after which a session the listen window opened starts the application again (ms; default 2000). */
+  sessionIdleMs: number;
+  /** The period the bootloader starts the independent watchdog with (ms); 0 (default): never started by it. */
+  watchdogMs: number;
+  /** Write-protect the bootloader region through the option bytes at every boot (default false). */
+  protectBootloader: boolean;
   /** Set for boards that are (also) an emulator machine. */
-  emulator: { machine: string; cpuClockHz: number; serial0: string } | null;
+  emulator: { machine: string; cpuClockHz: number; serial0: string; uartRxDma: boolean } | null;
   notes: string[];
   /** From the part: vector-table line, IRQ names, limits. */
   partInfo: PartInfo;
@@ -195,18 +203,25 @@ export function parseBoard(raw: unknown, label = "<inline>"): Board {
   if (eo !== null && eo !== undefined) {
     const e = r.object(eo, "emulator");
     emulator = { machine: r.string(e, "machine", "emulator.machine"), cpuClockHz: r.uint(e, "cpuClockHz", "emulator.cpuClockHz"),
-      serial0: r.string(e, "serial0", "emulator.serial0") };
+      serial0: r.string(e, "serial0", "emulator.serial0"),
+      // Whether the emulator models the DMA request of the UART's receiver (QEMU 7.2: no DMA controller at all).
+      uartRxDma: e.uartRxDma === undefined ? true : r.boolean(e, "uartRxDma", "emulator.uartRxDma") };
   }
   const notes = o.notes === undefined ? [] : r.array(o, "notes").map((n, i) => r.stringValue(n, `notes[${i}]`));
   // How long a normal boot listens on the UART for an update session before starting the application.
   const listenWindowMs = o.listenWindowMs === undefined ? DEFAULT_LISTEN_WINDOW_MS : r.uint(o, "listenWindowMs");
   if (listenWindowMs < 1 || listenWindowMs > 60_000) r.fail(`listenWindowMs ${listenWindowMs} must be 1 … 60000 ms`);
+  const sessionIdleMs = o.sessionIdleMs === undefined ? DEFAULT_SESSION_IDLE_MS : r.uint(o, "sessionIdleMs");
+  if (sessionIdleMs < 100 || sessionIdleMs > 600_000) r.fail(`sessionIdleMs ${sessionIdleMs} must be 100 … 600000 ms`);
+  const watchdogMs = o.watchdogMs === undefined ? 0 : r.uint(o, "watchdogMs");
+  if (watchdogMs !== 0 && (watchdogMs < 100 || watchdogMs > 32_000)) r.fail(`watchdogMs ${watchdogMs} must be 0 (never started by the bootloader) or 100 … 32000 ms`);
+  const protectBootloader = o.protectBootloader === undefined ? false : r.boolean(o, "protectBootloader");
 
   return {
     name, description: r.string(o, "description"), family, part: partName, cpu, fpu, boardId, flash, ram, ccm, sectors,
     memoryMap: { bootloader, application, config },
     uart: { instance, base: uartBase, bus: inst.bus, tx, rx, baud },
-    trigger, clock: { source, hseHz, sysclkHz }, listenWindowMs, emulator, notes, partInfo: part,
+    trigger, clock: { source, hseHz, sysclkHz }, listenWindowMs, sessionIdleMs, watchdogMs, protectBootloader, emulator, notes, partInfo: part,
   };
 }
 
@@ -335,6 +350,12 @@ class Reader {
     else this.fail(`${what} must be a number or a "0x..." string, got ${JSON.stringify(x)}`);
     if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) this.fail(`${what} ${JSON.stringify(x)} is not a u32`);
     return n;
+  }
+
+  boolean(o: Record<string, unknown>, key: string, what = key): boolean {
+    const x = o[key];
+    if (typeof x !== "boolean") this.fail(`${what} must be true or false, got ${JSON.stringify(x)}`);
+    return x;
   }
 
   uint(o: Record<string, unknown>, key: string, what = key): number {

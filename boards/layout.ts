@@ -42,10 +42,15 @@ export function layoutFromBoard(board: Board): BoardLayout {
     config,
     app,
     ram: { start: board.ram.base, size: board.ram.size },
+    stackRegions: [{ start: board.ram.base, size: board.ram.size }, ...(board.ccm ? [{ start: board.ccm.base, size: board.ccm.size }] : [])],
     writeUnit: WRITE_UNIT[board.family],
     boardId: board.boardId,
     productId: board.partInfo.devId,
     listenWindowMs: board.listenWindowMs,
+    sessionIdleMs: board.sessionIdleMs,
+    watchdogMs: board.watchdogMs,
+    protectBootloader: board.protectBootloader,
+    slots: null,
   };
   checkLayout(layout);
   return layout;

@@ -20,12 +20,27 @@ export interface LinkerOptions {
   headerSize?: number;
 }
 
-/** Bytes at the top of RAM that neither image initialises: the update-request flag lives there. */
-export const UPDATE_FLAG_RESERVE = 16;
+/**
+ * Bytes at the top of RAM that neither image initialises, above the stack (words from the lowest address):
+ *   [0]      the update-request flag (an application writes 0x55425354, "TSBU", and resets)
+ *   [1..2]   the reset cause the bootloader saw (HAL_RESET_* bits) and its complement, for the application:
+ *            the bootloader clears the reset controller's flags
+ *   [4..6]   the trial words the bootloader publishes (hal_port_trial_publish: address, id, check)
+ *   [8..11]  the fault record (BOARD_FAULT_RECORD_ADDR, __tsboot_fault_record): written by hal_fault_reset, read
+ *            and cleared by the next boot; four words for every family (F4 uses kind, detail, check)
+ *   the rest is reserved.
+ */
+export const UPDATE_FLAG_RESERVE = 64;
+const FAULT_RECORD_OFFSET = 32;
 
 /** Where an application leaves the update-request flag on this board. */
 export function updateFlagAddress(board: Board): number {
   return board.ram.base + board.ram.size - UPDATE_FLAG_RESERVE;
+}
+
+/** Where the fault record (four words) lives on this board: 32 bytes above the update-request flag. */
+export function faultRecordAddress(board: Board): number {
+  return updateFlagAddress(board) + FAULT_RECORD_OFFSET;
 }
 
 const hex = (n: number) => `0x${n.toString(16).toUpperCase().padStart(8, "0")}`;
@@ -91,9 +106,11 @@ export function generateLinkerScript(board: Board, role: ImageRole, options: Lin
     `__tsboot_board_id = ${hex(board.boardId)};`,
     `__tsboot_app_header_size = ${hex(role === "application" ? headerSize : 0)};`,
     "",
-    "/* The top 16 bytes of RAM are no-init and shared by bootloader and application: the first word is the",
-    " * update-request flag (an application writes 0x55425354, \"TSBU\", and resets; see docs/application.md). */",
+    `/* The top ${UPDATE_FLAG_RESERVE} bytes of RAM are no-init and shared by bootloader and application (boards/linker.ts):`,
+    " * the update-request flag first (an application writes 0x55425354, \"TSBU\", and resets; see docs/application.md),",
+    " * the trial words at +16, the fault record that the bootloader's next boot reports at +32. */",
     `__tsboot_update_flag = ORIGIN(RAM) + LENGTH(RAM) - ${UPDATE_FLAG_RESERVE};`,
+    `__tsboot_fault_record = __tsboot_update_flag + ${FAULT_RECORD_OFFSET};`,
     `_estack = ORIGIN(RAM) + LENGTH(RAM) - ${UPDATE_FLAG_RESERVE}; /* full descending stack below the no-init words */`,
     `__tsboot_stack_size = ${hex(stackSize)};`,
     "",
@@ -157,6 +174,7 @@ export function generateLinkerScript(board: Board, role: ImageRole, options: Lin
     "  {",
     "    . = ALIGN(4);",
     "    _sdata = .;",
+    "    *(.ramfunc .ramfunc.*) /* code that must run from RAM (flash busy-waits): copied with the data */",
     "    *(.data .data.*)",
     "    . = ALIGN(4);",
     "    _edata = .;",

@@ -14,6 +14,12 @@ export interface StartupOptions {
   /** The function Reset_Handler calls: `int main(void)` when "main", else `void NAME(void)`. */
   entry?: string;
   role?: ImageRole;
+  /**
+   * Where Default_Handler (every exception without its own handler: NMI, HardFault, the other faults, unused
+   * IRQs) branches, with LR and the stack untouched: the bootloader's fault entry (hal-bindings/port/), which
+   * records the fault and resets. Without it Default_Handler spins where a debugger shows it.
+   */
+  faultHandler?: string;
 }
 
 const SYSTEM_EXCEPTIONS: (string | null)[] = [
@@ -25,6 +31,8 @@ export function generateStartup(board: Board, options: StartupOptions = {}): str
   const entry = options.entry ?? "main";
   const role = options.role ?? "bootloader";
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(entry)) throw new Error(`entry "${entry}" is not a C identifier`);
+  const fault = options.faultHandler;
+  if (fault !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(fault)) throw new Error(`faultHandler "${fault}" is not a C identifier`);
   const irqs = board.partInfo.irqs;
   const irqHandlers = irqs.map((n) => (n === null ? null : `${n}_IRQHandler`));
   const handlers = [...SYSTEM_EXCEPTIONS, ...irqHandlers].filter((h): h is string => h !== null);
@@ -65,11 +73,21 @@ export function generateStartup(board: Board, options: StartupOptions = {}): str
     "    },",
     "};",
     "",
-    "/* An unexpected exception stops here, where a debugger shows it (IPSR holds its number). */",
-    "void Default_Handler(void) {",
-    "  for (;;) {",
-    "  }",
-    "}",
+    ...(fault === undefined
+      ? [
+          "/* An unexpected exception stops here, where a debugger shows it (IPSR holds its number). */",
+          "void Default_Handler(void) {",
+          "  for (;;) {",
+          "  }",
+          "}",
+        ]
+      : [
+          `/* Every exception without its own handler: ${fault} records it and resets (LR, MSP/PSP untouched). */`,
+          `void ${fault}(void);`,
+          "__attribute__((naked)) void Default_Handler(void) {",
+          `  __asm__ volatile("ldr r0, =${fault}\\n\\tbx r0");`,
+          "}",
+        ]),
     "",
     "void Reset_Handler(void) {",
     "#if defined(__ARM_FP)",

@@ -1,22 +1,25 @@
 /**
  * An AN3155-compatible subset of the STM32 ROM bootloader's USART protocol, so stm32flash and
  * STM32CubeProgrammer can read, write, verify and start the application through tsboot. Every address
- * outside the application region is NACKed; GO starts only a valid application. The session runs at 8E1,
- * like the ROM: the 0x7F that opened it reads as 0x7F at 8N1 too (docs/protocol.md).
+ * outside the application region is NACKed; GO starts only a valid application, or adopts an image this
+ * same session erased and wrote completely (docs/protocol.md, "Adoption"). The session runs at 8E1, like
+ * the ROM: the 0x7F that opened it reads as 0x7F at 8N1 too.
  */
 import { i32, u8, u32 } from "../runtime/index";
-import { boardAppStart, boardProductId, boardSectorCount, boardSectorNumber, boardSectorSize, boardSectorStart } from "../hal-bindings/board";
+import { boardAppStart, boardConfigStart, boardId, boardProductId, boardSectorCount, boardSectorNumber, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashView } from "../hal-bindings/flash";
-import { uartInit } from "../hal-bindings/uart";
+import { systemReset } from "../hal-bindings/system";
+import { uartFlush, uartInit } from "../hal-bindings/uart";
+import { writeU16LE, writeU32LE } from "./bytes";
 import { UART_BAUD } from "./config";
+import { setBootloaderProtection } from "./device-state";
 import { eraseSector, isErased, programBytes } from "./flash-writer";
-import { FLAG_ADOPTED, HEADER_MAGIC, HEADER_SIZE, HEADER_VERSION, OFFSET_APP_VERSION, OFFSET_BOARD_ID, OFFSET_FLAGS, OFFSET_HEADER_CRC, OFFSET_HEADER_SIZE, OFFSET_HEADER_VERSION, OFFSET_LOAD_ADDRESS, OFFSET_MAGIC, OFFSET_PAYLOAD_CRC, OFFSET_PAYLOAD_SIZE } from "./image-header";
-import { applicationValid, invalidateRecord, vectorTableSane, writeRecord } from "./installed-image";
+import { FLAG_ADOPTED, HEADER_MAGIC, HEADER_SIZE, HEADER_VERSION, OFFSET_BOARD_ID, OFFSET_FLAGS, OFFSET_HEADER_CRC, OFFSET_HEADER_SIZE, OFFSET_HEADER_VERSION, OFFSET_LOAD_ADDRESS, OFFSET_MAGIC, OFFSET_PAYLOAD_CRC, OFFSET_PAYLOAD_SIZE } from "./image-header";
+import { applicationValid, invalidatePrimary, recordPrimary, vectorTableSane } from "./installed-image";
 import { launchApplication } from "./launch";
 import { inAppRegion, sectorInAppRegion } from "./layout";
-import { boardAppSize, boardId } from "../hal-bindings/board";
 import { crc32 } from "./lib/crc32";
-import { writeU16LE, writeU32LE } from "./bytes";
+import { nativeTransferOpen } from "./native-protocol";
 import { Status } from "./status";
 import { readByte, writeByte, writeBytes } from "./uart-io";
 
@@ -24,8 +27,11 @@ export const AN3155_SYNC = 0x7f;
 const ACK = 0x79;
 const NACK = 0x1f;
 const PROTOCOL_VERSION = 0x31;
-const COMMAND_TIMEOUT_MS = 30000;
+/** Update mode: a session silent this long ends (the bootloader then waits for a new one). */
+export const AN3155_IDLE_MS = 30000;
 const BYTE_TIMEOUT_MS = 1000;
+/** In the listen window, the first command must follow the ACK of 0x7F within this time (stm32flash sends it at once). */
+const FIRST_COMMAND_MS = 200;
 
 enum Code {
   Get = 0x00,
@@ -35,28 +41,102 @@ enum Code {
   Go = 0x21,
   WriteMemory = 0x31,
   ExtendedErase = 0x44,
+  WriteProtect = 0x63,
+  WriteUnprotect = 0x73,
 }
-const SUPPORTED = new Uint8Array([0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44]);
+const SUPPORTED = new Uint8Array([0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73]);
 const DATA = new Uint8Array(256);
 const HEADER = new Uint8Array(HEADER_SIZE);
 
-/** Runs a session after the 0x7F: ACK it at 8E1, serve commands until the host goes quiet. */
-export function an3155Session(): void {
+/** The most erase units a part may have (L4: 512 pages of 2 KB); ERASED_IN_SESSION has a bit for each. */
+const MAX_UNITS = 1024;
+/** Erase units this session erased (bit i: map index i); erase units EXTENDED ERASE was asked to erase. */
+const ERASED_IN_SESSION = new Uint32Array(32);
+const REQUESTED = new Uint32Array(32);
+/** Bytes this session wrote contiguously from the application start; false once a write left a gap. */
+let writtenEnd: u32 = 0;
+let contiguous: boolean = true;
+
+function bitSet(bits: Uint32Array, index: u32): boolean {
+  return ((bits[(index >>> 5) & 31] >>> (index & 31)) & 1) === 1;
+}
+
+function setBit(bits: Uint32Array, index: u32): void {
+  const w = (index >>> 5) & 31;
+  bits[w] = (bits[w] | (1 << (index & 31))) >>> 0;
+}
+
+function clearBits(bits: Uint32Array): void {
+  for (let i: u32 = 0; i < bits.length; i++) bits[i] = 0;
+}
+
+/** A new client: nothing erased or written in this session yet. */
+function sessionReset(): void {
+  clearBits(ERASED_IN_SESSION);
+  writtenEnd = 0;
+  contiguous = true;
+}
+
+/**
+ * Opens a session after its 0x7F: wait until the UART has sent everything (TC), switch to 8E1, ACK.
+ * In update mode this is the whole start; the listen window then also waits for a valid first command.
+ */
+export function an3155Open(): void {
+  uartFlush();
   uartInit(UART_BAUD, true);
   writeByte(ACK);
+  sessionReset();
+}
+
+/**
+ * The listen window's test of a session start: after the 0x7F and its ACK, a command byte and its
+ * complement must follow at once. Returns the command code, or -1 (noise: the UART goes back to 8N1 and
+ * nothing more is sent).
+ */
+export function an3155FirstCommand(): i32 {
+  an3155Open();
+  const code = readByte(FIRST_COMMAND_MS);
+  const check = code < 0 ? -1 : readByte(FIRST_COMMAND_MS);
+  if (code >= 0 && check >= 0 && (code ^ check) === 0xff && code !== AN3155_SYNC) return code;
+  an3155Close();
+  return -1;
+}
+
+/** Back to 8N1 once the last reply has left the line. */
+function an3155Close(): void {
+  uartFlush();
+  uartInit(UART_BAUD, false);
+}
+
+/**
+ * Serves commands until the host is silent for `idleMs` or a command stops half-way. `firstCode`: a
+ * command the listen window already received and checked (-1: none).
+ */
+export function an3155Session(firstCode: i32, idleMs: u32): void {
+  let pending = firstCode;
   while (true) {
-    const code = readByte(COMMAND_TIMEOUT_MS);
-    if (code < 0) break;
-    const check = readByte(BYTE_TIMEOUT_MS);
-    if (check < 0) break;
-    if ((code ^ check) !== 0xff) {
-      // Includes 7F 7F: a host that restarts inside a session (stm32flash's init retry) expects NACK here.
-      writeByte(NACK);
-      continue;
+    let code = pending;
+    pending = -1;
+    if (code < 0) {
+      code = readByte(idleMs);
+      if (code < 0) break;
+      if (code === AN3155_SYNC) {
+        // A host that starts over (a new stm32flash run): NACK at once, as a synced ROM does — stm32flash
+        // reads that as "already initialised" — and forget what the previous client erased and wrote.
+        writeByte(NACK);
+        sessionReset();
+        continue;
+      }
+      const check = readByte(BYTE_TIMEOUT_MS);
+      if (check < 0) break;
+      if ((code ^ check) !== 0xff) {
+        writeByte(NACK);
+        continue;
+      }
     }
     if (!command(u8(code))) break;
   }
-  uartInit(UART_BAUD, false);
+  an3155Close();
 }
 
 /** One command; false ends the session (a byte timed out mid-command). */
@@ -64,7 +144,7 @@ function command(code: u8): boolean {
   switch (code) {
     case Code.Get:
       writeByte(ACK);
-      writeByte(SUPPORTED.length);
+      writeByte(SUPPORTED.length); // N: the bytes that follow (the version and the codes) minus one
       writeByte(PROTOCOL_VERSION);
       writeBytes(SUPPORTED);
       writeByte(ACK);
@@ -93,6 +173,11 @@ function command(code: u8): boolean {
       return writeMemory();
     case Code.ExtendedErase:
       return extendedErase();
+    case Code.WriteProtect:
+      return writeProtect();
+    case Code.WriteUnprotect:
+      writeByte(ACK);
+      return protectionDone(setBootloaderProtection(false));
     default:
       writeByte(NACK);
       return true;
@@ -152,7 +237,7 @@ function go(): boolean {
   writeByte(ACK);
   const got = receiveAddress();
   if (got < 0) return false;
-  if (got === 0 || address !== boardAppStart() || !(applicationValid() || adoptRawImage() === Status.Ok)) {
+  if (got === 0 || address !== boardAppStart() || !(applicationValid() || adoptSessionImage() === Status.Ok)) {
     writeByte(NACK);
     return true;
   }
@@ -160,6 +245,24 @@ function go(): boolean {
   launchApplication();
 }
 
+/** `length` rounded up to whole write units. */
+function unitsLength(length: u32): u32 {
+  const unit = boardWriteUnit();
+  if (unit !== 0 && length % unit !== 0) return length + (unit - (length % unit));
+  return length;
+}
+
+/** True when `value` is a multiple of the write unit. */
+function unitAligned(value: u32): boolean {
+  const unit = boardWriteUnit();
+  return unit !== 0 && value % unit === 0;
+}
+
+/**
+ * WRITE MEMORY: checked completely before anything changes — inside the application region, aligned to
+ * the write unit, onto erased flash — and only then does it drop the installed record (the application
+ * changes) and program.
+ */
 function writeMemory(): boolean {
   const accepted = acceptAppAddress();
   if (accepted <= 0) return accepted === 0;
@@ -175,19 +278,24 @@ function writeMemory(): boolean {
   const checksum = readByte(BYTE_TIMEOUT_MS);
   if (checksum < 0) return false;
   const length = u32(n) + 1;
-  if (checksum !== xor || !inAppRegion(address, length)) {
+  const padded = unitsLength(length);
+  const ok = checksum === xor && unitAligned(address) && inAppRegion(address, padded) && isErased(address, padded);
+  if (!ok || invalidatePrimary() !== Status.Ok || programBytes(address, DATA.subarray(0, length)) !== Status.Ok) {
     writeByte(NACK);
     return true;
   }
-  // Any change to the application makes the installed record stale: drop it first.
-  if (invalidateRecord() !== Status.Ok || programBytes(address, DATA.subarray(0, length)) !== Status.Ok) {
-    writeByte(NACK);
-    return true;
-  }
+  const offset = address - boardAppStart();
+  if (offset === writtenEnd) writtenEnd = offset + length;
+  else contiguous = false;
   writeByte(ACK);
   return true;
 }
 
+/**
+ * EXTENDED ERASE. Everything the host sends is read (so no byte of it can run as a command), but at most
+ * the part's erase-unit count is acted on: a longer list, an unknown unit, a unit outside the application
+ * region or a bad checksum is NACKed with nothing erased.
+ */
 function extendedErase(): boolean {
   writeByte(ACK);
   const hi = readByte(BYTE_TIMEOUT_MS);
@@ -205,32 +313,30 @@ function extendedErase(): boolean {
     writeByte(eraseApplication() === Status.Ok ? ACK : NACK);
     return true;
   }
-  // n + 1 sector numbers, big-endian, then the XOR of every byte including the two count bytes.
-  let xor: u32 = u32(hi ^ lo);
-  let allowed = true;
+  // n + 1 unit numbers, big-endian, then the XOR of every byte including the two count bytes.
+  const units = boardSectorCount();
   const count = n + 1;
-  for (let i: u32 = 0; i < count && i < 128; i++) {
+  let xor: u32 = u32(hi ^ lo);
+  let allowed = count <= units && units <= MAX_UNITS;
+  clearBits(REQUESTED);
+  for (let i: u32 = 0; i < count; i++) {
     const a = readByte(BYTE_TIMEOUT_MS);
     const b = readByte(BYTE_TIMEOUT_MS);
     if (a < 0 || b < 0) return false;
     xor = xor ^ a ^ b;
+    if (!allowed) continue;
     const index = sectorWithNumber(u32((a << 8) | b));
-    if (index >= boardSectorCount() || !sectorInAppRegion(index)) allowed = false;
-    writeU16LE(DATA, (i & 127) * 2, index >= boardSectorCount() ? 0xffff : index);
+    if (index >= units || !sectorInAppRegion(index)) allowed = false;
+    else setBit(REQUESTED, index);
   }
   const checksum = readByte(BYTE_TIMEOUT_MS);
   if (checksum < 0) return false;
-  if (checksum !== xor || !allowed || count > 128) {
+  if (checksum !== xor || !allowed || invalidatePrimary() !== Status.Ok) {
     writeByte(NACK);
     return true;
   }
-  if (invalidateRecord() !== Status.Ok) {
-    writeByte(NACK);
-    return true;
-  }
-  for (let i: u32 = 0; i < count && i < 128; i++) {
-    const index = DATA[(i & 127) * 2] | (DATA[(i & 127) * 2 + 1] << 8);
-    if (eraseSector(index) !== Status.Ok) {
+  for (let i: u32 = 0; i < units && i < MAX_UNITS; i++) {
+    if (bitSet(REQUESTED, i) && eraseAndNote(i) !== Status.Ok) {
       writeByte(NACK);
       return true;
     }
@@ -239,7 +345,13 @@ function extendedErase(): boolean {
   return true;
 }
 
-/** The map index of the sector with hardware number `number`, or the sector count when there is none. */
+function eraseAndNote(index: u32): Status {
+  const status = eraseSector(index);
+  if (status === Status.Ok) setBit(ERASED_IN_SESSION, index);
+  return status;
+}
+
+/** The map index of the unit with hardware number `number`, or the unit count when there is none. */
 function sectorWithNumber(number: u32): u32 {
   const count = boardSectorCount();
   for (let i: u32 = 0; i < count; i++) {
@@ -249,31 +361,95 @@ function sectorWithNumber(number: u32): u32 {
 }
 
 function eraseApplication(): Status {
-  const invalidated = invalidateRecord();
+  const invalidated = invalidatePrimary();
   if (invalidated !== Status.Ok) return invalidated;
   const count = boardSectorCount();
-  for (let i: u32 = 0; i < count; i++) {
-    if (sectorInAppRegion(i) && !isErased(boardSectorStart(i), boardSectorSize(i))) {
-      const status = eraseSector(i);
-      if (status !== Status.Ok) return status;
-    }
+  for (let i: u32 = 0; i < count && i < MAX_UNITS; i++) {
+    if (!sectorInAppRegion(i)) continue;
+    const status = isErased(boardSectorStart(i), boardSectorSize(i)) ? Status.Ok : eraseSector(i);
+    if (status !== Status.Ok) return status;
+    setBit(ERASED_IN_SESSION, i);
   }
   return Status.Ok;
 }
 
 /**
- * An AN3155 client writes a raw binary with no tsboot header. GO adopts it: if its vector table is sane,
- * the image is taken to end at the last byte that is not 0xFF, and a record with its CRC is written, so
- * it keeps booting after a reset and corruption is still caught.
+ * WRITE PROTECT: the host lists unit codes (one byte each); tsboot protects only its own region, so the
+ * list must be exactly the bootloader's units (anything else would make the device un-updatable) —
+ * otherwise NACK. Like the ROM, the device resets after a change of protection.
  */
-function adoptRawImage(): Status {
+function writeProtect(): boolean {
+  writeByte(ACK);
+  const n = readByte(BYTE_TIMEOUT_MS);
+  if (n < 0) return false;
+  let xor: u32 = u32(n);
+  let exact = true;
+  let listed: u32 = 0;
+  for (let i: u32 = 0; i <= u32(n); i++) {
+    const code = readByte(BYTE_TIMEOUT_MS);
+    if (code < 0) return false;
+    xor = xor ^ code;
+    const index = sectorWithNumber(u32(code));
+    if (index < boardSectorCount() && inBootloaderRegion(index)) listed++;
+    else exact = false;
+  }
+  const checksum = readByte(BYTE_TIMEOUT_MS);
+  if (checksum < 0) return false;
+  if (checksum !== xor || !exact || listed !== bootloaderUnits()) {
+    writeByte(NACK);
+    return true;
+  }
+  return protectionDone(setBootloaderProtection(true));
+}
+
+/** The bootloader's units: the erase units before both the config and the application region. */
+function inBootloaderRegion(index: u32): boolean {
+  const config = boardConfigStart();
+  const app = boardAppStart();
+  const end = config < app ? config : app;
+  return boardSectorStart(index) < end && end - boardSectorStart(index) >= boardSectorSize(index);
+}
+
+function bootloaderUnits(): u32 {
+  let n: u32 = 0;
+  const count = boardSectorCount();
+  for (let i: u32 = 0; i < count; i++) {
+    if (inBootloaderRegion(i)) n++;
+  }
+  return n;
+}
+
+/** After WRITE (UN)PROTECT: the second ACK (or a NACK), then a reset as the ROM does. */
+function protectionDone(status: Status): boolean {
+  if (status !== Status.Ok) {
+    writeByte(NACK);
+    return true;
+  }
+  writeByte(ACK);
+  uartFlush();
+  systemReset();
+}
+
+/**
+ * The adoption rule: an AN3155 client writes a raw binary with no tsboot header. GO adopts it only when
+ * this same session erased every unit it occupies and wrote it contiguously from the application start,
+ * every unit read back as programmed; never while a native transfer is open; and only with a sane vector
+ * table. The image is the bytes written, and a record with their CRC is stored, so it keeps booting
+ * after a reset and later corruption is still caught. Anything else — a half-written image from an
+ * earlier session or an interrupted native update — is refused (NoValidApp).
+ */
+function adoptSessionImage(): Status {
   const start = boardAppStart();
-  if (!vectorTableSane(start)) return Status.NoValidApp;
-  const region = flashView(start, boardAppSize());
-  let size: u32 = region.length;
-  while (size > 0 && region[size - 1] === 0xff) size--;
-  if (size === 0) return Status.NoValidApp;
-  const invalidated = invalidateRecord();
+  const size = writtenEnd;
+  if (nativeTransferOpen() || !contiguous || size === 0) return Status.NoValidApp;
+  const count = boardSectorCount();
+  for (let i: u32 = 0; i < count && i < MAX_UNITS; i++) {
+    const unitStart = boardSectorStart(i);
+    const overlaps = unitStart < start + size && unitStart + boardSectorSize(i) > start;
+    if (overlaps && !bitSet(ERASED_IN_SESSION, i)) return Status.NoValidApp;
+  }
+  if (!vectorTableSane(start)) return Status.BadVectorTable;
+  const invalidated = invalidatePrimary();
   if (invalidated !== Status.Ok) return invalidated;
   for (let i: u32 = 0; i < HEADER_SIZE; i++) HEADER[i] = 0;
   writeU32LE(HEADER, OFFSET_MAGIC, HEADER_MAGIC);
@@ -281,12 +457,11 @@ function adoptRawImage(): Status {
   writeU16LE(HEADER, OFFSET_HEADER_SIZE, HEADER_SIZE);
   writeU32LE(HEADER, OFFSET_PAYLOAD_SIZE, size);
   writeU32LE(HEADER, OFFSET_LOAD_ADDRESS, start);
-  writeU32LE(HEADER, OFFSET_PAYLOAD_CRC, crc32(region.subarray(0, size)));
-  writeU32LE(HEADER, OFFSET_APP_VERSION, 0);
+  writeU32LE(HEADER, OFFSET_PAYLOAD_CRC, crc32(flashView(start, size)));
   writeU32LE(HEADER, OFFSET_BOARD_ID, boardId());
   writeU32LE(HEADER, OFFSET_FLAGS, FLAG_ADOPTED);
   writeU32LE(HEADER, OFFSET_HEADER_CRC, crc32(HEADER.subarray(0, OFFSET_HEADER_CRC)));
-  const stored = writeRecord(HEADER);
+  const stored = recordPrimary(HEADER);
   if (stored !== Status.Ok) return stored;
   return applicationValid() ? Status.Ok : Status.VerifyFailed;
 }

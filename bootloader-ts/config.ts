@@ -1,8 +1,8 @@
 /** The bootloader's fixed parameters: version, protocol limits and timeouts. */
 
-/** 0.1.0 as major << 16 | minor << 8 | patch. */
-export const BOOTLOADER_VERSION = 0x000100;
-export const NATIVE_PROTOCOL_VERSION = 1;
+/** 0.2.0 as major << 16 | minor << 8 | patch. */
+export const BOOTLOADER_VERSION = 0x000200;
+export const NATIVE_PROTOCOL_VERSION = 2;
 /** The UART's speed, at 8N1 (the AN3155 session switches to 8E1). */
 export const UART_BAUD = 115200;
 /** The largest WRITE payload (offset + data) and how many frames the host may have in flight. */

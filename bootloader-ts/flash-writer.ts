@@ -1,34 +1,41 @@
 /**
  * Erasing and programming with the safety rules every path keeps: only inside the application and config
  * regions, unlocked just before each operation and locked again right after it (whatever it returned),
- * and every programmed unit read back and compared.
+ * and every programmed unit read back and compared. The UART keeps receiving by itself meanwhile (uart-io.ts),
+ * and the watchdog is refreshed between operations.
  */
 import { u32 } from "../runtime/index";
-import { boardConfigSize, boardConfigStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
-import { flashErase, flashLock, flashProgram, flashUnlock, flashView } from "../hal-bindings/flash";
+import { boardConfigSize, boardConfigStart, boardScratchSize, boardScratchStart, boardSecondarySize, boardSecondaryStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
+import { flashErase, flashLock, flashProgram, flashTakeEccError, flashUnlock, flashView } from "../hal-bindings/flash";
 import { equalBytes } from "./bytes";
-import { inAppRegion, sectorInAppRegion } from "./layout";
+import { inAppRegion, inRegion } from "./layout";
 import { Status } from "./status";
-import { pump } from "./uart-io";
+import { watchdogRefresh } from "../hal-bindings/system";
 
 /** The largest write unit of any family (H7: a 256-bit flash word). */
 const UNIT_BUFFER = new Uint8Array(32);
 
-function inConfigRegion(address: u32, length: u32): boolean {
-  const start = boardConfigStart();
-  if (length === 0 || address < start) return false;
-  return address - start + length <= boardConfigSize();
+/** True when [address, address + length) lies in a region the bootloader may change: the application (primary),
+ * the config region, and on slot boards the secondary slot and the scratch area. */
+function writable(address: u32, length: u32): boolean {
+  return (
+    inAppRegion(address, length) ||
+    inRegion(address, length, boardConfigStart(), boardConfigSize()) ||
+    inRegion(address, length, boardSecondaryStart(), boardSecondarySize()) ||
+    inRegion(address, length, boardScratchStart(), boardScratchSize())
+  );
 }
 
-/** True when the erase unit lies entirely in the application or the config region. */
+/** True when the erase unit lies entirely in a region the bootloader may change. */
 export function mayErase(index: u32): boolean {
   if (index >= boardSectorCount()) return false;
-  return sectorInAppRegion(index) || inConfigRegion(boardSectorStart(index), boardSectorSize(index));
+  return writable(boardSectorStart(index), boardSectorSize(index));
 }
 
 /** Erases one erase unit of the application or config region. */
 export function eraseSector(index: u32): Status {
   if (!mayErase(index)) return Status.BadAddress;
+  watchdogRefresh();
   const unlocked = flashUnlock();
   if (unlocked !== 0) {
     flashLock();
@@ -47,22 +54,28 @@ export function eraseSector(index: u32): Status {
 
 /**
  * Programs `data` at `address` (aligned to the write unit) unit by unit, padding the last unit with 0xFF,
- * reading every unit back. Between units it drains the UART so no byte is lost while flash is busy.
+ * reading every unit back; units that are all 0xFF are left erased.
  */
 export function programBytes(address: u32, data: Uint8Array): Status {
   const unit = boardWriteUnit();
   if (unit === 0 || unit > UNIT_BUFFER.length) return Status.FlashError;
   if (address % unit !== 0) return Status.BadAddress;
-  if (!inAppRegion(address, data.length) && !inConfigRegion(address, data.length)) return Status.BadAddress;
+  if (!writable(address, data.length)) return Status.BadAddress;
   const staged = UNIT_BUFFER.subarray(0, unit);
   for (let at: u32 = 0; at < data.length; at += unit) {
+    let blank = true;
     for (let i: u32 = 0; i < unit; i++) {
-      staged[i] = at + i < data.length ? data[at + i] : 0xff;
+      const b = at + i < data.length ? data[at + i] : 0xff;
+      staged[i] = b;
+      if (b !== 0xff) blank = false;
     }
+    // A unit of 0xFF is what erased flash already holds: leave it unprogrammed (on L4/H7 a unit can be
+    // programmed once per erase, and programming 0xFF would spend it).
+    if (blank && isErased(address + at, unit)) continue;
     const target = address + at;
     const status = programUnit(target, staged);
     if (status !== Status.Ok) return status;
-    pump();
+    watchdogRefresh();
   }
   return Status.Ok;
 }
@@ -79,10 +92,14 @@ function programUnit(address: u32, unit: Uint8Array): Status {
   return Status.Ok;
 }
 
-/** True when every byte of the range is erased (0xFF). */
+/**
+ * True when every byte of the range is erased (0xFF) and was read without an ECC error: on L4/H7 a unit a
+ * power cut tore can read as 0xFF yet refuse to be programmed.
+ */
 export function isErased(address: u32, length: u32): boolean {
+  flashTakeEccError();
   for (const b of flashView(address, length)) {
     if (b !== 0xff) return false;
   }
-  return true;
+  return !flashTakeEccError();
 }

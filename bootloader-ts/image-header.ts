@@ -24,22 +24,40 @@ export const OFFSET_BOARD_ID = 24;
 export const OFFSET_FLAGS = 28;
 export const OFFSET_SECURITY_COUNTER = 32;
 export const OFFSET_SIGNATURE_SIZE = 36;
+/** Bytes 40 … 59 are reserved: zero, so that a later version can give them meaning safely. */
+export const OFFSET_RESERVED = 40;
 export const OFFSET_HEADER_CRC = 60;
 
 /** Set in a header the bootloader wrote itself for an image an AN3155 client uploaded. */
 export const FLAG_ADOPTED = 1;
+/** Every flag this version knows; a header with any other bit set is refused. */
+const KNOWN_FLAGS = FLAG_ADOPTED;
+
+/** Who a header comes from: a host (BEGIN) may not set the flags only the bootloader writes. */
+export enum HeaderSource {
+  Host,
+  Record,
+}
 
 /**
- * Checks a header against this board: its own CRC, magic and version, the board id, the load address
- * (the start of the application region) and the size (not zero, not larger than the region).
+ * Checks a header against this board: its own CRC, magic and version, the fields documented as zero, the
+ * flags, the board id, the load address (the start of the application region) and the size (not zero,
+ * not larger than the region).
  */
-export function checkHeader(header: Uint8Array): Status {
+export function checkHeader(header: Uint8Array, source: HeaderSource): Status {
   if (header.length < HEADER_SIZE) return Status.BadLength;
   if (readU32LE(header, OFFSET_MAGIC) !== HEADER_MAGIC) return Status.BadHeader;
   if (readU16LE(header, OFFSET_HEADER_VERSION) !== HEADER_VERSION) return Status.BadHeader;
   if (readU16LE(header, OFFSET_HEADER_SIZE) !== HEADER_SIZE) return Status.BadHeader;
   if (crc32(header.subarray(0, OFFSET_HEADER_CRC)) !== readU32LE(header, OFFSET_HEADER_CRC)) return Status.BadHeader;
   if (readU32LE(header, OFFSET_SIGNATURE_SIZE) !== 0) return Status.BadHeader;
+  if (readU32LE(header, OFFSET_SECURITY_COUNTER) !== 0) return Status.BadHeader;
+  for (let i: u32 = OFFSET_RESERVED; i < OFFSET_HEADER_CRC; i++) {
+    if (header[i] !== 0) return Status.BadHeader;
+  }
+  const flags = readU32LE(header, OFFSET_FLAGS);
+  if ((flags & ~KNOWN_FLAGS) !== 0) return Status.BadHeader;
+  if (source === HeaderSource.Host && (flags & FLAG_ADOPTED) !== 0) return Status.BadHeader;
   if (readU32LE(header, OFFSET_BOARD_ID) !== boardId()) return Status.WrongBoard;
   if (readU32LE(header, OFFSET_LOAD_ADDRESS) !== boardAppStart()) return Status.BadAddress;
   const size = readU32LE(header, OFFSET_PAYLOAD_SIZE);

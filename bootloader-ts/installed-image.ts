@@ -1,53 +1,79 @@
 /**
- * The installed image: its header, stored in the config region only after the payload was written and
- * verified, is what makes an application valid. Writing it is the last step of every update and erasing
- * it the first, so a power cut at any point leaves either the old valid image or no valid image — never a
- * half-written one that would be started.
+ * The installed image: the primary slot holds a valid application when the status log records its header
+ * (an Image entry, written only after the payload was written and verified), the payload's CRC matches it,
+ * and its vector table is sane — all read without an ECC error. Recording the image is the last step of
+ * every update, and forgetting it (an Empty entry, or a reset single-half log) the first, so a power cut at
+ * any point leaves either the old valid image or no valid image — never a half-written one that would be
+ * started. An entry torn by a power cut fails its own CRC and reads as no entry (status-log.ts).
  */
 import { u32 } from "../runtime/index";
-import { boardAppSize, boardAppStart, boardConfigStart, boardRamSize, boardRamStart } from "../hal-bindings/board";
-import { flashView } from "../hal-bindings/flash";
+import { boardAppSize, boardAppStart, boardRamRegionCount, boardRamRegionSize, boardRamRegionStart } from "../hal-bindings/board";
+import { flashTakeEccError, flashView } from "../hal-bindings/flash";
 import { readU32LE } from "./bytes";
-import { eraseSector, isErased, programBytes } from "./flash-writer";
-import { checkHeader, HEADER_SIZE, payloadCrc, payloadSize } from "./image-header";
-import { NO_SECTOR, sectorStartingAt } from "./layout";
+import { appVersion, checkHeader, HeaderSource, payloadCrc, payloadSize } from "./image-header";
 import { crc32 } from "./lib/crc32";
+import { Entry, logAppend, logImage, primaryHeader, primaryRecorded, resetLog, Slot, singleHalfLog } from "./status-log";
 import { Status } from "./status";
 
-export function recordView(): Uint8Array {
-  return flashView(boardConfigStart(), HEADER_SIZE);
+/** True when `sp` can be an initial stack pointer: word-aligned, above a RAM block's start, at most its end. */
+function stackInRam(sp: u32): boolean {
+  if ((sp & 3) !== 0) return false;
+  const count = boardRamRegionCount();
+  for (let i: u32 = 0; i < count; i++) {
+    const start = boardRamRegionStart(i);
+    if (sp > start && sp - start <= boardRamRegionSize(i)) return true;
+  }
+  return false;
 }
 
-/** Erases the record (the config region's first erase unit): from here on no application is valid. */
-export function invalidateRecord(): Status {
-  if (isErased(boardConfigStart(), HEADER_SIZE)) return Status.Ok;
-  const sector = sectorStartingAt(boardConfigStart());
-  if (sector === NO_SECTOR) return Status.BadAddress;
-  return eraseSector(sector);
-}
-
-/** Stores a header as the record. The record area must be erased (invalidateRecord). */
-export function writeRecord(header: Uint8Array): Status {
-  return programBytes(boardConfigStart(), header.subarray(0, HEADER_SIZE));
-}
-
-/** An initial stack pointer inside RAM, a Thumb reset handler inside the application region. */
-export function vectorTableSane(address: u32): boolean {
-  const vectors = flashView(address, 8);
-  const stack = readU32LE(vectors, 0);
-  const reset = readU32LE(vectors, 4);
-  const ramStart = boardRamStart();
-  if (stack < ramStart || stack > ramStart + boardRamSize() || (stack & 3) !== 0) return false;
+/** An initial stack pointer inside RAM, a Thumb reset handler inside the application (primary) region. */
+export function vectorsSane(stack: u32, reset: u32): boolean {
+  if (!stackInRam(stack)) return false;
   if ((reset & 1) === 0) return false;
   const entry = reset & 0xfffffffe;
   const appStart = boardAppStart();
   return entry >= appStart + 8 && entry < appStart + boardAppSize();
 }
 
-/** A valid record, a payload whose CRC matches it, and a sane vector table. */
+/** The vector table at `address` in flash is sane (vectorsSane: it is to run from the primary slot). */
+export function vectorTableSane(address: u32): boolean {
+  const vectors = flashView(address, 8);
+  return vectorsSane(readU32LE(vectors, 0), readU32LE(vectors, 4));
+}
+
+/**
+ * The image `header` describes is complete at `start`: a header that passes its checks, a payload whose
+ * CRC matches, a sane vector table, all read without an ECC error (L4/H7: a unit torn by a power cut).
+ */
+export function imageValidAt(header: Uint8Array, start: u32): boolean {
+  flashTakeEccError();
+  if (checkHeader(header, HeaderSource.Record) !== Status.Ok) return false;
+  if (crc32(flashView(start, payloadSize(header))) !== payloadCrc(header)) return false;
+  if (!vectorTableSane(start)) return false;
+  return !flashTakeEccError();
+}
+
+/** The primary slot holds a recorded, complete, valid application. */
 export function applicationValid(): boolean {
-  const record = recordView();
-  if (checkHeader(record) !== Status.Ok) return false;
-  if (crc32(flashView(boardAppStart(), payloadSize(record))) !== payloadCrc(record)) return false;
-  return vectorTableSane(boardAppStart());
+  return primaryRecorded() && imageValidAt(primaryHeader(), boardAppStart());
+}
+
+/** The version of the valid application, or 0. */
+export function applicationVersion(): u32 {
+  return applicationValid() ? appVersion(primaryHeader()) : 0;
+}
+
+/**
+ * Forgets the primary image before anything of it changes. A single-half log that is nearly full is
+ * reset instead (the primary was its only content worth keeping, and it is being replaced).
+ */
+export function invalidatePrimary(): Status {
+  if (!primaryRecorded()) return Status.Ok;
+  if (singleHalfLog()) return resetLog();
+  return logAppend(Entry.Empty, Slot.Primary, 0);
+}
+
+/** Records `header` as the primary image (its payload is written and verified). */
+export function recordPrimary(header: Uint8Array): Status {
+  return logImage(Slot.Primary, header);
 }

@@ -31,6 +31,19 @@ export function inAppRegion(address: u32, length: u32): boolean {
   return address - start + length <= boardAppSize();
 }
 
+/** True when erase unit `index` lies entirely inside [start, start + size). */
+export function unitInRegion(index: u32, start: u32, size: u32): boolean {
+  if (index >= boardSectorCount() || size === 0) return false;
+  const unit = boardSectorStart(index);
+  return unit >= start && unit - start + boardSectorSize(index) <= size;
+}
+
+/** True when [address, address + length) lies inside [start, start + size) (and length > 0). */
+export function inRegion(address: u32, length: u32, start: u32, size: u32): boolean {
+  if (length === 0 || size === 0 || address < start) return false;
+  return address - start + length <= size;
+}
+
 /** True when erase unit `index` lies entirely inside the application region. */
 export function sectorInAppRegion(index: u32): boolean {
   if (index >= boardSectorCount()) return false;

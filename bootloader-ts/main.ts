@@ -1,22 +1,29 @@
 /**
  * The bootloader's boot flow — the same for every STM32 family; only hal-bindings and board data differ.
+ * The rules are stated in docs/boot-flow.md.
  *
- * 1. Hardware init: clocks (HSE + PLL, HSI if they fail — never hang), the timebase, the UART.
+ * 1. Hardware init: clocks (HSE + PLL, HSI if they fail — never hang), the timebase, the watchdog (served
+ *    when the option bytes run it, started only when the board data asks), the UART and its reception.
  * 2. Update detection, in order: the update-request flag an application left in RAM; the trigger pin;
- *    no valid application; otherwise a short window on the UART for a protocol's first byte.
+ *    no valid application; otherwise a short listen window on the UART. Until a session has really
+ *    started, the line may belong to the application's peer: nothing is written on it.
  * 3–6. Update mode: serve the native protocol and AN3155 sessions (reception, erase, program, verify).
  * 7. Otherwise start the application.
  */
 import { print } from "../runtime/index";
 import { clockInit, millis, tickInit, triggerActive, updateFlagClear, updateFlagRead } from "../hal-bindings/system";
 import { uartInit } from "../hal-bindings/uart";
-import { an3155Session, AN3155_SYNC } from "./an3155";
-import { UART_BAUD, UPDATE_REQUEST_MAGIC } from "./config";
-import { boardListenWindowMs } from "../hal-bindings/board";
+import { AN3155_IDLE_MS, AN3155_SYNC, an3155FirstCommand, an3155Open, an3155Session } from "./an3155";
+import { SESSION_IDLE_MS, UART_BAUD, UPDATE_REQUEST_MAGIC } from "./config";
+import { boardListenWindowMs, boardSessionIdleMs } from "../hal-bindings/board";
+import { reportLastFault } from "./console";
+import { deviceStateInit } from "./device-state";
 import { applicationValid } from "./installed-image";
 import { launchApplication } from "./launch";
-import { nativeSession, SYNC0 } from "./native-protocol";
-import { readByte } from "./uart-io";
+import { nativeFrameArrives, nativeSession, SYNC0 } from "./native-protocol";
+import { readByte, receiveStart } from "./uart-io";
+import { slotsAtBoot } from "./slots";
+import { logLoad } from "./status-log";
 import { i32, u32 } from "../runtime/index";
 
 export enum UpdateReason {
@@ -24,38 +31,60 @@ export enum UpdateReason {
   Requested,
   TriggerPin,
   NoValidApplication,
-  UartTrigger,
+  /** A session the listen window opened went idle without leaving a valid application. */
+  SessionLeftNoApplication,
+}
+
+/** Which protocol a listen window opened (a complete, valid session start), with its first command. */
+enum Opened {
+  Nothing,
+  Native,
+  An3155,
 }
 
 export function bootloaderMain(): void {
   clockInit();
   tickInit();
+  deviceStateInit();
   uartInit(UART_BAUD, false);
-  print("tsboot 0.1.0\r\n");
-  const reason = updateReason();
+  receiveStart();
+  logLoad();
+  let reason = updateReason();
   if (reason === UpdateReason.None) {
-    const first = listen(boardListenWindowMs());
-    if (first < 0) launchApplication();
-    announce(UpdateReason.UartTrigger);
-    serve(first);
+    let first: i32 = -1;
+    const opened = listen(boardListenWindowMs());
+    if (opened === Opened.Nothing) launchApplication();
+    if (opened === Opened.An3155) first = pendingAn3155Command;
+    // The session is the host's: serve it, and when it goes idle give the line back to a valid application.
+    serveOne(opened, first, boardSessionIdleMs());
+    if (applicationValid()) launchApplication();
+    reason = UpdateReason.SessionLeftNoApplication;
   }
   announce(reason);
-  serve(-1);
+  reportLastFault();
+  serve();
 }
 
-/** Why the bootloader stays (None: it may start the application after the listen window). */
+/**
+ * Why the bootloader stays (None: it may start the application after the listen window). On a slot board
+ * this is also where an interrupted swap is finished and an unconfirmed trial reverted (slots.ts), before
+ * the application's validity is judged.
+ */
 export function updateReason(): UpdateReason {
-  if (updateFlagRead() === UPDATE_REQUEST_MAGIC) {
-    // Cleared at once: a crash in update mode must not bring the bootloader back forever.
-    updateFlagClear();
-    return UpdateReason.Requested;
-  }
-  if (triggerActive()) return UpdateReason.TriggerPin;
+  const requested = updateFlagRead() === UPDATE_REQUEST_MAGIC;
+  // Cleared at once: a crash in update mode must not bring the bootloader back forever.
+  if (requested) updateFlagClear();
+  const pin = triggerActive();
+  slotsAtBoot(requested || pin);
+  if (requested) return UpdateReason.Requested;
+  if (pin) return UpdateReason.TriggerPin;
   if (!applicationValid()) return UpdateReason.NoValidApplication;
   return UpdateReason.None;
 }
 
+/** In update mode the line is the bootloader's: say who it is and why it stays. */
 function announce(reason: UpdateReason): void {
+  print("tsboot 0.2.0\r\n");
   switch (reason) {
     case UpdateReason.Requested:
       print("update: requested by the application\r\n");
@@ -66,31 +95,50 @@ function announce(reason: UpdateReason): void {
     case UpdateReason.NoValidApplication:
       print("update: no valid application\r\n");
       break;
-    case UpdateReason.UartTrigger:
-      print("update: uart\r\n");
+    case UpdateReason.SessionLeftNoApplication:
+      print("update: the session left no valid application\r\n");
       break;
     default:
       break;
   }
 }
 
-/** Waits up to `windowMs` for the first byte of a session; other bytes are line noise. -1 when none. */
-function listen(windowMs: u32): i32 {
+let pendingAn3155Command: i32 = -1;
+
+/**
+ * Waits up to `windowMs` for a complete, valid session start: a CRC-valid native frame, or 0x7F followed
+ * (after its ACK) by an AN3155 command and its complement. Single bytes, noise and broken frames are
+ * ignored without a reply, and the window goes on; a frame that began inside the window may finish after it.
+ */
+function listen(windowMs: u32): Opened {
   const start = millis();
   while (true) {
     const elapsed = u32(millis() - start);
-    if (elapsed >= windowMs) return -1;
+    if (elapsed >= windowMs) return Opened.Nothing;
     const b = readByte(windowMs - elapsed);
-    if (b === AN3155_SYNC || b === SYNC0) return b;
+    if (b === SYNC0 && nativeFrameArrives()) return Opened.Native;
+    if (b === AN3155_SYNC) {
+      pendingAn3155Command = an3155FirstCommand();
+      if (pendingAn3155Command >= 0) return Opened.An3155;
+    }
   }
 }
 
+/** Serves one session the listen window opened, until it has been idle for `idleMs`. */
+function serveOne(opened: Opened, firstAn3155: i32, idleMs: u32): void {
+  if (opened === Opened.Native) nativeSession(true, idleMs);
+  else an3155Session(firstAn3155, idleMs);
+}
+
 /** Update mode: serve sessions forever (a BOOT or GO leaves through launchApplication). */
-function serve(first: i32): never {
-  let next = first;
+function serve(): never {
   while (true) {
-    if (next === AN3155_SYNC) an3155Session();
-    else if (next === SYNC0) nativeSession();
-    next = readByte(0xffffffff);
+    const b = readByte(0xffffffff);
+    if (b === AN3155_SYNC) {
+      an3155Open();
+      an3155Session(-1, AN3155_IDLE_MS);
+    } else if (b === SYNC0) {
+      nativeSession(false, SESSION_IDLE_MS);
+    }
   }
 }

@@ -4,18 +4,23 @@
  * goes quiet. Frame: A5 5A | cmd | seq | len (u16 LE) | payload | CRC-32 (LE) over cmd..payload.
  */
 import { i32, u8, u16, u32 } from "../runtime/index";
-import { boardAppSize, boardAppStart, boardId, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
+import { boardAppSize, boardAppStart, boardId, boardSecondarySize, boardSecondaryStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashView } from "../hal-bindings/flash";
 import { readU16LE, readU32LE, writeU16LE, writeU32LE, equalBytes } from "./bytes";
-import { BOOTLOADER_VERSION, INTER_BYTE_TIMEOUT_MS, MAX_DATA, NATIVE_PROTOCOL_VERSION, SESSION_IDLE_MS, WINDOW } from "./config";
+import { BOOTLOADER_VERSION, INTER_BYTE_TIMEOUT_MS, MAX_DATA, NATIVE_PROTOCOL_VERSION, WINDOW } from "./config";
+import { lastFaultDetail, lastFaultKind, lastResetCause, protectionState, setBootloaderProtection, watchdogState } from "./device-state";
 import { eraseSector, isErased, programBytes } from "./flash-writer";
-import { appVersion, checkHeader, HEADER_SIZE, payloadCrc, payloadSize } from "./image-header";
-import { applicationValid, invalidateRecord, recordView, writeRecord } from "./installed-image";
+import { appVersion, checkHeader, HEADER_SIZE, HeaderSource, payloadCrc, payloadSize } from "./image-header";
+import { applicationValid, invalidatePrimary, recordPrimary, vectorsSane, vectorTableSane } from "./installed-image";
+import { secondaryValid, slotsEnabled } from "./slots";
+import { Entry, lastInstallEvent, lastInstallReason, logAppend, logImage, primaryHeader, RevertReason, secondaryHeader, secondaryImageRole, secondaryRecorded, SecondaryRole, Slot, swapAreaCount, swapInProgress, SwapKind, trialState, TrialState } from "./status-log";
+import { STEPS, swapBegin, swapContinue, SwapProgress, swapStepsDone } from "./swap";
 import { launchApplication } from "./launch";
 import { crc32 } from "./lib/crc32";
-import { inAppRegion, sectorInAppRegion } from "./layout";
+import { inAppRegion, NO_SECTOR, sectorContaining, sectorInAppRegion, unitInRegion } from "./layout";
 import { Status } from "./status";
-import { discardInput, readByte, takeOverflow, writeBytes } from "./uart-io";
+import { discardInput, readByte, writeBytes } from "./uart-io";
+import { uartTakeErrors } from "../hal-bindings/uart";
 
 export const SYNC0 = 0xa5;
 export const SYNC1 = 0x5a;
@@ -28,6 +33,16 @@ export enum Command {
   Boot = 0x05,
   Abort = 0x06,
   Read = 0x07,
+  Protect = 0x08,
+  Install = 0x09,
+  Confirm = 0x0a,
+  Revert = 0x0b,
+}
+
+/** What a progress event reports (its last payload byte). */
+enum Phase {
+  Erase = 0,
+  Swap = 1,
 }
 /** The most bytes one READ returns. */
 export const MAX_READ = 256;
@@ -41,6 +56,13 @@ const FRAME = new Uint8Array(4 + MAX_PAYLOAD + 4);
 const REPLY_DATA = new Uint8Array(MAX_READ);
 const REPLY = new Uint8Array(2 + 4 + 1 + MAX_READ + 4);
 const SESSION_HEADER = new Uint8Array(HEADER_SIZE);
+/** BEGIN's payload: the image header, then the payload's first 8 bytes (its initial SP and reset vector). */
+const BEGIN_SIZE = HEADER_SIZE + 8;
+/** The vector table BEGIN announced, checked again against flash at END. */
+let sessionStack: u32 = 0;
+let sessionReset: u32 = 0;
+/** Line errors (UartError bits) seen since boot, for INFO. */
+let lineErrorsSinceBoot: u32 = 0;
 
 enum Receive {
   Frame,
@@ -55,40 +77,53 @@ enum Transfer {
 let transfer: Transfer = Transfer.Idle;
 /** Payload bytes written so far in the current transfer. */
 let received: u32 = 0;
+/** The payload offset up to which the application region is erased, and the erase progress (units). */
+let erasedEnd: u32 = 0;
+let eraseDone: u32 = 0;
+let eraseTotal: u32 = 0;
 
-/** Reads one frame into FRAME; the first sync byte may already have been consumed by the caller. */
-function receiveFrame(haveSync0: boolean): Receive {
+/**
+ * Reads one frame into FRAME; the first sync byte may already have been consumed by the caller. A session
+ * silent for `idleMs` before a frame starts is Idle; bytes before a SYNC0 SYNC1 pair are skipped.
+ */
+function receiveFrame(haveSync0: boolean, idleMs: u32): Receive {
   let synced = haveSync0;
   while (true) {
     if (!synced) {
-      const b = readByte(SESSION_IDLE_MS);
+      const b = readByte(idleMs);
       if (b < 0) return Receive.Idle;
       if (b !== SYNC0) continue;
     }
     synced = false;
     const b1 = readByte(INTER_BYTE_TIMEOUT_MS);
+    if (b1 < 0) return Receive.Damaged;
     if (b1 === SYNC0) {
       synced = true;
       continue;
     }
-    if (b1 !== SYNC1) continue;
-    for (let i: u32 = 0; i < 4; i++) {
-      const b = readByte(INTER_BYTE_TIMEOUT_MS);
-      if (b < 0) return Receive.Damaged;
-      FRAME[i] = u8(b);
-    }
-    const length = readU16LE(FRAME, 2);
-    if (length > MAX_PAYLOAD) return Receive.Damaged;
-    const total = 4 + length + 4;
-    for (let i: u32 = 4; i < total; i++) {
-      const b = readByte(INTER_BYTE_TIMEOUT_MS);
-      if (b < 0) return Receive.Damaged;
-      FRAME[i] = u8(b);
-    }
-    if (takeOverflow()) return Receive.Damaged;
-    if (crc32(FRAME.subarray(0, 4 + length)) !== readU32LE(FRAME, 4 + length)) return Receive.Damaged;
-    return Receive.Frame;
+    if (b1 === SYNC1) return receiveAfterSync();
   }
+}
+
+/** The rest of a frame after SYNC0 SYNC1: cmd, seq, length, payload and CRC into FRAME. */
+function receiveAfterSync(): Receive {
+  for (let i: u32 = 0; i < 4; i++) {
+    const b = readByte(INTER_BYTE_TIMEOUT_MS);
+    if (b < 0) return Receive.Damaged;
+    FRAME[i] = u8(b);
+  }
+  const length = readU16LE(FRAME, 2);
+  if (length > MAX_PAYLOAD) return Receive.Damaged;
+  const total = 4 + length + 4;
+  for (let i: u32 = 4; i < total; i++) {
+    const b = readByte(INTER_BYTE_TIMEOUT_MS);
+    if (b < 0) return Receive.Damaged;
+    FRAME[i] = u8(b);
+  }
+  const errors = uartTakeErrors();
+  lineErrorsSinceBoot = (lineErrorsSinceBoot | errors) >>> 0;
+  if (crc32(FRAME.subarray(0, 4 + length)) !== readU32LE(FRAME, 4 + length)) return Receive.Damaged;
+  return Receive.Frame;
 }
 
 /** Sends a reply frame: status, then `extra` bytes of REPLY_DATA. */
@@ -106,10 +141,31 @@ function reply(command: u8, seq: u8, status: Status, extra: u32): void {
   writeBytes(REPLY.subarray(0, end + 4));
 }
 
-export function nativeSession(): void {
-  let haveSync = true;
+/**
+ * The listen window's test of a session start: after a SYNC0, is a whole, CRC-valid frame arriving? It is
+ * then left in FRAME for nativeSession(true, …) to answer. Nothing is sent either way: until a valid frame
+ * has arrived, the line may belong to the application's peer.
+ */
+export function nativeFrameArrives(): boolean {
+  if (readByte(INTER_BYTE_TIMEOUT_MS) !== SYNC1) return false;
+  return receiveAfterSync() === Receive.Frame;
+}
+
+/** True while a native transfer (BEGIN … END) is open. */
+export function nativeTransferOpen(): boolean {
+  return transfer === Transfer.Receiving;
+}
+
+/**
+ * Serves a native session until the host is silent for `idleMs`. `frameReady`: the listen window already
+ * received the first frame (nativeFrameArrives); otherwise SYNC0 has just been read.
+ */
+export function nativeSession(frameReady: boolean, idleMs: u32): void {
+  let pending = frameReady;
+  let haveSync = !frameReady;
   while (true) {
-    const got = receiveFrame(haveSync);
+    const got = pending ? Receive.Frame : receiveFrame(haveSync, idleMs);
+    pending = false;
     haveSync = false;
     if (got === Receive.Idle) {
       // The host went away: forget the transfer (the record stays invalid until a complete update).
@@ -134,10 +190,10 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       reply(replyCommand, seq, Status.Ok, info());
       return;
     case Command.Begin:
-      reply(replyCommand, seq, begin(seq, payload), 0);
+      reply(replyCommand, seq, begin(payload), 0);
       return;
     case Command.Write: {
-      const status = write(payload);
+      const status = write(seq, payload);
       writeU32LE(REPLY_DATA, 0, received);
       reply(replyCommand, seq, status, 4);
       return;
@@ -161,6 +217,20 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       reply(replyCommand, seq, length < 0 ? Status.BadAddress : Status.Ok, length < 0 ? 0 : u32(length));
       return;
     }
+    case Command.Install:
+      reply(replyCommand, seq, payload.length === 1 && payload[0] <= 1 ? install(seq, payload[0] === 1) : Status.BadLength, 0);
+      return;
+    case Command.Confirm:
+      reply(replyCommand, seq, confirm(), 0);
+      return;
+    case Command.Revert:
+      reply(replyCommand, seq, revert(seq), 0);
+      return;
+    case Command.Protect:
+      // On parts that load option bytes only at a reset (F0, L4) a success resets here: the host sees
+      // silence and reads the new state with INFO after the reset.
+      reply(replyCommand, seq, payload.length === 1 && payload[0] <= 1 ? setBootloaderProtection(payload[0] === 1) : Status.BadLength, 0);
+      return;
     default:
       reply(replyCommand, seq, Status.UnknownCommand, 0);
   }
@@ -177,7 +247,10 @@ function read(payload: Uint8Array): i32 {
   return length;
 }
 
-/** INFO: what a host needs to plan an update; returns the reply's extra length. */
+/**
+ * INFO: what a host needs to plan an update, and the device's health (docs/protocol.md); returns the
+ * reply's extra length.
+ */
 function info(): u32 {
   REPLY_DATA[0] = NATIVE_PROTOCOL_VERSION;
   writeU32LE(REPLY_DATA, 1, BOOTLOADER_VERSION);
@@ -189,45 +262,144 @@ function info(): u32 {
   REPLY_DATA[21] = WINDOW;
   const valid = applicationValid();
   REPLY_DATA[22] = valid ? 1 : 0;
-  writeU32LE(REPLY_DATA, 23, valid ? appVersion(recordView()) : 0);
-  return 27;
+  writeU32LE(REPLY_DATA, 23, valid ? appVersion(primaryHeader()) : 0);
+  REPLY_DATA[27] = lastResetCause();
+  REPLY_DATA[28] = u8(lastFaultKind());
+  writeU32LE(REPLY_DATA, 29, lastFaultDetail());
+  REPLY_DATA[33] = watchdogState();
+  REPLY_DATA[34] = protectionState();
+  REPLY_DATA[35] = u8(lineErrorsSinceBoot);
+  REPLY_DATA[36] = slotsEnabled() ? 1 : 0;
+  REPLY_DATA[37] = trialState();
+  REPLY_DATA[38] = lastInstallEvent();
+  REPLY_DATA[39] = u8(lastInstallReason());
+  const role = slotsEnabled() && secondaryRecorded() ? secondaryImageRole() : SecondaryRole.None;
+  REPLY_DATA[40] = role;
+  writeU32LE(REPLY_DATA, 41, role !== SecondaryRole.None ? appVersion(secondaryHeader()) : 0);
+  REPLY_DATA[45] = swapInProgress();
+  return 46;
 }
 
-/** BEGIN: check the header, invalidate the installed image, erase exactly the sectors the image needs. */
-function begin(seq: u8, payload: Uint8Array): Status {
+/** Sends a progress event for the request `seq`: done of total, in `phase`. */
+function progress(seq: u8, done: u32, total: u32, phase: Phase): void {
+  writeU16LE(REPLY_DATA, 0, u16(done));
+  writeU16LE(REPLY_DATA, 2, u16(total));
+  REPLY_DATA[4] = phase;
+  reply(EVENT_PROGRESS, seq, Status.Ok, 5);
+}
+
+/** Runs the swap in progress to its end, a progress event per step. */
+function swapWithProgress(seq: u8): Status {
+  const total = swapAreaCount() * STEPS;
+  while (true) {
+    const p = swapContinue();
+    if (p === SwapProgress.Done) return Status.Ok;
+    if (p === SwapProgress.Failed) return Status.FlashError;
+    progress(seq, swapStepsDone(), total, Phase.Swap);
+  }
+}
+
+/**
+ * INSTALL (slot boards): the downloaded image in the secondary slot, checked again, is swapped into the
+ * primary — for a test (it must then be confirmed, or the next reset reverts it) or permanently.
+ */
+function install(seq: u8, permanent: boolean): Status {
+  if (!slotsEnabled() || transfer !== Transfer.Idle) return Status.BadState;
+  if (!secondaryValid(SecondaryRole.Pending)) return Status.NoValidApp;
+  const begun = swapBegin(permanent ? SwapKind.InstallPermanent : SwapKind.InstallTest, RevertReason.None);
+  if (begun !== Status.Ok) return begun;
+  return swapWithProgress(seq);
+}
+
+/** CONFIRM: the trial image in the primary slot becomes permanent. */
+function confirm(): Status {
+  if (!slotsEnabled() || trialState() === TrialState.None) return Status.BadState;
+  return logAppend(Entry.Confirmed, 0, 0);
+}
+
+/** REVERT: the previous image (in the secondary since the last install) is swapped back into the primary. */
+function revert(seq: u8): Status {
+  if (!slotsEnabled() || transfer !== Transfer.Idle) return Status.BadState;
+  if (!secondaryValid(SecondaryRole.Previous)) return Status.NoValidApp;
+  const begun = swapBegin(SwapKind.Revert, RevertReason.Requested);
+  if (begun !== Status.Ok) return begun;
+  return swapWithProgress(seq);
+}
+
+/** Where a transfer writes: the secondary slot on a slot board, else the primary. */
+function transferBase(): u32 {
+  return slotsEnabled() ? boardSecondaryStart() : boardAppStart();
+}
+
+/** True when erase unit `index` lies in the region a transfer writes. */
+function unitInTransferRegion(index: u32): boolean {
+  if (!slotsEnabled()) return sectorInAppRegion(index);
+  return unitInRegion(index, boardSecondaryStart(), boardSecondarySize());
+}
+
+/**
+ * BEGIN: check the header and the image's vector table (sent with it), and only then invalidate the
+ * installed image and erase exactly the sectors the image needs. A refused image touches nothing.
+ */
+function begin(payload: Uint8Array): Status {
   transfer = Transfer.Idle;
-  if (payload.length !== HEADER_SIZE) return Status.BadLength;
-  const checked = checkHeader(payload);
+  if (payload.length !== BEGIN_SIZE) return Status.BadLength;
+  const checked = checkHeader(payload, HeaderSource.Host);
   if (checked !== Status.Ok) return checked;
+  const stack = readU32LE(payload, HEADER_SIZE);
+  const reset = readU32LE(payload, HEADER_SIZE + 4);
+  if (payloadSize(payload) < 8 || !vectorsSane(stack, reset)) return Status.BadVectorTable;
+  sessionStack = stack;
+  sessionReset = reset;
   for (let i: u32 = 0; i < HEADER_SIZE; i++) SESSION_HEADER[i] = payload[i];
-  const invalidated = invalidateRecord();
+  // From here what the transfer writes over is forgotten: the secondary's image on a slot board (the
+  // primary keeps running), the primary on a single-slot board.
+  const invalidated = slotsEnabled() ? forgetSecondary() : invalidatePrimary();
   if (invalidated !== Status.Ok) return invalidated;
-  const start = boardAppStart();
+  // Erasing happens on demand, as the data arrives (WRITE): the line keeps moving while a sector erases,
+  // because reception goes on by DMA into the ring during the CPU stall.
+  const start = transferBase();
   const end = start + payloadSize(SESSION_HEADER);
   const count = boardSectorCount();
-  let total: u32 = 0;
+  eraseTotal = 0;
   for (let i: u32 = 0; i < count; i++) {
-    if (sectorInAppRegion(i) && boardSectorStart(i) < end) total++;
+    if (unitInTransferRegion(i) && boardSectorStart(i) < end) eraseTotal++;
   }
-  let done: u32 = 0;
-  for (let i: u32 = 0; i < count; i++) {
-    if (!sectorInAppRegion(i) || boardSectorStart(i) >= end) continue;
-    if (!isErased(boardSectorStart(i), boardSectorSize(i))) {
-      const erased = eraseSector(i);
-      if (erased !== Status.Ok) return erased;
-    }
-    done++;
-    writeU16LE(REPLY_DATA, 0, u16(done));
-    writeU16LE(REPLY_DATA, 2, u16(total));
-    reply(EVENT_PROGRESS, seq, Status.Ok, 4);
-  }
+  eraseDone = 0;
+  erasedEnd = 0;
   received = 0;
   transfer = Transfer.Receiving;
   return Status.Ok;
 }
 
-/** WRITE: offset (u32 LE) + data, in order; a resent frame for data already written is checked and ACKed. */
-function write(payload: Uint8Array): Status {
+/**
+ * Makes the application region erased (or found blank) up to payload offset `end`, one erase unit at a
+ * time. A progress event goes out before each unit, so the host knows the device is busy (an erase stalls
+ * the CPU for up to seconds) and can show it.
+ */
+function eraseAhead(seq: u8, end: u32): Status {
+  const start = transferBase();
+  while (erasedEnd < end) {
+    const index = sectorContaining(start + erasedEnd);
+    if (index === NO_SECTOR || !unitInTransferRegion(index)) return Status.BadAddress;
+    eraseDone++;
+    progress(seq, eraseDone, eraseTotal, Phase.Erase);
+    const unitStart = boardSectorStart(index);
+    const unitSize = boardSectorSize(index);
+    if (!isErased(unitStart, unitSize)) {
+      const erased = eraseSector(index);
+      if (erased !== Status.Ok) return erased;
+    }
+    erasedEnd = unitStart + unitSize - start;
+  }
+  return Status.Ok;
+}
+
+/**
+ * WRITE: offset (u32 LE) + data, in order; a resent frame for data already written is checked and ACKed.
+ * The erase units the data needs are erased first (eraseAhead).
+ */
+function write(seq: u8, payload: Uint8Array): Status {
   if (transfer !== Transfer.Receiving) return Status.BadState;
   if (payload.length < 5) return Status.BadLength;
   const offset = readU32LE(payload, 0);
@@ -239,10 +411,15 @@ function write(payload: Uint8Array): Status {
   if (unit === 0) return Status.FlashError;
   if (data.length % unit !== 0 && !last) return Status.BadLength;
   if (offset + data.length <= received) {
-    return equalBytes(flashView(boardAppStart() + offset, data.length), data) ? Status.Ok : Status.VerifyFailed;
+    return equalBytes(flashView(transferBase() + offset, data.length), data) ? Status.Ok : Status.VerifyFailed;
   }
   if (offset !== received) return Status.OutOfOrder;
-  const status = programBytes(boardAppStart() + offset, data);
+  const erased = eraseAhead(seq, offset + data.length);
+  if (erased !== Status.Ok) {
+    transfer = Transfer.Idle;
+    return erased;
+  }
+  const status = programBytes(transferBase() + offset, data);
   if (status !== Status.Ok) {
     transfer = Transfer.Idle;
     return status;
@@ -253,18 +430,34 @@ function write(payload: Uint8Array): Status {
 
 /** True when `header` is the stored record and the application it describes is valid. */
 function installed(header: Uint8Array): boolean {
-  return equalBytes(recordView(), header) && applicationValid();
+  if (slotsEnabled()) return equalBytes(secondaryHeader(), header) && secondaryValid(SecondaryRole.Pending);
+  return equalBytes(primaryHeader(), header) && applicationValid();
 }
 
-/** END: the whole payload is in flash and its CRC matches; only then the record makes it valid. */
+/** The secondary slot's image (a previous or a pending one) is about to be overwritten. */
+function forgetSecondary(): Status {
+  return secondaryRecorded() ? logAppend(Entry.Empty, Slot.Secondary, 0) : Status.Ok;
+}
+
+/**
+ * END: the whole payload is in flash, its CRC matches and its vector table is the one BEGIN announced;
+ * only then is it recorded: as the primary image (single slot: now valid), or as the secondary's pending
+ * image (slot boards: INSTALL swaps it in).
+ */
 function end(): Status {
-  // A resent END (its reply was lost) finds the transfer done: answer as before if that image is installed.
+  // A resent END (its reply was lost) finds the transfer done: answer as before if that image is recorded.
   if (transfer !== Transfer.Receiving) return installed(SESSION_HEADER) ? Status.Ok : Status.BadState;
   const size = payloadSize(SESSION_HEADER);
   if (received !== size) return Status.Incomplete;
   transfer = Transfer.Idle;
-  if (crc32(flashView(boardAppStart(), size)) !== payloadCrc(SESSION_HEADER)) return Status.CrcMismatch;
-  const stored = writeRecord(SESSION_HEADER);
+  const base = transferBase();
+  if (crc32(flashView(base, size)) !== payloadCrc(SESSION_HEADER)) return Status.CrcMismatch;
+  // The payload's vector table must be the one BEGIN announced (and checked) before anything was erased.
+  const vectors = flashView(base, 8);
+  if (readU32LE(vectors, 0) !== sessionStack || readU32LE(vectors, 4) !== sessionReset || !vectorTableSane(base)) {
+    return Status.BadVectorTable;
+  }
+  const stored = slotsEnabled() ? logImage(Slot.Secondary, SESSION_HEADER) : recordPrimary(SESSION_HEADER);
   if (stored !== Status.Ok) return stored;
-  return applicationValid() ? Status.Ok : Status.VerifyFailed;
+  return installed(SESSION_HEADER) ? Status.Ok : Status.VerifyFailed;
 }

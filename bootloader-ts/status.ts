@@ -1,4 +1,4 @@
-/** Why a request failed: the reason code a NACK carries (docs/protocol.md). */
+/** Why a request failed: the reason code a NACK carries (docs/protocol.md). Append, never renumber. */
 export enum Status {
   Ok = 0,
   BadFrame = 1,
@@ -15,4 +15,8 @@ export enum Status {
   CrcMismatch = 12,
   NoValidApp = 13,
   Incomplete = 14,
+  /** The image's initial stack pointer is not in RAM, or its reset vector not a Thumb address in the region. */
+  BadVectorTable = 15,
+  /** The option bytes could not be changed (write protection of the bootloader region). */
+  ProtectionFailed = 16,
 }

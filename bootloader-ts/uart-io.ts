@@ -1,43 +1,47 @@
 /**
- * Buffered UART input: pump() moves every received byte into a ring buffer, so the protocol code can
- * program flash between reads without losing bytes, and readByte() waits with a timeout.
+ * Buffered UART input. Reception runs by itself (DMA on silicon) into RING, so the protocol code can erase
+ * and program flash — during which the CPU stalls — between reads without losing a byte. readByte() takes
+ * bytes from the ring with a timeout. The ring is never overrun by a well-behaved host: the native protocol's
+ * window keeps at most WINDOW frames in flight, well under the ring's size (config.ts).
  */
 import { i32, u8, u32 } from "../runtime/index";
-import { uartRead, uartWrite } from "../hal-bindings/uart";
-import { millis } from "../hal-bindings/system";
+import { uartRxHead, uartRxStart, uartWrite } from "../hal-bindings/uart";
+import { millis, watchdogRefresh } from "../hal-bindings/system";
 
-/** Four frames of the largest size in flight, and some. A power of two, so `& MASK` keeps indexes in range. */
+/** A power of two, so `& MASK` keeps indexes in range. */
 const RING = new Uint8Array(8192);
 const MASK = 8191;
-let head: u32 = 0;
+/** The index of the next byte to read; the reception side owns the head. */
 let tail: u32 = 0;
-let count: u32 = 0;
-/** Set when a byte arrived with the ring full; the protocol treats the frame as damaged. */
-let overflowed: boolean = false;
 
-export function pump(): void {
-  while (true) {
-    const b = uartRead();
-    if (b < 0) return;
-    if (count < RING.length) {
-      RING[head & MASK] = u8(b);
-      head = (head + 1) & MASK;
-      count++;
-    } else {
-      overflowed = true;
-    }
-  }
+/** The line-error bits of uartTakeErrors() (hal-bindings/uart.ts). */
+export enum UartError {
+  Parity = 1,
+  Framing = 2,
+  Noise = 4,
+  Overrun = 8,
+}
+
+/** Starts reception into the ring (once, at boot; it runs until the application starts). */
+export function receiveStart(): void {
+  tail = 0;
+  uartRxStart(RING);
+}
+
+/** How many received bytes wait in the ring. */
+export function available(): u32 {
+  const head = uartRxHead();
+  return (head - tail) & MASK;
 }
 
 /** The next byte, or -1 if none arrives within `timeoutMs`. */
 export function readByte(timeoutMs: u32): i32 {
   const start = millis();
   while (true) {
-    pump();
-    if (count > 0) {
-      const b = RING[tail & MASK];
+    watchdogRefresh();
+    if (available() > 0) {
+      const b = RING[tail];
       tail = (tail + 1) & MASK;
-      count--;
       return b;
     }
     if (u32(millis() - start) >= timeoutMs) return -1;
@@ -46,31 +50,14 @@ export function readByte(timeoutMs: u32): i32 {
 
 /** Drops whatever was received and not yet read (after a damaged frame). */
 export function discardInput(): void {
-  pump();
-  head = 0;
-  tail = 0;
-  count = 0;
-  overflowed = false;
+  tail = uartRxHead();
 }
 
-export function takeOverflow(): boolean {
-  const was = overflowed;
-  overflowed = false;
-  return was;
-}
 
-/**
- * Transmitting is polled too (about 87 us a byte at 115200): drain the receiver before each byte, so the
- * frames a host keeps in flight are not lost to an overrun while a reply goes out.
- */
 export function writeByte(value: u8): void {
-  pump();
   uartWrite(value);
 }
 
 export function writeBytes(data: Uint8Array): void {
-  for (const b of data) {
-    pump();
-    uartWrite(b);
-  }
+  for (const b of data) uartWrite(b);
 }

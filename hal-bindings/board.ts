@@ -37,13 +37,17 @@ export function boardConfigStart(): u32 {
 export function boardConfigSize(): u32 {
   return simulation().board.config.size;
 }
-/** RAM bounds, for checking an application's initial stack pointer. @extern board_ram_start @pure */
-export function boardRamStart(): u32 {
-  return simulation().board.ram.start;
+/** How many RAM blocks an application's initial stack pointer may lie in (F405/407: SRAM and CCM). @extern board_ram_region_count @pure */
+export function boardRamRegionCount(): u32 {
+  return simulation().board.stackRegions.length;
 }
-/** @extern board_ram_size @pure */
-export function boardRamSize(): u32 {
-  return simulation().board.ram.size;
+/** Start of RAM block `index`. @extern board_ram_region_start @pure */
+export function boardRamRegionStart(index: u32): u32 {
+  return simulation().board.stackRegions[index].start;
+}
+/** Size of RAM block `index` (an initial SP may equal start + size: the stack grows down). @extern board_ram_region_size @pure */
+export function boardRamRegionSize(index: u32): u32 {
+  return simulation().board.stackRegions[index].size;
 }
 /** Programming granularity in bytes (F0: 2, F4: 4, L4: 8, H7: 32). @extern board_write_unit @pure */
 export function boardWriteUnit(): u32 {
@@ -60,4 +64,48 @@ export function boardListenWindowMs(): u32 {
 /** The product id the AN3155 GET ID command reports (0x431 for STM32F411). @extern board_product_id @pure */
 export function boardProductId(): u32 {
   return simulation().board.productId;
+}
+/**
+ * The watchdog period the bootloader starts the independent watchdog with (ms), or 0: the bootloader never
+ * starts it (it still serves one the option bytes start). @extern board_watchdog_ms @pure
+ */
+export function boardWatchdogMs(): u32 {
+  return simulation().board.watchdogMs;
+}
+/** True when the bootloader write-protects its own region at every boot (board data). @extern board_protect_bootloader @pure */
+export function boardProtectBootloader(): boolean {
+  return simulation().board.protectBootloader;
+}
+/**
+ * How long a session opened in the listen window may stay silent before the bootloader gives the line
+ * back and starts the installed application (ms, board data). @extern board_session_idle_ms @pure
+ */
+export function boardSessionIdleMs(): u32 {
+  return simulation().board.sessionIdleMs;
+}
+/**
+ * The secondary slot (the download area) of a board with two slots; size 0 on a single-slot board.
+ * @extern board_secondary_start @pure
+ */
+export function boardSecondaryStart(): u32 {
+  return simulation().board.slots?.secondary.start ?? 0;
+}
+/** @extern board_secondary_size @pure */
+export function boardSecondarySize(): u32 {
+  return simulation().board.slots?.secondary.size ?? 0;
+}
+/** The scratch area a swap exchanges the slots through, one area of its size at a time. @extern board_scratch_start @pure */
+export function boardScratchStart(): u32 {
+  return simulation().board.slots?.scratch.start ?? 0;
+}
+/** Its size; 0 on a single-slot board. @extern board_scratch_size @pure */
+export function boardScratchSize(): u32 {
+  return simulation().board.slots?.scratch.size ?? 0;
+}
+/**
+ * The watchdog period the bootloader starts before a trial boot (ms), so that a trial image that hangs
+ * without confirming is reset and reverted; 0: none. @extern board_trial_watchdog_ms @pure
+ */
+export function boardTrialWatchdogMs(): u32 {
+  return simulation().board.slots?.trialWatchdogMs ?? 0;
 }

@@ -6,6 +6,7 @@
 import type { u32 } from "../runtime/index";
 import { simulation } from "./sim/current";
 import { TIME } from "./sim/simulation";
+import { FLASH_ERR_PROTECTED } from "./sim/flash";
 
 /** @extern hal_flash_unlock */
 export function flashUnlock(): u32 {
@@ -17,20 +18,27 @@ export function flashLock(): void {
   simulation().flash.lock();
 }
 
-/** Erases erase unit `index` of the board's flash map (not the hardware number). @extern hal_flash_erase */
+/**
+ * Erases erase unit `index` of the board's flash map (not the hardware number). The port refuses a unit of
+ * the bootloader region (status 10) even if the bootloader asks. @extern hal_flash_erase
+ */
 export function flashErase(index: u32): u32 {
   const sim = simulation();
+  const sector = sim.board.sectors[index];
+  if (sector && sim.flash.touchesBootloader(sector.start, sector.size)) return FLASH_ERR_PROTECTED;
   const status = sim.flash.eraseSector(index);
   sim.advance(TIME.eraseSectorUs);
   return status;
 }
 
 /**
- * Programs `data` at `address`; both aligned to the board's write unit, the flash there erased.
+ * Programs `data` at `address`; both aligned to the board's write unit, the flash there erased. Refused
+ * (status 10) inside the bootloader region.
  * @extern hal_flash_program
  */
 export function flashProgram(address: u32, data: Uint8Array): u32 {
   const sim = simulation();
+  if (sim.flash.touchesBootloader(address, data.length)) return FLASH_ERR_PROTECTED;
   const status = sim.flash.program(address, data);
   sim.advance(TIME.programUnitUs * Math.ceil(data.length / sim.board.writeUnit));
   return status;
@@ -39,4 +47,29 @@ export function flashProgram(address: u32, data: Uint8Array): u32 {
 /** A read-only view of flash memory (in C, the memory-mapped flash itself). Never write through it. @extern hal_flash_view @pure */
 export function flashView(address: u32, length: u32): Uint8Array {
   return simulation().flash.view(address, length);
+}
+
+/**
+ * True when the option bytes write-protect every erase unit of the bootloader region.
+ * @extern hal_port_flash_bootloader_protected
+ */
+export function flashBootloaderProtected(): boolean {
+  return simulation().flash.bootloaderProtected();
+}
+
+/**
+ * Sets or clears the option-byte write protection of the bootloader region (status as flashErase). On parts
+ * that load option bytes only at reset (F0, L4) a success resets the MCU and does not return.
+ * @extern hal_port_flash_protect_bootloader
+ */
+export function flashProtectBootloader(protect: boolean): u32 {
+  return simulation().flash.protectBootloader(protect);
+}
+
+/**
+ * True when a read of flash since the last call met an ECC double error (L4/H7: a unit torn by a power
+ * cut), then cleared: what was read is unreliable. Always false on F0/F4. @extern hal_port_flash_take_ecc_error
+ */
+export function flashTakeEccError(): boolean {
+  return simulation().flash.takeEccError();
 }

@@ -181,6 +181,12 @@ export function describeDevice(d: DeviceInfo): string {
     `application:  region ${hex32(d.appStart)}…${hex32(d.appStart + d.appSize)} (${kib(d.appSize)}); ` +
       (d.appValid ? `valid, version ${d.appVersionText}` : "none valid"),
     `transfer:     write unit ${d.writeUnit} B, up to ${d.maxData} B per WRITE, window ${d.window}`,
+    `last reset:   ${d.resetCause.length ? d.resetCause.join(", ") : "unknown"}` +
+      (d.lastFault ? `; the previous boot ended by a ${d.lastFault.kind} (${d.lastFault.kind === "panic" ? "line" : "at"} ${hex32(d.lastFault.detail)})` : ""),
+    `watchdog:     ${d.watchdog === "hardware" ? "running (started by the option bytes), refreshed by the bootloader" : d.watchdog === "started" ? "started by the bootloader (board data)" : "off"}`,
+    `protection:   bootloader region ${d.bootloaderProtected ? "write-protected" : "not write-protected"}` +
+      (d.protectionFailed ? " (the protection the board data asks for failed at boot)" : ""),
+    ...(d.lineErrors.length ? [`line errors:  ${d.lineErrors.join(", ")} since boot`] : []),
   ].join("\n");
 }
 
@@ -189,6 +195,8 @@ function infoJson(d: DeviceInfo) {
     board: d.boardName, boardId: hex32(d.boardId), bootloaderVersion: d.bootloaderVersionText, protocolVersion: d.protocolVersion,
     appStart: hex32(d.appStart), appSize: d.appSize, appValid: d.appValid, appVersion: d.appVersionText,
     writeUnit: d.writeUnit, maxData: d.maxData, window: d.window,
+    resetCause: d.resetCause, lastFault: d.lastFault, watchdog: d.watchdog, bootloaderProtected: d.bootloaderProtected,
+    protectionFailed: d.protectionFailed, lineErrors: d.lineErrors,
   };
 }
 

@@ -30,13 +30,6 @@ export type RenodeBoard = (typeof RENODE_BOARDS)[number];
 export const OLD_VERSION = "1.0.0";
 export const NEW_VERSION = "2.0.0";
 
-/**
- * Renode 1.16.1's STM32F4 flash controller gives sector 4 16 KB (silicon: 64 KB) and sector 5 64 KB at
- * 0x08020000 (silicon: 128 KB). Sectors 2 and 3 (0x08008000-0x0800FFFF) are right in the model, so an
- * application below 32 KB is erased and written exactly as on silicon.
- */
-export const MODEL_SAFE_APP_BYTES = 32 * 1024;
-
 export interface RenodeArtifacts {
   board: string;
   boardId: number;
@@ -61,7 +54,9 @@ export async function buildRenodeArtifacts(board: string, outRoot = defaultOutDi
   const dir = path.join(path.resolve(outRoot), board);
   fs.mkdirSync(dir, { recursive: true });
 
-  const boot = await buildBootloader({ board, outDir: path.join(dir, "bootloader-build") });
+  // Renode 1.16's STM32_UART has no CR3 and raises no DMA request (renode-infrastructure
+  // Peripherals/UART/STM32_UART.cs): receive by polling there. Its receive FIFO loses nothing meanwhile.
+  const boot = await buildBootloader({ board, outDir: path.join(dir, "bootloader-build"), uartRxPolled: true });
   const bootloaderElf = path.join(dir, "bootloader.elf");
   fs.copyFileSync(boot.elf, bootloaderElf);
   fs.copyFileSync(boot.bin, path.join(dir, "bootloader.bin"));
@@ -79,12 +74,6 @@ export async function buildRenodeArtifacts(board: string, outRoot = defaultOutDi
   const apps: BuiltApp[] = [];
   for (const version of [OLD_VERSION, NEW_VERSION]) {
     const app = await buildDemoApp({ board, version, outDir: path.join(dir, `app-${version}`) });
-    if (app.payload.length >= MODEL_SAFE_APP_BYTES) {
-      throw new Error(
-        `demo app ${version} for ${board} is ${app.payload.length} bytes: keep it under ${MODEL_SAFE_APP_BYTES} so it stays in sectors 2-3, ` +
-          "which Renode's STM32F4 flash model sizes like silicon (its sectors 4 and 5 are not; see docs/renode.md)",
-      );
-    }
     const bin = path.join(dir, `demo-app-${version}.bin`);
     const tsb = path.join(dir, `demo-app-${version}.tsb`);
     const header = path.join(dir, `demo-app-${version}.header.bin`);

@@ -15,7 +15,7 @@ int main(void) {
   (void)hal_clock_init(BOARD_HSE_HZ, BOARD_SYSCLK_HZ);
   hal_gpio_af_init(BOARD_UART_TX_PORT, BOARD_UART_TX_PIN, BOARD_UART_TX_AF);
   hal_gpio_af_init(BOARD_UART_RX_PORT, BOARD_UART_RX_PIN, BOARD_UART_RX_AF);
-  hal_uart_init(BOARD_UART_BASE, BOARD_UART_ON_APB2 ? hal_clock_pclk2_hz() : hal_clock_pclk1_hz(), BOARD_BAUD, false);
+  hal_uart_init(BOARD_UART_BASE, hal_clock_pclk_hz(BOARD_UART_BASE), BOARD_BAUD, false);
   put("demo-app " APP_VERSION " on " BOARD_NAME "\r\n");
   for (;;) {
     int32_t c = hal_uart_read_byte();

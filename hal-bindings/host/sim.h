@@ -27,6 +27,8 @@ void main_bootloaderMain(void);
 /* --- Board facts only the simulator needs (generated with the accessors) --- */
 const char *sim_board_name(void);
 uint32_t sim_board_flash_base(void);
+uint32_t sim_board_bootloader_start(void);
+uint32_t sim_board_bootloader_size(void);
 uint32_t sim_board_flash_size(void);
 
 /* --- Flash status codes (hal-bindings/sim/flash.ts, tsboot_hal.h) --- */
@@ -35,6 +37,7 @@ uint32_t sim_board_flash_size(void);
 #define SIM_FLASH_ERR_ALIGNMENT 4u
 #define SIM_FLASH_ERR_NOT_ERASED 9u
 #define SIM_FLASH_ERR_ADDRESS 8u
+#define SIM_FLASH_ERR_PROTECTED 10u /* the port refuses the bootloader region (HAL_ERR_PROTECTED) */
 
 /* --- How a run ended --- */
 enum sim_outcome_kind {
@@ -58,6 +61,8 @@ struct sim_outcome {
 /* RAM that survives a reset: the update-request word, and the outcome a live child reports to its parent. */
 struct sim_shared {
   uint32_t update_flag;
+  uint32_t fault_kind, fault_detail;
+  uint32_t trial_address, trial_id; /* hal_port_trial_publish: no-init RAM the application reads */
   struct sim_outcome outcome;
 };
 
@@ -82,6 +87,19 @@ struct sim_state {
   /* SimUart configuration */
   uint32_t baud;
   bool even_parity, uart_enabled;
+  uint32_t uart_errors;
+  /* Reception into the bootloader's ring (Simulation.uartRxStart/uartRxHead) */
+  uint8_t *rx_ring;
+  uint32_t rx_ring_len;
+  uint64_t rx_written;
+  /* Watchdog, reset cause, fault record, CPU (Simulation.watchdog, resetCauseBits, fault, cpuQuiesced) */
+  bool watchdog_hardware, watchdog_running;
+  uint32_t watchdog_period_ms;
+  uint64_t watchdog_refreshed_at_us;
+  uint32_t reset_cause;
+  bool cpu_quiesced;
+  /* Option-byte write protection of the bootloader region (SimFlash.protectedBootloader) */
+  bool protected_bootloader;
 };
 
 extern struct sim_state sim;

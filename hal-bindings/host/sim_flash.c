@@ -84,7 +84,15 @@ uint32_t hal_flash_unlock(void) {
 
 void hal_flash_lock(void) { sim.locked = true; }
 
+/* The port's last line of defence (hal-bindings/flash.ts touchesBootloader): nothing in the bootloader's
+ * region is erased or programmed, whatever the bootloader asks. */
+static bool touches_bootloader(uint32_t address, uint32_t length) {
+  uint64_t start = sim_board_bootloader_start(), end = start + sim_board_bootloader_size();
+  return (uint64_t)address < end && (uint64_t)address + length > start;
+}
+
 uint32_t hal_flash_erase(uint32_t index) {
+  if (index < board_sector_count() && touches_bootloader(board_sector_start(index), board_sector_size(index))) return SIM_FLASH_ERR_PROTECTED;
   uint32_t status = sim_flash_erase_sector(index);
   sim_uart_live_activity();
   sim_advance(SIM_ERASE_SECTOR_US);
@@ -92,6 +100,7 @@ uint32_t hal_flash_erase(uint32_t index) {
 }
 
 uint32_t hal_flash_program(uint32_t address, tsb_view_u8 data) {
+  if (touches_bootloader(address, data.len)) return SIM_FLASH_ERR_PROTECTED;
   uint32_t status = sim_flash_program(address, data.ptr, data.len);
   uint32_t unit = board_write_unit();
   sim_uart_live_activity();
@@ -109,3 +118,12 @@ tsb_view_u8 hal_flash_view(uint32_t address, uint32_t length) {
   tsb_view_u8 view = {sim.flash + offset, length};
   return view;
 }
+
+bool hal_port_flash_bootloader_protected(void) { return sim.protected_bootloader; }
+
+uint32_t hal_port_flash_protect_bootloader(bool protect) {
+  sim.protected_bootloader = protect;
+  return SIM_FLASH_OK;
+}
+
+bool hal_port_flash_take_ecc_error(void) { return false; }

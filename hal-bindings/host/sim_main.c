@@ -5,6 +5,7 @@
  *                        [--update-flag HEX] [--cut-power-at N] [--inject-error S] [--limit-us N] [--idle-us N]
  *             Virtual time as in the Node Simulation; prints one JSON line with the outcome.
  *   live      tsboot-sim --port N [--flash F] [--preload A.tsb] [--trigger] [--update-flag HEX] [--stay]
+ *                        [--reset-on-connect]
  *             Real time; the UART is served on 127.0.0.1:N, one client at a time.
  *
  * Exit status: 0 for every outcome of the bootloader itself, 70 after a panic, 71 when the bootloader
@@ -53,6 +54,9 @@ static const char *USAGE =
     "                       last one more than N us ago (Simulation.idleLimitUs; default 20000000; 0: never)\n"
     "live mode:\n"
     "  --port N             serve the UART on 127.0.0.1:N (0: any free port; the port is printed)\n"
+    "  --reset-on-connect   every client connection resets the device (an operator pressing reset as the\n"
+    "                       host starts, or a reset wired to the host's DTR): the listen window opens as\n"
+    "                       the client connects; a started application keeps running until the next one\n"
     "  --stay               after the application starts it asks for an update and resets, and the\n"
     "                       bootloader serves again (default: report the start and exit 0)\n"
     "  --board-info         print the simulated board as JSON and exit\n";
@@ -71,6 +75,7 @@ struct options {
   bool live;
   int port;
   bool stay;
+  bool reset_on_connect;
   bool board_info;
 };
 
@@ -120,6 +125,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
     else if (strcmp(a, "--transcript") == 0) { NEEDS_VALUE(); o->transcript_file = v; }
     else if (strcmp(a, "--trigger") == 0) o->trigger = true;
     else if (strcmp(a, "--stay") == 0) o->stay = true;
+    else if (strcmp(a, "--reset-on-connect") == 0) o->reset_on_connect = true;
     else if (strcmp(a, "--board-info") == 0) o->board_info = true;
     else if (strcmp(a, "--update-flag") == 0) {
       NEEDS_VALUE();
@@ -160,8 +166,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
     note("--script, --transcript, --cut-power-at and --inject-error are for scripted runs, not with --port");
     return 2;
   }
-  if (!o->live && o->stay) {
-    note("--stay is for live runs (--port)");
+  if (!o->live && (o->stay || o->reset_on_connect)) {
+    note("--stay and --reset-on-connect are for live runs (--port)");
     return 2;
   }
   return 0;
@@ -557,8 +563,10 @@ static int run_live(const struct options *o) {
     fds[n++] = (struct pollfd){.fd = client_fd >= 0 ? client_fd : listen_fd, .events = POLLIN, .revents = 0};
     int ready = stop_signal ? -1 : poll(fds, n, 200); /* a timeout, so a signal just before poll() is seen */
     if (stop_signal) {
-      kill(child, SIGKILL);
-      waitpid(child, NULL, 0);
+      if (child > 0) { /* never kill(-1, ...): that would signal every process of the user */
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+      }
       printf("tsboot-sim: stopped (%s)\n", strsignal(stop_signal));
       fflush(stdout);
       return 0;
@@ -587,10 +595,28 @@ static int run_live(const struct options *o) {
           setsockopt(client_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
           printf("tsboot-sim: client connected\n");
           fflush(stdout);
+          if (o->reset_on_connect) {
+            /* Power-on reset as the host connects: whatever ran (bootloader or application) stops, and
+             * bytes it wrote before the reset never reach the new client. */
+            if (child > 0) {
+              kill(child, SIGKILL);
+              waitpid(child, NULL, 0);
+              close(done_fd);
+            }
+            while (recv(wire[0], buffer, sizeof buffer, MSG_DONTWAIT) > 0) {
+            }
+            say("reset (a client connected)");
+            child = start_device(wire[1], listen_fd, wire[0], &done_fd);
+            if (child < 0) {
+              note("fork: %s", strerror(errno));
+              return 1;
+            }
+            continue;
+          }
         }
       }
     }
-    if (fds[1].revents == 0) continue;
+    if (child <= 0 || fds[1].revents == 0) continue;
     /* The device's boot ended: forward what it wrote last, then act on the outcome. */
     int status = 0;
     waitpid(child, &status, 0);
@@ -612,6 +638,12 @@ static int run_live(const struct options *o) {
           say("the application requests an update and resets");
           sim.shared->update_flag = UPDATE_REQUEST_MAGIC;
           break;
+        }
+        if (o->reset_on_connect) {
+          /* The application runs (silently) until the next client resets the device. */
+          child = -1;
+          done_fd = -1;
+          continue;
         }
         if (client_fd >= 0) {
           /* Let the client read everything and hang up (at most a second), then exit. */
@@ -652,7 +684,7 @@ static void board_info(void) {
   printf("],\"config\":{\"start\":%" PRIu32 ",\"size\":%" PRIu32 "},\"app\":{\"start\":%" PRIu32 ",\"size\":%" PRIu32 "},", board_config_start(),
          board_config_size(), board_app_start(), board_app_size());
   printf("\"ram\":{\"start\":%" PRIu32 ",\"size\":%" PRIu32 "},\"writeUnit\":%" PRIu32 ",\"boardId\":%" PRIu32 ",\"productId\":%" PRIu32 "}\n",
-         board_ram_start(), board_ram_size(), board_write_unit(), board_id(), board_product_id());
+         board_ram_region_start(0), board_ram_region_size(0), board_write_unit(), board_id(), board_product_id());
 }
 
 int main(int argc, char **argv) {

@@ -31,6 +31,21 @@ static uint32_t u32le(const uint8_t *p) {
 }
 static uint32_t u16le(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
 
+/* A status-log entry (bootloader-ts/status-log.ts): magic "SL", type, arg, value, 64 data bytes (a header or
+ * zero), 20 zero bytes, CRC-32 of bytes 0..91. */
+#define LOG_ENTRY_SIZE 96u
+static void log_entry(uint8_t *out, uint8_t type, uint8_t arg, uint32_t value, const uint8_t *header) {
+  memset(out, 0, LOG_ENTRY_SIZE);
+  out[0] = 0x53;
+  out[1] = 0x4C;
+  out[2] = type;
+  out[3] = arg;
+  for (int i = 0; i < 4; i++) out[4 + i] = (uint8_t)(value >> (8 * i));
+  if (header != NULL) memcpy(out + 8, header, HEADER_SIZE);
+  uint32_t crc = sim_crc32(out, 92);
+  for (int i = 0; i < 4; i++) out[92 + i] = (uint8_t)(crc >> (8 * i));
+}
+
 __attribute__((format(printf, 3, 4))) static bool fail(char *error, size_t size, const char *format, ...) {
   va_list args;
   va_start(args, format);
@@ -55,16 +70,14 @@ bool sim_preload(const uint8_t *file, size_t length, char *error, size_t error_s
   const uint8_t *payload = file + HEADER_SIZE;
   if (sim_crc32(payload, size) != u32le(file + 16)) return fail(error, error_size, "the payload is corrupted (CRC 0x%08" PRIx32 ", the header says 0x%08" PRIx32 ")", sim_crc32(payload, size), u32le(file + 16));
 
-  /* invalidateRecord */
+  /* a fresh status log: the whole config region erased (host/image/status-log.ts logWithPrimary) */
   uint32_t config = board_config_start();
+  uint32_t config_end = config + board_config_size();
   uint32_t count = board_sector_count();
-  if (!sim_flash_range_erased(config, HEADER_SIZE)) {
-    uint32_t sector = count;
-    for (uint32_t i = 0; i < count; i++) {
-      if (board_sector_start(i) == config) sector = i;
-    }
-    if (sector == count) return fail(error, error_size, "no sector starts at the config region 0x%08" PRIx32 "", config);
-    sim_flash_raw_erase(sector);
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t start = board_sector_start(i);
+    uint32_t sector_size = board_sector_size(i);
+    if (start >= config && start + sector_size <= config_end && !sim_flash_range_erased(start, sector_size)) sim_flash_raw_erase(i);
   }
   /* begin: erase the application sectors below start + size that are not erased */
   uint32_t app = board_app_start();
@@ -85,7 +98,11 @@ bool sim_preload(const uint8_t *file, size_t length, char *error, size_t error_s
     for (uint32_t i = 0; i < unit; i++) staged[i] = at + i < size ? payload[at + i] : 0xFF;
     if (!sim_flash_raw_program(app + at, staged, unit)) return fail(error, error_size, "programming 0x%08" PRIx32 " failed", app + at);
   }
-  /* end: the record */
-  if (!sim_flash_raw_program(config, file, HEADER_SIZE)) return fail(error, error_size, "programming the record at 0x%08" PRIx32 " failed", config);
+  /* end: the log's first half: Half (generation 1), SnapshotEnd, Image (primary, the header) */
+  uint8_t log[3 * LOG_ENTRY_SIZE];
+  log_entry(log, 1u, 0u, 1u, NULL);
+  log_entry(log + LOG_ENTRY_SIZE, 11u, 0u, 0u, NULL);
+  log_entry(log + 2u * LOG_ENTRY_SIZE, 2u, 0u, 1u, file);
+  if (!sim_flash_raw_program(config, log, sizeof log)) return fail(error, error_size, "programming the status log at 0x%08" PRIx32 " failed", config);
   return true;
 }

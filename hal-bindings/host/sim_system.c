@@ -30,10 +30,15 @@ void sim_init_state(void) {
   sim.locked = true;
   sim.flash_base = sim_board_flash_base();
   sim.flash_size = sim_board_flash_size();
+  sim.reset_cause = 0x02u; /* HAL_RESET_POWER_ON, as Simulation.resetCauseBits */
   sim_begin_boot();
 }
 
 void sim_begin_boot(void) {
+  sim.cpu_quiesced = false;
+  sim.watchdog_running = sim.watchdog_hardware;
+  sim.rx_ring = NULL;
+  sim.uart_errors = 0;
   sim.vector_table = 0;
   sim.clocks_up = false;
   sim.tick_running = false;
@@ -103,6 +108,29 @@ _Noreturn void hal_port_system_reset(void) {
   memset(&o, 0, sizeof o);
   o.kind = SIM_OUT_RESET;
   sim_stop(&o);
+}
+
+bool hal_port_watchdog_hardware(void) { return sim.watchdog_hardware; }
+
+void hal_port_watchdog_start(uint32_t timeoutMs) {
+  sim.watchdog_running = true;
+  uint32_t ms = timeoutMs < 1u ? 1u : timeoutMs;
+  sim.watchdog_period_ms = ms > 32768u ? 32768u : ms;
+  sim.watchdog_refreshed_at_us = sim.now_us;
+}
+
+void hal_port_watchdog_refresh(void) { sim.watchdog_refreshed_at_us = sim.now_us; }
+
+uint32_t hal_port_reset_cause(void) { return sim.reset_cause; }
+uint32_t hal_port_fault_kind(void) { return sim.shared->fault_kind; }
+uint32_t hal_port_fault_detail(void) { return sim.shared->fault_detail; }
+
+void hal_port_vector_table_set(uint32_t address) { sim.vector_table = address; }
+void hal_port_cpu_quiesce(void) { sim.cpu_quiesced = true; }
+
+void hal_port_trial_publish(uint32_t address, uint32_t id) {
+  sim.shared->trial_address = address;
+  sim.shared->trial_id = id;
 }
 
 /* --- runtime/cpu.ts on the host (tsboot_rt.h declares them when not on ARM) --- */

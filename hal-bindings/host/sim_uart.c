@@ -189,4 +189,40 @@ void hal_port_uart_flush(void) {
   if (sim.live) sim_uart_live_flush();
 }
 
-void hal_port_uart_deinit(void) { sim.uart_enabled = false; }
+void hal_port_uart_deinit(void) {
+  sim.uart_enabled = false;
+  sim.rx_ring = NULL;
+}
+
+uint32_t hal_port_uart_take_errors(void) {
+  uint32_t e = sim.uart_errors;
+  sim.uart_errors = 0;
+  return e;
+}
+
+void hal_port_uart_rx_start(tsb_view_u8 ring) {
+  if (ring.len == 0) sim_fault("hal_port_uart_rx_start with an empty ring of length", ring.len);
+  sim.rx_ring = ring.ptr;
+  sim.rx_ring_len = ring.len;
+  sim.rx_written = 0;
+}
+
+/* Simulation.uartRxHead: reception by DMA — every byte that has arrived by now is in the ring. */
+uint32_t hal_port_uart_rx_head(void) {
+  if (sim.rx_ring == NULL) sim_fault("hal_port_uart_rx_head before hal_port_uart_rx_start, ring", 0);
+  if (sim.live) {
+    int32_t b;
+    while ((b = live_read()) >= 0) sim.rx_ring[sim.rx_written++ % sim.rx_ring_len] = (uint8_t)b;
+  } else if (rx_head < rx_tail && rx[rx_head].available_at_us <= sim.now_us) {
+    while (rx_head < rx_tail && rx[rx_head].available_at_us <= sim.now_us) {
+      sim.rx_ring[sim.rx_written++ % sim.rx_ring_len] = rx[rx_head].value;
+      rx_head++;
+    }
+    sim_advance(SIM_READ_US);
+    last_input_us = sim.now_us;
+  } else {
+    sim_advance(SIM_POLL_US);
+    on_idle();
+  }
+  return (uint32_t)(sim.rx_written % sim.rx_ring_len);
+}

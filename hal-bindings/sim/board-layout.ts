@@ -21,11 +21,28 @@ export interface BoardLayout {
   config: Region;
   app: Region;
   ram: Region;
+  /** Where an application's initial stack pointer may point: the main SRAM first, then CCM and the like. */
+  stackRegions: Region[];
   writeUnit: number;
   boardId: number;
   productId: number;
   /** How long a normal boot listens on the UART for an update session (ms). */
   listenWindowMs: number;
+  /** Idle time after which a session the listen window opened gives the line back to the application (ms). */
+  sessionIdleMs: number;
+  /** The watchdog period the bootloader starts the IWDG with (ms); 0: it never starts it. */
+  watchdogMs: number;
+  /** Write-protect the bootloader region at every boot. */
+  protectBootloader: boolean;
+  /** Two slots (app is the primary), or null: a single slot (docs/slots.md). */
+  slots: SlotLayout | null;
+}
+
+export interface SlotLayout {
+  secondary: Region;
+  scratch: Region;
+  /** The watchdog period started before a trial boot (ms); 0: none. */
+  trialWatchdogMs: number;
 }
 
 /** STM32F4 sector layout: 4 × 16 KB, 1 × 64 KB, then 128 KB sectors (RM0090). */

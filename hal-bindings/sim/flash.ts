@@ -12,6 +12,8 @@ export const FLASH_ERR_LOCKED = 2;
 export const FLASH_ERR_ALIGNMENT = 4;
 export const FLASH_ERR_NOT_ERASED = 9;
 export const FLASH_ERR_ADDRESS = 8;
+/** HAL_ERR_PROTECTED: the port refuses to touch the bootloader's own region. */
+export const FLASH_ERR_PROTECTED = 10;
 
 /** Thrown when the simulated power is cut: the operation that would have been number N never happens. */
 export class PowerCut extends Error {
@@ -29,6 +31,10 @@ export class SimFlash {
   /** Make the next operations fail with this status (a controller reporting an error). */
   injectError = 0;
   readonly log: string[] = [];
+  /** Option-byte write protection of the bootloader region. */
+  protectedBootloader = false;
+  /** An ECC double error seen by a read and not yet taken (L4/H7 models). */
+  eccError = false;
 
   constructor(readonly board: BoardLayout, contents?: Uint8Array) {
     const size = board.sectors.reduce((n, s) => n + s.size, 0);
@@ -80,6 +86,27 @@ export class SimFlash {
       for (let i = 0; i < unit; i++) this.bytes[offset + at + i] &= data[at + i];
     }
     return FLASH_OK;
+  }
+
+  /** The port's last line of defence: nothing in the bootloader's region is erased or programmed. */
+  touchesBootloader(address: number, length: number): boolean {
+    const b = this.board.bootloader;
+    return address < b.start + b.size && address + length > b.start;
+  }
+
+  bootloaderProtected(): boolean {
+    return this.protectedBootloader;
+  }
+
+  protectBootloader(protect: boolean): number {
+    this.protectedBootloader = protect;
+    return FLASH_OK;
+  }
+
+  takeEccError(): boolean {
+    const e = this.eccError;
+    this.eccError = false;
+    return e;
   }
 
   view(address: number, length: number): Uint8Array {

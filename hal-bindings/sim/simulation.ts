@@ -56,6 +56,21 @@ export class Simulation {
   clocksUp = false;
   tickRunning = false;
   interruptsEnabled = true;
+  /** hal_port_cpu_quiesce ran (NVIC cleared) since the last reset. */
+  cpuQuiesced = false;
+  /** The independent watchdog: started by the option bytes (hardware) or by the bootloader. */
+  readonly watchdog = { hardware: false, running: false, periodMs: 0, refreshedAtUs: 0, refreshes: 0, longestGapUs: 0 };
+  /** The reset controller's flags for this boot (HAL_RESET_* bits of tsboot_hal.h). */
+  resetCauseBits = 0x02;
+  /** The fault record the previous boot left in no-init RAM. */
+  fault = { kind: 0, detail: 0 };
+  /** What the bootloader published for a trial image's confirmation (address 0: not on trial). */
+  trialPublished = { address: 0, id: 0 };
+  /** Line errors (UART_ERR bits) not yet taken. */
+  uartErrors = 0;
+  /** The reception ring given to uartRxStart, and how many bytes reception has written into it. */
+  private rxRing: Uint8Array | null = null;
+  private rxWritten = 0;
   /** Called whenever the device polls the UART and finds nothing: a reactive host answers here. */
   onIdle: ((sim: Simulation) => void) | null = null;
   /** A run longer than this (virtual time) is stopped: a test never hangs. */
@@ -88,10 +103,78 @@ export class Simulation {
     return -1;
   }
 
+  uartInit(baud: number, evenParity: boolean): void {
+    this.uart.baud = baud;
+    this.uart.evenParity = evenParity;
+    this.uart.enabled = true;
+  }
+
+  uartWrite(value: number): void {
+    this.uart.tx.push(value & 0xff);
+  }
+
+  uartFlush(): void {}
+
+  uartDeinit(): void {
+    this.uart.enabled = false;
+    this.rxRing = null;
+  }
+
+  uartTakeErrors(): number {
+    const e = this.uartErrors;
+    this.uartErrors = 0;
+    return e;
+  }
+
+  uartRxStart(ring: Uint8Array): void {
+    this.rxRing = ring;
+    this.rxWritten = 0;
+  }
+
+  /** Reception by DMA: every byte that has arrived by now is in the ring, whatever the CPU was doing. */
+  uartRxHead(): number {
+    const ring = this.rxRing;
+    if (!ring) throw new Error("uartRxHead() before uartRxStart()");
+    const next = this.uart.peek();
+    if (next && next.availableAtUs <= this.nowUs) {
+      while (true) {
+        const b = this.uart.peek();
+        if (!b || b.availableAtUs > this.nowUs) break;
+        this.uart.shift();
+        ring[this.rxWritten % ring.length] = b.value;
+        this.rxWritten++;
+      }
+      this.advance(TIME.readUs);
+      this.lastInputUs = this.nowUs;
+    } else {
+      this.advance(TIME.pollUs);
+      if (this.onIdle) this.onIdle(this);
+      else if (this.uart.pending() === 0 && this.nowUs - this.lastInputUs > this.idleLimitUs) throw new SimulationIdle(this.nowUs);
+    }
+    return this.rxWritten % ring.length;
+  }
+
+  watchdogStart(timeoutMs: number): void {
+    const w = this.watchdog;
+    w.running = true;
+    w.periodMs = Math.min(Math.max(timeoutMs, 1), 32_768);
+    w.refreshedAtUs = this.nowUs;
+  }
+
+  watchdogRefresh(): void {
+    const w = this.watchdog;
+    if (w.running) w.longestGapUs = Math.max(w.longestGapUs, this.nowUs - w.refreshedAtUs);
+    w.refreshedAtUs = this.nowUs;
+    w.refreshes++;
+  }
+
   /** The same flash and RAM flag, after a reset (power cut or software reset). */
   rebooted(): Simulation {
     const next = new Simulation(this.board, this.flash.bytes);
     next.updateFlag = this.updateFlag;
+    next.watchdog.hardware = this.watchdog.hardware;
+    next.flash.protectedBootloader = this.flash.protectedBootloader;
+    next.trialPublished = { ...this.trialPublished }; // no-init RAM survives a reset
     return next;
   }
 }

@@ -17,24 +17,57 @@
 #define CLOCK_APB1_MAX (42u * MHZ)
 #define CLOCK_APB2_MAX (84u * MHZ)
 #define CLOCK_HZ_PER_WAIT_STATE (30u * MHZ)
-#define CLOCK_VOS_SCALE2_MAX (84u * MHZ) /* above this F411 needs VOS scale 1 */
+#define CLOCK_VOS_SCALE2_MAX (84u * MHZ)       /* scale 2 limit of the two-bit parts (F401/F411) */
+#define CLOCK_VOS_F405_SCALE2_MAX (144u * MHZ) /* F405/407: scale 2 limit */
 
 /* Bounded waits while running from HSI (16 MHz), one poll per cycle at most: HSE start-up 100 ms (ST's
  * HSE_STARTUP_TIMEOUT; the crystal needs about 2 ms), PLL lock and clock switches 2 ms (lock is < 0.3 ms). */
-#define CLOCK_HSE_POLLS (100u * (HAL_CLOCK_HSI_HZ / 1000u))
-#define CLOCK_PLL_POLLS (2u * (HAL_CLOCK_HSI_HZ / 1000u))
-#define CLOCK_SWITCH_POLLS (2u * (HAL_CLOCK_HSI_HZ / 1000u))
+#define CLOCK_HSE_POLLS (100u * (CLOCK_HSI_HZ / 1000u))
+#define CLOCK_PLL_POLLS (2u * (CLOCK_HSI_HZ / 1000u))
+#define CLOCK_SWITCH_POLLS (2u * (CLOCK_HSI_HZ / 1000u))
 
-static uint32_t s_hclk = HAL_CLOCK_HSI_HZ;
-static uint32_t s_pclk1 = HAL_CLOCK_HSI_HZ;
-static uint32_t s_pclk2 = HAL_CLOCK_HSI_HZ;
+static uint32_t s_hclk = CLOCK_HSI_HZ;
+static uint32_t s_pclk1 = CLOCK_HSI_HZ;
+static uint32_t s_pclk2 = CLOCK_HSI_HZ;
 static bool s_pwr_saved = false; /* PWR state found by hal_clock_init, restored by hal_clock_deinit */
-static uint32_t s_pwr_vos = 0;
+static uint32_t s_pwr_vos = 0;      /* the VOS field as found */
+static uint32_t s_pwr_vos_mask = 0; /* and which bits it has on this part */
 static bool s_pwr_clock_was_on = false;
 
 uint32_t hal_clock_hclk_hz(void) { return s_hclk; }
-uint32_t hal_clock_pclk1_hz(void) { return s_pclk1; }
-uint32_t hal_clock_pclk2_hz(void) { return s_pclk2; }
+/* USART1 and USART6 are on APB2, the others on APB1 (RM0090 2.3, memory map). */
+uint32_t hal_clock_pclk_hz(uint32_t usart_base) {
+  return usart_base == USART1_BASE || usart_base == USART6_BASE ? s_pclk2 : s_pclk1;
+}
+
+/* The VOS field of the part this runs on: the whole two-bit field on F401/F411/F42x and the other parts that
+ * have one; bit 14 alone on F405/407, which is also what an unreadable DEV_ID (0, as under QEMU) gets. */
+static uint32_t clock_vos_mask(void) {
+  switch (REG_READ32(DBGMCU_IDCODE) & DBGMCU_IDCODE_DEV_ID_Msk) {
+  case 0x419u: /* F42x/43x */
+  case 0x421u: /* F446 */
+  case 0x423u: /* F401xB/C */
+  case 0x431u: /* F411 */
+  case 0x433u: /* F401xD/E */
+  case 0x434u: /* F469/479 */
+  case 0x441u: /* F412 */
+  case 0x458u: /* F410 */
+  case 0x463u: /* F413/423 */
+    return PWR_CR_VOS_Msk;
+  default:
+    return PWR_CR_VOS;
+  }
+}
+
+/* The VOS value sysclk_hz needs, in the field `mask`. Two-bit parts: scale 1 (11) above 84 MHz, else scale 2
+ * (10), which covers 84 MHz on every part (scale 3 only saves power). F405/407: scale 1 (bit 14 set) above
+ * 144 MHz, else whatever is there (the reset value is scale 1 already). */
+static uint32_t clock_vos_for(uint32_t sysclk_hz, uint32_t mask, uint32_t current) {
+  if (mask == PWR_CR_VOS_Msk) {
+    return sysclk_hz > CLOCK_VOS_SCALE2_MAX ? PWR_CR_VOS_SCALE1 : PWR_CR_VOS_SCALE2;
+  }
+  return sysclk_hz > CLOCK_VOS_F405_SCALE2_MAX ? PWR_CR_VOS : current;
+}
 
 struct pll_config {
   uint32_t m, n, p, q;
@@ -113,9 +146,9 @@ static void clock_to_hsi(void) {
   REG_WRITE32(RCC_CFGR, 0u); /* SW = HSI, AHB/APB /1, MCO defaults: the reset value */
   REG_WRITE32(RCC_PLLCFGR, RCC_PLLCFGR_RESET);
   REG_WRITE32(FLASH_ACR, 0u); /* reset value: 0 wait states, prefetch and caches off */
-  s_hclk = HAL_CLOCK_HSI_HZ;
-  s_pclk1 = HAL_CLOCK_HSI_HZ;
-  s_pclk2 = HAL_CLOCK_HSI_HZ;
+  s_hclk = CLOCK_HSI_HZ;
+  s_pclk1 = CLOCK_HSI_HZ;
+  s_pclk2 = CLOCK_HSI_HZ;
 }
 
 static void clock_restore_pwr(void) {
@@ -124,8 +157,8 @@ static void clock_restore_pwr(void) {
   }
   /* VOS may only change while the PLL is off, which clock_to_hsi has just ensured. */
   uint32_t cr = REG_READ32(PWR_CR);
-  if ((cr & PWR_CR_VOS) != s_pwr_vos) {
-    REG_WRITE32(PWR_CR, (cr & ~PWR_CR_VOS) | s_pwr_vos);
+  if ((cr & s_pwr_vos_mask) != s_pwr_vos) {
+    REG_WRITE32(PWR_CR, (cr & ~s_pwr_vos_mask) | s_pwr_vos);
   }
   if (!s_pwr_clock_was_on) {
     REG_WRITE32(RCC_APB1ENR, REG_READ32(RCC_APB1ENR) & ~RCC_APB1ENR_PWREN);
@@ -136,7 +169,7 @@ static void clock_restore_pwr(void) {
 static uint32_t clock_fallback(void) {
   clock_to_hsi();
   clock_restore_pwr();
-  return HAL_CLOCK_HSI_HZ;
+  return CLOCK_HSI_HZ;
 }
 
 uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
@@ -147,10 +180,10 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
   /* A known starting point whatever ran before (and PWR as it was before any earlier init). */
   clock_to_hsi();
   clock_restore_pwr();
-  if (hse == 0u && sysclk_hz == HAL_CLOCK_HSI_HZ) {
-    return HAL_CLOCK_HSI_HZ;
+  if (hse == 0u && sysclk_hz == CLOCK_HSI_HZ) {
+    return CLOCK_HSI_HZ;
   }
-  if (!clock_pll_compute(hse != 0u ? hse : HAL_CLOCK_HSI_HZ, sysclk_hz, &pll)) {
+  if (!clock_pll_compute(hse != 0u ? hse : CLOCK_HSI_HZ, sysclk_hz, &pll)) {
     return clock_fallback();
   }
 
@@ -162,7 +195,7 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
     }
   }
 
-  /* Voltage scale 1 above 84 MHz (F411; see PWR_CR_VOS). Set while the PLL is off. */
+  /* The regulator scale the new clock needs (see PWR_CR_VOS_Msk), the whole field written while the PLL is off. */
   uint32_t apb1enr = REG_READ32(RCC_APB1ENR);
   s_pwr_clock_was_on = (apb1enr & RCC_APB1ENR_PWREN) != 0u;
   if (!s_pwr_clock_was_on) {
@@ -170,10 +203,12 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
     (void)REG_READ32(RCC_APB1ENR); /* errata: wait for the clock enable before touching PWR */
   }
   uint32_t pwr_cr = REG_READ32(PWR_CR);
-  s_pwr_vos = pwr_cr & PWR_CR_VOS;
+  s_pwr_vos_mask = clock_vos_mask();
+  s_pwr_vos = pwr_cr & s_pwr_vos_mask;
   s_pwr_saved = true;
-  if (sysclk_hz > CLOCK_VOS_SCALE2_MAX && (pwr_cr & PWR_CR_VOS) == 0u) {
-    REG_WRITE32(PWR_CR, pwr_cr | PWR_CR_VOS);
+  uint32_t vos = clock_vos_for(sysclk_hz, s_pwr_vos_mask, s_pwr_vos);
+  if (vos != s_pwr_vos) {
+    REG_WRITE32(PWR_CR, (pwr_cr & ~s_pwr_vos_mask) | vos);
   }
 
   uint32_t pllcfgr = REG_READ32(RCC_PLLCFGR) & ~(RCC_PLLCFGR_PLLM_Msk | RCC_PLLCFGR_PLLN_Msk | RCC_PLLCFGR_PLLP_Msk |
@@ -214,5 +249,5 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
 
 /* Restores: SYSCLK = HSI 16 MHz; PLL, HSE, CSS off, HSEBYP clear; RCC_CFGR = 0 and RCC_PLLCFGR = 0x24003010
  * (reset values); FLASH_ACR = 0 (no wait states, prefetch and caches off); PWR VOS and the PWR clock as
- * hal_clock_init found them. Peripheral clock enables are left to hal_uart_deinit/hal_gpio_deinit. */
+ * hal_clock_init found them. Peripheral clock enables are left to hal_uart_deinit/hal_gpio_clock_off. */
 void hal_clock_deinit(void) { (void)clock_fallback(); }

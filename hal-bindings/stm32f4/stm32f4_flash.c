@@ -1,10 +1,13 @@
 /*
- * STM32F4 flash erase/program (RM0090 3.5-3.6), x32 parallelism.
+ * STM32F4 flash erase/program (RM0090 3.5-3.6), x32 parallelism: erase unit = sector (by SNB), write unit = 32 bits.
  *
  * Every operation: check the arguments, wait for BSY to clear, clear stale error flags, unlock FLASH_CR if
- * needed, run the RM0090 sequence, wait for BSY (bounded), map FLASH_SR to a status, clear the flags it
- * found, lock FLASH_CR. The one exception to "lock on every path" is a BSY timeout (see tsboot_hal.h).
+ * needed, run the RM0090 sequence, wait for BSY (bounded), map FLASH_SR to a status, clear the flags it found,
+ * lock FLASH_CR. FLASH_CR is locked again on every path that returns. A controller that stays busy past its
+ * bound gets a second bound; if BSY is still set the MCU resets (HAL_FAULT_FLASH_STUCK): FLASH_CR cannot be
+ * written, so not locked, while BSY is set, and a reset is the one way left to leave the controller locked.
  */
+#include "stm32f4_internal.h"
 #include "stm32f4_regs.h"
 #include "tsboot_hal.h"
 
@@ -18,11 +21,14 @@
 #define FLASH_PROGRAM_MAX_US 100u
 #define FLASH_ERASE_16K_MAX_MS 800u
 #define FLASH_ERASE_64K_MAX_MS 2400u
-#define FLASH_ERASE_128K_MAX_MS 2600u
+
+/* The IWDG is reloaded every this many polls (a power of two): at most 0.3 ms apart at 16 MHz, far inside the
+ * shortest period a board may ask for (100 ms). An erase takes up to 2.6 s. */
+#define FLASH_IWDG_RELOAD_POLLS 4096u
 
 /* A 2 MB part (F42x/43x) has two banks of 12 sectors; the second bank's sectors are SNB 16..27. */
 #define FLASH_SECTORS_PER_BANK 12u
-#define FLASH_SNB_BANK2_OFFSET 4u
+#define FLASH_SNB_BANK2_FIRST 16u
 
 /* Board builds pass the flash size from the board data (-DTSBOOT_FLASH_SIZE_KB); emulators need it: QEMU 7.2
  * does not map system memory and raises a BusFault on an F_SIZE read. */
@@ -37,10 +43,11 @@ static uint32_t flash_size_kb(void) {
 }
 #endif
 
-static uint32_t flash_sector_count(void) {
+/* Sectors in bank 1 (the only bank below 2 MB). */
+static uint32_t flash_bank_sectors(void) {
   uint32_t kb = flash_size_kb();
   if (kb >= 2048u) {
-    return 2u * FLASH_SECTORS_PER_BANK;
+    return FLASH_SECTORS_PER_BANK;
   }
   if (kb <= 128u) {
     return kb <= 64u ? kb / 16u : 5u; /* 4 x 16 KB, then the 64 KB sector */
@@ -49,26 +56,38 @@ static uint32_t flash_sector_count(void) {
   return n > FLASH_SECTORS_PER_BANK ? FLASH_SECTORS_PER_BANK : n;
 }
 
-/* Size in KB of sector i within its bank: 16, 16, 16, 16, 64, 128, 128, ... (RM0090 table 5). */
-static uint32_t flash_sector_kb(uint32_t index) {
-  uint32_t in_bank = index % FLASH_SECTORS_PER_BANK;
+/* Size in KB of the sector with hardware number `snb`, or 0 when the part has no such sector. Sizes within a
+ * bank: 16, 16, 16, 16, 64, 128, 128, ... (RM0090 table 5). */
+static uint32_t flash_sector_kb(uint32_t snb) {
+  uint32_t in_bank = snb;
+  if (snb >= FLASH_SNB_BANK2_FIRST && flash_size_kb() >= 2048u) {
+    in_bank = snb - FLASH_SNB_BANK2_FIRST;
+  } else if (snb >= flash_bank_sectors()) {
+    return 0u;
+  }
+  if (in_bank >= FLASH_SECTORS_PER_BANK) {
+    return 0u;
+  }
   if (in_bank < 4u) {
     return 16u;
   }
   return in_bank == 4u ? 64u : 128u;
 }
 
-static uint32_t flash_polls_ms(uint32_t ms) { return ms * (hal_clock_hclk_hz() / 1000u); }
+uint32_t stm32f4_flash_polls_ms(uint32_t ms) { return ms * (hal_clock_hclk_hz() / 1000u); }
 static uint32_t flash_polls_us(uint32_t us) { return us * ((hal_clock_hclk_hz() + 999999u) / 1000000u); }
 
-static uint32_t flash_erase_polls(uint32_t index) {
-  uint32_t kb = flash_sector_kb(index);
+static uint32_t flash_erase_polls(uint32_t kb) {
   uint32_t ms = kb == 16u ? FLASH_ERASE_16K_MAX_MS : (kb == 64u ? FLASH_ERASE_64K_MAX_MS : FLASH_ERASE_128K_MAX_MS);
-  return flash_polls_ms(ms);
+  return stm32f4_flash_polls_ms(ms);
 }
 
-static bool flash_wait_idle(uint32_t polls) {
+/* True when BSY cleared within `polls` SR reads; reloads the IWDG on the way (harmless when it is not running). */
+TSBOOT_RAMFUNC static bool flash_wait_idle(uint32_t polls) {
   for (uint32_t i = 0; i < polls; i++) {
+    if ((i & (FLASH_IWDG_RELOAD_POLLS - 1u)) == 0u) {
+      REG_WRITE32(IWDG_KR, IWDG_KR_RELOAD);
+    }
     if ((REG_READ32(FLASH_SR) & FLASH_SR_BSY) == 0u) {
       return true;
     }
@@ -76,15 +95,29 @@ static bool flash_wait_idle(uint32_t polls) {
   return false;
 }
 
+TSBOOT_RAMFUNC void stm32f4_flash_run(uint32_t addr, uint32_t value, uint32_t polls, uint32_t detail) {
+  /* No interrupt while the flash may be busy: a vector fetch from flash would stall until BSY clears, and
+   * forever if it never does. Ticks that fall due meanwhile are taken when the mask is restored. */
+  uint32_t primask = irq_save();
+  if (addr != 0u) {
+    REG_WRITE32(addr, value);
+    REG_DSB();
+  }
+  if (!flash_wait_idle(polls) && !flash_wait_idle(polls)) {
+    hal_fault_reset(HAL_FAULT_FLASH_STUCK, detail); /* in RAM too: the flash cannot be fetched from now */
+  }
+  irq_restore(primask);
+}
+
 /* Writing 1s clears the flags; writing 0s leaves them. Never OR into a read of SR: that would clear every
  * flag that happens to be set, including ones another path still has to report. */
-static void flash_clear_flags(uint32_t flags) {
+void stm32f4_flash_clear_flags(uint32_t flags) {
   if (flags != 0u) {
     REG_WRITE32(FLASH_SR, flags);
   }
 }
 
-static uint32_t flash_status_from_sr(uint32_t sr) {
+uint32_t stm32f4_flash_status_from_sr(uint32_t sr) {
   if ((sr & FLASH_SR_WRPERR) != 0u) {
     return HAL_ERR_WRP;
   }
@@ -117,30 +150,25 @@ void hal_flash_lock(void) {
   if ((REG_READ32(FLASH_CR) & FLASH_CR_LOCK) != 0u) {
     return;
   }
-  /* A write to FLASH_CR while BSY is set stalls the bus until BSY clears: wait first, and give up rather
-   * than risk a stall that never ends. */
-  if (!flash_wait_idle(flash_polls_ms(FLASH_ERASE_128K_MAX_MS))) {
-    return;
-  }
+  /* A write to FLASH_CR while BSY is set stalls the bus until BSY clears: wait first (or reset, see above). */
+  stm32f4_flash_run(0u, 0u, stm32f4_flash_polls_ms(FLASH_ERASE_128K_MAX_MS), FLASH_STUCK_EARLIER_OPERATION);
   REG_WRITE32(FLASH_CR, FLASH_CR_LOCK); /* also clears PG, SER and SNB */
 }
 
-/* Common start of an operation: idle, no stale flags, unlocked. */
+/* Common start of an operation: idle, no stale flags, unlocked. A refused unlock leaves FLASH_CR locked. */
 static uint32_t flash_begin(void) {
-  if (!flash_wait_idle(flash_polls_ms(FLASH_ERASE_128K_MAX_MS))) {
-    return HAL_ERR_TIMEOUT;
-  }
+  stm32f4_flash_run(0u, 0u, stm32f4_flash_polls_ms(FLASH_ERASE_128K_MAX_MS), FLASH_STUCK_EARLIER_OPERATION);
   /* A flag left by an earlier operation would be reported as this one's result. */
-  flash_clear_flags(REG_READ32(FLASH_SR) & (FLASH_SR_ERRORS | FLASH_SR_EOP));
+  stm32f4_flash_clear_flags(REG_READ32(FLASH_SR) & (FLASH_SR_ERRORS | FLASH_SR_EOP));
   return hal_flash_unlock();
 }
 
 /* Common end once BSY is clear: map, clear what was found, lock. */
 static uint32_t flash_end(void) {
   uint32_t sr = REG_READ32(FLASH_SR);
-  flash_clear_flags(sr & (FLASH_SR_ERRORS | FLASH_SR_EOP));
+  stm32f4_flash_clear_flags(sr & (FLASH_SR_ERRORS | FLASH_SR_EOP));
   REG_WRITE32(FLASH_CR, FLASH_CR_LOCK);
-  return flash_status_from_sr(sr);
+  return stm32f4_flash_status_from_sr(sr);
 }
 
 /* The ART accelerator caches may hold lines of the erased sector; ST's HAL resets them after an erase.
@@ -158,31 +186,32 @@ static void flash_flush_caches(void) {
   REG_WRITE32(FLASH_ACR, off | caches);
 }
 
-uint32_t hal_flash_erase_sector(uint32_t sector_index) {
-  if (sector_index >= flash_sector_count()) {
+uint32_t hal_flash_write_unit(void) { return 4u; }
+
+uint32_t hal_flash_erase_unit(uint32_t number) {
+  uint32_t kb = flash_sector_kb(number);
+  if (kb == 0u) {
     return HAL_ERR_ARG;
   }
   uint32_t status = flash_begin();
   if (status != HAL_OK) {
-    return status; /* timeout: untouched; refused unlock: still locked */
+    return status; /* refused unlock: still locked, nothing touched */
   }
-  uint32_t snb = sector_index < FLASH_SECTORS_PER_BANK ? sector_index : sector_index + FLASH_SNB_BANK2_OFFSET;
-  uint32_t cr = FLASH_CR_PSIZE_x32 | FLASH_CR_SER | (snb << FLASH_CR_SNB_Pos);
-  REG_WRITE32(FLASH_CR, cr);                  /* RM0090 3.6.3 step 2: SER and SNB ... */
-  REG_WRITE32(FLASH_CR, cr | FLASH_CR_STRT);  /* ... step 3: then STRT */
-  REG_DSB();
-  if (!flash_wait_idle(flash_erase_polls(sector_index))) {
-    return HAL_ERR_TIMEOUT; /* BSY still set: FLASH_CR cannot be written without a stall */
-  }
+  uint32_t cr = FLASH_CR_PSIZE_x32 | FLASH_CR_SER | (number << FLASH_CR_SNB_Pos);
+  REG_WRITE32(FLASH_CR, cr); /* RM0090 3.6.3 step 2: SER and SNB ... */
+  /* ... step 3: then STRT, from RAM; the controller reads nothing else until the sector is erased. */
+  stm32f4_flash_run(FLASH_CR, cr | FLASH_CR_STRT, flash_erase_polls(kb), number);
   status = flash_end();
   flash_flush_caches();
   return status;
 }
 
-uint32_t hal_flash_program_word(uint32_t address, uint32_t word) {
-  if ((address & 3u) != 0u || address < FLASH_BASE || address - FLASH_BASE > flash_size_kb() * 1024u - 4u) {
+uint32_t hal_flash_program_unit(uint32_t address, const uint8_t *data) {
+  if (data == 0 || (address & 3u) != 0u || address < FLASH_BASE ||
+      address - FLASH_BASE > flash_size_kb() * 1024u - 4u) {
     return HAL_ERR_ARG;
   }
+  uint32_t word = (uint32_t)data[0] | ((uint32_t)data[1] << 8) | ((uint32_t)data[2] << 16) | ((uint32_t)data[3] << 24);
   uint32_t status = flash_begin();
   if (status != HAL_OK) {
     return status;
@@ -190,11 +219,7 @@ uint32_t hal_flash_program_word(uint32_t address, uint32_t word) {
   /* One write sets PSIZE and PG and clears SER/MER: PG with an erase bit set is not a program sequence. */
   REG_WRITE32(FLASH_CR, FLASH_CR_PSIZE_x32 | FLASH_CR_PG);
   /* A 32-bit store matches PSIZE x32; it goes through the register seam so the model sees it. */
-  REG_WRITE32(address, word);
-  REG_DSB();
-  if (!flash_wait_idle(flash_polls_us(FLASH_PROGRAM_MAX_US))) {
-    return HAL_ERR_TIMEOUT;
-  }
+  stm32f4_flash_run(address, word, flash_polls_us(FLASH_PROGRAM_MAX_US), address);
   status = flash_end();
   /* Programming only turns 1s into 0s and F4 flags nothing when a 0 should have become 1 (RM0090 3.6.3):
    * reading back is the only way to see that the word was not erased. */
@@ -203,3 +228,6 @@ uint32_t hal_flash_program_word(uint32_t address, uint32_t word) {
   }
   return status;
 }
+
+/* F4 flash has no ECC that software sees. */
+bool hal_flash_take_ecc_error(void) { return false; }

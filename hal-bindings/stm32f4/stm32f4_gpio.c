@@ -53,13 +53,32 @@ void hal_gpio_af_init(uint32_t port_index, uint32_t pin, uint32_t af) {
   gpio_set_field2(GPIO_MODER(base), pin, GPIO_MODE_AF);
 }
 
-void hal_gpio_deinit(uint32_t port_index) {
+/* The reset value of one pin's field in a register whose reset value is `port_reset` (RM0090 8.4). */
+static uint32_t gpio_reset_field(uint32_t port_reset, uint32_t shift, uint32_t width_mask) {
+  return (port_reset >> shift) & width_mask;
+}
+
+void hal_gpio_pin_reset(uint32_t port_index, uint32_t pin) {
+  if (!gpio_valid(port_index, pin)) {
+    return;
+  }
+  gpio_clock_on(port_index); /* a gated port ignores writes */
+  uint32_t base = GPIO_PORT_BASE(port_index);
+  uint32_t moder = port_index == 0u ? GPIOA_MODER_RESET : (port_index == 1u ? GPIOB_MODER_RESET : 0u);
+  uint32_t ospeedr = port_index == 0u ? GPIOA_OSPEEDR_RESET : (port_index == 1u ? GPIOB_OSPEEDR_RESET : 0u);
+  uint32_t pupdr = port_index == 0u ? GPIOA_PUPDR_RESET : (port_index == 1u ? GPIOB_PUPDR_RESET : 0u);
+  /* The mode first: an alternate-function output stops driving before anything else changes. */
+  gpio_set_field2(GPIO_MODER(base), pin, gpio_reset_field(moder, 2u * pin, 0x3u));
+  REG_WRITE32(GPIO_OTYPER(base), REG_READ32(GPIO_OTYPER(base)) & ~(1u << pin));
+  gpio_set_field2(GPIO_OSPEEDR(base), pin, gpio_reset_field(ospeedr, 2u * pin, 0x3u));
+  gpio_set_field2(GPIO_PUPDR(base), pin, gpio_reset_field(pupdr, 2u * pin, 0x3u));
+  uint32_t afr = pin < 8u ? GPIO_AFRL(base) : GPIO_AFRH(base);
+  REG_WRITE32(afr, REG_READ32(afr) & ~(0xFu << (4u * (pin & 7u))));
+}
+
+void hal_gpio_clock_off(uint32_t port_index) {
   if (port_index >= GPIO_PORT_COUNT) {
     return;
   }
-  uint32_t bit = RCC_AHB1ENR_GPIOAEN << port_index;
-  /* The RCC reset pulse restores the port's reset values, including PA13-15/PB3-4's debug functions. */
-  REG_WRITE32(RCC_AHB1RSTR, REG_READ32(RCC_AHB1RSTR) | bit);
-  REG_WRITE32(RCC_AHB1RSTR, REG_READ32(RCC_AHB1RSTR) & ~bit);
-  REG_WRITE32(RCC_AHB1ENR, REG_READ32(RCC_AHB1ENR) & ~bit);
+  REG_WRITE32(RCC_AHB1ENR, REG_READ32(RCC_AHB1ENR) & ~(RCC_AHB1ENR_GPIOAEN << port_index));
 }

@@ -72,7 +72,9 @@ HAL_StatusTypeDef HAL_FLASHEx_Erase(FLASH_EraseInitTypeDef *pEraseInit, uint32_t
   s_in_progress = true;
   uint32_t status = HAL_OK;
   for (uint32_t i = 0; i < pEraseInit->NbSectors && status == HAL_OK; i++) {
-    status = hal_flash_erase_sector(pEraseInit->Sector + i);
+    /* ST numbers the sectors of bank 2 12..23 (FLASH_SECTOR_12 ...); their SNB is 16..27. */
+    uint32_t sector = pEraseInit->Sector + i;
+    status = hal_flash_erase_unit(sector < 12U ? sector : sector + 4U);
     if (status != HAL_OK) {
       *SectorError = pEraseInit->Sector + i;
     }
@@ -94,7 +96,8 @@ HAL_StatusTypeDef HAL_FLASH_Program(uint32_t TypeProgram, uint32_t Address, uint
     return HAL_ERROR;
   }
   s_in_progress = true;
-  uint32_t status = hal_flash_program_word(Address, (uint32_t)Data);
+  const uint8_t word[4] = {(uint8_t)Data, (uint8_t)(Data >> 8), (uint8_t)(Data >> 16), (uint8_t)(Data >> 24)};
+  uint32_t status = hal_flash_program_unit(Address, word);
   s_in_progress = false;
   return compat_status(status);
 }

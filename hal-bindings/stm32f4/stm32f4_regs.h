@@ -1,7 +1,7 @@
 /*
  * STM32F4 registers used by tsboot's drivers: addresses and bit names as in RM0090 (STM32F405/407/415/417/
- * 427/437/429/439) and, for the Cortex-M core (SysTick, SCB), PM0214. F401/F411 (RM0368/RM0383) share every
- * register and bit used here; differences are commented where they matter.
+ * 427/437/429/439) and, for the Cortex-M core (SysTick, SCB, NVIC), PM0214. F401/F411 (RM0368/RM0383) share
+ * every register and bit used here; differences are commented where they matter.
  *
  * All register access goes through REG_READ32/REG_WRITE32, the one seam between the drivers and the
  * hardware: with TSBOOT_REG_MODEL defined they call the host register model (test/hal-stm32f4/model),
@@ -23,6 +23,29 @@ void reg_model_write32(uint32_t addr, uint32_t v);
 #define REG_WRITE32(addr, v) (*(volatile uint32_t *)(uintptr_t)(addr) = (uint32_t)(v))
 /* Completes a buffered store (the flash word write) before the next access (the SR poll). */
 #define REG_DSB() __asm__ volatile("dsb 0xF" ::: "memory")
+#endif
+
+/*
+ * Code that runs from RAM. While an erase or a program runs, any read of the flash stalls the bus until it
+ * ends (RM0090 3.5.4), instruction fetches and vector fetches included. A loop that waits for BSY, serves the
+ * watchdog and resets when BSY never clears must therefore run from RAM with interrupts masked. The linker
+ * script puts .ramfunc in .data, so Reset_Handler copies these functions to RAM with the initialised
+ * data; long_call because RAM is out of reach of a BL from flash (the linker adds a veneer for callers in
+ * other files); noinline and noclone so that no copy of the code lands in .text.
+ * Host builds (the register model) have no such split.
+ */
+#if defined(__arm__) && !defined(TSBOOT_REG_MODEL)
+#define TSBOOT_RAMFUNC __attribute__((section(".ramfunc"), noinline, noclone, long_call))
+static inline uint32_t irq_save(void) {
+  uint32_t primask;
+  __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
+  return primask;
+}
+static inline void irq_restore(uint32_t primask) { __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory"); }
+#else
+#define TSBOOT_RAMFUNC
+static inline uint32_t irq_save(void) { return 0u; }
+static inline void irq_restore(uint32_t primask) { (void)primask; }
 #endif
 
 #define BIT(n) (1u << (n))
@@ -87,8 +110,23 @@ void reg_model_write32(uint32_t addr, uint32_t v);
 #define FLASH_CR_ERRIE BIT(25)
 #define FLASH_CR_LOCK BIT(31)
 
+/* FLASH_OPTCR (RM0090 3.9.7): the user option bytes in force, and the register software changes them through
+ * (RM0090 3.7.2: unlock with OPTKEYR, write the new values, set OPTSTRT, wait for BSY, set OPTLOCK). On F4 the
+ * new values take effect when the operation ends: no reset is needed. */
+#define FLASH_OPTCR_OPTLOCK BIT(0)
+#define FLASH_OPTCR_OPTSTRT BIT(1)
+#define FLASH_OPTCR_BOR_LEV_Msk (0x3u << 2)
+#define FLASH_OPTCR_WDG_SW BIT(5) /* 0: the hardware starts the IWDG at every reset ("hardware watchdog") */
+#define FLASH_OPTCR_nRST_STOP BIT(6)
+#define FLASH_OPTCR_nRST_STDBY BIT(7)
+#define FLASH_OPTCR_RDP_Pos 8u
+#define FLASH_OPTCR_RDP_Msk (0xFFu << FLASH_OPTCR_RDP_Pos)
+#define FLASH_OPTCR_RDP_LEVEL2 0xCCu /* read protection level 2: the option bytes are frozen for good */
 #define FLASH_OPTCR_nWRP_Pos 16u
-#define FLASH_OPTCR_nWRP_Msk (0xFFFu << FLASH_OPTCR_nWRP_Pos) /* bit clear = sector protected */
+#define FLASH_OPTCR_nWRP_Msk (0xFFFu << FLASH_OPTCR_nWRP_Pos) /* bit i clear: sector i protected (0..11) */
+#define FLASH_OPTCR_SPRMOD BIT(31) /* F401/F411/F42x: 1 turns nWRP into PCROP; reserved (0) on F405/407 */
+#define FLASH_OPT_KEY1 0x08192A3Bu /* into FLASH_OPTKEYR, in this order */
+#define FLASH_OPT_KEY2 0x4C5D6E7Fu
 
 /* ---------------- RCC (RM0090 7.3) ---------------- */
 #define RCC_BASE 0x40023800u
@@ -102,6 +140,7 @@ void reg_model_write32(uint32_t addr, uint32_t v);
 #define RCC_AHB1ENR (RCC_BASE + 0x30u)
 #define RCC_APB1ENR (RCC_BASE + 0x40u)
 #define RCC_APB2ENR (RCC_BASE + 0x44u)
+#define RCC_CSR (RCC_BASE + 0x74u)
 
 #define RCC_CR_HSION BIT(0)
 #define RCC_CR_HSIRDY BIT(1)
@@ -147,6 +186,8 @@ void reg_model_write32(uint32_t addr, uint32_t v);
 
 #define RCC_AHB1ENR_GPIOAEN BIT(0) /* GPIOxEN = BIT(x), A = 0 ... I = 8; same positions in AHB1RSTR */
 #define RCC_AHB1ENR_CCMDATARAMEN BIT(20)
+#define RCC_AHB1ENR_DMA1EN BIT(21) /* same positions in AHB1RSTR (DMA1RST, DMA2RST) */
+#define RCC_AHB1ENR_DMA2EN BIT(22)
 #define RCC_APB1ENR_USART2EN BIT(17)
 #define RCC_APB1ENR_USART3EN BIT(18)
 #define RCC_APB1ENR_UART4EN BIT(19)
@@ -155,15 +196,37 @@ void reg_model_write32(uint32_t addr, uint32_t v);
 #define RCC_APB2ENR_USART1EN BIT(4)
 #define RCC_APB2ENR_USART6EN BIT(5)
 
-/* ---------------- PWR (RM0090 5.4) ---------------- */
+/* RCC_CSR (RM0090 7.3.21): the reset flags survive a system reset (not a power-on reset) and are cleared
+ * together by writing RMVF. A power-on reset sets PORRSTF, BORRSTF and PINRSTF; every reset source drives
+ * NRST, so PINRSTF accompanies the others. */
+#define RCC_CSR_LSION BIT(0)
+#define RCC_CSR_LSIRDY BIT(1)
+#define RCC_CSR_RMVF BIT(24)
+#define RCC_CSR_BORRSTF BIT(25)
+#define RCC_CSR_PINRSTF BIT(26)
+#define RCC_CSR_PORRSTF BIT(27)
+#define RCC_CSR_SFTRSTF BIT(28)
+#define RCC_CSR_IWDGRSTF BIT(29)
+#define RCC_CSR_WWDGRSTF BIT(30)
+#define RCC_CSR_LPWRRSTF BIT(31)
+
+/* The HSI: the clock after reset, and the fallback when the HSE or the PLL does not start. */
+#define CLOCK_HSI_HZ 16000000u
+
+/* ---------------- PWR (RM0090 5.4) ----------------
+ * Regulator voltage scaling. F405/407 (RM0090): VOS is bit 14 alone: 1 = scale 1 (<= 168 MHz, the reset
+ * value), 0 = scale 2 (<= 144 MHz); bit 15 is reserved. F401 (RM0368) and F411 (RM0383): VOS[1:0] in bits
+ * 15:14: 01 scale 3 (F401 <= 60 MHz, F411 <= 64 MHz), 10 scale 2 (<= 84 MHz, the reset value), 11 scale 1
+ * (F411 <= 100 MHz; on F401 "reserved, scale 2 selected"). F42x/43x: VOS[1:0] as well, resetting to 11.
+ * The clock driver writes the whole field of the part it runs on (DBGMCU_IDCODE tells them apart). */
 #define PWR_BASE 0x40007000u
 #define PWR_CR (PWR_BASE + 0x00u)
 #define PWR_CSR (PWR_BASE + 0x04u)
-/* F405/407: VOS is bit 14 alone (1 = scale 1, the reset value). F401/F411/F42x: VOS[1:0] in bits 15:14,
- * where F411 resets to 10 (scale 2, <= 84 MHz) and needs 11 (scale 1) above 84 MHz. Setting bit 14 alone
- * gives scale 1 on every part; bit 15 is reserved on F405/407 and is never written. */
 #define PWR_CR_VOS_Pos 14u
-#define PWR_CR_VOS BIT(14)
+#define PWR_CR_VOS_Msk (0x3u << PWR_CR_VOS_Pos) /* parts with a two-bit field */
+#define PWR_CR_VOS BIT(14)                      /* F405/407: the one-bit field */
+#define PWR_CR_VOS_SCALE2 (0x2u << PWR_CR_VOS_Pos)
+#define PWR_CR_VOS_SCALE1 (0x3u << PWR_CR_VOS_Pos)
 #define PWR_CSR_VOSRDY BIT(14)
 
 /* ---------------- GPIO (RM0090 8.4) ---------------- */
@@ -187,6 +250,13 @@ void reg_model_write32(uint32_t addr, uint32_t v);
 #define GPIO_PUPD_NONE 0x0u
 #define GPIO_PUPD_PULLUP 0x1u
 #define GPIO_PUPD_PULLDOWN 0x2u
+/* Reset values that are not 0 (RM0090 8.4): the debug pins PA13-15 (SWD/JTAG) and PB3-4 (JTAG). */
+#define GPIOA_MODER_RESET 0xA8000000u
+#define GPIOA_OSPEEDR_RESET 0x0C000000u
+#define GPIOA_PUPDR_RESET 0x64000000u
+#define GPIOB_MODER_RESET 0x00000280u
+#define GPIOB_OSPEEDR_RESET 0x000000C0u
+#define GPIOB_PUPDR_RESET 0x00000100u
 
 /* ---------------- USART (RM0090 30.6) ---------------- */
 #define USART1_BASE 0x40011000u
@@ -213,6 +283,7 @@ void reg_model_write32(uint32_t addr, uint32_t v);
 #define USART_SR_TXE BIT(7)
 #define USART_SR_LBD BIT(8)
 #define USART_SR_CTS BIT(9)
+#define USART_SR_ERRORS (USART_SR_PE | USART_SR_FE | USART_SR_NE | USART_SR_ORE)
 
 #define USART_CR1_SBK BIT(0)
 #define USART_CR1_RWU BIT(1)
@@ -231,8 +302,54 @@ void reg_model_write32(uint32_t addr, uint32_t v);
 #define USART_CR1_OVER8 BIT(15)
 #define USART_CR2_STOP_Pos 12u
 #define USART_CR2_STOP_Msk (0x3u << USART_CR2_STOP_Pos)
+#define USART_CR3_EIE BIT(0)
+#define USART_CR3_DMAR BIT(6) /* a received character requests the USART's RX DMA stream */
+#define USART_CR3_DMAT BIT(7)
 
-/* ---------------- Cortex-M4 core (PM0214 4.4, 4.5) ---------------- */
+/* ---------------- DMA (RM0090 10.5; RM0368/RM0383 9.5) ----------------
+ * Two controllers of 8 streams; a stream serves one of 8 request lines (CHSEL). The interrupt flags of streams
+ * 0-3 are in LISR/LIFCR, of streams 4-7 in HISR/HIFCR, at bit offsets 0, 6, 16 and 22. */
+#define DMA1_BASE 0x40026000u
+#define DMA2_BASE 0x40026400u
+#define DMA_LISR(b) ((b) + 0x00u)
+#define DMA_HISR(b) ((b) + 0x04u)
+#define DMA_LIFCR(b) ((b) + 0x08u)
+#define DMA_HIFCR(b) ((b) + 0x0Cu)
+#define DMA_SxCR(b, s) ((b) + 0x10u + 0x18u * (s))
+#define DMA_SxNDTR(b, s) ((b) + 0x14u + 0x18u * (s))
+#define DMA_SxPAR(b, s) ((b) + 0x18u + 0x18u * (s))
+#define DMA_SxM0AR(b, s) ((b) + 0x1Cu + 0x18u * (s))
+#define DMA_SxFCR(b, s) ((b) + 0x24u + 0x18u * (s))
+#define DMA_SxCR_EN BIT(0)
+#define DMA_SxCR_DIR_Msk (0x3u << 6) /* 00: peripheral to memory */
+#define DMA_SxCR_CIRC BIT(8)
+#define DMA_SxCR_PINC BIT(9)
+#define DMA_SxCR_MINC BIT(10)
+#define DMA_SxCR_PSIZE_Msk (0x3u << 11) /* 00: byte */
+#define DMA_SxCR_MSIZE_Msk (0x3u << 13) /* 00: byte */
+#define DMA_SxCR_PL_HIGH (0x2u << 16)
+#define DMA_SxCR_CHSEL_Pos 25u
+#define DMA_SxCR_CHSEL_Msk (0x7u << DMA_SxCR_CHSEL_Pos)
+#define DMA_SxNDTR_Msk 0xFFFFu
+#define DMA_STREAM_FLAGS 0x3Du /* FEIF, DMEIF, TEIF, HTIF, TCIF of one stream (bit 1 is reserved) */
+
+/* ---------------- IWDG (RM0090 21.4) ----------------
+ * Counts down from RLR at LSI / (4 << PR); a reset when it reaches 0. The LSI is 17-47 kHz (datasheets),
+ * 32 kHz typical. Once started (KR = 0xCCCC, or by hardware with WDG_SW = 0) only a reset stops it. */
+#define IWDG_BASE 0x40003000u
+#define IWDG_KR (IWDG_BASE + 0x00u)
+#define IWDG_PR (IWDG_BASE + 0x04u)
+#define IWDG_RLR (IWDG_BASE + 0x08u)
+#define IWDG_SR (IWDG_BASE + 0x0Cu)
+#define IWDG_KR_START 0xCCCCu
+#define IWDG_KR_RELOAD 0xAAAAu
+#define IWDG_KR_ACCESS 0x5555u /* PR and RLR writable until another key is written */
+#define IWDG_PR_Msk 0x7u       /* divider 4 << PR; 6 and 7 both divide by 256 */
+#define IWDG_RLR_Msk 0xFFFu
+#define IWDG_SR_PVU BIT(0) /* a PR update is still on its way to the LSI domain: PR cannot be written */
+#define IWDG_SR_RVU BIT(1) /* the same for RLR */
+
+/* ---------------- Cortex-M4 core (PM0214 4.3-4.5) ---------------- */
 #define STK_BASE 0xE000E010u
 #define STK_CTRL (STK_BASE + 0x00u)
 #define STK_LOAD (STK_BASE + 0x04u)
@@ -251,9 +368,21 @@ void reg_model_write32(uint32_t addr, uint32_t v);
 #define SCB_CPACR 0xE000ED88u
 #define SCB_ICSR_PENDSTCLR BIT(25) /* write 1: clear a pending SysTick; writing 0 to other bits does nothing */
 #define SCB_ICSR_PENDSTSET BIT(26)
+#define SCB_ICSR_PENDSVCLR BIT(27)
 #define SCB_AIRCR_VECTKEY (0x05FAu << 16)
 #define SCB_AIRCR_SYSRESETREQ BIT(2)
 
+/* NVIC: 32 interrupt lines per register; ICTR.INTLINESNUM + 1 registers are implemented (3 on F4: 82-86 IRQs). */
+#define SCS_ICTR 0xE000E004u
+#define SCS_ICTR_INTLINESNUM_Msk 0xFu
+#define NVIC_ISER(n) (0xE000E100u + 4u * (n))
+#define NVIC_ICER(n) (0xE000E180u + 4u * (n))
+#define NVIC_ISPR(n) (0xE000E200u + 4u * (n))
+#define NVIC_ICPR(n) (0xE000E280u + 4u * (n))
+
+/* DEV_ID in bits 11:0 (RM0090 38.6.1: "accessible ... by the user software"): 0x413 F405/407, 0x419 F42x/43x,
+ * 0x423 and 0x433 F401, 0x431 F411. QEMU reads 0 there. */
 #define DBGMCU_IDCODE 0xE0042000u
+#define DBGMCU_IDCODE_DEV_ID_Msk 0xFFFu
 
 #endif /* STM32F4_REGS_H */

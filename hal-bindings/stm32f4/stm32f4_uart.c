@@ -1,12 +1,19 @@
 /*
- * STM32F4 USART, polled (RM0090 30). One instance at a time: the one given to hal_uart_init.
+ * STM32F4 USART (RM0090 30). One instance at a time: the one given to hal_uart_init. Sending is polled;
+ * receiving is polled (hal_uart_read_byte) or by DMA (stm32f4_uart_dma.c).
  *
- * Receive uses the SR-then-DR read sequence, which clears RXNE and also ORE, FE, NE and PE: flags are
+ * Polled receive uses the SR-then-DR read sequence, which clears RXNE and also ORE, FE, NE and PE: flags are
  * cleared only for a DR read that follows the SR read that saw them, so the driver always reads SR first
- * and reads DR exactly once after it.
+ * and reads DR exactly once after it. While DMA reception runs, the DMA reads DR and the driver never does.
  */
+#include "stm32f4_internal.h"
 #include "stm32f4_regs.h"
 #include "tsboot_hal.h"
+
+/* USART_SR's error bits are HAL_UART_ERR_PE/FE/NE/ORE at the same positions: a mask is enough to map them. */
+_Static_assert(USART_SR_PE == HAL_UART_ERR_PE && USART_SR_FE == HAL_UART_ERR_FE && USART_SR_NE == HAL_UART_ERR_NE &&
+                   USART_SR_ORE == HAL_UART_ERR_ORE,
+               "USART_SR error bits and HAL_UART_ERR_* differ");
 
 struct uart_instance {
   uint32_t base;
@@ -27,6 +34,11 @@ static const struct uart_instance s_instances[] = {
 static const struct uart_instance *s_uart = 0;
 static uint32_t s_char_polls = 0; /* one character time in CPU cycles, the unit of every TX wait */
 static uint32_t s_errors = 0;
+/* DMA mode: the error flags last reported and the ring head then (see hal_uart_take_errors). */
+static uint32_t s_dma_flags_seen = 0;
+static uint32_t s_dma_head_seen = 0;
+
+uint32_t stm32f4_uart_base(void) { return s_uart != 0 ? s_uart->base : 0u; }
 
 static bool uart_wait(uint32_t flag, uint32_t polls) {
   for (uint32_t i = 0; i < polls; i++) {
@@ -38,7 +50,6 @@ static bool uart_wait(uint32_t flag, uint32_t polls) {
 }
 
 void hal_uart_init(uint32_t usart_base, uint32_t pclk_hz, uint32_t baud, bool even_parity) {
-  s_uart = 0;
   const struct uart_instance *u = 0;
   for (uint32_t i = 0; i < sizeof s_instances / sizeof s_instances[0]; i++) {
     if (s_instances[i].base == usart_base) {
@@ -49,8 +60,20 @@ void hal_uart_init(uint32_t usart_base, uint32_t pclk_hz, uint32_t baud, bool ev
   if (u == 0 || baud == 0u || pclk_hz / baud < 16u) {
     return;
   }
-  REG_WRITE32(u->enr, REG_READ32(u->enr) | u->bit);
-  (void)REG_READ32(u->enr); /* errata "delay after an RCC peripheral clock enabling": read back first */
+  bool running = s_uart == u && (REG_READ32(USART_CR1(u->base)) & USART_CR1_UE) != 0u;
+  uint32_t cr3 = 0u;
+  if (running) {
+    /* A reply still in the shift register would be cut by the new framing or baud rate: let TC come first
+     * (DR and the shift register both empty). Reception by DMA goes on: DMAR stays. */
+    if (!uart_wait(USART_SR_TC, 3u * s_char_polls)) {
+      s_errors |= HAL_UART_ERR_TX_TIMEOUT;
+    }
+    cr3 = REG_READ32(USART_CR3(u->base)) & USART_CR3_DMAR;
+  } else {
+    s_errors = 0;
+    REG_WRITE32(u->enr, REG_READ32(u->enr) | u->bit);
+    (void)REG_READ32(u->enr); /* errata "delay after an RCC peripheral clock enabling": read back first */
+  }
 
   /* RM0090 30.3.2 order: UE, word length, stop bits, baud rate, then TE/RE. */
   REG_WRITE32(USART_CR1(u->base), USART_CR1_UE);
@@ -59,24 +82,23 @@ void hal_uart_init(uint32_t usart_base, uint32_t pclk_hz, uint32_t baud, bool ev
   uint32_t frame = even_parity ? (USART_CR1_M | USART_CR1_PCE) : 0u;
   REG_WRITE32(USART_CR1(u->base), USART_CR1_UE | frame);
   REG_WRITE32(USART_CR2(u->base), 0u); /* STOP = 00: 1 stop bit */
-  REG_WRITE32(USART_CR3(u->base), 0u);
+  REG_WRITE32(USART_CR3(u->base), cr3);
   /* OVER8 = 0: USARTDIV = pclk / (16 * baud) in 12.4 fixed point, i.e. BRR = pclk / baud, rounded. */
   REG_WRITE32(USART_BRR(u->base), (pclk_hz + baud / 2u) / baud);
   REG_WRITE32(USART_CR1(u->base), USART_CR1_UE | frame | USART_CR1_TE | USART_CR1_RE);
 
   s_uart = u;
-  s_errors = 0;
   /* A character is at most 11 bits (start, 8 data, parity, stop); the CPU polls at HCLK at most. */
   uint32_t hclk = hal_clock_hclk_hz();
   s_char_polls = (hclk / baud + 1u) * 11u;
 }
 
 int32_t hal_uart_read_byte(void) {
-  if (s_uart == 0) {
-    return -1;
+  if (s_uart == 0 || stm32f4_uart_rx_dma_running()) {
+    return -1; /* DMA owns DR: a CPU read would take a byte from the ring */
   }
   uint32_t sr = REG_READ32(USART_SR(s_uart->base));
-  uint32_t errors = sr & (USART_SR_PE | USART_SR_FE | USART_SR_NE | USART_SR_ORE);
+  uint32_t errors = sr & USART_SR_ERRORS;
   if ((sr & USART_SR_RXNE) == 0u) {
     if (errors != 0u) {
       (void)REG_READ32(USART_DR(s_uart->base)); /* completes the sequence that clears the flags */
@@ -121,6 +143,7 @@ void hal_uart_deinit(void) {
   if (s_uart == 0) {
     return;
   }
+  hal_uart_rx_dma_stop(); /* no-op unless DMA reception runs */
   hal_uart_flush();
   const struct uart_instance *u = s_uart;
   REG_WRITE32(USART_CR1(u->base), 0u);
@@ -132,6 +155,17 @@ void hal_uart_deinit(void) {
 }
 
 uint32_t hal_uart_take_errors(void) {
+  if (s_uart != 0 && stm32f4_uart_rx_dma_running()) {
+    /* The DMA's DR read clears the flags only after an SR read saw them, so a flag stays set until the next
+     * character arrives: report it once, not at every call until then (the head has not moved meanwhile).
+     * The damaged character itself is in the ring: DMA cannot drop it. */
+    uint32_t flags = REG_READ32(USART_SR(s_uart->base)) & USART_SR_ERRORS;
+    uint32_t head = hal_uart_rx_dma_head();
+    uint32_t fresh = head == s_dma_head_seen ? flags & ~s_dma_flags_seen : flags;
+    s_dma_flags_seen = flags;
+    s_dma_head_seen = head;
+    s_errors |= fresh;
+  }
   uint32_t e = s_errors;
   s_errors = 0;
   return e;

@@ -30,6 +30,11 @@ export interface BuildOptions {
   emulator?: boolean;
   /** Extra stack the link must leave free (bytes). */
   stackSize?: number;
+  /**
+   * Receive by polling instead of DMA (BOARD_UART_RX_POLLED): for emulators whose UART has no DMA request
+   * (Renode 1.16's STM32_UART). Default: as the board data says (boards/board-c.ts).
+   */
+  uartRxPolled?: boolean;
 }
 
 export interface SectionSizes {
@@ -71,11 +76,16 @@ export function familyDrivers(board: Board): string[] {
     .map((f) => path.join(dir, f));
 }
 
-/** The drivers plus the port: the @extern bindings of the portable bootloader over those drivers. */
+/** The port, one for every family: the @extern bindings of the portable bootloader over the driver API. */
+export const PORT_DIR = path.join(ROOT, "hal-bindings", "port");
+
+/** The drivers plus the port. */
 function familySources(board: Board): string[] {
-  const port = path.join(ROOT, "hal-bindings", board.family, "port");
-  return [...familyDrivers(board), ...fs.readdirSync(port).filter((f) => f.endsWith(".c")).map((f) => path.join(port, f))];
+  return [...familyDrivers(board), ...fs.readdirSync(PORT_DIR).filter((f) => f.endsWith(".c")).sort().map((f) => path.join(PORT_DIR, f))];
 }
+
+/** Where the generated startup's Default_Handler goes: the port's fault entry (hal-bindings/port/tsboot_fault_entry.c). */
+export const FAULT_ENTRY = "tsboot_fault_entry";
 
 export async function buildBootloader(options: BuildOptions): Promise<BuildResult> {
   const board = typeof options.board === "string" ? loadBoard(options.board) : options.board;
@@ -87,9 +97,9 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   // portFiles: tsboot_port.h, the bindings' prototypes generated from their @extern declarations.
   const compiled = compileToDirectory({ entry: ENTRY, outDir: gen, sourceRoot: ROOT, portFiles: true });
   if (!compiled.ok) throw new BuildError(`the bootloader does not compile:\n${formatAll(compiled)}`);
-  fs.writeFileSync(path.join(gen, "tsboot_board.h"), boardHeader(board, { emulator: options.emulator }));
+  fs.writeFileSync(path.join(gen, "tsboot_board.h"), boardHeader(board, { emulator: options.emulator, uartRxPolled: options.uartRxPolled }));
   fs.writeFileSync(path.join(gen, "board.c"), boardAccessors(board));
-  fs.writeFileSync(path.join(gen, "startup.c"), generateStartup(board, { entry: ENTRY_FUNCTION, role: "bootloader" }));
+  fs.writeFileSync(path.join(gen, "startup.c"), generateStartup(board, { entry: ENTRY_FUNCTION, role: "bootloader", faultHandler: FAULT_ENTRY }));
   const linkerScript = path.join(gen, "bootloader.ld");
   fs.writeFileSync(linkerScript, generateLinkerScript(board, "bootloader", { stackSize: options.stackSize ?? 0x800 }));
 
@@ -115,7 +125,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const elf = path.join(out, "bootloader.elf");
   const link = await execa(
     tools.gcc,
-    [...common, "-flto", "-nostartfiles", "-nostdlib", "-T", linkerScript, "-Wl,--gc-sections", `-Wl,-Map=${path.join(out, "bootloader.map")}`, ...sources, "-lgcc", "-o", elf],
+    [...common, "-flto", "-nostartfiles", "-nostdlib", "-T", linkerScript, "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments", `-Wl,-Map=${path.join(out, "bootloader.map")}`, ...sources, "-lgcc", "-o", elf],
     { reject: false, all: true },
   );
   if (link.exitCode !== 0) {

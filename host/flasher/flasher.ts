@@ -26,15 +26,16 @@ import { isBadFrameNack, Link, statusName } from "./link";
 import { openTransport, type OpenOptions, type Transport } from "./transport";
 
 /** The native protocol version this host speaks (INFO's first byte). */
-export const HOST_PROTOCOL_VERSION = 1;
-/** INFO's reply payload after the status byte, protocol version 1. */
-export const INFO_LENGTH = 27;
+export const HOST_PROTOCOL_VERSION = 2;
+/** INFO's reply payload after the status byte, protocol version 2. */
+export const INFO_LENGTH = 46;
 /** Clean WRITE replies after which a shrunk window grows by one frame. */
 export const GROW_AFTER = 64;
 
 export const Status = {
   Ok: 0, BadFrame: 1, UnknownCommand: 2, BadLength: 3, BadState: 4, BadHeader: 5, WrongBoard: 6, TooBig: 7,
   BadAddress: 8, OutOfOrder: 9, FlashError: 10, VerifyFailed: 11, CrcMismatch: 12, NoValidApp: 13, Incomplete: 14,
+  BadVectorTable: 15, ProtectionFailed: 16,
 } as const;
 
 export interface DeviceInfo {
@@ -54,7 +55,37 @@ export interface DeviceInfo {
   /** major << 24 | minor << 16 | patch, 0 without a valid application. */
   appVersion: number;
   appVersionText: string | null;
+  /** Why the device last reset (reset-controller flags; docs/protocol.md, INFO). */
+  resetCause: string[];
+  /** The fault or panic that ended the previous boot, or null. */
+  lastFault: { kind: string; detail: number } | null;
+  watchdog: "off" | "hardware" | "started";
+  /** The bootloader region is write-protected by the option bytes. */
+  bootloaderProtected: boolean;
+  /** The automatic protection the board data asks for failed at this boot. */
+  protectionFailed: boolean;
+  /** UART line errors seen since boot: parity, framing, noise, overrun. */
+  lineErrors: string[];
+  /** Two slots (docs/slots.md), or one. */
+  slots: SlotInfo;
 }
+
+export interface SlotInfo {
+  mode: "single" | "swap";
+  /** The primary image: on trial (installed for a test, not yet started / started once), or not. */
+  trial: "none" | "pending" | "started";
+  /** What the secondary slot holds: a downloaded image waiting for INSTALL, the previous image, or nothing. */
+  secondary: "empty" | "pending" | "previous";
+  secondaryVersion: string | null;
+  lastEvent: "none" | "installed" | "confirmed" | "reverted";
+  lastReason: "none" | "not confirmed" | "requested" | "invalid";
+  swapInProgress: boolean;
+}
+
+const RESET_CAUSES = ["pin", "power-on", "software", "independent watchdog", "window watchdog", "low power", "brown-out", "option load"];
+const FAULT_KINDS = ["none", "hard fault", "NMI", "memory management fault", "bus fault", "usage fault", "unexpected interrupt", "panic", "flash controller stuck busy", "ECC error"];
+const LINE_ERRORS = ["parity", "framing", "noise", "overrun"];
+const bitNames = (bits: number, names: string[]) => names.filter((_, i) => (bits >> i) & 1);
 
 export type FlashProgress =
   | { phase: "info"; info: DeviceInfo }
@@ -155,6 +186,21 @@ export function decodeInfo(data: Uint8Array): DeviceInfo {
     appValid,
     appVersion,
     appVersionText: appValid ? decodeVersion(appVersion) : null,
+    resetCause: bitNames(data[27], RESET_CAUSES),
+    lastFault: data[28] === 0 ? null : { kind: FAULT_KINDS[data[28]] ?? `fault kind ${data[28]}`, detail: v.getUint32(29, true) },
+    watchdog: data[33] === 1 ? "hardware" : data[33] === 2 ? "started" : "off",
+    bootloaderProtected: (data[34] & 1) !== 0,
+    protectionFailed: (data[34] & 2) !== 0,
+    lineErrors: bitNames(data[35], LINE_ERRORS),
+    slots: {
+      mode: data[36] === 1 ? "swap" : "single",
+      trial: (["none", "pending", "started"] as const)[data[37]] ?? "none",
+      secondary: (["empty", "pending", "previous"] as const)[data[40]] ?? "empty",
+      secondaryVersion: data[40] !== 0 ? decodeVersion(v.getUint32(41, true)) : null,
+      lastEvent: (["none", "installed", "confirmed", "reverted"] as const)[data[38]] ?? "none",
+      lastReason: (["none", "not confirmed", "requested", "invalid"] as const)[data[39]] ?? "none",
+      swapInProgress: data[45] !== 0,
+    },
   };
 }
 
@@ -302,7 +348,12 @@ export class Flasher {
     const started = performance.now();
 
     // BEGIN: the device checks the header, invalidates the stored one, erases what the payload needs.
-    const begin = await this.request(Command.Begin, headerBytes, {
+    // BEGIN carries the header and the payload's first 8 bytes (initial SP and reset vector), so the device
+    // refuses an image that cannot start before it erases anything (docs/protocol.md).
+    const beginPayload = new Uint8Array(headerBytes.length + 8);
+    beginPayload.set(headerBytes, 0);
+    beginPayload.set(payload.subarray(0, 8), headerBytes.length);
+    const begin = await this.request(Command.Begin, beginPayload, {
       timeoutMs: this.o.eraseTimeoutMs,
       attempts: 2,
       onEvent: (f) => {
@@ -398,6 +449,12 @@ export class Flasher {
         return new FlasherError(
           "refused",
           `${command}: the bootloader has no transfer in progress (bad state): it was reset, or the session was silent for 10 s and ended.${erased}`,
+          status,
+        );
+      case Status.BadVectorTable:
+        return new FlasherError(
+          "bad-image",
+          `the bootloader refused the image: bad vector table (its initial stack pointer is not in RAM, or its reset vector is not a Thumb address inside the application region ${hex32(info.appStart)}…): link the application for the application region (docs/application.md).${erased}`,
           status,
         );
       case Status.UnknownCommand:
@@ -516,9 +573,12 @@ export class Flasher {
       throw this.refusal(`WRITE at offset ${sent.offset}`, status, info);
     };
 
+    // After an erase progress event the device is erasing (the CPU stalls for up to seconds): wait longer.
+    let waitMs = timeoutMs;
     while (acked < size) {
       fill();
-      const f = await this.link.next(timeoutMs);
+      const f = await this.link.next(waitMs);
+      waitMs = timeoutMs;
       if (f === null) {
         // Nothing for a whole timeout: whatever is in flight is lost.
         inFlight.clear();
@@ -537,6 +597,12 @@ export class Flasher {
         }
         inFlight.clear();
         rewind("bad-frame");
+        continue;
+      }
+      if (f.command === EVENT_PROGRESS && f.payload.length >= 5) {
+        const v = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength);
+        emit({ phase: "erase", done: v.getUint16(1, true), total: v.getUint16(3, true) });
+        waitMs = Math.max(timeoutMs, this.o.eraseTimeoutMs);
         continue;
       }
       if (f.command !== (Command.Write | REPLY_BIT)) continue;

@@ -21,5 +21,7 @@ ${boardAccessorsC(layout, (name) => `sim_fault("${name}: no erase unit", index)`
 const char *sim_board_name(void) { return "${layout.name}"; }
 uint32_t sim_board_flash_base(void) { return ${hex(layout.flashBase)}u; }
 uint32_t sim_board_flash_size(void) { return ${hex(flashSize)}u; }
+uint32_t sim_board_bootloader_start(void) { return ${hex(layout.bootloader.start)}u; }
+uint32_t sim_board_bootloader_size(void) { return ${hex(layout.bootloader.size)}u; }
 `;
 }

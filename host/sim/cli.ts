@@ -39,6 +39,7 @@ Options:
                          after every erase and program, so it survives a kill; scripted: written at the end
   --preload <app.tsb>    install this image first, as the bootloader's own update would
   --stay                 live: keep serving after the application starts (it requests an update)
+  --reset-on-connect     live: every client connection resets the device (the listen window opens as it connects)
   --trigger              the update trigger pin is held at boot
   --update-flag <hex>    the update-request word in RAM at boot (55425354 requests an update)
   --script <file>        scripted: the host's bytes
@@ -104,6 +105,7 @@ function parse(argv: string[]): SimArgs | "help" {
       case "--transcript":
         args.passthrough.push(a, path.resolve(value("a file")));
         break;
+      case "--reset-on-connect":
       case "--stay":
       case "--trigger":
         args.passthrough.push(a);

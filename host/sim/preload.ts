@@ -4,6 +4,7 @@
  */
 import { HEADER_SIZE, ImageFormatError, parseImage } from "../image-format";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
+import { logWithPrimary } from "../image/status-log";
 
 export class PreloadError extends Error {}
 
@@ -38,11 +39,11 @@ export function installImage(layout: BoardLayout, flash: Uint8Array, file: Uint8
     if (!erased(address, data.length)) throw new PreloadError(`programming ${hex(address)} failed`);
     for (let i = 0; i < data.length; i++) flash[at(address) + i] &= data[i];
   };
-  if (!erased(layout.config.start, HEADER_SIZE)) {
-    const sector = layout.sectors.findIndex((s) => s.start === layout.config.start);
-    if (sector < 0) throw new PreloadError(`no sector starts at the config region ${hex(layout.config.start)}`);
-    erase(sector);
-  }
+  // The whole config region is erased: a fresh status log follows (docs/slots.md).
+  const configEnd = layout.config.start + layout.config.size;
+  layout.sectors.forEach((s, i) => {
+    if (s.start >= layout.config.start && s.start + s.size <= configEnd && !erased(s.start, s.size)) erase(i);
+  });
   const appEnd = layout.app.start + layout.app.size;
   const end = layout.app.start + payload.length;
   layout.sectors.forEach((s, i) => {
@@ -55,5 +56,5 @@ export function installImage(layout: BoardLayout, flash: Uint8Array, file: Uint8
     staged.set(payload.subarray(offset, Math.min(offset + unit, payload.length)));
     program(layout.app.start + offset, staged);
   }
-  program(layout.config.start, headerBytes);
+  program(layout.config.start, logWithPrimary(headerBytes));
 }

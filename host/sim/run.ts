@@ -124,6 +124,8 @@ export interface LiveOptions {
   preload?: string;
   /** After the application starts, have it request an update and reset (the bootloader serves again). */
   stay?: boolean;
+  /** Every client connection resets the device (the listen window opens as the host connects). */
+  resetOnConnect?: boolean;
   trigger?: boolean;
   updateFlag?: number;
 }
@@ -149,6 +151,7 @@ export async function startLive(options: LiveOptions): Promise<LiveSim> {
   if (options.flashFile) args.push("--flash", options.flashFile);
   if (options.preload) args.push("--preload", options.preload);
   if (options.stay) args.push("--stay");
+  if (options.resetOnConnect) args.push("--reset-on-connect");
   if (options.trigger) args.push("--trigger");
   if (options.updateFlag !== undefined) args.push("--update-flag", (options.updateFlag >>> 0).toString(16));
   const child = spawn(sim.binary, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });

@@ -17,7 +17,7 @@ import zlib
 STATUS_NAMES = [
     "ok", "bad frame", "unknown command", "bad length", "bad state", "bad header", "wrong board", "too big",
     "bad address", "out of order", "flash error", "verify failed", "CRC mismatch", "no valid application",
-    "incomplete",
+    "incomplete", "bad vector table", "protection failed",
 ]
 INFO, BEGIN, WRITE, END, BOOT, ABORT, READ = 1, 2, 3, 4, 5, 6, 7
 REPLY, PROGRESS = 0x80, 0x90
@@ -183,7 +183,8 @@ class TsbootNative(object):
             image = f.read()
         header, payload = image[:HEADER_SIZE], image[HEADER_SIZE:]
         info = self.tsboot_info(port)
-        status, _ = self._request(port, BEGIN, header, timeout=self.erase_timeout, attempts=1)
+        # Protocol 2: BEGIN carries the header and the payload's vector table (initial SP, reset vector).
+        status, _ = self._request(port, BEGIN, header + payload[:8], timeout=self.erase_timeout, attempts=1)
         if status != "ok":
             return "BEGIN", status
         unit = max(1, info["write_unit"])

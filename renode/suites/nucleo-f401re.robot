@@ -10,7 +10,6 @@ Test Teardown     Tsboot Test Teardown
 ${BOARD}          nucleo-f401re
 ${ARTIFACTS}      ${CURDIR}/../../build/renode/nucleo-f401re
 ${BUTTON}         sysbus.gpioPortC.UserButton
-${PORT_BASE}      34570
 
 *** Test Cases ***
 A Valid Application Boots

@@ -10,7 +10,6 @@ Test Teardown     Tsboot Test Teardown
 ${BOARD}          nucleo-f411re
 ${ARTIFACTS}      ${CURDIR}/../../build/renode/nucleo-f411re
 ${BUTTON}         sysbus.gpioPortC.UserButton
-${PORT_BASE}      34560
 
 *** Test Cases ***
 A Valid Application Boots

@@ -10,7 +10,6 @@ Test Teardown     Tsboot Test Teardown
 ${BOARD}          stm32f4-discovery
 ${ARTIFACTS}      ${CURDIR}/../../build/renode/stm32f4-discovery
 ${BUTTON}         sysbus.gpioPortA.UserButton
-${PORT_BASE}      34580
 
 *** Test Cases ***
 A Valid Application Boots

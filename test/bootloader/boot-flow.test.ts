@@ -37,7 +37,7 @@ describe("boot flow", () => {
     const outcome = await runBootloaderInNode(sim);
     expect(outcome.kind).toBe("idle");
     const text = textOf(sim.uart.takeTx());
-    expect(text).toContain("tsboot 0.1.0");
+    expect(text).toContain("tsboot 0.2.0");
     expect(text).toContain("update: no valid application");
     expect(sim.flash.locked).toBe(true);
   });
@@ -59,21 +59,22 @@ describe("boot flow", () => {
     expect(sim.tickRunning).toBe(false);
   });
 
-  it("a valid application boots after the listen window when nothing is pending", async () => {
+  it("a valid application boots after the listen window when nothing is pending, and nothing is written on its line", async () => {
     const { sim } = await installedBoard();
     const outcome = await runBootloaderInNode(sim);
     expect(outcome.kind).toBe("application");
     expect(sim.nowUs).toBeGreaterThanOrEqual(100_000);
     expect(sim.nowUs).toBeLessThan(200_000);
-    expect(textOf(sim.uart.takeTx())).not.toContain("update:");
+    expect(sim.uart.takeTx()).toEqual(new Uint8Array(0));
   });
 
   it("the listen window is board data (listenWindowMs)", async () => {
     const { sim } = await installedBoard();
     const slow = new Simulation({ ...board, listenWindowMs: 750 }, sim.flash.bytes);
     slow.uart.deliver(encodeFrame(Command.Info, 1), 500_000); // too late for 100 ms, inside 750 ms
-    expect((await runBootloaderInNode(slow)).kind).toBe("idle");
-    expect(textOf(slow.uart.takeTx())).toContain("update: uart");
+    // The session opens, INFO is answered; when the host goes quiet the application starts again.
+    expect((await runBootloaderInNode(slow)).kind).toBe("application");
+    expect(repliesIn(slow.uart.takeTx()).map((f) => f.command)).toEqual([Command.Info | REPLY_BIT]);
     const quiet = new Simulation({ ...board, listenWindowMs: 750 }, sim.flash.bytes);
     expect((await runBootloaderInNode(quiet)).kind).toBe("application");
     expect(quiet.nowUs).toBeGreaterThanOrEqual(750_000);
@@ -95,13 +96,16 @@ describe("boot flow", () => {
     expect(textOf(sim.uart.takeTx())).toContain("update: trigger pin");
   });
 
-  it("a session starting inside the listen window enters update mode; after the window it is too late", async () => {
+  it("a session starting inside the listen window is served; after the window it is too late", async () => {
     const { sim } = await installedBoard();
     sim.uart.deliver(encodeFrame(Command.Info, 1), 50_000);
-    expect((await runBootloaderInNode(sim)).kind).toBe("idle");
+    expect((await runBootloaderInNode(sim)).kind).toBe("application");
     const tx = sim.uart.takeTx();
-    expect(textOf(tx)).toContain("update: uart");
+    // The first byte on the wire is the reply: no announcement between the session's start and its answer.
+    expect([...tx.subarray(0, 3)]).toEqual([0xa5, 0x5a, Command.Info | REPLY_BIT]);
     expect(repliesIn(tx).map((f) => f.command)).toEqual([Command.Info | REPLY_BIT]);
+    // The session's idle time (board data sessionIdleMs, 2 s) passed before the application got its line back.
+    expect(sim.nowUs).toBeGreaterThanOrEqual(50_000 + board.sessionIdleMs * 1000);
 
     const late = sim.rebooted();
     late.uart.deliver(encodeFrame(Command.Info, 1), 150_000);

@@ -1,7 +1,7 @@
 /** Test applications and scripted host sessions for the bootloader tests. */
 import { buildImage, encodeVersion } from "../../host/image-format";
 import { Command, encodeFrame, FrameDecoder, u32le, type Frame } from "../../host/frames";
-import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
+import { nucleoF411Layout, type BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { fakeApplication } from "../support/fake-app";
 
 /** A fake application: a sane vector table (SP at the top of RAM, a Thumb reset handler) then pseudo-random bytes. */
@@ -17,12 +17,17 @@ export function makeImage(board: BoardLayout, payload: Uint8Array, version = "1.
   });
 }
 
+/** BEGIN's payload: the image's header and the payload's first 8 bytes (its vector table's SP and reset). */
+export function beginPayload(image: Uint8Array): Uint8Array {
+  return concat([image.subarray(0, 64), image.subarray(64, 72)]);
+}
+
 /** The frames of a complete update: INFO, BEGIN, WRITEs of `chunk` bytes, END, then BOOT if asked. */
 export function updateFrames(image: Uint8Array, chunk = 1024, boot = true): Uint8Array[] {
   const frames: Uint8Array[] = [];
   let seq = 0;
   frames.push(encodeFrame(Command.Info, seq++));
-  frames.push(encodeFrame(Command.Begin, seq++, image.subarray(0, 64)));
+  frames.push(encodeFrame(Command.Begin, seq++, beginPayload(image)));
   const payload = image.subarray(64);
   for (let offset = 0; offset < payload.length; offset += chunk) {
     const data = payload.subarray(offset, Math.min(payload.length, offset + chunk));
@@ -54,3 +59,16 @@ export function repliesIn(transcript: Uint8Array): Frame[] {
 export function textOf(transcript: Uint8Array): string {
   return Buffer.from(transcript).toString("latin1");
 }
+
+/** NUCLEO-F411RE with slots: config in sectors 1-2 (two halves), primary 5, secondary 6, scratch 7. */
+export function f411Slots(): BoardLayout {
+  const base = nucleoF411Layout();
+  return {
+    ...base,
+    name: "nucleo-f411re-slots",
+    config: { start: 0x08004000, size: 0x8000 },
+    app: { start: 0x08020000, size: 0x20000 },
+    slots: { secondary: { start: 0x08040000, size: 0x20000 }, scratch: { start: 0x08060000, size: 0x20000 }, trialWatchdogMs: 0 },
+  };
+}
+

@@ -26,7 +26,7 @@ describe.skipIf(!armGcc)(`bootloader ARM build${armGcc ? "" : " (skipped: arm-no
       expect(result.stack.path[0]).toBe("Reset_Handler");
       // The vector table's first word is the initial stack pointer: below the 16 no-init bytes at the RAM top.
       const sp = fs.readFileSync(result.bin).readUInt32LE(0);
-      expect(sp).toBe(result.board.ram.base + result.board.ram.size - 16);
+      expect(sp).toBe(result.board.ram.base + result.board.ram.size - 64);
     }, 60_000);
   }
 

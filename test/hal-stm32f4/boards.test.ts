@@ -18,7 +18,8 @@ import {
   sectorsOf,
   type Board,
 } from "../../boards/index";
-import { generateLinkerScript, vectorTableAlignment, vectorTableEntries, type ImageRole } from "../../boards/linker";
+import { faultRecordAddress, generateLinkerScript, updateFlagAddress, vectorTableAlignment, vectorTableEntries, type ImageRole } from "../../boards/linker";
+import { boardAccessors, boardHeader } from "../../boards/board-c";
 import { generateStartup } from "../../boards/startup";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -131,7 +132,7 @@ describe("board files", () => {
     expect(qemu.uart.instance).toBe("USART1"); // QEMU's first -serial
     expect(qemu.uart.base).toBe(0x40011000);
     expect(qemu.uart.bus).toBe("apb2");
-    expect(qemu.emulator).toEqual({ machine: "netduinoplus2", cpuClockHz: 168_000_000, serial0: "USART1" });
+    expect(qemu.emulator).toEqual({ machine: "netduinoplus2", cpuClockHz: 168_000_000, serial0: "USART1", uartRxDma: false });
     for (const name of BOARD_NAMES) {
       const b = loadBoard(name);
       expect(b.uart.baud).toBe(115200);
@@ -302,6 +303,39 @@ describe("generated linker scripts (text)", () => {
     expect(generateStartup(loadBoard("nucleo-f411re"), { entry: "bootloader_main" })).toContain("  bootloader_main();");
     expect(() => generateStartup(loadBoard("nucleo-f411re"), { entry: "a-b" })).toThrow("not a C identifier");
   });
+
+  test("with a fault handler, Default_Handler branches to it with LR and the stack untouched", () => {
+    const b = loadBoard("nucleo-f411re");
+    const bootloader = generateStartup(b, { entry: "bootloader_main", faultHandler: "tsboot_fault_entry" });
+    expect(bootloader).toContain("__attribute__((naked)) void Default_Handler(void) {");
+    expect(bootloader).toContain('__asm__ volatile("ldr r0, =tsboot_fault_entry\\n\\tbx r0");');
+    expect(bootloader).toContain('void HardFault_Handler(void) __attribute__((weak, alias("Default_Handler")));');
+    expect(bootloader).toContain('void NMI_Handler(void) __attribute__((weak, alias("Default_Handler")));');
+    expect(generateStartup(b)).toContain("  for (;;) {"); // without one: spins where a debugger shows it
+    expect(() => generateStartup(b, { faultHandler: "x y" })).toThrow("not a C identifier");
+  });
+
+  test("the no-init words: update flag, then the fault record; RAM functions copied with .data", () => {
+    const b = loadBoard("nucleo-f401re");
+    expect(updateFlagAddress(b)).toBe(0x20017fc0); // 64 no-init bytes at the top of 96 KB
+    expect(faultRecordAddress(b)).toBe(0x20017fe0); // +32: after the flag and the trial words
+    const script = generateLinkerScript(b, "bootloader");
+    expect(script).toContain("__tsboot_fault_record = __tsboot_update_flag + 32;");
+    expect(script).toMatch(/_sdata = \.;\n\s+\*\(\.ramfunc \.ramfunc\.\*\)/);
+    const header = boardHeader(b);
+    expect(header).toContain("#define BOARD_FAULT_RECORD_ADDR 0x20017FE0u");
+    expect(header).toContain("#define BOARD_BOOTLOADER_START 0x08000000u");
+    expect(header).toContain("#define BOARD_BOOTLOADER_SIZE 0x00004000u");
+  });
+
+  test("reception by DMA everywhere but on an emulator without it (netduinoplus2 under QEMU)", () => {
+    const polled = (name: string, options: Parameters<typeof boardHeader>[1] = {}) =>
+      /#define BOARD_UART_RX_POLLED (\d)/.exec(boardHeader(loadBoard(name), options))![1];
+    expect(polled("netduinoplus2", { emulator: true })).toBe("1");
+    expect(polled("netduinoplus2")).toBe("0"); // the real board has DMA
+    expect(polled("nucleo-f411re", { emulator: true })).toBe("0");
+    expect(polled("nucleo-f411re", { uartRxPolled: true })).toBe("1"); // e.g. Renode's UART (no DMA requests)
+  });
 });
 
 const ARM = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"];
@@ -454,9 +488,10 @@ if (!HAVE_ARM_GCC) {
           "int main(void) {",
           "  uint32_t hz = hal_clock_init(BOARD_HSE, BOARD_SYSCLK);",
           "  hal_tick_init(hz);",
-          "  hal_uart_init(BOARD_UART, hal_clock_pclk1_hz(), 115200u, false);",
+          "  hal_uart_init(BOARD_UART, hal_clock_pclk_hz(BOARD_UART), 115200u, false);",
           "  hal_gpio_input_init(2, 13, HAL_GPIO_PULL_NONE);",
-          "  uint32_t st = hal_flash_erase_sector(2) | hal_flash_program_word(0x08008000u, 0u);",
+          "  static const uint8_t word[4] = {0, 0, 0, 0};",
+          "  uint32_t st = hal_flash_erase_unit(2) | hal_flash_program_unit(0x08008000u, word);",
           "  hal_uart_write_byte((uint8_t)st);",
           "  (void)HAL_FLASH_Unlock();",
           "  hal_tick_deinit();",
@@ -474,7 +509,11 @@ if (!HAVE_ARM_GCC) {
             `-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}`, "-Wl,--gc-sections",
           ]);
           expect(symbols.get("SysTick_Handler")!.type).toBe("T"); // the tick driver's, not the weak default
-          expect(symbols.get("hal_flash_program_word")).toBeDefined();
+          expect(symbols.get("hal_flash_program_unit")).toBeDefined();
+          // The flash busy-wait runs from RAM: linked into .data (copied by Reset_Handler), not into flash.
+          const run = symbols.get("stm32f4_flash_run")!;
+          expect(run.addr).toBeGreaterThanOrEqual(board.ram.base);
+          expect(run.addr).toBeLessThan(board.ram.base + board.ram.size);
         }
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -510,6 +549,37 @@ if (!HAVE_ARM_GCC || !HAVE_QEMU) {
         "-serial", "null", "-semihosting-config", "enable=on,target=native", "-d", "guest_errors", "-kernel", elf],
       { reject: false, timeout: 30_000 });
       expect(strict.stderr).not.toMatch(/Invalid (read|write)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a fault on QEMU ends in the fault entry, a record in no-init RAM and a reset; the next boot reads it", async () => {
+    const dir = tempDir("qemu");
+    try {
+      const board = loadBoard("netduinoplus2");
+      const ld = path.join(dir, "bootloader.ld");
+      const startup = path.join(dir, "startup.c");
+      fs.writeFileSync(ld, generateLinkerScript(board, "bootloader"));
+      fs.writeFileSync(startup, generateStartup(board, { role: "bootloader", faultHandler: "tsboot_fault_entry" }));
+      fs.writeFileSync(path.join(dir, "tsboot_board.h"), boardHeader(board, { emulator: true }));
+      fs.writeFileSync(path.join(dir, "board.c"), boardAccessors(board));
+      const cFiles = (d: string) => fs.readdirSync(d).filter((f) => f.endsWith(".c")).map((f) => path.join(d, f));
+      const sources = [path.join(ROOT, "test/hal-stm32f4/qemu/fault_check.c"), path.join(dir, "board.c"),
+        ...cFiles(path.join(ROOT, "hal-bindings/stm32f4")).filter((f) => !f.includes("hal_compat")), ...cFiles(path.join(ROOT, "hal-bindings/port"))];
+      const elf = path.join(dir, "fault.elf");
+      await execa("arm-none-eabi-gcc", [...ARM_LINK, "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments", "-T", ld, startup, ...sources,
+        `-I${dir}`, `-I${path.join(ROOT, "compiler/c")}`, `-I${path.join(ROOT, "hal-bindings/include")}`,
+        `-I${path.join(ROOT, "hal-bindings/stm32f4")}`, `-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}`, "-lgcc", "-o", elf]);
+      const r = await execa("qemu-system-arm", ["-M", board.emulator!.machine, "-display", "none", "-monitor", "none",
+        "-serial", "stdio", "-semihosting-config", "enable=on,target=native", "-kernel", elf],
+      { reject: false, timeout: 30_000 });
+      expect(r.stdout, r.stderr).toContain("first boot\n");
+      const m = /fault kind=([0-9A-F]{8}) pc=([0-9A-F]{8}) expected=([0-9A-F]{8}) end/.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      expect(parseInt(m![1], 16)).toBe(1); // HAL_FAULT_HARD: the UsageFault escalated (not enabled in SHCSR)
+      expect(m![2]).toBe(m![3]); // the stacked PC is the faulting instruction
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

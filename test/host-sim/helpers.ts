@@ -43,7 +43,8 @@ export function testImage(payload = testApplication(), version = "1.2.3"): Uint8
 
 /** A native-protocol update as a timed script: INFO, BEGIN, WRITEs of 1 KB, END, then BOOT. */
 export function nativeUpdateScript(image: Uint8Array, options: { startUs?: number; boot?: boolean } = {}): ScriptEntry[] {
-  const header = image.subarray(0, 64);
+  // BEGIN carries the header and the payload's vector table (initial SP, reset vector).
+  const header = image.subarray(0, 72);
   const payload = image.subarray(64);
   let t = options.startUs ?? 1_000;
   let seq = 1;

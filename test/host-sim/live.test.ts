@@ -10,6 +10,8 @@ import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildHostSim, type HostSim } from "../../host/sim/build";
 import { runScripted, startLive, type LiveSim } from "../../host/sim/run";
+import { loadBoardLayout } from "../../boards/layout";
+import { decodeHalf, EntryType } from "../../host/image/status-log";
 import { APP_PC, APP_SP, APP_START, BOARD, BOARD_ID, Command, decodeInfo, have, NativeClient, testApplication, testImage } from "./helpers";
 
 const gcc = have("gcc");
@@ -20,6 +22,11 @@ else if (!socat || !stm32flash) console.warn(`test/host-sim/live: stm32flash cas
 
 const FLASH_SIZE = 512 * 1024;
 const at = (flash: Uint8Array, address: number, length: number) => Buffer.from(flash.subarray(address - 0x08000000, address - 0x08000000 + length));
+/** The primary image's header as the status log in the config region (sector 1) records it last. */
+const primaryRecord = (flash: Uint8Array) => {
+  const image = decodeHalf(at(flash, 0x08004000, 0x4000)).filter((e) => e.valid && e.type === EntryType.Image && e.arg === 0).pop();
+  return image ? Buffer.from(image.data) : null;
+};
 
 describe.skipIf(!gcc)("host simulator", () => {
   let sim: HostSim;
@@ -45,22 +52,6 @@ describe.skipIf(!gcc)("host simulator", () => {
     return l;
   }
 
-  /**
-   * Lets the device's boot messages go by before stm32flash opens the port: a banner byte read where
-   * stm32flash expects its ACK ends its init ("Failed to init device"). A probe client reads the boot text
-   * until the "update: ..." line, or until 300 ms of silence if the text went out before anyone connected.
-   */
-  async function settle(l: LiveSim): Promise<void> {
-    const probe = await NativeClient.connect(l.port);
-    for (let quiet = 0; quiet < 30 && !/update: [^\n]*\r\n/.test(Buffer.from(probe.raw).toString("latin1")); quiet++) {
-      const before = probe.raw.length;
-      await new Promise((r) => setTimeout(r, 10));
-      if (probe.raw.length !== before) quiet = 0;
-    }
-    await probe.close();
-    await l.waitForLine(/client disconnected/);
-  }
-
   /** socat pty,link=<dir>/ttyN,rawer tcp:127.0.0.1:<port>: the simulator as a serial port. */
   async function serialPort(port: number, name: string): Promise<{ path: string; process: ChildProcess }> {
     const link = path.join(dir, name);
@@ -77,7 +68,7 @@ describe.skipIf(!gcc)("host simulator", () => {
     const r = await runScripted({ board: BOARD, sim });
     expect(r.exitCode).toBe(0);
     expect(r.outcome).toEqual({ outcome: "idle" });
-    expect(Buffer.from(r.transcript).toString("latin1")).toBe("tsboot 0.1.0\r\nupdate: no valid application\r\n");
+    expect(Buffer.from(r.transcript).toString("latin1")).toBe("tsboot 0.2.0\r\nupdate: no valid application\r\n");
     expect(r.nowUs).toBeGreaterThan(20_000_000);
     expect(r.flash.length).toBe(FLASH_SIZE);
     expect(r.flash.every((b) => b === 0xff)).toBe(true);
@@ -87,7 +78,7 @@ describe.skipIf(!gcc)("host simulator", () => {
     const l = await live({});
     const client = await NativeClient.connect(l.port);
     const info = decodeInfo(await client.request(Command.Info, 5));
-    expect(info).toMatchObject({ status: 0, protocol: 1, boardId: BOARD_ID, appStart: APP_START, appSize: FLASH_SIZE - 0x8000, writeUnit: 4, appValid: false });
+    expect(info).toMatchObject({ status: 0, protocol: 2, boardId: BOARD_ID, appStart: APP_START, appSize: FLASH_SIZE - 0x8000, writeUnit: 4, appValid: false });
     await client.close();
     await l.waitForLine(/client disconnected \(the host vanished\)/);
     // The next client is served by the same device.
@@ -101,7 +92,7 @@ describe.skipIf(!gcc)("host simulator", () => {
     const image = testImage(testApplication(3000, 9), "2.0.7");
     const l = await live({ flashFile });
     const client = await NativeClient.connect(l.port);
-    expect((await client.request(Command.Begin, 1, image.subarray(0, 64))).payload[0]).toBe(0);
+    expect((await client.request(Command.Begin, 1, image.subarray(0, 72))).payload[0]).toBe(0);
     const payload = image.subarray(64);
     let seq = 2;
     for (let offset = 0; offset < payload.length; offset += 1024) {
@@ -116,7 +107,7 @@ describe.skipIf(!gcc)("host simulator", () => {
     await l.exited;
     const flash = new Uint8Array(fs.readFileSync(flashFile));
     expect(at(flash, APP_START, payload.length)).toEqual(Buffer.from(payload));
-    expect(at(flash, 0x08004000, 64)).toEqual(Buffer.from(image.subarray(0, 64)));
+    expect(primaryRecord(flash)).toEqual(Buffer.from(image.subarray(0, 64)));
     const next = await live({ flashFile, updateFlag: 0x55425354 });
     const c2 = await NativeClient.connect(next.port);
     expect(decodeInfo(await c2.request(Command.Info, 1))).toMatchObject({ appValid: true, appVersion: (2 << 24) | 7 });
@@ -137,17 +128,47 @@ describe.skipIf(!gcc)("host simulator", () => {
     expect((await l.exited).code).toBe(0);
   });
 
-  it("in a session, the command 7F 7F is answered with NACK, as the ROM does (stm32flash's init retry relies on it)", async () => {
+  it("in a session, a 0x7F where a command is expected is NACKed at once, as by a synced ROM (stm32flash reads it as 'already initialised')", async () => {
     const r = await runScripted({ board: BOARD, sim, script: [{ atUs: 1_000, bytes: [0x7f] }, { atUs: 100_000, bytes: [0x7f] }, { atUs: 600_000, bytes: [0x7f] }] });
-    const text = Buffer.from(r.transcript).toString("latin1");
-    expect(text.startsWith("tsboot 0.1.0\r\nupdate: no valid application\r\n")).toBe(true);
-    expect([...r.transcript.subarray(text.indexOf("\r\nupdate") + "\r\nupdate: no valid application\r\n".length)]).toEqual([0x79, 0x1f]);
+    const banner = "tsboot 0.2.0\r\nupdate: no valid application\r\n";
+    expect(Buffer.from(r.transcript).toString("latin1").startsWith(banner)).toBe(true);
+    expect([...r.transcript.subarray(banner.length)]).toEqual([0x79, 0x1f, 0x1f]);
   });
 
   describe.skipIf(!socat || !stm32flash)("stm32flash through socat", () => {
+    // Issue 9 #1: the real client, entering through the listen window of a device that holds a valid
+    // application. Nothing drains the line first: the device is reset as the client connects (an operator
+    // pressing reset as stm32flash starts), and the first byte stm32flash reads must be the ACK of its 0x7F.
+    it("through the listen window of a device with a valid application: -w, -v and -g work, nothing is announced", async () => {
+      // A long window only bounds how late stm32flash may start on a loaded machine: the session starts with
+      // its first 0x7F, whenever that comes, so a passing run takes no longer for it.
+      const windowSim = await buildHostSim({ board: { ...loadBoardLayout(BOARD), listenWindowMs: 10_000 } });
+      const old = path.join(dir, "window-old.tsb");
+      fs.writeFileSync(old, testImage(testApplication(4096, 21), "1.0.0"));
+      const flashFile = path.join(dir, "window.bin");
+      const app = testApplication(6000, 22);
+      const appFile = path.join(dir, "window-app.bin");
+      fs.writeFileSync(appFile, app);
+      const l = await startLive({ board: BOARD, sim: windowSim, preload: old, flashFile, resetOnConnect: true });
+      running.push(l);
+      const tty = await serialPort(l.port, "tty-window");
+      await l.waitForLine(/reset \(a client connected\)/);
+      const r = await execa("stm32flash", ["-m", "8n1", "-b", "115200", "-w", appFile, "-v", "-g", "0x08008000", "-S", "0x08008000", tty.path], {
+        reject: false,
+        all: true,
+        timeout: 15_000,
+      });
+      expect(r.exitCode, r.all).toBe(0);
+      expect(r.all).not.toContain("Warning: the interface was not closed properly");
+      expect(r.all).toContain("Wrote and verified address 0x08009770 (100.00%) Done.");
+      expect(r.all).toContain("Starting execution at address 0x08008000... done.");
+      expect(await l.waitForLine(/application started/)).toBe("tsboot-sim: application started sp=0x20020000 pc=0x08008201 vtor=0x08008000");
+      const flash = new Uint8Array(fs.readFileSync(flashFile));
+      expect(at(flash, APP_START, app.length)).toEqual(Buffer.from(app));
+    });
+
     it("GET and GET ID: stm32flash identifies the device", async () => {
       const l = await live({});
-      await settle(l);
       const tty = await serialPort(l.port, "tty-get");
       const r = await execa("stm32flash", ["-m", "8n1", "-b", "115200", tty.path], { reject: false, all: true, timeout: 15_000 });
       expect(r.exitCode, r.all).toBe(0);
@@ -162,7 +183,6 @@ describe.skipIf(!gcc)("host simulator", () => {
       const appFile = path.join(dir, "app.bin");
       fs.writeFileSync(appFile, app);
       const l = await live({ flashFile });
-      await settle(l);
       const tty = await serialPort(l.port, "tty-write");
       const r = await execa("stm32flash", ["-m", "8n1", "-b", "115200", "-w", appFile, "-v", "-g", "0x08008000", "-S", "0x08008000", tty.path], {
         reject: false,
@@ -178,7 +198,7 @@ describe.skipIf(!gcc)("host simulator", () => {
       const flash = new Uint8Array(fs.readFileSync(flashFile));
       expect(at(flash, APP_START, app.length)).toEqual(Buffer.from(app));
       // GO adopted the raw image: a record with the FLAG_ADOPTED flag and the image's size.
-      const record = at(flash, 0x08004000, 64);
+      const record = primaryRecord(flash)!;
       expect(record.toString("latin1", 0, 4)).toBe("TSB1");
       expect(record.readUInt32LE(8)).toBe(app.length);
       expect(record.readUInt32LE(28)).toBe(1);
@@ -188,7 +208,6 @@ describe.skipIf(!gcc)("host simulator", () => {
       const appFile = path.join(dir, "app-stay.bin");
       fs.writeFileSync(appFile, testApplication(2048, 3));
       const l = await live({ stay: true });
-      await settle(l);
       const tty = await serialPort(l.port, "tty-stay");
       const r = await execa("stm32flash", ["-m", "8n1", "-b", "115200", "-w", appFile, "-g", "0x08008000", "-S", "0x08008000", tty.path], {
         reject: false,
@@ -204,12 +223,10 @@ describe.skipIf(!gcc)("host simulator", () => {
       await client.close();
     });
 
-    // A second stm32flash run while the device is still in the first run's session (COMMAND_TIMEOUT_MS 30 s):
-    // stm32flash sends 0x7F, the device takes it as a command code and waits for its complement; stm32flash
-    // sends 0x7F again and expects the ROM's NACK for the command 7F 7F, then proceeds.
-    it("a second stm32flash run on a still-open session works (7F 7F is NACKed like the ROM)", async () => {
+    // A second stm32flash run while the device is still in the first run's session (AN3155_IDLE_MS 30 s):
+    // stm32flash sends 0x7F, the device NACKs it at once as a synced ROM does, and stm32flash proceeds.
+    it("a second stm32flash run on a still-open session works (its 0x7F is NACKed like a synced ROM)", async () => {
       const l = await live({});
-      await settle(l);
       const tty = await serialPort(l.port, "tty-twice");
       const first = await execa("stm32flash", ["-m", "8n1", "-b", "115200", tty.path], { reject: false, all: true, timeout: 15_000 });
       expect(first.exitCode, first.all).toBe(0);

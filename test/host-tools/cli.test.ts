@@ -66,7 +66,7 @@ describe("tsboot flash", () => {
     const c = capture(true);
     expect(await flashCommand([file, "--port", d.url, "--no-boot", "--verify"], c.io)).toBe(0);
     const err = c.err();
-    expect(err).toContain("nucleo-f411re, bootloader 0.1.0\n");
+    expect(err).toContain("nucleo-f411re, bootloader 0.2.0\n");
     expect(err).toMatch(/erasing {3}\[#{30}\] 100% {2}2\/2 sectors\n/);
     expect(err).toMatch(/retry 1 \(bad-frame\): resuming at byte \d+\n/);
     expect(err).toMatch(/writing {3}\[#{30}\] 100% {2}29\.3 KiB\/29\.3 KiB {2}[\d.]+ (KiB|MiB)\/s {2}0:00 left\n/);
@@ -86,7 +86,7 @@ describe("tsboot flash", () => {
     const j = JSON.parse(lines[0]);
     expect(j).toMatchObject({
       ok: true, file, bytes: 10_000, retries: 1, window: 4, chunk: 1024, lineBytesPerSecond: null, lineEfficiency: null, booted: true, verified: false, version: "7.8.9",
-      device: { board: "nucleo-f411re", boardId: "0x04310001", bootloaderVersion: "0.1.0", protocolVersion: 1, appStart: "0x08008000", appSize: 491520, window: 4 },
+      device: { board: "nucleo-f411re", boardId: "0x04310001", bootloaderVersion: "0.2.0", protocolVersion: 2, appStart: "0x08008000", appSize: 491520, window: 4 },
     });
     expect(j.bytesSent).toBe(10_000 + j.resentBytes);
     expect(j.resentBytes).toBeGreaterThan(0);
@@ -162,9 +162,12 @@ describe("tsboot info, boot, read", () => {
     expect(c.out()).toBe(
       [
         "board:        nucleo-f411re (board id 0x04310001)",
-        "bootloader:   0.1.0, protocol 1",
+        "bootloader:   0.2.0, protocol 2",
         "application:  region 0x08008000…0x08080000 (480 KiB); none valid",
         "transfer:     write unit 4 B, up to 1024 B per WRITE, window 4",
+        "last reset:   unknown",
+        "watchdog:     off",
+        "protection:   bootloader region not write-protected",
         "",
       ].join("\n"),
     );

@@ -216,10 +216,10 @@ export class FakeDevice {
   }
 
   private info(): Uint8Array {
-    const out = new Uint8Array(27);
+    const out = new Uint8Array(46);
     const v = new DataView(out.buffer);
-    out[0] = this.options.protocolVersion ?? 1;
-    v.setUint32(1, this.options.bootloaderVersion ?? 0x000100, true);
+    out[0] = this.options.protocolVersion ?? 2;
+    v.setUint32(1, this.options.bootloaderVersion ?? 0x000200, true);
     v.setUint32(5, this.board.boardId, true);
     v.setUint32(9, this.appStart, true);
     v.setUint32(13, this.appSize, true);
@@ -228,12 +228,15 @@ export class FakeDevice {
     out[21] = this.options.window ?? 4;
     out[22] = this.record ? 1 : 0;
     v.setUint32(23, this.record ? new DataView(this.record.buffer, this.record.byteOffset).getUint32(20, true) : 0, true);
-    return out.subarray(0, this.options.infoLength ?? 27);
+    // Bytes 27 … 45 (reset cause, last fault, watchdog, protection, line errors, slots) stay 0: a healthy
+    // single-slot device.
+    return out.subarray(0, this.options.infoLength ?? 46);
   }
 
   private begin(payload: Uint8Array, progress: (done: number, total: number) => void): number {
     this.receiving = false;
-    if (payload.length !== HEADER_SIZE) return 3;
+    // The header, then the payload's vector table (initial SP, reset vector): protocol 2.
+    if (payload.length !== HEADER_SIZE + 8) return 3;
     const v = new DataView(payload.buffer, payload.byteOffset, payload.length);
     if (v.getUint32(0, true) !== HEADER_MAGIC || v.getUint16(4, true) !== HEADER_VERSION || v.getUint16(6, true) !== HEADER_SIZE) return 5;
     if ((crc32(payload.subarray(0, 60)) >>> 0) !== v.getUint32(60, true)) return 5;
@@ -242,7 +245,7 @@ export class FakeDevice {
     if (v.getUint32(24, true) !== this.board.boardId) return 6;
     if (v.getUint32(12, true) !== this.appStart) return 8;
     if (size > this.appSize) return 7;
-    this.header = payload.slice();
+    this.header = payload.slice(0, HEADER_SIZE);
     this.record = null; // from here the old application is gone
     const end = this.appStart + size;
     const sectors = this.board.sectors.filter((s) => s.start >= this.appStart && s.start < end);

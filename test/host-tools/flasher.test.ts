@@ -57,7 +57,7 @@ describe("a clean update", () => {
     expect(Buffer.compare(d.application!, app)).toBe(0);
     expect(d.booted).toBe(true);
     expect(r).toMatchObject({ bytes: 100_000, retries: 0, resentBytes: 0, window: 4, chunk: 1024, writeFrames: 98, verified: true, booted: true });
-    expect(r.device).toMatchObject({ boardName: "nucleo-f411re", appStart: APP, window: 4, protocolVersion: 1 });
+    expect(r.device).toMatchObject({ boardName: "nucleo-f411re", appStart: APP, window: 4, protocolVersion: 2 });
     const erase = events.filter((e) => e.phase === "erase");
     expect(erase).toEqual([1, 2, 3, 4].map((done) => ({ phase: "erase", done, total: 4 }))); // 16+16+64+128 KB ≥ 100 000 B
     const writes = events.filter((e) => e.phase === "write") as Extract<FlashProgress, { phase: "write" }>[];
@@ -249,15 +249,17 @@ describe("errors the user sees", () => {
     let f = await flasher((await device({ protocolVersion: 0 })).url);
     let e = await failure(f.info());
     expect(e.code).toBe("too-old");
-    expect(e.message).toBe("bootloader too old for this host: it answered INFO with 27 bytes (protocol version 0); this host speaks protocol 1 — update the bootloader");
+    expect(e.message).toBe("bootloader too old for this host: it answered INFO with 46 bytes (protocol version 0); this host speaks protocol 2 — update the bootloader");
     f = await flasher((await device({ infoLength: 21 })).url);
     expect((await failure(f.info())).message).toMatch(/^bootloader too old for this host: it answered INFO with 21 bytes/);
     f = await flasher((await device({ unknownCommands: [0x07] })).url);
     e = await failure(f.read(APP, 16));
     expect(e.code).toBe("too-old");
     expect(e.message).toBe("bootloader too old for this host: it does not know READ (unknown command) — update the bootloader");
-    f = await flasher((await device({ protocolVersion: 2 })).url);
-    expect((await failure(f.info())).message).toBe("the bootloader speaks protocol 2, newer than this host's 1: update tsboot on the host");
+    f = await flasher((await device({ infoLength: 27 })).url); // a protocol-1 bootloader's INFO
+    expect((await failure(f.info())).message).toMatch(/^bootloader too old for this host: it answered INFO with 27 bytes/);
+    f = await flasher((await device({ protocolVersion: 3 })).url);
+    expect((await failure(f.info())).message).toBe("the bootloader speaks protocol 3, newer than this host's 2: update tsboot on the host");
   });
 
   it("BOOT without a valid application", async () => {

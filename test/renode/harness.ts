@@ -26,15 +26,20 @@ import * as path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { Flasher, type FlasherOptions, type Transport } from "../../host/flasher/index";
 import { Command, encodeFrame } from "../../host/frames";
+import { BOOTLOADER_VERSION } from "../../bootloader-ts/config";
 import type { RenodeArtifacts } from "../../renode/build-artifacts";
+import { isAddressInUse, freeRenodePort, releaseRenodePort } from "./ports";
+import { RawSession } from "./raw-update";
 import { type XmlRpcValue, XmlRpcClient } from "./xmlrpc";
-export { freePort } from "../support/net";
-import { freePort } from "../support/net";
 import { waitUntil } from "../support/wait";
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 export const MACHINE_SCRIPT = path.join(ROOT, "renode/scripts/tsboot-machine.resc");
-export const BOOT_BANNER = "tsboot 0.1.0";
+/** The bootloader's first line: "tsboot <version>" (bootloader-ts/main.ts prints BOOTLOADER_VERSION). */
+export const BOOT_BANNER = `tsboot ${BOOTLOADER_VERSION >>> 16}.${(BOOTLOADER_VERSION >>> 8) & 0xff}.${BOOTLOADER_VERSION & 0xff}`;
+
+/** Flasher timeouts for Renode's slow UART link (see RenodeBoard.flasher). */
+export const RENODE_LINK_TIMEOUTS: FlasherOptions = { handshakeTimeoutMs: 5_000, replyTimeoutMs: 10_000, writeTimeoutMs: 30_000, eraseTimeoutMs: 30_000 };
 
 export type RenodeLookup = { path: string; reason: null } | { path: null; reason: string };
 
@@ -68,29 +73,61 @@ export async function findRenode(env: NodeJS.ProcessEnv = process.env): Promise<
 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** A Renode path argument: `@` + the path, with spaces escaped the way the monitor reads them. */
 const at = (file: string) => `@${path.resolve(file).replace(/ /g, "\\ ")}`;
 
+/**
+ * How the harness starts Renode: headless, its keyword server on `port`, and its monitor on a TCP socket
+ * (`-P monitorPort`, never connected to). Without -P, a headless Renode gives its shell a dummy console whose
+ * reads return at once, and the shell thread spins a whole core (measured: 98% of a core while idle with
+ * `--disable-xwt --plain --robot-server-port N`, 0% with `-P M` added; docs/renode.md).
+ */
+export const RENODE_ARGS = (port: number, monitorPort: number): string[] => [
+  "--disable-xwt",
+  "--plain",
+  "--robot-server-port",
+  String(port),
+  "-P",
+  String(monitorPort),
+];
+
 /** One headless Renode process and its remote keyword server. */
 export class RenodeProcess {
   private log: string[] = [];
+  private hasExited = false;
 
   private constructor(
     private readonly child: ResultPromise,
     readonly rpc: XmlRpcClient,
+    private readonly monitorPort: number,
   ) {}
 
+  /** Starts Renode with its keyword server on a free port (another, if something took that one first). */
   static async launch(renode: string, cwd: string): Promise<RenodeProcess> {
-    const port = await freePort();
-    const child = execa(renode, ["--disable-xwt", "--plain", "--robot-server-port", String(port)], {
+    for (let attempt = 1; ; attempt++) {
+      const port = await freeRenodePort();
+      const monitorPort = await freeRenodePort();
+      try {
+        return await RenodeProcess.launchOn(renode, cwd, port, monitorPort);
+      } catch (e) {
+        releaseRenodePort(port);
+        releaseRenodePort(monitorPort);
+        if (attempt >= 3 || !(e instanceof Error) || !isAddressInUse(e.message)) throw e;
+      }
+    }
+  }
+
+  private static async launchOn(renode: string, cwd: string, port: number, monitorPort: number): Promise<RenodeProcess> {
+    const child = execa(renode, RENODE_ARGS(port, monitorPort), {
       cwd,
       reject: false,
       buffer: false,
       stdin: "ignore",
       cleanup: true,
     });
-    const proc = new RenodeProcess(child, new XmlRpcClient("127.0.0.1", port));
+    const proc = new RenodeProcess(child, new XmlRpcClient("127.0.0.1", port), monitorPort);
     const keep = (chunk: Buffer) => {
       proc.log.push(...chunk.toString("utf8").split("\n"));
       if (proc.log.length > 400) proc.log.splice(0, proc.log.length - 400);
@@ -100,6 +137,7 @@ export class RenodeProcess {
     let exited = false;
     void child.then(() => {
       exited = true;
+      proc.hasExited = true;
     });
     // Renode needs a few seconds to start; its server answers get_keyword_names once it listens.
     const deadline = Date.now() + 60_000;
@@ -116,6 +154,36 @@ export class RenodeProcess {
         await sleep(250);
       }
     }
+  }
+
+  private static shared = new Map<string, RenodeProcess>();
+
+  /**
+   * One Renode per test file, reused by every board it starts: starting Renode (mono, the keyword server,
+   * compiling the flash model) costs more than most scenarios. Between boards the emulation is reset
+   * (Renode's `Reset Emulation`, what renode-test does between tests). closeShared() ends it.
+   */
+  static async reusable(renode: string, cwd: string): Promise<RenodeProcess> {
+    const running = RenodeProcess.shared.get(renode);
+    if (running && !running.exited) return running;
+    const launched = await RenodeProcess.launch(renode, cwd);
+    RenodeProcess.shared.set(renode, launched);
+    return launched;
+  }
+
+  static async closeShared(): Promise<void> {
+    const all = [...RenodeProcess.shared.values()];
+    RenodeProcess.shared.clear();
+    for (const p of all) await p.quit();
+  }
+
+  /** Ends the current emulation (machines, terminals) and keeps Renode for the next board. */
+  async resetEmulation(): Promise<void> {
+    await this.keyword("ResetEmulation");
+  }
+
+  get exited(): boolean {
+    return this.hasExited;
   }
 
   logTail(lines = 40): string {
@@ -139,6 +207,8 @@ export class RenodeProcess {
       this.child.kill("SIGKILL");
       await this.child;
     }
+    releaseRenodePort(this.rpc.port);
+    releaseRenodePort(this.monitorPort);
   }
 }
 
@@ -193,10 +263,14 @@ export interface BoardOptions {
   app?: "old" | "corrupt" | "none";
   /** A whole-flash image (from powerCycle) loaded at 0x08000000 after the bootloader ELF. */
   flashImage?: string;
+  /** The option bytes' nWRP at power-on (bit i clear: sector i write-protected); all clear by default. */
+  optionBytesWriteProtection?: number;
   /** Hold the user button from power-on (the trigger pin). */
   holdButton?: boolean;
   /** Send a native INFO frame inside the 100 ms listen window (the UART trigger). */
   uartTrigger?: boolean;
+  /** Run in this test file's shared Renode (RenodeProcess.reusable) instead of a Renode of its own. */
+  reuseRenode?: boolean;
   /** Where dumps go (a fresh temporary folder when absent). */
   workDir?: string;
 }
@@ -236,17 +310,27 @@ export class RenodeBoard {
   }
 
   static async start(options: BoardOptions): Promise<RenodeBoard> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await RenodeBoard.startOnce(options);
+      } catch (e) {
+        // Another program took the UART's port between our probe and Renode's bind: start again elsewhere.
+        if (attempt >= 3 || !(e instanceof Error) || !isAddressInUse(e.message)) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(options: BoardOptions): Promise<RenodeBoard> {
     const a = options.artifacts;
     const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "tsboot-renode-"));
-    const renode = await RenodeProcess.launch(options.renode, ROOT);
+    const renode = options.reuseRenode ? await RenodeProcess.reusable(options.renode, ROOT) : await RenodeProcess.launch(options.renode, ROOT);
+    const uartPort = await freeRenodePort();
     try {
-      const uartPort = await freePort();
       await renode.command(`$name="${a.board}"`);
       await renode.command(`$platform=${at(path.join(ROOT, "renode/platforms", `${a.board}.repl`))}`);
       await renode.command(`$bootloader=${at(a.bootloaderElf)}`);
       await renode.command(`$uart_port=${uartPort}`);
       await renode.command(`include ${at(MACHINE_SCRIPT)}`);
-      const hex = (n: number) => `0x${n.toString(16)}`;
       if (options.flashImage) {
         await renode.command(`sysbus LoadBinary ${at(options.flashImage)} 0x08000000`);
       } else if ((options.app ?? "old") !== "none") {
@@ -254,22 +338,29 @@ export class RenodeBoard {
         await renode.command(`sysbus LoadBinary ${at(payload)} ${hex(a.appStart)}`);
         await renode.command(`sysbus LoadBinary ${at(a.oldApp.header)} ${hex(a.configStart)}`);
       }
+      if (options.optionBytesWriteProtection !== undefined) {
+        await renode.command(`sysbus.flash_interface OptionBytesWriteProtection ${hex(options.optionBytesWriteProtection)}`);
+      }
       if (options.holdButton) await renode.command(`${buttonFor(a.board)} Press`);
-      if (options.uartTrigger) await renode.keyword("CreateTerminalTester", a.uart, "timeout=10");
+      // A Terminal Tester on the UART, for waits in virtual time (the transcript below is the socket's).
+      await renode.keyword("CreateTerminalTester", a.uart, "timeout=10");
 
       const socket = await connectWithRetry(uartPort);
       socket.setNoDelay(true);
       const board = new RenodeBoard(options, renode, uartPort, socket, workDir);
       if (options.uartTrigger) {
-        // Runs the machine until the banner's end of line, pauses it there (virtual time stands still),
-        // queues the INFO frame on USART2 and resumes: the frame is waiting before the window opens.
-        await renode.keyword("WaitForLineOnUart", BOOT_BANNER, "timeout=10", "pauseEmulation=true");
+        // The bootloader writes nothing during its listen window (the line may be the application's peer's),
+        // so there is no line to wait for: run 5 ms of virtual time (past its init, inside the 100 ms window),
+        // queue the INFO frame on USART2 with the machine paused, and let it run on.
+        await renode.command('emulation RunFor "0.005"');
         for (const b of encodeFrame(Command.Info, 0)) await renode.keyword("SendKeyToUart", b);
       }
       await renode.keyword("StartEmulation");
       return board;
     } catch (e) {
-      await renode.quit();
+      if (options.reuseRenode) await renode.resetEmulation().catch(() => renode.quit());
+      else await renode.quit();
+      releaseRenodePort(uartPort);
       if (e instanceof Error) e.message += `\nRenode log (tail):\n${renode.logTail()}`;
       throw e;
     }
@@ -298,6 +389,15 @@ export class RenodeBoard {
     await this.waitFor((t) => t.includes(needle), timeoutMs, JSON.stringify(needle));
   }
 
+  /**
+   * Fails if `needle` appears on the UART within `virtualSeconds` of emulated time (Renode's Should Not Be On
+   * Uart): a real-time wait would prove nothing on an emulator that runs at a fraction of real time.
+   */
+  async expectSilence(needle: string, virtualSeconds: number): Promise<void> {
+    await this.renode.keyword("ShouldNotBeOnUart", needle, `timeout=${virtualSeconds}`);
+    if (this.text.includes(needle)) throw new Error(`Renode ${this.options.artifacts.board}: ${JSON.stringify(needle)} appeared on the UART`);
+  }
+
   /** Text received after `mark` (a length of `text` taken earlier). */
   since(mark: number): string {
     return this.text.slice(mark);
@@ -314,9 +414,19 @@ export class RenodeBoard {
     this.transports = this.transports.filter((x) => x !== t);
   }
 
-  /** The tsboot flasher library on this board's UART. */
+  /**
+   * The tsboot flasher library on this board's UART. Renode's socket is a slow link: on 2 loaded cores the
+   * emulated CPU takes host bytes at about 1 ms each, so a window of 1 KB WRITEs needs several seconds, and the
+   * flasher's TCP default (2 s, meant for the host simulation) gives up. The timeouts below are what that link
+   * needs; the flasher should derive them from the link itself (host/flasher, issue 16 cause 3).
+   */
   flasher(options: FlasherOptions = {}): Flasher {
-    return new Flasher(this.uartTransport(), options);
+    return new Flasher(this.uartTransport(), { ...RENODE_LINK_TIMEOUTS, ...options });
+  }
+
+  /** A raw frame session on this board's UART: sends what it is given, checks nothing (raw-update.ts). */
+  rawSession(): RawSession {
+    return new RawSession(this.uartTransport());
   }
 
   async pressButton(): Promise<void> {
@@ -340,15 +450,32 @@ export class RenodeBoard {
     await this.renode.command("pause");
     const dump = path.join(this.workDir, `flash-${process.pid}-${this.dumps++}.bin`);
     await this.renode.command(`sysbus.flash DumpBinary ${at(dump)}`);
+    // The option bytes are flash too: they survive the cut.
+    const nWRP = Number(await this.flashInterface("OptionBytesWriteProtection"));
     await this.stop();
     if (!fs.existsSync(dump)) throw new Error(`Renode did not write the flash dump ${dump}`);
-    return RenodeBoard.start({ ...this.options, ...options, app: "none", flashImage: dump, holdButton: options.holdButton ?? false, uartTrigger: options.uartTrigger ?? false });
+    return RenodeBoard.start({
+      ...this.options,
+      ...options,
+      app: "none",
+      flashImage: dump,
+      optionBytesWriteProtection: nWRP,
+      holdButton: options.holdButton ?? false,
+      uartTrigger: options.uartTrigger ?? false,
+    });
+  }
+
+  /** A monitor command to the flash interface model (renode/peripherals/STM32F4_FlashController.cs). */
+  async flashInterface(command: string): Promise<string> {
+    return (await this.renode.command(`sysbus.flash_interface ${command}`)).trim();
   }
 
   async stop(): Promise<void> {
     for (const t of this.transports.splice(0)) t.peerClosed(new Error("the Renode board was stopped"));
     this.socket.destroy();
-    await this.renode.quit();
+    if (this.options.reuseRenode) await this.renode.resetEmulation();
+    else await this.renode.quit();
+    releaseRenodePort(this.uartPort);
   }
 }
 

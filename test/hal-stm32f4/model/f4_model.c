@@ -6,6 +6,7 @@
  */
 #include "f4_model.h"
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,18 @@
 #define M_OPTCR (M_FLASH_IF + 0x14u)
 #define M_KEY1 0x45670123u
 #define M_KEY2 0xCDEF89ABu
+#define M_OPTKEY1 0x08192A3Bu
+#define M_OPTKEY2 0x4C5D6E7Fu
+
+/* FLASH_OPTCR (RM0090 3.9.7): reset value 0x0FFFAAED = nWRP all 1 (nothing protected), RDP 0xAA (level 0),
+ * nRST_STDBY, nRST_STOP, WDG_SW (software watchdog), BOR_LEV 11 (off), OPTLOCK. */
+#define OPT_LOCK 0x00000001u
+#define OPT_STRT 0x00000002u
+#define OPT_WDG_SW 0x00000020u
+#define OPT_RDP 0x0000FF00u
+#define OPT_NWRP 0x0FFF0000u
+#define OPT_SPRMOD 0x80000000u
+#define OPT_RESET_BYTES 0x0FFFAAECu /* the option bytes as shipped (OPTLOCK is not an option byte) */
 
 #define SR_EOP 0x00000001u
 #define SR_OPERR 0x00000002u
@@ -84,6 +97,34 @@
 #define CFGR_SWS_SHIFT 2u
 #define APB1_PWREN 0x10000000u
 
+#define M_RCC_CSR (M_RCC + 0x74u)
+#define CSR_LSION 0x00000001u
+#define CSR_RMVF 0x01000000u
+#define CSR_BORRSTF 0x02000000u
+#define CSR_PINRSTF 0x04000000u
+#define CSR_PORRSTF 0x08000000u
+#define CSR_SFTRSTF 0x10000000u
+#define CSR_IWDGRSTF 0x20000000u
+#define CSR_FLAGS 0xFE000000u
+#define AHB1_DMA1EN 0x00200000u
+#define AHB1_DMA2EN 0x00400000u
+
+#define M_IWDG 0x40003000u /* KR, PR, RLR, SR */
+#define M_DMA1 0x40026000u
+#define M_DMA2 0x40026400u
+#define DMA_EN 0x1u
+#define DMA_FLAG_TE 0x08u /* within a stream's 6-bit group: FEIF 0, DMEIF 2, TEIF 3, HTIF 4, TCIF 5 */
+#define DMA_FLAG_HT 0x10u
+#define DMA_FLAG_TC 0x20u
+
+#define M_ICTR 0xE000E004u
+#define M_NVIC_ISER 0xE000E100u
+#define M_NVIC_ICER 0xE000E180u
+#define M_NVIC_ISPR 0xE000E200u
+#define M_NVIC_ICPR 0xE000E280u
+#define NVIC_REGS 3u /* ICTR.INTLINESNUM = 2 on F4: 96 lines, 82-86 of them implemented */
+#define M_DBGMCU_IDCODE 0xE0042000u
+
 #define M_PWR_CR 0x40007000u
 #define M_PWR_CSR 0x40007004u
 
@@ -104,6 +145,8 @@
 #define UCR1_PCE 0x0400u
 #define UCR1_M 0x1000u
 #define UCR1_UE 0x2000u
+#define UCR1_FRAME (UCR1_UE | UCR1_TE | 0x1600u) /* UE, TE, M, PCE, PS: what a character on the wire depends on */
+#define UCR3_DMAR 0x0040u
 
 #define M_STK_CTRL 0xE000E010u
 #define M_STK_LOAD 0xE000E014u
@@ -132,23 +175,27 @@ struct part_info {
   bool vos_two_bits; /* F401/F411: VOS[1:0] bits 15:14; F405/407: VOS bit 14 only */
   uint32_t gpio_ports;  /* bit i: port i exists */
   uint32_t usarts;      /* bit i: instance i of usart_bases exists */
+  uint32_t vos_scale3_max; /* two-bit parts: HCLK limit with VOS = 01 (scale 3) */
+  uint32_t irqs;           /* implemented NVIC lines (the vector table's IRQ count) */
+  uint32_t idcode;         /* DBGMCU_IDCODE: REV_ID << 16 | DEV_ID */
 };
 
 static const struct part_info s_parts[] = {
     /* RM0368 / DS9716: 84 MHz, APB1 42, APB2 84, VCO 192-432 MHz, table 5 wait states */
     [F4_PART_F401XE] = {"STM32F401xE", 512, 84 * MHZ, 42 * MHZ, 84 * MHZ, 192 * MHZ,
-                        {30 * MHZ, 60 * MHZ, 84 * MHZ, 0}, 0xFu, 0x00000000u, 0x00008000u, true, 0x9Fu, 0x23u},
+                        {30 * MHZ, 60 * MHZ, 84 * MHZ, 0}, 0xFu, 0x00000000u, 0x00008000u, true, 0x9Fu, 0x23u,
+                        60 * MHZ, 85, 0x10010433u},
     /* RM0383 / DS10314: 100 MHz, APB1 50, APB2 100, VCO 100-432 MHz, table 6 wait states */
     [F4_PART_F411XE] = {"STM32F411xE", 512, 100 * MHZ, 50 * MHZ, 100 * MHZ, 100 * MHZ,
                         {30 * MHZ, 64 * MHZ, 90 * MHZ, 100 * MHZ, 0}, 0xFu, 0x00000000u, 0x00008000u, true, 0x9Fu,
-                        0x23u},
+                        0x23u, 64 * MHZ, 86, 0x10000431u},
     /* RM0090: 168 MHz, APB1 42, APB2 84, VCO 100-432 MHz, table 10 wait states */
     [F4_PART_F405XG] = {"STM32F405xG", 1024, 168 * MHZ, 42 * MHZ, 84 * MHZ, 100 * MHZ,
                         {30 * MHZ, 60 * MHZ, 90 * MHZ, 120 * MHZ, 150 * MHZ, 168 * MHZ, 0}, 0x7u, 0x00100000u,
-                        0x00004000u, false, 0x1FFu, 0x3Fu},
+                        0x00004000u, false, 0x1FFu, 0x3Fu, 0, 82, 0x10070413u},
     [F4_PART_F407XG] = {"STM32F407xG", 1024, 168 * MHZ, 42 * MHZ, 84 * MHZ, 100 * MHZ,
                         {30 * MHZ, 60 * MHZ, 90 * MHZ, 120 * MHZ, 150 * MHZ, 168 * MHZ, 0}, 0x7u, 0x00100000u,
-                        0x00004000u, false, 0x1FFu, 0x3Fu},
+                        0x00004000u, false, 0x1FFu, 0x3Fu, 0, 82, 0x10070413u},
 };
 
 static const uint32_t usart_bases[6] = {0x40011000u, 0x40004400u, 0x40004800u,
@@ -157,6 +204,19 @@ static const uint32_t usart_bases[6] = {0x40011000u, 0x40004400u, 0x40004800u,
 static const uint32_t usart_rcc_bit[6] = {1u << 4, 1u << 17, 1u << 18, 1u << 19, 1u << 20, 1u << 5};
 static const bool usart_on_apb2[6] = {true, false, false, false, false, true};
 
+/* The DMA requests of the USART receivers (RM0090 tables 42-43 "DMA1/DMA2 request mapping"; RM0368/RM0383
+ * tables 27-28 for the USARTs F401/F411 have): controller (1/2), stream, channel; up to two alternatives. */
+struct rx_request {
+  uint8_t dma, stream, channel;
+};
+static const struct rx_request usart_rx_requests[6][2] = {
+    {{2, 2, 4}, {2, 5, 4}}, /* USART1 */
+    {{1, 5, 4}, {0, 0, 0}}, /* USART2 */
+    {{1, 1, 4}, {0, 0, 0}}, /* USART3 */
+    {{1, 2, 4}, {0, 0, 0}}, /* UART4 */
+    {{1, 0, 4}, {0, 0, 0}}, /* UART5 */
+    {{2, 1, 5}, {2, 2, 5}}, /* USART6 */
+};
 /* ------------------------------------------------------------------------------------------------------ */
 /* State                                                                                                   */
 
@@ -168,7 +228,7 @@ static const bool usart_on_apb2[6] = {true, false, false, false, false, true};
 #define VIOLATIONS_KEPT 64u
 #define READ_SLOTS 4096u
 
-enum flash_op_kind { OP_NONE, OP_PROGRAM, OP_ERASE, OP_MASS_ERASE };
+enum flash_op_kind { OP_NONE, OP_PROGRAM, OP_ERASE, OP_MASS_ERASE, OP_OPTIONS };
 
 struct usart_state {
   uint32_t sr, rdr, tdr, brr, cr1, cr2, cr3, gtpr;
@@ -186,6 +246,13 @@ struct gpio_state {
   int drive[16];
 };
 
+struct dma_stream {
+  uint32_t cr, ndtr, par, m0ar, m1ar, fcr;
+  uint32_t reload; /* NDTR when EN was set: a circular stream starts over from it */
+};
+
+#define DMA_MEMORY_MAX 8u
+
 static struct {
   const struct part_info *part;
   enum f4_part part_id;
@@ -196,8 +263,12 @@ static struct {
   int key_stage; /* 0: expect KEY1, 1: expect KEY2 */
   bool lockout;
   uint32_t wrp_mask;
-  uint32_t program_polls, erase_polls;
+  uint32_t program_polls, erase_polls, option_polls;
   uint32_t inject_flags;
+  /* option bytes: those in force, and the FLASH_OPTKEYR sequence */
+  uint32_t options;
+  int optkey_stage;
+  bool opt_lockout;
   bool stuck;
   struct {
     enum flash_op_kind kind;
@@ -210,6 +281,28 @@ static struct {
   uint32_t hse_polls_left, pll_polls_left;
   bool pll_never_locks;
   uint32_t pwr_cr;
+  uint32_t csr; /* RCC_CSR: LSION and the reset flags, which a system reset keeps */
+  /* time: one CPU cycle per register read (the drivers' bounds assume no faster) */
+  uint64_t cycles;
+  jmp_buf *reset_env;
+  enum f4_reset_kind last_reset;
+  /* IWDG */
+  bool iwdg_running, iwdg_access, iwdg_update_stuck;
+  uint32_t iwdg_pr, iwdg_rlr, lsi_hz;           /* as last written */
+  uint32_t iwdg_pr_active, iwdg_rlr_active;     /* as the LSI domain has them (after PVU/RVU clear) */
+  uint64_t iwdg_deadline, pvu_until, rvu_until;
+  /* DMA */
+  bool dma_absent;
+  struct dma_stream dma[2][8];
+  uint32_t dma_isr[2][2]; /* LISR, HISR */
+  struct {
+    uint8_t *host;
+    uint32_t addr, size;
+  } dma_mem[DMA_MEMORY_MAX];
+  uint32_t dma_mem_count;
+  /* NVIC */
+  uint32_t nvic_enabled[NVIC_REGS], nvic_pending[NVIC_REGS];
+  bool pendsv_pending;
   /* peripherals */
   struct gpio_state gpio[9];
   struct usart_state usart[6];
@@ -224,6 +317,11 @@ static struct {
   uint32_t read_addr[READ_SLOTS];
   uint64_t read_count[READ_SLOTS];
 } m;
+
+static void usart_dma_request(int i);
+static void registers_reset(void);
+static void dma_reset(uint32_t c);
+static void system_reset_by(enum f4_reset_kind kind) __attribute__((noreturn));
 
 /* ------------------------------------------------------------------------------------------------------ */
 /* Reporting                                                                                               */
@@ -333,6 +431,22 @@ static void flash_complete(void) {
   }
   if (m.op.fail_flags != 0u) {
     m.sr |= m.op.fail_flags;
+  } else if (m.op.kind == OP_OPTIONS) {
+    /* The option bytes take the values FLASH_OPTCR held at OPTSTRT, and are in force from now on (F4 needs no
+     * reset for them). RDP is never changed by tsboot: a change is a violation and is not applied. */
+    uint32_t wanted = m.op.value & ~(OPT_LOCK | OPT_STRT);
+    if ((wanted & OPT_RDP) != (m.options & OPT_RDP)) {
+      violation("option bytes: RDP changed from 0x%02X to 0x%02X (not applied; 0xCC would freeze the chip)",
+                (unsigned)((m.options & OPT_RDP) >> 8), (unsigned)((wanted & OPT_RDP) >> 8));
+      wanted = (wanted & ~OPT_RDP) | (m.options & OPT_RDP);
+    }
+    if (!m.part->vos_two_bits && (wanted & OPT_SPRMOD) != 0u) {
+      violation("option bytes: SPRMOD (bit 31) is reserved on %s", m.part->name);
+      wanted &= ~OPT_SPRMOD;
+    }
+    m.options = wanted;
+    m.wrp_mask = (m.options & OPT_SPRMOD) != 0u ? 0u : (~m.options >> 16) & 0xFFFu;
+    m.stats.option_programs++;
   } else if (m.op.kind == OP_PROGRAM) {
     /* RM0090 3.6.3: "Successive write operations are possible without the need of an erase operation when
      * changing bits from '1' to '0'. Writing '1' requires a Flash memory erase operation." F4 raises no
@@ -354,6 +468,7 @@ static void flash_complete(void) {
     m.sr |= SR_EOP; /* "set only if the end of operation interrupts are enabled (EOPIE = 1)" */
   }
   m.cr &= ~CR_STRT; /* "cleared when the BSY bit is cleared" */
+  m.optcr &= ~OPT_STRT;
   m.op.kind = OP_NONE;
 }
 
@@ -362,7 +477,7 @@ static void flash_start(enum flash_op_kind kind, uint32_t addr, uint32_t value, 
   m.op.addr = addr;
   m.op.value = value;
   m.op.sector = sector;
-  m.op.polls_left = kind == OP_PROGRAM ? m.program_polls : m.erase_polls;
+  m.op.polls_left = kind == OP_PROGRAM ? m.program_polls : (kind == OP_OPTIONS ? m.option_polls : m.erase_polls);
   m.op.fail_flags = m.inject_flags;
   m.inject_flags = 0;
 }
@@ -489,6 +604,51 @@ static void flash_keyr_write(uint32_t v) {
   }
 }
 
+/* FLASH_OPTKEYR (RM0090 3.7.2): OPTKEY1 then OPTKEY2 clears OPTLOCK; as for FLASH_KEYR, a wrong key or a key
+ * while unlocked is a bus error that locks FLASH_OPTCR until reset. */
+static void flash_optkeyr_write(uint32_t v) {
+  if (m.opt_lockout) {
+    m.stats.bus_errors++;
+    violation("FLASH_OPTKEYR write 0x%08X after a lockout", (unsigned)v);
+    return;
+  }
+  bool locked = (m.optcr & OPT_LOCK) != 0u;
+  bool ok = locked && ((m.optkey_stage == 0 && v == M_OPTKEY1) || (m.optkey_stage == 1 && v == M_OPTKEY2));
+  if (!ok) {
+    m.stats.bus_errors++;
+    m.stats.key_lockouts++;
+    violation("FLASH_OPTKEYR: 0x%08X where %s was expected: bus error, FLASH_OPTCR locked until reset", (unsigned)v,
+              !locked ? "no key (already unlocked)" : (m.optkey_stage == 0 ? "OPTKEY1" : "OPTKEY2"));
+    m.opt_lockout = true;
+    m.optcr |= OPT_LOCK;
+    m.optkey_stage = 0;
+    return;
+  }
+  if (m.optkey_stage == 0) {
+    m.optkey_stage = 1;
+  } else {
+    m.optkey_stage = 0;
+    m.optcr &= ~OPT_LOCK;
+  }
+}
+
+static void flash_optcr_write(uint32_t v) {
+  if (m.opt_lockout || (m.optcr & OPT_LOCK) != 0u) {
+    violation("FLASH_OPTCR write 0x%08X while locked (ignored)", (unsigned)v);
+    return;
+  }
+  flash_stall("FLASH_OPTCR write");
+  uint32_t old = m.optcr;
+  m.optcr = v & ~(m.part->vos_two_bits ? 0u : OPT_SPRMOD) & ~0x70000000u; /* bits 30:28 reserved */
+  if ((v & OPT_STRT) == 0u || (old & OPT_STRT) != 0u) {
+    return;
+  }
+  if ((v & OPT_LOCK) != 0u) {
+    violation("FLASH_OPTCR: OPTSTRT and OPTLOCK in one write");
+  }
+  flash_start(OP_OPTIONS, 0, m.optcr, 0);
+}
+
 static uint32_t flash_sr_read(bool peek) {
   if (!peek && m.op.kind != OP_NONE && !m.stuck) {
     if (m.op.polls_left > 0u) {
@@ -566,6 +726,10 @@ static void rcc_check(const char *after) {
   if (m.part->vos_two_bits && hclk > 84u * MHZ && vos != 3u) {
     violation("after %s: HCLK %u Hz needs VOS scale 1 (PWR_CR VOS = 11), VOS is %u", after, (unsigned)hclk,
               (unsigned)vos);
+  }
+  if (m.part->vos_two_bits && (vos == 1u || vos == 0u) && hclk > m.part->vos_scale3_max) {
+    violation("after %s: HCLK %u Hz is above the %u Hz of VOS scale 3 (PWR_CR VOS = %u)", after, (unsigned)hclk,
+              (unsigned)m.part->vos_scale3_max, (unsigned)vos);
   }
   if (!m.part->vos_two_bits && hclk > 144u * MHZ && (vos & 1u) == 0u) {
     violation("after %s: HCLK %u Hz needs VOS = 1 (scale 1)", after, (unsigned)hclk);
@@ -709,6 +873,111 @@ static void rcc_cfgr_write(uint32_t v) {
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
+/* Time, the IWDG and software resets                                                                      */
+
+/* LSI cycles as HCLK cycles: the model's clock is one HCLK cycle per register read. */
+static uint64_t lsi_cycles(uint64_t lsi_ticks) { return lsi_ticks * f4_model_hclk_hz() / m.lsi_hz; }
+
+/* A written PR/RLR reaches the counter's domain only when its update is done (PVU/RVU clear). */
+static void iwdg_sync(void) {
+  if (m.cycles >= m.pvu_until) {
+    m.iwdg_pr_active = m.iwdg_pr;
+  }
+  if (m.cycles >= m.rvu_until) {
+    m.iwdg_rlr_active = m.iwdg_rlr;
+  }
+}
+
+static uint32_t iwdg_divider(void) {
+  iwdg_sync();
+  return 4u << (m.iwdg_pr_active > 6u ? 6u : m.iwdg_pr_active);
+}
+
+static void iwdg_reload(void) {
+  uint32_t divider = iwdg_divider(); /* syncs RLR too */
+  m.iwdg_deadline = m.cycles + lsi_cycles((uint64_t)(m.iwdg_rlr_active + 1u) * divider);
+}
+
+static void time_passes(uint64_t cycles) {
+  m.cycles += cycles;
+  if (m.iwdg_running && m.cycles >= m.iwdg_deadline) {
+    m.stats.iwdg_resets++;
+    m.csr |= CSR_IWDGRSTF | CSR_PINRSTF;
+    system_reset_by(F4_RESET_IWDG);
+  }
+}
+
+static void system_reset_by(enum f4_reset_kind kind) {
+  registers_reset();
+  m.last_reset = kind;
+  if (m.reset_env == NULL) {
+    fatal("the MCU resets here (%s) and the test expected no reset", kind == F4_RESET_IWDG ? "IWDG" : "SYSRESETREQ");
+  }
+  jmp_buf *env = m.reset_env;
+  m.reset_env = NULL; /* one reset per f4_model_on_reset */
+  longjmp(*env, 1);
+}
+
+static uint32_t iwdg_read(uint32_t off) {
+  switch (off) {
+  case 0x00:
+    return 0; /* KR is write-only */
+  case 0x04:
+    return m.iwdg_pr;
+  case 0x08:
+    return m.iwdg_rlr;
+  case 0x0C:
+    return (m.cycles < m.pvu_until ? 1u : 0u) | (m.cycles < m.rvu_until ? 2u : 0u);
+  default:
+    fatal("IWDG read at offset 0x%X", (unsigned)off);
+  }
+}
+
+static void iwdg_write(uint32_t off, uint32_t v) {
+  /* RM0090 21.4: PR and RLR take a value only after KR = 0x5555, and only once the previous update of that
+   * register has crossed into the LSI domain (PVU/RVU clear, up to 5 LSI cycles). */
+  uint64_t update_done = m.iwdg_update_stuck ? UINT64_MAX : m.cycles + lsi_cycles(5u);
+  switch (off) {
+  case 0x00:
+    v &= 0xFFFFu;
+    m.iwdg_access = v == 0x5555u;
+    if (v == 0xCCCCu && !m.iwdg_running) {
+      m.iwdg_running = true;
+      iwdg_reload();
+    } else if (v == 0xAAAAu && m.iwdg_running) {
+      m.stats.iwdg_reloads++;
+      iwdg_reload();
+    }
+    return;
+  case 0x04:
+  case 0x08: {
+    bool pr = off == 0x04u;
+    if (!m.iwdg_access) {
+      violation("IWDG_%s written without KR = 0x5555 (ignored)", pr ? "PR" : "RLR");
+      return;
+    }
+    if (m.cycles < (pr ? m.pvu_until : m.rvu_until)) {
+      violation("IWDG_%s written while %s is set (ignored)", pr ? "PR" : "RLR", pr ? "PVU" : "RVU");
+      return;
+    }
+    if (pr) {
+      m.iwdg_pr = v & 7u;
+      m.pvu_until = update_done;
+    } else {
+      m.iwdg_rlr = v & 0xFFFu;
+      m.rvu_until = update_done;
+    }
+    return;
+  }
+  case 0x0C:
+    violation("IWDG_SR is read-only");
+    return;
+  default:
+    fatal("IWDG write at offset 0x%X", (unsigned)off);
+  }
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
 /* Peripheral reset values                                                                                 */
 
 static void gpio_reset(uint32_t i) {
@@ -747,9 +1016,12 @@ static void registers_reset(void) {
   m.acr = 0;
   m.cr = CR_LOCK; /* reset value 0x80000000 */
   m.sr = 0;
-  m.optcr = 0x0FFFAAEDu & ~((m.wrp_mask & 0xFFFu) << 16);
+  m.optcr = m.options | OPT_LOCK;
+  m.wrp_mask = (m.options & OPT_SPRMOD) != 0u ? 0u : (~m.options >> 16) & 0xFFFu;
   m.key_stage = 0;
   m.lockout = false;
+  m.optkey_stage = 0;
+  m.opt_lockout = false;
   memset(&m.op, 0, sizeof m.op);
   m.rcc_cr = 0x00000083u; /* HSION, HSIRDY, HSITRIM = 16 */
   m.pllcfgr = PLLCFGR_RESET;
@@ -768,6 +1040,26 @@ static void registers_reset(void) {
   m.stk_ctrl = m.stk_load = m.stk_val = 0;
   m.vtor = m.shpr3 = m.cpacr = 0;
   m.systick_pending = false;
+  m.pendsv_pending = false;
+  memset(m.nvic_enabled, 0, sizeof m.nvic_enabled);
+  memset(m.nvic_pending, 0, sizeof m.nvic_pending);
+  memset(m.dma, 0, sizeof m.dma);
+  memset(m.dma_isr, 0, sizeof m.dma_isr);
+  for (uint32_t c = 0; c < 2u; c++) {
+    for (uint32_t st = 0; st < 8u; st++) {
+      m.dma[c][st].fcr = 0x21u; /* DMA_SxFCR reset value: direct mode */
+    }
+  }
+  m.csr &= CSR_FLAGS; /* the reset flags survive a system reset; LSION does not */
+  /* IWDG: stopped, PR 0, RLR 0xFFF; started by hardware when WDG_SW = 0 ("hardware watchdog"). */
+  m.iwdg_pr = m.iwdg_pr_active = 0;
+  m.iwdg_rlr = m.iwdg_rlr_active = 0xFFFu;
+  m.iwdg_access = false;
+  m.pvu_until = m.rvu_until = 0;
+  m.iwdg_running = (m.options & OPT_WDG_SW) == 0u;
+  if (m.iwdg_running) {
+    iwdg_reload();
+  }
 }
 
 void f4_model_reset(enum f4_part part) {
@@ -786,11 +1078,18 @@ void f4_model_reset(enum f4_part part) {
   memset(m.flash, 0xFF, sizeof m.flash);
   m.program_polls = 3;
   m.erase_polls = 200;
+  m.option_polls = 100;
+  m.options = OPT_RESET_BYTES;
+  m.lsi_hz = 32000u;
+  m.csr = CSR_PORRSTF | CSR_BORRSTF | CSR_PINRSTF;
   m.hse_source = F4_HSE_NONE;
   registers_reset();
 }
 
-void f4_model_system_reset(void) { registers_reset(); }
+void f4_model_system_reset(void) {
+  registers_reset();
+  m.csr |= CSR_PINRSTF;
+}
 
 /* ------------------------------------------------------------------------------------------------------ */
 /* Bus decode                                                                                              */
@@ -845,6 +1144,7 @@ static void usart_rx_tick(struct usart_state *u) {
     u->rxq_head = (u->rxq_head + 1u) % RX_QUEUE;
     u->rxq_len--;
     u->sr |= USR_RXNE;
+    usart_dma_request((int)(u - m.usart));
   }
 }
 
@@ -883,6 +1183,16 @@ static uint32_t usart_read(int i, uint32_t off, bool peek) {
   }
 }
 
+/* RM0090 30.6.4: M, PCE, PS "must not be modified during a data transfer"; a new BRR or a cleared TE/UE cuts
+ * the character on the wire too. TC (nothing in DR, nothing in the shift register) is the quiet line. */
+static void usart_check_quiet_line(int i, const char *reg, bool changes_the_line) {
+  const struct usart_state *u = &m.usart[i];
+  if (changes_the_line && (u->tdr_full || u->shift_busy)) {
+    violation("USART%d %s changed while a character was being sent (it leaves garbled): wait for TC first",
+              i == 5 ? 6 : i + 1, reg);
+  }
+}
+
 static void usart_write(int i, uint32_t off, uint32_t v) {
   struct usart_state *u = &m.usart[i];
   switch (off) {
@@ -906,16 +1216,20 @@ static void usart_write(int i, uint32_t off, uint32_t v) {
     u->sr &= ~(USR_TXE | USR_TC);
     return;
   case 0x08:
+    usart_check_quiet_line(i, "BRR", u->brr != (v & 0xFFFFu));
     u->brr = v & 0xFFFFu;
     return;
   case 0x0C:
+    usart_check_quiet_line(i, "CR1", ((u->cr1 ^ v) & UCR1_FRAME) != 0u);
     u->cr1 = v & 0xBFFFu;
     return;
   case 0x10:
+    usart_check_quiet_line(i, "CR2", ((u->cr2 ^ v) & 0x3000u) != 0u);
     u->cr2 = v & 0x7F7Fu;
     return;
   case 0x14:
     u->cr3 = v & 0x0FFFu;
+    usart_dma_request(i); /* DMAR set with a character waiting: the request is there at once */
     return;
   case 0x18:
     u->gtpr = v & 0xFFFFu;
@@ -1023,6 +1337,12 @@ static void rstr_write(uint32_t *reg, uint32_t v, bool ahb1, bool apb2) {
         gpio_reset(i);
       }
     }
+    if ((released & AHB1_DMA1EN) != 0u) {
+      dma_reset(0);
+    }
+    if ((released & AHB1_DMA2EN) != 0u) {
+      dma_reset(1);
+    }
     return;
   }
   for (int i = 0; i < 6; i++) {
@@ -1032,9 +1352,206 @@ static void rstr_write(uint32_t *reg, uint32_t v, bool ahb1, bool apb2) {
   }
 }
 
+/* ------------------------------------------------------------------------------------------------------ */
+/* DMA (RM0090 10): streams moving USART receptions into registered host memory                             */
+
+static bool dma_clocked(uint32_t c) {
+  uint32_t bit = c == 0u ? AHB1_DMA1EN : AHB1_DMA2EN;
+  return (m.ahb1enr & bit) != 0u && (m.ahb1rstr & bit) == 0u;
+}
+
+/* LISR/HISR bit offset of a stream's 6-bit flag group. */
+static uint32_t dma_flag_shift(uint32_t stream) {
+  static const uint32_t shift[4] = {0u, 6u, 16u, 22u};
+  return shift[stream & 3u];
+}
+
+static uint32_t dma_flags(uint32_t c, uint32_t stream) {
+  return (m.dma_isr[c][stream / 4u] >> dma_flag_shift(stream)) & 0x3Du;
+}
+
+static void dma_set_flags(uint32_t c, uint32_t stream, uint32_t flags) {
+  m.dma_isr[c][stream / 4u] |= flags << dma_flag_shift(stream);
+}
+
+static uint8_t *dma_host(uint32_t addr) {
+  for (uint32_t i = 0; i < m.dma_mem_count; i++) {
+    if (addr - m.dma_mem[i].addr < m.dma_mem[i].size) {
+      return m.dma_mem[i].host + (addr - m.dma_mem[i].addr);
+    }
+  }
+  return NULL;
+}
+
+static void dma_reset(uint32_t c) {
+  memset(m.dma[c], 0, sizeof m.dma[c]);
+  for (uint32_t st = 0; st < 8u; st++) {
+    m.dma[c][st].fcr = 0x21u;
+  }
+  m.dma_isr[c][0] = m.dma_isr[c][1] = 0;
+}
+
+/* One character from USART i into memory by the stream that serves its request, if one is set up to. */
+static void usart_dma_request(int i) {
+  struct usart_state *u = &m.usart[i];
+  if ((u->cr3 & UCR3_DMAR) == 0u || (u->sr & USR_RXNE) == 0u || m.dma_absent) {
+    return;
+  }
+  for (uint32_t k = 0; k < 2u; k++) {
+    const struct rx_request *rq = &usart_rx_requests[i][k];
+    if (rq->dma == 0u) {
+      continue;
+    }
+    uint32_t c = rq->dma - 1u;
+    struct dma_stream *st = &m.dma[c][rq->stream];
+    if ((st->cr & DMA_EN) == 0u || ((st->cr >> 25) & 7u) != rq->channel || !dma_clocked(c)) {
+      continue;
+    }
+    /* A stream that answers the request: it must read DR, as bytes, into incremented memory. */
+    if (st->par != usart_bases[i] + 0x04u || ((st->cr >> 6) & 3u) != 0u || ((st->cr >> 11) & 0xFu) != 0u ||
+        (st->cr & 0x400u) == 0u || (st->cr & 0x200u) != 0u) {
+      violation("DMA%u stream %u serves USART%d RX but is not set up as DR -> bytes, memory incremented (CR 0x%08X, "
+                "PAR 0x%08X)", (unsigned)c + 1u, (unsigned)rq->stream, i == 5 ? 6 : i + 1, (unsigned)st->cr,
+                (unsigned)st->par);
+      return;
+    }
+    if (st->ndtr == 0u) {
+      return; /* a non-circular stream that has finished */
+    }
+    uint32_t index = st->reload - st->ndtr;
+    uint8_t *dst = dma_host(st->m0ar + index);
+    if (dst == NULL) {
+      dma_set_flags(c, rq->stream, DMA_FLAG_TE); /* transfer error: the stream disables itself */
+      st->cr &= ~DMA_EN;
+      violation("DMA%u stream %u wrote to 0x%08X, memory the test did not register", (unsigned)c + 1u,
+                (unsigned)rq->stream, (unsigned)(st->m0ar + index));
+      return;
+    }
+    /* The DMA's read of DR: the same sequence as the CPU's (RXNE and the flags an SR read saw are cleared). */
+    *dst = (uint8_t)u->rdr;
+    u->sr &= ~(USR_RXNE | u->seen);
+    u->seen = 0;
+    m.stats.dma_transfers++;
+    st->ndtr--;
+    if (st->ndtr == st->reload / 2u) {
+      dma_set_flags(c, rq->stream, DMA_FLAG_HT);
+    }
+    if (st->ndtr == 0u) {
+      dma_set_flags(c, rq->stream, DMA_FLAG_TC);
+      if ((st->cr & 0x100u) != 0u) {
+        st->ndtr = st->reload; /* circular: NDTR reloads, the stream goes on */
+      } else {
+        st->cr &= ~DMA_EN;
+      }
+    }
+    return;
+  }
+}
+
+static uint32_t dma_read(uint32_t c, uint32_t off) {
+  if (off == 0x00u || off == 0x04u) {
+    return m.dma_isr[c][off / 4u];
+  }
+  if (off == 0x08u || off == 0x0Cu) {
+    return 0; /* IFCR: write-only */
+  }
+  uint32_t stream = (off - 0x10u) / 0x18u;
+  const struct dma_stream *st = &m.dma[c][stream];
+  switch ((off - 0x10u) % 0x18u) {
+  case 0x00:
+    return st->cr;
+  case 0x04:
+    return st->ndtr;
+  case 0x08:
+    return st->par;
+  case 0x0C:
+    return st->m0ar;
+  case 0x10:
+    return st->m1ar;
+  default:
+    return st->fcr;
+  }
+}
+
+static void dma_write(uint32_t c, uint32_t off, uint32_t v) {
+  if (off == 0x00u || off == 0x04u) {
+    violation("DMA%u_%cISR is read-only", (unsigned)c + 1u, off == 0u ? 'L' : 'H');
+    return;
+  }
+  if (off == 0x08u || off == 0x0Cu) {
+    m.dma_isr[c][(off - 0x08u) / 4u] &= ~(v & 0x0F7D0F7Du); /* write 1 to clear, reserved bits ignored */
+    return;
+  }
+  uint32_t stream = (off - 0x10u) / 0x18u;
+  struct dma_stream *st = &m.dma[c][stream];
+  uint32_t reg = (off - 0x10u) % 0x18u;
+  bool enabled = (st->cr & DMA_EN) != 0u;
+  /* RM0090 10.5.5: while EN = 1 the stream's registers are read-only, except EN itself (to stop it). */
+  if (enabled && !(reg == 0x00u && (v & ~DMA_EN) == (st->cr & ~DMA_EN))) {
+    violation("DMA%u stream %u register 0x%02X written while the stream is enabled (ignored)", (unsigned)c + 1u,
+              (unsigned)stream, (unsigned)reg);
+    return;
+  }
+  switch (reg) {
+  case 0x00:
+    if ((v & DMA_EN) != 0u && !enabled) {
+      if (dma_flags(c, stream) != 0u) {
+        violation("DMA%u stream %u enabled with its event flags still set (RM0090 10.3.17: clear them first)",
+                  (unsigned)c + 1u, (unsigned)stream);
+      }
+      st->reload = st->ndtr;
+    }
+    st->cr = v & 0x0FEFFFFFu;
+    if ((v & DMA_EN) != 0u) {
+      for (int i = 0; i < 6; i++) {
+        usart_dma_request(i); /* a character already waiting is taken at once */
+      }
+    }
+    return;
+  case 0x04:
+    st->ndtr = v & 0xFFFFu;
+    return;
+  case 0x08:
+    st->par = v;
+    return;
+  case 0x0C:
+    st->m0ar = v;
+    return;
+  case 0x10:
+    st->m1ar = v;
+    return;
+  default:
+    st->fcr = v & 0xBFu;
+    return;
+  }
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* NVIC                                                                                                     */
+
+static uint32_t nvic_implemented(uint32_t reg) {
+  uint32_t lines = m.part->irqs;
+  if (lines >= 32u * (reg + 1u)) {
+    return 0xFFFFFFFFu;
+  }
+  return lines <= 32u * reg ? 0u : (1u << (lines - 32u * reg)) - 1u;
+}
+
+static bool nvic_register(uint32_t addr, uint32_t base, uint32_t *reg) {
+  if (addr < base || addr >= base + 4u * 16u) {
+    return false;
+  }
+  *reg = (addr - base) / 4u;
+  if (*reg >= NVIC_REGS) {
+    violation("NVIC register 0x%08X beyond ICTR's %u groups of 32 lines", (unsigned)addr, (unsigned)NVIC_REGS);
+  }
+  return true;
+}
+
 static uint32_t model_read(uint32_t addr, bool peek) {
   if (!peek) {
     count_read(addr);
+    time_passes(1);
   }
   if (in_flash(addr)) {
     if (!peek) {
@@ -1108,17 +1625,47 @@ static uint32_t model_read(uint32_t addr, bool peek) {
   case M_STK_CALIB:
     return 0;
   case M_ICSR:
-    return m.systick_pending ? (1u << 26) : 0u;
+    return (m.systick_pending ? (1u << 26) : 0u) | (m.pendsv_pending ? (1u << 28) : 0u);
   case M_VTOR:
     return m.vtor;
   case M_AIRCR:
     return 0xFA050000u;
+  case M_ICTR:
+    return NVIC_REGS - 1u;
+  case M_DBGMCU_IDCODE:
+    return m.part->idcode;
+  case M_RCC_CSR:
+    return m.csr | (((m.csr & CSR_LSION) != 0u || m.iwdg_running) ? 0x2u : 0u); /* LSIRDY */
   case M_SHPR3:
     return m.shpr3;
   case M_CPACR:
     return m.cpacr;
   default:
     break;
+  }
+  if (addr >= M_IWDG && addr < M_IWDG + 0x10u) {
+    return peek ? (addr == M_IWDG + 0x04u ? m.iwdg_pr : (addr == M_IWDG + 0x08u ? m.iwdg_rlr : 0u))
+                : iwdg_read(addr - M_IWDG);
+  }
+  if ((addr >= M_DMA1 && addr < M_DMA1 + 0xD0u) || (addr >= M_DMA2 && addr < M_DMA2 + 0xD0u)) {
+    uint32_t c = addr >= M_DMA2 ? 1u : 0u;
+    if (m.dma_absent) {
+      return 0;
+    }
+    if (!dma_clocked(c)) {
+      if (!peek) {
+        violation("DMA%u read with its clock off (reads 0)", (unsigned)c + 1u);
+      }
+      return 0;
+    }
+    return dma_read(c, addr - (c == 0u ? M_DMA1 : M_DMA2));
+  }
+  uint32_t reg = 0;
+  if (nvic_register(addr, M_NVIC_ISER, &reg) || nvic_register(addr, M_NVIC_ICER, &reg)) {
+    return reg < NVIC_REGS ? m.nvic_enabled[reg] : 0u;
+  }
+  if (nvic_register(addr, M_NVIC_ISPR, &reg) || nvic_register(addr, M_NVIC_ICPR, &reg)) {
+    return reg < NVIC_REGS ? m.nvic_pending[reg] : 0u;
   }
   if (addr >= M_GPIO && addr < M_GPIO + 9u * 0x400u) {
     uint32_t port = (addr - M_GPIO) / 0x400u;
@@ -1189,9 +1736,16 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
     flash_keyr_write(v);
     return;
   case M_OPTKEYR:
+    flash_optkeyr_write(v);
+    return;
   case M_OPTCR:
-    violation("option bytes touched (0x%08X = 0x%08X): tsboot's drivers never should", (unsigned)addr,
-              (unsigned)v);
+    flash_optcr_write(v);
+    return;
+  case M_RCC_CSR:
+    m.csr = (m.csr & CSR_FLAGS) | (v & CSR_LSION);
+    if ((v & CSR_RMVF) != 0u) {
+      m.csr &= ~CSR_FLAGS;
+    }
     return;
   case M_SR:
     if ((v & ~SR_W1C) != 0u) {
@@ -1268,6 +1822,16 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
     if ((v & (1u << 25)) != 0u) {
       m.systick_pending = false;
     }
+    if ((v & (1u << 28)) != 0u) {
+      m.pendsv_pending = true;
+    }
+    if ((v & (1u << 27)) != 0u) {
+      m.pendsv_pending = false;
+    }
+    return;
+  case M_ICTR:
+  case M_DBGMCU_IDCODE:
+    violation("write to the read-only 0x%08X", (unsigned)addr);
     return;
   case M_VTOR:
     m.vtor = v & 0xFFFFFF80u;
@@ -1275,6 +1839,8 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
   case M_AIRCR:
     if ((v >> 16) == 0x05FAu && (v & 4u) != 0u) {
       m.stats.system_reset_requests++;
+      m.csr |= CSR_SFTRSTF | CSR_PINRSTF;
+      system_reset_by(F4_RESET_SOFTWARE);
     }
     return;
   case M_SHPR3:
@@ -1285,6 +1851,47 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
     return;
   default:
     break;
+  }
+  if (addr >= M_IWDG && addr < M_IWDG + 0x10u) {
+    iwdg_write(addr - M_IWDG, v);
+    return;
+  }
+  if ((addr >= M_DMA1 && addr < M_DMA1 + 0xD0u) || (addr >= M_DMA2 && addr < M_DMA2 + 0xD0u)) {
+    uint32_t c = addr >= M_DMA2 ? 1u : 0u;
+    if (m.dma_absent) {
+      return;
+    }
+    if (!dma_clocked(c)) {
+      violation("DMA%u written with its clock off (ignored)", (unsigned)c + 1u);
+      return;
+    }
+    dma_write(c, addr - (c == 0u ? M_DMA1 : M_DMA2), v);
+    return;
+  }
+  uint32_t reg = 0;
+  if (nvic_register(addr, M_NVIC_ISER, &reg)) {
+    if (reg < NVIC_REGS) {
+      m.nvic_enabled[reg] |= v & nvic_implemented(reg);
+    }
+    return;
+  }
+  if (nvic_register(addr, M_NVIC_ICER, &reg)) {
+    if (reg < NVIC_REGS) {
+      m.nvic_enabled[reg] &= ~v;
+    }
+    return;
+  }
+  if (nvic_register(addr, M_NVIC_ISPR, &reg)) {
+    if (reg < NVIC_REGS) {
+      m.nvic_pending[reg] |= v & nvic_implemented(reg);
+    }
+    return;
+  }
+  if (nvic_register(addr, M_NVIC_ICPR, &reg)) {
+    if (reg < NVIC_REGS) {
+      m.nvic_pending[reg] &= ~v;
+    }
+    return;
   }
   if (addr >= M_GPIO && addr < M_GPIO + 9u * 0x400u) {
     uint32_t port = (addr - M_GPIO) / 0x400u;
@@ -1316,10 +1923,67 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
 /* ------------------------------------------------------------------------------------------------------ */
 /* Test controls                                                                                           */
 
-void f4_model_flash_set_wrp(uint32_t sector_mask) {
-  m.wrp_mask = sector_mask;
-  m.optcr = 0x0FFFAAEDu & ~((sector_mask & 0xFFFu) << 16);
+void f4_model_options_set(uint32_t option_bytes) {
+  m.options = option_bytes & ~(OPT_LOCK | OPT_STRT);
+  m.wrp_mask = (m.options & OPT_SPRMOD) != 0u ? 0u : (~m.options >> 16) & 0xFFFu;
+  m.optcr = m.options | (m.optcr & OPT_LOCK);
 }
+uint32_t f4_model_options(void) { return m.options; }
+void f4_model_flash_set_option_polls(uint32_t polls) { m.option_polls = polls; }
+void f4_model_flash_set_wrp(uint32_t sector_mask) {
+  f4_model_options_set((m.options & ~OPT_NWRP) | ((~sector_mask & 0xFFFu) << 16));
+}
+
+void f4_model_on_reset(jmp_buf *env) { m.reset_env = env; }
+enum f4_reset_kind f4_model_last_reset(void) { return m.last_reset; }
+void f4_model_advance(uint64_t cycles) {
+  /* Step so that an IWDG timeout lands at its own cycle. */
+  while (cycles > 0u) {
+    uint64_t step = cycles > 4096u ? 4096u : cycles;
+    time_passes(step);
+    cycles -= step;
+  }
+}
+uint64_t f4_model_cycles(void) { return m.cycles; }
+
+void f4_model_dma_memory(void *host, uint32_t size) {
+  if (m.dma_mem_count >= DMA_MEMORY_MAX) {
+    fatal("f4_model_dma_memory: more than %u blocks", (unsigned)DMA_MEMORY_MAX);
+  }
+  m.dma_mem[m.dma_mem_count].host = host;
+  m.dma_mem[m.dma_mem_count].addr = (uint32_t)(uintptr_t)host;
+  m.dma_mem[m.dma_mem_count].size = size;
+  m.dma_mem_count++;
+}
+void f4_model_dma_absent(bool absent) { m.dma_absent = absent; }
+
+void f4_model_set_lsi_hz(uint32_t hz) { m.lsi_hz = hz; }
+void f4_model_iwdg_stick_update(bool stuck) { m.iwdg_update_stuck = stuck; }
+bool f4_model_iwdg_running(void) { return m.iwdg_running; }
+uint32_t f4_model_iwdg_prescaler(void) { return iwdg_divider(); }
+uint32_t f4_model_iwdg_reload(void) {
+  iwdg_sync();
+  return m.iwdg_rlr_active;
+}
+
+void f4_model_nvic_set(uint32_t irq, bool enabled, bool pending) {
+  if (irq >= m.part->irqs) {
+    fatal("f4_model_nvic_set(%u): %s has %u IRQs", (unsigned)irq, m.part->name, (unsigned)m.part->irqs);
+  }
+  uint32_t bit = 1u << (irq % 32u);
+  m.nvic_enabled[irq / 32u] = enabled ? m.nvic_enabled[irq / 32u] | bit : m.nvic_enabled[irq / 32u] & ~bit;
+  m.nvic_pending[irq / 32u] = pending ? m.nvic_pending[irq / 32u] | bit : m.nvic_pending[irq / 32u] & ~bit;
+}
+static uint32_t popcount_all(const uint32_t *regs) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < NVIC_REGS; i++) {
+    n += (uint32_t)__builtin_popcount(regs[i]);
+  }
+  return n;
+}
+uint32_t f4_model_nvic_enabled_count(void) { return popcount_all(m.nvic_enabled); }
+uint32_t f4_model_nvic_pending_count(void) { return popcount_all(m.nvic_pending); }
+bool f4_model_pendsv_pending(void) { return m.pendsv_pending; }
 void f4_model_flash_set_busy_polls(uint32_t program, uint32_t erase) {
   m.program_polls = program;
   m.erase_polls = erase;
@@ -1371,6 +2035,7 @@ bool f4_model_uart_receive(uint32_t base, uint32_t data, uint32_t flags) {
   }
   u->rdr = data & 0x1FFu;
   u->sr |= USR_RXNE | (flags & (USR_PE | USR_FE | USR_NE));
+  usart_dma_request((int)(u - m.usart));
   return true;
 }
 

@@ -34,13 +34,14 @@ static void semihost_exit(bool ok) {
 
 int main(void) {
   uint32_t sysclk = hal_clock_init(BOARD_HSE_HZ, BOARD_SYSCLK_HZ);
-  hal_uart_init(BOARD_UART_BASE, BOARD_UART_ON_APB2 ? hal_clock_pclk2_hz() : hal_clock_pclk1_hz(), BOARD_BAUD, false);
+  hal_uart_init(BOARD_UART_BASE, hal_clock_pclk_hz(BOARD_UART_BASE), BOARD_BAUD, false);
   bool ok = g_data == 0x12345678u && g_bss == 0u && (int)(g_scale * 4.0f) == 10;
   uart_puts("tsboot-qemu sysclk=");
   uart_hex(sysclk);
   uart_puts(ok ? " data=ok" : " data=BAD");
   uart_puts(" program=");
-  uart_hex(hal_flash_program_word(BOARD_APP_START, 0x5AA55AA5u)); /* unloaded flash reads 0 there */
+  static const uint8_t word[4] = {0xA5, 0x5A, 0xA5, 0x5A};
+  uart_hex(hal_flash_program_unit(BOARD_APP_START, word)); /* unloaded flash reads 0 there */
   uart_puts(" end\n");
   hal_uart_flush();
   semihost_exit(ok);

@@ -1,0 +1,60 @@
+/**
+ * What the bootloader says on the console. It speaks only in update mode and before a session opens: in a
+ * normal boot the line may belong to the application's peer, and inside a session the next byte on the
+ * wire must be that protocol's reply.
+ */
+import { print } from "../runtime/index";
+import { u32 } from "../runtime/index";
+import { FaultKind, lastFaultDetail, lastFaultKind } from "./device-state";
+import { writeByte } from "./uart-io";
+
+const HEX_DIGITS = new Uint8Array([0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66]);
+
+/** Writes `value` as 0x followed by eight hex digits. */
+export function printHex(value: u32): void {
+  print("0x");
+  for (let i: u32 = 0; i < 8; i++) writeByte(HEX_DIGITS[(value >>> (28 - i * 4)) & 15]);
+}
+
+/** The fault or panic that ended the previous boot, if any: one line. */
+export function reportLastFault(): void {
+  const kind = lastFaultKind();
+  if (kind === FaultKind.None) return;
+  print("last boot ended by ");
+  switch (kind) {
+    case FaultKind.HardFault:
+      print("a hard fault at pc ");
+      break;
+    case FaultKind.Nmi:
+      print("an NMI at pc ");
+      break;
+    case FaultKind.MemManage:
+      print("a memory management fault at pc ");
+      break;
+    case FaultKind.BusFault:
+      print("a bus fault at pc ");
+      break;
+    case FaultKind.UsageFault:
+      print("a usage fault at pc ");
+      break;
+    case FaultKind.UnexpectedIrq:
+      print("an unexpected interrupt, number ");
+      break;
+    case FaultKind.Panic:
+      print("a panic, line ");
+      break;
+    case FaultKind.FlashStuck:
+      print("a flash controller that stayed busy, status ");
+      break;
+    case FaultKind.Ecc:
+      print("an ECC error at ");
+      break;
+    default:
+      print("fault kind ");
+      printHex(kind);
+      print(", detail ");
+      break;
+  }
+  printHex(lastFaultDetail());
+  print("\r\n");
+}

@@ -1,0 +1,571 @@
+/**
+ * The status log: everything the bootloader must remember across resets and power cuts — which image each
+ * slot holds, a swap in progress and how far it got, a trial and its confirmation, the last install event —
+ * appended as fixed-size entries to the config region. Nothing is ever rewritten in place: an entry is
+ * programmed once, and its CRC is its last word, so an entry torn by a power cut reads as no entry
+ * (docs/slots.md). Every write unit of an entry is programmed once after an erase, which L4's and H7's ECC
+ * flash requires.
+ *
+ * With two config halves (slot boards) the log compacts into the other half when one is full: the other
+ * half is erased, the whole state is written there under a higher generation, and a SnapshotEnd entry makes
+ * it authoritative; until then the old half still holds everything. With one half (single-slot boards) the
+ * log is reset only when the primary image is being replaced anyway (resetLog), so no state is lost.
+ */
+import { u8, u32 } from "../runtime/index";
+import { boardConfigSize, boardConfigStart } from "../hal-bindings/board";
+import { flashTakeEccError, flashView } from "../hal-bindings/flash";
+import { readU32LE, writeU32LE } from "./bytes";
+import { eraseSector, isErased, programBytes } from "./flash-writer";
+import { HEADER_SIZE } from "./image-header";
+import { NO_SECTOR, sectorContaining, sectorStartingAt } from "./layout";
+import { crc32 } from "./lib/crc32";
+import { boardSectorSize, boardSectorStart } from "../hal-bindings/board";
+import { Status } from "./status";
+
+/** One entry: magic (2), type, arg, value (u32), data (64: an image header), reserved (20), CRC-32 (4). */
+export const ENTRY_SIZE = 96;
+export const ENTRY_MAGIC = 0x4c53;
+const OFFSET_TYPE = 2;
+const OFFSET_ARG = 3;
+const OFFSET_VALUE = 4;
+const OFFSET_DATA = 8;
+const OFFSET_CRC = 92;
+
+export enum Entry {
+  /** The first entry of a half: value = its generation. */
+  Half = 1,
+  /** arg = Slot: the slot holds this complete, verified image (data = its header; value: a SecondaryRole). */
+  Image = 2,
+  /** arg = Slot: the slot's image is gone or being replaced. */
+  Empty = 3,
+  /** A swap begins: arg = SwapKind, value = areas | reason << 24. */
+  Swap = 4,
+  /** A swap step is done: arg = step (1 … 3), value = area. */
+  Step = 5,
+  /** The swap is complete: the slots' images are exchanged. value = the install number (a trial's id). */
+  SwapDone = 6,
+  /** The trial image: arg = TrialState, value = its id. */
+  Trial = 7,
+  /** The primary image is confirmed (by the host through the bootloader). */
+  Confirmed = 8,
+  /** The last install event, for INFO: arg = LastEvent, value = a reason. */
+  Event = 9,
+  /** The anti-rollback counter: value. */
+  Counter = 10,
+  /** The end of a compaction: the half is complete. */
+  SnapshotEnd = 11,
+  /** Written by the application itself (tsboot_confirm): only its first 8 bytes, value = the trial id. */
+  ConfirmStub = 12,
+}
+
+export enum Slot {
+  Primary = 0,
+  Secondary = 1,
+}
+
+export enum SwapKind {
+  None = 0,
+  InstallTest = 1,
+  InstallPermanent = 2,
+  Revert = 3,
+}
+
+export enum TrialState {
+  None = 0,
+  /** Installed for a test, not yet started. */
+  Pending = 1,
+  /** Started once; a reset without a confirmation reverts it. */
+  Booted = 2,
+}
+
+/** What the secondary slot's image is. */
+export enum SecondaryRole {
+  None = 0,
+  /** A downloaded image waiting to be installed. */
+  Pending = 1,
+  /** The image the last swap moved out of the primary: what a revert brings back. */
+  Previous = 2,
+}
+
+export enum LastEvent {
+  None = 0,
+  Installed = 1,
+  Confirmed = 2,
+  Reverted = 3,
+}
+
+/** Why a trial was reverted (Event value, INFO). */
+export enum RevertReason {
+  None = 0,
+  /** The trial image reset without confirming (a crash, a watchdog, a power cycle). */
+  NotConfirmed = 1,
+  /** The host asked for it. */
+  Requested = 2,
+  /** The trial image failed its check before it could start. */
+  Invalid = 3,
+}
+
+// ---- The state the log describes ----
+const PRIMARY_HEADER = new Uint8Array(HEADER_SIZE);
+const SECONDARY_HEADER = new Uint8Array(HEADER_SIZE);
+let primaryKnown: boolean = false;
+let secondaryKnown: boolean = false;
+let secondaryRole: SecondaryRole = SecondaryRole.None;
+let swapKind: SwapKind = SwapKind.None;
+let swapAreas: u32 = 0;
+let swapReason: u32 = 0;
+let swapArea: u32 = 0;
+let swapStep: u32 = 0;
+let trial: TrialState = TrialState.None;
+let trialId: u32 = 0;
+let installs: u32 = 0;
+let lastEvent: LastEvent = LastEvent.None;
+let lastReason: u32 = 0;
+let counter: u32 = 0;
+
+// ---- Where the log is ----
+let half: u32 = 0;
+let generation: u32 = 0;
+/** The index of the next free entry in the active half. */
+let next: u32 = 0;
+
+const ENTRY = new Uint8Array(ENTRY_SIZE);
+
+/** The config region holds two halves when it spans at least two erase units that split evenly. */
+function halves(): u32 {
+  const start = boardConfigStart();
+  const size = boardConfigSize();
+  const middle = sectorStartingAt(start + (size >>> 1));
+  return size % 2 === 0 && middle !== NO_SECTOR ? 2 : 1;
+}
+
+function halfSize(): u32 {
+  return halves() === 2 ? boardConfigSize() >>> 1 : boardConfigSize();
+}
+
+function halfStart(h: u32): u32 {
+  return h === 0 ? boardConfigStart() : boardConfigStart() + halfSize();
+}
+
+function capacity(): u32 {
+  return u32(halfSize() / ENTRY_SIZE);
+}
+
+function entryAddress(h: u32, index: u32): u32 {
+  return halfStart(h) + index * ENTRY_SIZE;
+}
+
+/** What an entry slot holds. */
+enum Read {
+  Blank,
+  Valid,
+  Stub,
+  Torn,
+}
+
+/** Reads entry `index` of half `h` into ENTRY and classifies it. */
+function readEntry(h: u32, index: u32): Read {
+  flashTakeEccError();
+  const view = flashView(entryAddress(h, index), ENTRY_SIZE);
+  for (let i: u32 = 0; i < ENTRY_SIZE; i++) ENTRY[i] = view[i];
+  if (flashTakeEccError()) return Read.Torn;
+  let blank = true;
+  for (let i: u32 = 0; i < ENTRY_SIZE; i++) {
+    if (ENTRY[i] !== 0xff) blank = false;
+  }
+  if (blank) return Read.Blank;
+  const magicOk = (ENTRY[0] | (ENTRY[1] << 8)) === ENTRY_MAGIC;
+  if (magicOk && crc32(ENTRY.subarray(0, OFFSET_CRC)) === readU32LE(ENTRY, OFFSET_CRC)) return Read.Valid;
+  if (magicOk && ENTRY[OFFSET_TYPE] === Entry.ConfirmStub) {
+    for (let i: u32 = OFFSET_DATA; i < ENTRY_SIZE; i++) {
+      if (ENTRY[i] !== 0xff) return Read.Torn;
+    }
+    return Read.Stub;
+  }
+  return Read.Torn;
+}
+
+/** The type byte of the entry in ENTRY. */
+function entryType(): u32 {
+  return ENTRY[OFFSET_TYPE];
+}
+
+/** The generation of half `h` if it is complete (a Half entry first, a SnapshotEnd later), else 0. */
+function completeGeneration(h: u32): u32 {
+  if (readEntry(h, 0) !== Read.Valid || entryType() !== Entry.Half) return 0;
+  const gen = readU32LE(ENTRY, OFFSET_VALUE);
+  const count = capacity();
+  for (let i: u32 = 1; i < count; i++) {
+    const r = readEntry(h, i);
+    if (r === Read.Blank) return 0;
+    if (r === Read.Valid && entryType() === Entry.SnapshotEnd) return gen;
+  }
+  return 0;
+}
+
+function swapKindOf(v: u32): SwapKind {
+  switch (v) {
+    case 1:
+      return SwapKind.InstallTest;
+    case 2:
+      return SwapKind.InstallPermanent;
+    case 3:
+      return SwapKind.Revert;
+    default:
+      return SwapKind.None;
+  }
+}
+
+function trialStateOf(v: u32): TrialState {
+  if (v === 1) return TrialState.Pending;
+  return v === 2 ? TrialState.Booted : TrialState.None;
+}
+
+function lastEventOf(v: u32): LastEvent {
+  switch (v) {
+    case 1:
+      return LastEvent.Installed;
+    case 2:
+      return LastEvent.Confirmed;
+    case 3:
+      return LastEvent.Reverted;
+    default:
+      return LastEvent.None;
+  }
+}
+
+function clearState(): void {
+  primaryKnown = false;
+  secondaryKnown = false;
+  secondaryRole = SecondaryRole.None;
+  swapKind = SwapKind.None;
+  swapAreas = 0;
+  swapReason = 0;
+  swapArea = 0;
+  swapStep = 0;
+  trial = TrialState.None;
+  trialId = 0;
+  installs = 0;
+  lastEvent = LastEvent.None;
+  lastReason = 0;
+  counter = 0;
+}
+
+/** Applies the entry in ENTRY to the state. */
+function apply(kind: Read): void {
+  const type = ENTRY[OFFSET_TYPE];
+  const arg = ENTRY[OFFSET_ARG];
+  const value = readU32LE(ENTRY, OFFSET_VALUE);
+  if (kind === Read.Stub) {
+    if (trial !== TrialState.None && value === trialId) confirmState();
+    return;
+  }
+  switch (type) {
+    case Entry.Image:
+      if (arg === Slot.Primary) {
+        for (let i: u32 = 0; i < HEADER_SIZE; i++) PRIMARY_HEADER[i] = ENTRY[OFFSET_DATA + i];
+        primaryKnown = true;
+      } else {
+        for (let i: u32 = 0; i < HEADER_SIZE; i++) SECONDARY_HEADER[i] = ENTRY[OFFSET_DATA + i];
+        secondaryKnown = true;
+        secondaryRole = value === 2 ? SecondaryRole.Previous : SecondaryRole.Pending;
+      }
+      break;
+    case Entry.Empty:
+      if (arg === Slot.Primary) {
+        primaryKnown = false;
+        trial = TrialState.None;
+      } else {
+        secondaryKnown = false;
+        secondaryRole = SecondaryRole.None;
+      }
+      break;
+    case Entry.Swap:
+      swapKind = swapKindOf(arg);
+      swapAreas = value & 0xffffff;
+      swapReason = value >>> 24;
+      swapArea = 0;
+      swapStep = 0;
+      break;
+    case Entry.Step:
+      swapArea = value;
+      swapStep = arg;
+      break;
+    case Entry.SwapDone:
+      finishSwapState(value);
+      break;
+    case Entry.Trial:
+      trial = trialStateOf(arg);
+      trialId = value;
+      break;
+    case Entry.Confirmed:
+      confirmState();
+      break;
+    case Entry.Event:
+      lastEvent = lastEventOf(arg);
+      lastReason = value;
+      break;
+    case Entry.Counter:
+      counter = value;
+      break;
+    case Entry.SnapshotEnd:
+      installs = value; // a compaction carries the install count over
+      break;
+    default:
+      break;
+  }
+}
+
+function confirmState(): void {
+  trial = TrialState.None;
+  lastEvent = LastEvent.Confirmed;
+  lastReason = 0;
+}
+
+/** The state after a swap: the slots' images exchanged, and the kind's consequence. */
+function finishSwapState(install: u32): void {
+  for (let i: u32 = 0; i < HEADER_SIZE; i++) {
+    const t = PRIMARY_HEADER[i];
+    PRIMARY_HEADER[i] = SECONDARY_HEADER[i];
+    SECONDARY_HEADER[i] = t;
+  }
+  const p = primaryKnown;
+  primaryKnown = secondaryKnown;
+  secondaryKnown = p;
+  secondaryRole = p ? SecondaryRole.Previous : SecondaryRole.None;
+  installs = install;
+  if (swapKind === SwapKind.InstallTest) {
+    trial = TrialState.Pending;
+    trialId = install;
+    lastEvent = LastEvent.Installed;
+    lastReason = 0;
+  } else if (swapKind === SwapKind.InstallPermanent) {
+    trial = TrialState.None;
+    lastEvent = LastEvent.Installed;
+    lastReason = 0;
+  } else {
+    trial = TrialState.None;
+    lastEvent = LastEvent.Reverted;
+    lastReason = swapReason;
+  }
+  swapKind = SwapKind.None;
+  swapArea = 0;
+  swapStep = 0;
+}
+
+/**
+ * Reads the log into the state. The newest complete half is the log; when none is complete (a blank device,
+ * or one whose log was lost) the state is empty, and the first entry written starts a fresh log.
+ */
+export function logLoad(): Status {
+  clearState();
+  const count = halves();
+  half = 0;
+  generation = 0;
+  for (let h: u32 = 0; h < count; h++) {
+    const gen = completeGeneration(h);
+    if (gen > generation) {
+      generation = gen;
+      half = h;
+    }
+  }
+  if (generation === 0) {
+    // No log yet (a blank device) or none complete: nothing is written until the first entry is
+    // (appendWith starts the log then), so a boot by itself never writes flash.
+    half = 0;
+    next = 0;
+    return Status.Ok;
+  }
+  const entries = capacity();
+  next = entries;
+  for (let i: u32 = 1; i < entries; i++) {
+    const r = readEntry(half, i);
+    if (r === Read.Blank) {
+      next = i;
+      break;
+    }
+    if (r !== Read.Torn) apply(r);
+  }
+  return Status.Ok;
+}
+
+/** Erases half `h`: every erase unit in it. */
+function eraseHalf(h: u32): Status {
+  const start = halfStart(h);
+  const end = start + halfSize();
+  let at = start;
+  while (at < end) {
+    const index = sectorContaining(at);
+    if (index === NO_SECTOR) return Status.BadAddress;
+    const size = boardSectorSize(index);
+    if (!isErased(boardSectorStart(index), size)) {
+      const status = eraseSector(index);
+      if (status !== Status.Ok) return status;
+    }
+    at = boardSectorStart(index) + size;
+  }
+  return Status.Ok;
+}
+
+/** Fills ENTRY: type, arg, value, `length` data bytes from `data` (the rest zero), and the CRC. */
+function encode(type: Entry, arg: u8, value: u32, data: Uint8Array, length: u32): void {
+  ENTRY[0] = u8(ENTRY_MAGIC);
+  ENTRY[1] = u8(ENTRY_MAGIC >>> 8);
+  ENTRY[OFFSET_TYPE] = type;
+  ENTRY[OFFSET_ARG] = arg;
+  writeU32LE(ENTRY, OFFSET_VALUE, value);
+  for (let i: u32 = OFFSET_DATA; i < OFFSET_CRC; i++) {
+    const d = i - OFFSET_DATA;
+    ENTRY[i] = d < length && d < data.length ? data[d] : 0;
+  }
+  writeU32LE(ENTRY, OFFSET_CRC, crc32(ENTRY.subarray(0, OFFSET_CRC)));
+}
+
+/**
+ * Writes one entry at the next free position of the active half. A position that does not program cleanly
+ * (a cell a power cut left half-programmed) is skipped, and the entry goes to the next one.
+ */
+function write(type: Entry, arg: u8, value: u32, data: Uint8Array, length: u32): Status {
+  const entries = capacity();
+  while (next < entries) {
+    const address = entryAddress(half, next);
+    next++;
+    if (!isErased(address, ENTRY_SIZE)) continue;
+    encode(type, arg, value, data, length);
+    const status = programBytes(address, ENTRY);
+    if (status === Status.Ok) return Status.Ok;
+    if (status !== Status.VerifyFailed && status !== Status.FlashError) return status;
+  }
+  return Status.TooBig;
+}
+
+/** Appends an entry, compacting first when the active half is full. The state is updated as on replay. */
+export function logAppend(type: Entry, arg: u8, value: u32): Status {
+  return appendWith(type, arg, value, ENTRY, 0);
+}
+
+/** Appends an Image entry for `slot` with `header` (a secondary image is Pending: downloaded, not installed). */
+export function logImage(slot: Slot, header: Uint8Array): Status {
+  return appendWith(Entry.Image, slot, SecondaryRole.Pending, header, HEADER_SIZE);
+}
+
+function appendWith(type: Entry, arg: u8, value: u32, data: Uint8Array, length: u32): Status {
+  if (generation === 0) {
+    const started = resetLog();
+    if (started !== Status.Ok) return started;
+  }
+  if (next + 1 >= capacity()) {
+    const compacted = compact();
+    if (compacted !== Status.Ok) return compacted;
+  }
+  const status = write(type, arg, value, data, length);
+  if (status !== Status.Ok) return status;
+  apply(Read.Valid); // ENTRY still holds what write() encoded
+  return Status.Ok;
+}
+
+/**
+ * Starts the log afresh in half 0 with an empty state but the anti-rollback counter. Only where losing the
+ * rest is intended: a blank device, or a single-half log whose primary image is being replaced anyway.
+ */
+export function resetLog(): Status {
+  const kept = counter;
+  clearState();
+  half = 0;
+  generation = generation + 1;
+  const erased = eraseHalf(0);
+  if (erased !== Status.Ok) return erased;
+  next = 0;
+  let s = write(Entry.Half, 0, generation, ENTRY, 0);
+  if (s === Status.Ok && kept !== 0) s = write(Entry.Counter, 0, kept, ENTRY, 0);
+  if (s === Status.Ok) s = write(Entry.SnapshotEnd, 0, generation, ENTRY, 0);
+  counter = kept;
+  return s;
+}
+
+/** True when the log has one half only (single-slot boards): it is reset, not compacted, when full. */
+export function singleHalfLog(): boolean {
+  return halves() < 2;
+}
+
+/**
+ * Writes the whole state into the other half under the next generation and makes it the log. A single-half
+ * log cannot compact safely: it refuses (TooBig) and the caller resets it where that is harmless.
+ */
+function compact(): Status {
+  if (halves() < 2) return Status.TooBig;
+  const target = half === 0 ? 1 : 0;
+  const erased = eraseHalf(target);
+  if (erased !== Status.Ok) return erased;
+  half = target;
+  generation = generation + 1;
+  next = 0;
+  let s = write(Entry.Half, 0, generation, ENTRY, 0);
+  if (s === Status.Ok && primaryKnown) s = write(Entry.Image, Slot.Primary, 0, PRIMARY_HEADER, HEADER_SIZE);
+  if (s === Status.Ok && secondaryKnown) s = write(Entry.Image, Slot.Secondary, secondaryRole, SECONDARY_HEADER, HEADER_SIZE);
+  if (s === Status.Ok && counter !== 0) s = write(Entry.Counter, 0, counter, ENTRY, 0);
+  if (s === Status.Ok && lastEvent !== LastEvent.None) s = write(Entry.Event, lastEvent, lastReason, ENTRY, 0);
+  if (s === Status.Ok && trial !== TrialState.None) s = write(Entry.Trial, trial, trialId, ENTRY, 0);
+  if (s === Status.Ok && swapKind !== SwapKind.None) {
+    s = write(Entry.Swap, swapKind, (swapAreas | (swapReason << 24)) >>> 0, ENTRY, 0);
+    if (s === Status.Ok && swapStep !== 0) s = write(Entry.Step, u8(swapStep), swapArea, ENTRY, 0);
+  }
+  if (s === Status.Ok) s = write(Entry.SnapshotEnd, 0, installs, ENTRY, 0);
+  return s;
+}
+
+// ---- Reading the state ----
+
+export function primaryHeader(): Uint8Array {
+  return PRIMARY_HEADER;
+}
+export function secondaryHeader(): Uint8Array {
+  return SECONDARY_HEADER;
+}
+export function primaryRecorded(): boolean {
+  return primaryKnown;
+}
+export function secondaryRecorded(): boolean {
+  return secondaryKnown;
+}
+export function secondaryImageRole(): SecondaryRole {
+  return secondaryRole;
+}
+export function swapInProgress(): SwapKind {
+  return swapKind;
+}
+export function swapProgressArea(): u32 {
+  return swapArea;
+}
+export function swapProgressStep(): u32 {
+  return swapStep;
+}
+export function swapAreaCount(): u32 {
+  return swapAreas;
+}
+export function trialState(): TrialState {
+  return trial;
+}
+export function currentTrialId(): u32 {
+  return trialId;
+}
+export function installCount(): u32 {
+  return installs;
+}
+export function lastInstallEvent(): LastEvent {
+  return lastEvent;
+}
+export function lastInstallReason(): u32 {
+  return lastReason;
+}
+export function securityCounter(): u32 {
+  return counter;
+}
+/**
+ * Where an application's ConfirmStub goes: the next free entry (compacting first if the half is nearly
+ * full), or 0 when no entry can be offered.
+ */
+export function confirmStubAddress(): u32 {
+  if (next + 2 >= capacity() && compact() !== Status.Ok) return 0;
+  return entryAddress(half, next);
+}

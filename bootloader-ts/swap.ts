@@ -1,0 +1,130 @@
+/**
+ * Install by swap, with a scratch area (MCUboot's swap-scratch): the primary slot (executed) and the
+ * secondary slot (download) are exchanged one area at a time, an area being the scratch's size. For area k:
+ *
+ *   step 1: erase the scratch, copy secondary area k into it          (scratch = S_k)
+ *   step 2: erase secondary area k, copy primary area k into it       (secondary = P_k)
+ *   step 3: erase primary area k, copy the scratch into it            (primary = S_k)
+ *
+ * Each step is recorded in the status log after it is done and read back. A power cut anywhere, inside
+ * an erase or a program too, leaves the step's source intact (step 1 reads the secondary, which step 2 has
+ * not yet erased; step 2 the primary, which step 3 has not; step 3 the scratch, which the next area's step
+ * 1 has not): the next boot redoes the unrecorded step from its source. After the last area a SwapDone
+ * entry exchanges the slots' records. Reverting is the same swap again.
+ */
+import { u32 } from "../runtime/index";
+import { boardAppStart, boardSecondaryStart, boardScratchSize, boardScratchStart, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
+import { flashView } from "../hal-bindings/flash";
+import { eraseSector, isErased, programBytes } from "./flash-writer";
+import { payloadSize } from "./image-header";
+import { NO_SECTOR, sectorContaining } from "./layout";
+import { Entry, installCount, logAppend, primaryHeader, primaryRecorded, secondaryHeader, secondaryRecorded, swapAreaCount, swapInProgress, swapProgressArea, swapProgressStep, SwapKind } from "./status-log";
+import { Status } from "./status";
+
+/** Steps per area. */
+export const STEPS = 3;
+
+/** The bytes a slot's image occupies: its payload, rounded up to areas. */
+function imageSpan(header: Uint8Array, known: boolean): u32 {
+  return known ? payloadSize(header) : 0;
+}
+
+/** How many areas a swap of the current slots must exchange (at least one). */
+export function areasNeeded(): u32 {
+  const area = boardScratchSize();
+  const p = imageSpan(primaryHeader(), primaryRecorded());
+  const s = imageSpan(secondaryHeader(), secondaryRecorded());
+  const span = p > s ? p : s;
+  if (area === 0) return 0;
+  const n = u32(span / area) + (span % area === 0 ? 0 : 1);
+  return n === 0 ? 1 : n;
+}
+
+/** Starts a swap of `kind` (reason: a RevertReason for a revert). */
+export function swapBegin(kind: SwapKind, reason: u32): Status {
+  const areas = areasNeeded();
+  if (areas === 0 || areas > 0xffffff) return Status.BadState;
+  return logAppend(Entry.Swap, kind, (areas | ((reason & 0xff) << 24)) >>> 0);
+}
+
+/** Erases every erase unit of [start, start + size). */
+function eraseRange(start: u32, size: u32): Status {
+  let at = start;
+  while (at - start < size) {
+    const index = sectorContaining(at);
+    if (index === NO_SECTOR) return Status.BadAddress;
+    const unitSize = boardSectorSize(index);
+    if (!isErased(boardSectorStart(index), unitSize)) {
+      const status = eraseSector(index);
+      if (status !== Status.Ok) return status;
+    }
+    at = boardSectorStart(index) + unitSize;
+  }
+  return Status.Ok;
+}
+
+/** Erases [to, to + size) and copies [from, from + size) into it, skipping units that are blank anyway. */
+function copyArea(from: u32, to: u32, size: u32): Status {
+  const erased = eraseRange(to, size);
+  if (erased !== Status.Ok) return erased;
+  const unit = boardWriteUnit();
+  if (unit === 0) return Status.FlashError;
+  for (let at: u32 = 0; at < size; at += unit) {
+    if (isErased(from + at, unit)) continue;
+    const status = programBytes(to + at, flashView(from + at, unit));
+    if (status !== Status.Ok) return status;
+  }
+  return Status.Ok;
+}
+
+/** One step of area `k`. */
+function runStep(k: u32, step: u32): Status {
+  const area = boardScratchSize();
+  const offset = Math.imul(k, area) >>> 0; // areas lie inside the 4 GB address space: no wrap in practice
+  const primary = boardAppStart() + offset;
+  const secondary = boardSecondaryStart() + offset;
+  const scratch = boardScratchStart();
+  if (step === 1) return copyArea(secondary, scratch, area);
+  if (step === 2) return copyArea(primary, secondary, area);
+  return copyArea(scratch, primary, area);
+}
+
+/** What swapContinue did. */
+export enum SwapProgress {
+  /** A step was done and recorded; call again. */
+  Stepped,
+  /** The swap is complete (SwapDone recorded), or none was in progress. */
+  Done,
+  /** A step failed (flash error): the swap stays where it is, to be resumed. */
+  Failed,
+}
+
+/** Does the next step of the swap in progress and records it; at the end records SwapDone. */
+export function swapContinue(): SwapProgress {
+  if (swapInProgress() === SwapKind.None) return SwapProgress.Done;
+  let k = swapProgressArea();
+  let step: u32 = swapProgressStep() + 1;
+  if (step > STEPS) {
+    k++;
+    step = 1;
+  }
+  if (k >= swapAreaCount()) {
+    return logAppend(Entry.SwapDone, 0, installCount() + 1) === Status.Ok ? SwapProgress.Done : SwapProgress.Failed;
+  }
+  if (runStep(k, step) !== Status.Ok) return SwapProgress.Failed;
+  return logAppend(Entry.Step, step, k) === Status.Ok ? SwapProgress.Stepped : SwapProgress.Failed;
+}
+
+/** Steps done so far in the swap in progress (for progress reports), out of swapAreaCount() * STEPS. */
+export function swapStepsDone(): u32 {
+  return swapProgressArea() * STEPS + swapProgressStep();
+}
+
+/** Runs the swap in progress to its end (at boot: a swap a power cut interrupted). */
+export function swapFinish(): Status {
+  while (true) {
+    const p = swapContinue();
+    if (p === SwapProgress.Done) return Status.Ok;
+    if (p === SwapProgress.Failed) return Status.FlashError;
+  }
+}

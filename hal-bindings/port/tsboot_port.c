@@ -1,0 +1,293 @@
+/*
+ * The port: the @extern bindings of hal-bindings/{board,flash,uart,system}.ts (prototypes in tsboot_port.h)
+ * over the driver API every family implements (tsboot_hal.h), plus the platform functions of compiled subset
+ * programs (tsb_print, tsb_print_int, tsb_panic). One file for every family: what differs comes from the
+ * drivers and from the generated board header (tsboot_board.h) and tables (board.c).
+ *
+ * It is also the last line of defence of the flash map: whatever the TypeScript asks, no erase or program
+ * touches the bootloader's own region, nor anything outside the regions it may change (application, config,
+ * and the secondary slot and scratch area on two-slot boards): HAL_ERR_PROTECTED, nothing touched.
+ */
+#include "tsboot_board.h"
+#include "tsboot_hal.h"
+#include "tsboot_port.h"
+
+/* ---- flash ---- */
+
+/* [start, start + size) lies wholly inside [region, region + region_size). */
+static bool range_inside(uint32_t start, uint32_t size, uint32_t region, uint32_t region_size) {
+  return start >= region && size <= region_size && start - region <= region_size - size;
+}
+
+static bool range_touches_bootloader(uint32_t start, uint32_t size) {
+  uint64_t end = (uint64_t)start + size;
+  return start < (uint64_t)BOARD_BOOTLOADER_START + BOARD_BOOTLOADER_SIZE && end > BOARD_BOOTLOADER_START;
+}
+
+/* The only flash the bootloader may change: the application region, the config region and, on boards with
+ * two slots, the secondary slot and the scratch area (size 0 otherwise); never its own region. */
+static bool range_writable(uint32_t start, uint32_t size) {
+  if (size == 0u || range_touches_bootloader(start, size)) {
+    return false;
+  }
+  return range_inside(start, size, board_app_start(), board_app_size()) ||
+         (board_config_size() != 0u && range_inside(start, size, board_config_start(), board_config_size())) ||
+         (board_secondary_size() != 0u && range_inside(start, size, board_secondary_start(), board_secondary_size())) ||
+         (board_scratch_size() != 0u && range_inside(start, size, board_scratch_start(), board_scratch_size()));
+}
+
+uint32_t hal_flash_erase(uint32_t index) {
+  if (index >= board_sector_count()) {
+    return HAL_ERR_ARG;
+  }
+  if (!range_writable(board_sector_start(index), board_sector_size(index))) {
+    return HAL_ERR_PROTECTED;
+  }
+  return hal_flash_erase_unit(board_sector_number(index));
+}
+
+/* Whole write units (hal_flash_write_unit: a power of two); address and data.len multiples of it. */
+uint32_t hal_flash_program(uint32_t address, tsb_view_u8 data) {
+  uint32_t unit = hal_flash_write_unit();
+  if (unit == 0u || (address & (unit - 1u)) != 0u || (data.len & (unit - 1u)) != 0u) {
+    return HAL_ERR_ARG;
+  }
+  if (data.len == 0u) {
+    return HAL_OK;
+  }
+  if (!range_writable(address, data.len)) {
+    return HAL_ERR_PROTECTED;
+  }
+  for (uint32_t at = 0; at < data.len; at += unit) {
+    uint32_t status = hal_flash_program_unit(address + at, data.ptr + at);
+    if (status != HAL_OK) {
+      return status;
+    }
+  }
+  return HAL_OK;
+}
+
+/* Flash is memory-mapped: the view is the flash itself (the bootloader never writes through it). */
+tsb_view_u8 hal_flash_view(uint32_t address, uint32_t length) {
+  tsb_view_u8 view = {(uint8_t *)(uintptr_t)address, length};
+  return view;
+}
+
+/* The hardware numbers of the erase units that make up the bootloader region (whole units: boards/index.ts
+ * checks that every region starts and ends on a unit boundary). False when there are none. */
+static bool bootloader_units(uint32_t *first, uint32_t *last) {
+  bool found = false;
+  for (uint32_t i = 0; i < board_sector_count(); i++) {
+    if (!range_inside(board_sector_start(i), board_sector_size(i), BOARD_BOOTLOADER_START, BOARD_BOOTLOADER_SIZE)) {
+      continue;
+    }
+    uint32_t n = board_sector_number(i);
+    *first = found && *first < n ? *first : n;
+    *last = found && *last > n ? *last : n;
+    found = true;
+  }
+  return found;
+}
+
+bool hal_port_flash_bootloader_protected(void) {
+  uint32_t first = 0;
+  uint32_t last = 0;
+  if (!bootloader_units(&first, &last)) {
+    return false;
+  }
+  for (uint32_t n = first; n <= last; n++) {
+    if (!hal_flash_wrp_active(n)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+uint32_t hal_port_flash_protect_bootloader(bool protect) {
+  uint32_t first = 0;
+  uint32_t last = 0;
+  if (!bootloader_units(&first, &last)) {
+    return HAL_ERR_ARG;
+  }
+  return hal_flash_wrp_set(first, last, protect);
+}
+
+bool hal_port_flash_take_ecc_error(void) { return hal_flash_take_ecc_error(); }
+
+/* ---- clocks and time ---- */
+
+uint32_t hal_port_clock_init(void) {
+  /* A hardware watchdog has run since reset at its reset period (about 0.35 s at the fastest LSI); the HSE
+   * may take its whole 100 ms bound to fail. */
+  hal_iwdg_refresh();
+  uint32_t hz = hal_clock_init(BOARD_HSE_HZ, BOARD_SYSCLK_HZ);
+  hal_iwdg_refresh();
+  return hz;
+}
+void hal_port_clock_deinit(void) { hal_clock_deinit(); }
+
+void hal_port_tick_init(void) {
+  uint32_t hz = BOARD_TICK_CLOCK_HZ != 0u ? BOARD_TICK_CLOCK_HZ : hal_clock_hclk_hz();
+  hal_tick_init(hz);
+}
+void hal_port_tick_deinit(void) { hal_tick_deinit(); }
+uint32_t hal_port_millis(void) { return hal_millis(); }
+
+/* ---- UART ---- */
+
+void hal_port_uart_init(uint32_t baud, bool evenParity) {
+  hal_gpio_af_init(BOARD_UART_TX_PORT, BOARD_UART_TX_PIN, BOARD_UART_TX_AF);
+  hal_gpio_af_init(BOARD_UART_RX_PORT, BOARD_UART_RX_PIN, BOARD_UART_RX_AF);
+  /* Waits for TC before it changes a running USART; DMA reception into the ring goes on across it. */
+  hal_uart_init(BOARD_UART_BASE, hal_clock_pclk_hz(BOARD_UART_BASE), baud, evenParity);
+}
+
+/* Reception into the caller's ring: by DMA (circular, runs while the CPU stalls on flash), or, where the
+ * target has no DMA for this UART (BOARD_UART_RX_POLLED, or the driver cannot start it), by polling the UART
+ * into the ring whenever the head is asked for: then a byte can be lost while the CPU stalls (ORE). */
+static tsb_view_u8 s_ring;
+static bool s_ring_dma = false;
+static uint32_t s_ring_head = 0; /* polling only */
+
+void hal_port_uart_rx_start(tsb_view_u8 ring) {
+  if (s_ring_dma) {
+    hal_uart_rx_dma_stop();
+  }
+  s_ring = ring;
+  s_ring_head = 0;
+  s_ring_dma = false;
+#if !BOARD_UART_RX_POLLED
+  s_ring_dma = ring.len != 0u && hal_uart_rx_dma_start(ring.ptr, ring.len);
+#endif
+}
+
+uint32_t hal_port_uart_rx_head(void) {
+  if (s_ring.len == 0u) {
+    return 0u;
+  }
+  if (s_ring_dma) {
+    return hal_uart_rx_dma_head();
+  }
+  /* Bounded by the ring: characters arrive far slower than this loop runs. */
+  for (uint32_t n = 0; n < s_ring.len; n++) {
+    int32_t b = hal_uart_read_byte();
+    if (b < 0) {
+      break;
+    }
+    s_ring.ptr[s_ring_head] = (uint8_t)b;
+    s_ring_head = s_ring_head + 1u == s_ring.len ? 0u : s_ring_head + 1u;
+  }
+  return s_ring_head;
+}
+
+/* Polled reception, for when no ring reception runs; while one does, the ring owns every byte: -1. */
+int32_t hal_port_uart_read(void) { return s_ring.len != 0u ? -1 : hal_uart_read_byte(); }
+uint32_t hal_port_uart_take_errors(void) { return hal_uart_take_errors(); }
+void hal_port_uart_write(uint8_t value) { hal_uart_write_byte(value); }
+void hal_port_uart_flush(void) { hal_uart_flush(); }
+
+/* Before the jump: reception stopped, the USART reset and clocked off, its pins back to their reset mode and
+ * their ports' clocks off (the trigger pin was put back after its one read). */
+void hal_port_uart_deinit(void) {
+  hal_uart_flush();
+  if (s_ring_dma) {
+    hal_uart_rx_dma_stop();
+  }
+  hal_uart_deinit();
+  hal_gpio_pin_reset(BOARD_UART_TX_PORT, BOARD_UART_TX_PIN);
+  hal_gpio_pin_reset(BOARD_UART_RX_PORT, BOARD_UART_RX_PIN);
+  hal_gpio_clock_off(BOARD_UART_TX_PORT);
+  if (BOARD_UART_RX_PORT != BOARD_UART_TX_PORT) {
+    hal_gpio_clock_off(BOARD_UART_RX_PORT);
+  }
+  s_ring.len = 0u;
+  s_ring_dma = false;
+}
+
+/* ---- trigger pin, update flag, reset ---- */
+
+/* Configured for the read and put back at once, so nothing of it is left for the application. */
+bool hal_port_trigger_active(void) {
+  hal_gpio_input_init(BOARD_TRIGGER_PORT, BOARD_TRIGGER_PIN, BOARD_TRIGGER_PULL);
+  /* Let an internal pull settle before the read (a few microseconds at most). */
+  for (volatile uint32_t i = 0; i < 100u; i++) {
+  }
+  bool high = hal_gpio_read(BOARD_TRIGGER_PORT, BOARD_TRIGGER_PIN);
+  hal_gpio_pin_reset(BOARD_TRIGGER_PORT, BOARD_TRIGGER_PIN);
+  if (BOARD_TRIGGER_PORT != BOARD_UART_TX_PORT && BOARD_TRIGGER_PORT != BOARD_UART_RX_PORT) {
+    hal_gpio_clock_off(BOARD_TRIGGER_PORT);
+  }
+  return BOARD_TRIGGER_ACTIVE_HIGH ? high : !high;
+}
+
+/* The no-init words at the top of RAM (boards/linker.ts): [0] the update-request flag, [1..2] the reset cause
+ * for the application, [4..6] the trial words. */
+#define NOINIT_WORDS ((volatile uint32_t *)(uintptr_t)BOARD_UPDATE_FLAG_ADDR)
+uint32_t hal_port_update_flag_read(void) { return NOINIT_WORDS[0]; }
+void hal_port_update_flag_clear(void) { NOINIT_WORDS[0] = 0u; }
+
+/* [4] the confirmation entry's address, [5] the trial id, [6] a check (address ^ id ^ "TSBC") that
+ * tsboot_confirm() (apps/include/tsboot_app.h) tests, so garbage after a power-on is never acted on. */
+void hal_port_trial_publish(uint32_t address, uint32_t id) {
+  NOINIT_WORDS[4] = address;
+  NOINIT_WORDS[5] = id;
+  NOINIT_WORDS[6] = address ^ id ^ 0x43425354u;
+}
+
+/* A requested reset: the last reply fully sent, then a system reset that records no fault. */
+_Noreturn void hal_port_system_reset(void) {
+  hal_uart_flush();
+  hal_fault_reset(HAL_FAULT_NONE, 0u);
+}
+
+/* ---- watchdog, reset cause, faults ---- */
+
+bool hal_port_watchdog_hardware(void) { return hal_flash_option_hw_watchdog(); }
+void hal_port_watchdog_start(uint32_t timeoutMs) { hal_iwdg_start(timeoutMs); }
+void hal_port_watchdog_refresh(void) { hal_iwdg_refresh(); }
+/* The reset cause, also left for the application in no-init words [1] (HAL_RESET_* bits) and [2] (its
+ * complement, so power-on garbage is not mistaken for a cause): the bootloader cleared RCC_CSR, so the
+ * application cannot read it there any more (tsboot_app.h, tsboot_reset_cause()). */
+uint32_t hal_port_reset_cause(void) {
+  uint32_t cause = hal_reset_cause();
+  NOINIT_WORDS[1] = cause;
+  NOINIT_WORDS[2] = ~cause;
+  return cause;
+}
+uint32_t hal_port_fault_kind(void) { return hal_fault_kind(); }
+uint32_t hal_port_fault_detail(void) { return hal_fault_detail(); }
+
+/* ---- before the jump ---- */
+
+void hal_port_vector_table_set(uint32_t address) { hal_cpu_vector_table(address); }
+void hal_port_cpu_quiesce(void) { hal_cpu_quiesce(); }
+
+/* ---- platform of compiled subset programs ---- */
+
+void tsb_print(const char *text) {
+  while (*text != '\0') hal_uart_write_byte((uint8_t)*text++);
+}
+
+void tsb_print_int(int64_t value) {
+  char digits[21];
+  uint32_t n = 0;
+  uint64_t magnitude = value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
+  do {
+    digits[n++] = (char)('0' + (char)(magnitude % 10u));
+    magnitude /= 10u;
+  } while (magnitude != 0u && n < sizeof digits);
+  if (value < 0) hal_uart_write_byte('-');
+  while (n > 0u) hal_uart_write_byte((uint8_t)digits[--n]);
+}
+
+/* A broken invariant: recorded (HAL_FAULT_PANIC with the source line) and reset. Nothing is printed: the line
+ * may belong to the application's peer, and the next boot reports the record (INFO, and the console when no
+ * session is open). With no valid application the bootloader then stays in update mode: the device can
+ * always be updated again. */
+_Noreturn void tsb_panic(uint32_t kind, const char *file, uint32_t line, const char *message) {
+  (void)kind;
+  (void)file;
+  (void)message;
+  hal_uart_flush(); /* a reply already handed to the USART leaves whole */
+  hal_fault_reset(HAL_FAULT_PANIC, line);
+}

@@ -1,0 +1,35 @@
+/*
+ * What the STM32F4 driver files share with each other and nothing else (the driver API is tsboot_hal.h).
+ */
+#ifndef STM32F4_INTERNAL_H
+#define STM32F4_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* FLASH_STUCK details for waits that belong to no single erase unit or address (the other details are the SNB
+ * of an erase and the address of a program). */
+#define FLASH_STUCK_EARLIER_OPERATION 0xFFFFFFFFu /* waiting for an operation started before this call */
+#define FLASH_STUCK_OPTION_BYTES 0xFFFFFFFEu      /* programming the option bytes (OPTSTRT) */
+
+/* Bounds, in polls of FLASH_SR, one poll per HCLK cycle at most (stm32f4_flash.c). */
+uint32_t stm32f4_flash_polls_ms(uint32_t ms);
+#define FLASH_ERASE_128K_MAX_MS 2600u /* the longest operation of the controller (datasheet maximum, x32) */
+
+/*
+ * Starts an operation with one store (`value` to `addr`: FLASH_CR with STRT, a word into flash, FLASH_OPTCR with
+ * OPTSTRT; addr 0 stores nothing), then waits for FLASH_SR.BSY to clear, refreshing the IWDG as it polls. When
+ * BSY is still set after `polls`, it waits once more for as long; then it resets the MCU with
+ * hal_fault_reset(HAL_FAULT_FLASH_STUCK, detail). Runs from RAM with interrupts masked (TSBOOT_RAMFUNC).
+ */
+void stm32f4_flash_run(uint32_t addr, uint32_t value, uint32_t polls, uint32_t detail);
+
+/* Writing 1s clears FLASH_SR flags; the flags found are mapped to a status, the most specific first. */
+void stm32f4_flash_clear_flags(uint32_t flags);
+uint32_t stm32f4_flash_status_from_sr(uint32_t sr);
+
+/* The USART hal_uart_init last configured (0: none), and whether DMA reception runs on it. */
+uint32_t stm32f4_uart_base(void);
+bool stm32f4_uart_rx_dma_running(void);
+
+#endif /* STM32F4_INTERNAL_H */

@@ -1,0 +1,157 @@
+/**
+ * Issue 10's power-cut proof: cut the power at flash operations of a download into the secondary slot,
+ * an install by swap, a revert after an unconfirmed trial, and a confirmation; after every cut boot the
+ * device several times, with no host. Each boot must run the old or the new image, complete and valid
+ * (a swap a cut interrupted is resumed first) — never neither — with the bootloader region untouched.
+ * Then a new update must still succeed. TSBOOT_POWERCUT_ALL=1 cuts at every operation; CI takes a sample.
+ */
+import { describe, expect, it } from "vitest";
+import { Simulation } from "../../hal-bindings/sim/simulation";
+import { Command, encodeFrame } from "../../host/frames";
+import { confirmStub } from "../../host/image/status-log";
+import { concat, f411Slots, makeApplication, makeImage, updateFrames } from "./fixtures";
+import { runBootloaderInNode } from "./node-run";
+
+const board = f411Slots();
+const oldApp = makeApplication(board, 3000, 11);
+const newApp = makeApplication(board, 2600, 22);
+const oldImage = makeImage(board, oldApp, "1.0.0");
+const newImage = makeImage(board, newApp, "2.0.0");
+const all = process.env.TSBOOT_POWERCUT_ALL === "1";
+const BOOTLOADER = (sim: Simulation) => Buffer.from(sim.flash.view(board.bootloader.start, board.bootloader.size));
+
+const install = (mode: number) => encodeFrame(Command.Install, 90, Uint8Array.of(mode));
+const download = (image: Uint8Array) => concat(updateFrames(image, 1024, false));
+
+/** A device running the old image, installed permanently. */
+async function deviceWithOld(): Promise<Simulation> {
+  const sim = new Simulation(board);
+  sim.flash.bytes.fill(0x5a, 0, 256); // marker bytes in the bootloader region
+  sim.uart.deliver(concat([download(oldImage), install(1)]), 0);
+  await runBootloaderInNode(sim);
+  return sim.rebooted();
+}
+
+/** Which image the primary slot runs after a boot, or what else happened. */
+async function boots(sim: Simulation): Promise<"old" | "new" | string> {
+  const outcome = await runBootloaderInNode(sim);
+  if (outcome.kind !== "application") return outcome.kind;
+  const run = (app: Uint8Array) => Buffer.from(sim.flash.view(board.app.start, app.length)).equals(Buffer.from(app));
+  return run(oldApp) ? "old" : run(newApp) ? "new" : "neither";
+}
+
+interface Phase {
+  name: string;
+  /** Brings the device to the phase's start, and returns the input that runs the phase. */
+  setup(): Promise<{ sim: Simulation; input: Uint8Array }>;
+  /** What the boots after a cut may run. */
+  allowed: ReadonlyArray<"old" | "new">;
+}
+
+const phases: Phase[] = [
+  {
+    name: "download into the secondary slot",
+    setup: async () => {
+      const sim = await deviceWithOld();
+      sim.triggerPressed = true;
+      return { sim, input: download(newImage) };
+    },
+    allowed: ["old"],
+  },
+  {
+    name: "install by swap (for a test)",
+    setup: async () => {
+      const sim = await deviceWithOld();
+      sim.triggerPressed = true;
+      sim.uart.deliver(download(newImage), 0);
+      await runBootloaderInNode(sim);
+      const next = sim.rebooted();
+      next.triggerPressed = true;
+      return { sim: next, input: install(0) };
+    },
+    allowed: ["old", "new"],
+  },
+  {
+    name: "revert after an unconfirmed trial",
+    setup: async () => {
+      const sim = await deviceWithOld();
+      sim.triggerPressed = true;
+      sim.uart.deliver(concat([download(newImage), install(0), encodeFrame(Command.Boot, 91)]), 0);
+      await runBootloaderInNode(sim); // the trial starts; the next boot reverts it
+      return { sim: sim.rebooted(), input: new Uint8Array(0) };
+    },
+    allowed: ["old"],
+  },
+  {
+    name: "confirmation by the host",
+    setup: async () => {
+      const sim = await deviceWithOld();
+      sim.triggerPressed = true;
+      sim.uart.deliver(concat([download(newImage), install(0), encodeFrame(Command.Boot, 91)]), 0);
+      await runBootloaderInNode(sim);
+      const next = sim.rebooted();
+      next.updateFlag = 0x55425354; // the trial asks for update mode; the host confirms
+      return { sim: next, input: encodeFrame(Command.Confirm, 92) };
+    },
+    allowed: ["old", "new"],
+  },
+];
+
+describe("power cuts across slots: a download, a swap, a revert, a confirmation", () => {
+  for (const phase of phases) {
+    it(`${phase.name}: every cut leaves the old or the new image running, and a new update succeeds`, async () => {
+      const reference = await phase.setup();
+      const before = reference.sim.flash.operations;
+      reference.sim.uart.deliver(reference.input, 0);
+      await runBootloaderInNode(reference.sim);
+      const total = reference.sim.flash.operations - before;
+      expect(total, "the phase writes flash").toBeGreaterThan(0);
+
+      const sample = new Set<number>([1, 2, total - 1, total]);
+      for (let k = 5; k < total; k += Math.max(1, Math.floor(total / 6))) sample.add(k);
+      const cuts = all ? Array.from({ length: total }, (_, i) => i + 1) : [...sample].filter((k) => k >= 1 && k <= total);
+
+      const seen: Record<string, number> = {};
+      for (const k of cuts) {
+        const { sim, input } = await phase.setup();
+        const marker = BOOTLOADER(sim);
+        sim.uart.deliver(input, 0);
+        sim.flash.cutPowerAt = sim.flash.operations + k;
+        const cut = await runBootloaderInNode(sim);
+        expect(cut.kind, `${phase.name}: cut at ${k}`).toBe("power-cut");
+        let device = sim.rebooted();
+        device.flash.cutPowerAt = 0;
+        for (let boot = 0; boot < 3; boot++) {
+          const ran = await boots(device);
+          expect(phase.allowed, `${phase.name}: cut at ${k}, boot ${boot} ran ${ran}`).toContain(ran);
+          seen[ran] = (seen[ran] ?? 0) + 1;
+          expect(BOOTLOADER(device).equals(marker), "the bootloader region is untouched").toBe(true);
+          device = device.rebooted();
+        }
+        // A new update still succeeds: the old image is there to be replaced.
+        device.triggerPressed = true;
+        device.uart.deliver(concat([download(newImage), install(1), encodeFrame(Command.Boot, 93)]), 0);
+        expect(await boots(device), `${phase.name}: recovery after a cut at ${k}`).toBe("new");
+      }
+      expect(Object.values(seen).reduce((a, b) => a + b, 0)).toBe(cuts.length * 3);
+      console.log(`${phase.name}: ${total} flash operations, ${cuts.length} cut points, boots: ${JSON.stringify(seen)}`);
+    }, 600_000);
+  }
+
+  it("a confirmation the application writes itself survives every later boot", async () => {
+    const sim = await deviceWithOld();
+    sim.triggerPressed = true;
+    sim.uart.deliver(concat([download(newImage), install(0), encodeFrame(Command.Boot, 91)]), 0);
+    await runBootloaderInNode(sim);
+    const trial = sim.rebooted();
+    trial.triggerPressed = false;
+    const { address, id } = trial.trialPublished;
+    const stub = confirmStub(id);
+    for (let i = 0; i < stub.length; i++) trial.flash.bytes[address - board.flashBase + i] &= stub[i];
+    let device = trial;
+    for (let boot = 0; boot < 3; boot++) {
+      expect(await boots(device)).toBe("new");
+      device = device.rebooted();
+    }
+  });
+});
