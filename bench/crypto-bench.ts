@@ -39,7 +39,7 @@ const HERE = path.join(ROOT, "bench", "crypto");
 const ARM_FLAGS = ["-Os", "-mcpu=cortex-m4", "-mthumb", "-ffunction-sections", "-fdata-sections"];
 const HOST_FLAGS = ["-Os", "-std=c11"];
 const MESSAGE_BYTES = 256 * 1024;
-const REF = process.env.TSBOOT_CRYPTO_REF;
+const REF = process.env.TSBOOT_CRYPTO_REF || undefined;
 
 interface Implementation {
   name: string;
