@@ -7,9 +7,9 @@
  *   ed25519PublicKeyIsStrict(publicKey): boolean               for checking a key before building it in
  *
  * publicKey is the 32-byte encoding A, signature the 64 bytes R ‖ S, as Node's crypto and RFC 8032 write them.
- * The answer is true only if SHA-512(R ‖ A ‖ message) = h, k = h mod L and the canonical encoding of
- * [S]B - [k]A is exactly the 32 bytes R (the cofactorless equation, checked on encodings, as OpenSSL and so
- * Node's crypto.verify check it; RFC 8032 allows it: "sufficient, but not required").
+ * With k = SHA-512(R ‖ A ‖ message) mod L, the answer is true exactly when S < L, A decodes, and the
+ * canonical encoding of [S]B - [k]A is the 32 bytes R: the cofactorless equation, checked on encodings, as
+ * OpenSSL and so Node's crypto.verify check it (RFC 8032 §5.1.7 allows it: "sufficient, but not required").
  *
  * The streaming form keeps its state in module-level arrays, and it hashes with lib/sha512.ts's one hash
  * state: between verifyStart and verifyFinish nothing else may use sha512. verifyStart copies the key and
