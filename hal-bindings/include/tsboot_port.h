@@ -35,6 +35,8 @@ uint32_t board_secondary_size(void);
 uint32_t board_scratch_start(void);
 uint32_t board_scratch_size(void);
 uint32_t board_trial_watchdog_ms(void);
+tsb_view_u8 board_public_key(void);
+bool board_verify_at_boot(void);
 
 uint32_t hal_flash_unlock(void);
 void hal_flash_lock(void);

@@ -55,6 +55,8 @@ export interface BuildOptions {
    * (Renode 1.16's STM32_UART). Default: as the board data says (boards/board-c.ts).
    */
   uartRxPolled?: boolean;
+  /** The Ed25519 public key (32 bytes) built in: the bootloader then accepts only images it signed. */
+  publicKey?: Uint8Array;
 }
 
 export interface SectionSizes {
@@ -166,7 +168,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   }
   fs.writeFileSync(path.join(gen, "tsboot_board.h"), boardHeader(board, { emulator: options.emulator, uartRxPolled: options.uartRxPolled }));
   fs.writeFileSync(path.join(gen, "tsboot_product.h"), productHeader(board));
-  fs.writeFileSync(path.join(gen, "board.c"), boardAccessors(board));
+  fs.writeFileSync(path.join(gen, "board.c"), boardAccessors(board, { publicKey: options.publicKey }));
   fs.writeFileSync(path.join(gen, "startup.c"), generateStartup(board, { entry: entryC, role: "bootloader", faultHandler: FAULT_ENTRY }));
   const linkerScript = path.join(gen, "bootloader.ld");
   fs.writeFileSync(linkerScript, generateLinkerScript(board, "bootloader", { stackSize: options.stackSize ?? 0x800 }));
