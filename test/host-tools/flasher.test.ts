@@ -236,7 +236,7 @@ describe("errors the user sees", () => {
     expect(e.code).toBe("bad-image");
     expect(e.message).toBe("not a valid tsboot image: the payload is corrupted (CRC mismatch) — rebuild it with `tsboot image`");
     e = await failure(f.flash(good.subarray(0, 1500)));
-    expect(e.message).toBe("not a valid tsboot image: the payload is 1436 bytes, the header says 2000 (truncated or padded file) — rebuild it with `tsboot image`");
+    expect(e.message).toBe("not a valid tsboot image: the file holds 1436 bytes after the header, the header says 2000 (truncated or padded file) — rebuild it with `tsboot image`");
     const header = good.slice();
     header[20] ^= 1;
     e = await failure(f.flash(header));
