@@ -22,6 +22,7 @@ import { generateStartup } from "../../boards/startup";
 import { parseCallGraphs, worstStackDepth, type StackReport } from "./stack-depth";
 import { findToolchain } from "./toolchain";
 import { entryFunctionC, EntryError } from "./entry";
+import { checkProductHooks, ProductHookError, productHooksC } from "./product-hooks";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** The repository's own bootloader, built when no entry is given. */
@@ -166,6 +167,14 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
     if (e instanceof EntryError) throw new BuildError(e.message);
     throw e;
   }
+  let hooks: string;
+  try {
+    hooks = productHooksC(checkProductHooks(entry), compiled.moduleName, fs.readFileSync(path.join(gen, "tsboot_port.h"), "utf8"), path.relative(process.cwd(), entry) || entry);
+  } catch (e) {
+    if (e instanceof ProductHookError) throw new BuildError(e.message);
+    throw e;
+  }
+  fs.writeFileSync(path.join(gen, "tsboot_product_hooks.c"), hooks);
   fs.writeFileSync(path.join(gen, "tsboot_board.h"), boardHeader(board, { emulator: options.emulator, uartRxPolled: options.uartRxPolled }));
   fs.writeFileSync(path.join(gen, "tsboot_product.h"), productHeader(board));
   fs.writeFileSync(path.join(gen, "board.c"), boardAccessors(board, { publicKey: options.publicKey }));
@@ -173,7 +182,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const linkerScript = path.join(gen, "bootloader.ld");
   fs.writeFileSync(linkerScript, generateLinkerScript(board, "bootloader", { stackSize: options.stackSize ?? 0x800 }));
 
-  const sources = [path.join(gen, `${compiled.moduleName}.c`), path.join(gen, "board.c"), path.join(gen, "startup.c"), ...familySources(board), ...extraC];
+  const sources = [path.join(gen, `${compiled.moduleName}.c`), path.join(gen, "tsboot_product_hooks.c"), path.join(gen, "board.c"), path.join(gen, "startup.c"), ...familySources(board), ...extraC];
   const userIncludes = [...new Set([...extraC.map((f) => path.dirname(f)), ...(options.includeDirs ?? []).map((d) => path.resolve(d))])];
   const includes = ["-I", gen, "-I", RUNTIME_HEADER_DIR, "-I", path.join(ROOT, "hal-bindings/include"), "-I", path.join(ROOT, "hal-bindings", board.family),
     ...userIncludes.flatMap((d) => ["-I", d])];
