@@ -18,6 +18,8 @@ import fs from "node:fs";
 import { importProgram } from "../../compiler/checked-loader";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { installSimulation } from "../../hal-bindings/sim/current";
+import { installBindingBody } from "../../hal-bindings/sim/binding-bodies";
+import { installProductHooks } from "../../hal-bindings/sim/product-hooks";
 import { PowerCut } from "../../hal-bindings/sim/flash";
 import { parseFlashTimingMode } from "../../hal-bindings/sim/flash-timing";
 import { parsePinSetting } from "../../hal-bindings/sim/pins";
@@ -87,6 +89,10 @@ export interface NodeRunOptions extends SessionOptions {
   preload?: Uint8Array;
   /** The bootloader's entry (default bootloader-ts/main.ts's bootloaderMain): a product passes its own. */
   entry?: () => void;
+  /** The product's hooks: its entry module (whose exports named as hal-bindings/product.ts's are installed). */
+  productHooks?: object;
+  /** Bodies for @extern bindings for this run, by C name (hal-bindings/sim/binding-bodies.ts). */
+  bindingBodies?: Record<string, (...args: never[]) => unknown>;
 }
 
 export interface NodeRunResult {
@@ -144,7 +150,9 @@ export function outcomeJson(sim: Simulation, e: unknown): { json: Record<string,
  */
 export function runInNode(o: NodeRunOptions): NodeRunResult {
   const sim = simulationFor(o);
+  for (const [name, body] of Object.entries(o.bindingBodies ?? {})) installBindingBody(sim, name, body);
   installSimulation(sim);
+  installProductHooks(o.productHooks ?? null);
   // print() output goes into the UART stream, byte for byte as the C tsb_print writes it.
   setOutputSink((text) => sim.uartWriteBytes(Buffer.from(text, "utf8")));
   setCpuHooks({
@@ -164,6 +172,7 @@ export function runInNode(o: NodeRunOptions): NodeRunResult {
     ended = outcomeJson(sim, e);
   } finally {
     installSimulation(null);
+    installProductHooks(null);
     setCpuHooks(null);
   }
   const json = { ...ended.json, nowUs: sim.nowUs, flashOperations: sim.flash.operations, txBytes: sim.uart.tx.length, rxUnread: sim.uart.pending() };
