@@ -7,19 +7,24 @@
  *   node --import tsx host/sim/node-run.ts --board NAME [--flash F] [--preload A.tsb] [--script S]
  *        [--transcript T] [--trigger] [--pin PB5=0]... [--update-flag HEX] [--cut-power-at N [--cut-inside]]
  *        [--seed N] [--inject-error S] [--flash-timing typ|max|none] [--watchdog-hardware] [--state FILE]
- *        [--limit-us N] [--idle-us N]
+ *        [--limit-us N] [--idle-us N] [--entry main.ts [--entry-function F]] [--port N]
  *
+ * --entry runs a product's own entry, with the hooks it exports (docs/extending.md). --port serves the UART
+ * on a TCP port instead of a script (node-live.ts), for host tools such as the flasher library.
  * One run per process: the bootloader's module state (ring buffer, transfer state) is its static RAM.
  * The bootloader runs as checked Node (compiler/checked-loader.ts), trapping where the C traps
  * (TSBOOT_NODE_CHECKED=0: the TypeScript itself).
  * The run ends as Simulation ends it; --idle-us sets Simulation.idleLimitUs (0: never).
  */
 import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { importProgram } from "../../compiler/checked-loader";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { installSimulation } from "../../hal-bindings/sim/current";
 import { installBindingBody } from "../../hal-bindings/sim/binding-bodies";
 import { installProductHooks } from "../../hal-bindings/sim/product-hooks";
+import { serveLive } from "./node-live";
 import { PowerCut } from "../../hal-bindings/sim/flash";
 import { parseFlashTimingMode } from "../../hal-bindings/sim/flash-timing";
 import { parsePinSetting } from "../../hal-bindings/sim/pins";
@@ -42,6 +47,9 @@ interface Args extends SessionOptions {
   transcript?: string;
   stateFile?: string;
   pinList: string[];
+  entry?: string;
+  entryFunction?: string;
+  port?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -74,6 +82,9 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--watchdog-hardware") a.watchdogHardware = true;
     else if (k === "--limit-us") a.limitUs = int(v());
     else if (k === "--idle-us") a.idleUs = int(v());
+    else if (k === "--entry") a.entry = v();
+    else if (k === "--entry-function") a.entryFunction = v();
+    else if (k === "--port") a.port = int(v());
     else throw new Error(`unknown option '${k}'`);
   }
   if (!a.board) throw new Error("--board is required");
@@ -93,6 +104,8 @@ export interface NodeRunOptions extends SessionOptions {
   productHooks?: object;
   /** Bodies for @extern bindings for this run, by C name (hal-bindings/sim/binding-bodies.ts). */
   bindingBodies?: Record<string, (...args: never[]) => unknown>;
+  /** Serve the UART on this TCP port (0: any free one) instead of the script (node-live.ts). */
+  livePort?: number;
 }
 
 export interface NodeRunResult {
@@ -164,6 +177,7 @@ export function runInNode(o: NodeRunOptions): NodeRunResult {
       throw new ApplicationStarted(sp >>> 0, pc >>> 0);
     },
   });
+  const live = o.livePort !== undefined ? serveLive(sim, o.livePort, o.layout.name) : null;
   let ended: { json: Record<string, unknown>; exitCode: number };
   try {
     (o.entry ?? bootloaderMain)();
@@ -171,6 +185,7 @@ export function runInNode(o: NodeRunOptions): NodeRunResult {
   } catch (e) {
     ended = outcomeJson(sim, e);
   } finally {
+    live?.close();
     installSimulation(null);
     installProductHooks(null);
     setCpuHooks(null);
@@ -179,10 +194,22 @@ export function runInNode(o: NodeRunOptions): NodeRunResult {
   return { json, exitCode: ended.exitCode, transcript: Uint8Array.from(sim.uart.tx), flash: sim.flash.bytes, state: sim.nextBootState(), sim };
 }
 
-function main(argv: string[]): number {
+/** A product's entry module, checked like the core (importProgram), and the function to start. */
+async function productEntry(entry: string, fn: string): Promise<{ module: Record<string, unknown>; start: () => void }> {
+  const file = path.resolve(entry);
+  if (!fs.existsSync(file)) throw new Error(`--entry ${entry}: no such file`);
+  const module = await importProgram<Record<string, unknown>>(file, () => import(pathToFileURL(file).href));
+  const start = module[fn];
+  if (typeof start !== "function") throw new Error(`${entry} exports no function ${fn}()`);
+  return { module, start: start as () => void };
+}
+
+async function main(argv: string[]): Promise<number> {
   let args: Args;
+  let product: { module: Record<string, unknown>; start: () => void } | undefined;
   try {
     args = parseArgs(argv);
+    if (args.entry) product = await productEntry(args.entry, args.entryFunction ?? "bootloaderMain");
   } catch (e) {
     process.stderr.write(`node-run: ${(e as Error).message}\n`);
     return 2;
@@ -190,6 +217,10 @@ function main(argv: string[]): number {
   const read = (file: string) => new Uint8Array(fs.readFileSync(file));
   const r = runInNode({
     ...args,
+    entry: product?.start,
+    productHooks: product?.module,
+    livePort: args.port,
+    limitUs: args.port !== undefined && !argv.includes("--limit-us") ? Number.MAX_SAFE_INTEGER / 1000 : args.limitUs,
     layout: loadBoardLayout(args.board),
     flash: args.flash && fs.existsSync(args.flash) ? read(args.flash) : undefined,
     preload: args.preload ? read(args.preload) : undefined,
@@ -205,5 +236,5 @@ function main(argv: string[]): number {
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 }
