@@ -18,7 +18,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { importProgram } from "../../compiler/checked-loader";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { installSimulation } from "../../hal-bindings/sim/current";
@@ -235,6 +235,7 @@ async function main(argv: string[]): Promise<number> {
   return r.exitCode;
 }
 
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+// Run directly (also through a node_modules link, whose path is not this module's real one).
+if (process.argv[1] && fs.existsSync(process.argv[1]) && fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url))) {
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -2,6 +2,8 @@
  * as the Node simulation's SIMULATED_UNIQUE_ID. */
 #include <stdint.h>
 
+#include "tsboot_port.h"
+
 static const uint8_t SIMULATED_UNIQUE_ID[12] = {'A', 'C', 'M', 'E', '-', 'S', 'I', 'M', '-', '0', '0', '1'};
 
 void acme_unique_id(tsb_view_u8 out) {

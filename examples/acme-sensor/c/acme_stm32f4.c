@@ -2,6 +2,8 @@
  * (RM0383 §24.2, read-only system memory). */
 #include <stdint.h>
 
+#include "tsboot_port.h"
+
 #define ACME_UID_ADDRESS 0x1FFF7A10u
 #define ACME_UID_SIZE 12u
 
