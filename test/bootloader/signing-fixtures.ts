@@ -79,7 +79,7 @@ export function signatureBitFlipped(image: Uint8Array, at: number): Uint8Array {
 }
 
 /** Final replies (progress events left out) of `command` in a transcript, as status names. */
-export function statusesOf(tx: Uint8Array, command: Command): string[] {
+export function statusesOf(tx: Uint8Array, command: number): string[] {
   return repliesIn(tx)
     .filter((f) => f.command !== EVENT_PROGRESS && f.command === (command | REPLY_BIT))
     .map((f) => STATUS_NAMES[f.payload[0]]);
