@@ -4,7 +4,7 @@
  *
  * (a) Flash footprint: the bootloader (bootloader-ts/main.ts, -Os, LTO, as `tsboot build`) for the board
  *     without a key and with one (`tsboot build --pubkey`), the difference, and the symbols of the verifier's
- *     modules (ed25519, edwards25519, field25519, scalar25519, sha512, signature) by arm-none-eabi-nm.
+ *     modules (lib/ed25519, edwards25519, field25519, scalar25519, sha512, signature.ts) by arm-none-eabi-nm.
  *     When either build does not fit the board's bootloader region, both are built for a measurement copy of
  *     the board whose bootloader region is twice as large (config moved right after it), and the table says
  *     so: the figures are the code's size, not a layout to ship.
@@ -21,7 +21,8 @@ import { loadBoard, type Board } from "../boards/index";
 import { buildBootloader, BuildError, type BuildResult } from "../host/build/bootloader-build";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const VERIFIER_MODULES = ["ed25519", "edwards25519", "field25519", "scalar25519", "sha512", "signature"];
+/** The verifier's modules as the generated C names them (lib/ modules with a lib_ prefix). */
+const VERIFIER_MODULES = ["lib_ed25519", "lib_edwards25519", "lib_field25519", "lib_scalar25519", "lib_sha512", "signature"];
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -72,11 +73,11 @@ async function footprint(boardName: string, work: string): Promise<void> {
       await build(board, path.join(work, `fit-${name.replace(/ /g, "-")}`), publicKey);
     } catch (e) {
       if (!(e instanceof BuildError)) throw e;
-      overflow.push(`${name}: ${e.message}`);
+      overflow.push(name);
     }
   }
   if (overflow.length) {
-    note = `does not fit ${boardName}'s ${board.memoryMap.bootloader.size / 1024} KB region (${overflow.join("; ")}); measured on a copy with a ${(board.memoryMap.bootloader.size * 2) / 1024} KB region`;
+    note = `the bootloader ${overflow.join(" and ")} does not fit ${boardName}'s ${board.memoryMap.bootloader.size / 1024} KB region; both measured on a copy with a ${(board.memoryMap.bootloader.size * 2) / 1024} KB region`;
     board = measurementCopy(board);
   }
   plain = await build(board, path.join(work, "plain"));
