@@ -106,6 +106,8 @@ export interface NodeRunOptions extends SessionOptions {
   bindingBodies?: Record<string, (...args: never[]) => unknown>;
   /** Serve the UART on this TCP port (0: any free one) instead of the script (node-live.ts). */
   livePort?: number;
+  /** Called with the simulation before the bootloader starts (a bench attaches a paced host). */
+  prepare?: (sim: Simulation) => void;
 }
 
 export interface NodeRunResult {
@@ -164,6 +166,7 @@ export function outcomeJson(sim: Simulation, e: unknown): { json: Record<string,
 export function runInNode(o: NodeRunOptions): NodeRunResult {
   const sim = simulationFor(o);
   for (const [name, body] of Object.entries(o.bindingBodies ?? {})) installBindingBody(sim, name, body);
+  o.prepare?.(sim);
   installSimulation(sim);
   installProductHooks(o.productHooks ?? null);
   // print() output goes into the UART stream, byte for byte as the C tsb_print writes it.
