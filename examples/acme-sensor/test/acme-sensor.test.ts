@@ -155,8 +155,7 @@ describe("ACME's bootloader, built on tsboot as a dependency", () => {
 
   test("Node simulation, live: GET_SERIAL through the flasher library", async () => {
     const { tsb } = await application();
-    const sim = execa(process.execPath, ["--import", "tsx", path.join(HERE, "node_modules/tsboot/host/sim/node-run.ts"),
-      "--board", BOARD, "--entry", "src/main.ts", "--preload", tsb, "--pin", JUMPER_FITTED, "--port", "0"], { cwd: HERE, reject: false, all: true });
+    const sim = tsboot(["sim", "--node", "--board", BOARD, "--entry", "src/main.ts", "--preload", tsb, "--pin", JUMPER_FITTED, "--port", "0"]);
     await askForSerial(sim, /listening on 127\.0\.0\.1:(\d+) \(node simulation\)/);
   }, 180_000);
 });
