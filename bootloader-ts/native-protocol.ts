@@ -245,7 +245,7 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
  */
 function productReply(command: u8, seq: u8, payload: Uint8Array): void {
   const answer = isProductCommand(command) ? productCommand(command, payload, REPLY_DATA) : NOT_A_PRODUCT_COMMAND;
-  if (answer > MAX_READ) panic("a product command's reply is longer than the reply buffer");
+  if (answer > MAX_READ) panic("product command: reply too long");
   if (answer >= 0) reply(u8(command | REPLY_BIT), seq, Status.Ok, u32(answer));
   else reply(u8(command | REPLY_BIT), seq, refusedStatus(answer), 0);
 }

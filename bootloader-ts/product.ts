@@ -28,6 +28,6 @@ export function isProductCommand(command: u8): boolean {
  */
 export function refusedStatus(answer: i32): u8 {
   if (answer === NOT_A_PRODUCT_COMMAND) return Status.UnknownCommand;
-  if (answer < -0x100 - 0xff || answer > -0x100) panic("a product command returned neither a reply length, refuse(status) nor NOT_A_PRODUCT_COMMAND");
+  if (answer < -0x100 - 0xff || answer > -0x100) panic("product command: bad answer"); // short: it is in the image
   return u8(-0x100 - answer);
 }
