@@ -2025,7 +2025,7 @@ static uint8_t product_refusedStatus(int32_t answer) {
     return (uint8_t)status_Status_UnknownCommand;
   }
   if ((answer < -511) || (answer > -0x100)) {
-    TSB_TRAP(TSB_PANIC_EXPLICIT, "a product command returned neither a reply length, refuse(status) nor NOT_A_PRODUCT_COMMAND");
+    TSB_TRAP(TSB_PANIC_EXPLICIT, "product command: bad answer");
   }
   return (uint8_t)(-0x100 - answer);
 }
@@ -2201,7 +2201,7 @@ static void native_protocol_handle(uint8_t command, uint8_t seq, tsb_view_u8 pay
 static void native_protocol_productReply(uint8_t command, uint8_t seq, tsb_view_u8 payload) {
   int32_t answer = (product_isProductCommand(command) ? tsboot_product_command(command, payload, (tsb_view_u8){native_protocol_REPLY_DATA, 256u}) : product_NOT_A_PRODUCT_COMMAND);
   if (answer > native_protocol_MAX_READ) {
-    TSB_TRAP(TSB_PANIC_EXPLICIT, "a product command's reply is longer than the reply buffer");
+    TSB_TRAP(TSB_PANIC_EXPLICIT, "product command: reply too long");
   }
   if (answer >= 0) {
     native_protocol_reply((uint8_t)((uint32_t)command | native_protocol_REPLY_BIT), seq, (uint8_t)status_Status_Ok, tsb_bits(answer));
@@ -2317,6 +2317,9 @@ static int32_t native_protocol_revert(uint8_t seq) {
   }
   if (!slots_secondaryValid(status_log_SecondaryRole_Previous)) {
     return status_Status_NoValidApp;
+  }
+  if (!signature_counterAllows(status_log_secondaryHeader())) {
+    return status_Status_CounterTooLow;
   }
   int32_t begun = swap_swapBegin(status_log_SwapKind_Revert, (uint32_t)status_log_RevertReason_Requested);
   if (begun != status_Status_Ok) {
