@@ -6,6 +6,7 @@
 import { boardSourceName, type Board } from "./index";
 import { CONFIRM_MAGIC, noInitLayout, sramVectorBytes, UPDATE_REQUEST_MAGIC } from "./noinit";
 import { layoutFromBoard } from "./layout";
+import { rxRingSize } from "./uart-rates";
 import type { BoardLayout } from "../hal-bindings/sim/board-layout";
 
 const hex = (n: number) => `0x${n.toString(16).toUpperCase().padStart(8, "0")}u`;
@@ -52,6 +53,8 @@ export function boardHeader(board: Board, options: BoardHeaderOptions = {}): str
 #define BOARD_BAUD ${board.uart.baud}u
 /* Reception: 0 by circular DMA; 1 by polling, for a target without DMA for this UART (an emulator). */
 #define BOARD_UART_RX_POLLED ${rxPolled ? 1 : 0}
+/* The reception ring: what the fastest offered rate carries during the longest erase (boards/uart-rates.ts). */
+#define BOARD_UART_RX_RING_SIZE ${rxRingSize(board)}u
 
 /* The update trigger: P${board.trigger.port}${board.trigger.pin}, active ${board.trigger.activeLevel}. */
 #define BOARD_TRIGGER_PORT ${port(board.trigger.port)}u
@@ -115,6 +118,8 @@ export function boardAccessorsC(layout: BoardLayout, badIndex: (fn: string) => s
   const table = (name: string, values: number[]) => `static const uint32_t ${name}[${n}] = {${values.map(hex).join(", ")}};`;
   const getter = (name: string, value: number) => `uint32_t ${name}(void) { return ${hex(value)}; }`;
   const r = layout.stackRegions.length;
+  const rates = layout.uart.rates;
+  const b = rates.length;
   const ramTable = (name: string, values: number[]) => `static const uint32_t ${name}[${r}] = {${values.map(hex).join(", ")}};`;
   const indexedRam = (name: string, t: string) => `uint32_t ${name}(uint32_t index) {\n  if (index >= ${r}u) ${badIndex(name)};\n  return ${t}[index];\n}`;
   const indexed = (name: string, t: string) => `uint32_t ${name}(uint32_t index) {\n  if (index >= ${n}u) ${badIndex(name)};\n  return ${t}[index];\n}`;
@@ -123,6 +128,8 @@ ${table("SECTOR_SIZE", layout.sectors.map((s) => s.size))}
 ${table("SECTOR_NUMBER", layout.sectors.map((s) => s.number))}
 ${ramTable("RAM_START", layout.stackRegions.map((s) => s.start))}
 ${ramTable("RAM_SIZE", layout.stackRegions.map((s) => s.size))}
+static const uint32_t BAUD[${b}] = {${rates.map((x) => `${x.baud}u`).join(", ")}};
+static const int32_t BAUD_ERROR_BP[${b}] = {${rates.map((x) => `${x.errorBp}`).join(", ")}};
 
 uint32_t board_sector_count(void) { return ${n}u; }
 ${indexed("board_sector_start", "SECTOR_START")}
@@ -147,6 +154,15 @@ ${getter("board_secondary_size", layout.slots?.secondary.size ?? 0)}
 ${getter("board_scratch_start", layout.slots?.scratch.start ?? 0)}
 ${getter("board_scratch_size", layout.slots?.scratch.size ?? 0)}
 ${getter("board_trial_watchdog_ms", layout.slots?.trialWatchdogMs ?? 0)}
+uint32_t board_baud_count(void) { return ${b}u; }
+uint32_t board_baud(uint32_t index) {
+  if (index >= ${b}u) ${badIndex("board_baud")};
+  return BAUD[index];
+}
+int32_t board_baud_error_bp(uint32_t index) {
+  if (index >= ${b}u) ${badIndex("board_baud_error_bp")};
+  return BAUD_ERROR_BP[index];
+}
 `;
 }
 

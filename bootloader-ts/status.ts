@@ -19,4 +19,6 @@ export enum Status {
   BadVectorTable = 15,
   /** The option bytes could not be changed (write protection of the bootloader region). */
   ProtectionFailed = 16,
+  /** SET_BAUD: the board does not offer that rate (BAUDS lists the ones it does). */
+  UnsupportedBaud = 17,
 }

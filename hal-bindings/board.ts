@@ -2,7 +2,7 @@
  * Board data the portable bootloader reads at run time: the flash map and identity of the board it was
  * built for. In C each accessor is generated from boards/<board>.json; in Node it reads the simulated board.
  */
-import type { u32 } from "../runtime/index";
+import type { i32, u32 } from "../runtime/index";
 import { simulation } from "./sim/current";
 
 /** Number of erase units (sectors or pages) in the flash map. @extern board_sector_count @pure */
@@ -108,4 +108,21 @@ export function boardScratchSize(): u32 {
  */
 export function boardTrialWatchdogMs(): u32 {
   return simulation().board.slots?.trialWatchdogMs ?? 0;
+}
+
+/**
+ * The rates the bootloader offers a host (BAUDS, SET_BAUD; docs/protocol.md), slowest first: index 0 is the
+ * board's base rate, where every session starts. Computed from the board's clock tree (boards/uart-rates.ts).
+ * @extern board_baud_count @pure
+ */
+export function boardBaudCount(): u32 {
+  return simulation().board.uart.rates.length;
+}
+/** Rate `index` in baud. @extern board_baud @pure */
+export function boardBaud(index: u32): u32 {
+  return simulation().board.uart.rates[index].baud;
+}
+/** Its BRR error on this board's USART clock, in 0.01 % (actual rate against nominal). @extern board_baud_error_bp @pure */
+export function boardBaudErrorBp(index: u32): i32 {
+  return simulation().board.uart.rates[index].errorBp;
 }

@@ -35,6 +35,9 @@ uint32_t board_secondary_size(void);
 uint32_t board_scratch_start(void);
 uint32_t board_scratch_size(void);
 uint32_t board_trial_watchdog_ms(void);
+uint32_t board_baud_count(void);
+uint32_t board_baud(uint32_t index);
+int32_t board_baud_error_bp(uint32_t index);
 
 uint32_t hal_flash_unlock(void);
 void hal_flash_lock(void);
@@ -46,6 +49,7 @@ uint32_t hal_port_flash_protect_bootloader(bool protect);
 bool hal_port_flash_take_ecc_error(void);
 
 void hal_port_uart_init(uint32_t baud, bool evenParity);
+tsb_view_u8 hal_port_uart_rx_ring(void);
 void hal_port_uart_rx_start(tsb_view_u8 ring);
 uint32_t hal_port_uart_rx_head(void);
 int32_t hal_port_uart_read(void);

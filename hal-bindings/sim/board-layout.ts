@@ -47,6 +47,19 @@ export interface BoardLayout {
   trigger: PinName & { activeLevel: "low" | "high" };
   /** Two slots (app is the primary), or null: a single slot (docs/slots.md). */
   slots: SlotLayout | null;
+  /** The update UART (boards/uart-rates.ts). */
+  uart: UartLayout;
+}
+
+export interface UartLayout {
+  /** The rate every session starts at. */
+  baud: number;
+  /** The USART's kernel clock (Hz): the rate on the wire is clockHz / BRR, BRR = round(clockHz / baud). */
+  clockHz: number;
+  /** The rates the bootloader offers, slowest (the base rate) first, with their BRR error in 0.01 %. */
+  rates: { baud: number; errorBp: number }[];
+  /** The reception ring's size in bytes. */
+  rxRingSize: number;
 }
 
 export interface SlotLayout {
