@@ -38,8 +38,9 @@ export enum Command {
   Install = 0x09,
   Confirm = 0x0a,
   Revert = 0x0b,
-  Bauds = 0x10,
-  SetBaud = 0x11,
+  // 0x10 stays unused: its reply code would be EVENT_PROGRESS.
+  Bauds = 0x11,
+  SetBaud = 0x12,
 }
 
 /** What a progress event reports (its last payload byte). */
