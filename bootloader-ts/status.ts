@@ -19,6 +19,12 @@ export enum Status {
   BadVectorTable = 15,
   /** The option bytes could not be changed (write protection of the bootloader region). */
   ProtectionFailed = 16,
+  /** The bootloader was built with a public key and the image is not signed. */
+  SignatureRequired = 17,
+  /** The image's signature does not verify with the built-in public key. */
+  BadSignature = 18,
+  /** The image's security counter is below the device's (anti-rollback). */
+  CounterTooLow = 19,
   /** SET_BAUD: the board does not offer that rate (BAUDS lists the ones it does). */
-  UnsupportedBaud = 17,
+  UnsupportedBaud = 20,
 }

@@ -2,8 +2,9 @@
  * Board data the portable bootloader reads at run time: the flash map and identity of the board it was
  * built for. In C each accessor is generated from boards/<board>.json; in Node it reads the simulated board.
  */
-import type { i32, u32 } from "../runtime/index";
+import type { u32 } from "../runtime/index";
 import { simulation } from "./sim/current";
+import { baudTableOf, NO_PUBLIC_KEY } from "./sim/board-layout";
 
 /** Number of erase units (sectors or pages) in the flash map. @extern board_sector_count @pure */
 export function boardSectorCount(): u32 {
@@ -111,18 +112,22 @@ export function boardTrialWatchdogMs(): u32 {
 }
 
 /**
- * The rates the bootloader offers a host (BAUDS, SET_BAUD; docs/protocol.md), slowest first: index 0 is the
- * board's base rate, where every session starts. Computed from the board's clock tree (boards/uart-rates.ts).
- * @extern board_baud_count @pure
+ * The rates the bootloader offers a host (BAUDS, SET_BAUD; docs/protocol.md), slowest first (the first is
+ * the board's base rate, where every session starts), encoded as BAUDS sends them: per rate the baud (u32
+ * LE) and its BRR error on this board's USART clock in 0.01 % (i16 LE). Computed from the board's clock
+ * tree (boards/uart-rates.ts). @extern board_baud_table @pure
  */
-export function boardBaudCount(): u32 {
-  return simulation().board.uart.rates.length;
+export function boardBaudTable(): Uint8Array {
+  return baudTableOf(simulation().board.uart.rates);
 }
-/** Rate `index` in baud. @extern board_baud @pure */
-export function boardBaud(index: u32): u32 {
-  return simulation().board.uart.rates[index].baud;
+/**
+ * The Ed25519 public key built into the bootloader (`tsboot build --pubkey`): 32 bytes, or none (length 0):
+ * then CRC-only images are accepted. @extern board_public_key @pure
+ */
+export function boardPublicKey(): Uint8Array {
+  return simulation().board.publicKey ?? NO_PUBLIC_KEY;
 }
-/** Its BRR error on this board's USART clock, in 0.01 % (actual rate against nominal). @extern board_baud_error_bp @pure */
-export function boardBaudErrorBp(index: u32): i32 {
-  return simulation().board.uart.rates[index].errorBp;
+/** Verify the installed image's signature at every boot too (board data verifyAtBoot). @extern board_verify_at_boot @pure */
+export function boardVerifyAtBoot(): boolean {
+  return simulation().board.verifyAtBoot ?? false;
 }

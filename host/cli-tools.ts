@@ -11,9 +11,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeVersion, HEADER_MAGIC } from "./image-format";
 import { describeImage, hex32, ImageInputError, packageImage, type InputFormat } from "./image/package";
+import { generateKeys, KeyError, loadPrivateKey } from "./image/keys";
 import { constants as osConstants } from "node:os";
 import { Flasher, FlasherError, type DeviceInfo, type FlashProgress, type FlasherOptions } from "./flasher/index";
 import { connect } from "./flasher/connect";
+import { negotiateBaud, parseBaudRequest, type BaudRequest } from "./flasher/baud";
 import { eraseApplication, verifyInstalled } from "./flasher/maintenance";
 import { parseResetSequence, runResetSteps, type ResetSequence } from "./flasher/reset-sequence";
 
@@ -31,8 +33,10 @@ function defaultIO(): CliIO {
 }
 
 export const USAGE = `usage:
-  tsboot image <app.bin|app.hex|app.elf> --board <name|board.json> --version X.Y.Z [-o app.tsb] [--format bin|hex|elf] [--json]
-  tsboot flash  <app.tsb> --port <port> [--no-boot] [--verify] [--permanent] [--window N] [--json]
+  tsboot image <app.bin|app.hex|app.elf> --board <name|board.json> --version X.Y.Z [-o app.tsb] [--format bin|hex|elf]
+               [--key key.pem] [--security-counter N] [--json]
+  tsboot keygen -o key.pem                           an Ed25519 key pair: key.pem (private, PKCS#8) and key.pub
+  tsboot flash  <app.tsb> --port <port> [--no-boot] [--verify] [--permanent] [--allow-downgrade] [--window N] [--json]
   tsboot verify <app.tsb> --port <port> [--json]     the installed image against a file (CRC-32 and bytes, READ)
   tsboot erase  --port <port> [--json]               the application region, left with no application
   tsboot info   --port <port> [--json]
@@ -42,12 +46,15 @@ export const USAGE = `usage:
   tsboot install [--permanent] | confirm | revert --port <port>   two-slot boards (docs/slots.md)
 
   Every command that talks to a device also takes:
-  --baud <rate>       serial only (default 115200)
+  --baud <rate|auto>  after the handshake, switch the session to this rate (auto: the fastest both ends
+                      support; serial and rfc2217:// ports); a failed faster link falls back to the old rate
+  --base-baud <rate>  the rate the bootloader listens at, where every session starts (default 115200)
   --wait <seconds>    keep trying while you reset the board (INFO every 25 ms; the port may come and go)
   --reset <sequence>  drive DTR/RTS first, as stm32flash -i: e.g. -dtr,dtr  (',' 100 ms apart, '&' together,
                       '-' releases, after ':' the sequence run when the command is done)
 
-  <port> is a serial device (/dev/ttyACM0, COM3) or tcp://HOST:PORT (the host simulation).
+  <port> is a serial device (/dev/ttyACM0, COM3), rfc2217://HOST:PORT (a network serial server, or the host
+  simulation with a rate) or tcp://HOST:PORT (a raw pipe: the host simulation, a bridge).
   Ctrl-C (or SIGTERM) stops a command and says what state the device is in.`;
 
 class UsageError extends Error {}
@@ -123,12 +130,12 @@ async function run(command: string, io: CliIO, json: () => boolean, body: () => 
       if (json()) io.stdout.write(JSON.stringify({ ok: false, error: { code: "interrupted", message: e.message } }) + "\n");
       return 128 + (osConstants.signals[e.signal] ?? 2);
     }
-    const known = e instanceof FlasherError || e instanceof ImageInputError;
+    const known = e instanceof FlasherError || e instanceof ImageInputError || e instanceof KeyError;
     const message = known ? (e as Error).message : `${(e as Error)?.stack ?? e}`;
     if (io.isTTY) io.stderr.write("\r\x1b[K");
     io.stderr.write(`tsboot ${command}: ${message}\n`);
     if (json()) {
-      const code = e instanceof FlasherError ? e.code : e instanceof ImageInputError ? "bad-input" : "internal";
+      const code = e instanceof FlasherError ? e.code : e instanceof ImageInputError || e instanceof KeyError ? "bad-input" : "internal";
       io.stdout.write(JSON.stringify({ ok: false, error: { code, message } }) + "\n");
     }
     return 1;
@@ -140,7 +147,12 @@ async function run(command: string, io: CliIO, json: () => boolean, body: () => 
 export async function imageCommand(argv: string[], io: CliIO = defaultIO()): Promise<number> {
   let asJson = false;
   return run("image", io, () => asJson, async () => {
-    const { opts, positional } = parseArgs("image", argv, { board: "string", version: "string", out: "string", format: "string", json: "boolean" }, { "-o": "out", "-b": "board" });
+    const { opts, positional } = parseArgs(
+      "image",
+      argv,
+      { board: "string", version: "string", out: "string", format: "string", json: "boolean", key: "string", "security-counter": "string" },
+      { "-o": "out", "-b": "board" },
+    );
     asJson = opts.json === true;
     if (positional.length !== 1) throw new UsageError("tsboot image: needs exactly one input file (.bin, .hex or .elf)");
     const input = positional[0];
@@ -148,14 +160,17 @@ export async function imageCommand(argv: string[], io: CliIO = defaultIO()): Pro
     if (format !== undefined && !["bin", "hex", "elf"].includes(format)) throw new UsageError(`tsboot image: --format must be bin, hex or elf, not '${format}'`);
     const out = typeof opts.out === "string" ? opts.out : input.replace(/\.(bin|hex|ihex|ihx|elf|axf|out)$/i, "") + ".tsb";
     if (path.resolve(out) === path.resolve(input)) throw new UsageError("tsboot image: the output would overwrite the input; pass -o <file.tsb>");
-    const packaged = packageImage({ input, board: opts.board as string, version: opts.version as string, format });
+    const key = typeof opts.key === "string" ? loadPrivateKey(opts.key) : undefined;
+    const securityCounter = opts["security-counter"] === undefined ? 0 : parseNumber("image", "--security-counter", opts["security-counter"], { min: 0, max: 0xffffffff });
+    const packaged = packageImage({ input, board: opts.board as string, version: opts.version as string, format, key, securityCounter });
     fs.writeFileSync(out, packaged.image);
     if (asJson) {
       io.stdout.write(
         JSON.stringify({
           ok: true, output: out, format: packaged.format, board: packaged.board.name, boardId: hex32(packaged.board.boardId),
           loadAddress: hex32(packaged.loadAddress), payloadBytes: packaged.payload.length, fileBytes: packaged.image.length,
-          version: decodeVersion(packaged.appVersion), payloadCrc32: hex32(packaged.payloadCrc),
+          version: decodeVersion(packaged.appVersion), payloadCrc32: hex32(packaged.payloadCrc), signed: packaged.signed,
+          securityCounter: packaged.securityCounter,
         }) + "\n",
       );
     } else {
@@ -165,15 +180,35 @@ export async function imageCommand(argv: string[], io: CliIO = defaultIO()): Pro
   });
 }
 
+/** `tsboot keygen -o key.pem`: a new Ed25519 key pair for signed images. */
+export async function keygenCommand(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  return run("keygen", io, () => false, async () => {
+    const { opts, positional } = parseArgs("keygen", argv, { out: "string" }, { "-o": "out" });
+    if (positional.length !== 0 || typeof opts.out !== "string") throw new UsageError("tsboot keygen: needs -o <key.pem>");
+    const { privatePath, publicPath } = generateKeys(opts.out);
+    io.stdout.write(
+      `wrote ${privatePath} (the private key: keep it secret; sign with \`tsboot image … --key ${privatePath}\`) and ` +
+        `${publicPath} (the public key: \`tsboot build --pubkey ${publicPath}\` builds it into the bootloader)\n`,
+    );
+    return 0;
+  });
+}
+
 // ------------------------------------------------------------------------------------ device commands
 
-const PORT_SPEC: Spec = { port: "string", baud: "string", json: "boolean", wait: "string", reset: "string" };
+const PORT_SPEC: Spec = { port: "string", baud: "string", "base-baud": "string", json: "boolean", wait: "string", reset: "string" };
 
-/** --port and --baud, checked before anything is read or opened. */
-function portOptions(command: string, opts: Record<string, string | boolean>): { port: string; baud: number | undefined } {
-  if (typeof opts.port !== "string") throw new UsageError(`tsboot ${command}: needs --port <serial device or tcp://host:port>`);
-  const baud = opts.baud === undefined ? undefined : parseNumber(command, "--baud", opts.baud, { min: 1200, max: 4_000_000 });
-  return { port: opts.port, baud };
+/** --port, --base-baud (the rate the session starts at) and --baud (the rate to negotiate), checked before anything is opened. */
+function portOptions(command: string, opts: Record<string, string | boolean>): { port: string; baseBaud: number | undefined; baud: BaudRequest | undefined } {
+  if (typeof opts.port !== "string") throw new UsageError(`tsboot ${command}: needs --port <serial device, rfc2217://host:port or tcp://host:port>`);
+  const baseBaud = opts["base-baud"] === undefined ? undefined : parseNumber(command, "--base-baud", opts["base-baud"], { min: 1200, max: 12_000_000 });
+  let baud: BaudRequest | undefined;
+  if (opts.baud !== undefined) {
+    const parsed = typeof opts.baud === "string" ? parseBaudRequest(opts.baud) : null;
+    if (parsed === null) throw new UsageError(`tsboot ${command}: --baud '${opts.baud}' is not a rate: auto (the fastest both ends support) or a number in 1200…12000000`);
+    baud = parsed;
+  }
+  return { port: opts.port, baseBaud, baud };
 }
 
 /** --wait and --reset, checked before anything is opened. */
@@ -203,7 +238,7 @@ async function withFlasher<T>(
   io?: CliIO,
   onInterrupt?: (f: Flasher, signal: NodeJS.Signals) => Promise<string>,
 ): Promise<T> {
-  const { port, baud } = portOptions(command, opts);
+  const { port, baseBaud, baud } = portOptions(command, opts);
   const { waitMs, reset } = sessionOptions(command, opts);
   let flasher: Flasher | null = null;
   let signalled: NodeJS.Signals | null = null;
@@ -216,11 +251,16 @@ async function withFlasher<T>(
   process.on("SIGINT", handlers.SIGINT);
   process.on("SIGTERM", handlers.SIGTERM);
   try {
-    const opened = await connect(port, { baud, ...extra, waitMs, reset, onWaiting: (m) => io?.stderr.write(`${m}\n`) });
+    const opened = await connect(port, { baud: baseBaud, ...extra, waitMs, reset, onWaiting: (m) => io?.stderr.write(`${m}\n`) });
     flasher = opened.flasher;
     if (signalled) flasher.interrupt(`interrupted (${signalled})`);
     try {
+      const negotiated = baud === undefined ? null : await negotiateBaud(flasher, baud);
+      if (negotiated?.note) io?.stderr.write(`tsboot ${command}: ${negotiated.note}\n`);
       const result = await body(flasher);
+      // Back to the base rate while the bootloader still listens, so that the next command finds it there
+      // (else it would only return after its session's idle timeout).
+      if (negotiated && negotiated.baud !== negotiated.from && !flasher.left) await negotiateBaud(flasher, negotiated.from);
       if (reset) await runResetSteps(flasher.transport, reset.exit);
       return result;
     } catch (e) {
@@ -369,7 +409,9 @@ export function hexDump(address: number, data: Uint8Array): string {
 export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Promise<number> {
   let asJson = false;
   return run("flash", io, () => asJson, async () => {
-    const { opts, positional } = parseArgs("flash", argv, { ...PORT_SPEC, boot: "boolean", verify: "boolean", window: "string", permanent: "boolean" });
+    const { opts, positional } = parseArgs("flash", argv, {
+      ...PORT_SPEC, boot: "boolean", verify: "boolean", window: "string", permanent: "boolean", "allow-downgrade": "boolean",
+    });
     asJson = opts.json === true;
     if (positional.length !== 1) throw new UsageError("tsboot flash: needs exactly one image file (.tsb, from `tsboot image`)");
     portOptions("flash", opts);
@@ -396,7 +438,10 @@ export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Pro
       { window },
       (f) =>
         f
-          .flash(bytes, { boot: opts.boot !== false, verify: opts.verify === true, permanent: opts.permanent === true, onProgress: (e) => bar.flashEvent(e) })
+          .flash(bytes, {
+            boot: opts.boot !== false, verify: opts.verify === true, permanent: opts.permanent === true,
+            allowDowngrade: opts["allow-downgrade"] === true, onProgress: (e) => bar.flashEvent(e),
+          })
           .catch((e) => {
             if (e instanceof FlasherError && e.code === "bad-image") throw new FlasherError(e.code, `${name}: ${e.message}`);
             throw e;
@@ -422,6 +467,7 @@ export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Pro
           writeSeconds: round(result.writeSeconds, 3),
           writeBytesPerSecond: Math.round(result.writeBytesPerSecond),
           lineBytesPerSecond: line,
+          baud: result.baud,
           lineEfficiency: line ? round(result.writeBytesPerSecond / line, 3) : null,
           retries: result.retries,
           window: result.window,
@@ -658,6 +704,7 @@ export const revertCommand = deviceCommand("revert", async (f) => {
 
 export const HOST_COMMANDS: Record<string, (argv: string[], io?: CliIO) => Promise<number>> = {
   image: imageCommand,
+  keygen: keygenCommand,
   flash: flashCommand,
   info: infoCommand,
   boot: bootCommand,

@@ -332,7 +332,18 @@ void hal_port_uart_init(uint32_t baud, bool evenParity) {
   /* A rate whose BRR falls outside 16 ... 0xFFFF is refused, as the drivers refuse it: nothing changes. */
   uint32_t brr = brr_for(baud);
   if (brr == 0u) return;
-  sim_spend_ns(flush_wait_ns());
+  if (sim.live) {
+    /* The host may not hear the last bytes before they have left the line: they stay here until then, and
+     * nothing it sends in answer can reach the old configuration (a rate switch after a reply, SET_BAUD). */
+    uint64_t wait = flush_wait_ns();
+    if (wait > 0u) {
+      struct timespec ts = {(time_t)(wait / 1000000000u), (long)(wait % 1000000000u)};
+      (void)nanosleep(&ts, NULL);
+    }
+    sim_uart_live_flush();
+  } else {
+    sim_spend_ns(flush_wait_ns());
+  }
   /* Bytes complete before this instant met the old configuration (or a USART that was off: lost). Live mode
    * timestamps the host's bytes as it takes them from the socket, so those still waiting there arrive after. */
   receive_before(sim_now_ns());
