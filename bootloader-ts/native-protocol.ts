@@ -20,7 +20,7 @@ import { launchApplication } from "./launch";
 import { crc32 } from "./lib/crc32";
 import { inAppRegion, NO_SECTOR, sectorContaining, sectorInAppRegion, unitInRegion } from "./layout";
 import { Status } from "./status";
-import { discardInput, readByte, ringSize, writeBytes } from "./uart-io";
+import { available, discardInput, readByte, ringSize, writeBytes } from "./uart-io";
 import { uartInit, uartTakeErrors } from "../hal-bindings/uart";
 import { millis } from "../hal-bindings/system";
 
@@ -177,6 +177,11 @@ export function nativeSession(frameReady: boolean, idleMs: u32): void {
   let pending = frameReady;
   let haveSync = !frameReady;
   while (true) {
+    // No whole frame waits: erase the next unit the image needs now, not when its data comes, so the CPU
+    // stalls while the line fills the ring rather than while the ring is full and the line waits.
+    if (!pending && !frameWaiting && transfer === Transfer.Receiving && available() < WRITE_FRAME && erasedEnd < storedSize(SESSION_HEADER)) {
+      eraseAhead(0xff, erasedEnd + 1); // a failure comes back at the WRITE that needs the unit
+    }
     const got = pending || frameWaiting ? Receive.Frame : receiveFrame(haveSync, idleMs);
     pending = false;
     frameWaiting = false;

@@ -11,6 +11,8 @@ import { millis, watchdogRefresh } from "../hal-bindings/system";
 
 /** The index of the next byte to read; the reception side owns the head. */
 let tail: u32 = 0;
+/** The reception's head when last asked: the bytes from the tail up to it are in the ring. */
+let head: u32 = 0;
 
 /** The line-error bits of uartTakeErrors() (hal-bindings/uart.ts). */
 export enum UartError {
@@ -23,6 +25,7 @@ export enum UartError {
 /** Starts reception into the ring (once, at boot; it runs until the application starts). */
 export function receiveStart(): void {
   tail = 0;
+  head = 0;
   uartRxStart(uartRxRing());
 }
 
@@ -33,31 +36,37 @@ export function ringSize(): u32 {
 
 /** How many received bytes wait in the ring (the head and the tail both lie in 0 … size - 1). */
 export function available(): u32 {
-  const head = uartRxHead();
+  head = uartRxHead();
   if (head >= tail) return head - tail;
   return ringSize() - tail + head;
 }
 
-/** The next byte, or -1 if none arrives within `timeoutMs`. */
+/**
+ * The next byte, or -1 if none arrives within `timeoutMs`. Bytes already known to be in the ring are taken
+ * without asking the reception again: only an empty ring waits (and reads the clock).
+ */
 export function readByte(timeoutMs: u32): i32 {
-  const start = millis();
-  while (true) {
-    watchdogRefresh();
-    if (available() > 0) {
-      const ring = uartRxRing();
-      const b = ring[tail];
-      tail = tail + 1 < ring.length ? tail + 1 : 0;
-      return b;
+  watchdogRefresh();
+  if (head === tail) {
+    const start = millis();
+    while (true) {
+      head = uartRxHead();
+      if (head !== tail) break;
+      if (u32(millis() - start) >= timeoutMs) return -1;
+      watchdogRefresh();
     }
-    if (u32(millis() - start) >= timeoutMs) return -1;
   }
+  const ring = uartRxRing();
+  const b = ring[tail];
+  tail = tail + 1 < ring.length ? tail + 1 : 0;
+  return b;
 }
 
 /** Drops whatever was received and not yet read (after a damaged frame). */
 export function discardInput(): void {
-  tail = uartRxHead();
+  head = uartRxHead();
+  tail = head;
 }
-
 
 export function writeByte(value: u8): void {
   uartWrite(value);

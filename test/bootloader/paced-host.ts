@@ -33,6 +33,8 @@ export interface PacedHost {
   replies: () => number;
   /** Every frame the host could read, in order. */
   received: () => Frame[];
+  /** When each of them had arrived (ns, the simulation's clock): the same order. */
+  receivedAtNs: () => number[];
   /** Indexes (in the session) of the steps whose reply never came within their timeout. */
   timedOut: () => number[];
 }
@@ -51,6 +53,7 @@ export function pacedHost(sim: Simulation, session: HostStep[], options: PacedHo
     return line;
   };
   const frames: Frame[] = [];
+  const framesAtNs: number[] = [];
   const timedOut: number[] = [];
   let seen = 0;
   let next = 0;
@@ -95,6 +98,7 @@ export function pacedHost(sim: Simulation, session: HostStep[], options: PacedHo
       for (const f of decoder.push([sim.uart.hostReceives(seen, lineAt(doneNs))])) {
         lastOutputNs = doneNs;
         frames.push(f);
+        framesAtNs.push(doneNs);
         if ((f.command & REPLY_BIT) === 0 || f.command === 0x90) continue; // progress events
         replies++;
         readyNs = doneNs + turnaroundNs;
@@ -112,5 +116,5 @@ export function pacedHost(sim: Simulation, session: HostStep[], options: PacedHo
     const timing = waiting !== null && waiting.deadlineNs !== Infinity;
     if (sim.uart.pending() === 0 && !timing && sim.nowNs - Math.max(lastOutputNs, lastSentNs, readyNs) > quietNs) throw new SimulationIdle(sim.nowUs);
   };
-  return { replies: () => replies, received: () => frames, timedOut: () => timedOut };
+  return { replies: () => replies, received: () => frames, receivedAtNs: () => framesAtNs, timedOut: () => timedOut };
 }
