@@ -128,7 +128,8 @@ function stm32flashHost(sim: Simulation, app: Uint8Array, spec: RunSpec): (sim: 
   const fromFd = fs.openSync(fromHost, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
   const socat = spawn("socat", [`pty,link=${tty},rawer`, `PIPE:${toHost}!!PIPE:${fromHost}`], { stdio: "ignore", detached: true });
   for (let i = 0; i < 200 && !fs.existsSync(tty); i++) sleepMs(10);
-  const cmd = `${STM32FLASH} -b 115200 -m 8e1 -w ${appFile} -S 0x${sim.board.app.start.toString(16)} ${tty} >${logFile} 2>&1; echo $? >${doneFile}`;
+  // A pty carries no parity (stm32flash cannot set 8E1 on one): the simulated wire is 8E1, as AN3155 wants.
+  const cmd = `${STM32FLASH} -b 115200 -m 8n1 -w ${appFile} -S 0x${sim.board.app.start.toString(16)} ${tty} >${logFile} 2>&1; echo $? >${doneFile}`;
   spawn("sh", ["-c", cmd], { stdio: "ignore", detached: true });
 
   const buffer = new Uint8Array(4096);
