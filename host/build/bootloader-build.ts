@@ -21,6 +21,7 @@ import { faultRecordAddress, generateLinkerScript } from "../../boards/linker";
 import { generateStartup } from "../../boards/startup";
 import { parseCallGraphs, worstStackDepth, type StackReport } from "./stack-depth";
 import { findToolchain } from "./toolchain";
+import { formatModuleSizes, sizeByModule, type ModuleSizes } from "./size-report";
 import { entryFunctionC, EntryError } from "./entry";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -76,6 +77,8 @@ export interface BuildResult {
   ramUsed: number;
   ram: number;
   stack: StackReport;
+  /** The flash bytes by module (protocols, update logic, drivers, runtime checks, ...). */
+  modules: ModuleSizes;
 }
 
 /** -mcpu/-mthumb/-mfpu/-mfloat-abi for the board's core: Cortex-M0 soft-float, M4 FPv4-SP, M7 FPv5 (double). */
@@ -201,7 +204,8 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const elf = path.join(out, "bootloader.elf");
   const link = await execa(
     tools.gcc,
-    [...common, ...(lto ? ["-flto"] : []), "-nostartfiles", "-nostdlib", "-T", linkerScript, "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments", `-Wl,-Map=${path.join(out, "bootloader.map")}`, ...sources, "-lgcc", "-o", elf],
+    // -g gives the line table the size-by-module report reads; it changes no code (GCC's -fcompare-debug rule).
+    [...common, ...(lto ? ["-flto"] : []), ...(options.debug ? [] : ["-g"]), "-nostartfiles", "-nostdlib", "-T", linkerScript, "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments", `-Wl,-Map=${path.join(out, "bootloader.map")}`, ...sources, "-lgcc", "-o", elf],
     { reject: false, all: true, cwd: sourceRoot },
   );
   if (link.exitCode !== 0) {
@@ -226,6 +230,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   await execa(tools.objcopy, ["-O", "ihex", elf, hex]);
   const sizes = await sectionSizes(tools.size, elf);
   const stack = worstStackDepth(callGraph, "Reset_Handler", sizes.initArray === 0);
+  const modules = await sizeByModule(tools, elf, ROOT, gen);
   fs.writeFileSync(path.join(out, "build.json"), JSON.stringify({ board: board.name, boardFile: board.file, entry, entryFunction: entryC, extraC, debug: Boolean(options.debug) }, null, 2) + "\n");
   const stackSize = options.stackSize ?? 0x800;
   if (stack.depth > stackSize) {
@@ -242,6 +247,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
     ramUsed: sizes.data + sizes.bss,
     ram: board.ram.size,
     stack,
+    modules,
   };
 }
 
@@ -269,6 +275,7 @@ export function formatBuildReport(r: BuildResult): string {
     `  RAM:   ${r.ramUsed} of ${r.ram} bytes — .data ${r.sizes.data}, .bss ${r.sizes.bss}`,
     `  stack: ${r.stack.complete ? "" : "at least "}${r.stack.depth} bytes worst case: ${r.stack.path.join(" → ")}`,
     ...(r.stack.complete ? [] : [`         (not measured: ${r.stack.problems.join("; ")})`]),
+    formatModuleSizes(r.modules),
     `  ${path.relative(process.cwd(), r.elf)}, .bin, .hex`,
   ];
   return lines.join("\n");
