@@ -170,9 +170,10 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   fs.writeFileSync(path.join(gen, "tsboot_board.h"), boardHeader(board, { emulator: options.emulator, uartRxPolled: options.uartRxPolled }));
   fs.writeFileSync(path.join(gen, "tsboot_product.h"), productHeader(board));
   fs.writeFileSync(path.join(gen, "board.c"), boardAccessors(board));
-  fs.writeFileSync(path.join(gen, "startup.c"), generateStartup(board, { entry: entryC, role: "bootloader", faultHandler: FAULT_ENTRY }));
+  // The bootloader enables no IRQ line: its vector table has the system entries only, all to the fault entry.
+  fs.writeFileSync(path.join(gen, "startup.c"), generateStartup(board, { entry: entryC, role: "bootloader", faultHandler: FAULT_ENTRY, systemVectorsOnly: true }));
   const linkerScript = path.join(gen, "bootloader.ld");
-  fs.writeFileSync(linkerScript, generateLinkerScript(board, "bootloader", { stackSize: options.stackSize ?? 0x800 }));
+  fs.writeFileSync(linkerScript, generateLinkerScript(board, "bootloader", { stackSize: options.stackSize ?? 0x800, systemVectorsOnly: true }));
 
   const sources = [path.join(gen, `${compiled.moduleName}.c`), path.join(gen, "board.c"), path.join(gen, "startup.c"), ...familySources(board), ...extraC];
   const userIncludes = [...new Set([...extraC.map((f) => path.dirname(f)), ...(options.includeDirs ?? []).map((d) => path.resolve(d))])];
