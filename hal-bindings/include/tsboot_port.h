@@ -20,6 +20,7 @@ uint32_t board_app_start(void);
 uint32_t board_app_size(void);
 uint32_t board_config_start(void);
 uint32_t board_config_size(void);
+uint32_t board_config_halves(void);
 uint32_t board_ram_region_count(void);
 uint32_t board_ram_region_start(uint32_t index);
 uint32_t board_ram_region_size(uint32_t index);
