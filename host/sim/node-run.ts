@@ -10,10 +10,12 @@
  *        [--limit-us N] [--idle-us N]
  *
  * One run per process: the bootloader's module state (ring buffer, transfer state) is its static RAM.
+ * The bootloader runs as checked Node (compiler/checked-loader.ts), trapping where the C traps
+ * (TSBOOT_NODE_CHECKED=0: the TypeScript itself).
  * The run ends as Simulation ends it; --idle-us sets Simulation.idleLimitUs (0: never).
  */
 import fs from "node:fs";
-import { bootloaderMain } from "../../bootloader-ts/main";
+import { importProgram } from "../../compiler/checked-loader";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { installSimulation } from "../../hal-bindings/sim/current";
 import { PowerCut } from "../../hal-bindings/sim/flash";
@@ -27,6 +29,8 @@ import { deliverScript, parseScript, type SessionOptions } from "./script";
 import { formatBootState, parseBootState } from "./state";
 
 export const DEFAULT_IDLE_US = 20_000_000;
+
+const { bootloaderMain } = await importProgram(new URL("../../bootloader-ts/main.ts", import.meta.url).pathname, () => import("../../bootloader-ts/main"));
 
 interface Args extends SessionOptions {
   board: string;
