@@ -21,7 +21,8 @@ import { faultRecordAddress, generateLinkerScript } from "../../boards/linker";
 import { generateStartup } from "../../boards/startup";
 import { parseCallGraphs, worstStackDepth, type StackReport } from "./stack-depth";
 import { findToolchain } from "./toolchain";
-import { formatModuleSizes, sizeByModule, type ModuleSizes } from "./size-report";
+import { formatModuleSizes, sizeByModule, type ModulePrefix, type ModuleSizes } from "./size-report";
+import { modulePrefix } from "../../compiler/program";
 import { entryFunctionC, EntryError } from "./entry";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -238,7 +239,9 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   await execa(tools.objcopy, ["-O", "ihex", elf, hex]);
   const sizes = await sectionSizes(tools.size, elf);
   const stack = worstStackDepth(callGraph, "Reset_Handler", sizes.initArray === 0);
-  const modules = await sizeByModule(tools, elf, ROOT, gen);
+  // Each compiled module's C prefix (the compiler's rule), so that its data symbols count for its file.
+  const prefixes: ModulePrefix[] = compiled.sources.map((file) => [`${modulePrefix(file, path.dirname(entry))}_`, path.relative(ROOT, file).split(path.sep).join("/")]);
+  const modules = await sizeByModule(tools, elf, ROOT, gen, prefixes);
   fs.writeFileSync(path.join(out, "build.json"), JSON.stringify({ board: board.name, boardFile: board.file, entry, entryFunction: entryC, extraC, debug: Boolean(options.debug) }, null, 2) + "\n");
   const stackSize = options.stackSize ?? 0x800;
   if (stack.depth > stackSize) {

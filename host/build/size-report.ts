@@ -95,8 +95,17 @@ export interface SizeTools {
   addr2line: string;
 }
 
-/** The flash bytes of `elf` (linked with -g) by source file and group. `root` is the repository, `gen` the generated C's folder. */
-export async function sizeByModule(tools: SizeTools, elf: string, root: string, gen: string): Promise<ModuleSizes> {
+/** A C symbol prefix the compiler gave a module (`lib_crc32_`) and that module's repository-relative path. */
+export type ModulePrefix = [prefix: string, source: string];
+
+/**
+ * The flash bytes of `elf` (linked with -g) by source file and group. `root` is the repository, `gen` the
+ * generated C's folder, `prefixes` the compiled program's module prefixes (data symbols are named by them).
+ */
+export async function sizeByModule(tools: SizeTools, elf: string, root: string, gen: string, prefixes: ModulePrefix[] = []): Promise<ModuleSizes> {
+  // The longest prefix first: `lib_crc32_` before a module named `lib_`.
+  const modulePrefixes = [...prefixes].sort((a, b) => b[0].length - a[0].length);
+  const modulePrefixSource = (symbol: string) => modulePrefixes.find(([prefix]) => symbol.startsWith(prefix))?.[1] ?? systemSymbolSource(symbol);
   const sections = await loadSections(tools.objdump, elf);
   const symbols = await loadSymbols(tools.nm, elf);
   const bytesBySource = new Map<string, number>();
@@ -178,31 +187,13 @@ export async function sizeByModule(tools: SizeTools, elf: string, root: string, 
   return { total, groups };
 }
 
-/** `native_protocol_reply` → bootloader-ts/native-protocol.ts (the compiler's prefix is the file name with _ for -). */
-function modulePrefixSource(symbol: string): string | undefined {
+/** Symbols that are not a compiled module's: the vector table, the board's tables, the drivers' data. */
+function systemSymbolSource(symbol: string): string | undefined {
   const known: [string, string][] = [
-    ["native_protocol_", "bootloader-ts/native-protocol.ts"],
-    ["an3155_", "bootloader-ts/an3155.ts"],
-    ["status_log_", "bootloader-ts/status-log.ts"],
-    ["installed_image_", "bootloader-ts/installed-image.ts"],
-    ["image_header_", "bootloader-ts/image-header.ts"],
-    ["flash_writer_", "bootloader-ts/flash-writer.ts"],
-    ["device_state_", "bootloader-ts/device-state.ts"],
-    ["uart_io_", "bootloader-ts/uart-io.ts"],
-    ["crc32_", "bootloader-ts/lib/crc32.ts"],
-    ["sha256_", "bootloader-ts/lib/sha256.ts"],
-    ["ed25519_", "bootloader-ts/lib/ed25519.ts"],
-    ["sha512_", "bootloader-ts/lib/sha512.ts"],
-    ["console_", "bootloader-ts/console.ts"],
-    ["launch_", "bootloader-ts/launch.ts"],
-    ["layout_", "bootloader-ts/layout.ts"],
-    ["slots_", "bootloader-ts/slots.ts"],
-    ["swap_", "bootloader-ts/swap.ts"],
-    ["bytes_", "bootloader-ts/bytes.ts"],
-    ["main_", "bootloader-ts/main.ts"],
     ["g_vector_table", ".isr_vector"],
     ["SECTOR_", "board.c"],
     ["RAM_", "board.c"],
+    ["PUBLIC_KEY", "board.c"],
     ["s_", "hal-bindings/ (driver data)"],
   ];
   return known.find(([prefix]) => symbol.startsWith(prefix))?.[1];
