@@ -7,7 +7,7 @@ import { boardSourceName, type Board } from "./index";
 import { CONFIRM_MAGIC, noInitLayout, sramVectorBytes, UPDATE_REQUEST_MAGIC } from "./noinit";
 import { layoutFromBoard } from "./layout";
 import { rxRingSize } from "./uart-rates";
-import { encodeBaudTable, type BoardLayout } from "../hal-bindings/sim/board-layout";
+import { configHalves, encodeBaudTable, type BoardLayout } from "../hal-bindings/sim/board-layout";
 
 const hex = (n: number) => `0x${n.toString(16).toUpperCase().padStart(8, "0")}u`;
 const PORTS = "ABCDEFGHIJK";
@@ -150,6 +150,7 @@ ${getter("board_app_start", layout.app.start)}
 ${getter("board_app_size", layout.app.size)}
 ${getter("board_config_start", layout.config.start)}
 ${getter("board_config_size", layout.config.size)}
+${getter("board_config_halves", configHalves(layout))}
 ${getter("board_ram_region_count", layout.stackRegions.length)}
 ${indexedRam("board_ram_region_start", "RAM_START")}
 ${indexedRam("board_ram_region_size", "RAM_SIZE")}

@@ -294,7 +294,7 @@ void tsb_print_int(int64_t value) {
  * may belong to the application's peer, and the next boot reports the record (INFO, and the console when no
  * session is open). With no valid application the bootloader then stays in update mode: the device can
  * always be updated again. */
-_Noreturn void tsb_panic(uint32_t kind, const char *file, uint32_t line, const char *message) {
+__attribute__((noinline, cold)) _Noreturn void tsb_panic(uint32_t kind, const char *file, uint32_t line, const char *message) {
   (void)kind;
   (void)file;
   (void)message;

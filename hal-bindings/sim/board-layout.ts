@@ -121,3 +121,14 @@ export function nucleoF411Layout(): BoardLayout {
 
 /** What boardPublicKey() returns on a board built without a key. */
 export const NO_PUBLIC_KEY = new Uint8Array(0);
+
+/**
+ * How many halves the status log has (bootloader-ts/status-log.ts): 2 when the config region splits evenly
+ * at an erase-unit boundary (it then compacts from one half into the other), else 1. Board data, so that a
+ * single-half board's C build is left without the compaction code.
+ */
+export function configHalves(layout: Pick<BoardLayout, "config" | "sectors">): number {
+  const { start, size } = layout.config;
+  const middle = start + Math.floor(size / 2);
+  return size % 2 === 0 && layout.sectors.some((s) => s.start === middle) ? 2 : 1;
+}
