@@ -50,7 +50,7 @@ async function application(): Promise<{ tsb: string; resetVector: number }> {
     } else {
       const words = new Uint32Array(64);
       words[0] = 0x20020000 - 64;
-      words[1] = 0x0800c000 + 0x101; // the board file's application start, Thumb
+      words[1] = 0x08008000 + 0x101;
       fs.writeFileSync(input, new Uint8Array(words.buffer));
     }
     appTsb = path.join(work, "app.tsb");
@@ -99,7 +99,7 @@ describe("ACME's bootloader, built on tsboot as a dependency", () => {
     const uid = graphs.find((f) => f.includes("acme_stm32f4"));
     expect(uid).toBeDefined();
     expect(fs.readFileSync(path.join(out, "analysis", uid!), "utf8")).toContain("acme_unique_id");
-    expect(fs.statSync(path.join(out, "bootloader.bin")).size).toBeLessThanOrEqual(32 * 1024); // the board file's bootloader region
+    expect(fs.statSync(path.join(out, "bootloader.bin")).size).toBeLessThanOrEqual(16 * 1024);
   }, 120_000);
 
   test("host simulation (C): the service jumper keeps the bootloader in update mode, saying so; without it the application starts", async () => {
