@@ -105,6 +105,18 @@ ${
 `;
 }
 
+/** The erase units as runs of equal size with consecutive hardware numbers (F4: 16, 64, 128 KB; L4: one run
+ * of 512 pages), so a part with hundreds of pages costs a few words of flash, not three tables of them. */
+export function unitRuns(layout: Pick<BoardLayout, "sectors">): { first: number; count: number; start: number; size: number; number: number }[] {
+  const runs: { first: number; count: number; start: number; size: number; number: number }[] = [];
+  layout.sectors.forEach((s, i) => {
+    const last = runs[runs.length - 1];
+    if (last && s.size === last.size && s.start === last.start + last.count * last.size && s.number === last.number + last.count) last.count++;
+    else runs.push({ first: i, count: 1, start: s.start, size: s.size, number: s.number });
+  });
+  return runs;
+}
+
 /**
  * The board_* accessors of hal-bindings/board.ts as constant tables. `badIndex` is the C statement run for
  * an index past a table: the bootloader never asks for one (it loops to the count), so it traps, as Node
@@ -112,22 +124,32 @@ ${
  */
 export function boardAccessorsC(layout: BoardLayout, badIndex: (fn: string) => string): string {
   const n = layout.sectors.length;
-  const table = (name: string, values: number[]) => `static const uint32_t ${name}[${n}] = {${values.map(hex).join(", ")}};`;
+  const runs = unitRuns(layout);
+  const runTable = (name: string, values: number[]) => `static const uint32_t ${name}[${runs.length}] = {${values.map(hex).join(", ")}};`;
   const getter = (name: string, value: number) => `uint32_t ${name}(void) { return ${hex(value)}; }`;
   const r = layout.stackRegions.length;
   const ramTable = (name: string, values: number[]) => `static const uint32_t ${name}[${r}] = {${values.map(hex).join(", ")}};`;
   const indexedRam = (name: string, t: string) => `uint32_t ${name}(uint32_t index) {\n  if (index >= ${r}u) ${badIndex(name)};\n  return ${t}[index];\n}`;
-  const indexed = (name: string, t: string) => `uint32_t ${name}(uint32_t index) {\n  if (index >= ${n}u) ${badIndex(name)};\n  return ${t}[index];\n}`;
-  return `${table("SECTOR_START", layout.sectors.map((s) => s.start))}
-${table("SECTOR_SIZE", layout.sectors.map((s) => s.size))}
-${table("SECTOR_NUMBER", layout.sectors.map((s) => s.number))}
+  const indexed = (name: string, body: string) => `uint32_t ${name}(uint32_t index) {\n  if (index >= ${n}u) ${badIndex(name)};\n  uint32_t r = unit_run(index);\n  return ${body};\n}`;
+  return `/* The ${n} erase units in ${runs.length} run(s) of equal size and consecutive hardware numbers. */
+${runTable("RUN_FIRST", runs.map((r) => r.first))}
+${runTable("RUN_START", runs.map((r) => r.start))}
+${runTable("RUN_SIZE", runs.map((r) => r.size))}
+${runTable("RUN_NUMBER", runs.map((r) => r.number))}
 ${ramTable("RAM_START", layout.stackRegions.map((s) => s.start))}
 ${ramTable("RAM_SIZE", layout.stackRegions.map((s) => s.size))}
 
+/* The run holding erase unit \`index\` (< ${n}). */
+static uint32_t unit_run(uint32_t index) {
+  uint32_t r = ${runs.length - 1}u;
+  while (r > 0u && RUN_FIRST[r] > index) r--;
+  return r;
+}
+
 uint32_t board_sector_count(void) { return ${n}u; }
-${indexed("board_sector_start", "SECTOR_START")}
-${indexed("board_sector_size", "SECTOR_SIZE")}
-${indexed("board_sector_number", "SECTOR_NUMBER")}
+${indexed("board_sector_start", "RUN_START[r] + (index - RUN_FIRST[r]) * RUN_SIZE[r]")}
+${indexed("board_sector_size", "RUN_SIZE[r]")}
+${indexed("board_sector_number", "RUN_NUMBER[r] + (index - RUN_FIRST[r])")}
 ${getter("board_app_start", layout.app.start)}
 ${getter("board_app_size", layout.app.size)}
 ${getter("board_config_start", layout.config.start)}
