@@ -8,6 +8,9 @@ import { CONFIRM_MAGIC, noInitLayout, sramVectorBytes, UPDATE_REQUEST_MAGIC } fr
 import { layoutFromBoard } from "./layout";
 import type { BoardLayout } from "../hal-bindings/sim/board-layout";
 
+/** hal_clock_init's F0-only request flag for the HSI48 (hal-bindings/stm32f0/stm32f0_regs.h STM32F0_CLOCK_HSI48). */
+export const STM32F0_CLOCK_HSI48 = 0x40000000;
+
 const hex = (n: number) => `0x${n.toString(16).toUpperCase().padStart(8, "0")}u`;
 const PORTS = "ABCDEFGHIJK";
 
@@ -24,7 +27,12 @@ export interface BoardHeaderOptions {
 export function boardHeader(board: Board, options: BoardHeaderOptions = {}): string {
   const port = (p: string) => PORTS.indexOf(p);
   const pull = { none: 0, up: 1, down: 2 }[board.trigger.pull];
-  const hse = board.clock.source === "hsi" ? "0u" : board.clock.source === "hse-bypass" ? `(${board.clock.hseHz}u | HAL_CLOCK_HSE_BYPASS)` : `${board.clock.hseHz}u`;
+  const hse = {
+    hsi: "0u",
+    hsi48: `${hex(STM32F0_CLOCK_HSI48)} /* STM32F0_CLOCK_HSI48 (stm32f0_regs.h): SYSCLK straight from the HSI48 */`,
+    "hse-bypass": `(${board.clock.hseHz}u | HAL_CLOCK_HSE_BYPASS)`,
+    hse: `${board.clock.hseHz}u`,
+  }[board.clock.source];
   const tickHz = options.emulator && board.emulator ? `${board.emulator.cpuClockHz}u` : "0u";
   const rxPolled = options.uartRxPolled ?? (options.emulator === true && board.emulator !== null && !board.emulator.uartRxDma);
   const bootloader = board.memoryMap.bootloader;
@@ -59,7 +67,7 @@ export function boardHeader(board: Board, options: BoardHeaderOptions = {}): str
 #define BOARD_TRIGGER_ACTIVE_HIGH ${board.trigger.activeLevel === "high" ? 1 : 0}
 #define BOARD_TRIGGER_PULL ${pull}u
 
-/* Clocks: ${board.clock.source}, SYSCLK ${board.clock.sysclkHz} Hz (HSI 16 MHz when HSE or the PLL does not start). */
+/* Clocks: ${board.clock.source}, SYSCLK ${board.clock.sysclkHz} Hz (the HSI when the HSE, the HSI48 or the PLL does not start). */
 #define BOARD_HSE_HZ ${hse}
 #define BOARD_SYSCLK_HZ ${board.clock.sysclkHz}u
 /* Non-zero: SysTick counts at this fixed rate whatever RCC says (an emulator without an RCC model). */

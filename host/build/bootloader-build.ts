@@ -17,7 +17,7 @@ import { execa } from "execa";
 import { compileToDirectory, formatAll, RUNTIME_HEADER_DIR } from "../../compiler/index";
 import { boardFileLabel, loadBoard, type Board } from "../../boards/index";
 import { boardAccessors, boardHeader, productHeader } from "../../boards/board-c";
-import { faultRecordAddress, generateLinkerScript } from "../../boards/linker";
+import { dmaRamBlock, faultRecordAddress, generateLinkerScript } from "../../boards/linker";
 import { generateStartup } from "../../boards/startup";
 import { parseCallGraphs, worstStackDepth, type StackReport } from "./stack-depth";
 import { findToolchain } from "./toolchain";
@@ -63,6 +63,8 @@ export interface SectionSizes {
   data: number;
   bss: number;
   initArray: number;
+  /** .dma_buffers: the DMA buffers kept in another RAM block (H7: AXI SRAM), 0 elsewhere. */
+  dma: number;
 }
 
 export interface BuildResult {
@@ -90,6 +92,12 @@ export const WARNINGS = ["-std=c11", "-Wall", "-Wextra", "-Wconversion", "-Werro
 
 /** The port, one for every family: the @extern bindings of the portable bootloader over the driver API. */
 export const PORT_DIR = path.join(ROOT, "hal-bindings", "port");
+
+/**
+ * The bootloader's UART ring (bootloader-ts/uart-io.ts RING, compiled as uart_io_RING): DMA writes it, so
+ * the linker script puts its section where DMA reaches (H7: AXI SRAM, not DTCM), and the build checks it.
+ */
+export const UART_RING_SYMBOL = "uart_io_RING";
 
 /** Where the generated startup's Default_Handler goes: the port's fault entry (hal-bindings/port/tsboot_fault_entry.c). */
 export const FAULT_ENTRY = "tsboot_fault_entry";
@@ -169,7 +177,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   fs.writeFileSync(path.join(gen, "board.c"), boardAccessors(board));
   fs.writeFileSync(path.join(gen, "startup.c"), generateStartup(board, { entry: entryC, role: "bootloader", faultHandler: FAULT_ENTRY }));
   const linkerScript = path.join(gen, "bootloader.ld");
-  fs.writeFileSync(linkerScript, generateLinkerScript(board, "bootloader", { stackSize: options.stackSize ?? 0x800 }));
+  fs.writeFileSync(linkerScript, generateLinkerScript(board, "bootloader", { stackSize: options.stackSize ?? 0x800, dmaBuffers: [`.bss.${UART_RING_SYMBOL}`] }));
 
   const sources = [path.join(gen, `${compiled.moduleName}.c`), path.join(gen, "board.c"), path.join(gen, "startup.c"), ...familySources(board), ...extraC];
   const userIncludes = [...new Set([...extraC.map((f) => path.dirname(f)), ...(options.includeDirs ?? []).map((d) => path.resolve(d))])];
@@ -225,6 +233,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   await execa(tools.objcopy, ["-O", "binary", elf, bin]);
   await execa(tools.objcopy, ["-O", "ihex", elf, hex]);
   const sizes = await sectionSizes(tools.size, elf);
+  await checkDmaReach(board, tools.nm, elf);
   const stack = worstStackDepth(callGraph, "Reset_Handler", sizes.initArray === 0);
   fs.writeFileSync(path.join(out, "build.json"), JSON.stringify({ board: board.name, boardFile: board.file, entry, entryFunction: entryC, extraC, debug: Boolean(options.debug) }, null, 2) + "\n");
   const stackSize = options.stackSize ?? 0x800;
@@ -245,9 +254,24 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   };
 }
 
+/** The UART ring lies in RAM that the DMA controller reaches; else reception would fall back to polling. */
+async function checkDmaReach(board: Board, nm: string, elf: string): Promise<void> {
+  const { stdout } = await execa(nm, ["-S", elf]);
+  const m = new RegExp(`^([0-9a-f]{8}) ([0-9a-f]{8}) [bBdD] ${UART_RING_SYMBOL}$`, "m").exec(stdout);
+  if (!m) return; // a product entry without tsboot's uart-io: nothing to check
+  const at = parseInt(m[1], 16);
+  const block = board.ramBlocks.find((b) => at >= b.base && at + parseInt(m[2], 16) <= b.base + b.size);
+  if (!block || block.dma === false) {
+    throw new BuildError(
+      `the UART ring (${UART_RING_SYMBOL}) was linked at 0x${m[1]}, in ${block?.name ?? "no RAM block"}, which DMA does not reach on ${board.part}: ` +
+        `the linker script must place .bss.${UART_RING_SYMBOL} in DMA-reachable RAM (boards/linker.ts dmaBuffers)`,
+    );
+  }
+}
+
 export async function sectionSizes(sizeTool: string, elf: string): Promise<SectionSizes> {
   const { stdout } = await execa(sizeTool, ["-A", elf]);
-  const sizes: SectionSizes = { text: 0, rodata: 0, data: 0, bss: 0, initArray: 0 };
+  const sizes: SectionSizes = { text: 0, rodata: 0, data: 0, bss: 0, initArray: 0, dma: 0 };
   for (const line of stdout.split("\n")) {
     const m = /^(\.\S+)\s+(\d+)\s+\d+/.exec(line.trim());
     if (!m) continue;
@@ -257,6 +281,7 @@ export async function sectionSizes(sizeTool: string, elf: string): Promise<Secti
     else if (name === ".data") sizes.data += bytes;
     else if (name === ".bss") sizes.bss += bytes;
     else if (name === ".init_array") sizes.initArray += bytes;
+    else if (name === ".dma_buffers") sizes.dma += bytes;
   }
   return sizes;
 }
@@ -266,7 +291,7 @@ export function formatBuildReport(r: BuildResult): string {
   const lines = [
     `tsboot bootloader for ${r.board.name} (${r.board.part})`,
     `  flash: ${r.flashUsed} of ${r.flashRegion} bytes (${pct(r.flashUsed, r.flashRegion)}) — .text ${r.sizes.text}, .rodata ${r.sizes.rodata}, .data ${r.sizes.data}`,
-    `  RAM:   ${r.ramUsed} of ${r.ram} bytes — .data ${r.sizes.data}, .bss ${r.sizes.bss}`,
+    `  RAM:   ${r.ramUsed} of ${r.ram} bytes — .data ${r.sizes.data}, .bss ${r.sizes.bss}${r.sizes.dma ? `; DMA buffers ${r.sizes.dma} bytes in ${dmaRamBlock(r.board)?.name}` : ""}`,
     `  stack: ${r.stack.complete ? "" : "at least "}${r.stack.depth} bytes worst case: ${r.stack.path.join(" → ")}`,
     ...(r.stack.complete ? [] : [`         (not measured: ${r.stack.problems.join("; ")})`]),
     `  ${path.relative(process.cwd(), r.elf)}, .bin, .hex`,

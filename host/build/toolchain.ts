@@ -9,6 +9,7 @@ export interface Toolchain {
   gcc: string;
   objcopy: string;
   size: string;
+  nm: string;
 }
 
 export function findToolchain(env: NodeJS.ProcessEnv = process.env): Toolchain {
@@ -28,5 +29,5 @@ export function findToolchain(env: NodeJS.ProcessEnv = process.env): Toolchain {
     );
   }
   const sibling = (tool: string) => path.join(path.dirname(gcc!), path.basename(gcc!).replace(/gcc$/, tool));
-  return { gcc, objcopy: sibling("objcopy"), size: sibling("size") };
+  return { gcc, objcopy: sibling("objcopy"), size: sibling("size"), nm: sibling("nm") };
 }
