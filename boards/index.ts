@@ -91,6 +91,8 @@ export interface Board {
   watchdogMs: number;
   /** Write-protect the bootloader region through the option bytes at every boot (default false). */
   protectBootloader: boolean;
+  /** With a public key built in: verify the installed image's signature at every boot too (default false). */
+  verifyAtBoot: boolean;
   /** Set for boards that are (also) an emulator machine. */
   emulator: { machine: string; cpuClockHz: number; serial0: string; uartRxDma: boolean } | null;
   notes: string[];
@@ -339,7 +341,7 @@ class BoardChecker {
       ramBlocks: part.ram, ccm: ccmBlock ? { base: ccmBlock.base, size: ccmBlock.size } : null, sectors, memoryMap, uart, trigger,
       clock, power, listenWindowMs: o.listenWindowMs ?? DEFAULT_LISTEN_WINDOW_MS,
       trialWatchdogMs: o.trialWatchdogMs ?? 0,
-      sessionIdleMs: o.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS, watchdogMs: o.watchdogMs ?? 0, protectBootloader: o.protectBootloader ?? false, emulator: o.emulator ? { ...o.emulator, uartRxDma: o.emulator.uartRxDma ?? true } : null, notes: o.notes ?? [],
+      sessionIdleMs: o.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS, watchdogMs: o.watchdogMs ?? 0, protectBootloader: o.protectBootloader ?? false, verifyAtBoot: o.verifyAtBoot ?? false, emulator: o.emulator ? { ...o.emulator, uartRxDma: o.emulator.uartRxDma ?? true } : null, notes: o.notes ?? [],
       product: o.product ?? null, writeUnit: family.writeUnit, file: this.source?.file ?? null, partInfo: part, familyInfo: family,
     };
   }

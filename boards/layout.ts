@@ -50,6 +50,7 @@ export function layoutFromBoard(board: Board): BoardLayout {
     sessionIdleMs: board.sessionIdleMs,
     watchdogMs: board.watchdogMs,
     protectBootloader: board.protectBootloader,
+    verifyAtBoot: board.verifyAtBoot,
     trigger: { port: board.trigger.port, pin: board.trigger.pin, activeLevel: board.trigger.activeLevel },
     slots:
       board.memoryMap.secondary && board.memoryMap.scratch

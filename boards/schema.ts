@@ -95,6 +95,7 @@ export const BoardSchema = z
       .optional()
       .describe("the independent watchdog period the bootloader starts, ms; 0 (default): not started by it"),
     protectBootloader: z.boolean().optional().describe("write-protect the bootloader region through the option bytes (default false)"),
+    verifyAtBoot: z.boolean().optional().describe("with a public key built in: verify the installed image's signature at every boot too (default false: once, before it is installed)"),
     emulator: z
       .strictObject({
         machine: z.string().min(1),

@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeVersion, HEADER_MAGIC } from "./image-format";
 import { describeImage, hex32, ImageInputError, packageImage, type InputFormat } from "./image/package";
+import { generateKeys, KeyError, loadPrivateKey } from "./image/keys";
 import { constants as osConstants } from "node:os";
 import { Flasher, FlasherError, type DeviceInfo, type FlashProgress, type FlasherOptions } from "./flasher/index";
 import { connect } from "./flasher/connect";
@@ -31,8 +32,10 @@ function defaultIO(): CliIO {
 }
 
 export const USAGE = `usage:
-  tsboot image <app.bin|app.hex|app.elf> --board <name|board.json> --version X.Y.Z [-o app.tsb] [--format bin|hex|elf] [--json]
-  tsboot flash  <app.tsb> --port <port> [--no-boot] [--verify] [--permanent] [--window N] [--json]
+  tsboot image <app.bin|app.hex|app.elf> --board <name|board.json> --version X.Y.Z [-o app.tsb] [--format bin|hex|elf]
+               [--key key.pem] [--security-counter N] [--json]
+  tsboot keygen -o key.pem                           an Ed25519 key pair: key.pem (private, PKCS#8) and key.pub
+  tsboot flash  <app.tsb> --port <port> [--no-boot] [--verify] [--permanent] [--allow-downgrade] [--window N] [--json]
   tsboot verify <app.tsb> --port <port> [--json]     the installed image against a file (CRC-32 and bytes, READ)
   tsboot erase  --port <port> [--json]               the application region, left with no application
   tsboot info   --port <port> [--json]
@@ -123,12 +126,12 @@ async function run(command: string, io: CliIO, json: () => boolean, body: () => 
       if (json()) io.stdout.write(JSON.stringify({ ok: false, error: { code: "interrupted", message: e.message } }) + "\n");
       return 128 + (osConstants.signals[e.signal] ?? 2);
     }
-    const known = e instanceof FlasherError || e instanceof ImageInputError;
+    const known = e instanceof FlasherError || e instanceof ImageInputError || e instanceof KeyError;
     const message = known ? (e as Error).message : `${(e as Error)?.stack ?? e}`;
     if (io.isTTY) io.stderr.write("\r\x1b[K");
     io.stderr.write(`tsboot ${command}: ${message}\n`);
     if (json()) {
-      const code = e instanceof FlasherError ? e.code : e instanceof ImageInputError ? "bad-input" : "internal";
+      const code = e instanceof FlasherError ? e.code : e instanceof ImageInputError || e instanceof KeyError ? "bad-input" : "internal";
       io.stdout.write(JSON.stringify({ ok: false, error: { code, message } }) + "\n");
     }
     return 1;
@@ -140,7 +143,12 @@ async function run(command: string, io: CliIO, json: () => boolean, body: () => 
 export async function imageCommand(argv: string[], io: CliIO = defaultIO()): Promise<number> {
   let asJson = false;
   return run("image", io, () => asJson, async () => {
-    const { opts, positional } = parseArgs("image", argv, { board: "string", version: "string", out: "string", format: "string", json: "boolean" }, { "-o": "out", "-b": "board" });
+    const { opts, positional } = parseArgs(
+      "image",
+      argv,
+      { board: "string", version: "string", out: "string", format: "string", json: "boolean", key: "string", "security-counter": "string" },
+      { "-o": "out", "-b": "board" },
+    );
     asJson = opts.json === true;
     if (positional.length !== 1) throw new UsageError("tsboot image: needs exactly one input file (.bin, .hex or .elf)");
     const input = positional[0];
@@ -148,19 +156,36 @@ export async function imageCommand(argv: string[], io: CliIO = defaultIO()): Pro
     if (format !== undefined && !["bin", "hex", "elf"].includes(format)) throw new UsageError(`tsboot image: --format must be bin, hex or elf, not '${format}'`);
     const out = typeof opts.out === "string" ? opts.out : input.replace(/\.(bin|hex|ihex|ihx|elf|axf|out)$/i, "") + ".tsb";
     if (path.resolve(out) === path.resolve(input)) throw new UsageError("tsboot image: the output would overwrite the input; pass -o <file.tsb>");
-    const packaged = packageImage({ input, board: opts.board as string, version: opts.version as string, format });
+    const key = typeof opts.key === "string" ? loadPrivateKey(opts.key) : undefined;
+    const securityCounter = opts["security-counter"] === undefined ? 0 : parseNumber("image", "--security-counter", opts["security-counter"], { min: 0, max: 0xffffffff });
+    const packaged = packageImage({ input, board: opts.board as string, version: opts.version as string, format, key, securityCounter });
     fs.writeFileSync(out, packaged.image);
     if (asJson) {
       io.stdout.write(
         JSON.stringify({
           ok: true, output: out, format: packaged.format, board: packaged.board.name, boardId: hex32(packaged.board.boardId),
           loadAddress: hex32(packaged.loadAddress), payloadBytes: packaged.payload.length, fileBytes: packaged.image.length,
-          version: decodeVersion(packaged.appVersion), payloadCrc32: hex32(packaged.payloadCrc),
+          version: decodeVersion(packaged.appVersion), payloadCrc32: hex32(packaged.payloadCrc), signed: packaged.signed,
+          securityCounter: packaged.securityCounter,
         }) + "\n",
       );
     } else {
       io.stdout.write(describeImage(packaged, out) + "\n");
     }
+    return 0;
+  });
+}
+
+/** `tsboot keygen -o key.pem`: a new Ed25519 key pair for signed images. */
+export async function keygenCommand(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  return run("keygen", io, () => false, async () => {
+    const { opts, positional } = parseArgs("keygen", argv, { out: "string" }, { "-o": "out" });
+    if (positional.length !== 0 || typeof opts.out !== "string") throw new UsageError("tsboot keygen: needs -o <key.pem>");
+    const { privatePath, publicPath } = generateKeys(opts.out);
+    io.stdout.write(
+      `wrote ${privatePath} (the private key: keep it secret; sign with \`tsboot image … --key ${privatePath}\`) and ` +
+        `${publicPath} (the public key: \`tsboot build --pubkey ${publicPath}\` builds it into the bootloader)\n`,
+    );
     return 0;
   });
 }
@@ -369,7 +394,9 @@ export function hexDump(address: number, data: Uint8Array): string {
 export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Promise<number> {
   let asJson = false;
   return run("flash", io, () => asJson, async () => {
-    const { opts, positional } = parseArgs("flash", argv, { ...PORT_SPEC, boot: "boolean", verify: "boolean", window: "string", permanent: "boolean" });
+    const { opts, positional } = parseArgs("flash", argv, {
+      ...PORT_SPEC, boot: "boolean", verify: "boolean", window: "string", permanent: "boolean", "allow-downgrade": "boolean",
+    });
     asJson = opts.json === true;
     if (positional.length !== 1) throw new UsageError("tsboot flash: needs exactly one image file (.tsb, from `tsboot image`)");
     portOptions("flash", opts);
@@ -396,7 +423,10 @@ export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Pro
       { window },
       (f) =>
         f
-          .flash(bytes, { boot: opts.boot !== false, verify: opts.verify === true, permanent: opts.permanent === true, onProgress: (e) => bar.flashEvent(e) })
+          .flash(bytes, {
+            boot: opts.boot !== false, verify: opts.verify === true, permanent: opts.permanent === true,
+            allowDowngrade: opts["allow-downgrade"] === true, onProgress: (e) => bar.flashEvent(e),
+          })
           .catch((e) => {
             if (e instanceof FlasherError && e.code === "bad-image") throw new FlasherError(e.code, `${name}: ${e.message}`);
             throw e;
@@ -658,6 +688,7 @@ export const revertCommand = deviceCommand("revert", async (f) => {
 
 export const HOST_COMMANDS: Record<string, (argv: string[], io?: CliIO) => Promise<number>> = {
   image: imageCommand,
+  keygen: keygenCommand,
   flash: flashCommand,
   info: infoCommand,
   boot: bootCommand,

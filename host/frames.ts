@@ -15,7 +15,7 @@ export const EVENT_PROGRESS = 0x90;
 export const STATUS_NAMES = [
   "ok", "bad frame", "unknown command", "bad length", "bad state", "bad header", "wrong board", "too big",
   "bad address", "out of order", "flash error", "verify failed", "CRC mismatch", "no valid application", "incomplete",
-  "bad vector table", "protection failed",
+  "bad vector table", "protection failed", "signature required", "bad signature", "security counter too low",
 ] as const;
 
 export interface Frame {

@@ -47,6 +47,10 @@ export interface BoardLayout {
   trigger: PinName & { activeLevel: "low" | "high" };
   /** Two slots (app is the primary), or null: a single slot (docs/slots.md). */
   slots: SlotLayout | null;
+  /** The Ed25519 public key built in (32 bytes), or none: CRC-only images are accepted. */
+  publicKey?: Uint8Array | null;
+  /** Verify the installed image's signature at every boot too. */
+  verifyAtBoot?: boolean;
 }
 
 export interface SlotLayout {
@@ -78,3 +82,6 @@ export function f4Sectors(flashSize: number): SectorInfo[] {
 export function nucleoF411Layout(): BoardLayout {
   return loadBoardLayout("nucleo-f411re");
 }
+
+/** What boardPublicKey() returns on a board built without a key. */
+export const NO_PUBLIC_KEY = new Uint8Array(0);

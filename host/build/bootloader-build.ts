@@ -55,6 +55,8 @@ export interface BuildOptions {
    * (Renode 1.16's STM32_UART). Default: as the board data says (boards/board-c.ts).
    */
   uartRxPolled?: boolean;
+  /** The Ed25519 public key (32 bytes) built in: the bootloader then accepts only images it signed. */
+  publicKey?: Uint8Array;
 }
 
 export interface SectionSizes {
@@ -163,7 +165,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   for (const f of [entry, ...extraC]) if (!fs.existsSync(f)) throw new BuildError(`${f}: no such file`);
   // #line paths are relative to the folder gcc runs in, so gdb finds the .ts files from the ELF alone.
   const sourceRoot = path.resolve(process.cwd());
-  const compiled = compileToDirectory({ entry, outDir: gen, sourceRoot });
+  const compiled = compileToDirectory({ entry, outDir: gen, sourceRoot, portFiles: true });
   if (!compiled.ok) throw new BuildError(`${path.relative(process.cwd(), entry) || entry} does not compile:\n${formatAll(compiled)}`);
   let entryC: string;
   try {
@@ -174,7 +176,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   }
   fs.writeFileSync(path.join(gen, "tsboot_board.h"), boardHeader(board, { emulator: options.emulator, uartRxPolled: options.uartRxPolled }));
   fs.writeFileSync(path.join(gen, "tsboot_product.h"), productHeader(board));
-  fs.writeFileSync(path.join(gen, "board.c"), boardAccessors(board));
+  fs.writeFileSync(path.join(gen, "board.c"), boardAccessors(board, { publicKey: options.publicKey }));
   fs.writeFileSync(path.join(gen, "startup.c"), generateStartup(board, { entry: entryC, role: "bootloader", faultHandler: FAULT_ENTRY }));
   const linkerScript = path.join(gen, "bootloader.ld");
   fs.writeFileSync(linkerScript, generateLinkerScript(board, "bootloader", { stackSize: options.stackSize ?? 0x800, dmaBuffers: [`.bss.${UART_RING_SYMBOL}`] }));

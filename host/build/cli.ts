@@ -6,8 +6,9 @@ import * as path from "node:path";
 import { BoardError, DEFAULT_BOARD, isBoardPath, listBoards, loadBoard } from "../../boards/index";
 import { buildBootloader, BuildError, formatBuildReport } from "./bootloader-build";
 import { ToolchainError } from "./toolchain";
+import { KeyError, loadPublicKeyBytes } from "../image/keys";
 
-const USAGE = `usage: tsboot build [--board <board|board.json>] [--entry <main.ts>] [--c <file.c>]... [-o <dir>] [--debug]
+const USAGE = `usage: tsboot build [--board <board|board.json>] [--entry <main.ts>] [--c <file.c>]... [--pubkey <key.pub>] [-o <dir>] [--debug]
 
   --board           one of ${listBoards().join(", ")} (default ${DEFAULT_BOARD}),
                     or the path of a board file of your own (docs/boards.md)
@@ -15,6 +16,8 @@ const USAGE = `usage: tsboot build [--board <board|board.json>] [--entry <main.t
   --entry-function  the function the start-up code calls, exported by the entry (default bootloaderMain)
   --c               a C file to compile and link with it (your own bindings); repeat for more
   -I                an include folder for those files; repeat for more
+  --pubkey          an Ed25519 public key (tsboot keygen's key.pub): the bootloader accepts only images signed
+                    with its private half (tsboot image --key); without it, CRC-checked images
   -o                output folder (default build/<board>)
   --debug           -Og -g3 without LTO: gdb steps through the .ts (docs/application.md, "Debugging")
   --optimize <l>    gcc's -O level: s (default), g (default with --debug), 0-3, z
@@ -28,6 +31,7 @@ export async function buildCommand(args: string[]): Promise<number> {
   let entry: string | undefined;
   let entryFunction: string | undefined;
   let optimize: string | undefined;
+  let pubkey: string | undefined;
   const extraC: string[] = [];
   const includeDirs: string[] = [];
   const usage = (message: string) => {
@@ -46,7 +50,7 @@ export async function buildCommand(args: string[]): Promise<number> {
       return 0;
     } else if (a === "--emulator") emulator = true;
     else if (a === "--debug") debug = true;
-    else if (["--board", "-o", "--out", "--entry", "--entry-function", "--c", "-I", "--optimize"].includes(a)) {
+    else if (["--board", "-o", "--out", "--entry", "--entry-function", "--c", "-I", "--optimize", "--pubkey"].includes(a)) {
       if ((v = value()) === undefined) return usage(`${a} needs a value`);
       if (a === "--board") board = v;
       else if (a === "-o" || a === "--out") outDir = v;
@@ -54,6 +58,7 @@ export async function buildCommand(args: string[]): Promise<number> {
       else if (a === "--entry-function") entryFunction = v;
       else if (a === "--c") extraC.push(v);
       else if (a === "--optimize") optimize = v.replace(/^-?O/, "");
+      else if (a === "--pubkey") pubkey = v;
       else includeDirs.push(v);
     } else return usage(`unknown option '${a}'`);
   }
@@ -63,11 +68,14 @@ export async function buildCommand(args: string[]): Promise<number> {
   }
   try {
     const loaded = loadBoard(board);
-    const result = await buildBootloader({ board: loaded, outDir: outDir ?? path.join("build", loaded.name), emulator, debug, optimize, entry, entryFunction, extraC, includeDirs });
+    const publicKey = pubkey === undefined ? undefined : loadPublicKeyBytes(pubkey);
+    const result = await buildBootloader({
+      board: loaded, outDir: outDir ?? path.join("build", loaded.name), emulator, debug, optimize, entry, entryFunction, extraC, includeDirs, publicKey,
+    });
     process.stdout.write(formatBuildReport(result) + "\n");
     return 0;
   } catch (error) {
-    if (error instanceof BuildError || error instanceof ToolchainError || error instanceof BoardError) {
+    if (error instanceof BuildError || error instanceof ToolchainError || error instanceof BoardError || error instanceof KeyError) {
       process.stderr.write(`tsboot build: ${error.message}\n`);
       return 1;
     }

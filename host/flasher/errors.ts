@@ -27,6 +27,13 @@ export type FlasherErrorCode =
   | "too-new"
   /** The .tsb file is not a valid image. */
   | "bad-image"
+  /** The bootloader requires a signed image (it was built with a public key), or refused the signature. */
+  | "unsigned"
+  | "bad-signature"
+  /** The image's security counter is below the device's: refused, and nothing overrides it. */
+  | "counter"
+  /** The image is older than the installed one (pass --allow-downgrade). */
+  | "downgrade"
   /** The device refused a request with a status code. */
   | "refused"
   /** The device answered something that breaks the protocol. */

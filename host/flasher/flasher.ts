@@ -27,7 +27,7 @@
  */
 import { listBoards, loadBoard } from "../../boards/index";
 import { Command, EVENT_PROGRESS, MAX_READ, REPLY_BIT, type Frame, u32le } from "../frames";
-import { decodeVersion, ImageFormatError, parseImage, type ImageHeader } from "../image-format";
+import { decodeVersion, ImageFormatError, parseImage, type ImageHeader, type ParsedImage } from "../image-format";
 import { FlasherError, HALF_WRITTEN_NOTE, NO_ANSWER_HINT, NO_ANSWER_HINT_TCP } from "./errors";
 import { isBadFrameNack, Link, statusName } from "./link";
 import { FRAME_OVERHEAD, LinkTiming } from "./link-timing";
@@ -36,14 +36,14 @@ import { openTransport, type OpenOptions, type Transport } from "./transport";
 /** The native protocol version this host speaks (INFO's first byte). */
 export const HOST_PROTOCOL_VERSION = 2;
 /** INFO's reply payload after the status byte, protocol version 2. */
-export const INFO_LENGTH = 46;
+export const INFO_LENGTH = 51;
 /** Clean WRITE replies after which a shrunk window grows by one frame. */
 export const GROW_AFTER = 64;
 
 export const Status = {
   Ok: 0, BadFrame: 1, UnknownCommand: 2, BadLength: 3, BadState: 4, BadHeader: 5, WrongBoard: 6, TooBig: 7,
   BadAddress: 8, OutOfOrder: 9, FlashError: 10, VerifyFailed: 11, CrcMismatch: 12, NoValidApp: 13, Incomplete: 14,
-  BadVectorTable: 15, ProtectionFailed: 16,
+  BadVectorTable: 15, ProtectionFailed: 16, SignatureRequired: 17, BadSignature: 18, CounterTooLow: 19,
 } as const;
 
 export interface DeviceInfo {
@@ -76,6 +76,10 @@ export interface DeviceInfo {
   lineErrors: string[];
   /** Two slots (docs/slots.md), or one. */
   slots: SlotInfo;
+  /** The bootloader was built with a public key: it accepts only images signed with its private half. */
+  signatureRequired: boolean;
+  /** The anti-rollback counter the device keeps: an image with a lower security counter is refused. */
+  securityCounter: number;
 }
 
 export interface SlotInfo {
@@ -114,6 +118,8 @@ export interface FlashOptions {
   verify?: boolean;
   /** Two-slot devices: install for good instead of for a trial that the application must confirm. */
   permanent?: boolean;
+  /** Install an image older than the installed one (the security counter is never overridden). */
+  allowDowngrade?: boolean;
 }
 
 export interface FlashResult {
@@ -245,6 +251,8 @@ export function decodeInfo(data: Uint8Array): DeviceInfo {
       lastReason: (["none", "not confirmed", "requested", "invalid"] as const)[data[39]] ?? "none",
       swapInProgress: data[45] !== 0,
     },
+    signatureRequired: data[46] === 1,
+    securityCounter: v.getUint32(47, true),
   };
 }
 
@@ -430,7 +438,7 @@ export class Flasher {
   }
 
   /** Checks a .tsb file (or its parsed form) against the device before anything is erased. */
-  checkImage(file: Uint8Array, info: DeviceInfo): { header: ImageHeader; headerBytes: Uint8Array; payload: Uint8Array } {
+  checkImage(file: Uint8Array, info: DeviceInfo): ParsedImage {
     let parsed;
     try {
       parsed = parseImage(file);
@@ -452,11 +460,25 @@ export class Flasher {
         `image linked for ${hex32(header.loadAddress)} but the device's application region starts at ${hex32(info.appStart)}: rebuild the image for this bootloader`,
       );
     }
-    if (header.payloadSize > info.appSize) {
+    const stored = parsed.body.length;
+    if (stored > info.appSize) {
       throw new FlasherError(
         "too-big",
-        `image too big: ${header.payloadSize} bytes, the device's application region [${hex32(info.appStart)}, ${hex32(info.appStart + info.appSize)}) ` +
-          `holds ${info.appSize} (${header.payloadSize - info.appSize} bytes over)`,
+        `image too big: ${stored} bytes${parsed.signature.length ? " (with its signature)" : ""}, the device's application region ` +
+          `[${hex32(info.appStart)}, ${hex32(info.appStart + info.appSize)}) holds ${info.appSize} (${stored - info.appSize} bytes over)`,
+      );
+    }
+    if (info.signatureRequired && parsed.signature.length === 0) {
+      throw new FlasherError(
+        "unsigned",
+        "the bootloader only accepts signed images, and this one is not signed: sign it with `tsboot image … --key key.pem`, using the key whose public half was built into the bootloader",
+      );
+    }
+    if ((header.securityCounter ?? 0) < info.securityCounter) {
+      throw new FlasherError(
+        "counter",
+        `the image's security counter ${header.securityCounter ?? 0} is below the device's ${info.securityCounter}: the device refuses it (anti-rollback) and no option overrides that — ` +
+          `rebuild the image with --security-counter ${info.securityCounter} or higher`,
       );
     }
     return parsed;
@@ -467,7 +489,13 @@ export class Flasher {
     const emit = options.onProgress ?? (() => {});
     const info = await this.deviceInfo();
     emit({ phase: "info", info });
-    const { header, headerBytes, payload } = this.checkImage(file, info);
+    const { header, headerBytes, payload, body } = this.checkImage(file, info);
+    if (info.appValid && header.appVersion < info.appVersion && !options.allowDowngrade) {
+      throw new FlasherError(
+        "downgrade",
+        `the image is version ${decodeVersion(header.appVersion)}, older than the installed ${info.appVersionText}: pass --allow-downgrade to install it anyway`,
+      );
+    }
     const started = performance.now();
 
     // BEGIN: the device checks the header and the vector table, invalidates the stored image, erases.
@@ -479,15 +507,16 @@ export class Flasher {
     // WRITEs.
     this.setState("write", 0, payload.length);
     const writeStarted = performance.now();
-    const w = await this.writePayload(payload, info, emit, writeStarted).catch((e) => {
-      throw this.lostDuring(e, "the transfer", this.lastAcked, payload.length);
+    // The WRITEs carry the payload and, for a signed image, its signature after it (docs/protocol.md).
+    const w = await this.writePayload(body, info, emit, writeStarted).catch((e) => {
+      throw this.lostDuring(e, "the transfer", this.lastAcked, body.length);
     });
     const writeSeconds = (performance.now() - writeStarted) / 1000;
 
     // END: the device checks the payload's CRC in flash, then stores the header.
     this.setState("end", payload.length, payload.length);
     emit({ phase: "end" });
-    await this.end(header, payload.length).catch((e) => {
+    await this.end(header, body.length).catch((e) => {
       throw this.lostDuring(e, "END", payload.length, payload.length);
     });
 
@@ -676,6 +705,24 @@ export class Flasher {
         return new FlasherError(
           "bad-image",
           `the bootloader refused the image: bad vector table (its initial stack pointer is not in RAM, or its reset vector is not a Thumb address inside the application region ${hex32(info.appStart)}…): link the application for the application region (docs/application.md).${erased}`,
+          status,
+        );
+      case Status.SignatureRequired:
+        return new FlasherError(
+          "unsigned",
+          `the bootloader refused the image: it only accepts signed images — sign it with \`tsboot image … --key key.pem\`, using the key whose public half was built into the bootloader.${erased}`,
+          status,
+        );
+      case Status.BadSignature:
+        return new FlasherError(
+          "bad-signature",
+          `the bootloader refused the image: its signature does not verify with the bootloader's public key — it was signed with another key, or the image was changed after signing.${erased}`,
+          status,
+        );
+      case Status.CounterTooLow:
+        return new FlasherError(
+          "counter",
+          `the bootloader refused the image: its security counter is below the device's (anti-rollback; nothing overrides it) — rebuild it with a higher --security-counter.${erased}`,
           status,
         );
       case Status.UnknownCommand:

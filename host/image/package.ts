@@ -15,7 +15,8 @@ import path from "node:path";
 import { crc32 } from "node:zlib";
 import MemoryMap from "nrf-intel-hex";
 import { BoardError, boardFileLabel, isBoardPath, listBoards, loadBoard, ramBlockForStack, type Board } from "../../boards/index";
-import { buildImage, decodeVersion, encodeVersion, HEADER_SIZE } from "../image-format";
+import type { KeyObject } from "node:crypto";
+import { buildImage, decodeVersion, encodeVersion, HEADER_SIZE, SIGNATURE_SIZE } from "../image-format";
 import { ElfError, isElf, readElfSegments } from "./elf";
 
 export type InputFormat = "bin" | "hex" | "elf";
@@ -36,6 +37,10 @@ export interface PackageOptions {
   board: string;
   /** MAJOR.MINOR.PATCH */
   version: string;
+  /** Sign with this Ed25519 private key (host/image/keys.ts): the signature follows the payload. */
+  key?: KeyObject;
+  /** Anti-rollback: the image's security counter (default 0). */
+  securityCounter?: number;
 }
 
 export interface PackagedImage {
@@ -47,6 +52,8 @@ export interface PackagedImage {
   loadAddress: number;
   appVersion: number;
   payloadCrc: number;
+  signed: boolean;
+  securityCounter: number;
 }
 
 /** A refusal, worded for the person who ran the command. */
@@ -198,8 +205,18 @@ export function packageImage(options: PackageOptions): PackagedImage {
     payload = layOut(label, readBlocks(label, bytes, format), board);
   }
   checkVectorTable(label, payload, board);
-  const image = buildImage(payload, { appVersion, boardId: board.boardId, loadAddress: app.start });
-  return { image, payload: image.subarray(HEADER_SIZE), format, board, loadAddress: app.start, appVersion, payloadCrc: crc32(payload) >>> 0 };
+  const securityCounter = options.securityCounter ?? 0;
+  if (!Number.isInteger(securityCounter) || securityCounter < 0 || securityCounter > 0xffffffff) {
+    throw new ImageInputError(`security counter ${securityCounter} is not a u32 (0 … 4294967295)`);
+  }
+  if (options.key && payload.length + SIGNATURE_SIZE > app.size) {
+    throw new ImageInputError(`${label} (${payload.length} bytes) and its ${SIGNATURE_SIZE}-byte signature do not fit ${board.name}'s application region (${app.size} bytes)`);
+  }
+  const image = buildImage(payload, { appVersion, boardId: board.boardId, loadAddress: app.start, securityCounter, key: options.key });
+  return {
+    image, payload, format, board, loadAddress: app.start, appVersion, payloadCrc: crc32(payload) >>> 0,
+    signed: options.key !== undefined, securityCounter,
+  };
 }
 
 /**
@@ -252,6 +269,7 @@ export function checkVectorTable(label: string, payload: Uint8Array, board: Boar
 export function describeImage(p: PackagedImage, output: string): string {
   return (
     `wrote ${output}: ${p.payload.length} bytes from ${p.format} at ${hex32(p.loadAddress)}, version ${decodeVersion(p.appVersion)}, ` +
-    `for ${p.board.name} (board id ${hex32(p.board.boardId)}), payload CRC-32 ${hex32(p.payloadCrc)}`
+    `for ${p.board.name} (board id ${hex32(p.board.boardId)}), payload CRC-32 ${hex32(p.payloadCrc)}` +
+    `${p.signed ? ", signed (Ed25519)" : ""}${p.securityCounter ? `, security counter ${p.securityCounter}` : ""}`
   );
 }

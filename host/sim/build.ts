@@ -78,7 +78,6 @@ function inputFiles(): string[] {
   walk(path.join(REPO_ROOT, "runtime"), ts);
   walk(path.join(REPO_ROOT, "compiler"), (f) => ts(f) || f.endsWith(".h") || f.endsWith(".c"));
   for (const f of fs.readdirSync(path.join(REPO_ROOT, "hal-bindings"))) if (ts(f)) out.push(path.join(REPO_ROOT, "hal-bindings", f));
-  out.push(path.join(REPO_ROOT, "hal-bindings/include/tsboot_port.h"));
   walk(HOST_SIM_DIR, (f) => f.endsWith(".c") || f.endsWith(".h"));
   out.push(path.join(REPO_ROOT, "hal-bindings/sim/flash-timing.ts")); // generated into board.c
   out.push(fileURLToPath(import.meta.url), path.join(path.dirname(fileURLToPath(import.meta.url)), "board-c.ts"));
@@ -141,7 +140,7 @@ async function buildInto(dir: string, layout: BoardLayout, hash: string, cc: str
   // Loaded here, not at the top: the compiler (ts-morph) takes seconds to load, and a cache hit needs none of it.
   const { compileToDirectory, formatAll } = await import("../../compiler/index");
   const entry = product ? path.resolve(product.entry) : ENTRY;
-  const result = compileToDirectory({ entry, outDir: gen, sourceRoot: REPO_ROOT });
+  const result = compileToDirectory({ entry, outDir: gen, sourceRoot: REPO_ROOT, portFiles: true });
   if (!result.ok) throw new HostSimBuildError(`compiling ${path.relative(process.cwd(), entry)} to C failed:\n${formatAll(result)}`);
   for (const [name, text] of Object.entries(product?.headers ?? {})) fs.writeFileSync(path.join(gen, name), text);
   fs.writeFileSync(path.join(dir, "board.c"), boardLayoutToC(layout));
@@ -157,7 +156,7 @@ async function buildInto(dir: string, layout: BoardLayout, hash: string, cc: str
   const cflags: string[] = debug ? [...CFLAGS.map((f) => (f === "-O1" ? "-Og" : f)), "-g3"] : [...CFLAGS];
   // The generated C's extern prototypes must match tsboot_port.h, which the simulation implements.
   const check = await execa(cc, [...cflags, ...includes, "-fsyntax-only", "-include", "tsboot_port.h", path.join(gen, `${result.moduleName}.c`)], { cwd: REPO_ROOT, reject: false, all: true });
-  if (check.exitCode !== 0) throw new HostSimBuildError(`the bootloader's bindings do not match hal-bindings/include/tsboot_port.h:\n${check.all}`);
+  if (check.exitCode !== 0) throw new HostSimBuildError(`the bootloader's bindings do not match the generated tsboot_port.h:\n${check.all}`);
   // A product's entry: sim_main.c (alone) calls it under the core's name.
   let mainObject: string[] = [];
   let entryC = "main_bootloaderMain";
@@ -177,7 +176,7 @@ async function buildInto(dir: string, layout: BoardLayout, hash: string, cc: str
     mainObject = [obj];
   }
   const args = [...cflags, ...includes,
-    path.join(gen, `${result.moduleName}.c`), path.join(dir, "board.c"), ...sources, ...extraC, ...mainObject, "-o", path.join(dir, BINARY_NAME)];
+    path.join(gen, `${result.moduleName}.c`), path.join(gen, "tsboot_port_stub.c"), path.join(dir, "board.c"), ...sources, ...extraC, ...mainObject, "-o", path.join(dir, BINARY_NAME)];
   const built = await execa(cc, args, { cwd: REPO_ROOT, reject: false, all: true });
   if (built.exitCode !== 0) {
     throw new HostSimBuildError(`${cc} failed building the host simulator (exit ${built.exitCode}):\n${cc} ${args.join(" ")}\n${built.all}`);

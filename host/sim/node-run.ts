@@ -10,10 +10,12 @@
  *        [--limit-us N] [--idle-us N]
  *
  * One run per process: the bootloader's module state (ring buffer, transfer state) is its static RAM.
+ * The bootloader runs as checked Node (compiler/checked-loader.ts), trapping where the C traps
+ * (TSBOOT_NODE_CHECKED=0: the TypeScript itself).
  * The run ends as Simulation ends it; --idle-us sets Simulation.idleLimitUs (0: never).
  */
 import fs from "node:fs";
-import { bootloaderMain } from "../../bootloader-ts/main";
+import { importProgram } from "../../compiler/checked-loader";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { installSimulation } from "../../hal-bindings/sim/current";
 import { PowerCut } from "../../hal-bindings/sim/flash";
@@ -27,6 +29,8 @@ import { deliverScript, parseScript, type SessionOptions } from "./script";
 import { formatBootState, parseBootState } from "./state";
 
 export const DEFAULT_IDLE_US = 20_000_000;
+
+const { bootloaderMain } = await importProgram(new URL("../../bootloader-ts/main.ts", import.meta.url).pathname, () => import("../../bootloader-ts/main"));
 
 interface Args extends SessionOptions {
   board: string;
@@ -83,6 +87,8 @@ export interface NodeRunOptions extends SessionOptions {
   preload?: Uint8Array;
   /** The bootloader's entry (default bootloader-ts/main.ts's bootloaderMain): a product passes its own. */
   entry?: () => void;
+  /** Called with the simulation before the bootloader starts (a bench attaches a paced host). */
+  prepare?: (sim: Simulation) => void;
 }
 
 export interface NodeRunResult {
@@ -140,6 +146,7 @@ export function outcomeJson(sim: Simulation, e: unknown): { json: Record<string,
  */
 export function runInNode(o: NodeRunOptions): NodeRunResult {
   const sim = simulationFor(o);
+  o.prepare?.(sim);
   installSimulation(sim);
   // print() output goes into the UART stream, byte for byte as the C tsb_print writes it.
   setOutputSink((text) => sim.uartWriteBytes(Buffer.from(text, "utf8")));

@@ -1,9 +1,14 @@
 /**
  * Runs the bootloader in Node against a Simulation, as a reset would: fresh module state (vi.resetModules),
  * print() wired to the simulated UART, the CPU intrinsics to the simulation. Returns how the run ended.
+ * The bootloader runs as checked Node (compiler/checked-loader.ts): a range or bounds violation throws a
+ * TrapError at the TypeScript line where the C build would trap (TSBOOT_NODE_CHECKED=0: plain Node).
  */
+import { fileURLToPath } from "node:url";
 import { vi } from "vitest";
 import type { Outcome, Simulation } from "../../hal-bindings/sim/simulation";
+
+const MAIN = fileURLToPath(new URL("../../bootloader-ts/main.ts", import.meta.url));
 
 export async function runBootloaderInNode(sim: Simulation): Promise<Outcome> {
   vi.resetModules();
@@ -27,7 +32,8 @@ export async function runBootloaderInNode(sim: Simulation): Promise<Outcome> {
       throw Object.assign(new Error("application started"), { tsbootOutcome: { kind: "application", stackPointer, resetHandler, vectorTable: sim.vectorTable } });
     },
   });
-  const { bootloaderMain } = await import("../../bootloader-ts/main");
+  const { importProgram } = await import("../../compiler/checked-loader");
+  const { bootloaderMain } = await importProgram(MAIN, () => import("../../bootloader-ts/main"));
   try {
     bootloaderMain();
     throw new Error("bootloaderMain returned");

@@ -21,6 +21,7 @@ import {
 import { faultRecordAddress, generateLinkerScript, updateFlagAddress, vectorTableAlignment, vectorTableEntries, type ImageRole } from "../../boards/linker";
 import { boardAccessors, boardHeader } from "../../boards/board-c";
 import { generateStartup } from "../../boards/startup";
+import { portHeaderDir } from "../../compiler/build-cache";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** The STM32F4 boards (the other families' board data is tested in test/boards/). */
@@ -571,6 +572,7 @@ if (!HAVE_ARM_GCC || !HAVE_QEMU) {
       fs.writeFileSync(startup, generateStartup(board, { role: "bootloader", faultHandler: "tsboot_fault_entry" }));
       fs.writeFileSync(path.join(dir, "tsboot_board.h"), boardHeader(board, { emulator: true }));
       fs.writeFileSync(path.join(dir, "board.c"), boardAccessors(board));
+      fs.copyFileSync(path.join(await portHeaderDir(), "tsboot_port.h"), path.join(dir, "tsboot_port.h")); // generated (compiler/build-cache.ts)
       const cFiles = (d: string) => fs.readdirSync(d).filter((f) => f.endsWith(".c")).map((f) => path.join(d, f));
       const sources = [path.join(ROOT, "test/hal-stm32f4/qemu/fault_check.c"), path.join(dir, "board.c"),
         ...cFiles(path.join(ROOT, "hal-bindings/stm32f4")).filter((f) => !f.includes("hal_compat")), ...cFiles(path.join(ROOT, "hal-bindings/port"))];

@@ -35,7 +35,7 @@ describe("board layout for the host simulator", () => {
     expect(externs.length).toBeGreaterThan(10);
     for (const name of ["nucleo-f411re", "nucleo-f401re", "stm32f4-discovery", "netduinoplus2"]) {
       const c = boardLayoutToC(loadBoardLayout(name));
-      for (const e of externs) expect(c, `${name}: ${e}`).toMatch(new RegExp(`^(uint32_t|bool) ${e}\\(`, "m"));
+      for (const e of externs) expect(c, `${name}: ${e}`).toMatch(new RegExp(`^(uint32_t|bool|tsb_view_u8) ${e}\\(`, "m"));
       expect(c).toContain(`const char *sim_board_name(void) { return "${name}"; }`);
     }
   });

@@ -233,7 +233,7 @@ export class FakeDevice {
   }
 
   private info(): Uint8Array {
-    const out = new Uint8Array(46);
+    const out = new Uint8Array(51);
     const v = new DataView(out.buffer);
     out[0] = this.options.protocolVersion ?? 2;
     v.setUint32(1, this.options.bootloaderVersion ?? 0x000200, true);
@@ -247,7 +247,7 @@ export class FakeDevice {
     v.setUint32(23, this.record ? new DataView(this.record.buffer, this.record.byteOffset).getUint32(20, true) : 0, true);
     // Bytes 27 … 45 (reset cause, last fault, watchdog, protection, line errors, slots) stay 0: a healthy
     // single-slot device.
-    return out.subarray(0, this.options.infoLength ?? 46);
+    return out.subarray(0, this.options.infoLength ?? 51);
   }
 
   private begin(payload: Uint8Array, progress: (done: number, total: number) => void): number {

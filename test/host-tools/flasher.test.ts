@@ -236,7 +236,7 @@ describe("errors the user sees", () => {
     expect(e.code).toBe("bad-image");
     expect(e.message).toBe("not a valid tsboot image: the payload is corrupted (CRC mismatch) — rebuild it with `tsboot image`");
     e = await failure(f.flash(good.subarray(0, 1500)));
-    expect(e.message).toBe("not a valid tsboot image: the payload is 1436 bytes, the header says 2000 (truncated or padded file) — rebuild it with `tsboot image`");
+    expect(e.message).toBe("not a valid tsboot image: the file holds 1436 bytes after the header, the header says 2000 (truncated or padded file) — rebuild it with `tsboot image`");
     const header = good.slice();
     header[20] ^= 1;
     e = await failure(f.flash(header));
@@ -248,7 +248,7 @@ describe("errors the user sees", () => {
     let f = await flasher((await device({ protocolVersion: 0 })).url);
     let e = await failure(f.info());
     expect(e.code).toBe("too-old");
-    expect(e.message).toBe("bootloader too old for this host: it answered INFO with 46 bytes (protocol version 0); this host speaks protocol 2 — update the bootloader");
+    expect(e.message).toBe("bootloader too old for this host: it answered INFO with 51 bytes (protocol version 0); this host speaks protocol 2 — update the bootloader");
     f = await flasher((await device({ infoLength: 21 })).url);
     expect((await failure(f.info())).message).toMatch(/^bootloader too old for this host: it answered INFO with 21 bytes/);
     f = await flasher((await device({ unknownCommands: [0x07] })).url);
