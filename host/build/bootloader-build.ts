@@ -94,6 +94,8 @@ export const WARNINGS = ["-std=c11", "-Wall", "-Wextra", "-Wconversion", "-Werro
 
 /** The port, one for every family: the @extern bindings of the portable bootloader over the driver API. */
 export const PORT_DIR = path.join(ROOT, "hal-bindings", "port");
+/** memcpy and its kin, which GCC may call with no C library linked (-nostdlib). */
+export const FREESTANDING_C = path.join(RUNTIME_HEADER_DIR, "tsboot_freestanding.c");
 
 /**
  * The bootloader's UART ring (bootloader-ts/uart-io.ts RING, compiled as uart_io_RING): DMA writes it, so
@@ -181,7 +183,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const linkerScript = path.join(gen, "bootloader.ld");
   fs.writeFileSync(linkerScript, generateLinkerScript(board, "bootloader", { stackSize: options.stackSize ?? 0x800, dmaBuffers: [`.bss.${UART_RING_SYMBOL}`] }));
 
-  const sources = [path.join(gen, `${compiled.moduleName}.c`), path.join(gen, "board.c"), path.join(gen, "startup.c"), ...familySources(board), ...extraC];
+  const sources = [path.join(gen, `${compiled.moduleName}.c`), path.join(gen, "board.c"), path.join(gen, "startup.c"), ...familySources(board), FREESTANDING_C, ...extraC];
   const userIncludes = [...new Set([...extraC.map((f) => path.dirname(f)), ...(options.includeDirs ?? []).map((d) => path.resolve(d))])];
   const includes = ["-I", gen, "-I", RUNTIME_HEADER_DIR, "-I", path.join(ROOT, "hal-bindings/include"), "-I", path.join(ROOT, "hal-bindings", board.family),
     ...userIncludes.flatMap((d) => ["-I", d])];
@@ -279,7 +281,8 @@ export async function sectionSizes(sizeTool: string, elf: string): Promise<Secti
     if (!m) continue;
     const [name, bytes] = [m[1], Number(m[2])];
     if (name === ".isr_vector" || name === ".text") sizes.text += bytes;
-    else if (name === ".rodata") sizes.rodata += bytes;
+    // libgcc's unwind index (8 bytes on the Cortex-M7 build) is read-only flash like .rodata.
+    else if (name === ".rodata" || name === ".ARM.exidx" || name === ".ARM.extab") sizes.rodata += bytes;
     else if (name === ".data") sizes.data += bytes;
     else if (name === ".bss") sizes.bss += bytes;
     else if (name === ".init_array") sizes.initArray += bytes;
