@@ -12,6 +12,7 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { buildFamilyArtifacts, FAMILY_RENODE_BOARDS } from "../../renode/family-artifacts";
 import { findRenode, ROOT } from "./harness";
+import { freeRenodePort, releaseRenodePort } from "./ports";
 
 const renode = await findRenode();
 const renodeTest = renode.path ? path.join(path.dirname(fs.realpathSync(renode.path)), "renode-test") : null;
@@ -40,7 +41,10 @@ describe.skipIf(missing !== null || boards.length === 0).each(boards)(`the %s ro
     const cases = testCases(suite);
     expect(cases.length).toBeGreaterThan(0);
     const results = fs.mkdtempSync(path.join(os.tmpdir(), `tsboot-robot-${board}-`));
-    const run = await execa(renodeTest!, ["-r", results, suite], { cwd: ROOT, reject: false, all: true, env: { TERM: "dumb" }, stdin: "ignore" });
+    // Its keyword server on a port chosen now: renode-test's default (49152) may be taken by another run.
+    const port = await freeRenodePort();
+    const run = await execa(renodeTest!, ["-P", String(port), "-r", results, suite], { cwd: ROOT, reject: false, all: true, env: { TERM: "dumb" }, stdin: "ignore" });
+    releaseRenodePort(port);
     const finished = [...(run.all ?? "").replace(/\x1b\[[0-9;]*m/g, "").matchAll(/Finished test '[^.]+\.(.+)' in [\d.]+ seconds with status (\S+)/g)];
     const outcome = Object.fromEntries(finished.map((m) => [m[1], m[2]]));
     expect(outcome, run.all).toEqual(Object.fromEntries(cases.map((c) => [c, "OK"])));
