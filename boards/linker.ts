@@ -25,7 +25,7 @@ export interface LinkerOptions {
    */
   headerSize?: number;
   /**
-   * Bootloader only: input sections that a DMA controller writes (the UART ring, `.bss.uart_io_RING`; `.dma`
+   * Bootloader only: input sections that a DMA controller writes (the UART ring, `.bss.s_ring_storage`; `.dma`
    * always). Where the images' RAM is out of DMA's reach (H7 DTCM) they go to the part's first RAM block DMA
    * reaches (AXI SRAM), zeroed by the startup code; elsewhere they stay in .bss.
    */

@@ -102,10 +102,11 @@ export const PORT_DIR = path.join(ROOT, "hal-bindings", "port");
 export const FREESTANDING_C = path.join(RUNTIME_HEADER_DIR, "tsboot_freestanding.c");
 
 /**
- * The bootloader's UART ring (bootloader-ts/uart-io.ts RING, compiled as uart_io_RING): DMA writes it, so
- * the linker script puts its section where DMA reaches (H7: AXI SRAM, not DTCM), and the build checks it.
+ * The bootloader's UART reception ring (hal-bindings/port/tsboot_port.c s_ring_storage, sized by board data):
+ * DMA writes it, so the linker script puts its section where DMA reaches (H7: AXI SRAM, not DTCM), and the
+ * build checks it.
  */
-export const UART_RING_SYMBOL = "uart_io_RING";
+export const UART_RING_SYMBOL = "s_ring_storage";
 
 /** Where the generated startup's Default_Handler goes: the port's fault entry (hal-bindings/port/tsboot_fault_entry.c). */
 export const FAULT_ENTRY = "tsboot_fault_entry";
@@ -276,7 +277,8 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
 /** The UART ring lies in RAM that the DMA controller reaches; else reception would fall back to polling. */
 async function checkDmaReach(board: Board, nm: string, elf: string): Promise<void> {
   const { stdout } = await execa(nm, ["-S", elf]);
-  const m = new RegExp(`^([0-9a-f]{8}) ([0-9a-f]{8}) [bBdD] ${UART_RING_SYMBOL}$`, "m").exec(stdout);
+  // LTO may rename a static (s_ring_storage.lto_priv.0); its section then is .bss.s_ring_storage.lto_priv.0.
+  const m = new RegExp(`^([0-9a-f]{8}) ([0-9a-f]{8}) [bBdD] ${UART_RING_SYMBOL}(\\.lto_priv\\.\\d+)?$`, "m").exec(stdout);
   if (!m) return; // a product entry without tsboot's uart-io: nothing to check
   const at = parseInt(m[1], 16);
   const block = board.ramBlocks.find((b) => at >= b.base && at + parseInt(m[2], 16) <= b.base + b.size);

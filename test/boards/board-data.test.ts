@@ -394,8 +394,8 @@ describe("per-core build flags, linker scripts and startup code", () => {
 
   test("H7: the bootloader's DMA buffers (the UART ring) go to AXI SRAM, before .bss would take them, and start zeroed; elsewhere they stay in .bss", () => {
     const h7 = loadBoard("nucleo-h743zi2");
-    const ld = generateLinkerScript(h7, "bootloader", { dmaBuffers: [".bss.uart_io_RING"] });
-    expect(ld).toContain("*(.dma .dma.* .bss.uart_io_RING .bss.uart_io_RING.*)");
+    const ld = generateLinkerScript(h7, "bootloader", { dmaBuffers: [".bss.s_ring_storage"] });
+    expect(ld).toContain("*(.dma .dma.* .bss.s_ring_storage .bss.s_ring_storage.*)");
     expect(ld).toMatch(/\.dma_buffers \(NOLOAD\) :\n  \{[^}]*__tsboot_dma_start = \.;[^}]*\} > AXI_SRAM AT> AXI_SRAM/);
     expect(ld.indexOf(".dma_buffers (NOLOAD)")).toBeLessThan(ld.indexOf(".bss (NOLOAD)"));
     expect(generateStartup(h7, { role: "bootloader" })).toContain("for (volatile uint32_t *dst = &__tsboot_dma_start; dst < &__tsboot_dma_end;)");
@@ -403,7 +403,7 @@ describe("per-core build flags, linker scripts and startup code", () => {
     expect(generateLinkerScript(h7, "application")).not.toContain(".dma_buffers");
     expect(generateStartup(h7, { role: "application" })).not.toContain("__tsboot_dma_start");
     for (const name of ["nucleo-f072rb", "nucleo-l476rg", "stm32f4-discovery"]) {
-      expect(generateLinkerScript(loadBoard(name), "bootloader", { dmaBuffers: [".bss.uart_io_RING"] })).not.toContain(".dma_buffers");
+      expect(generateLinkerScript(loadBoard(name), "bootloader", { dmaBuffers: [".bss.s_ring_storage"] })).not.toContain(".dma_buffers");
     }
   });
 
