@@ -115,11 +115,12 @@ describe("every family's boards", () => {
   });
 
   test("the update UARTs: F072 USART2 AF1, L476 USART2 AF7, H743 USART3 on PD8/PD9 AF7, F072B-DISCO USART1", () => {
-    expect(loadBoard("nucleo-f072rb").uart).toEqual({ instance: "USART2", base: 0x40004400, bus: "apb1", baud: 115200,
+    // maxBaud: the ST-LINK V2-1 virtual COM port's 2 Mbaud (the Nucleo boards' link).
+    expect(loadBoard("nucleo-f072rb").uart).toEqual({ instance: "USART2", base: 0x40004400, bus: "apb1", baud: 115200, maxBaud: 2_000_000,
       tx: { port: "A", pin: 2, af: 1 }, rx: { port: "A", pin: 3, af: 1 } });
     expect(loadBoard("stm32f072b-disco").uart).toMatchObject({ instance: "USART1", base: 0x40013800, bus: "apb2" });
     expect(loadBoard("nucleo-l476rg").uart).toMatchObject({ instance: "USART2", base: 0x40004400, tx: { af: 7 } });
-    expect(loadBoard("nucleo-h743zi2").uart).toEqual({ instance: "USART3", base: 0x40004800, bus: "apb1", baud: 115200,
+    expect(loadBoard("nucleo-h743zi2").uart).toEqual({ instance: "USART3", base: 0x40004800, bus: "apb1", baud: 115200, maxBaud: 2_000_000,
       tx: { port: "D", pin: 8, af: 7 }, rx: { port: "D", pin: 9, af: 7 } });
   });
 
