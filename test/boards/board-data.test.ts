@@ -115,7 +115,6 @@ describe("every family's boards", () => {
   });
 
   test("the update UARTs: F072 USART2 AF1, L476 USART2 AF7, H743 USART3 on PD8/PD9 AF7, F072B-DISCO USART1", () => {
-    // maxBaud: the ST-LINK V2-1 virtual COM port's 2 Mbaud (the Nucleo boards' link).
     expect(loadBoard("nucleo-f072rb").uart).toEqual({ instance: "USART2", base: 0x40004400, bus: "apb1", baud: 115200, maxBaud: 2_000_000,
       tx: { port: "A", pin: 2, af: 1 }, rx: { port: "A", pin: 3, af: 1 } });
     expect(loadBoard("stm32f072b-disco").uart).toMatchObject({ instance: "USART1", base: 0x40013800, bus: "apb2" });
@@ -301,11 +300,15 @@ describe("values the part contradicts are refused", () => {
     ["nucleo-f411re", "a board id without the part's DEV_ID", (r) => (r.boardId = "0x04500001"), "boardId 0x04500001: the top 16 bits must be the part's DEV_ID 0x431 (e.g. 0x04310001)"],
     ["nucleo-f411re-ab", "a secondary slot without a scratch", (r) => delete r.memoryMap.scratch, "two slots need both memoryMap.secondary and memoryMap.scratch (docs/slots.md)"],
     ["nucleo-f411re-ab", "a secondary smaller than the primary", (r) => {
+      r.memoryMap.bootloader = { start: "0x08000000", size: "0x4000" }; // the 16 KB map these cases were written for
+      r.memoryMap.config = { start: "0x08004000", size: "0x8000" };
       r.memoryMap.application = { start: "0x08020000", size: "0x40000" };
       r.memoryMap.secondary = { start: "0x08010000", size: "0x10000" };
       r.memoryMap.scratch = { start: "0x0800C000", size: "0x4000" };
     }, "the secondary slot (65536 bytes) must hold the primary's 262144: it receives the application when they are swapped"],
     ["nucleo-f411re-ab", "swap areas that are not whole sectors", (r) => {
+      r.memoryMap.bootloader = { start: "0x08000000", size: "0x4000" }; // the 16 KB map these cases were written for
+      r.memoryMap.config = { start: "0x08004000", size: "0x8000" };
       r.memoryMap.application = { start: "0x08010000", size: "0x30000" };
       r.memoryMap.secondary = { start: "0x08040000", size: "0x40000" };
       r.memoryMap.scratch = { start: "0x0800C000", size: "0x4000" };
