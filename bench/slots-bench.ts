@@ -10,7 +10,8 @@
  *   install   (INSTALL test: the swap with scratch; then BOOT starts the trial)
  *   confirm   (the application's tsboot_confirm(), then the next boot)
  *   revert    (a trial that resets without confirming: the next boot swaps back)
- * and the device's flash time for install and revert (erase and program stalls; typ and max timing). Then
+ * and the device's flash time for install and revert (erase and program stalls; typ and max timing), next
+ * to a plain overwrite of the same image on the single-slot nucleo-f411re. Then
  * it runs `--cycles` complete updates (download, permanent install) and counts how often the status log
  * compacts (its halves are erased), for the erase cycles per update per sector.
  */
@@ -185,6 +186,22 @@ function phases(board: string, layout: BoardLayout, size: number, timing: FlashT
   }
 }
 
+/** The same update on a single-slot board (nucleo-f411re): BEGIN..END overwrite the application in place. */
+function plainOverwrite(size: number, timing: FlashTimingMode): BootResult {
+  const board = "nucleo-f411re";
+  const layout = loadBoardLayout(board);
+  const d = new Device(board, layout, timing);
+  try {
+    const v = (n: number) => makeImage(layout, makeApplication(layout, size, n), `${n}.0.0`);
+    expectReplies("plain v1", d.boot([...download(v(1)), encodeFrame(Command.Boot, 91)], true), Command.End, "application");
+    const r = d.boot([...download(v(2)), encodeFrame(Command.Boot, 91)], true);
+    expectReplies("plain v2", r, Command.End, "application");
+    return r;
+  } finally {
+    d.remove();
+  }
+}
+
 /** `cycles` complete updates (download, permanent install): erases per sector in total. */
 function cycles(board: string, layout: BoardLayout, size: number, count: number): Record<number, number> {
   const d = new Device(board, layout, "none");
@@ -230,6 +247,14 @@ async function main(argv: string[]): Promise<void> {
     const t = (ph: Phase) => `${(sum(ph.boots, (b) => b.flashNs) / 1e9).toFixed(2)} s`.padStart(10);
     console.log([p.name.padEnd(22), ...erases, bytes, t(p), t(max[k])].join(" "));
   });
+  const plainTyp = plainOverwrite(size, "typ");
+  const plainMax = plainOverwrite(size, "max");
+  const plainErases = Object.entries(plainTyp.erases).map(([i, c]) => `s${i}×${c}`).join(" ");
+  console.log(
+    `\nside by side, a plain overwrite on nucleo-f411re (single slot, same image): erases ${plainErases}, ` +
+      `${plainTyp.programmedBytes} bytes programmed, flash ${(plainTyp.flashNs / 1e9).toFixed(2)} s typ, ${(plainMax.flashNs / 1e9).toFixed(2)} s max ` +
+      `(and no way back: the old image is gone at the first erase)`,
+  );
   const total = cycles(board, layout, size, count);
   console.log(`\n${count} complete updates (download + permanent install): erases per sector`);
   for (const [i, c] of Object.entries(total)) console.log(`  ${sectorLabel(layout, Number(i)).padEnd(14)} ${String(c).padStart(4)}  (${(c / count).toFixed(2)} per update)`);
