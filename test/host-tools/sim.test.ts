@@ -65,7 +65,9 @@ async function live(ctx: TestContext, options: { preload?: Uint8Array; stay?: bo
   const preload = options.preload ? file(`preload-${Math.random().toString(36).slice(2)}.tsb`, options.preload) : undefined;
   // No baud rate on the line: these tests check the flasher's behaviour, not its speed (a 150 KB update and
   // its read-back take about 30 s at a real 115200 baud).
-  const s = await run!.startLive({ board: BOARD, sim: sim!, preload, stay: options.stay, uartTiming: "none" });
+  // A device holding an application listens only briefly after a reset (the listen window), then starts it;
+  // these tests hold the trigger pin, so that it stays in update mode however late the host connects.
+  const s = await run!.startLive({ board: BOARD, sim: sim!, preload, stay: options.stay, uartTiming: "none", trigger: preload !== undefined });
   cleanups.push(() => s.close());
   return { sim: s, url: `tcp://127.0.0.1:${s.port}` };
 }
