@@ -4,10 +4,14 @@
  *   bootloader.elf (.bin, .hex)   the real tsboot bootloader for the board (not an emulator build: Renode
  *                                 models RCC well enough that the board's own clock setup runs unchanged)
  *   demo-app-1.0.0.{bin,tsb}      the demo application, version 1.0.0 (the one preloaded by the scripts)
- *   demo-app-1.0.0.header.bin     its 64-byte tsboot header, loaded at the config region (0x08004000)
+ *   demo-app-1.0.0.header.bin     its 64-byte tsboot header
+ *   demo-app-1.0.0.status-log.bin the config region's status log recording 1.0.0 as the installed image
+ *                                 (host/image/status-log.ts logWithPrimary), loaded at the config start
  *   demo-app-2.0.0.{bin,tsb}      version 2.0.0, the update the suites send
- *   demo-app-1.0.0-corrupt.bin    1.0.0's payload with one bit flipped, loaded with 1.0.0's header
+ *   demo-app-1.0.0-corrupt.bin    1.0.0's payload with one bit flipped, loaded with 1.0.0's status log
  *   demo-app-2.0.0-corrupt.tsb    2.0.0's image with one payload bit flipped (header CRC still right)
+ *   probe-app-1.0.0.{bin,tsb,status-log.bin}  the probe application (renode/apps/probe_app.c): hard-faults on
+ *                                 'f', tries to erase the bootloader's sector on 'e'; faultPc in artifacts.json
  *   artifacts.json                 board, addresses and the file names above, for the suites and the harness
  *
  * Usage: node bin/run-ts.mjs renode/build-artifacts.ts [--board <name>]... [--out build/renode]
@@ -19,6 +23,8 @@ import { fileURLToPath } from "node:url";
 import { loadBoard } from "../boards/index";
 import { buildBootloader } from "../host/build/bootloader-build";
 import { buildDemoApp } from "../host/build/app-build";
+import { logWithPrimary } from "../host/image/status-log";
+import { buildProbeApp } from "./probe-app";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -38,10 +44,22 @@ export interface RenodeArtifacts {
   configStart: number;
   dir: string;
   bootloaderElf: string;
-  oldApp: { version: string; bin: string; tsb: string; header: string; size: number };
-  newApp: { version: string; bin: string; tsb: string; header: string; size: number };
+  oldApp: BuiltAppFiles;
+  newApp: BuiltAppFiles;
   corruptBin: string;
   corruptTsb: string;
+  /** The probe application (renode/apps/probe_app.c) and the address of its faulting instruction. */
+  probeApp: BuiltAppFiles & { faultPc: number };
+}
+
+/** One demo application's files: payload, image, header, and the status log that records it as installed. */
+export interface BuiltAppFiles {
+  version: string;
+  bin: string;
+  tsb: string;
+  header: string;
+  statusLog: string;
+  size: number;
 }
 
 export function defaultOutDir(): string {
@@ -50,7 +68,7 @@ export function defaultOutDir(): string {
 
 export async function buildRenodeArtifacts(board: string, outRoot = defaultOutDir()): Promise<RenodeArtifacts> {
   const b = loadBoard(board);
-  if (!b.memoryMap.config) throw new Error(`board ${board}: no config region, so no place for the tsboot header`);
+  if (!b.memoryMap.config) throw new Error(`board ${board}: no config region, so no place for the tsboot status log`);
   const dir = path.join(path.resolve(outRoot), board);
   fs.mkdirSync(dir, { recursive: true });
 
@@ -62,12 +80,7 @@ export async function buildRenodeArtifacts(board: string, outRoot = defaultOutDi
   fs.copyFileSync(boot.bin, path.join(dir, "bootloader.bin"));
   fs.copyFileSync(boot.hex, path.join(dir, "bootloader.hex"));
 
-  interface BuiltApp {
-    version: string;
-    bin: string;
-    tsb: string;
-    header: string;
-    size: number;
+  interface BuiltApp extends BuiltAppFiles {
     image: Uint8Array;
     payload: Uint8Array;
   }
@@ -77,10 +90,14 @@ export async function buildRenodeArtifacts(board: string, outRoot = defaultOutDi
     const bin = path.join(dir, `demo-app-${version}.bin`);
     const tsb = path.join(dir, `demo-app-${version}.tsb`);
     const header = path.join(dir, `demo-app-${version}.header.bin`);
+    const statusLog = path.join(dir, `demo-app-${version}.status-log.bin`);
     fs.writeFileSync(bin, app.payload);
     fs.writeFileSync(tsb, app.image);
     fs.writeFileSync(header, app.image.subarray(0, 64));
-    apps.push({ version, bin, tsb, header, size: app.payload.length, image: app.image, payload: app.payload });
+    // The bootloader records an installed image in the config region's status log (docs/slots.md), exactly
+    // as one update would have left it.
+    fs.writeFileSync(statusLog, logWithPrimary(app.image.subarray(0, 64)));
+    apps.push({ version, bin, tsb, header, statusLog, size: app.payload.length, image: app.image, payload: app.payload });
   }
   const [oldApp, newApp] = apps;
 
@@ -96,7 +113,22 @@ export async function buildRenodeArtifacts(board: string, outRoot = defaultOutDi
   const corruptTsb = path.join(dir, `demo-app-${NEW_VERSION}-corrupt.tsb`);
   fs.writeFileSync(corruptTsb, corruptImage);
 
-  const strip = ({ version, bin, tsb, header, size }: BuiltApp) => ({ version, bin, tsb, header, size });
+  const probe = await buildProbeApp({ board, version: OLD_VERSION, outDir: path.join(dir, "probe-app") });
+  const probeApp = {
+    version: OLD_VERSION,
+    bin: path.join(dir, `probe-app-${OLD_VERSION}.bin`),
+    tsb: path.join(dir, `probe-app-${OLD_VERSION}.tsb`),
+    header: path.join(dir, `probe-app-${OLD_VERSION}.header.bin`),
+    statusLog: path.join(dir, `probe-app-${OLD_VERSION}.status-log.bin`),
+    size: probe.payload.length,
+    faultPc: probe.faultPc,
+  };
+  fs.writeFileSync(probeApp.bin, probe.payload);
+  fs.writeFileSync(probeApp.tsb, probe.image);
+  fs.writeFileSync(probeApp.header, probe.image.subarray(0, 64));
+  fs.writeFileSync(probeApp.statusLog, logWithPrimary(probe.image.subarray(0, 64)));
+
+  const strip = ({ version, bin, tsb, header, statusLog, size }: BuiltApp): BuiltAppFiles => ({ version, bin, tsb, header, statusLog, size });
   const artifacts: RenodeArtifacts = {
     board,
     boardId: b.boardId,
@@ -109,6 +141,7 @@ export async function buildRenodeArtifacts(board: string, outRoot = defaultOutDi
     newApp: strip(newApp),
     corruptBin,
     corruptTsb,
+    probeApp,
   };
   fs.writeFileSync(path.join(dir, "artifacts.json"), JSON.stringify(artifacts, null, 2) + "\n");
   return artifacts;

@@ -6,8 +6,8 @@ host/flasher (TypeScript), which the vitest harness in test/renode/ drives. Pyth
 so it runs in the Python that renode-test runs Robot in.
 
 Frames: A5 5A | cmd | seq | len (u16 LE) | payload | CRC-32 (zlib) LE over cmd..payload. A reply has
-cmd | 0x80 and the request's seq; its payload starts with a status byte. BEGIN sends progress events
-(cmd 0x90, same seq) before its reply. A damaged frame is answered with cmd 0x80, seq 0xFF (resend).
+cmd | 0x80 and the request's seq; its payload starts with a status byte. A WRITE that reaches an erase unit
+not yet erased sends a progress event (cmd 0x90, same seq) before the erase and its reply (protocol 2). A damaged frame is answered with cmd 0x80, seq 0xFF (resend).
 """
 import socket
 import struct
@@ -111,7 +111,11 @@ class _Link(object):
 class TsbootNative(object):
     ROBOT_LIBRARY_SCOPE = "SUITE"
 
-    def __init__(self, reply_timeout=5.0, erase_timeout=15.0):
+    # Timeouts in real seconds, for an emulator on a loaded machine: a bootloader polling a peripheral runs at
+    # a few hundredths of real time there (each bus access costs the emulator microseconds), so a 250 ms sector
+    # erase, which the driver waits for from RAM polling FLASH_SR, can take 10-15 s, and a 1 s erase a minute.
+    # They only cost time when a test fails.
+    def __init__(self, reply_timeout=30.0, erase_timeout=120.0):
         self.reply_timeout = float(reply_timeout)
         self.erase_timeout = float(erase_timeout)
         self.links = {}
@@ -147,7 +151,8 @@ class TsbootNative(object):
                 if fseq != seq:
                     continue
                 if fcmd == PROGRESS:
-                    continue  # an erase progress event restarts the wait
+                    timeout = max(timeout, self.erase_timeout)  # an erase follows: the reply comes after it
+                    continue
                 if fcmd == cmd | REPLY:
                     return status_name(data[0]), data[1:]
         raise AssertionError("no reply to command 0x%02x on port %s after %d attempts" % (cmd, port, attempts))
@@ -184,6 +189,7 @@ class TsbootNative(object):
         header, payload = image[:HEADER_SIZE], image[HEADER_SIZE:]
         info = self.tsboot_info(port)
         # Protocol 2: BEGIN carries the header and the payload's vector table (initial SP, reset vector).
+        # BEGIN resets the status log (a single-slot board: the config sector is erased).
         status, _ = self._request(port, BEGIN, header + payload[:8], timeout=self.erase_timeout, attempts=1)
         if status != "ok":
             return "BEGIN", status
