@@ -19,7 +19,7 @@ STATUS_NAMES = [
     "bad address", "out of order", "flash error", "verify failed", "CRC mismatch", "no valid application",
     "incomplete", "bad vector table", "protection failed",
 ]
-INFO, BEGIN, WRITE, END, BOOT, ABORT, READ = 1, 2, 3, 4, 5, 6, 7
+INFO, BEGIN, WRITE, END, BOOT, ABORT, READ, PROTECT = 1, 2, 3, 4, 5, 6, 7, 8
 REPLY, PROGRESS = 0x80, 0x90
 HEADER_SIZE = 64
 MAX_FRAME_PAYLOAD = 4 + 1024  # a WRITE's offset and 1024 data bytes
@@ -160,17 +160,22 @@ class TsbootNative(object):
     # ------------------------------------------------------------------ keywords
 
     def tsboot_info(self, port):
-        """INFO: returns a dictionary (board_id, app_start, app_size, write_unit, max_data, window,
-        app_valid, app_version)."""
+        """INFO (protocol 2, docs/protocol.md): returns a dictionary (protocol, board_id, app_start, app_size,
+        write_unit, max_data, window, app_valid, app_version, reset_cause, fault_kind, fault_detail, watchdog,
+        protection). fault_kind: 0 none, 1 hard fault, 5 usage fault, ...; watchdog: 0 off, 1 started by the
+        option bytes, 2 by the bootloader; protection: bit 0 the bootloader region is write-protected."""
         status, d = self._request(port, INFO, attempts=4)
         if status != "ok":
             raise AssertionError("INFO refused: %s" % status)
+        if len(d) < 36 or d[0] != 2:
+            raise AssertionError("INFO: protocol %d, %d bytes; this client speaks protocol 2" % (d[0], len(d)))
         (protocol, boot_version, board_id, app_start, app_size, write_unit, max_data, window, valid,
-         app_version) = struct.unpack_from("<BIIIIHHBBI", d, 0)
+         app_version, reset_cause, fault_kind, fault_detail, watchdog, protection) = struct.unpack_from("<BIIIIHHBBIBBIBB", d, 0)
         return {
             "protocol": protocol, "bootloader_version": boot_version, "board_id": board_id,
             "app_start": app_start, "app_size": app_size, "write_unit": write_unit, "max_data": max_data,
-            "window": window, "app_valid": valid == 1, "app_version": app_version,
+            "window": window, "app_valid": valid == 1, "app_version": app_version, "reset_cause": reset_cause,
+            "fault_kind": fault_kind, "fault_detail": fault_detail, "watchdog": watchdog, "protection": protection,
         }
 
     def application_should_be_valid(self, port):
@@ -214,6 +219,14 @@ class TsbootNative(object):
         phase, status = self._update(port, image_path)
         if phase != "done":
             raise AssertionError("%s refused: %s" % (phase, status))
+        self._boot_if_asked(port, boot)
+
+    def try_tsboot_image(self, port, image_path):
+        """A whole update; returns "accepted", or "<phase> refused: <status>" (never fails)."""
+        phase, status = self._update(port, image_path)
+        return "accepted" if phase == "done" else "%s refused: %s" % (phase, status)
+
+    def _boot_if_asked(self, port, boot):
         if str(boot).lower() not in ("false", "no", "0"):
             status, _ = self._request(port, BOOT, attempts=1)
             if status != "ok":
@@ -227,6 +240,26 @@ class TsbootNative(object):
             raise AssertionError("the update was accepted; expected '%s'" % expected_status)
         if status != expected_status:
             raise AssertionError("%s refused with '%s'; expected '%s'" % (phase, status, expected_status))
+
+    def tsboot_protect(self, port, protect=True):
+        """PROTECT (native 0x08): write-protect (or unprotect) the bootloader region through the option bytes;
+        returns the status name ("ok", "protection failed", ...)."""
+        on = str(protect).lower() not in ("false", "no", "0")
+        status, _ = self._request(port, PROTECT, bytes([1 if on else 0]), timeout=self.erase_timeout, attempts=1)
+        return status
+
+    def tsboot_boot(self, port):
+        """BOOT: the bootloader starts the installed application (fails if it refuses)."""
+        status, _ = self._request(port, BOOT, attempts=1)
+        if status != "ok":
+            raise AssertionError("BOOT refused: %s" % status)
+
+    def send_tsboot_begin_without_reply(self, port, image_path):
+        """Sends BEGIN for the image and does not wait: the power is about to fail inside what it does."""
+        with open(image_path, "rb") as f:
+            image = f.read()
+        link = self._link(port)
+        link.send(BEGIN, link.next_seq(), image[:HEADER_SIZE] + image[HEADER_SIZE:HEADER_SIZE + 8])
 
     def interrupt_tsboot_update(self, port, image_path, after_bytes):
         """BEGIN and WRITEs until the device holds at least `after_bytes` of the payload, then goes silent:
