@@ -1,28 +1,48 @@
 /**
- * Board data: loads boards/<name>.json, validates it against its part (boards/parts.ts) and RM0090's flash
- * layout, and returns it with every number as a number. Ordinary Node TypeScript (not the subset).
+ * Board data: loads a board file (boards/<name>.json, or any path), checks its structure against the
+ * schema (boards/schema.ts: unknown keys and typos are errors) and its values against its part
+ * (boards/parts/) and the family's flash layout, and returns it with every number as a number.
+ * Ordinary Node TypeScript (not the subset).
  *
- * In the JSON, addresses and sizes may be numbers or "0x..." strings. The memory map's application region
- * may omit its size: it then runs to the end of flash. Every region is a whole number of sectors, so that
- * erasing one region can never touch another (F4 sectors are not uniform: 4 x 16 KB, 64 KB, then 128 KB).
+ * The memory map's application region may omit its size: it then runs to the end of flash. Every region
+ * is a whole number of erase units (sectors or pages), so that erasing one region can never touch another.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { findPart, PARTS, USART_INSTANCES, type PartInfo } from "./parts";
+import { BOARD_ERROR_CODES, BoardError, closest, describeIssue, didYouMean, formatPath, locate, type BoardErrorCode, type JsonPath } from "./board-error";
+import {
+  describeParts,
+  FAMILIES,
+  findPart,
+  partEraseUnits,
+  PARTS,
+  type Cpu,
+  type Family,
+  type FamilyInfo,
+  type Fpu,
+  type GpioPort,
+  type PartInfo,
+  type RamBlock,
+} from "./parts/index";
+import { BoardSchema, type RawBoard } from "./schema";
 
-export { PARTS, findPart, type PartInfo } from "./parts";
+export { BoardError, BOARD_ERROR_CODES } from "./board-error";
+export { FAMILIES, PARTS, findPart, type Family, type PartInfo, type RamBlock, type GpioPort, type Cpu, type Fpu } from "./parts/index";
 
 export const BOARDS_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_BOARD = "nucleo-f411re";
 export const DEFAULT_LISTEN_WINDOW_MS = 100;
 /** A session the listen window opened gives the line back after this much silence (ms). */
 export const DEFAULT_SESSION_IDLE_MS = 2000;
+const FLASH_BASE = 0x08000000;
 
 export interface Sector {
   index: number;
   start: number;
   size: number;
+  /** Flash bank (1 or 2). */
+  bank: number;
 }
 export interface Region {
   start: number;
@@ -32,7 +52,6 @@ export interface MemoryBlock {
   base: number;
   size: number;
 }
-export type GpioPort = "A" | "B" | "C" | "D" | "E" | "F" | "G" | "H" | "I";
 export interface PinFunction {
   port: GpioPort;
   pin: number;
@@ -41,20 +60,29 @@ export interface PinFunction {
 export interface Board {
   name: string;
   description: string;
-  family: "stm32f4";
+  family: Family;
   part: string;
-  cpu: "cortex-m4";
-  fpu: "fpv4-sp-d16" | "none";
+  cpu: Cpu;
+  fpu: Fpu;
   /** u32 stamped into image headers: DEV_ID of the part in the top half, a board number below. */
   boardId: number;
   flash: MemoryBlock;
+  /** The RAM the images use (.data, .bss, the stack and the no-init words at its top). */
   ram: MemoryBlock;
+  /** Every RAM block of the part (an application's initial stack pointer may lie in any). */
+  ramBlocks: readonly RamBlock[];
+  /** F405/407's core-coupled RAM, if the part has it. */
   ccm: MemoryBlock | null;
+  /** Erase units (F4/H7 sectors, F0/L4 pages), contiguous from the flash base, across both banks. */
   sectors: Sector[];
-  memoryMap: { bootloader: Region; application: Region; config: Region | null };
+  memoryMap: { bootloader: Region; application: Region; config: Region | null; secondary: Region | null; scratch: Region | null };
+  /** Two-slot boards: the watchdog period started before a trial boot (ms); 0: none. */
+  trialWatchdogMs: number;
   uart: { instance: string; base: number; bus: "apb1" | "apb2"; tx: PinFunction; rx: PinFunction; baud: number };
   trigger: { port: GpioPort; pin: number; activeLevel: "low" | "high"; pull: "none" | "up" | "down" };
   clock: { source: "hsi" | "hse" | "hse-bypass"; hseHz: number; sysclkHz: number };
+  /** STM32H7: the supply configuration (PWR_CR3); null on other families. */
+  power: { supply: "ldo" | "bypass" } | null;
   /** The UART listen window of a normal boot, in ms (optional in the JSON; default 100). */
   listenWindowMs: number;
   /** Silence after which a session the listen window opened starts the application again (ms; default 2000). */
@@ -63,215 +91,410 @@ export interface Board {
   watchdogMs: number;
   /** Write-protect the bootloader region through the option bytes at every boot (default false). */
   protectBootloader: boolean;
+  /** With a public key built in: verify the installed image's signature at every boot too (default false). */
+  verifyAtBoot: boolean;
   /** Set for boards that are (also) an emulator machine. */
   emulator: { machine: string; cpuClockHz: number; serial0: string; uartRxDma: boolean } | null;
   notes: string[];
-  /** From the part: vector-table line, IRQ names, limits. */
+  /** The product's own section ("product" in the JSON), untouched; null when absent. */
+  product: Record<string, unknown> | null;
+  /** Programming granularity in bytes. */
+  writeUnit: number;
+  /** The board file, when loaded from one. */
+  file: string | null;
+  /** From the part: vector table, RAM blocks, USARTs, limits. */
   partInfo: PartInfo;
-}
-
-export class BoardError extends Error {
-  constructor(
-    readonly board: string,
-    message: string,
-  ) {
-    super(`board ${board}: ${message}`);
-    this.name = "BoardError";
-  }
+  familyInfo: FamilyInfo;
 }
 
 const hex = (n: number) => `0x${n.toString(16).toUpperCase().padStart(8, "0")}`;
 const range = (r: Region) => `[${hex(r.start)}, ${hex(r.start + r.size)})`;
+const kb = (n: number) => (n % 1024 === 0 ? `${n / 1024} KB` : `${n} bytes`);
 
-/** Board names: the JSON files in boards/. */
-export function listBoards(): string[] {
+/** Names of the boards that come with tsboot: the JSON files in boards/. */
+export function listBoards(dir = BOARDS_DIR): string[] {
   return fs
-    .readdirSync(BOARDS_DIR)
-    .filter((f) => f.endsWith(".json"))
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json"))
     .map((f) => f.slice(0, -".json".length))
     .sort();
 }
 
-export function loadBoard(name: string = DEFAULT_BOARD): Board {
+/** A --board argument that names a file rather than one of tsboot's boards. */
+export function isBoardPath(arg: string): boolean {
+  return arg.includes("/") || arg.includes("\\") || arg.endsWith(".json");
+}
+
+/** A board by name (boards/<name>.json) or by path to a board file of your own. */
+export function loadBoard(nameOrPath: string = DEFAULT_BOARD): Board {
+  if (isBoardPath(nameOrPath)) return loadBoardFile(nameOrPath);
   const known = listBoards();
-  if (!known.includes(name)) {
-    throw new BoardError(name, `unknown board; known boards: ${known.join(", ")}`);
+  if (!known.includes(nameOrPath)) {
+    throw new BoardError(
+      nameOrPath,
+      `unknown board${didYouMean(nameOrPath, known)}; known boards: ${known.join(", ")} (or pass the path of a board file)`,
+      BOARD_ERROR_CODES.unknown,
+    );
   }
-  const file = path.join(BOARDS_DIR, `${name}.json`);
+  return loadBoardFile(path.join(BOARDS_DIR, `${nameOrPath}.json`));
+}
+
+/** Loads and checks one board file; its id must not be another of tsboot's boards' id. */
+export function loadBoardFile(file: string): Board {
+  const absolute = path.resolve(file);
+  const label = path.basename(absolute).replace(/\.json$/, "");
+  let text: string;
+  try {
+    text = fs.readFileSync(absolute, "utf8");
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+    throw new BoardError(label, `cannot read ${file}: ${why}`, BOARD_ERROR_CODES.unknown);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new BoardError(name, `${path.basename(file)} is not valid JSON: ${(e as Error).message}`);
+    throw new BoardError(label, `${path.basename(absolute)} is not valid JSON: ${(e as Error).message}`, BOARD_ERROR_CODES.badValue);
   }
-  const board = parseBoard(raw, name);
-  if (board.name !== name) {
-    throw new BoardError(name, `"name" is "${board.name}" but the file is ${name}.json`);
+  const board = parseBoard(raw, label, { file: absolute, text });
+  if (board.name !== label) {
+    throw positioned(board.name, { file: absolute, text }, ["name"], `"name" is "${board.name}" but the file is ${label}.json: rename one of them`, BOARD_ERROR_CODES.inconsistent);
   }
+  checkIdAgainstBuiltIns(board, { file: absolute, text });
   return board;
 }
 
-/** Validates raw board data (as parsed from JSON); throws BoardError naming the first problem. */
-export function parseBoard(raw: unknown, label = "<inline>"): Board {
-  const v: Reader = new Reader(label);
-  const o = v.object(raw, "board");
-  const name = v.string(o, "name");
-  const r: Reader = new Reader(name || label);
-  const family = r.oneOf(o, "family", ["stm32f4"] as const);
-  const partName = r.string(o, "part");
-  const part = findPart(partName);
-  if (!part) {
-    r.fail(`part "${partName}" is not supported; supported parts: ${PARTS.map((p) => p.part).join(", ")}`);
-  }
-  const cpu = r.oneOf(o, "cpu", ["cortex-m4"] as const);
-  const fpu = r.oneOf(o, "fpu", ["fpv4-sp-d16", "none"] as const);
-  const boardId = r.u32(o, "boardId");
-  if (boardId >>> 16 !== part.devId) {
-    r.fail(`boardId ${hex(boardId)}: the top 16 bits must be the part's DEV_ID 0x${part.devId.toString(16)}`);
-  }
-
-  const flash = r.block(o, "flash");
-  const ram = r.block(o, "ram");
-  const ccmRaw = o.ccm;
-  const ccm = ccmRaw === null || ccmRaw === undefined ? null : r.block(o, "ccm");
-  if (flash.base !== 0x08000000) r.fail(`flash.base must be 0x08000000 (main flash on every F4), got ${hex(flash.base)}`);
-  if (flash.size !== part.flashKb * 1024) {
-    r.fail(`flash.size ${hex(flash.size)} does not match ${part.part}'s ${part.flashKb} KB`);
-  }
-  if (ram.base !== 0x20000000 || ram.size !== part.ramKb * 1024) {
-    r.fail(`ram must be { base: 0x20000000, size: ${part.ramKb} KB } on ${part.part}`);
-  }
-  if ((ccm === null) !== (part.ccmKb === 0) || (ccm && (ccm.base !== 0x10000000 || ccm.size !== part.ccmKb * 1024))) {
-    r.fail(part.ccmKb ? `ccm must be { base: 0x10000000, size: ${part.ccmKb} KB }` : `${part.part} has no CCM RAM`);
-  }
-
-  const sectors = r.array(o, "sectors").map((s, i) => {
-    const so = r.object(s, `sectors[${i}]`);
-    return { index: r.uint(so, "index", `sectors[${i}].index`), start: r.u32(so, "start", `sectors[${i}].start`),
-      size: r.u32(so, "size", `sectors[${i}].size`) };
-  });
-  checkSectors(r, sectors, flash);
-
-  const mm = r.object(o.memoryMap, "memoryMap");
-  const bootloader = r.region(mm, "bootloader");
-  const appObj = r.object(mm.application, "memoryMap.application");
-  const appStart = r.u32(appObj, "start", "memoryMap.application.start");
-  const application: Region = {
-    start: appStart,
-    size: appObj.size === undefined ? flash.base + flash.size - appStart : r.u32(appObj, "size", "memoryMap.application.size"),
-  };
-  const config = mm.config === null || mm.config === undefined ? null : r.region(mm, "config");
-  checkMemoryMap(r, flash, sectors, { bootloader, application, config });
-
-  const uo = r.object(o.uart, "uart");
-  const instance = r.string(uo, "instance", "uart.instance");
-  const inst = USART_INSTANCES[instance];
-  if (!inst || !part.usarts.includes(instance)) {
-    r.fail(`uart.instance "${instance}" is not on ${part.part}; it has ${part.usarts.join(", ")}`);
-  }
-  const uartBase = r.u32(uo, "base", "uart.base");
-  if (uartBase !== inst.base) r.fail(`uart.base ${hex(uartBase)} is not ${instance}'s ${hex(inst.base)}`);
-  const tx = r.pin(uo, "tx", part, inst.af);
-  const rx = r.pin(uo, "rx", part, inst.af);
-  const baud = r.uint(uo, "baud", "uart.baud");
-  if (baud < 1200 || baud > 921600) r.fail(`uart.baud ${baud} is outside 1200..921600`);
-
-  const to = r.object(o.trigger, "trigger");
-  const trigger = {
-    port: r.port(to, "trigger.port", part),
-    pin: r.pinNumber(to, "trigger.pin"),
-    activeLevel: r.oneOf(to, "activeLevel", ["low", "high"] as const, "trigger.activeLevel"),
-    pull: r.oneOf(to, "pull", ["none", "up", "down"] as const, "trigger.pull"),
-  };
-  if ((trigger.activeLevel === "low" && trigger.pull === "down") || (trigger.activeLevel === "high" && trigger.pull === "up")) {
-    r.fail(`trigger: active ${trigger.activeLevel} with a pull-${trigger.pull} reads as pressed when released`);
-  }
-
-  const co = r.object(o.clock, "clock");
-  const source = r.oneOf(co, "source", ["hsi", "hse", "hse-bypass"] as const, "clock.source");
-  const hseHz = source === "hsi" ? 0 : r.uint(co, "hseHz", "clock.hseHz");
-  const sysclkHz = r.uint(co, "sysclkHz", "clock.sysclkHz");
-  if (source === "hse" && (hseHz < 4_000_000 || hseHz > 26_000_000)) r.fail(`clock.hseHz ${hseHz}: a crystal must be 4-26 MHz`);
-  if (source === "hse-bypass" && (hseHz < 1_000_000 || hseHz > 50_000_000)) r.fail(`clock.hseHz ${hseHz}: an external clock must be 1-50 MHz`);
-  if (sysclkHz > part.sysclkMaxHz) r.fail(`clock.sysclkHz ${sysclkHz} is above ${part.part}'s ${part.sysclkMaxHz}`);
-  if (!pllReachable(source === "hsi" ? 16_000_000 : hseHz, sysclkHz) && !(source === "hsi" && sysclkHz === 16_000_000)) {
-    r.fail(`clock.sysclkHz ${sysclkHz} cannot be reached from ${source === "hsi" ? "HSI 16 MHz" : `${hseHz} Hz`} by hal_clock_init's PLL settings`);
-  }
-
-  const eo = o.emulator;
-  let emulator: Board["emulator"] = null;
-  if (eo !== null && eo !== undefined) {
-    const e = r.object(eo, "emulator");
-    emulator = { machine: r.string(e, "machine", "emulator.machine"), cpuClockHz: r.uint(e, "cpuClockHz", "emulator.cpuClockHz"),
-      serial0: r.string(e, "serial0", "emulator.serial0"),
-      // Whether the emulator models the DMA request of the UART's receiver (QEMU 7.2: no DMA controller at all).
-      uartRxDma: e.uartRxDma === undefined ? true : r.boolean(e, "uartRxDma", "emulator.uartRxDma") };
-  }
-  const notes = o.notes === undefined ? [] : r.array(o, "notes").map((n, i) => r.stringValue(n, `notes[${i}]`));
-  // How long a normal boot listens on the UART for an update session before starting the application.
-  const listenWindowMs = o.listenWindowMs === undefined ? DEFAULT_LISTEN_WINDOW_MS : r.uint(o, "listenWindowMs");
-  if (listenWindowMs < 1 || listenWindowMs > 60_000) r.fail(`listenWindowMs ${listenWindowMs} must be 1 … 60000 ms`);
-  const sessionIdleMs = o.sessionIdleMs === undefined ? DEFAULT_SESSION_IDLE_MS : r.uint(o, "sessionIdleMs");
-  if (sessionIdleMs < 100 || sessionIdleMs > 600_000) r.fail(`sessionIdleMs ${sessionIdleMs} must be 100 … 600000 ms`);
-  const watchdogMs = o.watchdogMs === undefined ? 0 : r.uint(o, "watchdogMs");
-  if (watchdogMs !== 0 && (watchdogMs < 100 || watchdogMs > 32_000)) r.fail(`watchdogMs ${watchdogMs} must be 0 (never started by the bootloader) or 100 … 32000 ms`);
-  const protectBootloader = o.protectBootloader === undefined ? false : r.boolean(o, "protectBootloader");
-
-  return {
-    name, description: r.string(o, "description"), family, part: partName, cpu, fpu, boardId, flash, ram, ccm, sectors,
-    memoryMap: { bootloader, application, config },
-    uart: { instance, base: uartBase, bus: inst.bus, tx, rx, baud },
-    trigger, clock: { source, hseHz, sysclkHz }, listenWindowMs, sessionIdleMs, watchdogMs, protectBootloader, emulator, notes, partInfo: part,
-  };
+/** Every board in a directory, checked, with unique names and ids. */
+export function loadBoardsIn(dir: string): Board[] {
+  const boards = listBoards(dir).map((n) => loadBoardFile(path.join(dir, `${n}.json`)));
+  checkUniqueIds(boards);
+  return boards;
 }
 
-function checkSectors(r: Reader, sectors: Sector[], flash: MemoryBlock): void {
-  if (sectors.length === 0) r.fail("sectors is empty");
-  let next = flash.base;
-  sectors.forEach((s, i) => {
-    if (s.index !== i) r.fail(`sectors[${i}].index is ${s.index}, expected ${i}`);
-    if (s.size === 0) r.fail(`sector ${i} has size 0`);
-    if (s.start !== next) {
-      r.fail(`sector ${i} starts at ${hex(s.start)}, expected ${hex(next)} (sectors must be contiguous from the flash base)`);
+/** Board ids are how the bootloader and the host tell boards apart: two boards may not share one. */
+export function checkUniqueIds(boards: readonly Board[]): void {
+  const seen = new Map<number, Board>();
+  for (const b of boards) {
+    const other = seen.get(b.boardId);
+    if (other && other.name !== b.name) {
+      throw new BoardError(
+        b.name,
+        `boardId ${hex(b.boardId)} is also ${other.name}'s${other.file ? ` (${path.basename(other.file)})` : ""}: board ids must be unique — ${suggestFreeId(b, boards)}`,
+        BOARD_ERROR_CODES.duplicateId,
+      );
     }
-    next = s.start + s.size;
-  });
-  const total = next - flash.base;
-  if (total !== flash.size) r.fail(`sectors add up to ${hex(total)} bytes, flash.size is ${hex(flash.size)}`);
+    seen.set(b.boardId, b);
+  }
 }
 
-function checkMemoryMap(r: Reader, flash: MemoryBlock, sectors: Sector[], map: Board["memoryMap"]): void {
-  const regions = Object.entries(map).filter((e): e is [string, Region] => e[1] !== null);
-  const flashEnd = flash.base + flash.size;
-  for (const [name, reg] of regions) {
-    if (reg.size === 0 || reg.start < flash.base || reg.start + reg.size > flashEnd) {
-      r.fail(`${name} region ${range(reg)} lies outside flash [${hex(flash.base)}, ${hex(flashEnd)})`);
+function suggestFreeId(b: Board, others: readonly { boardId: number }[]): string {
+  const used = new Set(others.map((o) => o.boardId));
+  const top = b.boardId & 0xffff0000;
+  for (let n = 0x8001; n <= 0xffff; n++) {
+    if (!used.has((top | n) >>> 0)) return `give this board its own number in the low 16 bits, e.g. ${hex((top | n) >>> 0)} (tsboot's own boards use 0x0001-0x7FFF)`;
+  }
+  return "give this board its own number in the low 16 bits";
+}
+
+/** The ids of tsboot's own boards, read without a full check (that is each board's own business). */
+function builtInIds(): Map<number, string> {
+  const ids = new Map<number, string>();
+  for (const name of listBoards()) {
+    try {
+      const raw = JSON.parse(fs.readFileSync(path.join(BOARDS_DIR, `${name}.json`), "utf8")) as { boardId?: unknown };
+      const id = typeof raw.boardId === "number" ? raw.boardId : typeof raw.boardId === "string" ? parseInt(raw.boardId, 16) : NaN;
+      if (Number.isInteger(id)) ids.set(id >>> 0, name);
+    } catch {
+      // a board file being edited: its own load reports it
     }
   }
-  for (let i = 0; i < regions.length; i++) {
-    for (let j = i + 1; j < regions.length; j++) {
-      const [an, a] = regions[i];
-      const [bn, b] = regions[j];
-      if (a.start < b.start + b.size && b.start < a.start + a.size) {
-        r.fail(`regions ${an} ${range(a)} and ${bn} ${range(b)} overlap`);
+  return ids;
+}
+
+function checkIdAgainstBuiltIns(board: Board, source: { file: string; text: string }): void {
+  const owner = builtInIds().get(board.boardId);
+  if (owner === undefined || owner === board.name) return;
+  const others = [...builtInIds().keys()].map((boardId) => ({ boardId }));
+  throw positioned(
+    board.name,
+    source,
+    ["boardId"],
+    `boardId ${hex(board.boardId)} is already ${owner}'s (boards/${owner}.json): board ids must be unique — ${suggestFreeId(board, others)}`,
+    BOARD_ERROR_CODES.duplicateId,
+  );
+}
+
+function positioned(board: string, source: { file: string; text: string } | undefined, p: JsonPath, message: string, code: BoardErrorCode): BoardError {
+  if (!source) return new BoardError(board, message, code);
+  let where: { line: number; column: number } | undefined;
+  try {
+    where = locate(source.text, p);
+  } catch {
+    where = undefined;
+  }
+  return new BoardError(board, message, code, where ? { file: source.file, ...where } : undefined);
+}
+
+/**
+ * Validates raw board data (as parsed from JSON); throws BoardError naming the first problem (every
+ * structural problem, one per line, when there are several). `source` gives errors a file position.
+ */
+export function parseBoard(raw: unknown, label = "<inline>", source?: { file: string; text: string }): Board {
+  const parsed = BoardSchema.safeParse(raw, { reportInput: true });
+  const name = typeof (raw as { name?: unknown })?.name === "string" ? (raw as { name: string }).name : label;
+  if (!parsed.success) {
+    // An unknown key first: it usually explains a missing one ("aplication" for "application").
+    const issues = parsed.error.issues.map((i) => describeIssue(BoardSchema, i)).sort((a, b) => Number(b.code === BOARD_ERROR_CODES.unknownKey) - Number(a.code === BOARD_ERROR_CODES.unknownKey));
+    const first = issues[0];
+    const more = issues.length > 1 ? `\n${issues.slice(1).map((i) => `  also: ${i.message}`).join("\n")}` : "";
+    throw positioned(name, source, first.path, first.message + more, first.code);
+  }
+  return new BoardChecker(parsed.data, source).check();
+}
+
+/** The checks that relate a board's values to its part and to each other. */
+class BoardChecker {
+  constructor(
+    private readonly o: RawBoard,
+    private readonly source?: { file: string; text: string },
+  ) {}
+
+  private fail(p: JsonPath, message: string, code: BoardErrorCode = BOARD_ERROR_CODES.inconsistent): never {
+    throw positioned(this.o.name, this.source, p, message, code);
+  }
+
+  check(): Board {
+    const o = this.o;
+    const part = findPart(o.part);
+    if (!part) {
+      const hint = closest(o.part, PARTS.map((p) => p.part));
+      this.fail(["part"], `part "${o.part}" is not supported${hint ? ` — did you mean "${hint}"?` : ""}; supported parts: ${describeParts()}`, BOARD_ERROR_CODES.unknown);
+    }
+    const family = FAMILIES[o.family];
+    if (part.family !== o.family) this.fail(["family"], `family is "${o.family}" but ${part.part} is an ${part.family} part`);
+    const cpu = o.cpu ?? part.cpu;
+    if (cpu !== part.cpu) this.fail(["cpu"], `cpu "${cpu}" is not ${part.part}'s core: it is a ${part.cpu}`);
+    const fpu = o.fpu ?? part.fpu;
+    if (!family.fpus.includes(fpu)) {
+      this.fail(["fpu"], part.fpu === "none" ? `fpu "${fpu}": a ${cpu} has no FPU; use "none"` : `fpu "${fpu}" is not ${part.part}'s: use "${part.fpu}" (or "none" for soft-float code)`);
+    }
+    if (o.boardId >>> 16 !== part.devId) {
+      this.fail(["boardId"], `boardId ${hex(o.boardId)}: the top 16 bits must be the part's DEV_ID 0x${part.devId.toString(16)} (e.g. ${hex(((part.devId << 16) | (o.boardId & 0xffff)) >>> 0)})`);
+    }
+
+    const flash = { base: FLASH_BASE, size: part.flashKb * 1024 };
+    if (o.flash) {
+      if (o.flash.base !== FLASH_BASE) this.fail(["flash", "base"], `flash.base must be 0x08000000 (main flash on every STM32 family here), got ${hex(o.flash.base)}`);
+      if (o.flash.size !== flash.size) this.fail(["flash", "size"], `flash.size ${hex(o.flash.size)} does not match ${part.part}'s ${part.flashKb} KB`);
+    }
+    const ram = o.ram ? this.checkRam(part, o.ram) : { base: part.ram[0].base, size: part.ram[0].size };
+    const units = partEraseUnits(part);
+    if (o.sectors) this.checkSectors(part, family, o.sectors, units);
+    const sectors: Sector[] = units.map((u) => ({ index: u.index, start: u.start, size: u.size, bank: u.bank }));
+
+    const mm = o.memoryMap;
+    const appStart = mm.application.start;
+    const memoryMap = {
+      bootloader: mm.bootloader,
+      application: { start: appStart, size: mm.application.size ?? flash.base + flash.size - appStart },
+      config: mm.config ?? null,
+      secondary: mm.secondary ?? null,
+      scratch: mm.scratch ?? null,
+    };
+    this.checkMemoryMap(family, flash, sectors, memoryMap);
+    this.checkSlots(sectors, memoryMap, o.trialWatchdogMs);
+    // The CPU cannot refresh a watchdog while an erase stalls it: a period the bootloader starts must outlast
+    // the part's longest erase (datasheet maximum), twice over.
+    for (const key of ["watchdogMs", "trialWatchdogMs"] as const) {
+      const ms = o[key] ?? 0;
+      if (ms !== 0 && ms < 2 * family.longestEraseMs) {
+        this.fail([key], `${key} ${ms} is shorter than twice ${part.part}'s longest erase (${family.longestEraseMs} ms at its datasheet maximum, during which the CPU cannot refresh the watchdog): use at least ${2 * family.longestEraseMs}`);
+      }
+    }
+    if (family.hasVtor) {
+      // VTOR holds the table's address with its low bits zero (ARMv7-M B3.2.5): the table size rounded up to a power of two.
+      let align = 128;
+      while (align < (16 + part.irqs.length) * 4) align *= 2;
+      if (appStart % align !== 0) {
+        this.fail(["memoryMap", "application", "start"], `application start ${hex(appStart)} is not a multiple of ${align}: VTOR needs ${part.part}'s vector table aligned to ${align} bytes`);
+      }
+    }
+
+    const uart = this.checkUart(part);
+    const trigger = o.trigger;
+    if (!part.gpioPorts.includes(trigger.port)) this.fail(["trigger", "port"], `trigger.port must be one of ${part.part}'s ports ${part.gpioPorts.join(", ")}, got "${trigger.port}"`);
+    if ((trigger.activeLevel === "low" && trigger.pull === "down") || (trigger.activeLevel === "high" && trigger.pull === "up")) {
+      this.fail(["trigger", "pull"], `trigger: active ${trigger.activeLevel} with a pull-${trigger.pull} reads as pressed when released`);
+    }
+    for (const [sig, p] of [["tx", uart.tx], ["rx", uart.rx]] as const) {
+      if (p.port === trigger.port && p.pin === trigger.pin) this.fail(["trigger", "pin"], `trigger P${trigger.port}${trigger.pin} is the UART's ${sig} pin`);
+    }
+    const clock = this.checkClock(part, family);
+
+    let power: Board["power"] = null;
+    if (o.family === "stm32h7") power = o.power ?? { supply: "ldo" };
+    else if (o.power) this.fail(["power"], `power: only stm32h7 boards configure their supply (PWR_CR3); remove it from an ${o.family} board`);
+
+    const ccmBlock = part.ram.find((b) => b.name === "CCM");
+    return {
+      name: o.name, description: o.description, family: o.family, part: part.part, cpu, fpu, boardId: o.boardId, flash, ram,
+      ramBlocks: part.ram, ccm: ccmBlock ? { base: ccmBlock.base, size: ccmBlock.size } : null, sectors, memoryMap, uart, trigger,
+      clock, power, listenWindowMs: o.listenWindowMs ?? DEFAULT_LISTEN_WINDOW_MS,
+      trialWatchdogMs: o.trialWatchdogMs ?? 0,
+      sessionIdleMs: o.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS, watchdogMs: o.watchdogMs ?? 0, protectBootloader: o.protectBootloader ?? false, verifyAtBoot: o.verifyAtBoot ?? false, emulator: o.emulator ? { ...o.emulator, uartRxDma: o.emulator.uartRxDma ?? true } : null, notes: o.notes ?? [],
+      product: o.product ?? null, writeUnit: family.writeUnit, file: this.source?.file ?? null, partInfo: part, familyInfo: family,
+    };
+  }
+
+  /**
+   * Two slots (docs/slots.md): secondary and scratch together or not at all; the secondary holds at least
+   * the primary's size; every scratch-size area of the slots and the scratch itself is whole erase units (a
+   * swap erases an area of each); and the config region splits into two halves of whole erase units, so
+   * the status log can compact without losing its state.
+   */
+  private checkSlots(sectors: Sector[], map: Board["memoryMap"], trialWatchdogMs: number | undefined): void {
+    const { application: app, secondary, scratch, config } = map;
+    if (!secondary && !scratch) {
+      if (trialWatchdogMs) this.fail(["trialWatchdogMs"], "trialWatchdogMs is for two-slot boards (memoryMap.secondary and memoryMap.scratch)");
+      return;
+    }
+    if (!secondary || !scratch) {
+      this.fail(["memoryMap", secondary ? "scratch" : "secondary"], "two slots need both memoryMap.secondary and memoryMap.scratch (docs/slots.md)");
+    }
+    if (secondary.size < app.size) {
+      this.fail(["memoryMap", "secondary", "size"], `the secondary slot (${secondary.size} bytes) must hold the primary's ${app.size}: it receives the application when they are swapped`);
+    }
+    const boundary = (address: number) => sectors.some((s) => s.start === address) || sectors.some((s) => s.start + s.size === address);
+    for (const [name, slot] of [["application", app], ["secondary", secondary]] as const) {
+      for (let at = slot.start; at < slot.start + app.size; at += scratch.size) {
+        if (!boundary(at) || !boundary(Math.min(at + scratch.size, slot.start + slot.size))) {
+          this.fail(["memoryMap", "scratch", "size"], `swap areas of ${scratch.size} bytes (the scratch's size) must be whole erase units; in the ${name} slot the area at ${hex(at)} is not`);
+        }
+      }
+    }
+    if (!config) this.fail(["memoryMap", "config"], "two slots need a config region for the status log");
+    const middle = config.start + config.size / 2;
+    if (config.size % 2 !== 0 || !sectors.some((s) => s.start === middle)) {
+      this.fail(["memoryMap", "config", "size"], `the config region ${range(config)} must split into two halves of whole erase units (the status log compacts from one into the other)`);
+    }
+  }
+
+  /** The images' RAM starts at a RAM block's base and ends at the end of a block it runs into. */
+  private checkRam(part: PartInfo, ram: MemoryBlock): MemoryBlock {
+    const blocks = part.ram;
+    const list = blocks.map((b) => `${b.name} ${range({ start: b.base, size: b.size })}`).join(", ");
+    const start = blocks.find((b) => b.base === ram.base);
+    let end = ram.base;
+    let covered = false;
+    if (start) {
+      for (let b: RamBlock | undefined = start; b; b = blocks.find((x) => x.base === end)) {
+        end = b.base + b.size;
+        if (end === ram.base + ram.size) {
+          covered = true;
+          break;
+        }
+        if (end > ram.base + ram.size) break;
+      }
+    }
+    if (!covered) {
+      const first = blocks[0];
+      this.fail(["ram"], `ram ${range({ start: ram.base, size: ram.size })} is not RAM of ${part.part}: use a block (or adjacent blocks) of ${list}, e.g. { "base": "${hex(first.base)}", "size": "0x${first.size.toString(16)}" } (${kb(first.size)})`);
+    }
+    return { base: ram.base, size: ram.size };
+  }
+
+  private checkSectors(part: PartInfo, family: FamilyInfo, given: { index: number; start: number; size: number }[], units: { index: number; start: number; size: number }[]): void {
+    const unit = family.eraseUnit;
+    given.forEach((s, i) => {
+      const u = units[i];
+      if (!u) this.fail(["sectors", i], `sectors has ${given.length} entries but ${part.part} has ${units.length} ${unit}s (${family.manual})`);
+      if (s.index !== i) this.fail(["sectors", i, "index"], `sectors[${i}].index is ${s.index}, expected ${i}`);
+      if (s.start !== u.start || s.size !== u.size) {
+        this.fail(["sectors", i], `sectors[${i}] is ${kb(s.size)} at ${hex(s.start)}, but ${part.part}'s ${unit} ${i} is ${kb(u.size)} at ${hex(u.start)} (${family.manual}); the "sectors" list is optional`);
+      }
+    });
+    if (given.length !== units.length) this.fail(["sectors"], `sectors has ${given.length} entries but ${part.part} has ${units.length} ${unit}s (${family.manual}); the "sectors" list is optional`);
+  }
+
+  private checkMemoryMap(family: FamilyInfo, flash: MemoryBlock, sectors: Sector[], map: Board["memoryMap"]): void {
+    const regions = Object.entries(map).filter((e): e is [string, Region] => e[1] !== null);
+    const flashEnd = flash.base + flash.size;
+    const unit = family.eraseUnit;
+    for (const [name, reg] of regions) {
+      if (reg.size === 0 || reg.start < flash.base || reg.start + reg.size > flashEnd) {
+        this.fail(["memoryMap", name], `${name} region ${range(reg)} lies outside flash [${hex(flash.base)}, ${hex(flashEnd)})`);
+      }
+    }
+    for (let i = 0; i < regions.length; i++) {
+      for (let j = i + 1; j < regions.length; j++) {
+        const [an, a] = regions[i];
+        const [bn, b] = regions[j];
+        if (a.start < b.start + b.size && b.start < a.start + a.size) this.fail(["memoryMap", bn], `regions ${an} ${range(a)} and ${bn} ${range(b)} overlap`);
+      }
+    }
+    if (map.bootloader.start !== flash.base) {
+      this.fail(["memoryMap", "bootloader", "start"], `bootloader region must start at ${hex(flash.base)}: the reset vector is read from there`);
+    }
+    for (const [name, reg] of regions) {
+      const end = reg.start + reg.size;
+      if (!sectors.some((s) => s.start === reg.start)) {
+        const s = sectors.find((x) => reg.start > x.start && reg.start < x.start + x.size)!;
+        this.fail(["memoryMap", name, "start"], `${name} region start ${hex(reg.start)} is not on a ${unit} boundary (${unit} ${s.index} spans ${range(s)})`);
+      }
+      if (!sectors.some((s) => s.start + s.size === end)) {
+        const s = sectors.find((x) => end > x.start && end < x.start + x.size)!;
+        this.fail(["memoryMap", name, "size"], `${name} region end ${hex(end)} is not on a ${unit} boundary (${unit} ${s.index} spans ${range(s)})`);
       }
     }
   }
-  if (map.bootloader.start !== flash.base) {
-    r.fail(`bootloader region must start at ${hex(flash.base)}: the reset vector is read from there`);
+
+  private checkUart(part: PartInfo): Board["uart"] {
+    const u = this.o.uart;
+    const inst = part.usarts[u.instance];
+    const names = Object.keys(part.usarts);
+    if (!inst) this.fail(["uart", "instance"], `uart.instance "${u.instance}" is not on ${part.part}${didYouMean(u.instance, names)}; it has ${names.join(", ")}`);
+    if (u.base !== undefined && u.base !== inst.base) this.fail(["uart", "base"], `uart.base ${hex(u.base)} is not ${u.instance}'s ${hex(inst.base)}`);
+    const pin = (sig: "tx" | "rx"): PinFunction => {
+      const given = u[sig];
+      const options = inst[sig];
+      const list = options.map((p) => `P${p.port}${p.pin} (AF${p.af})`).join(", ");
+      const match = options.find((p) => p.port === given.port && p.pin === given.pin);
+      if (!match) this.fail(["uart", sig], `uart.${sig} P${given.port}${given.pin} cannot carry ${u.instance}_${sig.toUpperCase()} on ${part.part}; it can be on ${list}`);
+      if (given.af !== undefined && given.af !== match.af) this.fail(["uart", sig, "af"], `uart.${sig}.af is ${given.af}; ${u.instance}_${sig.toUpperCase()} on P${given.port}${given.pin} is AF${match.af}`);
+      return { port: given.port, pin: given.pin, af: match.af };
+    };
+    return { instance: u.instance, base: inst.base, bus: inst.bus, tx: pin("tx"), rx: pin("rx"), baud: u.baud };
   }
-  for (const [name, reg] of regions) {
-    const end = reg.start + reg.size;
-    const startSector = sectors.find((s) => s.start === reg.start);
-    if (!startSector) {
-      const s = sectors.find((x) => reg.start > x.start && reg.start < x.start + x.size)!;
-      r.fail(`${name} region start ${hex(reg.start)} is not on a sector boundary (sector ${s.index} spans ${range(s)})`);
+
+  private checkClock(part: PartInfo, family: FamilyInfo): Board["clock"] {
+    const c = this.o.clock;
+    const { source, sysclkHz } = c;
+    if (source === "hsi" && c.hseHz) this.fail(["clock", "hseHz"], `clock.hseHz is for an hse or hse-bypass source, not hsi`);
+    if (source !== "hsi" && c.hseHz === undefined) this.fail(["clock"], `clock.hseHz is missing: an ${source} source needs its frequency`);
+    const hseHz = source === "hsi" ? 0 : c.hseHz!;
+    const [lo, hi] = source === "hse" ? family.hseCrystalHz : family.hseBypassHz;
+    if (source !== "hsi" && (hseHz < lo || hseHz > hi)) {
+      this.fail(["clock", "hseHz"], `clock.hseHz ${hseHz}: ${source === "hse" ? "a crystal" : "an external clock"} on ${family.family} must be ${lo / 1e6}-${hi / 1e6} MHz`);
     }
-    if (!sectors.some((s) => s.start + s.size === end)) {
-      const s = sectors.find((x) => end > x.start && end < x.start + x.size)!;
-      r.fail(`${name} region end ${hex(end)} is not on a sector boundary (sector ${s.index} spans ${range(s)})`);
+    if (sysclkHz > part.sysclkMaxHz) this.fail(["clock", "sysclkHz"], `clock.sysclkHz ${sysclkHz} is above ${part.part}'s ${part.sysclkMaxHz}`);
+    // The F4 driver's PLL search is known here; the other families' drivers check their own settings.
+    if (family.family === "stm32f4" && !pllReachable(source === "hsi" ? 16_000_000 : hseHz, sysclkHz) && !(source === "hsi" && sysclkHz === 16_000_000)) {
+      this.fail(["clock", "sysclkHz"], `clock.sysclkHz ${sysclkHz} cannot be reached from ${source === "hsi" ? "HSI 16 MHz" : `${hseHz} Hz`} by hal_clock_init's PLL settings`);
     }
+    return { source, hseHz, sysclkHz };
   }
+}
+
+/** The board file for messages: boards/<name>.json for tsboot's own boards, else its path from here. */
+export function boardFileLabel(board: Pick<Board, "name" | "file">): string {
+  if (!board.file || path.dirname(board.file) === BOARDS_DIR) return `boards/${board.name}.json`;
+  const rel = path.relative(process.cwd(), board.file);
+  return rel && !rel.startsWith("..") ? rel : board.file;
+}
+
+/** The board file for generated files' comments (no machine-specific path). */
+export function boardSourceName(board: Pick<Board, "name" | "file">): string {
+  return !board.file || path.dirname(board.file) === BOARDS_DIR ? `boards/${board.name}.json` : path.basename(board.file);
 }
 
 /** The sector holding addr, or undefined. */
@@ -282,6 +505,11 @@ export function sectorOf(board: Board, addr: number): Sector | undefined {
 /** The sectors a region covers, in order. */
 export function sectorsOf(board: Board, region: Region): Sector[] {
   return board.sectors.filter((s) => s.start >= region.start && s.start + s.size <= region.start + region.size);
+}
+
+/** The RAM block holding [addr - 1] when addr is an initial stack pointer (SP == end of a block is valid). */
+export function ramBlockForStack(board: Board, sp: number): RamBlock | undefined {
+  return board.ramBlocks.find((b) => sp > b.base && sp <= b.base + b.size);
 }
 
 /**
@@ -304,97 +532,4 @@ export function pllReachable(srcHz: number, sysclkHz: number): boolean {
   return false;
 }
 
-/** Field readers that throw BoardError with the field's path. */
-class Reader {
-  constructor(readonly label: string) {}
-
-  fail(message: string): never {
-    throw new BoardError(this.label, message);
-  }
-
-  object(x: unknown, what: string): Record<string, unknown> {
-    if (typeof x !== "object" || x === null || Array.isArray(x)) this.fail(`${what} must be an object`);
-    return x as Record<string, unknown>;
-  }
-
-  array(o: Record<string, unknown>, key: string): unknown[] {
-    const x = o[key];
-    if (!Array.isArray(x)) this.fail(`${key} must be an array`);
-    return x;
-  }
-
-  stringValue(x: unknown, what: string): string {
-    if (typeof x !== "string" || x.length === 0) this.fail(`${what} must be a non-empty string`);
-    return x;
-  }
-
-  string(o: Record<string, unknown>, key: string, what = key): string {
-    return this.stringValue(o[key], what);
-  }
-
-  oneOf<T extends string>(o: Record<string, unknown>, key: string, allowed: readonly T[], what = key): T {
-    const x = o[key];
-    if (typeof x !== "string" || !(allowed as readonly string[]).includes(x)) {
-      this.fail(`${what} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, got ${JSON.stringify(x)}`);
-    }
-    return x as T;
-  }
-
-  /** A number, or a string "0x..." / decimal. */
-  u32(o: Record<string, unknown>, key: string, what = key): number {
-    const x = o[key];
-    let n: number;
-    if (typeof x === "number") n = x;
-    else if (typeof x === "string" && /^0x[0-9a-fA-F]+$/.test(x)) n = parseInt(x.slice(2), 16);
-    else if (typeof x === "string" && /^[0-9]+$/.test(x)) n = parseInt(x, 10);
-    else this.fail(`${what} must be a number or a "0x..." string, got ${JSON.stringify(x)}`);
-    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) this.fail(`${what} ${JSON.stringify(x)} is not a u32`);
-    return n;
-  }
-
-  boolean(o: Record<string, unknown>, key: string, what = key): boolean {
-    const x = o[key];
-    if (typeof x !== "boolean") this.fail(`${what} must be true or false, got ${JSON.stringify(x)}`);
-    return x;
-  }
-
-  uint(o: Record<string, unknown>, key: string, what = key): number {
-    const x = o[key];
-    if (typeof x !== "number" || !Number.isInteger(x) || x < 0) this.fail(`${what} must be a non-negative integer, got ${JSON.stringify(x)}`);
-    return x;
-  }
-
-  block(o: Record<string, unknown>, key: string): MemoryBlock {
-    const b = this.object(o[key], key);
-    return { base: this.u32(b, "base", `${key}.base`), size: this.u32(b, "size", `${key}.size`) };
-  }
-
-  region(o: Record<string, unknown>, key: string): Region {
-    const b = this.object(o[key], `memoryMap.${key}`);
-    return { start: this.u32(b, "start", `memoryMap.${key}.start`), size: this.u32(b, "size", `memoryMap.${key}.size`) };
-  }
-
-  port(o: Record<string, unknown>, what: string, part: PartInfo): GpioPort {
-    const key = what.split(".").pop()!;
-    const x = o[key];
-    if (typeof x !== "string" || !part.gpioPorts.includes(x)) {
-      this.fail(`${what} must be one of ${part.part}'s ports ${part.gpioPorts.join(", ")}, got ${JSON.stringify(x)}`);
-    }
-    return x as GpioPort;
-  }
-
-  pinNumber(o: Record<string, unknown>, what: string): number {
-    const n = this.uint(o, what.split(".").pop()!, what);
-    if (n > 15) this.fail(`${what} ${n} is not a pin number (0-15)`);
-    return n;
-  }
-
-  pin(o: Record<string, unknown>, key: "tx" | "rx", part: PartInfo, af: number): PinFunction {
-    const p = this.object(o[key], `uart.${key}`);
-    const port = this.port(p, `uart.${key}.port`, part);
-    const pin = this.pinNumber(p, `uart.${key}.pin`);
-    const got = this.uint(p, "af", `uart.${key}.af`);
-    if (got !== af) this.fail(`uart.${key}.af is ${got}; the USART's alternate function is AF${af}`);
-    return { port, pin, af: got };
-  }
-}
+export { formatPath };

@@ -5,9 +5,6 @@
 import { loadBoard, type Board } from "./index";
 import type { BoardLayout, Region } from "../hal-bindings/sim/board-layout";
 
-/** Programming granularity per family (hal-bindings/stm32f4 programs 32-bit words). */
-const WRITE_UNIT: Record<Board["family"], number> = { stm32f4: 4 };
-
 export class BoardLayoutError extends Error {
   constructor(board: string, message: string) {
     super(`board ${board}: ${message}`);
@@ -36,21 +33,29 @@ export function layoutFromBoard(board: Board): BoardLayout {
   }
   const layout: BoardLayout = {
     name: board.name,
+    family: board.family,
+    part: board.part,
     flashBase: board.flash.base,
     sectors,
     bootloader,
     config,
     app,
     ram: { start: board.ram.base, size: board.ram.size },
-    stackRegions: [{ start: board.ram.base, size: board.ram.size }, ...(board.ccm ? [{ start: board.ccm.base, size: board.ccm.size }] : [])],
-    writeUnit: WRITE_UNIT[board.family],
+    // Every RAM block of the part: an application's initial stack pointer may lie in any of them.
+    stackRegions: board.ramBlocks.map((b) => ({ start: b.base, size: b.size })),
+    writeUnit: board.writeUnit,
     boardId: board.boardId,
     productId: board.partInfo.devId,
     listenWindowMs: board.listenWindowMs,
     sessionIdleMs: board.sessionIdleMs,
     watchdogMs: board.watchdogMs,
     protectBootloader: board.protectBootloader,
-    slots: null,
+    verifyAtBoot: board.verifyAtBoot,
+    trigger: { port: board.trigger.port, pin: board.trigger.pin, activeLevel: board.trigger.activeLevel },
+    slots:
+      board.memoryMap.secondary && board.memoryMap.scratch
+        ? { secondary: { ...board.memoryMap.secondary }, scratch: { ...board.memoryMap.scratch }, trialWatchdogMs: board.trialWatchdogMs }
+        : null,
   };
   checkLayout(layout);
   return layout;

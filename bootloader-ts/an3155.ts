@@ -20,6 +20,7 @@ import { launchApplication } from "./launch";
 import { inAppRegion, sectorInAppRegion } from "./layout";
 import { crc32 } from "./lib/crc32";
 import { nativeTransferOpen } from "./native-protocol";
+import { signatureRequired } from "./signature";
 import { Status } from "./status";
 import { readByte, writeByte, writeBytes } from "./uart-io";
 
@@ -279,7 +280,8 @@ function writeMemory(): boolean {
   if (checksum < 0) return false;
   const length = u32(n) + 1;
   const padded = unitsLength(length);
-  const ok = checksum === xor && unitAligned(address) && inAppRegion(address, padded) && isErased(address, padded);
+  // A bootloader with a public key takes signed images only, which AN3155 cannot carry: it writes nothing.
+  const ok = !signatureRequired() && checksum === xor && unitAligned(address) && inAppRegion(address, padded) && isErased(address, padded);
   if (!ok || invalidatePrimary() !== Status.Ok || programBytes(address, DATA.subarray(0, length)) !== Status.Ok) {
     writeByte(NACK);
     return true;
@@ -297,6 +299,10 @@ function writeMemory(): boolean {
  * region or a bad checksum is NACKed with nothing erased.
  */
 function extendedErase(): boolean {
+  if (signatureRequired()) {
+    writeByte(NACK); // signed images only: AN3155 may read, not erase
+    return true;
+  }
   writeByte(ACK);
   const hi = readByte(BYTE_TIMEOUT_MS);
   const lo = readByte(BYTE_TIMEOUT_MS);
@@ -441,7 +447,7 @@ function protectionDone(status: Status): boolean {
 function adoptSessionImage(): Status {
   const start = boardAppStart();
   const size = writtenEnd;
-  if (nativeTransferOpen() || !contiguous || size === 0) return Status.NoValidApp;
+  if (nativeTransferOpen() || !contiguous || size === 0 || signatureRequired()) return Status.NoValidApp;
   const count = boardSectorCount();
   for (let i: u32 = 0; i < count && i < MAX_UNITS; i++) {
     const unitStart = boardSectorStart(i);

@@ -24,6 +24,8 @@ export const OFFSET_BOARD_ID = 24;
 export const OFFSET_FLAGS = 28;
 export const OFFSET_SECURITY_COUNTER = 32;
 export const OFFSET_SIGNATURE_SIZE = 36;
+/** An Ed25519 signature (RFC 8032) over header ‖ payload follows the payload (signature_size). */
+export const SIGNATURE_SIZE = 64;
 /** Bytes 40 … 59 are reserved: zero, so that a later version can give them meaning safely. */
 export const OFFSET_RESERVED = 40;
 export const OFFSET_HEADER_CRC = 60;
@@ -50,8 +52,8 @@ export function checkHeader(header: Uint8Array, source: HeaderSource): Status {
   if (readU16LE(header, OFFSET_HEADER_VERSION) !== HEADER_VERSION) return Status.BadHeader;
   if (readU16LE(header, OFFSET_HEADER_SIZE) !== HEADER_SIZE) return Status.BadHeader;
   if (crc32(header.subarray(0, OFFSET_HEADER_CRC)) !== readU32LE(header, OFFSET_HEADER_CRC)) return Status.BadHeader;
-  if (readU32LE(header, OFFSET_SIGNATURE_SIZE) !== 0) return Status.BadHeader;
-  if (readU32LE(header, OFFSET_SECURITY_COUNTER) !== 0) return Status.BadHeader;
+  const signature = readU32LE(header, OFFSET_SIGNATURE_SIZE);
+  if (signature !== 0 && signature !== SIGNATURE_SIZE) return Status.BadHeader;
   for (let i: u32 = OFFSET_RESERVED; i < OFFSET_HEADER_CRC; i++) {
     if (header[i] !== 0) return Status.BadHeader;
   }
@@ -62,8 +64,23 @@ export function checkHeader(header: Uint8Array, source: HeaderSource): Status {
   if (readU32LE(header, OFFSET_LOAD_ADDRESS) !== boardAppStart()) return Status.BadAddress;
   const size = readU32LE(header, OFFSET_PAYLOAD_SIZE);
   if (size === 0) return Status.BadHeader;
-  if (size > boardAppSize()) return Status.TooBig;
+  const room = boardAppSize();
+  if (size > room || room - size < signature) return Status.TooBig;
   return Status.Ok;
+}
+
+/** Bytes of signature after the payload: 0 or SIGNATURE_SIZE. */
+export function signatureSize(header: Uint8Array): u32 {
+  return readU32LE(header, OFFSET_SIGNATURE_SIZE);
+}
+
+/** What an image occupies in its slot: the payload, then its signature. */
+export function storedSize(header: Uint8Array): u32 {
+  return payloadSize(header) + signatureSize(header);
+}
+
+export function securityCounterOf(header: Uint8Array): u32 {
+  return readU32LE(header, OFFSET_SECURITY_COUNTER);
 }
 
 export function payloadSize(header: Uint8Array): u32 {

@@ -14,6 +14,7 @@ import { appVersion, checkHeader, HeaderSource, payloadCrc, payloadSize } from "
 import { crc32 } from "./lib/crc32";
 import { Entry, logAppend, logImage, primaryHeader, primaryRecorded, resetLog, Slot, singleHalfLog } from "./status-log";
 import { Status } from "./status";
+import { verifyAtBoot } from "./signature";
 
 /** True when `sp` can be an initial stack pointer: word-aligned, above a RAM block's start, at most its end. */
 function stackInRam(sp: u32): boolean {
@@ -53,9 +54,12 @@ export function imageValidAt(header: Uint8Array, start: u32): boolean {
   return !flashTakeEccError();
 }
 
-/** The primary slot holds a recorded, complete, valid application. */
+/**
+ * The primary slot holds a recorded, complete, valid application (and, when the board data asks, one whose
+ * signature verifies at this boot too).
+ */
 export function applicationValid(): boolean {
-  return primaryRecorded() && imageValidAt(primaryHeader(), boardAppStart());
+  return primaryRecorded() && imageValidAt(primaryHeader(), boardAppStart()) && verifyAtBoot(primaryHeader(), boardAppStart());
 }
 
 /** The version of the valid application, or 0. */

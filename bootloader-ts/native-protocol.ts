@@ -4,16 +4,17 @@
  * goes quiet. Frame: A5 5A | cmd | seq | len (u16 LE) | payload | CRC-32 (LE) over cmd..payload.
  */
 import { i32, u8, u16, u32 } from "../runtime/index";
-import { boardAppSize, boardAppStart, boardId, boardSecondarySize, boardSecondaryStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
+import { boardAppSize, boardAppStart, boardId, boardPublicKey, boardSecondarySize, boardSecondaryStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashView } from "../hal-bindings/flash";
 import { readU16LE, readU32LE, writeU16LE, writeU32LE, equalBytes } from "./bytes";
 import { BOOTLOADER_VERSION, INTER_BYTE_TIMEOUT_MS, MAX_DATA, NATIVE_PROTOCOL_VERSION, WINDOW } from "./config";
 import { lastFaultDetail, lastFaultKind, lastResetCause, protectionState, setBootloaderProtection, watchdogState } from "./device-state";
 import { eraseSector, isErased, programBytes } from "./flash-writer";
-import { appVersion, checkHeader, HEADER_SIZE, HeaderSource, payloadCrc, payloadSize } from "./image-header";
+import { appVersion, checkHeader, HEADER_SIZE, HeaderSource, payloadCrc, payloadSize, SIGNATURE_SIZE, signatureSize, storedSize } from "./image-header";
+import { counterAllows, raiseCounter, signatureRequired, verifyImageSignature } from "./signature";
 import { applicationValid, invalidatePrimary, recordPrimary, vectorsSane, vectorTableSane } from "./installed-image";
 import { secondaryValid, slotsEnabled } from "./slots";
-import { Entry, lastInstallEvent, lastInstallReason, logAppend, logImage, primaryHeader, RevertReason, secondaryHeader, secondaryImageRole, secondaryRecorded, SecondaryRole, Slot, swapAreaCount, swapInProgress, SwapKind, trialState, TrialState } from "./status-log";
+import { Entry, lastInstallEvent, lastInstallReason, logAppend, logImage, primaryHeader, RevertReason, securityCounter, secondaryHeader, secondaryImageRole, secondaryRecorded, SecondaryRole, Slot, swapAreaCount, swapInProgress, SwapKind, trialState, TrialState } from "./status-log";
 import { STEPS, swapBegin, swapContinue, SwapProgress, swapStepsDone } from "./swap";
 import { launchApplication } from "./launch";
 import { crc32 } from "./lib/crc32";
@@ -277,7 +278,9 @@ function info(): u32 {
   REPLY_DATA[40] = role;
   writeU32LE(REPLY_DATA, 41, role !== SecondaryRole.None ? appVersion(secondaryHeader()) : 0);
   REPLY_DATA[45] = swapInProgress();
-  return 46;
+  REPLY_DATA[46] = signatureRequired() ? 1 : 0;
+  writeU32LE(REPLY_DATA, 47, securityCounter());
+  return 51;
 }
 
 /** Sends a progress event for the request `seq`: done of total, in `phase`. */
@@ -306,15 +309,22 @@ function swapWithProgress(seq: u8): Status {
 function install(seq: u8, permanent: boolean): Status {
   if (!slotsEnabled() || transfer !== Transfer.Idle) return Status.BadState;
   if (!secondaryValid(SecondaryRole.Pending)) return Status.NoValidApp;
+  // Checked again just before the swap: the secondary may have changed since END.
+  const signed = verifyImageSignature(secondaryHeader(), boardSecondaryStart());
+  if (signed !== Status.Ok) return signed;
+  if (!counterAllows(secondaryHeader())) return Status.CounterTooLow;
   const begun = swapBegin(permanent ? SwapKind.InstallPermanent : SwapKind.InstallTest, RevertReason.None);
   if (begun !== Status.Ok) return begun;
-  return swapWithProgress(seq);
+  const swapped = swapWithProgress(seq);
+  if (swapped !== Status.Ok || !permanent) return swapped;
+  return raiseCounter(primaryHeader());
 }
 
 /** CONFIRM: the trial image in the primary slot becomes permanent. */
 function confirm(): Status {
   if (!slotsEnabled() || trialState() === TrialState.None) return Status.BadState;
-  return logAppend(Entry.Confirmed, 0, 0);
+  const confirmed = logAppend(Entry.Confirmed, 0, 0);
+  return confirmed !== Status.Ok ? confirmed : raiseCounter(primaryHeader());
 }
 
 /** REVERT: the previous image (in the secondary since the last install) is swapped back into the primary. */
@@ -346,6 +356,8 @@ function begin(payload: Uint8Array): Status {
   if (payload.length !== BEGIN_SIZE) return Status.BadLength;
   const checked = checkHeader(payload, HeaderSource.Host);
   if (checked !== Status.Ok) return checked;
+  if (signatureRequired() && signatureSize(payload) !== SIGNATURE_SIZE) return Status.SignatureRequired;
+  if (!counterAllows(payload)) return Status.CounterTooLow;
   const stack = readU32LE(payload, HEADER_SIZE);
   const reset = readU32LE(payload, HEADER_SIZE + 4);
   if (payloadSize(payload) < 8 || !vectorsSane(stack, reset)) return Status.BadVectorTable;
@@ -359,7 +371,7 @@ function begin(payload: Uint8Array): Status {
   // Erasing happens on demand, as the data arrives (WRITE): the line keeps moving while a sector erases,
   // because reception goes on by DMA into the ring during the CPU stall.
   const start = transferBase();
-  const end = start + payloadSize(SESSION_HEADER);
+  const end = start + storedSize(SESSION_HEADER);
   const count = boardSectorCount();
   eraseTotal = 0;
   for (let i: u32 = 0; i < count; i++) {
@@ -404,7 +416,7 @@ function write(seq: u8, payload: Uint8Array): Status {
   if (payload.length < 5) return Status.BadLength;
   const offset = readU32LE(payload, 0);
   const data = payload.subarray(4);
-  const size = payloadSize(SESSION_HEADER);
+  const size = storedSize(SESSION_HEADER); // the payload, then its signature
   if (offset > size || data.length > size - offset) return Status.TooBig;
   const last = offset + data.length === size;
   const unit = boardWriteUnit();
@@ -447,9 +459,9 @@ function forgetSecondary(): Status {
 function end(): Status {
   // A resent END (its reply was lost) finds the transfer done: answer as before if that image is recorded.
   if (transfer !== Transfer.Receiving) return installed(SESSION_HEADER) ? Status.Ok : Status.BadState;
-  const size = payloadSize(SESSION_HEADER);
-  if (received !== size) return Status.Incomplete;
+  if (received !== storedSize(SESSION_HEADER)) return Status.Incomplete;
   transfer = Transfer.Idle;
+  const size = payloadSize(SESSION_HEADER);
   const base = transferBase();
   if (crc32(flashView(base, size)) !== payloadCrc(SESSION_HEADER)) return Status.CrcMismatch;
   // The payload's vector table must be the one BEGIN announced (and checked) before anything was erased.
@@ -457,7 +469,11 @@ function end(): Status {
   if (readU32LE(vectors, 0) !== sessionStack || readU32LE(vectors, 4) !== sessionReset || !vectorTableSane(base)) {
     return Status.BadVectorTable;
   }
+  const signed = verifyImageSignature(SESSION_HEADER, base);
+  if (signed !== Status.Ok) return signed;
   const stored = slotsEnabled() ? logImage(Slot.Secondary, SESSION_HEADER) : recordPrimary(SESSION_HEADER);
   if (stored !== Status.Ok) return stored;
-  return installed(SESSION_HEADER) ? Status.Ok : Status.VerifyFailed;
+  if (!installed(SESSION_HEADER)) return Status.VerifyFailed;
+  // A single-slot image is installed now: its counter becomes the device's floor.
+  return slotsEnabled() ? Status.Ok : raiseCounter(SESSION_HEADER);
 }

@@ -12,7 +12,8 @@ import { trialPublish, watchdogStart } from "../hal-bindings/system";
 import { boardSecondaryStart } from "../hal-bindings/board";
 import { watchdogState, WatchdogState } from "./device-state";
 import { applicationValid, imageValidAt } from "./installed-image";
-import { confirmStubAddress, currentTrialId, Entry, logAppend, RevertReason, secondaryHeader, secondaryImageRole, secondaryRecorded, SecondaryRole, swapInProgress, SwapKind, trialState, TrialState } from "./status-log";
+import { raiseCounter } from "./signature";
+import { confirmStubAddress, currentTrialId, primaryHeader, Entry, logAppend, RevertReason, secondaryHeader, secondaryImageRole, secondaryRecorded, SecondaryRole, swapInProgress, SwapKind, trialState, TrialState } from "./status-log";
 import { swapBegin, swapFinish } from "./swap";
 import { Status } from "./status";
 
@@ -38,6 +39,9 @@ export function slotsAtBoot(updateRequested: boolean): void {
   if (!slotsEnabled()) return;
   if (swapInProgress() !== SwapKind.None && swapFinish() !== Status.Ok) return;
   const trial = trialState();
+  // A confirmed image (the application may have confirmed itself since the last boot) sets the floor of
+  // the anti-rollback counter.
+  if (trial === TrialState.None && applicationValid()) raiseCounter(primaryHeader());
   if (trial === TrialState.None || updateRequested || !secondaryValid(SecondaryRole.Previous)) return;
   if (trial === TrialState.Booted) swapNow(SwapKind.Revert, RevertReason.NotConfirmed);
   else if (!applicationValid()) swapNow(SwapKind.Revert, RevertReason.Invalid); // the trial image cannot even start

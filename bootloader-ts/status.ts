@@ -19,4 +19,10 @@ export enum Status {
   BadVectorTable = 15,
   /** The option bytes could not be changed (write protection of the bootloader region). */
   ProtectionFailed = 16,
+  /** The bootloader was built with a public key and the image is not signed. */
+  SignatureRequired = 17,
+  /** The image's signature does not verify with the built-in public key. */
+  BadSignature = 18,
+  /** The image's security counter is below the device's (anti-rollback). */
+  CounterTooLow = 19,
 }

@@ -16,7 +16,7 @@ import { u32 } from "../runtime/index";
 import { boardAppStart, boardSecondaryStart, boardScratchSize, boardScratchStart, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashView } from "../hal-bindings/flash";
 import { eraseSector, isErased, programBytes } from "./flash-writer";
-import { payloadSize } from "./image-header";
+import { storedSize } from "./image-header";
 import { NO_SECTOR, sectorContaining } from "./layout";
 import { Entry, installCount, logAppend, primaryHeader, primaryRecorded, secondaryHeader, secondaryRecorded, swapAreaCount, swapInProgress, swapProgressArea, swapProgressStep, SwapKind } from "./status-log";
 import { Status } from "./status";
@@ -24,9 +24,9 @@ import { Status } from "./status";
 /** Steps per area. */
 export const STEPS = 3;
 
-/** The bytes a slot's image occupies: its payload, rounded up to areas. */
+/** The bytes a slot's image occupies: its payload and its signature. */
 function imageSpan(header: Uint8Array, known: boolean): u32 {
-  return known ? payloadSize(header) : 0;
+  return known ? storedSize(header) : 0;
 }
 
 /** How many areas a swap of the current slots must exchange (at least one). */

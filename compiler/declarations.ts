@@ -4,6 +4,7 @@
  * types. Function bodies and initializers are lowered afterwards (lower-function.ts, lower-module.ts).
  */
 import { Node, SyntaxKind, ts, TypeNode } from "ts-morph";
+import { globalCName } from "./c-names";
 import { DiagnosticSink, SourcePosition } from "./diagnostics";
 import type { FunctionIR, SourceLine, Variable } from "./ir";
 import { isRuntimeFile, ModuleFile } from "./program";
@@ -67,6 +68,18 @@ function isTypeDeclaration(d: Node): boolean {
   return Node.isTypeAliasDeclaration(d) || Node.isInterfaceDeclaration(d);
 }
 
+const DEFAULT_TYPE_ADVICE = "Use an integer type (u8…i32, i64), boolean, a typed array, an enum or an interface of those.";
+const LIBRARY_TYPE_ADVICE: Record<string, string> = {
+  Readonly: "Drop Readonly<>: the subset has no read-only views; write the type itself (Uint8Array, an interface).",
+  ReadonlyArray: "Use a typed array (Uint8Array … Int32Array).",
+  Array: "Use a typed array (Uint8Array … Int32Array, Float64Array for i64).",
+  Record: "Use an interface with named fields, or a typed array indexed by an integer.",
+  Partial: "Declare every field: an object of the subset has all its fields.",
+  BigInt64Array: "Use Float64Array: its elements are the subset's i64 (exact within ±(2^53-1)).",
+  BigUint64Array: "Use Float64Array for i64, or pairs of u32 for 64-bit words.",
+  Float32Array: "Floating point is not in the subset: use an integer typed array.",
+};
+
 export interface FunctionInfo {
   readonly ir: FunctionIR;
   readonly node: Node;
@@ -81,6 +94,8 @@ export class Declarations {
   readonly structs = new Map<Node, StructType>();
   readonly enums = new Map<Node, EnumType>();
   readonly structList: StructType[] = [];
+  /** Declarations that were rejected with a diagnostic: later uses of them are not reported again. */
+  readonly rejected = new Set<Node>();
   readonly enumList: EnumType[] = [];
   private nextId = 1;
 
@@ -108,8 +123,13 @@ export class Declarations {
       const name = node.getTypeName();
       const decl = typeDeclarationOf(name);
       const text = name.getText();
-      if (text in ARRAY_CONSTRUCTORS && (!decl || decl.getSourceFile().isDeclarationFile())) {
+      if (text in ARRAY_CONSTRUCTORS && node.getTypeArguments().length === 0 && (!decl || decl.getSourceFile().isDeclarationFile())) {
         return { kind: "array", element: ARRAY_CONSTRUCTORS[text] };
+      }
+      // A library type (Readonly<…>, Array<…>, Record<…>): reported here, in the program's own file.
+      if (decl && decl.getSourceFile().isDeclarationFile() && !isRuntimeFile(decl.getSourceFile().getFilePath())) {
+        this.diagnostics.error("UnsupportedType", positionOf(node), node.getText(), LIBRARY_TYPE_ADVICE[text] ?? DEFAULT_TYPE_ADVICE);
+        return null;
       }
       if (decl && Node.isTypeAliasDeclaration(decl)) {
         if (isRuntimeFile(decl.getSourceFile().getFilePath())) {
@@ -117,19 +137,27 @@ export class Declarations {
           if ((INT_KINDS as readonly string[]).includes(alias)) return intType(alias as IntKind);
         } else {
           const target = decl.getTypeNode();
-          if (target) return this.resolveType(target, allowVoid);
+          if (target && decl.getTypeParameters().length === 0) return this.resolveType(target, allowVoid);
         }
       }
       if (decl && Node.isInterfaceDeclaration(decl)) return this.structFor(decl);
       if (decl && Node.isEnumDeclaration(decl)) return this.enumFor(decl);
-      this.diagnostics.error("UnsupportedType", positionOf(node), text);
+      this.diagnostics.error("UnsupportedType", positionOf(node), node.getText(), DEFAULT_TYPE_ADVICE);
       return null;
     }
     if (kind === SyntaxKind.ParenthesizedType) {
       return this.resolveType((node as unknown as { getTypeNode(): TypeNode }).getTypeNode(), allowVoid);
     }
-    this.diagnostics.error("UnsupportedType", positionOf(node), node.getText());
+    const advice = kind === SyntaxKind.ArrayType ? "Use a typed array: Uint8Array … Int32Array, or Float64Array for i64." : kind === SyntaxKind.NeverKeyword ? "'never' is a return type, or the parameter of assertNever(x: never)." : DEFAULT_TYPE_ADVICE;
+    this.diagnostics.error("UnsupportedType", positionOf(node), node.getText(), advice);
     return null;
+  }
+
+  /** A parameter's type: a value type, or `never` (assertNever(x: never)), which takes any integer as an i64. */
+  resolveParameterType(node: TypeNode): { type: ValueType; never: boolean } | null {
+    if (node.getKind() === SyntaxKind.NeverKeyword) return { type: intType("i64"), never: true };
+    const type = this.resolveValueType(node);
+    return type ? { type, never: false } : null;
   }
 
   resolveValueType(node: TypeNode): ValueType | null {
@@ -143,7 +171,7 @@ export class Declarations {
     if (!Node.isInterfaceDeclaration(decl)) return null;
     const module = decl.getSourceFile();
     const prefix = this.prefixes.get(module.getFilePath()) ?? "m";
-    const struct: StructType = { kind: "struct", name: decl.getName(), cName: `${prefix}_${decl.getName()}`, fields: [] };
+    const struct: StructType = { kind: "struct", name: decl.getName(), cName: globalCName(`${prefix}_${decl.getName()}`), fields: [] };
     this.structs.set(decl, struct);
     if (decl.getExtends().length > 0 || decl.getTypeParameters().length > 0) {
       this.diagnostics.error("Unsupported", positionOf(decl), "An interface with extends or type parameters", "Declare the fields directly.");
@@ -187,12 +215,12 @@ export class Declarations {
         continue;
       }
       next = BigInt(value);
-      members.push({ name: member.getName(), value: next });
+      members.push({ name: member.getName(), value: next, cName: globalCName(`${prefix}_${decl.getName()}_${member.getName()}`) });
     }
     const values = members.map((m) => m.value);
     const lo = values.length ? values.reduce((a, b) => (b < a ? b : a)) : 0n;
     const hi = values.length ? values.reduce((a, b) => (b > a ? b : a)) : 0n;
-    const enumType: EnumType = { kind: "enum", name: decl.getName(), cName: `${prefix}_${decl.getName()}`, members, range: range(lo, hi) };
+    const enumType: EnumType = { kind: "enum", name: decl.getName(), cName: globalCName(`${prefix}_${decl.getName()}`), members, range: range(lo, hi) };
     this.enums.set(decl, enumType);
     this.enumList.push(enumType);
     return enumType;

@@ -1,11 +1,14 @@
 /**
  * Every diagnostic the compiler can emit, as data: a code, a message template and a suggested rewrite.
- * {0} {1} {2} are filled from the arguments. test/compiler/diagnostics.test.ts makes each code fire.
+ * {0} {1} {2} … are filled from the arguments. test/compiler/diagnostics.test.ts makes each code fire.
+ * TSB1xxx are errors (no C is written); TSB2xxx are warnings (category "warning"): reported, the C is
+ * still written, unless the caller asks for warnings as errors.
  */
 export interface MessageTemplate {
   readonly code: number;
   readonly message: string;
   readonly suggestion: string;
+  readonly category?: "warning";
 }
 
 export const Messages = {
@@ -17,7 +20,7 @@ export const Messages = {
   UnsupportedType: {
     code: 1002,
     message: "Type '{0}' is not in the tsboot subset.",
-    suggestion: "Use an integer type (u8…i32), boolean, a typed array, an enum or an interface of those.",
+    suggestion: "{1}",
   },
   MissingAnnotation: {
     code: 1003,
@@ -37,7 +40,7 @@ export const Messages = {
   PrecisionLoss: {
     code: 1020,
     message: "'{0}' may reach {1}, beyond 2^53-1, where JavaScript loses precision.",
-    suggestion: "Use Math.imul(a, b) for a 32-bit product, or narrow the operands first (a & 0xffff, a >>> 16).",
+    suggestion: "{2}",
   },
   BareDivision: {
     code: 1021,
@@ -213,6 +216,38 @@ export const Messages = {
     code: 1060,
     message: "The @extern tag of '{0}' names '{1}', which is not a C identifier.",
     suggestion: "Write the C function's name alone after the tag: @extern hal_flash_unlock",
+  },
+  OptionalChaining: {
+    code: 1061,
+    message: "Optional chaining '{0}' is not in the subset: no value of the subset is null or undefined.",
+    suggestion: "Write it without the '?': {1}",
+  },
+  WideShift: {
+    code: 1062,
+    message: "'{0}' shifts a 64-bit value ({1}): JavaScript's '{2}' sees only its low 32 bits (ToInt32).",
+    suggestion: "{3}",
+  },
+  CertainTrap: {
+    code: 1063,
+    message: "'{0}' is {1}, never inside the {2} range {3}: this store would always trap.",
+    suggestion: "{4}",
+  },
+  NeverParameter: {
+    code: 1064,
+    message: "A 'never' parameter takes an integer or enum value that TypeScript has narrowed away, not a {0}.",
+    suggestion: "Call it as assertNever(x) with x an exhausted enum or integer.",
+  },
+  SignedBitsToUnsigned: {
+    code: 2001,
+    category: "warning",
+    message: "'{0}' is a signed int32 in JavaScript (it may be {1}); stored into {2} it traps whenever it is negative.",
+    suggestion: "Convert the bits explicitly: {3}",
+  },
+  UnwrappedTimeDifference: {
+    code: 2002,
+    category: "warning",
+    message: "'{0}' is negative once the counter wraps past 2^32, so this comparison fails after the wrap.",
+    suggestion: "Compare the wrapped difference: {1}",
   },
   MissingReturn: {
     code: 1057,

@@ -42,6 +42,10 @@ interface Emitted {
   type: CType;
   /** A literal can be written directly in any type that holds it. */
   literal?: bigint;
+  /** How the literal was written (0x…), kept in the C. */
+  text?: string;
+  /** A named constant (#define): it converts to any type that holds its value without a cast. */
+  constant?: bigint;
 }
 
 export interface EmitOptions {
@@ -57,18 +61,26 @@ export interface EmittedProgram {
   moduleName: string;
 }
 
+/** A C literal of `value` in C type `type`, in the spelling the program used (hex stays hex). */
 function literal(value: bigint, type: CType, text?: string): string {
-  if (type === "int64_t" && !R.contains(R.INT32, R.single(value))) return `INT64_C(${value})`;
-  if (value === -(1n << 31n)) return "(-2147483647 - 1)";
-  const body = text && value >= 0n ? text : value.toString();
+  const hex = text !== undefined && /^-?0x/i.test(text) ? text.toLowerCase() : undefined;
+  if (type === "int64_t" && !R.contains(R.INT32, R.single(value))) return `INT64_C(${hex ?? value})`;
+  if (value === -(1n << 31n)) return hex ? "(-0x7fffffff - 1)" : "(-2147483647 - 1)";
+  const body = hex ?? value.toString();
   if (type === "uint32_t" || value > 0x7fffffffn) return value >= 0n ? `${body}u` : body;
   return body;
 }
 
+/**
+ * A C string literal with the text's UTF-8 bytes: quotes, backslashes and `?` escaped (`??!` would be a
+ * trigraph), control and non-ASCII bytes in octal. A NUL byte is written as \000 (the caller passes the
+ * length: C would end the string there).
+ */
 export function cString(text: string): string {
   let out = '"';
   for (const ch of Buffer.from(text, "utf8")) {
     if (ch === 0x22) out += '\\"';
+    else if (ch === 0x3f) out += "\\?";
     else if (ch === 0x5c) out += "\\\\";
     else if (ch === 0x0a) out += "\\n";
     else if (ch === 0x0d) out += "\\r";
@@ -121,8 +133,10 @@ export class CEmitter {
 
   /** Converts an emitted value to C type `to`, casting only where C would otherwise warn or compute wrongly. */
   private as(e: Emitted, to: CType): string {
-    if (e.literal !== undefined) return literal(e.literal, to);
+    if (e.literal !== undefined) return literal(e.literal, to, e.text);
     if (e.type === to) return e.code;
+    // A named constant whose value the target holds: C converts a constant without a word from GCC.
+    if (e.constant !== undefined && to !== "bool" && R.contains(CTYPE_RANGES[to], R.single(e.constant))) return e.code;
     // Widening conversions are exact and C does them silently on assignment and argument passing.
     if (to !== "bool" && e.type !== "bool" && R.contains(CTYPE_RANGES[to], CTYPE_RANGES[e.type])) return e.code;
     // Signed to uint32_t through tsb_bits() (the value is non-negative here): GCC's -Wsign-conversion looks
@@ -133,8 +147,9 @@ export class CEmitter {
 
   /** Operands of an arithmetic operator in computation type t: narrower types would promote to int. */
   private operand(e: Emitted, t: CType): string {
-    if (e.literal !== undefined) return literal(e.literal, t);
+    if (e.literal !== undefined) return literal(e.literal, t, e.text);
     if (e.type === t) return e.code;
+    if (e.constant !== undefined && t !== "bool" && R.contains(CTYPE_RANGES[t], R.single(e.constant))) return e.code;
     if (t === "int32_t" && PROMOTES_TO_INT.has(e.type)) return e.code;
     if (t === "uint32_t" && SIGNED.has(e.type)) return `tsb_bits(${e.code})`;
     return `(${t})${e.code}`;
@@ -146,15 +161,15 @@ export class CEmitter {
         if (e.constant) {
           // A named module constant: its #define carries the right suffix for its value.
           this.usedGlobals.add(e.constant);
-          return { code: e.constant.cName, type: computationType(e.range) };
+          return { code: e.constant.cName, type: computationType(e.range), constant: e.value };
         }
-        return { code: literal(e.value, computationType(e.range), e.text), type: computationType(e.range), literal: e.value };
+        return { code: literal(e.value, computationType(e.range), e.text), type: computationType(e.range), literal: e.value, text: e.text };
       case "bool":
         return { code: e.value ? "true" : "false", type: "bool" };
       case "var":
         return this.variable(e.v);
       case "enumMember":
-        return { code: `${e.enumType.cName}_${e.member.name}`, type: this.enumCType(e.enumType) };
+        return { code: e.member.cName, type: this.enumCType(e.enumType) };
       case "binary":
         return this.binaryExact(e);
       case "compare":
@@ -176,7 +191,7 @@ export class CEmitter {
         // (an int16_t arm next to a uint32_t arm becomes unsigned).
         const a = this.exact(e.whenTrue);
         const b = this.exact(e.whenFalse);
-        let t = computationType(e.whenTrue.range, e.whenFalse.range);
+        let t = this.preferUnsigned(computationType(e.whenTrue.range, e.whenFalse.range), [e.whenTrue.range, e.whenFalse.range], a, b);
         // GCC's -Wsign-conversion misfires on a (uint32_t) cast of a signed value inside ?: (a false
         // positive, but -Werror): such arms are joined in int64_t instead.
         const signed = (x: Emitted) => x.literal === undefined && ["int8_t", "int16_t", "int32_t", "int64_t"].includes(x.type);
@@ -230,21 +245,29 @@ export class CEmitter {
         }
         return literal(BigInt.asUintN(32, e.value), "uint32_t", e.value >= 0n && e.value <= 0xffffffffn ? e.text : undefined);
       case "binary":
+        // A checked i64 operation keeps its check: its bits are those of the exact, checked value.
+        if (e.checked) break;
         switch (e.op) {
           case "+":
           case "-":
           case "*":
-            return `(${this.bits(e.left)} ${e.op} ${this.bits(e.right)})`;
           case "&":
           case "|":
+            return `(${this.bitsOperand(e.left)} ${e.op} ${this.bitsOperand(e.right)})`;
           case "^":
-            return `(${this.bits(e.left)} ${e.op} ${this.bits(e.right)})`;
+            // Compared, `(uint32_t)u8 ^ 0xffu` is a "promoted bitwise complement" to GCC (-Wsign-compare):
+            // there a narrow operand goes through tsb_bits(), which GCC does not look into.
+            if (this.comparing) return `(${this.opaqueBits(e.left)} ^ ${this.opaqueBits(e.right)})`;
+            return `(${this.bitsOperand(e.left)} ${e.op} ${this.bitsOperand(e.right)})`;
           case "<<":
             return `(${this.bits(e.left)} << ${this.shiftCount(e.right)})`;
           case ">>>":
             return `(${this.bits(e.left)} >> ${this.shiftCount(e.right)})`;
           case ">>":
-            return `(uint32_t)${this.binaryExact(e).code}`;
+            // A non-negative operand shifts the same either way; a signed result's bits go through tsb_bits()
+            // (GCC's -Wsign-conversion misfires on a cast of a promoted shift).
+            if (e.left.range.lo >= 0n && e.left.range.hi <= 0x7fffffffn) return `(${this.bits(e.left)} >> ${this.shiftCount(e.right)})`;
+            return `tsb_bits(${this.binaryExact(e).code})`;
         }
         break;
       case "neg":
@@ -264,6 +287,18 @@ export class CEmitter {
     // casts inside unsigned arithmetic and misfires on `(uint32_t)(int16_t)x` (a false positive under -Werror).
     if (["int8_t", "int16_t", "int32_t", "int64_t"].includes(value.type)) return `tsb_bits(${value.code})`;
     return `(uint32_t)${value.code}`;
+  }
+
+  /**
+   * bits() for an operand of + - * & | ^ next to a uint32_t: a named constant that int holds needs no cast
+   * there (C converts it, and GCC does not warn about constants). Shift operands keep theirs.
+   */
+  private bitsOperand(e: Expr): string {
+    if (e.k === "const" && e.constant && e.value >= 0n && e.value <= 0x7fffffffn) {
+      this.usedGlobals.add(e.constant);
+      return e.constant.cName;
+    }
+    return this.bits(e);
   }
 
   /**
@@ -294,9 +329,18 @@ export class CEmitter {
       case "+":
       case "-":
       case "*": {
-        const t = computationType(e.left.range, e.right.range, e.range);
-        // A product or sum that fits 32 bits with wraparound is cheaper in bits mode: same value.
-        return { code: `(${this.operand(this.exact(e.left), t)} ${e.op} ${this.operand(this.exact(e.right), t)})`, type: t };
+        const left = this.exact(e.left);
+        const right = this.exact(e.right);
+        if (e.checked) {
+          // Checked i64: the exact result in int64_t, trapping outside ±(2^53-1). A product whose operand
+          // intervals could overflow int64_t is computed with an overflow check of its own.
+          const a = this.operand(left, "int64_t");
+          const b = this.operand(right, "int64_t");
+          if (e.op === "*" && !R.contains(R.INT64, R.mul(e.left.range, e.right.range))) return { code: `TSB_MUL_I64(${a}, ${b})`, type: "int64_t" };
+          return { code: `TSB_CHECK(i64, (${a} ${e.op} ${b}))`, type: "int64_t" };
+        }
+        const t = this.preferUnsigned(computationType(e.left.range, e.right.range, e.range), [e.left.range, e.right.range, e.range], left, right);
+        return { code: `(${this.operand(left, t)} ${e.op} ${this.operand(right, t)})`, type: t };
       }
       case "&":
       case "|":
@@ -305,18 +349,47 @@ export class CEmitter {
       case ">>>":
         return this.fromBits(this.bits(e), e.range);
       case ">>":
+        // An operand that int32 already holds is shifted as it is (C's >> is arithmetic, §22).
+        if (R.contains(R.INT32, e.left.range)) {
+          const value = this.exact(e.left);
+          const operand = value.type === "int32_t" || PROMOTES_TO_INT.has(value.type) ? value.code : this.as(value, "int32_t");
+          return { code: `(${operand} >> ${this.shiftCount(e.right)})`, type: "int32_t" };
+        }
         return { code: `(tsb_i32(${this.bits(e.left)}) >> ${this.shiftCount(e.right)})`, type: "int32_t" };
     }
   }
 
+  /**
+   * int32_t arithmetic on unsigned variables reads badly (`(int32_t)i + 1`) and needs conversions back: when
+   * every value involved is non-negative and an operand is a uint32_t, compute in uint32_t (the same value).
+   */
+  private preferUnsigned(t: "int32_t" | "uint32_t" | "int64_t", ranges: Range[], ...operands: Emitted[]): "int32_t" | "uint32_t" | "int64_t" {
+    if (t !== "int32_t" || !ranges.every((r) => r.lo >= 0n)) return t;
+    const plain = (x: Emitted) => x.literal !== undefined || x.constant !== undefined || !SIGNED.has(x.type);
+    return operands.every(plain) && operands.some((x) => x.type === "uint32_t" && x.literal === undefined) ? "uint32_t" : t;
+  }
+
+  /** Set while the operands of a comparison are emitted (see bits(), case "^"). */
+  private comparing = false;
+
   private compare(e: Extract<Expr, { k: "compare" }>): Emitted {
+    const saved = this.comparing;
+    this.comparing = true;
+    try {
+      return this.compareOperands(e);
+    } finally {
+      this.comparing = saved;
+    }
+  }
+
+  private compareOperands(e: Extract<Expr, { k: "compare" }>): Emitted {
     const cop = e.op === "===" ? "==" : e.op === "!==" ? "!=" : e.op;
     if (e.left.type.kind === "bool") return { code: `(${this.exact(e.left).code} ${cop} ${this.exact(e.right).code})`, type: "bool" };
     // A comparison the ranges decide is folded: C would warn that it is always true or false. So is a
     // variable compared with itself (C warns about the self-comparison).
     const leftKey = pureKey(e.left);
     const same = leftKey !== null && leftKey === pureKey(e.right);
-    const decided = same ? ["===", "<=", ">="].includes(e.op) : decideCompare(e.op, e.left.range, e.right.range) ?? decideByBits(e.op, e.left, e.right);
+    const decided = same ? ["===", "<=", ">="].includes(e.op) : decideCompare(e.op, e.left.range, e.right.range) ?? decideByBits(e.op, e.left, e.right) ?? decideByPossibleBits(e.op, e.left, e.right);
     if (decided !== null && !hasSideEffects(e.left) && !hasSideEffects(e.right)) {
       // Nothing to evaluate (no calls, no checks): the variables are only marked used for C.
       const vars = new Set<string>();
@@ -324,12 +397,24 @@ export class CEmitter {
       const uses = [...vars].map((v) => `(void)${v}, `).join("");
       return { code: uses ? `(${uses}${decided}) /* ${cop} is always ${decided} here */` : `${decided} /* ${cop} is always ${decided} here */`, type: "bool" };
     }
-    const t = computationType(e.left.range, e.right.range);
-    return { code: `(${this.operand(this.exact(e.left), t)} ${cop} ${this.operand(this.exact(e.right), t)})`, type: "bool" };
+    if (decided !== null) {
+      // Decided, but an operand calls or checks something: both are evaluated, in order, for their effects
+      // (C would warn that the comparison itself is always true or false).
+      return { code: `((void)${this.exact(e.left).code}, (void)${this.exact(e.right).code}, ${decided}) /* ${cop} is always ${decided} here */`, type: "bool" };
+    }
+    const left = this.exact(e.left);
+    const right = this.exact(e.right);
+    const t = this.preferUnsigned(computationType(e.left.range, e.right.range), [e.left.range, e.right.range], left, right);
+    return { code: `(${this.operand(left, t)} ${cop} ${this.operand(right, t)})`, type: "bool" };
   }
 
   private wrap(to: IntKind, operand: Expr): Emitted {
     const ctype = C_INT_NAMES[to] as CType;
+    // A value the type already holds is not changed by the wrap: `s | 0` of an i32 is s, `(x / 2) | 0` is x / 2.
+    if (R.contains(INT_RANGES[to], operand.range) && !(to === "u32" && SIGNED.has(this.exact(operand).type))) {
+      const value = this.exact(operand);
+      return { code: this.as(value, ctype), type: value.literal === undefined && value.code === this.as(value, ctype) && value.type !== ctype ? value.type : ctype };
+    }
     if (to === "u32") return { code: this.bits(operand), type: "uint32_t" };
     // Converting any integer to a narrower unsigned C type wraps modulo 2^N, which is the helper's meaning.
     // A signed operand goes through its bits (tsb_bits): GCC's -Wsign-conversion misfires on (uint16_t)int8.
@@ -342,6 +427,12 @@ export class CEmitter {
   }
 
   private divide(e: Extract<Expr, { k: "divide" }>): Emitted {
+    if (e.trapOnZero) {
+      // i64(a / b) with b possibly 0: JavaScript's ±Infinity or NaN is outside i64, so C traps.
+      const a = this.operand(this.exact(e.left), "int64_t");
+      const b = this.operand(this.exact(e.right), "int64_t");
+      return { code: `TSB_${e.op === "/" ? "DIV" : "REM"}_I64(${a}, ${b})`, type: "int64_t" };
+    }
     let t = computationType(e.left.range, e.right.range, e.range);
     // INT32_MIN / -1 and INT32_MIN % -1 overflow in C's int32: use 64 bits when both can occur.
     if (t === "int32_t" && e.left.range.lo <= -(1n << 31n) && e.right.range.lo <= -1n && e.right.range.hi >= -1n) t = "int64_t";
@@ -358,7 +449,14 @@ export class CEmitter {
     if (target.kind === "int") {
       const ctype = C_INT_NAMES[target.int] as CType;
       if (e.checked) return { code: `TSB_CHECK(${target.int}, ${inner.code})`, type: ctype };
-      return { code: this.as(inner, ctype), type: ctype };
+      // i64(x) says "compute in 64 bits": the cast is written out, so C does the arithmetic in int64_t too.
+      if (target.int === "i64" && inner.literal === undefined && inner.type !== "int64_t") return { code: `(int64_t)${inner.code}`, type: "int64_t" };
+      // A store (argument, return, field): a plain cast reads better than tsb_bits() and GCC accepts it here
+      // (its -Wsign-conversion misfires only inside unsigned arithmetic).
+      if (ctype === "uint32_t" && SIGNED.has(inner.type) && inner.literal === undefined && inner.constant === undefined) return { code: `(uint32_t)${inner.code}`, type: ctype };
+      const code = this.as(inner, ctype);
+      // A widening needs no cast in a store, but the value keeps its own C type for the arithmetic around it.
+      return code === inner.code && inner.type !== ctype ? inner : { code, type: ctype };
     }
     if (target.kind === "enum") return { code: this.as(inner, this.enumCType(target)), type: this.enumCType(target) };
     return inner;
@@ -385,10 +483,19 @@ export class CEmitter {
     const arg = (i: number) => this.exact(e.args[i]).code;
     const v = (code: string, type: CType = "int32_t"): Emitted => ({ code, type });
     switch (e.name) {
-      case "print":
-        return v(`tsb_print(${cString(e.text ?? "")})`);
+      case "print": {
+        const text = e.text ?? "";
+        // C ends a string at NUL: a text that holds one is passed with its length.
+        if (text.includes("\0")) return v(`tsb_print_n(${cString(text)}, ${Buffer.byteLength(text, "utf8")}u)`);
+        return v(`tsb_print(${cString(text)})`);
+      }
       case "panic":
-        return v(`TSB_TRAP(TSB_PANIC_EXPLICIT, ${cString(e.text ?? "")})`);
+        // A panic message is a C string: a NUL in it is shown as \0 rather than ending the message early.
+        return v(`TSB_TRAP(TSB_PANIC_EXPLICIT, ${cString((e.text ?? "").replace(/\0/g, "\\0"))})`);
+      case "shr64":
+        return v(`tsb_shr64(${arg(0)}, ${arg(1)})`, "int64_t");
+      case "mulHigh32":
+        return v(`tsb_mul_high32(${arg(0)}, ${arg(1)})`, "uint32_t");
       case "printInt":
         return v(`tsb_print_int(${this.as(this.exact(e.args[0]), "int64_t")})`);
       case "mmioRead8":
@@ -534,7 +641,7 @@ export class CEmitter {
       case "localArray": {
         const ctype = C_INT_NAMES[s.element];
         const constant = !s.v.mayBeWritten && s.elements;
-        const init = s.elements ? `{${s.elements.map((e) => literal(e, computationType(INT_RANGES[s.element]))).join(", ")}}` : "{0}";
+        const init = s.elements ? elementList(s.elements, s.texts, s.element) : "{0}";
         this.line(`${constant ? "static const " : ""}${ctype} ${s.v.cName}[${s.length}] = ${init};`);
         if (!s.v.read) this.line(`(void)${s.v.cName};`);
         return;
@@ -544,7 +651,7 @@ export class CEmitter {
         if (!s.v.read) this.line(`(void)${s.v.cName};`);
         return;
       case "assign":
-        this.line(`${this.lvalue(s.target)} = ${this.storedValue(s.value, this.lvalueType(s.target), undefined)};`);
+        this.line(`${this.assignment(s)};`);
         return;
       case "expr":
         this.line(`${this.exact(s.expr).code};`);
@@ -567,6 +674,7 @@ export class CEmitter {
       case "doWhile":
         this.line("do {");
         this.nested(s.body);
+        this.lineDirective(s.testAt);
         this.line(`} while (${stripParens(this.exact(s.test).code)});`);
         return;
       case "for": {
@@ -627,10 +735,13 @@ export class CEmitter {
         for (const c of s.cases) {
           if (c.values === null) this.line("default: {");
           else if (c.values.length === 0) this.line("/* a case label the value can never equal */ {");
-          else this.line(`${c.values.map((v) => `case ${literal(v, computationType(s.discriminant.range))}:`).join(" ")} {`);
+          else this.line(`${c.values.map((v) => `case ${this.caseLabel(v.expr, s.discriminant.range)}:`).join(" ")} {`);
           this.nested(c.body);
           this.line(c.fallsThrough ? "} /* fall through */" : "}");
         }
+        // Every member has its case (tsc agrees the switch is exhaustive): C gets a default all the same,
+        // so it sees that control does not fall out, and an impossible value stops the program.
+        if (s.exhaustive) this.line(`default: TSB_TRAP(TSB_PANIC_RANGE, "not a member of enum ${(s.discriminant.type as EnumType).name}");`);
         this.line("}");
         return;
       }
@@ -654,6 +765,18 @@ export class CEmitter {
     }
   }
 
+  /** A case label as the program wrote it: an enum member or a module constant by name, a literal as spelled. */
+  private caseLabel(label: Expr, discriminant: Range): string {
+    if (label.k === "enumMember") return label.member.cName;
+    if (label.k === "const" && label.constant) {
+      this.usedGlobals.add(label.constant);
+      return label.constant.cName;
+    }
+    if (label.k === "var" && label.v.constValue !== undefined) return this.variable(label.v).code;
+    const value = label.k === "const" ? label.value : 0n;
+    return literal(value, computationType(discriminant), label.k === "const" ? label.text : undefined);
+  }
+
   private nested(body: Stmt[]): void {
     this.indent++;
     this.statements(body);
@@ -662,9 +785,21 @@ export class CEmitter {
 
   /** An assignment or call as a C expression (for-loop updates). */
   private inlineStatement(s: Stmt): string {
-    if (s.k === "assign") return `${this.lvalue(s.target)} = ${this.storedValue(s.value, this.lvalueType(s.target), undefined)}`;
+    if (s.k === "assign") return this.assignment(s);
     if (s.k === "expr") return this.exact(s.expr).code;
     throw new Error(`internal: ${s.k} in a for update`);
+  }
+
+  /** `x = x + 1` that cannot leave x's range is C's `x++` (C does not wrap it then); else `x = value`. */
+  private assignment(s: Extract<Stmt, { k: "assign" }>): string {
+    const target = this.lvalue(s.target);
+    const v = s.value;
+    if (v.k === "convert" && !v.checked && v.operand.k === "binary" && !v.operand.checked && (v.operand.op === "+" || v.operand.op === "-")) {
+      const { left, right, op } = v.operand;
+      const current = s.target.k === "var" ? left.k === "var" && left.v === s.target.v : false;
+      if (current && right.k === "const" && right.value === 1n && !right.constant) return `${target}${op}${op}`;
+    }
+    return `${target} = ${this.storedValue(v, this.lvalueType(s.target), undefined)}`;
   }
 
   private storedValue(value: Expr, type: ValueType, rangeTyped: Range | undefined): string {
@@ -695,7 +830,7 @@ export class CEmitter {
   private arrayStorage(init: StructInit, storage: string): void {
     for (const value of init.values.values()) {
       if (value.kind === "array") {
-        const elements = value.elements ? `{${value.elements.map((e) => e.toString()).join(", ")}}` : "{0}";
+        const elements = value.elements ? elementList(value.elements, value.texts, value.element) : "{0}";
         this.line(`${storage}${C_INT_NAMES[value.element]} ${value.storageName}[${value.length}] = ${elements};`);
       } else if (value.kind === "struct") {
         this.arrayStorage(value.init, storage);
@@ -722,7 +857,7 @@ export class CEmitter {
 
   private currentFn: FunctionIR | null = null;
 
-  private prototype(fn: FunctionIR): string {
+  prototype(fn: FunctionIR): string {
     const params = fn.params.map((p) => {
       const t = this.storageCType(p.type);
       return t.endsWith("*") ? `${t}${p.cName}` : `${t} ${p.cName}`;
@@ -753,7 +888,7 @@ export class CEmitter {
     for (const g of program.globals) if (g.structInit && this.usedGlobals.has(g)) markInitializerRefs(g.structInit, this.usedGlobals);
 
     const header: string[] = [
-      `/* Generated by tsboot from ${moduleName}.ts: edit the TypeScript, not this file. */`,
+      this.banner(),
       `#ifndef TSBOOT_${moduleName.toUpperCase()}_H`,
       `#define TSBOOT_${moduleName.toUpperCase()}_H`,
       "",
@@ -762,14 +897,14 @@ export class CEmitter {
     ];
     for (const e of program.enums) {
       header.push(`/* enum ${e.name} */`);
-      for (const m of e.members) header.push(`#define ${e.cName}_${m.name} ${literal(m.value, this.enumCType(e))}`);
+      for (const m of e.members) header.push(`#define ${m.cName} ${literal(m.value, this.enumCType(e))}`);
       header.push("");
     }
     for (const s of program.structs) header.push(...this.structDefinition(s), "");
     for (const fn of program.functions) if (fn.exported && !fn.externName) header.push(`${this.prototype(fn)};`);
     header.push("", `#endif /* TSBOOT_${moduleName.toUpperCase()}_H */`, "");
 
-    const source: string[] = [`/* Generated by tsboot from ${moduleName}.ts: edit the TypeScript, not this file. */`, `#include "${moduleName}.h"`, ""];
+    const source: string[] = [this.banner(), `#include "${moduleName}.h"`, ""];
     const externs = program.functions.filter((f) => f.externName && reachable.has(f));
     if (externs.length) {
       source.push("/* Bindings implemented in C (@extern). */");
@@ -787,6 +922,14 @@ export class CEmitter {
     if (statics.length) source.push("");
     source.push(bodies.join("\n\n"), "");
     return { source: source.join("\n"), header: header.join("\n"), moduleName };
+  }
+
+  /** The first line of each file: the real source file (relative to the source root) and what it imports. */
+  banner(): string {
+    const rel = (f: string) => path.relative(this.options.sourceRoot, f).split(path.sep).join("/");
+    const others = this.program.files.filter((f) => f !== this.program.entryFile).map(rel);
+    const imports = others.length ? ` and ${others.length === 1 ? others[0] : `the ${others.length} files it imports`}` : "";
+    return `/* Generated by tsboot from ${rel(this.program.entryFile)}${imports}: edit the TypeScript, not this file. */`;
   }
 
   private structDefinition(s: StructType): string[] {
@@ -811,7 +954,7 @@ export class CEmitter {
     if (v.type.kind === "array" && v.fixedLength !== undefined) {
       const element = v.type.element;
       const constant = !v.mayBeWritten && v.initialElements;
-      const init = v.initialElements ? ` = {${v.initialElements.map((e) => literal(e, computationType(INT_RANGES[element]))).join(", ")}}` : "";
+      const init = v.initialElements ? ` = ${elementList(v.initialElements, v.initialTexts, element)}` : "";
       this.line(`static ${constant ? "const " : ""}${C_INT_NAMES[element]} ${v.cName}[${v.fixedLength}]${init};`);
       return;
     }
@@ -828,6 +971,11 @@ export class CEmitter {
     const init = typeof v.initialValue === "boolean" ? String(v.initialValue) : literal(v.initialValue ?? 0n, computationType(R.single(v.initialValue ?? 0n)));
     this.line(`static ${type} ${v.cName} = ${init};`);
   }
+}
+
+/** An array initializer, each element spelled as in the program. */
+function elementList(elements: bigint[], texts: (string | undefined)[] | undefined, element: IntKind): string {
+  return `{${elements.map((e, i) => literal(e, computationType(INT_RANGES[element]), texts?.[i])).join(", ")}}`;
 }
 
 function stripParens(code: string): string {
@@ -847,14 +995,81 @@ function stripParens(code: string): string {
  */
 function decideByBits(op: string, a: Expr, b: Expr): boolean | null {
   if (op !== "===" && op !== "!==") return null;
+  // u32(x | M), i32(x & M): a 32-bit wrap keeps every bit GCC reasons about.
+  const bare = (x: Expr): Expr => (x.k === "wrap" && (x.to === "u32" || x.to === "i32") ? bare(x.operand) : x.k === "convert" && !x.checked ? bare(x.operand) : x);
+  a = bare(a);
+  b = bare(b);
   const [masked, constant] = b.k === "const" ? [a, b] : a.k === "const" ? [b, a] : [null, null];
   if (!masked || !constant || masked.k !== "binary" || (masked.op !== "&" && masked.op !== "|")) return null;
   const mask = masked.right.k === "const" ? masked.right.value : masked.left.k === "const" ? masked.left.value : null;
-  if (mask === null || !R.contains(R.INT32, R.single(constant.value))) return null;
+  if (mask === null || !(R.contains(R.INT32, R.single(constant.value)) || R.contains(R.UINT32, R.single(constant.value)))) return null;
   const m = BigInt.asUintN(32, mask);
   const k = BigInt.asUintN(32, constant.value);
   const never = masked.op === "&" ? (k & ~m & 0xffffffffn) !== 0n : (k & m) !== m;
   return never ? op === "!==" : null;
+}
+
+/**
+ * `X === K` where no value of X has a bit K has, or X surely has a bit K lacks: GCC combines masks through
+ * wraps and nested `&` and `|` (`u16((p & M1) & M2) === K`, `(p | M1) | M2 === K`) and warns.
+ */
+function decideByPossibleBits(op: string, a: Expr, b: Expr): boolean | null {
+  if (op !== "===" && op !== "!==") return null;
+  const [x, k] = b.k === "const" ? [a, b.value] : a.k === "const" ? [b, a.value] : [null, 0n];
+  if (!x || k < 0n || k > 0xffffffffn) return null;
+  // The value is its 32-bit pattern when both are non-negative; an int32 X can only equal a K below 2^31 with
+  // bit 31 clear, where its pattern is K's too.
+  const valueIsPattern = (x.range.lo >= 0n && x.range.hi <= 0xffffffffn) || (R.contains(R.INT32, x.range) && k <= 0x7fffffffn);
+  if (!valueIsPattern) return null;
+  const never = (k & ~possibleOnes(x) & 0xffffffffn) !== 0n || (knownOnes(x) & ~k) !== 0n;
+  return never ? op === "!==" : null;
+}
+
+/** The bits of an expression's 32-bit pattern that are surely 1 (`(x | 0x10) | 0x20` has 0x30). */
+function knownOnes(e: Expr): bigint {
+  switch (e.k) {
+    case "const":
+      return BigInt.asUintN(32, e.value);
+    case "binary":
+      if (e.checked) return 0n;
+      if (e.op === "|") return knownOnes(e.left) | knownOnes(e.right);
+      if (e.op === "&") return knownOnes(e.left) & knownOnes(e.right);
+      return 0n;
+    case "wrap":
+      if (e.to === "u8") return knownOnes(e.operand) & 0xffn;
+      if (e.to === "u16") return knownOnes(e.operand) & 0xffffn;
+      return e.to === "u32" || e.to === "i32" ? knownOnes(e.operand) : 0n;
+    case "convert":
+      return e.checked ? 0n : knownOnes(e.operand);
+    default:
+      return 0n;
+  }
+}
+
+/** The bits of an expression's 32-bit pattern that may be 1 (all 32 where nothing better is known). */
+function possibleOnes(e: Expr): bigint {
+  const all = 0xffffffffn;
+  const upTo = (hi: bigint) => (hi <= 0n ? 0n : (1n << BigInt(R.bitLength(hi))) - 1n);
+  if (e.k === "const") return BigInt.asUintN(32, e.value);
+  if (e.range.lo >= 0n && e.range.hi <= all && !(e.k === "binary" && (e.op === "&" || e.op === "|" || e.op === "^")) && e.k !== "wrap") return upTo(e.range.hi);
+  switch (e.k) {
+    case "binary":
+      if (e.checked) return all;
+      if (e.op === "&") return possibleOnes(e.left) & possibleOnes(e.right);
+      if (e.op === "|" || e.op === "^") return possibleOnes(e.left) | possibleOnes(e.right);
+      return all;
+    case "wrap": {
+      const inner = possibleOnes(e.operand);
+      if (e.to === "u8") return inner & 0xffn;
+      if (e.to === "u16") return inner & 0xffffn;
+      if (e.to === "u32" || e.to === "i32") return inner;
+      return all;
+    }
+    case "convert":
+      return e.checked ? all : possibleOnes(e.operand);
+    default:
+      return e.range.lo >= 0n && e.range.hi <= all ? upTo(e.range.hi) : all;
+  }
 }
 
 function decideCompare(op: string, a: Range, b: Range): boolean | null {
@@ -879,6 +1094,8 @@ function decideCompare(op: string, a: Range, b: Range): boolean | null {
 function pureKey(e: Expr): string | null {
   if (some(e, (x) => x.k === "call" || x.k === "intrinsic" || x.k === "subarray")) return null;
   const key = (x: Expr): string => {
+    // A wrap of a value its type holds, and an unchecked conversion, change nothing (u32(p) of a u32 p is p).
+    if ((x.k === "wrap" && R.contains(INT_RANGES[x.to], x.operand.range)) || (x.k === "convert" && !x.checked)) return key(x.operand);
     const own =
       x.k === "var" ? `v${x.v.id}` :
       x.k === "const" ? `c${x.value}` :
@@ -895,7 +1112,7 @@ function pureKey(e: Expr): string | null {
 
 /** Calls, and checks that can stop the program, must be evaluated even when a comparison is decided. */
 function hasSideEffects(e: Expr): boolean {
-  return some(e, (x) => x.k === "call" || x.k === "intrinsic" || x.k === "subarray" || (x.k === "index" && x.checked));
+  return some(e, (x) => x.k === "call" || x.k === "intrinsic" || x.k === "subarray" || (x.k === "index" && x.checked) || (x.k === "binary" && x.checked === true) || (x.k === "divide" && x.trapOnZero === true) || (x.k === "convert" && x.checked));
 }
 
 function markInitializerRefs(init: StructInit, used: Set<Variable>): void {
@@ -906,17 +1123,23 @@ function markInitializerRefs(init: StructInit, used: Set<Variable>): void {
   }
 }
 
-/** A local or parameter named like a module-level C name would hide it in C: give it another name. */
-function renameCollidingLocals(program: ProgramIR): void {
+/**
+ * C names of locals and parameters: one per TypeScript name in a function (`int` is `int_`, so a TypeScript
+ * `int_` becomes `int__`), and none that would hide a module-level C name.
+ */
+export function renameCollidingLocals(program: ProgramIR): void {
   const taken = new Set<string>([
     ...program.functions.map((f) => f.cName),
     ...program.globals.map((g) => g.cName),
     ...program.structs.map((s) => s.cName),
-    ...program.enums.flatMap((e) => e.members.map((m) => `${e.cName}_${m.name}`)),
+    ...program.enums.flatMap((e) => e.members.map((m) => m.cName)),
   ]);
   for (const fn of program.functions) {
+    const owner = new Map<string, string>();
     for (const v of [...fn.params, ...fn.locals]) {
-      while (taken.has(v.cName)) v.cName = `${v.cName}_`;
+      // Two declarations of one TypeScript name (shadowing in nested blocks) keep one C name, as in C.
+      while (taken.has(v.cName) || (owner.has(v.cName) && owner.get(v.cName) !== v.name)) v.cName = `${v.cName}_`;
+      owner.set(v.cName, v.name);
     }
   }
 }

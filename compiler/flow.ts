@@ -1,18 +1,23 @@
 /**
  * Flow facts for one point of a function: what the compiler knows beyond each variable's declared type.
  * - a narrowed interval per local variable (from assignments and from the conditions of if/while/for);
+ * - "v is not 0" facts (`if (b === 0) return …;` leaves a hole an interval cannot hold), for divisors;
  * - "index i is below the length of array a" facts, so a[i] needs no bounds check inside
  *   `for (let i = 0; i < a.length; i++)`.
  * Only locals and parameters are tracked: a call can change module state behind the compiler's back.
- * Joins (after if/else, at loop exits) keep only what holds on every incoming path.
+ * Joins (after if/else, at loop heads and exits) keep only what holds on every incoming path; a loop head
+ * is the fixpoint of its entry and its back edges (lower-function.ts iterates, widening as it goes).
  */
-import { Range, union } from "./range";
+import { contains, INT32, Range, union } from "./range";
+
+const INT32_MAX = INT32.hi;
 import type { Variable } from "./ir";
 
 export class FlowState {
   /** False once control cannot reach this point (after return, break, continue or panic). */
   reachable = true;
   private readonly ranges = new Map<Variable, Range>();
+  private readonly nonZero = new Set<Variable>();
   private readonly below = new Set<string>();
 
   static unreachable(): FlowState {
@@ -25,6 +30,7 @@ export class FlowState {
     const copy = new FlowState();
     copy.reachable = this.reachable;
     for (const [v, r] of this.ranges) copy.ranges.set(v, r);
+    for (const v of this.nonZero) copy.nonZero.add(v);
     for (const fact of this.below) copy.below.add(fact);
     return copy;
   }
@@ -35,11 +41,22 @@ export class FlowState {
 
   setRange(v: Variable, r: Range): void {
     this.ranges.set(v, r);
+    if (r.lo > 0n || r.hi < 0n) this.nonZero.add(v);
   }
 
-  /** An assignment to v: forget its narrowing and every bounds fact that mentions it. */
+  /** Records that v is not 0 here (its interval may still contain 0: v !== 0 for a signed v). */
+  setNonZero(v: Variable): void {
+    this.nonZero.add(v);
+  }
+
+  isNonZero(v: Variable): boolean {
+    return this.nonZero.has(v);
+  }
+
+  /** An assignment to v: forget its narrowing and every fact that mentions it. */
   kill(v: Variable): void {
     this.ranges.delete(v);
+    this.nonZero.delete(v);
     for (const fact of [...this.below]) {
       const [index, array] = fact.split(":");
       if (Number(index) === v.id || Number(array) === v.id) this.below.delete(fact);
@@ -63,11 +80,47 @@ export class FlowState {
       const other = b.ranges.get(v);
       if (other) out.ranges.set(v, union(r, other));
     }
+    for (const v of a.nonZero) if (b.nonZero.has(v)) out.nonZero.add(v);
     for (const fact of a.below) if (b.below.has(fact)) out.below.add(fact);
     return out;
   }
 
   static joinAll(states: FlowState[]): FlowState {
     return states.reduce((acc, s) => FlowState.join(acc, s), FlowState.unreachable());
+  }
+
+  /**
+   * Does this state (a loop head assumed so far) already hold everything `next` (the head joined with the
+   * back edges) says? `declared` gives a variable's range when a state has no narrowing for it.
+   */
+  covers(next: FlowState, declared: (v: Variable) => Range): boolean {
+    if (!this.reachable) return !next.reachable;
+    if (!next.reachable) return true;
+    for (const v of new Set([...this.ranges.keys(), ...next.ranges.keys()])) {
+      if (!contains(this.ranges.get(v) ?? declared(v), next.ranges.get(v) ?? declared(v))) return false;
+    }
+    for (const v of this.nonZero) if (!next.nonZero.has(v)) return false;
+    for (const fact of this.below) if (!next.below.has(fact)) return false;
+    return true;
+  }
+
+  /**
+   * Widening, so the loop-head iteration ends: each bound of `next` that moved past this state's moves on
+   * to the variable's declared bound (stores are checked, so no value lies beyond it), an upper bound
+   * first to 2^31-1 when it is still below.
+   */
+  widen(next: FlowState, declared: (v: Variable) => Range): FlowState {
+    const out = next.clone();
+    if (!this.reachable) return out;
+    for (const [v, r] of next.ranges) {
+      const before = this.ranges.get(v) ?? declared(v);
+      const limit = declared(v);
+      const lo = r.lo < before.lo ? limit.lo : r.lo;
+      // One threshold on the way up: a non-negative int32 stays one (bitwise results of u32 loop state).
+      const hi = r.hi > before.hi ? (r.hi <= INT32_MAX && INT32_MAX < limit.hi && before.hi < INT32_MAX ? INT32_MAX : limit.hi) : r.hi;
+      if (lo <= limit.lo && hi >= limit.hi) out.ranges.delete(v);
+      else out.ranges.set(v, { lo, hi });
+    }
+    return out;
   }
 }

@@ -25,6 +25,8 @@ export interface Variable {
   fixedLength?: number;
   /** For a fixed array: its literal contents, if it was created from a list. */
   initialElements?: bigint[];
+  /** How each element was spelled (hex stays hex in the C). */
+  initialTexts?: (string | undefined)[];
   /** For a struct variable that owns its storage (created from an object literal). */
   structInit?: StructInit;
   /** Module-level consts with a constant integer value are emitted as #define. */
@@ -38,6 +40,8 @@ export interface Variable {
   read: boolean;
   /** A fixed array is written through its name, or escapes as a view (then it cannot live in .rodata). */
   mayBeWritten: boolean;
+  /** A `never` parameter (assertNever(x: never)): it takes any integer, as an int64_t in C. */
+  neverParam?: boolean;
   /** An integer variable whose C type follows its range (an unannotated const). */
   rangeTyped?: Range;
   readonly declaredAt: SourceLine;
@@ -50,7 +54,7 @@ export interface StructInit {
 }
 export type StructInitValue =
   | { kind: "expr"; expr: Expr }
-  | { kind: "array"; element: IntKind; length: number; elements?: bigint[]; storageName: string }
+  | { kind: "array"; element: IntKind; length: number; elements?: bigint[]; texts?: (string | undefined)[]; storageName: string }
   | { kind: "struct"; init: StructInit };
 
 export interface FunctionIR {
@@ -60,10 +64,16 @@ export interface FunctionIR {
   readonly params: Variable[];
   readonly returnType: Type;
   readonly exported: boolean;
+  /** Exported from its own module (checked Node imports an @extern binding's body from there). */
+  readonly sourceExported: boolean;
   /** Implemented in C by a binding (@extern): only a prototype is emitted. */
   readonly externName?: string;
+  /** Its return type was rejected: its return statements are not checked against a type it does not have. */
+  readonly unknownReturn?: boolean;
   /** Declared `never`: C gets _Noreturn, and control does not continue after a call. */
   readonly noReturn: boolean;
+  /** An @extern binding's JSDoc summary (its first sentence), for the generated port header. */
+  readonly doc?: string;
   /** An @extern tagged @pure: no side effects and no dependence on program state (board data). */
   readonly pureExtern?: boolean;
   body: Stmt[];
@@ -89,7 +99,8 @@ export type Expr =
   | ({ k: "bool"; value: boolean } & Typed)
   | ({ k: "var"; v: Variable } & Ranged)
   | ({ k: "enumMember"; enumType: EnumType; member: EnumMember } & Ranged)
-  | ({ k: "binary"; op: BinaryOp; left: Expr; right: Expr } & Ranged)
+  /** checked: i64 arithmetic whose exact result may leave ±(2^53-1), which traps (C and checked Node). */
+  | ({ k: "binary"; op: BinaryOp; left: Expr; right: Expr; checked?: boolean } & Ranged)
   | ({ k: "compare"; op: CompareOp; left: Expr; right: Expr } & Typed)
   | ({ k: "logical"; op: "&&" | "||"; left: Expr; right: Expr } & Typed)
   | ({ k: "not"; operand: Expr } & Typed)
@@ -100,7 +111,8 @@ export type Expr =
   | ({ k: "wrap"; to: IntKind; operand: Expr } & Ranged)
   | ({ k: "imul"; left: Expr; right: Expr } & Ranged)
   /** a / b or a % b under a wrapping helper: by zero it is NaN or ±Infinity, which wraps to 0. */
-  | ({ k: "divide"; op: "/" | "%"; left: Expr; right: Expr; divisorMayBeZero: boolean } & Ranged)
+  /** trapOnZero: under i64() a zero divisor traps (the quotient would be ±Infinity or NaN, outside i64). */
+  | ({ k: "divide"; op: "/" | "%"; left: Expr; right: Expr; divisorMayBeZero: boolean; trapOnZero?: boolean } & Ranged)
   | ({ k: "index"; array: Expr; index: Expr; checked: boolean } & Ranged)
   | ({ k: "length"; array: Expr } & Ranged)
   | ({ k: "subarray"; array: Expr; begin: Expr; end: Expr | null } & Typed)
@@ -117,16 +129,18 @@ export type LValue =
 
 export type Stmt = { readonly at: SourceLine } & (
   | { k: "let"; v: Variable; init: Expr | null }
-  | { k: "localArray"; v: Variable; element: IntKind; length: number; elements?: bigint[] }
+  | { k: "localArray"; v: Variable; element: IntKind; length: number; elements?: bigint[]; texts?: (string | undefined)[] }
   | { k: "localStruct"; v: Variable; init: StructInit }
   | { k: "assign"; target: LValue; value: Expr }
   | { k: "expr"; expr: Expr }
   | { k: "if"; test: Expr; then: Stmt[]; else: Stmt[] | null }
   | { k: "while"; test: Expr; body: Stmt[] }
-  | { k: "doWhile"; body: Stmt[]; test: Expr }
+  /** testAt: the line of the condition (the C's `} while (…)` gets its own #line, checks there name it). */
+  | { k: "doWhile"; body: Stmt[]; test: Expr; testAt: SourceLine }
   | { k: "for"; init: Stmt[]; test: Expr | null; update: Stmt[]; body: Stmt[] }
   | { k: "forOf"; v: Variable; array: Expr; body: Stmt[]; indexName: string }
-  | { k: "switch"; discriminant: Expr; cases: SwitchCase[] }
+  /** exhaustive: an enum switch without default whose labels cover every member the value can hold. */
+  | { k: "switch"; discriminant: Expr; cases: SwitchCase[]; exhaustive?: boolean }
   | { k: "break" }
   | { k: "continue" }
   | { k: "return"; value: Expr | null }
@@ -134,15 +148,24 @@ export type Stmt = { readonly at: SourceLine } & (
   | { k: "unused"; v: Variable }
 );
 
+/** A case label: its value, and the constant or enum member it was written as (C names it the same way). */
+export interface CaseLabel {
+  readonly value: bigint;
+  readonly expr: Expr;
+}
+
 export interface SwitchCase {
   /** null for default. Labels the discriminant can never equal are dropped (C would convert them). */
-  readonly values: bigint[] | null;
+  readonly values: CaseLabel[] | null;
   readonly body: Stmt[];
   readonly fallsThrough: boolean;
 }
 
 export interface ProgramIR {
   readonly entryModule: string;
+  /** The entry's source file and every program file (dependency order), for the generated files' headers. */
+  readonly entryFile: string;
+  readonly files: string[];
   readonly functions: FunctionIR[];
   readonly globals: Variable[];
   readonly structs: StructType[];

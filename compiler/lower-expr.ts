@@ -3,11 +3,12 @@
  * This is where the subset's arithmetic rules live: what JavaScript computes exactly (and so C must
  * compute in a wide enough type), what may lose precision (rejected), and where a store needs a check.
  */
-import { Node, SyntaxKind, ts } from "ts-morph";
+import { Node, SyntaxKind } from "ts-morph";
 import { declarationOf, Declarations, hasTag, positionOf } from "./declarations";
 import { DiagnosticSink } from "./diagnostics";
 import { FlowState } from "./flow";
 import type { BinaryOp, CompareOp, Expr, FunctionIR, Provenance, Variable } from "./ir";
+import { foldBinary, wrapConst } from "./fold";
 import { isRuntimeFile } from "./program";
 import * as R from "./range";
 import { BOOL_RANGE } from "./range";
@@ -19,6 +20,7 @@ import {
   INT_RANGES,
   IntKind,
   intType,
+  isI64,
   isNumeric,
   NUM,
   sameType,
@@ -27,8 +29,9 @@ import {
   ValueType,
 } from "./types";
 
-/** The wrapping intrinsics of runtime/ints.ts and the integer kind each wraps to. */
-const WRAP_HELPERS: Record<string, IntKind> = { u8: "u8", u16: "u16", u32: "u32", i8: "i8", i16: "i16", i32: "i32" };
+/** The wrapping intrinsics of runtime/ints.ts and the integer kind each wraps to (i64() is a conversion). */
+const WRAP_HELPERS: Record<string, IntKind> = { u8: "u8", u16: "u16", u32: "u32", i8: "i8", i16: "i16", i32: "i32", i64: "i64" };
+const I64_RANGE = INT_RANGES.i64;
 
 /** Intrinsics other than the wrapping helpers: their parameter types and result. */
 const INTRINSICS: Record<string, { params: IntKind[]; result: IntKind | "void"; noReturn?: boolean; stringArg?: boolean }> = {
@@ -47,7 +50,28 @@ const INTRINSICS: Record<string, { params: IntKind[]; result: IntKind | "void"; 
   instructionSyncBarrier: { params: [], result: "void" },
   setVectorTable: { params: ["u32"], result: "void" },
   startApplication: { params: ["u32", "u32"], result: "void", noReturn: true },
+  shr64: { params: ["i64", "u8"], result: "i64" },
+  mulHigh32: { params: ["u32", "u32"], result: "u32" },
 };
+
+/** What the compiler calls expressions outside the subset, instead of TypeScript's syntax kind names. */
+const READABLE_KINDS: Partial<Record<SyntaxKind, [string, string]>> = {
+  [SyntaxKind.TypeOfExpression]: ["The typeof operator", "The subset's types are known at compile time: remove it."],
+  [SyntaxKind.DeleteExpression]: ["The delete operator", "Objects of the subset keep all their fields: assign a value instead."],
+  [SyntaxKind.VoidExpression]: ["The void operator", "Remove it: call the function as a statement."],
+  [SyntaxKind.SpreadElement]: ["Spread (...)", "Pass the values one by one."],
+  [SyntaxKind.TaggedTemplateExpression]: ["A tagged template", "Strings are only the literal argument of print() or panic()."],
+  [SyntaxKind.RegularExpressionLiteral]: ["A regular expression", "Compare bytes in a loop."],
+  [SyntaxKind.BigIntLiteral]: ["A bigint literal", "Use an i64 (exact within ±(2^53-1)) or a pair of u32 halves."],
+  [SyntaxKind.ThisKeyword]: ["'this'", "Pass the object as a parameter."],
+  [SyntaxKind.SuperKeyword]: ["'super'", "There are no classes: call a top-level function."],
+  [SyntaxKind.MetaProperty]: ["import.meta and new.target", "Remove it."],
+  [SyntaxKind.ImportKeyword]: ["A dynamic import", "Import statically at the top of the file."],
+  [SyntaxKind.InKeyword]: ["'in'", "Test an integer tag field instead."],
+  [SyntaxKind.CommaListExpression]: ["The comma operator", "Write separate statements."],
+};
+
+const ARITH_TOKENS = new Set<SyntaxKind>([SyntaxKind.PlusToken, SyntaxKind.MinusToken, SyntaxKind.AsteriskToken]);
 
 export const INVALID: Expr = { k: "const", value: 0n, type: NUM, range: R.single(0n) };
 
@@ -57,6 +81,10 @@ export abstract class ExpressionLowering {
   protected callNeverReturns = false;
   /** Off while lowering code that is checked but not emitted (the dead arm of a constant conditional). */
   protected markReads = true;
+  /** Inside i64(…): + - * in the operand's arithmetic tree are checked i64 operations. */
+  private i64Context = false;
+  /** Inside u32(…) / i32(…) / | 0 / >>> 0: only the value modulo 2^32 is observed (for suggestions). */
+  private wrap32Context = false;
 
   constructor(
     protected readonly decls: Declarations,
@@ -80,6 +108,24 @@ export abstract class ExpressionLowering {
   }
 
   expr(node: Node): Expr {
+    // i64(…) and a 32-bit wrap reach through + - * and parentheses only: any other expression starts afresh.
+    const arithmetic = Node.isParenthesizedExpression(node) || (Node.isPrefixUnaryExpression(node) && node.getOperatorToken() === SyntaxKind.MinusToken) || (Node.isBinaryExpression(node) && ARITH_TOKENS.has(node.getOperatorToken().getKind()));
+    if (arithmetic || (!this.i64Context && !this.wrap32Context)) return this.exprOf(node);
+    const saved = [this.i64Context, this.wrap32Context] as const;
+    this.i64Context = false;
+    this.wrap32Context = false;
+    try {
+      return this.exprOf(node);
+    } finally {
+      [this.i64Context, this.wrap32Context] = saved;
+    }
+  }
+
+  private exprOf(node: Node): Expr {
+    if ((Node.isPropertyAccessExpression(node) || Node.isElementAccessExpression(node) || Node.isCallExpression(node)) && node.hasQuestionDotToken()) {
+      const text = node.getText();
+      return this.error("OptionalChaining", node, text, text.replace(/\?\.(?=[[(])/g, "").replace(/\?\./g, "."));
+    }
     switch (node.getKind()) {
       case SyntaxKind.NumericLiteral:
         return this.numericLiteral(node);
@@ -126,14 +172,22 @@ export abstract class ExpressionLowering {
       case SyntaxKind.ObjectLiteralExpression:
         return this.error("DynamicAllocation", node, "Object literals are allowed only as the initializer of a const of interface type.", "Declare it: const state: State = { ... };");
       case SyntaxKind.AsExpression:
-      case SyntaxKind.TypeAssertionExpression:
-        return this.error("Unsupported", node, "A type assertion", "An assertion changes nothing in Node: to convert, call a wrapping helper such as u8(x).");
+      case SyntaxKind.TypeAssertionExpression: {
+        const typeText = (node as import("ts-morph").AsExpression).getTypeNode()?.getText();
+        if (typeText === "const") return this.error("Unsupported", node, "An 'as const' assertion", "Remove it: a number is a constant already, and module-level consts fold.");
+        const helper = typeText && /^[ui](8|16|32)$/.test(typeText) ? `${typeText}(x)` : "u8(x) … i32(x)";
+        return this.error("Unsupported", node, "A type assertion", `An assertion changes nothing in Node: to convert, call a wrapping helper such as ${helper}.`);
+      }
       case SyntaxKind.NonNullExpression:
         return this.error("NullUndefined", node);
       case SyntaxKind.SatisfiesExpression:
         return this.expr((node as import("ts-morph").SatisfiesExpression).getExpression());
-      default:
-        return this.error("Unsupported", node, `'${node.getKindName()}'`, "Rewrite it with the constructs listed in docs/subset.md.");
+      default: {
+        const readable = READABLE_KINDS[node.getKind()];
+        if (readable) return this.error("Unsupported", node, readable[0], readable[1]);
+        const text = node.getText().replace(/\s+/g, " ");
+        return this.error("Unsupported", node, `The expression '${text.length > 40 ? text.slice(0, 37) + "…" : text}'`, "Rewrite it with the constructs listed in docs/subset.md.");
+      }
     }
   }
 
@@ -153,6 +207,8 @@ export abstract class ExpressionLowering {
     if (text === "NaN" || text === "Infinity") return this.error("NonIntegerLiteral", node, text);
     const decl = declarationOf(node);
     if (!decl) return this.error("Unsupported", node, `The name '${text}'`, "Declare it in the program.");
+    // Its declaration was rejected already: one diagnostic for it is enough.
+    if (this.decls.rejected.has(decl)) return INVALID;
     const v = this.variableFor(decl);
     if (!v) {
       if (Node.isFunctionDeclaration(decl)) return this.error("Unsupported", node, "A function used as a value", "Call the function directly; there are no function pointers.");
@@ -175,8 +231,9 @@ export abstract class ExpressionLowering {
     }
     const operand = this.numeric(operandNode, op === SyntaxKind.MinusToken ? "-" : op === SyntaxKind.TildeToken ? "~" : "+");
     if (op === SyntaxKind.MinusToken) {
-      if (operand.k === "const") return { ...operand, value: -operand.value, text: undefined, range: R.neg(operand.range) };
-      return { k: "neg", operand, type: NUM, range: R.neg(operand.range) };
+      if (operand.k === "const") return { ...operand, value: -operand.value, text: operand.text && !operand.constant ? `-${operand.text}` : undefined, constant: undefined, range: R.neg(operand.range) };
+      // ±(2^53-1) is symmetric: negating an i64 never leaves it.
+      return { k: "neg", operand, type: isI64(operand.type) || this.i64Context ? intType("i64") : NUM, range: R.neg(operand.range) };
     }
     if (op === SyntaxKind.TildeToken) {
       if (operand.k === "const") return this.constant(BigInt(~Number(BigInt.asIntN(32, operand.value))));
@@ -300,6 +357,14 @@ export abstract class ExpressionLowering {
     }
     // Constant comparisons fold, which also lets `while (1 < 2)`-style loops be seen as endless.
     if (left.k === "const" && right.k === "const") return { k: "bool", value: compareConst(op, left.value, right.value), type: BOOL, range: BOOL_RANGE };
+    if (op !== "===" && op !== "!==" && this.state.reachable) {
+      for (const [side, sideNode] of [[left, node.getLeft()], [right, node.getRight()]] as const) {
+        if (isCounterDifference(side)) {
+          const fixed = node.getText().replace(sideNode.getText(), `u32(${unparenthesized(sideNode).getText()})`);
+          this.diagnostics.warning("UnwrappedTimeDifference", positionOf(sideNode), unparenthesized(sideNode).getText(), fixed);
+        }
+      }
+    }
     return { k: "compare", op, left, right, type: BOOL, range: BOOL_RANGE };
   }
 
@@ -307,6 +372,14 @@ export abstract class ExpressionLowering {
     const left = this.numeric(node.getLeft(), op);
     const right = this.numeric(node.getRight(), op);
     if (left === INVALID || right === INVALID) return INVALID;
+    return this.combine(node, op, left, right, node.getLeft().getText(), node.getRight().getText());
+  }
+
+  /**
+   * `left op right` (also the value of a compound assignment `x op= v`): the result's interval, checked i64
+   * arithmetic when an operand is an i64 (or inside i64(…)), TSB1020 where JavaScript could lose precision.
+   */
+  protected combine(node: Node, op: BinaryOp, left: Expr, right: Expr, leftText: string, rightText: string): Expr {
     const shiftCount = R.shiftCount;
     let result: Range;
     switch (op) {
@@ -336,66 +409,117 @@ export abstract class ExpressionLowering {
         result = R.shiftRightUnsigned(left.range, shiftCount(right.range));
         break;
     }
-    if (!R.isSafe(result)) {
-      const far = R.abs(result.lo) > R.abs(result.hi) ? result.lo : result.hi;
-      return this.error("PrecisionLoss", node, node.getText(), R.formatRange(R.single(far)));
+    const i64 = (op === "+" || op === "-" || op === "*") && (isI64(left.type) || isI64(right.type) || this.i64Context);
+    if ((op === "<<" || op === ">>" || op === ">>>") && isI64(left.type) && !R.contains(R.INT32, left.range) && !R.contains(R.UINT32, left.range)) {
+      const k = rightText;
+      const advice = op === "<<" ? `Multiply instead: ${leftText} * ${/^\d+$/.test(k) && Number(k) < 53 ? 2 ** Number(k) : `2 ** ${k}`} (checked in i64).` : `shr64(${leftText}, ${k}) shifts the whole value (floor(${leftText} / 2^${k})); for the low 32 bits write i32(${leftText}) ${op} ${k}.`;
+      return this.error("WideShift", node, node.getText(), R.formatRange(left.range), op, advice);
     }
-    if (left.k === "const" && right.k === "const") return this.constant(foldBinary(op, left.value, right.value));
+    if (left.k === "const" && right.k === "const") {
+      if (!R.isSafe(result)) return this.precisionLoss(node, op, result, leftText, rightText);
+      const folded = this.constant(foldBinary(op, left.value, right.value));
+      return i64 ? { ...folded, type: intType("i64") } : folded;
+    }
+    if (i64) {
+      // Checked i64 arithmetic: the exact result is kept while it lies within ±(2^53-1), else it traps.
+      // (Constant operands fold above, so a constant overflow is a compile error, as in Zig.)
+      const inside = R.intersect(result, I64_RANGE) ?? I64_RANGE;
+      return { k: "binary", op, left, right, checked: !R.contains(I64_RANGE, result), type: intType("i64"), range: inside };
+    }
+    if (!R.isSafe(result)) return this.precisionLoss(node, op, result, leftText, rightText);
     // x - x and x ^ x are 0 whatever x is: GCC knows it and warns about comparisons it then decides, so the
     // range says so too (the node stays, so x still counts as used).
     if ((op === "-" || op === "^") && left.k === "var" && right.k === "var" && left.v === right.v) return { k: "binary", op, left, right, type: NUM, range: R.single(0n) };
     return { k: "binary", op, left, right, type: NUM, range: result };
   }
 
+  /** TSB1020 with a rewrite that keeps the result Node would compute where one exists. */
+  protected precisionLoss(node: Node, op: string, result: Range, a: string, b: string): Expr {
+    const far = R.abs(result.lo) > R.abs(result.hi) ? result.lo : result.hi;
+    let advice: string;
+    if (op === "*" && this.wrap32Context) {
+      advice = `Only its low 32 bits are kept: write Math.imul(${a}, ${b}) (>>> 0 for u32), which computes them exactly; this product would be rounded first. For the whole product compute in i64: i64(${a}) * ${b}, checked.`;
+    } else if (op === "*") {
+      advice = `Narrow the operands first (${a} & 0xffff, ${a} >>> 16), or compute in i64: i64(${a}) * ${b}, which traps instead of losing precision.`;
+    } else {
+      advice = `Wrap an operand first (u32(${a}) ${op} ${b}), or compute in i64: i64(${a}) ${op} ${b}, which traps instead of losing precision.`;
+    }
+    return this.error("PrecisionLoss", node, node.getText(), R.formatRange(R.single(far)), advice);
+  }
+
   private remainder(node: import("ts-morph").BinaryExpression): Expr {
     const left = this.numeric(node.getLeft(), "%");
     const right = this.numeric(node.getRight(), "%");
     if (left === INVALID || right === INVALID) return INVALID;
-    if (right.range.lo <= 0n && right.range.hi >= 0n) {
+    if (this.mayBeZero(right)) {
       return this.error("RemainderByZero", node, node.getText(), R.formatRange(right.range), node.getRight().getText());
     }
     // No size limit: the remainder of two safe integers is exact in JavaScript (fmod is exact) and in C.
     if (left.k === "const" && right.k === "const") return this.constant(left.value % right.value);
-    return { k: "divide", op: "%", left, right, divisorMayBeZero: false, type: NUM, range: R.remainder(left.range, right.range) };
+    return { k: "divide", op: "%", left, right, divisorMayBeZero: false, type: isI64(left.type) || isI64(right.type) ? intType("i64") : NUM, range: R.remainder(left.range, nonZeroPart(right.range) ?? right.range) };
   }
 
-  /** A quotient is rounded to a double before a wrap truncates it: exact only for operands within 2^32. */
-  private checkDivisionOperands(node: Node, left: Expr, right: Expr): void {
-    const limit = R.range(-(1n << 32n), 1n << 32n);
-    if (!R.contains(limit, left.range) || !R.contains(limit, right.range)) {
-      this.error("PrecisionLoss", node, node.getText(), "a quotient of operands beyond 2^32");
-    }
+  /** Can this divisor be 0? Its interval says so unless the flow knows better (`if (b === 0) return …;`). */
+  private mayBeZero(divisor: Expr): boolean {
+    if (divisor.range.lo > 0n || divisor.range.hi < 0n) return false;
+    return !(divisor.k === "var" && this.state.isNonZero(divisor.v));
   }
 
-  /** u8(x) … i32(x), x | 0, x >>> 0: the operand may be a division, which only a wrap makes an integer. */
+  /**
+   * u8(x) … i32(x), x | 0, x >>> 0: the operand may be a division, which only a wrap makes an integer.
+   * A quotient of safe integers truncates exactly: JavaScript rounds a/b to a double, but for |a| < 2^53 the
+   * rounding error is below the distance 1/|b| from a/b to the next integer, so truncating gives the exact
+   * integer quotient (docs/subset.md §7). i64(x) is not a wrap: it computes x in checked i64.
+   */
   protected wrapNode(operandNode: Node, to: IntKind): Expr {
     let inner = operandNode;
     while (Node.isParenthesizedExpression(inner)) inner = inner.getExpression();
+    const i64 = to === "i64";
     let operand: Expr;
     if (Node.isBinaryExpression(inner) && [SyntaxKind.SlashToken, SyntaxKind.PercentToken].includes(inner.getOperatorToken().getKind())) {
       const op = inner.getOperatorToken().getKind() === SyntaxKind.SlashToken ? "/" : "%";
       const left = this.numeric(inner.getLeft(), op);
       const right = this.numeric(inner.getRight(), op);
       if (left === INVALID || right === INVALID) return INVALID;
-      if (op === "/") this.checkDivisionOperands(inner, left, right);
+      const divisor = right.range;
+      const divisorMayBeZero = this.mayBeZero(right);
       if (left.k === "const" && right.k === "const") {
+        if (i64 && right.value === 0n) return this.error("CertainTrap", inner, inner.getText(), "a division by zero", "i64", R.formatRange(I64_RANGE), "An i64 quotient by zero traps: divide by a value that is not 0.");
         // JavaScript's own answer: the quotient or remainder (NaN, ±Infinity for a zero divisor), then the wrap.
         const exact = op === "/" ? Number(left.value) / Number(right.value) : Number(left.value) % Number(right.value);
         const truncated = Number.isFinite(exact) ? BigInt(Math.trunc(exact)) : 0n;
-        return this.constant(wrapConst(to, truncated));
+        return { ...this.constant(i64 ? truncated : wrapConst(to, truncated)), type: i64 ? intType("i64") : NUM };
       }
-      const divisorMayBeZero = right.range.lo <= 0n && right.range.hi >= 0n;
-      const nonZero = divisorMayBeZero ? nonZeroPart(right.range) : right.range;
+      const nonZero = divisorMayBeZero ? nonZeroPart(divisor) : divisor;
       const resultRange = nonZero ? (op === "/" ? R.quotient(left.range, nonZero) : R.remainder(left.range, nonZero)) : R.single(0n);
+      if (i64) {
+        // By zero JavaScript gives ±Infinity or NaN, outside i64: C and checked Node trap there.
+        return { k: "divide", op, left, right, divisorMayBeZero, trapOnZero: divisorMayBeZero, type: intType("i64"), range: resultRange };
+      }
       operand = { k: "divide", op, left, right, divisorMayBeZero, type: NUM, range: divisorMayBeZero ? R.union(resultRange, R.single(0n)) : resultRange };
     } else {
-      operand = this.numeric(operandNode, to);
+      const saved = [this.i64Context, this.wrap32Context] as const;
+      this.i64Context = i64;
+      this.wrap32Context = to === "u32" || to === "i32";
+      try {
+        operand = this.numeric(operandNode, to);
+      } finally {
+        [this.i64Context, this.wrap32Context] = saved;
+      }
       if (operand === INVALID) return INVALID;
+    }
+    if (i64) {
+      if (operand.k === "const") return { ...operand, type: intType("i64") };
+      return { k: "convert", operand, checked: false, type: intType("i64"), range: operand.range };
     }
     const target = INT_RANGES[to];
     if (operand.k === "const") return this.constant(wrapConst(to, operand.value));
-    const range = R.contains(target, operand.range) ? operand.range : target;
-    return { k: "wrap", to, operand, type: NUM, range };
+    // u8(x << 8), u16(x & 0xff0000): every bit the wrap keeps is known to be 0 (GCC sees it too and would
+    // warn about comparisons of the result).
+    const width = BigInt(to.slice(1));
+    const range = lowZeroBits(operand) >= width ? R.single(0n) : R.contains(target, operand.range) ? operand.range : target;
+    // u8(x) is a u8 (runtime/ints.ts says so too): `const b = u8(x)` is a uint8_t.
+    return { k: "wrap", to, operand, type: intType(to), range };
   }
 
   private conditional(node: import("ts-morph").ConditionalExpression): Expr {
@@ -421,12 +545,14 @@ export abstract class ExpressionLowering {
     }
     if (isNumeric(whenTrue.type) && isNumeric(whenFalse.type)) {
       const sameEnum = whenTrue.type.kind === "enum" && whenTrue.type === whenFalse.type;
+      // An i64 arm makes the result an i64: arithmetic on it stays checked.
+      const i64 = isI64(whenTrue.type) || isI64(whenFalse.type);
       return {
         k: "cond",
         test,
         whenTrue,
         whenFalse,
-        type: sameEnum ? whenTrue.type : NUM,
+        type: sameEnum ? whenTrue.type : i64 ? intType("i64") : NUM,
         range: R.union(whenTrue.range, whenFalse.range),
       };
     }
@@ -486,6 +612,7 @@ export abstract class ExpressionLowering {
         bound = o;
         break;
       case "!==":
+        if (R.isSingle(o) && o.lo === 0n) state.setNonZero(side.v);
         if (R.isSingle(o) && current.lo === o.lo) bound = R.range(o.lo + 1n, current.hi);
         else if (R.isSingle(o) && current.hi === o.lo) bound = R.range(current.lo, o.lo - 1n);
         break;
@@ -514,10 +641,16 @@ export abstract class ExpressionLowering {
         return this.error("UnknownCall", node, `Math.${name}`, "Only Math.imul is in the subset; most of Math is floating point.");
       }
       if (name === "subarray") return this.subarray(node, object, args);
+      // rt.u32(x) through a namespace import: a qualified name, not a method call.
+      const objectDecl = Node.isIdentifier(object) ? object.getSymbol()?.getDeclarations()[0] : undefined;
+      if (objectDecl && Node.isNamespaceImport(objectDecl)) {
+        return this.error("UnknownCall", node, callee.getText(), `Import it by its own name and call it directly: import { ${name} } from "${objectDecl.getFirstAncestorByKind(SyntaxKind.ImportDeclaration)?.getModuleSpecifierValue() ?? "…"}"; ${name}(…).`);
+      }
       return this.error("UnknownCall", node, callee.getText(), "Methods are not in the subset except subarray() on typed arrays: call a top-level function.");
     }
     if (!Node.isIdentifier(callee)) return this.error("UnknownCall", node, callee.getText(), "Call a top-level function by name.");
     const decl = declarationOf(callee);
+    if (decl && this.decls.rejected.has(decl)) return INVALID;
     if (!decl) return this.error("UnknownCall", node, callee.getText(), "Declare the function in the program.");
     const file = decl.getSourceFile().getFilePath();
     if (isRuntimeFile(file)) {
@@ -534,10 +667,17 @@ export abstract class ExpressionLowering {
       return this.error("UnknownCall", node, callee.getText(), "Call a top-level function declared with `function`.");
     }
     const fnIR = info.ir;
+    // Its signature was rejected already (a string parameter, say): its calls are not reported again.
+    if (this.decls.rejected.has(decl)) return INVALID;
     if (args.length !== fnIR.params.length) return this.error("ArgumentCount", node, fnIR.name, String(fnIR.params.length), String(args.length));
     const lowered: Expr[] = [];
     for (let i = 0; i < args.length; i++) {
-      lowered.push(this.coerce(this.expr(args[i]), fnIR.params[i].type, args[i]));
+      const value = this.expr(args[i]);
+      if (fnIR.params[i].neverParam && value !== INVALID && !isNumeric(value.type)) {
+        lowered.push(this.error("NeverParameter", args[i], typeName(value.type)));
+        continue;
+      }
+      lowered.push(this.coerce(value, fnIR.params[i].type, args[i]));
     }
     if (this.fn) this.fn.calls.add(fnIR);
     if (info.noReturn) this.callNeverReturns = true;
@@ -547,6 +687,18 @@ export abstract class ExpressionLowering {
   }
 
   private intrinsicCall(node: import("ts-morph").CallExpression, name: string, args: Node[]): Expr {
+    if (name === "shr64") {
+      if (args.length !== 2) return this.error("ArgumentCount", node, name, "2", String(args.length));
+      const value = this.coerce(this.numeric(args[0], name), intType("i64"), args[0]);
+      const count = this.coerce(this.numeric(args[1], name), intType("u8"), args[1]);
+      if (value === INVALID || count === INVALID) return INVALID;
+      // floor(x / 2^k): each bound moves toward 0 (or -1) by the count that moves it least/most.
+      const k = count.range;
+      const x = value.range;
+      const sh = (v: bigint, by: bigint) => v >> (by > 63n ? 63n : by);
+      const range = R.range(x.lo < 0n ? sh(x.lo, k.lo) : sh(x.lo, k.hi), x.hi < 0n ? sh(x.hi, k.hi) : sh(x.hi, k.lo));
+      return { k: "intrinsic", name, args: [value, count], at: positionOf(node), type: intType("i64"), range };
+    }
     if (name in WRAP_HELPERS) {
       if (args.length !== 1) return this.error("ArgumentCount", node, name, "1", String(args.length));
       return this.wrapNode(args[0], WRAP_HELPERS[name]);
@@ -665,6 +817,16 @@ export abstract class ExpressionLowering {
       return { k: "convert", operand: value, checked: false, type: target, range: value.range };
     }
     const inside = R.intersect(targetRange, value.range);
+    const shown = node.getText();
+    if (!inside && this.state.reachable) {
+      // Every value it can take traps (Zig: a compile error where the compiler sees the overflow).
+      const wrap = target.kind === "int" && target.int !== "i64" ? ` Wrap it if the value modulo 2^${target.int.slice(1)} is meant: ${target.int}(${shown}).` : "";
+      return this.error("CertainTrap", node, shown, R.formatRange(value.range), typeName(target), R.formatRange(targetRange), `Store a value that fits ${typeName(target)}, or declare a wider type.${wrap}`);
+    }
+    if (this.state.reachable && target.kind === "int" && target.int.startsWith("u") && value.range.lo < 0n && isSignedBits(value)) {
+      const fix = target.int === "u32" ? `(${shown}) >>> 0` : `${target.int}(${shown})`;
+      this.diagnostics.warning("SignedBitsToUnsigned", positionOf(node), shown, R.formatRange(value.range), target.int, fix);
+    }
     return { k: "convert", operand: value, checked: true, type: target, range: inside ?? targetRange };
   }
 
@@ -688,6 +850,57 @@ export abstract class ExpressionLowering {
         return "global";
     }
   }
+}
+
+/** How many low bits of a bitwise expression's 32-bit pattern are known to be 0. */
+function lowZeroBits(e: Expr): bigint {
+  const trailing = (v: bigint) => {
+    const bits = BigInt.asUintN(32, v);
+    if (bits === 0n) return 32n;
+    let n = 0n;
+    while (((bits >> n) & 1n) === 0n) n++;
+    return n;
+  };
+  switch (e.k) {
+    case "const":
+      return trailing(e.value);
+    case "binary":
+      if (e.checked) return 0n;
+      if (e.op === "<<" && e.right.k === "const") {
+        const k = BigInt.asUintN(5, e.right.value);
+        const total = lowZeroBits(e.left) + k;
+        return total > 32n ? 32n : total;
+      }
+      if (e.op === "&") return lowZeroBits(e.left) > lowZeroBits(e.right) ? lowZeroBits(e.left) : lowZeroBits(e.right);
+      if (e.op === "|" || e.op === "^" || e.op === "+" || e.op === "-") return lowZeroBits(e.left) < lowZeroBits(e.right) ? lowZeroBits(e.left) : lowZeroBits(e.right);
+      if (e.op === "*") return lowZeroBits(e.left) + lowZeroBits(e.right) > 32n ? 32n : lowZeroBits(e.left) + lowZeroBits(e.right);
+      return 0n;
+    case "imul": {
+      const total = lowZeroBits(e.left) + lowZeroBits(e.right);
+      return total > 32n ? 32n : total;
+    }
+    case "neg":
+      return lowZeroBits(e.operand);
+    case "wrap":
+      return e.to === "u32" || e.to === "i32" ? lowZeroBits(e.operand) : 0n;
+    default:
+      return 0n;
+  }
+}
+
+/** `now - start` of two u32 counters (millis(), tick counts): negative after the counter wraps. */
+function isCounterDifference(e: Expr): boolean {
+  const isCounter = (x: Expr) => (x.k === "var" || x.k === "call" || x.k === "field" || x.k === "index" || x.k === "intrinsic") && x.type.kind === "int" && x.type.int === "u32";
+  return e.k === "binary" && e.op === "-" && !e.checked && isCounter(e.left) && isCounter(e.right) && e.range.lo < 0n && (e.left.k === "call" || e.right.k === "call" || e.left.k === "intrinsic");
+}
+
+function unparenthesized(node: Node): Node {
+  return Node.isParenthesizedExpression(node) ? unparenthesized(node.getExpression()) : node;
+}
+
+/** A bitwise result (& | ^ ~ << >>): an int32 in JavaScript, negative when bit 31 is set. */
+function isSignedBits(e: Expr): boolean {
+  return (e.k === "binary" && ["&", "|", "^", "<<", ">>"].includes(e.op)) || e.k === "bitnot";
 }
 
 export function worse(a: Provenance, b: Provenance): Provenance {
@@ -725,47 +938,4 @@ function compareConst(op: CompareOp, a: bigint, b: bigint): boolean {
   }
 }
 
-/** Constant folding with JavaScript's own semantics (the operands are safe integers). */
-export function foldBinary(op: BinaryOp, a: bigint, b: bigint): bigint {
-  const x = Number(a);
-  const y = Number(b);
-  switch (op) {
-    case "+":
-      return a + b;
-    case "-":
-      return a - b;
-    case "*":
-      return a * b;
-    case "&":
-      return BigInt(x & y);
-    case "|":
-      return BigInt(x | y);
-    case "^":
-      return BigInt(x ^ y);
-    case "<<":
-      return BigInt(x << y);
-    case ">>":
-      return BigInt(x >> y);
-    case ">>>":
-      return BigInt(x >>> y);
-  }
-}
-
-export function wrapConst(to: IntKind, value: bigint): bigint {
-  switch (to) {
-    case "u8":
-      return BigInt.asUintN(8, value);
-    case "u16":
-      return BigInt.asUintN(16, value);
-    case "u32":
-      return BigInt.asUintN(32, value);
-    case "i8":
-      return BigInt.asIntN(8, value);
-    case "i16":
-      return BigInt.asIntN(16, value);
-    case "i32":
-      return BigInt.asIntN(32, value);
-  }
-}
-
-export { ARRAY_CONSTRUCTORS, INTRINSICS };
+export { ARRAY_CONSTRUCTORS, INTRINSICS, foldBinary, wrapConst };

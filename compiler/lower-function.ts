@@ -7,10 +7,10 @@ import { Block, ForStatement, Node, Statement, SyntaxKind, VariableDeclaration, 
 import { declarationOf, Declarations, lineOf, positionOf } from "./declarations";
 import { DiagnosticSink } from "./diagnostics";
 import { FlowState } from "./flow";
-import type { Expr, FunctionIR, LValue, Stmt, StructInit, SwitchCase, Variable } from "./ir";
+import type { CaseLabel, Expr, FunctionIR, LValue, Stmt, StructInit, SwitchCase, Variable } from "./ir";
 import { ARRAY_CONSTRUCTORS, ExpressionLowering, INVALID, worse } from "./lower-expr";
 import * as R from "./range";
-import { INT_RANGES, isNumeric, NUM, storageRange, typeName, ValueType, VOID } from "./types";
+import { ARRAY_NAMES, INT_RANGES, isNumeric, NUM, storageRange, typeName, ValueType, VOID } from "./types";
 import { localCName } from "./c-names";
 import { some } from "./ir-walk";
 
@@ -45,7 +45,7 @@ export class FunctionLowering extends ExpressionLowering {
     const fn = this.fn!;
     for (const p of params) this.locals.set(p.node, p.v);
     const stmts = this.block(body.getStatements());
-    if (this.state.reachable && fn.returnType.kind !== "void") {
+    if (this.state.reachable && fn.returnType.kind !== "void" && !fn.unknownReturn) {
       // Point at the closing brace: that is the end control can reach.
       const source = body.getSourceFile();
       const end = source.getLineAndColumnAtPos(body.getEnd() - 1);
@@ -160,7 +160,14 @@ export class FunctionLowering extends ExpressionLowering {
     return v;
   }
 
+  /** A local declaration; when it is rejected, later uses of its name are not reported again. */
   private localDeclaration(d: VariableDeclaration, isConst: boolean): Stmt[] {
+    const out = this.declareLocal(d, isConst);
+    if (!this.locals.has(d)) this.decls.rejected.add(d);
+    return out;
+  }
+
+  private declareLocal(d: VariableDeclaration, isConst: boolean): Stmt[] {
     const at = lineOf(d);
     const nameNode = d.getNameNode();
     if (!Node.isIdentifier(nameNode)) {
@@ -182,9 +189,10 @@ export class FunctionLowering extends ExpressionLowering {
       const v = this.newLocal(d, name, { kind: "array", element: created.element }, false);
       v.fixedLength = created.length;
       v.initialElements = created.elements;
+      v.initialTexts = created.texts;
       // A table that is never written or viewed can live in flash (static const); writes and views set this.
       v.mayBeWritten = false;
-      return [{ k: "localArray", v, element: created.element, length: created.length, elements: created.elements, at }];
+      return [{ k: "localArray", v, element: created.element, length: created.length, elements: created.elements, texts: created.texts, at }];
     }
     if (init && Node.isObjectLiteralExpression(init)) {
       if (!declared || declared.kind !== "struct") {
@@ -238,7 +246,7 @@ export class FunctionLowering extends ExpressionLowering {
   }
 
   /** new Uint8Array(N) or new Uint32Array([..]): a constant length, elements that fit. */
-  newArray(init: import("ts-morph").NewExpression): { element: import("./types").IntKind; length: number; elements?: bigint[] } | null {
+  newArray(init: import("ts-morph").NewExpression): { element: import("./types").IntKind; length: number; elements?: bigint[]; texts?: (string | undefined)[] } | null {
     const ctor = init.getExpression().getText();
     const element = ARRAY_CONSTRUCTORS[ctor];
     if (!element) {
@@ -253,6 +261,7 @@ export class FunctionLowering extends ExpressionLowering {
     const arg = args[0];
     if (Node.isArrayLiteralExpression(arg)) {
       const elements: bigint[] = [];
+      const texts: (string | undefined)[] = [];
       for (const e of arg.getElements()) {
         const value = this.expr(e);
         if (value === INVALID) return null;
@@ -266,12 +275,13 @@ export class FunctionLowering extends ExpressionLowering {
           return null;
         }
         elements.push(n);
+        texts.push(value.k === "const" && !value.constant ? value.text : undefined);
       }
       if (elements.length === 0) {
         this.diagnostics.error("DynamicAllocation", positionOf(init), "An empty typed array holds nothing.", `new ${ctor}(N)`);
         return null;
       }
-      return { element, length: elements.length, elements };
+      return { element, length: elements.length, elements, texts };
     }
     const length = this.expr(arg);
     const n = length.k === "const" ? length.value : length.k === "var" ? length.v.constValue : undefined;
@@ -301,10 +311,10 @@ export class FunctionLowering extends ExpressionLowering {
         const created = this.newArray(valueNode);
         if (!created) return null;
         if (created.element !== field.type.element) {
-          this.diagnostics.error("TypeMismatch", positionOf(valueNode), typeName(field.type), ARRAY_NAME(created.element), "Create the field's own array type.");
+          this.diagnostics.error("TypeMismatch", positionOf(valueNode), typeName(field.type), ARRAY_NAMES[created.element], "Create the field's own array type.");
           return null;
         }
-        values.set(name, { kind: "array", element: created.element, length: created.length, elements: created.elements, storageName: `${storagePrefix}_${name}` });
+        values.set(name, { kind: "array", element: created.element, length: created.length, elements: created.elements, texts: created.texts, storageName: `${storagePrefix}_${name}` });
         continue;
       }
       if (field.type.kind === "struct") {
@@ -420,30 +430,16 @@ export class FunctionLowering extends ExpressionLowering {
       this.diagnostics.error("BareDivision", positionOf(node), node.getText());
       return INVALID;
     }
-    const shift = R.shiftCount;
-    const ranges: Record<string, () => R.Range> = {
-      "+": () => R.add(current.range, right.range),
-      "-": () => R.sub(current.range, right.range),
-      "*": () => R.mul(current.range, right.range),
-      "&": () => R.bitAnd(current.range, right.range),
-      "|": () => R.bitOrXor(current.range, right.range),
-      "^": () => R.bitOrXor(current.range, right.range),
-      "<<": () => R.shiftLeft(current.range, shift(right.range)),
-      ">>": () => R.shiftRight(current.range, shift(right.range)),
-      ">>>": () => R.shiftRightUnsigned(current.range, shift(right.range)),
-    };
-    const range = ranges[op]();
-    if (!R.isSafe(range)) {
-      this.diagnostics.error("PrecisionLoss", positionOf(node), node.getText(), R.formatRange(range));
-      return INVALID;
-    }
-    return { k: "binary", op: op as import("./ir").BinaryOp, left: current, right, type: NUM, range };
+    const target = Node.isBinaryExpression(node) ? node.getLeft().getText() : Node.isPrefixUnaryExpression(node) || Node.isPostfixUnaryExpression(node) ? node.getOperand().getText() : node.getText();
+    const valueText = Node.isBinaryExpression(node) ? node.getRight().getText() : "1";
+    return this.combine(node, op as import("./ir").BinaryOp, current, right, target, valueText);
   }
 
   private lvalue(node: Node): { lvalue: LValue; type: ValueType; current: Expr } | null {
     if (Node.isParenthesizedExpression(node)) return this.lvalue(node.getExpression());
     if (Node.isIdentifier(node)) {
       const decl = declarationOf(node);
+      if (decl && this.decls.rejected.has(decl)) return null;
       const v = decl ? this.variableFor(decl) : undefined;
       if (!v) {
         this.diagnostics.error("NotAssignable", positionOf(node), `'${node.getText()}' is not a variable of the program.`, "Assign to a let variable, a typed-array element or an interface field.");
@@ -504,7 +500,10 @@ export class FunctionLowering extends ExpressionLowering {
     const fn = this.fn!;
     const valueNode = node.getExpression();
     let value: Expr | null = null;
-    if (valueNode) {
+    if (valueNode && fn.unknownReturn) {
+      // The return type was rejected: the value is checked on its own, not against a type.
+      this.expr(valueNode);
+    } else if (valueNode) {
       if (fn.returnType.kind === "void") {
         this.diagnostics.error("TypeMismatch", positionOf(valueNode), "no value", "a value", "A void function returns nothing.");
       } else {
@@ -545,9 +544,38 @@ export class FunctionLowering extends ExpressionLowering {
     return this.statement(node);
   }
 
-  /** At a loop head, forget what the loop may change: the state is valid for every iteration. */
-  private enterLoop(loopNode: Node): void {
-    for (const v of this.assignedIn(loopNode)) this.state.kill(v);
+  /**
+   * A loop head's facts: the fixpoint of the entry state and every back edge. The body is lowered with the
+   * head assumed so far (diagnostics held back); if a back edge brings something the head does not hold,
+   * the head is widened — each bound that moved goes to the variable's declared bound — and the body is
+   * lowered again. Usually two passes: `i` grows from its initial value, then is widened. A fact that holds
+   * on entry and on every back edge (Euclid's `b !== 0` in a do/while) survives. After a few rounds the
+   * head falls back to forgetting everything the loop assigns, which always holds.
+   */
+  private loopFixpoint<T>(loopNode: Node, run: (head: FlowState) => { result: T; back: FlowState }): { result: T; head: FlowState } {
+    const fn = this.fn!;
+    const declared = (v: Variable) => v.rangeTyped ?? storageRange(v.type) ?? R.single(0n);
+    let head = this.state.clone();
+    for (let round = 0; round < 4; round++) {
+      const localsBefore = fn.locals.length;
+      const tempsBefore = this.tempCount;
+      this.diagnostics.capture();
+      this.state = head.clone();
+      const { result, back } = run(head);
+      const next = FlowState.join(head, back);
+      if (head.covers(next, declared)) {
+        this.diagnostics.release(true);
+        return { result, head };
+      }
+      this.diagnostics.release(false);
+      fn.locals.length = localsBefore;
+      this.tempCount = tempsBefore;
+      head = head.widen(next, declared);
+    }
+    // The sound one-pass approximation: forget everything the loop may change.
+    for (const v of this.assignedIn(loopNode)) head.kill(v);
+    this.state = head.clone();
+    return { result: run(head).result, head };
   }
 
   private assignedIn(node: Node): Set<Variable> {
@@ -575,25 +603,29 @@ export class FunctionLowering extends ExpressionLowering {
 
   private whileStatement(node: import("ts-morph").WhileStatement): Stmt {
     const at = lineOf(node);
-    this.enterLoop(node);
-    const head = this.state;
-    const test = this.condition(node.getExpression());
-    this.state = this.narrowed(test, true, head);
-    const context: LoopContext = { breaks: [], continues: [], isSwitch: false };
-    const body = this.loopBody(node.getStatement(), context);
-    this.state = FlowState.joinAll([this.narrowed(test, false, head), ...context.breaks]);
-    return { k: "while", test, body, at };
+    const { result, head } = this.loopFixpoint(node, (head) => {
+      const test = this.condition(node.getExpression());
+      this.state = this.narrowed(test, true, head);
+      const context: LoopContext = { breaks: [], continues: [], isSwitch: false };
+      const body = this.loopBody(node.getStatement(), context);
+      return { result: { test, body, context }, back: FlowState.joinAll([this.state, ...context.continues]) };
+    });
+    this.state = FlowState.joinAll([this.narrowed(result.test, false, head), ...result.context.breaks]);
+    return { k: "while", test: result.test, body: result.body, at };
   }
 
   private doStatement(node: import("ts-morph").DoStatement): Stmt {
     const at = lineOf(node);
-    this.enterLoop(node);
-    const context: LoopContext = { breaks: [], continues: [], isSwitch: false };
-    const body = this.loopBody(node.getStatement(), context);
-    this.state = FlowState.joinAll([this.state, ...context.continues]);
-    const test = this.condition(node.getExpression());
-    this.state = FlowState.joinAll([this.narrowed(test, false), ...context.breaks]);
-    return { k: "doWhile", body, test, at };
+    const { result } = this.loopFixpoint(node, () => {
+      const context: LoopContext = { breaks: [], continues: [], isSwitch: false };
+      const body = this.loopBody(node.getStatement(), context);
+      const afterBody = FlowState.joinAll([this.state, ...context.continues]);
+      this.state = afterBody;
+      const test = this.condition(node.getExpression());
+      return { result: { body, test, context, afterBody }, back: this.narrowed(test, true, afterBody) };
+    });
+    this.state = FlowState.joinAll([this.narrowed(result.test, false, result.afterBody), ...result.context.breaks]);
+    return { k: "doWhile", body: result.body, test: result.test, testAt: lineOf(node.getExpression()), at };
   }
 
   private forStatement(node: ForStatement): Stmt {
@@ -608,23 +640,24 @@ export class FunctionLowering extends ExpressionLowering {
         init.push(...this.expressionStatement(initNode, at));
       }
     }
-    this.enterLoop(node);
-    const head = this.state;
-    const condNode = node.getCondition();
-    const test = condNode ? this.condition(condNode) : null;
-    this.state = test ? this.narrowed(test, true, head) : head.clone();
-    const context: LoopContext = { breaks: [], continues: [], isSwitch: false };
-    const body = this.loopBody(node.getStatement(), context);
-    this.state = FlowState.joinAll([this.state, ...context.continues]);
-    const update: Stmt[] = [];
-    const updateNode = node.getIncrementor();
-    if (updateNode) {
-      const parts = Node.isBinaryExpression(updateNode) && updateNode.getOperatorToken().getKind() === SyntaxKind.CommaToken ? [updateNode.getLeft(), updateNode.getRight()] : [updateNode];
-      for (const p of parts) update.push(...this.expressionStatement(p, at));
-    }
-    const exit = test ? this.narrowed(test, false, head) : FlowState.unreachable();
-    this.state = FlowState.joinAll([exit, ...context.breaks]);
-    return { k: "for", init, test, update, body, at };
+    const { result, head } = this.loopFixpoint(node, (head) => {
+      const condNode = node.getCondition();
+      const test = condNode ? this.condition(condNode) : null;
+      this.state = test ? this.narrowed(test, true, head) : head.clone();
+      const context: LoopContext = { breaks: [], continues: [], isSwitch: false };
+      const body = this.loopBody(node.getStatement(), context);
+      this.state = FlowState.joinAll([this.state, ...context.continues]);
+      const update: Stmt[] = [];
+      const updateNode = node.getIncrementor();
+      if (updateNode) {
+        const parts = Node.isBinaryExpression(updateNode) && updateNode.getOperatorToken().getKind() === SyntaxKind.CommaToken ? [updateNode.getLeft(), updateNode.getRight()] : [updateNode];
+        for (const p of parts) update.push(...this.expressionStatement(p, at));
+      }
+      return { result: { test, body, update, context }, back: this.state };
+    });
+    const exit = result.test ? this.narrowed(result.test, false, head) : FlowState.unreachable();
+    this.state = FlowState.joinAll([exit, ...result.context.breaks]);
+    return { k: "for", init, test: result.test, update: result.update, body: result.body, at };
   }
 
   private forOfStatement(node: import("ts-morph").ForOfStatement): Stmt[] {
@@ -643,12 +676,13 @@ export class FunctionLowering extends ExpressionLowering {
     const decl = init.getDeclarations()[0];
     const element: ValueType = { kind: "int", int: array.type.element };
     const v = this.newLocal(decl, decl.getName(), element, init.getDeclarationKind() !== VariableDeclarationKind.Const);
-    this.enterLoop(node);
-    const head = this.state;
-    this.state = head.clone();
-    const context: LoopContext = { breaks: [], continues: [], isSwitch: false };
-    const body = this.loopBody(node.getStatement(), context);
-    this.state = FlowState.joinAll([head, ...context.breaks]);
+    const { result, head } = this.loopFixpoint(node, () => {
+      const context: LoopContext = { breaks: [], continues: [], isSwitch: false };
+      const body = this.loopBody(node.getStatement(), context);
+      return { result: { body, context }, back: FlowState.joinAll([this.state, ...context.continues]) };
+    });
+    const body = result.body;
+    this.state = FlowState.joinAll([head, ...result.context.breaks]);
     if (!v.read) body.unshift({ k: "unused", v, at });
     return [{ k: "forOf", v, array, body, indexName: `tsb_i${this.tempCount++}`, at }];
   }
@@ -668,19 +702,20 @@ export class FunctionLowering extends ExpressionLowering {
     const clauses = node.getCaseBlock().getClauses();
     this.loops.push(context);
     for (const clause of clauses) {
-      let values: bigint[] | null = null;
+      let values: CaseLabel[] | null = null;
       if (Node.isCaseClause(clause)) {
-        const label = this.expr(clause.getExpression());
+        // A switch on something that is not an integer was reported once: its labels are not checked too.
+        const label = discriminant === INVALID || isNumeric(discriminant.type) ? this.expr(clause.getExpression()) : INVALID;
         const value = label.k === "const" ? label.value : label.k === "enumMember" ? label.member.value : label.k === "var" ? label.v.constValue : undefined;
         if (value === undefined) {
-          this.diagnostics.error("NonConstantCase", positionOf(clause.getExpression()));
+          if (label !== INVALID) this.diagnostics.error("NonConstantCase", positionOf(clause.getExpression()));
           values = [];
         } else {
           // A label outside the discriminant's range never matches in JavaScript; in C it could, after conversion.
           // JavaScript takes the first matching case: a repeated value never matches again (C would refuse it).
           const repeated = seenCaseValues.has(value);
           seenCaseValues.add(value);
-          values = discriminant !== INVALID && !repeated && R.contains(discriminant.range, R.single(value)) ? [value] : [];
+          values = discriminant !== INVALID && !repeated && R.contains(discriminant.range, R.single(value)) ? [{ value, expr: label }] : [];
         }
       } else {
         hasDefault = true;
@@ -694,9 +729,25 @@ export class FunctionLowering extends ExpressionLowering {
       cases.push({ values, body, fallsThrough: this.state.reachable });
     }
     this.loops.pop();
-    this.state = FlowState.joinAll([fallIn, ...context.breaks, ...(hasDefault ? [] : [before])]);
-    return { k: "switch", discriminant, cases, at };
+    // An enum value is always one of its members (stores into an enum accept members only): a switch whose
+    // labels cover every member the value can take cannot fall out without matching, as tsc also proves.
+    const exhaustive = !hasDefault && discriminant.type.kind === "enum" && (discriminant.type.members.every((m) => !R.contains(discriminant.range, R.single(m.value)) || seenCaseValues.has(m.value)) || coveredByTsc(node.getExpression(), seenCaseValues));
+    this.state = FlowState.joinAll([fallIn, ...context.breaks, ...(hasDefault || exhaustive ? [] : [before])]);
+    return { k: "switch", discriminant, cases, exhaustive, at };
   }
+}
+
+/**
+ * tsc's narrowed type of an enum discriminant (`if (s === S.B) return;` leaves S.A | S.C): every member it
+ * still allows has a case. Sound because an enum variable holds only members, compared with ===.
+ */
+function coveredByTsc(expression: Node, labels: Set<bigint>): boolean {
+  const type = expression.getType();
+  const parts = type.isUnion() ? type.getUnionTypes() : [type];
+  return parts.every((t) => {
+    const value = t.isEnumLiteral() || t.isNumberLiteral() ? t.getLiteralValue() : undefined;
+    return typeof value === "number" && labels.has(BigInt(value));
+  });
 }
 
 /** A call (or a subarray, which C evaluates through a function) anywhere in `e`. */
@@ -704,7 +755,6 @@ function containsCall(e: Expr): boolean {
   return some(e, (x) => x.k === "call" || x.k === "intrinsic" || x.k === "subarray");
 }
 
-const ARRAY_NAME = (element: import("./types").IntKind) => ({ u8: "Uint8Array", u16: "Uint16Array", u32: "Uint32Array", i8: "Int8Array", i16: "Int16Array", i32: "Int32Array" })[element];
 
 const COMPOUND_OPS: Partial<Record<SyntaxKind, string>> = {
   [SyntaxKind.PlusEqualsToken]: "+",

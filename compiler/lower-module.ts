@@ -3,6 +3,7 @@
  * body, then the call graph checks (no recursion: the stack depth must have a bound).
  */
 import { FunctionDeclaration, Node, SyntaxKind, VariableDeclarationKind, VariableStatement } from "ts-morph";
+import { globalCName } from "./c-names";
 import { Declarations, hasTag, lineOf, positionOf, tagText } from "./declarations";
 import { DiagnosticSink } from "./diagnostics";
 import type { FunctionIR, ProgramIR, Variable } from "./ir";
@@ -40,6 +41,8 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
           const at = source.getLineAndColumnAtPos(raw.getStart(source.compilerNode));
           diagnostics.error("ImportOutsideProgram", { file: source.getFilePath(), line: at.line, column: at.column }, raw.getText(source.compilerNode));
         }
+        // Names from a module that does not resolve: tsc or TSB1047 said so once; their uses are not reported.
+        if (!target) for (const spec of (statement as import("ts-morph").ImportDeclaration).getNamedImports()) decls.rejected.add(spec);
         return;
       }
       case SyntaxKind.InterfaceDeclaration:
@@ -83,20 +86,24 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
     for (const p of node.getParameters()) {
       if (p.isOptional() || p.hasInitializer() || p.isRestParameter()) {
         diagnostics.error("ParameterForm", positionOf(p));
+        decls.rejected.add(p);
         ok = false;
         continue;
       }
       const typeNode = p.getTypeNode();
       if (!typeNode) {
         diagnostics.error("MissingAnnotation", positionOf(p), `Parameter '${p.getName()}'`, p.getName());
+        decls.rejected.add(p);
         ok = false;
         continue;
       }
-      const type = decls.resolveValueType(typeNode);
-      if (!type) {
+      const resolved = decls.resolveParameterType(typeNode);
+      if (!resolved) {
+        decls.rejected.add(p);
         ok = false;
         continue;
       }
+      const type = resolved.type;
       if (externTag && type.kind === "struct") {
         diagnostics.error("ExternBody", positionOf(p), name, type.name);
         ok = false;
@@ -113,15 +120,21 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
         mayBeWritten: true,
         declaredAt: lineOf(p),
       };
+      if (resolved.never) v.neverParam = true;
       params.push(v);
       paramNodes.push({ node: p, v });
     }
     const returnNode = node.getReturnTypeNode();
     let returnType: Type = VOID;
+    let unknownReturn = false;
     if (returnNode) {
       const resolved = decls.resolveType(returnNode, true);
-      if (!resolved) ok = false;
-      else returnType = resolved;
+      if (resolved) {
+        returnType = resolved;
+      } else {
+        ok = false;
+        unknownReturn = true;
+      }
       if (externTag && resolved && resolved.kind === "struct") {
         diagnostics.error("ExternBody", positionOf(returnNode), name, resolved.kind);
         ok = false;
@@ -145,13 +158,16 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
     const noReturn = returnNode?.getKind() === SyntaxKind.NeverKeyword;
     const ir: FunctionIR = {
       noReturn,
+      unknownReturn,
       pureExtern: externTag && hasTag(node, "pure"),
+      doc: externTag ? docSummary(node) : undefined,
       name,
-      cName: externName ?? `${module.prefix}_${name}`,
+      cName: externName ?? globalCName(`${module.prefix}_${name}`),
       module: module.prefix,
       params,
       returnType,
       exported: isEntry && node.isExported(),
+      sourceExported: node.isExported(),
       externName,
       body: [],
       calls: new Set(),
@@ -160,11 +176,11 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
       locals: [],
     };
     decls.functions.set(node, { ir, node, module, noReturn });
-    if (ok) {
-      functions.push(ir);
-      if (!externTag) bodies.push({ info: ir, node });
-      paramsByFunction.set(ir, paramNodes);
-    }
+    paramsByFunction.set(ir, paramNodes);
+    if (ok) functions.push(ir);
+    // A rejected signature: calls to it are not reported again, but its body is still checked.
+    else decls.rejected.add(node);
+    if (!externTag) bodies.push({ info: ir, node });
   }
 
   function declareGlobals(statement: VariableStatement, module: ModuleFile): void {
@@ -184,7 +200,7 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
       const base = {
         id: decls.newId(),
         name,
-        cName: `${module.prefix}_${name}`,
+        cName: globalCName(`${module.prefix}_${name}`),
         scope: "global" as const,
         mutable: !isConst,
         provenance: "global" as const,
@@ -200,13 +216,13 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
           diagnostics.error("DynamicAllocation", positionOf(init), "A typed array is created only as a const.", `Write: const ${name} = ${init.getText()};`);
           continue;
         }
-        v = { ...base, type: { kind: "array", element: created.element }, fixedLength: created.length, initialElements: created.elements };
+        v = { ...base, type: { kind: "array", element: created.element }, fixedLength: created.length, initialElements: created.elements, initialTexts: created.texts };
       } else if (init && Node.isObjectLiteralExpression(init)) {
         if (!declared || declared.kind !== "struct") {
           diagnostics.error("MissingAnnotation", positionOf(d), `Object '${name}'`, name);
           continue;
         }
-        const structInit = lowering.objectLiteral(init, declared, `${module.prefix}_${name}`);
+        const structInit = lowering.objectLiteral(init, declared, globalCName(`${module.prefix}_${name}`));
         if (!structInit) continue;
         v = { ...base, mutable: false, type: declared, structInit };
       } else if (init) {
@@ -270,6 +286,7 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
       globalsByDecl.set(d, v);
       globals.push(v);
     }
+    for (const d of statement.getDeclarations()) if (!globalsByDecl.has(d)) decls.rejected.add(d);
   }
 
   // Pass 2: bodies.
@@ -283,12 +300,22 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
 
   return {
     entryModule: program.entry.prefix,
+    entryFile: program.entry.path,
+    files: program.modules.map((m) => m.path),
     functions,
     globals,
     structs: decls.structList,
     enums: decls.enumList,
     viewInits,
   };
+}
+
+/** The first sentence of a declaration's JSDoc, on one line (the port header shows it). */
+function docSummary(node: FunctionDeclaration): string | undefined {
+  const text = node.getJsDocs().map((d) => d.getDescription()).join(" ").replace(/\s+/g, " ").trim();
+  if (!text) return undefined;
+  const sentence = /^(.*?[.!?])(\s|$)/.exec(text)?.[1] ?? text;
+  return sentence.replace(/\*\//g, "* /");
 }
 
 /** The file an import or export names, or undefined when it names none (or is malformed). */

@@ -4,6 +4,7 @@
  * understood by name. Each program file gets a C name prefix from its file name.
  */
 import * as path from "node:path";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ImportDeclaration, Node, Project, SourceFile, SyntaxKind, ts } from "ts-morph";
@@ -26,17 +27,14 @@ export interface LoadedProgram {
 
 const projectCache = new Map<string, Project>();
 
-function compilerOptions(): ts.CompilerOptions {
-  return {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    lib: ["lib.es2022.d.ts"],
-    types: [],
-  };
+/** The options subset programs are checked with, shared with the editors' tsconfig (bootloader-ts/). */
+export const SUBSET_TSCONFIG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "subset.tsconfig.json");
+
+export function compilerOptions(): ts.CompilerOptions {
+  const json = JSON.parse(fs.readFileSync(SUBSET_TSCONFIG, "utf8")) as { compilerOptions: object };
+  const { options, errors } = ts.convertCompilerOptionsFromJson(json.compilerOptions, path.dirname(SUBSET_TSCONFIG));
+  if (errors.length > 0) throw new Error(`${SUBSET_TSCONFIG}: ${ts.flattenDiagnosticMessageText(errors[0].messageText, " ")}`);
+  return options;
 }
 
 /** One Project per process: ts-morph re-checks only what changed, which keeps warm compiles fast. */
@@ -80,6 +78,17 @@ export function cIdentifier(text: string): string {
   return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned;
 }
 
+/**
+ * A module's C prefix: its path relative to the entry's directory, without `.ts` and `..` segments,
+ * as a C identifier — `native-protocol.ts` → `native_protocol`, `lib/crc32.ts` → `lib_crc32`,
+ * `../hal-bindings/board.ts` → `hal_bindings_board`.
+ */
+export function modulePrefix(file: string, entryDir: string): string {
+  const parts = path.relative(entryDir, file).replace(/\.tsx?$/, "").split(path.sep).filter((p) => p !== ".." && p !== ".");
+  const prefix = cIdentifier(parts.join("_"));
+  return /^_[A-Z_]/.test(prefix) ? `m${prefix}` : prefix;
+}
+
 export function loadProgram(entryPath: string): LoadedProgram {
   const project = projectFor();
   const absolute = path.resolve(entryPath);
@@ -111,12 +120,13 @@ export function loadProgram(entryPath: string): LoadedProgram {
   };
   visit(entrySource);
 
-  const used = new Set<string>();
-  const modules = ordered.map((source) => {
-    const base = cIdentifier(path.basename(source.getFilePath()).replace(/\.tsx?$/, ""));
-    let prefix = base;
-    for (let n = 2; used.has(prefix); n++) prefix = `${base}${n}`;
-    used.add(prefix);
+  const entryDir = path.dirname(absolute);
+  const prefixes = ordered.map((source) => modulePrefix(source.getFilePath(), entryDir));
+  // Prefixes are a function of each file's own path, so adding a file never renames another's symbols.
+  // Two paths that differ only in punctuation (a-b/c.ts, a_b/c.ts) would share one: both get a hash suffix.
+  const modules = ordered.map((source, i) => {
+    const clash = prefixes.some((p, j) => j !== i && p === prefixes[i]);
+    const prefix = clash ? `${prefixes[i]}_${createHash("sha1").update(path.relative(entryDir, source.getFilePath())).digest("hex").slice(0, 4)}` : prefixes[i];
     return { source, path: source.getFilePath(), prefix };
   });
   return { project, entry: modules[modules.length - 1], modules };

@@ -63,8 +63,9 @@ export function neg(a: Range): Range {
 
 /** Truncating quotient a / b for b's interval excluding 0 (used inside wrapping helpers). */
 export function quotient(a: Range, b: Range): Range {
-  // |a / b| <= |a| for |b| >= 1; the sign can be either unless both signs are known.
-  const m = max(abs(a.lo), abs(a.hi));
+  // |a / b| <= |a| / min |b|; the sign can be either unless both signs are known.
+  const smallestDivisor = b.lo > 0n ? b.lo : b.hi < 0n ? -b.hi : 1n;
+  const m = max(abs(a.lo), abs(a.hi)) / smallestDivisor;
   const nonNegative = (a.lo >= 0n && b.lo >= 0n) || (a.hi <= 0n && b.hi <= 0n);
   return nonNegative ? { lo: 0n, hi: m } : { lo: -m, hi: m };
 }

@@ -4,7 +4,8 @@
  */
 import { Range, range } from "./range";
 
-export type IntKind = "u8" | "u16" | "u32" | "i8" | "i16" | "i32";
+/** i64 is the exact 64-bit integer of the subset: values within ±(2^53-1), int64_t in C (docs/subset.md §3a). */
+export type IntKind = "u8" | "u16" | "u32" | "i8" | "i16" | "i32" | "i64";
 export type ElementKind = IntKind;
 
 export interface IntType {
@@ -37,6 +38,8 @@ export interface StructType {
 export interface EnumMember {
   readonly name: string;
   readonly value: bigint;
+  /** `<module>_<Enum>_<Member>`, the #define the C names it by. */
+  readonly cName: string;
 }
 /** An enum: its variables hold only its members' values, so their range is the members' span. */
 export interface EnumType {
@@ -54,7 +57,9 @@ export interface NumType {
 export type ValueType = IntType | BoolType | ArrayType | StructType | EnumType | NumType;
 export type Type = ValueType | VoidType;
 
-export const INT_KINDS: readonly IntKind[] = ["u8", "u16", "u32", "i8", "i16", "i32"];
+export const INT_KINDS: readonly IntKind[] = ["u8", "u16", "u32", "i8", "i16", "i32", "i64"];
+/** The kinds the modular wrapping helpers u8() … i32() produce (i64() is a checked conversion instead). */
+export const WRAP_KINDS: readonly IntKind[] = ["u8", "u16", "u32", "i8", "i16", "i32"];
 export const BOOL: BoolType = { kind: "bool" };
 export const VOID: VoidType = { kind: "void" };
 export const NUM: NumType = { kind: "num" };
@@ -71,6 +76,7 @@ export const INT_RANGES: Record<IntKind, Range> = {
   i8: range(-0x80n, 0x7fn),
   i16: range(-0x8000n, 0x7fffn),
   i32: range(-0x80000000n, 0x7fffffffn),
+  i64: range(-((1n << 53n) - 1n), (1n << 53n) - 1n),
 };
 
 export const C_INT_NAMES: Record<IntKind, string> = {
@@ -80,6 +86,7 @@ export const C_INT_NAMES: Record<IntKind, string> = {
   i8: "int8_t",
   i16: "int16_t",
   i32: "int32_t",
+  i64: "int64_t",
 };
 
 /** Typed-array constructor names and their element kinds. */
@@ -90,6 +97,7 @@ export const ARRAY_CONSTRUCTORS: Record<string, ElementKind> = {
   Int8Array: "i8",
   Int16Array: "i16",
   Int32Array: "i32",
+  Float64Array: "i64",
 };
 export const ARRAY_NAMES: Record<ElementKind, string> = {
   u8: "Uint8Array",
@@ -98,6 +106,7 @@ export const ARRAY_NAMES: Record<ElementKind, string> = {
   i8: "Int8Array",
   i16: "Int16Array",
   i32: "Int32Array",
+  i64: "Float64Array",
 };
 
 /** The range a stored value of this type can hold (enums: their members' span). */
@@ -131,6 +140,11 @@ export function sameType(a: Type, b: Type): boolean {
   if (a.kind === "array") return a.element === (b as ArrayType).element;
   if (a.kind === "struct" || a.kind === "enum") return a === b;
   return true;
+}
+
+/** An i64 value: arithmetic on it is checked against ±(2^53-1) (a trap in C and in checked Node). */
+export function isI64(type: Type): boolean {
+  return type.kind === "int" && type.int === "i64";
 }
 
 /** True for types whose values are integers (ints, enums, and unstored computations). */

@@ -4,6 +4,7 @@
  */
 import type { u32 } from "../runtime/index";
 import { simulation } from "./sim/current";
+import { NO_PUBLIC_KEY } from "./sim/board-layout";
 
 /** Number of erase units (sectors or pages) in the flash map. @extern board_sector_count @pure */
 export function boardSectorCount(): u32 {
@@ -108,4 +109,15 @@ export function boardScratchSize(): u32 {
  */
 export function boardTrialWatchdogMs(): u32 {
   return simulation().board.slots?.trialWatchdogMs ?? 0;
+}
+/**
+ * The Ed25519 public key built into the bootloader (`tsboot build --pubkey`): 32 bytes, or none (length 0):
+ * then CRC-only images are accepted. @extern board_public_key @pure
+ */
+export function boardPublicKey(): Uint8Array {
+  return simulation().board.publicKey ?? NO_PUBLIC_KEY;
+}
+/** Verify the installed image's signature at every boot too (board data verifyAtBoot). @extern board_verify_at_boot @pure */
+export function boardVerifyAtBoot(): boolean {
+  return simulation().board.verifyAtBoot ?? false;
 }

@@ -5,7 +5,6 @@
  */
 import type { u32 } from "../runtime/index";
 import { simulation } from "./sim/current";
-import { TIME } from "./sim/simulation";
 import { FLASH_ERR_PROTECTED } from "./sim/flash";
 
 /** @extern hal_flash_unlock */
@@ -26,9 +25,7 @@ export function flashErase(index: u32): u32 {
   const sim = simulation();
   const sector = sim.board.sectors[index];
   if (sector && sim.flash.touchesBootloader(sector.start, sector.size)) return FLASH_ERR_PROTECTED;
-  const status = sim.flash.eraseSector(index);
-  sim.advance(TIME.eraseSectorUs);
-  return status;
+  return sim.flashErase(index);
 }
 
 /**
@@ -39,9 +36,7 @@ export function flashErase(index: u32): u32 {
 export function flashProgram(address: u32, data: Uint8Array): u32 {
   const sim = simulation();
   if (sim.flash.touchesBootloader(address, data.length)) return FLASH_ERR_PROTECTED;
-  const status = sim.flash.program(address, data);
-  sim.advance(TIME.programUnitUs * Math.ceil(data.length / sim.board.writeUnit));
-  return status;
+  return sim.flashProgram(address, data);
 }
 
 /** A read-only view of flash memory (in C, the memory-mapped flash itself). Never write through it. @extern hal_flash_view @pure */

@@ -1,7 +1,7 @@
 /** Clocks, the millisecond timebase, the trigger pin, the update-request flag, the watchdog, reset and faults. */
 import type { u32 } from "../runtime/index";
 import { simulation } from "./sim/current";
-import { SystemReset, TIME } from "./sim/simulation";
+import { TIME } from "./sim/simulation";
 
 /** HSE + PLL with bounded waits, HSI when they time out; returns SYSCLK in Hz. @extern hal_port_clock_init */
 export function clockInit(): u32 {
@@ -24,11 +24,11 @@ export function tickDeinit(): void {
 export function millis(): u32 {
   const sim = simulation();
   sim.advance(TIME.millisCallUs);
-  return Math.floor(sim.nowUs / 1000) >>> 0;
+  return Math.floor(sim.nowNs / 1_000_000) >>> 0;
 }
 /** True while the board's update trigger pin is at its active level. @extern hal_port_trigger_active */
 export function triggerActive(): boolean {
-  return simulation().triggerPressed;
+  return simulation().pins.triggerActive;
 }
 /** The word an application leaves in no-init RAM to request an update. @extern hal_port_update_flag_read */
 export function updateFlagRead(): u32 {
@@ -40,7 +40,7 @@ export function updateFlagClear(): void {
 }
 /** Resets the MCU (SCB AIRCR SYSRESETREQ). @extern hal_port_system_reset */
 export function systemReset(): never {
-  throw new SystemReset();
+  return simulation().systemReset();
 }
 
 /**
@@ -94,7 +94,7 @@ export function cpuQuiesce(): void {
 }
 
 /**
- * Tells the application where its confirmation goes (tsboot_confirm() in apps/include/tsboot_app.h): the
+ * Tells the application where its confirmation goes (tsboot_confirm() in tsboot_app.h, from `tsboot app-kit`): the
  * address of a blank status-log entry and the trial's id, in no-init RAM words; (0, 0) clears them, so an
  * application that is not on trial never writes one. @extern hal_port_trial_publish
  */

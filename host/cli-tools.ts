@@ -11,7 +11,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeVersion, HEADER_MAGIC } from "./image-format";
 import { describeImage, hex32, ImageInputError, packageImage, type InputFormat } from "./image/package";
+import { generateKeys, KeyError, loadPrivateKey } from "./image/keys";
+import { constants as osConstants } from "node:os";
 import { Flasher, FlasherError, type DeviceInfo, type FlashProgress, type FlasherOptions } from "./flasher/index";
+import { connect } from "./flasher/connect";
+import { eraseApplication, verifyInstalled } from "./flasher/maintenance";
+import { parseResetSequence, runResetSteps, type ResetSequence } from "./flasher/reset-sequence";
 
 export interface CliIO {
   stdout: { write(text: string): unknown };
@@ -27,13 +32,26 @@ function defaultIO(): CliIO {
 }
 
 export const USAGE = `usage:
-  tsboot image <app.bin|app.hex|app.elf> --board <name> --version X.Y.Z [-o app.tsb] [--format bin|hex|elf] [--json]
-  tsboot flash <app.tsb> --port <port> [--baud 115200] [--no-boot] [--verify] [--window N] [--json]
-  tsboot info  --port <port> [--baud 115200] [--json]
-  tsboot boot  --port <port> [--baud 115200]
-  tsboot read  --port <port> --address 0x08008000 --length 256 [-o out.bin] [--baud 115200]
+  tsboot image <app.bin|app.hex|app.elf> --board <name|board.json> --version X.Y.Z [-o app.tsb] [--format bin|hex|elf]
+               [--key key.pem] [--security-counter N] [--json]
+  tsboot keygen -o key.pem                           an Ed25519 key pair: key.pem (private, PKCS#8) and key.pub
+  tsboot flash  <app.tsb> --port <port> [--no-boot] [--verify] [--permanent] [--allow-downgrade] [--window N] [--json]
+  tsboot verify <app.tsb> --port <port> [--json]     the installed image against a file (CRC-32 and bytes, READ)
+  tsboot erase  --port <port> [--json]               the application region, left with no application
+  tsboot info   --port <port> [--json]
+  tsboot boot   --port <port>
+  tsboot read   --port <port> --address 0x08008000 --length 256 [-o out.bin]
+  tsboot protect | unprotect --port <port>           write-protect the bootloader region (option bytes), or lift it
+  tsboot install [--permanent] | confirm | revert --port <port>   two-slot boards (docs/slots.md)
 
-  <port> is a serial device (/dev/ttyACM0, COM3) or tcp://HOST:PORT (the host simulation).`;
+  Every command that talks to a device also takes:
+  --baud <rate>       serial only (default 115200)
+  --wait <seconds>    keep trying while you reset the board (INFO every 25 ms; the port may come and go)
+  --reset <sequence>  drive DTR/RTS first, as stm32flash -i: e.g. -dtr,dtr  (',' 100 ms apart, '&' together,
+                      '-' releases, after ':' the sequence run when the command is done)
+
+  <port> is a serial device (/dev/ttyACM0, COM3) or tcp://HOST:PORT (the host simulation).
+  Ctrl-C (or SIGTERM) stops a command and says what state the device is in.`;
 
 class UsageError extends Error {}
 class HelpRequested extends Error {}
@@ -102,12 +120,18 @@ async function run(command: string, io: CliIO, json: () => boolean, body: () => 
       io.stderr.write(`${e.message}\n${USAGE}\n`);
       return 2;
     }
-    const known = e instanceof FlasherError || e instanceof ImageInputError;
+    if (e instanceof InterruptedCommand) {
+      if (io.isTTY) io.stderr.write("\r\x1b[K");
+      io.stderr.write(`tsboot ${command}: ${e.message}\n`);
+      if (json()) io.stdout.write(JSON.stringify({ ok: false, error: { code: "interrupted", message: e.message } }) + "\n");
+      return 128 + (osConstants.signals[e.signal] ?? 2);
+    }
+    const known = e instanceof FlasherError || e instanceof ImageInputError || e instanceof KeyError;
     const message = known ? (e as Error).message : `${(e as Error)?.stack ?? e}`;
     if (io.isTTY) io.stderr.write("\r\x1b[K");
     io.stderr.write(`tsboot ${command}: ${message}\n`);
     if (json()) {
-      const code = e instanceof FlasherError ? e.code : e instanceof ImageInputError ? "bad-input" : "internal";
+      const code = e instanceof FlasherError ? e.code : e instanceof ImageInputError || e instanceof KeyError ? "bad-input" : "internal";
       io.stdout.write(JSON.stringify({ ok: false, error: { code, message } }) + "\n");
     }
     return 1;
@@ -119,7 +143,12 @@ async function run(command: string, io: CliIO, json: () => boolean, body: () => 
 export async function imageCommand(argv: string[], io: CliIO = defaultIO()): Promise<number> {
   let asJson = false;
   return run("image", io, () => asJson, async () => {
-    const { opts, positional } = parseArgs("image", argv, { board: "string", version: "string", out: "string", format: "string", json: "boolean" }, { "-o": "out", "-b": "board" });
+    const { opts, positional } = parseArgs(
+      "image",
+      argv,
+      { board: "string", version: "string", out: "string", format: "string", json: "boolean", key: "string", "security-counter": "string" },
+      { "-o": "out", "-b": "board" },
+    );
     asJson = opts.json === true;
     if (positional.length !== 1) throw new UsageError("tsboot image: needs exactly one input file (.bin, .hex or .elf)");
     const input = positional[0];
@@ -127,14 +156,17 @@ export async function imageCommand(argv: string[], io: CliIO = defaultIO()): Pro
     if (format !== undefined && !["bin", "hex", "elf"].includes(format)) throw new UsageError(`tsboot image: --format must be bin, hex or elf, not '${format}'`);
     const out = typeof opts.out === "string" ? opts.out : input.replace(/\.(bin|hex|ihex|ihx|elf|axf|out)$/i, "") + ".tsb";
     if (path.resolve(out) === path.resolve(input)) throw new UsageError("tsboot image: the output would overwrite the input; pass -o <file.tsb>");
-    const packaged = packageImage({ input, board: opts.board as string, version: opts.version as string, format });
+    const key = typeof opts.key === "string" ? loadPrivateKey(opts.key) : undefined;
+    const securityCounter = opts["security-counter"] === undefined ? 0 : parseNumber("image", "--security-counter", opts["security-counter"], { min: 0, max: 0xffffffff });
+    const packaged = packageImage({ input, board: opts.board as string, version: opts.version as string, format, key, securityCounter });
     fs.writeFileSync(out, packaged.image);
     if (asJson) {
       io.stdout.write(
         JSON.stringify({
           ok: true, output: out, format: packaged.format, board: packaged.board.name, boardId: hex32(packaged.board.boardId),
           loadAddress: hex32(packaged.loadAddress), payloadBytes: packaged.payload.length, fileBytes: packaged.image.length,
-          version: decodeVersion(packaged.appVersion), payloadCrc32: hex32(packaged.payloadCrc),
+          version: decodeVersion(packaged.appVersion), payloadCrc32: hex32(packaged.payloadCrc), signed: packaged.signed,
+          securityCounter: packaged.securityCounter,
         }) + "\n",
       );
     } else {
@@ -144,9 +176,23 @@ export async function imageCommand(argv: string[], io: CliIO = defaultIO()): Pro
   });
 }
 
+/** `tsboot keygen -o key.pem`: a new Ed25519 key pair for signed images. */
+export async function keygenCommand(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  return run("keygen", io, () => false, async () => {
+    const { opts, positional } = parseArgs("keygen", argv, { out: "string" }, { "-o": "out" });
+    if (positional.length !== 0 || typeof opts.out !== "string") throw new UsageError("tsboot keygen: needs -o <key.pem>");
+    const { privatePath, publicPath } = generateKeys(opts.out);
+    io.stdout.write(
+      `wrote ${privatePath} (the private key: keep it secret; sign with \`tsboot image … --key ${privatePath}\`) and ` +
+        `${publicPath} (the public key: \`tsboot build --pubkey ${publicPath}\` builds it into the bootloader)\n`,
+    );
+    return 0;
+  });
+}
+
 // ------------------------------------------------------------------------------------ device commands
 
-const PORT_SPEC: Spec = { port: "string", baud: "string", json: "boolean" };
+const PORT_SPEC: Spec = { port: "string", baud: "string", json: "boolean", wait: "string", reset: "string" };
 
 /** --port and --baud, checked before anything is read or opened. */
 function portOptions(command: string, opts: Record<string, string | boolean>): { port: string; baud: number | undefined } {
@@ -155,17 +201,79 @@ function portOptions(command: string, opts: Record<string, string | boolean>): {
   return { port: opts.port, baud };
 }
 
-async function openFlasher(command: string, opts: Record<string, string | boolean>, extra: FlasherOptions = {}): Promise<Flasher> {
-  const { port, baud } = portOptions(command, opts);
-  return Flasher.open(port, { baud, ...extra });
+/** --wait and --reset, checked before anything is opened. */
+function sessionOptions(command: string, opts: Record<string, string | boolean>): { waitMs?: number; reset?: ResetSequence } {
+  const waitMs = opts.wait === undefined ? undefined : parseNumber(command, "--wait", opts.wait, { min: 1, max: 3600 }) * 1000;
+  let reset: ResetSequence | undefined;
+  if (typeof opts.reset === "string") {
+    try {
+      reset = parseResetSequence(opts.reset);
+    } catch (e) {
+      throw new UsageError(`tsboot ${command}: --reset: ${(e as Error).message}`);
+    }
+  }
+  return { waitMs, reset };
 }
 
-async function withFlasher<T>(command: string, opts: Record<string, string | boolean>, extra: FlasherOptions, body: (f: Flasher) => Promise<T>): Promise<T> {
-  const flasher = await openFlasher(command, opts, extra);
+/**
+ * Opens the session (waiting and resetting as asked), runs `body`, then the reset sequence's exit part and
+ * closes. A SIGINT or SIGTERM meanwhile interrupts `body` (Flasher.interrupt); `onInterrupt` then says
+ * what state the device is in.
+ */
+async function withFlasher<T>(
+  command: string,
+  opts: Record<string, string | boolean>,
+  extra: FlasherOptions,
+  body: (f: Flasher) => Promise<T>,
+  io?: CliIO,
+  onInterrupt?: (f: Flasher, signal: NodeJS.Signals) => Promise<string>,
+): Promise<T> {
+  const { port, baud } = portOptions(command, opts);
+  const { waitMs, reset } = sessionOptions(command, opts);
+  let flasher: Flasher | null = null;
+  let signalled: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => () => {
+    if (signalled) return;
+    signalled = signal;
+    flasher?.interrupt(`interrupted (${signal})`);
+  };
+  const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM") };
+  process.on("SIGINT", handlers.SIGINT);
+  process.on("SIGTERM", handlers.SIGTERM);
   try {
-    return await body(flasher);
+    const opened = await connect(port, { baud, ...extra, waitMs, reset, onWaiting: (m) => io?.stderr.write(`${m}\n`) });
+    flasher = opened.flasher;
+    if (signalled) flasher.interrupt(`interrupted (${signalled})`);
+    try {
+      const result = await body(flasher);
+      if (reset) await runResetSteps(flasher.transport, reset.exit);
+      return result;
+    } catch (e) {
+      if (signalled && e instanceof FlasherError && e.code === "interrupted") {
+        flasher.resume();
+        const state = onInterrupt ? await onInterrupt(flasher, signalled) : "";
+        throw new InterruptedCommand(signalled, `${e.message}${state ? `: ${state}` : ""}`);
+      }
+      throw e;
+    } finally {
+      await flasher.close();
+    }
+  } catch (e) {
+    if (signalled && !(e instanceof InterruptedCommand)) throw new InterruptedCommand(signalled, `interrupted (${signalled}) before the session started: nothing was sent to the device`);
+    throw e;
   } finally {
-    await flasher.close();
+    process.off("SIGINT", handlers.SIGINT);
+    process.off("SIGTERM", handlers.SIGTERM);
+  }
+}
+
+/** A command cut short by a signal: exit 128 + the signal's number, with a message saying where it stood. */
+class InterruptedCommand extends Error {
+  constructor(
+    readonly signal: NodeJS.Signals,
+    message: string,
+  ) {
+    super(message);
   }
 }
 
@@ -187,7 +295,23 @@ export function describeDevice(d: DeviceInfo): string {
     `protection:   bootloader region ${d.bootloaderProtected ? "write-protected" : "not write-protected"}` +
       (d.protectionFailed ? " (the protection the board data asks for failed at boot)" : ""),
     ...(d.lineErrors.length ? [`line errors:  ${d.lineErrors.join(", ")} since boot`] : []),
+    ...(d.slots.mode === "swap" ? slotLines(d) : []),
   ].join("\n");
+}
+
+/** Two-slot devices: what the primary and the secondary slot hold, and what happened last (docs/slots.md). */
+function slotLines(d: DeviceInfo): string[] {
+  const s = d.slots;
+  const trial = s.trial === "pending" ? "on trial, not yet started" : s.trial === "started" ? "on trial, started: the next reset without a confirmation reverts it" : "confirmed";
+  const secondary =
+    s.secondary === "pending" ? `version ${s.secondaryVersion}, downloaded, waiting for INSTALL` :
+    s.secondary === "previous" ? `version ${s.secondaryVersion}, the previous image (what REVERT brings back)` : "empty";
+  const last = s.lastEvent === "none" ? "none" : s.lastEvent === "reverted" ? `reverted (${s.lastReason})` : s.lastEvent;
+  return [
+    `primary:      ${d.appValid ? `version ${d.appVersionText}, ${trial}` : "no valid image"}`,
+    `secondary:    ${secondary}`,
+    `last install: ${last}${s.swapInProgress ? "; a swap is in progress (it finishes at the next boot)" : ""}`,
+  ];
 }
 
 function infoJson(d: DeviceInfo) {
@@ -196,7 +320,7 @@ function infoJson(d: DeviceInfo) {
     appStart: hex32(d.appStart), appSize: d.appSize, appValid: d.appValid, appVersion: d.appVersionText,
     writeUnit: d.writeUnit, maxData: d.maxData, window: d.window,
     resetCause: d.resetCause, lastFault: d.lastFault, watchdog: d.watchdog, bootloaderProtected: d.bootloaderProtected,
-    protectionFailed: d.protectionFailed, lineErrors: d.lineErrors,
+    protectionFailed: d.protectionFailed, lineErrors: d.lineErrors, slots: d.slots,
   };
 }
 
@@ -206,7 +330,7 @@ export async function infoCommand(argv: string[], io: CliIO = defaultIO()): Prom
     const { opts, positional } = parseArgs("info", argv, PORT_SPEC);
     asJson = opts.json === true;
     if (positional.length) throw new UsageError(`tsboot info: unexpected '${positional[0]}'`);
-    const info = await withFlasher("info", opts, {}, (f) => f.info());
+    const info = await withFlasher("info", opts, {}, (f) => f.info(), io);
     io.stdout.write(asJson ? JSON.stringify({ ok: true, ...infoJson(info) }) + "\n" : describeDevice(info) + "\n");
     return 0;
   });
@@ -222,7 +346,7 @@ export async function bootCommand(argv: string[], io: CliIO = defaultIO()): Prom
       const i = await f.info();
       await f.boot();
       return i;
-    });
+    }, io);
     const board = info.boardName ?? hex32(info.boardId);
     io.stdout.write(asJson ? JSON.stringify({ ok: true, booted: true, board, appVersion: info.appVersionText }) + "\n" : `started application ${info.appVersionText} on ${board}\n`);
     return 0;
@@ -239,7 +363,7 @@ export async function readCommand(argv: string[], io: CliIO = defaultIO()): Prom
     const address = parseNumber("read", "--address", opts.address);
     const length = parseNumber("read", "--length", opts.length, { min: 1, max: 16 * 1024 * 1024 });
     const bar = new ProgressBar(io);
-    const data = await withFlasher("read", opts, {}, (f) => f.read(address, length, (n) => bar.show("reading", n, length)));
+    const data = await withFlasher("read", opts, {}, (f) => f.read(address, length, (n) => bar.show("reading", n, length)), io);
     bar.done();
     if (typeof opts.out === "string") {
       fs.writeFileSync(opts.out, data);
@@ -270,7 +394,9 @@ export function hexDump(address: number, data: Uint8Array): string {
 export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Promise<number> {
   let asJson = false;
   return run("flash", io, () => asJson, async () => {
-    const { opts, positional } = parseArgs("flash", argv, { ...PORT_SPEC, boot: "boolean", verify: "boolean", window: "string" });
+    const { opts, positional } = parseArgs("flash", argv, {
+      ...PORT_SPEC, boot: "boolean", verify: "boolean", window: "string", permanent: "boolean", "allow-downgrade": "boolean",
+    });
     asJson = opts.json === true;
     if (positional.length !== 1) throw new UsageError("tsboot flash: needs exactly one image file (.tsb, from `tsboot image`)");
     portOptions("flash", opts);
@@ -290,13 +416,26 @@ export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Pro
       );
     }
     const bar = new ProgressBar(io);
-    const result = await withFlasher("flash", opts, { window }, (f) =>
-      f
-        .flash(bytes, { boot: opts.boot !== false, verify: opts.verify === true, onProgress: (e) => bar.flashEvent(e) })
-        .catch((e) => {
-          if (e instanceof FlasherError && e.code === "bad-image") throw new FlasherError(e.code, `${name}: ${e.message}`);
-          throw e;
-        }),
+    const again = `tsboot flash ${file} --port ${opts.port}`;
+    const result = await withFlasher(
+      "flash",
+      opts,
+      { window },
+      (f) =>
+        f
+          .flash(bytes, {
+            boot: opts.boot !== false, verify: opts.verify === true, permanent: opts.permanent === true,
+            allowDowngrade: opts["allow-downgrade"] === true, onProgress: (e) => bar.flashEvent(e),
+          })
+          .catch((e) => {
+            if (e instanceof FlasherError && e.code === "bad-image") throw new FlasherError(e.code, `${name}: ${e.message}`);
+            throw e;
+          }),
+      io,
+      async (f) => {
+        bar.done();
+        return interruptedFlashState(f, again, `tsboot info --port ${opts.port}`);
+      },
     );
     bar.done();
     const line = result.lineBytesPerSecond;
@@ -322,6 +461,7 @@ export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Pro
           version: decodeVersion(result.header.appVersion),
           verified: result.verified,
           booted: result.booted,
+          installed: result.installed,
           device: infoJson(result.device),
         }) + "\n",
       );
@@ -331,11 +471,54 @@ export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Pro
       io.stdout.write(
         `flashed ${name}: ${result.bytes} bytes, version ${decodeVersion(result.header.appVersion)}, to ${board} in ${result.seconds.toFixed(2)} s, ` +
           `${kib(Math.round(result.bytesPerSecond))}/s${share}, ${result.retries} ${result.retries === 1 ? "retry" : "retries"}` +
-          `${result.verified ? ", verified" : ""}${result.booted ? "; application started" : "; left in the bootloader (--no-boot)"}\n`,
+          `${result.verified ? ", verified" : ""}` +
+          `${result.installed === "trial" ? "; installed for a trial (the application must confirm it, or the next reset reverts it)" : result.installed === "permanent" ? "; installed for good" : ""}` +
+          `${result.booted ? "; application started" : "; left in the bootloader (--no-boot)"}\n`,
       );
     }
     return 0;
   });
+}
+
+/**
+ * What an interrupted flash leaves on the device, and how to recover. During the transfer an ABORT makes
+ * the device forget it at once (without it the session ends after its idle timeout).
+ */
+async function interruptedFlashState(f: Flasher, again: string, info: string): Promise<string> {
+  const { phase, bytes, total } = f.state;
+  const abort = async () => {
+    try {
+      await f.abort();
+      return " (ABORT sent: the device has dropped the transfer)";
+    } catch {
+      return " (the device did not answer ABORT: it drops the transfer by itself after a silent session times out)";
+    }
+  };
+  switch (phase) {
+    case "idle":
+    case "info":
+      return "nothing was changed on the device: the installed application, if any, is as it was";
+    case "begin":
+    case "write":
+      if (f.cachedDevice?.slots.mode === "swap") {
+        return `stopped during the download after ${bytes} of ${total} bytes: the installed application is untouched (a download goes to the secondary slot)${await abort()} — run \`${again}\` again to update it`;
+      }
+      if (phase === "begin") {
+        return `stopped during BEGIN: the device holds no valid application now and stays in update mode${await abort()} — run \`${again}\` again`;
+      }
+      return (
+        `stopped during the transfer after ${bytes} of ${total} bytes: the device holds no valid application (BEGIN erased the old one; the image ` +
+        `header is written only at END, after the CRC check) and stays in update mode${await abort()} — run \`${again}\` again to finish`
+      );
+    case "end":
+      return `stopped after END was sent: the device may already hold the new image — check with \`${info}\`, and flash again if it shows none valid`;
+    case "install":
+      return `stopped during INSTALL: the device finishes an interrupted swap by itself at its next boot — check with \`${info}\``;
+    case "verify":
+      return "stopped while reading the image back: it was installed (END succeeded); only the read-back check is missing";
+    case "boot":
+      return "stopped at BOOT: the image is installed; the application may be starting";
+  }
 }
 
 function round(n: number, digits: number): number {
@@ -369,6 +552,12 @@ class ProgressBar {
         break;
       case "end":
         this.note("checking CRC and storing the header (END)");
+        break;
+      case "install":
+        this.note(e.permanent ? "installing for good (INSTALL): swapping the slots" : "installing for a trial (INSTALL): swapping the slots; the application must confirm it");
+        break;
+      case "swap":
+        this.show("swapping", e.done, e.total, `${e.done}/${e.total} steps`, e.done === e.total);
         break;
       case "verify":
         this.show("verifying", e.bytes, e.total, `${kib(e.bytes)}/${kib(e.total)}`, e.bytes === e.total);
@@ -409,14 +598,108 @@ function clock(seconds: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
+// ------------------------------------------------------------------------------- production commands
+
+export async function verifyCommand(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  let asJson = false;
+  return run("verify", io, () => asJson, async () => {
+    const { opts, positional } = parseArgs("verify", argv, PORT_SPEC);
+    asJson = opts.json === true;
+    if (positional.length !== 1) throw new UsageError("tsboot verify: needs exactly one image file (.tsb) to compare with");
+    portOptions("verify", opts);
+    const file = positional[0];
+    if (!fs.existsSync(file)) throw new ImageInputError(`${file}: no such file`);
+    const bytes = new Uint8Array(fs.readFileSync(file));
+    const bar = new ProgressBar(io);
+    const r = await withFlasher("verify", opts, {}, (f) => verifyInstalled(f, bytes, (n, total) => bar.show("reading", n, total)), io);
+    bar.done();
+    const name = path.basename(file);
+    if (asJson) {
+      io.stdout.write(JSON.stringify({ ok: r.matches, file, bytes: r.bytes, fileCrc32: hex32(r.fileCrc), deviceCrc32: hex32(r.deviceCrc), firstDifference: r.firstDifference, fileVersion: r.fileVersion, deviceVersion: r.device.appVersionText }) + "\n");
+    }
+    if (!r.matches) {
+      const where = r.firstDifference >= 0 ? `, first difference at ${hex32(r.device.appStart + r.firstDifference)} (offset ${r.firstDifference})` : "";
+      const version = r.device.appVersionText !== r.fileVersion ? `; the device's application is version ${r.device.appVersionText}, the file's ${r.fileVersion}` : "";
+      io.stderr.write(`tsboot verify: the installed image differs from ${name}: CRC-32 ${hex32(r.deviceCrc)} on the device, ${hex32(r.fileCrc)} in the file${where}${version}\n`);
+      return 1;
+    }
+    if (!asJson) io.stdout.write(`verified: the installed image is ${name} (${r.bytes} bytes, CRC-32 ${hex32(r.fileCrc)}, version ${r.fileVersion})\n`);
+    return 0;
+  });
+}
+
+export async function eraseCommand(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  let asJson = false;
+  return run("erase", io, () => asJson, async () => {
+    const { opts, positional } = parseArgs("erase", argv, PORT_SPEC);
+    asJson = opts.json === true;
+    if (positional.length) throw new UsageError(`tsboot erase: unexpected '${positional[0]}'`);
+    portOptions("erase", opts);
+    const bar = new ProgressBar(io);
+    const r = await withFlasher("erase", opts, {}, (f) => eraseApplication(f, (done, total) => bar.show("erasing", done, total, `${done}/${total}`)), io);
+    bar.done();
+    const region = `[${hex32(r.device.appStart)}, ${hex32(r.device.appStart + r.device.appSize)})`;
+    io.stdout.write(
+      asJson
+        ? JSON.stringify({ ok: true, erased: region, units: r.units }) + "\n"
+        : `erased the application region ${region} (${r.units} erase units): the device stays in the bootloader with no application\n`,
+    );
+    return 0;
+  });
+}
+
+function deviceCommand(name: string, action: (f: Flasher, opts: Record<string, string | boolean>) => Promise<string>, extraSpec: Spec = {}) {
+  return async (argv: string[], io: CliIO = defaultIO()): Promise<number> => {
+    let asJson = false;
+    return run(name, io, () => asJson, async () => {
+      const { opts, positional } = parseArgs(name, argv, { ...PORT_SPEC, ...extraSpec });
+      asJson = opts.json === true;
+      if (positional.length) throw new UsageError(`tsboot ${name}: unexpected '${positional[0]}'`);
+      portOptions(name, opts);
+      const said = await withFlasher(name, opts, {}, (f) => action(f, opts), io);
+      io.stdout.write(asJson ? JSON.stringify({ ok: true, result: said }) + "\n" : `${said}\n`);
+      return 0;
+    });
+  };
+}
+
+export const protectCommand = deviceCommand("protect", async (f) => {
+  await f.protect(true);
+  return "the bootloader region is write-protected (option bytes): \`tsboot info\` shows it; \`tsboot unprotect\` lifts it";
+});
+export const unprotectCommand = deviceCommand("unprotect", async (f) => {
+  await f.protect(false);
+  return "the bootloader region's write protection is lifted";
+});
+export const installCommand = deviceCommand("install", async (f, opts) => {
+  await f.install(opts.permanent === true);
+  return opts.permanent === true ? "installed for good" : "installed for a trial: the application must confirm it (tsboot_confirm), or the next reset brings the previous image back";
+}, { permanent: "boolean" });
+export const confirmCommand = deviceCommand("confirm", async (f) => {
+  await f.confirm();
+  return "confirmed: the image on trial stays";
+});
+export const revertCommand = deviceCommand("revert", async (f) => {
+  await f.revert();
+  return "reverted: the previous image is back";
+});
+
 // ------------------------------------------------------------------------------------------ dispatch
 
 export const HOST_COMMANDS: Record<string, (argv: string[], io?: CliIO) => Promise<number>> = {
   image: imageCommand,
+  keygen: keygenCommand,
   flash: flashCommand,
   info: infoCommand,
   boot: bootCommand,
   read: readCommand,
+  verify: verifyCommand,
+  erase: eraseCommand,
+  protect: protectCommand,
+  unprotect: unprotectCommand,
+  install: installCommand,
+  confirm: confirmCommand,
+  revert: revertCommand,
 };
 
 export async function hostToolsMain(argv: string[], io: CliIO = defaultIO()): Promise<number> {

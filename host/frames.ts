@@ -15,7 +15,7 @@ export const EVENT_PROGRESS = 0x90;
 export const STATUS_NAMES = [
   "ok", "bad frame", "unknown command", "bad length", "bad state", "bad header", "wrong board", "too big",
   "bad address", "out of order", "flash error", "verify failed", "CRC mismatch", "no valid application", "incomplete",
-  "bad vector table", "protection failed",
+  "bad vector table", "protection failed", "signature required", "bad signature", "security counter too low",
 ] as const;
 
 export interface Frame {
@@ -71,6 +71,16 @@ export class FrameDecoder {
       frames.push({ command: bytes[2], seq: bytes[3], payload: bytes.slice(6, 6 + length) });
     }
     return frames;
+  }
+
+  /**
+   * Gives up on the frame being gathered (perhaps a false sync in noise, waiting for a length that will
+   * never come) and looks again from the byte after its sync; returns the frames that were behind it.
+   */
+  resync(): Frame[] {
+    if (this.buffer.length === 0) return [];
+    this.buffer.splice(0, 1);
+    return this.push([]);
   }
 
   private findSync(): number {

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what tsboot needs on a Debian/Ubuntu machine, skipping whatever is already there:
-# the ARM and host toolchains, QEMU, stm32flash and socat from apt, and the npm packages.
+# the ARM and host toolchains, gdb (gdb-multiarch for ARM), QEMU, stm32flash and socat from apt, and the npm
+# packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(gcc make gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm stm32flash socat)
+APT_PACKAGES=(gcc make gdb gcc-arm-none-eabi libnewlib-arm-none-eabi gdb-multiarch qemu-system-arm stm32flash socat)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -25,3 +26,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "setup: installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The example product repository depends on this clone through a file: link (examples/acme-sensor/package.json).
+for example in examples/*/; do
+  if [ -f "$example/package.json" ] && [ ! -e "$example/node_modules/tsboot" ]; then
+    echo "setup: linking tsboot into $example"
+    (cd "$example" && npm install --offline --no-audit --no-fund --loglevel=error)
+  fi
+done

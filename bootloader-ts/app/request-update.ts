@@ -1,7 +1,7 @@
 /**
  * For applications written in the subset: ask tsboot for an update — write the update-request word and
- * reset (apps/include/tsboot_app.h is the C equivalent). `flagAddress` is the board's
- * __tsboot_update_flag (boards/linker.ts: the first of the 16 no-init bytes at the top of RAM).
+ * reset (tsboot_app.h from `tsboot app-kit` is the C equivalent). `flagAddress` is the board's
+ * __tsboot_update_flag (boards/noinit.ts: 16 bytes below the top of RAM, in the no-init words).
  */
 import { dataSyncBarrier, mmioWrite32, u32 } from "../../runtime/index";
 import { UPDATE_REQUEST_MAGIC } from "../config";

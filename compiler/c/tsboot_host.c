@@ -14,6 +14,8 @@ jmp_buf *tsb_host_panic_target = NULL;
 
 void tsb_print(const char *text) { fputs(text, stdout); }
 
+void tsb_print_n(const char *text, uint32_t length) { fwrite(text, 1, length, stdout); }
+
 void tsb_print_int(int64_t value) { printf("%" PRId64, value); }
 
 _Noreturn void tsb_panic(uint32_t kind, const char *file, uint32_t line, const char *message) {

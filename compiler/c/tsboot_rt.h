@@ -22,6 +22,8 @@ enum tsb_panic_kind {
 /* Provided by the platform: a board resets into the bootloader, the host prints and exits. */
 _Noreturn void tsb_panic(uint32_t kind, const char *file, uint32_t line, const char *message);
 void tsb_print(const char *text);
+/* print() of a text that holds a NUL byte: C would end the string there, so the length is passed. */
+void tsb_print_n(const char *text, uint32_t length);
 void tsb_print_int(int64_t value);
 
 /* The checks are inlined whole at each use: GCC would otherwise split their cold path into clones that its
@@ -41,6 +43,7 @@ typedef struct { uint32_t *ptr; uint32_t len; } tsb_view_u32;
 typedef struct { int8_t *ptr; uint32_t len; } tsb_view_i8;
 typedef struct { int16_t *ptr; uint32_t len; } tsb_view_i16;
 typedef struct { int32_t *ptr; uint32_t len; } tsb_view_i32;
+typedef struct { int64_t *ptr; uint32_t len; } tsb_view_i64; /* Float64Array: the subset's i64 elements */
 
 #endif /* TSBOOT_RT_H */
 
@@ -63,7 +66,33 @@ TSB_DEFINE_CHECK(u32, uint32_t, 0, UINT32_MAX)
 TSB_DEFINE_CHECK(i8, int8_t, INT8_MIN, INT8_MAX)
 TSB_DEFINE_CHECK(i16, int16_t, INT16_MIN, INT16_MAX)
 TSB_DEFINE_CHECK(i32, int32_t, INT32_MIN, INT32_MAX)
+/* i64: the integers a JavaScript number holds exactly, ±(2^53-1). */
+#define TSB_I64_MAX INT64_C(9007199254740991)
+TSB_DEFINE_CHECK(i64, int64_t, -TSB_I64_MAX, TSB_I64_MAX)
 #define TSB_CHECK(to, v) tsb_check_##to((v), __FILE__, (uint32_t)__LINE__)
+
+/* Checked i64 arithmetic (Zig-style: a trap where the exact result leaves ±(2^53-1)). Sums and most products
+ * cannot overflow int64_t and go through TSB_CHECK(i64, …); a product of two wide operands checks its own
+ * overflow first. */
+TSB_ALWAYS_INLINE int64_t tsb_mul_i64(int64_t a, int64_t b, const char *file, uint32_t line) {
+  int64_t r;
+  if (__builtin_mul_overflow(a, b, &r) || r < -TSB_I64_MAX || r > TSB_I64_MAX) {
+    tsb_panic(TSB_PANIC_RANGE, file, line, "value out of range for i64");
+  }
+  return r;
+}
+#define TSB_MUL_I64(a, b) tsb_mul_i64((a), (b), __FILE__, (uint32_t)__LINE__)
+/* i64(a / b), i64(a % b): by zero JavaScript gives ±Infinity or NaN, which no i64 holds. */
+TSB_ALWAYS_INLINE int64_t tsb_div_i64_checked(int64_t a, int64_t b, int remainder, const char *file, uint32_t line) {
+  if (b == 0) tsb_panic(TSB_PANIC_RANGE, file, line, "division by zero in i64");
+  return remainder ? a % b : a / b;
+}
+#define TSB_DIV_I64(a, b) tsb_div_i64_checked((a), (b), 0, __FILE__, (uint32_t)__LINE__)
+#define TSB_REM_I64(a, b) tsb_div_i64_checked((a), (b), 1, __FILE__, (uint32_t)__LINE__)
+/* shr64(x, k): floor(x / 2^k), an arithmetic shift of the whole value (a count past 63 leaves the sign). */
+static inline int64_t tsb_shr64(int64_t x, uint8_t k) { return k > 63u ? (x < 0 ? -1 : 0) : x >> k; }
+/* mulHigh32(a, b): the high 32 bits of the 64-bit product (Math.imul gives the low 32). */
+static inline uint32_t tsb_mul_high32(uint32_t a, uint32_t b) { return (uint32_t)(((uint64_t)a * (uint64_t)b) >> 32); }
 
 /* Index checks: the index, or a stop where Node would read undefined. */
 TSB_ALWAYS_INLINE uint32_t tsb_index_u32(uint32_t i, uint32_t len, const char *file, uint32_t line) {
@@ -104,6 +133,7 @@ TSB_DEFINE_VIEW_OPS(u32, uint32_t)
 TSB_DEFINE_VIEW_OPS(i8, int8_t)
 TSB_DEFINE_VIEW_OPS(i16, int16_t)
 TSB_DEFINE_VIEW_OPS(i32, int32_t)
+TSB_DEFINE_VIEW_OPS(i64, int64_t)
 #define TSB_AT(suffix, v, i) (*tsb_at_##suffix((v), (i), __FILE__, (uint32_t)__LINE__))
 
 /* The low 32 bits of a value, as JavaScript's ToUint32 (and ToInt32's bits) see them. */

@@ -1,35 +1,161 @@
 /*
- * Simulated NOR flash, the C twin of hal-bindings/sim/flash.ts (SimFlash) and the flash bindings of
- * hal-bindings/flash.ts. Same rules, same checks in the same order, same status codes:
- *   locked → 2; erase: unknown index → 9; program: misaligned address or length → 4, outside flash → 9,
- *   a unit not erased → 5 (the units before it stay programmed).
+ * Simulated NOR flash, the C twin of hal-bindings/sim/flash.ts (SimFlash), of Simulation.flashErase/
+ * flashProgram/stall in hal-bindings/sim/simulation.ts and of the flash bindings of hal-bindings/flash.ts.
+ * Same rules, same checks in the same order, same status codes, same random numbers:
+ *   locked → 2; erase: unknown index → 8; program: misaligned address or length → 4, outside flash → 8,
+ *   a unit not erased → 9 (the units before it stay programmed).
  * Every erase and every programmed unit is counted after those checks; when the counter reaches
- * cut_power_at the power is cut before the operation happens. inject_error makes every counted operation
- * return that status without touching the flash.
+ * cut_power_at the power is cut before the operation happens, or (cut_inside) inside it: the operation is
+ * torn. inject_error makes every counted operation return that status at once without touching the flash.
+ * An operation stalls the CPU for the part's datasheet time (sim_board_erase_ns, sim_board_program_unit_ns);
+ * a watchdog that fires before it ends tears it too.
  */
 #include "sim.h"
 
 #include <string.h>
 
-static void count_operation(void) {
+static int64_t offset_of(uint32_t address) { return (int64_t)address - (int64_t)sim.flash_base; }
+
+static _Noreturn void power_cut(uint32_t operation, bool inside) {
+  struct sim_outcome o;
+  memset(&o, 0, sizeof o);
+  o.kind = SIM_OUT_POWER_CUT;
+  o.operation = operation;
+  o.inside = inside;
+  sim_stop(&o);
+}
+
+/* SimFlash.count: returns the operation's number; a power cut before it ends the run here. */
+static uint32_t count_operation(void) {
   sim.operations++;
-  if (sim.cut_power_at != 0 && sim.operations >= sim.cut_power_at) {
-    struct sim_outcome o;
-    memset(&o, 0, sizeof o);
-    o.kind = SIM_OUT_POWER_CUT;
-    o.operation = sim.operations;
-    sim_stop(&o);
+  if (sim.cut_power_at != 0 && !sim.cut_inside && sim.operations >= sim.cut_power_at) power_cut(sim.operations, false);
+  return sim.operations;
+}
+
+/* --- Tearing (SimFlash.tearProgram, tearErase); progress is 0 … 65536 --- */
+
+static void tear_program(int64_t offset, const uint8_t *data, uint32_t unit, uint32_t progress, struct sim_rng *rng) {
+  for (uint32_t i = 0; i < unit; i++) {
+    uint8_t value = sim.flash[offset + i];
+    uint8_t weak = sim.weak[offset + i];
+    for (uint32_t bit = 0; bit < 8; bit++) {
+      uint8_t mask = (uint8_t)(1u << bit);
+      if (data[i] & mask) continue;
+      uint32_t r = sim_rng_next16(rng);
+      if (r * 4u < progress * 3u) {
+        value &= (uint8_t)~mask;
+        weak &= (uint8_t)~mask;
+      } else if (r * 4u < progress * 3u + 65536u) {
+        weak |= mask;
+        if (sim_rng_next(rng) & 1u) value |= mask;
+        else value &= (uint8_t)~mask;
+      }
+    }
+    sim.flash[offset + i] = value;
+    sim.weak[offset + i] = weak;
+  }
+  if (sim.ecc) sim.ecc_torn[(uint64_t)offset / unit] = 1;
+}
+
+static void tear_erase(uint32_t index, uint32_t progress, struct sim_rng *rng) {
+  int64_t from = offset_of(board_sector_start(index));
+  uint32_t size = board_sector_size(index);
+  for (int64_t o = from; o < from + size; o++) {
+    uint32_t c = sim_rng_next16(rng);
+    if (c < progress) {
+      sim.flash[o] = 0xFF;
+      sim.weak[o] = 0;
+    } else if (2u * c >= progress + 65536u) {
+      uint8_t value = sim.flash[o];
+      uint8_t weak = sim.weak[o];
+      for (uint32_t bit = 0; bit < 8; bit++) {
+        uint8_t mask = (uint8_t)(1u << bit);
+        if (value & mask) continue;
+        uint32_t r = sim_rng_next(rng) & 3u;
+        if (r == 0u) value |= mask;
+        else if (r == 1u) {
+          weak |= mask;
+          if (sim_rng_next(rng) & 1u) value |= mask;
+        }
+      }
+      sim.flash[o] = value;
+      sim.weak[o] = weak;
+    }
+  }
+  if (sim.ecc) {
+    uint32_t unit = board_write_unit();
+    for (int64_t o = from; o < from + size; o += unit) {
+      bool clean = true;
+      for (uint32_t i = 0; i < unit; i++) {
+        if (sim.flash[o + i] != 0xFF || sim.weak[o + i] != 0) clean = false;
+      }
+      sim.ecc_torn[(uint64_t)o / unit] = clean ? 0 : 1;
+    }
   }
 }
 
-static int64_t offset_of(uint32_t address) { return (int64_t)address - (int64_t)sim.flash_base; }
+/* Simulation.stall: the CPU stalls `duration` on operation `op` unless the power is cut inside it or the
+ * watchdog fires before it ends; then the operation is left torn at that point and the run ends there. */
+struct tear {
+  bool erase;
+  uint32_t index;
+  int64_t offset;
+  const uint8_t *data;
+  uint32_t unit;
+};
+
+static void stall(uint32_t op, uint64_t duration, const struct tear *t) {
+  uint64_t start = sim_now_ns();
+  uint64_t at = UINT64_MAX;
+  uint32_t progress = 0;
+  struct sim_rng rng;
+  bool have_rng = false;
+  bool cut = sim.cut_inside && sim.cut_power_at == op;
+  if (cut) {
+    sim_rng_seed(&rng, sim_mix_seed(sim.seed, SIM_SALT_TORN_OPERATION + op));
+    have_rng = true;
+    progress = sim_rng_next16(&rng);
+    at = start + (uint64_t)progress * duration / 65536u;
+  }
+  uint64_t deadline = sim_watchdog_deadline_ns();
+  bool by_watchdog = deadline < start + duration && deadline < at;
+  if (by_watchdog) {
+    at = deadline;
+    progress = (uint32_t)((deadline - start) * 65536u / duration);
+  }
+  if (!cut && !by_watchdog) return;
+  if (!have_rng) sim_rng_seed(&rng, sim_mix_seed(sim.seed, SIM_SALT_TORN_OPERATION + op));
+  if (t->erase) tear_erase(t->index, progress, &rng);
+  else tear_program(t->offset, t->data, t->unit, progress, &rng);
+  sim_wait_to(at);
+  if (by_watchdog) sim_watchdog_fire();
+  power_cut(op, true);
+}
+
+/* --- The model (SimFlash, Simulation.flashErase/flashProgram) --- */
+
+static void erase_complete(uint32_t index) {
+  int64_t from = offset_of(board_sector_start(index));
+  uint32_t size = board_sector_size(index);
+  memset(sim.flash + from, 0xFF, size);
+  memset(sim.weak + from, 0, size);
+  if (sim.ecc) {
+    uint32_t unit = board_write_unit();
+    memset(sim.ecc_torn + (uint64_t)from / unit, 0, size / unit);
+  }
+}
 
 uint32_t sim_flash_erase_sector(uint32_t index) {
   if (sim.locked) return SIM_FLASH_ERR_LOCKED;
   if (index >= board_sector_count()) return SIM_FLASH_ERR_ADDRESS;
-  count_operation();
+  uint32_t op = count_operation();
   if (sim.inject_error != 0) return sim.inject_error;
-  sim_flash_raw_erase(index);
+  uint64_t duration = sim_board_erase_ns(index, sim.timing);
+  struct tear t = {.erase = true, .index = index, .offset = 0, .data = NULL, .unit = 0};
+  stall(op, duration, &t);
+  erase_complete(index);
+  sim_spend_ns(duration);
+  sim_note_activity();
   return SIM_FLASH_OK;
 }
 
@@ -39,16 +165,33 @@ uint32_t sim_flash_program(uint32_t address, const uint8_t *data, uint32_t lengt
   if (address % unit != 0 || length % unit != 0) return SIM_FLASH_ERR_ALIGNMENT;
   int64_t offset = offset_of(address);
   if (offset < 0 || offset + (int64_t)length > (int64_t)sim.flash_size) return SIM_FLASH_ERR_ADDRESS;
-  uint8_t *target = sim.flash + offset;
+  uint64_t duration = sim_board_program_unit_ns(sim.timing);
   for (uint32_t at = 0; at < length; at += unit) {
-    count_operation();
+    uint32_t op = count_operation();
     if (sim.inject_error != 0) return sim.inject_error;
+    uint8_t *target = sim.flash + offset + at;
     for (uint32_t i = 0; i < unit; i++) {
-      if (target[at + i] != 0xFF) return SIM_FLASH_ERR_NOT_ERASED;
+      if (target[i] != 0xFF) return SIM_FLASH_ERR_NOT_ERASED;
     }
-    for (uint32_t i = 0; i < unit; i++) target[at + i] &= data[at + i];
+    struct tear t = {.erase = false, .index = 0, .offset = offset + at, .data = data + at, .unit = unit};
+    stall(op, duration, &t);
+    for (uint32_t i = 0; i < unit; i++) {
+      target[i] &= data[at + i];
+      sim.weak[offset + at + i] &= data[at + i];
+    }
+    sim_spend_ns(duration);
+    sim_note_activity();
   }
   return SIM_FLASH_OK;
+}
+
+void sim_flash_power_on(uint32_t boot) {
+  struct sim_rng rng;
+  sim_rng_seed(&rng, sim_mix_seed(sim.seed, SIM_SALT_POWER_ON + boot));
+  for (uint32_t o = 0; o < sim.flash_size; o++) {
+    uint8_t w = sim.weak[o];
+    if (w != 0) sim.flash[o] = (uint8_t)((sim.flash[o] & (uint8_t)~w) | (sim_rng_next(&rng) & w));
+  }
 }
 
 void sim_flash_raw_erase(uint32_t index) {
@@ -93,37 +236,43 @@ static bool touches_bootloader(uint32_t address, uint32_t length) {
 
 uint32_t hal_flash_erase(uint32_t index) {
   if (index < board_sector_count() && touches_bootloader(board_sector_start(index), board_sector_size(index))) return SIM_FLASH_ERR_PROTECTED;
-  uint32_t status = sim_flash_erase_sector(index);
-  sim_uart_live_activity();
-  sim_advance(SIM_ERASE_SECTOR_US);
-  return status;
+  return sim_flash_erase_sector(index);
 }
 
 uint32_t hal_flash_program(uint32_t address, tsb_view_u8 data) {
   if (touches_bootloader(address, data.len)) return SIM_FLASH_ERR_PROTECTED;
-  uint32_t status = sim_flash_program(address, data.ptr, data.len);
-  uint32_t unit = board_write_unit();
-  sim_uart_live_activity();
-  /* TIME.programUnitUs * Math.ceil(data.length / writeUnit) */
-  sim_advance((uint64_t)SIM_PROGRAM_UNIT_US * (((uint64_t)data.len + unit - 1u) / unit));
-  return status;
+  return sim_flash_program(address, data.ptr, data.len);
 }
 
+/* SimFlash.view: a read; on ECC parts a torn unit in the range is an ECC double error. */
 tsb_view_u8 hal_flash_view(uint32_t address, uint32_t length) {
   int64_t offset = offset_of(address);
   if (offset < 0 || offset + (int64_t)length > (int64_t)sim.flash_size) {
     /* SimFlash.view throws: "flash view 0x... outside flash". */
     sim_fault("hal_flash_view outside flash at address", address);
   }
+  if (sim.ecc && length > 0) {
+    uint32_t unit = board_write_unit();
+    for (uint64_t u = (uint64_t)offset / unit; u * unit < (uint64_t)offset + length; u++) {
+      if (sim.ecc_torn[u]) {
+        sim.ecc_error = true;
+        break;
+      }
+    }
+  }
   tsb_view_u8 view = {sim.flash + offset, length};
   return view;
 }
 
-bool hal_port_flash_bootloader_protected(void) { return sim.protected_bootloader; }
+bool hal_port_flash_bootloader_protected(void) { return sim.shared->protected_bootloader; }
 
 uint32_t hal_port_flash_protect_bootloader(bool protect) {
-  sim.protected_bootloader = protect;
+  sim.shared->protected_bootloader = protect;
   return SIM_FLASH_OK;
 }
 
-bool hal_port_flash_take_ecc_error(void) { return false; }
+bool hal_port_flash_take_ecc_error(void) {
+  bool e = sim.ecc_error;
+  sim.ecc_error = false;
+  return e;
+}

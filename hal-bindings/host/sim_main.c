@@ -1,15 +1,17 @@
 /*
  * tsboot-sim: the bootloader compiled to C, on the simulated board of sim.h, as a host program.
  *
- *   scripted  tsboot-sim [--flash F] [--preload A.tsb] --script S [--transcript T] [--trigger]
- *                        [--update-flag HEX] [--cut-power-at N] [--inject-error S] [--limit-us N] [--idle-us N]
+ *   scripted  tsboot-sim [--flash F] [--state F] [--preload A.tsb] --script S [--transcript T] [--trigger]
+ *                        [--pin PB5=0]... [--update-flag HEX] [--cut-power-at N [--cut-inside]] [--seed N]
+ *                        [--inject-error S] [--flash-timing typ|max|none] [--watchdog-hardware]
+ *                        [--limit-us N] [--idle-us N]
  *             Virtual time as in the Node Simulation; prints one JSON line with the outcome.
- *   live      tsboot-sim --port N [--flash F] [--preload A.tsb] [--trigger] [--update-flag HEX] [--stay]
- *                        [--reset-on-connect]
+ *   live      tsboot-sim --port N [--flash F] [--preload A.tsb] [--trigger] [--pin PB5=0]... [--update-flag HEX]
+ *                        [--flash-timing typ|max|none] [--watchdog-hardware] [--stay] [--reset-on-connect]
  *             Real time; the UART is served on 127.0.0.1:N, one client at a time.
  *
- * Exit status: 0 for every outcome of the bootloader itself, 70 after a panic, 71 when the bootloader
- * misused the simulated HAL, 2 for a usage error, 1 when a file or socket failed.
+ * Exit status: 0 for every outcome of the bootloader itself (a panic is a reset, as on the board), 71 when
+ * the bootloader misused the simulated HAL, 2 for a usage error, 1 when a file or socket failed.
  */
 #define _GNU_SOURCE
 #include "sim.h"
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -42,18 +45,30 @@ static const char *USAGE =
     "  --flash FILE         the whole flash as a raw image from the flash base; loaded if it exists,\n"
     "                       else erased (0xFF); scripted: written back at the end; live: written through\n"
     "  --preload APP.tsb    install this image first, as the bootloader's own update would\n"
-    "  --trigger            the update trigger pin is held\n"
+    "  --trigger            the update trigger pin is held (at its active level)\n"
+    "  --pin PB5=0          an input pin's level (port A-K, pin 0-15); repeat for more; unset pins read 0,\n"
+    "                       the trigger pin its inactive level\n"
     "  --update-flag HEX    the update-request word in RAM at power-on (55425354 asks for an update)\n"
+    "  --flash-timing T     typ (default), max or none: the part's datasheet erase and program times;\n"
+    "                       the CPU stalls that long (live mode: in real time)\n"
+    "  --watchdog-hardware  the option bytes start the watchdog at every reset (WDG_SW = 0, ~0.5 s)\n"
     "scripted mode (the default):\n"
-    "  --script FILE        lines 'AT_US HEX_BYTES': bytes the host sends, the first arriving at AT_US\n"
+    "  --script FILE        lines 'AT_US HEX_BYTES': bytes the host sends, the first complete at AT_US;\n"
+    "                       a line 'line BAUD 8N1|8E1' sets the host's line for the chunks after it\n"
     "  --transcript FILE    every byte the device wrote\n"
+    "  --state FILE         what the previous boot left (reset cause, no-init RAM, weak flash cells): read\n"
+    "                       if it exists, written for the next boot at the end\n"
     "  --cut-power-at N     cut the power before flash operation N (counted from 1)\n"
+    "  --cut-inside         ... inside it instead: the operation is left torn\n"
+    "  --seed N             seed of torn operations and weak cells (default 1)\n"
     "  --inject-error S     every counted flash operation fails with status S\n"
     "  --limit-us N         stop ('timeout') when the virtual clock passes N us (default 600000000)\n"
     "  --idle-us N          stop ('idle') at an empty poll when every scripted byte has been read and the\n"
     "                       last one more than N us ago (Simulation.idleLimitUs; default 20000000; 0: never)\n"
     "live mode:\n"
     "  --port N             serve the UART on 127.0.0.1:N (0: any free port; the port is printed)\n"
+    "  --uart-timing none   no baud rate on the line (bytes take no time either way): for tests of host\n"
+    "                       tools that do not measure time; the default is the configured baud rate\n"
     "  --reset-on-connect   every client connection resets the device (an operator pressing reset as the\n"
     "                       host starts, or a reset wired to the host's DTR): the listen window opens as\n"
     "                       the client connects; a started application keeps running until the next one\n"
@@ -61,14 +76,28 @@ static const char *USAGE =
     "                       bootloader serves again (default: report the start and exit 0)\n"
     "  --board-info         print the simulated board as JSON and exit\n";
 
+struct pin_setting {
+  uint32_t port, pin;
+  bool level;
+};
+
 struct options {
   const char *flash_file;
   const char *preload_file;
   const char *script_file;
   const char *transcript_file;
+  const char *state_file;
   bool trigger;
+  struct pin_setting pins[64];
+  int pin_count;
+  bool update_flag_set;
   uint32_t update_flag;
   uint32_t cut_power_at;
+  bool cut_inside;
+  uint32_t seed;
+  enum sim_flash_timing timing;
+  bool watchdog_hardware;
+  bool uart_untimed;
   uint32_t inject_error;
   uint64_t limit_us;
   uint64_t idle_us;
@@ -100,6 +129,8 @@ static bool parse_u64(const char *text, int base, uint64_t max, uint64_t *out) {
 
 static int parse_options(int argc, char **argv, struct options *o) {
   memset(o, 0, sizeof *o);
+  o->seed = 1u;
+  o->timing = SIM_TIMING_TYP;
   o->limit_us = SIM_DEFAULT_LIMIT_US;
   o->idle_us = SIM_DEFAULT_IDLE_US;
   for (int i = 1; i < argc; i++) {
@@ -123,7 +154,39 @@ static int parse_options(int argc, char **argv, struct options *o) {
     else if (strcmp(a, "--preload") == 0) { NEEDS_VALUE(); o->preload_file = v; }
     else if (strcmp(a, "--script") == 0) { NEEDS_VALUE(); o->script_file = v; }
     else if (strcmp(a, "--transcript") == 0) { NEEDS_VALUE(); o->transcript_file = v; }
+    else if (strcmp(a, "--state") == 0) { NEEDS_VALUE(); o->state_file = v; }
     else if (strcmp(a, "--trigger") == 0) o->trigger = true;
+    else if (strcmp(a, "--cut-inside") == 0) o->cut_inside = true;
+    else if (strcmp(a, "--watchdog-hardware") == 0) o->watchdog_hardware = true;
+    else if (strcmp(a, "--uart-timing") == 0) {
+      NEEDS_VALUE();
+      if (strcmp(v, "none") == 0) o->uart_untimed = true;
+      else if (strcmp(v, "baud") != 0) BAD_VALUE("baud or none");
+    }
+    else if (strcmp(a, "--pin") == 0) {
+      NEEDS_VALUE();
+      const char *p = v;
+      if (*p == 'P' || *p == 'p') p++;
+      char port = (char)(*p >= 'a' && *p <= 'k' ? *p - 'a' + 'A' : *p);
+      uint64_t pin = 0;
+      const char *eq = p[0] ? strchr(p + 1, '=') : NULL;
+      char digits[4] = {0};
+      if (port < 'A' || port > 'K' || eq == NULL || eq - (p + 1) < 1 || eq - (p + 1) > 2 || (eq[1] != '0' && eq[1] != '1') || eq[2] != '\0') BAD_VALUE("a pin and a level such as PB5=0");
+      memcpy(digits, p + 1, (size_t)(eq - (p + 1)));
+      if (!parse_u64(digits, 10, 15, &pin)) BAD_VALUE("a pin and a level such as PB5=0 (pin 0-15)");
+      if (o->pin_count == (int)(sizeof o->pins / sizeof o->pins[0])) BAD_VALUE("one pin too many");
+      o->pins[o->pin_count++] = (struct pin_setting){.port = (uint32_t)(port - 'A'), .pin = (uint32_t)pin, .level = eq[1] == '1'};
+    } else if (strcmp(a, "--flash-timing") == 0) {
+      NEEDS_VALUE();
+      if (strcmp(v, "typ") == 0) o->timing = SIM_TIMING_TYP;
+      else if (strcmp(v, "max") == 0) o->timing = SIM_TIMING_MAX;
+      else if (strcmp(v, "none") == 0) o->timing = SIM_TIMING_NONE;
+      else BAD_VALUE("typ, max or none");
+    } else if (strcmp(a, "--seed") == 0) {
+      NEEDS_VALUE();
+      if (!parse_u64(v, 10, UINT32_MAX, &n)) BAD_VALUE("a 32-bit number");
+      o->seed = (uint32_t)n;
+    }
     else if (strcmp(a, "--stay") == 0) o->stay = true;
     else if (strcmp(a, "--reset-on-connect") == 0) o->reset_on_connect = true;
     else if (strcmp(a, "--board-info") == 0) o->board_info = true;
@@ -131,6 +194,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
       NEEDS_VALUE();
       if (!parse_u64(v, 16, UINT32_MAX, &n)) BAD_VALUE("a 32-bit hex number");
       o->update_flag = (uint32_t)n;
+      o->update_flag_set = true;
     } else if (strcmp(a, "--cut-power-at") == 0) {
       NEEDS_VALUE();
       if (!parse_u64(v, 10, UINT32_MAX, &n) || n == 0) BAD_VALUE("an operation number (1 or more)");
@@ -162,12 +226,16 @@ static int parse_options(int argc, char **argv, struct options *o) {
 #undef NEEDS_VALUE
 #undef BAD_VALUE
   }
-  if (o->live && (o->script_file || o->transcript_file || o->cut_power_at || o->inject_error)) {
-    note("--script, --transcript, --cut-power-at and --inject-error are for scripted runs, not with --port");
+  if (o->live && (o->script_file || o->transcript_file || o->cut_power_at || o->cut_inside || o->inject_error || o->state_file)) {
+    note("--script, --transcript, --state, --cut-power-at, --cut-inside and --inject-error are for scripted runs, not with --port");
     return 2;
   }
-  if (!o->live && (o->stay || o->reset_on_connect)) {
-    note("--stay and --reset-on-connect are for live runs (--port)");
+  if (o->cut_inside && o->cut_power_at == 0) {
+    note("--cut-inside needs --cut-power-at N");
+    return 2;
+  }
+  if (!o->live && (o->stay || o->reset_on_connect || o->uart_untimed)) {
+    note("--stay, --reset-on-connect and --uart-timing are for live runs (--port)");
     return 2;
   }
   return 0;
@@ -227,6 +295,12 @@ static bool write_file(const char *path, const uint8_t *data, size_t length) {
  * is in the file at once (a killed simulator keeps it) and every boot of the device sees the same bytes. */
 static bool setup_flash(const struct options *o) {
   size_t size = sim.flash_size;
+  /* Weak cells and torn ECC units: shared, so that every boot of a live device sees them. */
+  void *weak = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  void *torn = mmap(NULL, size / board_write_unit() + 1u, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (weak == MAP_FAILED || torn == MAP_FAILED) return false;
+  sim.weak = weak;
+  sim.ecc_torn = torn;
   if (o->live) {
     if (o->flash_file == NULL) {
       void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -305,6 +379,29 @@ static bool preload(const struct options *o) {
 
 /* --- Scripted mode --- */
 
+/* A script line 'line BAUD 8N1|8E1' (host/sim/script.ts): the host's line from here on. Returns 1 when it
+ * is one, 0 when it is not, -1 when it is malformed. */
+static int line_directive(const uint8_t *text, size_t i, size_t end, uint32_t *baud, uint32_t *framing) {
+  if (end - i < 4 || memcmp(text + i, "line", 4) != 0) return 0;
+  char buffer[64];
+  size_t n = end - i;
+  if (n >= sizeof buffer) return -1;
+  memcpy(buffer, text + i, n);
+  buffer[n] = '\0';
+  char *hash = strchr(buffer, '#');
+  if (hash) *hash = '\0';
+  char word[8], frame[8];
+  unsigned long value = 0;
+  char extra = 0;
+  if (sscanf(buffer, "%7s %lu %7s %c", word, &value, frame, &extra) != 3 || strcmp(word, "line") != 0) return -1;
+  if (value < 300 || value > 20000000) return -1;
+  if (strcasecmp(frame, "8N1") == 0) *framing = SIM_FRAMING_8N1;
+  else if (strcasecmp(frame, "8E1") == 0) *framing = SIM_FRAMING_8E1;
+  else return -1;
+  *baud = (uint32_t)value;
+  return 1;
+}
+
 static bool load_script(const char *path) {
   bool missing = false;
   size_t length = 0;
@@ -317,14 +414,21 @@ static bool load_script(const char *path) {
   size_t line_no = 0;
   size_t at = 0;
   bool ok = bytes != NULL;
+  uint32_t baud = 115200u, framing = SIM_FRAMING_8N1;
   while (ok && at < length) {
     size_t end = at;
     while (end < length && text[end] != '\n') end++;
     line_no++;
-    /* one line: [ws] AT_US ws HEX... [# comment] */
+    /* one line: [ws] AT_US ws HEX... [# comment], or: line BAUD 8N1|8E1 */
     size_t i = at;
     while (i < end && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r')) i++;
-    if (i < end && text[i] != '#') {
+    int directive = i < end ? line_directive(text, i, end, &baud, &framing) : 0;
+    if (directive < 0) {
+      note("%s:%zu: expected 'line BAUD 8N1|8E1'", path, line_no);
+      ok = false;
+      break;
+    }
+    if (directive == 0 && i < end && text[i] != '#') {
       uint64_t when = 0;
       size_t digits = 0;
       while (i < end && text[i] >= '0' && text[i] <= '9') {
@@ -332,7 +436,7 @@ static bool load_script(const char *path) {
         i++;
         digits++;
       }
-      if (digits == 0 || digits > 15 || (i < end && text[i] != ' ' && text[i] != '\t')) {
+      if (digits == 0 || digits > 15 || (i < end && text[i] != ' ' && text[i] != '\t' && text[i] != '\r')) {
         note("%s:%zu: expected 'AT_US HEX_BYTES'", path, line_no);
         ok = false;
         break;
@@ -361,7 +465,7 @@ static bool load_script(const char *path) {
         note("%s:%zu: an odd number of hex digits", path, line_no);
         ok = false;
       }
-      if (ok) sim_uart_deliver(bytes, count, when);
+      if (ok) sim_uart_deliver(bytes, count, when, baud, framing);
     }
     at = end + 1;
   }
@@ -388,24 +492,30 @@ static const char *outcome_name(enum sim_outcome_kind kind) {
     case SIM_OUT_POWER_CUT: return "power-cut";
     case SIM_OUT_IDLE: return "idle";
     case SIM_OUT_TIMEOUT: return "timeout";
-    case SIM_OUT_PANIC: return "panic";
     case SIM_OUT_FAULT: return "fault";
     case SIM_RUNNING: break;
   }
   return "returned";
 }
 
-static int exit_status(enum sim_outcome_kind kind) {
-  if (kind == SIM_OUT_PANIC) return 70;
-  if (kind == SIM_OUT_FAULT) return 71;
-  return 0;
+static const char *reason_name(enum sim_reset_reason reason) {
+  switch (reason) {
+    case SIM_RESET_REASON_SOFTWARE: return "software";
+    case SIM_RESET_REASON_WATCHDOG: return "watchdog";
+    case SIM_RESET_REASON_PANIC: return "panic";
+    case SIM_RESET_REASON_NONE: break;
+  }
+  return "none";
 }
+
+static int exit_status(enum sim_outcome_kind kind) { return kind == SIM_OUT_FAULT ? 71 : 0; }
 
 static int run_scripted(const struct options *o) {
   if (o->script_file && !load_script(o->script_file)) return 1;
   sim.limit_us = o->limit_us;
   sim.idle_us = o->idle_us;
   sim.cut_power_at = o->cut_power_at;
+  sim.cut_inside = o->cut_inside;
   sim.inject_error = o->inject_error;
   struct sim_outcome *out = &sim.shared->outcome;
   memset(out, 0, sizeof *out);
@@ -415,19 +525,34 @@ static int run_scripted(const struct options *o) {
     snprintf(out->message, sizeof out->message, "bootloaderMain returned");
   }
   int status = exit_status(out->kind);
-  if (out->kind == SIM_OUT_PANIC || out->kind == SIM_OUT_FAULT) note("%s", out->message);
+  if (out->kind == SIM_OUT_FAULT) note("%s", out->message);
+  if (out->kind == SIM_OUT_RESET && out->reason == SIM_RESET_REASON_PANIC) note("%s %s", out->where, out->message);
   size_t tx_len = 0;
   const uint8_t *tx = sim_uart_tx(&tx_len);
   if (o->transcript_file && !write_file(o->transcript_file, tx, tx_len)) status = 1;
   if (o->flash_file && !write_file(o->flash_file, sim.flash, sim.flash_size)) status = 1;
+  if (o->state_file) {
+    sim_state_next_boot();
+    if (!sim_state_save(o->state_file)) {
+      note("cannot write %s", o->state_file);
+      status = 1;
+    }
+  }
   printf("{\"outcome\":\"%s\"", outcome_name(out->kind));
   if (out->kind == SIM_OUT_APPLICATION) printf(",\"sp\":%" PRIu32 ",\"pc\":%" PRIu32 ",\"vtor\":%" PRIu32, out->sp, out->pc, out->vtor);
-  if (out->kind == SIM_OUT_POWER_CUT) printf(",\"operation\":%" PRIu32, out->operation);
-  if (out->kind == SIM_OUT_PANIC || out->kind == SIM_OUT_FAULT) {
+  if (out->kind == SIM_OUT_RESET) {
+    printf(",\"reason\":\"%s\"", reason_name(out->reason));
+    if (out->reason == SIM_RESET_REASON_PANIC) {
+      printf(",\"line\":%" PRIu32 ",\"message\":", out->line);
+      json_string(stdout, out->message);
+    }
+  }
+  if (out->kind == SIM_OUT_POWER_CUT) printf(",\"operation\":%" PRIu32 "%s", out->operation, out->inside ? ",\"inside\":true" : "");
+  if (out->kind == SIM_OUT_FAULT) {
     printf(",\"message\":");
     json_string(stdout, out->message);
   }
-  printf(",\"nowUs\":%" PRIu64 ",\"flashOperations\":%" PRIu32 ",\"txBytes\":%zu,\"rxUnread\":%zu}\n", sim.now_us, sim.operations, tx_len,
+  printf(",\"nowUs\":%" PRIu64 ",\"flashOperations\":%" PRIu32 ",\"txBytes\":%zu,\"rxUnread\":%zu}\n", sim.now_ns / 1000u, sim.operations, tx_len,
          sim_uart_rx_pending());
   fflush(stdout);
   return status;
@@ -501,6 +626,8 @@ static pid_t start_device(int wire_device, int listen_fd, int wire_host, int *do
     close(wire_host);
     if (client_fd >= 0) close(client_fd);
     sim_begin_boot();
+    /* After a reset, cells a torn operation left weak read anew (the first boot has none). */
+    if (sim.shared->boot > 0) sim_flash_power_on(sim.shared->boot);
     sim_uart_live_attach(wire_device);
     struct sim_outcome *out = &sim.shared->outcome;
     memset(out, 0, sizeof *out);
@@ -561,6 +688,8 @@ static int run_live(const struct options *o) {
     fds[n++] = (struct pollfd){.fd = wire[0], .events = POLLIN, .revents = 0};
     fds[n++] = (struct pollfd){.fd = done_fd, .events = POLLIN, .revents = 0};
     fds[n++] = (struct pollfd){.fd = client_fd >= 0 ? client_fd : listen_fd, .events = POLLIN, .revents = 0};
+    /* While a client is served, another one is told the port is busy and turned away (one UART, one host). */
+    if (client_fd >= 0) fds[n++] = (struct pollfd){.fd = listen_fd, .events = POLLIN, .revents = 0};
     int ready = stop_signal ? -1 : poll(fds, n, 200); /* a timeout, so a signal just before poll() is seen */
     if (stop_signal) {
       if (child > 0) { /* never kill(-1, ...): that would signal every process of the user */
@@ -606,6 +735,8 @@ static int run_live(const struct options *o) {
             while (recv(wire[0], buffer, sizeof buffer, MSG_DONTWAIT) > 0) {
             }
             say("reset (a client connected)");
+            memset(&sim.shared->outcome, 0, sizeof sim.shared->outcome);
+            sim_state_next_boot();
             child = start_device(wire[1], listen_fd, wire[0], &done_fd);
             if (child < 0) {
               note("fork: %s", strerror(errno));
@@ -614,6 +745,22 @@ static int run_live(const struct options *o) {
             continue;
           }
         }
+      }
+    }
+    /* A client that hung up may not have been noticed yet: it does not make the port busy. */
+    if (n > 3 && (fds[3].revents & POLLIN) && client_fd >= 0) {
+      uint8_t peek;
+      ssize_t alive = recv(client_fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (alive == 0 || (alive < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) drop_client("the host vanished");
+    }
+    if (n > 3 && (fds[3].revents & POLLIN) && client_fd >= 0) {
+      int other = accept(listen_fd, NULL, NULL);
+      if (other >= 0) {
+        static const char busy[] = "tsboot-sim: busy: another client is connected to this simulated UART\r\n";
+        (void)send(other, busy, sizeof busy - 1, MSG_NOSIGNAL);
+        close(other);
+        printf("tsboot-sim: turned away a second client (busy)\n");
+        fflush(stdout);
       }
     }
     if (child <= 0 || fds[1].revents == 0) continue;
@@ -656,16 +803,18 @@ static int run_live(const struct options *o) {
         }
         return 0;
       case SIM_OUT_RESET:
-        say("system reset");
+        if (out.reason == SIM_RESET_REASON_PANIC) say("%s %s: the fault is recorded, and the board resets", out.where, out.message);
+        else if (out.reason == SIM_RESET_REASON_WATCHDOG) say("watchdog reset");
+        else say("system reset");
         break;
-      case SIM_OUT_PANIC:
       case SIM_OUT_FAULT:
-        say("%s%s", out.kind == SIM_OUT_FAULT ? "simulator fault: " : "", out.message);
+        say("simulator fault: %s", out.message);
         return exit_status(out.kind);
       default:
         say("the device stopped unexpectedly (%s)", outcome_name(out.kind));
         return 1;
     }
+    sim_state_next_boot();
     child = start_device(wire[1], listen_fd, wire[0], &done_fd);
     if (child < 0) {
       note("fork: %s", strerror(errno));
@@ -701,11 +850,27 @@ int main(int argc, char **argv) {
     struct sim_shared *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared == MAP_FAILED) return 1;
     memset(shared, 0, sizeof *shared);
+    shared->reset_cause = SIM_RESET_POWER_ON;
     sim.shared = shared;
   }
-  sim.shared->update_flag = o.update_flag;
-  sim.trigger_pressed = o.trigger;
+  sim.seed = o.seed;
+  sim.timing = o.timing;
+  sim.watchdog_hardware = o.watchdog_hardware;
+  sim.line_untimed = o.uart_untimed;
   if (!setup_flash(&o)) return 1;
+  if (o.state_file) {
+    bool found = false;
+    if (!sim_state_load(o.state_file, &found)) {
+      note("%s is not a boot state file (host/sim/state.ts)", o.state_file);
+      return 1;
+    }
+    /* A boot after another: cells a torn operation left weak read anew. */
+    if (found) sim_flash_power_on(sim.shared->boot);
+  }
+  if (o.update_flag_set) sim.shared->update_flag = o.update_flag;
+  for (int i = 0; i < o.pin_count; i++) sim_pin_set(o.pins[i].port, o.pins[i].pin, o.pins[i].level);
+  if (o.trigger) sim_pin_set(sim_board_trigger_port(), sim_board_trigger_pin(), sim_board_trigger_active_level() != 0u);
   if (!preload(&o)) return 1;
+  sim_begin_boot();
   return o.live ? run_live(&o) : run_scripted(&o);
 }

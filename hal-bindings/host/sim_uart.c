@@ -1,6 +1,9 @@
 /*
- * The UART: in scripted mode the C twin of hal-bindings/sim/uart.ts (SimUart) and Simulation.readByte;
- * in live mode a socket to the simulator's parent process, which relays it to the TCP client.
+ * The USART and the line to the host, the C twin of hal-bindings/sim/uart.ts (SimUart) and of the UART
+ * methods of Simulation; the rules (frame times, DMA and polled reception, overrun, framing mismatches, the
+ * transmitter) are stated there. Scripted mode queues the script's bytes with their arrival times; live
+ * mode queues what the host sends through the parent's socket as it comes, paced at the device's baud rate
+ * (the host is taken to use the device's framing), and sends what the device writes.
  */
 #define _GNU_SOURCE
 #include "sim.h"
@@ -13,20 +16,24 @@
 #include <time.h>
 #include <unistd.h>
 
-/* --- Scripted: SimUart.rx / tx and Simulation.readByte --- */
+/* --- The line: SimUart.rx --- */
 
 struct pending_byte {
+  uint64_t at_ns; /* its stop bit is complete */
+  uint32_t baud;
   uint8_t value;
-  uint64_t available_at_us;
+  uint8_t framing;
 };
 
 static struct pending_byte *rx;
-static size_t rx_head, rx_tail, rx_cap; /* rx[rx_head..rx_tail) is SimUart.rx from rxNext on */
+static size_t rx_head, rx_tail, rx_cap; /* rx[rx_head..rx_tail) are not received yet */
 static uint8_t *tx;
 static size_t tx_len, tx_cap;
 
-/* Simulation's idle rule: the time of the last byte the device read (after its read time was charged). */
-static uint64_t last_input_us;
+/* Simulation's idle rule: when the device last received or sent a byte or ran a flash operation. */
+static uint64_t last_input_ns;
+
+void sim_note_activity(void) { last_input_ns = sim_now_ns(); }
 
 static void *grow(void *buffer, size_t *cap, size_t need, size_t item) {
   if (need <= *cap) return buffer;
@@ -38,20 +45,38 @@ static void *grow(void *buffer, size_t *cap, size_t need, size_t item) {
   return p;
 }
 
-void sim_uart_deliver(const uint8_t *bytes, size_t count, uint64_t at_us) {
-  /* let t = Math.max(atUs, rx.length ? rx[rx.length - 1].availableAtUs + byteTimeUs : atUs) */
-  uint64_t t = at_us;
-  if (rx_tail > rx_head) {
-    uint64_t after = rx[rx_tail - 1].available_at_us + SIM_UART_BYTE_US;
-    if (after > t) t = after;
+static uint32_t frame_bits(uint32_t framing) { return framing == SIM_FRAMING_8E1 ? 11u : 10u; }
+
+/* framesNs: floor(k * bits * 10^9 / baud), exactly. */
+static uint64_t frames_ns(uint64_t k, uint32_t bits, uint32_t baud) {
+  uint64_t numerator = (uint64_t)bits * 1000000000u;
+  uint64_t q = numerator / baud, r = numerator % baud;
+  return k * q + (k * r) / baud;
+}
+
+static bool weight_is_even(uint8_t value) {
+  uint32_t ones = 0;
+  for (uint32_t v = value; v; v >>= 1) ones += v & 1u;
+  return (ones & 1u) == 0u;
+}
+
+static void push_byte(uint8_t value, uint64_t at_ns, uint32_t baud, uint32_t framing) {
+  rx = grow(rx, &rx_cap, rx_tail + 1, sizeof *rx);
+  rx[rx_tail].value = value;
+  rx[rx_tail].at_ns = at_ns;
+  rx[rx_tail].baud = baud;
+  rx[rx_tail].framing = (uint8_t)framing;
+  rx_tail++;
+}
+
+void sim_uart_deliver(const uint8_t *bytes, size_t count, uint64_t at_us, uint32_t baud, uint32_t framing) {
+  uint32_t bits = frame_bits(framing);
+  uint64_t start = at_us * 1000u;
+  if (rx_tail > 0) {
+    uint64_t after = rx[rx_tail - 1].at_ns + frames_ns(1, bits, baud);
+    if (after > start) start = after;
   }
-  rx = grow(rx, &rx_cap, rx_tail + count, sizeof *rx);
-  for (size_t i = 0; i < count; i++) {
-    rx[rx_tail].value = bytes[i];
-    rx[rx_tail].available_at_us = t;
-    rx_tail++;
-    t += SIM_UART_BYTE_US;
-  }
+  for (size_t k = 0; k < count; k++) push_byte(bytes[k], start + frames_ns(k, bits, baud), baud, framing);
 }
 
 size_t sim_uart_rx_pending(void) { return rx_tail - rx_head; }
@@ -61,50 +86,59 @@ const uint8_t *sim_uart_tx(size_t *count) {
   return tx;
 }
 
-/* Simulation.readByte with no onIdle hook: no input left and none read for more than idle_us ends the run. */
-static void on_idle(void) {
-  if (sim.idle_us != 0 && rx_head == rx_tail && sim.now_us - last_input_us > sim.idle_us) {
-    struct sim_outcome o;
-    memset(&o, 0, sizeof o);
-    o.kind = SIM_OUT_IDLE;
-    sim_stop(&o);
+/* SimUart.receive: one byte arrives at the USART. */
+static void receive_byte(size_t index) {
+  if (!sim.uart_enabled) return;
+  const struct pending_byte *b = &rx[index];
+  uint8_t value = b->value;
+  uint64_t difference = b->baud > sim.baud ? b->baud - sim.baud : sim.baud - b->baud;
+  if (difference * 100u > (uint64_t)sim.baud * 3u) {
+    sim.uart_errors |= SIM_UART_ERR_FE;
+    value = (uint8_t)~value;
+  } else if (b->framing == SIM_FRAMING_8E1 && !sim.even_parity) {
+    if (weight_is_even(value)) sim.uart_errors |= SIM_UART_ERR_FE;
+  } else if (b->framing == SIM_FRAMING_8N1 && sim.even_parity) {
+    if (weight_is_even(value)) sim.uart_errors |= SIM_UART_ERR_PE;
+    if (index + 1 < rx_tail) {
+      const struct pending_byte *next = &rx[index + 1];
+      if (next->at_ns - b->at_ns < frames_ns(1, frame_bits(next->framing), next->baud) + 1000000000u / b->baud) sim.uart_errors |= SIM_UART_ERR_FE;
+    }
+  }
+  if (sim.rx_ring != NULL) {
+    sim.rx_ring[sim.rx_written % sim.rx_ring_len] = value;
+    sim.rx_written++;
+  } else if (sim.rdr >= 0) {
+    sim.uart_errors |= SIM_UART_ERR_ORE;
+  } else {
+    sim.rdr = value;
   }
 }
 
-static int32_t scripted_read(void) {
-  if (rx_head < rx_tail && rx[rx_head].available_at_us <= sim.now_us) {
-    uint8_t value = rx[rx_head].value;
+/* SimUart.receiveBefore: every byte complete before `end_ns`; returns how many arrived. */
+static size_t receive_before(uint64_t end_ns) {
+  size_t count = 0;
+  while (rx_head < rx_tail && rx[rx_head].at_ns < end_ns) {
+    receive_byte(rx_head);
     rx_head++;
-    sim_advance(SIM_READ_US);
-    last_input_us = sim.now_us;
-    return value;
+    count++;
   }
-  sim_advance(SIM_POLL_US);
-  on_idle();
-  return -1;
+  return count;
 }
 
-static void scripted_write(uint8_t value) {
-  tx = grow(tx, &tx_cap, tx_len + 1, 1);
-  tx[tx_len++] = value;
-}
+static size_t receive_until(uint64_t now_ns) { return receive_before(now_ns + 1u); }
 
 /* --- Live: a socket to the parent, which relays to the TCP client --- */
 
 static int live_fd = -1;
-static uint8_t live_rx[4096];
-static size_t live_rx_pos, live_rx_len;
 static uint8_t live_tx[4096];
 static size_t live_tx_len;
-/* When the device last did something (received or wrote a byte, erased or programmed). An empty read more
- * than LIVE_NAP_AFTER_NS after that sleeps up to 1 ms in poll(), woken at once by data, so a bootloader
- * waiting for input does not spin a CPU. It is time, not a count of empty reads: the bootloader's readByte
- * polls the UART once per byte even while it consumes bytes already in its ring buffer, and that must not
- * sleep. */
+/* When the device last did something (received or wrote a byte). An empty poll more than LIVE_NAP_AFTER_NS
+ * after that naps up to 1 ms in poll(), woken at once by data, so a bootloader waiting for input does not
+ * spin a CPU. */
 #define LIVE_NAP_AFTER_NS 2000000u
 static uint64_t live_active_ns;
 
-static uint64_t now_ns(void) {
+static uint64_t monotonic_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -112,11 +146,11 @@ static uint64_t now_ns(void) {
 
 void sim_uart_live_attach(int fd) {
   live_fd = fd;
-  live_active_ns = now_ns();
-}
-
-void sim_uart_live_activity(void) {
-  if (sim.live) live_active_ns = now_ns();
+  live_active_ns = monotonic_ns();
+  rx_head = rx_tail = 0;
+  tx_len = 0;
+  live_tx_len = 0;
+  last_input_ns = 0;
 }
 
 static void parent_gone(void) {
@@ -137,61 +171,169 @@ void sim_uart_live_flush(void) {
   live_tx_len = 0;
 }
 
-static int32_t live_read(void) {
+/* Takes what the host sent (paced at the device's baud rate from when it came) and sends what the device
+ * wrote. */
+void sim_uart_live_service(void) {
+  if (!sim.live || live_fd < 0) return;
   if (live_tx_len > 0) sim_uart_live_flush();
-  if (live_rx_pos == live_rx_len) {
-    live_rx_pos = live_rx_len = 0;
-    if (now_ns() - live_active_ns > LIVE_NAP_AFTER_NS) {
-      struct pollfd p = {.fd = live_fd, .events = POLLIN, .revents = 0};
-      (void)poll(&p, 1, 1);
-    }
-    ssize_t n = recv(live_fd, live_rx, sizeof live_rx, MSG_DONTWAIT);
+  uint8_t buffer[4096];
+  while (true) {
+    ssize_t n = recv(live_fd, buffer, sizeof buffer, MSG_DONTWAIT);
     if (n == 0) parent_gone();
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) parent_gone();
-      return -1;
+      return;
     }
-    live_rx_len = (size_t)n;
+    uint64_t now = sim_now_ns();
+    uint32_t framing = sim.even_parity ? SIM_FRAMING_8E1 : SIM_FRAMING_8N1;
+    uint64_t frame = sim.baud && !sim.line_untimed ? frames_ns(1, frame_bits(framing), sim.baud) : 0;
+    for (ssize_t i = 0; i < n; i++) {
+      uint64_t at = now;
+      if (rx_tail > rx_head && rx[rx_tail - 1].at_ns + frame > at) at = rx[rx_tail - 1].at_ns + frame;
+      push_byte(buffer[i], at, sim.baud, framing);
+    }
+    live_active_ns = monotonic_ns();
   }
-  live_active_ns = now_ns();
-  return live_rx[live_rx_pos++];
 }
 
-static void live_write(uint8_t value) {
-  live_active_ns = now_ns();
-  if (live_tx_len == sizeof live_tx) sim_uart_live_flush();
-  live_tx[live_tx_len++] = value;
+void sim_uart_live_wait_until(uint64_t at_ns) {
+  while (true) {
+    sim_uart_live_service();
+    uint64_t now = sim_now_ns();
+    if (now >= at_ns) return;
+    uint64_t left = at_ns - now;
+    if (left > 2000000u) {
+      struct pollfd p = {.fd = live_fd, .events = POLLIN, .revents = 0};
+      (void)poll(&p, 1, (int)((left - 1000000u) / 1000000u));
+    } else {
+      struct timespec ts;
+      uint64_t wake = monotonic_ns() + left;
+      ts.tv_sec = (time_t)(wake / 1000000000u);
+      ts.tv_nsec = (long)(wake % 1000000000u);
+      (void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+    }
+  }
+}
+
+/* An empty poll in live mode: nap a little when nothing has happened for a while. */
+static void live_nap(void) {
+  uint64_t now = monotonic_ns();
+  if (now - live_active_ns <= LIVE_NAP_AFTER_NS) return;
+  if (rx_head < rx_tail) {
+    /* A byte is on its way (paced): sleep until it is complete, at most 1 ms. */
+    uint64_t due = rx[rx_head].at_ns, t = sim_now_ns();
+    if (due > t) sim_uart_live_wait_until(due - t > 1000000u ? t + 1000000u : due);
+    return;
+  }
+  struct pollfd p = {.fd = live_fd, .events = POLLIN, .revents = 0};
+  (void)poll(&p, 1, 1);
+}
+
+/* --- Time and idling (Simulation.idle) --- */
+
+static void on_idle(void) {
+  if (sim.live) {
+    sim_advance(SIM_POLL_US);
+    live_nap();
+    return;
+  }
+  sim_advance(SIM_POLL_US);
+  if (sim.idle_us != 0 && rx_head == rx_tail && sim.now_ns - last_input_ns > sim.idle_us * 1000u) {
+    struct sim_outcome o;
+    memset(&o, 0, sizeof o);
+    o.kind = SIM_OUT_IDLE;
+    sim_stop(&o);
+  }
+}
+
+static void received_input(void) {
+  sim_advance(SIM_READ_US);
+  last_input_ns = sim_now_ns();
+  if (sim.live) live_active_ns = monotonic_ns();
+}
+
+/* --- The transmitter --- */
+
+static uint64_t device_frame_ns(void) {
+  if (sim.line_untimed) return 0;
+  return frames_ns(1, frame_bits(sim.even_parity ? SIM_FRAMING_8E1 : SIM_FRAMING_8N1), sim.baud);
+}
+
+static void transmit(uint8_t value) {
+  if (sim.uart_enabled && sim.baud != 0) {
+    uint64_t now = sim_now_ns();
+    uint64_t start = now > sim.tx_free_ns ? now : sim.tx_free_ns;
+    sim.tx_free_ns = start + device_frame_ns();
+  }
+  sim_note_activity();
+  if (sim.live) {
+    live_active_ns = monotonic_ns();
+    if (live_tx_len == sizeof live_tx) sim_uart_live_flush();
+    live_tx[live_tx_len++] = value;
+    return;
+  }
+  tx = grow(tx, &tx_cap, tx_len + 1, 1);
+  tx[tx_len++] = value;
+}
+
+/* SimUart.txWaitNs: a write waits until the transmit data register is free. */
+static uint64_t tx_wait_ns(void) {
+  if (!sim.uart_enabled || sim.baud == 0) return 0;
+  uint64_t free_at = sim.tx_free_ns > device_frame_ns() ? sim.tx_free_ns - device_frame_ns() : 0;
+  uint64_t now = sim_now_ns();
+  return free_at > now ? free_at - now : 0;
+}
+
+static uint64_t flush_wait_ns(void) {
+  uint64_t now = sim_now_ns();
+  return sim.tx_free_ns > now ? sim.tx_free_ns - now : 0;
 }
 
 void sim_uart_write_text(const char *text) {
-  for (const char *p = text; *p != '\0'; p++) {
-    if (sim.live) live_write((uint8_t)*p);
-    else scripted_write((uint8_t)*p);
-  }
+  for (const char *p = text; *p != '\0'; p++) hal_port_uart_write((uint8_t)*p);
 }
 
 /* --- hal-bindings/uart.ts --- */
 
 void hal_port_uart_init(uint32_t baud, bool evenParity) {
+  sim_spend_ns(flush_wait_ns());
+  /* Bytes complete before this instant met the old configuration (or a USART that was off: lost). Live mode
+   * timestamps the host's bytes as it takes them from the socket, so those still waiting there arrive after. */
+  receive_before(sim_now_ns());
   sim.baud = baud;
   sim.even_parity = evenParity;
   sim.uart_enabled = true;
 }
 
-int32_t hal_port_uart_read(void) { return sim.live ? live_read() : scripted_read(); }
+int32_t hal_port_uart_read(void) {
+  if (sim.live) sim_uart_live_service();
+  receive_until(sim_now_ns());
+  int32_t value = sim.rdr;
+  sim.rdr = -1;
+  if (value >= 0) {
+    received_input();
+    return value;
+  }
+  on_idle();
+  return -1;
+}
 
 void hal_port_uart_write(uint8_t value) {
-  if (sim.live) live_write(value);
-  else scripted_write(value);
+  sim_spend_ns(tx_wait_ns());
+  transmit(value);
 }
 
 void hal_port_uart_flush(void) {
+  sim_spend_ns(flush_wait_ns());
   if (sim.live) sim_uart_live_flush();
 }
 
 void hal_port_uart_deinit(void) {
+  if (sim.live) sim_uart_live_service();
+  receive_until(sim_now_ns());
   sim.uart_enabled = false;
   sim.rx_ring = NULL;
+  sim.rdr = -1;
 }
 
 uint32_t hal_port_uart_take_errors(void) {
@@ -202,27 +344,23 @@ uint32_t hal_port_uart_take_errors(void) {
 
 void hal_port_uart_rx_start(tsb_view_u8 ring) {
   if (ring.len == 0) sim_fault("hal_port_uart_rx_start with an empty ring of length", ring.len);
+  if (sim.live) sim_uart_live_service();
+  receive_until(sim_now_ns());
   sim.rx_ring = ring.ptr;
   sim.rx_ring_len = ring.len;
   sim.rx_written = 0;
+  if (sim.rdr >= 0) {
+    ring.ptr[0] = (uint8_t)sim.rdr;
+    sim.rx_written = 1;
+    sim.rdr = -1;
+  }
 }
 
 /* Simulation.uartRxHead: reception by DMA — every byte that has arrived by now is in the ring. */
 uint32_t hal_port_uart_rx_head(void) {
   if (sim.rx_ring == NULL) sim_fault("hal_port_uart_rx_head before hal_port_uart_rx_start, ring", 0);
-  if (sim.live) {
-    int32_t b;
-    while ((b = live_read()) >= 0) sim.rx_ring[sim.rx_written++ % sim.rx_ring_len] = (uint8_t)b;
-  } else if (rx_head < rx_tail && rx[rx_head].available_at_us <= sim.now_us) {
-    while (rx_head < rx_tail && rx[rx_head].available_at_us <= sim.now_us) {
-      sim.rx_ring[sim.rx_written++ % sim.rx_ring_len] = rx[rx_head].value;
-      rx_head++;
-    }
-    sim_advance(SIM_READ_US);
-    last_input_us = sim.now_us;
-  } else {
-    sim_advance(SIM_POLL_US);
-    on_idle();
-  }
+  if (sim.live) sim_uart_live_service();
+  if (receive_until(sim_now_ns()) > 0) received_input();
+  else on_idle();
   return (uint32_t)(sim.rx_written % sim.rx_ring_len);
 }

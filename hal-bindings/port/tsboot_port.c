@@ -220,8 +220,10 @@ bool hal_port_trigger_active(void) {
   return BOARD_TRIGGER_ACTIVE_HIGH ? high : !high;
 }
 
-/* The no-init words at the top of RAM (boards/linker.ts): [0] the update-request flag, [4..6] the trial words. */
-#define NOINIT_WORDS ((volatile uint32_t *)(uintptr_t)BOARD_UPDATE_FLAG_ADDR)
+/* The no-init words at the top of RAM (boards/linker.ts): [0] the update-request flag, [1..2] the reset cause
+ * for the application, [4..6] the trial words. */
+extern volatile uint32_t __tsboot_update_flag[16]; /* the linker scripts' no-init block (boards/linker.ts) */
+#define NOINIT_WORDS __tsboot_update_flag
 uint32_t hal_port_update_flag_read(void) { return NOINIT_WORDS[0]; }
 void hal_port_update_flag_clear(void) { NOINIT_WORDS[0] = 0u; }
 
@@ -244,7 +246,15 @@ _Noreturn void hal_port_system_reset(void) {
 bool hal_port_watchdog_hardware(void) { return hal_flash_option_hw_watchdog(); }
 void hal_port_watchdog_start(uint32_t timeoutMs) { hal_iwdg_start(timeoutMs); }
 void hal_port_watchdog_refresh(void) { hal_iwdg_refresh(); }
-uint32_t hal_port_reset_cause(void) { return hal_reset_cause(); }
+/* The reset cause, also left for the application in no-init words [1] (HAL_RESET_* bits) and [2] (its
+ * complement, so power-on garbage is not mistaken for a cause): the bootloader cleared RCC_CSR, so the
+ * application cannot read it there any more (tsboot_app.h, tsboot_reset_cause()). */
+uint32_t hal_port_reset_cause(void) {
+  uint32_t cause = hal_reset_cause();
+  NOINIT_WORDS[1] = cause;
+  NOINIT_WORDS[2] = ~cause;
+  return cause;
+}
 uint32_t hal_port_fault_kind(void) { return hal_fault_kind(); }
 uint32_t hal_port_fault_detail(void) { return hal_fault_detail(); }
 

@@ -13,8 +13,17 @@ export interface Region {
   start: number;
   size: number;
 }
+/** An input pin: port letter and number (PC13). */
+export interface PinName {
+  port: string;
+  pin: number;
+}
+
 export interface BoardLayout {
   name: string;
+  /** The STM32 family (stm32f4 …) and part (STM32F411RE …): the simulations pick their flash model by them. */
+  family: string;
+  part: string;
   flashBase: number;
   sectors: SectorInfo[];
   bootloader: Region;
@@ -34,8 +43,14 @@ export interface BoardLayout {
   watchdogMs: number;
   /** Write-protect the bootloader region at every boot. */
   protectBootloader: boolean;
+  /** The update trigger pin and the level that means "pressed". */
+  trigger: PinName & { activeLevel: "low" | "high" };
   /** Two slots (app is the primary), or null: a single slot (docs/slots.md). */
   slots: SlotLayout | null;
+  /** The Ed25519 public key built in (32 bytes), or none: CRC-only images are accepted. */
+  publicKey?: Uint8Array | null;
+  /** Verify the installed image's signature at every boot too. */
+  verifyAtBoot?: boolean;
 }
 
 export interface SlotLayout {
@@ -43,6 +58,11 @@ export interface SlotLayout {
   scratch: Region;
   /** The watchdog period started before a trial boot (ms); 0: none. */
   trialWatchdogMs: number;
+}
+
+/** Families whose flash keeps an ECC per write unit: a unit torn by a power cut reads as an ECC error. */
+export function hasFlashEcc(layout: Pick<BoardLayout, "family">): boolean {
+  return layout.family === "stm32l4" || layout.family === "stm32h7";
 }
 
 /** STM32F4 sector layout: 4 × 16 KB, 1 × 64 KB, then 128 KB sectors (RM0090). */
@@ -62,3 +82,6 @@ export function f4Sectors(flashSize: number): SectorInfo[] {
 export function nucleoF411Layout(): BoardLayout {
   return loadBoardLayout("nucleo-f411re");
 }
+
+/** What boardPublicKey() returns on a board built without a key. */
+export const NO_PUBLIC_KEY = new Uint8Array(0);

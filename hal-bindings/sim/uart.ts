@@ -1,49 +1,232 @@
 /**
- * Simulated UART: bytes the host sends become readable at their arrival time (one byte per byte-time
- * after the chunk's start); bytes the device writes are collected in order.
+ * The simulated USART and the line to the host, timed to the nanosecond (hal-bindings/host/sim_uart.c is
+ * its C twin).
+ *
+ * The line: the host sends chunks at its own baud rate and framing (HostLine, 115200 8N1 unless a script
+ * says otherwise); byte k of a chunk has been received completely (stop bit done) k frame times after the
+ * first, and a chunk never starts before the previous one has finished. 8N1 is 10 bits a byte, 8E1 11.
+ *
+ * Reception, as the silicon does it, byte by byte at each byte's arrival time:
+ *   - USART off (before hal_port_uart_init, after deinit): the byte is lost.
+ *   - DMA running (uartRxStart): the byte goes into the ring, whatever the CPU is doing.
+ *   - otherwise the receive data register (RDR) holds one byte; a byte that completes while it is still
+ *     full is lost and sets ORE. (The shift register is the "one more": a byte being received is lost only
+ *     when its stop bit completes with RDR still full.)
+ * The simulation processes arrivals lazily, at the device's next UART call, which gives the same result:
+ * the CPU can only look at the UART through those calls.
+ *
+ * Line errors (framing mismatches), simply modelled:
+ *   - baud rates more than 3 % apart: FE, and the value is unreliable (modelled as its complement);
+ *   - host 8E1, device 8N1: the parity bit lands where the stop bit is expected: FE when it is 0 (data of
+ *     even weight); the data is intact (this is why the ROM's 0x7F sync reads fine at 8N1);
+ *   - host 8N1, device 8E1: the host's stop bit is read as the parity bit (1): PE when the data has even
+ *     weight; FE when the next byte starts less than one bit after it (its start bit falls on the expected
+ *     stop bit); the data is kept (a real receiver may then lose sync: not modelled).
+ * NE is never set (no noise on a simulated line).
+ *
+ * Transmission: the transmit data register holds one byte while the shift register sends the previous
+ * one; writing waits (the CPU busy-waits) until the register is free, and flush waits for TC.
  */
+
+export type Framing = "8N1" | "8E1";
+
+export interface HostLine {
+  baud: number;
+  framing: Framing;
+}
+
+export const DEFAULT_HOST_LINE: Readonly<HostLine> = { baud: 115200, framing: "8N1" };
+
+/** UART_ERR bits (tsboot_hal.h HAL_UART_ERR_*, UartError in bootloader-ts/uart-io.ts). */
+export const UART_ERR_PE = 1;
+export const UART_ERR_FE = 2;
+export const UART_ERR_NE = 4;
+export const UART_ERR_ORE = 8;
+
+export function frameBits(framing: Framing): number {
+  return framing === "8E1" ? 11 : 10;
+}
+
+/** floor(k · bits · 10^9 / baud): k frames in nanoseconds, exactly (and within safe integers). */
+export function framesNs(k: number, bits: number, baud: number): number {
+  const numerator = bits * 1_000_000_000;
+  const q = Math.floor(numerator / baud);
+  const r = numerator - q * baud;
+  return k * q + Math.floor((k * r) / baud);
+}
+
+function weightIsEven(value: number): boolean {
+  let v = value & 0xff;
+  let ones = 0;
+  while (v) {
+    ones += v & 1;
+    v >>>= 1;
+  }
+  return (ones & 1) === 0;
+}
+
 export interface PendingByte {
   value: number;
-  availableAtUs: number;
+  /** When its stop bit is complete (ns). */
+  atNs: number;
+  baud: number;
+  framing: Framing;
 }
 
 export class SimUart {
-  /** Received bytes from rxNext on are still to be read (an index, so reading is O(1)). */
+  /** Bytes the host sent, in order; rxNext is the first not yet received by the USART. */
   readonly rx: PendingByte[] = [];
   rxNext = 0;
-  readonly tx: number[] = [];
+  /** The host's line for chunks delivered without one. */
+  hostLine: HostLine = { ...DEFAULT_HOST_LINE };
+
+  /** The USART's configuration (hal_port_uart_init). */
+  enabled = false;
   baud = 0;
   evenParity = false;
-  enabled = false;
-  /** Microseconds one byte takes on the line (10 bits at 115200 baud). */
-  byteTimeUs = 87;
 
-  /** Queues bytes from the host, the first arriving at `atUs`. */
-  deliver(bytes: Iterable<number>, atUs: number): void {
-    const last = this.rx.length > this.rxNext ? this.rx[this.rx.length - 1] : undefined;
-    let t = Math.max(atUs, last ? last.availableAtUs + this.byteTimeUs : atUs);
+  /** DMA reception: the ring and how many bytes it has written into it. */
+  ring: Uint8Array | null = null;
+  written = 0;
+  /** Polled reception: the receive data register (-1: empty). */
+  rdr = -1;
+  /** Line errors not yet taken (UART_ERR bits). */
+  errors = 0;
+
+  /** Every byte the device wrote, and when its stop bit left the line (ns). */
+  readonly tx: number[] = [];
+  readonly txDoneNs: number[] = [];
+  /** When the transmitter's shift register is done with everything written so far. */
+  txFreeNs = 0;
+
+  /** Queues bytes from the host, the first complete at `atUs` (or when the line is free). */
+  deliver(bytes: Iterable<number>, atUs: number, line: HostLine = this.hostLine): void {
+    const bits = frameBits(line.framing);
+    const last = this.rx.length > 0 ? this.rx[this.rx.length - 1] : undefined;
+    let start = Math.round(atUs * 1000);
+    if (last) start = Math.max(start, last.atNs + framesNs(1, bits, line.baud));
+    let k = 0;
     for (const value of bytes) {
-      this.rx.push({ value: value & 0xff, availableAtUs: t });
-      t += this.byteTimeUs;
+      this.rx.push({ value: value & 0xff, atNs: start + framesNs(k, bits, line.baud), baud: line.baud, framing: line.framing });
+      k++;
     }
   }
 
-  /** The next byte not yet read, if any. */
-  peek(): PendingByte | undefined {
-    return this.rx[this.rxNext];
-  }
-
-  shift(): void {
-    this.rxNext++;
-  }
-
+  /** Bytes the host sent that the USART has not received yet. */
   pending(): number {
     return this.rx.length - this.rxNext;
+  }
+
+  /** Receives every byte complete by `nowNs`; returns how many arrived (kept or lost). */
+  receiveUntil(nowNs: number): number {
+    return this.receiveBefore(nowNs + 1);
+  }
+
+  /** Receives every byte complete before `endNs` (not at it). */
+  receiveBefore(endNs: number): number {
+    let count = 0;
+    while (this.rxNext < this.rx.length && this.rx[this.rxNext].atNs < endNs) {
+      this.receive(this.rxNext);
+      this.rxNext++;
+      count++;
+    }
+    return count;
+  }
+
+  private receive(index: number): void {
+    if (!this.enabled) return;
+    const b = this.rx[index];
+    let value = b.value;
+    const device: Framing = this.evenParity ? "8E1" : "8N1";
+    if (Math.abs(b.baud - this.baud) * 100 > this.baud * 3) {
+      this.errors |= UART_ERR_FE;
+      value = ~value & 0xff;
+    } else if (b.framing === "8E1" && device === "8N1") {
+      if (weightIsEven(value)) this.errors |= UART_ERR_FE;
+    } else if (b.framing === "8N1" && device === "8E1") {
+      if (weightIsEven(value)) this.errors |= UART_ERR_PE;
+      const next = this.rx[index + 1];
+      if (next && next.atNs - b.atNs < framesNs(1, frameBits(next.framing), next.baud) + Math.floor(1_000_000_000 / b.baud)) {
+        this.errors |= UART_ERR_FE;
+      }
+    }
+    if (this.ring) {
+      this.ring[this.written % this.ring.length] = value;
+      this.written++;
+    } else if (this.rdr >= 0) {
+      this.errors |= UART_ERR_ORE;
+    } else {
+      this.rdr = value;
+    }
+  }
+
+  /** Polled read of RDR: the byte, or -1. */
+  takeRdr(): number {
+    const v = this.rdr;
+    this.rdr = -1;
+    return v;
+  }
+
+  configure(baud: number, evenParity: boolean): void {
+    this.baud = baud;
+    this.evenParity = evenParity;
+    this.enabled = true;
+  }
+
+  /** DMA starts: a byte waiting in RDR is its first transfer. */
+  startDma(ring: Uint8Array): void {
+    this.ring = ring;
+    this.written = 0;
+    if (this.rdr >= 0) {
+      ring[0] = this.rdr;
+      this.written = 1;
+      this.rdr = -1;
+    }
+  }
+
+  disable(): void {
+    this.enabled = false;
+    this.ring = null;
+    this.rdr = -1;
+  }
+
+  takeErrors(): number {
+    const e = this.errors;
+    this.errors = 0;
+    return e;
+  }
+
+  private frameNs(): number {
+    return framesNs(1, frameBits(this.evenParity ? "8E1" : "8N1"), this.baud);
+  }
+
+  /** How long a write at `nowNs` waits for the transmit data register (0 when the USART is not set up). */
+  txWaitNs(nowNs: number): number {
+    if (!this.enabled || this.baud === 0) return 0;
+    return Math.max(0, this.txFreeNs - this.frameNs() - nowNs);
+  }
+
+  /** Queues a byte at `nowNs` (after txWaitNs has passed). */
+  transmit(value: number, nowNs: number): void {
+    if (!this.enabled || this.baud === 0) {
+      this.tx.push(value & 0xff);
+      this.txDoneNs.push(nowNs);
+      return;
+    }
+    this.txFreeNs = Math.max(nowNs, this.txFreeNs) + this.frameNs();
+    this.tx.push(value & 0xff);
+    this.txDoneNs.push(this.txFreeNs);
+  }
+
+  /** How long until the last byte written has left the line (TC). */
+  flushWaitNs(nowNs: number): number {
+    return Math.max(0, this.txFreeNs - nowNs);
   }
 
   takeTx(): Uint8Array {
     const out = Uint8Array.from(this.tx);
     this.tx.length = 0;
+    this.txDoneNs.length = 0;
     return out;
   }
 }

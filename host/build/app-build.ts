@@ -1,15 +1,15 @@
 /**
- * The demo application for a board (apps/demo): linked at the board's application start with the generated
- * application linker script and startup code, packaged as a .tsb image. Tests and the main job use it to
- * see which application runs.
+ * The demo application for a board (apps/demo): built as any application is, with the board's
+ * application kit (host/build/app-kit.ts: linker script, startup, tsboot_app.h, tsboot_board.h) plus
+ * tsboot's drivers for the UART, and packaged as a .tsb image. Tests and the main job use it to see which
+ * application runs.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { execa } from "execa";
 import { loadBoard } from "../../boards/index";
 import { boardHeader } from "../../boards/board-c";
-import { generateLinkerScript } from "../../boards/linker";
-import { generateStartup } from "../../boards/startup";
+import { writeAppKit } from "./app-kit";
 import { buildImage, encodeVersion } from "../image-format";
 import { cpuFlags, familyDrivers, ROOT, WARNINGS } from "./bootloader-build";
 import { findToolchain } from "./toolchain";
@@ -27,10 +27,9 @@ export async function buildDemoApp(options: { board: string; version: string; ou
   const tools = findToolchain();
   const out = path.resolve(options.outDir);
   fs.mkdirSync(out, { recursive: true });
+  writeAppKit(board, out);
   fs.writeFileSync(path.join(out, "tsboot_board.h"), boardHeader(board, { emulator: options.emulator }));
-  fs.writeFileSync(path.join(out, "startup.c"), generateStartup(board, { entry: "main", role: "application" }));
   const ld = path.join(out, "app.ld");
-  fs.writeFileSync(ld, generateLinkerScript(board, "application"));
   const family = path.join(ROOT, "hal-bindings", board.family);
   const drivers = familyDrivers(board);
   const elf = path.join(out, "demo-app.elf");
@@ -44,7 +43,6 @@ export async function buildDemoApp(options: { board: string; version: string; ou
     `-DAPP_VERSION="${options.version}"`,
     `-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`,
     "-I", out,
-    "-I", path.join(ROOT, "apps/include"),
     "-I", path.join(ROOT, "hal-bindings/include"),
     "-I", family,
     "-nostartfiles",

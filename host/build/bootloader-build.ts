@@ -3,22 +3,30 @@
  * board's generated linker script, startup code and board tables, the family's drivers and port.
  * Reports flash and RAM use per section and the worst-case stack depth; fails with a clear message when the
  * bootloader outgrows its region.
+ *
+ * A product builds its own bootloader the same way: its own entry (`entry`, a TypeScript file exporting
+ * `bootloaderMain(): void`, or another function named by `entryFunction`), its own board file, and C files
+ * of its own (`extraC`: the bodies of its own @extern bindings) with their include folders. `debug` builds
+ * with -Og -g3 and no LTO (with `optimize: "s"`, -Os -g3 with LTO), and the #line directives make gdb step
+ * through the .ts files.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { compileToDirectory, formatAll, RUNTIME_HEADER_DIR } from "../../compiler/index";
-import { loadBoard, type Board } from "../../boards/index";
-import { boardAccessors, boardHeader } from "../../boards/board-c";
-import { generateLinkerScript } from "../../boards/linker";
+import { boardFileLabel, loadBoard, type Board } from "../../boards/index";
+import { boardAccessors, boardHeader, productHeader } from "../../boards/board-c";
+import { faultRecordAddress, generateLinkerScript } from "../../boards/linker";
 import { generateStartup } from "../../boards/startup";
 import { parseCallGraphs, worstStackDepth, type StackReport } from "./stack-depth";
 import { findToolchain } from "./toolchain";
+import { entryFunctionC, EntryError } from "./entry";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const ENTRY = path.join(ROOT, "bootloader-ts/main.ts");
-const ENTRY_FUNCTION = "main_bootloaderMain";
+/** The repository's own bootloader, built when no entry is given. */
+export const DEFAULT_ENTRY = path.join(ROOT, "bootloader-ts/main.ts");
+export const DEFAULT_ENTRY_FUNCTION = "bootloaderMain";
 
 export class BuildError extends Error {}
 
@@ -30,11 +38,25 @@ export interface BuildOptions {
   emulator?: boolean;
   /** Extra stack the link must leave free (bytes). */
   stackSize?: number;
+  /** The TypeScript entry file (default: bootloader-ts/main.ts). */
+  entry?: string;
+  /** The function the start-up code calls, exported by the entry (default bootloaderMain). */
+  entryFunction?: string;
+  /** C files compiled and linked with the bootloader (a product's own bindings). */
+  extraC?: string[];
+  /** Include folders for those files (each file's own folder is added anyway). */
+  includeDirs?: string[];
+  /** -Og -g3 without LTO, for gdb: the #line directives map the C back to the .ts lines. */
+  debug?: boolean;
+  /** The optimisation level (gcc's -O letter or digit): default s, and g with `debug`. */
+  optimize?: string;
   /**
    * Receive by polling instead of DMA (BOARD_UART_RX_POLLED): for emulators whose UART has no DMA request
    * (Renode 1.16's STM32_UART). Default: as the board data says (boards/board-c.ts).
    */
   uartRxPolled?: boolean;
+  /** The Ed25519 public key (32 bytes) built in: the bootloader then accepts only images it signed. */
+  publicKey?: Uint8Array;
 }
 
 export interface SectionSizes {
@@ -58,7 +80,8 @@ export interface BuildResult {
   stack: StackReport;
 }
 
-export function cpuFlags(board: Board): string[] {
+/** -mcpu/-mthumb/-mfpu/-mfloat-abi for the board's core: Cortex-M0 soft-float, M4 FPv4-SP, M7 FPv5 (double). */
+export function cpuFlags(board: Pick<Board, "cpu" | "fpu">): string[] {
   const flags = [`-mcpu=${board.cpu}`, "-mthumb"];
   if (board.fpu !== "none") flags.push(`-mfpu=${board.fpu}`, "-mfloat-abi=hard");
   else flags.push("-mfloat-abi=soft");
@@ -67,8 +90,29 @@ export function cpuFlags(board: Board): string[] {
 
 export const WARNINGS = ["-std=c11", "-Wall", "-Wextra", "-Wconversion", "-Werror"];
 
+/** The port, one for every family: the @extern bindings of the portable bootloader over the driver API. */
+export const PORT_DIR = path.join(ROOT, "hal-bindings", "port");
+
+/** Where the generated startup's Default_Handler goes: the port's fault entry (hal-bindings/port/tsboot_fault_entry.c). */
+export const FAULT_ENTRY = "tsboot_fault_entry";
+
+/** Whether the family's drivers (hal-bindings/<family>/) are there, under the shared port. */
+export function familyPortPresent(family: Board["family"]): boolean {
+  const cFiles = (d: string) => fs.existsSync(d) && fs.readdirSync(d).some((f) => f.endsWith(".c"));
+  return cFiles(path.join(ROOT, "hal-bindings", family)) && cFiles(PORT_DIR);
+}
+
+function familyPortMissing(board: Board): BuildError {
+  return new BuildError(
+    `the ${board.family} family port is missing: its drivers (hal-bindings/${board.family}/*.c, the driver API of ` +
+      `hal-bindings/include/tsboot_hal.h that the shared port calls) are not there yet, so the bootloader cannot be linked for ` +
+      `${board.name} (${board.part}). The board data is complete: \`tsboot sim --board ${board.name}\` runs it on the host simulation.`,
+  );
+}
+
 /** The family's register-level drivers (without ST's HAL-compatible layer). */
 export function familyDrivers(board: Board): string[] {
+  if (!familyPortPresent(board.family)) throw familyPortMissing(board);
   const dir = path.join(ROOT, "hal-bindings", board.family);
   return fs
     .readdirSync(dir)
@@ -76,45 +120,80 @@ export function familyDrivers(board: Board): string[] {
     .map((f) => path.join(dir, f));
 }
 
-/** The port, one for every family: the @extern bindings of the portable bootloader over the driver API. */
-export const PORT_DIR = path.join(ROOT, "hal-bindings", "port");
-
-/** The drivers plus the port. */
+/** The drivers plus the shared port. */
 function familySources(board: Board): string[] {
   return [...familyDrivers(board), ...fs.readdirSync(PORT_DIR).filter((f) => f.endsWith(".c")).sort().map((f) => path.join(PORT_DIR, f))];
 }
 
-/** Where the generated startup's Default_Handler goes: the port's fault entry (hal-bindings/port/tsboot_fault_entry.c). */
-export const FAULT_ENTRY = "tsboot_fault_entry";
+/** A failed link, said in terms of what is missing (the drivers, the port or the product's C) when it is that. */
+export function linkFailure(board: Board, output: string): BuildError {
+  const missing = undefinedReferences(output);
+  if (missing.length > 0) {
+    return new BuildError(
+      `linking the bootloader for ${board.name} failed: nothing defines ${missing.join(", ")}. ` +
+        `If these are bindings (@extern), the ${board.family} drivers (hal-bindings/${board.family}/), the shared port (hal-bindings/port/) or your --c files must implement them.\n${output}`,
+    );
+  }
+  return new BuildError(`linking the bootloader failed:\n${output}`);
+}
+
+/** Symbols the linker found no definition for. */
+export function undefinedReferences(linkOutput: string): string[] {
+  return [...new Set([...linkOutput.matchAll(/undefined reference to [`']([^'`]+)'/g)].map((m) => m[1]))].sort();
+}
 
 export async function buildBootloader(options: BuildOptions): Promise<BuildResult> {
   const board = typeof options.board === "string" ? loadBoard(options.board) : options.board;
+  if (!familyPortPresent(board.family)) throw familyPortMissing(board);
+  const level = options.optimize ?? (options.debug ? "g" : "s");
+  if (!/^(0|1|2|3|s|g|z)$/.test(level)) throw new BuildError(`--optimize '${level}' is not a gcc level: 0, 1, 2, 3, s, g or z`);
   const tools = findToolchain();
   const out = path.resolve(options.outDir);
   const gen = path.join(out, "gen");
   fs.mkdirSync(gen, { recursive: true });
 
-  const compiled = compileToDirectory({ entry: ENTRY, outDir: gen, sourceRoot: ROOT });
-  if (!compiled.ok) throw new BuildError(`the bootloader does not compile:\n${formatAll(compiled)}`);
+  const entry = path.resolve(options.entry ?? DEFAULT_ENTRY);
+  const extraC = (options.extraC ?? []).map((f) => path.resolve(f));
+  for (const f of [entry, ...extraC]) if (!fs.existsSync(f)) throw new BuildError(`${f}: no such file`);
+  // #line paths are relative to the folder gcc runs in, so gdb finds the .ts files from the ELF alone.
+  const sourceRoot = path.resolve(process.cwd());
+  const compiled = compileToDirectory({ entry, outDir: gen, sourceRoot, portFiles: true });
+  if (!compiled.ok) throw new BuildError(`${path.relative(process.cwd(), entry) || entry} does not compile:\n${formatAll(compiled)}`);
+  let entryC: string;
+  try {
+    entryC = entryFunctionC(compiled.moduleName, options.entryFunction ?? DEFAULT_ENTRY_FUNCTION, compiled.files, entry);
+  } catch (e) {
+    if (e instanceof EntryError) throw new BuildError(e.message);
+    throw e;
+  }
   fs.writeFileSync(path.join(gen, "tsboot_board.h"), boardHeader(board, { emulator: options.emulator, uartRxPolled: options.uartRxPolled }));
-  fs.writeFileSync(path.join(gen, "board.c"), boardAccessors(board));
-  fs.writeFileSync(path.join(gen, "startup.c"), generateStartup(board, { entry: ENTRY_FUNCTION, role: "bootloader", faultHandler: FAULT_ENTRY }));
+  fs.writeFileSync(path.join(gen, "tsboot_product.h"), productHeader(board));
+  fs.writeFileSync(path.join(gen, "board.c"), boardAccessors(board, { publicKey: options.publicKey }));
+  fs.writeFileSync(path.join(gen, "startup.c"), generateStartup(board, { entry: entryC, role: "bootloader", faultHandler: FAULT_ENTRY }));
   const linkerScript = path.join(gen, "bootloader.ld");
   fs.writeFileSync(linkerScript, generateLinkerScript(board, "bootloader", { stackSize: options.stackSize ?? 0x800 }));
 
-  const sources = [path.join(gen, "main.c"), path.join(gen, "board.c"), path.join(gen, "startup.c"), ...familySources(board)];
-  const includes = ["-I", gen, "-I", RUNTIME_HEADER_DIR, "-I", path.join(ROOT, "hal-bindings/include"), "-I", path.join(ROOT, "hal-bindings", board.family)];
-  const defines = [`-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`];
+  const sources = [path.join(gen, `${compiled.moduleName}.c`), path.join(gen, "board.c"), path.join(gen, "startup.c"), ...familySources(board), ...extraC];
+  const userIncludes = [...new Set([...extraC.map((f) => path.dirname(f)), ...(options.includeDirs ?? []).map((d) => path.resolve(d))])];
+  const includes = ["-I", gen, "-I", RUNTIME_HEADER_DIR, "-I", path.join(ROOT, "hal-bindings/include"), "-I", path.join(ROOT, "hal-bindings", board.family),
+    ...userIncludes.flatMap((d) => ["-I", d])];
+  // What the drivers need of the board without including tsboot_board.h (the register-model builds define their own).
+  const defines = [`-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`, `-DBOARD_FAULT_RECORD_ADDR=0x${faultRecordAddress(board).toString(16).toUpperCase()}u`];
+  const optimise = [`-O${level}`, ...(options.debug ? ["-g3"] : [])];
+  // A debug build links without LTO, for faithful stepping; at a size-first level it keeps LTO, which is
+  // what lets a debug build fit a region the -Og one outgrows (the .ts line mapping is the same).
+  const lto = !options.debug || level === "s" || level === "z";
   // tsboot_port.h in every unit: the generated C's extern prototypes are checked against the port's.
-  const common = [...cpuFlags(board), ...WARNINGS, "-Os", "-ffunction-sections", "-fdata-sections", "-ffreestanding", ...includes, ...defines, "-include", "tsboot_port.h"];
+  const common = [...cpuFlags(board), ...WARNINGS, ...optimise, "-ffunction-sections", "-fdata-sections", "-ffreestanding", ...includes, ...defines, "-include", "tsboot_port.h"];
 
   // Pass 1, for the stack analysis: per-object call graphs with frame sizes (not linked).
   const analysis = path.join(out, "analysis");
   fs.mkdirSync(analysis, { recursive: true });
   await Promise.all(
-    sources.map((src) => {
-      const base = path.join(analysis, path.basename(src, ".c"));
-      return execa(tools.gcc, [...common, "-fstack-usage", "-fcallgraph-info=su", "-c", src, "-o", `${base}.o`], { cwd: analysis });
+    sources.map(async (src, i) => {
+      const base = path.join(analysis, `${i}-${path.basename(src, ".c")}`);
+      const r = await execa(tools.gcc, [...common, "-fstack-usage", "-fcallgraph-info=su", "-c", src, "-o", `${base}.o`], { cwd: analysis, reject: false, all: true });
+      if (r.exitCode !== 0) throw new BuildError(`compiling ${path.relative(process.cwd(), src) || src} failed:\n${r.all}`);
     }),
   );
   const graphs = fs.readdirSync(analysis).filter((f) => f.endsWith(".ci")).map((f) => path.join(analysis, f));
@@ -124,18 +203,24 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const elf = path.join(out, "bootloader.elf");
   const link = await execa(
     tools.gcc,
-    [...common, "-flto", "-nostartfiles", "-nostdlib", "-T", linkerScript, "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments", `-Wl,-Map=${path.join(out, "bootloader.map")}`, ...sources, "-lgcc", "-o", elf],
-    { reject: false, all: true },
+    [...common, ...(lto ? ["-flto"] : []), "-nostartfiles", "-nostdlib", "-T", linkerScript, "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments", `-Wl,-Map=${path.join(out, "bootloader.map")}`, ...sources, "-lgcc", "-o", elf],
+    { reject: false, all: true, cwd: sourceRoot },
   );
   if (link.exitCode !== 0) {
     const overflow = /region [`']?FLASH'? overflowed by (\d+) bytes/.exec(link.all ?? "");
+    if (overflow && options.debug && level !== "s") {
+      throw new BuildError(
+        `the debug build (-O${level}) is ${overflow[1]} bytes too big for its ${board.memoryMap.bootloader.size / 1024} KB region on ${board.name}: ` +
+          `build it with --debug --optimize s (-Os -g3 with LTO, as small as a release build: the same .ts line mapping, less faithful stepping), or give the bootloader more sectors`,
+      );
+    }
     if (overflow) {
       throw new BuildError(
         `the bootloader is ${overflow[1]} bytes too big for its ${board.memoryMap.bootloader.size / 1024} KB region on ${board.name} ` +
-          `(boards/${board.name}.json memoryMap.bootloader): shrink it or give it more sectors (and move config/application)`,
+          `(${boardFileLabel(board)} memoryMap.bootloader): shrink it or give it more sectors (and move config/application)`,
       );
     }
-    throw new BuildError(`linking the bootloader failed:\n${link.all}`);
+    throw linkFailure(board, link.all ?? "");
   }
   const bin = path.join(out, "bootloader.bin");
   const hex = path.join(out, "bootloader.hex");
@@ -143,6 +228,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   await execa(tools.objcopy, ["-O", "ihex", elf, hex]);
   const sizes = await sectionSizes(tools.size, elf);
   const stack = worstStackDepth(callGraph, "Reset_Handler", sizes.initArray === 0);
+  fs.writeFileSync(path.join(out, "build.json"), JSON.stringify({ board: board.name, boardFile: board.file, entry, entryFunction: entryC, extraC, debug: Boolean(options.debug) }, null, 2) + "\n");
   const stackSize = options.stackSize ?? 0x800;
   if (stack.depth > stackSize) {
     throw new BuildError(`the bootloader needs at least ${stack.depth} bytes of stack (${stack.path.join(" → ")}), more than the ${stackSize} bytes reserved: raise stackSize`);

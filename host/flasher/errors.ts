@@ -27,10 +27,19 @@ export type FlasherErrorCode =
   | "too-new"
   /** The .tsb file is not a valid image. */
   | "bad-image"
+  /** The bootloader requires a signed image (it was built with a public key), or refused the signature. */
+  | "unsigned"
+  | "bad-signature"
+  /** The image's security counter is below the device's: refused, and nothing overrides it. */
+  | "counter"
+  /** The image is older than the installed one (pass --allow-downgrade). */
+  | "downgrade"
   /** The device refused a request with a status code. */
   | "refused"
   /** The device answered something that breaks the protocol. */
-  | "protocol";
+  | "protocol"
+  /** The operation was cut short on this side (Ctrl-C, SIGTERM): FlasherError.message says where. */
+  | "interrupted";
 
 export class FlasherError extends Error {
   constructor(
@@ -45,6 +54,10 @@ export class FlasherError extends Error {
 }
 
 export const NO_ANSWER_HINT = "reset the board or hold the trigger pin, and check the baud rate";
+/** Over TCP there is no baud rate: the peer is a simulation (or a serial bridge) that is busy or not the bootloader. */
+export const NO_ANSWER_HINT_TCP =
+  "the peer accepted the connection but does not answer as a bootloader: the simulation may be serving another client " +
+  "or running its application, or the bridge's serial side may be unplugged";
 
 /**
  * Said after any failure once BEGIN succeeded: the device stores the image header only at END, after the

@@ -17,25 +17,33 @@
  * The window adapts: each bad-frame or timeout recovery halves it, and it grows back by one frame after
  * GROW_AFTER clean replies. A line that damages frames only while several are in flight (a polled UART
  * that cannot receive while it transmits a reply) thus settles at one frame in flight instead of stalling.
+ *
+ * Timeouts follow the link (link-timing.ts): the round trip of INFO and every reply after it, and the byte
+ * rate the device really achieves. A reply that arrives late is still the device's word: a late WRITE reply
+ * advances the count like any other, and a late reply to an earlier attempt of a request answers it.
+ *
+ * Besides `flash`, every command has its own method (info, begin, write, end, boot, abort, read, protect),
+ * and `command` sends any command code with any payload (a product's own commands).
  */
 import { listBoards, loadBoard } from "../../boards/index";
 import { Command, EVENT_PROGRESS, MAX_READ, REPLY_BIT, type Frame, u32le } from "../frames";
-import { decodeVersion, ImageFormatError, parseImage, type ImageHeader } from "../image-format";
-import { FlasherError, HALF_WRITTEN_NOTE, NO_ANSWER_HINT } from "./errors";
+import { decodeVersion, ImageFormatError, parseImage, type ImageHeader, type ParsedImage } from "../image-format";
+import { FlasherError, HALF_WRITTEN_NOTE, NO_ANSWER_HINT, NO_ANSWER_HINT_TCP } from "./errors";
 import { isBadFrameNack, Link, statusName } from "./link";
+import { FRAME_OVERHEAD, LinkTiming } from "./link-timing";
 import { openTransport, type OpenOptions, type Transport } from "./transport";
 
 /** The native protocol version this host speaks (INFO's first byte). */
 export const HOST_PROTOCOL_VERSION = 2;
 /** INFO's reply payload after the status byte, protocol version 2. */
-export const INFO_LENGTH = 46;
+export const INFO_LENGTH = 51;
 /** Clean WRITE replies after which a shrunk window grows by one frame. */
 export const GROW_AFTER = 64;
 
 export const Status = {
   Ok: 0, BadFrame: 1, UnknownCommand: 2, BadLength: 3, BadState: 4, BadHeader: 5, WrongBoard: 6, TooBig: 7,
   BadAddress: 8, OutOfOrder: 9, FlashError: 10, VerifyFailed: 11, CrcMismatch: 12, NoValidApp: 13, Incomplete: 14,
-  BadVectorTable: 15, ProtectionFailed: 16,
+  BadVectorTable: 15, ProtectionFailed: 16, SignatureRequired: 17, BadSignature: 18, CounterTooLow: 19,
 } as const;
 
 export interface DeviceInfo {
@@ -68,6 +76,10 @@ export interface DeviceInfo {
   lineErrors: string[];
   /** Two slots (docs/slots.md), or one. */
   slots: SlotInfo;
+  /** The bootloader was built with a public key: it accepts only images signed with its private half. */
+  signatureRequired: boolean;
+  /** The anti-rollback counter the device keeps: an image with a lower security counter is refused. */
+  securityCounter: number;
 }
 
 export interface SlotInfo {
@@ -93,6 +105,8 @@ export type FlashProgress =
   | { phase: "write"; bytes: number; total: number; elapsedMs: number }
   | { phase: "retry"; reason: "bad-frame" | "timeout" | "out-of-order"; resumeAt: number; retries: number; window: number }
   | { phase: "end" }
+  | { phase: "install"; permanent: boolean }
+  | { phase: "swap"; done: number; total: number }
   | { phase: "verify"; bytes: number; total: number }
   | { phase: "boot" };
 
@@ -102,6 +116,10 @@ export interface FlashOptions {
   boot?: boolean;
   /** Read the payload back with READ after END and compare (the device already verifies each unit and the CRC). */
   verify?: boolean;
+  /** Two-slot devices: install for good instead of for a trial that the application must confirm. */
+  permanent?: boolean;
+  /** Install an image older than the installed one (the security counter is never overridden). */
+  allowDowngrade?: boolean;
 }
 
 export interface FlashResult {
@@ -126,8 +144,14 @@ export interface FlashResult {
   chunk: number;
   /** The UART's bytes per second, when the transport has a line rate. */
   lineBytesPerSecond: number | null;
+  /** WRITE replies that came after a timeout had written their frame off, and still counted. */
+  lateReplies: number;
+  /** What the link showed: the largest round trip (ms) and the byte rate the timeouts were planned with. */
+  link: { rttMaxMs: number; bytesPerSecond: number | null };
   verified: boolean;
   booted: boolean;
+  /** Two-slot devices: how the image was installed (null on a single-slot device). */
+  installed: "trial" | "permanent" | null;
   device: DeviceInfo;
   header: ImageHeader;
 }
@@ -141,12 +165,38 @@ export interface FlasherOptions {
   replyTimeoutMs?: number;
   /** Wait between BEGIN's erase progress events (default 10 s: a 128 KB F4 sector takes up to 4 s). */
   eraseTimeoutMs?: number;
-  /** Wait for any WRITE reply before resending (default: from the line rate; 2 s over TCP). */
+  /** Wait for any WRITE reply before resending (default: from the link as measured, at least 2 s). */
   writeTimeoutMs?: number;
   /** Frames in flight: at most the device's window (default: the device's window). */
   window?: number;
   /** Recoveries in a row without progress before giving up (default 8). */
   maxRetries?: number;
+}
+
+/** A reply to `command()`: its status (0: ok) and the data after the status byte. */
+export interface CommandReply {
+  status: number;
+  statusName: string;
+  data: Uint8Array;
+  frame: Frame;
+}
+
+export interface CommandOptions {
+  /** Wait for the reply (default: from the link, at least replyTimeoutMs). */
+  timeoutMs?: number;
+  /** Sends in all, the first included, before "timeout" (default 3). */
+  attempts?: number;
+  /** Progress events (EVENT_PROGRESS) the device sends before its reply; each restarts the wait. */
+  onEvent?: (frame: Frame) => void;
+}
+
+/** Where an update stands, for a message when it is cut short (Ctrl-C, a lost cable). */
+export type UpdatePhase = "idle" | "info" | "begin" | "write" | "end" | "install" | "verify" | "boot";
+export interface UpdateState {
+  phase: UpdatePhase;
+  /** Payload bytes the device has confirmed, and the image's size. */
+  bytes: number;
+  total: number;
 }
 
 export const hex32 = (n: number) => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, "0")}`;
@@ -201,6 +251,8 @@ export function decodeInfo(data: Uint8Array): DeviceInfo {
       lastReason: (["none", "not confirmed", "requested", "invalid"] as const)[data[39]] ?? "none",
       swapInProgress: data[45] !== 0,
     },
+    signatureRequired: data[46] === 1,
+    securityCounter: v.getUint32(47, true),
   };
 }
 
@@ -210,7 +262,16 @@ function describeBoard(id: number, name: string | null): string {
 
 export class Flasher {
   readonly link: Link;
+  /** What the link has shown: round trips and byte rate, from which every timeout is derived. */
+  readonly timing: LinkTiming;
+  /** The update in progress (phase "idle" when none). */
+  readonly state: UpdateState = { phase: "idle", bytes: 0, total: 0 };
   private cachedInfo: DeviceInfo | null = null;
+
+  /** What the last INFO said, if one was read (no device traffic). */
+  get cachedDevice(): DeviceInfo | null {
+    return this.cachedInfo;
+  }
   private readonly o: Required<Omit<FlasherOptions, "writeTimeoutMs" | "window">> & Pick<FlasherOptions, "writeTimeoutMs" | "window">;
 
   constructor(
@@ -218,6 +279,7 @@ export class Flasher {
     options: FlasherOptions = {},
   ) {
     this.link = new Link(transport);
+    this.timing = new LinkTiming({ lineBytesPerSecond: transport.bytesPerSecond, floorMs: options.replyTimeoutMs ?? 1000 });
     this.o = {
       handshakeAttempts: options.handshakeAttempts ?? 4,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 500,
@@ -238,40 +300,107 @@ export class Flasher {
     return this.transport.close();
   }
 
-  /** One request, resent on a timeout or a bad-frame NACK; returns the reply frame (status not checked). */
+  /**
+   * One request, resent on a timeout or a bad-frame NACK; returns the reply frame (status not checked).
+   * Every attempt sends the same request, so a reply to any of them answers it (a late one included). With
+   * `grow` the wait doubles after the first attempt, so a slow link gets more time.
+   */
   private async request(
     command: number,
     payload: Uint8Array | undefined,
-    { timeoutMs, attempts, onEvent }: { timeoutMs: number; attempts: number; onEvent?: (f: Frame) => void },
+    { timeoutMs, attempts, onEvent, grow = false }: { timeoutMs: number; attempts: number; onEvent?: (f: Frame) => void; grow?: boolean },
   ): Promise<Frame | null> {
+    const sentAt = new Map<number, number>();
+    const requestBytes = FRAME_OVERHEAD + (payload?.length ?? 0);
+    let wait = timeoutMs;
     for (let attempt = 0; attempt < attempts; attempt++) {
       const seq = this.link.nextSeq();
+      sentAt.set(seq, performance.now());
       this.link.send(command, seq, payload);
       let heard = false;
       while (true) {
-        const f = await this.link.next(timeoutMs);
+        const f = await this.link.next(wait);
         if (f === null) break; // timeout: resend
         // The device dropped a damaged frame — ours, unless it already sent progress for ours.
         if (isBadFrameNack(f)) {
           if (heard) continue;
           break;
         }
-        if (f.seq !== seq) continue; // a late reply to an earlier attempt or request
+        const at = sentAt.get(f.seq);
+        if (at === undefined) continue; // a reply to another request
         if (f.command === EVENT_PROGRESS) {
           heard = true;
           onEvent?.(f);
           continue; // each event restarts the wait
         }
-        if (f.command === (command | REPLY_BIT)) return f;
+        if (f.command === (command | REPLY_BIT)) {
+          if (!heard) this.timing.observeRoundTrip(performance.now() - at, requestBytes + FRAME_OVERHEAD + f.payload.length);
+          return f;
+        }
       }
-      if (attempt + 1 < attempts) this.link.flush();
+      if (grow) wait = Math.min(wait * 2, 2 * timeoutMs);
+      // A false sync in noise may hold the decoder: let it look again from the next byte (nothing is lost).
+      if (attempt + 1 < attempts) this.link.resync();
     }
     return null;
   }
 
+  /**
+   * Any command, by code, with any payload: the reply's status and data, or "timeout". For a product's
+   * own commands; tsboot's own have methods of their own below.
+   */
+  async command(command: number, payload?: Uint8Array, options: CommandOptions = {}): Promise<CommandReply> {
+    if (!Number.isInteger(command) || command < 0 || command >= REPLY_BIT) throw new FlasherError("refused", `command 0x${command.toString(16)} is not a request code (0x00-0x7F)`);
+    const timeoutMs = options.timeoutMs ?? this.timing.replyTimeoutMs(2 * FRAME_OVERHEAD + (payload?.length ?? 0) + 1024, this.o.replyTimeoutMs);
+    const attempts = options.attempts ?? 3;
+    const reply = await this.request(command, payload, { timeoutMs, attempts, onEvent: options.onEvent });
+    if (!reply) throw new FlasherError("timeout", `no reply to command 0x${command.toString(16).padStart(2, "0")} (${attempts} attempts, ${timeoutMs} ms each): ${this.noAnswerHint()}`);
+    const status = reply.payload.length > 0 ? reply.payload[0] : -1;
+    return { status, statusName: status < 0 ? "empty reply" : statusName(status), data: reply.payload.subarray(1), frame: reply };
+  }
+
+  /** What to check when nothing answers: the wiring and baud rate on a UART, the peer on TCP. */
+  private noAnswerHint(): string {
+    return this.transport.bytesPerSecond === null ? NO_ANSWER_HINT_TCP : NO_ANSWER_HINT;
+  }
+
+  /**
+   * Cuts an operation short (Ctrl-C): whatever waits for the device fails with "interrupted" at once. The
+   * link stays usable (for an ABORT) once `resume()` is called; `state` says where the update stood.
+   */
+  interrupt(reason = "interrupted"): void {
+    this.link.interrupt(new FlasherError("interrupted", reason));
+  }
+
+  resume(): void {
+    this.link.resume();
+  }
+
   /** Handshake: INFO, resent a few times if nothing answers; checks the protocol version. */
   async info(): Promise<DeviceInfo> {
-    const reply = await this.request(Command.Info, undefined, { timeoutMs: this.o.handshakeTimeoutMs, attempts: this.o.handshakeAttempts });
+    const reply = await this.request(Command.Info, undefined, { timeoutMs: this.o.handshakeTimeoutMs, attempts: this.o.handshakeAttempts, grow: true });
+    return this.decodeInfoReply(reply);
+  }
+
+  /**
+   * Wait-for-device: INFO every `intervalMs` for up to `totalMs`, while the operator resets the board. A
+   * bootloader opens a session only on a valid start inside its listen window (100 ms by default), so the
+   * requests come often enough for several to land in it; a reply to any of them will do.
+   */
+  async waitForDevice(totalMs: number, intervalMs = 25): Promise<DeviceInfo> {
+    const attempts = Math.max(1, Math.ceil(totalMs / intervalMs));
+    const reply = await this.request(Command.Info, undefined, { timeoutMs: intervalMs, attempts });
+    if (!reply) {
+      throw new FlasherError(
+        "no-answer",
+        `no bootloader answered on ${this.transport.description} within ${(totalMs / 1000).toFixed(1)} s of waiting (INFO every ${intervalMs} ms): ` +
+          `reset the board (or hold its trigger pin while it resets) during the wait${this.transport.bytesPerSecond === null ? "" : ", and check the baud rate"}`,
+      );
+    }
+    return this.decodeInfoReply(reply);
+  }
+
+  private decodeInfoReply(reply: Frame | null): DeviceInfo {
     if (!reply) {
       const { bytesReceived } = this.link.stats;
       const heard =
@@ -279,10 +408,12 @@ export class Flasher {
           ? ` Received ${bytesReceived} bytes that were not tsboot frames: a wrong baud rate, an application (not the bootloader) ` +
             "on the line, or an AN3155 (stm32flash) session still open (it ends after 30 s of silence)."
           : "";
+      let total = 0;
+      for (let i = 0, t = this.o.handshakeTimeoutMs; i < this.o.handshakeAttempts; i++, t = Math.min(t * 2, 2 * this.o.handshakeTimeoutMs)) total += t;
       throw new FlasherError(
         "no-answer",
-        `no answer from the bootloader on ${this.transport.description} (${this.o.handshakeAttempts} INFO requests, ` +
-          `${this.o.handshakeTimeoutMs} ms each): ${NO_ANSWER_HINT}.${heard}`,
+        `no answer from the bootloader on ${this.transport.description} (${this.o.handshakeAttempts} INFO requests over ${(total / 1000).toFixed(1)} s): ` +
+          `${this.noAnswerHint()}.${heard}`,
       );
     }
     const status = reply.payload[0];
@@ -307,7 +438,7 @@ export class Flasher {
   }
 
   /** Checks a .tsb file (or its parsed form) against the device before anything is erased. */
-  checkImage(file: Uint8Array, info: DeviceInfo): { header: ImageHeader; headerBytes: Uint8Array; payload: Uint8Array } {
+  checkImage(file: Uint8Array, info: DeviceInfo): ParsedImage {
     let parsed;
     try {
       parsed = parseImage(file);
@@ -329,11 +460,25 @@ export class Flasher {
         `image linked for ${hex32(header.loadAddress)} but the device's application region starts at ${hex32(info.appStart)}: rebuild the image for this bootloader`,
       );
     }
-    if (header.payloadSize > info.appSize) {
+    const stored = parsed.body.length;
+    if (stored > info.appSize) {
       throw new FlasherError(
         "too-big",
-        `image too big: ${header.payloadSize} bytes, the device's application region [${hex32(info.appStart)}, ${hex32(info.appStart + info.appSize)}) ` +
-          `holds ${info.appSize} (${header.payloadSize - info.appSize} bytes over)`,
+        `image too big: ${stored} bytes${parsed.signature.length ? " (with its signature)" : ""}, the device's application region ` +
+          `[${hex32(info.appStart)}, ${hex32(info.appStart + info.appSize)}) holds ${info.appSize} (${stored - info.appSize} bytes over)`,
+      );
+    }
+    if (info.signatureRequired && parsed.signature.length === 0) {
+      throw new FlasherError(
+        "unsigned",
+        "the bootloader only accepts signed images, and this one is not signed: sign it with `tsboot image … --key key.pem`, using the key whose public half was built into the bootloader",
+      );
+    }
+    if ((header.securityCounter ?? 0) < info.securityCounter) {
+      throw new FlasherError(
+        "counter",
+        `the image's security counter ${header.securityCounter ?? 0} is below the device's ${info.securityCounter}: the device refuses it (anti-rollback) and no option overrides that — ` +
+          `rebuild the image with --security-counter ${info.securityCounter} or higher`,
       );
     }
     return parsed;
@@ -344,46 +489,49 @@ export class Flasher {
     const emit = options.onProgress ?? (() => {});
     const info = await this.deviceInfo();
     emit({ phase: "info", info });
-    const { header, headerBytes, payload } = this.checkImage(file, info);
+    const { header, headerBytes, payload, body } = this.checkImage(file, info);
+    if (info.appValid && header.appVersion < info.appVersion && !options.allowDowngrade) {
+      throw new FlasherError(
+        "downgrade",
+        `the image is version ${decodeVersion(header.appVersion)}, older than the installed ${info.appVersionText}: pass --allow-downgrade to install it anyway`,
+      );
+    }
     const started = performance.now();
 
-    // BEGIN: the device checks the header, invalidates the stored one, erases what the payload needs.
-    // BEGIN carries the header and the payload's first 8 bytes (initial SP and reset vector), so the device
-    // refuses an image that cannot start before it erases anything (docs/protocol.md).
-    const beginPayload = new Uint8Array(headerBytes.length + 8);
-    beginPayload.set(headerBytes, 0);
-    beginPayload.set(payload.subarray(0, 8), headerBytes.length);
-    const begin = await this.request(Command.Begin, beginPayload, {
-      timeoutMs: this.o.eraseTimeoutMs,
-      attempts: 2,
-      onEvent: (f) => {
-        const v = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength);
-        if (f.payload.length >= 5) emit({ phase: "erase", done: v.getUint16(1, true), total: v.getUint16(3, true) });
-      },
-    }).catch((e) => {
+    // BEGIN: the device checks the header and the vector table, invalidates the stored image, erases.
+    this.setState("begin", 0, payload.length);
+    await this.begin(headerBytes, payload.subarray(0, 8), (done, total) => emit({ phase: "erase", done, total }), header).catch((e) => {
       throw this.lostDuring(e, "BEGIN (erase)", 0, payload.length);
     });
-    if (!begin) {
-      throw new FlasherError("timeout", `no reply to BEGIN within ${this.o.eraseTimeoutMs} ms of the last erase progress: ${NO_ANSWER_HINT}. ${HALF_WRITTEN_NOTE}`);
-    }
-    const beginStatus = begin.payload[0];
-    if (beginStatus !== Status.Ok) throw this.refusal("BEGIN", beginStatus, info, header);
 
     // WRITEs.
+    this.setState("write", 0, payload.length);
     const writeStarted = performance.now();
-    const w = await this.writePayload(payload, info, emit, writeStarted).catch((e) => {
-      throw this.lostDuring(e, "the transfer", this.lastAcked, payload.length);
+    // The WRITEs carry the payload and, for a signed image, its signature after it (docs/protocol.md).
+    const w = await this.writePayload(body, info, emit, writeStarted).catch((e) => {
+      throw this.lostDuring(e, "the transfer", this.lastAcked, body.length);
     });
     const writeSeconds = (performance.now() - writeStarted) / 1000;
 
     // END: the device checks the payload's CRC in flash, then stores the header.
+    this.setState("end", payload.length, payload.length);
     emit({ phase: "end" });
-    await this.end(header, payload.length).catch((e) => {
+    await this.end(header, body.length).catch((e) => {
       throw this.lostDuring(e, "END", payload.length, payload.length);
     });
 
+    // Two slots: the image is in the secondary slot; INSTALL swaps it in (for a trial unless permanent).
+    let installed: "trial" | "permanent" | null = null;
+    if (info.slots.mode === "swap") {
+      this.setState("install", payload.length, payload.length);
+      emit({ phase: "install", permanent: options.permanent === true });
+      await this.install(options.permanent === true, (done, total) => emit({ phase: "swap", done, total }));
+      installed = options.permanent === true ? "permanent" : "trial";
+    }
+
     let verified = false;
     if (options.verify) {
+      this.setState("verify", payload.length, payload.length);
       const back = await this.read(info.appStart, payload.length, (bytes) => emit({ phase: "verify", bytes, total: payload.length }));
       const at = back.findIndex((b, i) => b !== payload[i]);
       if (at >= 0) throw new FlasherError("refused", `read-back differs from the image at ${hex32(info.appStart + at)} (offset ${at})`);
@@ -393,10 +541,12 @@ export class Flasher {
 
     let booted = false;
     if (options.boot) {
+      this.setState("boot", payload.length, payload.length);
       emit({ phase: "boot" });
       await this.boot();
       booted = true;
     }
+    this.setState("idle", 0, 0);
     return {
       bytes: payload.length,
       seconds,
@@ -410,8 +560,11 @@ export class Flasher {
       minWindow: w.minWindow,
       chunk: w.chunk,
       lineBytesPerSecond: this.transport.bytesPerSecond,
+      lateReplies: w.lateReplies,
+      link: { rttMaxMs: this.timing.summary.rttMaxMs, bytesPerSecond: this.timing.summary.bytesPerSecond },
       verified,
       booted,
+      installed,
       device: info,
       header,
     };
@@ -419,6 +572,103 @@ export class Flasher {
 
   /** For messages about a failure mid-transfer: the highest count the device confirmed. */
   private lastAcked = 0;
+
+  private setState(phase: UpdatePhase, bytes: number, total: number): void {
+    this.state.phase = phase;
+    this.state.bytes = bytes;
+    this.state.total = total;
+  }
+
+  /**
+   * BEGIN: the image's 64-byte header and its first 8 bytes (the vector table's SP and reset vector). The
+   * device checks both, then invalidates the installed image and erases what the payload needs, reporting
+   * each erased unit. Throws the device's refusal.
+   */
+  async begin(headerBytes: Uint8Array, vectors: Uint8Array, onErase?: (done: number, total: number) => void, header?: ImageHeader): Promise<void> {
+    const info = await this.deviceInfo();
+    const body = new Uint8Array(headerBytes.length + 8);
+    body.set(headerBytes, 0);
+    body.set(vectors.subarray(0, 8), headerBytes.length);
+    const reply = await this.request(Command.Begin, body, {
+      timeoutMs: Math.max(this.o.eraseTimeoutMs, this.timing.replyTimeoutMs(2 * FRAME_OVERHEAD + body.length + 5)),
+      attempts: 2,
+      onEvent: (f) => {
+        const v = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength);
+        if (f.payload.length >= 5) onErase?.(v.getUint16(1, true), v.getUint16(3, true));
+      },
+    });
+    if (!reply) {
+      throw new FlasherError("timeout", `no reply to BEGIN within ${this.o.eraseTimeoutMs} ms of the last erase progress: ${this.noAnswerHint()}. ${HALF_WRITTEN_NOTE}`);
+    }
+    if (reply.payload[0] !== Status.Ok) throw this.refusal("BEGIN", reply.payload[0], info, header);
+  }
+
+  /** One WRITE of `data` at payload offset `offset` (after BEGIN); returns the device's byte count. */
+  async write(offset: number, data: Uint8Array): Promise<number> {
+    const info = await this.deviceInfo();
+    const body = new Uint8Array(4 + data.length);
+    body.set(u32le(offset), 0);
+    body.set(data, 4);
+    const reply = await this.command(Command.Write, body);
+    const count = reply.data.length >= 4 ? new DataView(reply.data.buffer, reply.data.byteOffset).getUint32(0, true) : -1;
+    if (reply.status !== Status.Ok) throw this.refusal(`WRITE at offset ${offset}`, reply.status, info);
+    return count;
+  }
+
+  /** PROTECT: write-protect the bootloader region through the option bytes (or lift it). */
+  async protect(enable: boolean): Promise<void> {
+    const info = await this.deviceInfo();
+    const reply = await this.request(Command.Protect, Uint8Array.of(enable ? 1 : 0), {
+      timeoutMs: Math.max(5000, this.timing.replyTimeoutMs(2 * FRAME_OVERHEAD + 2)),
+      attempts: 1,
+    });
+    const what = enable ? "PROTECT" : "UNPROTECT";
+    if (!reply) {
+      // F0 and L4 load option bytes only at a reset: the device resets before it can answer (docs/protocol.md).
+      throw new FlasherError(
+        "timeout",
+        `no reply to ${what}: on parts that load the option bytes at a reset (F0, L4) the device resets instead of answering — ` +
+          `run \`tsboot info\` to see whether the bootloader is now ${enable ? "" : "un"}protected`,
+      );
+    }
+    const status = reply.payload[0];
+    if (status === Status.UnknownCommand) throw new FlasherError("too-old", `bootloader too old for this host: it does not know ${what} (unknown command) — update the bootloader`, status);
+    if (status === Status.ProtectionFailed) {
+      throw new FlasherError("refused", `${what}: the option bytes could not be changed (protection failed): read-out protection, or option bytes locked by the part's security settings`, status);
+    }
+    if (status !== Status.Ok) throw this.refusal(what, status, info);
+  }
+
+  /**
+   * INSTALL: swap the verified downloaded image into the primary slot, for a trial or for good (slot
+   * boards); `onSwap` sees the swap's progress (steps done of total).
+   */
+  async install(permanent: boolean, onSwap?: (done: number, total: number) => void): Promise<void> {
+    await this.slotCommand(Command.Install, "INSTALL", Uint8Array.of(permanent ? 1 : 0), onSwap);
+  }
+
+  /** CONFIRM: the image on trial becomes permanent. */
+  async confirm(): Promise<void> {
+    await this.slotCommand(Command.Confirm, "CONFIRM");
+  }
+
+  /** REVERT: bring the previous image back (slot boards). */
+  async revert(onSwap?: (done: number, total: number) => void): Promise<void> {
+    await this.slotCommand(Command.Revert, "REVERT", undefined, onSwap);
+  }
+
+  private async slotCommand(command: number, name: string, payload?: Uint8Array, onSwap?: (done: number, total: number) => void): Promise<void> {
+    const info = await this.deviceInfo();
+    // A swap sends a progress event per step (each restarts the wait): status 0, done (u16), total (u16), phase 1.
+    const onEvent = (f: Frame) => {
+      if (f.payload.length < 5) return;
+      const v = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength);
+      onSwap?.(v.getUint16(1, true), v.getUint16(3, true));
+    };
+    const reply = await this.request(command, payload, { timeoutMs: Math.max(this.o.eraseTimeoutMs, this.timing.replyTimeoutMs(64)), attempts: 1, onEvent });
+    if (!reply) throw new FlasherError("timeout", `no reply to ${name}: ${this.noAnswerHint()}`);
+    if (reply.payload[0] !== Status.Ok) throw this.refusal(name, reply.payload[0], info);
+  }
 
   private lostDuring(e: unknown, what: string, bytes: number, total: number): unknown {
     if (e instanceof FlasherError && e.code === "connection-lost") {
@@ -457,6 +707,24 @@ export class Flasher {
           `the bootloader refused the image: bad vector table (its initial stack pointer is not in RAM, or its reset vector is not a Thumb address inside the application region ${hex32(info.appStart)}…): link the application for the application region (docs/application.md).${erased}`,
           status,
         );
+      case Status.SignatureRequired:
+        return new FlasherError(
+          "unsigned",
+          `the bootloader refused the image: it only accepts signed images — sign it with \`tsboot image … --key key.pem\`, using the key whose public half was built into the bootloader.${erased}`,
+          status,
+        );
+      case Status.BadSignature:
+        return new FlasherError(
+          "bad-signature",
+          `the bootloader refused the image: its signature does not verify with the bootloader's public key — it was signed with another key, or the image was changed after signing.${erased}`,
+          status,
+        );
+      case Status.CounterTooLow:
+        return new FlasherError(
+          "counter",
+          `the bootloader refused the image: its security counter is below the device's (anti-rollback; nothing overrides it) — rebuild it with a higher --security-counter.${erased}`,
+          status,
+        );
       case Status.UnknownCommand:
         return new FlasherError("too-old", `bootloader too old for this host: it does not know ${command} (unknown command) — update the bootloader`, status);
       default:
@@ -464,20 +732,12 @@ export class Flasher {
     }
   }
 
-  private writeTimeoutMs(window: number, chunk: number): number {
-    if (this.o.writeTimeoutMs !== undefined) return this.o.writeTimeoutMs;
-    const rate = this.transport.bytesPerSecond;
-    if (!rate) return 2000;
-    // The window's bytes on the line, twice over (the replies share nothing but the time), plus a margin.
-    return Math.ceil((2 * window * (chunk + 14) * 1000) / rate) + 1000;
-  }
-
   private async writePayload(
     payload: Uint8Array,
     info: DeviceInfo,
     emit: (e: FlashProgress) => void,
     startedAt: number,
-  ): Promise<{ retries: number; resentBytes: number; frames: number; window: number; minWindow: number; chunk: number }> {
+  ): Promise<{ retries: number; resentBytes: number; frames: number; window: number; minWindow: number; chunk: number; lateReplies: number }> {
     const size = payload.length;
     const unit = Math.max(1, info.writeUnit);
     const chunk = Math.max(unit, Math.floor(info.maxData / unit) * unit);
@@ -486,8 +746,12 @@ export class Flasher {
     let minWindow = maxWindow;
     let clean = 0; // OK replies since the window last changed
     const window0 = maxWindow;
-    const timeoutMs = this.writeTimeoutMs(maxWindow, chunk);
-    const settleMs = this.transport.bytesPerSecond ? Math.ceil((maxWindow * (chunk + 14) * 1000) / this.transport.bytesPerSecond) + 50 : 50;
+    const writeTimeout = () => this.o.writeTimeoutMs ?? this.timing.writeTimeoutMs(window, chunk, failures);
+    const wireRate = () => this.timing.bytesPerSecond();
+    const settleMs = () => {
+      const rate = wireRate();
+      return rate ? Math.ceil((maxWindow * (chunk + 14) * 1000) / rate) + 50 : 50;
+    };
 
     interface InFlight {
       offset: number;
@@ -495,6 +759,9 @@ export class Flasher {
       epoch: number;
     }
     const inFlight = new Map<number, InFlight>();
+    /** Frames a timeout wrote off, whose replies may still come (sequence numbers are reused after 255). */
+    const writtenOff = new Set<number>();
+    let lateReplies = 0;
     let acked = 0; // the highest count the device reported
     let next = 0; // the next offset to send
     let highest = 0; // the end of the furthest frame ever sent, for resentBytes
@@ -505,13 +772,21 @@ export class Flasher {
     let frames = 0;
     this.lastAcked = 0;
 
+    // Frames whose bytes the device has confirmed (a late reply did) no longer hold the window open, but
+    // still count against the device's buffer (maxWindow) until their own reply or a timeout.
+    const open = () => {
+      let n = 0;
+      for (const fr of inFlight.values()) if (fr.offset + fr.length > acked) n++;
+      return n;
+    };
     const fill = () => {
-      while (inFlight.size < window && next < size) {
+      while (open() < window && inFlight.size < maxWindow && next < size) {
         const length = Math.min(chunk, size - next);
         const body = new Uint8Array(4 + length);
         body.set(u32le(next), 0);
         body.set(payload.subarray(next, next + length), 4);
         const seq = this.link.nextSeq();
+        writtenOff.delete(seq);
         inFlight.set(seq, { offset: next, length, epoch });
         this.link.send(Command.Write, seq, body);
         frames++;
@@ -525,7 +800,13 @@ export class Flasher {
       if (count > acked) {
         acked = count;
         this.lastAcked = acked;
+        this.state.bytes = acked;
         failures = 0;
+        // A late reply may carry the device past what a rewind went back to: resume from its count.
+        if (next < acked) next = acked;
+        // What the link really carries: the frames behind these bytes, over the time they took.
+        const frameBytes = Math.ceil(acked / chunk) * (chunk + 4 + 14);
+        this.timing.observeThroughput(frameBytes, performance.now() - startedAt);
         emit({ phase: "write", bytes: acked, total: size, elapsedMs: performance.now() - startedAt });
       }
     };
@@ -535,10 +816,13 @@ export class Flasher {
       epoch++;
       next = acked;
       if (failures > this.o.maxRetries) {
+        const link = this.timing.summary;
+        const rate = link.bytesPerSecond && link.bytesPerSecond < 1_000_000 ? `, about ${Math.round(link.bytesPerSecond)} B/s` : "";
+        const seen = `round trips up to ${link.rttMaxMs < 10 ? link.rttMaxMs.toFixed(1) : Math.round(link.rttMaxMs)} ms${rate}`;
         throw new FlasherError(
           "timeout",
-          `the transfer stalled at ${acked} of ${size} bytes: ${failures} recoveries in a row (last: ${reason}) without progress — ` +
-            `a noisy line or a wrong baud rate? ${HALF_WRITTEN_NOTE}`,
+          `the transfer stalled at ${acked} of ${size} bytes: ${failures} recoveries in a row (last: ${reason}) without progress (${seen}) — ` +
+            `${this.transport.bytesPerSecond === null ? "the device or the bridge stopped answering" : "a noisy line or a wrong baud rate"}? ${HALF_WRITTEN_NOTE}`,
         );
       }
       if (reason !== "out-of-order") {
@@ -550,11 +834,19 @@ export class Flasher {
     };
     /** A WRITE reply; returns true when it asks for a rewind. */
     const handleReply = (f: Frame, mayRewind: boolean): boolean => {
-      const sent = inFlight.get(f.seq);
-      if (!sent) return false; // a reply to a frame written off by a timeout, or to another request
-      inFlight.delete(f.seq);
       const status = f.payload[0];
       const count = f.payload.length >= 5 ? new DataView(f.payload.buffer, f.payload.byteOffset).getUint32(1, true) : -1;
+      const sent = inFlight.get(f.seq);
+      if (!sent) {
+        // A reply to a frame a timeout wrote off: late, but the device's count in it is still true.
+        if (writtenOff.has(f.seq) && (status === Status.Ok || status === Status.OutOfOrder) && count >= 0) {
+          writtenOff.delete(f.seq);
+          lateReplies++;
+          advance(count);
+        }
+        return false;
+      }
+      inFlight.delete(f.seq);
       if (status === Status.Ok) {
         advance(Math.max(count, 0));
         if (window < maxWindow && ++clean >= GROW_AFTER) {
@@ -574,27 +866,29 @@ export class Flasher {
     };
 
     // After an erase progress event the device is erasing (the CPU stalls for up to seconds): wait longer.
-    let waitMs = timeoutMs;
+    let waitMs: number | undefined;
     while (acked < size) {
       fill();
-      const f = await this.link.next(waitMs);
-      waitMs = timeoutMs;
+      const f = await this.link.next(waitMs ?? writeTimeout());
+      waitMs = undefined;
       if (f === null) {
-        // Nothing for a whole timeout: whatever is in flight is lost.
+        // Nothing for a whole timeout: what is in flight is written off (a late reply still counts).
+        for (const seq of inFlight.keys()) writtenOff.add(seq);
         inFlight.clear();
-        this.link.flush();
+        this.link.resync();
         rewind("timeout");
         continue;
       }
       if (isBadFrameNack(f)) {
         // The device dropped a damaged frame and everything it had buffered. Let the replies already on
         // their way arrive, then go back to the highest count.
-        const settleUntil = performance.now() + timeoutMs;
+        const settleUntil = performance.now() + writeTimeout();
         while (performance.now() < settleUntil) {
-          const g = await this.link.next(settleMs);
+          const g = await this.link.next(settleMs());
           if (g === null) break;
           if (g.command === (Command.Write | REPLY_BIT)) handleReply(g, false);
         }
+        for (const seq of inFlight.keys()) writtenOff.add(seq);
         inFlight.clear();
         rewind("bad-frame");
         continue;
@@ -602,21 +896,21 @@ export class Flasher {
       if (f.command === EVENT_PROGRESS && f.payload.length >= 5) {
         const v = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.byteLength);
         emit({ phase: "erase", done: v.getUint16(1, true), total: v.getUint16(3, true) });
-        waitMs = Math.max(timeoutMs, this.o.eraseTimeoutMs);
+        waitMs = Math.max(writeTimeout(), this.o.eraseTimeoutMs);
         continue;
       }
       if (f.command !== (Command.Write | REPLY_BIT)) continue;
       if (handleReply(f, true)) rewind("out-of-order");
     }
-    return { retries, resentBytes, frames, window: window0, minWindow, chunk };
+    return { retries, resentBytes, frames, window: window0, minWindow, chunk, lateReplies };
   }
 
   /** END, resent on a timeout; a resent END that finds no transfer checks INFO for the new application. */
-  private async end(header: ImageHeader, size: number): Promise<void> {
+  async end(header: ImageHeader, size: number): Promise<void> {
     const info = this.cachedInfo!;
     const attempts = 3;
     for (let attempt = 0; attempt < attempts; attempt++) {
-      const reply = await this.request(Command.End, undefined, { timeoutMs: this.o.replyTimeoutMs + Math.ceil(size / 100), attempts: 1 });
+      const reply = await this.request(Command.End, undefined, { timeoutMs: this.timing.replyTimeoutMs(64, this.o.replyTimeoutMs) + Math.ceil(size / 100), attempts: 1 });
       if (!reply) continue;
       const status = reply.payload[0];
       if (status === Status.Ok) return;
@@ -627,14 +921,15 @@ export class Flasher {
       }
       throw this.refusal("END", status, info, header);
     }
-    throw new FlasherError("timeout", `no reply to END (${attempts} attempts): ${NO_ANSWER_HINT}. ${HALF_WRITTEN_NOTE}`);
+    throw new FlasherError("timeout", `no reply to END (${attempts} attempts): ${this.noAnswerHint()}. ${HALF_WRITTEN_NOTE}`);
   }
 
   /** BOOT: the device replies, then starts the application (refused without a valid one). */
   async boot(): Promise<void> {
     const info = await this.deviceInfo();
-    const reply = await this.request(Command.Boot, undefined, { timeoutMs: this.o.replyTimeoutMs, attempts: 1 });
-    if (!reply) throw new FlasherError("timeout", `no reply to BOOT within ${this.o.replyTimeoutMs} ms (the application may have started anyway)`);
+    const timeoutMs = this.timing.replyTimeoutMs(64, this.o.replyTimeoutMs);
+    const reply = await this.request(Command.Boot, undefined, { timeoutMs, attempts: 1 });
+    if (!reply) throw new FlasherError("timeout", `no reply to BOOT within ${timeoutMs} ms (the application may have started anyway)`);
     const status = reply.payload[0];
     if (status === Status.NoValidApp) {
       throw new FlasherError("refused", "the bootloader has no valid application to start (no valid application): flash one first", status);
@@ -645,8 +940,8 @@ export class Flasher {
   /** ABORT: the device forgets the transfer in progress. */
   async abort(): Promise<void> {
     const info = await this.deviceInfo();
-    const reply = await this.request(Command.Abort, undefined, { timeoutMs: this.o.replyTimeoutMs, attempts: 3 });
-    if (!reply) throw new FlasherError("timeout", `no reply to ABORT: ${NO_ANSWER_HINT}`);
+    const reply = await this.request(Command.Abort, undefined, { timeoutMs: this.timing.replyTimeoutMs(64, this.o.replyTimeoutMs), attempts: 3 });
+    if (!reply) throw new FlasherError("timeout", `no reply to ABORT: ${this.noAnswerHint()}`);
     if (reply.payload[0] !== Status.Ok) throw this.refusal("ABORT", reply.payload[0], info);
   }
 
@@ -668,8 +963,8 @@ export class Flasher {
       body.set(u32le(address + at), 0);
       body[4] = n & 0xff;
       body[5] = n >>> 8;
-      const reply = await this.request(Command.Read, body, { timeoutMs: this.o.replyTimeoutMs, attempts: 3 });
-      if (!reply) throw new FlasherError("timeout", `no reply to READ at ${hex32(address + at)}: ${NO_ANSWER_HINT}`);
+      const reply = await this.request(Command.Read, body, { timeoutMs: this.timing.replyTimeoutMs(2 * FRAME_OVERHEAD + 7 + n, this.o.replyTimeoutMs), attempts: 3 });
+      if (!reply) throw new FlasherError("timeout", `no reply to READ at ${hex32(address + at)}: ${this.noAnswerHint()}`);
       const status = reply.payload[0];
       if (status !== Status.Ok) {
         if (status === Status.UnknownCommand) {

@@ -32,13 +32,15 @@ export class Link {
   private queue: Frame[] = [];
   private waiter: ((f: Frame | null) => void) | null = null;
   private lost: FlasherError | null = null;
+  private interrupted: FlasherError | null = null;
   readonly stats: LinkStats = { framesSent: 0, bytesSent: 0, framesReceived: 0, bytesReceived: 0 };
 
   constructor(readonly transport: Transport) {
     transport.onData((chunk) => this.receive(chunk));
     transport.onClose((reason) => {
-      const why = reason ? ` (${reason.message})` : "";
-      this.lost = new FlasherError("connection-lost", `the connection to ${transport.description} was lost${why}`);
+      // The peer may say why it hung up (a busy simulation): that reason is the error.
+      if (reason instanceof FlasherError) this.lost = reason;
+      else this.lost = new FlasherError("connection-lost", `the connection to ${transport.description} was lost${reason ? ` (${reason.message})` : ""}`);
       this.wake(null);
     });
   }
@@ -52,6 +54,7 @@ export class Link {
 
   send(command: number, seq: number, payload?: Uint8Array): void {
     this.throwIfLost();
+    if (this.interrupted) throw this.interrupted;
     const bytes = encodeFrame(command, seq, payload);
     this.stats.framesSent++;
     this.stats.bytesSent += bytes.length;
@@ -60,6 +63,7 @@ export class Link {
 
   /** The next received frame, or null when none arrives within `timeoutMs`; throws if the pipe closed. */
   async next(timeoutMs: number): Promise<Frame | null> {
+    if (this.interrupted) throw this.interrupted;
     const queued = this.queue.shift();
     if (queued) return queued;
     this.throwIfLost();
@@ -71,8 +75,24 @@ export class Link {
         resolve(f);
       };
     });
+    if (this.interrupted) throw this.interrupted;
     if (frame === null) this.throwIfLost();
     return frame;
+  }
+
+  /** Makes the current wait, and every send or wait until resume(), throw `error` (Ctrl-C). */
+  interrupt(error: FlasherError): void {
+    this.interrupted = error;
+    this.wake(null);
+  }
+
+  resume(): void {
+    this.interrupted = null;
+  }
+
+  /** Looks past a partial frame that may be a false sync (see FrameDecoder.resync); keeps what it finds. */
+  resync(): void {
+    for (const f of this.decoder.resync()) this.queue.push(f);
   }
 
   /** Drops frames already received and any partial frame (e.g. after a false sync on noise). */

@@ -20,6 +20,15 @@ export interface Transport {
   onClose(listener: (reason?: Error) => void): void;
   readonly closed: boolean;
   close(): Promise<void>;
+  /** A serial port's control lines (stm32flash -i style reset sequences); absent where there are none (TCP). */
+  setSignals?(signals: ControlSignals): Promise<void>;
+}
+
+/** RS-232 control lines: true asserts the line (DTR/RTS active, a break on TX). */
+export interface ControlSignals {
+  dtr?: boolean;
+  rts?: boolean;
+  brk?: boolean;
 }
 
 export interface OpenOptions {
@@ -80,6 +89,18 @@ abstract class BaseTransport implements Transport {
 
 export class TcpTransport extends BaseTransport {
   readonly bytesPerSecond = null;
+  /** The last bytes received, to tell why the peer hung up (a simulation that is busy says so). */
+  private tail = "";
+
+  /** The host simulation serves one client at a time and tells another one so before it hangs up. */
+  private busyReason(): FlasherError | undefined {
+    if (!/tsboot-sim: busy/.test(this.tail)) return undefined;
+    return new FlasherError(
+      "port-busy",
+      `${this.description} is busy: another client is connected to that simulated UART (one host at a time, as on a serial port) — ` +
+        "close the other session (tsboot, socat, stm32flash) and retry",
+    );
+  }
 
   private constructor(
     private readonly socket: net.Socket,
@@ -87,9 +108,12 @@ export class TcpTransport extends BaseTransport {
   ) {
     super();
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.dataListener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
-    socket.on("error", (e) => this.closedByPeer(e));
-    socket.on("close", () => this.closedByPeer());
+    socket.on("data", (chunk: Buffer) => {
+      this.tail = (this.tail + chunk.toString("latin1")).slice(-256);
+      this.dataListener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+    });
+    socket.on("error", (e) => this.closedByPeer(this.busyReason() ?? e));
+    socket.on("close", () => this.closedByPeer(this.busyReason()));
   }
 
   static connect(address: string, timeoutMs: number): Promise<TcpTransport> {
@@ -182,6 +206,12 @@ export class SerialTransport extends BaseTransport {
 
   write(data: Uint8Array): void {
     if (!this.closed) this.port.write(Buffer.from(data.buffer, data.byteOffset, data.length));
+  }
+
+  setSignals(signals: ControlSignals): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.port.set(signals, (e) => (e ? reject(new FlasherError("port-error", `${this.description}: cannot set ${Object.keys(signals).join("/").toUpperCase()}: ${e.message}`)) : resolve()));
+    });
   }
 
   close(): Promise<void> {

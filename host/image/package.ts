@@ -14,8 +14,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { crc32 } from "node:zlib";
 import MemoryMap from "nrf-intel-hex";
-import { BoardError, listBoards, loadBoard, type Board } from "../../boards/index";
-import { buildImage, decodeVersion, encodeVersion, HEADER_SIZE } from "../image-format";
+import { BoardError, boardFileLabel, isBoardPath, listBoards, loadBoard, ramBlockForStack, type Board } from "../../boards/index";
+import type { KeyObject } from "node:crypto";
+import { buildImage, decodeVersion, encodeVersion, HEADER_SIZE, SIGNATURE_SIZE } from "../image-format";
 import { ElfError, isElf, readElfSegments } from "./elf";
 
 export type InputFormat = "bin" | "hex" | "elf";
@@ -36,6 +37,10 @@ export interface PackageOptions {
   board: string;
   /** MAJOR.MINOR.PATCH */
   version: string;
+  /** Sign with this Ed25519 private key (host/image/keys.ts): the signature follows the payload. */
+  key?: KeyObject;
+  /** Anti-rollback: the image's security counter (default 0). */
+  securityCounter?: number;
 }
 
 export interface PackagedImage {
@@ -47,6 +52,8 @@ export interface PackagedImage {
   loadAddress: number;
   appVersion: number;
   payloadCrc: number;
+  signed: boolean;
+  securityCounter: number;
 }
 
 /** A refusal, worded for the person who ran the command. */
@@ -70,11 +77,13 @@ export function detectFormat(file: string, bytes: Uint8Array): InputFormat {
   return "bin";
 }
 
-/** The board, or a refusal naming the known ones. */
+/** The board (a name from boards/ or the path of a board file), or a refusal naming the known ones. */
 export function resolveBoard(name: string | undefined): Board {
   const known = listBoards();
-  if (!name) throw new ImageInputError(`no board given: pass --board <name> (known boards: ${known.join(", ")})`);
-  if (!known.includes(name)) throw new ImageInputError(`unknown board '${name}'; known boards: ${known.join(", ")}`);
+  if (!name) throw new ImageInputError(`no board given: pass --board <name or board file> (known boards: ${known.join(", ")})`);
+  if (!isBoardPath(name) && !known.includes(name)) {
+    throw new ImageInputError(`unknown board '${name}'; known boards: ${known.join(", ")} (or pass the path of a board file)`);
+  }
   try {
     return loadBoard(name);
   } catch (e) {
@@ -119,16 +128,20 @@ export function readBlocks(label: string, bytes: Uint8Array, format: "hex" | "el
 export function layOut(label: string, blocks: Block[], board: Board): Uint8Array {
   const app = board.memoryMap.application;
   const appEnd = app.start + app.size;
-  const where = `see boards/${board.name}.json, memoryMap.application`;
+  const where = `see ${boardFileLabel(board)}, memoryMap.application`;
   if (blocks.length === 0 || blocks.every((b) => b.data.length === 0)) {
     throw new ImageInputError(`${label} holds no data to flash`);
   }
   const sorted = [...blocks].filter((b) => b.data.length > 0).sort((a, b) => a.address - b.address);
   const lowest = sorted[0].address;
   if (lowest !== app.start) {
+    const boot = board.memoryMap.bootloader;
+    const inBootloader = lowest >= boot.start && lowest < boot.start + boot.size;
     throw new ImageInputError(
       `${label} starts at ${hex32(lowest)} but ${board.name}'s application region starts at ${hex32(app.start)}: ` +
-        `link the application at ${hex32(app.start)} (${where})`,
+        (inBootloader
+          ? `${hex32(lowest)} is the bootloader's place — a bootloader image cannot be installed as an application; an application must be linked at ${hex32(app.start)} (${where}; \`tsboot app-kit\` writes the linker script)`
+          : `link the application at ${hex32(app.start)} (${where})`),
     );
   }
   for (const b of sorted) {
@@ -191,14 +204,72 @@ export function packageImage(options: PackageOptions): PackagedImage {
   } else {
     payload = layOut(label, readBlocks(label, bytes, format), board);
   }
-  const image = buildImage(payload, { appVersion, boardId: board.boardId, loadAddress: app.start });
-  return { image, payload: image.subarray(HEADER_SIZE), format, board, loadAddress: app.start, appVersion, payloadCrc: crc32(payload) >>> 0 };
+  checkVectorTable(label, payload, board);
+  const securityCounter = options.securityCounter ?? 0;
+  if (!Number.isInteger(securityCounter) || securityCounter < 0 || securityCounter > 0xffffffff) {
+    throw new ImageInputError(`security counter ${securityCounter} is not a u32 (0 … 4294967295)`);
+  }
+  if (options.key && payload.length + SIGNATURE_SIZE > app.size) {
+    throw new ImageInputError(`${label} (${payload.length} bytes) and its ${SIGNATURE_SIZE}-byte signature do not fit ${board.name}'s application region (${app.size} bytes)`);
+  }
+  const image = buildImage(payload, { appVersion, boardId: board.boardId, loadAddress: app.start, securityCounter, key: options.key });
+  return {
+    image, payload, format, board, loadAddress: app.start, appVersion, payloadCrc: crc32(payload) >>> 0,
+    signed: options.key !== undefined, securityCounter,
+  };
+}
+
+/**
+ * The checks the bootloader makes before it starts an image, made before anything is sent: the vector
+ * table at the start of the payload holds an initial stack pointer inside the part's RAM (any block; its
+ * end is valid, the stack being full-descending) and a Thumb reset vector inside the application region.
+ * An image whose reset vector lies in the bootloader region is a bootloader (or an application linked for
+ * the start of flash) and is named as such.
+ */
+export function checkVectorTable(label: string, payload: Uint8Array, board: Board): void {
+  const app = board.memoryMap.application;
+  const boot = board.memoryMap.bootloader;
+  const appEnd = app.start + app.size;
+  const fix = `(see docs/application.md; \`tsboot app-kit --board ${board.name}\` writes a linker script and startup that get this right)`;
+  if (payload.length < 8) throw new ImageInputError(`${label} is ${payload.length} bytes: too short to hold a vector table (initial stack pointer and reset vector)`);
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const sp = view.getUint32(0, true);
+  const reset = view.getUint32(4, true);
+  const target = (reset & ~1) >>> 0;
+  if (target >= boot.start && target < boot.start + boot.size) {
+    throw new ImageInputError(
+      `${label} is not an application for ${board.name}: its reset vector ${hex32(reset)} points into the bootloader region ` +
+        `[${hex32(boot.start)}, ${hex32(boot.start + boot.size)}) — it is a bootloader image, or an application linked for the start of flash; ` +
+        `an application must be linked at ${hex32(app.start)} ${fix}`,
+    );
+  }
+  const blocks = board.ramBlocks.map((b) => `${b.name} [${hex32(b.base)}, ${hex32(b.base + b.size)}]`).join(", ");
+  if (!ramBlockForStack(board, sp)) {
+    throw new ImageInputError(
+      `${label}: the initial stack pointer ${hex32(sp)} (the vector table's first word) is not in ${board.part}'s RAM (${blocks}): ` +
+        `${sp === 0xffffffff || sp === 0 ? "the image does not start with a vector table" : "it must point at or below the end of a RAM block"} ${fix}`,
+    );
+  }
+  if (sp % 4 !== 0) throw new ImageInputError(`${label}: the initial stack pointer ${hex32(sp)} is not word-aligned (the stack must be at least 4-byte aligned, 8 for AAPCS) ${fix}`);
+  if (target < app.start || target >= appEnd) {
+    throw new ImageInputError(
+      `${label}: the reset vector ${hex32(reset)} (the vector table's second word) is outside ${board.name}'s application region ` +
+        `[${hex32(app.start)}, ${hex32(appEnd)}) ${fix}`,
+    );
+  }
+  if ((reset & 1) === 0) {
+    throw new ImageInputError(`${label}: the reset vector ${hex32(reset)} has no Thumb bit (bit 0): a Cortex-M only runs Thumb code, so it would fault at once — was it written by hand? ${fix}`);
+  }
+  if (target >= app.start + payload.length) {
+    throw new ImageInputError(`${label}: the reset vector ${hex32(reset)} points past the end of the image (${hex32(app.start + payload.length)}): the code it names is not in the file ${fix}`);
+  }
 }
 
 /** One line describing a packaged image. */
 export function describeImage(p: PackagedImage, output: string): string {
   return (
     `wrote ${output}: ${p.payload.length} bytes from ${p.format} at ${hex32(p.loadAddress)}, version ${decodeVersion(p.appVersion)}, ` +
-    `for ${p.board.name} (board id ${hex32(p.board.boardId)}), payload CRC-32 ${hex32(p.payloadCrc)}`
+    `for ${p.board.name} (board id ${hex32(p.board.boardId)}), payload CRC-32 ${hex32(p.payloadCrc)}` +
+    `${p.signed ? ", signed (Ed25519)" : ""}${p.securityCounter ? `, security counter ${p.securityCounter}` : ""}`
   );
 }

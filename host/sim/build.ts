@@ -12,10 +12,12 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { boardLayoutToC, checkLayout, loadBoardLayout } from "./board-c";
+import { cacheRoot } from "../cache-dir";
+import { entryFunctionC } from "../build/entry";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const HOST_SIM_DIR = path.join(REPO_ROOT, "hal-bindings/host");
-export const CACHE_DIR = path.join(REPO_ROOT, "build/host-sim");
+export const CACHE_DIR = path.join(cacheRoot(), "host-sim");
 export const ENTRY = path.join(REPO_ROOT, "bootloader-ts/main.ts");
 export const CFLAGS = ["-std=c11", "-O1", "-Wall", "-Wextra", "-Wconversion", "-Werror"] as const;
 export const BINARY_NAME = "tsboot-sim";
@@ -29,6 +31,20 @@ export interface BuildOptions {
   cc?: string;
   /** Told when a build starts (not on a cache hit): building takes a few seconds. */
   onBuild?: (message: string) => void;
+  /** A product's own entry (default bootloader-ts/main.ts), its entry function's C name, its C files. */
+  product?: ProductSources;
+  /** -Og -g3 instead of -O1, for gdb (the #line directives map the C back to the .ts). */
+  debug?: boolean;
+}
+
+export interface ProductSources {
+  entry: string;
+  /** The function the simulator starts, exported by the entry (default bootloaderMain). */
+  entryFunction?: string;
+  extraC?: string[];
+  includeDirs?: string[];
+  /** Generated headers (tsboot_product.h) written beside the generated C. */
+  headers?: Record<string, string>;
 }
 
 export interface HostSim {
@@ -62,8 +78,8 @@ function inputFiles(): string[] {
   walk(path.join(REPO_ROOT, "runtime"), ts);
   walk(path.join(REPO_ROOT, "compiler"), (f) => ts(f) || f.endsWith(".h") || f.endsWith(".c"));
   for (const f of fs.readdirSync(path.join(REPO_ROOT, "hal-bindings"))) if (ts(f)) out.push(path.join(REPO_ROOT, "hal-bindings", f));
-  out.push(path.join(REPO_ROOT, "hal-bindings/include/tsboot_port.h"));
   walk(HOST_SIM_DIR, (f) => f.endsWith(".c") || f.endsWith(".h"));
+  out.push(path.join(REPO_ROOT, "hal-bindings/sim/flash-timing.ts")); // generated into board.c
   out.push(fileURLToPath(import.meta.url), path.join(path.dirname(fileURLToPath(import.meta.url)), "board-c.ts"));
   return out.sort();
 }
@@ -80,10 +96,28 @@ function ccVersion(cc: string): string {
   return gccVersion;
 }
 
-export function buildHash(layout: BoardLayout, cc = "gcc"): string {
+/** A product's files: every .ts beside its entry (and below), its C files, the headers in its include folders. */
+function productFiles(product: ProductSources | undefined): string[] {
+  if (!product) return [];
+  const out: string[] = [];
+  const walk = (dir: string, keep: (f: string) => boolean, depth: number) => {
+    if (!fs.existsSync(dir) || depth > 4) return;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory() && e.name !== "node_modules" && !e.name.startsWith(".")) walk(p, keep, depth + 1);
+      else if (e.isFile() && keep(e.name)) out.push(p);
+    }
+  };
+  walk(path.dirname(path.resolve(product.entry)), (f) => f.endsWith(".ts"), 0);
+  for (const d of product.includeDirs ?? []) walk(path.resolve(d), (f) => f.endsWith(".h"), 3);
+  out.push(...(product.extraC ?? []).map((f) => path.resolve(f)));
+  return [...new Set(out)].sort();
+}
+
+export function buildHash(layout: BoardLayout, cc = "gcc", product?: ProductSources, debug = false): string {
   const h = createHash("sha256");
-  h.update(JSON.stringify({ layout, cflags: CFLAGS, cc: ccVersion(cc) }));
-  for (const f of inputFiles()) {
+  h.update(JSON.stringify({ layout, cflags: CFLAGS, cc: ccVersion(cc), product: product ?? null, debug }));
+  for (const f of [...inputFiles(), ...productFiles(product)]) {
     h.update(path.relative(REPO_ROOT, f));
     h.update("\0");
     h.update(fs.readFileSync(f));
@@ -100,25 +134,49 @@ function stampOk(dir: string, hash: string): boolean {
   }
 }
 
-async function buildInto(dir: string, layout: BoardLayout, hash: string, cc: string): Promise<void> {
+async function buildInto(dir: string, layout: BoardLayout, hash: string, cc: string, product?: ProductSources, debug = false): Promise<void> {
   const gen = path.join(dir, "gen");
   fs.mkdirSync(gen, { recursive: true });
   // Loaded here, not at the top: the compiler (ts-morph) takes seconds to load, and a cache hit needs none of it.
   const { compileToDirectory, formatAll } = await import("../../compiler/index");
-  const result = compileToDirectory({ entry: ENTRY, outDir: gen, sourceRoot: REPO_ROOT });
-  if (!result.ok) throw new HostSimBuildError(`compiling ${path.relative(REPO_ROOT, ENTRY)} to C failed:\n${formatAll(result)}`);
+  const entry = product ? path.resolve(product.entry) : ENTRY;
+  const result = compileToDirectory({ entry, outDir: gen, sourceRoot: REPO_ROOT, portFiles: true });
+  if (!result.ok) throw new HostSimBuildError(`compiling ${path.relative(process.cwd(), entry)} to C failed:\n${formatAll(result)}`);
+  for (const [name, text] of Object.entries(product?.headers ?? {})) fs.writeFileSync(path.join(gen, name), text);
   fs.writeFileSync(path.join(dir, "board.c"), boardLayoutToC(layout));
   const sources = fs
     .readdirSync(HOST_SIM_DIR)
     .filter((f) => f.endsWith(".c"))
     .sort()
     .map((f) => path.join(HOST_SIM_DIR, f));
-  const includes = ["-I", gen, "-I", path.join(REPO_ROOT, "compiler/c"), "-I", HOST_SIM_DIR, "-I", path.join(REPO_ROOT, "hal-bindings/include")];
+  const extraC = (product?.extraC ?? []).map((f) => path.resolve(f));
+  const userIncludes = [...new Set([...extraC.map((f) => path.dirname(f)), ...(product?.includeDirs ?? []).map((d) => path.resolve(d))])];
+  const includes = ["-I", gen, "-I", path.join(REPO_ROOT, "compiler/c"), "-I", HOST_SIM_DIR, "-I", path.join(REPO_ROOT, "hal-bindings/include"),
+    ...userIncludes.flatMap((d) => ["-I", d])];
+  const cflags: string[] = debug ? [...CFLAGS.map((f) => (f === "-O1" ? "-Og" : f)), "-g3"] : [...CFLAGS];
   // The generated C's extern prototypes must match tsboot_port.h, which the simulation implements.
-  const check = await execa(cc, [...CFLAGS, ...includes, "-fsyntax-only", "-include", "tsboot_port.h", path.join(gen, `${result.moduleName}.c`)], { cwd: REPO_ROOT, reject: false, all: true });
-  if (check.exitCode !== 0) throw new HostSimBuildError(`the bootloader's bindings do not match hal-bindings/include/tsboot_port.h:\n${check.all}`);
-  const args = [...CFLAGS, ...includes,
-    path.join(gen, `${result.moduleName}.c`), path.join(dir, "board.c"), ...sources, "-o", path.join(dir, BINARY_NAME)];
+  const check = await execa(cc, [...cflags, ...includes, "-fsyntax-only", "-include", "tsboot_port.h", path.join(gen, `${result.moduleName}.c`)], { cwd: REPO_ROOT, reject: false, all: true });
+  if (check.exitCode !== 0) throw new HostSimBuildError(`the bootloader's bindings do not match the generated tsboot_port.h:\n${check.all}`);
+  // A product's entry: sim_main.c (alone) calls it under the core's name.
+  let mainObject: string[] = [];
+  let entryC = "main_bootloaderMain";
+  if (product) {
+    try {
+      entryC = entryFunctionC(result.moduleName, product.entryFunction ?? "bootloaderMain", result.files, entry);
+    } catch (e) {
+      throw new HostSimBuildError((e as Error).message);
+    }
+  }
+  if (entryC !== "main_bootloaderMain") {
+    const simMain = sources.find((f) => path.basename(f) === "sim_main.c")!;
+    const obj = path.join(dir, "sim_main.o");
+    const r = await execa(cc, [...cflags, ...includes, `-Dmain_bootloaderMain=${entryC}`, "-c", simMain, "-o", obj], { cwd: REPO_ROOT, reject: false, all: true });
+    if (r.exitCode !== 0) throw new HostSimBuildError(`${cc} failed compiling sim_main.c for the entry ${entryC}:\n${r.all}`);
+    sources.splice(sources.indexOf(simMain), 1);
+    mainObject = [obj];
+  }
+  const args = [...cflags, ...includes,
+    path.join(gen, `${result.moduleName}.c`), path.join(gen, "tsboot_port_stub.c"), path.join(dir, "board.c"), ...sources, ...extraC, ...mainObject, "-o", path.join(dir, BINARY_NAME)];
   const built = await execa(cc, args, { cwd: REPO_ROOT, reject: false, all: true });
   if (built.exitCode !== 0) {
     throw new HostSimBuildError(`${cc} failed building the host simulator (exit ${built.exitCode}):\n${cc} ${args.join(" ")}\n${built.all}`);
@@ -146,13 +204,13 @@ export async function buildHostSim(options: BuildOptions): Promise<HostSim> {
   const layout = typeof options.board === "string" ? loadBoardLayout(options.board) : options.board;
   checkLayout(layout);
   const cc = options.cc ?? "gcc";
-  const hash = buildHash(layout, cc);
+  const hash = buildHash(layout, cc, options.product, options.debug);
   const dir = path.resolve(options.outDir ?? path.join(CACHE_DIR, `${layout.name}-${hash}`));
   const done = (cached: boolean): HostSim => ({ binary: path.join(dir, BINARY_NAME), outDir: dir, layout, hash, cached });
   if (stampOk(dir, hash)) return done(true);
   options.onBuild?.(`building the host simulator for ${layout.name} into ${path.relative(process.cwd(), dir) || dir}`);
   if (options.outDir) {
-    await buildInto(dir, layout, hash, cc);
+    await buildInto(dir, layout, hash, cc, options.product, options.debug);
     return done(false);
   }
   // The cache: one build per hash at a time (a lock directory; others wait for its result), built beside
@@ -183,7 +241,7 @@ export async function buildHostSim(options: BuildOptions): Promise<HostSim> {
   }
   const tmp = fs.mkdtempSync(path.join(CACHE_DIR, `.${layout.name}-${hash}-`));
   try {
-    await buildInto(tmp, layout, hash, cc);
+    await buildInto(tmp, layout, hash, cc, options.product, options.debug);
     try {
       fs.renameSync(tmp, dir);
     } catch (e) {

@@ -1,44 +1,49 @@
 /**
  * The scripted simulator in Node: the same command line and output as hal-bindings/host/sim_main.c's
  * scripted mode, running bootloader-ts/main.ts itself on hal-bindings/sim (Simulation, SimFlash, SimUart).
- * A scripted session must give the same outcome, clock, transcript and flash in both; test/host-sim checks.
+ * A scripted session must give the same outcome, clock, transcript, flash and boot state in both;
+ * test/host-sim checks.
  *
  *   node --import tsx host/sim/node-run.ts --board NAME [--flash F] [--preload A.tsb] [--script S]
- *        [--transcript T] [--trigger] [--update-flag HEX] [--cut-power-at N] [--inject-error S]
+ *        [--transcript T] [--trigger] [--pin PB5=0]... [--update-flag HEX] [--cut-power-at N [--cut-inside]]
+ *        [--seed N] [--inject-error S] [--flash-timing typ|max|none] [--watchdog-hardware] [--state FILE]
  *        [--limit-us N] [--idle-us N]
  *
  * One run per process: the bootloader's module state (ring buffer, transfer state) is its static RAM.
+ * The bootloader runs as checked Node (compiler/checked-loader.ts), trapping where the C traps
+ * (TSBOOT_NODE_CHECKED=0: the TypeScript itself).
  * The run ends as Simulation ends it; --idle-us sets Simulation.idleLimitUs (0: never).
  */
 import fs from "node:fs";
-import { bootloaderMain } from "../../bootloader-ts/main";
+import { importProgram } from "../../compiler/checked-loader";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { installSimulation } from "../../hal-bindings/sim/current";
 import { PowerCut } from "../../hal-bindings/sim/flash";
-import { ApplicationStarted, Simulation, SimulationIdle, SimulationTimeout, SystemReset } from "../../hal-bindings/sim/simulation";
+import { parseFlashTimingMode } from "../../hal-bindings/sim/flash-timing";
+import { parsePinSetting } from "../../hal-bindings/sim/pins";
+import { ApplicationStarted, Simulation, SimulationIdle, SimulationTimeout, SystemReset, WatchdogReset, type BootState } from "../../hal-bindings/sim/simulation";
 import { PanicError, setCpuHooks, setOutputSink } from "../../runtime/index";
 import { loadBoardLayout } from "./board-c";
 import { installImage } from "./preload";
-import { parseScript, type SessionOptions } from "./script";
+import { deliverScript, parseScript, type SessionOptions } from "./script";
+import { formatBootState, parseBootState } from "./state";
 
 export const DEFAULT_IDLE_US = 20_000_000;
 
-interface Args {
+const { bootloaderMain } = await importProgram(new URL("../../bootloader-ts/main.ts", import.meta.url).pathname, () => import("../../bootloader-ts/main"));
+
+interface Args extends SessionOptions {
   board: string;
   flash?: string;
   preload?: string;
-  script?: string;
+  scriptFile?: string;
   transcript?: string;
-  trigger: boolean;
-  updateFlag: number;
-  cutPowerAt: number;
-  injectError: number;
-  limitUs: number;
-  idleUs: number;
+  stateFile?: string;
+  pinList: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { board: "", trigger: false, updateFlag: 0, cutPowerAt: 0, injectError: 0, limitUs: 600_000_000, idleUs: DEFAULT_IDLE_US };
+  const a: Args = { board: "", pinList: [], limitUs: 600_000_000, idleUs: DEFAULT_IDLE_US };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -53,17 +58,24 @@ function parseArgs(argv: string[]): Args {
     if (k === "--board") a.board = v();
     else if (k === "--flash") a.flash = v();
     else if (k === "--preload") a.preload = v();
-    else if (k === "--script") a.script = v();
+    else if (k === "--script") a.scriptFile = v();
     else if (k === "--transcript") a.transcript = v();
+    else if (k === "--state") a.stateFile = v();
     else if (k === "--trigger") a.trigger = true;
+    else if (k === "--pin") a.pinList.push(v());
     else if (k === "--update-flag") a.updateFlag = int(v(), 16) >>> 0;
     else if (k === "--cut-power-at") a.cutPowerAt = int(v());
+    else if (k === "--cut-inside") a.cutInside = true;
+    else if (k === "--seed") a.seed = int(v()) >>> 0;
     else if (k === "--inject-error") a.injectError = int(v());
+    else if (k === "--flash-timing") a.flashTiming = parseFlashTimingMode(v());
+    else if (k === "--watchdog-hardware") a.watchdogHardware = true;
     else if (k === "--limit-us") a.limitUs = int(v());
     else if (k === "--idle-us") a.idleUs = int(v());
     else throw new Error(`unknown option '${k}'`);
   }
   if (!a.board) throw new Error("--board is required");
+  a.pins = a.pinList;
   return a;
 }
 
@@ -73,6 +85,8 @@ export interface NodeRunOptions extends SessionOptions {
   flash?: Uint8Array;
   /** A .tsb image installed first (host/sim/preload.ts, as sim_preload.c does). */
   preload?: Uint8Array;
+  /** The bootloader's entry (default bootloader-ts/main.ts's bootloaderMain): a product passes its own. */
+  entry?: () => void;
 }
 
 export interface NodeRunResult {
@@ -81,6 +95,47 @@ export interface NodeRunResult {
   exitCode: number;
   transcript: Uint8Array;
   flash: Uint8Array;
+  /** What the next boot starts with (sim_main.c writes it to --state). */
+  state: BootState;
+  /** The simulation after the run (its clock, watchdog, UART). */
+  sim: Simulation;
+}
+
+/** A simulation set up as sim_main.c sets up its scripted run. */
+export function simulationFor(o: NodeRunOptions): Simulation {
+  const options = { flashTiming: o.flashTiming, seed: o.seed };
+  const sim = o.state ? Simulation.resume(o.layout, o.flash ?? new Uint8Array(o.layout.sectors.reduce((n, s) => n + s.size, 0)).fill(0xff), o.state, options) : new Simulation(o.layout, o.flash, options);
+  if (o.preload) installImage(o.layout, sim.flash.bytes, o.preload);
+  sim.limitUs = o.limitUs ?? 600_000_000;
+  const idleUs = o.idleUs ?? DEFAULT_IDLE_US;
+  sim.idleLimitUs = idleUs > 0 ? idleUs : Infinity;
+  for (const p of o.pins ?? []) {
+    const setting = parsePinSetting(p);
+    sim.pins.set(setting, setting.level);
+  }
+  if (o.trigger) sim.triggerPressed = true;
+  if (o.updateFlag !== undefined) sim.updateFlag = o.updateFlag >>> 0;
+  sim.watchdog.hardware = o.watchdogHardware ?? false;
+  sim.flash.cutPowerAt = o.cutPowerAt ?? 0;
+  sim.flash.cutInside = o.cutInside ?? false;
+  sim.flash.injectError = o.injectError ?? 0;
+  deliverScript(sim.uart, o.script ?? []);
+  return sim;
+}
+
+/** How a run ended, as the JSON sim_main.c prints (without the common fields). */
+export function outcomeJson(sim: Simulation, e: unknown): { json: Record<string, unknown>; exitCode: number } {
+  if (e instanceof ApplicationStarted) return { json: { outcome: "application", sp: e.stackPointer, pc: e.resetHandler, vtor: sim.vectorTable }, exitCode: 0 };
+  if (e instanceof SystemReset) return { json: { outcome: "reset", reason: "software" }, exitCode: 0 };
+  if (e instanceof WatchdogReset) return { json: { outcome: "reset", reason: "watchdog" }, exitCode: 0 };
+  if (e instanceof PanicError) {
+    const o = sim.panicked(e);
+    return { json: { outcome: "reset", reason: "panic", line: o.kind === "reset" ? o.line : 0, message: o.kind === "reset" ? o.message : "" }, exitCode: 0 };
+  }
+  if (e instanceof PowerCut) return { json: e.inside ? { outcome: "power-cut", operation: e.operation, inside: true } : { outcome: "power-cut", operation: e.operation }, exitCode: 0 };
+  if (e instanceof SimulationIdle) return { json: { outcome: "idle" }, exitCode: 0 };
+  if (e instanceof SimulationTimeout) return { json: { outcome: "timeout" }, exitCode: 0 };
+  return { json: { outcome: "fault", message: e instanceof Error ? e.message : String(e) }, exitCode: 71 };
 }
 
 /**
@@ -88,21 +143,10 @@ export interface NodeRunResult {
  * vi.resetModules() with this module imported again): the bootloader's module state is its static RAM.
  */
 export function runInNode(o: NodeRunOptions): NodeRunResult {
-  const sim = new Simulation(o.layout, o.flash);
-  if (o.preload) installImage(o.layout, sim.flash.bytes, o.preload);
-  sim.limitUs = o.limitUs ?? 600_000_000;
-  const idleUs = o.idleUs ?? DEFAULT_IDLE_US;
-  sim.idleLimitUs = idleUs > 0 ? idleUs : Infinity;
-  sim.triggerPressed = o.trigger ?? false;
-  sim.updateFlag = (o.updateFlag ?? 0) >>> 0;
-  sim.flash.cutPowerAt = o.cutPowerAt ?? 0;
-  sim.flash.injectError = o.injectError ?? 0;
-  for (const e of o.script ?? []) sim.uart.deliver(e.bytes, e.atUs);
+  const sim = simulationFor(o);
   installSimulation(sim);
   // print() output goes into the UART stream, byte for byte as the C tsb_print writes it.
-  setOutputSink((text) => {
-    for (const b of Buffer.from(text, "utf8")) sim.uart.tx.push(b);
-  });
+  setOutputSink((text) => sim.uartWriteBytes(Buffer.from(text, "utf8")));
   setCpuHooks({
     disableInterrupts: () => void (sim.interruptsEnabled = false),
     enableInterrupts: () => void (sim.interruptsEnabled = true),
@@ -112,31 +156,18 @@ export function runInNode(o: NodeRunOptions): NodeRunResult {
       throw new ApplicationStarted(sp >>> 0, pc >>> 0);
     },
   });
-  let json: Record<string, unknown>;
-  let exitCode = 0;
+  let ended: { json: Record<string, unknown>; exitCode: number };
   try {
-    bootloaderMain();
-    json = { outcome: "fault", message: "bootloaderMain returned" };
-    exitCode = 71;
+    (o.entry ?? bootloaderMain)();
+    ended = { json: { outcome: "fault", message: "bootloaderMain returned" }, exitCode: 71 };
   } catch (e) {
-    if (e instanceof ApplicationStarted) json = { outcome: "application", sp: e.stackPointer, pc: e.resetHandler, vtor: sim.vectorTable };
-    else if (e instanceof SystemReset) json = { outcome: "reset" };
-    else if (e instanceof PowerCut) json = { outcome: "power-cut", operation: e.operation };
-    else if (e instanceof SimulationIdle) json = { outcome: "idle" };
-    else if (e instanceof SimulationTimeout) json = { outcome: "timeout" };
-    else if (e instanceof PanicError) {
-      json = { outcome: "panic", message: e.message };
-      exitCode = 70;
-    } else {
-      json = { outcome: "fault", message: e instanceof Error ? e.message : String(e) };
-      exitCode = 71;
-    }
+    ended = outcomeJson(sim, e);
   } finally {
     installSimulation(null);
     setCpuHooks(null);
   }
-  json = { ...json, nowUs: sim.nowUs, flashOperations: sim.flash.operations, txBytes: sim.uart.tx.length, rxUnread: sim.uart.pending() };
-  return { json, exitCode, transcript: Uint8Array.from(sim.uart.tx), flash: sim.flash.bytes };
+  const json = { ...ended.json, nowUs: sim.nowUs, flashOperations: sim.flash.operations, txBytes: sim.uart.tx.length, rxUnread: sim.uart.pending() };
+  return { json, exitCode: ended.exitCode, transcript: Uint8Array.from(sim.uart.tx), flash: sim.flash.bytes, state: sim.nextBootState(), sim };
 }
 
 function main(argv: string[]): number {
@@ -149,19 +180,16 @@ function main(argv: string[]): number {
   }
   const read = (file: string) => new Uint8Array(fs.readFileSync(file));
   const r = runInNode({
+    ...args,
     layout: loadBoardLayout(args.board),
     flash: args.flash && fs.existsSync(args.flash) ? read(args.flash) : undefined,
     preload: args.preload ? read(args.preload) : undefined,
-    script: args.script ? parseScript(fs.readFileSync(args.script, "utf8"), args.script) : undefined,
-    trigger: args.trigger,
-    updateFlag: args.updateFlag,
-    cutPowerAt: args.cutPowerAt,
-    injectError: args.injectError,
-    limitUs: args.limitUs,
-    idleUs: args.idleUs,
+    script: args.scriptFile ? parseScript(fs.readFileSync(args.scriptFile, "utf8"), args.scriptFile) : undefined,
+    state: args.stateFile && fs.existsSync(args.stateFile) ? parseBootState(fs.readFileSync(args.stateFile, "utf8")) : undefined,
   });
   if (args.transcript) fs.writeFileSync(args.transcript, r.transcript);
   if (args.flash) fs.writeFileSync(args.flash, r.flash);
+  if (args.stateFile) fs.writeFileSync(args.stateFile, formatBootState(r.state));
   if (typeof r.json.message === "string") process.stderr.write(`node-run: ${r.json.message}\n`);
   process.stdout.write(JSON.stringify(r.json) + "\n");
   return r.exitCode;

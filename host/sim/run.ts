@@ -10,17 +10,20 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { buildHostSim, REPO_ROOT, type HostSim } from "./build";
+import type { BootState } from "../../hal-bindings/sim/simulation";
 import { formatScript, type ScriptEntry, type SessionOptions } from "./script";
+import { formatBootState, parseBootState } from "./state";
 
 export type { ScriptEntry } from "./script";
 
 export type Outcome =
   | { outcome: "application"; sp: number; pc: number; vtor: number }
-  | { outcome: "reset" }
-  | { outcome: "power-cut"; operation: number }
+  | { outcome: "reset"; reason: "software" | "watchdog" }
+  /** A panic resets the board: the fault record holds kind 7 and the TypeScript line. */
+  | { outcome: "reset"; reason: "panic"; line: number; message: string }
+  | { outcome: "power-cut"; operation: number; inside?: true }
   | { outcome: "idle" }
   | { outcome: "timeout" }
-  | { outcome: "panic"; message: string }
   | { outcome: "fault"; message: string };
 
 export interface ScriptedOptions extends SessionOptions {
@@ -46,6 +49,8 @@ export interface ScriptedResult {
   exitCode: number;
   /** The JSON line as printed. */
   json: Record<string, unknown>;
+  /** What the next boot starts with (--state). */
+  state: BootState;
   stderr: string;
 }
 
@@ -58,8 +63,10 @@ export async function runScripted(options: ScriptedOptions): Promise<ScriptedRes
   try {
     const flashFile = path.join(dir, "flash.bin");
     const transcriptFile = path.join(dir, "transcript.bin");
-    const args = ["--flash", flashFile, "--transcript", transcriptFile];
+    const stateFile = path.join(dir, "state.txt");
+    const args = ["--flash", flashFile, "--transcript", transcriptFile, "--state", stateFile];
     if (options.flash) fs.writeFileSync(flashFile, options.flash);
+    if (options.state) fs.writeFileSync(stateFile, formatBootState(options.state));
     if (options.script) {
       const scriptFile = path.join(dir, "script.txt");
       fs.writeFileSync(scriptFile, formatScript(options.script));
@@ -74,9 +81,14 @@ export async function runScripted(options: ScriptedOptions): Promise<ScriptedRes
       args.push("--preload", file);
     }
     if (options.trigger) args.push("--trigger");
+    for (const p of options.pins ?? []) args.push("--pin", p);
     if (options.updateFlag !== undefined) args.push("--update-flag", (options.updateFlag >>> 0).toString(16));
     if (options.cutPowerAt) args.push("--cut-power-at", String(options.cutPowerAt));
+    if (options.cutInside) args.push("--cut-inside");
+    if (options.seed !== undefined) args.push("--seed", String(options.seed >>> 0));
     if (options.injectError) args.push("--inject-error", String(options.injectError));
+    if (options.flashTiming) args.push("--flash-timing", options.flashTiming);
+    if (options.watchdogHardware) args.push("--watchdog-hardware");
     if (options.limitUs !== undefined) args.push("--limit-us", String(options.limitUs));
     if (options.idleUs !== undefined) args.push("--idle-us", String(options.idleUs));
     let command: string;
@@ -107,6 +119,7 @@ export async function runScripted(options: ScriptedOptions): Promise<ScriptedRes
       flash: fs.existsSync(flashFile) ? new Uint8Array(fs.readFileSync(flashFile)) : new Uint8Array(0),
       exitCode: r.exitCode ?? -1,
       json,
+      state: parseBootState(fs.existsSync(stateFile) ? fs.readFileSync(stateFile, "utf8") : ""),
       stderr: r.stderr,
     };
   } finally {
@@ -127,7 +140,14 @@ export interface LiveOptions {
   /** Every client connection resets the device (the listen window opens as the host connects). */
   resetOnConnect?: boolean;
   trigger?: boolean;
+  /** Input pin levels, "PB5=0". */
+  pins?: readonly string[];
   updateFlag?: number;
+  /** Datasheet flash timing (default typ): live mode waits that long in real time. */
+  flashTiming?: "typ" | "max" | "none";
+  /** "none": the line has no baud rate (bytes take no time): for host-tool tests that measure no time. */
+  uartTiming?: "baud" | "none";
+  watchdogHardware?: boolean;
 }
 
 export interface LiveSim {
@@ -153,7 +173,11 @@ export async function startLive(options: LiveOptions): Promise<LiveSim> {
   if (options.stay) args.push("--stay");
   if (options.resetOnConnect) args.push("--reset-on-connect");
   if (options.trigger) args.push("--trigger");
+  for (const p of options.pins ?? []) args.push("--pin", p);
   if (options.updateFlag !== undefined) args.push("--update-flag", (options.updateFlag >>> 0).toString(16));
+  if (options.flashTiming) args.push("--flash-timing", options.flashTiming);
+  if (options.watchdogHardware) args.push("--watchdog-hardware");
+  if (options.uartTiming === "none") args.push("--uart-timing", "none");
   const child = spawn(sim.binary, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (l: string) => void }[] = [];

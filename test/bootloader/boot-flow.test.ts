@@ -224,9 +224,9 @@ describe("refused updates keep the device updatable", () => {
   it("a flash error during programming is reported and flash is locked again", async () => {
     const sim = freshBoard();
     sim.uart.deliver(concat(updateFrames(makeImage(board, makeApplication(board, 4096)))), 0);
-    const original = sim.flash.program.bind(sim.flash);
+    const original = sim.flashProgram.bind(sim);
     let calls = 0;
-    sim.flash.program = (address, data) => (++calls === 5 ? 7 : original(address, data));
+    sim.flashProgram = (address, data) => (++calls === 5 ? 7 : original(address, data));
     expect((await runBootloaderInNode(sim)).kind).toBe("idle");
     const replies = repliesIn(sim.uart.takeTx()).filter((f) => f.command !== EVENT_PROGRESS);
     expect(replies.map((f) => STATUS_NAMES[f.payload[0]])).toContain("flash error");

@@ -1,7 +1,8 @@
 /** Test applications and scripted host sessions for the bootloader tests. */
 import { buildImage, encodeVersion } from "../../host/image-format";
 import { Command, encodeFrame, FrameDecoder, u32le, type Frame } from "../../host/frames";
-import { nucleoF411Layout, type BoardLayout } from "../../hal-bindings/sim/board-layout";
+import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
+import { loadBoardLayout } from "../../boards/layout";
 import { fakeApplication } from "../support/fake-app";
 
 /** A fake application: a sane vector table (SP at the top of RAM, a Thumb reset handler) then pseudo-random bytes. */
@@ -60,15 +61,8 @@ export function textOf(transcript: Uint8Array): string {
   return Buffer.from(transcript).toString("latin1");
 }
 
-/** NUCLEO-F411RE with slots: config in sectors 1-2 (two halves), primary 5, secondary 6, scratch 7. */
+/** NUCLEO-F411RE with two slots (boards/nucleo-f411re-ab.json), without its trial watchdog unless a test asks. */
 export function f411Slots(): BoardLayout {
-  const base = nucleoF411Layout();
-  return {
-    ...base,
-    name: "nucleo-f411re-slots",
-    config: { start: 0x08004000, size: 0x8000 },
-    app: { start: 0x08020000, size: 0x20000 },
-    slots: { secondary: { start: 0x08040000, size: 0x20000 }, scratch: { start: 0x08060000, size: 0x20000 }, trialWatchdogMs: 0 },
-  };
+  const layout = loadBoardLayout("nucleo-f411re-ab");
+  return { ...layout, slots: { ...layout.slots!, trialWatchdogMs: 0 } };
 }
-

@@ -207,10 +207,10 @@ describe("faults, the watchdog and the reset cause (#4, #5)", () => {
     await runBootloaderInNode(off);
     expect(off.watchdog.running).toBe(false);
 
-    const asked = new Simulation({ ...board, watchdogMs: 4000 });
+    const asked = new Simulation({ ...board, watchdogMs: 6000 });
     asked.uart.deliver(encodeFrame(Command.Info, 1), 0);
     await runBootloaderInNode(asked);
-    expect(asked.watchdog).toMatchObject({ running: true, periodMs: 4000 });
+    expect(asked.watchdog).toMatchObject({ running: true, periodMs: 6000 });
     expect(infoOf(asked.uart.takeTx()).watchdog).toBe("started");
   });
 });

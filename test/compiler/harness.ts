@@ -36,6 +36,33 @@ export interface BuiltProgram {
   source: string;
 }
 
+/**
+ * Calls main() of the program's checked build (compiler/emit-js.ts): a trap ends the output with the same
+ * `PANIC <kind> <file>:<line> <message>` line the C host platform prints.
+ */
+export async function runChecked(entry: string, fn = "main"): Promise<string> {
+  const result = compileProgram({ entry, sourceRoot: ROOT, checkedJs: { outDir: path.dirname(entry) } });
+  if (!result.ok) throw new Error(`compile failed:\n${formatAll(result)}`);
+  const js = result.files.find((f) => f.name.endsWith(".checked.mjs"))!;
+  const file = path.join(path.dirname(entry), `${path.basename(entry, ".ts")}.${Date.now()}.checked.mjs`);
+  fs.writeFileSync(file, js.text);
+  const module = await import(/* @vite-ignore */ file);
+  let output = "";
+  const previous = setOutputSink((text) => {
+    output += text;
+  });
+  try {
+    module[fn]();
+  } catch (error) {
+    if (!(error instanceof PanicError)) throw error;
+    output += error.name === "TrapError" ? `${error.message}\n` : `PANIC ${error.message}\n`;
+  } finally {
+    setOutputSink(previous);
+    fs.rmSync(file, { force: true });
+  }
+  return output;
+}
+
 /** Compiles the program to C, builds it with host gcc and a driver that calls <module>_<fn>(). */
 export async function buildC(entry: string, fn = "main"): Promise<BuiltProgram> {
   const result = compileProgram({ entry, sourceRoot: ROOT });
@@ -62,7 +89,7 @@ export function writeProgram(name: string, text: string): string {
   const dir = path.join(ROOT, "test/.gen");
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.ts`);
-  const header = `import { u8, u16, u32, i8, i16, i32, print, printInt, panic } from "../../runtime/index";\n`;
+  const header = `import { u8, u16, u32, i8, i16, i32, i64, shr64, mulHigh32, print, printInt, panic } from "../../runtime/index";\n`;
   fs.writeFileSync(file, text.includes("../../runtime/index") ? text : header + text);
   return file;
 }

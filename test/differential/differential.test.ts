@@ -1,17 +1,25 @@
 /**
- * Differential property tests: generated subset programs must be accepted by the compiler, and the compiled
- * C must compute exactly what Node computes — or trap (PANIC 1) exactly where Node leaves a declared range.
+ * Differential property tests: generated subset programs must be accepted by the compiler, and three runs
+ * must agree: plain Node (the TypeScript), checked Node (the JavaScript compiler/emit-js.ts emits from the
+ * IR) and the compiled C. C and checked Node print the same values and trap at the same TypeScript line;
+ * plain Node computes the same values, and the oracle (test/differential/expect.ts) derives from its output
+ * and the declared types where the traps must be.
  *
- * Default run: TSBOOT_DIFF_RUNS (4) batches × TSBOOT_DIFF_FNS (100) functions × 25 inputs = 10,000 calls.
- * TSBOOT_DIFF_SEED=<n> replays a run. A failing batch is reduced by a second fast-check pass over the one
- * failing function (TSBOOT_DIFF_SHRINK_MS bounds it, default 45 s). Exploration knobs: TSBOOT_DIFF_COMPAT
- * (steer the generator around a known compiler disagreement, see RenderOptions.compat), TSBOOT_DIFF_WERROR=0.
+ * Default run: TSBOOT_DIFF_RUNS (4) batches × TSBOOT_DIFF_FNS (100) functions × 25 inputs = 10,000 calls,
+ * with a fixed seed (CI). The long run (before a compiler change is merged; about 20 minutes on 2 cores):
+ *   TSBOOT_DIFF_RUNS=400 npx vitest run test/differential/differential.test.ts      (1,000,000 calls)
+ * takes a fresh seed and prints it. TSBOOT_DIFF_SEED=<n> replays a run. A failing batch is reduced by a
+ * second fast-check pass over the one failing function (TSBOOT_DIFF_SHRINK_MS bounds it, default 45 s).
+ * Exploration knobs: TSBOOT_DIFF_COMPAT (steer the generator around a known compiler disagreement, see
+ * RenderOptions.compat), TSBOOT_DIFF_WERROR=0 (gcc without -Werror).
  */
 import { rmSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import path from "node:path";
 import { batchArbitrary, fnArbitrary, renderModule } from "./generate";
-import { describeResult, freshModuleName, runBatch, shrinkFailure } from "./harness";
+import type { RawFn } from "./generate";
+import { describeResult, freshModuleName, runBatchRetrying, shrinkFailure } from "./harness";
 import type { Compile, Failure } from "./harness";
 
 const env = (name: string, fallback: number) => {
@@ -30,11 +38,12 @@ const WERROR = process.env.TSBOOT_DIFF_WERROR !== "0";
 /** Known compiler-vs-brief disagreements to steer around (see RenderOptions.compat); empty by default. */
 const COMPAT = new Set((process.env.TSBOOT_DIFF_COMPAT ?? "").split(",").filter((x) => x !== ""));
 
+/** The compiler, with the checked JavaScript; warnings (TSB2xxx) do not reject a program. */
 async function loadCompiler(): Promise<Compile> {
   const { compileProgram, formatDiagnostic } = await import("../../compiler/index");
   return async (entry) => {
-    const r = await compileProgram({ entry });
-    return { ok: r.ok, diagnostics: r.diagnostics.map((d) => formatDiagnostic(d)), files: r.files };
+    const r = compileProgram({ entry, checkedJs: { outDir: path.dirname(entry) } });
+    return { ok: r.ok, diagnostics: r.diagnostics.filter((d) => d.category === "error").map((d) => formatDiagnostic(d)), files: r.files };
   };
 }
 
@@ -48,14 +57,17 @@ describe("differential: compiled C computes what Node computes", () => {
       let failure: Failure | undefined;
       let cases = 0;
       let batch = 0;
+      let certain = 0;
       const started = Date.now();
+      const render = (raws: RawFn[], name: string) => renderModule(raws, name, { compat: COMPAT });
       const details = await fc.check(
-        fc.asyncProperty(batchArbitrary(FNS, { inputs: INPUTS }), async (raws) => {
+        fc.asyncProperty(batchArbitrary(FNS, { inputs: INPUTS }), async (generated) => {
           batch++;
-          const mod = renderModule(raws, freshModuleName(), { compat: COMPAT });
-          const result = await runBatch(mod, compile, { werror: WERROR });
+          const { raws, mod, result, certainTraps } = await runBatchRetrying(generated, render, compile, { werror: WERROR });
+          certain += certainTraps;
           if (result.kind === "pass") {
             cases += result.calls;
+            if (process.env.TSBOOT_DIFF_PROGRESS) console.log(`batch ${batch}/${BATCHES}: ${cases} cases, ${((Date.now() - started) / 1000).toFixed(0)} s`);
             return;
           }
           failure = { raws, mod, result };
@@ -64,7 +76,7 @@ describe("differential: compiled C computes what Node computes", () => {
         { seed: SEED, numRuns: BATCHES, endOnFailure: true },
       );
       if (!details.failed) {
-        console.log(`differential: ${cases} (function, input) cases in ${BATCHES} batches, ${((Date.now() - started) / 1000).toFixed(1)} s, seed ${SEED}`);
+        console.log(`differential: ${cases} (function, input) cases in ${BATCHES} batches (C, checked Node and plain Node agree; ${certain} always-trapping stores proved by the compiler and confirmed in Node), ${((Date.now() - started) / 1000).toFixed(1)} s, seed ${SEED}, gcc ${WERROR ? "-Werror" : "without -Werror"}`);
         expect(cases).toBe(BATCHES * FNS * INPUTS);
         return;
       }
@@ -102,13 +114,15 @@ describe("differential: compiled C computes what Node computes", () => {
           throw new Error(`compileProgram threw on ${entry} (it must return diagnostics):\n${mod.text}\n${err instanceof Error ? err.stack : err}`);
         }
         rmSync(entry, { force: true });
-        const diags = r.diagnostics.map((d) => formatDiagnostic(d));
+        const diags = r.diagnostics.filter((d) => d.category === "error").map((d) => formatDiagnostic(d));
         for (const d of diags) expect(d).toMatch(/error TSB?\d{4,5}: \S/);
         if (!r.ok) expect(diags.length, "a rejection must come with diagnostics").toBeGreaterThan(0);
         if (diags.some((d) => /internal compiler error/i.test(d))) {
           throw new Error(`compileProgram crashed (reported as an internal-error diagnostic) on:\n${mod.text}\n${diags.join("\n")}`);
         }
-        if (legal && (!r.ok || diags.length > 0)) {
+        // TSB1063 (a store that always traps) is the compiler being more precise than the generator: the
+        // first test checks each such claim against Node.
+        if (legal && (!r.ok || diags.length > 0) && !diags.every((d) => / error TSB1063: /.test(d))) {
           throw new Error(
             `The compiler REJECTED a program inside the subset (by the brief's rules as test/differential/intervals.ts ` +
               `implements them): the compiler and the differential oracle disagree.\n${mod.text}\n${diags.join("\n")}`,

@@ -14,8 +14,9 @@ import fc from "fast-check";
 import { compileProgram, formatDiagnostic } from "../../compiler/index";
 import { batchArbitrary, renderModule } from "./generate";
 import type { Module, RawFn } from "./generate";
-import { describeInputs, describeResult, freshModuleName, runBatch, shrinkFailure } from "./harness";
-import type { BatchResult, Compile, Mismatch } from "./harness";
+import path from "node:path";
+import { describeInputs, describeResult, freshModuleName, runBatch, runBatchRetrying, shrinkFailure } from "./harness";
+import type { Compile, Mismatch } from "./harness";
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -32,8 +33,8 @@ const SHRINK_MS = Number(arg("shrink-ms", "60000"));
 const INPUTS = 25;
 
 const compile: Compile = async (entry) => {
-  const r = await compileProgram({ entry });
-  return { ok: r.ok, diagnostics: r.diagnostics.map((d) => formatDiagnostic(d)), files: r.files };
+  const r = compileProgram({ entry, checkedJs: { outDir: path.dirname(entry) } });
+  return { ok: r.ok, diagnostics: r.diagnostics.filter((d) => d.category === "error").map((d) => formatDiagnostic(d)), files: r.files };
 };
 const render = (raws: RawFn[], name: string) => renderModule(raws, name, { compat: COMPAT });
 
@@ -74,10 +75,9 @@ async function main() {
   let calls = 0;
   const arb = batchArbitrary(FNS, { inputs: INPUTS });
   for (let b = 0; b < BATCHES; b++) {
-    const raws = fc.sample(arb, { numRuns: 1, seed: SEED + b })[0]!;
-    const mod = render(raws, freshModuleName("x"));
+    const generated = fc.sample(arb, { numRuns: 1, seed: SEED + b })[0]!;
     let warnings = "";
-    const r: BatchResult = await runBatch(mod, compile, {
+    const { raws, mod, result: r } = await runBatchRetrying(generated, render, compile, {
       werror: WERROR,
       onWarnings: (w) => (warnings = w),
       onUndefinedBehaviour: UBSAN
@@ -100,7 +100,7 @@ async function main() {
     if (r.kind === "mismatch" || r.kind === "c-failure") {
       for (const m of r.mismatches) {
         const fn = mod.fns[m.fn]!;
-        note(shape(m), raws[m.fn]!, fn.text, `${describeInputs(fn, m.input)}: expected ${m.expected}, C ${m.actual}`, false);
+        note(`${m.between} ${shape(m)}`, raws[m.fn]!, fn.text, `${describeInputs(fn, m.input)}: expected ${m.expected}, got ${m.actual}`, false);
       }
     }
     if (r.kind === "pass" || r.kind === "mismatch") calls += FNS * INPUTS;

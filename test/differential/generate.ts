@@ -13,6 +13,8 @@
  * included), no bare `<` and no `> (` (either can parse as type arguments after a `<<`).
  */
 import fc from "fast-check";
+import { foldBinary, wrapConst } from "../../compiler/fold";
+import * as R from "../../compiler/range";
 import * as I from "./intervals";
 import type { IntType, Interval } from "./intervals";
 
@@ -147,6 +149,8 @@ const rawValue: fc.Arbitrary<RawValue> = fc.oneof(
   fc.constantFrom<RawValue>("zero", "one", "max", "min", "m1", "x7fffffff", "x80000000", "xffffffff"),
   fc.integer({ min: -(2 ** 31), max: 2 ** 32 - 1 }),
   fc.integer({ min: -300, max: 300 }),
+  // i64 inputs beyond 32 bits (the other types wrap them).
+  fc.bigInt({ min: -(2n ** 53n - 1n), max: 2n ** 53n - 1n }).map(Number),
 );
 
 export function fnArbitrary(opts: GenOptions = {}): fc.Arbitrary<RawFn> {
@@ -187,6 +191,12 @@ export function batchArbitrary(count: number, opts: GenOptions = {}): fc.Arbitra
 interface Expr {
   text: string;
   iv: Interval;
+  /** The compiler types it i64 (an i64 variable, or arithmetic on one or inside i64(…)): + - * are checked. */
+  i64: boolean;
+  /** The compiler folds it to a constant (literals and operators on literals). */
+  konst: boolean;
+  /** Its value, when it is a constant (computed with the compiler's own folding, JavaScript's semantics). */
+  kv?: bigint;
   /** TypeScript gives it a number literal type (so `===` against another such is a tsc error). */
   litTyped: boolean;
   /** A non-negative numeric literal token (for the constant-shift rule). */
@@ -204,21 +214,30 @@ interface Var {
   name: string;
   iv: Interval;
   litTyped: boolean;
+  i64: boolean;
 }
 
 const HELPERS_16: Helper[] = ["u8", "i8", "u16", "i16"];
 const HELPERS_32: Helper[] = ["u32", "i32"];
 
+/** A wrapping helper u8() … i32() around an expression (i64 goes through Legalizer.inI64). */
 function helperCall(h: Helper, e: Expr): Expr {
-  return { text: `${h}(${e.text})`, iv: I.TYPE_RANGE[h], litTyped: false };
+  if (h === "i64") return { text: `i64(${e.text})`, iv: e.iv, litTyped: false, i64: true, konst: e.konst, kv: e.kv };
+  const kv = e.kv !== undefined ? wrapConst(h, e.kv) : undefined;
+  return { text: `${h}(${e.text})`, iv: kv !== undefined ? I.literal(kv) : I.TYPE_RANGE[h], litTyped: false, i64: false, konst: e.konst, kv };
+}
+
+/** A constant result: its interval is the value itself (as in the compiler, which folds it). */
+function folded(e: Expr, kv: bigint | undefined): Expr {
+  return kv === undefined ? e : { ...e, kv, iv: I.literal(kv) };
 }
 
 function litExpr(v: bigint, hex: boolean): Expr {
   const mag = v < 0n ? -v : v;
   const digits = hex ? `0x${mag.toString(16).toUpperCase()}` : mag.toString();
   return v < 0n
-    ? { text: `(-${digits})`, iv: I.literal(v), litTyped: true }
-    : { text: digits, iv: I.literal(v), litTyped: true, lit: v };
+    ? { text: `(-${digits})`, iv: I.literal(v), litTyped: true, i64: false, konst: true, kv: v }
+    : { text: digits, iv: I.literal(v), litTyped: true, lit: v, i64: false, konst: true, kv: v };
 }
 
 export interface RenderOptions {
@@ -256,56 +275,109 @@ class Legalizer {
     return this.compat.has("mod32") ? this.divOperand(x, pick) : x;
   }
 
+  /** Inside i64(…): + - * and unary - in the operand's arithmetic tree are checked i64 operations. */
+  private ctx64 = false;
+  inI64<T>(body: () => T): T {
+    const saved = this.ctx64;
+    this.ctx64 = true;
+    try {
+      return body();
+    } finally {
+      this.ctx64 = saved;
+    }
+  }
+
   expr(r: RawExpr): Expr {
+    // As in the compiler, i64(…) reaches through + - * and unary - only.
+    if (r.k === "arith" || r.k === "neg" || !this.ctx64) return this.exprOf(r);
+    this.ctx64 = false;
+    try {
+      return this.exprOf(r);
+    } finally {
+      this.ctx64 = true;
+    }
+  }
+
+  private exprOf(r: RawExpr): Expr {
     switch (r.k) {
       case "lit":
         return litExpr(BigInt(r.v), r.hex);
       case "var": {
         const v = this.scope[r.i % this.scope.length]!;
-        return { text: v.name, iv: v.iv, litTyped: v.litTyped || this.narrowed.has(v.name), varName: v.name };
+        return { text: v.name, iv: v.iv, litTyped: v.litTyped || this.narrowed.has(v.name), varName: v.name, i64: v.i64, konst: false };
       }
       case "neg": {
         const a = this.expr(r.a);
-        return { text: `(-${a.text})`, iv: I.neg(a.iv), litTyped: a.lit !== undefined };
+        // The compiler folds -(constant) keeping its type; otherwise -x is an i64 for an i64 x or inside i64().
+        return folded({ text: `(-${a.text})`, iv: I.neg(a.iv), litTyped: a.lit !== undefined, i64: a.konst ? a.i64 : a.i64 || this.ctx64, konst: a.konst }, a.kv !== undefined ? -a.kv : undefined);
       }
-      case "not":
-        return { text: `(~${this.expr(r.a).text})`, iv: I.int32Op(), litTyped: false };
+      case "not": {
+        const a = this.expr(r.a);
+        const kv = a.kv !== undefined ? BigInt(~Number(BigInt.asIntN(32, a.kv))) : undefined;
+        return folded({ text: `(~${a.text})`, iv: R.bitNot(a.iv), litTyped: false, i64: false, konst: a.konst }, kv);
+      }
       case "arith":
         return this.arith(r.op, this.expr(r.a), this.expr(r.b), r.pick);
       case "bit": {
-        const a = this.expr(r.a);
+        let a = this.expr(r.a);
         const b = this.expr(r.b);
-        const ivr = r.op === "&" ? I.and(a.iv, b.iv) : r.op === ">>>" ? I.ushr(b.lit) : I.int32Op();
-        return { text: `(${a.text} ${r.op} ${b.text})`, iv: ivr, litTyped: false };
+        // A shift of a wide i64 sees only its low 32 bits in JavaScript: the compiler refuses it (TSB1062).
+        const shift = r.op === "<<" || r.op === ">>" || r.op === ">>>";
+        if (shift && this.legal && a.i64 && !I.within(a.iv, I.INT32) && !I.within(a.iv, I.UINT32)) a = helperCall("i32", a);
+        // The compiler's own interval functions: with TSB1063 (a store that always traps), a generator less
+        // precise than the compiler would write programs the compiler rightly rejects. Soundness does not rest
+        // on them: an unsound interval would drop a check, and plain Node's oracle would then disagree.
+        const k = R.shiftCount(b.iv);
+        const ivr = r.op === "&" ? R.bitAnd(a.iv, b.iv) : r.op === "|" || r.op === "^" ? R.bitOrXor(a.iv, b.iv) : r.op === "<<" ? R.shiftLeft(a.iv, k) : r.op === ">>" ? R.shiftRight(a.iv, k) : R.shiftRightUnsigned(a.iv, k);
+        const kv = a.kv !== undefined && b.kv !== undefined ? foldBinary(r.op, a.kv, b.kv) : undefined;
+        return folded({ text: `(${a.text} ${r.op} ${b.text})`, iv: ivr, litTyped: false, i64: false, konst: a.konst && b.konst }, kv);
       }
       case "tern": {
-        const c = this.cond(r);
+        const c = this.cond(r, true);
         const t = this.narrowing(c.narrowTrue, () => this.expr(r.t));
         const f = this.narrowing(c.narrowFalse, () => this.expr(r.f));
-        return { text: `(${c.text} ? ${t.text} : ${f.text})`, iv: I.hull(t.iv, f.iv), litTyped: t.litTyped && f.litTyped };
+        return { text: `(${c.text} ? ${t.text} : ${f.text})`, iv: I.hull(t.iv, f.iv), litTyped: t.litTyped && f.litTyped, i64: t.i64 || f.i64, konst: false };
       }
       case "wrap":
+        if (r.h === "i64") return helperCall("i64", this.inI64(() => this.expr(r.a)));
         return helperCall(r.h, this.expr(r.a));
-      case "imul":
-        return { text: `Math.imul(${this.expr(r.a).text}, ${this.expr(r.b).text})`, iv: I.INT32, litTyped: false };
+      case "imul": {
+        const a = this.expr(r.a);
+        const b = this.expr(r.b);
+        const kv = a.kv !== undefined && b.kv !== undefined ? BigInt(Math.imul(Number(a.kv), Number(b.kv))) : undefined;
+        return folded({ text: `Math.imul(${a.text}, ${b.text})`, iv: I.INT32, litTyped: false, i64: false, konst: a.konst && b.konst }, kv);
+      }
       case "div": {
         const a = this.divOperand(this.expr(r.a), r.pick);
         const b = this.divOperand(this.expr(r.b), r.pick + 1);
         const q = `${a.text} / ${b.text}`;
-        if (!this.legal && r.pick % 4 === 0) return { text: `(${q})`, iv: I.hull(a.iv, I.neg(a.iv)), litTyped: false };
-        if (r.form === "|0") return { text: `((${q}) | 0)`, iv: I.INT32, litTyped: false };
-        if (r.form === ">>>0") return { text: `((${q}) >>> 0)`, iv: I.UINT32, litTyped: false };
-        return { text: `${r.form}(${q})`, iv: I.TYPE_RANGE[r.form], litTyped: false };
+        if (!this.legal && r.pick % 4 === 0) return { text: `(${q})`, iv: I.hull(a.iv, I.neg(a.iv)), litTyped: false, i64: false, konst: false };
+        // Two constants fold to JavaScript's quotient, then the wrap (by zero: NaN or ±Infinity, wrapped to 0).
+        const quotient = a.kv !== undefined && b.kv !== undefined ? Number(a.kv) / Number(b.kv) : undefined;
+        const truncated = quotient === undefined ? undefined : Number.isFinite(quotient) ? BigInt(Math.trunc(quotient)) : 0n;
+        const konst = a.konst && b.konst;
+        if (r.form === "|0") return folded({ text: `((${q}) | 0)`, iv: I.INT32, litTyped: false, i64: false, konst }, truncated === undefined ? undefined : wrapConst("i32", truncated));
+        if (r.form === ">>>0") return folded({ text: `((${q}) >>> 0)`, iv: I.UINT32, litTyped: false, i64: false, konst }, truncated === undefined ? undefined : wrapConst("u32", truncated));
+        // i64(a / b): |a / b| <= |a|; by zero it traps (a constant zero divisor would be a compile error).
+        if (r.form === "i64" && !(a.konst && b.konst)) return { text: `i64(${q})`, iv: I.hull(a.iv, I.neg(a.iv)), litTyped: false, i64: true, konst: false };
+        const form = r.form === "i64" ? "i32" : r.form;
+        return folded({ text: `${form}(${q})`, iv: I.TYPE_RANGE[form], litTyped: false, i64: false, konst }, truncated === undefined ? undefined : wrapConst(form, truncated));
       }
       case "modw": {
         const a = this.modOperand(this.expr(r.a), 0);
         const b = this.modOperand(this.expr(r.b), 1);
-        return { text: `${r.h}(${a.text} % ${b.text})`, iv: I.TYPE_RANGE[r.h], litTyped: false };
+        if (r.h === "i64" && !(a.konst && b.konst)) {
+          const m = I.magnitude(a.iv);
+          return { text: `i64(${a.text} % ${b.text})`, iv: I.iv(-m, m), litTyped: false, i64: true, konst: false };
+        }
+        const h = r.h === "i64" ? "i32" : r.h;
+        const kv = a.kv !== undefined && b.kv !== undefined ? (b.kv === 0n ? 0n : wrapConst(h, a.kv % b.kv)) : undefined;
+        return folded({ text: `${h}(${a.text} % ${b.text})`, iv: I.TYPE_RANGE[h], litTyped: false, i64: false, konst: a.konst && b.konst }, kv);
       }
       case "modl": {
         const a = this.modOperand(this.expr(r.a), 0);
         const d = litExpr(BigInt(r.d === 0 ? 1 : r.d), false);
-        return { text: `(${a.text} % ${d.text})`, iv: I.mod(a.iv, d.iv), litTyped: false };
+        return folded({ text: `(${a.text} % ${d.text})`, iv: I.mod(a.iv, d.iv), litTyped: false, i64: a.i64 && !a.konst, konst: a.konst }, a.kv !== undefined ? a.kv % d.kv! : undefined);
       }
     }
   }
@@ -322,17 +394,24 @@ class Legalizer {
     }
   }
 
-  /** `a OP b`, parenthesized, written so that tsc accepts it. */
-  cond(c: RawCond): Cond {
+  /**
+   * `a OP b`, parenthesized, written so that tsc accepts it. `notConstant`: never two constants (the compiler
+   * would fold the test and pick an arm, which the generator does not follow).
+   */
+  cond(c: RawCond, notConstant = false): Cond {
     const a = this.expr(c.a);
     let b = this.expr(c.b);
+    if (notConstant && a.konst && b.konst) {
+      const p0 = this.scope[0]!;
+      b = { text: `(${p0.name} + 0)`, iv: p0.iv, litTyped: false, i64: p0.i64, konst: false };
+    }
     // gcc -Wall warns (an error under -Werror) on `x > x`; "selfcmp" keeps identical operands out.
-    if (this.compat.has("selfcmp") && a.text === b.text) b = litExpr(0n, false);
+    if (this.compat.has("selfcmp") && a.text === b.text) b = { ...litExpr(0n, false), konst: a.konst };
     const eq = c.op === "===" || c.op === "!==";
     // `===` between two literal types (a variable narrowed to one included) is a tsc error: compare with p0 + 0.
     if (eq && a.litTyped && b.litTyped) {
       const p0 = this.scope[0]!;
-      b = { text: `(${p0.name} + 0)`, iv: p0.iv, litTyped: false };
+      b = { text: `(${p0.name} + 0)`, iv: p0.iv, litTyped: false, i64: p0.i64, konst: false };
     }
     if (eq) {
       const v = a.varName !== undefined && b.litTyped ? a.varName : b.varName !== undefined && a.litTyped ? b.varName : undefined;
@@ -350,9 +429,15 @@ class Legalizer {
   arith(op: ArithOp, a: Expr, b: Expr, pick: number): Expr {
     const compute = (x: Interval, y: Interval) => (op === "+" ? I.add(x, y) : op === "-" ? I.sub(x, y) : I.mul(x, y));
     let r = compute(a.iv, b.iv);
+    const i64 = a.i64 || b.i64 || this.ctx64;
+    const konst = a.konst && b.konst;
+    // Checked i64 arithmetic may leave ±(2^53-1): C and checked Node trap there. Two constants fold instead,
+    // so their result must be safe.
+    if (i64 && !konst) return { text: `(${a.text} ${op} ${b.text})`, iv: I.meet(r, I.TYPE_RANGE.i64) ?? I.TYPE_RANGE.i64, litTyped: false, i64: true, konst: false };
     if (!I.isSafe(r) && this.legal) {
       if (op === "*" && pick % 2 === 0) {
-        return { text: `Math.imul(${a.text}, ${b.text})`, iv: I.INT32, litTyped: false };
+        const kv = a.kv !== undefined && b.kv !== undefined ? BigInt(Math.imul(Number(a.kv), Number(b.kv))) : undefined;
+        return folded({ text: `Math.imul(${a.text}, ${b.text})`, iv: I.INT32, litTyped: false, i64: false, konst }, kv);
       }
       // Wrap the large operands: 16-bit helpers for *, 32-bit ones for + and -.
       const [limit, helpers] = op === "*" ? [2n ** 26n, HELPERS_16] : [2n ** 51n, HELPERS_32];
@@ -363,11 +448,19 @@ class Legalizer {
       r = compute(a.iv, b.iv);
       if (!I.isSafe(r)) throw new Error(`generator bug: ${a.text} ${op} ${b.text} still unsafe`);
     }
-    return { text: `(${a.text} ${op} ${b.text})`, iv: r, litTyped: false };
+    const kv = a.kv !== undefined && b.kv !== undefined ? (op === "+" ? a.kv + b.kv : op === "-" ? a.kv - b.kv : a.kv * b.kv) : undefined;
+    return folded({ text: `(${a.text} ${op} ${b.text})`, iv: r, litTyped: false, i64, konst }, kv);
   }
 }
 
 // ---------------------------------------------------------------------------------------------- render
+
+/** Where store k is: its statement, the `let` or the `if` assignment, and its line in the function (1 = first body line). */
+export interface StoreSite {
+  stmt: number;
+  part: "let" | "iff";
+  line: number;
+}
 
 export interface FnInfo {
   name: string;
@@ -375,6 +468,11 @@ export interface FnInfo {
   ret: IntType;
   /** Declared type of each store, by the tag k that `print("@k ")` writes after its printInt. */
   stores: IntType[];
+  storeAt: StoreSite[];
+  /** The line of the return statement (1 = first body line). */
+  returnLine: number;
+  /** The module line of the function's signature (set by renderModule). */
+  firstLine?: number;
   /** Input tuples, each value already in its parameter's range. */
   inputs: bigint[][];
   text: string;
@@ -388,6 +486,7 @@ export interface Module {
 
 export function inputValue(raw: RawValue, t: IntType): bigint {
   const r = I.TYPE_RANGE[t];
+  if (t === "i64" && typeof raw === "number") return I.wrap(BigInt(raw), t);
   switch (raw) {
     case "zero":
       return 0n;
@@ -411,39 +510,61 @@ export function inputValue(raw: RawValue, t: IntType): bigint {
 }
 
 export function renderFn(raw: RawFn, name: string, opts: RenderOptions = {}): FnInfo {
-  const scope: Var[] = raw.params.map((t, i) => ({ name: `p${i}`, iv: I.TYPE_RANGE[t], litTyped: false }));
+  const scope: Var[] = raw.params.map((t, i) => ({ name: `p${i}`, iv: I.TYPE_RANGE[t], litTyped: false, i64: t === "i64" }));
   const L = new Legalizer(scope, opts);
   const stores: IntType[] = [];
+  const storeAt: StoreSite[] = [];
   const lines: string[] = [];
-  // `target = value; printInt(v); print("@k ");` where target is `let v: T` or `v`.
-  const store = (target: string, v: string, t: IntType, e: RawExpr, wrap: boolean, indent: string) => {
+  // A wrapped store into an i64 is `i64(value)`: the compiler computes its arithmetic in checked i64.
+  // A value whose every possible value leaves the type would be a compile error (TSB1063): it is wrapped.
+  const value = (t: IntType, e: RawExpr, wrap: boolean): Expr => {
+    if (wrap) return t === "i64" ? helperCall("i64", L.inI64(() => L.expr(e))) : helperCall(t, L.expr(e));
     const x = L.expr(e);
-    const value = wrap ? helperCall(t, x).text : x.text;
+    return I.meet(x.iv, I.TYPE_RANGE[t]) || !L.legal ? x : value(t, e, true);
+  };
+  // `target = value; printInt(v); print("@k ");` where target is `let v: T` or `v`.
+  const store = (target: string, v: string, t: IntType, e: RawExpr, wrap: boolean, indent: string, site: Omit<StoreSite, "line">) => {
+    const x = value(t, e, wrap);
     const k = stores.push(t) - 1;
-    lines.push(`${indent}${target} = ${value};`, `${indent}printInt(${v});`, `${indent}print("@${k} ");`);
+    storeAt.push({ ...site, line: lines.length + 1 });
+    lines.push(`${indent}${target} = ${x.text};`, `${indent}printInt(${v});`, `${indent}print("@${k} ");`);
   };
   raw.stmts.forEach((s, i) => {
     if (s.k === "const") {
       const x = L.expr(s.e);
       lines.push(`  const c${i} = ${x.text};`);
-      scope.push({ name: `c${i}`, iv: x.iv, litTyped: x.litTyped });
+      scope.push({ name: `c${i}`, iv: x.iv, litTyped: x.litTyped, i64: x.i64 });
     } else {
-      store(`let v${i}: ${s.t}`, `v${i}`, s.t, s.e, s.wrap, "  ");
-      scope.push({ name: `v${i}`, iv: I.TYPE_RANGE[s.t], litTyped: false });
+      store(`let v${i}: ${s.t}`, `v${i}`, s.t, s.e, s.wrap, "  ", { stmt: i, part: "let" });
+      scope.push({ name: `v${i}`, iv: I.TYPE_RANGE[s.t], litTyped: false, i64: s.t === "i64" });
       if (s.iff) {
         const c = L.cond(s.iff.c);
         lines.push(`  if ${c.text} {`);
-        L.narrowing(c.narrowTrue, () => store(`v${i}`, `v${i}`, s.t, s.iff!.e, s.iff!.wrap, "    "));
+        L.narrowing(c.narrowTrue, () => store(`v${i}`, `v${i}`, s.t, s.iff!.e, s.iff!.wrap, "    ", { stmt: i, part: "iff" }));
         lines.push("  }");
       }
     }
   });
-  const r = L.expr(raw.retE);
-  lines.push(`  return ${raw.retWrap ? helperCall(raw.ret, r).text : r.text};`);
+  const returnLine = lines.length + 1;
+  lines.push(`  return ${value(raw.ret, raw.retE, raw.retWrap).text};`);
   const sig = raw.params.map((t, i) => `p${i}: ${t}`).join(", ");
   const text = `export function ${name}(${sig}): ${raw.ret} {\n${lines.join("\n")}\n}\n`;
   const inputs = raw.inputs.map((tuple) => raw.params.map((t, i) => inputValue(tuple[i]!, t)));
-  return { name, params: raw.params, ret: raw.ret, stores, inputs, text };
+  return { name, params: raw.params, ret: raw.ret, stores, storeAt, returnLine, inputs, text };
+}
+
+/**
+ * Forces a wrap on the stores the compiler proved always trap (TSB1063): the harness checks the proof
+ * against Node, then runs the module again with these stores wrapped.
+ */
+export function wrapStores(raw: RawFn, sites: (StoreSite | "return")[]): RawFn {
+  const stmts = raw.stmts.map((s, i) => {
+    if (s.k !== "let") return s;
+    const let_ = sites.some((x) => x !== "return" && x.stmt === i && x.part === "let");
+    const iff = sites.some((x) => x !== "return" && x.stmt === i && x.part === "iff");
+    return { ...s, wrap: s.wrap || let_, iff: s.iff && iff ? { ...s.iff, wrap: true } : s.iff };
+  });
+  return { ...raw, stmts, retWrap: raw.retWrap || sites.includes("return") };
 }
 
 /**
@@ -452,9 +573,24 @@ export function renderFn(raw: RawFn, name: string, opts: RenderOptions = {}): Fn
  */
 export function renderModule(raws: RawFn[], name: string, opts: RenderOptions = {}): Module {
   const fns = raws.map((r, i) => renderFn(r, `f${i}`, opts));
-  const text =
-    `// Generated by test/differential/generate.ts.\n` +
-    `import { u8, u16, u32, i8, i16, i32, print, printInt } from "../../runtime/index";\n\n` +
-    fns.map((f) => f.text).join("\n");
+  const head = `// Generated by test/differential/generate.ts.\nimport { u8, u16, u32, i8, i16, i32, i64, print, printInt } from "../../runtime/index";\n\n`;
+  let line = head.split("\n").length;
+  for (const f of fns) {
+    f.firstLine = line;
+    line += f.text.split("\n").length;
+  }
+  const text = head + fns.map((f) => f.text).join("\n");
   return { name, text, fns };
+}
+
+/** The function and store a line of the module holds: a store tag, "return", or undefined. */
+export function storeAtLine(mod: Module, line: number): { fn: number; site: StoreSite | "return" } | undefined {
+  for (let f = 0; f < mod.fns.length; f++) {
+    const fn = mod.fns[f]!;
+    const rel = line - (fn.firstLine ?? 0);
+    if (rel === fn.returnLine) return { fn: f, site: "return" };
+    const site = fn.storeAt.find((x) => x.line === rel);
+    if (site) return { fn: f, site };
+  }
+  return undefined;
 }

@@ -33,7 +33,7 @@ function handModule(): Module {
     [100n, -156n], // 101@0 100@1 → R 100
     [200n, 7n], // 201@0 → 302 leaves u8: PANIC
   ];
-  const fn: FnInfo = { name: "f0", params: ["u8", "i32"], ret: "u8", stores: ["u8", "u8"], inputs, text: FN_TEXT };
+  const fn: FnInfo = { name: "f0", params: ["u8", "i32"], ret: "u8", stores: ["u8", "u8"], storeAt: [{ stmt: 0, part: "let" }, { stmt: 0, part: "iff" }].map((x, k) => ({ ...x, line: k === 0 ? 1 : 5 })) as FnInfo["storeAt"], returnLine: 9, inputs, text: FN_TEXT };
   const text = `import { u8, u16, u32, i8, i16, i32, print, printInt } from "../../runtime/index";\n\n${FN_TEXT}`;
   return { name: freshModuleName("hand"), text, fns: [fn] };
 }
@@ -75,9 +75,9 @@ describe("differential harness", () => {
     expect(r.kind).toBe("mismatch");
     if (r.kind !== "mismatch") return;
     expect(r.mismatches).toEqual([
-      { fn: 0, input: 0, expected: "1@0 PANIC 1", actual: "1@0 R 158" },
-      { fn: 0, input: 3, expected: "101@0 0@1 PANIC 1", actual: "101@0 0@1 R 156" },
-      { fn: 0, input: 5, expected: "201@0 PANIC 1", actual: "201@0 R 46" },
+      { fn: 0, input: 0, between: "C / plain Node", expected: "1@0 PANIC 1", actual: "1@0 R 158" },
+      { fn: 0, input: 3, between: "C / plain Node", expected: "101@0 0@1 PANIC 1", actual: "101@0 0@1 R 156" },
+      { fn: 0, input: 5, between: "C / plain Node", expected: "201@0 PANIC 1", actual: "201@0 R 46" },
     ]);
   });
 });

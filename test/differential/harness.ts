@@ -2,15 +2,18 @@
  * One differential run of a module: Node run → expected transcripts; compile → gcc → C run; compare.
  * The compile step is a parameter so the harness can be checked against a hand-written C translation.
  */
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
-import { expectedTranscript, normalizeC } from "./expect";
+import { checkedTranscript, expectedTranscript, normalizeC, plainAgrees, withoutPlace } from "./expect";
+import { fits } from "./intervals";
 import { fnArbitrary } from "./generate";
-import type { FnInfo, Module, RawExpr, RawFn, RawStmt } from "./generate";
+import { storeAtLine, wrapStores } from "./generate";
+import type { FnInfo, Module, RawExpr, RawFn, RawStmt, StoreSite } from "./generate";
 import { buildAndRunC } from "./run-c";
 import type { UbReport } from "./run-c";
 import { GEN_DIR, runNode, writeModule } from "./run-node";
+import type { NodeCall } from "./run-node";
 
 export interface CompileOutcome {
   ok: boolean;
@@ -23,6 +26,8 @@ export type Compile = (entry: string) => Promise<CompileOutcome>;
 export interface Mismatch {
   fn: number;
   input: number;
+  /** Which two runs disagree: C against checked Node, or checked Node against plain Node's oracle. */
+  between: "C / checked Node" | "checked Node / plain Node" | "C / plain Node";
   expected: string;
   actual: string;
 }
@@ -31,8 +36,8 @@ export type BatchResult =
   | { kind: "pass"; calls: number }
   /** compileProgram threw. */
   | { kind: "threw"; error: string }
-  /** compileProgram returned ok === false or some diagnostics. */
-  | { kind: "rejected"; ok: boolean; diagnostics: string[] }
+  /** compileProgram returned ok === false or some error diagnostics; `plain` is what Node printed. */
+  | { kind: "rejected"; ok: boolean; diagnostics: string[]; plain?: NodeCall[][] }
   /** gcc failed, or the C program crashed / timed out. */
   | { kind: "c-failure"; message: string; mismatches: Mismatch[] }
   | { kind: "mismatch"; mismatches: Mismatch[]; calls: number };
@@ -60,14 +65,15 @@ export async function runBatch(mod: Module, compile: Compile, opts: RunOptions =
     // Also keeps the compiler's in-memory project small: it drops files that left the disk.
     rmSync(path.join(GEN_DIR, mod.name), { recursive: true, force: true });
     rmSync(path.join(GEN_DIR, `${mod.name}.ts`), { force: true });
+    rmSync(path.join(GEN_DIR, `${mod.name}.checked.mjs`), { force: true });
   }
   return r;
 }
 
 async function runBatchKeep(mod: Module, compile: Compile, opts: RunOptions): Promise<BatchResult> {
   const entry = writeModule(mod);
-  const node = await runNode(mod, entry);
-  const expected = mod.fns.map((fn, f) => fn.inputs.map((_, i) => expectedTranscript(fn, node[f]![i]!)));
+  const plain = await runNode(mod, entry);
+  const expected = mod.fns.map((fn, f) => fn.inputs.map((_, i) => expectedTranscript(fn, plain[f]![i]!)));
 
   let out: CompileOutcome;
   try {
@@ -75,10 +81,19 @@ async function runBatchKeep(mod: Module, compile: Compile, opts: RunOptions): Pr
   } catch (err) {
     return { kind: "threw", error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }
-  if (!out.ok || out.diagnostics.length > 0) return { kind: "rejected", ok: out.ok, diagnostics: out.diagnostics };
+  if (!out.ok || out.diagnostics.length > 0) return { kind: "rejected", ok: out.ok, diagnostics: out.diagnostics, plain };
+
+  // Checked Node: the JavaScript the compiler emits from the same IR, with the C's traps.
+  const js = out.files.find((f) => f.name.endsWith(".checked.mjs"));
+  let checked: NodeCall[][] | undefined;
+  if (js) {
+    const file = path.join(GEN_DIR, `${mod.name}.checked.mjs`);
+    writeFileSync(file, js.text);
+    checked = await runNode(mod, file);
+  }
 
   const dir = path.join(GEN_DIR, mod.name);
-  const c = await buildAndRunC(mod, out.files, dir, { werror: opts.werror, sanitize: opts.onUndefinedBehaviour !== undefined });
+  const c = await buildAndRunC(mod, out.files.filter((f) => !f.name.endsWith(".mjs")), dir, { werror: opts.werror, sanitize: opts.onUndefinedBehaviour !== undefined });
   if (c.ub && c.ub.length > 0) opts.onUndefinedBehaviour?.(c.ub);
   if (c.gccFailed) return { kind: "c-failure", message: c.failure!, mismatches: [] };
   if (c.gccOutput && opts.onWarnings) opts.onWarnings(c.gccOutput);
@@ -89,12 +104,90 @@ async function runBatchKeep(mod: Module, compile: Compile, opts: RunOptions): Pr
       calls++;
       const line = c.lines[f]![i];
       const actual = line === undefined ? "(no output)" : normalizeC(line);
-      if (actual !== expected[f]![i]) mismatches.push({ fn: f, input: i, expected: expected[f]![i]!, actual });
+      const plainSays = expected[f]![i]!;
+      if (!checked) {
+        // No checked build (a hand-written translation): C against the oracle alone.
+        if (!plainSays.complete || withoutPlace(actual) !== plainSays.transcript) mismatches.push({ fn: f, input: i, between: "C / plain Node", expected: plainSays.transcript, actual: withoutPlace(actual) });
+        return;
+      }
+      const call = checked[f]![i]!;
+      const checkedSays = checkedTranscript(call);
+      if (actual !== checkedSays) mismatches.push({ fn: f, input: i, between: "C / checked Node", expected: checkedSays, actual });
+      else if (!plainAgrees(plainSays, checkedSays, call.threw)) mismatches.push({ fn: f, input: i, between: "checked Node / plain Node", expected: `${plainSays.transcript}${plainSays.complete ? "" : " …(inexact)"}`, actual: checkedSays });
     }),
   );
   if (c.failure !== undefined) return { kind: "c-failure", message: c.failure, mismatches };
   if (mismatches.length > 0) return { kind: "mismatch", mismatches, calls };
   return { kind: "pass", calls };
+}
+
+/**
+ * A rejection made only of TSB1063 (a store whose every value leaves its type) must be true of Node: at
+ * each flagged store, no call that got there without trapping first stored a value inside the type. Returns
+ * the stores to wrap, by function, or why the compiler was wrong.
+ */
+export function certainTraps(mod: Module, r: Extract<BatchResult, { kind: "rejected" }>): { sites: Map<number, (StoreSite | "return")[]> } | { wrong: string } | undefined {
+  if (!r.plain || r.diagnostics.length === 0) return undefined;
+  const sites = new Map<number, (StoreSite | "return")[]>();
+  for (const d of r.diagnostics) {
+    const m = new RegExp(`${mod.name}\\.ts\\((\\d+),\\d+\\): error TSB1063: `).exec(d);
+    if (!m) return undefined;
+    const at = storeAtLine(mod, Number(m[1]));
+    if (!at) return { wrong: `TSB1063 at a line that holds no store:\n${d}` };
+    const fn = mod.fns[at.fn]!;
+    for (let i = 0; i < fn.inputs.length; i++) {
+      const call: NodeCall = r.plain[at.fn]![i]!;
+      let trappedBefore = false;
+      for (let c = 0; c + 1 < call.chunks.length && !trappedBefore; c += 2) {
+        const k = Number(/^@(\d+) $/.exec(call.chunks[c + 1]!)?.[1]);
+        const value = Number(call.chunks[c]);
+        const inside = Number.isSafeInteger(value) && fits(BigInt(value), fn.stores[k]!);
+        if (at.site !== "return" && fn.storeAt[k] === at.site && inside) {
+          return { wrong: `TSB1063 claims every value of store @${k} leaves ${fn.stores[k]}, but Node stored ${value} on ${describeInputs(fn, i)}:\n${d}\n${fn.text}` };
+        }
+        if (!inside) trappedBefore = true;
+      }
+      const ret = call.ret!;
+      if (at.site === "return" && !trappedBefore && Number.isSafeInteger(ret) && fits(BigInt(ret), fn.ret)) {
+        return { wrong: `TSB1063 claims every return value leaves ${fn.ret}, but Node returned ${ret} on ${describeInputs(fn, i)}:\n${d}\n${fn.text}` };
+      }
+    }
+    sites.set(at.fn, [...(sites.get(at.fn) ?? []), at.site]);
+  }
+  return { sites };
+}
+
+export interface RetriedBatch {
+  raws: RawFn[];
+  mod: Module;
+  result: BatchResult;
+  /** Stores the compiler proved always trap (TSB1063), each checked against Node and then wrapped. */
+  certainTraps: number;
+}
+
+/**
+ * runBatch, where a rejection made only of TSB1063 is first checked against Node (certainTraps) and the
+ * module run again with those stores wrapped: the generator cannot see every store the compiler can prove
+ * always traps (flow narrowing makes its intervals smaller than the generator's).
+ */
+export async function runBatchRetrying(raws: RawFn[], render: (raws: RawFn[], name: string) => Module, compile: Compile, opts: RunOptions = {}): Promise<RetriedBatch> {
+  let mod = render(raws, freshModuleName());
+  let result = await runBatch(mod, compile, opts);
+  let count = 0;
+  for (let round = 0; round < 4 && result.kind === "rejected"; round++) {
+    const traps = certainTraps(mod, result);
+    if (!traps) break;
+    if ("wrong" in traps) {
+      result = { kind: "rejected", ok: false, diagnostics: [`The compiler's TSB1063 is wrong: ${traps.wrong}`] };
+      break;
+    }
+    rmSync(path.join(GEN_DIR, `${mod.name}.ts`), { force: true });
+    for (const list of traps.sites.values()) count += list.length;
+    raws = raws.map((r, f) => (traps.sites.has(f) ? wrapStores(r, traps.sites.get(f)!) : r));
+    mod = render(raws, freshModuleName());
+    result = await runBatch(mod, compile, opts);
+  }
+  return { raws, mod, result, certainTraps: count };
 }
 
 export function describeInputs(fn: FnInfo, input: number): string {
@@ -128,7 +221,8 @@ export function describeResult(mod: Module, r: BatchResult, limit = 8): string {
           : `C and Node disagree on ${r.mismatches.length} of ${r.calls} calls in ${mod.name}:\n`;
       const shown = r.mismatches.slice(0, limit).map((m) => {
         const fn = mod.fns[m.fn]!;
-        return `  ${describeInputs(fn, m.input)}\n    expected (Node + declared types): ${m.expected}\n    C printed:                        ${m.actual}`;
+        const [left, right] = m.between === "C / checked Node" ? ["checked Node", "C"] : m.between === "C / plain Node" ? ["plain Node + types", "C"] : ["plain Node + types", "checked Node"];
+        return `  ${describeInputs(fn, m.input)} (${m.between})\n    ${`${left}:`.padEnd(20)}${m.expected}\n    ${`${right}:`.padEnd(20)}${m.actual}`;
       });
       const fnsInvolved = [...new Set(r.mismatches.slice(0, limit).map((m) => m.fn))].map((f) => mod.fns[f]!.text);
       return `${head}${shown.join("\n")}${r.mismatches.length > limit ? `\n  … ${r.mismatches.length - limit} more` : ""}\n\n${fnsInvolved.join("\n")}`;

@@ -6,8 +6,10 @@
  * exact.
  */
 
-export type IntType = "u8" | "u16" | "u32" | "i8" | "i16" | "i32";
-export const INT_TYPES: readonly IntType[] = ["u8", "u16", "u32", "i8", "i16", "i32"];
+export type IntType = "u8" | "u16" | "u32" | "i8" | "i16" | "i32" | "i64";
+export const INT_TYPES: readonly IntType[] = ["u8", "u16", "u32", "i8", "i16", "i32", "i64"];
+/** The modular wrapping helpers (i64() is a checked conversion, not a wrap). */
+export const WRAP_TYPES: readonly IntType[] = ["u8", "u16", "u32", "i8", "i16", "i32"];
 
 export interface Interval {
   readonly lo: bigint;
@@ -20,8 +22,11 @@ export const iv = (lo: bigint, hi: bigint): Interval => ({ lo, hi });
 export const MAX_SAFE = 2n ** 53n - 1n;
 export const INT32: Interval = iv(-(2n ** 31n), 2n ** 31n - 1n);
 export const UINT32: Interval = iv(0n, 2n ** 32n - 1n);
-/** Operands of `/` (inside a helper / `| 0` / `>>> 0`) must lie within this (`%` has no such limit). */
-export const DIVISION_OPERAND: Interval = iv(-(2n ** 32n), 2n ** 32n);
+/**
+ * Operands of `/` (inside a helper / `| 0` / `>>> 0` / i64()): any safe integer. Truncating a quotient of
+ * safe integers is exact in JavaScript (docs/subset.md §7); the brief's old ±2^32 limit is gone.
+ */
+export const DIVISION_OPERAND: Interval = iv(-MAX_SAFE, MAX_SAFE);
 /** A `&` operand within this is a non-negative mask. */
 const MASK: Interval = iv(0n, 2n ** 31n - 1n);
 
@@ -32,6 +37,7 @@ export const TYPE_RANGE: Record<IntType, Interval> = {
   i8: iv(-128n, 127n),
   i16: iv(-32768n, 32767n),
   i32: INT32,
+  i64: iv(-MAX_SAFE, MAX_SAFE),
 };
 
 const min = (...xs: bigint[]) => xs.reduce((a, b) => (b < a ? b : a));
@@ -44,6 +50,12 @@ export const isSafe = (a: Interval) => within(a, iv(-MAX_SAFE, MAX_SAFE));
 /** The largest magnitude in the interval. */
 export const magnitude = (a: Interval) => max(abs(a.lo), abs(a.hi));
 export const hull = (a: Interval, b: Interval) => iv(min(a.lo, b.lo), max(a.hi, b.hi));
+/** The part inside `range`, or undefined when they do not meet. */
+export function meet(a: Interval, range: Interval): Interval | undefined {
+  const lo = max(a.lo, range.lo);
+  const hi = min(a.hi, range.hi);
+  return lo <= hi ? iv(lo, hi) : undefined;
+}
 
 export const literal = (n: bigint) => iv(n, n);
 export const neg = (a: Interval) => iv(-a.hi, -a.lo);
@@ -82,8 +94,9 @@ export function mod(a: Interval, b: Interval): Interval {
 /** Is the value representable in the type? */
 export const fits = (value: bigint, type: IntType) => contains(TYPE_RANGE[type], value);
 
-/** Wraps modulo 2^N into the type's range (what the helper of that name computes). */
+/** Wraps modulo 2^N into the type's range (what the helper of that name computes); i64 clamps. */
 export function wrap(value: bigint, type: IntType): bigint {
+  if (type === "i64") return value > MAX_SAFE ? MAX_SAFE : value < -MAX_SAFE ? -MAX_SAFE : value;
   const bits = BigInt(type.slice(1));
   const m = 1n << bits;
   let v = ((value % m) + m) % m;

@@ -20,6 +20,7 @@ export const C_TYPE: Record<IntType, string> = {
   i8: "int8_t",
   i16: "int16_t",
   i32: "int32_t",
+  i64: "int64_t",
 };
 
 export const GCC_FLAGS = ["-std=c11", "-O1", "-Wall", "-Wextra", "-Wconversion", "-Werror"];
@@ -29,6 +30,7 @@ export const cModuleName = (name: string) => name.replace(/[^A-Za-z0-9_]/g, "_")
 
 /** A C constant expression of the parameter's type for an in-range value. */
 export function cLiteral(value: bigint, type: IntType): string {
+  if (type === "i64") return `INT64_C(${value})`;
   if (type.startsWith("u")) return `${value}u`;
   if (value === -(2n ** 31n)) return "(-2147483647 - 1)";
   return value < 0n ? `(${value})` : `${value}`;

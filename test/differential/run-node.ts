@@ -26,7 +26,10 @@ export function writeModule(mod: Module): string {
   return file;
 }
 
-/** results[f][i]: function f on input tuple i. */
+/**
+ * results[f][i]: function f on input tuple i. `file` is the module itself (plain Node) or its checked build
+ * (<name>.checked.mjs, whose traps end a call with the trap's message).
+ */
 export async function runNode(mod: Module, file: string): Promise<NodeCall[][]> {
   const ns = (await import(/* @vite-ignore */ file)) as Record<string, (...args: number[]) => unknown>;
   const results: NodeCall[][] = [];
@@ -42,7 +45,7 @@ export async function runNode(mod: Module, file: string): Promise<NodeCall[][]> 
         if (typeof ret !== "number") throw new Error(`returned ${typeof ret}`);
         calls.push({ chunks, ret });
       } catch (err) {
-        calls.push({ chunks, threw: String(err) });
+        calls.push({ chunks, threw: err instanceof Error ? err.message : String(err) });
       } finally {
         setOutputSink(previous);
       }

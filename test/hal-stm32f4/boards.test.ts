@@ -21,8 +21,11 @@ import {
 import { faultRecordAddress, generateLinkerScript, updateFlagAddress, vectorTableAlignment, vectorTableEntries, type ImageRole } from "../../boards/linker";
 import { boardAccessors, boardHeader } from "../../boards/board-c";
 import { generateStartup } from "../../boards/startup";
+import { portHeaderDir } from "../../compiler/build-cache";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** The STM32F4 boards (the other families' board data is tested in test/boards/). */
+/** The single-slot F4 boards (nucleo-f411re-ab, the two-slot map, is checked in test/boards and test/bootloader/slots). */
 const BOARD_NAMES = ["netduinoplus2", "nucleo-f401re", "nucleo-f411re", "stm32f4-discovery"];
 const KB = 1024;
 
@@ -53,8 +56,8 @@ function expectBoardError(raw: unknown, message: string | RegExp): void {
 }
 
 describe("board files", () => {
-  test("the four boards are there and every one loads", () => {
-    expect(listBoards()).toEqual(BOARD_NAMES);
+  test("the five F4 boards are there and every one loads", () => {
+    expect(listBoards().filter((n) => loadBoard(n).family === "stm32f4")).toEqual([...BOARD_NAMES, "nucleo-f411re-ab"].sort());
     for (const name of BOARD_NAMES) {
       const b = loadBoard(name);
       expect(b.name).toBe(name);
@@ -173,7 +176,8 @@ describe("invalid board data gives the specific error", () => {
   test("unknown board names the known ones", () => {
     expect(() => loadBoard("nucleo-f446re")).toThrow(BoardError);
     expect(() => loadBoard("nucleo-f446re")).toThrow(
-      "board nucleo-f446re: unknown board; known boards: netduinoplus2, nucleo-f401re, nucleo-f411re, stm32f4-discovery",
+      "board nucleo-f446re: unknown board — did you mean \"nucleo-f401re\"?; known boards: netduinoplus2, nucleo-f072rb, nucleo-f401re, " +
+        "nucleo-f411re, nucleo-f411re-ab, nucleo-h743zi2, nucleo-h753zi, nucleo-l476rg, stm32f072b-disco, stm32f4-discovery (or pass the path of a board file)",
     );
   });
 
@@ -218,35 +222,40 @@ describe("invalid board data gives the specific error", () => {
     expectBoardError(raw, "bootloader region must start at 0x08000000");
   });
 
-  test("sector table gaps and sums", () => {
+  test("a sector table that disagrees with the part", () => {
     const raw = rawBoard("nucleo-f411re");
     raw.sectors[4].size = "0x20000"; // sector 4 is 64 KB, not 128 KB
-    expectBoardError(raw, "sector 5 starts at 0x08020000, expected 0x08030000");
+    expectBoardError(raw, "sectors[4] is 128 KB at 0x08010000, but STM32F411RE's sector 4 is 64 KB at 0x08010000 (RM0090)");
     const raw2 = rawBoard("nucleo-f411re");
     raw2.sectors.pop();
-    expectBoardError(raw2, "sectors add up to 0x00060000 bytes, flash.size is 0x00080000");
+    expectBoardError(raw2, "sectors has 7 entries but STM32F411RE has 8 sectors (RM0090); the \"sectors\" list is optional");
     const raw3 = rawBoard("nucleo-f411re");
     raw3.sectors[3].index = 4;
     expectBoardError(raw3, "sectors[3].index is 4, expected 3");
+    const raw4 = rawBoard("nucleo-f411re");
+    delete raw4.sectors;
+    expect(parseBoard(raw4).sectors).toEqual(loadBoard("nucleo-f411re").sectors);
   });
 
   test("field formats and part consistency", () => {
     const cases: [(r: Record<string, any>) => void, string | RegExp][] = [
       [(r) => (r.flash.size = "512K"), 'flash.size must be a number or a "0x..." string, got "512K"'],
       [(r) => (r.flash.size = "0x100000"), "flash.size 0x00100000 does not match STM32F411RE's 512 KB"],
-      [(r) => (r.part = "STM32F446RE"), /part "STM32F446RE" is not supported; supported parts: STM32F401RE, STM32F411RE/],
+      [(r) => (r.part = "STM32F446RE"), 'part "STM32F446RE" is not supported — did you mean "STM32F401RE"?; supported parts: STM32F072RB (stm32f0); ' +
+        "STM32F401RE, STM32F411RE, STM32F405RG, STM32F407VG (stm32f4); STM32L476RG (stm32l4); STM32H743ZI, STM32H753ZI (stm32h7)"],
       [(r) => (r.boardId = "0x04130001"), "boardId 0x04130001: the top 16 bits must be the part's DEV_ID 0x431"],
-      [(r) => (r.uart.instance = "USART3"), 'uart.instance "USART3" is not on STM32F411RE; it has USART1, USART2, USART6'],
-      [(r) => (r.uart.tx.af = 8), "uart.tx.af is 8; the USART's alternate function is AF7"],
+      [(r) => (r.uart.instance = "USART3"), 'uart.instance "USART3" is not on STM32F411RE — did you mean "USART1"?; it has USART1, USART2, USART6'],
+      [(r) => (r.uart.tx.af = 8), "uart.tx.af is 8; USART2_TX on PA2 is AF7"],
+      [(r) => (r.uart.tx.pin = 9), "uart.tx PA9 cannot carry USART2_TX on STM32F411RE; it can be on PA2 (AF7)"],
       [(r) => (r.uart.base = "0x40011000"), "uart.base 0x40011000 is not USART2's 0x40004400"],
-      [(r) => (r.trigger.port = "E"), "trigger.port must be one of STM32F411RE's ports A, B, C, D, H"],
+      [(r) => (r.trigger.port = "E"), 'trigger.port must be one of STM32F411RE\'s ports A, B, C, D, H, got "E"'],
       [(r) => (r.trigger.pull = "down"), "trigger: active low with a pull-down reads as pressed when released"],
-      [(r) => (r.trigger.pin = 16), "trigger.pin 16 is not a pin number (0-15)"],
+      [(r) => (r.trigger.pin = 16), "trigger.pin must be at most 15, got 16"],
       [(r) => (r.clock.sysclkHz = 120_000_000), "clock.sysclkHz 120000000 is above STM32F411RE's 100000000"],
       [(r) => (r.clock.sysclkHz = 99_300_000), "clock.sysclkHz 99300000 cannot be reached from 8000000 Hz"],
       [(r) => (r.clock.source = "pll"), 'clock.source must be one of "hsi", "hse", "hse-bypass", got "pll"'],
-      [(r) => (r.cpu = "cortex-m7"), 'cpu must be one of "cortex-m4", got "cortex-m7"'],
-      [(r) => delete r.memoryMap, "memoryMap must be an object"],
+      [(r) => (r.cpu = "cortex-m7"), 'cpu "cortex-m7" is not STM32F411RE\'s core: it is a cortex-m4'],
+      [(r) => delete r.memoryMap, "memoryMap is missing"],
     ];
     for (const [mutate, message] of cases) {
       const raw = rawBoard("nucleo-f411re");
@@ -272,7 +281,7 @@ describe("generated linker scripts (text)", () => {
     expect(boot).toContain("FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 0x00004000");
     expect(boot).toContain("__tsboot_config_start = 0x08004000;");
     expect(boot).toContain("__tsboot_config_end = 0x08008000;");
-    expect(boot).toContain("RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 0x00020000");
+    expect(boot).toContain("RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 0x0001FFC0"); // below the 64 no-init bytes
     expect(boot).toContain("CCMRAM (rw) : ORIGIN = 0x10000000, LENGTH = 0x00010000");
     expect(boot).toContain("__tsboot_app_start = 0x08008000;");
     expect(boot).toContain("__tsboot_app_end = 0x08100000;");
@@ -400,13 +409,12 @@ if (!HAVE_ARM_GCC) {
             const ramEnd = board.ram.base + board.ram.size;
             expect(sym("g_vector_table").addr).toBe(region.start);
             expect(sym("g_vector_table").size).toBe((16 + board.partInfo.irqs.length) * 4);
-            // The stack starts at the top of RAM, or just below the no-init update-flag words when the
-            // script reserves them (__tsboot_update_flag); 8-byte aligned either way (AAPCS).
-            const stackTop = symbols.get("__tsboot_update_flag")?.addr ?? ramEnd;
+            // The stack starts just below the 64 no-init bytes at the top of RAM; 8-byte aligned (AAPCS).
             const estack = sym("_estack").addr;
-            expect(estack).toBe(stackTop);
+            expect(estack).toBe(sym("__tsboot_noinit_start").addr);
             expect(estack % 8).toBe(0);
-            expect(ramEnd - estack).toBeLessThanOrEqual(64);
+            expect(ramEnd - estack).toBe(64);
+            expect(sym("__tsboot_update_flag").addr).toBe(ramEnd - 64);
             const reset = sym("Reset_Handler").addr;
             expect(reset).toBeGreaterThan(region.start);
             expect(reset).toBeLessThan(region.start + region.size);
@@ -564,6 +572,7 @@ if (!HAVE_ARM_GCC || !HAVE_QEMU) {
       fs.writeFileSync(startup, generateStartup(board, { role: "bootloader", faultHandler: "tsboot_fault_entry" }));
       fs.writeFileSync(path.join(dir, "tsboot_board.h"), boardHeader(board, { emulator: true }));
       fs.writeFileSync(path.join(dir, "board.c"), boardAccessors(board));
+      fs.copyFileSync(path.join(await portHeaderDir(), "tsboot_port.h"), path.join(dir, "tsboot_port.h")); // generated (compiler/build-cache.ts)
       const cFiles = (d: string) => fs.readdirSync(d).filter((f) => f.endsWith(".c")).map((f) => path.join(d, f));
       const sources = [path.join(ROOT, "test/hal-stm32f4/qemu/fault_check.c"), path.join(dir, "board.c"),
         ...cFiles(path.join(ROOT, "hal-bindings/stm32f4")).filter((f) => !f.includes("hal_compat")), ...cFiles(path.join(ROOT, "hal-bindings/port"))];

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadBoard } from "../../boards/index";
 import { boardAccessors, boardAccessorsC, boardHeader } from "../../boards/board-c";
 import { layoutFromBoard } from "../../boards/layout";
+import { portHeaderDir } from "../../compiler/build-cache";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const INCLUDE_DIR = path.join(ROOT, "hal-bindings/include");
@@ -92,6 +93,8 @@ async function buildCases(dir: string, binary: Binary, driverDir: string, portDi
   if (withPort) {
     fs.mkdirSync(gen, { recursive: true });
     writeBoardFiles(gen, binary);
+    // The ports' prototypes, generated from the @extern declarations (compiler/build-cache.ts).
+    fs.copyFileSync(path.join(await portHeaderDir(), "tsboot_port.h"), path.join(gen, "tsboot_port.h"));
   }
   await execa("gcc", [
     ...STRICT,
@@ -645,6 +648,7 @@ if (!HAVE_ARM_GCC) {
       const dir = tempDir("arm");
       try {
         writeBoardFiles(dir, "port");
+        fs.copyFileSync(path.join(await portHeaderDir(), "tsboot_port.h"), path.join(dir, "tsboot_port.h"));
         for (const src of [...driverSources(PORT_DIR), path.join(dir, "board.c")]) {
           const obj = path.join(dir, path.basename(src) + ".o");
           await execa("arm-none-eabi-gcc", [...ARM_FLAGS, ...STRICT, `-I${dir}`, `-I${RUNTIME_DIR}`, `-I${INCLUDE_DIR}`, "-c", src, "-o", obj]);

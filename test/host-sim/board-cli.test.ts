@@ -22,7 +22,7 @@ describe("board layout for the host simulator", () => {
 
   it("a board file without a config region: config is the second sector, the application starts at the third", () => {
     const board = loadBoard("stm32f4-discovery");
-    const layout = layoutFromBoard({ ...board, memoryMap: { bootloader: { start: 0x08000000, size: 0x8000 }, application: { start: 0x08008000, size: 0xf8000 }, config: null } });
+    const layout = layoutFromBoard({ ...board, memoryMap: { bootloader: { start: 0x08000000, size: 0x8000 }, application: { start: 0x08008000, size: 0xf8000 }, config: null, secondary: null, scratch: null } });
     expect(layout.bootloader).toEqual({ start: 0x08000000, size: 0x4000 });
     expect(layout.config).toEqual({ start: 0x08004000, size: 0x4000 });
     expect(layout.app).toEqual({ start: 0x08008000, size: 0xf8000 });
@@ -35,7 +35,7 @@ describe("board layout for the host simulator", () => {
     expect(externs.length).toBeGreaterThan(10);
     for (const name of ["nucleo-f411re", "nucleo-f401re", "stm32f4-discovery", "netduinoplus2"]) {
       const c = boardLayoutToC(loadBoardLayout(name));
-      for (const e of externs) expect(c, `${name}: ${e}`).toMatch(new RegExp(`^(uint32_t|bool) ${e}\\(`, "m"));
+      for (const e of externs) expect(c, `${name}: ${e}`).toMatch(new RegExp(`^(uint32_t|bool|tsb_view_u8) ${e}\\(`, "m"));
       expect(c).toContain(`const char *sim_board_name(void) { return "${name}"; }`);
     }
   });

@@ -32,7 +32,7 @@ describe.skipIf(!gcc)("host simulator ≡ Node simulation (scripted sessions)", 
     const { runInNode } = await import("../../host/sim/node-run");
     const r = runInNode({ layout: loadBoardLayout(BOARD), ...options });
     const { nowUs, flashOperations } = r.json as { nowUs: number; flashOperations: number };
-    return { outcome: r.json as never, nowUs, flashOperations, transcript: r.transcript, flash: r.flash, exitCode: r.exitCode, json: r.json, stderr: "" };
+    return { outcome: r.json as never, nowUs, flashOperations, transcript: r.transcript, flash: r.flash, exitCode: r.exitCode, json: r.json, state: r.state, stderr: "" };
   }
 
   async function both(options: Options): Promise<{ c: ScriptedResult; node: ScriptedResult }> {
@@ -103,7 +103,9 @@ describe.skipIf(!gcc)("host simulator ≡ Node simulation (scripted sessions)", 
   });
 
   it("a session opened inside the listen window is served, then the application gets its line back", async () => {
-    const r = await both({ preload: testImage(), script: [{ atUs: 50_000, bytes: encodeFrame(Command.Info, 1) }] });
+    // The session idles 2 s after its reply has been sent (the reply takes its time on the line): the run's
+    // own idle stop must wait longer than that.
+    const r = await both({ preload: testImage(), script: [{ atUs: 50_000, bytes: encodeFrame(Command.Info, 1) }], idleUs: 3_000_000 });
     expect(r.c.outcome).toEqual({ outcome: "application", sp: APP_SP, pc: APP_PC, vtor: APP_START });
     expect([...r.c.transcript.subarray(0, 2)]).toEqual([0xa5, 0x5a]); // the reply is the first byte on the wire
   });

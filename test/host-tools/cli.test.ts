@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadBoard } from "../../boards/index";
 import { bootCommand, flashCommand, hostToolsMain, infoCommand, readCommand } from "../../host/cli-tools";
 import { buildImage, encodeVersion } from "../../host/image-format";
+import { NO_ANSWER_HINT_TCP } from "../../host/flasher/errors";
 import { FakeDevice, type FakeDeviceOptions } from "./fake-device";
 import { freePort, makeApp, startMuteServer, tempDir } from "./helpers";
 
@@ -134,7 +135,7 @@ describe("tsboot flash", () => {
     expect(await flashCommand([file, "--port", mute.url], c.io)).toBe(1);
     expect(performance.now() - started).toBeLessThan(4000);
     expect(c.err()).toBe(
-      `tsboot flash: no answer from the bootloader on ${mute.url} (4 INFO requests, 500 ms each): reset the board or hold the trigger pin, and check the baud rate.\n`,
+      `tsboot flash: no answer from the bootloader on ${mute.url} (4 INFO requests over 3.5 s): ${NO_ANSWER_HINT_TCP}.\n`,
     );
   });
 

@@ -17,7 +17,7 @@ import { loadBoard, type Board } from "../../boards/index";
 import { Command, encodeFrame, EVENT_PROGRESS, MAX_READ, REPLY_BIT } from "../../host/frames";
 import { HEADER_MAGIC, HEADER_SIZE, HEADER_VERSION } from "../../host/image-format";
 
-export type Fault = "drop-request" | "corrupt-request" | "drop-reply" | "corrupt-reply" | "close";
+export type Fault = "drop-request" | "corrupt-request" | "drop-reply" | "corrupt-reply" | "close" | "late-reply";
 
 export interface FaultContext {
   command: number;
@@ -58,6 +58,14 @@ export interface FakeDeviceOptions {
   overrunWhileReplying?: boolean;
   /** Initial application-region contents (for READ tests). */
   preload?: Uint8Array;
+  /** The device's turnaround: time from a request's last byte to its reply's first (an emulator, a busy CPU). */
+  turnaroundMs?: number;
+  /** How late a "late-reply" fault sends its reply (default 3000 ms). */
+  lateReplyMs?: number;
+  /** PROTECT answers "protection failed" (16) instead of ok. */
+  protectFails?: boolean;
+  /** The TCP port to listen on (default: any free one). */
+  listenPort?: number;
 }
 
 const MAX_DATA = 1024;
@@ -72,7 +80,9 @@ export class FakeDevice {
   /** The stored header (the config record): set only by a successful END. */
   record: Uint8Array | null = null;
   booted = false;
-  readonly stats = { frames: 0, writes: 0, badFrames: 0, outOfOrder: 0, duplicates: 0, connections: 0, maxFramesBuffered: 0, overrunBytes: 0 };
+  /** The bootloader region's write protection, as PROTECT left it. */
+  protected = false;
+  readonly stats = { frames: 0, writes: 0, badFrames: 0, outOfOrder: 0, duplicates: 0, connections: 0, maxFramesBuffered: 0, overrunBytes: 0, aborts: 0 };
   readonly log: string[] = [];
 
   private server!: net.Server;
@@ -108,7 +118,7 @@ export class FakeDevice {
   private listen(): Promise<void> {
     this.server = net.createServer((socket) => this.serve(socket));
     return new Promise((resolve) => {
-      this.server.listen(0, "127.0.0.1", () => {
+      this.server.listen(this.options.listenPort ?? 0, "127.0.0.1", () => {
         this.port = (this.server.address() as net.AddressInfo).port;
         resolve();
       });
@@ -165,7 +175,8 @@ export class FakeDevice {
     const send = (frame: Uint8Array) => {
       if (fault === "drop-reply") return;
       if (fault === "corrupt-reply") frame[frame.length - 1] ^= 0x55;
-      conn.transmit(frame);
+      const late = fault === "late-reply" ? (this.options.lateReplyMs ?? 3000) : 0;
+      conn.transmit(frame, (this.options.turnaroundMs ?? 0) + late);
     };
     const reply = (status: number, extra: Uint8Array = new Uint8Array(0)) => {
       const body = new Uint8Array(1 + extra.length);
@@ -201,6 +212,12 @@ export class FakeDevice {
         return;
       case Command.Abort:
         this.receiving = false;
+        this.stats.aborts++;
+        return reply(0);
+      case Command.Protect:
+        if (payload.length !== 1 || payload[0] > 1) return reply(3);
+        if (this.options.protectFails) return reply(16);
+        this.protected = payload[0] === 1;
         return reply(0);
       case Command.Read: {
         if (payload.length !== 6) return reply(8);
@@ -216,7 +233,7 @@ export class FakeDevice {
   }
 
   private info(): Uint8Array {
-    const out = new Uint8Array(46);
+    const out = new Uint8Array(51);
     const v = new DataView(out.buffer);
     out[0] = this.options.protocolVersion ?? 2;
     v.setUint32(1, this.options.bootloaderVersion ?? 0x000200, true);
@@ -230,7 +247,7 @@ export class FakeDevice {
     v.setUint32(23, this.record ? new DataView(this.record.buffer, this.record.byteOffset).getUint32(20, true) : 0, true);
     // Bytes 27 … 45 (reset cause, last fault, watchdog, protection, line errors, slots) stay 0: a healthy
     // single-slot device.
-    return out.subarray(0, this.options.infoLength ?? 46);
+    return out.subarray(0, this.options.infoLength ?? 51);
   }
 
   private begin(payload: Uint8Array, progress: (done: number, total: number) => void): number {

@@ -65,16 +65,18 @@ describe("from .bin", () => {
   });
 
   it("-o names the output; --json describes it", async () => {
-    const input = write("j.bin", makeApp(board, 64));
+    const input = write("j.bin", makeApp(loadBoard("nucleo-f401re"), 640));
     const out = path.join(dir, "custom.tsb");
     const c = capture();
     expect(await imageCommand([input, "--board=nucleo-f401re", "--version=0.0.1", "-o", out, "--json"], c.io)).toBe(0);
-    expect(JSON.parse(c.out())).toMatchObject({ ok: true, output: out, format: "bin", board: "nucleo-f401re", loadAddress: "0x08008000", payloadBytes: 64, version: "0.0.1" });
-    expect(fs.statSync(out).size).toBe(HEADER_SIZE + 64);
+    expect(JSON.parse(c.out())).toMatchObject({ ok: true, output: out, format: "bin", board: "nucleo-f401re", loadAddress: "0x08008000", payloadBytes: 640, version: "0.0.1" });
+    expect(fs.statSync(out).size).toBe(HEADER_SIZE + 640);
   });
 
   it("a file of exactly the region's size fits; one byte more is refused", () => {
-    expect(packageImage({ input: "max.bin", bytes: new Uint8Array(APP_SIZE), board: "nucleo-f411re", version: "1.0.0" }).payload.length).toBe(APP_SIZE);
+    const max = new Uint8Array(APP_SIZE);
+    max.set(makeApp(board, 64));
+    expect(packageImage({ input: "max.bin", bytes: max, board: "nucleo-f411re", version: "1.0.0" }).payload.length).toBe(APP_SIZE);
     expect(refusal(() => packageImage({ input: "big.bin", bytes: new Uint8Array(APP_SIZE + 1), board: "nucleo-f411re", version: "1.0.0" }))).toBe(
       "big.bin is 491521 bytes but nucleo-f411re's application region [0x08008000, 0x08080000) holds 491520: it is 1 bytes too big",
     );
@@ -104,7 +106,7 @@ describe("from .hex (written with nrf-intel-hex)", () => {
     const input = write("low.hex", new MemoryMap([[0x08000000, makeApp(board, 64)]]).asHexString());
     expect(refusal(() => packageImage({ input, board: "nucleo-f411re", version: "1.2.3" }))).toBe(
       "low.hex starts at 0x08000000 but nucleo-f411re's application region starts at 0x08008000: " +
-        "link the application at 0x08008000 (see boards/nucleo-f411re.json, memoryMap.application)",
+        "0x08000000 is the bootloader's place — a bootloader image cannot be installed as an application; an application must be linked at 0x08008000 (see boards/nucleo-f411re.json, memoryMap.application; `tsboot app-kit` writes the linker script)",
     );
   });
 
@@ -168,7 +170,7 @@ describe("from .elf", () => {
     const elf = link("low", "-Wl,-Ttext=0x08000000");
     expect(refusal(() => packageImage({ input: elf, board: "nucleo-f411re", version: "1.2.3" }))).toBe(
       "low.elf starts at 0x08000000 but nucleo-f411re's application region starts at 0x08008000: " +
-        "link the application at 0x08008000 (see boards/nucleo-f411re.json, memoryMap.application)",
+        "0x08000000 is the bootloader's place — a bootloader image cannot be installed as an application; an application must be linked at 0x08008000 (see boards/nucleo-f411re.json, memoryMap.application; `tsboot app-kit` writes the linker script)",
     );
   });
 
@@ -199,9 +201,10 @@ describe("refusals", () => {
 
   it("an unknown board, listing the known ones", () => {
     expect(refusal(() => packageImage({ input: bin(), board: "nucleo-f999", version: "1.2.3" }))).toBe(
-      "unknown board 'nucleo-f999'; known boards: netduinoplus2, nucleo-f401re, nucleo-f411re, stm32f4-discovery",
+      "unknown board 'nucleo-f999'; known boards: netduinoplus2, nucleo-f072rb, nucleo-f401re, nucleo-f411re, nucleo-f411re-ab, nucleo-h743zi2, " +
+        "nucleo-h753zi, nucleo-l476rg, stm32f072b-disco, stm32f4-discovery (or pass the path of a board file)",
     );
-    expect(refusal(() => packageImage({ input: bin(), board: "", version: "1.2.3" }))).toMatch(/^no board given: pass --board <name> \(known boards: netduinoplus2, /);
+    expect(refusal(() => packageImage({ input: bin(), board: "", version: "1.2.3" }))).toMatch(/^no board given: pass --board <name or board file> \(known boards: netduinoplus2, /);
   });
 
   it.each([
@@ -225,7 +228,10 @@ describe("refusals", () => {
   it("the command: exit 1 with the message on stderr, exit 2 on bad usage, nothing written", async () => {
     let c = capture();
     expect(await imageCommand([bin(), "--board", "nope", "--version", "1.2.3", "-o", path.join(dir, "never.tsb")], c.io)).toBe(1);
-    expect(c.err()).toBe("tsboot image: unknown board 'nope'; known boards: netduinoplus2, nucleo-f401re, nucleo-f411re, stm32f4-discovery\n");
+    expect(c.err()).toBe(
+      "tsboot image: unknown board 'nope'; known boards: netduinoplus2, nucleo-f072rb, nucleo-f401re, nucleo-f411re, nucleo-f411re-ab, nucleo-h743zi2, " +
+        "nucleo-h753zi, nucleo-l476rg, stm32f072b-disco, stm32f4-discovery (or pass the path of a board file)\n",
+    );
     expect(fs.existsSync(path.join(dir, "never.tsb"))).toBe(false);
     c = capture();
     expect(await imageCommand([bin(), "--board", "nucleo-f411re", "--version", "1.2.3", "--frobnicate"], c.io)).toBe(2);
@@ -233,4 +239,68 @@ describe("refusals", () => {
     c = capture();
     expect(await imageCommand(["--board", "nucleo-f411re"], c.io)).toBe(2);
   });
+});
+
+describe("images that cannot start are refused before anything is sent", () => {
+  /** A .bin whose vector table holds `sp` and `reset`, then `size - 8` bytes of code. */
+  const vectors = (sp: number, reset: number, size = 512) => {
+    const b = new Uint8Array(size).fill(0x11);
+    const v = new DataView(b.buffer);
+    v.setUint32(0, sp >>> 0, true);
+    v.setUint32(4, reset >>> 0, true);
+    return b;
+  };
+  const pack = (bytes: Uint8Array, boardName = "nucleo-f411re", input = "app.bin") => () => packageImage({ input, bytes, board: boardName, version: "1.0.0" });
+  const FIX = "(see docs/application.md; `tsboot app-kit --board nucleo-f411re` writes a linker script and startup that get this right)";
+
+  it("accepts an SP at the end of RAM or inside it, and a Thumb reset vector inside the image", () => {
+    expect(() => pack(vectors(0x20020000, APP + 0x101))()).not.toThrow();
+    expect(() => pack(vectors(0x20010000, APP + 0xc1))()).not.toThrow();
+    // Any RAM block of the part will do: CCM on the F407, AXI SRAM on the H743.
+    expect(() => pack(vectors(0x10010000, APP + 0x101), "stm32f4-discovery")()).not.toThrow();
+    expect(() => pack(vectors(0x24080000, 0x08040201, 1024), "nucleo-h743zi2")()).not.toThrow();
+  });
+
+  it("an initial SP outside the part's RAM", () => {
+    expect(refusal(pack(vectors(0x20020004, APP + 0x101)))).toBe(
+      `app.bin: the initial stack pointer 0x20020004 (the vector table's first word) is not in STM32F411RE's RAM (SRAM [0x20000000, 0x20020000]): it must point at or below the end of a RAM block ${FIX}`,
+    );
+    expect(refusal(pack(vectors(0x10010000, APP + 0x101)))).toMatch(/^app\.bin: the initial stack pointer 0x10010000 .* is not in STM32F411RE's RAM/); // no CCM on the F411
+    expect(refusal(pack(vectors(0xffffffff, 0xffffffff)))).toBe(
+      `app.bin: the initial stack pointer 0xFFFFFFFF (the vector table's first word) is not in STM32F411RE's RAM (SRAM [0x20000000, 0x20020000]): the image does not start with a vector table ${FIX}`,
+    );
+    expect(refusal(pack(vectors(0x2001fffe, APP + 0x101)))).toBe(`app.bin: the initial stack pointer 0x2001FFFE is not word-aligned (the stack must be at least 4-byte aligned, 8 for AAPCS) ${FIX}`);
+  });
+
+  it("a reset vector outside the application region, without the Thumb bit, or past the image", () => {
+    expect(refusal(pack(vectors(0x20020000, 0x08080001)))).toBe(
+      `app.bin: the reset vector 0x08080001 (the vector table's second word) is outside nucleo-f411re's application region [0x08008000, 0x08080000) ${FIX}`,
+    );
+    expect(refusal(pack(vectors(0x20020000, APP + 0x100)))).toBe(
+      `app.bin: the reset vector 0x08008100 has no Thumb bit (bit 0): a Cortex-M only runs Thumb code, so it would fault at once — was it written by hand? ${FIX}`,
+    );
+    expect(refusal(pack(vectors(0x20020000, APP + 0x201)))).toBe(
+      `app.bin: the reset vector 0x08008201 points past the end of the image (0x08008200): the code it names is not in the file ${FIX}`,
+    );
+  });
+
+  it("a bootloader packaged as an application", () => {
+    // A .bin has no addresses: a bootloader's shows in its reset vector, which points into the bootloader region.
+    expect(refusal(pack(vectors(0x2001ffc0, 0x080001c5)))).toBe(
+      "app.bin is not an application for nucleo-f411re: its reset vector 0x080001C5 points into the bootloader region [0x08000000, 0x08004000) — " +
+        `it is a bootloader image, or an application linked for the start of flash; an application must be linked at 0x08008000 ${FIX}`,
+    );
+    expect(refusal(pack(new Uint8Array(4)))).toBe("app.bin is 4 bytes: too short to hold a vector table (initial stack pointer and reset vector)");
+  });
+
+  it.skipIf(!gcc)("tsboot's own bootloader, as .bin and as .elf (skipped when arm-none-eabi-gcc is not installed)", async () => {
+    const { buildBootloader } = await import("../../host/build/bootloader-build");
+    const r = await buildBootloader({ board: "nucleo-f411re", outDir: path.join(dir, "boot") });
+    expect(refusal(() => packageImage({ input: r.bin, board: "nucleo-f411re", version: "1.0.0" }))).toMatch(
+      /^bootloader\.bin is not an application for nucleo-f411re: its reset vector 0x080[0-3][0-9A-F]{3}[13579BDF] points into the bootloader region \[0x08000000, 0x08004000\) — it is a bootloader image/,
+    );
+    expect(refusal(() => packageImage({ input: r.elf, board: "nucleo-f411re", version: "1.0.0" }))).toMatch(
+      /^bootloader\.elf starts at 0x08000000 but nucleo-f411re's application region starts at 0x08008000: 0x08000000 is the bootloader's place — a bootloader image cannot be installed as an application/,
+    );
+  }, 120_000);
 });

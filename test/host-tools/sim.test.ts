@@ -63,7 +63,9 @@ function file(name: string, data: Uint8Array): string {
 async function live(ctx: TestContext, options: { preload?: Uint8Array; stay?: boolean } = {}): Promise<{ sim: LiveSim; url: string }> {
   if (!run || !sim) ctx.skip(unavailable);
   const preload = options.preload ? file(`preload-${Math.random().toString(36).slice(2)}.tsb`, options.preload) : undefined;
-  const s = await run!.startLive({ board: BOARD, sim: sim!, preload, stay: options.stay });
+  // No baud rate on the line: these tests check the flasher's behaviour, not its speed (a 150 KB update and
+  // its read-back take about 30 s at a real 115200 baud).
+  const s = await run!.startLive({ board: BOARD, sim: sim!, preload, stay: options.stay, uartTiming: "none" });
   cleanups.push(() => s.close());
   return { sim: s, url: `tcp://127.0.0.1:${s.port}` };
 }

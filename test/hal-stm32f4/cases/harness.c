@@ -11,6 +11,7 @@ jmp_buf g_reset_point;
 
 /* What the target's linker script reserves at the top of RAM; here plain memory that no reset touches. */
 volatile uint32_t __tsboot_fault_record[3];
+volatile uint32_t __tsboot_update_flag[16]; /* the no-init block the port's words live in */
 
 void fail(int line, const char *fmt, ...) {
   va_list ap;
