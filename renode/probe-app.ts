@@ -1,8 +1,8 @@
 /**
  * Builds the probe application (renode/apps/probe_app.c) for a board: the demo application's banner and echo,
  * plus a hard fault on 'f' and an attempt to erase the bootloader's sector on 'e' (the issue-9 scenarios).
- * Linked like the demo application (host/build/app-build.ts: the board's application linker script, startup
- * and drivers), except that the startup sends every fault to the probe's fault entry, which writes tsboot's
+ * Built like the demo application (host/build/app-build.ts: the board's application kit and drivers), except
+ * that the kit's startup is replaced by one that sends every fault to the probe's fault entry, which writes tsboot's
  * fault record. Returns the image and the address of the faulting instruction (for the tests to compare with
  * the PC that INFO reports).
  */
@@ -10,9 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { execa } from "execa";
 import { loadBoard } from "../boards/index";
-import { boardHeader } from "../boards/board-c";
-import { generateLinkerScript } from "../boards/linker";
 import { generateStartup } from "../boards/startup";
+import { writeAppKit } from "../host/build/app-kit";
 import { buildImage, encodeVersion } from "../host/image-format";
 import { cpuFlags, familyDrivers, ROOT, WARNINGS } from "../host/build/bootloader-build";
 import { findToolchain } from "../host/build/toolchain";
@@ -33,10 +32,9 @@ export async function buildProbeApp(options: { board: string; version: string; o
   const tools = findToolchain();
   const out = path.resolve(options.outDir);
   fs.mkdirSync(out, { recursive: true });
-  fs.writeFileSync(path.join(out, "tsboot_board.h"), boardHeader(board));
+  writeAppKit(board, out);
   fs.writeFileSync(path.join(out, "startup.c"), generateStartup(board, { entry: "main", role: "application", faultHandler: "probe_fault_entry" }));
   const ld = path.join(out, "app.ld");
-  fs.writeFileSync(ld, generateLinkerScript(board, "application"));
   const family = path.join(ROOT, "hal-bindings", board.family);
   const elf = path.join(out, "probe-app.elf");
   await execa(tools.gcc, [
@@ -49,7 +47,6 @@ export async function buildProbeApp(options: { board: string; version: string; o
     `-DAPP_VERSION="${options.version}"`,
     `-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`,
     "-I", out,
-    "-I", path.join(ROOT, "apps/include"),
     "-I", path.join(ROOT, "hal-bindings/include"),
     "-I", family,
     "-nostartfiles",
