@@ -12,6 +12,7 @@
  *   demo-app-2.0.0-corrupt.tsb    2.0.0's image with one payload bit flipped (header CRC still right)
  *   probe-app-1.0.0.{bin,tsb,status-log.bin}  the probe application (renode/apps/probe_app.c): hard-faults on
  *                                 'f', tries to erase the bootloader's sector on 'e'; faultPc in artifacts.json
+ *   probe-app-2.0.0.{bin,tsb}     the same at 2.0.0: on a slot board, a trial image that crashes
  *   artifacts.json                 board, addresses and the file names above, for the suites and the harness
  *
  * Usage: node bin/run-ts.mjs renode/build-artifacts.ts [--board <name>]... [--out build/renode]
@@ -28,9 +29,17 @@ import { buildProbeApp } from "./probe-app";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The boards with a Renode platform in renode/platforms/ (same names as boards/*.json). */
-export const RENODE_BOARDS = ["nucleo-f411re", "nucleo-f401re", "stm32f4-discovery"] as const;
+/** The boards Renode can run (names of boards/*.json). */
+export const RENODE_BOARDS = ["nucleo-f411re", "nucleo-f401re", "stm32f4-discovery", "nucleo-f411re-ab"] as const;
 export type RenodeBoard = (typeof RENODE_BOARDS)[number];
+
+/**
+ * The platform (renode/platforms/<name>.repl) each board runs on: its own name, except for boards that are
+ * the same hardware with other board data (nucleo-f411re-ab: the NUCLEO-F411RE with two slots).
+ */
+export function renodePlatform(board: string): string {
+  return board === "nucleo-f411re-ab" ? "nucleo-f411re" : board;
+}
 
 /** The versions the suites use: the preloaded application and the update. */
 export const OLD_VERSION = "1.0.0";
@@ -38,6 +47,10 @@ export const NEW_VERSION = "2.0.0";
 
 export interface RenodeArtifacts {
   board: string;
+  /** renode/platforms/<platform>.repl */
+  platform: string;
+  /** Two slots (docs/slots.md): the board has a secondary slot and a scratch area. */
+  slots: boolean;
   boardId: number;
   uart: string;
   appStart: number;
@@ -50,6 +63,8 @@ export interface RenodeArtifacts {
   corruptTsb: string;
   /** The probe application (renode/apps/probe_app.c) and the address of its faulting instruction. */
   probeApp: BuiltAppFiles & { faultPc: number };
+  /** The probe application at the new version (a trial image that crashes on 'f'). */
+  probeAppNew: BuiltAppFiles & { faultPc: number };
 }
 
 /** One demo application's files: payload, image, header, and the status log that records it as installed. */
@@ -113,24 +128,31 @@ export async function buildRenodeArtifacts(board: string, outRoot = defaultOutDi
   const corruptTsb = path.join(dir, `demo-app-${NEW_VERSION}-corrupt.tsb`);
   fs.writeFileSync(corruptTsb, corruptImage);
 
-  const probe = await buildProbeApp({ board, version: OLD_VERSION, outDir: path.join(dir, "probe-app") });
-  const probeApp = {
-    version: OLD_VERSION,
-    bin: path.join(dir, `probe-app-${OLD_VERSION}.bin`),
-    tsb: path.join(dir, `probe-app-${OLD_VERSION}.tsb`),
-    header: path.join(dir, `probe-app-${OLD_VERSION}.header.bin`),
-    statusLog: path.join(dir, `probe-app-${OLD_VERSION}.status-log.bin`),
-    size: probe.payload.length,
-    faultPc: probe.faultPc,
+  const buildProbe = async (version: string) => {
+    const probe = await buildProbeApp({ board, version, outDir: path.join(dir, `probe-app-${version}`) });
+    const files = {
+      version,
+      bin: path.join(dir, `probe-app-${version}.bin`),
+      tsb: path.join(dir, `probe-app-${version}.tsb`),
+      header: path.join(dir, `probe-app-${version}.header.bin`),
+      statusLog: path.join(dir, `probe-app-${version}.status-log.bin`),
+      size: probe.payload.length,
+      faultPc: probe.faultPc,
+    };
+    fs.writeFileSync(files.bin, probe.payload);
+    fs.writeFileSync(files.tsb, probe.image);
+    fs.writeFileSync(files.header, probe.image.subarray(0, 64));
+    fs.writeFileSync(files.statusLog, logWithPrimary(probe.image.subarray(0, 64)));
+    return files;
   };
-  fs.writeFileSync(probeApp.bin, probe.payload);
-  fs.writeFileSync(probeApp.tsb, probe.image);
-  fs.writeFileSync(probeApp.header, probe.image.subarray(0, 64));
-  fs.writeFileSync(probeApp.statusLog, logWithPrimary(probe.image.subarray(0, 64)));
+  const probeApp = await buildProbe(OLD_VERSION);
+  const probeAppNew = await buildProbe(NEW_VERSION);
 
   const strip = ({ version, bin, tsb, header, statusLog, size }: BuiltApp): BuiltAppFiles => ({ version, bin, tsb, header, statusLog, size });
   const artifacts: RenodeArtifacts = {
     board,
+    platform: renodePlatform(board),
+    slots: b.memoryMap.secondary !== null,
     boardId: b.boardId,
     uart: `sysbus.${b.uart.instance.toLowerCase()}`,
     appStart: b.memoryMap.application.start,
@@ -142,6 +164,7 @@ export async function buildRenodeArtifacts(board: string, outRoot = defaultOutDi
     corruptBin,
     corruptTsb,
     probeApp,
+    probeAppNew,
   };
   fs.writeFileSync(path.join(dir, "artifacts.json"), JSON.stringify(artifacts, null, 2) + "\n");
   return artifacts;
@@ -155,13 +178,21 @@ async function main(argv: string[]): Promise<void> {
     else if (argv[i] === "--out") out = path.resolve(argv[++i]);
     else throw new Error(`unknown argument ${argv[i]}; usage: build-artifacts.ts [--board <name>]... [--out <dir>]`);
   }
+  // A board that does not build (a bootloader too big for its region) is reported; the others still build.
+  const failed: string[] = [];
   for (const board of boards.length > 0 ? boards : RENODE_BOARDS) {
-    const a = await buildRenodeArtifacts(board, out);
-    console.log(
-      `${board}: ${path.relative(process.cwd(), a.dir)}/ — bootloader.elf, demo app ${a.oldApp.version} (${a.oldApp.size} bytes), ` +
-        `${a.newApp.version} (${a.newApp.size} bytes), corrupted images`,
-    );
+    try {
+      const a = await buildRenodeArtifacts(board, out);
+      console.log(
+        `${board}: ${path.relative(process.cwd(), a.dir)}/ — bootloader.elf, demo app ${a.oldApp.version} (${a.oldApp.size} bytes), ` +
+          `${a.newApp.version} (${a.newApp.size} bytes), corrupted images, probe apps`,
+      );
+    } catch (e) {
+      failed.push(board);
+      console.error(`${board}: not built: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
+  if (failed.length > 0) throw new Error(`not built: ${failed.join(", ")}`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

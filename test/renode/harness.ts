@@ -14,10 +14,10 @@
  *   Renode whose flash is that file (RAM starts blank, like after a power cut).
  * - stop(): StopRemoteServer (Renode exits), SIGKILL if it has not after 10 s.
  *
- * Timing: Renode runs in virtual time, usually faster than real time, so the bootloader's 100 ms listen window
- * can pass before a host on a socket reacts. The UART trigger is therefore given like renode-test gives
- * input: a Terminal Tester waits for the bootloader's banner with pauseEmulation (the machine stops at the
- * banner's last character), the native INFO frame is queued with SendKeyToUart, and the emulation resumes.
+ * Timing: Renode runs in virtual time, not at the pace of a host on a socket, so the bootloader's 100 ms listen
+ * window can pass before such a host reacts. The UART trigger is therefore given in virtual time: the machine
+ * runs 5 ms (RunFor: past the bootloader's init, inside its window; the bootloader prints nothing there), the
+ * native INFO frame is queued with SendKeyToUart while it is stopped, and the emulation resumes.
  */
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -337,7 +337,7 @@ const FLASH_OPTKEYR = 0x40023c08;
 const FLASH_OPTCR = 0x40023c14;
 const OPTION_KEYS = [0x08192a3b, 0x4c5d6e7f];
 
-/** The button the board's trigger pin is wired to in renode/platforms/<board>.repl (or Renode's board file). */
+/** The button the trigger pin is wired to in renode/platforms/<platform>.repl (or Renode's board file). */
 export function buttonFor(board: string): string {
   return board === "stm32f4-discovery" ? "sysbus.gpioPortA.UserButton" : "sysbus.gpioPortC.UserButton";
 }
@@ -358,7 +358,7 @@ export class RenodeBoard {
 
   /** The platform this board runs on (renode/platforms/<platform>.repl). */
   get platform(): string {
-    return this.options.platform ?? this.options.artifacts.board;
+    return this.options.platform ?? this.options.artifacts.platform;
   }
 
   /** Connects the harness to the UART socket (start() does, unless attachUart is false). */
@@ -400,7 +400,7 @@ export class RenodeBoard {
     const renode = options.reuseRenode ? await RenodeProcess.reusable(options.renode, ROOT) : await RenodeProcess.launch(options.renode, ROOT);
     const uartPort = await freeRenodePort();
     try {
-      const platform = options.platform ?? a.board;
+      const platform = options.platform ?? a.platform;
       await renode.command(`$name="${a.board}"`);
       await renode.command(`$platform=${at(path.join(ROOT, "renode/platforms", `${platform}.repl`))}`);
       await renode.command(`$bootloader=${at(a.bootloaderElf)}`);
@@ -429,7 +429,7 @@ export class RenodeBoard {
         if (!hasFlashModel(platform)) throw new Error(`${platform}: Renode's own flash controller has no WDG_SW option byte model`);
         await renode.command("sysbus.flash_interface HardwareWatchdog true");
       }
-      if (options.holdButton) await renode.command(`${buttonFor(a.board)} Press`);
+      if (options.holdButton) await renode.command(`${buttonFor(platform)} Press`);
       // A Terminal Tester on the UART, for waits in virtual time (the transcript below is the socket's), and a
       // Log Tester for what the models log.
       await renode.keyword("CreateTerminalTester", a.uart, "timeout=10");
@@ -568,11 +568,11 @@ export class RenodeBoard {
   }
 
   async pressButton(): Promise<void> {
-    await this.renode.command(`${buttonFor(this.options.artifacts.board)} Press`);
+    await this.renode.command(`${buttonFor(this.platform)} Press`);
   }
 
   async releaseButton(): Promise<void> {
-    await this.renode.command(`${buttonFor(this.options.artifacts.board)} Release`);
+    await this.renode.command(`${buttonFor(this.platform)} Release`);
   }
 
   /** A warm reset of the whole machine (what NVIC_SystemReset does): flash and RAM keep their contents. */
