@@ -17,17 +17,28 @@ import zlib
 STATUS_NAMES = [
     "ok", "bad frame", "unknown command", "bad length", "bad state", "bad header", "wrong board", "too big",
     "bad address", "out of order", "flash error", "verify failed", "CRC mismatch", "no valid application",
-    "incomplete", "bad vector table", "protection failed",
+    "incomplete", "bad vector table", "protection failed", "signature required", "bad signature", "counter too low",
 ]
-INFO, BEGIN, WRITE, END, BOOT, ABORT, READ, PROTECT = 1, 2, 3, 4, 5, 6, 7, 8
+INFO, BEGIN, WRITE, END, BOOT, ABORT, READ, PROTECT, INSTALL, CONFIRM, REVERT = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+# INFO's slot fields (docs/protocol.md, docs/slots.md)
+TRIAL_STATES = ["none", "pending", "started"]
+SECONDARY_STATES = ["empty", "pending", "previous"]
+SLOT_EVENTS = ["none", "installed", "confirmed", "reverted"]
+SLOT_REASONS = ["none", "not confirmed", "requested", "invalid"]
 REPLY, PROGRESS = 0x80, 0x90
 HEADER_SIZE = 64
+INFO_LENGTH = 51
 MAX_FRAME_PAYLOAD = 4 + 1024  # a WRITE's offset and 1024 data bytes
 
 
 def encode_frame(cmd, seq, payload=b""):
     body = struct.pack("<BBH", cmd, seq & 0xFF, len(payload)) + payload
     return b"\xa5\x5a" + body + struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
+
+
+def _version(v):
+    """An image's version word (major << 24 | minor << 16 | patch) as text."""
+    return "%d.%d.%d" % (v >> 24, (v >> 16) & 0xFF, v & 0xFFFF)
 
 
 def status_name(code):
@@ -162,21 +173,48 @@ class TsbootNative(object):
     def tsboot_info(self, port):
         """INFO (protocol 2, docs/protocol.md): returns a dictionary (protocol, board_id, app_start, app_size,
         write_unit, max_data, window, app_valid, app_version, reset_cause, fault_kind, fault_detail, watchdog,
-        protection). fault_kind: 0 none, 1 hard fault, 5 usage fault, ...; watchdog: 0 off, 1 started by the
-        option bytes, 2 by the bootloader; protection: bit 0 the bootloader region is write-protected."""
+        protection, slot_mode, trial, secondary, last_event, last_reason, secondary_version, swap_in_progress).
+        fault_kind: 0 none, 1 hard fault, 5 usage fault, ...; watchdog: 0 off, 1 started by the option bytes,
+        2 by the bootloader; protection: bit 0 the bootloader region is write-protected; slot_mode "single" or
+        "swap"; versions as "major.minor.patch" (app_version stays the raw number)."""
         status, d = self._request(port, INFO, attempts=4)
         if status != "ok":
             raise AssertionError("INFO refused: %s" % status)
-        if len(d) < 36 or d[0] != 2:
-            raise AssertionError("INFO: protocol %d, %d bytes; this client speaks protocol 2" % (d[0], len(d)))
-        (protocol, boot_version, board_id, app_start, app_size, write_unit, max_data, window, valid,
-         app_version, reset_cause, fault_kind, fault_detail, watchdog, protection) = struct.unpack_from("<BIIIIHHBBIBBIBB", d, 0)
+        if len(d) < INFO_LENGTH or d[0] != 2:
+            raise AssertionError("INFO: protocol %d, %d bytes; this client speaks protocol 2 (%d bytes)" % (d[0], len(d), INFO_LENGTH))
+        (protocol, boot_version, board_id, app_start, app_size, write_unit, max_data, window, valid, app_version,
+         reset_cause, fault_kind, fault_detail, watchdog, protection, _line_errors, slot_mode, trial, last_event,
+         last_reason, secondary, secondary_version, swap) = struct.unpack_from("<BIIIIHHBBIBBIBBBBBBBBIB", d, 0)
         return {
             "protocol": protocol, "bootloader_version": boot_version, "board_id": board_id,
             "app_start": app_start, "app_size": app_size, "write_unit": write_unit, "max_data": max_data,
             "window": window, "app_valid": valid == 1, "app_version": app_version, "reset_cause": reset_cause,
             "fault_kind": fault_kind, "fault_detail": fault_detail, "watchdog": watchdog, "protection": protection,
+            "slot_mode": "swap" if slot_mode == 1 else "single", "trial": TRIAL_STATES[trial],
+            "secondary": SECONDARY_STATES[secondary], "last_event": SLOT_EVENTS[last_event],
+            "last_reason": SLOT_REASONS[last_reason],
+            "secondary_version": _version(secondary_version) if secondary != 0 else None,
+            "swap_in_progress": swap != 0,
         }
+
+    def tsboot_install(self, port, permanent=False):
+        """INSTALL (slot boards): swaps the downloaded image into the primary slot, for a trial unless
+        `permanent`. Fails on a refusal."""
+        on = str(permanent).lower() not in ("false", "no", "0")
+        status, _ = self._request(port, INSTALL, bytes([1 if on else 0]), timeout=self.erase_timeout, attempts=1)
+        if status != "ok":
+            raise AssertionError("INSTALL refused: %s" % status)
+
+    def send_tsboot_install_without_reply(self, port):
+        """INSTALL for a trial, without waiting: the power is about to fail inside the swap."""
+        link = self._link(port)
+        link.send(INSTALL, link.next_seq(), bytes([0]))
+
+    def tsboot_confirm(self, port):
+        """CONFIRM (slot boards): the image on trial becomes permanent. Fails on a refusal."""
+        status, _ = self._request(port, CONFIRM, timeout=self.erase_timeout, attempts=1)
+        if status != "ok":
+            raise AssertionError("CONFIRM refused: %s" % status)
 
     def application_should_be_valid(self, port):
         if not self.tsboot_info(port)["app_valid"]:
@@ -219,6 +257,15 @@ class TsbootNative(object):
         phase, status = self._update(port, image_path)
         if phase != "done":
             raise AssertionError("%s refused: %s" % (phase, status))
+        self._boot_if_asked(port, boot)
+
+    def install_tsboot_image(self, port, image_path, permanent=False, boot=True):
+        """Slot boards: download the image into the secondary slot (BEGIN, WRITEs, END), INSTALL it (for a
+        trial unless `permanent`), then BOOT (unless boot=False). Fails on any refusal."""
+        phase, status = self._update(port, image_path)
+        if phase != "done":
+            raise AssertionError("%s refused: %s" % (phase, status))
+        self.tsboot_install(port, permanent)
         self._boot_if_asked(port, boot)
 
     def try_tsboot_image(self, port, image_path):
