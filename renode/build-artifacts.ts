@@ -32,6 +32,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** The boards Renode can run (names of boards/*.json). */
 export const RENODE_BOARDS = ["nucleo-f411re", "nucleo-f401re", "stm32f4-discovery", "nucleo-f411re-ab"] as const;
 export type RenodeBoard = (typeof RENODE_BOARDS)[number];
+/** The Renode boards with two slots (docs/slots.md): their scenarios are test/renode/slots-on-renode.test.ts. */
+export const SLOT_BOARDS: readonly string[] = ["nucleo-f411re-ab"];
 
 /**
  * The platform (renode/platforms/<name>.repl) each board runs on: its own name, except for boards that are

@@ -20,7 +20,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
 import { FlasherError } from "../../host/flasher/index";
 import { Command, encodeFrame } from "../../host/frames";
-import { buildRenodeArtifacts, RENODE_BOARDS, type RenodeArtifacts } from "../../renode/build-artifacts";
+import { buildRenodeArtifacts, RENODE_BOARDS, SLOT_BOARDS, type RenodeArtifacts } from "../../renode/build-artifacts";
 import { BOOT_BANNER, findRenode, LISTEN_WINDOW_ENTRY_S, RenodeBoard, RenodeProcess, type BoardOptions } from "./harness";
 import { beginPayload } from "./raw-update";
 import { PtyBridge, stm32flash, stm32flashMissing } from "./stm32flash";
@@ -30,8 +30,12 @@ const toolchain = (await execa("sh", ["-c", "command -v arm-none-eabi-gcc"], { r
 const missing = renode.reason ?? (toolchain ? null : "arm-none-eabi-gcc not found (bash scripts/setup.sh installs it)");
 const noStm32flash = missing ?? (await stm32flashMissing());
 
-/** TSBOOT_RENODE_BOARDS=nucleo-f411re,… limits the boards (default: every board with a Renode platform). */
-const boards = (process.env.TSBOOT_RENODE_BOARDS?.split(",").map((b) => b.trim()).filter(Boolean) ?? [...RENODE_BOARDS]) as string[];
+/**
+ * TSBOOT_RENODE_BOARDS=nucleo-f411re,… limits the boards (default: every single-slot Renode board; the slot
+ * boards' scenarios are slots-on-renode.test.ts).
+ */
+const boards = (process.env.TSBOOT_RENODE_BOARDS?.split(",").map((b) => b.trim()).filter(Boolean) ??
+  RENODE_BOARDS.filter((b) => !SLOT_BOARDS.includes(b))) as string[];
 /**
  * Every scenario runs on the first board; the others run the one that touches their own wiring (boot, the
  * UART trigger and an update), since the robot suites run the wiring scenarios on every board. The bootloader
