@@ -5,13 +5,17 @@ socket terminal serves one client: while socat holds it, TsbootNative cannot con
 
 stm32flash's clock runs at the emulator's pace (libfaketime, `faketime -f "+0 x<pace>"`): its timeouts are
 made for silicon (5 s per sector erase, 1 s per 256-byte write), and Renode on a loaded machine runs a
-bootloader that polls peripherals at 1/50-1/100 of real time. The per-byte read timeout (termios VTIME,
-0.5 s, kept by the kernel) is not stretched. Same rules as test/renode/stm32flash.ts.
+bootloader that polls peripherals at 1/50-1/100 of real time. Its per-byte read timeout (termios VTIME, 0.5 s,
+kept by the kernel) is stretched by the same factor through renode/tools/stretch_vtime.c (LD_PRELOAD, built
+with the host's cc). Same rules as test/renode/stm32flash.ts.
 """
 import os
 import shutil
 import subprocess
+import tempfile
 import time
+
+SHIM_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "stretch_vtime.c")
 
 
 class Stm32flash(object):
@@ -20,10 +24,11 @@ class Stm32flash(object):
     def __init__(self):
         self.bridges = []
         self.runs = []
+        self.shim = None
 
     def stm32flash_tools_should_be_installed(self):
-        """Fails, naming the package, when socat, stm32flash or faketime is missing."""
-        for tool in ("socat", "stm32flash", "faketime"):
+        """Fails, naming the package, when socat, stm32flash, faketime or a C compiler is missing."""
+        for tool in ("socat", "stm32flash", "faketime", "cc"):
             if shutil.which(tool) is None:
                 raise AssertionError("%s not found (apt-get install %s)" % (tool, tool))
 
@@ -53,11 +58,22 @@ class Stm32flash(object):
         second, at most 1); returns at once (Wait For Stm32flash collects it)."""
         rate = min(1.0, max(0.001, float(pace)))
         command = ["stm32flash", "-m", "8n1", "-b", "115200"] + list(args) + [pty]
+        env = dict(os.environ)
         if rate < 1.0:
             command = ["faketime", "-f", "+0 x%.4f" % rate] + command
-        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            env["LD_PRELOAD"] = self._shim()
+            env["TSBOOT_VTIME_FACTOR"] = "%.2f" % (1.0 / rate)
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
         self.runs.append(proc)
         return len(self.runs) - 1
+
+    def _shim(self):
+        """renode/tools/stretch_vtime.c built once per suite (a shared object in a temporary folder)."""
+        if self.shim is None:
+            out = os.path.join(tempfile.mkdtemp(prefix="tsboot-stretch-vtime-"), "stretch_vtime.so")
+            subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", out, SHIM_SOURCE, "-ldl"], check=True)
+            self.shim = out
+        return self.shim
 
     def wait_for_stm32flash(self, run, timeout=900):
         """Waits for a run; fails with its output unless it exits 0. Returns the output."""
