@@ -10,7 +10,7 @@ Test Teardown     Tsboot Test Teardown
 
 *** Variables ***
 ${BOARD}          nucleo-f411re-ab
-${PLATFORM}       nucleo-f411re
+${RENODE_PLATFORM}       nucleo-f411re
 ${ARTIFACTS}      ${CURDIR}/../../build/renode/nucleo-f411re-ab
 ${BUTTON}         sysbus.gpioPortC.UserButton
 ${APP_START}      0x08020000
