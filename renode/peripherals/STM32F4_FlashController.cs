@@ -721,7 +721,10 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         // though, writes Renode's memory directly unless a page is set to be accessed through the bus; every
         // such page makes the CPU's data reads from it slower too (literal pools, constants), about 3x for the
         // bootloader. So the flash pages are routed through the bus while FLASH_CR is unlocked, the only time a
-        // store can program anything (or always, with routeCpuStoresWhileLocked). Code fetches are not affected.
+        // store can program anything (or always, with routeCpuStoresWhileLocked), and for RouteHoldTime after it
+        // was last seen unlocked: a driver that locks after every word unlocks again at once, and each change of
+        // the routing costs the emulator one call per 1 KB page (512 on a 512 KB part). Code fetches are not
+        // affected. Stores while locked within the hold are judged by the model (PGSERR), as on silicon.
         private void EnsureWriteTrap()
         {
             if(!trapStores)
@@ -740,7 +743,37 @@ namespace Antmicro.Renode.Peripherals.Tsboot
                 machine.SystemBus.SetHookBeforePeripheralWrite<ulong>(flash, (value, offset) => OnFlashStore(offset, 8, value));
                 trapInstalled = true;
             }
-            RouteCpuStores(routeCpuStoresWhileLocked || !controlLocked);
+            if(routeCpuStoresWhileLocked || !controlLocked)
+            {
+                routeActivity++;
+                RouteCpuStores(true);
+                return;
+            }
+            if(cpuStoresRouted && !unroutePending)
+            {
+                ScheduleUnroute();
+            }
+        }
+
+        // Ends the routing once FLASH_CR has stayed locked for RouteHoldTime of virtual time.
+        private void ScheduleUnroute()
+        {
+            unroutePending = true;
+            var seen = routeActivity;
+            machine.ScheduleAction(RouteHoldTime, _ =>
+            {
+                unroutePending = false;
+                if(routeCpuStoresWhileLocked || !controlLocked || !cpuStoresRouted)
+                {
+                    return; // unlocked now: the next lock schedules again
+                }
+                if(routeActivity != seen)
+                {
+                    ScheduleUnroute(); // unlocked and locked again meanwhile
+                    return;
+                }
+                RouteCpuStores(false);
+            });
         }
 
         private void RouteCpuStores(bool route)
@@ -894,6 +927,9 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         private PowerCutPlan armedCut;
         private bool trapInstalled;
         private bool cpuStoresRouted;
+        private bool unroutePending;
+        private ulong routeActivity;
+        private static readonly TimeInterval RouteHoldTime = TimeInterval.FromMilliseconds(20);
 
         private const ulong TargetPageSize = 0x400; // tlib's ARM page (TARGET_PAGE_BITS 10)
         private const uint AllSectorsUnprotected = 0xFFF;
