@@ -331,6 +331,8 @@ function confirm(): Status {
 function revert(seq: u8): Status {
   if (!slotsEnabled() || transfer !== Transfer.Idle) return Status.BadState;
   if (!secondaryValid(SecondaryRole.Previous)) return Status.NoValidApp;
+  // The previous image may be older than a confirmed one's counter: the host cannot roll back past it.
+  if (!counterAllows(secondaryHeader())) return Status.CounterTooLow;
   const begun = swapBegin(SwapKind.Revert, RevertReason.Requested);
   if (begun !== Status.Ok) return begun;
   return swapWithProgress(seq);

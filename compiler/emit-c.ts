@@ -1091,11 +1091,20 @@ function decideCompare(op: string, a: Range, b: Range): boolean | null {
 }
 
 /** A key equal for two expressions that compute the same value (no calls, so nothing changes between them). */
+/** The bits a wrap keeps, for the wraps that keep the low bits of two's complement. */
+const WRAP_BITS: Partial<Record<IntKind, number>> = { u8: 8, i8: 8, u16: 16, i16: 16, u32: 32, i32: 32 };
+
 function pureKey(e: Expr): string | null {
   if (some(e, (x) => x.k === "call" || x.k === "intrinsic" || x.k === "subarray")) return null;
   const key = (x: Expr): string => {
     // A wrap of a value its type holds, and an unchecked conversion, change nothing (u32(p) of a u32 p is p).
-    if ((x.k === "wrap" && R.contains(INT_RANGES[x.to], x.operand.range)) || (x.k === "convert" && !x.checked)) return key(x.operand);
+    // A wrap of a wrap at least as wide keeps the same low bits as one wrap: u32(i32(p)) of a u32 p is p.
+    if (x.k === "wrap") {
+      let inner = x.operand;
+      while (inner.k === "wrap" && WRAP_BITS[inner.to] !== undefined && WRAP_BITS[x.to] !== undefined && WRAP_BITS[inner.to]! >= WRAP_BITS[x.to]!) inner = inner.operand;
+      if (R.contains(INT_RANGES[x.to], inner.range)) return key(inner);
+    }
+    if (x.k === "convert" && !x.checked) return key(x.operand);
     const own =
       x.k === "var" ? `v${x.v.id}` :
       x.k === "const" ? `c${x.value}` :

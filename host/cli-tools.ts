@@ -294,6 +294,8 @@ export function describeDevice(d: DeviceInfo): string {
     `watchdog:     ${d.watchdog === "hardware" ? "running (started by the option bytes), refreshed by the bootloader" : d.watchdog === "started" ? "started by the bootloader (board data)" : "off"}`,
     `protection:   bootloader region ${d.bootloaderProtected ? "write-protected" : "not write-protected"}` +
       (d.protectionFailed ? " (the protection the board data asks for failed at boot)" : ""),
+    `signatures:   ${d.signatureRequired ? "required (Ed25519, the public key built into the bootloader)" : "not required (CRC-checked images)"}; ` +
+      `anti-rollback counter ${d.securityCounter}`,
     ...(d.lineErrors.length ? [`line errors:  ${d.lineErrors.join(", ")} since boot`] : []),
     ...(d.slots.mode === "swap" ? slotLines(d) : []),
   ].join("\n");
@@ -320,7 +322,8 @@ function infoJson(d: DeviceInfo) {
     appStart: hex32(d.appStart), appSize: d.appSize, appValid: d.appValid, appVersion: d.appVersionText,
     writeUnit: d.writeUnit, maxData: d.maxData, window: d.window,
     resetCause: d.resetCause, lastFault: d.lastFault, watchdog: d.watchdog, bootloaderProtected: d.bootloaderProtected,
-    protectionFailed: d.protectionFailed, lineErrors: d.lineErrors, slots: d.slots,
+    protectionFailed: d.protectionFailed, signatureRequired: d.signatureRequired, securityCounter: d.securityCounter,
+    lineErrors: d.lineErrors, slots: d.slots,
   };
 }
 

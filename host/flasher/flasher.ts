@@ -720,6 +720,13 @@ export class Flasher {
           status,
         );
       case Status.CounterTooLow:
+        if (command === "REVERT" || command === "INSTALL") {
+          return new FlasherError(
+            "counter",
+            `${command}: the bootloader refused: the image it would start has a security counter below the device's (a confirmed image raised it; anti-rollback, nothing overrides it) — install a newer image instead.`,
+            status,
+          );
+        }
         return new FlasherError(
           "counter",
           `the bootloader refused the image: its security counter is below the device's (anti-rollback; nothing overrides it) — rebuild it with a higher --security-counter.${erased}`,

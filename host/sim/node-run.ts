@@ -87,6 +87,8 @@ export interface NodeRunOptions extends SessionOptions {
   preload?: Uint8Array;
   /** The bootloader's entry (default bootloader-ts/main.ts's bootloaderMain): a product passes its own. */
   entry?: () => void;
+  /** Called with the simulation before the bootloader starts (a bench attaches a paced host). */
+  prepare?: (sim: Simulation) => void;
 }
 
 export interface NodeRunResult {
@@ -144,6 +146,7 @@ export function outcomeJson(sim: Simulation, e: unknown): { json: Record<string,
  */
 export function runInNode(o: NodeRunOptions): NodeRunResult {
   const sim = simulationFor(o);
+  o.prepare?.(sim);
   installSimulation(sim);
   // print() output goes into the UART stream, byte for byte as the C tsb_print writes it.
   setOutputSink((text) => sim.uartWriteBytes(Buffer.from(text, "utf8")));

@@ -3,7 +3,8 @@
  * an install by swap, a revert after an unconfirmed trial, and a confirmation; after every cut boot the
  * device several times, with no host. Each boot must run the old or the new image, complete and valid
  * (a swap a cut interrupted is resumed first) — never neither — with the bootloader region untouched.
- * Then a new update must still succeed. TSBOOT_POWERCUT_ALL=1 cuts at every operation; CI takes a sample.
+ * Then a new update must still succeed. Each cut is before an operation or inside it (the erase or program
+ * torn part-way). TSBOOT_POWERCUT_ALL=1 cuts before and inside every operation; CI takes a sample.
  */
 import { describe, expect, it } from "vitest";
 import { Simulation } from "../../hal-bindings/sim/simulation";
@@ -109,21 +110,26 @@ describe("power cuts across slots: a download, a swap, a revert, a confirmation"
 
       const sample = new Set<number>([1, 2, total - 1, total]);
       for (let k = 5; k < total; k += Math.max(1, Math.floor(total / 6))) sample.add(k);
-      const cuts = all ? Array.from({ length: total }, (_, i) => i + 1) : [...sample].filter((k) => k >= 1 && k <= total);
+      // A cut before operation k, or inside it (the erase or program torn part-way, weak cells and all).
+      const cuts = all
+        ? Array.from({ length: total }, (_, i) => [{ k: i + 1, inside: false }, { k: i + 1, inside: true }]).flat()
+        : [...sample].filter((k) => k >= 1 && k <= total).map((k, i) => ({ k, inside: i % 2 === 1 }));
 
       const seen: Record<string, number> = {};
-      for (const k of cuts) {
+      for (const { k, inside } of cuts) {
         const { sim, input } = await phase.setup();
         const marker = BOOTLOADER(sim);
         sim.uart.deliver(input, 0);
         sim.flash.cutPowerAt = sim.flash.operations + k;
+        sim.flash.cutInside = inside;
         const cut = await runBootloaderInNode(sim);
-        expect(cut.kind, `${phase.name}: cut at ${k}`).toBe("power-cut");
+        expect(cut.kind, `${phase.name}: cut ${inside ? "inside" : "before"} ${k}`).toBe("power-cut");
         let device = sim.rebooted();
         device.flash.cutPowerAt = 0;
+        device.flash.cutInside = false;
         for (let boot = 0; boot < 3; boot++) {
           const ran = await boots(device);
-          expect(phase.allowed, `${phase.name}: cut at ${k}, boot ${boot} ran ${ran}`).toContain(ran);
+          expect(phase.allowed, `${phase.name}: cut ${inside ? "inside" : "before"} ${k}, boot ${boot} ran ${ran}`).toContain(ran);
           seen[ran] = (seen[ran] ?? 0) + 1;
           expect(BOOTLOADER(device).equals(marker), "the bootloader region is untouched").toBe(true);
           device = device.rebooted();
@@ -131,7 +137,7 @@ describe("power cuts across slots: a download, a swap, a revert, a confirmation"
         // A new update still succeeds: the old image is there to be replaced.
         device.triggerPressed = true;
         device.uart.deliver(concat([download(newImage), install(1), encodeFrame(Command.Boot, 93)]), 0);
-        expect(await boots(device), `${phase.name}: recovery after a cut at ${k}`).toBe("new");
+        expect(await boots(device), `${phase.name}: recovery after a cut ${inside ? "inside" : "before"} ${k}`).toBe("new");
       }
       expect(Object.values(seen).reduce((a, b) => a + b, 0)).toBe(cuts.length * 3);
       console.log(`${phase.name}: ${total} flash operations, ${cuts.length} cut points, boots: ${JSON.stringify(seen)}`);

@@ -169,6 +169,7 @@ describe("tsboot info, boot, read", () => {
         "last reset:   unknown",
         "watchdog:     off",
         "protection:   bootloader region not write-protected",
+        "signatures:   not required (CRC-checked images); anti-rollback counter 0",
         "",
       ].join("\n"),
     );
