@@ -121,7 +121,8 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
   it.skipIf(!fullSet(boardName))("holding the user button at power-on (the trigger pin) holds it in the bootloader; the update survives a reset", async () => {
     const b = await start({ holdButton: true });
     await b.waitForText("update: trigger pin");
-    expect(b.text.startsWith(`${BOOT_BANNER}\r\nupdate: trigger pin\r\n`)).toBe(true);
+    const announced = `${BOOT_BANNER}\r\nupdate: trigger pin\r\n`;
+    expect(b.text.slice(0, announced.length)).toBe(announced);
     await b.expectSilence("demo-app", 0.2);
     await b.releaseButton();
     const flasher = b.flasher();
