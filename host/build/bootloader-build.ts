@@ -18,6 +18,8 @@ import { compileToDirectory, formatAll, RUNTIME_HEADER_DIR } from "../../compile
 import { boardFileLabel, loadBoard, type Board } from "../../boards/index";
 import { boardAccessors, boardHeader, productHeader } from "../../boards/board-c";
 import { faultRecordAddress, generateLinkerScript } from "../../boards/linker";
+import { layoutFromBoard } from "../../boards/layout";
+import { configHalves } from "../../hal-bindings/sim/board-layout";
 import { generateStartup } from "../../boards/startup";
 import { parseCallGraphs, worstStackDepth, type StackReport } from "./stack-depth";
 import { findToolchain } from "./toolchain";
@@ -149,6 +151,14 @@ export function undefinedReferences(linkOutput: string): string[] {
 export async function buildBootloader(options: BuildOptions): Promise<BuildResult> {
   const board = typeof options.board === "string" ? loadBoard(options.board) : options.board;
   if (!familyPortPresent(board.family)) throw familyPortMissing(board);
+  if (options.publicKey && configHalves(layoutFromBoard(board)) < 2) {
+    // A one-half status log is erased whole when an update begins: a power cut before the counter is
+    // written again would reset the anti-rollback counter, and with it the protection against downgrades.
+    throw new BuildError(
+      `signed images need a status log in two halves, so that the anti-rollback counter survives a power cut: ` +
+        `${boardFileLabel(board)} memoryMap.config is one erase unit — give it two (as nucleo-f411re-ab does), or build without --pubkey`,
+    );
+  }
   const level = options.optimize ?? (options.debug ? "g" : "s");
   if (!/^(0|1|2|3|s|g|z)$/.test(level)) throw new BuildError(`--optimize '${level}' is not a gcc level: 0, 1, 2, 3, s, g or z`);
   const tools = findToolchain();

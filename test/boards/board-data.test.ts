@@ -115,11 +115,11 @@ describe("every family's boards", () => {
   });
 
   test("the update UARTs: F072 USART2 AF1, L476 USART2 AF7, H743 USART3 on PD8/PD9 AF7, F072B-DISCO USART1", () => {
-    expect(loadBoard("nucleo-f072rb").uart).toEqual({ instance: "USART2", base: 0x40004400, bus: "apb1", baud: 115200,
+    expect(loadBoard("nucleo-f072rb").uart).toEqual({ instance: "USART2", base: 0x40004400, bus: "apb1", baud: 115200, maxBaud: 2_000_000,
       tx: { port: "A", pin: 2, af: 1 }, rx: { port: "A", pin: 3, af: 1 } });
     expect(loadBoard("stm32f072b-disco").uart).toMatchObject({ instance: "USART1", base: 0x40013800, bus: "apb2" });
     expect(loadBoard("nucleo-l476rg").uart).toMatchObject({ instance: "USART2", base: 0x40004400, tx: { af: 7 } });
-    expect(loadBoard("nucleo-h743zi2").uart).toEqual({ instance: "USART3", base: 0x40004800, bus: "apb1", baud: 115200,
+    expect(loadBoard("nucleo-h743zi2").uart).toEqual({ instance: "USART3", base: 0x40004800, bus: "apb1", baud: 115200, maxBaud: 2_000_000,
       tx: { port: "D", pin: 8, af: 7 }, rx: { port: "D", pin: 9, af: 7 } });
   });
 
@@ -294,17 +294,21 @@ describe("values the part contradicts are refused", () => {
     ["nucleo-f411re", "a board id without the part's DEV_ID", (r) => (r.boardId = "0x04500001"), "boardId 0x04500001: the top 16 bits must be the part's DEV_ID 0x431 (e.g. 0x04310001)"],
     ["nucleo-f411re-ab", "a secondary slot without a scratch", (r) => delete r.memoryMap.scratch, "two slots need both memoryMap.secondary and memoryMap.scratch (docs/slots.md)"],
     ["nucleo-f411re-ab", "a secondary smaller than the primary", (r) => {
+      r.memoryMap.bootloader = { start: "0x08000000", size: "0x4000" }; // the 16 KB map these cases were written for
+      r.memoryMap.config = { start: "0x08004000", size: "0x8000" };
       r.memoryMap.application = { start: "0x08020000", size: "0x40000" };
       r.memoryMap.secondary = { start: "0x08010000", size: "0x10000" };
       r.memoryMap.scratch = { start: "0x0800C000", size: "0x4000" };
     }, "the secondary slot (65536 bytes) must hold the primary's 262144: it receives the application when they are swapped"],
     ["nucleo-f411re-ab", "swap areas that are not whole sectors", (r) => {
+      r.memoryMap.bootloader = { start: "0x08000000", size: "0x4000" }; // the 16 KB map these cases were written for
+      r.memoryMap.config = { start: "0x08004000", size: "0x8000" };
       r.memoryMap.application = { start: "0x08010000", size: "0x30000" };
       r.memoryMap.secondary = { start: "0x08040000", size: "0x40000" };
       r.memoryMap.scratch = { start: "0x0800C000", size: "0x4000" };
     }, "swap areas of 16384 bytes (the scratch's size) must be whole erase units; in the application slot the area at 0x08010000 is not"],
-    ["nucleo-f411re-ab", "a status log that cannot split in two halves", (r) => (r.memoryMap.config = { start: "0x08004000", size: "0x4000" }),
-      "the config region [0x08004000, 0x08008000) must split into two halves of whole erase units (the status log compacts from one into the other)"],
+    ["nucleo-f411re-ab", "a status log that cannot split in two halves", (r) => (r.memoryMap.config = { start: "0x08008000", size: "0x4000" }),
+      "the config region [0x08008000, 0x0800C000) must split into two halves of whole erase units (the status log compacts from one into the other)"],
     ["nucleo-f411re", "a trial watchdog without slots", (r) => (r.trialWatchdogMs = 6000), "trialWatchdogMs is for two-slot boards (memoryMap.secondary and memoryMap.scratch)"],
     ["nucleo-f411re", "a watchdog shorter than an erase", (r) => (r.watchdogMs = 1000),
       "watchdogMs 1000 is shorter than twice STM32F411RE's longest erase (2600 ms at its datasheet maximum, during which the CPU cannot refresh the watchdog): use at least 5200"],

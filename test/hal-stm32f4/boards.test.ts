@@ -122,7 +122,7 @@ describe("board files", () => {
   test("UART, trigger and clock choices", () => {
     const nucleo = loadBoard("nucleo-f411re");
     expect(nucleo.uart).toEqual({
-      instance: "USART2", base: 0x40004400, bus: "apb1", baud: 115200,
+      instance: "USART2", base: 0x40004400, bus: "apb1", baud: 115200, maxBaud: 2_000_000,
       tx: { port: "A", pin: 2, af: 7 }, rx: { port: "A", pin: 3, af: 7 },
     });
     expect(nucleo.trigger).toEqual({ port: "C", pin: 13, activeLevel: "low", pull: "none" });
