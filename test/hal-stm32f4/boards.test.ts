@@ -253,7 +253,7 @@ describe("invalid board data gives the specific error", () => {
       [(r) => (r.trigger.pin = 16), "trigger.pin must be at most 15, got 16"],
       [(r) => (r.clock.sysclkHz = 120_000_000), "clock.sysclkHz 120000000 is above STM32F411RE's 100000000"],
       [(r) => (r.clock.sysclkHz = 99_300_000), "clock.sysclkHz 99300000 cannot be reached from 8000000 Hz"],
-      [(r) => (r.clock.source = "pll"), 'clock.source must be one of "hsi", "hse", "hse-bypass", got "pll"'],
+      [(r) => (r.clock.source = "pll"), 'clock.source must be one of "hsi", "hse", "hse-bypass", "hsi48", got "pll"'],
       [(r) => (r.cpu = "cortex-m7"), 'cpu "cortex-m7" is not STM32F411RE\'s core: it is a cortex-m4'],
       [(r) => delete r.memoryMap, "memoryMap is missing"],
     ];
