@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what tsboot needs on a Debian/Ubuntu machine, skipping whatever is already there:
-# the ARM and host toolchains, gdb (gdb-multiarch for ARM), QEMU, stm32flash and socat from apt, and the npm
+# the ARM and host toolchains, gdb (gdb-multiarch for ARM), QEMU, stm32flash, socat and faketime (stm32flash at an emulator's pace) from apt, and the npm
 # packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(gcc make gdb gcc-arm-none-eabi libnewlib-arm-none-eabi gdb-multiarch qemu-system-arm stm32flash socat)
+APT_PACKAGES=(gcc make gdb gcc-arm-none-eabi libnewlib-arm-none-eabi gdb-multiarch qemu-system-arm stm32flash socat faketime)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -29,6 +29,10 @@
 // - Option bytes (3.7): FLASH_OPTCR (nWRP, RDP, USER, BOR_LEV) is written only after OPTKEYR unlocks it;
 //   OPTSTRT programs it into the option bytes (BSY meanwhile) and the new nWRP protects sectors from then on.
 //   A reset reloads FLASH_OPTCR from the option bytes. The option bytes also read at 0x1FFFC000/0x1FFFC008.
+// - The hardware watchdog (3.7.1 USER byte, RM0090 21.3.1): with WDG_SW = 0 the independent watchdog runs from
+//   every reset. Given the platform's IWDG (`watchdog: iwdg`), the model starts it (KR = 0xCCCC) at power-on and
+//   after every machine reset (Renode's STM32_IndependentWatchdog starts stopped), so software sees what it
+//   sees on silicon: a watchdog already running with its reset period (prescaler /4, reload 0xFFF: 0.5 s).
 // - Power cuts for tests: CutPowerDuring arms a cut inside the n-th next erase or program; the sector is left
 //   partly erased, or the word partly programmed (seeded), and the CPU stops for good. A reset during an
 //   operation leaves the same kind of partial result.
@@ -54,6 +58,7 @@ using Antmicro.Renode.Logging;
 using Antmicro.Renode.Peripherals.Bus;
 using Antmicro.Renode.Peripherals.CPU;
 using Antmicro.Renode.Peripherals.Memory;
+using Antmicro.Renode.Peripherals.Timers;
 using Antmicro.Renode.Time;
 
 namespace Antmicro.Renode.Peripherals.Tsboot
@@ -61,10 +66,11 @@ namespace Antmicro.Renode.Peripherals.Tsboot
     [AllowedTranslations(AllowedTranslation.ByteToDoubleWord | AllowedTranslation.WordToDoubleWord)]
     public class STM32F4_FlashController : IDoubleWordPeripheral, IKnownSize, IGPIOSender
     {
-        public STM32F4_FlashController(IMachine machine, MappedMemory flash, ulong flashBase = 0x08000000, bool stallCpuDuringOperations = true, bool trapStores = true, bool routeCpuStoresWhileLocked = false)
+        public STM32F4_FlashController(IMachine machine, MappedMemory flash, STM32_IndependentWatchdog watchdog = null, ulong flashBase = 0x08000000, bool stallCpuDuringOperations = true, bool trapStores = true, bool routeCpuStoresWhileLocked = false)
         {
             this.machine = machine;
             this.flash = flash;
+            this.watchdog = watchdog;
             this.flashBase = flashBase;
             this.stallCpu = stallCpuDuringOperations;
             this.trapStores = trapStores;
@@ -75,6 +81,9 @@ namespace Antmicro.Renode.Peripherals.Tsboot
             optionBytesReadProtection = 0xAA;
             optionBytesUser = DefaultUserAndBor;
             Reset();
+            // After every peripheral has been reset (Machine.Reset raises MachineReset last): a watchdog that the
+            // option bytes start runs again from the reset, as on silicon.
+            machine.MachineReset += _ => StartHardwareWatchdogIfSelected();
         }
 
         // ------------------------------------------------------------------ Renode plumbing
@@ -219,6 +228,27 @@ namespace Antmicro.Renode.Peripherals.Tsboot
                 optionBytesWriteProtection = value & AllSectorsUnprotected;
                 LoadOptionControlFromOptionBytes();
             }
+        }
+
+        /// <summary>The option bytes' USER byte as FLASH_OPTCR shows it (bits 7:2: nRST_STDBY, nRST_STOP, WDG_SW,
+        /// BOR_LEV), kept across resets; set it before start to model a board programmed earlier.</summary>
+        public uint OptionBytesUser
+        {
+            get { return optionBytesUser; }
+            set
+            {
+                optionBytesUser = value & UserByteMask;
+                LoadOptionControlFromOptionBytes();
+                StartHardwareWatchdogIfSelected();
+            }
+        }
+
+        /// <summary>WDG_SW = 0 ("hardware watchdog", a common production setting): the independent watchdog runs
+        /// from every reset. Setting it before start is a power-on with these option bytes: the watchdog starts now.</summary>
+        public bool HardwareWatchdog
+        {
+            get { return (optionBytesUser & UserWatchdogSoftware) == 0; }
+            set { OptionBytesUser = value ? optionBytesUser & ~UserWatchdogSoftware : optionBytesUser | UserWatchdogSoftware; }
         }
 
         /// <summary>Datasheet maxima instead of typical times.</summary>
@@ -520,7 +550,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
             case OperationKind.OptionBytes:
                 optionBytesWriteProtection = (optionControl >> 16) & 0xFFF;
                 optionBytesReadProtection = (optionControl >> 8) & 0xFF;
-                optionBytesUser = optionControl & 0xEC;
+                optionBytesUser = optionControl & UserByteMask; // WDG_SW takes effect at the next reset
                 this.Log(LogLevel.Info, "Option bytes programmed: nWRP 0x{0:X3}, RDP 0x{1:X2}, USER 0x{2:X2}", optionBytesWriteProtection, optionBytesReadProtection, optionBytesUser);
                 break;
             }
@@ -637,6 +667,18 @@ namespace Antmicro.Renode.Peripherals.Tsboot
             return mask;
         }
 
+        // ------------------------------------------------------------------ the hardware watchdog
+
+        private void StartHardwareWatchdogIfSelected()
+        {
+            if(watchdog == null || !HardwareWatchdog)
+            {
+                return;
+            }
+            watchdog.WriteDoubleWord(0x0, WatchdogKeyStart); // IWDG_KR
+            this.Log(LogLevel.Debug, "WDG_SW = 0: the independent watchdog runs from this reset");
+        }
+
         // ------------------------------------------------------------------ the CPU and the bus
 
         private void StallCpuIfRunningFromFlash()
@@ -679,7 +721,10 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         // though, writes Renode's memory directly unless a page is set to be accessed through the bus; every
         // such page makes the CPU's data reads from it slower too (literal pools, constants), about 3x for the
         // bootloader. So the flash pages are routed through the bus while FLASH_CR is unlocked, the only time a
-        // store can program anything (or always, with routeCpuStoresWhileLocked). Code fetches are not affected.
+        // store can program anything (or always, with routeCpuStoresWhileLocked), and for RouteHoldTime after it
+        // was last seen unlocked: a driver that locks after every word unlocks again at once, and each change of
+        // the routing costs the emulator one call per 1 KB page (512 on a 512 KB part). Code fetches are not
+        // affected. Stores while locked within the hold are judged by the model (PGSERR), as on silicon.
         private void EnsureWriteTrap()
         {
             if(!trapStores)
@@ -698,7 +743,37 @@ namespace Antmicro.Renode.Peripherals.Tsboot
                 machine.SystemBus.SetHookBeforePeripheralWrite<ulong>(flash, (value, offset) => OnFlashStore(offset, 8, value));
                 trapInstalled = true;
             }
-            RouteCpuStores(routeCpuStoresWhileLocked || !controlLocked);
+            if(routeCpuStoresWhileLocked || !controlLocked)
+            {
+                routeActivity++;
+                RouteCpuStores(true);
+                return;
+            }
+            if(cpuStoresRouted && !unroutePending)
+            {
+                ScheduleUnroute();
+            }
+        }
+
+        // Ends the routing once FLASH_CR has stayed locked for RouteHoldTime of virtual time.
+        private void ScheduleUnroute()
+        {
+            unroutePending = true;
+            var seen = routeActivity;
+            machine.ScheduleAction(RouteHoldTime, _ =>
+            {
+                unroutePending = false;
+                if(routeCpuStoresWhileLocked || !controlLocked || !cpuStoresRouted)
+                {
+                    return; // unlocked now: the next lock schedules again
+                }
+                if(routeActivity != seen)
+                {
+                    ScheduleUnroute(); // unlocked and locked again meanwhile
+                    return;
+                }
+                RouteCpuStores(false);
+            });
         }
 
         private void RouteCpuStores(bool route)
@@ -821,6 +896,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
 
         private readonly IMachine machine;
         private readonly MappedMemory flash;
+        private readonly STM32_IndependentWatchdog watchdog;
         private readonly ulong flashBase;
         private readonly bool stallCpu;
         private readonly bool trapStores;
@@ -851,10 +927,16 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         private PowerCutPlan armedCut;
         private bool trapInstalled;
         private bool cpuStoresRouted;
+        private bool unroutePending;
+        private ulong routeActivity;
+        private static readonly TimeInterval RouteHoldTime = TimeInterval.FromMilliseconds(20);
 
         private const ulong TargetPageSize = 0x400; // tlib's ARM page (TARGET_PAGE_BITS 10)
         private const uint AllSectorsUnprotected = 0xFFF;
         private const uint DefaultUserAndBor = 0xEC; // FLASH_OPTCR reset value 0x0FFFAAED: nRST_STDBY, nRST_STOP, WDG_SW set, BOR_LEV 3
+        private const uint UserByteMask = 0xEC;
+        private const uint UserWatchdogSoftware = 1u << 5; // WDG_SW: 1 software watchdog, 0 hardware watchdog
+        private const uint WatchdogKeyStart = 0xCCCC;
 
         private static readonly uint[] ControlKeys = { 0x45670123, 0xCDEF89AB };
         private static readonly uint[] OptionKeys = { 0x08192A3B, 0x4C5D6E7F };

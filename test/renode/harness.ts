@@ -14,10 +14,10 @@
  *   Renode whose flash is that file (RAM starts blank, like after a power cut).
  * - stop(): StopRemoteServer (Renode exits), SIGKILL if it has not after 10 s.
  *
- * Timing: Renode runs in virtual time, usually faster than real time, so the bootloader's 100 ms listen window
- * can pass before a host on a socket reacts. The UART trigger is therefore given like renode-test gives
- * input: a Terminal Tester waits for the bootloader's banner with pauseEmulation (the machine stops at the
- * banner's last character), the native INFO frame is queued with SendKeyToUart, and the emulation resumes.
+ * Timing: Renode runs in virtual time, not at the pace of a host on a socket, so the bootloader's 100 ms listen
+ * window can pass before such a host reacts. The UART trigger is therefore given in virtual time: the machine
+ * runs 5 ms (RunFor: past the bootloader's init, inside its window; the bootloader prints nothing there), the
+ * native INFO frame is queued with SendKeyToUart while it is stopped, and the emulation resumes.
  */
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -38,8 +38,19 @@ export const MACHINE_SCRIPT = path.join(ROOT, "renode/scripts/tsboot-machine.res
 /** The bootloader's first line: "tsboot <version>" (bootloader-ts/main.ts prints BOOTLOADER_VERSION). */
 export const BOOT_BANNER = `tsboot ${BOOTLOADER_VERSION >>> 16}.${(BOOTLOADER_VERSION >>> 8) & 0xff}.${BOOTLOADER_VERSION & 0xff}`;
 
-/** Flasher timeouts for Renode's slow UART link (see RenodeBoard.flasher). */
-export const RENODE_LINK_TIMEOUTS: FlasherOptions = { handshakeTimeoutMs: 5_000, replyTimeoutMs: 10_000, writeTimeoutMs: 30_000, eraseTimeoutMs: 30_000 };
+/**
+ * Flasher timeouts for Renode's slow link (see RenodeBoard.flasher), in real milliseconds. A bootloader that
+ * polls a peripheral runs at a few hundredths of real time in Renode on a loaded machine (each bus access
+ * costs the emulator microseconds): a 250 ms sector erase, which the driver waits out polling FLASH_SR from
+ * RAM, took 7-13 s here. They only cost time when a test fails.
+ */
+export const RENODE_LINK_TIMEOUTS: FlasherOptions = { handshakeTimeoutMs: 10_000, replyTimeoutMs: 30_000, writeTimeoutMs: 60_000, eraseTimeoutMs: 120_000 };
+
+/** How long a waitFor on the UART transcript waits by default (real ms): a boot and an update's erases. */
+export const WAIT_DEFAULT_MS = 120_000;
+
+/** Virtual time from power-on to a point inside the bootloader's 100 ms listen window (after its init). */
+export const LISTEN_WINDOW_ENTRY_S = 0.005;
 
 export type RenodeLookup = { path: string; reason: null } | { path: null; reason: string };
 
@@ -177,6 +188,14 @@ export class RenodeProcess {
     for (const p of all) await p.quit();
   }
 
+  /**
+   * A Log Tester (Renode's, for Wait For Log Entry): what the machine logs from now on. Renode's Reset
+   * Emulation removes it, so every board creates its own.
+   */
+  async freshLogTester(): Promise<void> {
+    await this.keyword("CreateLogTester", 10);
+  }
+
   /** Ends the current emulation (machines, terminals) and keeps Renode for the next board. */
   async resetEmulation(): Promise<void> {
     await this.keyword("ResetEmulation");
@@ -259,23 +278,66 @@ class UartTransport implements Transport {
 export interface BoardOptions {
   renode: string;
   artifacts: RenodeArtifacts;
-  /** What is installed at start: the old demo app (default), its corrupted payload, nothing, or a flash image. */
-  app?: "old" | "corrupt" | "none";
+  /**
+   * What is installed at start (payload and the status log recording it): the old demo app (default), its
+   * corrupted payload, the probe application (renode/apps/probe_app.c), or nothing.
+   */
+  app?: "old" | "corrupt" | "probe" | "none";
   /** A whole-flash image (from powerCycle) loaded at 0x08000000 after the bootloader ELF. */
   flashImage?: string;
+  /**
+   * The platform (renode/platforms/<name>.repl); the board's own by default. "nucleo-f411re-stock-flash" has
+   * Renode's own flash controller instead of tsboot's model (the stock-versus-model scenario only).
+   */
+  platform?: string;
   /** The option bytes' nWRP at power-on (bit i clear: sector i write-protected); all clear by default. */
   optionBytesWriteProtection?: number;
+  /** The option bytes' WDG_SW = 0: the independent watchdog runs from power-on and every reset. */
+  hardwareWatchdog?: boolean;
   /** Hold the user button from power-on (the trigger pin). */
   holdButton?: boolean;
   /** Send a native INFO frame inside the 100 ms listen window (the UART trigger). */
   uartTrigger?: boolean;
+  /** Bytes to put on the line inside the listen window instead (noise, or a session start of one's own). */
+  windowBytes?: number[];
+  /**
+   * Connect the harness to the UART socket (default). Renode's socket terminal serves one client: leave it
+   * free for another client (socat and stm32flash) with false.
+   */
+  attachUart?: boolean;
+  /** Start the emulation (default); false leaves the machine built and stopped at power-on (runFor, go). */
+  startEmulation?: boolean;
   /** Run in this test file's shared Renode (RenodeProcess.reusable) instead of a Renode of its own. */
   reuseRenode?: boolean;
   /** Where dumps go (a fresh temporary folder when absent). */
   workDir?: string;
 }
 
-/** The button the board's trigger pin is wired to in renode/platforms/<board>.repl (or Renode's board file). */
+/** What `app` installs: payload and status log (artifacts from renode/build-artifacts.ts). */
+function installedFiles(a: RenodeArtifacts, app: BoardOptions["app"]): { payload: string; statusLog: string } | null {
+  switch (app ?? "old") {
+    case "old":
+      return { payload: a.oldApp.bin, statusLog: a.oldApp.statusLog };
+    case "corrupt":
+      return { payload: a.corruptBin, statusLog: a.oldApp.statusLog };
+    case "probe":
+      return { payload: a.probeApp.bin, statusLog: a.probeApp.statusLog };
+    case "none":
+      return null;
+  }
+}
+
+/** Whether a platform has tsboot's flash interface model (`sysbus.flash_interface`). */
+export function hasFlashModel(platform: string): boolean {
+  return !platform.endsWith("-stock-flash");
+}
+
+/** FLASH_OPTKEYR, FLASH_OPTCR and their keys (RM0090 3.7.2), for programming option bytes from the monitor. */
+const FLASH_OPTKEYR = 0x40023c08;
+const FLASH_OPTCR = 0x40023c14;
+const OPTION_KEYS = [0x08192a3b, 0x4c5d6e7f];
+
+/** The button the trigger pin is wired to in renode/platforms/<platform>.repl (or Renode's board file). */
 export function buttonFor(board: string): string {
   return board === "stm32f4-discovery" ? "sysbus.gpioPortA.UserButton" : "sysbus.gpioPortC.UserButton";
 }
@@ -285,14 +347,25 @@ export class RenodeBoard {
   private waiters: (() => void)[] = [];
   private transports: UartTransport[] = [];
   private dumps = 0;
+  private socket: net.Socket | null = null;
 
   private constructor(
     readonly options: BoardOptions,
     readonly renode: RenodeProcess,
     readonly uartPort: number,
-    private readonly socket: net.Socket,
     readonly workDir: string,
-  ) {
+  ) {}
+
+  /** The platform this board runs on (renode/platforms/<platform>.repl). */
+  get platform(): string {
+    return this.options.platform ?? this.options.artifacts.platform;
+  }
+
+  /** Connects the harness to the UART socket (start() does, unless attachUart is false). */
+  async attachUart(): Promise<void> {
+    if (this.socket) return;
+    const socket = await connectWithRetry(this.uartPort);
+    socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {
       for (const b of chunk) this.received.push(b);
       const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
@@ -302,6 +375,7 @@ export class RenodeBoard {
     socket.on("close", () => {
       for (const t of this.transports.splice(0)) t.peerClosed(new Error("Renode closed the UART socket"));
     });
+    this.socket = socket;
   }
 
   /** tcp://127.0.0.1:PORT — Renode's socket terminal serves one client at a time, and the harness is it. */
@@ -326,36 +400,52 @@ export class RenodeBoard {
     const renode = options.reuseRenode ? await RenodeProcess.reusable(options.renode, ROOT) : await RenodeProcess.launch(options.renode, ROOT);
     const uartPort = await freeRenodePort();
     try {
+      const platform = options.platform ?? a.platform;
       await renode.command(`$name="${a.board}"`);
-      await renode.command(`$platform=${at(path.join(ROOT, "renode/platforms", `${a.board}.repl`))}`);
+      await renode.command(`$platform=${at(path.join(ROOT, "renode/platforms", `${platform}.repl`))}`);
       await renode.command(`$bootloader=${at(a.bootloaderElf)}`);
       await renode.command(`$uart_port=${uartPort}`);
       await renode.command(`include ${at(MACHINE_SCRIPT)}`);
+      const installed = installedFiles(a, options.app);
       if (options.flashImage) {
         await renode.command(`sysbus LoadBinary ${at(options.flashImage)} 0x08000000`);
-      } else if ((options.app ?? "old") !== "none") {
-        const payload = options.app === "corrupt" ? a.corruptBin : a.oldApp.bin;
-        await renode.command(`sysbus LoadBinary ${at(payload)} ${hex(a.appStart)}`);
-        await renode.command(`sysbus LoadBinary ${at(a.oldApp.header)} ${hex(a.configStart)}`);
+      } else if (installed) {
+        await renode.command(`sysbus LoadBinary ${at(installed.payload)} ${hex(a.appStart)}`);
+        await renode.command(`sysbus LoadBinary ${at(installed.statusLog)} ${hex(a.configStart)}`);
       }
       if (options.optionBytesWriteProtection !== undefined) {
-        await renode.command(`sysbus.flash_interface OptionBytesWriteProtection ${hex(options.optionBytesWriteProtection)}`);
+        if (hasFlashModel(platform)) {
+          await renode.command(`sysbus.flash_interface OptionBytesWriteProtection ${hex(options.optionBytesWriteProtection)}`);
+        } else {
+          // Renode's own controller: program them as a programmer would (it takes OPTSTRT at once).
+          const optcr = ((options.optionBytesWriteProtection & 0xfff) << 16) | 0xaaec;
+          for (const key of OPTION_KEYS) await renode.command(`sysbus WriteDoubleWord ${hex(FLASH_OPTKEYR)} ${hex(key)}`);
+          await renode.command(`sysbus WriteDoubleWord ${hex(FLASH_OPTCR)} ${hex(optcr)}`);
+          await renode.command(`sysbus WriteDoubleWord ${hex(FLASH_OPTCR)} ${hex(optcr | 2)}`);
+          await renode.command(`sysbus WriteDoubleWord ${hex(FLASH_OPTCR)} ${hex(optcr | 1)}`);
+        }
       }
-      if (options.holdButton) await renode.command(`${buttonFor(a.board)} Press`);
-      // A Terminal Tester on the UART, for waits in virtual time (the transcript below is the socket's).
+      if (options.hardwareWatchdog) {
+        if (!hasFlashModel(platform)) throw new Error(`${platform}: Renode's own flash controller has no WDG_SW option byte model`);
+        await renode.command("sysbus.flash_interface HardwareWatchdog true");
+      }
+      if (options.holdButton) await renode.command(`${buttonFor(platform)} Press`);
+      // A Terminal Tester on the UART, for waits in virtual time (the transcript below is the socket's), and a
+      // Log Tester for what the models log.
       await renode.keyword("CreateTerminalTester", a.uart, "timeout=10");
+      await renode.freshLogTester();
 
-      const socket = await connectWithRetry(uartPort);
-      socket.setNoDelay(true);
-      const board = new RenodeBoard(options, renode, uartPort, socket, workDir);
-      if (options.uartTrigger) {
+      const board = new RenodeBoard(options, renode, uartPort, workDir);
+      if (options.attachUart ?? true) await board.attachUart();
+      const window = options.windowBytes ?? (options.uartTrigger ? [...encodeFrame(Command.Info, 0)] : null);
+      if (window) {
         // The bootloader writes nothing during its listen window (the line may be the application's peer's),
         // so there is no line to wait for: run 5 ms of virtual time (past its init, inside the 100 ms window),
-        // queue the INFO frame on USART2 with the machine paused, and let it run on.
-        await renode.command('emulation RunFor "0.005"');
-        for (const b of encodeFrame(Command.Info, 0)) await renode.keyword("SendKeyToUart", b);
+        // queue the bytes on USART2 with the machine paused, and let it run on.
+        await board.runFor(LISTEN_WINDOW_ENTRY_S);
+        for (const b of window) await renode.keyword("SendKeyToUart", b);
       }
-      await renode.keyword("StartEmulation");
+      if (options.startEmulation ?? true) await renode.keyword("StartEmulation");
       return board;
     } catch (e) {
       if (options.reuseRenode) await renode.resetEmulation().catch(() => renode.quit());
@@ -375,17 +465,65 @@ export class RenodeBoard {
   }
 
   send(bytes: Uint8Array | number[] | string): void {
+    if (!this.socket) throw new Error(`Renode ${this.options.artifacts.board}: the harness is not attached to the UART (attachUart: false)`);
     this.socket.write(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : Uint8Array.from(bytes));
   }
 
+  /**
+   * The UART trigger for the boot that follows a reset the software causes (a fault, a watchdog): waits (virtual
+   * time) until the line `afterLine` is on the UART and stops the machine there; then runs it into the next
+   * boot's listen window and queues a native INFO frame (or `bytes`), as start({ uartTrigger }) does at power-on.
+   */
+  async triggerNextWindow(afterLine: string, bytes: number[] = [...encodeFrame(Command.Info, 0)]): Promise<void> {
+    await this.renode.keyword("WaitForLineOnUart", afterLine, "timeout=5", "pauseEmulation=true");
+    await this.runFor(LISTEN_WINDOW_ENTRY_S);
+    for (const b of bytes) await this.renode.keyword("SendKeyToUart", b);
+    await this.go();
+  }
+
+  /** Runs the stopped machine for `seconds` of virtual time and stops it again (Renode's RunFor). */
+  async runFor(seconds: number): Promise<void> {
+    await this.renode.command(`emulation RunFor "${seconds}"`);
+  }
+
+  /** Lets the machine run (after startEmulation: false, runFor or a pause). */
+  async go(): Promise<void> {
+    await this.renode.keyword("StartEmulation");
+  }
+
+  /** The machine's virtual time, in seconds. */
+  async virtualSeconds(): Promise<number> {
+    const info = await this.renode.command("machine ElapsedVirtualTime");
+    const m = /Elapsed Virtual Time: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(info);
+    if (!m) throw new Error(`cannot read the virtual time from ${JSON.stringify(info)}`);
+    return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+  }
+
+  /**
+   * Waits (virtual time) for a line on the UART as Renode's Terminal Tester sees it (Wait For Line On Uart):
+   * works while another client (socat) holds the UART socket. Lines already seen by an earlier wait do not count.
+   */
+  async waitForLineOnUart(content: string, virtualSeconds: number): Promise<void> {
+    await this.renode.keyword("WaitForLineOnUart", content, `timeout=${virtualSeconds}`);
+  }
+
+  /**
+   * Waits (virtual time) for a line of Renode's log matching `pattern`, a regular expression (Renode's Wait For
+   * Log Entry): what the models report, e.g. "Watchdog reset triggered!". Lines logged since this board started
+   * count too.
+   */
+  async waitForLogEntry(pattern: string, virtualSeconds: number, pauseEmulation = false): Promise<string> {
+    return String(await this.renode.keyword("WaitForLogEntry", pattern, `timeout=${virtualSeconds}`, "treatAsRegex=true", `pauseEmulation=${pauseEmulation}`));
+  }
+
   /** Waits (real time) until the transcript satisfies `done`; fails with what arrived. */
-  async waitFor(done: (text: string) => boolean, timeoutMs = 20_000, what = "output"): Promise<void> {
+  async waitFor(done: (text: string) => boolean, timeoutMs = WAIT_DEFAULT_MS, what = "output"): Promise<void> {
     await waitUntil(() => done(this.text), timeoutMs, this.waiters, () =>
       new Error(`Renode ${this.options.artifacts.board}: timed out waiting for ${what}; UART so far ${JSON.stringify(this.text)}\nRenode log (tail):\n${this.renode.logTail()}`),
     );
   }
 
-  async waitForText(needle: string, timeoutMs = 20_000): Promise<void> {
+  async waitForText(needle: string, timeoutMs = WAIT_DEFAULT_MS): Promise<void> {
     await this.waitFor((t) => t.includes(needle), timeoutMs, JSON.stringify(needle));
   }
 
@@ -430,11 +568,11 @@ export class RenodeBoard {
   }
 
   async pressButton(): Promise<void> {
-    await this.renode.command(`${buttonFor(this.options.artifacts.board)} Press`);
+    await this.renode.command(`${buttonFor(this.platform)} Press`);
   }
 
   async releaseButton(): Promise<void> {
-    await this.renode.command(`${buttonFor(this.options.artifacts.board)} Release`);
+    await this.renode.command(`${buttonFor(this.platform)} Release`);
   }
 
   /** A warm reset of the whole machine (what NVIC_SystemReset does): flash and RAM keep their contents. */
@@ -452,6 +590,7 @@ export class RenodeBoard {
     await this.renode.command(`sysbus.flash DumpBinary ${at(dump)}`);
     // The option bytes are flash too: they survive the cut.
     const nWRP = Number(await this.flashInterface("OptionBytesWriteProtection"));
+    const hardwareWatchdog = (await this.flashInterface("HardwareWatchdog")) === "True";
     await this.stop();
     if (!fs.existsSync(dump)) throw new Error(`Renode did not write the flash dump ${dump}`);
     return RenodeBoard.start({
@@ -460,8 +599,12 @@ export class RenodeBoard {
       app: "none",
       flashImage: dump,
       optionBytesWriteProtection: nWRP,
+      hardwareWatchdog,
       holdButton: options.holdButton ?? false,
       uartTrigger: options.uartTrigger ?? false,
+      windowBytes: undefined,
+      attachUart: true,
+      startEmulation: true,
     });
   }
 
@@ -472,7 +615,7 @@ export class RenodeBoard {
 
   async stop(): Promise<void> {
     for (const t of this.transports.splice(0)) t.peerClosed(new Error("the Renode board was stopped"));
-    this.socket.destroy();
+    this.socket?.destroy();
     if (this.options.reuseRenode) await this.renode.resetEmulation();
     else await this.renode.quit();
     releaseRenodePort(this.uartPort);

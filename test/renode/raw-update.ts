@@ -5,6 +5,7 @@
  * bootloader, so a test sees what the device does with them.
  *
  * No retries: Renode's UART loses nothing, so a missing reply is a failure to report, not to paper over.
+ * Also the tool for requests the flasher has no command for (PROTECT) and for requests sent into a power cut.
  */
 import { decodeInfo, Link, statusName, type DeviceInfo, type Transport } from "../../host/flasher/index";
 import { Command, EVENT_PROGRESS, REPLY_BIT } from "../../host/frames";
@@ -18,6 +19,14 @@ export interface RawReply {
 }
 
 /** Where a raw update stopped: the first command refused, or "done" after END's ok. */
+/** BEGIN's payload (protocol 2): the 64-byte header and the payload's first 8 bytes (initial SP, reset vector). */
+export function beginPayload(image: Uint8Array): Uint8Array {
+  const announced = new Uint8Array(HEADER_SIZE + 8);
+  announced.set(image.subarray(0, HEADER_SIZE), 0);
+  announced.set(image.subarray(HEADER_SIZE, HEADER_SIZE + 8), HEADER_SIZE);
+  return announced;
+}
+
 export interface RawUpdateOutcome {
   stoppedAt: "BEGIN" | "WRITE" | "END" | "done";
   status: string;
@@ -30,7 +39,7 @@ export class RawSession {
 
   constructor(
     private readonly transport: Transport,
-    private readonly timeoutMs = 30_000,
+    private readonly timeoutMs = 120_000,
   ) {
     this.link = new Link(transport);
   }
@@ -59,14 +68,17 @@ export class RawSession {
 
   /** BEGIN with the image's header, its payload in WRITEs as the device asks for them, then END. */
   async update(image: Uint8Array): Promise<RawUpdateOutcome> {
+    const upTo = await this.updateUpToEnd(image);
+    if (upTo.stoppedAt !== "done") return upTo;
+    const end = await this.request(Command.End);
+    return { stoppedAt: end.status === 0 ? "done" : "END", status: end.statusName, written: upTo.written };
+  }
+
+  /** BEGIN and every WRITE, no END: "done" when the device holds the whole payload. */
+  async updateUpToEnd(image: Uint8Array): Promise<RawUpdateOutcome> {
     const info = await this.info();
-    const header = image.subarray(0, HEADER_SIZE);
     const payload = image.subarray(HEADER_SIZE);
-    // Protocol 2: BEGIN carries the header and the payload's vector table (its first 8 bytes).
-    const announced = new Uint8Array(HEADER_SIZE + 8);
-    announced.set(header, 0);
-    announced.set(payload.subarray(0, 8), HEADER_SIZE);
-    const begin = await this.request(Command.Begin, announced);
+    const begin = await this.request(Command.Begin, beginPayload(image));
     if (begin.status !== 0) return { stoppedAt: "BEGIN", status: begin.statusName, written: 0 };
     const unit = Math.max(1, info.writeUnit);
     const chunk = Math.max(unit, Math.floor(info.maxData / unit) * unit);
@@ -79,8 +91,17 @@ export class RawSession {
       if (reply.status !== 0) return { stoppedAt: "WRITE", status: reply.statusName, written };
       written = new DataView(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength).getUint32(0, true);
     }
-    const end = await this.request(Command.End);
-    return { stoppedAt: end.status === 0 ? "done" : "END", status: end.statusName, written };
+    return { stoppedAt: "done", status: "ok", written };
+  }
+
+  /** Sends a request and does not wait for its reply (the power is about to fail in the middle of it). */
+  sendOnly(command: number, payload: Uint8Array = new Uint8Array(0)): void {
+    this.link.send(command, this.link.nextSeq(), payload);
+  }
+
+  /** PROTECT (native 0x08): 1 write-protects the bootloader region through the option bytes, 0 clears it. */
+  async protect(on: boolean): Promise<RawReply> {
+    return this.request(Command.Protect, Uint8Array.of(on ? 1 : 0));
   }
 
   async close(): Promise<void> {
