@@ -30,7 +30,7 @@ export async function buildProbe(name: string, layout: BoardLayout): Promise<str
   const inputs = [
     entry,
     ...fs.readdirSync(HOST_SIM_DIR).map((f) => path.join(HOST_SIM_DIR, f)),
-    ...["board.ts", "flash.ts", "system.ts", "uart.ts"].map((f) => path.join(REPO_ROOT, "hal-bindings", f)),
+    ...fs.readdirSync(path.join(REPO_ROOT, "hal-bindings")).filter((f) => f.endsWith(".ts")).map((f) => path.join(REPO_ROOT, "hal-bindings", f)),
     ...fs.readdirSync(path.join(REPO_ROOT, "compiler")).filter((f) => f.endsWith(".ts")).map((f) => path.join(REPO_ROOT, "compiler", f)),
     path.join(REPO_ROOT, "hal-bindings/sim/flash-timing.ts"),
   ];
@@ -43,11 +43,16 @@ export async function buildProbe(name: string, layout: BoardLayout): Promise<str
   const result = compileToDirectory({ entry, outDir: gen, sourceRoot: REPO_ROOT });
   if (!result.ok) throw new Error(`probe ${name} does not compile:\n${formatAll(result)}`);
   if (result.moduleName !== "main") throw new Error(`probe ${name}: the entry must be main.ts (C name main_bootloaderMain)`);
+  // The simulation's C implements every binding of the bootloader: its prototypes (tsboot_port.h) and weak
+  // placeholders come from the bootloader's @extern declarations, whichever few the probe calls.
+  const portDir = path.join(dir, "port");
+  const port = compileToDirectory({ entry: path.join(REPO_ROOT, "bootloader-ts/main.ts"), outDir: portDir, sourceRoot: REPO_ROOT, portFiles: true });
+  if (!port.ok) throw new Error(`the bootloader's port files do not compile:\n${formatAll(port)}`);
   fs.writeFileSync(path.join(dir, "board.c"), boardLayoutToC(layout));
   const sources = fs.readdirSync(HOST_SIM_DIR).filter((f) => f.endsWith(".c")).sort().map((f) => path.join(HOST_SIM_DIR, f));
-  const includes = ["-I", gen, "-I", path.join(REPO_ROOT, "compiler/c"), "-I", HOST_SIM_DIR, "-I", path.join(REPO_ROOT, "hal-bindings/include")];
+  const includes = ["-I", gen, "-I", portDir, "-I", path.join(REPO_ROOT, "compiler/c"), "-I", HOST_SIM_DIR, "-I", path.join(REPO_ROOT, "hal-bindings/include")];
   const tmp = `${binary}.${process.pid}`;
-  const built = await execa("gcc", [...CFLAGS, ...includes, path.join(gen, "main.c"), path.join(dir, "board.c"), ...sources, "-o", tmp], { reject: false, all: true });
+  const built = await execa("gcc", [...CFLAGS, ...includes, path.join(gen, "main.c"), path.join(portDir, "tsboot_port_stub.c"), path.join(dir, "board.c"), ...sources, "-o", tmp], { reject: false, all: true });
   if (built.exitCode !== 0) throw new Error(`building probe ${name} failed:\n${built.all}`);
   fs.renameSync(tmp, binary);
   return binary;
