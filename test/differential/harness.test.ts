@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { freshModuleName, runBatch } from "./harness";
 import type { Compile } from "./harness";
-import type { FnInfo, Module } from "./generate";
+import type { FnInfo, Module, RawFn } from "./generate";
 import * as I from "./intervals";
 import { cModuleName } from "./run-c";
 
@@ -127,6 +127,37 @@ describe("interval rules (the oracle) are sound for Node's arithmetic", () => {
 });
 
 describe("generated programs", () => {
+  it("type a constant product plain once its i64 operand is wrapped (u8(k) * i8(i64(k)) is not i64)", async () => {
+    // The long run, seed 1343134544 batch 149: the generator wrapped the operands of an unsafe constant
+    // product `k * i64(k)` in u8/i8 but kept the product's i64 flag, so it took `p0 - (u8(k) * i8(i64(k)))`
+    // for checked i64 and did not fix `p0 * (…)`, which the compiler rightly rejects (TSB1020: both factors
+    // are int32-ranged plain numbers).
+    const { renderModule } = await import("./generate");
+    const { writeModule } = await import("./run-node");
+    const { compileProgram, formatDiagnostic } = await import("../../compiler/index");
+    const { rmSync } = await import("node:fs");
+    const k = { k: "lit", v: -2147483648, hex: false } as const;
+    const p0 = { k: "var", i: 0 } as const;
+    const konst = { k: "arith", op: "*", a: k, b: { k: "wrap", h: "i64", a: k }, pick: 1 } as const;
+    const raw: RawFn = {
+      params: ["i32"],
+      ret: "i32",
+      stmts: [],
+      retE: { k: "arith", op: "*", a: p0, b: { k: "arith", op: "-", a: p0, b: konst, pick: 0 }, pick: 3 },
+      retWrap: true,
+      inputs: [["one", "one", "one"]],
+    };
+    const mod = renderModule([raw], freshModuleName("i64k"));
+    expect(mod.fns[0]!.text).toContain("u8((-2147483648)) * i8(i64((-2147483648)))");
+    const entry = writeModule(mod);
+    try {
+      const r = compileProgram({ entry });
+      expect(r.diagnostics.map((d) => formatDiagnostic(d)), mod.text).toEqual([]);
+    } finally {
+      rmSync(entry, { force: true });
+    }
+  }, 60_000);
+
   it("are valid TypeScript (tsc, strict, as the compiler checks them)", async () => {
     const ts = (await import("typescript")).default;
     const { batchArbitrary, renderModule } = await import("./generate");
