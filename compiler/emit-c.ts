@@ -1114,9 +1114,23 @@ function pureKey(e: Expr): string | null {
       x.k === "wrap" ? `wrap${x.to}` :
       x.k === "field" ? `field${x.field.name}` :
       x.k;
-    return `${own}(${children(x).map(key).join(",")})`;
+    const keys = children(x).map(key);
+    // Operands of a commutative operation in either order compute the same value, and GCC, which orders
+    // them canonically, sees `(a + b) == (b + a)` as a self-comparison (-Wtautological-compare).
+    if (isCommutative(x)) keys.sort();
+    return `${own}(${keys.join(",")})`;
   };
   return key(e);
+}
+
+/**
+ * `a op b` equals `b op a`: + and * (exact within ±(2^53-1); a checked i64 one traps in either order, and
+ * then the comparison is not reached), Math.imul, & | ^ (on 32-bit patterns), === and !==.
+ */
+function isCommutative(x: Expr): boolean {
+  if (x.k === "imul") return true;
+  if (x.k === "binary") return x.op === "+" || x.op === "*" || x.op === "&" || x.op === "|" || x.op === "^";
+  return x.k === "compare" && (x.op === "===" || x.op === "!==");
 }
 
 /** Calls, and checks that can stop the program, must be evaluated even when a comparison is decided. */
