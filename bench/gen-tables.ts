@@ -17,12 +17,12 @@ function rows(values: number[], perLine: number, indent: string, suffix: string)
   return lines.join("\n");
 }
 
-/** CRC-32/ISO-HDLC (zlib): reflected, polynomial 0xEDB88320. */
-export function crc32Table(): number[] {
+/** CRC-32/ISO-HDLC (zlib): reflected, polynomial 0xEDB88320; `bits` per lookup (4: the 16-entry table lib/crc32.ts uses). */
+export function crc32Table(bits = 4): number[] {
   const table: number[] = [];
-  for (let n = 0; n < 256; n++) {
+  for (let n = 0; n < 1 << bits; n++) {
     let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    for (let k = 0; k < bits; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     table.push(c >>> 0);
   }
   return table;
@@ -119,8 +119,8 @@ export function ed25519Constants(): Record<string, number[]> {
 
 const what = process.argv[2] ?? "all";
 if (what === "crc32" || what === "all") {
-  console.log("// CRC32_TABLE (TypeScript)\n" + rows(crc32Table(), 8, "  ", ""));
-  console.log("// crc32_table (C)\n" + rows(crc32Table(), 6, "    ", "u"));
+  console.log("// CRC32_NIBBLE (TypeScript)\n" + rows(crc32Table(), 8, "  ", ""));
+  console.log("// crc32_nibble (C)\n" + rows(crc32Table(), 6, "    ", "u"));
 }
 if (what === "sha256-k" || what === "all") {
   console.log("// K (TypeScript)\n" + rows(sha256K(), 8, "  ", ""));

@@ -6,7 +6,8 @@
 import { boardSourceName, type Board } from "./index";
 import { CONFIRM_MAGIC, noInitLayout, sramVectorBytes, UPDATE_REQUEST_MAGIC } from "./noinit";
 import { layoutFromBoard } from "./layout";
-import type { BoardLayout } from "../hal-bindings/sim/board-layout";
+import { rxRingSize } from "./uart-rates";
+import { configHalves, encodeBaudTable, type BoardLayout } from "../hal-bindings/sim/board-layout";
 
 const hex = (n: number) => `0x${n.toString(16).toUpperCase().padStart(8, "0")}u`;
 const PORTS = "ABCDEFGHIJK";
@@ -52,6 +53,8 @@ export function boardHeader(board: Board, options: BoardHeaderOptions = {}): str
 #define BOARD_BAUD ${board.uart.baud}u
 /* Reception: 0 by circular DMA; 1 by polling, for a target without DMA for this UART (an emulator). */
 #define BOARD_UART_RX_POLLED ${rxPolled ? 1 : 0}
+/* The reception ring: what the fastest offered rate carries during the longest erase (boards/uart-rates.ts). */
+#define BOARD_UART_RX_RING_SIZE ${rxRingSize(board)}u
 
 /* The update trigger: P${board.trigger.port}${board.trigger.pin}, active ${board.trigger.activeLevel}. */
 #define BOARD_TRIGGER_PORT ${port(board.trigger.port)}u
@@ -113,6 +116,13 @@ function publicKeyC(key: Uint8Array | null): string {
     `tsb_view_u8 board_public_key(void) {\n  tsb_view_u8 key = {(uint8_t *)(uintptr_t)PUBLIC_KEY, 32u}; /* read only: never written through */\n  return key;\n}`;
 }
 
+/** board_baud_table(): the rates as BAUDS sends them (hal-bindings/board.ts boardBaudTable). */
+function baudTableC(table: Uint8Array): string {
+  const bytes = Array.from(table, (b) => `0x${b.toString(16).padStart(2, "0")}u`).join(", ");
+  return `static const uint8_t BAUD_TABLE[${table.length}] = {${bytes}};\n` +
+    `tsb_view_u8 board_baud_table(void) {\n  tsb_view_u8 t = {(uint8_t *)(uintptr_t)BAUD_TABLE, ${table.length}u}; /* read only: never written through */\n  return t;\n}`;
+}
+
 /**
  * The board_* accessors of hal-bindings/board.ts as constant tables. `badIndex` is the C statement run for
  * an index past a table: the bootloader never asks for one (it loops to the count), so it traps, as Node
@@ -140,6 +150,7 @@ ${getter("board_app_start", layout.app.start)}
 ${getter("board_app_size", layout.app.size)}
 ${getter("board_config_start", layout.config.start)}
 ${getter("board_config_size", layout.config.size)}
+${getter("board_config_halves", configHalves(layout))}
 ${getter("board_ram_region_count", layout.stackRegions.length)}
 ${indexedRam("board_ram_region_start", "RAM_START")}
 ${indexedRam("board_ram_region_size", "RAM_SIZE")}
@@ -155,6 +166,7 @@ ${getter("board_secondary_size", layout.slots?.secondary.size ?? 0)}
 ${getter("board_scratch_start", layout.slots?.scratch.start ?? 0)}
 ${getter("board_scratch_size", layout.slots?.scratch.size ?? 0)}
 ${getter("board_trial_watchdog_ms", layout.slots?.trialWatchdogMs ?? 0)}
+${baudTableC(encodeBaudTable(layout.uart.rates))}
 ${publicKeyC(layout.publicKey ?? null)}
 bool board_verify_at_boot(void) { return ${layout.verifyAtBoot ? "true" : "false"}; }
 `;

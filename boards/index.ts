@@ -78,7 +78,8 @@ export interface Board {
   memoryMap: { bootloader: Region; application: Region; config: Region | null; secondary: Region | null; scratch: Region | null };
   /** Two-slot boards: the watchdog period started before a trial boot (ms); 0: none. */
   trialWatchdogMs: number;
-  uart: { instance: string; base: number; bus: "apb1" | "apb2"; tx: PinFunction; rx: PinFunction; baud: number };
+  /** baud: where every session starts; maxBaud: the fastest rate the board's link carries (boards/uart-rates.ts). */
+  uart: { instance: string; base: number; bus: "apb1" | "apb2"; tx: PinFunction; rx: PinFunction; baud: number; maxBaud: number };
   trigger: { port: GpioPort; pin: number; activeLevel: "low" | "high"; pull: "none" | "up" | "down" };
   clock: { source: "hsi" | "hse" | "hse-bypass"; hseHz: number; sysclkHz: number };
   /** STM32H7: the supply configuration (PWR_CR3); null on other families. */
@@ -463,7 +464,9 @@ class BoardChecker {
       if (given.af !== undefined && given.af !== match.af) this.fail(["uart", sig, "af"], `uart.${sig}.af is ${given.af}; ${u.instance}_${sig.toUpperCase()} on P${given.port}${given.pin} is AF${match.af}`);
       return { port: given.port, pin: given.pin, af: match.af };
     };
-    return { instance: u.instance, base: inst.base, bus: inst.bus, tx: pin("tx"), rx: pin("rx"), baud: u.baud };
+    const maxBaud = u.maxBaud ?? u.baud;
+    if (maxBaud < u.baud) this.fail(["uart", "maxBaud"], `uart.maxBaud ${maxBaud} is below uart.baud ${u.baud}, where every session starts`);
+    return { instance: u.instance, base: inst.base, bus: inst.bus, tx: pin("tx"), rx: pin("rx"), baud: u.baud, maxBaud };
   }
 
   private checkClock(part: PartInfo, family: FamilyInfo): Board["clock"] {

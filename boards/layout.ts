@@ -4,6 +4,7 @@
  */
 import { loadBoard, type Board } from "./index";
 import type { BoardLayout, Region } from "../hal-bindings/sim/board-layout";
+import { offeredRates, rxRingSize, uartClockHz } from "./uart-rates";
 
 export class BoardLayoutError extends Error {
   constructor(board: string, message: string) {
@@ -56,6 +57,12 @@ export function layoutFromBoard(board: Board): BoardLayout {
       board.memoryMap.secondary && board.memoryMap.scratch
         ? { secondary: { ...board.memoryMap.secondary }, scratch: { ...board.memoryMap.scratch }, trialWatchdogMs: board.trialWatchdogMs }
         : null,
+    uart: {
+      baud: board.uart.baud,
+      clockHz: uartClockHz(board),
+      rates: offeredRates(board).map((r) => ({ baud: r.baud, errorBp: r.errorBp })),
+      rxRingSize: rxRingSize(board),
+    },
   };
   checkLayout(layout);
   return layout;
@@ -91,6 +98,9 @@ export function checkLayout(layout: BoardLayout): void {
   const a = layout.app;
   const c = layout.config;
   if (a.start < c.start + c.size && c.start < a.start + a.size) fail("the config and application regions overlap");
+  const u = layout.uart;
+  if (u.rates.length === 0 || u.rates[0].baud !== u.baud) fail(`the offered rates must start with the base rate ${u.baud}`);
+  if (!Number.isInteger(u.rxRingSize) || u.rxRingSize < 2 * 1038 || u.rxRingSize > 0xffff) fail(`reception ring of ${u.rxRingSize} bytes is not 2 frames … 65535 bytes`);
   if (![1, 2, 4, 8, 16, 32].includes(layout.writeUnit)) fail(`write unit ${layout.writeUnit} is not 1, 2, 4, 8, 16 or 32`);
   for (const [name, v] of Object.entries({ ramStart: layout.ram.start, ramSize: layout.ram.size, boardId: layout.boardId, productId: layout.productId })) {
     if (!u32(v)) fail(`${name} ${v} is not a u32`);

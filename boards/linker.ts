@@ -24,6 +24,8 @@ export interface LinkerOptions {
    * tool writes; the vector table follows. A multiple of the vector table alignment. Default 0.
    */
   headerSize?: number;
+  /** The image's vector table has the 16 system entries only (boards/startup.ts systemVectorsOnly). */
+  systemVectorsOnly?: boolean;
 }
 
 /** Bytes at the top of RAM that neither image initialises (boards/noinit.ts). */
@@ -73,7 +75,8 @@ export function generateLinkerScript(board: Board, role: ImageRole, options: Lin
   const map = board.memoryMap;
   const image = role === "bootloader" ? map.bootloader : map.application;
   if (headerSize >= image.size) throw new Error(`headerSize ${headerSize} leaves no room in the ${role} region`);
-  const vectorBytes = vectorTableEntries(board) * 4;
+  const vectorEntries = options.systemVectorsOnly ? 16 : vectorTableEntries(board);
+  const vectorBytes = vectorEntries * 4;
   const noInit = noInitLayout(board);
   const sramVectors = sramVectorBytes(board);
   const ramStart = board.ram.base + sramVectors;
@@ -150,7 +153,7 @@ export function generateLinkerScript(board: Board, role: ImageRole, options: Lin
     "    KEEP(*(.isr_vector))",
     "  } > FLASH",
     `  ASSERT(__tsboot_vector_table == ORIGIN(FLASH) + ${hex(headerSize)}, "the vector table must open the ${role} image")`,
-    `  ASSERT(SIZEOF(.isr_vector) == ${vectorBytes}, "the vector table must have ${vectorTableEntries(board)} entries for ${board.part} (startup generated for another part?)")`,
+    `  ASSERT(SIZEOF(.isr_vector) == ${vectorBytes}, "the vector table must have ${vectorEntries} entries for ${board.part} (startup generated for another part${options.systemVectorsOnly ? ", or with its IRQ slots" : ""}?)")`,
     "",
     "  .text :",
     "  {",

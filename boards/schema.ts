@@ -63,7 +63,14 @@ export const BoardSchema = z
       base: u32.optional().describe("optional: follows from the instance"),
       tx: pinFunction,
       rx: pinFunction,
-      baud: z.number().int().min(1200).max(921600),
+      baud: z.number().int().min(1200).max(921600).describe("the rate every session starts at"),
+      maxBaud: z
+        .number()
+        .int()
+        .min(1200)
+        .max(12_000_000)
+        .optional()
+        .describe("the fastest rate the board's serial link carries (ST-LINK V2-1 virtual COM port: 2000000); the bootloader offers the standard rates up to it that its clock makes within 1.7 % (docs/protocol.md); default: baud (no faster rate)"),
     }),
     trigger: z.strictObject({
       port,

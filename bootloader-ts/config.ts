@@ -5,9 +5,10 @@ export const BOOTLOADER_VERSION = 0x000200;
 export const NATIVE_PROTOCOL_VERSION = 2;
 /** The UART's speed, at 8N1 (the AN3155 session switches to 8E1). */
 export const UART_BAUD = 115200;
-/** The largest WRITE payload (offset + data) and how many frames the host may have in flight. */
+/** The largest WRITE payload (offset + data). The window (frames in flight) is what the reception ring holds. */
 export const MAX_DATA = 1024;
-export const WINDOW = 4;
+/** After SET_BAUD, a valid frame must arrive at the new rate within this time, or the old rate comes back. */
+export const BAUD_CONFIRM_MS = 1000;
 /** A frame whose next byte does not arrive within this time is dropped. */
 export const INTER_BYTE_TIMEOUT_MS = 200;
 /** A session with no traffic for this long ends, and the bootloader waits for a new one. */

@@ -4,10 +4,10 @@
  * goes quiet. Frame: A5 5A | cmd | seq | len (u16 LE) | payload | CRC-32 (LE) over cmd..payload.
  */
 import { i32, u8, u16, u32 } from "../runtime/index";
-import { boardAppSize, boardAppStart, boardId, boardPublicKey, boardSecondarySize, boardSecondaryStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
+import { boardAppSize, boardAppStart, boardBaudTable, boardId, boardPublicKey, boardSecondarySize, boardSecondaryStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashView } from "../hal-bindings/flash";
 import { readU16LE, readU32LE, writeU16LE, writeU32LE, equalBytes } from "./bytes";
-import { BOOTLOADER_VERSION, INTER_BYTE_TIMEOUT_MS, MAX_DATA, NATIVE_PROTOCOL_VERSION, WINDOW } from "./config";
+import { BAUD_CONFIRM_MS, BOOTLOADER_VERSION, INTER_BYTE_TIMEOUT_MS, MAX_DATA, NATIVE_PROTOCOL_VERSION, UART_BAUD } from "./config";
 import { lastFaultDetail, lastFaultKind, lastResetCause, protectionState, setBootloaderProtection, watchdogState } from "./device-state";
 import { eraseSector, isErased, programBytes } from "./flash-writer";
 import { appVersion, checkHeader, HEADER_SIZE, HeaderSource, payloadCrc, payloadSize, SIGNATURE_SIZE, signatureSize, storedSize } from "./image-header";
@@ -20,8 +20,9 @@ import { launchApplication } from "./launch";
 import { crc32 } from "./lib/crc32";
 import { inAppRegion, NO_SECTOR, sectorContaining, sectorInAppRegion, unitInRegion } from "./layout";
 import { Status } from "./status";
-import { discardInput, readByte, writeBytes } from "./uart-io";
-import { uartTakeErrors } from "../hal-bindings/uart";
+import { available, discardInput, readByte, ringSize, writeBytes } from "./uart-io";
+import { uartInit, uartTakeErrors } from "../hal-bindings/uart";
+import { millis } from "../hal-bindings/system";
 
 export const SYNC0 = 0xa5;
 export const SYNC1 = 0x5a;
@@ -38,6 +39,9 @@ export enum Command {
   Install = 0x09,
   Confirm = 0x0a,
   Revert = 0x0b,
+  // 0x10 stays unused: its reply code would be EVENT_PROGRESS.
+  Bauds = 0x11,
+  SetBaud = 0x12,
 }
 
 /** What a progress event reports (its last payload byte). */
@@ -53,6 +57,10 @@ export const EVENT_PROGRESS = 0x90;
 
 /** cmd, seq, len (2), payload (a 4-byte offset + data), CRC (4). */
 const MAX_PAYLOAD = MAX_DATA + 4;
+/** A whole WRITE frame on the wire: sync (2), cmd, seq, len (2), payload, CRC (4). */
+const WRITE_FRAME = MAX_PAYLOAD + 10;
+/** Bytes per rate in the board's baud table (BAUDS). */
+const BAUD_ENTRY = 6;
 const FRAME = new Uint8Array(4 + MAX_PAYLOAD + 4);
 const REPLY_DATA = new Uint8Array(MAX_READ);
 const REPLY = new Uint8Array(2 + 4 + 1 + MAX_READ + 4);
@@ -64,6 +72,10 @@ let sessionStack: u32 = 0;
 let sessionReset: u32 = 0;
 /** Line errors (UartError bits) seen since boot, for INFO. */
 let lineErrorsSinceBoot: u32 = 0;
+/** The rate this session runs at: every session starts at UART_BAUD, SET_BAUD may change it until it ends. */
+let sessionBaud: u32 = UART_BAUD;
+/** A frame that arrived at a new rate inside SET_BAUD's confirm window waits in FRAME to be handled. */
+let frameWaiting = false;
 
 enum Receive {
   Frame,
@@ -165,12 +177,21 @@ export function nativeSession(frameReady: boolean, idleMs: u32): void {
   let pending = frameReady;
   let haveSync = !frameReady;
   while (true) {
-    const got = pending ? Receive.Frame : receiveFrame(haveSync, idleMs);
+    // No whole frame waits: erase the next unit the image needs now, not when its data comes, so the CPU
+    // stalls while the line fills the ring rather than while the ring is full and the line waits.
+    if (!pending && !frameWaiting && transfer === Transfer.Receiving && available() < WRITE_FRAME && erasedEnd < storedSize(SESSION_HEADER)) {
+      eraseAhead(0xff, erasedEnd + 1); // a failure comes back at the WRITE that needs the unit
+    }
+    const got = pending || frameWaiting ? Receive.Frame : receiveFrame(haveSync, idleMs);
     pending = false;
+    frameWaiting = false;
     haveSync = false;
     if (got === Receive.Idle) {
-      // The host went away: forget the transfer (the record stays invalid until a complete update).
+      // The host went away: forget the transfer (the record stays invalid until a complete update), and
+      // listen at the base rate again, where every session starts.
       transfer = Transfer.Idle;
+      if (sessionBaud !== UART_BAUD) uartInit(UART_BAUD, false);
+      sessionBaud = UART_BAUD;
       return;
     }
     if (got === Receive.Damaged) {
@@ -227,6 +248,17 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
     case Command.Revert:
       reply(replyCommand, seq, revert(seq), 0);
       return;
+    case Command.Bauds:
+      reply(replyCommand, seq, payload.length === 0 ? Status.Ok : Status.BadLength, payload.length === 0 ? bauds() : 0);
+      return;
+    case Command.SetBaud: {
+      const baud = payload.length === 4 ? readU32LE(payload, 0) : 0;
+      const status = payload.length !== 4 ? Status.BadLength : baudOffered(baud) ? Status.Ok : Status.UnsupportedBaud;
+      writeU16LE(REPLY_DATA, 0, BAUD_CONFIRM_MS);
+      reply(replyCommand, seq, status, status === Status.Ok ? 2 : 0);
+      if (status === Status.Ok) switchBaud(baud);
+      return;
+    }
     case Command.Protect:
       // On parts that load option bytes only at a reset (F0, L4) a success resets here: the host sees
       // silence and reads the new state with INFO after the reset.
@@ -260,7 +292,7 @@ function info(): u32 {
   writeU32LE(REPLY_DATA, 13, boardAppSize());
   writeU16LE(REPLY_DATA, 17, boardWriteUnit());
   writeU16LE(REPLY_DATA, 19, MAX_DATA);
-  REPLY_DATA[21] = WINDOW;
+  REPLY_DATA[21] = windowFrames();
   const valid = applicationValid();
   REPLY_DATA[22] = valid ? 1 : 0;
   writeU32LE(REPLY_DATA, 23, valid ? appVersion(primaryHeader()) : 0);
@@ -281,6 +313,65 @@ function info(): u32 {
   REPLY_DATA[46] = signatureRequired() ? 1 : 0;
   writeU32LE(REPLY_DATA, 47, securityCounter());
   return 51;
+}
+
+/**
+ * WRITE frames a host may have in flight: as many as the reception ring holds (at most 255). A frame is
+ * acknowledged once programmed, so while the device erases the acknowledgements stop, and a host that keeps
+ * to the window stops sending when the ring is full: it is never overrun.
+ */
+function windowFrames(): u8 {
+  const frames = u32(ringSize() / WRITE_FRAME);
+  return frames > 255 ? 255 : u8(frames);
+}
+
+/**
+ * BAUDS: the rate the session runs at now (u32), the number of rates the board offers (u8), then the board's
+ * table as it is (boardBaudTable: per rate u32 baud, i16 BRR error in 0.01 %). Returns the reply's extra length.
+ */
+function bauds(): u32 {
+  writeU32LE(REPLY_DATA, 0, sessionBaud);
+  const table = boardBaudTable();
+  const n = table.length <= MAX_READ - 5 ? table.length : 0;
+  for (let i: u32 = 0; i < n; i++) REPLY_DATA[5 + i] = table[i];
+  REPLY_DATA[4] = u8(n / BAUD_ENTRY);
+  return 5 + n;
+}
+
+/** True when the board offers `baud` (BAUDS). */
+function baudOffered(baud: u32): boolean {
+  const table = boardBaudTable();
+  for (let i: u32 = 0; i + BAUD_ENTRY <= table.length; i += BAUD_ENTRY) {
+    if (readU32LE(table, i) === baud) return true;
+  }
+  return false;
+}
+
+/**
+ * SET_BAUD's switch, after its reply went out at the old rate (uartInit waits until it has left the line):
+ * the new rate holds only if a valid frame arrives at it within BAUD_CONFIRM_MS; that frame is then handled
+ * as usual. Otherwise — nothing, or only garbage (the two ends' rates do not meet on this line) — the old
+ * rate comes back and the session goes on there. Nothing is sent meanwhile: a host at another rate could
+ * not read it.
+ */
+function switchBaud(baud: u32): void {
+  if (baud === sessionBaud) return;
+  const old = sessionBaud;
+  uartInit(baud, false);
+  discardInput();
+  const start = millis();
+  while (true) {
+    const elapsed = u32(millis() - start);
+    if (elapsed >= BAUD_CONFIRM_MS) break;
+    if (receiveFrame(false, BAUD_CONFIRM_MS - elapsed) === Receive.Frame) {
+      sessionBaud = baud;
+      frameWaiting = true;
+      return;
+    }
+    discardInput();
+  }
+  uartInit(old, false);
+  discardInput();
 }
 
 /** Sends a progress event for the request `seq`: done of total, in `phase`. */
@@ -331,6 +422,8 @@ function confirm(): Status {
 function revert(seq: u8): Status {
   if (!slotsEnabled() || transfer !== Transfer.Idle) return Status.BadState;
   if (!secondaryValid(SecondaryRole.Previous)) return Status.NoValidApp;
+  // The previous image may be older than a confirmed one's counter: the host cannot roll back past it.
+  if (!counterAllows(secondaryHeader())) return Status.CounterTooLow;
   const begun = swapBegin(SwapKind.Revert, RevertReason.Requested);
   if (begun !== Status.Ok) return begun;
   return swapWithProgress(seq);

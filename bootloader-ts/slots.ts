@@ -13,7 +13,7 @@ import { boardSecondaryStart } from "../hal-bindings/board";
 import { watchdogState, WatchdogState } from "./device-state";
 import { applicationValid, imageValidAt } from "./installed-image";
 import { raiseCounter } from "./signature";
-import { confirmStubAddress, currentTrialId, primaryHeader, Entry, logAppend, RevertReason, secondaryHeader, secondaryImageRole, secondaryRecorded, SecondaryRole, swapInProgress, SwapKind, trialState, TrialState } from "./status-log";
+import { confirmStubAddress, currentTrialId, primaryHeader, primaryRecorded, Entry, logAppend, RevertReason, secondaryHeader, secondaryImageRole, secondaryRecorded, SecondaryRole, swapInProgress, SwapKind, trialState, TrialState } from "./status-log";
 import { swapBegin, swapFinish } from "./swap";
 import { Status } from "./status";
 
@@ -36,13 +36,13 @@ export function swapNow(kind: SwapKind, reason: u32): Status {
 
 /** The slots' business at boot (see the file comment). */
 export function slotsAtBoot(updateRequested: boolean): void {
-  if (!slotsEnabled()) return;
-  if (swapInProgress() !== SwapKind.None && swapFinish() !== Status.Ok) return;
+  if (slotsEnabled() && swapInProgress() !== SwapKind.None && swapFinish() !== Status.Ok) return;
   const trial = trialState();
-  // A confirmed image (the application may have confirmed itself since the last boot) sets the floor of
-  // the anti-rollback counter.
-  if (trial === TrialState.None && applicationValid()) raiseCounter(primaryHeader());
-  if (trial === TrialState.None || updateRequested || !secondaryValid(SecondaryRole.Previous)) return;
+  // A confirmed image sets the floor of the anti-rollback counter: the application may have confirmed
+  // itself since the last boot, or a power cut came between an install's record and its counter entry.
+  // Its header was verified before it was installed, and the log keeps it under a CRC.
+  if (trial === TrialState.None && primaryRecorded()) raiseCounter(primaryHeader());
+  if (!slotsEnabled() || trial === TrialState.None || updateRequested || !secondaryValid(SecondaryRole.Previous)) return;
   if (trial === TrialState.Booted) swapNow(SwapKind.Revert, RevertReason.NotConfirmed);
   else if (!applicationValid()) swapNow(SwapKind.Revert, RevertReason.Invalid); // the trial image cannot even start
 }

@@ -12,12 +12,12 @@
  * log is reset only when the primary image is being replaced anyway (resetLog), so no state is lost.
  */
 import { u8, u32 } from "../runtime/index";
-import { boardConfigSize, boardConfigStart } from "../hal-bindings/board";
+import { boardConfigHalves, boardConfigSize, boardConfigStart } from "../hal-bindings/board";
 import { flashTakeEccError, flashView } from "../hal-bindings/flash";
 import { readU32LE, writeU32LE } from "./bytes";
 import { eraseSector, isErased, programBytes } from "./flash-writer";
 import { HEADER_SIZE } from "./image-header";
-import { NO_SECTOR, sectorContaining, sectorStartingAt } from "./layout";
+import { NO_SECTOR, sectorContaining } from "./layout";
 import { crc32 } from "./lib/crc32";
 import { boardSectorSize, boardSectorStart } from "../hal-bindings/board";
 import { Status } from "./status";
@@ -131,12 +131,12 @@ let next: u32 = 0;
 
 const ENTRY = new Uint8Array(ENTRY_SIZE);
 
-/** The config region holds two halves when it spans at least two erase units that split evenly. */
+/**
+ * The config region holds two halves when it spans at least two erase units that split evenly. Board data
+ * (a constant in C), so a single-half board's build drops the compaction.
+ */
 function halves(): u32 {
-  const start = boardConfigStart();
-  const size = boardConfigSize();
-  const middle = sectorStartingAt(start + (size >>> 1));
-  return size % 2 === 0 && middle !== NO_SECTOR ? 2 : 1;
+  return boardConfigHalves();
 }
 
 function halfSize(): u32 {

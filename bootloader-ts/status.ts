@@ -25,4 +25,6 @@ export enum Status {
   BadSignature = 18,
   /** The image's security counter is below the device's (anti-rollback). */
   CounterTooLow = 19,
+  /** SET_BAUD: the board does not offer that rate (BAUDS lists the ones it does). */
+  UnsupportedBaud = 20,
 }

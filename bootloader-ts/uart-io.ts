@@ -1,18 +1,18 @@
 /**
- * Buffered UART input. Reception runs by itself (DMA on silicon) into RING, so the protocol code can erase
- * and program flash — during which the CPU stalls — between reads without losing a byte. readByte() takes
- * bytes from the ring with a timeout. The ring is never overrun by a well-behaved host: the native protocol's
- * window keeps at most WINDOW frames in flight, well under the ring's size (config.ts).
+ * Buffered UART input. Reception runs by itself (DMA on silicon) into the port's ring (uartRxRing: its size
+ * comes from board data, boards/uart-rates.ts), so the protocol code can erase and program flash — during
+ * which the CPU stalls — between reads without losing a byte. readByte() takes bytes from the ring with a
+ * timeout. The ring is never overrun by a well-behaved host: the native protocol's window (INFO) is as many
+ * frames as the ring holds, and a frame is acknowledged only once it is programmed.
  */
 import { i32, u8, u32 } from "../runtime/index";
-import { uartRxHead, uartRxStart, uartWrite } from "../hal-bindings/uart";
+import { uartRxHead, uartRxRing, uartRxStart, uartWrite } from "../hal-bindings/uart";
 import { millis, watchdogRefresh } from "../hal-bindings/system";
 
-/** A power of two, so `& MASK` keeps indexes in range. */
-const RING = new Uint8Array(8192);
-const MASK = 8191;
 /** The index of the next byte to read; the reception side owns the head. */
 let tail: u32 = 0;
+/** The reception's head when last asked: the bytes from the tail up to it are in the ring. */
+let head: u32 = 0;
 
 /** The line-error bits of uartTakeErrors() (hal-bindings/uart.ts). */
 export enum UartError {
@@ -25,34 +25,48 @@ export enum UartError {
 /** Starts reception into the ring (once, at boot; it runs until the application starts). */
 export function receiveStart(): void {
   tail = 0;
-  uartRxStart(RING);
+  head = 0;
+  uartRxStart(uartRxRing());
 }
 
-/** How many received bytes wait in the ring. */
+/** The ring's size in bytes. */
+export function ringSize(): u32 {
+  return uartRxRing().length;
+}
+
+/** How many received bytes wait in the ring (the head and the tail both lie in 0 … size - 1). */
 export function available(): u32 {
-  const head = uartRxHead();
-  return (head - tail) & MASK;
+  head = uartRxHead();
+  if (head >= tail) return head - tail;
+  return ringSize() - tail + head;
 }
 
-/** The next byte, or -1 if none arrives within `timeoutMs`. */
+/**
+ * The next byte, or -1 if none arrives within `timeoutMs`. Bytes already known to be in the ring are taken
+ * without asking the reception again: only an empty ring waits (and reads the clock).
+ */
 export function readByte(timeoutMs: u32): i32 {
-  const start = millis();
-  while (true) {
-    watchdogRefresh();
-    if (available() > 0) {
-      const b = RING[tail];
-      tail = (tail + 1) & MASK;
-      return b;
+  watchdogRefresh();
+  if (head === tail) {
+    const start = millis();
+    while (true) {
+      head = uartRxHead();
+      if (head !== tail) break;
+      if (u32(millis() - start) >= timeoutMs) return -1;
+      watchdogRefresh();
     }
-    if (u32(millis() - start) >= timeoutMs) return -1;
   }
+  const ring = uartRxRing();
+  const b = ring[tail];
+  tail = tail + 1 < ring.length ? tail + 1 : 0;
+  return b;
 }
 
 /** Drops whatever was received and not yet read (after a damaged frame). */
 export function discardInput(): void {
-  tail = uartRxHead();
+  head = uartRxHead();
+  tail = head;
 }
-
 
 export function writeByte(value: u8): void {
   uartWrite(value);

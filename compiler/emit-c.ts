@@ -448,7 +448,12 @@ export class CEmitter {
     const inner = this.exact(e.operand);
     if (target.kind === "int") {
       const ctype = C_INT_NAMES[target.int] as CType;
-      if (e.checked) return { code: `TSB_CHECK(${target.int}, ${inner.code})`, type: ctype };
+      if (e.checked) {
+        // u32(a + b), u32(a - b) of two u32 values: the carry (borrow) is the whole check, no 64-bit sum.
+        const pair = target.int === "u32" ? this.u32Pair(e.operand) : undefined;
+        if (pair) return { code: `TSB_${pair.op === "+" ? "ADD" : "SUB"}_U32(${pair.a}, ${pair.b})`, type: ctype };
+        return { code: `TSB_CHECK(${target.int}, ${inner.code})`, type: ctype };
+      }
       // i64(x) says "compute in 64 bits": the cast is written out, so C does the arithmetic in int64_t too.
       if (target.int === "i64" && inner.literal === undefined && inner.type !== "int64_t") return { code: `(int64_t)${inner.code}`, type: "int64_t" };
       // A store (argument, return, field): a plain cast reads better than tsb_bits() and GCC accepts it here
@@ -562,6 +567,14 @@ export class CEmitter {
     return `tsb_sub_${element}(${this.view(e.array)}, ${begin}, ${this.as(this.exact(e.end), "int64_t")})`;
   }
 
+  /** a + b or a - b (plain, not checked i64) where both operands lie in 0..2^32-1: their uint32_t codes. */
+  private u32Pair(e: Expr): { op: "+" | "-"; a: string; b: string } | undefined {
+    if (e.k !== "binary" || (e.op !== "+" && e.op !== "-") || e.checked) return undefined;
+    const inU32 = (r: Range) => r.lo >= 0n && r.hi <= 0xffffffffn;
+    if (!inU32(e.left.range) || !inU32(e.right.range)) return undefined;
+    return { op: e.op, a: this.operand(this.exact(e.left), "uint32_t"), b: this.operand(this.exact(e.right), "uint32_t") };
+  }
+
   /** array[index], with the bounds check when the index is not proven inside. */
   private element(array: Expr, index: Expr, checked: boolean): string {
     const element = (array.type as { element: IntKind }).element;
@@ -571,6 +584,9 @@ export class CEmitter {
       const base = this.isFixed(array) ? this.variable(array.v).code : `${this.variable(array.v).code}.ptr`;
       if (!checked) return `${base}[${idx.code}]`;
       const len = this.lengthOf(array);
+      const sum = idxType === "int64_t" ? this.u32Pair(index) : undefined;
+      // at + k with both in u32: the index is in bounds when the u32 sum does not carry and is below len.
+      if (sum?.op === "+") return `${base}[TSB_INDEX_ADD(${sum.a}, ${sum.b}, ${len})]`;
       if (idxType === "int64_t") return `${base}[TSB_INDEX64(${this.as(idx, "int64_t")}, ${len})]`;
       // A negative int32 index becomes a huge uint32 and fails the same `< len` test.
       return `${base}[TSB_INDEX(${this.as(idx, "uint32_t")}, ${len})]`;

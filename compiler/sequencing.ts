@@ -10,6 +10,9 @@
 import type { DiagnosticSink, SourcePosition } from "./diagnostics";
 import type { Expr, FunctionIR, Stmt } from "./ir";
 
+/** Intrinsics that neither read nor write state: shr64 and mulHigh32 compute from their arguments alone. */
+const PURE_INTRINSICS = new Set(["shr64", "mulHigh32"]);
+
 const enum Effect {
   Safe = 0,
   Reads = 1,
@@ -148,6 +151,8 @@ class SequencingChecker {
         return all(x.args, own, own === Effect.Effects ? { at: x.at, name: x.fn.name } : undefined);
       }
       case "intrinsic":
+        // A pure intrinsic is a value of its arguments (a trap, like an overflow's, is not an order effect).
+        if (PURE_INTRINSICS.has(x.name)) return all(x.args);
         return all(x.args, Effect.Effects, { at: x.at, name: x.name });
     }
   }

@@ -4,7 +4,7 @@
  */
 import type { u32 } from "../runtime/index";
 import { simulation } from "./sim/current";
-import { NO_PUBLIC_KEY } from "./sim/board-layout";
+import { baudTableOf, configHalves, NO_PUBLIC_KEY } from "./sim/board-layout";
 
 /** Number of erase units (sectors or pages) in the flash map. @extern board_sector_count @pure */
 export function boardSectorCount(): u32 {
@@ -37,6 +37,13 @@ export function boardConfigStart(): u32 {
 /** Size of the config region. @extern board_config_size @pure */
 export function boardConfigSize(): u32 {
   return simulation().board.config.size;
+}
+/**
+ * How many halves the status log has in the config region: 2 when it splits evenly at an erase-unit
+ * boundary, else 1 (hal-bindings/sim/board-layout.ts configHalves). @extern board_config_halves @pure
+ */
+export function boardConfigHalves(): u32 {
+  return configHalves(simulation().board);
 }
 /** How many RAM blocks an application's initial stack pointer may lie in (F405/407: SRAM and CCM). @extern board_ram_region_count @pure */
 export function boardRamRegionCount(): u32 {
@@ -109,6 +116,16 @@ export function boardScratchSize(): u32 {
  */
 export function boardTrialWatchdogMs(): u32 {
   return simulation().board.slots?.trialWatchdogMs ?? 0;
+}
+
+/**
+ * The rates the bootloader offers a host (BAUDS, SET_BAUD; docs/protocol.md), slowest first (the first is
+ * the board's base rate, where every session starts), encoded as BAUDS sends them: per rate the baud (u32
+ * LE) and its BRR error on this board's USART clock in 0.01 % (i16 LE). Computed from the board's clock
+ * tree (boards/uart-rates.ts). @extern board_baud_table @pure
+ */
+export function boardBaudTable(): Uint8Array {
+  return baudTableOf(simulation().board.uart.rates);
 }
 /**
  * The Ed25519 public key built into the bootloader (`tsboot build --pubkey`): 32 bytes, or none (length 0):

@@ -16,6 +16,15 @@ export function uartInit(baud: u32, evenParity: boolean): void {
 }
 
 /**
+ * The ring reception writes into: the port's own buffer, sized by board data (BOARD_UART_RX_RING_SIZE,
+ * boards/uart-rates.ts) so that it takes what the line carries while the CPU stalls on an erase; the
+ * same view at every call. @extern hal_port_uart_rx_ring @pure
+ */
+export function uartRxRing(): Uint8Array {
+  return simulation().uartRxRing();
+}
+
+/**
  * Starts reception into `ring`, circularly, for good: byte k received after this call lands in
  * ring[k % ring.length]. The ring must outlive the program (module-level). @extern hal_port_uart_rx_start
  */

@@ -15,6 +15,7 @@ import { generateKeys, KeyError, loadPrivateKey } from "./image/keys";
 import { constants as osConstants } from "node:os";
 import { Flasher, FlasherError, type DeviceInfo, type FlashProgress, type FlasherOptions } from "./flasher/index";
 import { connect } from "./flasher/connect";
+import { negotiateBaud, parseBaudRequest, type BaudRequest } from "./flasher/baud";
 import { eraseApplication, verifyInstalled } from "./flasher/maintenance";
 import { parseResetSequence, runResetSteps, type ResetSequence } from "./flasher/reset-sequence";
 
@@ -45,12 +46,15 @@ export const USAGE = `usage:
   tsboot install [--permanent] | confirm | revert --port <port>   two-slot boards (docs/slots.md)
 
   Every command that talks to a device also takes:
-  --baud <rate>       serial only (default 115200)
+  --baud <rate|auto>  after the handshake, switch the session to this rate (auto: the fastest both ends
+                      support; serial and rfc2217:// ports); a failed faster link falls back to the old rate
+  --base-baud <rate>  the rate the bootloader listens at, where every session starts (default 115200)
   --wait <seconds>    keep trying while you reset the board (INFO every 25 ms; the port may come and go)
   --reset <sequence>  drive DTR/RTS first, as stm32flash -i: e.g. -dtr,dtr  (',' 100 ms apart, '&' together,
                       '-' releases, after ':' the sequence run when the command is done)
 
-  <port> is a serial device (/dev/ttyACM0, COM3) or tcp://HOST:PORT (the host simulation).
+  <port> is a serial device (/dev/ttyACM0, COM3), rfc2217://HOST:PORT (a network serial server, or the host
+  simulation with a rate) or tcp://HOST:PORT (a raw pipe: the host simulation, a bridge).
   Ctrl-C (or SIGTERM) stops a command and says what state the device is in.`;
 
 class UsageError extends Error {}
@@ -192,13 +196,19 @@ export async function keygenCommand(argv: string[], io: CliIO = defaultIO()): Pr
 
 // ------------------------------------------------------------------------------------ device commands
 
-const PORT_SPEC: Spec = { port: "string", baud: "string", json: "boolean", wait: "string", reset: "string" };
+const PORT_SPEC: Spec = { port: "string", baud: "string", "base-baud": "string", json: "boolean", wait: "string", reset: "string" };
 
-/** --port and --baud, checked before anything is read or opened. */
-function portOptions(command: string, opts: Record<string, string | boolean>): { port: string; baud: number | undefined } {
-  if (typeof opts.port !== "string") throw new UsageError(`tsboot ${command}: needs --port <serial device or tcp://host:port>`);
-  const baud = opts.baud === undefined ? undefined : parseNumber(command, "--baud", opts.baud, { min: 1200, max: 4_000_000 });
-  return { port: opts.port, baud };
+/** --port, --base-baud (the rate the session starts at) and --baud (the rate to negotiate), checked before anything is opened. */
+function portOptions(command: string, opts: Record<string, string | boolean>): { port: string; baseBaud: number | undefined; baud: BaudRequest | undefined } {
+  if (typeof opts.port !== "string") throw new UsageError(`tsboot ${command}: needs --port <serial device, rfc2217://host:port or tcp://host:port>`);
+  const baseBaud = opts["base-baud"] === undefined ? undefined : parseNumber(command, "--base-baud", opts["base-baud"], { min: 1200, max: 12_000_000 });
+  let baud: BaudRequest | undefined;
+  if (opts.baud !== undefined) {
+    const parsed = typeof opts.baud === "string" ? parseBaudRequest(opts.baud) : null;
+    if (parsed === null) throw new UsageError(`tsboot ${command}: --baud '${opts.baud}' is not a rate: auto (the fastest both ends support) or a number in 1200…12000000`);
+    baud = parsed;
+  }
+  return { port: opts.port, baseBaud, baud };
 }
 
 /** --wait and --reset, checked before anything is opened. */
@@ -228,7 +238,7 @@ async function withFlasher<T>(
   io?: CliIO,
   onInterrupt?: (f: Flasher, signal: NodeJS.Signals) => Promise<string>,
 ): Promise<T> {
-  const { port, baud } = portOptions(command, opts);
+  const { port, baseBaud, baud } = portOptions(command, opts);
   const { waitMs, reset } = sessionOptions(command, opts);
   let flasher: Flasher | null = null;
   let signalled: NodeJS.Signals | null = null;
@@ -241,11 +251,16 @@ async function withFlasher<T>(
   process.on("SIGINT", handlers.SIGINT);
   process.on("SIGTERM", handlers.SIGTERM);
   try {
-    const opened = await connect(port, { baud, ...extra, waitMs, reset, onWaiting: (m) => io?.stderr.write(`${m}\n`) });
+    const opened = await connect(port, { baud: baseBaud, ...extra, waitMs, reset, onWaiting: (m) => io?.stderr.write(`${m}\n`) });
     flasher = opened.flasher;
     if (signalled) flasher.interrupt(`interrupted (${signalled})`);
     try {
+      const negotiated = baud === undefined ? null : await negotiateBaud(flasher, baud);
+      if (negotiated?.note) io?.stderr.write(`tsboot ${command}: ${negotiated.note}\n`);
       const result = await body(flasher);
+      // Back to the base rate while the bootloader still listens, so that the next command finds it there
+      // (else it would only return after its session's idle timeout).
+      if (negotiated && negotiated.baud !== negotiated.from && !flasher.left) await negotiateBaud(flasher, negotiated.from);
       if (reset) await runResetSteps(flasher.transport, reset.exit);
       return result;
     } catch (e) {
@@ -294,6 +309,8 @@ export function describeDevice(d: DeviceInfo): string {
     `watchdog:     ${d.watchdog === "hardware" ? "running (started by the option bytes), refreshed by the bootloader" : d.watchdog === "started" ? "started by the bootloader (board data)" : "off"}`,
     `protection:   bootloader region ${d.bootloaderProtected ? "write-protected" : "not write-protected"}` +
       (d.protectionFailed ? " (the protection the board data asks for failed at boot)" : ""),
+    `signatures:   ${d.signatureRequired ? "required (Ed25519, the public key built into the bootloader)" : "not required (CRC-checked images)"}; ` +
+      `anti-rollback counter ${d.securityCounter}`,
     ...(d.lineErrors.length ? [`line errors:  ${d.lineErrors.join(", ")} since boot`] : []),
     ...(d.slots.mode === "swap" ? slotLines(d) : []),
   ].join("\n");
@@ -320,7 +337,8 @@ function infoJson(d: DeviceInfo) {
     appStart: hex32(d.appStart), appSize: d.appSize, appValid: d.appValid, appVersion: d.appVersionText,
     writeUnit: d.writeUnit, maxData: d.maxData, window: d.window,
     resetCause: d.resetCause, lastFault: d.lastFault, watchdog: d.watchdog, bootloaderProtected: d.bootloaderProtected,
-    protectionFailed: d.protectionFailed, lineErrors: d.lineErrors, slots: d.slots,
+    protectionFailed: d.protectionFailed, signatureRequired: d.signatureRequired, securityCounter: d.securityCounter,
+    lineErrors: d.lineErrors, slots: d.slots,
   };
 }
 
@@ -452,6 +470,7 @@ export async function flashCommand(argv: string[], io: CliIO = defaultIO()): Pro
           writeSeconds: round(result.writeSeconds, 3),
           writeBytesPerSecond: Math.round(result.writeBytesPerSecond),
           lineBytesPerSecond: line,
+          baud: result.baud,
           lineEfficiency: line ? round(result.writeBytesPerSecond / line, 3) : null,
           retries: result.retries,
           window: result.window,

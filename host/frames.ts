@@ -5,7 +5,7 @@
 import { crc32 } from "node:zlib";
 
 export const SYNC = [0xa5, 0x5a] as const;
-export const Command = { Info: 0x01, Begin: 0x02, Write: 0x03, End: 0x04, Boot: 0x05, Abort: 0x06, Read: 0x07, Protect: 0x08, Install: 0x09, Confirm: 0x0a, Revert: 0x0b } as const;
+export const Command = { Info: 0x01, Begin: 0x02, Write: 0x03, End: 0x04, Boot: 0x05, Abort: 0x06, Read: 0x07, Protect: 0x08, Install: 0x09, Confirm: 0x0a, Revert: 0x0b, Bauds: 0x11, SetBaud: 0x12 } as const;
 export const MAX_READ = 256;
 /** The largest payload of any frame: a WRITE's offset and 1024 data bytes. */
 export const MAX_FRAME_PAYLOAD = 4 + 1024;
@@ -15,7 +15,7 @@ export const EVENT_PROGRESS = 0x90;
 export const STATUS_NAMES = [
   "ok", "bad frame", "unknown command", "bad length", "bad state", "bad header", "wrong board", "too big",
   "bad address", "out of order", "flash error", "verify failed", "CRC mismatch", "no valid application", "incomplete",
-  "bad vector table", "protection failed", "signature required", "bad signature", "security counter too low",
+  "bad vector table", "protection failed", "signature required", "bad signature", "security counter too low", "unsupported baud",
 ] as const;
 
 export interface Frame {

@@ -71,6 +71,21 @@ TSB_DEFINE_CHECK(i32, int32_t, INT32_MIN, INT32_MAX)
 TSB_DEFINE_CHECK(i64, int64_t, -TSB_I64_MAX, TSB_I64_MAX)
 #define TSB_CHECK(to, v) tsb_check_##to((v), __FILE__, (uint32_t)__LINE__)
 
+/* u32(a + b) and u32(a - b) of two values in 0..2^32-1: the exact result leaves u32 exactly when the
+ * uint32_t operation carries or borrows, one flag test instead of a 64-bit sum and compare. */
+TSB_ALWAYS_INLINE uint32_t tsb_checked_add_u32(uint32_t a, uint32_t b, const char *file, uint32_t line) {
+  uint32_t r;
+  if (__builtin_add_overflow(a, b, &r)) tsb_panic(TSB_PANIC_RANGE, file, line, "value out of range for u32");
+  return r;
+}
+TSB_ALWAYS_INLINE uint32_t tsb_checked_sub_u32(uint32_t a, uint32_t b, const char *file, uint32_t line) {
+  uint32_t r;
+  if (__builtin_sub_overflow(a, b, &r)) tsb_panic(TSB_PANIC_RANGE, file, line, "value out of range for u32");
+  return r;
+}
+#define TSB_ADD_U32(a, b) tsb_checked_add_u32((a), (b), __FILE__, (uint32_t)__LINE__)
+#define TSB_SUB_U32(a, b) tsb_checked_sub_u32((a), (b), __FILE__, (uint32_t)__LINE__)
+
 /* Checked i64 arithmetic (Zig-style: a trap where the exact result leaves ±(2^53-1)). Sums and most products
  * cannot overflow int64_t and go through TSB_CHECK(i64, …); a product of two wide operands checks its own
  * overflow first. */
@@ -103,7 +118,14 @@ TSB_ALWAYS_INLINE uint32_t tsb_index_i64(int64_t i, uint32_t len, const char *fi
   if (i < 0 || i >= (int64_t)len) tsb_panic(TSB_PANIC_BOUNDS, file, line, "index out of bounds");
   return (uint32_t)i;
 }
+/* array[a + b] with a and b in 0..2^32-1: out of bounds when the uint32_t sum carries or reaches len. */
+TSB_ALWAYS_INLINE uint32_t tsb_index_add(uint32_t a, uint32_t b, uint32_t len, const char *file, uint32_t line) {
+  uint32_t i;
+  if (__builtin_add_overflow(a, b, &i) || i >= len) tsb_panic(TSB_PANIC_BOUNDS, file, line, "index out of bounds");
+  return i;
+}
 #define TSB_INDEX(i, len) tsb_index_u32((i), (len), __FILE__, (uint32_t)__LINE__)
+#define TSB_INDEX_ADD(a, b, len) tsb_index_add((a), (b), (len), __FILE__, (uint32_t)__LINE__)
 #define TSB_INDEX64(i, len) tsb_index_i64((i), (len), __FILE__, (uint32_t)__LINE__)
 
 /* subarray(begin[, end]) with JavaScript's rules: negative bounds count from the end, all clamp to 0..len. */

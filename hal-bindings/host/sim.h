@@ -44,6 +44,11 @@ bool sim_board_flash_ecc(void);
 uint32_t sim_board_trigger_port(void);
 uint32_t sim_board_trigger_pin(void);
 uint32_t sim_board_trigger_active_level(void);
+/* The update UART: the base rate every session starts at, the USART's kernel clock (the rate on the wire is
+ * clock / BRR), the reception ring's size (boards/uart-rates.ts). */
+uint32_t sim_board_uart_baud(void);
+uint32_t sim_board_uart_clock_hz(void);
+uint32_t sim_board_rx_ring_size(void);
 
 /* --- Flash status codes (hal-bindings/sim/flash.ts, tsboot_hal.h) --- */
 #define SIM_FLASH_OK 0u
@@ -98,6 +103,7 @@ struct sim_shared {
   uint32_t boot;
   bool protected_bootloader;
   uint32_t trial_address, trial_id; /* hal_port_trial_publish: no-init RAM the application reads */
+  uint32_t host_baud;                /* live: the client's line rate (0: the board's base rate) */
   struct sim_outcome outcome;
 };
 
@@ -126,8 +132,13 @@ struct sim_state {
   uint32_t cut_power_at; /* 0: never */
   bool cut_inside;
   uint32_t inject_error; /* 0: none */
-  /* The USART */
+  /* The USART: the rate asked for and its BRR (the rate on the wire is sim_board_uart_clock_hz() / brr) */
   uint32_t baud;
+  uint32_t brr;
+  /* The host's line: its rate (live: 0 is the board's base rate, until the client sets another through RFC
+   * 2217), and the fastest rate the line carries intact (--line-limit-baud; 0: any) */
+  uint32_t host_baud;
+  uint32_t line_limit_baud;
   bool even_parity, uart_enabled;
   uint32_t uart_errors;
   int32_t rdr; /* polled reception: the receive data register, -1 empty */
@@ -185,6 +196,12 @@ bool sim_flash_range_erased(uint32_t address, uint32_t length);
 void sim_uart_deliver(const uint8_t *bytes, size_t count, uint64_t at_us, uint32_t baud, uint32_t framing);
 size_t sim_uart_rx_pending(void);
 const uint8_t *sim_uart_tx(size_t *count);
+/* Live: the parent and the device's process talk over a SOCK_SEQPACKET pair. Parent to device, each message
+ * starts with its kind: SIM_WIRE_DATA then the host's bytes, or SIM_WIRE_LINE then the host line's new rate
+ * (u32 LE; 0: the board's base rate). Device to parent: the device's bytes, as they are. */
+#define SIM_WIRE_DATA 0u
+#define SIM_WIRE_LINE 1u
+#define SIM_WIRE_MAX 16384u
 void sim_uart_live_attach(int fd);
 void sim_uart_live_flush(void);
 /* Live: takes what the host sent into the line model and sends what the device wrote. */
@@ -195,6 +212,24 @@ void sim_uart_live_wait_until(uint64_t at_ns);
 void sim_note_activity(void);
 /* Writes text through the device's transmitter (tsb_print does). */
 void sim_uart_write_text(const char *text);
+
+/* sim_rfc2217.c: the Telnet Com Port Control subset a live client may speak (the parent decodes it). */
+struct sim_rfc2217 {
+  int state;
+  uint8_t verb;
+  uint8_t sb[64];
+  size_t sb_len;
+  uint8_t answered[256]; /* per option: 1 WILL answered, 2 DO answered */
+  uint8_t reply[512];    /* what to send the client back (negotiation answers), drained by the caller */
+  size_t reply_len;
+};
+enum { SIM_RFC2217_NOTHING = 0, SIM_RFC2217_DATA, SIM_RFC2217_BAUD };
+void sim_rfc2217_reset(struct sim_rfc2217 *t);
+/* One byte from the client: a data byte (*data), a new host baud rate (*baud), or nothing; answers to send
+ * back collect in t->reply. `current_baud` answers a client that asks for the rate in effect. */
+int sim_rfc2217_feed(struct sim_rfc2217 *t, uint8_t b, uint32_t current_baud, uint8_t *data, uint32_t *baud);
+/* Device bytes for a Telnet client: 0xFF doubled; `out` holds 2 x count. Returns the length. */
+size_t sim_rfc2217_escape(const uint8_t *in, size_t count, uint8_t *out);
 
 /* sim_state.c: the boot state file (host/sim/state.ts), and the passage from one boot to the next. */
 bool sim_state_load(const char *path, bool *found);

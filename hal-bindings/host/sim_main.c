@@ -4,11 +4,14 @@
  *   scripted  tsboot-sim [--flash F] [--state F] [--preload A.tsb] --script S [--transcript T] [--trigger]
  *                        [--pin PB5=0]... [--update-flag HEX] [--cut-power-at N [--cut-inside]] [--seed N]
  *                        [--inject-error S] [--flash-timing typ|max|none] [--watchdog-hardware]
- *                        [--limit-us N] [--idle-us N]
+ *                        [--limit-us N] [--idle-us N] [--line-limit-baud N]
  *             Virtual time as in the Node Simulation; prints one JSON line with the outcome.
  *   live      tsboot-sim --port N [--flash F] [--preload A.tsb] [--trigger] [--pin PB5=0]... [--update-flag HEX]
  *                        [--flash-timing typ|max|none] [--watchdog-hardware] [--stay] [--reset-on-connect]
- *             Real time; the UART is served on 127.0.0.1:N, one client at a time.
+ *                        [--line-limit-baud N]
+ *             Real time; the UART is served on 127.0.0.1:N, one client at a time: a raw byte pipe at the
+ *             board's base rate, or Telnet with RFC 2217 (a client that opens with IAC), which sets the
+ *             host line's rate (sim_rfc2217.c).
  *
  * Exit status: 0 for every outcome of the bootloader itself (a panic is a reset, as on the board), 71 when
  * the bootloader misused the simulated HAL, 2 for a usage error, 1 when a file or socket failed.
@@ -52,6 +55,8 @@ static const char *USAGE =
     "  --flash-timing T     typ (default), max or none: the part's datasheet erase and program times;\n"
     "                       the CPU stalls that long (live mode: in real time)\n"
     "  --watchdog-hardware  the option bytes start the watchdog at every reset (WDG_SW = 0, ~0.5 s)\n"
+    "  --line-limit-baud N  the line garbles every byte sent faster than N baud, either way (a long cable, a\n"
+    "                       marginal adapter): a faster rate the ends agree on fails\n"
     "scripted mode (the default):\n"
     "  --script FILE        lines 'AT_US HEX_BYTES': bytes the host sends, the first complete at AT_US;\n"
     "                       a line 'line BAUD 8N1|8E1' sets the host's line for the chunks after it\n"
@@ -66,7 +71,9 @@ static const char *USAGE =
     "  --idle-us N          stop ('idle') at an empty poll when every scripted byte has been read and the\n"
     "                       last one more than N us ago (Simulation.idleLimitUs; default 20000000; 0: never)\n"
     "live mode:\n"
-    "  --port N             serve the UART on 127.0.0.1:N (0: any free port; the port is printed)\n"
+    "  --port N             serve the UART on 127.0.0.1:N (0: any free port; the port is printed); a client\n"
+    "                       is a raw byte pipe at the board's base rate, or speaks Telnet with RFC 2217\n"
+    "                       (it opens with IAC) and sets the host line's rate with SET-BAUDRATE\n"
     "  --uart-timing none   no baud rate on the line (bytes take no time either way): for tests of host\n"
     "                       tools that do not measure time; the default is the configured baud rate\n"
     "  --reset-on-connect   every client connection resets the device (an operator pressing reset as the\n"
@@ -98,6 +105,7 @@ struct options {
   enum sim_flash_timing timing;
   bool watchdog_hardware;
   bool uart_untimed;
+  uint32_t line_limit_baud;
   uint32_t inject_error;
   uint64_t limit_us;
   uint64_t idle_us;
@@ -182,6 +190,10 @@ static int parse_options(int argc, char **argv, struct options *o) {
       else if (strcmp(v, "max") == 0) o->timing = SIM_TIMING_MAX;
       else if (strcmp(v, "none") == 0) o->timing = SIM_TIMING_NONE;
       else BAD_VALUE("typ, max or none");
+    } else if (strcmp(a, "--line-limit-baud") == 0) {
+      NEEDS_VALUE();
+      if (!parse_u64(v, 10, 100000000, &n) || n < 300) BAD_VALUE("a baud rate");
+      o->line_limit_baud = (uint32_t)n;
     } else if (strcmp(a, "--seed") == 0) {
       NEEDS_VALUE();
       if (!parse_u64(v, 10, UINT32_MAX, &n)) BAD_VALUE("a 32-bit number");
@@ -561,6 +573,9 @@ static int run_scripted(const struct options *o) {
 /* --- Live mode --- */
 
 static int client_fd = -1;
+/* The client's protocol, known from its first byte: -1 not yet, 0 a raw pipe, 1 Telnet (RFC 2217). */
+static int client_telnet = -1;
+static struct sim_rfc2217 telnet;
 static volatile sig_atomic_t stop_signal = 0;
 
 static void on_stop_signal(int signal_number) { stop_signal = signal_number; }
@@ -600,6 +615,78 @@ static bool write_all(int fd, const uint8_t *data, size_t length) {
   return true;
 }
 
+/* One message to the device's process (a SOCK_SEQPACKET message is sent whole or not at all). */
+static bool send_message(int fd, const uint8_t *message, size_t length) {
+  while (true) {
+    ssize_t n = send(fd, message, length, MSG_NOSIGNAL);
+    if (n >= 0) return (size_t)n == length;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
+    struct pollfd p = {.fd = fd, .events = POLLOUT, .revents = 0};
+    (void)poll(&p, 1, 100);
+  }
+}
+
+/* The host line's rate from here on (0: the board's base rate), in order with the host's bytes. */
+static bool send_line(int wire, uint32_t baud) {
+  sim.shared->host_baud = baud;
+  uint8_t m[5] = {SIM_WIRE_LINE, (uint8_t)baud, (uint8_t)(baud >> 8), (uint8_t)(baud >> 16), (uint8_t)(baud >> 24)};
+  return send_message(wire, m, sizeof m);
+}
+
+/* What the client sent: its data bytes to the device, and (Telnet) its line settings; answers go back. */
+static bool from_client(int wire, const uint8_t *bytes, size_t count) {
+  static uint8_t m[SIM_WIRE_MAX + 1u];
+  size_t length = 1;
+  m[0] = SIM_WIRE_DATA;
+  if (client_telnet < 0 && count > 0) client_telnet = bytes[0] == 0xFFu ? 1 : 0;
+  for (size_t i = 0; i < count; i++) {
+    uint8_t data = bytes[i];
+    if (client_telnet == 1) {
+      uint32_t baud = 0;
+      uint32_t current = sim.shared->host_baud != 0u ? sim.shared->host_baud : sim_board_uart_baud();
+      int r = sim_rfc2217_feed(&telnet, bytes[i], current, &data, &baud);
+      if (r == SIM_RFC2217_BAUD) {
+        if ((length > 1 && !send_message(wire, m, length)) || !send_line(wire, baud)) return false;
+        length = 1;
+      }
+      if (r != SIM_RFC2217_DATA) continue;
+    }
+    m[length++] = data;
+    if (length == sizeof m) {
+      if (!send_message(wire, m, length)) return false;
+      length = 1;
+    }
+  }
+  if (length > 1 && !send_message(wire, m, length)) return false;
+  if (telnet.reply_len > 0 && client_fd >= 0) {
+    (void)write_all(client_fd, telnet.reply, telnet.reply_len);
+    telnet.reply_len = 0;
+  }
+  return true;
+}
+
+/* The device's bytes to the client (0xFF doubled for a Telnet client). */
+static bool to_client(const uint8_t *bytes, size_t count) {
+  if (client_telnet != 1) return write_all(client_fd, bytes, count);
+  static uint8_t escaped[2u * 8192u];
+  size_t done = 0;
+  while (done < count) {
+    size_t chunk = count - done < 8192u ? count - done : 8192u;
+    size_t n = sim_rfc2217_escape(bytes + done, chunk, escaped);
+    if (!write_all(client_fd, escaped, n)) return false;
+    done += chunk;
+  }
+  return true;
+}
+
+/* A new client: a raw pipe at the board's base rate until it shows it speaks Telnet. */
+static void new_client(int wire) {
+  client_telnet = -1;
+  sim_rfc2217_reset(&telnet);
+  (void)send_line(wire, 0u);
+}
+
 static void drop_client(const char *why) {
   if (client_fd < 0) return;
   close(client_fd);
@@ -626,6 +713,8 @@ static pid_t start_device(int wire_device, int listen_fd, int wire_host, int *do
     close(wire_host);
     if (client_fd >= 0) close(client_fd);
     sim_begin_boot();
+    /* The host's line is the client's, not the device's: it survives the reset. */
+    sim.host_baud = sim.shared->host_baud;
     /* After a reset, cells a torn operation left weak read anew (the first boot has none). */
     if (sim.shared->boot > 0) sim_flash_power_on(sim.shared->boot);
     sim_uart_live_attach(wire_device);
@@ -668,7 +757,7 @@ static int run_live(const struct options *o) {
   socklen_t addr_len = sizeof addr;
   getsockname(listen_fd, (struct sockaddr *)&addr, &addr_len);
   int wire[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM, 0, wire) != 0) {
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, wire) != 0) {
     note("socketpair: %s", strerror(errno));
     return 1;
   }
@@ -708,13 +797,13 @@ static int run_live(const struct options *o) {
     /* Device → client (dropped when nobody is connected, like a UART with no cable). */
     if (fds[0].revents & POLLIN) {
       ssize_t got = recv(wire[0], buffer, sizeof buffer, MSG_DONTWAIT);
-      if (got > 0 && client_fd >= 0 && !write_all(client_fd, buffer, (size_t)got)) drop_client("write failed");
+      if (got > 0 && client_fd >= 0 && !to_client(buffer, (size_t)got)) drop_client("write failed");
     }
     if (fds[2].revents) {
       if (client_fd >= 0) {
         ssize_t got = recv(client_fd, buffer, sizeof buffer, 0);
         if (got <= 0) drop_client(got == 0 ? "the host vanished" : strerror(errno));
-        else if (!write_all(wire[0], buffer, (size_t)got)) {
+        else if (!from_client(wire[0], buffer, (size_t)got)) {
           note("the device line failed");
           return 1;
         }
@@ -722,6 +811,7 @@ static int run_live(const struct options *o) {
         client_fd = accept(listen_fd, NULL, NULL);
         if (client_fd >= 0) {
           setsockopt(client_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          new_client(wire[0]);
           printf("tsboot-sim: client connected\n");
           fflush(stdout);
           if (o->reset_on_connect) {
@@ -771,7 +861,7 @@ static int run_live(const struct options *o) {
     while (true) {
       ssize_t got = recv(wire[0], buffer, sizeof buffer, MSG_DONTWAIT);
       if (got <= 0) break;
-      if (client_fd >= 0 && !write_all(client_fd, buffer, (size_t)got)) drop_client("write failed");
+      if (client_fd >= 0 && !to_client(buffer, (size_t)got)) drop_client("write failed");
     }
     if (!WIFEXITED(status)) {
       say("the device process died (%s)", WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "unknown");
@@ -857,6 +947,7 @@ int main(int argc, char **argv) {
   sim.timing = o.timing;
   sim.watchdog_hardware = o.watchdog_hardware;
   sim.line_untimed = o.uart_untimed;
+  sim.line_limit_baud = o.line_limit_baud;
   if (!setup_flash(&o)) return 1;
   if (o.state_file) {
     bool found = false;

@@ -55,6 +55,7 @@ void sim_begin_boot(void) {
   sim.locked = true;
   sim.ecc_error = false;
   sim.baud = 0;
+  sim.brr = 0;
   sim.even_parity = false;
   sim.uart_enabled = false;
   sim.now_ns = 0;

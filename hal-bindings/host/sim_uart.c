@@ -2,8 +2,9 @@
  * The USART and the line to the host, the C twin of hal-bindings/sim/uart.ts (SimUart) and of the UART
  * methods of Simulation; the rules (frame times, DMA and polled reception, overrun, framing mismatches, the
  * transmitter) are stated there. Scripted mode queues the script's bytes with their arrival times; live
- * mode queues what the host sends through the parent's socket as it comes, paced at the device's baud rate
- * (the host is taken to use the device's framing), and sends what the device writes.
+ * mode queues what the host sends through the parent's socket as it comes, paced at the host line's rate
+ * (the board's base rate, or what an RFC 2217 client set; the host is taken to use the device's framing),
+ * and sends what the device writes — garbled when the device's rate is not the host line's.
  */
 #define _GNU_SOURCE
 #include "sim.h"
@@ -54,6 +55,25 @@ static uint64_t frames_ns(uint64_t k, uint32_t bits, uint32_t baud) {
   return k * q + (k * r) / baud;
 }
 
+/* ratesMismatch: a byte at host_baud is unreadable to a USART at clock / brr (more than 3 % apart). */
+static bool rates_mismatch(uint32_t host_baud, uint32_t brr) {
+  uint64_t clock = sim_board_uart_clock_hz();
+  uint64_t product = (uint64_t)host_baud * brr;
+  uint64_t difference = product > clock ? product - clock : clock - product;
+  return difference * 100u > clock * 3u;
+}
+
+/* SimUart.garbledAt: the line carries nothing faster than --line-limit-baud intact. */
+static bool garbled_at(uint64_t baud) { return sim.line_limit_baud != 0u && baud > sim.line_limit_baud; }
+
+/* SimUart.brrFor: BRR as the drivers compute it, 0 when they refuse the rate. */
+static uint32_t brr_for(uint32_t baud) {
+  uint32_t clock = sim_board_uart_clock_hz();
+  if (baud == 0u || clock == 0u) return 0u;
+  uint32_t brr = (uint32_t)(((uint64_t)clock + baud / 2u) / baud);
+  return brr >= 16u && brr <= 0xFFFFu ? brr : 0u;
+}
+
 static bool weight_is_even(uint8_t value) {
   uint32_t ones = 0;
   for (uint32_t v = value; v; v >>= 1) ones += v & 1u;
@@ -91,8 +111,7 @@ static void receive_byte(size_t index) {
   if (!sim.uart_enabled) return;
   const struct pending_byte *b = &rx[index];
   uint8_t value = b->value;
-  uint64_t difference = b->baud > sim.baud ? b->baud - sim.baud : sim.baud - b->baud;
-  if (difference * 100u > (uint64_t)sim.baud * 3u) {
+  if (rates_mismatch(b->baud, sim.brr) || garbled_at(b->baud)) {
     sim.uart_errors |= SIM_UART_ERR_FE;
     value = (uint8_t)~value;
   } else if (b->framing == SIM_FRAMING_8E1 && !sim.even_parity) {
@@ -171,26 +190,34 @@ void sim_uart_live_flush(void) {
   live_tx_len = 0;
 }
 
-/* Takes what the host sent (paced at the device's baud rate from when it came) and sends what the device
- * wrote. */
+/* The host line's rate now: what an RFC 2217 client set, else the board's base rate. */
+static uint32_t host_line_baud(void) { return sim.host_baud != 0u ? sim.host_baud : sim_board_uart_baud(); }
+
+/* Takes what the host sent (paced at the host line's rate from when it came, in the device's framing) and
+ * the host line's changes, and sends what the device wrote. */
 void sim_uart_live_service(void) {
   if (!sim.live || live_fd < 0) return;
   if (live_tx_len > 0) sim_uart_live_flush();
-  uint8_t buffer[4096];
+  static uint8_t message[SIM_WIRE_MAX + 1u];
   while (true) {
-    ssize_t n = recv(live_fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    ssize_t n = recv(live_fd, message, sizeof message, MSG_DONTWAIT);
     if (n == 0) parent_gone();
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) parent_gone();
       return;
     }
+    if (message[0] == SIM_WIRE_LINE) {
+      if (n >= 5) sim.host_baud = (uint32_t)message[1] | (uint32_t)message[2] << 8 | (uint32_t)message[3] << 16 | (uint32_t)message[4] << 24;
+      continue;
+    }
     uint64_t now = sim_now_ns();
     uint32_t framing = sim.even_parity ? SIM_FRAMING_8E1 : SIM_FRAMING_8N1;
-    uint64_t frame = sim.baud && !sim.line_untimed ? frames_ns(1, frame_bits(framing), sim.baud) : 0;
-    for (ssize_t i = 0; i < n; i++) {
+    uint32_t baud = host_line_baud();
+    uint64_t frame = sim.line_untimed ? 0 : frames_ns(1, frame_bits(framing), baud);
+    for (ssize_t i = 1; i < n; i++) {
       uint64_t at = now;
       if (rx_tail > rx_head && rx[rx_tail - 1].at_ns + frame > at) at = rx[rx_tail - 1].at_ns + frame;
-      push_byte(buffer[i], at, sim.baud, framing);
+      push_byte(message[i], at, baud, framing);
     }
     live_active_ns = monotonic_ns();
   }
@@ -254,13 +281,19 @@ static void received_input(void) {
 
 /* --- The transmitter --- */
 
+/* One frame at clock / brr: bits x BRR kernel clocks. */
 static uint64_t device_frame_ns(void) {
   if (sim.line_untimed) return 0;
-  return frames_ns(1, frame_bits(sim.even_parity ? SIM_FRAMING_8E1 : SIM_FRAMING_8N1), sim.baud);
+  return frames_ns(1, frame_bits(sim.even_parity ? SIM_FRAMING_8E1 : SIM_FRAMING_8N1) * sim.brr, sim_board_uart_clock_hz());
 }
 
 static void transmit(uint8_t value) {
-  if (sim.uart_enabled && sim.baud != 0) {
+  if (sim.live && sim.uart_enabled && sim.brr != 0u) {
+    /* What the host's line makes of it (SimUart.hostReceives): garbage when the rates differ. */
+    uint32_t clock = sim_board_uart_clock_hz();
+    if (rates_mismatch(host_line_baud(), sim.brr) || garbled_at(clock / sim.brr)) value = (uint8_t)~value;
+  }
+  if (sim.uart_enabled && sim.brr != 0) {
     uint64_t now = sim_now_ns();
     uint64_t start = now > sim.tx_free_ns ? now : sim.tx_free_ns;
     sim.tx_free_ns = start + device_frame_ns();
@@ -278,7 +311,7 @@ static void transmit(uint8_t value) {
 
 /* SimUart.txWaitNs: a write waits until the transmit data register is free. */
 static uint64_t tx_wait_ns(void) {
-  if (!sim.uart_enabled || sim.baud == 0) return 0;
+  if (!sim.uart_enabled || sim.brr == 0) return 0;
   uint64_t free_at = sim.tx_free_ns > device_frame_ns() ? sim.tx_free_ns - device_frame_ns() : 0;
   uint64_t now = sim_now_ns();
   return free_at > now ? free_at - now : 0;
@@ -296,13 +329,39 @@ void sim_uart_write_text(const char *text) {
 /* --- hal-bindings/uart.ts --- */
 
 void hal_port_uart_init(uint32_t baud, bool evenParity) {
-  sim_spend_ns(flush_wait_ns());
+  /* A rate whose BRR falls outside 16 ... 0xFFFF is refused, as the drivers refuse it: nothing changes. */
+  uint32_t brr = brr_for(baud);
+  if (brr == 0u) return;
+  if (sim.live) {
+    /* The host may not hear the last bytes before they have left the line: they stay here until then, and
+     * nothing it sends in answer can reach the old configuration (a rate switch after a reply, SET_BAUD). */
+    uint64_t wait = flush_wait_ns();
+    if (wait > 0u) {
+      struct timespec ts = {(time_t)(wait / 1000000000u), (long)(wait % 1000000000u)};
+      (void)nanosleep(&ts, NULL);
+    }
+    sim_uart_live_flush();
+  } else {
+    sim_spend_ns(flush_wait_ns());
+  }
   /* Bytes complete before this instant met the old configuration (or a USART that was off: lost). Live mode
    * timestamps the host's bytes as it takes them from the socket, so those still waiting there arrive after. */
   receive_before(sim_now_ns());
   sim.baud = baud;
+  sim.brr = brr;
   sim.even_parity = evenParity;
   sim.uart_enabled = true;
+}
+
+/* The port's reception ring, sized by board data; the same at every call (a boot's static RAM). */
+tsb_view_u8 hal_port_uart_rx_ring(void) {
+  static uint8_t *ring;
+  if (ring == NULL) {
+    ring = calloc(sim_board_rx_ring_size(), 1);
+    if (ring == NULL) sim_fault("out of memory for the reception ring of bytes", sim_board_rx_ring_size());
+  }
+  tsb_view_u8 view = {ring, sim_board_rx_ring_size()};
+  return view;
 }
 
 int32_t hal_port_uart_read(void) {

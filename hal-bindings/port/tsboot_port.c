@@ -146,6 +146,15 @@ void hal_port_uart_init(uint32_t baud, bool evenParity) {
  * target has no DMA for this UART (BOARD_UART_RX_POLLED, or the driver cannot start it), by polling the UART
  * into the ring whenever the head is asked for: then a byte can be lost while the CPU stalls (ORE). */
 static tsb_view_u8 s_ring;
+/* The ring itself, sized by board data (boards/uart-rates.ts): it takes what the line carries while the CPU
+ * stalls on an erase. In .bss: the application gets this RAM back. */
+static uint8_t s_ring_storage[BOARD_UART_RX_RING_SIZE];
+
+tsb_view_u8 hal_port_uart_rx_ring(void) {
+  tsb_view_u8 ring = {s_ring_storage, (uint32_t)sizeof s_ring_storage};
+  return ring;
+}
+
 static bool s_ring_dma = false;
 static uint32_t s_ring_head = 0; /* polling only */
 
@@ -285,7 +294,7 @@ void tsb_print_int(int64_t value) {
  * may belong to the application's peer, and the next boot reports the record (INFO, and the console when no
  * session is open). With no valid application the bootloader then stays in update mode: the device can
  * always be updated again. */
-_Noreturn void tsb_panic(uint32_t kind, const char *file, uint32_t line, const char *message) {
+__attribute__((noinline, cold)) _Noreturn void tsb_panic(uint32_t kind, const char *file, uint32_t line, const char *message) {
   (void)kind;
   (void)file;
   (void)message;

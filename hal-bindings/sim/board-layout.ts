@@ -51,6 +51,42 @@ export interface BoardLayout {
   publicKey?: Uint8Array | null;
   /** Verify the installed image's signature at every boot too. */
   verifyAtBoot?: boolean;
+  /** The update UART (boards/uart-rates.ts). */
+  uart: UartLayout;
+}
+
+export interface UartLayout {
+  /** The rate every session starts at. */
+  baud: number;
+  /** The USART's kernel clock (Hz): the rate on the wire is clockHz / BRR, BRR = round(clockHz / baud). */
+  clockHz: number;
+  /** The rates the bootloader offers, slowest (the base rate) first, with their BRR error in 0.01 %. */
+  rates: { baud: number; errorBp: number }[];
+  /** The reception ring's size in bytes. */
+  rxRingSize: number;
+}
+
+/** Bytes per rate in BAUDS (and board_baud_table): the rate (u32 LE), its BRR error in 0.01 % (i16 LE). */
+export const BAUD_ENTRY_BYTES = 6;
+
+/** The rates as BAUDS sends them, BAUD_ENTRY_BYTES each, slowest first. */
+export function encodeBaudTable(rates: readonly { baud: number; errorBp: number }[]): Uint8Array {
+  const t = new Uint8Array(rates.length * BAUD_ENTRY_BYTES);
+  const v = new DataView(t.buffer);
+  rates.forEach((r, i) => {
+    v.setUint32(i * BAUD_ENTRY_BYTES, r.baud, true);
+    v.setInt16(i * BAUD_ENTRY_BYTES + 4, r.errorBp, true);
+  });
+  return t;
+}
+
+const baudTables = new WeakMap<object, Uint8Array>();
+
+/** encodeBaudTable of a board's rates, the same view at every call. */
+export function baudTableOf(rates: readonly { baud: number; errorBp: number }[]): Uint8Array {
+  let table = baudTables.get(rates);
+  if (!table) baudTables.set(rates, (table = encodeBaudTable(rates)));
+  return table;
 }
 
 export interface SlotLayout {
@@ -85,3 +121,14 @@ export function nucleoF411Layout(): BoardLayout {
 
 /** What boardPublicKey() returns on a board built without a key. */
 export const NO_PUBLIC_KEY = new Uint8Array(0);
+
+/**
+ * How many halves the status log has (bootloader-ts/status-log.ts): 2 when the config region splits evenly
+ * at an erase-unit boundary (it then compacts from one half into the other), else 1. Board data, so that a
+ * single-half board's C build is left without the compaction code.
+ */
+export function configHalves(layout: Pick<BoardLayout, "config" | "sectors">): number {
+  const { start, size } = layout.config;
+  const middle = start + Math.floor(size / 2);
+  return size % 2 === 0 && layout.sectors.some((s) => s.start === middle) ? 2 : 1;
+}

@@ -163,6 +163,7 @@ export class Simulation {
     this.flashTiming = options.flashTiming ?? "typ";
     this.timing = boardFlashTiming(board, this.flashTiming);
     this.seed = (options.seed ?? 1) >>> 0;
+    this.uart.clockHz = board.uart.clockHz;
   }
 
   get nowUs(): number {
@@ -313,8 +314,10 @@ export class Simulation {
     return -1;
   }
 
-  /** Waits for TC (the last byte sent) before it touches the USART; reception goes on across it. */
+  /** Waits for TC (the last byte sent) before it touches the USART; reception goes on across it. A rate the
+   * driver refuses (BRR out of range) changes nothing, as on the board. */
   uartInit(baud: number, evenParity: boolean): void {
+    if (this.uart.brrFor(baud) === 0) return;
     this.spend(this.uart.flushWaitNs(this.nowNs));
     // Bytes complete before this instant met the old configuration (or a USART that was off, and are lost).
     this.uart.receiveBefore(this.nowNs);
@@ -343,6 +346,14 @@ export class Simulation {
 
   uartTakeErrors(): number {
     return this.uart.takeErrors();
+  }
+
+  private rxRing: Uint8Array | null = null;
+
+  /** The port's reception ring (board data's size), the same at every call. */
+  uartRxRing(): Uint8Array {
+    this.rxRing ??= new Uint8Array(this.board.uart.rxRingSize);
+    return this.rxRing;
   }
 
   uartRxStart(ring: Uint8Array): void {

@@ -15,8 +15,15 @@
  * The simulation processes arrivals lazily, at the device's next UART call, which gives the same result:
  * the CPU can only look at the UART through those calls.
  *
+ * The USART's rate is what its BRR makes of its kernel clock (BRR = round(clock / baud), OVER8 = 0, as
+ * every family's driver programs it; boards/uart-rates.ts): clock / BRR, not the nominal rate. A rate whose
+ * BRR would fall outside 16 … 0xFFFF is refused, as the drivers refuse it: the USART stays as it was.
+ *
  * Line errors (framing mismatches), simply modelled:
- *   - baud rates more than 3 % apart: FE, and the value is unreliable (modelled as its complement);
+ *   - the host's rate more than 3 % away from the USART's: FE, and the value is unreliable (modelled as its
+ *     complement); the same for what the host receives of the device's bytes (hostReceives);
+ *   - a line that carries no more than `lineLimitBaud` (a long cable, a marginal adapter): every byte sent
+ *     faster, either way, arrives the same way (FE, complemented);
  *   - host 8E1, device 8N1: the parity bit lands where the stop bit is expected: FE when it is 0 (data of
  *     even weight); the data is intact (this is why the ROM's 0x7F sync reads fine at 8N1);
  *   - host 8N1, device 8E1: the host's stop bit is read as the parity bit (1): PE when the data has even
@@ -73,6 +80,11 @@ export interface PendingByte {
   framing: Framing;
 }
 
+/** True when a byte at `hostBaud` is unreadable to a USART running at clockHz / brr (more than 3 % apart). */
+export function ratesMismatch(hostBaud: number, clockHz: number, brr: number): boolean {
+  return Math.abs(hostBaud * brr - clockHz) * 100 > clockHz * 3;
+}
+
 export class SimUart {
   /** Bytes the host sent, in order; rxNext is the first not yet received by the USART. */
   readonly rx: PendingByte[] = [];
@@ -80,9 +92,15 @@ export class SimUart {
   /** The host's line for chunks delivered without one. */
   hostLine: HostLine = { ...DEFAULT_HOST_LINE };
 
-  /** The USART's configuration (hal_port_uart_init). */
+  /** The USART's kernel clock (board data); its rate is clockHz / brr. */
+  clockHz = 0;
+  /** Bytes faster than this, either way, arrive garbled (0: no limit). */
+  lineLimitBaud = 0;
+
+  /** The USART's configuration (hal_port_uart_init): the nominal rate asked for, and its BRR. */
   enabled = false;
   baud = 0;
+  brr = 0;
   evenParity = false;
 
   /** DMA reception: the ring and how many bytes it has written into it. */
@@ -93,9 +111,10 @@ export class SimUart {
   /** Line errors not yet taken (UART_ERR bits). */
   errors = 0;
 
-  /** Every byte the device wrote, and when its stop bit left the line (ns). */
+  /** Every byte the device wrote, when its stop bit left the line (ns), and the BRR it was sent with. */
   readonly tx: number[] = [];
   readonly txDoneNs: number[] = [];
+  readonly txBrr: number[] = [];
   /** When the transmitter's shift register is done with everything written so far. */
   txFreeNs = 0;
 
@@ -138,7 +157,7 @@ export class SimUart {
     const b = this.rx[index];
     let value = b.value;
     const device: Framing = this.evenParity ? "8E1" : "8N1";
-    if (Math.abs(b.baud - this.baud) * 100 > this.baud * 3) {
+    if (ratesMismatch(b.baud, this.clockHz, this.brr) || this.garbledAt(b.baud)) {
       this.errors |= UART_ERR_FE;
       value = ~value & 0xff;
     } else if (b.framing === "8E1" && device === "8N1") {
@@ -167,10 +186,37 @@ export class SimUart {
     return v;
   }
 
-  configure(baud: number, evenParity: boolean): void {
+  /** The line limit garbles a byte at this rate. */
+  private garbledAt(baud: number): boolean {
+    return this.lineLimitBaud > 0 && baud > this.lineLimitBaud;
+  }
+
+  /** BRR for `baud` as the drivers compute it, or 0 when they refuse the rate. */
+  brrFor(baud: number): number {
+    if (baud <= 0 || this.clockHz <= 0) return 0;
+    const brr = Math.floor((this.clockHz + Math.floor(baud / 2)) / baud);
+    return brr >= 16 && brr <= 0xffff ? brr : 0;
+  }
+
+  /** hal_port_uart_init's effect; false (nothing changes) for a rate the driver refuses. */
+  configure(baud: number, evenParity: boolean): boolean {
+    const brr = this.brrFor(baud);
+    if (brr === 0) return false;
     this.baud = baud;
+    this.brr = brr;
     this.evenParity = evenParity;
     this.enabled = true;
+    return true;
+  }
+
+  /** The device's byte `index` as a host whose line runs at `line` receives it (garbled when the rates differ). */
+  hostReceives(index: number, line: HostLine): number {
+    const brr = this.txBrr[index];
+    const value = this.tx[index];
+    if (brr === 0) return value;
+    const actual = this.clockHz / brr;
+    if (ratesMismatch(line.baud, this.clockHz, brr) || this.garbledAt(actual)) return ~value & 0xff;
+    return value;
   }
 
   /** DMA starts: a byte waiting in RDR is its first transfer. */
@@ -196,26 +242,29 @@ export class SimUart {
     return e;
   }
 
+  /** One frame at clockHz / brr: bits × BRR kernel clocks. */
   private frameNs(): number {
-    return framesNs(1, frameBits(this.evenParity ? "8E1" : "8N1"), this.baud);
+    return framesNs(1, frameBits(this.evenParity ? "8E1" : "8N1") * this.brr, this.clockHz);
   }
 
   /** How long a write at `nowNs` waits for the transmit data register (0 when the USART is not set up). */
   txWaitNs(nowNs: number): number {
-    if (!this.enabled || this.baud === 0) return 0;
+    if (!this.enabled || this.brr === 0) return 0;
     return Math.max(0, this.txFreeNs - this.frameNs() - nowNs);
   }
 
   /** Queues a byte at `nowNs` (after txWaitNs has passed). */
   transmit(value: number, nowNs: number): void {
-    if (!this.enabled || this.baud === 0) {
+    if (!this.enabled || this.brr === 0) {
       this.tx.push(value & 0xff);
       this.txDoneNs.push(nowNs);
+      this.txBrr.push(0);
       return;
     }
     this.txFreeNs = Math.max(nowNs, this.txFreeNs) + this.frameNs();
     this.tx.push(value & 0xff);
     this.txDoneNs.push(this.txFreeNs);
+    this.txBrr.push(this.brr);
   }
 
   /** How long until the last byte written has left the line (TC). */
@@ -227,6 +276,7 @@ export class SimUart {
     const out = Uint8Array.from(this.tx);
     this.tx.length = 0;
     this.txDoneNs.length = 0;
+    this.txBrr.length = 0;
     return out;
   }
 }

@@ -4,7 +4,8 @@
  *
  * Limits used for every F4 part tsboot targets (the strictest of F401/F405/F407/F411):
  *   PLL input 1 or 2 MHz, VCO 192-432 MHz (F401 needs >= 192), N 50-432, P 2/4/6/8, SYSCLK <= 180 MHz;
- *   APB1 <= 42 MHz, APB2 <= 84 MHz (F411 allows 50/100: it runs its buses a little slower than it could);
+ *   APB1 <= 42 MHz, APB2 <= 84 MHz, except on the F411 (by DEV_ID): 50 and 100 MHz (RM0383 6.2), which gives
+ *   its USART2 a 50 MHz clock at 100 MHz SYSCLK, where 2 Mbaud is exact (boards/uart-rates.ts computes the same);
  *   one flash wait state per 30 MHz of HCLK at 2.7-3.6 V (RM0090 table 10; F411's table is less strict).
  */
 #include "stm32f4_regs.h"
@@ -16,6 +17,9 @@
 #define CLOCK_VCO_MAX (432u * MHZ)
 #define CLOCK_APB1_MAX (42u * MHZ)
 #define CLOCK_APB2_MAX (84u * MHZ)
+#define CLOCK_F411_APB1_MAX (50u * MHZ)
+#define CLOCK_F411_APB2_MAX (100u * MHZ)
+#define DEV_ID_F411 0x431u
 #define CLOCK_HZ_PER_WAIT_STATE (30u * MHZ)
 #define CLOCK_VOS_SCALE2_MAX (84u * MHZ)       /* scale 2 limit of the two-bit parts (F401/F411) */
 #define CLOCK_VOS_F405_SCALE2_MAX (144u * MHZ) /* F405/407: scale 2 limit */
@@ -221,8 +225,9 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
   /* Bus dividers while still at 16 MHz, so no bus ever runs above its limit. */
   uint32_t pclk1 = 0;
   uint32_t pclk2 = 0;
-  uint32_t ppre1 = clock_ppre_for(sysclk_hz, CLOCK_APB1_MAX, &pclk1);
-  uint32_t ppre2 = clock_ppre_for(sysclk_hz, CLOCK_APB2_MAX, &pclk2);
+  bool f411 = (REG_READ32(DBGMCU_IDCODE) & DBGMCU_IDCODE_DEV_ID_Msk) == DEV_ID_F411;
+  uint32_t ppre1 = clock_ppre_for(sysclk_hz, f411 ? CLOCK_F411_APB1_MAX : CLOCK_APB1_MAX, &pclk1);
+  uint32_t ppre2 = clock_ppre_for(sysclk_hz, f411 ? CLOCK_F411_APB2_MAX : CLOCK_APB2_MAX, &pclk2);
   uint32_t cfgr = REG_READ32(RCC_CFGR) & ~(RCC_CFGR_HPRE_Msk | RCC_CFGR_PPRE1_Msk | RCC_CFGR_PPRE2_Msk);
   REG_WRITE32(RCC_CFGR, cfgr | (ppre1 << RCC_CFGR_PPRE1_Pos) | (ppre2 << RCC_CFGR_PPRE2_Pos));
 

@@ -9,6 +9,10 @@ export interface Toolchain {
   gcc: string;
   objcopy: string;
   size: string;
+  /** For the size-by-module report (host/build/size-report.ts). */
+  objdump: string;
+  nm: string;
+  addr2line: string;
 }
 
 export function findToolchain(env: NodeJS.ProcessEnv = process.env): Toolchain {
@@ -28,5 +32,5 @@ export function findToolchain(env: NodeJS.ProcessEnv = process.env): Toolchain {
     );
   }
   const sibling = (tool: string) => path.join(path.dirname(gcc!), path.basename(gcc!).replace(/gcc$/, tool));
-  return { gcc, objcopy: sibling("objcopy"), size: sibling("size") };
+  return { gcc, objcopy: sibling("objcopy"), size: sibling("size"), objdump: sibling("objdump"), nm: sibling("nm"), addr2line: sibling("addr2line") };
 }

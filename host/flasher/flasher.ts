@@ -43,7 +43,7 @@ export const GROW_AFTER = 64;
 export const Status = {
   Ok: 0, BadFrame: 1, UnknownCommand: 2, BadLength: 3, BadState: 4, BadHeader: 5, WrongBoard: 6, TooBig: 7,
   BadAddress: 8, OutOfOrder: 9, FlashError: 10, VerifyFailed: 11, CrcMismatch: 12, NoValidApp: 13, Incomplete: 14,
-  BadVectorTable: 15, ProtectionFailed: 16, SignatureRequired: 17, BadSignature: 18, CounterTooLow: 19,
+  BadVectorTable: 15, ProtectionFailed: 16, SignatureRequired: 17, BadSignature: 18, CounterTooLow: 19, UnsupportedBaud: 20,
 } as const;
 
 export interface DeviceInfo {
@@ -144,6 +144,8 @@ export interface FlashResult {
   chunk: number;
   /** The UART's bytes per second, when the transport has a line rate. */
   lineBytesPerSecond: number | null;
+  /** The line's baud rate during the update (after any negotiation), where the host sets one. */
+  baud: number | null;
   /** WRITE replies that came after a timeout had written their frame off, and still counted. */
   lateReplies: number;
   /** What the link showed: the largest round trip (ms) and the byte rate the timeouts were planned with. */
@@ -376,9 +378,12 @@ export class Flasher {
     this.link.resume();
   }
 
-  /** Handshake: INFO, resent a few times if nothing answers; checks the protocol version. */
-  async info(): Promise<DeviceInfo> {
-    const reply = await this.request(Command.Info, undefined, { timeoutMs: this.o.handshakeTimeoutMs, attempts: this.o.handshakeAttempts, grow: true });
+  /**
+   * Handshake: INFO, resent a few times if nothing answers; checks the protocol version. `within` sets the
+   * wait and the attempts (baud negotiation confirms a new rate inside the device's window with it).
+   */
+  async info(within?: { timeoutMs: number; attempts: number }): Promise<DeviceInfo> {
+    const reply = await this.request(Command.Info, undefined, within ?? { timeoutMs: this.o.handshakeTimeoutMs, attempts: this.o.handshakeAttempts, grow: true });
     return this.decodeInfoReply(reply);
   }
 
@@ -560,6 +565,7 @@ export class Flasher {
       minWindow: w.minWindow,
       chunk: w.chunk,
       lineBytesPerSecond: this.transport.bytesPerSecond,
+      baud: this.transport.baud ?? null,
       lateReplies: w.lateReplies,
       link: { rttMaxMs: this.timing.summary.rttMaxMs, bytesPerSecond: this.timing.summary.bytesPerSecond },
       verified,
@@ -720,6 +726,13 @@ export class Flasher {
           status,
         );
       case Status.CounterTooLow:
+        if (command === "REVERT" || command === "INSTALL") {
+          return new FlasherError(
+            "counter",
+            `${command}: the bootloader refused: the image it would start has a security counter below the device's (a confirmed image raised it; anti-rollback, nothing overrides it) — install a newer image instead.`,
+            status,
+          );
+        }
         return new FlasherError(
           "counter",
           `the bootloader refused the image: its security counter is below the device's (anti-rollback; nothing overrides it) — rebuild it with a higher --security-counter.${erased}`,
@@ -935,7 +948,11 @@ export class Flasher {
       throw new FlasherError("refused", "the bootloader has no valid application to start (no valid application): flash one first", status);
     }
     if (status !== Status.Ok) throw this.refusal("BOOT", status, info);
+    this.left = true;
   }
+
+  /** True once BOOT has started the application: the bootloader's session is over. */
+  left = false;
 
   /** ABORT: the device forgets the transfer in progress. */
   async abort(): Promise<void> {

@@ -34,9 +34,22 @@ export class LinkTiming {
   private readonly floorMs: number;
   private readonly capMs: number;
 
-  constructor(private readonly o: TimingOptions) {
+  private lineBytesPerSecond: number | null;
+
+  constructor(o: TimingOptions) {
+    this.lineBytesPerSecond = o.lineBytesPerSecond;
     this.floorMs = o.floorMs ?? 2000;
     this.capMs = o.capMs ?? 120_000;
+  }
+
+  /**
+   * The line's rate changed (baud negotiation): what was measured at the old rate no longer holds, so
+   * measuring starts again at the new nominal rate.
+   */
+  lineChanged(lineBytesPerSecond: number | null): void {
+    this.lineBytesPerSecond = lineBytesPerSecond;
+    this.measuredRate = null;
+    this.pessimisticRate = null;
   }
 
   /** A reply arrived `ms` after its request was written; `wireBytes` crossed the line for the pair. */
@@ -58,7 +71,7 @@ export class LinkTiming {
 
   /** The byte rate to plan with: the slowest of the nominal, the measured and (before a measurement) the pessimistic one. */
   bytesPerSecond(): number | null {
-    const candidates = [this.o.lineBytesPerSecond, this.measuredRate ?? this.pessimisticRate].filter((r): r is number => r !== null && r > 0);
+    const candidates = [this.lineBytesPerSecond, this.measuredRate ?? this.pessimisticRate].filter((r): r is number => r !== null && r > 0);
     return candidates.length ? Math.min(...candidates) : null;
   }
 

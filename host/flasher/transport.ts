@@ -1,18 +1,31 @@
 /**
- * A byte pipe to a bootloader's UART: TCP (`tcp://host:port`, the host simulation or a serial-to-TCP
- * bridge) through node:net, or a serial device (`/dev/ttyACM0`, `COM3`) through the serialport package.
- * The flasher above it only writes bytes, listens for bytes and learns when the pipe closes.
+ * A byte pipe to a bootloader's UART: TCP (`tcp://host:port`, a raw serial-to-TCP bridge, the host
+ * simulation) through node:net, a network serial server that speaks RFC 2217 (`rfc2217://host:port`:
+ * ser2net, the host simulation; rfc2217.ts), or a serial device (`/dev/ttyACM0`, `COM3`) through the
+ * serialport package. The flasher above it only writes bytes, listens for bytes, learns when the pipe
+ * closes, and — where the pipe has a line rate it controls (serial, RFC 2217) — changes the rate.
  */
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { FlasherError } from "./errors";
+import { BaseTransport, checkedBaud, DEFAULT_BAUD } from "./base-transport";
+import { isRfc2217Address, Rfc2217Transport } from "./rfc2217";
+
+export { BaseTransport, checkedBaud, DEFAULT_BAUD } from "./base-transport";
 
 export interface Transport {
   /** "tcp://127.0.0.1:3333" or "/dev/ttyACM0 at 115200 baud", for messages. */
   readonly description: string;
   /** The line rate in bytes per second when there is one (serial: baud / 10 at 8N1), else null. */
   readonly bytesPerSecond: number | null;
+  /** The line's baud rate, where the host sets one (serial, RFC 2217); absent on a raw TCP pipe. */
+  readonly baud?: number;
+  /**
+   * Changes the line's rate (after whatever was written has left): serial and RFC 2217 only. A raw TCP
+   * pipe has no rate of its own to change: its bridge runs at a rate the host does not know.
+   */
+  setBaud?(baud: number): Promise<void>;
   write(data: Uint8Array): void;
   /** Replaces the data listener. */
   onData(listener: (chunk: Uint8Array) => void): void;
@@ -32,13 +45,12 @@ export interface ControlSignals {
 }
 
 export interface OpenOptions {
-  /** Serial only; 115200 when absent. */
+  /** The rate the bootloader listens at, where sessions start (serial and RFC 2217); 115200 when absent. */
   baud?: number;
   /** How long to wait for a TCP connection. */
   connectTimeoutMs?: number;
 }
 
-export const DEFAULT_BAUD = 115200;
 
 export function isTcpAddress(port: string): boolean {
   return /^tcp:\/\//i.test(port);
@@ -55,36 +67,8 @@ export function parseTcpAddress(port: string): { host: string; port: number } {
 export async function openTransport(port: string, options: OpenOptions = {}): Promise<Transport> {
   if (!port) throw new FlasherError("port-error", "no port given: pass --port /dev/ttyACM0 (serial) or --port tcp://127.0.0.1:3333 (simulation)");
   if (isTcpAddress(port)) return TcpTransport.connect(port, options.connectTimeoutMs ?? 3000);
+  if (isRfc2217Address(port)) return Rfc2217Transport.connect(port, checkedBaud(options.baud ?? DEFAULT_BAUD), options.connectTimeoutMs ?? 3000);
   return SerialTransport.open(port, options.baud ?? DEFAULT_BAUD);
-}
-
-abstract class BaseTransport implements Transport {
-  abstract readonly description: string;
-  abstract readonly bytesPerSecond: number | null;
-  protected dataListener: (chunk: Uint8Array) => void = () => {};
-  private closeListener: (reason?: Error) => void = () => {};
-  private closeReason: Error | undefined;
-  closed = false;
-  protected closing = false;
-
-  abstract write(data: Uint8Array): void;
-  abstract close(): Promise<void>;
-
-  onData(listener: (chunk: Uint8Array) => void): void {
-    this.dataListener = listener;
-  }
-
-  onClose(listener: (reason?: Error) => void): void {
-    this.closeListener = listener;
-    if (this.closed && !this.closing) listener(this.closeReason);
-  }
-
-  protected closedByPeer(reason?: Error): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeReason = reason;
-    if (!this.closing) this.closeListener(reason);
-  }
 }
 
 export class TcpTransport extends BaseTransport {
@@ -174,8 +158,8 @@ export function candidateSerialPorts(): string[] {
 }
 
 export class SerialTransport extends BaseTransport {
-  readonly description: string;
-  readonly bytesPerSecond: number;
+  description: string;
+  baud: number;
 
   // The port's type comes from the serialport package, loaded only when a serial port is opened.
   private constructor(
@@ -185,14 +169,18 @@ export class SerialTransport extends BaseTransport {
   ) {
     super();
     this.description = `${path} at ${baud} baud`;
-    this.bytesPerSecond = baud / 10;
+    this.baud = baud;
     port.on("data", (chunk: Buffer) => this.dataListener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
     port.on("error", (e: Error) => this.closedByPeer(e));
     port.on("close", (e?: Error) => this.closedByPeer(e ?? undefined));
   }
 
+  get bytesPerSecond(): number {
+    return this.baud / 10;
+  }
+
   static async open(portPath: string, baud: number): Promise<SerialTransport> {
-    if (!Number.isInteger(baud) || baud < 1200 || baud > 4_000_000) throw new FlasherError("port-error", `baud rate ${baud} is not a usable rate (e.g. 115200)`);
+    checkedBaud(baud);
     const { SerialPort } = await import("serialport");
     const port = new SerialPort({ path: portPath, baudRate: baud, dataBits: 8, parity: "none", stopBits: 1, autoOpen: false, lock: true });
     await new Promise<void>((resolve, reject) => {
@@ -206,6 +194,17 @@ export class SerialTransport extends BaseTransport {
 
   write(data: Uint8Array): void {
     if (!this.closed) this.port.write(Buffer.from(data.buffer, data.byteOffset, data.length));
+  }
+
+  /** The port's rate from now on, once what was written has left (tcdrain, then the new termios speed). */
+  async setBaud(baud: number): Promise<void> {
+    checkedBaud(baud);
+    await new Promise<void>((resolve, reject) => this.port.drain((e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      this.port.update({ baudRate: baud }, (e) => (e ? reject(new FlasherError("port-error", `${this.description}: cannot change to ${baud} baud: ${e.message}`)) : resolve())),
+    );
+    this.baud = baud;
+    this.description = this.description.replace(/ at \d+ baud$/, ` at ${baud} baud`);
   }
 
   setSignals(signals: ControlSignals): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import fs from "node:fs";
+import { ed25519PublicKeyIsStrict } from "../../bootloader-ts/lib/ed25519";
 
 export class KeyError extends Error {
   constructor(message: string) {
@@ -60,5 +61,10 @@ export function loadPublicKeyBytes(file: string): Uint8Array {
   const jwk = key.export({ format: "jwk" }) as { x?: string };
   const raw = Buffer.from(jwk.x ?? "", "base64url");
   if (raw.length !== 32) throw new KeyError(`${file}: an Ed25519 public key has 32 bytes, this one ${raw.length}`);
+  // Verification accepts what Node accepts, a small-order key too, and with one any signature is forged
+  // easily: such a key must never be built into a bootloader (bootloader-ts/lib/ed25519.ts).
+  if (!ed25519PublicKeyIsStrict(new Uint8Array(raw))) {
+    throw new KeyError(`${file}: not a usable Ed25519 public key (a small-order or non-canonical point, which would accept forged signatures): make a key pair with \`tsboot keygen\``);
+  }
   return new Uint8Array(raw);
 }

@@ -148,6 +148,8 @@ export interface LiveOptions {
   /** "none": the line has no baud rate (bytes take no time): for host-tool tests that measure no time. */
   uartTiming?: "baud" | "none";
   watchdogHardware?: boolean;
+  /** The line garbles every byte sent faster than this (either way): a link that fails at high rates. */
+  lineLimitBaud?: number;
 }
 
 export interface LiveSim {
@@ -178,6 +180,7 @@ export async function startLive(options: LiveOptions): Promise<LiveSim> {
   if (options.flashTiming) args.push("--flash-timing", options.flashTiming);
   if (options.watchdogHardware) args.push("--watchdog-hardware");
   if (options.uartTiming === "none") args.push("--uart-timing", "none");
+  if (options.lineLimitBaud !== undefined) args.push("--line-limit-baud", String(options.lineLimitBaud));
   const child = spawn(sim.binary, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (l: string) => void }[] = [];

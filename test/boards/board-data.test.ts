@@ -303,8 +303,8 @@ describe("values the part contradicts are refused", () => {
       r.memoryMap.secondary = { start: "0x08040000", size: "0x40000" };
       r.memoryMap.scratch = { start: "0x0800C000", size: "0x4000" };
     }, "swap areas of 16384 bytes (the scratch's size) must be whole erase units; in the application slot the area at 0x08010000 is not"],
-    ["nucleo-f411re-ab", "a status log that cannot split in two halves", (r) => (r.memoryMap.config = { start: "0x08004000", size: "0x4000" }),
-      "the config region [0x08004000, 0x08008000) must split into two halves of whole erase units (the status log compacts from one into the other)"],
+    ["nucleo-f411re-ab", "a status log that cannot split in two halves", (r) => (r.memoryMap.config = { start: "0x08008000", size: "0x4000" }),
+      "the config region [0x08008000, 0x0800C000) must split into two halves of whole erase units (the status log compacts from one into the other)"],
     ["nucleo-f411re", "a trial watchdog without slots", (r) => (r.trialWatchdogMs = 6000), "trialWatchdogMs is for two-slot boards (memoryMap.secondary and memoryMap.scratch)"],
     ["nucleo-f411re", "a watchdog shorter than an erase", (r) => (r.watchdogMs = 1000),
       "watchdogMs 1000 is shorter than twice STM32F411RE's longest erase (2600 ms at its datasheet maximum, during which the CPU cannot refresh the watchdog): use at least 5200"],

@@ -14,6 +14,17 @@ import { entryFunctionC } from "../../host/build/entry";
 const armGcc = (await execa("sh", ["-c", "command -v arm-none-eabi-gcc"], { reject: false })).exitCode === 0;
 const out = () => fs.mkdtempSync(path.join(os.tmpdir(), "tsboot-build-"));
 
+describe("a public key needs a status log that keeps the anti-rollback counter", () => {
+  it("refuses --pubkey for a board whose config region is one erase unit, before building anything", async () => {
+    const key = new Uint8Array(32).fill(7);
+    const e = await buildBootloader({ board: "nucleo-f411re", outDir: out(), publicKey: key }).then(() => null, (x: unknown) => x);
+    expect(e).toBeInstanceOf(BuildError);
+    expect((e as Error).message).toBe(
+      "signed images need a status log in two halves, so that the anti-rollback counter survives a power cut: boards/nucleo-f411re.json memoryMap.config is one erase unit — give it two (as nucleo-f411re-ab does), or build without --pubkey",
+    );
+  });
+});
+
 describe.skipIf(!armGcc)(`bootloader ARM build${armGcc ? "" : " (skipped: arm-none-eabi-gcc not found; bash scripts/setup.sh installs it)"}`, () => {
   // The families whose drivers are complete under the shared port (L4 and H7 join when their drivers are
   // finished; until then their link names what is missing: see "a link that lacks symbols" below).

@@ -379,6 +379,74 @@ export function main(): void {
 // Checked Node (issue 15, §3): the JavaScript the compiler emits from the program's IR traps where the C
 // traps, at the same TypeScript line, where plain Node goes on with a value outside the declared range.
 // The bootloader's Node test harnesses run it.
+describe("u32 sums, differences and a + k indexes checked by the carry (no 64-bit arithmetic)", () => {
+  // C checks these with one carry or borrow test of the uint32_t operation; the trap must fall exactly
+  // where Node leaves u32 or reads past the end, including the wrap to 0 that a uint32_t sum would hide.
+  it("u32(n + k) traps at 2^32 and not before, in C and in checked Node at the same line", async () => {
+    const entry = writeProgram(
+      "carry_add",
+      `let n: u32 = 0xfffffffe;
+function bump(k: u32): void {
+  n = n + k;
+}
+export function main(): void {
+  bump(1);
+  printInt(n);
+  print(" ");
+  bump(1);
+  printInt(n);
+}`,
+    );
+    const c = await runC(entry);
+    expect(c.source).toContain("TSB_ADD_U32(");
+    expect(c.output).toBe("4294967295 PANIC 1 test/.gen/carry_add.ts:4 value out of range for u32\n");
+    expect(await runChecked(entry)).toBe(c.output);
+    expect(await runInNode(entry)).toBe("4294967295 4294967296");
+  });
+
+  it("u32(a - b) traps when b exceeds a by one, and not when they are equal", async () => {
+    const entry = writeProgram(
+      "carry_sub",
+      `function less(a: u32, b: u32): u32 {
+  return a - b;
+}
+export function main(): void {
+  printInt(less(5, 5));
+  print(" ");
+  printInt(less(0xffffffff, 0));
+  print(" ");
+  printInt(less(4, 5));
+}`,
+    );
+    const c = await runC(entry);
+    expect(c.source).toContain("TSB_SUB_U32(");
+    expect(c.output).toBe("0 4294967295 PANIC 1 test/.gen/carry_sub.ts:3 value out of range for u32\n");
+    expect(await runChecked(entry)).toBe(c.output);
+  });
+
+  it("table[at + 1] with at = 2^32 - 1 is out of bounds (the uint32_t sum would wrap to 0, inside)", async () => {
+    const entry = writeProgram(
+      "carry_index",
+      `const table = new Uint8Array([1, 2, 3]);
+let at: u32 = 1;
+function next(): u8 {
+  return table[at + 1];
+}
+export function main(): void {
+  printInt(next());
+  print(" ");
+  at = 0xffffffff;
+  printInt(next());
+}`,
+    );
+    expect(await runInNode(entry)).toBe("3 undefined");
+    const c = await runC(entry);
+    expect(c.source).toContain("TSB_INDEX_ADD(");
+    expect(c.output).toBe("3 PANIC 2 test/.gen/carry_index.ts:5 index out of bounds\n");
+    expect(await runChecked(entry)).toBe(c.output);
+  });
+});
+
 describe("checked Node", () => {
   it("reg & ~mask stored into a u32: plain Node stores a negative number; checked Node throws where C traps", async () => {
     const entry = writeProgram(

@@ -142,10 +142,10 @@ describe("tsboot flash", () => {
   it("usage errors exit 2", async () => {
     let c = capture();
     expect(await flashCommand(["x.tsb"], c.io)).toBe(2);
-    expect(c.err()).toMatch(/^tsboot flash: needs --port <serial device or tcp:\/\/host:port>\nusage:/);
+    expect(c.err()).toMatch(/^tsboot flash: needs --port <serial device, rfc2217:\/\/host:port or tcp:\/\/host:port>\nusage:/);
     c = capture();
     expect(await flashCommand(["x.tsb", "--port", "tcp://127.0.0.1:1", "--baud", "fast"], c.io)).toBe(2);
-    expect(c.err()).toMatch(/^tsboot flash: --baud 'fast' is not a number/);
+    expect(c.err()).toMatch(/^tsboot flash: --baud 'fast' is not a rate: auto \(the fastest both ends support\) or a number/);
     c = capture();
     expect(await flashCommand(["--help"], c.io)).toBe(0);
     expect(c.out()).toMatch(/^usage:\n {2}tsboot image /);
@@ -169,6 +169,7 @@ describe("tsboot info, boot, read", () => {
         "last reset:   unknown",
         "watchdog:     off",
         "protection:   bootloader region not write-protected",
+        "signatures:   not required (CRC-checked images); anti-rollback counter 0",
         "",
       ].join("\n"),
     );

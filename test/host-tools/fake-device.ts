@@ -44,6 +44,8 @@ export interface FakeDeviceOptions {
   writeUnit?: number;
   /** Commands answered with `unknown command` (an older bootloader without READ, say). */
   unknownCommands?: number[];
+  /** Commands answered with this status (a refusal the test wants the host to word). */
+  refusals?: Partial<Record<number, number>>;
   /** Never answer anything. */
   silent?: boolean;
   fault?: (ctx: FaultContext) => Fault | undefined;
@@ -186,6 +188,8 @@ export class FakeDevice {
     };
     if (this.options.silent) return;
     if (this.options.unknownCommands?.includes(command)) return reply(2);
+    const refusal = this.options.refusals?.[command];
+    if (refusal !== undefined) return reply(refusal);
     switch (command) {
       case Command.Info:
         return reply(0, this.info());

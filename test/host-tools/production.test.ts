@@ -93,6 +93,16 @@ describe("Flasher.command and the typed API", () => {
     expect((await failure(f.install(false))).code).toBe("too-old");
   });
 
+  it("a REVERT the anti-rollback counter refuses says so, not 'rebuild the image'", async () => {
+    const d = await device({ refusals: { [Command.Revert]: 19 } });
+    const f = await flasher(d.url);
+    const e = await failure(f.revert());
+    expect(e.code).toBe("counter");
+    expect(e.message).toBe(
+      "REVERT: the bootloader refused: the image it would start has a security counter below the device's (a confirmed image raised it; anti-rollback, nothing overrides it) — install a newer image instead.",
+    );
+  });
+
   it("protect and unprotect; refusals say why", async () => {
     const d = await device();
     const f = await flasher(d.url);

@@ -20,7 +20,7 @@ uint32_t basic_sum(tsb_view_u8 data) {
 
 int32_t basic_run(uint16_t x, int32_t y) {
   int64_t t = ((int64_t)(x * 3) + (int64_t)y);
-  basic_counter = TSB_CHECK(u32, ((int64_t)basic_counter + 1));
+  basic_counter = TSB_ADD_U32(basic_counter, 1u);
   tsb_print("t=");
   tsb_print_int(t);
   tsb_print("\n");
