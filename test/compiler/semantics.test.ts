@@ -119,11 +119,12 @@ function e(v0: u32): boolean { return ((-4) >>> 0) !== ((v0 - 3) & 1133850217); 
 function f(p0: u32): boolean { return Math.imul((4294967295 << (-23)), ((59 ^ (-1)) | 255)) === u16(((p0 & Math.imul((-0x2995C94765FB9), (-1052790449))) & 0xB0574DC0)); }
 function g(p0: u32): u32 { if (u32(i32(p0)) > p0) { return 1; } return u16(i8(p0)) === u16(p0) ? 2 : 3; }
 function h(p1: u32, p2: i16): i32 { return Math.imul(p1, ((p1 + p2) === (p2 + p1)) ? 3 : 5); }
+function m(v0: u16, p0: i16): boolean { return ((v0 & (-0x200000000)) <= v0) && ((p0 ^ 0x300000000) >= i16(p0)) && ((v0 | 0x1FFFFFFFF) !== (-1)); }
 function k(p1: u32, p2: i16, m: u8): boolean { return (Math.imul(p1, p2) ^ (m & p2)) >= (Math.imul(p2, p1) ^ (p2 & m)) && ((p1 | m) * 2 !== 2 * (m | p1)); }
 export function main(): void {
   printInt(a(3, 2) ? 1 : 0); printInt(b(7) ? 1 : 0); printInt(c(5, 9)); printInt(e(77) ? 1 : 0); printInt(f(0xffffffff) ? 1 : 0); print("\\n");
   printInt(g(0xfffffff0)); printInt(g(5)); printInt(g(200)); print("\\n");
-  printInt(h(7, -3)); printInt(h(0xffffffff, 32767)); printInt(k(0xdeadbeef, -2, 9) ? 1 : 0); print("\\n");
+  printInt(h(7, -3)); printInt(h(0xffffffff, 32767)); printInt(k(0xdeadbeef, -2, 9) ? 1 : 0); printInt(m(7, -5) ? 1 : 0); print("\\n");
   printInt(d(5, 7) ? 1 : 0); print("\\n");
 }`,
     );

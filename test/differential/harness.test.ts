@@ -111,6 +111,24 @@ describe("interval rules (the oracle) are sound for Node's arithmetic", () => {
     );
   });
 
+  it("the compiler's ToInt32 and ToUint32 intervals (wrapped images of wide intervals) hold Node's values", async () => {
+    const R = await import("../../compiler/range");
+    const wide = fc
+      .tuple(fc.integer({ min: -SAFE, max: SAFE }), fc.oneof(fc.integer({ min: 0, max: 2 ** 33 }), fc.integer({ min: 0, max: 300 })))
+      .map(([a, w]) => I.iv(BigInt(a), BigInt(Math.min(a + w, SAFE))));
+    fc.assert(
+      fc.property(pointIn(wide), fc.constantFrom(-0x200000000, 0x1ffffffff, 0x300000000, -1, 0xff), ([a, x], m) => {
+        const inR = (v: number, r: { lo: bigint; hi: bigint }) => r.lo <= BigInt(v) && BigInt(v) <= r.hi;
+        expect(inR(x | 0, R.toInt32(a))).toBe(true);
+        expect(inR(x >>> 0, R.toUint32(a))).toBe(true);
+        expect(inR(x & m, R.bitAnd(a, R.single(BigInt(m))))).toBe(true);
+        expect(inR(x | m, R.bitOrXor(a, R.single(BigInt(m)))) && inR(x ^ m, R.bitOrXor(a, R.single(BigInt(m))))).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(R.bitAnd(R.single(-0x200000000n), { lo: 0n, hi: 65535n })).toEqual({ lo: 0n, hi: 0n });
+  });
+
   it("wrap() is the helpers' arithmetic", () => {
     fc.assert(
       fc.property(fc.integer({ min: -SAFE, max: SAFE }), (n) => {
