@@ -411,7 +411,11 @@ export class CEmitter {
   private wrap(to: IntKind, operand: Expr): Emitted {
     const ctype = C_INT_NAMES[to] as CType;
     // A value the type already holds is not changed by the wrap: `s | 0` of an i32 is s, `(x / 2) | 0` is x / 2.
-    if (R.contains(INT_RANGES[to], operand.range) && !(to === "u32" && SIGNED.has(this.exact(operand).type))) {
+    // Not a signed variable into an unsigned type, even a non-negative one: GCC's -Wsign-conversion misfires
+    // on `uint32_t v = (uint16_t)i8` (it looks through the cast), so it goes through its bits below.
+    const inner = this.exact(operand);
+    const signedIntoUnsigned = (to === "u8" || to === "u16" || to === "u32") && SIGNED.has(inner.type) && (to === "u32" || (inner.literal === undefined && inner.constant === undefined));
+    if (R.contains(INT_RANGES[to], operand.range) && !signedIntoUnsigned) {
       const value = this.exact(operand);
       return { code: this.as(value, ctype), type: value.literal === undefined && value.code === this.as(value, ctype) && value.type !== ctype ? value.type : ctype };
     }
