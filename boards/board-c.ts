@@ -9,6 +9,9 @@ import { layoutFromBoard } from "./layout";
 import { rxRingSize } from "./uart-rates";
 import { configHalves, encodeBaudTable, type BoardLayout } from "../hal-bindings/sim/board-layout";
 
+/** hal_clock_init's F0-only request flag for the HSI48 (hal-bindings/stm32f0/stm32f0_regs.h STM32F0_CLOCK_HSI48). */
+export const STM32F0_CLOCK_HSI48 = 0x40000000;
+
 const hex = (n: number) => `0x${n.toString(16).toUpperCase().padStart(8, "0")}u`;
 const PORTS = "ABCDEFGHIJK";
 
@@ -25,7 +28,12 @@ export interface BoardHeaderOptions {
 export function boardHeader(board: Board, options: BoardHeaderOptions = {}): string {
   const port = (p: string) => PORTS.indexOf(p);
   const pull = { none: 0, up: 1, down: 2 }[board.trigger.pull];
-  const hse = board.clock.source === "hsi" ? "0u" : board.clock.source === "hse-bypass" ? `(${board.clock.hseHz}u | HAL_CLOCK_HSE_BYPASS)` : `${board.clock.hseHz}u`;
+  const hse = {
+    hsi: "0u",
+    hsi48: `${hex(STM32F0_CLOCK_HSI48)} /* STM32F0_CLOCK_HSI48 (stm32f0_regs.h): SYSCLK straight from the HSI48 */`,
+    "hse-bypass": `(${board.clock.hseHz}u | HAL_CLOCK_HSE_BYPASS)`,
+    hse: `${board.clock.hseHz}u`,
+  }[board.clock.source];
   const tickHz = options.emulator && board.emulator ? `${board.emulator.cpuClockHz}u` : "0u";
   const rxPolled = options.uartRxPolled ?? (options.emulator === true && board.emulator !== null && !board.emulator.uartRxDma);
   const bootloader = board.memoryMap.bootloader;
@@ -62,7 +70,7 @@ export function boardHeader(board: Board, options: BoardHeaderOptions = {}): str
 #define BOARD_TRIGGER_ACTIVE_HIGH ${board.trigger.activeLevel === "high" ? 1 : 0}
 #define BOARD_TRIGGER_PULL ${pull}u
 
-/* Clocks: ${board.clock.source}, SYSCLK ${board.clock.sysclkHz} Hz (HSI 16 MHz when HSE or the PLL does not start). */
+/* Clocks: ${board.clock.source}, SYSCLK ${board.clock.sysclkHz} Hz (the HSI when the HSE, the HSI48 or the PLL does not start). */
 #define BOARD_HSE_HZ ${hse}
 #define BOARD_SYSCLK_HZ ${board.clock.sysclkHz}u
 /* Non-zero: SysTick counts at this fixed rate whatever RCC says (an emulator without an RCC model). */
@@ -108,6 +116,18 @@ ${
 `;
 }
 
+/** The erase units as runs of equal size with consecutive hardware numbers (F4: 16, 64, 128 KB; L4: one run
+ * of 512 pages), so a part with hundreds of pages costs a few words of flash, not three tables of them. */
+export function unitRuns(layout: Pick<BoardLayout, "sectors">): { first: number; count: number; start: number; size: number; number: number }[] {
+  const runs: { first: number; count: number; start: number; size: number; number: number }[] = [];
+  layout.sectors.forEach((s, i) => {
+    const last = runs[runs.length - 1];
+    if (last && s.size === last.size && s.start === last.start + last.count * last.size && s.number === last.number + last.count) last.count++;
+    else runs.push({ first: i, count: 1, start: s.start, size: s.size, number: s.number });
+  });
+  return runs;
+}
+
 /** board_public_key(): the key `tsboot build --pubkey` built in (32 bytes), or an empty view. */
 function publicKeyC(key: Uint8Array | null): string {
   if (!key) return "tsb_view_u8 board_public_key(void) {\n  tsb_view_u8 none = {0, 0u};\n  return none;\n}";
@@ -130,22 +150,32 @@ function baudTableC(table: Uint8Array): string {
  */
 export function boardAccessorsC(layout: BoardLayout, badIndex: (fn: string) => string): string {
   const n = layout.sectors.length;
-  const table = (name: string, values: number[]) => `static const uint32_t ${name}[${n}] = {${values.map(hex).join(", ")}};`;
+  const runs = unitRuns(layout);
+  const runTable = (name: string, values: number[]) => `static const uint32_t ${name}[${runs.length}] = {${values.map(hex).join(", ")}};`;
   const getter = (name: string, value: number) => `uint32_t ${name}(void) { return ${hex(value)}; }`;
   const r = layout.stackRegions.length;
   const ramTable = (name: string, values: number[]) => `static const uint32_t ${name}[${r}] = {${values.map(hex).join(", ")}};`;
   const indexedRam = (name: string, t: string) => `uint32_t ${name}(uint32_t index) {\n  if (index >= ${r}u) ${badIndex(name)};\n  return ${t}[index];\n}`;
-  const indexed = (name: string, t: string) => `uint32_t ${name}(uint32_t index) {\n  if (index >= ${n}u) ${badIndex(name)};\n  return ${t}[index];\n}`;
-  return `${table("SECTOR_START", layout.sectors.map((s) => s.start))}
-${table("SECTOR_SIZE", layout.sectors.map((s) => s.size))}
-${table("SECTOR_NUMBER", layout.sectors.map((s) => s.number))}
+  const indexed = (name: string, body: string) => `uint32_t ${name}(uint32_t index) {\n  if (index >= ${n}u) ${badIndex(name)};\n  uint32_t r = unit_run(index);\n  return ${body};\n}`;
+  return `/* The ${n} erase units in ${runs.length} run(s) of equal size and consecutive hardware numbers. */
+${runTable("RUN_FIRST", runs.map((r) => r.first))}
+${runTable("RUN_START", runs.map((r) => r.start))}
+${runTable("RUN_SIZE", runs.map((r) => r.size))}
+${runTable("RUN_NUMBER", runs.map((r) => r.number))}
 ${ramTable("RAM_START", layout.stackRegions.map((s) => s.start))}
 ${ramTable("RAM_SIZE", layout.stackRegions.map((s) => s.size))}
 
+/* The run holding erase unit \`index\` (< ${n}). */
+static uint32_t unit_run(uint32_t index) {
+  uint32_t r = ${runs.length - 1}u;
+  while (r > 0u && RUN_FIRST[r] > index) r--;
+  return r;
+}
+
 uint32_t board_sector_count(void) { return ${n}u; }
-${indexed("board_sector_start", "SECTOR_START")}
-${indexed("board_sector_size", "SECTOR_SIZE")}
-${indexed("board_sector_number", "SECTOR_NUMBER")}
+${indexed("board_sector_start", "RUN_START[r] + (index - RUN_FIRST[r]) * RUN_SIZE[r]")}
+${indexed("board_sector_size", "RUN_SIZE[r]")}
+${indexed("board_sector_number", "RUN_NUMBER[r] + (index - RUN_FIRST[r])")}
 ${getter("board_app_start", layout.app.start)}
 ${getter("board_app_size", layout.app.size)}
 ${getter("board_config_start", layout.config.start)}

@@ -81,7 +81,7 @@ export interface Board {
   /** baud: where every session starts; maxBaud: the fastest rate the board's link carries (boards/uart-rates.ts). */
   uart: { instance: string; base: number; bus: "apb1" | "apb2"; tx: PinFunction; rx: PinFunction; baud: number; maxBaud: number };
   trigger: { port: GpioPort; pin: number; activeLevel: "low" | "high"; pull: "none" | "up" | "down" };
-  clock: { source: "hsi" | "hse" | "hse-bypass"; hseHz: number; sysclkHz: number };
+  clock: { source: "hsi" | "hse" | "hse-bypass" | "hsi48"; hseHz: number; sysclkHz: number };
   /** STM32H7: the supply configuration (PWR_CR3); null on other families. */
   power: { supply: "ldo" | "bypass" } | null;
   /** The UART listen window of a normal boot, in ms (optional in the JSON; default 100). */
@@ -472,11 +472,18 @@ class BoardChecker {
   private checkClock(part: PartInfo, family: FamilyInfo): Board["clock"] {
     const c = this.o.clock;
     const { source, sysclkHz } = c;
-    if (source === "hsi" && c.hseHz) this.fail(["clock", "hseHz"], `clock.hseHz is for an hse or hse-bypass source, not hsi`);
-    if (source !== "hsi" && c.hseHz === undefined) this.fail(["clock"], `clock.hseHz is missing: an ${source} source needs its frequency`);
-    const hseHz = source === "hsi" ? 0 : c.hseHz!;
+    const internal = source === "hsi" || source === "hsi48";
+    if (internal && c.hseHz) this.fail(["clock", "hseHz"], `clock.hseHz is for an hse or hse-bypass source, not ${source}`);
+    if (!internal && c.hseHz === undefined) this.fail(["clock"], `clock.hseHz is missing: an ${source} source needs its frequency`);
+    if (source === "hsi48" && family.family !== "stm32f0") {
+      this.fail(["clock", "source"], `clock.source hsi48 is an STM32F0 clock (RM0091 HSI48); ${part.part} has none: use hsi, hse or hse-bypass`);
+    }
+    if (source === "hsi48" && sysclkHz !== 48_000_000) {
+      this.fail(["clock", "sysclkHz"], `clock.sysclkHz ${sysclkHz}: the hsi48 source runs SYSCLK at 48000000 exactly (no PLL)`);
+    }
+    const hseHz = internal ? 0 : c.hseHz!;
     const [lo, hi] = source === "hse" ? family.hseCrystalHz : family.hseBypassHz;
-    if (source !== "hsi" && (hseHz < lo || hseHz > hi)) {
+    if (!internal && (hseHz < lo || hseHz > hi)) {
       this.fail(["clock", "hseHz"], `clock.hseHz ${hseHz}: ${source === "hse" ? "a crystal" : "an external clock"} on ${family.family} must be ${lo / 1e6}-${hi / 1e6} MHz`);
     }
     if (sysclkHz > part.sysclkMaxHz) this.fail(["clock", "sysclkHz"], `clock.sysclkHz ${sysclkHz} is above ${part.part}'s ${part.sysclkMaxHz}`);

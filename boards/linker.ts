@@ -24,6 +24,12 @@ export interface LinkerOptions {
    * tool writes; the vector table follows. A multiple of the vector table alignment. Default 0.
    */
   headerSize?: number;
+  /**
+   * Bootloader only: input sections that a DMA controller writes (the UART ring, `.bss.s_ring_storage`; `.dma`
+   * always). Where the images' RAM is out of DMA's reach (H7 DTCM) they go to the part's first RAM block DMA
+   * reaches (AXI SRAM), zeroed by the startup code; elsewhere they stay in .bss.
+   */
+  dmaBuffers?: string[];
   /** The image's vector table has the 16 system entries only (boards/startup.ts systemVectorsOnly). */
   systemVectorsOnly?: boolean;
 }
@@ -196,6 +202,26 @@ export function generateLinkerScript(board: Board, role: ImageRole, options: Lin
     "  _sidata = LOADADDR(.data);",
     "  __tsboot_image_end = LOADADDR(.data) + SIZEOF(.data); /* end of what must be programmed */",
     "",
+  );
+  // The bootloader's DMA buffers (its startup zeroes them: boards/startup.ts); an application places its own.
+  const dmaBlock = role === "bootloader" ? dmaRamBlock(board) : null;
+  if (dmaBlock) {
+    const inputs = [".dma", ...(options.dmaBuffers ?? [])].map((n) => `${n} ${n}.*`).join(" ");
+    L.push(
+      `  /* What DMA writes: ${board.ramBlocks.find((b) => b.base <= board.ram.base && board.ram.base < b.base + b.size)?.name} is out of its reach, ${dmaBlock.name} is not. Before .bss, which would`,
+      "   * take these sections otherwise; zeroed by Reset_Handler. */",
+      "  .dma_buffers (NOLOAD) :",
+      "  {",
+      "    . = ALIGN(4);",
+      "    __tsboot_dma_start = .;",
+      `    *(${inputs})`,
+      "    . = ALIGN(4);",
+      "    __tsboot_dma_end = .;",
+      `  } > ${dmaBlock.region} AT> ${dmaBlock.region}`,
+      "",
+    );
+  }
+  L.push(
     "  .bss (NOLOAD) :",
     "  {",
     "    . = ALIGN(4);",
@@ -227,6 +253,18 @@ export function generateLinkerScript(board: Board, role: ImageRole, options: Lin
     "",
   );
   return L.join("\n");
+}
+
+/**
+ * Where DMA buffers go when the images' RAM is out of DMA's reach (H7: DTCM): the first other RAM block DMA
+ * reaches (H7: AXI SRAM). null when the images' RAM is reachable (every F0, F4 and L4 board).
+ */
+export function dmaRamBlock(board: Board): { name: string; base: number; size: number; region: string } | null {
+  const main = board.ramBlocks.find((b) => board.ram.base >= b.base && board.ram.base < b.base + b.size);
+  if (!main || main.dma !== false) return null;
+  const block = otherRamBlocks(board).find((b) => board.ramBlocks.find((r) => r.base === b.base)?.dma !== false);
+  if (!block) throw new Error(`${board.part}: no RAM block that DMA reaches for the UART ring`);
+  return block;
 }
 
 /** The part's RAM blocks other than the images' RAM (and other than aliases): CCM, AXI SRAM, SRAM2 ... */

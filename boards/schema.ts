@@ -79,7 +79,9 @@ export const BoardSchema = z
       pull: z.enum(["none", "up", "down"]),
     }),
     clock: z.strictObject({
-      source: z.enum(["hsi", "hse", "hse-bypass"]),
+      source: z
+        .enum(["hsi", "hse", "hse-bypass", "hsi48"])
+        .describe("hsi48: STM32F0 only, SYSCLK straight from the crystal-less 48 MHz HSI48 (no PLL); hsi: the HSI through the PLL"),
       hseHz: z.number().int().min(0).optional().describe("the crystal or external clock; not with hsi"),
       sysclkHz: z.number().int().min(1),
     }),

@@ -13,7 +13,7 @@
  * table's size). Needs no C library.
  */
 import { boardSourceName, type Board } from "./index";
-import type { ImageRole } from "./linker";
+import { dmaRamBlock, type ImageRole } from "./linker";
 
 export interface StartupOptions {
   /** The function Reset_Handler calls: `int main(void)` when "main", else `void NAME(void)`. */
@@ -64,6 +64,8 @@ export function generateStartup(board: Board, options: StartupOptions = {}): str
   const remap = !board.familyInfo.hasVtor && role === "application";
   const entryDecl = entry === "main" ? "int main(void);" : `void ${entry}(void);`;
   const entryCall = entry === "main" ? "(void)main();" : `${entry}();`;
+  /* The bootloader's DMA buffers live outside .bss where its RAM is out of DMA's reach (boards/linker.ts). */
+  const dmaBlock = role === "bootloader" ? dmaRamBlock(board) : null;
 
   const L: string[] = [
     "/*",
@@ -77,6 +79,7 @@ export function generateStartup(board: Board, options: StartupOptions = {}): str
     "extern uint32_t _estack;",
     "extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss;",
     ...(remap ? ["extern uint32_t __tsboot_sram_vectors[];"] : []),
+    ...(dmaBlock ? ["extern uint32_t __tsboot_dma_start, __tsboot_dma_end;"] : []),
     "extern void (*const __init_array_start[])(void);",
     "extern void (*const __init_array_end[])(void);",
     entryDecl,
@@ -132,6 +135,14 @@ export function generateStartup(board: Board, options: StartupOptions = {}): str
     "  for (volatile uint32_t *dst = &_sbss; dst < &_ebss;) {",
     "    *dst++ = 0u;",
     "  }",
+    ...(dmaBlock
+      ? [
+          `  /* The DMA buffers in ${dmaBlock.name} start zeroed like .bss (and every ECC word of theirs written once). */`,
+          "  for (volatile uint32_t *dst = &__tsboot_dma_start; dst < &__tsboot_dma_end;) {",
+          "    *dst++ = 0u;",
+          "  }",
+        ]
+      : []),
     ...(board.familyInfo.hasVtor
       ? [
           "  /* Exceptions from here on use this image's table, wherever it was entered from. */",

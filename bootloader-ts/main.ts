@@ -5,8 +5,9 @@
  * 1. Hardware init: clocks (HSE + PLL, HSI if they fail — never hang), the timebase, the watchdog (served
  *    when the option bytes run it, started only when the board data asks), the UART and its reception.
  * 2. Update detection, in order: the update-request flag an application left in RAM; the trigger pin;
- *    no valid application; otherwise a short listen window on the UART. Until a session has really
- *    started, the line may belong to the application's peer: nothing is written on it.
+ *    the product's own reason (hal-bindings/product.ts, docs/extending.md); no valid application;
+ *    otherwise a short listen window on the UART. Until a session has really started, the line may
+ *    belong to the application's peer: nothing is written on it.
  * 3–6. Update mode: serve the native protocol and AN3155 sessions (reception, erase, program, verify).
  * 7. Otherwise start the application.
  */
@@ -24,7 +25,8 @@ import { nativeFrameArrives, nativeSession, SYNC0 } from "./native-protocol";
 import { readByte, receiveStart } from "./uart-io";
 import { slotsAtBoot } from "./slots";
 import { logLoad } from "./status-log";
-import { i32, u32 } from "../runtime/index";
+import { announceProductReason, productUpdateReason } from "../hal-bindings/product";
+import { i32, u8, u32 } from "../runtime/index";
 
 export enum UpdateReason {
   None,
@@ -33,7 +35,12 @@ export enum UpdateReason {
   NoValidApplication,
   /** A session the listen window opened went idle without leaving a valid application. */
   SessionLeftNoApplication,
+  /** The product's own reason (productUpdateReason: a service jumper, say). */
+  Product,
 }
+
+/** The product's reason code when the reason is UpdateReason.Product. */
+let productReason: u8 = 0;
 
 /** Which protocol a listen window opened (a complete, valid session start), with its first command. */
 enum Opened {
@@ -75,9 +82,15 @@ export function updateReason(): UpdateReason {
   // Cleared at once: a crash in update mode must not bring the bootloader back forever.
   if (requested) updateFlagClear();
   const pin = triggerActive();
-  slotsAtBoot(requested || pin);
+  const product = productUpdateReason();
+  slotsAtBoot(requested || pin || product !== 0);
   if (requested) return UpdateReason.Requested;
   if (pin) return UpdateReason.TriggerPin;
+  if (product !== 0) {
+    // Stored only here: without hooks the compiler then drops the variable.
+    productReason = product;
+    return UpdateReason.Product;
+  }
   if (!applicationValid()) return UpdateReason.NoValidApplication;
   return UpdateReason.None;
 }
@@ -97,6 +110,11 @@ function announce(reason: UpdateReason): void {
       break;
     case UpdateReason.SessionLeftNoApplication:
       print("update: the session left no valid application\r\n");
+      break;
+    case UpdateReason.Product:
+      print("update: ");
+      announceProductReason(productReason);
+      print("\r\n");
       break;
     default:
       break;

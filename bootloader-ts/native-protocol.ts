@@ -3,7 +3,7 @@
  * a NACK with a reason code for every failure, and a session that returns to a clean state when the host
  * goes quiet. Frame: A5 5A | cmd | seq | len (u16 LE) | payload | CRC-32 (LE) over cmd..payload.
  */
-import { i32, u8, u16, u32 } from "../runtime/index";
+import { i32, panic, u8, u16, u32 } from "../runtime/index";
 import { boardAppSize, boardAppStart, boardBaudTable, boardId, boardPublicKey, boardSecondarySize, boardSecondaryStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashView } from "../hal-bindings/flash";
 import { readU16LE, readU32LE, writeU16LE, writeU32LE, equalBytes } from "./bytes";
@@ -23,6 +23,8 @@ import { Status } from "./status";
 import { available, discardInput, readByte, ringSize, writeBytes } from "./uart-io";
 import { uartInit, uartTakeErrors } from "../hal-bindings/uart";
 import { millis } from "../hal-bindings/system";
+import { productCommand } from "../hal-bindings/product";
+import { isProductCommand, NOT_A_PRODUCT_COMMAND, refusedStatus } from "./product";
 
 export const SYNC0 = 0xa5;
 export const SYNC1 = 0x5a;
@@ -140,7 +142,7 @@ function receiveAfterSync(): Receive {
 }
 
 /** Sends a reply frame: status, then `extra` bytes of REPLY_DATA. */
-function reply(command: u8, seq: u8, status: Status, extra: u32): void {
+function reply(command: u8, seq: u8, status: u8, extra: u32): void {
   const length = 1 + extra;
   REPLY[0] = SYNC0;
   REPLY[1] = SYNC1;
@@ -265,8 +267,19 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       reply(replyCommand, seq, payload.length === 1 && payload[0] <= 1 ? setBootloaderProtection(payload[0] === 1) : Status.BadLength, 0);
       return;
     default:
-      reply(replyCommand, seq, Status.UnknownCommand, 0);
+      productReply(command, seq, payload);
   }
+}
+
+/**
+ * A command the core does not know: the product's hook may answer it (docs/extending.md) with its own data
+ * in REPLY_DATA; otherwise the NACK is UnknownCommand, as without hooks.
+ */
+function productReply(command: u8, seq: u8, payload: Uint8Array): void {
+  const answer = isProductCommand(command) ? productCommand(command, payload, REPLY_DATA) : NOT_A_PRODUCT_COMMAND;
+  if (answer > MAX_READ) panic("product command: reply too long");
+  if (answer >= 0) reply(u8(command | REPLY_BIT), seq, Status.Ok, u32(answer));
+  else reply(u8(command | REPLY_BIT), seq, refusedStatus(answer), 0);
 }
 
 /** READ: address (u32) + length (u16, 1…MAX_READ) inside the application region; returns the length or -1. */

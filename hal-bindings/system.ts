@@ -30,6 +30,20 @@ export function millis(): u32 {
 export function triggerActive(): boolean {
   return simulation().pins.triggerActive;
 }
+/** How an input pin is pulled while pinRead reads it (tsboot_hal.h's HAL_GPIO_PULL_* values). */
+export enum Pull {
+  None = 0,
+  Up = 1,
+  Down = 2,
+}
+/**
+ * The level of any input pin (port 0 = A … 10 = K, pin 0-15; any other reads low), configured as an input
+ * with `pull` for the read and put back to its reset state at once, as the trigger pin is; a pin of the
+ * UART is read as it is, without touching its configuration. @extern hal_port_pin_read
+ */
+export function pinRead(port: u32, pin: u32, pull: Pull): boolean {
+  return simulation().pins.read(port, pin, pull) === 1;
+}
 /** The word an application leaves in no-init RAM to request an update. @extern hal_port_update_flag_read */
 export function updateFlagRead(): u32 {
   return simulation().updateFlag >>> 0;

@@ -82,7 +82,7 @@ export const STM32F4_PARTS: readonly PartInfo[] = [
   },
   {
     ...F4, part: "STM32F405RG", line: "stm32f405", irqs: F405_IRQS, flashKb: 1024, bankUnits: f4Sectors(1024),
-    ram: [{ name: "SRAM1+SRAM2", base: 0x20000000, size: 128 * KB }, { name: "CCM", base: 0x10000000, size: 64 * KB }],
+    ram: [{ name: "SRAM1+SRAM2", base: 0x20000000, size: 128 * KB }, { name: "CCM", base: 0x10000000, size: 64 * KB, dma: false }],
     sysclkMaxHz: 168_000_000, gpioPorts: PORTS_LQFP64,
     usarts: Object.fromEntries([usart("USART1", "PA9:7 PB6:7", "PA10:7 PB7:7"), usart("USART2", "PA2:7", "PA3:7"),
       usart("USART3", "PB10:7 PC10:7", "PB11:7 PC11:7"), usart("UART4", "PA0:8 PC10:8", "PA1:8 PC11:8"),
@@ -91,7 +91,7 @@ export const STM32F4_PARTS: readonly PartInfo[] = [
   },
   {
     ...F4, part: "STM32F407VG", line: "stm32f407", irqs: F407_IRQS, flashKb: 1024, bankUnits: f4Sectors(1024),
-    ram: [{ name: "SRAM1+SRAM2", base: 0x20000000, size: 128 * KB }, { name: "CCM", base: 0x10000000, size: 64 * KB }],
+    ram: [{ name: "SRAM1+SRAM2", base: 0x20000000, size: 128 * KB }, { name: "CCM", base: 0x10000000, size: 64 * KB, dma: false }],
     sysclkMaxHz: 168_000_000, gpioPorts: ["A", "B", "C", "D", "E", "H"],
     usarts: Object.fromEntries([usart("USART1", "PA9:7 PB6:7", "PA10:7 PB7:7"), usart("USART2", "PA2:7 PD5:7", "PA3:7 PD6:7"),
       usart("USART3", "PB10:7 PC10:7 PD8:7", "PB11:7 PC11:7 PD9:7"), usart("UART4", "PA0:8 PC10:8", "PA1:8 PC11:8"),

@@ -32,7 +32,7 @@ const H743_IRQS: readonly (string | null)[] = [
 const H753_IRQS: readonly (string | null)[] = H743_IRQS.map((n, i) => (i === 79 ? "CRYP" : i === 80 ? "HASH_RNG" : n));
 
 const H7_RAM = [
-  { name: "DTCM", base: 0x20000000, size: 128 * KB },
+  { name: "DTCM", base: 0x20000000, size: 128 * KB, dma: false }, // RM0433 2.1: only the CPU and MDMA reach it
   { name: "AXI SRAM", base: 0x24000000, size: 512 * KB },
   { name: "SRAM1", base: 0x30000000, size: 128 * KB },
   { name: "SRAM2", base: 0x30020000, size: 128 * KB },

@@ -19,6 +19,8 @@ export interface RamBlock {
   size: number;
   /** A second address of a block listed already (L4's SRAM2 at 0x20018000): not a separate linker region. */
   alias?: boolean;
+  /** false: no DMA controller reaches it (F4 CCM, H7 DTCM); a DMA buffer must live elsewhere. Default true. */
+  dma?: boolean;
 }
 
 /** A pin that can carry a USART signal, with the alternate function that connects it. */

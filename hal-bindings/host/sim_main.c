@@ -687,6 +687,32 @@ static void new_client(int wire) {
   (void)send_line(wire, 0u);
 }
 
+/* What the device wrote while no client was connected went nowhere, as on a UART with no cable. Said on
+ * stdout a line at a time (escaped), so that whoever watches knows the boot text is over before a client
+ * connects. The device writes at its baud rate, so a line arrives in pieces. */
+static char unheard[200];
+static size_t unheard_len;
+
+static void flush_unheard(void) {
+  if (unheard_len == 0) return;
+  unheard[unheard_len] = '\0';
+  printf("tsboot-sim: no client connected, the device's output went nowhere: %s\n", unheard);
+  fflush(stdout);
+  unheard_len = 0;
+}
+
+static void note_unheard(const uint8_t *bytes, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    uint8_t c = bytes[i];
+    if (unheard_len + 5 >= sizeof unheard) flush_unheard();
+    if (c == '\r') unheard_len += (size_t)snprintf(unheard + unheard_len, sizeof unheard - unheard_len, "\\r");
+    else if (c == '\n') unheard_len += (size_t)snprintf(unheard + unheard_len, sizeof unheard - unheard_len, "\\n");
+    else if (c >= 0x20u && c < 0x7fu && c != '\\') unheard[unheard_len++] = (char)c;
+    else unheard_len += (size_t)snprintf(unheard + unheard_len, sizeof unheard - unheard_len, "\\x%02x", c);
+    if (c == '\n') flush_unheard();
+  }
+}
+
 static void drop_client(const char *why) {
   if (client_fd < 0) return;
   close(client_fd);
@@ -798,6 +824,7 @@ static int run_live(const struct options *o) {
     if (fds[0].revents & POLLIN) {
       ssize_t got = recv(wire[0], buffer, sizeof buffer, MSG_DONTWAIT);
       if (got > 0 && client_fd >= 0 && !to_client(buffer, (size_t)got)) drop_client("write failed");
+      else if (got > 0 && client_fd < 0) note_unheard(buffer, (size_t)got);
     }
     if (fds[2].revents) {
       if (client_fd >= 0) {
@@ -810,6 +837,7 @@ static int run_live(const struct options *o) {
       } else {
         client_fd = accept(listen_fd, NULL, NULL);
         if (client_fd >= 0) {
+          flush_unheard(); /* a line the device had begun before the client came */
           setsockopt(client_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
           new_client(wire[0]);
           printf("tsboot-sim: client connected\n");

@@ -160,6 +160,16 @@ bool sim_pin_read(uint32_t port_index, uint32_t pin) {
   return false;
 }
 
+/* hal_port_pin_read's view (hal-bindings/sim/pins.ts Pins.read): an unset pin other than the trigger
+ * reads 1 with a pull-up (nothing drives it), else 0. */
+bool hal_port_pin_read(uint32_t port_index, uint32_t pin, int32_t pull) {
+  if (port_index >= 11 || pin >= 16) return false;
+  bool set = (sim.pin_set[port_index] & (uint16_t)(1u << pin)) != 0;
+  bool trigger = port_index == sim_board_trigger_port() && pin == sim_board_trigger_pin();
+  if (set || trigger) return sim_pin_read(port_index, pin);
+  return pull == 1;
+}
+
 /* --- hal-bindings/system.ts --- */
 
 uint32_t hal_port_clock_init(void) {

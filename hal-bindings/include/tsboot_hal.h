@@ -105,6 +105,16 @@ _Noreturn void hal_fault_reset(uint32_t kind, uint32_t detail);
  * once at start-up and then cleared. */
 uint32_t hal_fault_kind(void);
 uint32_t hal_fault_detail(void);
+/* The one exception a family must return from. The port's fault entry (hal-bindings/port/tsboot_fault_entry.c:
+ * every NMI, fault and unexpected interrupt, through the startup's Default_Handler) calls it first, with the
+ * HAL_FAULT_* kind and the stacked frame (r0-r3, r12, lr, pc, xPSR; already checked to lie in RAM). True: the
+ * family has dealt with it and the port returns from the exception (the frame may have been changed);
+ * false: the port records the fault and resets. L4: an NMI with FLASH_ECCR.ECCD (a double word torn by a power
+ * cut was read; recorded for hal_flash_take_ecc_error, ECCD cleared, the load completes with garbage). H7: a
+ * precise BusFault (or a HardFault it escalated to) of a data read from a flash word with FLASH_SRx.DBECCERR
+ * (recorded, flags cleared, the stacked PC moved past the load). Resetting there instead would read the same
+ * torn unit at the next boot: a reset loop. F0/F4: always false. */
+bool hal_fault_recover(uint32_t kind, uint32_t *frame);
 
 /* ---- Clocks ----
  * hal_clock_init returns the SYSCLK reached: sysclk_hz, or the HSI frequency when the HSE does not start,

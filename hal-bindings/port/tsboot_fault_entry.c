@@ -1,9 +1,11 @@
 /*
- * Where every exception without its own handler ends (the generated startup's Default_Handler branches here:
- * NMI, HardFault, MemManage, BusFault, UsageFault, SVC, PendSV, DebugMon and every unused IRQ): the fault is
- * recorded with the PC the exception interrupted, and the MCU resets (hal_fault_reset), so a fault never
- * hangs the board and the next boot can report it. Cortex-M only; the instructions are ARMv6-M's, so the same
- * code serves Cortex-M0 (F0) and M4/M7.
+ * Where every exception without its own handler ends, for every family (the generated startup's
+ * Default_Handler branches here: NMI, HardFault, MemManage, BusFault, UsageFault, SVC, PendSV, DebugMon and
+ * every unused IRQ). The family's driver may claim the one exception it must survive (hal_fault_recover:
+ * L4's ECC NMI, H7's precise BusFault on a torn flash word); then this returns from the exception. Anything
+ * else is recorded with the PC the exception interrupted, and the MCU resets (hal_fault_reset), so a fault
+ * never hangs the board and the next boot can report it. Cortex-M only; the instructions are ARMv6-M's, so
+ * the same code serves Cortex-M0 (F0) and M4/M7.
  */
 #if defined(__arm__)
 
@@ -51,14 +53,21 @@ static uint32_t fault_kind_of(uint32_t exception) {
   }
 }
 
-/* The C half. detail: the stacked PC, or 0xFFFFFFFF when the frame is not where it can be read. */
-_Noreturn void tsboot_fault_record(const uint32_t *frame, uint32_t ipsr) __attribute__((used));
-_Noreturn void tsboot_fault_record(const uint32_t *frame, uint32_t ipsr) {
-  uint32_t pc = frame_readable(frame) ? frame[EXC_FRAME_PC] : 0xFFFFFFFFu;
-  hal_fault_reset(fault_kind_of(ipsr & 0x1FFu), pc);
+/* The C half: returns only when the family recovered (then the assembly half returns from the exception).
+ * detail: the stacked PC, or 0xFFFFFFFF when the frame is not where it can be read. `used`: it is called from
+ * the assembly only, which link-time optimisation does not see. */
+void tsboot_fault_dispatch(uint32_t *frame, uint32_t ipsr) __attribute__((used));
+void tsboot_fault_dispatch(uint32_t *frame, uint32_t ipsr) {
+  uint32_t kind = fault_kind_of(ipsr & 0x1FFu);
+  bool readable = frame_readable(frame);
+  if (readable && hal_fault_recover(kind, frame)) {
+    return;
+  }
+  hal_fault_reset(kind, readable ? frame[EXC_FRAME_PC] : 0xFFFFFFFFu);
 }
 
-/* The assembly half: the frame is on the stack the interrupted code used, MSP or PSP (EXC_RETURN bit 2). */
+/* The assembly half: the frame is on the stack the interrupted code used, MSP or PSP (EXC_RETURN bit 2). LR
+ * (EXC_RETURN) is kept on the stack across the call, and popping it into PC is the exception return. */
 void tsboot_fault_entry(void) __attribute__((naked));
 void tsboot_fault_entry(void) {
   __asm__ volatile(
@@ -72,7 +81,9 @@ void tsboot_fault_entry(void) {
       "mrs r0, msp\n"
       "2:\n\t"
       "mrs r1, ipsr\n\t"
-      "bl tsboot_fault_record\n\t");
+      "push {r4, lr}\n\t"
+      "bl tsboot_fault_dispatch\n\t"
+      "pop {r4, pc}\n\t");
 }
 
 #else

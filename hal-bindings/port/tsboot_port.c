@@ -229,6 +229,28 @@ bool hal_port_trigger_active(void) {
   return BOARD_TRIGGER_ACTIVE_HIGH ? high : !high;
 }
 
+/* Any input pin, for a product's own triggers (hal-bindings/system.ts pinRead). Configured for the read and
+ * put back at once, like the trigger; a UART pin keeps its alternate function (its input register reads
+ * the line all the same). */
+bool hal_port_pin_read(uint32_t port_index, uint32_t pin, int32_t pull) {
+  if (port_index >= 11u || pin >= 16u || pull < 0 || pull > (int32_t)HAL_GPIO_PULL_DOWN) {
+    return false;
+  }
+  const bool uart_pin = (port_index == BOARD_UART_TX_PORT && pin == BOARD_UART_TX_PIN) || (port_index == BOARD_UART_RX_PORT && pin == BOARD_UART_RX_PIN);
+  if (uart_pin) {
+    return hal_gpio_read(port_index, pin);
+  }
+  hal_gpio_input_init(port_index, pin, (uint32_t)pull);
+  for (volatile uint32_t i = 0; i < 100u; i++) {
+  }
+  const bool high = hal_gpio_read(port_index, pin);
+  hal_gpio_pin_reset(port_index, pin);
+  if (port_index != BOARD_UART_TX_PORT && port_index != BOARD_UART_RX_PORT) {
+    hal_gpio_clock_off(port_index);
+  }
+  return high;
+}
+
 /* The no-init words at the top of RAM (boards/linker.ts): [0] the update-request flag, [1..2] the reset cause
  * for the application, [4..6] the trial words. */
 extern volatile uint32_t __tsboot_update_flag[16]; /* the linker scripts' no-init block (boards/linker.ts) */

@@ -1,6 +1,7 @@
 /**
  * Input pins of a simulated board: any pin (port letter A-K, number 0-15) can be set to a level; the update
- * trigger is one of them. Unset pins read their default: the trigger pin its inactive level, any other 0.
+ * trigger is one of them. Unset pins read their default: the trigger pin its inactive level, any other 0
+ * (1 when read with a pull-up: nothing drives it).
  */
 import type { BoardLayout, PinName } from "./board-layout";
 
@@ -32,6 +33,14 @@ export class Pins {
     const set = this.levels.get(pinKey(p));
     if (set !== undefined) return set;
     return pinKey(p) === pinKey(this.board.trigger) ? this.inactiveTriggerLevel() : 0;
+  }
+
+  /** What hal_port_pin_read sees (port 0 = A): a set level, else the default, a pull-up making it 1. */
+  read(portIndex: number, pin: number, pull: number): 0 | 1 {
+    if (portIndex < 0 || portIndex >= GPIO_PORTS.length || pin < 0 || pin > 15) return 0;
+    const p = { port: GPIO_PORTS[portIndex], pin };
+    if (this.levels.has(pinKey(p)) || pinKey(p) === pinKey(this.board.trigger)) return this.level(p);
+    return pull === 1 ? 1 : 0;
   }
 
   private inactiveTriggerLevel(): 0 | 1 {

@@ -87,6 +87,13 @@ uint32_t hal_fault_detail(void) {
   return s_fault_detail;
 }
 
+/* No flash ECC on F4: every fault is recorded and resets (the port's fault entry). */
+bool hal_fault_recover(uint32_t kind, uint32_t *frame) {
+  (void)kind;
+  (void)frame;
+  return false;
+}
+
 /* ---- Before the jump ---- */
 
 void hal_cpu_quiesce(void) {

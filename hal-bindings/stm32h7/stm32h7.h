@@ -33,13 +33,12 @@ uint32_t stm32h7_flash_ecc_address(void);
 uint32_t stm32h7_clock_axi_hz(void);
 
 /* ---- Faults ----
- * The fault entry the handlers of stm32h7_fault.c call with the stacked exception frame (r0-r3, r12, lr,
- * pc, xpsr). A precise data bus error on a flash read that FLASH_SRx.DBECCERR explains is recorded for
- * hal_flash_take_ecc_error and the faulting load is skipped (the function returns); anything else ends in
- * hal_fault_reset(kind, stacked pc). */
-void stm32h7_fault_entry(uint32_t *frame, uint32_t kind);
+ * hal_fault_recover (tsboot_hal.h), called by the port's fault entry with the stacked exception frame
+ * (r0-r3, r12, lr, pc, xpsr): a precise data bus error on a flash read that FLASH_SRx.DBECCERR explains is
+ * recorded for hal_flash_take_ecc_error, the faulting load is skipped and it returns true; anything else is
+ * false (the port then ends in hal_fault_reset(kind, stacked pc)). */
 
-/* The decision inside stm32h7_fault_entry, on the fault status registers: true when the fault is an ECC
+/* The decision inside hal_fault_recover, on the fault status registers: true when the fault is an ECC
  * double error on a data read from flash; then the flags are cleared, the error is recorded and *pc is
  * advanced past the load whose first halfword is `insn`. */
 bool stm32h7_fault_skip_flash_ecc_read(uint32_t *pc, uint16_t insn);

@@ -1,6 +1,7 @@
 /*
- * Fault handlers for STM32H7: every fault records its kind and the stacked PC and resets (hal_fault_reset),
- * except one that the bootloader must survive: a CPU read of a flash word with an ECC double error.
+ * Faults on STM32H7: every fault records its kind and the stacked PC and resets (hal_fault_reset, through
+ * the port's fault entry hal-bindings/port/tsboot_fault_entry.c, the handlers of every family), except one
+ * that the bootloader must survive: a CPU read of a flash word with an ECC double error (hal_fault_recover).
  *
  * RM0433 4.3.4: on a read, a double ECC error sets FLASH_SRx.DBECCERR (and FLASH_ECC_FAx) and the flash
  * answers the read with a bus error, whatever DBECCERRIE says (Zephyr PR #34374: "the bus fault happens even
@@ -53,44 +54,18 @@ static bool fault_code_address(uint32_t pc) {
          (pc >= AXI_SRAM_BASE && pc - AXI_SRAM_BASE < AXI_SRAM_SIZE);
 }
 
-void stm32h7_fault_entry(uint32_t *frame, uint32_t kind) {
+/* The port's fault entry (hal-bindings/port/tsboot_fault_entry.c) asks first, for every exception. */
+bool hal_fault_recover(uint32_t kind, uint32_t *frame) {
   uint32_t pc = frame[6];
-  if ((kind == HAL_FAULT_BUS || kind == HAL_FAULT_HARD) && fault_code_address(pc)) {
-    /* The halfword at pc, through the register seam (the model serves flash too). */
-    uint32_t word = REG_READ32(pc & ~3u);
-    uint16_t insn = (uint16_t)((pc & 2u) != 0u ? word >> 16 : word & 0xFFFFu);
-    if (stm32h7_fault_skip_flash_ecc_read(&pc, insn)) {
-      frame[6] = pc; /* the exception return resumes after the load */
-      return;
-    }
+  if ((kind != HAL_FAULT_BUS && kind != HAL_FAULT_HARD) || !fault_code_address(pc)) {
+    return false;
   }
-  hal_fault_reset(kind, frame[6]);
+  /* The halfword at pc, through the register seam (the model serves flash too). */
+  uint32_t word = REG_READ32(pc & ~3u);
+  uint16_t insn = (uint16_t)((pc & 2u) != 0u ? word >> 16 : word & 0xFFFFu);
+  if (!stm32h7_fault_skip_flash_ecc_read(&pc, insn)) {
+    return false; /* the port records kind and stacked PC, and resets */
+  }
+  frame[6] = pc; /* the exception return resumes after the load */
+  return true;
 }
-
-#ifndef TSBOOT_REG_MODEL
-/*
- * The handlers: r0 = the stacked frame (MSP or PSP, by EXC_RETURN bit 2 in lr), r1 = the HAL_FAULT_* kind,
- * then a tail branch into stm32h7_fault_entry with lr still holding EXC_RETURN, so that its return is the
- * exception return. Strong definitions: they replace the weak aliases of the generated startup code.
- */
-_Static_assert(HAL_FAULT_HARD == 1u && HAL_FAULT_NMI == 2u && HAL_FAULT_MEMMANAGE == 3u && HAL_FAULT_BUS == 4u &&
-                   HAL_FAULT_USAGE == 5u,
-               "the immediates below are the HAL_FAULT_* values");
-
-#define FAULT_HANDLER(name, kind_immediate)                                                                    \
-  __attribute__((naked)) void name(void);                                                                      \
-  __attribute__((naked)) void name(void) {                                                                     \
-    __asm__ volatile("tst lr, #4\n\t"                                                                          \
-                     "ite eq\n\t"                                                                              \
-                     "mrseq r0, msp\n\t"                                                                       \
-                     "mrsne r0, psp\n\t"                                                                       \
-                     "movs r1, #" kind_immediate "\n\t"                                                        \
-                     "b stm32h7_fault_entry\n\t");                                                             \
-  }
-
-FAULT_HANDLER(HardFault_Handler, "1")
-FAULT_HANDLER(NMI_Handler, "2")
-FAULT_HANDLER(MemManage_Handler, "3")
-FAULT_HANDLER(BusFault_Handler, "4")
-FAULT_HANDLER(UsageFault_Handler, "5")
-#endif

@@ -4,15 +4,15 @@
  * boot can report it and the device stays updatable. The one exception is the NMI of a flash ECC double
  * error (FLASH_ECCR.ECCD, RM0351 3.3.4): a double word torn by a power cut reads with ECCD, and the NMI that
  * follows must return so the read completes and the bootloader can treat the data as unreliable. Resetting
- * there would read the same torn double word at the next boot, and fault again: a reset loop.
+ * there would read the same torn double word at the next boot, and fault again: a reset loop. The handlers
+ * themselves are the port's, for every family (hal-bindings/port/tsboot_fault_entry.c); this file says which
+ * exception returns (hal_fault_recover).
  *
  * The record: word 0 = FAULT_MAGIC, 1 = kind, 2 = detail, 3 = ~(magic ^ kind ^ detail). SRAM holds garbage
  * after a power-on; a record that does not check out reads as HAL_FAULT_NONE.
  */
 #include "stm32l4_regs.h"
 #include "tsboot_hal.h"
-
-#include <stddef.h>
 
 #define FAULT_MAGIC 0x7F5A17EDu
 #define FAULT_WORD(i) (BOARD_FAULT_RECORD_ADDR + 4u * (i))
@@ -65,50 +65,14 @@ _Noreturn void hal_fault_reset(uint32_t kind, uint32_t detail) {
   }
 }
 
-/* The stacked PC (frame[6]) when the frame pointer is inside SRAM: a fault from a broken stack pointer must
- * not fault again while reporting itself. */
-static uint32_t frame_pc(const uint32_t *frame) {
-#ifdef TSBOOT_REG_MODEL
-  return frame != NULL ? frame[6] : 0u;
-#else
-  uintptr_t at = (uintptr_t)frame;
-  bool in_sram1 = at >= SRAM1_BASE && at <= SRAM1_BASE + SRAM1_SIZE + SRAM2_SIZE - 32u; /* with the alias */
-  bool in_sram2 = at >= SRAM2_BASE && at <= SRAM2_BASE + SRAM2_SIZE - 32u;
-  return (in_sram1 || in_sram2) && (at & 3u) == 0u ? frame[6] : 0u;
-#endif
+/* The port's fault entry (hal-bindings/port/tsboot_fault_entry.c) asks first. An NMI with ECCD set: recorded
+ * for hal_flash_take_ecc_error and cleared, and the port returns, so the load that hit the torn double word
+ * completes with whatever bits it read. Any other NMI (the clock security system, an SRAM2 parity error) and
+ * every fault: false, and the port records it and resets. */
+bool hal_fault_recover(uint32_t kind, uint32_t *frame) {
+  (void)frame;
+  return kind == HAL_FAULT_NMI && stm32l4_flash_ecc_nmi();
 }
-
-void stm32l4_exception_entry(uint32_t kind, const uint32_t *frame) {
-  if (kind == HAL_FAULT_NMI && stm32l4_flash_ecc_nmi()) {
-    return; /* a torn double word: recorded for hal_flash_take_ecc_error, and the read completes */
-  }
-  /* Any other NMI (the clock security system, an SRAM2 parity error) and every fault: record and reset. */
-  hal_fault_reset(kind, frame_pc(frame));
-}
-
-#ifndef TSBOOT_REG_MODEL
-/* The handlers, under the names the generated vector table uses (weak there). Each passes its HAL_FAULT_*
- * number and the frame the exception stacked (MSP or PSP, from EXC_RETURN bit 2), then branches (not
- * calls) to the C entry, so a return from it is the exception return. Basic asm only: these are naked. */
-_Static_assert(HAL_FAULT_HARD == 1u && HAL_FAULT_NMI == 2u && HAL_FAULT_MEMMANAGE == 3u && HAL_FAULT_BUS == 4u &&
-                   HAL_FAULT_USAGE == 5u,
-               "the handlers below pass these numbers");
-#define EXCEPTION_HANDLER(name, kind)                                                                          \
-  void name(void);                                                                                             \
-  __attribute__((naked)) void name(void) {                                                                     \
-    __asm__ volatile("movs r0, #" #kind "\n\t"                                                                  \
-                     "tst lr, #4\n\t"                                                                          \
-                     "ite eq\n\t"                                                                              \
-                     "mrseq r1, msp\n\t"                                                                       \
-                     "mrsne r1, psp\n\t"                                                                       \
-                     "b stm32l4_exception_entry\n\t");                                                         \
-  }
-EXCEPTION_HANDLER(HardFault_Handler, 1)
-EXCEPTION_HANDLER(NMI_Handler, 2)
-EXCEPTION_HANDLER(MemManage_Handler, 3)
-EXCEPTION_HANDLER(BusFault_Handler, 4)
-EXCEPTION_HANDLER(UsageFault_Handler, 5)
-#endif
 
 #ifdef TSBOOT_REG_MODEL
 void stm32l4_fault_model_boot(void) {

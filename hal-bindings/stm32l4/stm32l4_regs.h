@@ -454,9 +454,6 @@ uint32_t reg_model_ram_address(void *p, uint32_t length);
 #define VTOR_ALIGNMENT 512u
 
 /* ---------------- Family functions beyond tsboot_hal.h ---------------- */
-/* Exception entries with the stacked frame (R0-R3, R12, LR, PC, xPSR); the naked handlers in
- * stm32l4_fault.c pass MSP or PSP. An NMI caused by a flash ECC double error returns; anything else resets. */
-void stm32l4_exception_entry(uint32_t kind, const uint32_t *frame);
 /* The address of the last ECC double error the NMI recorded (0: none since reset). */
 uint32_t stm32l4_flash_ecc_address(void);
 /* Called by the NMI entry: true when FLASH_ECCR.ECCD was set (then recorded and cleared). */

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { execa } from "execa";
 import { loadBoard } from "../../boards/index";
 import { boardHeader } from "../../boards/board-c";
+import { faultRecordAddress } from "../../boards/linker";
 import { writeAppKit } from "./app-kit";
 import { buildImage, encodeVersion } from "../image-format";
 import { cpuFlags, familyDrivers, ROOT, WARNINGS } from "./bootloader-build";
@@ -42,6 +43,8 @@ export async function buildDemoApp(options: { board: string; version: string; ou
     "-ffreestanding",
     `-DAPP_VERSION="${options.version}"`,
     `-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`,
+    // The drivers' fault record: the same no-init words as the bootloader's (the app kit keeps them free).
+    `-DBOARD_FAULT_RECORD_ADDR=0x${faultRecordAddress(board).toString(16).toUpperCase()}u`,
     "-I", out,
     "-I", path.join(ROOT, "hal-bindings/include"),
     "-I", family,

@@ -81,6 +81,7 @@ function inputFiles(): string[] {
   walk(HOST_SIM_DIR, (f) => f.endsWith(".c") || f.endsWith(".h"));
   out.push(path.join(REPO_ROOT, "hal-bindings/sim/flash-timing.ts")); // generated into board.c
   out.push(fileURLToPath(import.meta.url), path.join(path.dirname(fileURLToPath(import.meta.url)), "board-c.ts"));
+  out.push(path.join(REPO_ROOT, "host/build/product-hooks.ts")); // writes tsboot_product_hooks.c
   return out.sort();
 }
 
@@ -143,6 +144,13 @@ async function buildInto(dir: string, layout: BoardLayout, hash: string, cc: str
   const result = compileToDirectory({ entry, outDir: gen, sourceRoot: REPO_ROOT, portFiles: true });
   if (!result.ok) throw new HostSimBuildError(`compiling ${path.relative(process.cwd(), entry)} to C failed:\n${formatAll(result)}`);
   for (const [name, text] of Object.entries(product?.headers ?? {})) fs.writeFileSync(path.join(gen, name), text);
+  const { checkProductHooks, productHooksC } = await import("../build/product-hooks");
+  try {
+    const hooks = productHooksC(checkProductHooks(entry), result.moduleName, fs.readFileSync(path.join(gen, "tsboot_port.h"), "utf8"), path.relative(process.cwd(), entry) || entry);
+    fs.writeFileSync(path.join(gen, "tsboot_product_hooks.c"), hooks);
+  } catch (e) {
+    throw new HostSimBuildError((e as Error).message);
+  }
   fs.writeFileSync(path.join(dir, "board.c"), boardLayoutToC(layout));
   const sources = fs
     .readdirSync(HOST_SIM_DIR)
@@ -176,7 +184,7 @@ async function buildInto(dir: string, layout: BoardLayout, hash: string, cc: str
     mainObject = [obj];
   }
   const args = [...cflags, ...includes,
-    path.join(gen, `${result.moduleName}.c`), path.join(gen, "tsboot_port_stub.c"), path.join(dir, "board.c"), ...sources, ...extraC, ...mainObject, "-o", path.join(dir, BINARY_NAME)];
+    path.join(gen, `${result.moduleName}.c`), path.join(gen, "tsboot_product_hooks.c"), path.join(gen, "tsboot_port_stub.c"), path.join(dir, "board.c"), ...sources, ...extraC, ...mainObject, "-o", path.join(dir, BINARY_NAME)];
   const built = await execa(cc, args, { cwd: REPO_ROOT, reject: false, all: true });
   if (built.exitCode !== 0) {
     throw new HostSimBuildError(`${cc} failed building the host simulator (exit ${built.exitCode}):\n${cc} ${args.join(" ")}\n${built.all}`);

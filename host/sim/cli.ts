@@ -11,6 +11,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { BoardError, DEFAULT_BOARD, listBoards, loadBoard, type Board } from "../../boards/index";
 import { productHeader } from "../../boards/board-c";
 import { BoardLayoutError, layoutFromBoard } from "./board-c";
@@ -20,7 +21,7 @@ import { parseScript, ScriptError } from "./script";
 
 export const SIM_USAGE = `usage: tsboot sim [--board <board>] --port <port> [--flash <file>] [--preload <app.tsb>] [--stay]
        tsboot sim [--board <board>] --script <file> [--flash <file>] [--transcript <file>] [...]
-       ... [--entry <main.ts>] [--c <file.c>]... [--pin PB5=0]... [--debug]
+       ... [--entry <main.ts>] [--c <file.c>]... [--pin PB5=0]... [--debug] [--node]
 
 Runs the bootloader (bootloader-ts/, compiled to C; or your own entry) on a simulated board.
 
@@ -43,6 +44,8 @@ Options:
   -I <dir>               an include folder for those files; repeat for more
   --pin <PB5=0>          an input pin's level at power-on (0 or 1); repeat for more
   --debug                build with -Og -g3 (gdb steps through the .ts)
+  --node                 run the TypeScript itself on the Node simulation instead of the C build (each
+                         binding runs its TypeScript body; live: one boot, then the outcome is printed)
   --which                build the simulator (if needed), print its path and exit: gdb --args <path> ...
   --port <port>          TCP port on 127.0.0.1 (0: any free port, printed)
   --flash <file>         the whole flash as a raw image; created erased if missing; live: written through
@@ -84,6 +87,8 @@ interface SimArgs {
   pins: { port: string; pin: number; level: 0 | 1; text: string }[];
   debug: boolean;
   which: boolean;
+  /** Run the TypeScript itself on the Node simulation (host/sim/node-run.ts) instead of the C build. */
+  node: boolean;
   port?: number;
   flash?: string;
   preload?: string;
@@ -92,7 +97,7 @@ interface SimArgs {
 }
 
 function parse(argv: string[]): SimArgs | "help" {
-  const args: SimArgs = { board: DEFAULT_BOARD, passthrough: [], extraC: [], includeDirs: [], pins: [], debug: false, which: false };
+  const args: SimArgs = { board: DEFAULT_BOARD, passthrough: [], extraC: [], includeDirs: [], pins: [], debug: false, which: false, node: false };
   const list = argv[0] === "sim" ? argv.slice(1) : argv;
   for (let i = 0; i < list.length; i++) {
     const a = list[i];
@@ -110,6 +115,9 @@ function parse(argv: string[]): SimArgs | "help" {
       case "-h":
       case "--help":
         return "help";
+      case "--node":
+        args.node = true;
+        break;
       case "--board":
         args.board = value("a board name or file");
         break;
@@ -191,6 +199,12 @@ function parse(argv: string[]): SimArgs | "help" {
         throw new UsageError(a.startsWith("-") ? `unknown option '${a}'` : `unexpected argument '${a}'`);
     }
   }
+  if (args.node) {
+    if (args.extraC.length > 0 || args.includeDirs.length > 0) throw new UsageError("--c and -I are for the C simulation: with --node each binding runs its TypeScript body (docs/bindings.md)");
+    for (const cOnly of ["--debug", "--which", "--stay", "--reset-on-connect"]) {
+      if ((cOnly === "--debug" && args.debug) || (cOnly === "--which" && args.which) || args.passthrough.includes(cOnly)) throw new UsageError(`${cOnly} is for the C simulation, not --node`);
+    }
+  }
   if (args.which) return args;
   if (args.port === undefined && args.script === undefined) throw new UsageError("needs --port <port> (live) or --script <file> (scripted)");
   if (args.port !== undefined && args.script !== undefined) throw new UsageError("--port and --script do not go together: live or scripted");
@@ -244,6 +258,7 @@ export async function simCommand(argv: string[]): Promise<number> {
     for (const f of [args.entry, ...args.extraC]) {
       if (f !== undefined && !fs.existsSync(f)) throw new UsageError(`${f}: no such file`);
     }
+    if (args.node) return await runNode(args, childArgs, err);
     const product = args.entry || args.extraC.length || args.includeDirs.length || board.product
       ? { entry: args.entry ?? ENTRY, entryFunction: args.entryFunction, extraC: args.extraC, includeDirs: args.includeDirs, headers: { "tsboot_product.h": productHeader(board) } }
       : undefined;
@@ -286,6 +301,32 @@ export async function simCommand(argv: string[]): Promise<number> {
     }
     throw e;
   }
+}
+
+const NODE_RUN = path.join(path.dirname(fileURLToPath(import.meta.url)), "node-run.ts");
+
+/** `tsboot sim --node`: the same run on the Node simulation, through host/sim/node-run.ts (checked Node). */
+function runNode(args: SimArgs, childArgs: string[], err: (text: string) => void): Promise<number> {
+  const nodeArgs = ["--import", import.meta.resolve("tsx"), NODE_RUN, "--board", fs.existsSync(args.board) ? path.resolve(args.board) : args.board];
+  if (args.entry) nodeArgs.push("--entry", path.resolve(args.entry));
+  if (args.entryFunction) nodeArgs.push("--entry-function", args.entryFunction);
+  return new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, [...nodeArgs, ...childArgs], { stdio: "inherit" });
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const onInt = forward("SIGINT");
+    const onTerm = forward("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+    child.on("error", (e) => {
+      err(`cannot run the Node simulation: ${e.message}`);
+      resolve(1);
+    });
+    child.on("exit", (code, signal) => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      resolve(code ?? (signal === "SIGINT" || signal === "SIGTERM" ? 0 : 1));
+    });
+  });
 }
 
 function isTrigger(board: Board, p: { port: string; pin: number }): boolean {

@@ -7,17 +7,24 @@
  *   node --import tsx host/sim/node-run.ts --board NAME [--flash F] [--preload A.tsb] [--script S]
  *        [--transcript T] [--trigger] [--pin PB5=0]... [--update-flag HEX] [--cut-power-at N [--cut-inside]]
  *        [--seed N] [--inject-error S] [--flash-timing typ|max|none] [--watchdog-hardware] [--state FILE]
- *        [--limit-us N] [--idle-us N]
+ *        [--limit-us N] [--idle-us N] [--entry main.ts [--entry-function F]] [--port N]
  *
+ * --entry runs a product's own entry, with the hooks it exports (docs/extending.md). --port serves the UART
+ * on a TCP port instead of a script (node-live.ts), for host tools such as the flasher library.
  * One run per process: the bootloader's module state (ring buffer, transfer state) is its static RAM.
  * The bootloader runs as checked Node (compiler/checked-loader.ts), trapping where the C traps
  * (TSBOOT_NODE_CHECKED=0: the TypeScript itself).
  * The run ends as Simulation ends it; --idle-us sets Simulation.idleLimitUs (0: never).
  */
 import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { importProgram } from "../../compiler/checked-loader";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { installSimulation } from "../../hal-bindings/sim/current";
+import { installBindingBody } from "../../hal-bindings/sim/binding-bodies";
+import { installProductHooks } from "../../hal-bindings/sim/product-hooks";
+import { serveLive } from "./node-live";
 import { PowerCut } from "../../hal-bindings/sim/flash";
 import { parseFlashTimingMode } from "../../hal-bindings/sim/flash-timing";
 import { parsePinSetting } from "../../hal-bindings/sim/pins";
@@ -40,6 +47,9 @@ interface Args extends SessionOptions {
   transcript?: string;
   stateFile?: string;
   pinList: string[];
+  entry?: string;
+  entryFunction?: string;
+  port?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -72,6 +82,9 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--watchdog-hardware") a.watchdogHardware = true;
     else if (k === "--limit-us") a.limitUs = int(v());
     else if (k === "--idle-us") a.idleUs = int(v());
+    else if (k === "--entry") a.entry = v();
+    else if (k === "--entry-function") a.entryFunction = v();
+    else if (k === "--port") a.port = int(v());
     else throw new Error(`unknown option '${k}'`);
   }
   if (!a.board) throw new Error("--board is required");
@@ -87,6 +100,12 @@ export interface NodeRunOptions extends SessionOptions {
   preload?: Uint8Array;
   /** The bootloader's entry (default bootloader-ts/main.ts's bootloaderMain): a product passes its own. */
   entry?: () => void;
+  /** The product's hooks: its entry module (whose exports named as hal-bindings/product.ts's are installed). */
+  productHooks?: object;
+  /** Bodies for @extern bindings for this run, by C name (hal-bindings/sim/binding-bodies.ts). */
+  bindingBodies?: Record<string, (...args: never[]) => unknown>;
+  /** Serve the UART on this TCP port (0: any free one) instead of the script (node-live.ts). */
+  livePort?: number;
   /** Called with the simulation before the bootloader starts (a bench attaches a paced host). */
   prepare?: (sim: Simulation) => void;
 }
@@ -146,8 +165,10 @@ export function outcomeJson(sim: Simulation, e: unknown): { json: Record<string,
  */
 export function runInNode(o: NodeRunOptions): NodeRunResult {
   const sim = simulationFor(o);
+  for (const [name, body] of Object.entries(o.bindingBodies ?? {})) installBindingBody(sim, name, body);
   o.prepare?.(sim);
   installSimulation(sim);
+  installProductHooks(o.productHooks ?? null);
   // print() output goes into the UART stream, byte for byte as the C tsb_print writes it.
   setOutputSink((text) => sim.uartWriteBytes(Buffer.from(text, "utf8")));
   setCpuHooks({
@@ -159,6 +180,7 @@ export function runInNode(o: NodeRunOptions): NodeRunResult {
       throw new ApplicationStarted(sp >>> 0, pc >>> 0);
     },
   });
+  const live = o.livePort !== undefined ? serveLive(sim, o.livePort, o.layout.name) : null;
   let ended: { json: Record<string, unknown>; exitCode: number };
   try {
     (o.entry ?? bootloaderMain)();
@@ -166,17 +188,31 @@ export function runInNode(o: NodeRunOptions): NodeRunResult {
   } catch (e) {
     ended = outcomeJson(sim, e);
   } finally {
+    live?.close();
     installSimulation(null);
+    installProductHooks(null);
     setCpuHooks(null);
   }
   const json = { ...ended.json, nowUs: sim.nowUs, flashOperations: sim.flash.operations, txBytes: sim.uart.tx.length, rxUnread: sim.uart.pending() };
   return { json, exitCode: ended.exitCode, transcript: Uint8Array.from(sim.uart.tx), flash: sim.flash.bytes, state: sim.nextBootState(), sim };
 }
 
-function main(argv: string[]): number {
+/** A product's entry module, checked like the core (importProgram), and the function to start. */
+async function productEntry(entry: string, fn: string): Promise<{ module: Record<string, unknown>; start: () => void }> {
+  const file = path.resolve(entry);
+  if (!fs.existsSync(file)) throw new Error(`--entry ${entry}: no such file`);
+  const module = await importProgram<Record<string, unknown>>(file, () => import(pathToFileURL(file).href));
+  const start = module[fn];
+  if (typeof start !== "function") throw new Error(`${entry} exports no function ${fn}()`);
+  return { module, start: start as () => void };
+}
+
+async function main(argv: string[]): Promise<number> {
   let args: Args;
+  let product: { module: Record<string, unknown>; start: () => void } | undefined;
   try {
     args = parseArgs(argv);
+    if (args.entry) product = await productEntry(args.entry, args.entryFunction ?? "bootloaderMain");
   } catch (e) {
     process.stderr.write(`node-run: ${(e as Error).message}\n`);
     return 2;
@@ -184,6 +220,10 @@ function main(argv: string[]): number {
   const read = (file: string) => new Uint8Array(fs.readFileSync(file));
   const r = runInNode({
     ...args,
+    entry: product?.start,
+    productHooks: product?.module,
+    livePort: args.port,
+    limitUs: args.port !== undefined && !argv.includes("--limit-us") ? Number.MAX_SAFE_INTEGER / 1000 : args.limitUs,
     layout: loadBoardLayout(args.board),
     flash: args.flash && fs.existsSync(args.flash) ? read(args.flash) : undefined,
     preload: args.preload ? read(args.preload) : undefined,
@@ -198,6 +238,7 @@ function main(argv: string[]): number {
   return r.exitCode;
 }
 
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  process.exitCode = main(process.argv.slice(2));
+// Run directly (also through a node_modules link, whose path is not this module's real one).
+if (process.argv[1] && fs.existsSync(process.argv[1]) && fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url))) {
+  process.exitCode = await main(process.argv.slice(2));
 }

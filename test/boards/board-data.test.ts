@@ -115,11 +115,11 @@ describe("every family's boards", () => {
   });
 
   test("the update UARTs: F072 USART2 AF1, L476 USART2 AF7, H743 USART3 on PD8/PD9 AF7, F072B-DISCO USART1", () => {
-    expect(loadBoard("nucleo-f072rb").uart).toEqual({ instance: "USART2", base: 0x40004400, bus: "apb1", baud: 115200,
+    expect(loadBoard("nucleo-f072rb").uart).toEqual({ instance: "USART2", base: 0x40004400, bus: "apb1", baud: 115200, maxBaud: 2_000_000,
       tx: { port: "A", pin: 2, af: 1 }, rx: { port: "A", pin: 3, af: 1 } });
     expect(loadBoard("stm32f072b-disco").uart).toMatchObject({ instance: "USART1", base: 0x40013800, bus: "apb2" });
     expect(loadBoard("nucleo-l476rg").uart).toMatchObject({ instance: "USART2", base: 0x40004400, tx: { af: 7 } });
-    expect(loadBoard("nucleo-h743zi2").uart).toEqual({ instance: "USART3", base: 0x40004800, bus: "apb1", baud: 115200,
+    expect(loadBoard("nucleo-h743zi2").uart).toEqual({ instance: "USART3", base: 0x40004800, bus: "apb1", baud: 115200, maxBaud: 2_000_000,
       tx: { port: "D", pin: 8, af: 7 }, rx: { port: "D", pin: 9, af: 7 } });
   });
 
@@ -238,7 +238,7 @@ describe("the schema: strict, with messages that name the key", () => {
     ["unknown top-level key", (r) => (r.listenWindow = 50), 'unknown key "listenWindow" — did you mean "listenWindowMs"?'],
     ["unknown key without a close match", (r) => (r.serialNumber = "x"), 'unknown key "serialNumber"; the keys here are $schema, name, description, family, part'],
     ["nested typo", (r) => (r.uart.tx.prot = "A"), 'unknown key "prot" in uart.tx — did you mean "port"?'],
-    ["value typo", (r) => (r.clock.source = "hse-bypas"), 'clock.source must be one of "hsi", "hse", "hse-bypass", got "hse-bypas" — did you mean "hse-bypass"?'],
+    ["value typo", (r) => (r.clock.source = "hse-bypas"), 'clock.source must be one of "hsi", "hse", "hse-bypass", "hsi48", got "hse-bypas" — did you mean "hse-bypass"?'],
     ["unknown family", (r) => (r.family = "stm32g4"), 'family must be one of "stm32f0", "stm32f4", "stm32l4", "stm32h7", got "stm32g4"'],
     ["a size as text", (r) => (r.ram = { base: "0x20000000", size: "128K" }), 'ram.size must be a number or a "0x..." string, got "128K"'],
     ["wrong type", (r) => (r.uart.baud = "115200"), 'uart.baud must be a number, got "115200"'],
@@ -282,6 +282,12 @@ describe("values the part contradicts are refused", () => {
     ["nucleo-f072rb", "a port the package lacks", (r) => (r.trigger.port = "E"), "trigger.port must be one of STM32F072RB's ports A, B, C, D, F, got \"E\""],
     ["nucleo-l476rg", "a clock above the part's maximum", (r) => (r.clock.sysclkHz = 120_000_000), "clock.sysclkHz 120000000 is above STM32L476RG's 80000000"],
     ["nucleo-f072rb", "an HSE crystal out of the family's range", (r) => (r.clock = { source: "hse", hseHz: 40_000_000, sysclkHz: 48_000_000 }), "clock.hseHz 40000000: a crystal on stm32f0 must be 4-32 MHz"],
+    ["nucleo-l476rg", "the HSI48 off the F0", (r) => (r.clock = { source: "hsi48", sysclkHz: 48_000_000 }),
+      "clock.source hsi48 is an STM32F0 clock (RM0091 HSI48); STM32L476RG has none: use hsi, hse or hse-bypass"],
+    ["nucleo-f072rb", "the HSI48 through a PLL", (r) => (r.clock = { source: "hsi48", sysclkHz: 24_000_000 }),
+      "clock.sysclkHz 24000000: the hsi48 source runs SYSCLK at 48000000 exactly (no PLL)"],
+    ["nucleo-f072rb", "the HSI48 with a frequency", (r) => (r.clock = { source: "hsi48", hseHz: 8_000_000, sysclkHz: 48_000_000 }),
+      "clock.hseHz is for an hse or hse-bypass source, not hsi48"],
     ["nucleo-f411re", "a power section off the H7", (r) => (r.power = { supply: "ldo" }), "power: only stm32h7 boards configure their supply (PWR_CR3); remove it from an stm32f4 board"],
     ["nucleo-l476rg", "a region ending inside a page", (r) => (r.memoryMap.config.size = "0x1900"), "config region end 0x08007900 is not on a page boundary (page 15 spans [0x08007800, 0x08008000))"],
     ["nucleo-h743zi2", "an application not aligned for VTOR", (r) => {
@@ -294,11 +300,15 @@ describe("values the part contradicts are refused", () => {
     ["nucleo-f411re", "a board id without the part's DEV_ID", (r) => (r.boardId = "0x04500001"), "boardId 0x04500001: the top 16 bits must be the part's DEV_ID 0x431 (e.g. 0x04310001)"],
     ["nucleo-f411re-ab", "a secondary slot without a scratch", (r) => delete r.memoryMap.scratch, "two slots need both memoryMap.secondary and memoryMap.scratch (docs/slots.md)"],
     ["nucleo-f411re-ab", "a secondary smaller than the primary", (r) => {
+      r.memoryMap.bootloader = { start: "0x08000000", size: "0x4000" }; // the 16 KB map these cases were written for
+      r.memoryMap.config = { start: "0x08004000", size: "0x8000" };
       r.memoryMap.application = { start: "0x08020000", size: "0x40000" };
       r.memoryMap.secondary = { start: "0x08010000", size: "0x10000" };
       r.memoryMap.scratch = { start: "0x0800C000", size: "0x4000" };
     }, "the secondary slot (65536 bytes) must hold the primary's 262144: it receives the application when they are swapped"],
     ["nucleo-f411re-ab", "swap areas that are not whole sectors", (r) => {
+      r.memoryMap.bootloader = { start: "0x08000000", size: "0x4000" }; // the 16 KB map these cases were written for
+      r.memoryMap.config = { start: "0x08004000", size: "0x8000" };
       r.memoryMap.application = { start: "0x08010000", size: "0x30000" };
       r.memoryMap.secondary = { start: "0x08040000", size: "0x40000" };
       r.memoryMap.scratch = { start: "0x0800C000", size: "0x4000" };
@@ -373,6 +383,32 @@ describe("per-core build flags, linker scripts and startup code", () => {
     expect(l4).not.toContain("0x20018000, LENGTH"); // the alias is the same memory
     expect(l4).toContain("__tsboot_update_flag = 0x20017FC0;");
     expect(noInitLayout(loadBoard("nucleo-l476rg")).resetCause).toBe(0x20017fc4);
+  });
+
+  test("F0 clock from board data: HSI through the PLL, or the HSI48 straight (hal_clock_init's STM32F0_CLOCK_HSI48 flag)", () => {
+    const raw = rawBoard("stm32f072b-disco");
+    expect(boardHeader(loadBoard("stm32f072b-disco"))).toContain("#define BOARD_HSE_HZ 0u");
+    raw.clock = { source: "hsi48", sysclkHz: 48_000_000 };
+    const header = boardHeader(parseBoard(raw));
+    // The flag's value is the driver's own, read from its header.
+    const flag = /#define STM32F0_CLOCK_HSI48 (0x[0-9A-F]+)u/.exec(fs.readFileSync(path.join(ROOT, "hal-bindings/stm32f0/stm32f0_regs.h"), "utf8"))![1];
+    expect(header).toMatch(new RegExp(`#define BOARD_HSE_HZ 0x${Number(flag).toString(16).toUpperCase().padStart(8, "0")}u /\\* STM32F0_CLOCK_HSI48`));
+    expect(header).toContain("#define BOARD_SYSCLK_HZ 48000000u");
+  });
+
+  test("H7: the bootloader's DMA buffers (the UART ring) go to AXI SRAM, before .bss would take them, and start zeroed; elsewhere they stay in .bss", () => {
+    const h7 = loadBoard("nucleo-h743zi2");
+    const ld = generateLinkerScript(h7, "bootloader", { dmaBuffers: [".bss.s_ring_storage"] });
+    expect(ld).toContain("*(.dma .dma.* .bss.s_ring_storage .bss.s_ring_storage.*)");
+    expect(ld).toMatch(/\.dma_buffers \(NOLOAD\) :\n  \{[^}]*__tsboot_dma_start = \.;[^}]*\} > AXI_SRAM AT> AXI_SRAM/);
+    expect(ld.indexOf(".dma_buffers (NOLOAD)")).toBeLessThan(ld.indexOf(".bss (NOLOAD)"));
+    expect(generateStartup(h7, { role: "bootloader" })).toContain("for (volatile uint32_t *dst = &__tsboot_dma_start; dst < &__tsboot_dma_end;)");
+    // The application places its own buffers; DMA reaches the other families' RAM.
+    expect(generateLinkerScript(h7, "application")).not.toContain(".dma_buffers");
+    expect(generateStartup(h7, { role: "application" })).not.toContain("__tsboot_dma_start");
+    for (const name of ["nucleo-f072rb", "nucleo-l476rg", "stm32f4-discovery"]) {
+      expect(generateLinkerScript(loadBoard(name), "bootloader", { dmaBuffers: [".bss.s_ring_storage"] })).not.toContain(".dma_buffers");
+    }
   });
 
   test("a family whose drivers have not landed: the build says the port is missing", async () => {

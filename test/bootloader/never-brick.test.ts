@@ -158,7 +158,7 @@ describe("images that cannot start are refused before anything is erased (#12, #
     ["a reserved byte that is not zero", 45, 1],
     ["an unknown flag bit", 29, 0x01],
     ["the ADOPTED flag (only the bootloader writes it)", 28, 0x01],
-    ["a security counter (not supported by this bootloader)", 32, 1],
+    ["a signature size other than 0 or 64", 36, 1],
   ])("a header with %s is refused ('bad header'), nothing erased", async (_, at, value) => {
     const image = withHeaderByte(makeImage(board, makeApplication(board, 4096, 12), "2.0.0"), at, value);
     const r = await beginWith(image);

@@ -122,7 +122,7 @@ describe("board files", () => {
   test("UART, trigger and clock choices", () => {
     const nucleo = loadBoard("nucleo-f411re");
     expect(nucleo.uart).toEqual({
-      instance: "USART2", base: 0x40004400, bus: "apb1", baud: 115200,
+      instance: "USART2", base: 0x40004400, bus: "apb1", baud: 115200, maxBaud: 2_000_000,
       tx: { port: "A", pin: 2, af: 7 }, rx: { port: "A", pin: 3, af: 7 },
     });
     expect(nucleo.trigger).toEqual({ port: "C", pin: 13, activeLevel: "low", pull: "none" });
@@ -253,7 +253,7 @@ describe("invalid board data gives the specific error", () => {
       [(r) => (r.trigger.pin = 16), "trigger.pin must be at most 15, got 16"],
       [(r) => (r.clock.sysclkHz = 120_000_000), "clock.sysclkHz 120000000 is above STM32F411RE's 100000000"],
       [(r) => (r.clock.sysclkHz = 99_300_000), "clock.sysclkHz 99300000 cannot be reached from 8000000 Hz"],
-      [(r) => (r.clock.source = "pll"), 'clock.source must be one of "hsi", "hse", "hse-bypass", got "pll"'],
+      [(r) => (r.clock.source = "pll"), 'clock.source must be one of "hsi", "hse", "hse-bypass", "hsi48", got "pll"'],
       [(r) => (r.cpu = "cortex-m7"), 'cpu "cortex-m7" is not STM32F411RE\'s core: it is a cortex-m4'],
       [(r) => delete r.memoryMap, "memoryMap is missing"],
     ];

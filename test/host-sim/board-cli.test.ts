@@ -64,6 +64,9 @@ describe("tsboot sim: command-line errors", () => {
     [["--port", "1", "--preload", "/nonexistent/app.tsb"], /--preload \/nonexistent\/app.tsb: no such file/],
     [["--port", "1", "--flash", "/nonexistent-dir/flash.bin"], /the directory \/nonexistent-dir does not exist/],
     [["sim", "--port", "1", "--transcript", "t.bin"], /--transcript is for scripted runs/],
+    [["--node", "--port", "1", "--c", "x.c"], /--c and -I are for the C simulation: with --node each binding runs its TypeScript body/],
+    [["--node", "--port", "1", "--stay"], /--stay is for the C simulation, not --node/],
+    [["--node", "--port", "1", "--debug"], /--debug is for the C simulation, not --node/],
   ])("%j", async (argv, message) => {
     const r = await run(argv);
     expect(r.code).toBe(2);

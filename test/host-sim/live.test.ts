@@ -52,6 +52,17 @@ describe.skipIf(!gcc)("host simulator", () => {
     return l;
   }
 
+  /**
+   * A device without an application that was powered on before the host connects, as a board on the bench
+   * is: its boot text went out on a line nobody listened to (the simulator says so), and stm32flash then
+   * opens the port. (Connecting during the boot text would hand stm32flash that text, as on a board.)
+   */
+  async function poweredBlankDevice(options: Parameters<typeof live>[0] = {}): Promise<LiveSim> {
+    const l = await live(options);
+    await l.waitForLine(/went nowhere: .*update: no valid application\\r\\n/, 15_000);
+    return l;
+  }
+
   /** socat pty,link=<dir>/ttyN,rawer tcp:127.0.0.1:<port>: the simulator as a serial port. */
   async function serialPort(port: number, name: string): Promise<{ path: string; process: ChildProcess }> {
     const link = path.join(dir, name);
@@ -168,7 +179,7 @@ describe.skipIf(!gcc)("host simulator", () => {
     });
 
     it("GET and GET ID: stm32flash identifies the device", async () => {
-      const l = await live({});
+      const l = await poweredBlankDevice();
       const tty = await serialPort(l.port, "tty-get");
       const r = await execa("stm32flash", ["-m", "8n1", "-b", "115200", tty.path], { reject: false, all: true, timeout: 15_000 });
       expect(r.exitCode, r.all).toBe(0);
@@ -182,7 +193,7 @@ describe.skipIf(!gcc)("host simulator", () => {
       const app = testApplication();
       const appFile = path.join(dir, "app.bin");
       fs.writeFileSync(appFile, app);
-      const l = await live({ flashFile });
+      const l = await poweredBlankDevice({ flashFile });
       const tty = await serialPort(l.port, "tty-write");
       const r = await execa("stm32flash", ["-m", "8n1", "-b", "115200", "-w", appFile, "-v", "-g", "0x08008000", "-S", "0x08008000", tty.path], {
         reject: false,
@@ -207,7 +218,7 @@ describe.skipIf(!gcc)("host simulator", () => {
     it("--stay: after GO the application asks for an update and the bootloader serves the next client", async () => {
       const appFile = path.join(dir, "app-stay.bin");
       fs.writeFileSync(appFile, testApplication(2048, 3));
-      const l = await live({ stay: true });
+      const l = await poweredBlankDevice({ stay: true });
       const tty = await serialPort(l.port, "tty-stay");
       const r = await execa("stm32flash", ["-m", "8n1", "-b", "115200", "-w", appFile, "-g", "0x08008000", "-S", "0x08008000", tty.path], {
         reject: false,
@@ -226,7 +237,7 @@ describe.skipIf(!gcc)("host simulator", () => {
     // A second stm32flash run while the device is still in the first run's session (AN3155_IDLE_MS 30 s):
     // stm32flash sends 0x7F, the device NACKs it at once as a synced ROM does, and stm32flash proceeds.
     it("a second stm32flash run on a still-open session works (its 0x7F is NACKed like a synced ROM)", async () => {
-      const l = await live({});
+      const l = await poweredBlankDevice();
       const tty = await serialPort(l.port, "tty-twice");
       const first = await execa("stm32flash", ["-m", "8n1", "-b", "115200", tty.path], { reject: false, all: true, timeout: 15_000 });
       expect(first.exitCode, first.all).toBe(0);

@@ -102,8 +102,10 @@ describe("against the host simulation", () => {
     const f = await open(url);
     const app = makeApp(board, 150_000, 11);
     const r = await f.flash(image(app, "1.2.3"), { verify: true });
-    expect(r).toMatchObject({ bytes: 150_000, verified: true, booted: false, window: 4 });
     const info = await f.info();
+    // The flasher keeps as many WRITEs in flight as the device's window (sized by board data to its ring).
+    expect(r).toMatchObject({ bytes: 150_000, verified: true, booted: false, window: info.window });
+    expect(info.window).toBeGreaterThan(4);
     expect(info).toMatchObject({ boardName: BOARD, appValid: true, appVersionText: "1.2.3", appStart: APP });
     expect(Buffer.compare(await f.read(APP, app.length), app)).toBe(0);
     await f.boot();
@@ -163,7 +165,7 @@ describe("against the host simulation", () => {
     expect(await flashCommand([tsb, "--port", url, "--json", "--no-boot"], c.io)).toBe(0);
     expect(c.err()).toBe("");
     const j = JSON.parse(c.out());
-    expect(j).toMatchObject({ ok: true, bytes: 20_000, bytesSent: 20_000, retries: 0, window: 4, booted: false, version: "4.5.6", device: { board: BOARD, boardId: "0x04310001" } });
+    expect(j).toMatchObject({ ok: true, bytes: 20_000, bytesSent: 20_000, retries: 0, booted: false, version: "4.5.6", device: { board: BOARD, boardId: "0x04310001" } });
     expect(j.bytesPerSecond).toBeGreaterThan(0);
     c = capture();
     expect(await infoCommand(["--port", url], c.io)).toBe(0);

@@ -1,22 +1,26 @@
 /**
- * ACME's own bindings: the service jumper J7 (PB5 to ground, the board file's product.serviceJumper), and
- * a way to ask for update mode. Each is declared once here with @extern. Its C bodies are in c/: on the
- * board (service_jumper_stm32f4.c) and in tsboot's host simulation (service_jumper_host.c). The function
- * body below is the Node simulation's.
+ * The service jumper J7: fitted, it ties PB5 to ground and the bootloader stays in update mode, saying
+ * "update: service jumper". Read with tsboot's own pinRead (any pin, pulled up for the read), so ACME needs
+ * no binding of its own for it. The pin is the board file's product.serviceJumper (the test checks that
+ * they agree).
  */
-import { UPDATE_REQUEST_MAGIC } from "tsboot/bootloader-ts/config";
-import { simulation } from "tsboot/hal-bindings/sim/current";
-import { acmeSim } from "./sim-state";
+import type { u8 } from "tsboot/runtime/index";
+import { print } from "tsboot/runtime/index";
+import { pinRead, Pull } from "tsboot/hal-bindings/system";
 
-/** True while the service jumper is fitted. @extern acme_service_jumper_fitted */
-export function serviceJumperFitted(): boolean {
-  return acmeSim.jumperFitted;
+/** PB5 (port 0 = A), active low. */
+export const JUMPER_PORT = 1;
+export const JUMPER_PIN = 5;
+
+/** ACME's update reason code (any nonzero u8 of the product's choosing). */
+export const SERVICE_JUMPER = 1;
+
+/** SERVICE_JUMPER while the jumper is fitted, else 0. */
+export function jumperReason(): u8 {
+  return pinRead(JUMPER_PORT, JUMPER_PIN, Pull.Up) ? 0 : SERVICE_JUMPER;
 }
 
-/**
- * Asks the core for update mode the way an application does: the update-request word in no-init RAM.
- * @extern acme_request_update_mode
- */
-export function requestUpdateMode(): void {
-  simulation().updateFlag = UPDATE_REQUEST_MAGIC;
+/** The reason's text in the boot banner. */
+export function announceJumper(reason: u8): void {
+  if (reason === SERVICE_JUMPER) print("service jumper");
 }

@@ -15,6 +15,7 @@
 #define A_RCC_AHB1ENR 0x40023830u
 #define A_RCC_APB1ENR 0x40023840u
 #define A_GPIOA 0x40020000u
+#define A_GPIOB 0x40020400u
 #define A_GPIOC 0x40020800u
 #define A_USART2 0x40004400u
 #define A_DMA1 0x40026000u
@@ -142,6 +143,35 @@ CASE(port_trigger_pressed) {
   CHECK_EQ(peek(A_RCC_AHB1ENR) & 0x4u, 0u);
 }
 
+/* ---- any pin, for a product's own trigger (hal-bindings/system.ts pinRead) ---- */
+
+CASE(port_pin_read_any_pin_and_put_it_back) {
+  setup(F4_PART_F411XE);
+  f4_model_gpio_drive(1, 5, -1); /* PB5 released: the pull-up the read asks for holds it high */
+  CHECK(hal_port_pin_read(1u, 5u, (int32_t)HAL_GPIO_PULL_UP));
+  f4_model_gpio_drive(1, 5, 0); /* a jumper to ground */
+  CHECK(!hal_port_pin_read(1u, 5u, (int32_t)HAL_GPIO_PULL_UP));
+  CHECK_EQ(peek(A_RCC_AHB1ENR) & 0x2u, 0u); /* GPIOB clock off again */
+  reg_model_write32(A_RCC_AHB1ENR, 0x2u);
+  CHECK_EQ(peek(A_GPIOB + 0x00u) & (3u << 10), 0u); /* PB5 back to an input */
+  CHECK_EQ(peek(A_GPIOB + 0x0Cu), 0x00000100u);     /* its pull-up gone: PUPDR as after reset */
+  CHECK(!hal_port_pin_read(11u, 0u, 0));            /* no port L */
+  CHECK(!hal_port_pin_read(1u, 16u, 0));            /* no pin 16 */
+  CHECK(!hal_port_pin_read(1u, 5u, 3));             /* not a pull: nothing touched */
+}
+
+CASE(port_pin_read_leaves_the_uart_alone) {
+  setup(F4_PART_F411XE);
+  hal_port_uart_init(BOARD_BAUD, false);
+  const uint32_t moder = peek(A_GPIOA + 0x00u);
+  (void)hal_port_pin_read(0u, 3u, (int32_t)HAL_GPIO_PULL_DOWN); /* PA3, USART2 RX */
+  CHECK_EQ(peek(A_GPIOA + 0x00u), moder); /* still its alternate function */
+  hal_port_uart_write('!');
+  hal_port_uart_flush();
+  uint8_t out[2];
+  CHECK_EQ(f4_model_uart_sent(A_USART2, out, sizeof out), 1u);
+}
+
 /* ---- faults and resets (issue 9, defect 4) ---- */
 
 CASE(port_panic_records_the_line_and_resets) {
@@ -195,6 +225,8 @@ static const struct test_case s_cases[] = {
     ENTRY(port_reception_polled_without_dma)
     ENTRY(port_launch_leaves_nothing_behind)
     ENTRY(port_trigger_pressed)
+    ENTRY(port_pin_read_any_pin_and_put_it_back)
+    ENTRY(port_pin_read_leaves_the_uart_alone)
     ENTRY(port_panic_records_the_line_and_resets)
     ENTRY(port_system_reset_records_no_fault)
     ENTRY(port_watchdog)

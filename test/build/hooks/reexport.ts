@@ -1,0 +1,6 @@
+import type { i32, u8 } from "../../../runtime/index";
+import { bootloaderMain as core } from "../../../bootloader-ts/main";
+export function bootloaderMain(): void {
+  core();
+}
+export { productUpdateReason } from "./good";
