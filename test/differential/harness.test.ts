@@ -82,6 +82,28 @@ describe("differential harness", () => {
   });
 });
 
+describe("always-trapping stores (TSB1063) against Node", () => {
+  it("a call that traps in checked Node on an i64 division by zero before the store does not refute the claim", async () => {
+    // The long run, seed 781027883 batch 172: `let v1: u8 = ((-0xBD4CA99) - i64((-678051047) % p0)) >> (v0 - p0)`
+    // is negative or traps (p0 = 0: C and checked Node trap on the i64 remainder by zero). Plain Node went
+    // on with NaN, and NaN >> k stored 0, which the harness took as a refutation of the compiler's TSB1063.
+    const { renderModule } = await import("./generate");
+    const { runBatchRetrying } = await import("./harness");
+    const { compileProgram, formatDiagnostic } = await import("../../compiler/index");
+    const path = await import("node:path");
+    const compile: Compile = async (entry) => {
+      const r = compileProgram({ entry, checkedJs: { outDir: path.dirname(entry) } });
+      return { ok: r.ok, diagnostics: r.diagnostics.filter((d) => d.category === "error").map((d) => formatDiagnostic(d)), files: r.files };
+    };
+    const raw: RawFn = JSON.parse(
+      `{"params":["i16"],"ret":"u8","stmts":[{"k":"let","t":"u32","e":{"k":"bit","op":">>>","a":{"k":"bit","op":"|","a":{"k":"lit","v":-145,"hex":false},"b":{"k":"var","i":5}},"b":{"k":"wrap","h":"i8","a":{"k":"lit","v":238,"hex":false}}},"wrap":true,"iff":null},{"k":"let","t":"u8","e":{"k":"bit","op":">>","a":{"k":"arith","op":"-","a":{"k":"lit","v":-198494873,"hex":true},"b":{"k":"modw","h":"i64","a":{"k":"lit","v":-678051047,"hex":false},"b":{"k":"var","i":10}},"pick":0},"b":{"k":"arith","op":"-","a":{"k":"var","i":11},"b":{"k":"var","i":12},"pick":6}},"wrap":false,"iff":null}],"retE":{"k":"var","i":5},"retWrap":false,"inputs":[["zero",0,0],["one",0,0],[-7,0,0]]}`,
+    );
+    const r = await runBatchRetrying([raw], (raws, name) => renderModule(raws, name), compile);
+    expect(r.result, r.mod.text).toEqual({ kind: "pass", calls: 3 });
+    expect(r.certainTraps).toBe(1);
+  }, 60_000);
+});
+
 describe("interval rules (the oracle) are sound for Node's arithmetic", () => {
   const SAFE = Number.MAX_SAFE_INTEGER;
   const interval = fc
