@@ -411,7 +411,11 @@ export class CEmitter {
   private wrap(to: IntKind, operand: Expr): Emitted {
     const ctype = C_INT_NAMES[to] as CType;
     // A value the type already holds is not changed by the wrap: `s | 0` of an i32 is s, `(x / 2) | 0` is x / 2.
-    if (R.contains(INT_RANGES[to], operand.range) && !(to === "u32" && SIGNED.has(this.exact(operand).type))) {
+    // Not a signed variable into an unsigned type, even a non-negative one: GCC's -Wsign-conversion misfires
+    // on `uint32_t v = (uint16_t)i8` (it looks through the cast), so it goes through its bits below.
+    const inner = this.exact(operand);
+    const signedIntoUnsigned = (to === "u8" || to === "u16" || to === "u32") && SIGNED.has(inner.type) && (to === "u32" || (inner.literal === undefined && inner.constant === undefined));
+    if (R.contains(INT_RANGES[to], operand.range) && !signedIntoUnsigned) {
       const value = this.exact(operand);
       return { code: this.as(value, ctype), type: value.literal === undefined && value.code === this.as(value, ctype) && value.type !== ctype ? value.type : ctype };
     }
@@ -1130,9 +1134,23 @@ function pureKey(e: Expr): string | null {
       x.k === "wrap" ? `wrap${x.to}` :
       x.k === "field" ? `field${x.field.name}` :
       x.k;
-    return `${own}(${children(x).map(key).join(",")})`;
+    const keys = children(x).map(key);
+    // Operands of a commutative operation in either order compute the same value, and GCC, which orders
+    // them canonically, sees `(a + b) == (b + a)` as a self-comparison (-Wtautological-compare).
+    if (isCommutative(x)) keys.sort();
+    return `${own}(${keys.join(",")})`;
   };
   return key(e);
+}
+
+/**
+ * `a op b` equals `b op a`: + and * (exact within ±(2^53-1); a checked i64 one traps in either order, and
+ * then the comparison is not reached), Math.imul, & | ^ (on 32-bit patterns), === and !==.
+ */
+function isCommutative(x: Expr): boolean {
+  if (x.k === "imul") return true;
+  if (x.k === "binary") return x.op === "+" || x.op === "*" || x.op === "&" || x.op === "|" || x.op === "^";
+  return x.k === "compare" && (x.op === "===" || x.op === "!==");
 }
 
 /** Calls, and checks that can stop the program, must be evaluated even when a comparison is decided. */

@@ -90,13 +90,23 @@ export function bitLength(x: bigint): number {
   return n;
 }
 
-/** ToInt32's interval: the input's own when it already lies in int32, else the whole int32 range. */
+/** ToInt32's interval: the input's own when it already lies in int32, its wrapped image when that is an interval, else the whole int32 range. */
 export function toInt32(a: Range): Range {
-  return contains(INT32, a) ? a : INT32;
+  return contains(INT32, a) ? a : wrappedImage(a, 32, true) ?? INT32;
 }
 /** ToUint32's interval. */
 export function toUint32(a: Range): Range {
-  return contains(UINT32, a) ? a : UINT32;
+  return contains(UINT32, a) ? a : wrappedImage(a, 32, false) ?? UINT32;
+}
+/**
+ * The interval of a's values wrapped to N bits, when no wrap point lies inside it (a span below 2^N whose
+ * ends keep their order): `x & -0x200000000` is `x & 0`, which GCC knows (-Wtype-limits on `(x & 0) <= x`).
+ */
+function wrappedImage(a: Range, bits: number, signed: boolean): Range | undefined {
+  if (a.hi - a.lo >= 1n << BigInt(bits)) return undefined;
+  const lo = signed ? BigInt.asIntN(bits, a.lo) : BigInt.asUintN(bits, a.lo);
+  const hi = signed ? BigInt.asIntN(bits, a.hi) : BigInt.asUintN(bits, a.hi);
+  return lo <= hi ? { lo, hi } : undefined;
 }
 
 /** a & b as JavaScript computes it (on int32s). */

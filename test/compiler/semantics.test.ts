@@ -118,9 +118,14 @@ function d(x: u32, m: u32): boolean { return (-(~249680189882353)) > u8(i64(x % 
 function e(v0: u32): boolean { return ((-4) >>> 0) !== ((v0 - 3) & 1133850217); }
 function f(p0: u32): boolean { return Math.imul((4294967295 << (-23)), ((59 ^ (-1)) | 255)) === u16(((p0 & Math.imul((-0x2995C94765FB9), (-1052790449))) & 0xB0574DC0)); }
 function g(p0: u32): u32 { if (u32(i32(p0)) > p0) { return 1; } return u16(i8(p0)) === u16(p0) ? 2 : 3; }
+function h(p1: u32, p2: i16): i32 { return Math.imul(p1, ((p1 + p2) === (p2 + p1)) ? 3 : 5); }
+function m(v0: u16, p0: i16): boolean { return ((v0 & (-0x200000000)) <= v0) && ((p0 ^ 0x300000000) >= i16(p0)) && ((v0 | 0x1FFFFFFFF) !== (-1)); }
+function n(p0: u16): u32 { let v0: i8 = i8(2174217784); if (p0 > 3) { v0 = i8(i32((255 - p0) / (-0xE015466F))); } const v1: u32 = u16(v0); const v2: u32 = u8(v0); return v1 + v2; }
+function k(p1: u32, p2: i16, m: u8): boolean { return (Math.imul(p1, p2) ^ (m & p2)) >= (Math.imul(p2, p1) ^ (p2 & m)) && ((p1 | m) * 2 !== 2 * (m | p1)); }
 export function main(): void {
   printInt(a(3, 2) ? 1 : 0); printInt(b(7) ? 1 : 0); printInt(c(5, 9)); printInt(e(77) ? 1 : 0); printInt(f(0xffffffff) ? 1 : 0); print("\\n");
   printInt(g(0xfffffff0)); printInt(g(5)); printInt(g(200)); print("\\n");
+  printInt(h(7, -3)); printInt(h(0xffffffff, 32767)); printInt(k(0xdeadbeef, -2, 9) ? 1 : 0); printInt(m(7, -5) ? 1 : 0); printInt(n(2)); printInt(n(9)); print("\\n");
   printInt(d(5, 7) ? 1 : 0); print("\\n");
 }`,
     );

@@ -60,6 +60,8 @@ describe("differential: compiled C computes what Node computes", () => {
       let certain = 0;
       const started = Date.now();
       const render = (raws: RawFn[], name: string) => renderModule(raws, name, { compat: COMPAT });
+      // The seed first, so a long run that is stopped (or still going) can be replayed or quoted.
+      if (process.env.TSBOOT_DIFF_PROGRESS) console.log(`seed ${SEED}, ${BATCHES} batches × ${FNS} functions × ${INPUTS} inputs, gcc ${WERROR ? "-Werror" : "without -Werror"}\nreplay: ${replay}`);
       const details = await fc.check(
         fc.asyncProperty(batchArbitrary(FNS, { inputs: INPUTS }), async (generated) => {
           batch++;

@@ -449,7 +449,10 @@ class Legalizer {
       if (!I.isSafe(r)) throw new Error(`generator bug: ${a.text} ${op} ${b.text} still unsafe`);
     }
     const kv = a.kv !== undefined && b.kv !== undefined ? (op === "+" ? a.kv + b.kv : op === "-" ? a.kv - b.kv : a.kv * b.kv) : undefined;
-    return folded({ text: `(${a.text} ${op} ${b.text})`, iv: r, litTyped: false, i64, konst }, kv);
+    // The compiler types a folded constant i64 when an operand is (or inside i64(…)): the operands as
+    // written, after the fix above, which may have wrapped an i64 constant in a helper (`u8(k) * i8(i64(k))`
+    // is a plain number, as a sum or product with it is).
+    return folded({ text: `(${a.text} ${op} ${b.text})`, iv: r, litTyped: false, i64: a.i64 || b.i64 || this.ctx64, konst }, kv);
   }
 }
 

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { freshModuleName, runBatch } from "./harness";
 import type { Compile } from "./harness";
-import type { FnInfo, Module } from "./generate";
+import type { FnInfo, Module, RawFn } from "./generate";
 import * as I from "./intervals";
 import { cModuleName } from "./run-c";
 
@@ -82,6 +82,28 @@ describe("differential harness", () => {
   });
 });
 
+describe("always-trapping stores (TSB1063) against Node", () => {
+  it("a call that traps in checked Node on an i64 division by zero before the store does not refute the claim", async () => {
+    // The long run, seed 781027883 batch 172: `let v1: u8 = ((-0xBD4CA99) - i64((-678051047) % p0)) >> (v0 - p0)`
+    // is negative or traps (p0 = 0: C and checked Node trap on the i64 remainder by zero). Plain Node went
+    // on with NaN, and NaN >> k stored 0, which the harness took as a refutation of the compiler's TSB1063.
+    const { renderModule } = await import("./generate");
+    const { runBatchRetrying } = await import("./harness");
+    const { compileProgram, formatDiagnostic } = await import("../../compiler/index");
+    const path = await import("node:path");
+    const compile: Compile = async (entry) => {
+      const r = compileProgram({ entry, checkedJs: { outDir: path.dirname(entry) } });
+      return { ok: r.ok, diagnostics: r.diagnostics.filter((d) => d.category === "error").map((d) => formatDiagnostic(d)), files: r.files };
+    };
+    const raw: RawFn = JSON.parse(
+      `{"params":["i16"],"ret":"u8","stmts":[{"k":"let","t":"u32","e":{"k":"bit","op":">>>","a":{"k":"bit","op":"|","a":{"k":"lit","v":-145,"hex":false},"b":{"k":"var","i":5}},"b":{"k":"wrap","h":"i8","a":{"k":"lit","v":238,"hex":false}}},"wrap":true,"iff":null},{"k":"let","t":"u8","e":{"k":"bit","op":">>","a":{"k":"arith","op":"-","a":{"k":"lit","v":-198494873,"hex":true},"b":{"k":"modw","h":"i64","a":{"k":"lit","v":-678051047,"hex":false},"b":{"k":"var","i":10}},"pick":0},"b":{"k":"arith","op":"-","a":{"k":"var","i":11},"b":{"k":"var","i":12},"pick":6}},"wrap":false,"iff":null}],"retE":{"k":"var","i":5},"retWrap":false,"inputs":[["zero",0,0],["one",0,0],[-7,0,0]]}`,
+    );
+    const r = await runBatchRetrying([raw], (raws, name) => renderModule(raws, name), compile);
+    expect(r.result, r.mod.text).toEqual({ kind: "pass", calls: 3 });
+    expect(r.certainTraps).toBe(1);
+  }, 60_000);
+});
+
 describe("interval rules (the oracle) are sound for Node's arithmetic", () => {
   const SAFE = Number.MAX_SAFE_INTEGER;
   const interval = fc
@@ -111,6 +133,24 @@ describe("interval rules (the oracle) are sound for Node's arithmetic", () => {
     );
   });
 
+  it("the compiler's ToInt32 and ToUint32 intervals (wrapped images of wide intervals) hold Node's values", async () => {
+    const R = await import("../../compiler/range");
+    const wide = fc
+      .tuple(fc.integer({ min: -SAFE, max: SAFE }), fc.oneof(fc.integer({ min: 0, max: 2 ** 33 }), fc.integer({ min: 0, max: 300 })))
+      .map(([a, w]) => I.iv(BigInt(a), BigInt(Math.min(a + w, SAFE))));
+    fc.assert(
+      fc.property(pointIn(wide), fc.constantFrom(-0x200000000, 0x1ffffffff, 0x300000000, -1, 0xff), ([a, x], m) => {
+        const inR = (v: number, r: { lo: bigint; hi: bigint }) => r.lo <= BigInt(v) && BigInt(v) <= r.hi;
+        expect(inR(x | 0, R.toInt32(a))).toBe(true);
+        expect(inR(x >>> 0, R.toUint32(a))).toBe(true);
+        expect(inR(x & m, R.bitAnd(a, R.single(BigInt(m))))).toBe(true);
+        expect(inR(x | m, R.bitOrXor(a, R.single(BigInt(m)))) && inR(x ^ m, R.bitOrXor(a, R.single(BigInt(m))))).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(R.bitAnd(R.single(-0x200000000n), { lo: 0n, hi: 65535n })).toEqual({ lo: 0n, hi: 0n });
+  });
+
   it("wrap() is the helpers' arithmetic", () => {
     fc.assert(
       fc.property(fc.integer({ min: -SAFE, max: SAFE }), (n) => {
@@ -127,6 +167,37 @@ describe("interval rules (the oracle) are sound for Node's arithmetic", () => {
 });
 
 describe("generated programs", () => {
+  it("type a constant product plain once its i64 operand is wrapped (u8(k) * i8(i64(k)) is not i64)", async () => {
+    // The long run, seed 1343134544 batch 149: the generator wrapped the operands of an unsafe constant
+    // product `k * i64(k)` in u8/i8 but kept the product's i64 flag, so it took `p0 - (u8(k) * i8(i64(k)))`
+    // for checked i64 and did not fix `p0 * (…)`, which the compiler rightly rejects (TSB1020: both factors
+    // are int32-ranged plain numbers).
+    const { renderModule } = await import("./generate");
+    const { writeModule } = await import("./run-node");
+    const { compileProgram, formatDiagnostic } = await import("../../compiler/index");
+    const { rmSync } = await import("node:fs");
+    const k = { k: "lit", v: -2147483648, hex: false } as const;
+    const p0 = { k: "var", i: 0 } as const;
+    const konst = { k: "arith", op: "*", a: k, b: { k: "wrap", h: "i64", a: k }, pick: 1 } as const;
+    const raw: RawFn = {
+      params: ["i32"],
+      ret: "i32",
+      stmts: [],
+      retE: { k: "arith", op: "*", a: p0, b: { k: "arith", op: "-", a: p0, b: konst, pick: 0 }, pick: 3 },
+      retWrap: true,
+      inputs: [["one", "one", "one"]],
+    };
+    const mod = renderModule([raw], freshModuleName("i64k"));
+    expect(mod.fns[0]!.text).toContain("u8((-2147483648)) * i8(i64((-2147483648)))");
+    const entry = writeModule(mod);
+    try {
+      const r = compileProgram({ entry });
+      expect(r.diagnostics.map((d) => formatDiagnostic(d)), mod.text).toEqual([]);
+    } finally {
+      rmSync(entry, { force: true });
+    }
+  }, 60_000);
+
   it("are valid TypeScript (tsc, strict, as the compiler checks them)", async () => {
     const ts = (await import("typescript")).default;
     const { batchArbitrary, renderModule } = await import("./generate");

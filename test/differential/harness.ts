@@ -55,6 +55,8 @@ export interface RunOptions {
   werror?: boolean;
   /** Receives gcc's warnings when the build succeeded with some. */
   onWarnings?: (text: string) => void;
+  /** Receives checked Node's calls (the JavaScript the compiler emits), when the compiler accepted the module. */
+  onChecked?: (checked: NodeCall[][]) => void;
   /** Build with UBSan too (exploration) and pass its reports here. */
   onUndefinedBehaviour?: (reports: UbReport[]) => void;
 }
@@ -90,6 +92,7 @@ async function runBatchKeep(mod: Module, compile: Compile, opts: RunOptions): Pr
     const file = path.join(GEN_DIR, `${mod.name}.checked.mjs`);
     writeFileSync(file, js.text);
     checked = await runNode(mod, file);
+    opts.onChecked?.(checked);
   }
 
   const dir = path.join(GEN_DIR, mod.name);
@@ -126,9 +129,21 @@ async function runBatchKeep(mod: Module, compile: Compile, opts: RunOptions): Pr
  * each flagged store, no call that got there without trapping first stored a value inside the type. Returns
  * the stores to wrap, by function, or why the compiler was wrong.
  */
-export function certainTraps(mod: Module, r: Extract<BatchResult, { kind: "rejected" }>): { sites: Map<number, (StoreSite | "return")[]> } | { wrong: string } | undefined {
+export interface CertainTraps {
+  sites: Map<number, (StoreSite | "return")[]>;
+  /**
+   * Calls where plain Node got past the store with a value inside the type. They refute the claim unless the
+   * call traps there in C and checked Node for another reason plain Node does not see: an i64 division by
+   * zero (plain Node goes on with NaN or ±Infinity, and `NaN >> k` is 0). runBatchRetrying decides them with
+   * checked Node's run of the module with the stores wrapped.
+   */
+  refutations: { fn: number; input: number; tag: number; wrong: string }[];
+}
+
+export function certainTraps(mod: Module, r: Extract<BatchResult, { kind: "rejected" }>): CertainTraps | { wrong: string } | undefined {
   if (!r.plain || r.diagnostics.length === 0) return undefined;
   const sites = new Map<number, (StoreSite | "return")[]>();
+  const refutations: CertainTraps["refutations"] = [];
   for (const d of r.diagnostics) {
     const m = new RegExp(`${mod.name}\\.ts\\((\\d+),\\d+\\): error TSB1063: `).exec(d);
     if (!m) return undefined;
@@ -143,18 +158,25 @@ export function certainTraps(mod: Module, r: Extract<BatchResult, { kind: "rejec
         const value = Number(call.chunks[c]);
         const inside = Number.isSafeInteger(value) && fits(BigInt(value), fn.stores[k]!);
         if (at.site !== "return" && fn.storeAt[k] === at.site && inside) {
-          return { wrong: `TSB1063 claims every value of store @${k} leaves ${fn.stores[k]}, but Node stored ${value} on ${describeInputs(fn, i)}:\n${d}\n${fn.text}` };
+          refutations.push({ fn: at.fn, input: i, tag: k, wrong: `TSB1063 claims every value of store @${k} leaves ${fn.stores[k]}, but Node stored ${value} on ${describeInputs(fn, i)} (and checked Node did not trap before it):\n${d}\n${fn.text}` });
+          trappedBefore = true;
         }
         if (!inside) trappedBefore = true;
       }
       const ret = call.ret!;
       if (at.site === "return" && !trappedBefore && Number.isSafeInteger(ret) && fits(BigInt(ret), fn.ret)) {
-        return { wrong: `TSB1063 claims every return value leaves ${fn.ret}, but Node returned ${ret} on ${describeInputs(fn, i)}:\n${d}\n${fn.text}` };
+        refutations.push({ fn: at.fn, input: i, tag: -1, wrong: `TSB1063 claims every return value leaves ${fn.ret}, but Node returned ${ret} on ${describeInputs(fn, i)} (and checked Node did not trap before it):\n${d}\n${fn.text}` });
       }
     }
     sites.set(at.fn, [...(sites.get(at.fn) ?? []), at.site]);
   }
-  return { sites };
+  return { sites, refutations };
+}
+
+/** Did checked Node's call stop at an i64 trap before store `tag` (-1: the return) was printed? */
+function trappedInI64Before(call: NodeCall, tag: number): boolean {
+  if (call.threw === undefined || !/ (value out of range for i64|division by zero in i64)$/.test(call.threw)) return false;
+  return tag === -1 || !call.chunks.includes(`@${tag} `);
 }
 
 export interface RetriedBatch {
@@ -174,6 +196,7 @@ export async function runBatchRetrying(raws: RawFn[], render: (raws: RawFn[], na
   let mod = render(raws, freshModuleName());
   let result = await runBatch(mod, compile, opts);
   let count = 0;
+  const pending: CertainTraps["refutations"] = [];
   for (let round = 0; round < 4 && result.kind === "rejected"; round++) {
     const traps = certainTraps(mod, result);
     if (!traps) break;
@@ -185,8 +208,20 @@ export async function runBatchRetrying(raws: RawFn[], render: (raws: RawFn[], na
     for (const list of traps.sites.values()) count += list.length;
     raws = raws.map((r, f) => (traps.sites.has(f) ? wrapStores(r, traps.sites.get(f)!) : r));
     mod = render(raws, freshModuleName());
-    result = await runBatch(mod, compile, opts);
+    pending.push(...traps.refutations);
+    let checked: NodeCall[][] | undefined;
+    result = await runBatch(mod, compile, { ...opts, onChecked: (c) => (checked = c) });
+    if (!checked) continue;
+    // Wrapping the stores changes nothing before them: checked Node's run says whether each call that
+    // seemed to refute the claim trapped on the way (then C traps there too, and the claim holds).
+    const real = pending.find((x) => !trappedInI64Before(checked![x.fn]![x.input]!, x.tag));
+    pending.length = 0;
+    if (real) {
+      result = { kind: "rejected", ok: false, diagnostics: [`The compiler's TSB1063 is wrong: ${real.wrong}`] };
+      break;
+    }
   }
+  if (pending.length > 0 && result.kind !== "rejected") result = { kind: "rejected", ok: false, diagnostics: [`The compiler's TSB1063 is unconfirmed: ${pending[0]!.wrong}`] };
   return { raws, mod, result, certainTraps: count };
 }
 
