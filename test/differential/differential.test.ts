@@ -6,7 +6,7 @@
  * and the declared types where the traps must be.
  *
  * Default run: TSBOOT_DIFF_RUNS (4) batches × TSBOOT_DIFF_FNS (100) functions × 25 inputs = 10,000 calls,
- * with a fixed seed (CI). The long run (before a compiler change is merged; about 20 minutes on 2 cores):
+ * with a fixed seed (CI). The long run (before a compiler change is merged; about 13 minutes with a core free, 40–60 under load):
  *   TSBOOT_DIFF_RUNS=400 npx vitest run test/differential/differential.test.ts      (1,000,000 calls)
  * takes a fresh seed and prints it. TSBOOT_DIFF_SEED=<n> replays a run. A failing batch is reduced by a
  * second fast-check pass over the one failing function (TSBOOT_DIFF_SHRINK_MS bounds it, default 45 s).
