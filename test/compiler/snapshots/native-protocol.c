@@ -2042,7 +2042,7 @@ static uint8_t product_refusedStatus(int32_t answer) {
   if ((answer < -511) || (answer > -0x100)) {
     TSB_TRAP(TSB_PANIC_EXPLICIT, "product command: bad answer");
   }
-  return (uint8_t)(-0x100 - answer);
+  return (uint8_t)(4294967040u - tsb_bits(answer));
 }
 
 static int32_t native_protocol_receiveFrame(bool haveSync0, uint32_t idleMs) {
