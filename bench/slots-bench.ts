@@ -2,17 +2,18 @@
  * Flash wear and device time of the two-slot update (docs/slots.md) — a script, not a test: nothing here
  * asserts a figure. `npm run bench:slots [-- --board nucleo-f411re-ab --size 100000 --cycles 16]`.
  *
- * Each boot runs the bootloader in a fresh Node process, a paced host (test/bootloader/paced-host.ts) on its UART (host/sim/node-run.ts, the same program the C
- * build is), on the board's flash with the datasheet's flash timing, carrying flash and the boot state
- * (no-init words) from one boot to the next as a real device does. It counts, from the simulation's flash
+ * Each boot runs the bootloader in a fresh Node process (host/sim/node-run.ts: the same program the C build
+ * is) with a paced host on its UART (test/bootloader/paced-host.ts), on the board's flash with the
+ * datasheet's flash timing, carrying flash and the boot state (no-init words) from one boot to the next as a
+ * real device does. It counts, from the simulation's flash
  * log, the erases of every sector and the bytes programmed in each phase of an update:
  *   download  (INFO, BEGIN, WRITEs, END into the secondary slot)
  *   install   (INSTALL test: the swap with scratch; then BOOT starts the trial)
  *   confirm   (the application's tsboot_confirm(), then the next boot)
  *   revert    (a trial that resets without confirming: the next boot swaps back)
  * and the device's flash time for install and revert (erase and program stalls; typ and max timing), next
- * to a plain overwrite of the same image on the single-slot nucleo-f411re. Then
- * it runs `--cycles` complete updates (download, permanent install) and counts how often the status log
+ * to a plain overwrite of the same image on the single-slot nucleo-f411re. Then it runs `--cycles` complete
+ * updates (download, permanent install) and counts how often the status log
  * compacts (its halves are erased), for the erase cycles per update per sector.
  */
 import { spawnSync } from "node:child_process";
