@@ -8,24 +8,9 @@ import { nucleoF411Layout } from "../../hal-bindings/sim/board-layout";
 import { Simulation } from "../../hal-bindings/sim/simulation";
 import { concat, makeApplication, makeImage, updateFrames } from "./fixtures";
 import { runBootloaderInNode } from "./node-run";
+import { ACK, NACK, address, cmd, extendedErase as eraseSectors, writeMemory } from "./an3155-requests";
 
 const board = nucleoF411Layout();
-const ACK = 0x79;
-const NACK = 0x1f;
-const cmd = (code: number) => [code, code ^ 0xff];
-function address(a: number): number[] {
-  const b = [(a >>> 24) & 0xff, (a >>> 16) & 0xff, (a >>> 8) & 0xff, a & 0xff];
-  return [...b, b[0] ^ b[1] ^ b[2] ^ b[3]];
-}
-function writeMemory(a: number, data: Uint8Array): number[] {
-  const n = data.length - 1;
-  return [...cmd(0x31), ...address(a), n, ...data, data.reduce((x, b) => x ^ b, n)];
-}
-function eraseSectors(sectors: number[]): number[] {
-  const n = sectors.length - 1;
-  const bytes = [n >> 8, n & 0xff, ...sectors.flatMap((s) => [s >> 8, s & 0xff])];
-  return [...cmd(0x44), ...bytes, bytes.reduce((x, b) => x ^ b, 0)];
-}
 const go = () => [...cmd(0x21), ...address(board.app.start)];
 /** The device's answers after the session's first ACK. */
 const answers = (sim: Simulation) => {

@@ -15,29 +15,11 @@ import { Command, EVENT_PROGRESS, REPLY_BIT, STATUS_NAMES } from "../../host/fra
 import { concat, makeApplication, makeImage, repliesIn, textOf, updateFrames } from "./fixtures";
 import { runBootloaderInNode } from "./node-run";
 import { pacedHost } from "./paced-host";
+import { ACK, NACK, address, cmd, extendedErase, readMemory, writeMemory } from "./an3155-requests";
 
 /** Every board whose family is not F4 (the F4 boards are the rest of the suite's). */
 export const FAMILY_BOARDS = ["nucleo-f072rb", "stm32f072b-disco", "nucleo-l476rg", "nucleo-h743zi2", "nucleo-h753zi"];
 
-const ACK = 0x79;
-const NACK = 0x1f;
-const cmd = (code: number) => [code, code ^ 0xff];
-function address(a: number): number[] {
-  const b = [(a >>> 24) & 0xff, (a >>> 16) & 0xff, (a >>> 8) & 0xff, a & 0xff];
-  return [...b, b[0] ^ b[1] ^ b[2] ^ b[3]];
-}
-function writeMemory(a: number, data: Uint8Array): number[] {
-  const n = data.length - 1;
-  return [...cmd(0x31), ...address(a), n, ...data, data.reduce((x, b) => x ^ b, n)];
-}
-function readMemory(a: number, length: number): number[] {
-  return [...cmd(0x11), ...address(a), length - 1, (length - 1) ^ 0xff];
-}
-function extendedErase(units: number[]): number[] {
-  const n = units.length - 1;
-  const bytes = [n >> 8, n & 0xff, ...units.flatMap((s) => [s >> 8, s & 0xff])];
-  return [...cmd(0x44), ...bytes, bytes.reduce((x, b) => x ^ b, 0)];
-}
 
 const finals = (tx: Uint8Array) => repliesIn(tx).filter((f) => f.command !== EVENT_PROGRESS);
 const statuses = (tx: Uint8Array) => finals(tx).map((f) => STATUS_NAMES[f.payload[0]]);

@@ -11,6 +11,7 @@ import { Command, encodeFrame } from "../../host/frames";
 import { concat, f411Slots, textOf, updateFrames } from "./fixtures";
 import { runBootloaderInNode } from "./node-run";
 import { application, headerBitFlipped, keyed, lastInfo, newKeyPair, payloadBitFlipped, signatureBitFlipped, signedImage, statusesOf } from "./signing-fixtures";
+import { ACK, NACK, address, cmd } from "./an3155-requests";
 
 const key = newKeyPair();
 const otherKey = newKeyPair();
@@ -120,13 +121,6 @@ describe("a bootloader built without a key", () => {
   });
 });
 
-const ACK = 0x79;
-const NACK = 0x1f;
-const cmd = (code: number) => [code, code ^ 0xff];
-function address(a: number): number[] {
-  const b = [(a >>> 24) & 0xff, (a >>> 16) & 0xff, (a >>> 8) & 0xff, a & 0xff];
-  return [...b, b[0] ^ b[1] ^ b[2] ^ b[3]];
-}
 
 describe("AN3155 on a bootloader built with a key", () => {
   it("refuses WRITE MEMORY and EXTENDED ERASE (nothing changes) but reads, and GO starts the signed application", async () => {
