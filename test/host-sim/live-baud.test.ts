@@ -28,7 +28,7 @@ function capture() {
   };
 }
 
-describe.skipIf(!gcc)("tsboot flash --baud against the live simulation (RFC 2217)", () => {
+describe.skipIf(!gcc)(`tsboot flash --baud against the live simulation (RFC 2217)${gcc ? "" : " (skipped: host gcc is not on PATH; bash scripts/setup.sh installs it)"}`, () => {
   let sim: HostSim;
   let dir: string;
   const running: LiveSim[] = [];

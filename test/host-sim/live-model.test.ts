@@ -37,7 +37,7 @@ async function receiveUntil(port: number, pattern: RegExp, timeoutMs: number): P
   return text;
 }
 
-describe.skipIf(!gcc)("the device model in live mode", () => {
+describe.skipIf(!gcc)(`the device model in live mode${gcc ? "" : " (skipped: host gcc is not on PATH; bash scripts/setup.sh installs it)"}`, () => {
   let sim: HostSim;
   let probe: HostSim;
   const running: LiveSim[] = [];

@@ -28,7 +28,7 @@ const primaryRecord = (flash: Uint8Array) => {
   return image ? Buffer.from(image.data) : null;
 };
 
-describe.skipIf(!gcc)("host simulator", () => {
+describe.skipIf(!gcc)(`host simulator${gcc ? "" : " (skipped: host gcc is not on PATH; bash scripts/setup.sh installs it)"}`, () => {
   let sim: HostSim;
   let dir: string;
   const running: LiveSim[] = [];
@@ -146,7 +146,7 @@ describe.skipIf(!gcc)("host simulator", () => {
     expect([...r.transcript.subarray(banner.length)]).toEqual([0x79, 0x1f, 0x1f]);
   });
 
-  describe.skipIf(!socat || !stm32flash)("stm32flash through socat", () => {
+  describe.skipIf(!socat || !stm32flash)(`stm32flash through socat${socat && stm32flash ? "" : " (skipped: socat or stm32flash is not on PATH; bash scripts/setup.sh installs them)"}`, () => {
     // Issue 9 #1: the real client, entering through the listen window of a device that holds a valid
     // application. Nothing drains the line first: the device is reset as the client connects (an operator
     // pressing reset as stm32flash starts), and the first byte stm32flash reads must be the ACK of its 0x7F.

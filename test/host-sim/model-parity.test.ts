@@ -33,7 +33,7 @@ interface Both {
 
 const text = (r: ScriptedResult) => Buffer.from(r.transcript).toString("latin1");
 
-describe.skipIf(!gcc)("the device model: host simulator ≡ Node simulation", () => {
+describe.skipIf(!gcc)(`the device model: host simulator ≡ Node simulation${gcc ? "" : " (skipped: host gcc is not on PATH; bash scripts/setup.sh installs it)"}`, () => {
   const builds = new Map<string, HostSim>();
   const layout = loadBoardLayout(BOARD);
 

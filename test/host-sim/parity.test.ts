@@ -18,7 +18,7 @@ const UPDATE_REQUEST_MAGIC = 0x55425354;
 const FLASH_BASE = 0x08000000;
 const CONFIG_START = 0x08004000;
 
-describe.skipIf(!gcc)("host simulator ≡ Node simulation (scripted sessions)", () => {
+describe.skipIf(!gcc)(`host simulator ≡ Node simulation (scripted sessions)${gcc ? "" : " (skipped: host gcc is not on PATH; bash scripts/setup.sh installs it)"}`, () => {
   let sim: HostSim;
   beforeAll(async () => {
     sim = await buildHostSim({ board: BOARD });

@@ -205,7 +205,7 @@ describe("Ed25519 verification in checked Node (the compiler's checked JavaScrip
   }, WAIT_MS);
 });
 
-describe.skipIf(!haveCc)("Ed25519 verification in C (host gcc -Werror, UBSan)", () => {
+describe.skipIf(!haveCc)(`Ed25519 verification in C (host gcc -Werror, UBSan)${haveCc ? "" : " (skipped: host cc is not on PATH)"}`, () => {
   it("accepts the RFC 8032 vectors in one call and streamed", () => {
     const lines = c!.run(RFC8032_VECTORS.map((v) => line({ ...v, label: v.name, split: v.message.length >> 1 }, "1sk")).join(""));
     expect(lines).toEqual(RFC8032_VECTORS.map(() => "1 1 1"));

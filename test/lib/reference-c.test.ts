@@ -57,7 +57,7 @@ function buildAndCompare(sources: string[], includeDirs: string[], dir: string, 
   list.forEach((c, i) => expect(lines[i], `case ${i} (length ${c.data.length})`).toBe(expected(c.data, c.split)));
 }
 
-describe.skipIf(!haveCc)("C builds of CRC-32 and SHA-256 (host)", () => {
+describe.skipIf(!haveCc)(`C builds of CRC-32 and SHA-256 (host)${haveCc ? "" : " (skipped: host cc is not on PATH)"}`, () => {
   it("bench/reference-c computes what the subset modules compute, in one call and in two chunks", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "tsboot-refc-"));
     try {
@@ -71,7 +71,7 @@ describe.skipIf(!haveCc)("C builds of CRC-32 and SHA-256 (host)", () => {
   });
 
   const compilerIndex = path.join(ROOT, "compiler", "index.ts");
-  it.skipIf(!existsSync(compilerIndex))("the compiled subset modules compute what they compute in Node", async () => {
+  it.skipIf(!existsSync(compilerIndex))(`the compiled subset modules compute what they compute in Node${existsSync(compilerIndex) ? "" : " (skipped: the compiler is not in this checkout)"}`, async () => {
     type Compile = (o: { entry: string }) => {
       ok: boolean;
       diagnostics: { file: string; line: number; column: number; code: number; message: string }[];

@@ -110,7 +110,7 @@ describe("sha512, checked Node and the C build agree with node:crypto", () => {
     }
   });
 
-  describe.skipIf(!haveCc)("the C build (host gcc -Werror, UBSan)", () => {
+  describe.skipIf(!haveCc)(`the C build (host gcc -Werror, UBSan)${haveCc ? "" : " (skipped: host cc is not on PATH)"}`, () => {
     let c: HostBuild;
     beforeAll(async () => {
       c = await buildHostC(ENTRY, "sha512-driver.c");

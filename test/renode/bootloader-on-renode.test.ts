@@ -118,7 +118,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
     await flasher.close();
   }, LONG);
 
-  it.skipIf(!fullSet(boardName))("holding the user button at power-on (the trigger pin) holds it in the bootloader; the update survives a reset", async () => {
+  it.skipIf(!fullSet(boardName))(`holding the user button at power-on (the trigger pin) holds it in the bootloader; the update survives a reset${fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`, async () => {
     const b = await start({ holdButton: true });
     await b.waitForText("update: trigger pin\r\n");
     const announced = `${BOOT_BANNER}\r\nupdate: trigger pin\r\n`;
@@ -133,7 +133,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
     await b.waitFor((t) => t.slice(mark).includes(banner("2.0.0")), undefined, "the new application after a reset");
   }, LONG);
 
-  it.skipIf(!fullSet(boardName))("the application's update request ('u') resets into the bootloader through the RAM flag", async () => {
+  it.skipIf(!fullSet(boardName))(`the application's update request ('u') resets into the bootloader through the RAM flag${fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`, async () => {
     const b = await start();
     await b.waitForText(banner("1.0.0"));
     b.send("u");
@@ -143,7 +143,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
     await flasher.close();
   });
 
-  it.skipIf(!fullSet(boardName))("refuses a corrupted installed image; refuses an update damaged on the way (CRC mismatch at END); a good one recovers", async () => {
+  it.skipIf(!fullSet(boardName))(`refuses a corrupted installed image; refuses an update damaged on the way (CRC mismatch at END); a good one recovers${fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`, async () => {
     const b = await start({ app: "corrupt" });
     await b.waitForText("update: no valid application");
     await b.expectSilence("demo-app", 0.2);
@@ -161,7 +161,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
     await flasher.close();
   }, LONG);
 
-  it.skipIf(!fullSet(boardName))("the flasher refuses a damaged .tsb before BEGIN: the device keeps its application", async () => {
+  it.skipIf(!fullSet(boardName))(`the flasher refuses a damaged .tsb before BEGIN: the device keeps its application${fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`, async () => {
     const b = await start({ uartTrigger: true });
     const flasher = b.flasher();
     const refused = await flasher.flash(fs.readFileSync(artifacts.corruptTsb), { boot: true }).catch((e: unknown) => e);
@@ -191,7 +191,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
     return { b, outcome, info };
   };
 
-  it.skipIf(!fullSet(boardName))("an update into a write-protected application sector is refused with 'flash error', and flash is locked again", async () => {
+  it.skipIf(!fullSet(boardName))(`an update into a write-protected application sector is refused with 'flash error', and flash is locked again${fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`, async () => {
     const { b, outcome, info } = await updateIntoProtectedSector();
     expect(outcome).toMatch(/flash error/);
     expect(await b.flashInterface("ControlLocked")).toBe("True");
@@ -199,14 +199,14 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
     expect(info.appValid).toBe(false);
   }, LONG);
 
-  it.skipIf(!fullSet(boardName))("stock versus model: on Renode's own flash controller the same update is accepted (it ignores nWRP), so the scenario above fails there", async () => {
+  it.skipIf(!fullSet(boardName))(`stock versus model: on Renode's own flash controller the same update is accepted (it ignores nWRP), so the scenario above fails there${fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`, async () => {
     const { outcome, info } = await updateIntoProtectedSector(`${boardName}-stock-flash`);
     expect(outcome).toBe("accepted");
     expect(info.appValid).toBe(true);
     expect(info.appVersionText).toBe("2.0.0");
   }, LONG);
 
-  it.skipIf(!fullSet(boardName))("a power cut between flash operations in the middle of an update: the next power-on stays in the bootloader, and the update can be redone", async () => {
+  it.skipIf(!fullSet(boardName))(`a power cut between flash operations in the middle of an update: the next power-on stays in the bootloader, and the update can be redone${fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`, async () => {
     const first = await start({ uartTrigger: true });
     // One WRITE in flight at a time, and the host goes silent once the device has 1 KB of the 2.6 KB payload:
     // BEGIN has reset the status log, sector 2 is erased, part of the new payload is written, END never came.
@@ -239,7 +239,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
 
   // ------------------------------------------------------------------------------------------ issue 9
 
-  it.skipIf(!fullSet(boardName))("a noise byte in the listen window (0xA5, then 0x7F) does not hold the device: the application starts", async () => {
+  it.skipIf(!fullSet(boardName))(`a noise byte in the listen window (0xA5, then 0x7F) does not hold the device: the application starts${fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`, async () => {
     // 0xA5 alone: no 0x5A follows within 200 ms, so it was noise. Nothing is answered.
     const a5 = await start({ windowBytes: [0xa5] });
     await a5.waitForText(banner("1.0.0"));
@@ -255,7 +255,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
   }, LONG);
 
   it.skipIf(noStm32flash !== null || !fullSet(boardName))(
-    `stm32flash through Renode's UART (socat pty) enters through the listen window of a device holding a valid application: write, verify, go${noStm32flash ? ` (skipped: ${noStm32flash})` : ""}`,
+    `stm32flash through Renode's UART (socat pty) enters through the listen window of a device holding a valid application: write, verify, go${noStm32flash ? ` (skipped: ${noStm32flash})` : fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`,
     async () => {
       // The machine is built and stopped at power-on; socat takes Renode's UART socket (its one client).
       const b = await start({ attachUart: false, startEmulation: false });
@@ -285,7 +285,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
     LONG,
   );
 
-  it.skipIf(!fullSet(boardName))("a watchdog left running by the option bytes (WDG_SW = 0): the bootloader serves it through an update; stopped, it is reset after the longest period", async () => {
+  it.skipIf(!fullSet(boardName))(`a watchdog left running by the option bytes (WDG_SW = 0): the bootloader serves it through an update; stopped, it is reset after the longest period${fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`, async () => {
     const b = await start({ hardwareWatchdog: true, holdButton: true });
     // The slowest flash the datasheet allows (16 KB erase 500 ms, word program 100 us): each erase nearly a
     // whole reset period of the watchdog, the update (status log reset, sector erase, 670 word programs, the
@@ -320,7 +320,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
     await b.waitFor((t) => t.slice(mark).startsWith(banner("2.0.0")), undefined, "the application after the watchdog reset");
   }, LONG);
 
-  it.skipIf(!fullSet(boardName))("without WDG_SW = 0 the bootloader never starts the watchdog itself: a hung CPU stays hung", async () => {
+  it.skipIf(!fullSet(boardName))(`without WDG_SW = 0 the bootloader never starts the watchdog itself: a hung CPU stays hung${fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`, async () => {
     const b = await start({ holdButton: true });
     await b.waitForText("update: trigger pin");
     await b.renode.command("pause");
@@ -329,7 +329,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
     await b.renode.keyword("ShouldNotBeInLog", "Watchdog reset triggered", "timeout=0");
   }, LONG);
 
-  it.skipIf(!fullSet(boardName))("PROTECT write-protects the bootloader's sector (nWRP), INFO reports it, and an erase of sector 0 from the application is refused", async () => {
+  it.skipIf(!fullSet(boardName))(`PROTECT write-protects the bootloader's sector (nWRP), INFO reports it, and an erase of sector 0 from the application is refused${fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`, async () => {
     const b = await start({ app: "probe", uartTrigger: true });
     const raw = b.rawSession();
     expect((await raw.info()).bootloaderProtected).toBe(false);
@@ -358,7 +358,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
     await b.waitFor((t) => t.slice(mark).includes(probeBanner), undefined, "the application after a reset");
   }, LONG);
 
-  it.skipIf(!fullSet(boardName))("without PROTECT the same erase of sector 0 goes through: the scenario above tests the protection", async () => {
+  it.skipIf(!fullSet(boardName))(`without PROTECT the same erase of sector 0 goes through: the scenario above tests the protection${fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`, async () => {
     const b = await start({ app: "probe" });
     await b.waitForText(probeBanner);
     b.send("e");
@@ -367,7 +367,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
     expect(Number(await b.flashInterface("ErasesStarted"))).toBe(1);
   }, LONG);
 
-  it.skipIf(!fullSet(boardName))("power cuts inside flash operations (the record's CRC word at END, then an application sector's erase): the device stays updatable and never runs a half image", async () => {
+  it.skipIf(!fullSet(boardName))(`power cuts inside flash operations (the record's CRC word at END, then an application sector's erase): the device stays updatable and never runs a half image${fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`, async () => {
     const first = await start({ uartTrigger: true });
     const raw = first.rawSession();
     const upTo = await raw.updateUpToEnd(newImage());
@@ -403,7 +403,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
     await flasher.close();
   }, LONG);
 
-  it.skipIf(!fullSet(boardName))("faults are recorded and reported by the next boot's INFO: the application's hard fault, then the bootloader's own", async () => {
+  it.skipIf(!fullSet(boardName))(`faults are recorded and reported by the next boot's INFO: the application's hard fault, then the bootloader's own${fullSet(boardName) ? "" : ` (skipped: the full set runs on ${FULL_SET_BOARD}; TSBOOT_RENODE_FULL=1 runs it on every board)`}`, async () => {
     const b = await start({ app: "probe" });
     await b.waitForText(probeBanner);
     // The application executes UDF; its fault entry records the fault and resets. A native INFO frame inside
