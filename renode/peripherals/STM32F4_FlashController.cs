@@ -132,6 +132,10 @@ namespace Antmicro.Renode.Peripherals.Tsboot
             case Registers.OptionKey:
                 return 0;
             case Registers.Status:
+                if(current != null)
+                {
+                    StallBusyPoll();
+                }
                 return status | (current != null ? StatusBusy : 0u);
             case Registers.Control:
                 // STRT reads 1 until BSY clears (RM0090 3.9.7).
@@ -514,6 +518,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
             {
                 end = TimeInterval.FromTicks((ulong)(op.Duration.Ticks * cut.Fraction));
             }
+            op.Ends = op.Started + end;
             this.Log(LogLevel.Debug, "{0}: BSY for {1}", op.Describe(), op.Duration);
             StallCpuIfRunningFromFlash();
             var id = op.Id;
@@ -680,6 +685,31 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         }
 
         // ------------------------------------------------------------------ the CPU and the bus
+
+        // A FLASH_SR read while BSY is set costs the reading CPU up to PollStall of virtual time (never past the
+        // operation's end). The driver's busy loop still sees BSY set until the operation ends and still runs its
+        // watchdog reloads every few thousand polls (now every few tens of milliseconds); what changes is that an
+        // erase second takes some 50,000 polls instead of about 20 million, each an exit from translated code
+        // into this model, which made a 1 s erase cost 10-25 s of wall time. Only polls by a CPU count.
+        private void StallBusyPoll()
+        {
+            if(!machine.SystemBus.TryGetCurrentCPU(out var cpu) || !(cpu is BaseCPU baseCpu) || baseCpu.SkipInstructions != 0)
+            {
+                return; // a monitor read, or the previous stall is not consumed yet
+            }
+            baseCpu.SyncTime();
+            var now = Now;
+            if(current.Ends <= now)
+            {
+                return;
+            }
+            var remainingUs = (current.Ends - now).TotalMicroseconds;
+            var stallUs = Math.Min((ulong)Math.Ceiling(remainingUs), PollStallMicroseconds);
+            if(stallUs > 0)
+            {
+                baseCpu.SkipTime(TimeInterval.FromMicroseconds(stallUs));
+            }
+        }
 
         private void StallCpuIfRunningFromFlash()
         {
@@ -930,6 +960,9 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         private bool unroutePending;
         private ulong routeActivity;
         private static readonly TimeInterval RouteHoldTime = TimeInterval.FromMilliseconds(20);
+        // Virtual time a FLASH_SR read during BSY may cost (StallBusyPoll): 4,096 polls between the F4 driver's
+        // watchdog reloads then take at most 82 ms, well inside the hardware watchdog's 512 ms reset period.
+        private const ulong PollStallMicroseconds = 20;
 
         private const ulong TargetPageSize = 0x400; // tlib's ARM page (TARGET_PAGE_BITS 10)
         private const uint AllSectorsUnprotected = 0xFFF;
@@ -1006,6 +1039,8 @@ namespace Antmicro.Renode.Peripherals.Tsboot
             public ulong Value;
             public TimeInterval Duration;
             public TimeInterval Started;
+            // When BSY clears (Started + Duration, or earlier for an armed power cut).
+            public TimeInterval Ends;
             public ulong Id;
 
             public string Describe()
