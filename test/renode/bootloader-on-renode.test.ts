@@ -20,7 +20,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
 import { FlasherError } from "../../host/flasher/index";
 import { Command, encodeFrame } from "../../host/frames";
-import { buildRenodeArtifacts, RENODE_BOARDS, SLOT_BOARDS, type RenodeArtifacts } from "../../renode/build-artifacts";
+import { loadBoard } from "../../boards/index";
+import { buildRenodeArtifacts, RENODE_BOARDS, RENODE_DMA_RECEPTION, SLOT_BOARDS, type RenodeArtifacts } from "../../renode/build-artifacts";
 import { BOOT_BANNER, findRenode, LISTEN_WINDOW_ENTRY_S, RenodeBoard, RenodeProcess, type BoardOptions } from "./harness";
 import { beginPayload } from "./raw-update";
 import { PtyBridge, stm32flash, stm32flashMissing } from "./stm32flash";
@@ -55,6 +56,11 @@ const RENODE_UDF_FAULT = "usage fault";
 
 /** An arbitrary RAM address far from the bootloader's data and stack, for an instruction poked there. */
 const SCRATCH_RAM = 0x20010000;
+
+/** USART2_CR3 and its DMAR bit (RM0090 30.6.6); DMA1 stream 5's configuration register (10.5.5). */
+const USART2_CR3 = 0x40004414;
+const USART_CR3_DMAR = 1 << 6;
+const DMA1_S5CR = 0x40026000 + 0x10 + 0x18 * 5;
 
 /** Scenarios that run several updates get more than vitest's default 120 s (real time, loaded machine). */
 const LONG = 900_000;
@@ -111,6 +117,12 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
     expect(info.appVersionText).toBe("1.0.0");
     expect(info.watchdog).toBe("off");
     expect(info.lastFault).toBeNull();
+    if (RENODE_DMA_RECEPTION.has(loadBoard(boardName).family)) {
+      // The bytes above came through DMA, as on silicon: USART2_CR3.DMAR set and DMA1 stream 5 enabled
+      // (RM0090 30.6.6, 10.5.5; Renode's STM32DMA keeps neither CHSEL nor CIRC, so they read 0 here).
+      expect((await b.readRegister(USART2_CR3)) & USART_CR3_DMAR, "USART2_CR3.DMAR").toBe(USART_CR3_DMAR);
+      expect((await b.readRegister(DMA1_S5CR)) & 1, "DMA1_S5CR.EN").toBe(1);
+    }
     const result = await flasher.flash(newImage(), { verify: true, boot: true });
     expect(result.bytes).toBe(artifacts.newApp.size);
     expect(result.verified).toBe(true);

@@ -608,6 +608,14 @@ export class RenodeBoard {
     });
   }
 
+  /** A 32-bit word of the system bus (a peripheral register), read from the monitor. */
+  async readRegister(address: number): Promise<number> {
+    const text = (await this.renode.command(`sysbus ReadDoubleWord 0x${address.toString(16)}`)).trim();
+    const value = Number(text);
+    if (!/^0x[0-9a-f]+$/i.test(text) || !Number.isFinite(value)) throw new Error(`sysbus ReadDoubleWord 0x${address.toString(16)}: unexpected answer '${text}'`);
+    return value >>> 0;
+  }
+
   /** A monitor command to the flash interface model (renode/peripherals/STM32F4_FlashController.cs). */
   async flashInterface(command: string): Promise<string> {
     return (await this.renode.command(`sysbus.flash_interface ${command}`)).trim();
