@@ -16,7 +16,7 @@
  *     verifyUpdate as the bootloader would; then cycles and milliseconds at 100 MHz for a stated range of
  *     cycles per instruction.
  *
- * `--size` runs (a) and (b) only and lists the subset verifier's largest symbols; `--cortex-m4` runs (d) only.
+ * `--size` runs (a) and (b) only and lists the subset verifier's code and constant symbols; `--cortex-m4` runs (d) only.
  *
  * The C implementations are not part of tsboot and never committed: fetch them outside the repository and
  * name the folder in TSBOOT_CRYPTO_REF, which holds monocypher/ (Monocypher's src/: monocypher.c,
@@ -347,13 +347,15 @@ async function cortexM4(work: string): Promise<void> {
   console.log();
 }
 
-/** The 12 largest symbols of impl's ARM link (arm-none-eabi-nm), what LTO-less -Os inlined counted in its caller. */
+/** The code and constant symbols of impl's ARM link, largest first (arm-none-eabi-nm; inlined code counts in its caller). */
 function largestSymbols(impl: Implementation, work: string): void {
   armLink(impl, work);
   const elf = path.join(work, `${impl.define}.elf`);
   const lines = run("arm-none-eabi-nm", ["--size-sort", "-S", "-t", "d", elf]).trim().split("\n");
-  console.log(`largest symbols of ${impl.name}:`);
-  for (const line of lines.slice(-12).reverse()) console.log(`  ${line.replace(/^\S+ /, "")}`);
+  console.log(`code and constants of ${impl.name} (the bench entry's own excluded):`);
+  for (const line of lines.reverse()) {
+    if (/ [tTrRdD] /.test(line) && !/ bench_/.test(line)) console.log(`  ${line.replace(/^\S+ /, "")}`);
+  }
 }
 
 async function main(): Promise<void> {

@@ -42,24 +42,28 @@ function groupPoint(g: u32): u32 {
 }
 
 /**
- * The constants, as 8 little-endian u32 words each (bench/gen-tables.ts ed25519): d, √-1, then B's X, Y, T,
- * for slots 0, 1, 2, 3 and 5. Read here by name only, so that it stays a read-only table in flash.
+ * The constants, as 8 little-endian u32 words each (bench/gen-tables.ts ed25519): d, √-1 and B's X, for slots
+ * 0, 1 and 2. Read here by name only, so that it stays a read-only table in flash.
  */
 const CONSTANTS = new Uint32Array([
   0x135978a3, 0x75eb4dca, 0x4141d8ab, 0x00700a4d, 0x7779e898, 0x8cc74079, 0x2b6ffe73, 0x52036cee, // d
   0x4a0ea0b0, 0xc4ee1b27, 0xad2fe478, 0x2f431806, 0x3dfbd7a7, 0x2b4d0099, 0x4fc1df0b, 0x2b832480, // √-1
   0x8f25d51a, 0xc9562d60, 0x9525a7b2, 0x692cc760, 0xfdd6dc5c, 0xc0a4e231, 0xcd6e53fe, 0x216936d3, // B's X
-  0x66666658, 0x66666666, 0x66666666, 0x66666666, 0x66666666, 0x66666666, 0x66666666, 0x66666666, // B's Y
-  0xa5b7dda3, 0x6dde8ab3, 0x775152f5, 0x20f09f80, 0x64abe37d, 0x66ea4e8e, 0xd78b7665, 0x67875f0f, // B's T
 ]);
 
-/** Fills D, SQRT_M1 and BASE_POINT (Z = 1) from CONSTANTS. */
+/**
+ * Fills D, SQRT_M1 and BASE_POINT: X from CONSTANTS, Y = 4/5 = 0x6666…6658 (every word 0x66666666 but the
+ * lowest), Z = 1 and T = X·Y.
+ */
 function loadConstants(): void {
   for (let k: u32 = 0; k < CONSTANTS.length; k++) {
-    const slot = k >>> 3;
-    feSetWord(slot === 4 ? BASE_POINT + 3 : slot, k & 7, CONSTANTS[k]);
+    feSetWord(k >>> 3, k & 7, CONSTANTS[k]);
+  }
+  for (let i: u32 = 0; i < 8; i++) {
+    feSetWord(BASE_POINT + 1, i, i === 0 ? 0x66666658 : 0x66666666);
   }
   feSet(BASE_POINT + 2, 1);
+  feMul(BASE_POINT + 3, BASE_POINT, BASE_POINT + 1);
 }
 
 /** r = -p = (-X : Y : Z : -T) (r may be p). */
