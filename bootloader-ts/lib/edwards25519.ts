@@ -35,6 +35,8 @@ const TB: u32 = 19;
 const TC: u32 = 20;
 const TD: u32 = 21;
 const TT: u32 = 22;
+/** The point pointAddToResult adds (copied here, so that the formula names fixed slots). */
+const ADDEND_POINT: u32 = 23;
 
 /** The point of group g (1, 2 or 3): B, KEY_POINT, B + KEY_POINT. */
 function groupPoint(g: u32): u32 {
@@ -66,6 +68,102 @@ function loadConstants(): void {
   feMul(BASE_POINT + 3, BASE_POINT, BASE_POINT + 1);
 }
 
+// The point formulas are lists of field operations, run by runFormula: each operation is four bytes,
+// (operation, result, operand, operand), so a formula takes a quarter of the flash its calls would.
+/** Operations: out = a + b, a - b, a·b; END closes a formula. */
+const ADD = 0;
+const SUB = 1;
+const MUL = 2;
+const END = 3;
+/** The slots of the formulas' points: p (the result of the addition, and the point decoded) and q (the addend). */
+const P_X = RESULT_POINT;
+const P_Y = RESULT_POINT + 1;
+const P_Z = RESULT_POINT + 2;
+const P_T = RESULT_POINT + 3;
+const Q_X = ADDEND_POINT;
+const Q_Y = ADDEND_POINT + 1;
+const Q_Z = ADDEND_POINT + 2;
+const Q_T = ADDEND_POINT + 3;
+/** Where each formula starts in FORMULAS. */
+const POINT_ADD_FORMULA: u32 = 0;
+const DECODE_FORMULA: u32 = 80;
+const DECODE_CHECK_FORMULA: u32 = 120;
+
+/** The formulas, read here by name only, so that the table stays read-only in flash. */
+const FORMULAS = new Uint8Array([
+  // POINT_ADD_FORMULA, p = p + q (p + p doubles): add-2008-hwcd-3 for a = -1,
+  // A = (Y1-X1)(Y2-X2), B = (Y1+X1)(Y2+X2), C = T1·2d·T2, D = 2·Z1·Z2, E = B-A, F = D-C, G = D+C, H = B+A,
+  // X3 = E·F, Y3 = G·H, T3 = E·H, Z3 = F·G. A goes to TA, B to TB, C to TC, D to TD; then E to TT, H to TB,
+  // F to TA, G to TD (each overwritten once it is no longer needed). Every read of p and q comes before the
+  // first write of p.
+  SUB, TA, P_Y, P_X,
+  SUB, TT, Q_Y, Q_X,
+  MUL, TA, TA, TT, // A
+  ADD, TB, P_Y, P_X,
+  ADD, TT, Q_Y, Q_X,
+  MUL, TB, TB, TT, // B
+  MUL, TC, P_T, Q_T,
+  MUL, TC, TC, D,
+  ADD, TC, TC, TC, // C
+  MUL, TD, P_Z, Q_Z,
+  ADD, TD, TD, TD, // D
+  SUB, TT, TB, TA, // E
+  ADD, TB, TB, TA, // H
+  SUB, TA, TD, TC, // F
+  ADD, TD, TD, TC, // G
+  MUL, P_X, TT, TA,
+  MUL, P_Y, TD, TB,
+  MUL, P_T, TT, TB,
+  MUL, P_Z, TA, TD,
+  END, 0, 0, 0,
+  // DECODE_FORMULA, with p's Y and Z = 1 set (pointDecodeNegated): u = y² - 1 in TA, v = d·y² + 1 in TB, v³ in TC, u·v⁷ in p's X.
+  MUL, TA, P_Y, P_Y,
+  MUL, TB, TA, D,
+  SUB, TA, TA, P_Z, // u
+  ADD, TB, TB, P_Z, // v
+  MUL, TC, TB, TB,
+  MUL, TC, TC, TB, // v³
+  MUL, P_X, TC, TC,
+  MUL, P_X, P_X, TB,
+  MUL, P_X, P_X, TA, // u·v⁷
+  END, 0, 0, 0,
+  // DECODE_CHECK_FORMULA, with p's X = (u·v⁷)^((p-5)/8): the candidate x = u·v³·(u·v⁷)^((p-5)/8) in p's X,
+  // v·x² in TD, v·x² - u in TT.
+  MUL, P_X, P_X, TC,
+  MUL, P_X, P_X, TA,
+  MUL, TD, P_X, P_X,
+  MUL, TD, TD, TB,
+  SUB, TT, TD, TA,
+  END, 0, 0, 0,
+]);
+
+/** Runs the formula that starts at FORMULAS[start], up to its END. */
+function runFormula(start: u32): void {
+  for (let at: u32 = start; at < FORMULAS.length - 3; at += 4) {
+    const operation = FORMULAS[at];
+    const out = FORMULAS[at + 1];
+    const a = FORMULAS[at + 2];
+    const b = FORMULAS[at + 3];
+    if (operation === END) {
+      return;
+    }
+    if (operation === ADD) {
+      feAdd(out, a, b);
+    } else if (operation === SUB) {
+      feSub(out, a, b);
+    } else {
+      feMul(out, a, b);
+    }
+  }
+}
+
+/** to = from. */
+function pointCopy(to: u32, from: u32): void {
+  for (let k: u32 = 0; k < 4; k++) {
+    feCopy(to + k, from + k);
+  }
+}
+
 /** r = -p = (-X : Y : Z : -T) (r may be p). */
 export function pointNegate(r: u32, p: u32): void {
   feSet(TT, 0);
@@ -75,32 +173,10 @@ export function pointNegate(r: u32, p: u32): void {
   feSub(r + 3, TT, p + 3);
 }
 
-/**
- * r = p + q (r may be p or q; p + p doubles): add-2008-hwcd-3 for a = -1,
- * A = (Y1-X1)(Y2-X2), B = (Y1+X1)(Y2+X2), C = T1·2d·T2, D = 2·Z1·Z2, E = B-A, F = D-C, G = D+C, H = B+A,
- * X3 = E·F, Y3 = G·H, T3 = E·H, Z3 = F·G. Slots: A in TA, B in TB, C in TC, D in TD; then E in TT, H in TB,
- * F in TA, G in TD (each overwritten once it is no longer needed).
- */
-export function pointAdd(r: u32, p: u32, q: u32): void {
-  feSub(TA, p + 1, p);
-  feSub(TT, q + 1, q);
-  feMul(TA, TA, TT); // A
-  feAdd(TB, p + 1, p);
-  feAdd(TT, q + 1, q);
-  feMul(TB, TB, TT); // B
-  feMul(TC, p + 3, q + 3);
-  feMul(TC, TC, D);
-  feAdd(TC, TC, TC); // C
-  feMul(TD, p + 2, q + 2);
-  feAdd(TD, TD, TD); // D
-  feSub(TT, TB, TA); // E
-  feAdd(TB, TB, TA); // H
-  feSub(TA, TD, TC); // F
-  feAdd(TD, TD, TC); // G
-  feMul(r, TT, TA);
-  feMul(r + 1, TD, TB);
-  feMul(r + 3, TT, TB);
-  feMul(r + 2, TA, TD);
+/** RESULT_POINT += q (q may be RESULT_POINT: it doubles): FORMULAS' add-2008-hwcd-3. */
+function pointAddToResult(q: u32): void {
+  pointCopy(ADDEND_POINT, q);
+  runFormula(POINT_ADD_FORMULA);
 }
 
 /**
@@ -119,41 +195,28 @@ export function pointAdd(r: u32, p: u32, q: u32): void {
  */
 export function pointDecodeNegated(encoding: Uint8Array): boolean {
   loadConstants();
-  const x = KEY_POINT;
-  const y = KEY_POINT + 1;
-  const z = KEY_POINT + 2;
-  feFromBytes(y, encoding);
-  feSet(z, 1);
-  feMul(TA, y, y);
-  feMul(TB, TA, D);
-  feSub(TA, TA, z); // u = y² - 1
-  feAdd(TB, TB, z); // v = d·y² + 1
-  feMul(TC, TB, TB);
-  feMul(TC, TC, TB); // v³
-  feMul(x, TC, TC);
-  feMul(x, x, TB);
-  feMul(x, x, TA); // u·v⁷
-  fePow2523(x, x);
-  feMul(x, x, TC);
-  feMul(x, x, TA); // u·v³·(u·v⁷)^((p-5)/8)
-  feMul(TD, x, x);
-  feMul(TD, TD, TB); // v·x²
-  feSub(TT, TD, TA);
+  // Decoded in RESULT_POINT (the formulas' p), copied to KEY_POINT at the end.
+  feFromBytes(P_Y, encoding);
+  feSet(P_Z, 1);
+  runFormula(DECODE_FORMULA);
+  fePow2523(P_X, P_X);
+  runFormula(DECODE_CHECK_FORMULA);
   if (!feIsZero(TT)) {
     feAdd(TT, TD, TA);
     if (!feIsZero(TT)) {
       return false;
     }
-    feMul(x, x, SQRT_M1);
+    feMul(P_X, P_X, SQRT_M1);
   }
   // P's x has the parity given by the sign bit, so -P's x has the other one (x = 0 stays 0 either way).
   const top: u32 = 31;
   const signBit = top < encoding.length && encoding[top] >= 0x80;
-  if (feIsOdd(x) === signBit) {
+  if (feIsOdd(P_X) === signBit) {
     feSet(TT, 0);
-    feSub(x, TT, x);
+    feSub(P_X, TT, P_X);
   }
-  feMul(KEY_POINT + 3, x, y);
+  feMul(P_T, P_X, P_Y);
+  pointCopy(KEY_POINT, RESULT_POINT);
   return true;
 }
 
@@ -182,16 +245,17 @@ function scalarBit(scalar: Uint8Array, bit: u32): u32 {
  * for random scalars.
  */
 export function pointMulBaseAndKey(s: Uint8Array, k: Uint8Array): void {
-  pointAdd(BASE_PLUS_KEY_POINT, BASE_POINT, KEY_POINT);
-  feSet(RESULT_POINT, 0); // the identity (0 : 1 : 1 : 0)
-  feSet(RESULT_POINT + 1, 1);
-  feSet(RESULT_POINT + 2, 1);
-  feSet(RESULT_POINT + 3, 0);
+  pointCopy(RESULT_POINT, BASE_POINT);
+  pointAddToResult(KEY_POINT);
+  pointCopy(BASE_PLUS_KEY_POINT, RESULT_POINT);
+  for (let c: u32 = 0; c < 4; c++) {
+    feSet(RESULT_POINT + c, c === 1 || c === 2 ? 1 : 0); // the identity (0 : 1 : 1 : 0)
+  }
   for (let bit: i32 = 255; bit >= 0; bit--) {
-    pointAdd(RESULT_POINT, RESULT_POINT, RESULT_POINT);
+    pointAddToResult(RESULT_POINT);
     const group = scalarBit(s, bit) + 2 * scalarBit(k, bit);
     if (group !== 0) {
-      pointAdd(RESULT_POINT, RESULT_POINT, groupPoint(group));
+      pointAddToResult(groupPoint(group));
     }
   }
 }

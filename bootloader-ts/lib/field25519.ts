@@ -41,19 +41,19 @@ const SLOTS = new Uint32Array(SLOT_COUNT * 8);
 /** The 512-bit product of feMul, 16 words. */
 const PRODUCT = new Uint32Array(16);
 
-/** The index of slot s's word 0 (s masked into range: slot numbers are constants of the callers). */
-function base(s: u32): u32 {
-  return (s & (SLOT_COUNT - 1)) * 8;
-}
+// Slot s's words are SLOTS[(s & SLOT_MASK) * 8 + i], i = 0..7: the mask keeps every index provably inside
+// SLOTS (no bounds check in C). It is written out at each use, as the compiler proves ranges within a
+// function only. Slot numbers are the callers' constants, always below SLOT_COUNT.
+const SLOT_MASK = SLOT_COUNT - 1;
 
 /** Word i (0..7) of slot s. */
 export function feWord(s: u32, i: u32): u32 {
-  return SLOTS[base(s) + (i & 7)];
+  return SLOTS[(s & SLOT_MASK) * 8 + (i & 7)];
 }
 
 /** Sets word i (0..7) of slot s. */
 export function feSetWord(s: u32, i: u32, value: u32): void {
-  SLOTS[base(s) + (i & 7)] = value;
+  SLOTS[(s & SLOT_MASK) * 8 + (i & 7)] = value;
 }
 
 /**
@@ -61,7 +61,7 @@ export function feSetWord(s: u32, i: u32, value: u32): void {
  * bit 256: -1, 0 or 1.
  */
 function addSmall(s: u32, delta: i16): i8 {
-  const at = base(s);
+  const at = (s & SLOT_MASK) * 8;
   let carry: i16 = delta;
   for (let i: u32 = 0; i < 8 && carry !== 0; i++) {
     const sum = SLOTS[at + i] + carry;
@@ -82,9 +82,9 @@ function fold(s: u32, c: i8): void {
 
 /** out = a + sign·b (mod p), sign 1 or -1: the words added (or subtracted) with their carry, which is folded. */
 function addSigned(out: u32, a: u32, b: u32, sign: i8): void {
-  const o = base(out);
-  const x = base(a);
-  const y = base(b);
+  const o = (out & SLOT_MASK) * 8;
+  const x = (a & SLOT_MASK) * 8;
+  const y = (b & SLOT_MASK) * 8;
   let carry: i8 = 0;
   for (let i: u32 = 0; i < 8; i++) {
     const sum = SLOTS[x + i] + sign * SLOTS[y + i] + carry;
@@ -109,8 +109,8 @@ export function feSub(out: u32, a: u32, b: u32): void {
  * half (2^256 ≡ 38), the last carry folded again.
  */
 export function feMul(out: u32, a: u32, b: u32): void {
-  const x = base(a);
-  const y = base(b);
+  const x = (a & SLOT_MASK) * 8;
+  const y = (b & SLOT_MASK) * 8;
   for (let i: u32 = 0; i < 16; i++) {
     PRODUCT[i] = 0;
   }
@@ -127,7 +127,7 @@ export function feMul(out: u32, a: u32, b: u32): void {
     }
     PRODUCT[i + 8] = carry;
   }
-  const o = base(out);
+  const o = (out & SLOT_MASK) * 8;
   let carry: i8 = 0;
   for (let i: u32 = 0; i < 8; i++) {
     const sum = PRODUCT[i] + 38 * PRODUCT[i + 8] + carry;
@@ -139,8 +139,8 @@ export function feMul(out: u32, a: u32, b: u32): void {
 
 /** out = a. */
 export function feCopy(out: u32, a: u32): void {
-  const o = base(out);
-  const x = base(a);
+  const o = (out & SLOT_MASK) * 8;
+  const x = (a & SLOT_MASK) * 8;
   for (let i: u32 = 0; i < 8; i++) {
     SLOTS[o + i] = SLOTS[x + i];
   }
