@@ -4,32 +4,33 @@
  *
  * Points are in extended coordinates (X : Y : Z : T) with x = X/Z, y = Y/Z, x·y = T/Z (Hisil, Wong, Carter,
  * Dawson 2008), in four consecutive field slots: a point is the number of its X slot, and Y, Z, T follow.
- * The base point B, KEY_POINT and B + KEY_POINT take groups 1, 2 and 3 of four slots each, so that the
- * scalar multiplication names the point to add by its group number; RESULT_POINT follows. Slots 0 … TT are
- * this module's, all below field25519's FIRST_PRIVATE_SLOT.
+ * RESULT_POINT, the base point B, KEY_POINT and B + KEY_POINT take groups 0 … 3 of four slots each, so
+ * that the scalar multiplication names the point to add by its group number (slot 4·group); the constants,
+ * the temporaries and ADDEND_POINT follow, all below field25519's FIRST_PRIVATE_SLOT.
  *
  * Every sum, doublings included, uses the "unified" addition add-2008-hwcd-3 (RFC 8032 §5.1.4), which is
  * complete on this curve (a = -1 is a square, d is not): it holds for p = q, for the identity and for points
  * of small or mixed order, so no case needs its own formula. (A dedicated doubling would be about a tenth
- * faster for some 150 bytes more code.)
+ * faster for some 150 bytes more code.) The addition and the decoding's arithmetic are written as formulas,
+ * tables of field operations on named slots (FORMULAS), which runFormula performs.
  *
  * Nothing here is constant-time: verification handles only public data.
  */
-import { i32, u32 } from "../../runtime/index";
+import { u32 } from "../../runtime/index";
 import { feAdd, feCopy, feFromBytes, feInvert, feIsOdd, feIsZero, feMul, fePow2523, feSet, feSetWord, feSub, feToBytes } from "./field25519";
 
-/** The curve constant d = -121665/121666, and a square root of -1, 2^((p - 1) / 4). */
-const D: u32 = 0;
-const SQRT_M1: u32 = 1;
+/** The result of pointMulBaseAndKey, and the formulas' point p: group 0. */
+export const RESULT_POINT: u32 = 0;
 /** The base point B of RFC 8032 §5.1 (y = 4/5, x even), with Z = 1: group 1. */
-const BASE_POINT: u32 = 2;
+const BASE_POINT: u32 = 4;
 /** The point that pointDecodeNegated decodes, -A for a public key A: group 2. */
-export const KEY_POINT: u32 = 6;
+export const KEY_POINT: u32 = 8;
 /** B + KEY_POINT, for the joint scalar multiplication: group 3. */
-const BASE_PLUS_KEY_POINT: u32 = 10;
-/** The result of pointMulBaseAndKey (and scratch of ed25519PublicKeyIsStrict). */
-export const RESULT_POINT: u32 = 14;
-/** Temporaries of pointAdd (A … H of the formula), of decoding and of encoding: the last slots of the caller's. */
+const BASE_PLUS_KEY_POINT: u32 = 12;
+/** The curve constant d = -121665/121666, and a square root of -1, 2^((p - 1) / 4). */
+const D: u32 = 16;
+const SQRT_M1: u32 = 17;
+/** Temporaries of the formulas, of decoding and of encoding. */
 const TA: u32 = 18;
 const TB: u32 = 19;
 const TC: u32 = 20;
@@ -38,14 +39,9 @@ const TT: u32 = 22;
 /** The point pointAddToResult adds (copied here, so that the formula names fixed slots). */
 const ADDEND_POINT: u32 = 23;
 
-/** The point of group g (1, 2 or 3): B, KEY_POINT, B + KEY_POINT. */
-function groupPoint(g: u32): u32 {
-  return 4 * g - 2;
-}
-
 /**
- * The constants, as 8 little-endian u32 words each (bench/gen-tables.ts ed25519): d, √-1 and B's X, for slots
- * 0, 1 and 2. Read here by name only, so that it stays a read-only table in flash.
+ * The constants, as 8 little-endian u32 words each (bench/gen-tables.ts ed25519): d, √-1 and B's X, for slots D,
+ * SQRT_M1 and BASE_POINT. Read here by name only, so that it stays a read-only table in flash.
  */
 const CONSTANTS = new Uint32Array([
   0x135978a3, 0x75eb4dca, 0x4141d8ab, 0x00700a4d, 0x7779e898, 0x8cc74079, 0x2b6ffe73, 0x52036cee, // d
@@ -59,7 +55,8 @@ const CONSTANTS = new Uint32Array([
  */
 function loadConstants(): void {
   for (let k: u32 = 0; k < CONSTANTS.length; k++) {
-    feSetWord(k >>> 3, k & 7, CONSTANTS[k]);
+    const index = k >>> 3;
+    feSetWord(index < 2 ? D + index : BASE_POINT, k & 7, CONSTANTS[k]);
   }
   for (let i: u32 = 0; i < 8; i++) {
     feSetWord(BASE_POINT + 1, i, i === 0 ? 0x66666658 : 0x66666666);
@@ -232,16 +229,10 @@ export function pointEncode(out: Uint8Array, p: u32): void {
   }
 }
 
-/** Bit number `bit` (0..255) of a 32-byte little-endian scalar (missing bytes count as 0), as 0 or 1. */
-function scalarBit(scalar: Uint8Array, bit: u32): u32 {
-  const at = bit >>> 3;
-  return at < scalar.length ? (scalar[at] >>> (bit & 7)) & 1 : 0;
-}
-
 /**
  * RESULT_POINT = [s]B + [k]KEY_POINT for 32-byte little-endian scalars s and k (KEY_POINT decoded before):
  * both at once, from the top bit down (Straus's method, "Shamir's trick"): double, then add B, KEY_POINT or
- * B + KEY_POINT as the two bits say, the point in group sBit + 2·kBit. 256 doublings and about 190 additions
+ * B + KEY_POINT as the two bits say: the point of group sBit + 2·kBit, slot 4·group. 256 doublings and about 190 additions
  * for random scalars.
  */
 export function pointMulBaseAndKey(s: Uint8Array, k: Uint8Array): void {
@@ -251,11 +242,15 @@ export function pointMulBaseAndKey(s: Uint8Array, k: Uint8Array): void {
   for (let c: u32 = 0; c < 4; c++) {
     feSet(RESULT_POINT + c, c === 1 || c === 2 ? 1 : 0); // the identity (0 : 1 : 1 : 0)
   }
-  for (let bit: i32 = 255; bit >= 0; bit--) {
+  for (let bit: u32 = 256; bit > 0; bit--) {
     pointAddToResult(RESULT_POINT);
-    const group = scalarBit(s, bit) + 2 * scalarBit(k, bit);
+    // Bit number bit - 1 of each scalar (missing bytes count as 0), and the point they say to add.
+    const at = (bit - 1) >>> 3;
+    const sBit = at < s.length ? (s[at] >>> ((bit - 1) & 7)) & 1 : 0;
+    const kBit = at < k.length ? (k[at] >>> ((bit - 1) & 7)) & 1 : 0;
+    const group = sBit + 2 * kBit;
     if (group !== 0) {
-      pointAddToResult(groupPoint(group));
+      pointAddToResult(4 * group);
     }
   }
 }
