@@ -16,6 +16,8 @@
  *     verifyUpdate as the bootloader would; then cycles and milliseconds at 100 MHz for a stated range of
  *     cycles per instruction.
  *
+ * `--size` runs (a) and (b) only and lists the subset verifier's code and constant symbols; `--cortex-m4` runs (d) only.
+ *
  * The C implementations are not part of tsboot and never committed: fetch them outside the repository and
  * name the folder in TSBOOT_CRYPTO_REF, which holds monocypher/ (Monocypher's src/: monocypher.c,
  * optional/monocypher-ed25519.c) and tweetnacl/ (tweetnacl.c, tweetnacl.h). Without it, their columns are
@@ -345,6 +347,17 @@ async function cortexM4(work: string): Promise<void> {
   console.log();
 }
 
+/** The code and constant symbols of impl's ARM link, largest first (arm-none-eabi-nm; inlined code counts in its caller). */
+function largestSymbols(impl: Implementation, work: string): void {
+  armLink(impl, work);
+  const elf = path.join(work, `${impl.define}.elf`);
+  const lines = run("arm-none-eabi-nm", ["--size-sort", "-S", "-t", "d", elf]).trim().split("\n");
+  console.log(`code and constants of ${impl.name} (the bench entry's own excluded):`);
+  for (const line of lines.reverse()) {
+    if (/ [tTrRdD] /.test(line) && !/ bench_/.test(line)) console.log(`  ${line.replace(/^\S+ /, "")}`);
+  }
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), "tsboot-crypto-bench-"));
   try {
@@ -357,6 +370,11 @@ async function main(): Promise<void> {
     const subsetDir = compileSubset(work);
     const sets = implementations(subsetDir);
     codeSize(sets, work);
+    // --size: only (a) and (b), with the subset verifier's largest symbols (for working on its size).
+    if (process.argv.includes("--size")) {
+      largestSymbols(sets.verify[0], work);
+      return;
+    }
     timing(sets, work);
     await cortexM4(work);
   } finally {

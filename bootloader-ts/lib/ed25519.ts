@@ -38,7 +38,7 @@
  * Calling verifyUpdate or verifyFinish without a verifyStart before them is a programming error: panic.
  */
 import { u32, panic } from "../../runtime/index";
-import { pointDecodeNegated, pointDoubleScalarMul, pointEncode, pointNegate, Point } from "./edwards25519";
+import { KEY_POINT, RESULT_POINT, pointDecodeNegated, pointEncode, pointMulBaseAndKey, pointNegate } from "./edwards25519";
 import { scalarIsBelowL, scalarReduce } from "./scalar25519";
 import { sha512Final, sha512Init, sha512Update } from "./sha512";
 
@@ -49,9 +49,6 @@ const SIGNATURE = new Uint8Array(64);
 const HASH = new Uint8Array(64);
 const K = new Uint8Array(32);
 const ENCODED = new Uint8Array(32);
-/** -A, then [S]B - [k]A. */
-const NEGATED_A: Point = { x: new Uint32Array(8), y: new Uint32Array(8), z: new Uint32Array(8), t: new Uint32Array(8) };
-const RESULT: Point = { x: new Uint32Array(8), y: new Uint32Array(8), z: new Uint32Array(8), t: new Uint32Array(8) };
 /** L little-endian, and the scalar 0 (for ed25519PublicKeyIsStrict). */
 const GROUP_ORDER = new Uint8Array([
   0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
@@ -119,12 +116,12 @@ export function verifyFinish(): boolean {
   if (!scalarIsBelowL(s)) {
     return false;
   }
-  if (!pointDecodeNegated(NEGATED_A, PUBLIC_KEY)) {
+  if (!pointDecodeNegated(PUBLIC_KEY)) {
     return false;
   }
   scalarReduce(K, HASH);
-  pointDoubleScalarMul(RESULT, s, K, NEGATED_A); // [S]B + [k](-A)
-  pointEncode(ENCODED, RESULT);
+  pointMulBaseAndKey(s, K); // [S]B + [k](-A)
+  pointEncode(ENCODED, RESULT_POINT);
   return equal32(ENCODED, SIGNATURE.subarray(0, 32));
 }
 
@@ -144,17 +141,17 @@ export function ed25519PublicKeyIsStrict(publicKey: Uint8Array): boolean {
   if (publicKey.length !== 32 || equal32(publicKey, IDENTITY)) {
     return false;
   }
-  if (!pointDecodeNegated(NEGATED_A, publicKey)) {
+  if (!pointDecodeNegated(publicKey)) {
     return false;
   }
   // Canonical: A's own encoding gives the key back (a y ≥ p or a needless sign bit would not come back).
-  pointNegate(RESULT, NEGATED_A);
-  pointEncode(ENCODED, RESULT);
+  pointNegate(RESULT_POINT, KEY_POINT);
+  pointEncode(ENCODED, RESULT_POINT);
   if (!equal32(ENCODED, publicKey)) {
     return false;
   }
   // [L](-A) is the identity exactly when [L]A is.
-  pointDoubleScalarMul(RESULT, SCALAR_ZERO, GROUP_ORDER, NEGATED_A);
-  pointEncode(ENCODED, RESULT);
+  pointMulBaseAndKey(SCALAR_ZERO, GROUP_ORDER);
+  pointEncode(ENCODED, RESULT_POINT);
   return equal32(ENCODED, IDENTITY);
 }

@@ -1,131 +1,186 @@
 /**
  * The Ed25519 curve, -x² + y² = 1 + d·x²·y² over GF(2^255 - 19), in the tsboot subset: what verification
- * needs of it (used by ed25519.ts). Field arithmetic: field25519.ts.
+ * needs of it (used by ed25519.ts). Field arithmetic: field25519.ts, whose slots hold the coordinates.
  *
  * Points are in extended coordinates (X : Y : Z : T) with x = X/Z, y = Y/Z, x·y = T/Z (Hisil, Wong, Carter,
- * Dawson 2008), each coordinate a field element of 8 words. Sums use the "unified" addition add-2008-hwcd-3,
- * which is complete on this curve (a = -1 is a square, d is not), so small-order and mixed-order points need
- * no special case; doublings use dbl-2008-hwcd, which holds for every point too. RFC 8032 §5.1.4 gives both.
+ * Dawson 2008), in four consecutive field slots: a point is the number of its X slot, and Y, Z, T follow.
+ * RESULT_POINT, the base point B, KEY_POINT and B + KEY_POINT take groups 0 … 3 of four slots each, so
+ * that the scalar multiplication names the point to add by its group number (slot 4·group); the constants,
+ * the temporaries and ADDEND_POINT follow, all below field25519's FIRST_PRIVATE_SLOT.
+ *
+ * Every sum, doublings included, uses the "unified" addition add-2008-hwcd-3 (RFC 8032 §5.1.4), which is
+ * complete on this curve (a = -1 is a square, d is not): it holds for p = q, for the identity and for points
+ * of small or mixed order, so no case needs its own formula. (A dedicated doubling formula, dbl-2008-hwcd,
+ * would save one product of nine per doubling, some 4 % of a verification, for about 40 bytes of table.)
+ * The addition and the decoding's arithmetic are written as formulas, tables of field operations on named
+ * slots (FORMULAS), which runFormula performs.
  *
  * Nothing here is constant-time: verification handles only public data.
  */
-import { i32, u32 } from "../../runtime/index";
-import { feAdd, feCopy, feEqual, feFromBytes, feInvert, feIsOdd, feMul, fePow2523, feSet, feSquare, feSub, feToBytes } from "./field25519";
+import { u32 } from "../../runtime/index";
+import { feAdd, feCopy, feFromBytes, feInvert, feIsOdd, feIsZero, feMul, fePow2523, feSet, feSetWord, feSub, feToBytes } from "./field25519";
 
-/** A point in extended coordinates. */
-export interface Point {
-  x: Uint32Array;
-  y: Uint32Array;
-  z: Uint32Array;
-  t: Uint32Array;
+/** The result of pointMulBaseAndKey, and the formulas' point p: group 0. */
+export const RESULT_POINT: u32 = 0;
+/** The base point B of RFC 8032 §5.1 (y = 4/5, x even), with Z = 1: group 1. */
+const BASE_POINT: u32 = 4;
+/** The point that pointDecodeNegated decodes, -A for a public key A: group 2. */
+export const KEY_POINT: u32 = 8;
+/** B + KEY_POINT, for the joint scalar multiplication: group 3. */
+const BASE_PLUS_KEY_POINT: u32 = 12;
+/** The curve constant d = -121665/121666, and a square root of -1, 2^((p - 1) / 4). */
+const D: u32 = 16;
+const SQRT_M1: u32 = 17;
+/** Temporaries of the formulas, of decoding and of encoding. */
+const TA: u32 = 18;
+const TB: u32 = 19;
+const TC: u32 = 20;
+const TD: u32 = 21;
+const TT: u32 = 22;
+/** The point pointAddToResult adds (copied here, so that the formula names fixed slots). */
+const ADDEND_POINT: u32 = 23;
+
+/**
+ * The constants, as 8 little-endian u32 words each (bench/gen-tables.ts ed25519): d, √-1 and B's X, for
+ * slots D, SQRT_M1 and BASE_POINT. Read here by name only, so that it stays a read-only table in flash.
+ */
+const CONSTANTS = new Uint32Array([
+  0x135978a3, 0x75eb4dca, 0x4141d8ab, 0x00700a4d, 0x7779e898, 0x8cc74079, 0x2b6ffe73, 0x52036cee, // d
+  0x4a0ea0b0, 0xc4ee1b27, 0xad2fe478, 0x2f431806, 0x3dfbd7a7, 0x2b4d0099, 0x4fc1df0b, 0x2b832480, // √-1
+  0x8f25d51a, 0xc9562d60, 0x9525a7b2, 0x692cc760, 0xfdd6dc5c, 0xc0a4e231, 0xcd6e53fe, 0x216936d3, // B's X
+]);
+
+/**
+ * Fills D, SQRT_M1 and BASE_POINT: X from CONSTANTS, Y = 4/5 = 0x6666…6658 (every word 0x66666666 but the
+ * lowest), Z = 1 and T = X·Y.
+ */
+function loadConstants(): void {
+  for (let k: u32 = 0; k < CONSTANTS.length; k++) {
+    const index = k >>> 3;
+    feSetWord(index < 2 ? D + index : BASE_POINT, k & 7, CONSTANTS[k]);
+  }
+  for (let i: u32 = 0; i < 8; i++) {
+    feSetWord(BASE_POINT + 1, i, i === 0 ? 0x66666658 : 0x66666666);
+  }
+  feSet(BASE_POINT + 2, 1);
+  feMul(BASE_POINT + 3, BASE_POINT, BASE_POINT + 1);
 }
 
-/** The curve constant d = -121665/121666, and 2d. */
-const D = new Uint32Array([0x135978a3, 0x75eb4dca, 0x4141d8ab, 0x00700a4d, 0x7779e898, 0x8cc74079, 0x2b6ffe73, 0x52036cee]);
-const D2 = new Uint32Array([0x26b2f159, 0xebd69b94, 0x8283b156, 0x00e0149a, 0xeef3d130, 0x198e80f2, 0x56dffce7, 0x2406d9dc]);
-/** A square root of -1: 2^((p - 1) / 4). */
-const SQRT_M1 = new Uint32Array([0x4a0ea0b0, 0xc4ee1b27, 0xad2fe478, 0x2f431806, 0x3dfbd7a7, 0x2b4d0099, 0x4fc1df0b, 0x2b832480]);
-const ZERO = new Uint32Array(8);
+// The point formulas are lists of field operations, run by runFormula: each operation is four bytes,
+// (operation, result, operand, operand), so a formula takes a quarter of the flash its calls would.
+/** Operations: out = a + b, a - b, a·b; END closes a formula. */
+const ADD = 0;
+const SUB = 1;
+const MUL = 2;
+const END = 3;
+/** The slots of the formulas' points: p (the sum, and the point being decoded) and q (the addend). */
+const P_X = RESULT_POINT;
+const P_Y = RESULT_POINT + 1;
+const P_Z = RESULT_POINT + 2;
+const P_T = RESULT_POINT + 3;
+const Q_X = ADDEND_POINT;
+const Q_Y = ADDEND_POINT + 1;
+const Q_Z = ADDEND_POINT + 2;
+const Q_T = ADDEND_POINT + 3;
+/** Where each formula starts in FORMULAS: four bytes an operation, its END included, after the ones before. */
+const POINT_ADD_FORMULA: u32 = 0;
+const DECODE_FORMULA: u32 = 80;
+const DECODE_CHECK_FORMULA: u32 = 120;
 
-/** The base point B of RFC 8032 §5.1 (y = 4/5, x even), with Z = 1 (constants: bench/gen-tables.ts ed25519). */
-const BASE: Point = {
-  x: new Uint32Array([0x8f25d51a, 0xc9562d60, 0x9525a7b2, 0x692cc760, 0xfdd6dc5c, 0xc0a4e231, 0xcd6e53fe, 0x216936d3]),
-  y: new Uint32Array([0x66666658, 0x66666666, 0x66666666, 0x66666666, 0x66666666, 0x66666666, 0x66666666, 0x66666666]),
-  z: new Uint32Array([1, 0, 0, 0, 0, 0, 0, 0]),
-  t: new Uint32Array([0xa5b7dda3, 0x6dde8ab3, 0x775152f5, 0x20f09f80, 0x64abe37d, 0x66ea4e8e, 0xd78b7665, 0x67875f0f]),
-};
-/** B + Q for the joint scalar multiplication. */
-const BASE_PLUS_Q: Point = { x: new Uint32Array(8), y: new Uint32Array(8), z: new Uint32Array(8), t: new Uint32Array(8) };
+/** The formulas, read here by name only, so that the table stays read-only in flash. */
+const FORMULAS = new Uint8Array([
+  // POINT_ADD_FORMULA, p = p + q (p + p doubles): add-2008-hwcd-3 for a = -1,
+  // A = (Y1-X1)(Y2-X2), B = (Y1+X1)(Y2+X2), C = T1·2d·T2, D = 2·Z1·Z2, E = B-A, F = D-C, G = D+C, H = B+A,
+  // X3 = E·F, Y3 = G·H, T3 = E·H, Z3 = F·G. A goes to TA, B to TB, C to TC, D to TD; then E to TT, H to TB,
+  // F to TA, G to TD (each overwritten once it is no longer needed). Every read of p and q comes before the
+  // first write of p.
+  SUB, TA, P_Y, P_X,
+  SUB, TT, Q_Y, Q_X,
+  MUL, TA, TA, TT, // A
+  ADD, TB, P_Y, P_X,
+  ADD, TT, Q_Y, Q_X,
+  MUL, TB, TB, TT, // B
+  MUL, TC, P_T, Q_T,
+  MUL, TC, TC, D,
+  ADD, TC, TC, TC, // C
+  MUL, TD, P_Z, Q_Z,
+  ADD, TD, TD, TD, // D
+  SUB, TT, TB, TA, // E
+  ADD, TB, TB, TA, // H
+  SUB, TA, TD, TC, // F
+  ADD, TD, TD, TC, // G
+  MUL, P_X, TT, TA,
+  MUL, P_Y, TD, TB,
+  MUL, P_T, TT, TB,
+  MUL, P_Z, TA, TD,
+  END, 0, 0, 0,
+  // DECODE_FORMULA, with p's Y and Z = 1 set (pointDecodeNegated): u = y² - 1 in TA, v = d·y² + 1 in TB,
+  // v³ in TC, u·v⁷ in p's X.
+  MUL, TA, P_Y, P_Y,
+  MUL, TB, TA, D,
+  SUB, TA, TA, P_Z, // u
+  ADD, TB, TB, P_Z, // v
+  MUL, TC, TB, TB,
+  MUL, TC, TC, TB, // v³
+  MUL, P_X, TC, TC,
+  MUL, P_X, P_X, TB,
+  MUL, P_X, P_X, TA, // u·v⁷
+  END, 0, 0, 0,
+  // DECODE_CHECK_FORMULA, with p's X = (u·v⁷)^((p-5)/8): the candidate x = u·v³·(u·v⁷)^((p-5)/8) in p's X,
+  // v·x² in TD, v·x² - u in TT.
+  MUL, P_X, P_X, TC,
+  MUL, P_X, P_X, TA,
+  MUL, TD, P_X, P_X,
+  MUL, TD, TD, TB,
+  SUB, TT, TD, TA,
+  END, 0, 0, 0,
+]);
 
-/** Temporaries of pointAdd (A … H of the formula). */
-const FA = new Uint32Array(8);
-const FB = new Uint32Array(8);
-const FC = new Uint32Array(8);
-const FD = new Uint32Array(8);
-const FE = new Uint32Array(8);
-const FF = new Uint32Array(8);
-const FG = new Uint32Array(8);
-const FH = new Uint32Array(8);
-/** Temporaries of decoding (u, v, v³, a candidate x, a check) and encoding (1/Z, x, y). */
-const U = new Uint32Array(8);
-const V = new Uint32Array(8);
-const V3 = new Uint32Array(8);
-const ROOT = new Uint32Array(8);
-const CHECK = new Uint32Array(8);
-const INVERSE_Z = new Uint32Array(8);
-const AFFINE_X = new Uint32Array(8);
-const AFFINE_Y = new Uint32Array(8);
-/** The two scalars of pointDoubleScalarMul, copied so that their length is known. */
-const SCALAR_S = new Uint8Array(32);
-const SCALAR_K = new Uint8Array(32);
+/** Runs the formula that starts at FORMULAS[start], up to its END. */
+function runFormula(start: u32): void {
+  for (let at: u32 = start; at < FORMULAS.length - 3; at += 4) {
+    const operation = FORMULAS[at];
+    const out = FORMULAS[at + 1];
+    const a = FORMULAS[at + 2];
+    const b = FORMULAS[at + 3];
+    if (operation === END) {
+      return;
+    }
+    if (operation === ADD) {
+      feAdd(out, a, b);
+    } else if (operation === SUB) {
+      feSub(out, a, b);
+    } else {
+      feMul(out, a, b);
+    }
+  }
+}
 
-/** r = the neutral element (0, 1). */
-export function pointIdentity(r: Point): void {
-  feSet(r.x, 0);
-  feSet(r.y, 1);
-  feSet(r.z, 1);
-  feSet(r.t, 0);
+/** to = from. */
+function pointCopy(to: u32, from: u32): void {
+  for (let k: u32 = 0; k < 4; k++) {
+    feCopy(to + k, from + k);
+  }
 }
 
 /** r = -p = (-X : Y : Z : -T) (r may be p). */
-export function pointNegate(r: Point, p: Point): void {
-  feSub(r.x, ZERO, p.x);
-  feCopy(r.y, p.y);
-  feCopy(r.z, p.z);
-  feSub(r.t, ZERO, p.t);
+export function pointNegate(r: u32, p: u32): void {
+  feSet(TT, 0);
+  feSub(r, TT, p);
+  feCopy(r + 1, p + 1);
+  feCopy(r + 2, p + 2);
+  feSub(r + 3, TT, p + 3);
+}
+
+/** RESULT_POINT += q (q may be RESULT_POINT: it doubles): FORMULAS' add-2008-hwcd-3. */
+function pointAddToResult(q: u32): void {
+  pointCopy(ADDEND_POINT, q);
+  runFormula(POINT_ADD_FORMULA);
 }
 
 /**
- * r = p + q (r may be p or q; p + p doubles): add-2008-hwcd-3 for a = -1,
- * A = (Y1-X1)(Y2-X2), B = (Y1+X1)(Y2+X2), C = T1·2d·T2, D = 2·Z1·Z2, E = B-A, F = D-C, G = D+C, H = B+A,
- * X3 = E·F, Y3 = G·H, T3 = E·H, Z3 = F·G.
- */
-export function pointAdd(r: Point, p: Point, q: Point): void {
-  feSub(FA, p.y, p.x);
-  feSub(FB, q.y, q.x);
-  feMul(FA, FA, FB);
-  feAdd(FB, p.y, p.x);
-  feAdd(FC, q.y, q.x);
-  feMul(FB, FB, FC);
-  feMul(FC, p.t, q.t);
-  feMul(FC, FC, D2);
-  feMul(FD, p.z, q.z);
-  feAdd(FD, FD, FD);
-  feSub(FE, FB, FA);
-  feSub(FF, FD, FC);
-  feAdd(FG, FD, FC);
-  feAdd(FH, FB, FA);
-  feMul(r.x, FE, FF);
-  feMul(r.y, FG, FH);
-  feMul(r.t, FE, FH);
-  feMul(r.z, FF, FG);
-}
-
-/**
- * r = 2p (r may be p), with 4 squarings and 4 products instead of pointAdd's 9 products: dbl-2008-hwcd for
- * a = -1 with every intermediate negated (as in ref10), A = X1², B = Y1², C = 2·Z1², H = A+B,
- * E = H - (X1+Y1)², G = A-B, F = C+G, X3 = E·F, Y3 = G·H, T3 = E·H, Z3 = F·G.
- */
-export function pointDouble(r: Point, p: Point): void {
-  feSquare(FA, p.x);
-  feSquare(FB, p.y);
-  feSquare(FC, p.z);
-  feAdd(FC, FC, FC);
-  feAdd(FH, FA, FB);
-  feAdd(FE, p.x, p.y);
-  feSquare(FE, FE);
-  feSub(FE, FH, FE);
-  feSub(FG, FA, FB);
-  feAdd(FF, FC, FG);
-  feMul(r.x, FE, FF);
-  feMul(r.y, FG, FH);
-  feMul(r.t, FE, FH);
-  feMul(r.z, FF, FG);
-}
-
-/**
- * Decodes a 32-byte point encoding and stores its negation, -P, in r (verification computes [S]B + [k](-A)).
- * Returns false when no curve point has the encoded y.
+ * Decodes a 32-byte point encoding and stores its negation, -P, in KEY_POINT (verification computes
+ * [S]B + [k](-A)). Returns false when no curve point has the encoded y.
  *
  * The rules are those of Node's crypto.verify (OpenSSL), which are laxer than RFC 8032 §5.1.3 on two points:
  * - y is the 255-bit number as it is, reduced modulo p: an encoding with y ≥ p (y + p for y < 19) decodes to
@@ -137,87 +192,67 @@ export function pointDouble(r: Point, p: Point): void {
  * x is the square root of u/v, u = y² - 1, v = d·y² + 1, computed as x = u·v³·(u·v⁷)^((p-5)/8): then v·x² is
  * u (x is a root), or -u (x·√-1 is a root), or neither (u/v is not a square: no point).
  */
-export function pointDecodeNegated(r: Point, encoding: Uint8Array): boolean {
-  feFromBytes(r.y, encoding);
-  feSet(r.z, 1);
-  feSquare(U, r.y);
-  feMul(V, U, D);
-  feSub(U, U, r.z); // u = y² - 1
-  feAdd(V, V, r.z); // v = d·y² + 1
-  feSquare(V3, V);
-  feMul(V3, V3, V); // v³
-  feSquare(ROOT, V3);
-  feMul(ROOT, ROOT, V);
-  feMul(ROOT, ROOT, U); // u·v⁷
-  fePow2523(ROOT, ROOT);
-  feMul(ROOT, ROOT, V3);
-  feMul(ROOT, ROOT, U); // u·v³·(u·v⁷)^((p-5)/8)
-  feSquare(CHECK, ROOT);
-  feMul(CHECK, CHECK, V); // v·x²
-  if (!feEqual(CHECK, U)) {
-    feAdd(CHECK, CHECK, U);
-    if (!feEqual(CHECK, ZERO)) {
+export function pointDecodeNegated(encoding: Uint8Array): boolean {
+  loadConstants();
+  // Decoded in RESULT_POINT (the formulas' p), copied to KEY_POINT at the end.
+  feFromBytes(P_Y, encoding);
+  feSet(P_Z, 1);
+  runFormula(DECODE_FORMULA);
+  fePow2523(P_X, P_X);
+  runFormula(DECODE_CHECK_FORMULA);
+  if (!feIsZero(TT)) {
+    feAdd(TT, TD, TA);
+    if (!feIsZero(TT)) {
       return false;
     }
-    feMul(ROOT, ROOT, SQRT_M1);
+    feMul(P_X, P_X, SQRT_M1);
   }
   // P's x has the parity given by the sign bit, so -P's x has the other one (x = 0 stays 0 either way).
   const top: u32 = 31;
   const signBit = top < encoding.length && encoding[top] >= 0x80;
-  if (feIsOdd(ROOT) === signBit) {
-    feSub(r.x, ZERO, ROOT);
-  } else {
-    feCopy(r.x, ROOT);
+  if (feIsOdd(P_X) === signBit) {
+    feSet(TT, 0);
+    feSub(P_X, TT, P_X);
   }
-  feMul(r.t, r.x, r.y);
+  feMul(P_T, P_X, P_Y);
+  pointCopy(KEY_POINT, RESULT_POINT);
   return true;
 }
 
 /** out[0..31] = the canonical encoding of p: y below p, little-endian, with the parity of x in bit 255. */
-export function pointEncode(out: Uint8Array, p: Point): void {
-  feInvert(INVERSE_Z, p.z);
-  feMul(AFFINE_X, p.x, INVERSE_Z);
-  feMul(AFFINE_Y, p.y, INVERSE_Z);
-  feToBytes(out, AFFINE_Y);
+export function pointEncode(out: Uint8Array, p: u32): void {
+  feInvert(TA, p + 2);
+  feMul(TB, p, TA);
+  feMul(TC, p + 1, TA);
+  feToBytes(out, TC);
   const top: u32 = 31;
-  if (top < out.length && feIsOdd(AFFINE_X)) {
+  if (top < out.length && feIsOdd(TB)) {
     out[top] = out[top] | 0x80;
   }
 }
 
-/** Copies a 32-byte little-endian scalar into a fixed array (missing bytes count as 0). */
-function copyScalar(to: Uint8Array, from: Uint8Array): void {
-  for (let j: u32 = 0; j < to.length; j++) {
-    to[j] = j < from.length ? from[j] : 0;
-  }
-}
-
-/** Bit number `bit` (0..255) of a fixed 32-byte little-endian scalar. */
-function scalarBit(scalar: Uint8Array, bit: u32): boolean {
-  const at = (bit >>> 3) & 31;
-  return at < scalar.length && ((scalar[at] >>> (bit & 7)) & 1) === 1;
-}
-
 /**
- * r = [s]B + [k]Q for 32-byte little-endian scalars s and k: both at once, from the top bit down (Straus's
- * method, "Shamir's trick"): double, then add B, Q or B + Q as the two bits say. 256 doublings and about 190
- * additions for random scalars.
+ * RESULT_POINT = [s]B + [k]KEY_POINT for 32-byte little-endian scalars s and k (KEY_POINT decoded before):
+ * both at once, from the top bit down (Straus's method, "Shamir's trick"): double, then add B, KEY_POINT or
+ * B + KEY_POINT as the two bits say: the point of group sBit + 2·kBit, slot 4·group. 256 doublings and about
+ * 190 additions for random scalars.
  */
-export function pointDoubleScalarMul(r: Point, s: Uint8Array, k: Uint8Array, q: Point): void {
-  copyScalar(SCALAR_S, s);
-  copyScalar(SCALAR_K, k);
-  pointAdd(BASE_PLUS_Q, BASE, q);
-  pointIdentity(r);
-  for (let bit: i32 = 255; bit >= 0; bit--) {
-    pointDouble(r, r);
-    const sBit = scalarBit(SCALAR_S, bit);
-    const kBit = scalarBit(SCALAR_K, bit);
-    if (sBit && kBit) {
-      pointAdd(r, r, BASE_PLUS_Q);
-    } else if (sBit) {
-      pointAdd(r, r, BASE);
-    } else if (kBit) {
-      pointAdd(r, r, q);
+export function pointMulBaseAndKey(s: Uint8Array, k: Uint8Array): void {
+  pointCopy(RESULT_POINT, BASE_POINT);
+  pointAddToResult(KEY_POINT);
+  pointCopy(BASE_PLUS_KEY_POINT, RESULT_POINT);
+  for (let c: u32 = 0; c < 4; c++) {
+    feSet(RESULT_POINT + c, c === 1 || c === 2 ? 1 : 0); // the identity (0 : 1 : 1 : 0)
+  }
+  for (let bit: u32 = 256; bit > 0; bit--) {
+    pointAddToResult(RESULT_POINT);
+    // Bit number bit - 1 of each scalar (missing bytes count as 0), and the point they say to add.
+    const at = (bit - 1) >>> 3;
+    const sBit = at < s.length ? (s[at] >>> ((bit - 1) & 7)) & 1 : 0;
+    const kBit = at < k.length ? (k[at] >>> ((bit - 1) & 7)) & 1 : 0;
+    const group = sBit + 2 * kBit;
+    if (group !== 0) {
+      pointAddToResult(4 * group);
     }
   }
 }

@@ -12,49 +12,39 @@ import { i8, i32, u32, shr64 } from "../../runtime/index";
 /** L as 8 little-endian u32 words. */
 const L = new Uint32Array([0x5cf5d3ed, 0x5812631a, 0xa2f79cd6, 0x14def9de, 0x00000000, 0x00000000, 0x00000000, 0x10000000]);
 
-/** The running remainder of scalarReduce (always below L < 2^253), and remainder - L. */
+/** The running remainder of scalarReduce (always below L < 2^253), or the S of scalarIsBelowL; and REMAINDER - L. */
 const REMAINDER = new Uint32Array(8);
 const DIFFERENCE = new Uint32Array(8);
 
-/** The u32 word i (0..7) of a 32-byte little-endian scalar, bytes beyond the view's end counting as 0. */
-function scalarWord(s: Uint8Array, i: u32): u32 {
-  let word: u32 = 0;
-  for (let k: u32 = 0; k < 4; k++) {
-    const at = (i & 7) * 4 + k;
-    if (at < s.length) {
-      word = (word | (s[at] << (k * 8))) >>> 0;
-    }
-  }
-  return word;
-}
-
-/**
- * s < L, for the 32-byte S half of a signature: RFC 8032 §5.1.7 rejects S ≥ L (Node does too), which keeps a
- * signature from having a second valid form S + L.
- */
-export function scalarIsBelowL(s: Uint8Array): boolean {
-  for (let i: i32 = 7; i >= 0; i--) {
-    const word = scalarWord(s, i);
-    if (word !== L[i]) {
-      return word < L[i];
-    }
-  }
-  return false; // s = L
-}
-
-/** If REMAINDER ≥ L, REMAINDER -= L. */
-function subtractLIfAbove(): void {
+/** If REMAINDER ≥ L, REMAINDER -= L. Returns whether it was (no borrow out of the top word). */
+function subtractLIfAbove(): boolean {
   let borrow: i8 = 0;
   for (let i: u32 = 0; i < 8; i++) {
     const difference = REMAINDER[i] - L[i] + borrow;
     DIFFERENCE[i] = difference >>> 0;
-    borrow = shr64(difference, 32);
+    borrow = i8(shr64(difference, 32)); // -1 or 0: never wraps
   }
-  if (borrow === 0) {
-    for (let i: u32 = 0; i < 8; i++) {
-      REMAINDER[i] = DIFFERENCE[i];
-    }
+  if (borrow !== 0) {
+    return false;
   }
+  for (let i: u32 = 0; i < 8; i++) {
+    REMAINDER[i] = DIFFERENCE[i];
+  }
+  return true;
+}
+
+/**
+ * s < L, for the 32-byte S half of a signature: RFC 8032 §5.1.7 rejects S ≥ L (Node does too), which keeps a
+ * signature from having a second valid form S + L. Bytes beyond the view's end count as 0.
+ */
+export function scalarIsBelowL(s: Uint8Array): boolean {
+  for (let i: u32 = 0; i < 8; i++) {
+    REMAINDER[i] = 0;
+  }
+  for (let j: u32 = 0; j < 32 && j < s.length; j++) {
+    REMAINDER[j >>> 2] = (REMAINDER[j >>> 2] | (s[j] << ((j & 3) * 8))) >>> 0;
+  }
+  return !subtractLIfAbove();
 }
 
 /**

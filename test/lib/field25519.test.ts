@@ -1,15 +1,27 @@
 // The arithmetic under Ed25519 checked directly against BigInt, at the values where carries and reductions
 // turn: 0, 1, p - 1, p, p + 1, 2^255 - 1, 2^256 - 38 … 2^256 - 1, all-ones words, and seeded random ones.
 // (ed25519.test.ts checks the whole verifier against Node in the three builds; this pins each operation.)
+// Field elements are slots of field25519.ts, loaded and read back word by word.
 import { describe, expect, it } from "vitest";
 import * as F from "../../bootloader-ts/lib/field25519";
 import * as S from "../../bootloader-ts/lib/scalar25519";
 import { Random } from "./ed25519-cases";
 import { fromLittleEndian, L, littleEndian, mod, P, pow } from "./ed25519-reference";
 
-const words = (v: bigint) => Uint32Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(32 * i)) & 0xffffffffn));
-const value = (w: Uint32Array) => w.reduce((acc, x, i) => acc + (BigInt(x) << BigInt(32 * i)), 0n);
 const TOP = 2n ** 256n;
+/** Slots for the operands and the result (any below FIRST_PRIVATE_SLOT). */
+const [A, B, OUT] = [0, 1, 2];
+
+/** Slot s = v (v below 2^256, as 8 words), and back. */
+function load(s: number, v: bigint): number {
+  for (let i = 0; i < 8; i++) F.feSetWord(s, i, Number((v >> BigInt(32 * i)) & 0xffffffffn));
+  return s;
+}
+function value(s: number): bigint {
+  let v = 0n;
+  for (let i = 7; i >= 0; i--) v = (v << 32n) + BigInt(F.feWord(s, i));
+  return v;
+}
 
 /** Edge values below 2^256 (every field element is one), and seeded random ones. */
 function operands(): bigint[] {
@@ -22,73 +34,71 @@ function operands(): bigint[] {
 describe("field25519 (plain Node) against BigInt", () => {
   const values = operands();
 
-  it("adds, subtracts, multiplies and squares modulo p, keeping every result below 2^256", () => {
-    const out = new Uint32Array(8);
+  it("uses slots below FIRST_PRIVATE_SLOT for the caller, keeping their words", () => {
+    expect(OUT).toBeLessThan(F.FIRST_PRIVATE_SLOT);
+    expect(value(load(A, TOP - 2n))).toBe(TOP - 2n);
+  });
+
+  it("adds, subtracts and multiplies modulo p (a square too), keeping every result below 2^256", () => {
     for (const a of values) {
       for (const b of values.slice(0, 30)) {
-        F.feAdd(out, words(a), words(b));
-        expect(value(out) < TOP && mod(value(out)) === mod(a + b), `${a} + ${b}`).toBe(true);
-        F.feSub(out, words(a), words(b));
-        expect(value(out) < TOP && mod(value(out)) === mod(a - b), `${a} - ${b}`).toBe(true);
-        F.feMul(out, words(a), words(b));
-        expect(value(out) < TOP && mod(value(out)) === mod(a * b), `${a} * ${b}`).toBe(true);
+        F.feAdd(OUT, load(A, a), load(B, b));
+        expect(value(OUT) < TOP && mod(value(OUT)) === mod(a + b), `${a} + ${b}`).toBe(true);
+        F.feSub(OUT, load(A, a), load(B, b));
+        expect(value(OUT) < TOP && mod(value(OUT)) === mod(a - b), `${a} - ${b}`).toBe(true);
+        F.feMul(OUT, load(A, a), load(B, b));
+        expect(value(OUT) < TOP && mod(value(OUT)) === mod(a * b), `${a} * ${b}`).toBe(true);
       }
-      F.feSquare(out, words(a));
-      expect(mod(value(out)), `${a}²`).toBe(mod(a * a));
+      F.feMul(OUT, load(A, a), A);
+      expect(mod(value(OUT)), `${a}²`).toBe(mod(a * a));
     }
   });
 
   it("lets the result be one of the operands (out = a, out = b, out = a = b)", () => {
     for (const [a, b] of [[TOP - 1n, P - 1n], [P + 5n, 2n ** 255n - 1n]]) {
-      const x = words(a);
-      F.feMul(x, x, words(b));
-      expect(mod(value(x))).toBe(mod(a * b));
-      const y = words(b);
-      F.feSub(y, words(a), y);
-      expect(mod(value(y))).toBe(mod(a - b));
-      const z = words(a);
-      F.feMul(z, z, z);
-      expect(mod(value(z))).toBe(mod(a * a));
-      const w = words(a);
-      F.fePow2523(w, w);
-      expect(value(w) % P).toBe(pow(a, (P - 5n) / 8n));
+      F.feMul(A, load(A, a), load(B, b));
+      expect(mod(value(A))).toBe(mod(a * b));
+      F.feSub(B, load(A, a), load(B, b));
+      expect(mod(value(B))).toBe(mod(a - b));
+      F.feMul(A, load(A, a), A);
+      expect(mod(value(A))).toBe(mod(a * a));
+      F.fePow2523(A, load(A, a));
+      expect(value(A) % P).toBe(pow(a, (P - 5n) / 8n));
+      F.feInvert(A, load(A, a));
+      expect(value(A) % P).toBe(pow(a, P - 2n));
     }
   });
 
   it("inverts (0 to 0) and raises to (p - 5) / 8", () => {
-    const out = new Uint32Array(8);
     for (const a of values.slice(0, 25)) {
-      F.feInvert(out, words(a));
-      expect(mod(value(out)), `1/${a}`).toBe(pow(a, P - 2n));
-      F.fePow2523(out, words(a));
-      expect(mod(value(out)), `${a}^((p-5)/8)`).toBe(pow(a, (P - 5n) / 8n));
+      F.feInvert(OUT, load(A, a));
+      expect(mod(value(OUT)), `1/${a}`).toBe(pow(a, P - 2n));
+      F.fePow2523(OUT, load(A, a));
+      expect(mod(value(OUT)), `${a}^((p-5)/8)`).toBe(pow(a, (P - 5n) / 8n));
     }
   });
 
-  it("gives the canonical representative, compares modulo p and reads the parity of it", () => {
-    const out = new Uint32Array(8);
+  it("tells zero modulo p and reads the parity of the representative below p, leaving the operand as it was", () => {
     for (const a of values) {
-      F.feCanonical(out, words(a));
-      expect(value(out), `canonical ${a}`).toBe(mod(a));
-      expect(F.feIsOdd(words(a))).toBe((mod(a) & 1n) === 1n);
-      expect(F.feEqual(words(a), words(mod(a)))).toBe(true);
-      expect(F.feEqual(words(a), words(mod(a + 1n)))).toBe(false);
+      expect(F.feIsZero(load(A, a)), `${a} ≡ 0`).toBe(mod(a) === 0n);
+      expect(F.feIsOdd(A), `${a} odd`).toBe((mod(a) & 1n) === 1n);
+      expect(value(A)).toBe(a);
     }
-    expect(F.feEqual(words(P), words(0n))).toBe(true);
-    expect(F.feEqual(words(TOP - 1n), words(37n))).toBe(true); // 2^256 - 1 = 2p + 37
+    expect(F.feIsZero(load(A, P))).toBe(true);
+    expect(F.feIsZero(load(A, 2n * P))).toBe(true);
+    expect(F.feIsZero(load(A, TOP - 1n))).toBe(false); // 2^256 - 1 = 2p + 37
   });
 
   it("reads 255 bits from bytes (bit 255 left out, y ≥ p kept as it is) and writes the canonical bytes", () => {
-    const out = new Uint32Array(8);
     const bytes = new Uint8Array(32);
     for (const a of values) {
-      F.feFromBytes(out, littleEndian(a, 32));
-      expect(value(out)).toBe(a & (2n ** 255n - 1n));
-      F.feToBytes(bytes, words(a));
+      F.feFromBytes(OUT, littleEndian(a, 32));
+      expect(value(OUT)).toBe(a & (2n ** 255n - 1n));
+      F.feToBytes(bytes, load(A, a));
       expect(fromLittleEndian(bytes)).toBe(mod(a));
     }
-    F.feFromBytes(out, Uint8Array.of(1, 2)); // a short view: the missing bytes count as 0
-    expect(value(out)).toBe(0x201n);
+    F.feFromBytes(OUT, Uint8Array.of(1, 2)); // a short view: the missing bytes count as 0
+    expect(value(OUT)).toBe(0x201n);
   });
 });
 
