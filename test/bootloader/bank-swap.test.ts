@@ -180,6 +180,38 @@ describe("the hardware bank swap (nucleo-h743zi2-banks)", () => {
   });
 });
 
+describe("a power cut inside the option-byte program", () => {
+  it("leaves the old or the new option bit (both happen across seeds), and the recorded install completes at the next boot", async () => {
+    const prepared = await endedWithDownload();
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 8 && seen.size < 2; seed++) {
+      const sim = Simulation.resume(board, prepared.flash.bytes, prepared.nextBootState(), { seed });
+      sim.triggerPressed = true;
+      sim.uart.deliver(install(1), 0);
+      // Find the option operation in a dry run with the same seed, then cut inside it.
+      const dry = Simulation.resume(board, prepared.flash.bytes, prepared.nextBootState(), { seed });
+      dry.triggerPressed = true;
+      dry.uart.deliver(install(1), 0);
+      await runBootloaderInNode(dry);
+      const option = dry.flash.log.findIndex((op) => op.startsWith("option")) + 1;
+      expect(option).toBeGreaterThan(0);
+      sim.flash.cutPowerAt = option;
+      sim.flash.cutInside = true;
+      expect((await runBootloaderInNode(sim)).kind).toBe("power-cut");
+      const before = sim.flash.bankSwapped;
+      seen.add(sim.flash.swapBankOption === before ? "old value" : "new value");
+      // The (permanent) install was recorded before the option program: the boots complete it either way.
+      let device = sim.rebooted();
+      for (let boot = 0; boot < 3; boot++) {
+        const r = await boots(device);
+        expect(r.ran, `seed ${seed}, boot ${boot}`).toBe("new");
+        device = r.sim.rebooted();
+      }
+    }
+    expect([...seen].sort()).toEqual(["new value", "old value"]);
+  }, 300_000);
+});
+
 interface Phase {
   name: string;
   prepare(): Promise<{ before: Simulation; start?: (sim: Simulation) => void; input: Uint8Array }>;
