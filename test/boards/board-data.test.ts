@@ -329,6 +329,8 @@ describe("values the part contradicts are refused", () => {
       "slots.strategy bank-swap has no scratch and no secondary of its own: the secondary slot is the application region's twin in the other bank"],
     ["nucleo-h743zi2-banks", "no config region", (r) => (r.memoryMap.config = null),
       "slots.strategy bank-swap needs a config region: one half of the status log in each bank"],
+    ["nucleo-h743zi2-banks", "write protection with the bank swap", (r) => (r.protectBootloader = true),
+      "protectBootloader is not combined with slots.strategy bank-swap yet: which FLASH_WPSN register protects which physical bank after a swap must first be checked on silicon (docs/slots.md)"],
     ["nucleo-l476rg", "the bank swap on the L4", (r) => (r.slots = { strategy: "bank-swap" }),
       "slots.strategy bank-swap is implemented for stm32h7 (SWAP_BANK) only; STM32L476RG is an stm32l4 part (the L4's BFB2 boots through system memory: docs/slots.md)"],
     ["nucleo-f411re", "a copy swap without slots", (r) => (r.slots = { strategy: "copy-swap" }),
