@@ -314,9 +314,9 @@ class BoardChecker {
     const bankSize = flash.size / part.banks;
     const bankSwap = o.slots?.strategy === "bank-swap";
     if (bankSwap) this.checkBankSwap(part, sectors, memoryMap, bankSize);
+    else this.checkSlots(sectors, memoryMap, o.trialWatchdogMs);
     // Which WPSN register protects which physical bank under SWAP_BANK is unverified on silicon (docs/hal-stm32h7.md).
     if (bankSwap && o.protectBootloader) this.fail(["protectBootloader"], "protectBootloader is not combined with slots.strategy bank-swap yet: which FLASH_WPSN register protects which physical bank after a swap must first be checked on silicon (docs/slots.md)");
-    else this.checkSlots(sectors, memoryMap, o.trialWatchdogMs);
     const slotStrategy = bankSwap ? "bank-swap" : memoryMap.secondary ? "copy-swap" : null;
     if (o.slots && !slotStrategy) this.fail(["slots"], "slots.strategy copy-swap needs memoryMap.secondary and memoryMap.scratch (docs/slots.md)");
     // The CPU cannot refresh a watchdog while an erase stalls it: a period the bootloader starts must outlast
