@@ -20,7 +20,7 @@
 import { u32 } from "../runtime/index";
 import { boardAppStart, boardBankSwapSize, boardConfigStart, boardSectorStart } from "../hal-bindings/board";
 import { flashBankSwapNextReset, flashBankSwapped, flashBankSwapProgram, flashTakeEccError, flashView } from "../hal-bindings/flash";
-import { systemReset } from "../hal-bindings/system";
+import { systemReset, watchdogRefresh } from "../hal-bindings/system";
 import { uartFlush } from "../hal-bindings/uart";
 import { bankSwapBoard } from "./bank-layout";
 import { Entry, installCount, logAppend, swapAreaCount, swapInProgress, SwapKind } from "./status-log";
@@ -69,7 +69,10 @@ export function bankSwapContinue(): Status {
   if (swapInProgress() === SwapKind.None) return Status.Ok;
   const target = targetSwapped();
   if (flashBankSwapped() === target) return logAppend(Entry.SwapDone, 0, installCount() + 1);
-  if (flashBankSwapNextReset() !== target && flashBankSwapProgram(target) !== 0) return Status.FlashError;
+  if (flashBankSwapNextReset() !== target) {
+    watchdogRefresh(); // the CPU polls OPT_BUSY for up to a second, as it stalls during an erase
+    if (flashBankSwapProgram(target) !== 0) return Status.FlashError;
+  }
   return flashBankSwapNextReset() === target ? Status.Ok : Status.FlashError;
 }
 

@@ -12,7 +12,7 @@ import { loadBoardLayout } from "../../boards/layout";
 import { Simulation } from "../../hal-bindings/sim/simulation";
 import { Command, encodeFrame, EVENT_PROGRESS, REPLY_BIT, STATUS_NAMES } from "../../host/frames";
 import { decodeInfo } from "../../host/flasher/flasher";
-import { confirmStub } from "../../host/image/status-log";
+import { confirmStub, decodeHalf, encodeEntry, ENTRY_SIZE, EntryType } from "../../host/image/status-log";
 import { concat, makeApplication, makeImage, repliesIn, updateFrames } from "./fixtures";
 import { runBootloaderInNode } from "./node-run";
 
@@ -164,6 +164,32 @@ describe("the hardware bank swap (nucleo-h743zi2-banks)", () => {
     expect(await runBootloaderInNode(host)).toMatchObject({ kind: "reset", reason: "software" });
     expect(statusOf(host.uart.takeTx(), Command.Revert)).toEqual(["ok"]);
     expect((await boots(host.rebooted())).ran).toBe("old");
+  });
+
+  it("the status log compacts from one bank's config sector into the other's, across a swap", async () => {
+    const sim = (await endedWithOld()).rebooted();
+    expect(sim.flash.bankSwapped).toBe(true);
+    // The log lives in physical bank 1's config sector: fill it to two entries from full.
+    const CONFIG = board.config.start - board.flashBase;
+    const half = (bank: number) => sim.flash.bytes.subarray(CONFIG + bank * BANK, CONFIG + bank * BANK + board.config.size);
+    const used = decodeHalf(half(0)).length;
+    expect(used).toBeGreaterThan(3);
+    expect(decodeHalf(half(1))).toEqual([]);
+    const capacity = Math.floor(board.config.size / ENTRY_SIZE);
+    for (let i = used; i < capacity - 2; i++) half(0).set(encodeEntry(EntryType.Event, 1, 0), i * ENTRY_SIZE);
+    const device = sim.rebooted();
+    device.triggerPressed = true;
+    device.uart.deliver(concat([download(newImage), install(1)]), 0);
+    expect(await runBootloaderInNode(device)).toMatchObject({ kind: "reset", reason: "software" });
+    expect(statusOf(device.uart.takeTx(), Command.Install)).toEqual(["ok"]);
+    const r = await boots(device.rebooted());
+    expect(r.ran).toBe("new");
+    // The new half is physical bank 2's config sector (mapped at 0x08020000 while bank 2 was first).
+    const moved = decodeHalf(r.sim.flash.bytes.subarray(CONFIG + BANK, CONFIG + BANK + board.config.size));
+    expect(moved[0]).toMatchObject({ type: EntryType.Half, value: 2, valid: true });
+    expect(moved.some((e) => e.type === EntryType.SnapshotEnd && e.valid)).toBe(true);
+    expect(moved.some((e) => e.type === EntryType.SwapDone && e.valid)).toBe(true);
+    expect((await boots(r.sim.rebooted())).ran).toBe("new");
   });
 
   it("INSTALL is refused while bank 2's bootloader copy differs, and nothing is written", async () => {
