@@ -18,6 +18,7 @@ import { Entry, lastInstallEvent, lastInstallReason, logAppend, logImage, primar
 import { STEPS, swapBegin, swapContinue, SwapProgress, swapStepsDone } from "./swap";
 import { launchApplication } from "./launch";
 import { applyPendingBankSwap } from "./bank-swap";
+import { bankSwapBoard } from "./bank-layout";
 import { crc32 } from "./lib/crc32";
 import { inAppRegion, NO_SECTOR, sectorContaining, sectorInAppRegion, unitInRegion } from "./layout";
 import { Status } from "./status";
@@ -318,7 +319,7 @@ function info(): u32 {
   REPLY_DATA[33] = watchdogState();
   REPLY_DATA[34] = protectionState();
   REPLY_DATA[35] = u8(lineErrorsSinceBoot);
-  REPLY_DATA[36] = slotsEnabled() ? 1 : 0;
+  REPLY_DATA[36] = slotsEnabled() ? (bankSwapBoard() ? 2 : 1) : 0;
   REPLY_DATA[37] = trialState();
   REPLY_DATA[38] = lastInstallEvent();
   REPLY_DATA[39] = u8(lastInstallReason());

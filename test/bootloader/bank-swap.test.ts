@@ -138,7 +138,7 @@ describe("the hardware bank swap (nucleo-h743zi2-banks)", () => {
     ask.triggerPressed = true;
     ask.uart.deliver(encodeFrame(Command.Info, 1), 0);
     await runBootloaderInNode(ask);
-    expect(infoOf(ask.uart.takeTx()).slots).toMatchObject({ trial: "none", lastEvent: "confirmed", secondary: "previous", secondaryVersion: "1.0.0" });
+    expect(infoOf(ask.uart.takeTx()).slots).toMatchObject({ mode: "swap", bankSwap: true, trial: "none", lastEvent: "confirmed", secondary: "previous", secondaryVersion: "1.0.0" });
   });
 
   it("a trial image reset without confirming is reverted: the banks flip back", async () => {
