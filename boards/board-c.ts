@@ -7,7 +7,7 @@ import { boardSourceName, type Board } from "./index";
 import { CONFIRM_MAGIC, noInitLayout, sramVectorBytes, UPDATE_REQUEST_MAGIC } from "./noinit";
 import { layoutFromBoard } from "./layout";
 import { rxRingSize } from "./uart-rates";
-import { configHalves, encodeBaudTable, type BoardLayout } from "../hal-bindings/sim/board-layout";
+import { bankSwapSize, configHalves, encodeBaudTable, type BoardLayout } from "../hal-bindings/sim/board-layout";
 
 /** hal_clock_init's F0-only request flag for the HSI48 (hal-bindings/stm32f0/stm32f0_regs.h STM32F0_CLOCK_HSI48). */
 export const STM32F0_CLOCK_HSI48 = 0x40000000;
@@ -196,6 +196,7 @@ ${getter("board_secondary_size", layout.slots?.secondary.size ?? 0)}
 ${getter("board_scratch_start", layout.slots?.scratch.start ?? 0)}
 ${getter("board_scratch_size", layout.slots?.scratch.size ?? 0)}
 ${getter("board_trial_watchdog_ms", layout.slots?.trialWatchdogMs ?? 0)}
+${getter("board_bank_swap_size", bankSwapSize(layout))}
 ${baudTableC(encodeBaudTable(layout.uart.rates))}
 ${publicKeyC(layout.publicKey ?? null)}
 bool board_verify_at_boot(void) { return ${layout.verifyAtBoot ? "true" : "false"}; }

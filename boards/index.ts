@@ -78,6 +78,14 @@ export interface Board {
   memoryMap: { bootloader: Region; application: Region; config: Region | null; secondary: Region | null; scratch: Region | null };
   /** Two-slot boards: the watchdog period started before a trial boot (ms); 0: none. */
   trialWatchdogMs: number;
+  /**
+   * How an image is installed: null on a single-slot board; copy-swap through the scratch; bank-swap by the
+   * dual-bank part's option bit (memoryMap.secondary is then derived: the application region's twin in the
+   * other bank, at its aliased address; docs/slots.md).
+   */
+  slotStrategy: "copy-swap" | "bank-swap" | null;
+  /** The flash bank size in bytes (the part's flash / its banks). */
+  bankSize: number;
   /** baud: where every session starts; maxBaud: the fastest rate the board's link carries (boards/uart-rates.ts). */
   uart: { instance: string; base: number; bus: "apb1" | "apb2"; tx: PinFunction; rx: PinFunction; baud: number; maxBaud: number };
   trigger: { port: GpioPort; pin: number; activeLevel: "low" | "high"; pull: "none" | "up" | "down" };
@@ -303,7 +311,14 @@ class BoardChecker {
       scratch: mm.scratch ?? null,
     };
     this.checkMemoryMap(family, flash, sectors, memoryMap);
-    this.checkSlots(sectors, memoryMap, o.trialWatchdogMs);
+    const bankSize = flash.size / part.banks;
+    const bankSwap = o.slots?.strategy === "bank-swap";
+    if (bankSwap) this.checkBankSwap(part, sectors, memoryMap, bankSize);
+    else this.checkSlots(sectors, memoryMap, o.trialWatchdogMs);
+    // Which WPSN register protects which physical bank under SWAP_BANK is unverified on silicon (docs/hal-stm32h7.md).
+    if (bankSwap && o.protectBootloader) this.fail(["protectBootloader"], "protectBootloader is not combined with slots.strategy bank-swap yet: which FLASH_WPSN register protects which physical bank after a swap must first be checked on silicon (docs/slots.md)");
+    const slotStrategy = bankSwap ? "bank-swap" : memoryMap.secondary ? "copy-swap" : null;
+    if (o.slots && !slotStrategy) this.fail(["slots"], "slots.strategy copy-swap needs memoryMap.secondary and memoryMap.scratch (docs/slots.md)");
     // The CPU cannot refresh a watchdog while an erase stalls it: a period the bootloader starts must outlast
     // the part's longest erase (datasheet maximum), twice over.
     for (const key of ["watchdogMs", "trialWatchdogMs"] as const) {
@@ -341,7 +356,7 @@ class BoardChecker {
       name: o.name, description: o.description, family: o.family, part: part.part, cpu, fpu, boardId: o.boardId, flash, ram,
       ramBlocks: part.ram, ccm: ccmBlock ? { base: ccmBlock.base, size: ccmBlock.size } : null, sectors, memoryMap, uart, trigger,
       clock, power, listenWindowMs: o.listenWindowMs ?? DEFAULT_LISTEN_WINDOW_MS,
-      trialWatchdogMs: o.trialWatchdogMs ?? 0,
+      trialWatchdogMs: o.trialWatchdogMs ?? 0, slotStrategy, bankSize,
       sessionIdleMs: o.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS, watchdogMs: o.watchdogMs ?? 0, protectBootloader: o.protectBootloader ?? false, verifyAtBoot: o.verifyAtBoot ?? false, emulator: o.emulator ? { ...o.emulator, uartRxDma: o.emulator.uartRxDma ?? true } : null, notes: o.notes ?? [],
       product: o.product ?? null, writeUnit: family.writeUnit, file: this.source?.file ?? null, partInfo: part, familyInfo: family,
     };
@@ -378,6 +393,35 @@ class BoardChecker {
     if (config.size % 2 !== 0 || !sectors.some((s) => s.start === middle)) {
       this.fail(["memoryMap", "config", "size"], `the config region ${range(config)} must split into two halves of whole erase units (the status log compacts from one into the other)`);
     }
+  }
+
+  /**
+   * The hardware bank swap (docs/slots.md): after a swap the other bank is mapped at the flash base, so both
+   * banks must hold the same layout. The board file gives bank 1's bootloader, config and application
+   * regions; the bootloader's copy, the status log's second half and the secondary slot are the same
+   * regions one bank up. Everything is checked here, and memoryMap.secondary is set to the application's twin.
+   */
+  private checkBankSwap(part: PartInfo, sectors: Sector[], map: Board["memoryMap"], bankSize: number): void {
+    if (part.family !== "stm32h7") {
+      this.fail(["slots", "strategy"], `slots.strategy bank-swap is implemented for stm32h7 (SWAP_BANK) only; ${part.part} is an ${part.family} part (the L4's BFB2 boots through system memory: docs/slots.md)`);
+    }
+    if (part.banks !== 2) this.fail(["slots", "strategy"], `slots.strategy bank-swap needs a dual-bank part; ${part.part} has one bank`);
+    if (map.secondary || map.scratch) {
+      this.fail(["memoryMap", map.secondary ? "secondary" : "scratch"], "slots.strategy bank-swap has no scratch and no secondary of its own: the secondary slot is the application region's twin in the other bank");
+    }
+    if (!map.config) this.fail(["memoryMap", "config"], "slots.strategy bank-swap needs a config region: one half of the status log in each bank");
+    const bank2 = FLASH_BASE + bankSize;
+    for (const name of ["bootloader", "config", "application"] as const) {
+      const r = map[name]!;
+      if (r.start + r.size > bank2) {
+        this.fail(["memoryMap", name], `with slots.strategy bank-swap the ${name} region ${range(r)} must lie in bank 1 [${hex(FLASH_BASE)}, ${hex(bank2)}): an image is limited to one bank's application region, its twin in bank 2 is the secondary slot`);
+      }
+      const twin = { start: r.start + bankSize, size: r.size };
+      const onUnits = sectors.some((s) => s.start === twin.start) && sectors.some((s) => s.start + s.size === twin.start + twin.size);
+      if (!onUnits) this.fail(["memoryMap", name], `the ${name} region's twin ${range(twin)} in bank 2 is not whole erase units: both banks must hold the same layout`);
+    }
+    const app = map.application;
+    map.secondary = { start: app.start + bankSize, size: app.size };
   }
 
   /** The images' RAM starts at a RAM block's base and ends at the end of a block it runs into. */

@@ -53,10 +53,7 @@ export function layoutFromBoard(board: Board): BoardLayout {
     protectBootloader: board.protectBootloader,
     verifyAtBoot: board.verifyAtBoot,
     trigger: { port: board.trigger.port, pin: board.trigger.pin, activeLevel: board.trigger.activeLevel },
-    slots:
-      board.memoryMap.secondary && board.memoryMap.scratch
-        ? { secondary: { ...board.memoryMap.secondary }, scratch: { ...board.memoryMap.scratch }, trialWatchdogMs: board.trialWatchdogMs }
-        : null,
+    slots: slotLayout(board),
     uart: {
       baud: board.uart.baud,
       clockHz: uartClockHz(board),
@@ -66,6 +63,15 @@ export function layoutFromBoard(board: Board): BoardLayout {
   };
   checkLayout(layout);
   return layout;
+}
+
+/** The two slots of a board (null: single slot). A bank-swap board has no scratch: its size is 0. */
+function slotLayout(board: Board): BoardLayout["slots"] {
+  const { secondary, scratch } = board.memoryMap;
+  if (board.slotStrategy === "bank-swap" && secondary) {
+    return { secondary: { ...secondary }, scratch: { start: 0, size: 0 }, trialWatchdogMs: board.trialWatchdogMs, bankSwap: { bankSize: board.bankSize } };
+  }
+  return secondary && scratch ? { secondary: { ...secondary }, scratch: { ...scratch }, trialWatchdogMs: board.trialWatchdogMs } : null;
 }
 
 /** loadBoard(name) as a BoardLayout. */

@@ -54,6 +54,16 @@ export const BoardSchema = z
       secondary: region.optional().describe("two-slot boards: the download slot, at least the application's size (docs/slots.md)"),
       scratch: region.optional().describe("two-slot boards: the swap area; the slots are exchanged one scratch-size area at a time"),
     }),
+    slots: z
+      .strictObject({
+        strategy: z
+          .enum(["copy-swap", "bank-swap"])
+          .describe(
+            'copy-swap (default with memoryMap.secondary and memoryMap.scratch): the slots are exchanged through the scratch; bank-swap (STM32H7): the secondary is the other bank, and an install flips FLASH_OPTSR_PRG.SWAP_BANK_OPT (docs/slots.md)',
+          ),
+      })
+      .optional()
+      .describe("two-slot boards: how an image is installed (docs/slots.md)"),
     trialWatchdogMs: z
       .union([z.literal(0), z.number().int().min(100).max(32000)])
       .optional()

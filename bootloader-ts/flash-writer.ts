@@ -9,6 +9,7 @@ import { boardConfigSize, boardConfigStart, boardScratchSize, boardScratchStart,
 import { flashErase, flashLock, flashProgram, flashTakeEccError, flashUnlock, flashView } from "../hal-bindings/flash";
 import { equalBytes } from "./bytes";
 import { inAppRegion, inRegion } from "./layout";
+import { inConfigTwin } from "./bank-layout";
 import { Status } from "./status";
 import { watchdogRefresh } from "../hal-bindings/system";
 
@@ -16,13 +17,14 @@ import { watchdogRefresh } from "../hal-bindings/system";
 const UNIT_BUFFER = new Uint8Array(32);
 
 /** True when [address, address + length) lies in a region the bootloader may change: the application (primary),
- * the config region, and on slot boards the secondary slot and the scratch area. */
+ * the config region, and on slot boards the secondary slot and the scratch area (bank swap: the config region's twin). */
 function writable(address: u32, length: u32): boolean {
   return (
     inAppRegion(address, length) ||
     inRegion(address, length, boardConfigStart(), boardConfigSize()) ||
     inRegion(address, length, boardSecondaryStart(), boardSecondarySize()) ||
-    inRegion(address, length, boardScratchStart(), boardScratchSize())
+    inRegion(address, length, boardScratchStart(), boardScratchSize()) ||
+    inConfigTwin(address, length)
   );
 }
 

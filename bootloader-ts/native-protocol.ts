@@ -17,6 +17,8 @@ import { secondaryValid, slotsEnabled } from "./slots";
 import { Entry, lastInstallEvent, lastInstallReason, logAppend, logImage, primaryHeader, RevertReason, securityCounter, secondaryHeader, secondaryImageRole, secondaryRecorded, SecondaryRole, Slot, swapAreaCount, swapInProgress, SwapKind, trialState, TrialState } from "./status-log";
 import { STEPS, swapBegin, swapContinue, SwapProgress, swapStepsDone } from "./swap";
 import { launchApplication } from "./launch";
+import { applyPendingBankSwap } from "./bank-swap";
+import { bankSwapBoard } from "./bank-layout";
 import { crc32 } from "./lib/crc32";
 import { inAppRegion, NO_SECTOR, sectorContaining, sectorInAppRegion, unitInRegion } from "./layout";
 import { Status } from "./status";
@@ -243,12 +245,14 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
     }
     case Command.Install:
       reply(replyCommand, seq, payload.length === 1 && payload[0] <= 1 ? install(seq, payload[0] === 1) : Status.BadLength, 0);
+      applyPendingBankSwap(); // a bank-swap board resets after the reply: the reset applies the swap
       return;
     case Command.Confirm:
       reply(replyCommand, seq, confirm(), 0);
       return;
     case Command.Revert:
       reply(replyCommand, seq, revert(seq), 0);
+      applyPendingBankSwap();
       return;
     case Command.Bauds:
       reply(replyCommand, seq, payload.length === 0 ? Status.Ok : Status.BadLength, payload.length === 0 ? bauds() : 0);
@@ -315,7 +319,7 @@ function info(): u32 {
   REPLY_DATA[33] = watchdogState();
   REPLY_DATA[34] = protectionState();
   REPLY_DATA[35] = u8(lineErrorsSinceBoot);
-  REPLY_DATA[36] = slotsEnabled() ? 1 : 0;
+  REPLY_DATA[36] = slotsEnabled() ? (bankSwapBoard() ? 2 : 1) : 0;
   REPLY_DATA[37] = trialState();
   REPLY_DATA[38] = lastInstallEvent();
   REPLY_DATA[39] = u8(lastInstallReason());

@@ -16,10 +16,12 @@ import { raiseCounter } from "./signature";
 import { confirmStubAddress, currentTrialId, primaryHeader, primaryRecorded, Entry, logAppend, RevertReason, secondaryHeader, secondaryImageRole, secondaryRecorded, SecondaryRole, swapInProgress, SwapKind, trialState, TrialState } from "./status-log";
 import { swapBegin, swapFinish } from "./swap";
 import { Status } from "./status";
+import { bankSwapBoard } from "./bank-layout";
+import { applyPendingBankSwap } from "./bank-swap";
 
-/** The board has a secondary slot and a scratch area. */
+/** The board has a secondary slot and a scratch area, or installs by the bank swap. */
 export function slotsEnabled(): boolean {
-  return boardScratchSize() !== 0;
+  return boardScratchSize() !== 0 || bankSwapBoard();
 }
 
 /** The secondary slot holds a complete, valid image of `role`. */
@@ -37,6 +39,7 @@ export function swapNow(kind: SwapKind, reason: u32): Status {
 /** The slots' business at boot (see the file comment). */
 export function slotsAtBoot(updateRequested: boolean): void {
   if (slotsEnabled() && swapInProgress() !== SwapKind.None && swapFinish() !== Status.Ok) return;
+  applyPendingBankSwap(); // a bank swap takes effect at a reset
   const trial = trialState();
   // A confirmed image sets the floor of the anti-rollback counter: the application may have confirmed
   // itself since the last boot, or a power cut came between an install's record and its counter entry.
@@ -45,6 +48,7 @@ export function slotsAtBoot(updateRequested: boolean): void {
   if (!slotsEnabled() || trial === TrialState.None || updateRequested || !secondaryValid(SecondaryRole.Previous)) return;
   if (trial === TrialState.Booted) swapNow(SwapKind.Revert, RevertReason.NotConfirmed);
   else if (!applicationValid()) swapNow(SwapKind.Revert, RevertReason.Invalid); // the trial image cannot even start
+  applyPendingBankSwap();
 }
 
 /**
@@ -53,6 +57,7 @@ export function slotsAtBoot(updateRequested: boolean): void {
  * written.
  */
 export function prepareLaunch(): void {
+  applyPendingBankSwap(); // never start the old image while the flip waits for a reset
   const trial = trialState();
   if (!slotsEnabled() || trial === TrialState.None) {
     trialPublish(0, 0);

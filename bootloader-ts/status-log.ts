@@ -14,6 +14,7 @@
 import { u8, u32 } from "../runtime/index";
 import { boardConfigHalves, boardConfigSize, boardConfigStart } from "../hal-bindings/board";
 import { flashTakeEccError, flashView } from "../hal-bindings/flash";
+import { bankConfigHalfStart, bankSwapBoard } from "./bank-layout";
 import { readU32LE, writeU32LE } from "./bytes";
 import { eraseSector, isErased, programBytes } from "./flash-writer";
 import { HEADER_SIZE } from "./image-header";
@@ -38,7 +39,7 @@ export enum Entry {
   Image = 2,
   /** arg = Slot: the slot's image is gone or being replaced. */
   Empty = 3,
-  /** A swap begins: arg = SwapKind, value = areas | reason << 24. */
+  /** A swap begins: arg = SwapKind, value = areas | reason << 24 (bank swap: the mapping it ends in, bank-swap.ts). */
   Swap = 4,
   /** A swap step is done: arg = step (1 … 3), value = area. */
   Step = 5,
@@ -140,10 +141,12 @@ function halves(): u32 {
 }
 
 function halfSize(): u32 {
+  if (bankSwapBoard()) return boardConfigSize(); // one half per bank (bank-layout.ts)
   return halves() === 2 ? boardConfigSize() >>> 1 : boardConfigSize();
 }
 
 function halfStart(h: u32): u32 {
+  if (bankSwapBoard()) return bankConfigHalfStart(h);
   return h === 0 ? boardConfigStart() : boardConfigStart() + halfSize();
 }
 

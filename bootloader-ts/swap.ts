@@ -20,6 +20,8 @@ import { storedSize } from "./image-header";
 import { NO_SECTOR, sectorContaining } from "./layout";
 import { Entry, installCount, logAppend, primaryHeader, primaryRecorded, secondaryHeader, secondaryRecorded, swapAreaCount, swapInProgress, swapProgressArea, swapProgressStep, SwapKind } from "./status-log";
 import { Status } from "./status";
+import { bankSwapBoard } from "./bank-layout";
+import { bankSwapBegin, bankSwapContinue } from "./bank-swap";
 
 /** Steps per area. */
 export const STEPS = 3;
@@ -42,6 +44,7 @@ export function areasNeeded(): u32 {
 
 /** Starts a swap of `kind` (reason: a RevertReason for a revert). */
 export function swapBegin(kind: SwapKind, reason: u32): Status {
+  if (bankSwapBoard()) return bankSwapBegin(kind, reason);
   const areas = areasNeeded();
   if (areas === 0 || areas > 0xffffff) return Status.BadState;
   return logAppend(Entry.Swap, kind, (areas | ((reason & 0xff) << 24)) >>> 0);
@@ -99,9 +102,13 @@ export enum SwapProgress {
   Failed,
 }
 
-/** Does the next step of the swap in progress and records it; at the end records SwapDone. */
+/**
+ * Does the next step of the swap in progress and records it; at the end records SwapDone. A bank swap has
+ * one step (bank-swap.ts): Done once its option bit is programmed, though a reset must still apply it.
+ */
 export function swapContinue(): SwapProgress {
   if (swapInProgress() === SwapKind.None) return SwapProgress.Done;
+  if (bankSwapBoard()) return bankSwapContinue() === Status.Ok ? SwapProgress.Done : SwapProgress.Failed;
   let k = swapProgressArea();
   let step: u32 = swapProgressStep() + 1;
   if (step > STEPS) {

@@ -4,7 +4,7 @@
  */
 import type { u32 } from "../runtime/index";
 import { simulation } from "./sim/current";
-import { baudTableOf, configHalves, NO_PUBLIC_KEY } from "./sim/board-layout";
+import { bankSwapSize, baudTableOf, configHalves, NO_PUBLIC_KEY } from "./sim/board-layout";
 
 /** Number of erase units (sectors or pages) in the flash map. @extern board_sector_count @pure */
 export function boardSectorCount(): u32 {
@@ -116,6 +116,13 @@ export function boardScratchSize(): u32 {
  */
 export function boardTrialWatchdogMs(): u32 {
   return simulation().board.slots?.trialWatchdogMs ?? 0;
+}
+/**
+ * The flash bank size when the board installs by the hardware bank swap (docs/slots.md: the secondary slot
+ * and the status log's second half are one bank up), else 0. @extern board_bank_swap_size @pure
+ */
+export function boardBankSwapSize(): u32 {
+  return bankSwapSize(simulation().board);
 }
 
 /**

@@ -68,3 +68,25 @@ export function flashProtectBootloader(protect: boolean): u32 {
 export function flashTakeEccError(): boolean {
   return simulation().flash.takeEccError();
 }
+
+/**
+ * Dual-bank parts (STM32H7 FLASH_OPTCR.SWAP_BANK): true when the second bank is mapped at the flash base
+ * since the last reset. Always false on a part without the swap. @extern hal_port_flash_bank_swapped
+ */
+export function flashBankSwapped(): boolean {
+  return simulation().flash.bankSwapped;
+}
+
+/** The bank mapping the next reset applies (STM32H7 FLASH_OPTSR_CUR.SWAP_BANK_OPT). @extern hal_port_flash_bank_swap_next_reset */
+export function flashBankSwapNextReset(): boolean {
+  return simulation().flash.swapBankOption;
+}
+
+/**
+ * Programs the option bit that maps the second bank at the flash base from the next reset (status as
+ * flashErase; the option registers are locked again on every path). Unchanged: returns 0 at once.
+ * @extern hal_port_flash_bank_swap_program
+ */
+export function flashBankSwapProgram(swapped: boolean): u32 {
+  return simulation().flashBankSwapProgram(swapped);
+}

@@ -52,6 +52,7 @@ uint32_t sim_board_rx_ring_size(void);
 
 /* --- Flash status codes (hal-bindings/sim/flash.ts, tsboot_hal.h) --- */
 #define SIM_FLASH_OK 0u
+#define SIM_FLASH_ERR_ARG 1u /* the part has no bank swap */
 #define SIM_FLASH_ERR_LOCKED 2u
 #define SIM_FLASH_ERR_ALIGNMENT 4u
 #define SIM_FLASH_ERR_NOT_ERASED 9u
@@ -103,6 +104,7 @@ struct sim_shared {
   uint32_t boot;
   bool protected_bootloader;
   uint32_t trial_address, trial_id; /* hal_port_trial_publish: no-init RAM the application reads */
+  bool swap_bank;                    /* bank-swap boards: the SWAP_BANK_OPT option bit (survives resets) */
   uint32_t host_baud;                /* live: the client's line rate (0: the board's base rate) */
   struct sim_outcome outcome;
 };
@@ -132,6 +134,7 @@ struct sim_state {
   uint32_t cut_power_at; /* 0: never */
   bool cut_inside;
   uint32_t inject_error; /* 0: none */
+  bool bank_swapped;     /* bank-swap boards: the mapping the reset latched from the option bit */
   /* The USART: the rate asked for and its BRR (the rate on the wire is sim_board_uart_clock_hz() / brr) */
   uint32_t baud;
   uint32_t brr;

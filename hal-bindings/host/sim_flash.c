@@ -14,7 +14,13 @@
 
 #include <string.h>
 
-static int64_t offset_of(uint32_t address) { return (int64_t)address - (int64_t)sim.flash_base; }
+/* SimFlash.offsetOf: the physical offset of a bus address, through the bank mapping in force. */
+static int64_t offset_of(uint32_t address) {
+  int64_t offset = (int64_t)address - (int64_t)sim.flash_base;
+  int64_t bank = board_bank_swap_size();
+  if (!sim.bank_swapped || bank == 0 || offset < 0 || offset >= 2 * bank) return offset;
+  return offset < bank ? offset + bank : offset - bank;
+}
 
 static _Noreturn void power_cut(uint32_t operation, bool inside) {
   struct sim_outcome o;
@@ -97,6 +103,8 @@ static void tear_erase(uint32_t index, uint32_t progress, struct sim_rng *rng) {
 /* Simulation.stall: the CPU stalls `duration` on operation `op` unless the power is cut inside it or the
  * watchdog fires before it ends; then the operation is left torn at that point and the run ends there. */
 struct tear {
+  bool option; /* the bank swap option bit: changed from the midpoint on */
+  bool swapped;
   bool erase;
   uint32_t index;
   int64_t offset;
@@ -125,7 +133,9 @@ static void stall(uint32_t op, uint64_t duration, const struct tear *t) {
   }
   if (!cut && !by_watchdog) return;
   if (!have_rng) sim_rng_seed(&rng, sim_mix_seed(sim.seed, SIM_SALT_TORN_OPERATION + op));
-  if (t->erase) tear_erase(t->index, progress, &rng);
+  if (t->option) {
+    if (progress >= 32768u) sim.shared->swap_bank = t->swapped;
+  } else if (t->erase) tear_erase(t->index, progress, &rng);
   else tear_program(t->offset, t->data, t->unit, progress, &rng);
   sim_wait_to(at);
   if (by_watchdog) sim_watchdog_fire();
@@ -151,7 +161,7 @@ uint32_t sim_flash_erase_sector(uint32_t index) {
   uint32_t op = count_operation();
   if (sim.inject_error != 0) return sim.inject_error;
   uint64_t duration = sim_board_erase_ns(index, sim.timing);
-  struct tear t = {.erase = true, .index = index, .offset = 0, .data = NULL, .unit = 0};
+  struct tear t = {.option = false, .swapped = false, .erase = true, .index = index, .offset = 0, .data = NULL, .unit = 0};
   stall(op, duration, &t);
   erase_complete(index);
   sim_spend_ns(duration);
@@ -173,7 +183,7 @@ uint32_t sim_flash_program(uint32_t address, const uint8_t *data, uint32_t lengt
     for (uint32_t i = 0; i < unit; i++) {
       if (target[i] != 0xFF) return SIM_FLASH_ERR_NOT_ERASED;
     }
-    struct tear t = {.erase = false, .index = 0, .offset = offset + at, .data = data + at, .unit = unit};
+    struct tear t = {.option = false, .swapped = false, .erase = false, .index = 0, .offset = offset + at, .data = data + at, .unit = unit};
     stall(op, duration, &t);
     for (uint32_t i = 0; i < unit; i++) {
       target[i] &= data[at + i];
@@ -229,9 +239,14 @@ void hal_flash_lock(void) { sim.locked = true; }
 
 /* The port's last line of defence (hal-bindings/flash.ts touchesBootloader): nothing in the bootloader's
  * region is erased or programmed, whatever the bootloader asks. */
+static bool touches(uint32_t address, uint32_t length, uint64_t start) {
+  return (uint64_t)address < start + sim_board_bootloader_size() && (uint64_t)address + length > start;
+}
+
+/* ... nor, on a bank-swap board, in its copy one bank up. */
 static bool touches_bootloader(uint32_t address, uint32_t length) {
-  uint64_t start = sim_board_bootloader_start(), end = start + sim_board_bootloader_size();
-  return (uint64_t)address < end && (uint64_t)address + length > start;
+  uint64_t start = sim_board_bootloader_start();
+  return touches(address, length, start) || (board_bank_swap_size() != 0u && touches(address, length, start + board_bank_swap_size()));
 }
 
 uint32_t hal_flash_erase(uint32_t index) {
@@ -275,4 +290,27 @@ bool hal_port_flash_take_ecc_error(void) {
   bool e = sim.ecc_error;
   sim.ecc_error = false;
   return e;
+}
+
+/* --- The bank swap (hal-bindings/flash.ts, Simulation.flashBankSwapProgram) --- */
+
+bool hal_port_flash_bank_swapped(void) { return sim.bank_swapped; }
+
+bool hal_port_flash_bank_swap_next_reset(void) { return sim.shared->swap_bank; }
+
+/* A counted operation like an erase: a power cut before it, or inside it (the option bit changed from the
+ * midpoint of the change on); the mapping changes only at the next reset. */
+uint32_t hal_port_flash_bank_swap_program(bool swapped) {
+  if (board_bank_swap_size() == 0u) return SIM_FLASH_ERR_ARG;
+  if (sim.shared->swap_bank == swapped) return SIM_FLASH_OK;
+  uint32_t op = count_operation();
+  if (sim.inject_error != 0) return sim.inject_error;
+  uint64_t us = sim.timing == SIM_TIMING_TYP ? SIM_OPTION_CHANGE_TYP_US : sim.timing == SIM_TIMING_MAX ? SIM_OPTION_CHANGE_MAX_US : 0u;
+  uint64_t duration = us * 1000u;
+  struct tear t = {.option = true, .swapped = swapped, .erase = false, .index = 0, .offset = 0, .data = NULL, .unit = 0};
+  stall(op, duration, &t);
+  sim.shared->swap_bank = swapped;
+  sim_spend_ns(duration);
+  sim_note_activity();
+  return SIM_FLASH_OK;
 }

@@ -1,7 +1,7 @@
 /*
  * What one boot leaves for the next besides the flash (host/sim/state.ts has the file format and
  * Simulation.nextBootState the rules): the boot count, the next reset cause, the no-init RAM, the
- * option-byte protection, and the cells a torn operation left weak (and torn ECC units).
+ * option-byte protection and bank swap bit, and the cells a torn operation left weak (and torn ECC units).
  *   power cut               power-on reset: the update flag and the fault record are lost
  *   software reset          reset cause software; RAM kept
  *   watchdog                reset cause IWDG; RAM kept
@@ -44,6 +44,7 @@ bool sim_state_save(const char *path) {
   const struct sim_shared *s = sim.shared;
   fprintf(f, "boot %" PRIu32 "\nreset-cause %" PRIu32 "\nupdate-flag %" PRIu32 "\nfault %" PRIu32 " %" PRIu32 "\nprotected %d\ntrial %" PRIu32 " %" PRIu32 "\n",
           s->boot, s->reset_cause, s->update_flag, s->fault_kind, s->fault_detail, s->protected_bootloader ? 1 : 0, s->trial_address, s->trial_id);
+  if (s->swap_bank) fprintf(f, "swap-bank 1\n");
   for (uint32_t o = 0; o < sim.flash_size; o++) {
     if (sim.weak[o]) fprintf(f, "weak %" PRIu32 " %u\n", o, (unsigned)sim.weak[o]);
   }
@@ -90,6 +91,7 @@ bool sim_state_load(const char *path, bool *found) {
       s->trial_address = (uint32_t)a;
       s->trial_id = (uint32_t)b;
     } else if (strcmp(words[0], "protected") == 0 && n == 2 && number(words[1], 1, &a)) s->protected_bootloader = a != 0;
+    else if (strcmp(words[0], "swap-bank") == 0 && n == 2 && number(words[1], 1, &a)) s->swap_bank = a != 0;
     else if (strcmp(words[0], "weak") == 0 && n == 3 && number(words[1], sim.flash_size - 1u, &a) && number(words[2], 255, &b)) sim.weak[a] = (uint8_t)b;
     else if (strcmp(words[0], "ecc-torn") == 0 && n == 2 && number(words[1], UINT32_MAX, &a)) {
       if (sim.ecc && a < sim.flash_size / board_write_unit()) sim.ecc_torn[a] = 1;

@@ -54,6 +54,8 @@ void sim_begin_boot(void) {
   sim.interrupts_enabled = true;
   sim.locked = true;
   sim.ecc_error = false;
+  /* The reset maps the banks by the option bit (SimFlash.bankSwapped, Simulation.resume). */
+  sim.bank_swapped = board_bank_swap_size() != 0u && sim.shared->swap_bank;
   sim.baud = 0;
   sim.brr = 0;
   sim.even_parity = false;

@@ -20,6 +20,10 @@
 /* The longest IWDG period (prescaler /256, reload 0xFFF): hal_port_watchdog_start caps at this. */
 #define SIM_WATCHDOG_LONGEST_MS 32768u
 
+/* OPTION_CHANGE_US: how long an option-byte change (the bank swap) keeps OPT_BUSY set, per timing mode. */
+#define SIM_OPTION_CHANGE_TYP_US 300000u
+#define SIM_OPTION_CHANGE_MAX_US 1000000u
+
 /* Simulation.limitUs: a run whose clock passes this is stopped (outcome "timeout"). */
 #define SIM_DEFAULT_LIMIT_US 600000000ull
 /* Simulation.idleLimitUs: with every scripted byte received, an empty poll more than this after the device

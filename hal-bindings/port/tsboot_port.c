@@ -6,7 +6,8 @@
  *
  * It is also the last line of defence of the flash map: whatever the TypeScript asks, no erase or program
  * touches the bootloader's own region, nor anything outside the regions it may change (application, config,
- * and the secondary slot and scratch area on two-slot boards): HAL_ERR_PROTECTED, nothing touched.
+ * and the secondary slot and scratch area on two-slot boards, the config region's twin on a bank-swap board):
+ * HAL_ERR_PROTECTED, nothing touched; a bank-swap board's bootloader copy is protected as its own region.
  */
 #include "tsboot_board.h"
 #include "tsboot_hal.h"
@@ -21,7 +22,9 @@ static bool range_inside(uint32_t start, uint32_t size, uint32_t region, uint32_
 
 static bool range_touches_bootloader(uint32_t start, uint32_t size) {
   uint64_t end = (uint64_t)start + size;
-  return start < (uint64_t)BOARD_BOOTLOADER_START + BOARD_BOOTLOADER_SIZE && end > BOARD_BOOTLOADER_START;
+  uint64_t copy = (uint64_t)BOARD_BOOTLOADER_START + board_bank_swap_size(); /* a bank-swap board's second copy */
+  return (start < (uint64_t)BOARD_BOOTLOADER_START + BOARD_BOOTLOADER_SIZE && end > BOARD_BOOTLOADER_START) ||
+         (board_bank_swap_size() != 0u && start < copy + BOARD_BOOTLOADER_SIZE && end > copy);
 }
 
 /* The only flash the bootloader may change: the application region, the config region and, on boards with
@@ -33,7 +36,9 @@ static bool range_writable(uint32_t start, uint32_t size) {
   return range_inside(start, size, board_app_start(), board_app_size()) ||
          (board_config_size() != 0u && range_inside(start, size, board_config_start(), board_config_size())) ||
          (board_secondary_size() != 0u && range_inside(start, size, board_secondary_start(), board_secondary_size())) ||
-         (board_scratch_size() != 0u && range_inside(start, size, board_scratch_start(), board_scratch_size()));
+         (board_scratch_size() != 0u && range_inside(start, size, board_scratch_start(), board_scratch_size())) ||
+         (board_bank_swap_size() != 0u && /* the status log's half in the other bank */
+          range_inside(start, size, board_config_start() + board_bank_swap_size(), board_config_size()));
 }
 
 uint32_t hal_flash_erase(uint32_t index) {

@@ -94,6 +94,16 @@ export interface SlotLayout {
   scratch: Region;
   /** The watchdog period started before a trial boot (ms); 0: none. */
   trialWatchdogMs: number;
+  /**
+   * Installs by the hardware bank swap (docs/slots.md): the scratch is empty, the secondary is the
+   * application's twin one bank up, and the status log's halves are the config region of each bank.
+   */
+  bankSwap?: { bankSize: number };
+}
+
+/** The bank size when the board installs by the hardware bank swap, else 0. */
+export function bankSwapSize(layout: Pick<BoardLayout, "slots">): number {
+  return layout.slots?.bankSwap?.bankSize ?? 0;
 }
 
 /** Families whose flash keeps an ECC per write unit: a unit torn by a power cut reads as an ECC error. */
@@ -124,10 +134,12 @@ export const NO_PUBLIC_KEY = new Uint8Array(0);
 
 /**
  * How many halves the status log has (bootloader-ts/status-log.ts): 2 when the config region splits evenly
- * at an erase-unit boundary (it then compacts from one half into the other), else 1. Board data, so that a
+ * at an erase-unit boundary (it then compacts from one half into the other), else 1; on a bank-swap board 2:
+ * the config region of each bank. Board data, so that a
  * single-half board's C build is left without the compaction code.
  */
-export function configHalves(layout: Pick<BoardLayout, "config" | "sectors">): number {
+export function configHalves(layout: Pick<BoardLayout, "config" | "sectors" | "slots">): number {
+  if (bankSwapSize(layout) !== 0) return 2; // one half in each bank
   const { start, size } = layout.config;
   const middle = start + Math.floor(size / 2);
   return size % 2 === 0 && layout.sectors.some((s) => s.start === middle) ? 2 : 1;

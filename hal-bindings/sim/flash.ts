@@ -15,7 +15,7 @@
  * families with ECC (L4, H7) a torn unit also reads as an ECC double error until its sector is erased.
  * This class keeps the memory; Simulation times the operations and decides where they are cut.
  */
-import { hasFlashEcc, type BoardLayout } from "./board-layout";
+import { bankSwapSize, hasFlashEcc, type BoardLayout } from "./board-layout";
 import type { Rng } from "./rng";
 
 /** Status codes as in hal-bindings/include/tsboot_hal.h (HAL_OK, HAL_ERR_LOCKED, _PGA, _VERIFY, _ARG). */
@@ -56,6 +56,14 @@ export class SimFlash {
   protectedBootloader = false;
   /** An ECC double error seen by a read and not yet taken (L4/H7 models). */
   eccError = false;
+  /**
+   * Bank-swap boards (STM32H7 SWAP_BANK): the option bit (FLASH_OPTSR SWAP_BANK_OPT), which survives
+   * resets and power cuts, and the mapping in force since the last reset (FLASH_OPTCR.SWAP_BANK), which
+   * the reset latches from it. Swapped, every address of bank 1 reaches bank 2's memory and the other way
+   * round; `bytes` is the physical memory, bank 1 first.
+   */
+  swapBankOption = false;
+  bankSwapped = false;
 
   constructor(
     readonly board: BoardLayout,
@@ -69,8 +77,12 @@ export class SimFlash {
     this.eccTorn = new Uint8Array(Math.ceil(size / board.writeUnit));
   }
 
+  /** The physical offset in `bytes` of a bus address, through the bank mapping in force. */
   offsetOf(address: number): number {
-    return address - this.board.flashBase;
+    const offset = address - this.board.flashBase;
+    const bank = bankSwapSize(this.board);
+    if (!this.bankSwapped || bank === 0 || offset < 0 || offset >= 2 * bank) return offset;
+    return offset < bank ? offset + bank : offset - bank;
   }
 
   unlock(): number {
@@ -207,10 +219,15 @@ export class SimFlash {
     return n;
   }
 
-  /** The port's last line of defence: nothing in the bootloader's region is erased or programmed. */
+  /**
+   * The port's last line of defence: nothing in the bootloader's region is erased or programmed (on a
+   * bank-swap board, nor in its copy one bank up, whichever bank is mapped first).
+   */
   touchesBootloader(address: number, length: number): boolean {
     const b = this.board.bootloader;
-    return address < b.start + b.size && address + length > b.start;
+    const touches = (start: number) => address < start + b.size && address + length > start;
+    const bank = bankSwapSize(this.board);
+    return touches(b.start) || (bank !== 0 && touches(b.start + bank));
   }
 
   bootloaderProtected(): boolean {

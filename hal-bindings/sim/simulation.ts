@@ -12,7 +12,7 @@
  * A running watchdog that is not refreshed within its period resets the device (inside a flash operation
  * it tears it, like a power cut); the next boot's reset cause says so.
  */
-import { hasFlashEcc, type BoardLayout } from "./board-layout";
+import { bankSwapSize, hasFlashEcc, type BoardLayout } from "./board-layout";
 import { FLASH_ERR_NOT_ERASED, FLASH_OK, PowerCut, SimFlash } from "./flash";
 import { boardFlashTiming, type BoardFlashTiming, type FlashTimingMode } from "./flash-timing";
 import { Pins } from "./pins";
@@ -30,6 +30,14 @@ export const TIME = {
 export const WATCHDOG_RESET_PERIOD_MS = 512;
 /** The longest IWDG period (prescaler /256, reload 0xFFF): hal_port_watchdog_start caps at this. */
 export const WATCHDOG_LONGEST_MS = 32768;
+
+/**
+ * How long an option-byte change keeps OPT_BUSY set (the CPU polls it): RM0433 and DS12110 give no figure;
+ * about 300 ms on silicon (docs/hal-stm32h7.md), 1 s the driver's bound. hal-bindings/host/sim_time.h mirrors it.
+ */
+export const OPTION_CHANGE_US = { typ: 300_000, max: 1_000_000, none: 0 } as const;
+/** HAL_ERR_ARG: the part has no bank swap. */
+export const FLASH_ERR_ARG = 1;
 
 /** HAL_RESET_* bits (tsboot_hal.h). */
 export const RESET_POWER_ON = 0x02;
@@ -98,6 +106,8 @@ export interface BootState {
   weak: [number, number][];
   /** ECC families: torn write units by index. */
   eccTorn: number[];
+  /** Bank-swap boards: the SWAP_BANK_OPT option bit the next boot's reset latches (absent: false). */
+  swapBank?: boolean;
 }
 
 export interface SimulationOptions {
@@ -293,6 +303,28 @@ export class Simulation {
     return FLASH_OK;
   }
 
+  /**
+   * The bank swap option bit (hal_port_flash_bank_swap_program): a counted operation like an erase, so a
+   * power cut can come before it or inside it. Cut inside, the change is torn at `progress`: the option
+   * bytes keep the old value before the midpoint and hold the new one after it (RM0433 4.4.3: an
+   * interrupted change leaves one of the two; the OPTCHANGEERR state is the register model's business,
+   * test/hal-stm32h7). The mapping changes only at the next reset.
+   */
+  flashBankSwapProgram(swapped: boolean): number {
+    if (bankSwapSize(this.board) === 0) return FLASH_ERR_ARG;
+    if (this.flash.swapBankOption === swapped) return FLASH_OK;
+    const op = this.countFlashOperation(`option swap-bank ${swapped ? 1 : 0}`);
+    if (this.flash.injectError) return this.flash.injectError;
+    const duration = OPTION_CHANGE_US[this.flashTiming] * 1000;
+    this.stall(op, duration, (progress) => {
+      if (progress >= 32768) this.flash.swapBankOption = swapped;
+    });
+    this.flash.swapBankOption = swapped;
+    this.spend(duration);
+    this.lastActivityNs = this.nowNs;
+    return FLASH_OK;
+  }
+
   // ---- UART (hal-bindings/uart.ts) ----
 
   private idle(): void {
@@ -434,6 +466,7 @@ export class Simulation {
       trial: cold ? { address: 0, id: 0 } : { ...this.trialPublished },
       weak,
       eccTorn,
+      ...(this.flash.swapBankOption ? { swapBank: true } : {}),
     };
   }
 
@@ -445,6 +478,8 @@ export class Simulation {
     next.updateFlag = state.updateFlag >>> 0;
     next.fault = { ...state.fault };
     next.flash.protectedBootloader = state.protectedBootloader;
+    // The reset latches the mapping from the option bit.
+    next.flash.swapBankOption = next.flash.bankSwapped = bankSwapSize(board) !== 0 && state.swapBank === true;
     next.trialPublished = { ...state.trial };
     for (const [o, m] of state.weak) next.flash.weak[o] = m;
     if (hasFlashEcc(board)) for (const u of state.eccTorn) next.flash.eccTorn[u] = 1;

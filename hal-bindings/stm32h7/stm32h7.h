@@ -18,10 +18,14 @@
 uint32_t stm32h7_flash_program_partial(uint32_t address, const uint8_t *data, uint32_t length);
 
 /* Dual bank (RM0433 4.3.13): the bank mapping in force since the last reset (FLASH_OPTCR.SWAP_BANK: true =
- * bank 2 at 0x08000000), and the mapping the next reset applies (FLASH_OPTSR_CUR.SWAP_BANK_OPT). Read only:
- * tsboot installs by copying today; SWAP_BANK is the candidate for a dual-bank install (docs/hal-stm32h7.md). */
+ * bank 2 at 0x08000000), and the mapping the next reset applies (FLASH_OPTSR_CUR.SWAP_BANK_OPT). */
 bool stm32h7_flash_bank_swap_active(void);
 bool stm32h7_flash_bank_swap_next_reset(void);
+/* Programs SWAP_BANK_OPT (the option change sequence, option registers locked again on every path): the
+ * next reset maps bank 2 at 0x08000000 when `swapped`. HAL_OK at once when it already holds that value;
+ * HAL_ERR_OPERATION on OPTCHANGEERR, HAL_ERR_LOCKED after a key lockout, HAL_ERR_VERIFY when OPTSR_CUR
+ * does not show the new value. The bank-swap install (docs/slots.md) uses it through the port. */
+uint32_t stm32h7_flash_bank_swap_set(bool swapped);
 
 /* The address of the flash word whose ECC double error hal_flash_take_ecc_error last reported (0: none). */
 uint32_t stm32h7_flash_ecc_address(void);

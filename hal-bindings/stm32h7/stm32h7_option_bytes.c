@@ -6,7 +6,7 @@
  * the _PRG registers, set OPTSTART, wait for OPTSR_CUR.OPT_BUSY to clear, check OPTCHANGEERR, lock
  * (OPTLOCK). Unlike F4/F0/L4 no reset is needed: when OPT_BUSY clears, the _CUR registers hold the new
  * values and the protection is in force (ST's HAL_FLASH_OB_Launch waits for OPT_BUSY and returns). The
- * bank swap (SWAP_BANK_OPT) is the exception: it is applied by the next reset.
+ * bank swap (SWAP_BANK_OPT, stm32h7_flash_bank_swap_set) is the exception: it is applied by the next reset.
  */
 #include "stm32h7.h"
 #include "stm32h7_internal.h"
@@ -77,6 +77,26 @@ static void options_wait_banks_idle(void) {
   }
 }
 
+/* With the _PRG registers written: OPTSTART, the bounded wait for OPT_BUSY = 0, OPTCHANGEERR mapped to
+ * HAL_ERR_OPERATION (and cleared), then OPTLOCK again whatever happened. */
+static uint32_t options_start_and_lock(void) {
+  uint32_t status = HAL_OK;
+  /* OPTSTART; MER (a mass erase) must never ride along. */
+  REG_WRITE32(FLASH_OPTCR, (REG_READ32(FLASH_OPTCR) & ~FLASH_OPTCR_MER) | FLASH_OPTCR_OPTSTART);
+  REG_DSB();
+  uint32_t polls = stm32h7_polls_ms(OPTION_CHANGE_MAX_MS);
+  if (!stm32h7_wait(FLASH_OPTSR_CUR, FLASH_OPTSR_OPT_BUSY, 0u, polls) &&
+      !stm32h7_wait(FLASH_OPTSR_CUR, FLASH_OPTSR_OPT_BUSY, 0u, polls)) {
+    hal_fault_reset(HAL_FAULT_FLASH_STUCK, REG_READ32(FLASH_OPTSR_CUR));
+  }
+  if ((REG_READ32(FLASH_OPTSR_CUR) & FLASH_OPTSR_OPTCHANGEERR) != 0u) {
+    REG_WRITE32(FLASH_OPTCCR, FLASH_OPTCCR_CLR_OPTCHANGEERR);
+    status = HAL_ERR_OPERATION;
+  }
+  options_lock();
+  return status;
+}
+
 uint32_t hal_flash_wrp_set(uint32_t first, uint32_t last, bool protect) {
   if (first > last || !sector_exists(first) || !sector_exists(last)) {
     return HAL_ERR_ARG;
@@ -106,23 +126,39 @@ uint32_t hal_flash_wrp_set(uint32_t first, uint32_t last, bool protect) {
     uint32_t prg = REG_READ32(FLASH_WPSN_PRG(bank));
     REG_WRITE32(FLASH_WPSN_PRG(bank), (prg & ~FLASH_WPSN_WRPSN_Msk) | want[bank]);
   }
-  /* OPTSTART; MER (a mass erase) must never ride along. */
-  REG_WRITE32(FLASH_OPTCR, (REG_READ32(FLASH_OPTCR) & ~FLASH_OPTCR_MER) | FLASH_OPTCR_OPTSTART);
-  REG_DSB();
-  uint32_t polls = stm32h7_polls_ms(OPTION_CHANGE_MAX_MS);
-  if (!stm32h7_wait(FLASH_OPTSR_CUR, FLASH_OPTSR_OPT_BUSY, 0u, polls) &&
-      !stm32h7_wait(FLASH_OPTSR_CUR, FLASH_OPTSR_OPT_BUSY, 0u, polls)) {
-    hal_fault_reset(HAL_FAULT_FLASH_STUCK, REG_READ32(FLASH_OPTSR_CUR));
-  }
-  if ((REG_READ32(FLASH_OPTSR_CUR) & FLASH_OPTSR_OPTCHANGEERR) != 0u) {
-    REG_WRITE32(FLASH_OPTCCR, FLASH_OPTCCR_CLR_OPTCHANGEERR);
-    status = HAL_ERR_OPERATION;
-  }
-  options_lock();
+  status = options_start_and_lock();
   for (uint32_t bank = 0; bank < 2u && status == HAL_OK; bank++) {
     if ((REG_READ32(FLASH_WPSN_CUR(bank)) & FLASH_WPSN_WRPSN_Msk) != want[bank]) {
       status = HAL_ERR_VERIFY;
     }
+  }
+  return status;
+}
+
+/*
+ * The bank swap (RM0433 4.3.13, 4.4.3): SWAP_BANK_OPT in FLASH_OPTSR_PRG, written by the option change
+ * sequence, is in FLASH_OPTSR_CUR when OPT_BUSY clears, and the next reset maps the banks by it
+ * (FLASH_OPTCR.SWAP_BANK). The other option bits of OPTSR_PRG (RDP, IWDG1_SW, BOR ...) are written back
+ * as they are. A stale OPTCHANGEERR (a change a power cut or a reset interrupted) is cleared first, so
+ * that it is not taken for this change's result.
+ */
+uint32_t stm32h7_flash_bank_swap_set(bool swapped) {
+  if (stm32h7_flash_bank_swap_next_reset() == swapped) {
+    return HAL_OK; /* already what the next reset applies: no option byte cycle spent */
+  }
+  options_wait_banks_idle();
+  if ((REG_READ32(FLASH_OPTSR_CUR) & FLASH_OPTSR_OPTCHANGEERR) != 0u) {
+    REG_WRITE32(FLASH_OPTCCR, FLASH_OPTCCR_CLR_OPTCHANGEERR);
+  }
+  uint32_t status = options_unlock();
+  if (status != HAL_OK) {
+    return status;
+  }
+  uint32_t prg = REG_READ32(FLASH_OPTSR_PRG) & ~FLASH_OPTSR_SWAP_BANK_OPT;
+  REG_WRITE32(FLASH_OPTSR_PRG, swapped ? (prg | FLASH_OPTSR_SWAP_BANK_OPT) : prg);
+  status = options_start_and_lock();
+  if (status == HAL_OK && stm32h7_flash_bank_swap_next_reset() != swapped) {
+    status = HAL_ERR_VERIFY;
   }
   return status;
 }

@@ -84,6 +84,8 @@ export interface DeviceInfo {
 
 export interface SlotInfo {
   mode: "single" | "swap";
+  /** Two slots by the hardware bank swap (INFO slot mode 2): INSTALL and REVERT reset the device after their reply. */
+  bankSwap: boolean;
   /** The primary image: on trial (installed for a test, not yet started / started once), or not. */
   trial: "none" | "pending" | "started";
   /** What the secondary slot holds: a downloaded image waiting for INSTALL, the previous image, or nothing. */
@@ -245,7 +247,8 @@ export function decodeInfo(data: Uint8Array): DeviceInfo {
     protectionFailed: (data[34] & 2) !== 0,
     lineErrors: bitNames(data[35], LINE_ERRORS),
     slots: {
-      mode: data[36] === 1 ? "swap" : "single",
+      mode: data[36] === 1 || data[36] === 2 ? "swap" : "single",
+      bankSwap: data[36] === 2,
       trial: (["none", "pending", "started"] as const)[data[37]] ?? "none",
       secondary: (["empty", "pending", "previous"] as const)[data[40]] ?? "empty",
       secondaryVersion: data[40] !== 0 ? decodeVersion(v.getUint32(41, true)) : null,
@@ -494,6 +497,10 @@ export class Flasher {
     const emit = options.onProgress ?? (() => {});
     const info = await this.deviceInfo();
     emit({ phase: "info", info });
+    if (info.slots.bankSwap && options.verify) {
+      // READ reaches the running image only, and the device resets after INSTALL to apply the swap.
+      throw new FlasherError("refused", "--verify is not available on a bank-swap board yet: the device resets after INSTALL (docs/slots.md); run `tsboot verify` once it has restarted");
+    }
     const { header, headerBytes, payload, body } = this.checkImage(file, info);
     if (info.appValid && header.appVersion < info.appVersion && !options.allowDowngrade) {
       throw new FlasherError(
@@ -545,7 +552,9 @@ export class Flasher {
     const seconds = (performance.now() - started) / 1000;
 
     let booted = false;
-    if (options.boot) {
+    if (options.boot && installed !== null && info.slots.bankSwap) {
+      booted = true; // INSTALL's reset applies the swap, and the device starts the image by itself
+    } else if (options.boot) {
       this.setState("boot", payload.length, payload.length);
       emit({ phase: "boot" });
       await this.boot();

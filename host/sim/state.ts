@@ -11,6 +11,7 @@
  *   protected 0
  *   trial 134250496 7 (the trial words hal_port_trial_publish left: address, id)
  *   weak 16388 5      (flash offset, mask of weak bits; one line per byte)
+ *   swap-bank 1       (bank-swap boards: the SWAP_BANK_OPT option bit, when set)
  *   ecc-torn 2049     (write-unit index; one line per unit)
  */
 import type { BootState } from "../../hal-bindings/sim/simulation";
@@ -19,6 +20,7 @@ export class StateError extends Error {}
 
 export function formatBootState(s: BootState): string {
   let text = `boot ${s.boot}\nreset-cause ${s.resetCause}\nupdate-flag ${s.updateFlag >>> 0}\nfault ${s.fault.kind} ${s.fault.detail >>> 0}\nprotected ${s.protectedBootloader ? 1 : 0}\ntrial ${s.trial.address >>> 0} ${s.trial.id >>> 0}\n`;
+  if (s.swapBank) text += "swap-bank 1\n";
   for (const [o, m] of s.weak) text += `weak ${o} ${m}\n`;
   for (const u of s.eccTorn) text += `ecc-torn ${u}\n`;
   return text;
@@ -43,6 +45,7 @@ export function parseBootState(text: string): BootState {
       case "fault": want(2); s.fault = { kind: n[0], detail: n[1] >>> 0 }; break;
       case "protected": want(1); s.protectedBootloader = n[0] !== 0; break;
       case "trial": want(2); s.trial = { address: n[0] >>> 0, id: n[1] >>> 0 }; break;
+      case "swap-bank": want(1); s.swapBank = n[0] !== 0; break;
       case "weak": want(2); s.weak.push([n[0], n[1]]); break;
       case "ecc-torn": want(1); s.eccTorn.push(n[0]); break;
       default: throw new StateError(`state line ${i + 1}: unknown '${words[0]}'`);

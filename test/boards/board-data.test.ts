@@ -52,9 +52,9 @@ function tempDir(): string {
 }
 
 describe("every family's boards", () => {
-  test("all ten boards load, each with its family's core, FPU and write unit", () => {
+  test("all eleven boards load, each with its family's core, FPU and write unit", () => {
     expect(listBoards()).toEqual([
-      "netduinoplus2", "nucleo-f072rb", "nucleo-f401re", "nucleo-f411re", "nucleo-f411re-ab", "nucleo-h743zi2", "nucleo-h753zi",
+      "netduinoplus2", "nucleo-f072rb", "nucleo-f401re", "nucleo-f411re", "nucleo-f411re-ab", "nucleo-h743zi2", "nucleo-h743zi2-banks", "nucleo-h753zi",
       "nucleo-l476rg", "stm32f072b-disco", "stm32f4-discovery",
     ]);
     const expected: Record<string, [string, string, string, string, number]> = {
@@ -63,6 +63,7 @@ describe("every family's boards", () => {
       "nucleo-f411re": ["stm32f4", "STM32F411RE", "cortex-m4", "fpv4-sp-d16", 4],
       "nucleo-l476rg": ["stm32l4", "STM32L476RG", "cortex-m4", "fpv4-sp-d16", 8],
       "nucleo-h743zi2": ["stm32h7", "STM32H743ZI", "cortex-m7", "fpv5-d16", 32],
+      "nucleo-h743zi2-banks": ["stm32h7", "STM32H743ZI", "cortex-m7", "fpv5-d16", 32],
       "nucleo-h753zi": ["stm32h7", "STM32H753ZI", "cortex-m7", "fpv5-d16", 32],
     };
     for (const [name, [family, part, cpu, fpu, unit]] of Object.entries(expected)) {
@@ -151,10 +152,15 @@ describe("every family's boards", () => {
     expect(sectorsOf(f0, f0.memoryMap.bootloader).map((s) => s.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     for (const name of listBoards()) {
       const b = loadBoard(name);
-      // The application region (or, with two slots, the scratch area) runs to the end of flash.
-      const last = b.memoryMap.scratch ?? b.memoryMap.application;
+      // The application region (or, with two slots, the scratch area or the bank-swap secondary) runs to the end of flash.
+      const last = b.memoryMap.scratch ?? (b.slotStrategy === "bank-swap" ? b.memoryMap.secondary! : b.memoryMap.application);
       expect(last.start + last.size, name).toBe(b.flash.base + b.flash.size);
     }
+    const banks = loadBoard("nucleo-h743zi2-banks");
+    expect([banks.slotStrategy, banks.bankSize, ...map("nucleo-h743zi2-banks"), banks.memoryMap.secondary, banks.memoryMap.scratch]).toEqual([
+      "bank-swap", 1024 * KB, 0x08000000, 128 * KB, 0x08020000, 128 * KB, 0x08040000, 768 * KB, { start: 0x08140000, size: 768 * KB }, null]);
+    expect(loadBoard("nucleo-f411re-ab").slotStrategy).toBe("copy-swap");
+    expect(loadBoard("nucleo-h743zi2").slotStrategy).toBeNull();
     const ab = loadBoard("nucleo-f411re-ab").memoryMap;
     expect([ab.config!.size, ab.application.start, ab.application.size, ab.secondary!.start, ab.scratch!.start]).toEqual([32 * KB, 0x08020000, 128 * KB, 0x08040000, 0x08060000]);
   });
@@ -315,6 +321,20 @@ describe("values the part contradicts are refused", () => {
     }, "swap areas of 16384 bytes (the scratch's size) must be whole erase units; in the application slot the area at 0x08010000 is not"],
     ["nucleo-f411re-ab", "a status log that cannot split in two halves", (r) => (r.memoryMap.config = { start: "0x08008000", size: "0x4000" }),
       "the config region [0x08008000, 0x0800C000) must split into two halves of whole erase units (the status log compacts from one into the other)"],
+    ["nucleo-h743zi2-banks", "an image spanning both banks", (r) => (r.memoryMap.application.size = "0x1C0000"),
+      "with slots.strategy bank-swap the application region [0x08040000, 0x08200000) must lie in bank 1 [0x08000000, 0x08100000): an image is limited to one bank's application region, its twin in bank 2 is the secondary slot"],
+    ["nucleo-h743zi2-banks", "an application region to the end of flash", (r) => delete r.memoryMap.application.size,
+      "with slots.strategy bank-swap the application region [0x08040000, 0x08200000) must lie in bank 1 [0x08000000, 0x08100000): an image is limited to one bank's application region, its twin in bank 2 is the secondary slot"],
+    ["nucleo-h743zi2-banks", "a scratch area", (r) => (r.memoryMap.scratch = { start: "0x08100000", size: "0x20000" }),
+      "slots.strategy bank-swap has no scratch and no secondary of its own: the secondary slot is the application region's twin in the other bank"],
+    ["nucleo-h743zi2-banks", "no config region", (r) => (r.memoryMap.config = null),
+      "slots.strategy bank-swap needs a config region: one half of the status log in each bank"],
+    ["nucleo-h743zi2-banks", "write protection with the bank swap", (r) => (r.protectBootloader = true),
+      "protectBootloader is not combined with slots.strategy bank-swap yet: which FLASH_WPSN register protects which physical bank after a swap must first be checked on silicon (docs/slots.md)"],
+    ["nucleo-l476rg", "the bank swap on the L4", (r) => (r.slots = { strategy: "bank-swap" }),
+      "slots.strategy bank-swap is implemented for stm32h7 (SWAP_BANK) only; STM32L476RG is an stm32l4 part (the L4's BFB2 boots through system memory: docs/slots.md)"],
+    ["nucleo-f411re", "a copy swap without slots", (r) => (r.slots = { strategy: "copy-swap" }),
+      "slots.strategy copy-swap needs memoryMap.secondary and memoryMap.scratch (docs/slots.md)"],
     ["nucleo-f411re", "a trial watchdog without slots", (r) => (r.trialWatchdogMs = 6000), "trialWatchdogMs is for two-slot boards (memoryMap.secondary and memoryMap.scratch)"],
     ["nucleo-f411re", "a watchdog shorter than an erase", (r) => (r.watchdogMs = 1000),
       "watchdogMs 1000 is shorter than twice STM32F411RE's longest erase (2600 ms at its datasheet maximum, during which the CPU cannot refresh the watchdog): use at least 5200"],

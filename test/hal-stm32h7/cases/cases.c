@@ -27,6 +27,7 @@
 #define A_FLASH_CCR1 0x52002014u
 #define A_FLASH_OPTCR 0x52002018u
 #define A_FLASH_OPTCCR 0x52002024u
+#define A_FLASH_OPTSR_PRG 0x52002020u
 #define A_FLASH_WPSN_PRG1 0x5200203Cu
 #define A_FLASH_KEYR2 0x52002104u
 #define A_FLASH_CR2 0x5200210Cu
@@ -867,6 +868,76 @@ CASE(bank_swap_state) {
   CHECK(stm32h7_flash_bank_swap_active());
 }
 
+/* The bank-swap install (docs/slots.md): SWAP_BANK_OPT by the option change sequence, applied at reset. */
+CASE(bank_swap_set_programs_option) {
+  setup();
+  CHECK_EQ(stm32h7_flash_bank_swap_set(true), HAL_OK);
+  CHECK(stm32h7_flash_bank_swap_next_reset());
+  CHECK(!stm32h7_flash_bank_swap_active()); /* the mapping changes at the next reset only */
+  CHECK_EQ(writes_to(A_FLASH_OPTKEYR), 2);
+  CHECK_EQ(write_value(find_write(A_FLASH_OPTKEYR, 0, 0)), 0x08192A3Bu);
+  CHECK_EQ(write_value(last_write(A_FLASH_OPTKEYR)), 0x4C5D6E7Fu);
+  /* SWAP_BANK_OPT set, every other option bit (RDP level 0, IWDG1_SW, BOR ...) written back unchanged */
+  CHECK_EQ(write_value(last_write(A_FLASH_OPTSR_PRG)), 0x1606AAF0u | 0x80000000u);
+  int32_t start = find_write(A_FLASH_OPTCR, 0x2u, 0);
+  CHECK(start > last_write(A_FLASH_OPTSR_PRG));
+  CHECK_EQ(write_value(start) & 0x10u, 0); /* never MER */
+  CHECK(h7_model_reads(0x5200201Cu) > 2u); /* OPT_BUSY polled */
+  CHECK(h7_model_options_locked());
+  CHECK_EQ(h7_model_stats()->option_changes, 1);
+  h7_model_system_reset();
+  CHECK(stm32h7_flash_bank_swap_active());
+  CHECK_EQ(stm32h7_flash_bank_swap_set(false), HAL_OK); /* the revert: the same flip back */
+  CHECK_EQ(write_value(last_write(A_FLASH_OPTSR_PRG)), 0x1606AAF0u);
+  CHECK(stm32h7_flash_bank_swap_active());
+  CHECK(!stm32h7_flash_bank_swap_next_reset());
+  CHECK(h7_model_options_locked());
+  h7_model_system_reset();
+  CHECK(!stm32h7_flash_bank_swap_active());
+}
+
+CASE(bank_swap_set_unchanged_spends_no_cycle) {
+  setup();
+  CHECK_EQ(stm32h7_flash_bank_swap_set(false), HAL_OK);
+  h7_model_options_set_optsr(0x1606AAF0u | 0x80000000u);
+  CHECK_EQ(stm32h7_flash_bank_swap_set(true), HAL_OK);
+  CHECK_EQ(writes_to(A_FLASH_OPTKEYR), 0);
+  CHECK_EQ(h7_model_stats()->option_changes, 0);
+}
+
+CASE(bank_swap_set_change_error_reported) {
+  setup();
+  h7_model_options_fail_next();
+  CHECK_EQ(stm32h7_flash_bank_swap_set(true), HAL_ERR_OPERATION);
+  CHECK(!stm32h7_flash_bank_swap_next_reset()); /* the old value stays */
+  CHECK_EQ(write_value(last_write(A_FLASH_OPTCCR)), 0x40000000u);
+  CHECK(h7_model_options_locked());
+  CHECK_EQ(stm32h7_flash_bank_swap_set(true), HAL_OK);
+  CHECK(stm32h7_flash_bank_swap_next_reset());
+}
+
+/* An OPTCHANGEERR left by an earlier change is not this change's result. */
+CASE(bank_swap_set_clears_stale_change_error) {
+  setup();
+  h7_model_options_set_change_error();
+  CHECK_EQ(stm32h7_flash_bank_swap_set(true), HAL_OK);
+  CHECK(stm32h7_flash_bank_swap_next_reset());
+  CHECK(find_write(A_FLASH_OPTCCR, 0x40000000u, 0) < find_write(A_FLASH_OPTCR, 0x2u, 0));
+  CHECK(h7_model_options_locked());
+}
+
+CASE(bank_swap_set_key_lockout) {
+  setup();
+  reg_model_write32(A_FLASH_OPTKEYR, 0x11111111u);
+  expect_violation("bus error, locked until reset");
+  h7_model_clear_violations();
+  CHECK_EQ(stm32h7_flash_bank_swap_set(true), HAL_ERR_LOCKED);
+  h7_model_clear_violations();
+  CHECK(!stm32h7_flash_bank_swap_next_reset());
+  h7_model_system_reset(); /* the lockout ends at a reset */
+  CHECK_EQ(stm32h7_flash_bank_swap_set(true), HAL_OK);
+}
+
 /* ---------------------------------------------------------------------------------------------------- */
 /* Clocks (RM0433 6, 8)                                                                                  */
 
@@ -1565,6 +1636,11 @@ static const struct {
     ENTRY(wrp_options_key_lockout),
     ENTRY(option_hw_watchdog),
     ENTRY(bank_swap_state),
+    ENTRY(bank_swap_set_programs_option),
+    ENTRY(bank_swap_set_unchanged_spends_no_cycle),
+    ENTRY(bank_swap_set_change_error_reported),
+    ENTRY(bank_swap_set_clears_stale_change_error),
+    ENTRY(bank_swap_set_key_lockout),
     ENTRY(clock_hse_bypass_400mhz),
     ENTRY(clock_hse_crystal_168_without_bypass),
     ENTRY(clock_hse_missing_falls_back_to_hsi),

@@ -2438,6 +2438,7 @@ void h7_model_options_set_optsr(uint32_t optsr) {
   m.iwdg.running = m.iwdg.running || (optsr & OPTSR_IWDG1_SW) == 0u;
 }
 void h7_model_options_fail_next(void) { m.opt_fail_next = true; }
+void h7_model_options_set_change_error(void) { m.optsr_cur |= OPTSR_CHANGEERR; }
 void h7_model_options_set_busy_polls(uint32_t polls) { m.opt_busy_polls = polls; }
 bool h7_model_options_locked(void) { return (m.optcr & OPTCR_OPTLOCK) != 0u; }
 

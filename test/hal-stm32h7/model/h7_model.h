@@ -67,6 +67,7 @@ void h7_model_bus_error(uint32_t bfar);
 void h7_model_options_set_wrp(uint32_t bank, uint32_t wpsn); /* WRPSN, active low, in force (CUR = PRG) */
 void h7_model_options_set_optsr(uint32_t optsr);            /* OPTSR_CUR = OPTSR_PRG (IWDG1_SW, SWAP_BANK_OPT) */
 void h7_model_options_fail_next(void);                      /* the next OPTSTART ends in OPTCHANGEERR */
+void h7_model_options_set_change_error(void);               /* OPTCHANGEERR left set by an earlier change */
 void h7_model_options_set_busy_polls(uint32_t polls);
 bool h7_model_options_locked(void);
 
