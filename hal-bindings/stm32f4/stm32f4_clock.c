@@ -8,6 +8,7 @@
  *   its USART2 a 50 MHz clock at 100 MHz SYSCLK, where 2 Mbaud is exact (boards/uart-rates.ts computes the same);
  *   one flash wait state per 30 MHz of HCLK at 2.7-3.6 V (RM0090 table 10; F411's table is less strict).
  */
+#include "stm32f4_internal.h"
 #include "stm32f4_regs.h"
 #include "tsboot_hal.h"
 
@@ -44,23 +45,28 @@ uint32_t hal_clock_pclk_hz(uint32_t usart_base) {
   return usart_base == USART1_BASE || usart_base == USART6_BASE ? s_pclk2 : s_pclk1;
 }
 
-/* The VOS field of the part this runs on: the whole two-bit field on F401/F411/F42x and the other parts that
- * have one; bit 14 alone on F405/407, which is also what an unreadable DEV_ID (0, as under QEMU) gets. */
-static uint32_t clock_vos_mask(void) {
-  switch (REG_READ32(DBGMCU_IDCODE) & DBGMCU_IDCODE_DEV_ID_Msk) {
-  case 0x419u: /* F42x/43x */
-  case 0x421u: /* F446 */
-  case 0x423u: /* F401xB/C */
-  case 0x431u: /* F411 */
-  case 0x433u: /* F401xD/E */
-  case 0x434u: /* F469/479 */
-  case 0x441u: /* F412 */
-  case 0x458u: /* F410 */
-  case 0x463u: /* F413/423 */
-    return PWR_CR_VOS_Msk;
-  default:
-    return PWR_CR_VOS;
+/* DEV_IDs (DBGMCU_IDCODE) of the parts with a two-bit VOS field. */
+static const uint16_t TWO_BIT_VOS_PARTS[] = {
+    0x419u, /* F42x/43x */
+    0x421u, /* F446 */
+    0x423u, /* F401xB/C */
+    0x431u, /* F411 */
+    0x433u, /* F401xD/E */
+    0x434u, /* F469/479 */
+    0x441u, /* F412 */
+    0x458u, /* F410 */
+    0x463u, /* F413/423 */
+};
+
+/* The VOS field of the part `dev_id`: the whole two-bit field on F401/F411/F42x and the other parts that have
+ * one; bit 14 alone on F405/407, which is also what an unreadable DEV_ID (0, as under QEMU) gets. */
+static uint32_t clock_vos_mask(uint32_t dev_id) {
+  for (uint32_t i = 0; i < sizeof TWO_BIT_VOS_PARTS / sizeof TWO_BIT_VOS_PARTS[0]; i++) {
+    if (TWO_BIT_VOS_PARTS[i] == dev_id) {
+      return PWR_CR_VOS_Msk;
+    }
   }
+  return PWR_CR_VOS;
 }
 
 /* The VOS value sysclk_hz needs, in the field `mask`. Two-bit parts: scale 1 (11) above 84 MHz, else scale 2
@@ -76,15 +82,6 @@ static uint32_t clock_vos_for(uint32_t sysclk_hz, uint32_t mask, uint32_t curren
 struct pll_config {
   uint32_t m, n, p, q;
 };
-
-static bool clock_wait(uint32_t addr, uint32_t mask, uint32_t value, uint32_t polls) {
-  for (uint32_t i = 0; i < polls; i++) {
-    if ((REG_READ32(addr) & mask) == value) {
-      return true;
-    }
-  }
-  return false;
-}
 
 /* M, N, P, Q for src_hz -> sysclk_hz, or false when the limits above cannot be met exactly. */
 static bool clock_pll_compute(uint32_t src_hz, uint32_t sysclk_hz, struct pll_config *pll) {
@@ -135,14 +132,14 @@ static uint32_t clock_ppre_for(uint32_t hclk, uint32_t max, uint32_t *pclk) {
 static void clock_to_hsi(void) {
   if ((REG_READ32(RCC_CFGR) & RCC_CFGR_SWS_Msk) != RCC_CFGR_SWS_HSI) {
     REG_WRITE32(RCC_CR, REG_READ32(RCC_CR) | RCC_CR_HSION);
-    (void)clock_wait(RCC_CR, RCC_CR_HSIRDY, RCC_CR_HSIRDY, CLOCK_SWITCH_POLLS);
+    (void)stm32f4_wait(RCC_CR, RCC_CR_HSIRDY, RCC_CR_HSIRDY, CLOCK_SWITCH_POLLS);
     REG_WRITE32(RCC_CFGR, (REG_READ32(RCC_CFGR) & ~RCC_CFGR_SW_Msk) | RCC_CFGR_SW_HSI);
-    (void)clock_wait(RCC_CFGR, RCC_CFGR_SWS_Msk, RCC_CFGR_SWS_HSI, CLOCK_SWITCH_POLLS);
+    (void)stm32f4_wait(RCC_CFGR, RCC_CFGR_SWS_Msk, RCC_CFGR_SWS_HSI, CLOCK_SWITCH_POLLS);
   }
   uint32_t cr = REG_READ32(RCC_CR);
   if ((cr & (RCC_CR_PLLON | RCC_CR_HSEON | RCC_CR_CSSON)) != 0u) {
     REG_WRITE32(RCC_CR, cr & ~(RCC_CR_PLLON | RCC_CR_HSEON | RCC_CR_CSSON));
-    (void)clock_wait(RCC_CR, RCC_CR_PLLRDY, 0u, CLOCK_PLL_POLLS);
+    (void)stm32f4_wait(RCC_CR, RCC_CR_PLLRDY, 0u, CLOCK_PLL_POLLS);
   }
   if ((REG_READ32(RCC_CR) & RCC_CR_HSEBYP) != 0u) {
     REG_WRITE32(RCC_CR, REG_READ32(RCC_CR) & ~RCC_CR_HSEBYP); /* writable now that HSEON is 0 */
@@ -182,8 +179,7 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
   struct pll_config pll;
 
   /* A known starting point whatever ran before (and PWR as it was before any earlier init). */
-  clock_to_hsi();
-  clock_restore_pwr();
+  (void)clock_fallback();
   if (hse == 0u && sysclk_hz == CLOCK_HSI_HZ) {
     return CLOCK_HSI_HZ;
   }
@@ -194,7 +190,7 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
   if (hse != 0u) {
     REG_WRITE32(RCC_CR, (REG_READ32(RCC_CR) & ~RCC_CR_HSEBYP) | (bypass ? RCC_CR_HSEBYP : 0u));
     REG_WRITE32(RCC_CR, REG_READ32(RCC_CR) | RCC_CR_HSEON);
-    if (!clock_wait(RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY, CLOCK_HSE_POLLS)) {
+    if (!stm32f4_wait(RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY, CLOCK_HSE_POLLS)) {
       return clock_fallback();
     }
   }
@@ -207,7 +203,8 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
     (void)REG_READ32(RCC_APB1ENR); /* errata: wait for the clock enable before touching PWR */
   }
   uint32_t pwr_cr = REG_READ32(PWR_CR);
-  s_pwr_vos_mask = clock_vos_mask();
+  uint32_t dev_id = REG_READ32(DBGMCU_IDCODE) & DBGMCU_IDCODE_DEV_ID_Msk;
+  s_pwr_vos_mask = clock_vos_mask(dev_id);
   s_pwr_vos = pwr_cr & s_pwr_vos_mask;
   s_pwr_saved = true;
   uint32_t vos = clock_vos_for(sysclk_hz, s_pwr_vos_mask, s_pwr_vos);
@@ -225,7 +222,7 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
   /* Bus dividers while still at 16 MHz, so no bus ever runs above its limit. */
   uint32_t pclk1 = 0;
   uint32_t pclk2 = 0;
-  bool f411 = (REG_READ32(DBGMCU_IDCODE) & DBGMCU_IDCODE_DEV_ID_Msk) == DEV_ID_F411;
+  bool f411 = dev_id == DEV_ID_F411;
   uint32_t ppre1 = clock_ppre_for(sysclk_hz, f411 ? CLOCK_F411_APB1_MAX : CLOCK_APB1_MAX, &pclk1);
   uint32_t ppre2 = clock_ppre_for(sysclk_hz, f411 ? CLOCK_F411_APB2_MAX : CLOCK_APB2_MAX, &pclk2);
   uint32_t cfgr = REG_READ32(RCC_CFGR) & ~(RCC_CFGR_HPRE_Msk | RCC_CFGR_PPRE1_Msk | RCC_CFGR_PPRE2_Msk);
@@ -239,11 +236,11 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
   }
 
   REG_WRITE32(RCC_CR, REG_READ32(RCC_CR) | RCC_CR_PLLON);
-  if (!clock_wait(RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY, CLOCK_PLL_POLLS)) {
+  if (!stm32f4_wait(RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY, CLOCK_PLL_POLLS)) {
     return clock_fallback();
   }
   REG_WRITE32(RCC_CFGR, (REG_READ32(RCC_CFGR) & ~RCC_CFGR_SW_Msk) | RCC_CFGR_SW_PLL);
-  if (!clock_wait(RCC_CFGR, RCC_CFGR_SWS_Msk, RCC_CFGR_SWS_PLL, CLOCK_SWITCH_POLLS)) {
+  if (!stm32f4_wait(RCC_CFGR, RCC_CFGR_SWS_Msk, RCC_CFGR_SWS_PLL, CLOCK_SWITCH_POLLS)) {
     return clock_fallback();
   }
   s_hclk = sysclk_hz;

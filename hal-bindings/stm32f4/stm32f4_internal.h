@@ -28,6 +28,10 @@ void stm32f4_flash_run(uint32_t addr, uint32_t value, uint32_t polls, uint32_t d
 void stm32f4_flash_clear_flags(uint32_t flags);
 uint32_t stm32f4_flash_status_from_sr(uint32_t sr);
 
+/* True once (REG_READ32(addr) & mask) == value, false after `polls` reads that never saw it (stm32f4_wait.c).
+ * A poll takes at least one CPU cycle, so polls = time x HCLK never gives up before `time`. */
+bool stm32f4_wait(uint32_t addr, uint32_t mask, uint32_t value, uint32_t polls);
+
 /* The USART hal_uart_init last configured (0: none), and whether DMA reception runs on it. */
 uint32_t stm32f4_uart_base(void);
 bool stm32f4_uart_rx_dma_running(void);

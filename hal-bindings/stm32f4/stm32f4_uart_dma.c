@@ -17,25 +17,43 @@
 #include "stm32f4_regs.h"
 #include "tsboot_hal.h"
 
+/* The request line of a USART's receiver: DMA controller, stream and channel. */
 struct rx_dma_route {
-  uint32_t usart;
   uint32_t dma;     /* DMA1_BASE or DMA2_BASE */
   uint32_t stream;  /* 0..7 */
   uint32_t channel; /* CHSEL */
 };
 
-static const struct rx_dma_route s_routes[] = {
-    {USART1_BASE, DMA2_BASE, 2u, 4u}, {USART2_BASE, DMA1_BASE, 5u, 4u}, {USART3_BASE, DMA1_BASE, 1u, 4u},
-    {UART4_BASE, DMA1_BASE, 2u, 4u},  {UART5_BASE, DMA1_BASE, 0u, 4u},  {USART6_BASE, DMA2_BASE, 1u, 5u},
-};
+/* USART2, USART3, UART4, UART5 (0x400 apart) use DMA1 channel 4, streams 5, 1, 2, 0: one nibble each. */
+#define APB1_USART_RX_STREAMS 0x0215u
+
+/* The route of the USART at `usart` (the table above), false for none. Computed rather than searched for, so
+ * that it folds away for a constant USART. */
+static bool rx_dma_route(uint32_t usart, struct rx_dma_route *r) {
+  r->dma = DMA2_BASE;
+  r->channel = 4u;
+  if (usart == USART1_BASE) {
+    r->stream = 2u;
+    return true;
+  }
+  if (usart == USART6_BASE) {
+    r->stream = 1u;
+    r->channel = 5u;
+    return true;
+  }
+  r->dma = DMA1_BASE;
+  uint32_t offset = usart - USART2_BASE;
+  r->stream = (APB1_USART_RX_STREAMS >> (offset >> 8)) & 0xFu; /* 4 bits per 0x400 of address */
+  return (offset & 0x3FFu) == 0u && offset <= UART5_BASE - USART2_BASE;
+}
 
 /* A stream stops at the end of the current transfer (a single byte here): a few bus cycles. */
 #define DMA_DISABLE_POLLS 1000u
 
-static const struct rx_dma_route *s_route = 0; /* set while reception runs */
-static uint32_t s_length = 0;
+static struct rx_dma_route s_route; /* valid while reception runs */
+static uint32_t s_length = 0;       /* the ring's length; 0: reception does not run */
 
-bool stm32f4_uart_rx_dma_running(void) { return s_route != 0; }
+bool stm32f4_uart_rx_dma_running(void) { return s_length != 0u; }
 
 static uint32_t dma_clock_bit(const struct rx_dma_route *r) {
   return r->dma == DMA1_BASE ? RCC_AHB1ENR_DMA1EN : RCC_AHB1ENR_DMA2EN;
@@ -50,17 +68,12 @@ static void dma_clear_flags(const struct rx_dma_route *r) {
 
 /* EN cleared, and confirmed: the stream's registers may only be written while EN reads 0. */
 static bool dma_stream_off(const struct rx_dma_route *r) {
-  uint32_t cr = REG_READ32(DMA_SxCR(r->dma, r->stream));
-  if ((cr & DMA_SxCR_EN) == 0u) {
-    return true;
+  uint32_t sxcr = DMA_SxCR(r->dma, r->stream);
+  uint32_t cr = REG_READ32(sxcr);
+  if ((cr & DMA_SxCR_EN) != 0u) {
+    REG_WRITE32(sxcr, cr & ~DMA_SxCR_EN);
   }
-  REG_WRITE32(DMA_SxCR(r->dma, r->stream), cr & ~DMA_SxCR_EN);
-  for (uint32_t i = 0; i < DMA_DISABLE_POLLS; i++) {
-    if ((REG_READ32(DMA_SxCR(r->dma, r->stream)) & DMA_SxCR_EN) == 0u) {
-      return true;
-    }
-  }
-  return false;
+  return stm32f4_wait(sxcr, DMA_SxCR_EN, 0u, DMA_DISABLE_POLLS);
 }
 
 /* The DMA controller back to its reset state and its clock off: it is the application's from here. */
@@ -73,13 +86,9 @@ static void dma_release(const struct rx_dma_route *r) {
 
 bool hal_uart_rx_dma_start(uint8_t *ring, uint32_t length) {
   uint32_t usart = stm32f4_uart_base();
-  const struct rx_dma_route *r = 0;
-  for (uint32_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++) {
-    if (s_routes[i].usart == usart) {
-      r = &s_routes[i];
-    }
-  }
-  if (r == 0 || ring == 0 || length == 0u || length > DMA_SxNDTR_Msk || s_route != 0) {
+  struct rx_dma_route route;
+  const struct rx_dma_route *r = &route;
+  if (!rx_dma_route(usart, &route) || ring == 0 || length == 0u || length > DMA_SxNDTR_Msk || s_length != 0u) {
     return false;
   }
   uint32_t bit = dma_clock_bit(r);
@@ -105,7 +114,7 @@ bool hal_uart_rx_dma_start(uint8_t *ring, uint32_t length) {
     dma_release(r);
     return false;
   }
-  s_route = r;
+  s_route = route;
   s_length = length;
   /* Last: from here every received character requests the stream (one already waiting in DR too). */
   REG_WRITE32(USART_CR3(usart), REG_READ32(USART_CR3(usart)) | USART_CR3_DMAR);
@@ -113,26 +122,24 @@ bool hal_uart_rx_dma_start(uint8_t *ring, uint32_t length) {
 }
 
 uint32_t hal_uart_rx_dma_head(void) {
-  if (s_route == 0) {
+  if (s_length == 0u) {
     return 0u;
   }
-  uint32_t ndtr = REG_READ32(DMA_SxNDTR(s_route->dma, s_route->stream)) & DMA_SxNDTR_Msk;
+  uint32_t ndtr = REG_READ32(DMA_SxNDTR(s_route.dma, s_route.stream)) & DMA_SxNDTR_Msk;
   /* NDTR counts down from `length` and reloads at 0: the next index written is length - NDTR. */
   return ndtr == 0u || ndtr > s_length ? 0u : s_length - ndtr;
 }
 
 void hal_uart_rx_dma_stop(void) {
-  const struct rx_dma_route *r = s_route;
-  if (r == 0) {
+  if (s_length == 0u) {
     return;
   }
   uint32_t usart = stm32f4_uart_base();
   if (usart != 0u) {
     REG_WRITE32(USART_CR3(usart), REG_READ32(USART_CR3(usart)) & ~USART_CR3_DMAR);
   }
-  (void)dma_stream_off(r); /* bounded; the reset pulse below stops it in any case */
-  dma_clear_flags(r);
-  dma_release(r);
-  s_route = 0;
+  (void)dma_stream_off(&s_route); /* bounded; the reset pulse below stops it in any case */
+  dma_clear_flags(&s_route);
+  dma_release(&s_route);
   s_length = 0;
 }
