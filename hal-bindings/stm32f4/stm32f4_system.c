@@ -12,6 +12,11 @@
 
 #define FAULT_RECORD_CHECK 0x7FA17C0Du
 
+_Static_assert(RCC_CSR_PINRSTF >> 26 == HAL_RESET_PIN && RCC_CSR_PORRSTF >> 26 == HAL_RESET_POWER_ON &&
+                   RCC_CSR_SFTRSTF >> 26 == HAL_RESET_SOFTWARE && RCC_CSR_IWDGRSTF >> 26 == HAL_RESET_IWDG &&
+                   RCC_CSR_WWDGRSTF >> 26 == HAL_RESET_WWDG && RCC_CSR_LPWRRSTF >> 26 == HAL_RESET_LOW_POWER,
+               "RCC_CSR reset flags and HAL_RESET_* differ");
+
 /* Defined by the linker script (the bootloader's and the application's alike): never initialised or zeroed. */
 extern volatile uint32_t __tsboot_fault_record[3];
 
@@ -25,14 +30,9 @@ uint32_t hal_reset_cause(void) {
     return s_reset_cause;
   }
   uint32_t csr = REG_READ32(RCC_CSR);
-  uint32_t cause = 0u;
-  cause |= (csr & RCC_CSR_PINRSTF) != 0u ? HAL_RESET_PIN : 0u;
-  cause |= (csr & RCC_CSR_PORRSTF) != 0u ? HAL_RESET_POWER_ON : 0u;
-  cause |= (csr & RCC_CSR_SFTRSTF) != 0u ? HAL_RESET_SOFTWARE : 0u;
-  cause |= (csr & RCC_CSR_IWDGRSTF) != 0u ? HAL_RESET_IWDG : 0u;
-  cause |= (csr & RCC_CSR_WWDGRSTF) != 0u ? HAL_RESET_WWDG : 0u;
-  cause |= (csr & RCC_CSR_LPWRRSTF) != 0u ? HAL_RESET_LOW_POWER : 0u;
-  cause |= (csr & RCC_CSR_BORRSTF) != 0u ? HAL_RESET_BROWNOUT : 0u;
+  /* PINRSTF..LPWRRSTF (bits 26-31) are HAL_RESET_PIN..HAL_RESET_LOW_POWER in the same order; BORRSTF (bit 25)
+   * is HAL_RESET_BROWNOUT. */
+  uint32_t cause = ((csr >> 26) & 0x3Fu) | ((csr & RCC_CSR_BORRSTF) != 0u ? HAL_RESET_BROWNOUT : 0u);
   /* F4 has no option-byte-load reset (HAL_RESET_OPTION_LOAD): its option bytes apply without one. */
   REG_WRITE32(RCC_CSR, (csr & RCC_CSR_LSION) | RCC_CSR_RMVF); /* the next reset reports only its own cause */
   s_reset_cause = cause;

@@ -194,8 +194,8 @@ if (!HAVE_GCC) {
     {
       name: "flash not relocked after an operation",
       file: "stm32f4_flash.c",
-      from: "  REG_WRITE32(FLASH_CR, FLASH_CR_LOCK);\n  return stm32f4_flash_status_from_sr(sr);",
-      to: "  return stm32f4_flash_status_from_sr(sr);",
+      from: "  REG_WRITE32(FLASH_CR, FLASH_CR_LOCK);\n  return status;",
+      to: "  return status;",
       caughtBy: "flash_wrp_program",
     },
     {
@@ -247,15 +247,15 @@ if (!HAVE_GCC) {
     {
       name: "stale error flags not cleared before an operation",
       file: "stm32f4_flash.c",
-      from: "  stm32f4_flash_clear_flags(REG_READ32(FLASH_SR) & (FLASH_SR_ERRORS | FLASH_SR_EOP));\n  return hal_flash_unlock();",
-      to: "  return hal_flash_unlock();",
+      from: "  stm32f4_flash_clear_flags(REG_READ32(FLASH_SR) & (FLASH_SR_ERRORS | FLASH_SR_EOP));\n}",
+      to: "}",
       caughtBy: "flash_stale_flags_cleared_first",
     },
     {
       name: "PGPERR mapped to the wrong status",
       file: "stm32f4_flash.c",
-      from: "    return HAL_ERR_PGP;",
-      to: "    return HAL_ERR_PGA;",
+      from: "__builtin_ctz(program_errors) - 1u",
+      to: "__builtin_ctz(program_errors) - 2u",
       caughtBy: "flash_error_pgperr_maps",
     },
     {
@@ -353,17 +353,17 @@ if (!HAVE_GCC) {
       issue: 4,
     },
     {
-      name: "USART2_RX on DMA1 stream 5 channel 5 instead of 4",
+      name: "USART2_RX on DMA1 stream 4 instead of 5",
       file: "stm32f4_uart_dma.c",
-      from: "{USART2_BASE, DMA1_BASE, 5u, 4u}",
-      to: "{USART2_BASE, DMA1_BASE, 5u, 5u}",
+      from: "#define APB1_USART_RX_STREAMS 0x0215u",
+      to: "#define APB1_USART_RX_STREAMS 0x0214u",
       caughtBy: "uart_dma_usart2_stream5_circular",
     },
     {
       name: "USART6_RX on channel 4 instead of 5",
       file: "stm32f4_uart_dma.c",
-      from: "{USART6_BASE, DMA2_BASE, 1u, 5u}",
-      to: "{USART6_BASE, DMA2_BASE, 1u, 4u}",
+      from: "    r->channel = 5u;\n",
+      to: "",
       caughtBy: "uart_dma_routes_of_every_usart",
     },
     {
@@ -383,8 +383,8 @@ if (!HAVE_GCC) {
     {
       name: "DMA left clocked and configured after reception stops",
       file: "stm32f4_uart_dma.c",
-      from: "  dma_release(r);\n  s_route = 0;",
-      to: "  s_route = 0;",
+      from: "  dma_release(&s_route);\n  s_length = 0;",
+      to: "  s_length = 0;",
       caughtBy: "uart_dma_stop_releases_everything",
       issue: 8,
     },
@@ -399,7 +399,7 @@ if (!HAVE_GCC) {
     {
       name: "DMA reception dropped by a change of framing (DMAR cleared)",
       file: "stm32f4_uart.c",
-      from: "cr3 = REG_READ32(USART_CR3(u->base)) & USART_CR3_DMAR;",
+      from: "cr3 = REG_READ32(USART_CR3(base)) & USART_CR3_DMAR;",
       to: "cr3 = 0u;",
       caughtBy: "uart_reinit_keeps_dma_reception",
     },
@@ -413,7 +413,7 @@ if (!HAVE_GCC) {
     {
       name: "F411 treated as a one-bit VOS part (only bit 14 checked)",
       file: "stm32f4_clock.c",
-      from: "  case 0x431u: /* F411 */\n",
+      from: "    0x431u, /* F411 */\n",
       to: "",
       caughtBy: "clock_f411_vos_whole_field_from_scale3",
       issue: 10,
@@ -450,8 +450,8 @@ if (!HAVE_GCC) {
     {
       name: "a pin reset leaves its alternate function",
       file: "stm32f4_gpio.c",
-      from: "  REG_WRITE32(afr, REG_READ32(afr) & ~(0xFu << (4u * (pin & 7u))));\n",
-      to: "",
+      from: "gpio_pin_setup(port_index, pin, GPIO_ALL_FIELDS, settings, false);",
+      to: "gpio_pin_setup(port_index, pin, GPIO_ALL_FIELDS & ~GPIO_FIELD_AFR, settings, false);",
       caughtBy: "gpio_pin_reset_restores_reset_mode",
       issue: 8,
     },
