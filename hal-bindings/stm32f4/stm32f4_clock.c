@@ -31,18 +31,21 @@
 #define CLOCK_PLL_POLLS (2u * (CLOCK_HSI_HZ / 1000u))
 #define CLOCK_SWITCH_POLLS (2u * (CLOCK_HSI_HZ / 1000u))
 
-static uint32_t s_hclk = CLOCK_HSI_HZ;
-static uint32_t s_pclk1 = CLOCK_HSI_HZ;
-static uint32_t s_pclk2 = CLOCK_HSI_HZ;
-static bool s_pwr_saved = false; /* PWR state found by hal_clock_init, restored by hal_clock_deinit */
-static uint32_t s_pwr_vos = 0;      /* the VOS field as found */
-static uint32_t s_pwr_vos_mask = 0; /* and which bits it has on this part */
-static bool s_pwr_clock_was_on = false;
+/* The clocks in force (one structure: one address to load). */
+static struct {
+  uint32_t hclk, pclk1, pclk2;
+} s_clock = {CLOCK_HSI_HZ, CLOCK_HSI_HZ, CLOCK_HSI_HZ};
+/* The PWR state hal_clock_init found, restored by hal_clock_deinit: the VOS bits of this part (0: nothing
+ * saved), their value, and whether the PWR clock was on. */
+static struct {
+  uint32_t vos_mask, vos;
+  bool clock_was_on;
+} s_pwr;
 
-uint32_t hal_clock_hclk_hz(void) { return s_hclk; }
+uint32_t hal_clock_hclk_hz(void) { return s_clock.hclk; }
 /* USART1 and USART6 are on APB2, the others on APB1 (RM0090 2.3, memory map). */
 uint32_t hal_clock_pclk_hz(uint32_t usart_base) {
-  return usart_base == USART1_BASE || usart_base == USART6_BASE ? s_pclk2 : s_pclk1;
+  return usart_base == USART1_BASE || usart_base == USART6_BASE ? s_clock.pclk2 : s_clock.pclk1;
 }
 
 /* DEV_IDs (DBGMCU_IDCODE) of the parts with a two-bit VOS field. */
@@ -147,24 +150,24 @@ static void clock_to_hsi(void) {
   REG_WRITE32(RCC_CFGR, 0u); /* SW = HSI, AHB/APB /1, MCO defaults: the reset value */
   REG_WRITE32(RCC_PLLCFGR, RCC_PLLCFGR_RESET);
   REG_WRITE32(FLASH_ACR, 0u); /* reset value: 0 wait states, prefetch and caches off */
-  s_hclk = CLOCK_HSI_HZ;
-  s_pclk1 = CLOCK_HSI_HZ;
-  s_pclk2 = CLOCK_HSI_HZ;
+  s_clock.hclk = CLOCK_HSI_HZ;
+  s_clock.pclk1 = CLOCK_HSI_HZ;
+  s_clock.pclk2 = CLOCK_HSI_HZ;
 }
 
 static void clock_restore_pwr(void) {
-  if (!s_pwr_saved) {
+  if (s_pwr.vos_mask == 0u) {
     return;
   }
   /* VOS may only change while the PLL is off, which clock_to_hsi has just ensured. */
   uint32_t cr = REG_READ32(PWR_CR);
-  if ((cr & s_pwr_vos_mask) != s_pwr_vos) {
-    REG_WRITE32(PWR_CR, (cr & ~s_pwr_vos_mask) | s_pwr_vos);
+  if ((cr & s_pwr.vos_mask) != s_pwr.vos) {
+    REG_WRITE32(PWR_CR, (cr & ~s_pwr.vos_mask) | s_pwr.vos);
   }
-  if (!s_pwr_clock_was_on) {
+  if (!s_pwr.clock_was_on) {
     REG_WRITE32(RCC_APB1ENR, REG_READ32(RCC_APB1ENR) & ~RCC_APB1ENR_PWREN);
   }
-  s_pwr_saved = false;
+  s_pwr.vos_mask = 0u;
 }
 
 static uint32_t clock_fallback(void) {
@@ -197,19 +200,18 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
 
   /* The regulator scale the new clock needs (see PWR_CR_VOS_Msk), the whole field written while the PLL is off. */
   uint32_t apb1enr = REG_READ32(RCC_APB1ENR);
-  s_pwr_clock_was_on = (apb1enr & RCC_APB1ENR_PWREN) != 0u;
-  if (!s_pwr_clock_was_on) {
+  s_pwr.clock_was_on = (apb1enr & RCC_APB1ENR_PWREN) != 0u;
+  if (!s_pwr.clock_was_on) {
     REG_WRITE32(RCC_APB1ENR, apb1enr | RCC_APB1ENR_PWREN);
     (void)REG_READ32(RCC_APB1ENR); /* errata: wait for the clock enable before touching PWR */
   }
   uint32_t pwr_cr = REG_READ32(PWR_CR);
   uint32_t dev_id = REG_READ32(DBGMCU_IDCODE) & DBGMCU_IDCODE_DEV_ID_Msk;
-  s_pwr_vos_mask = clock_vos_mask(dev_id);
-  s_pwr_vos = pwr_cr & s_pwr_vos_mask;
-  s_pwr_saved = true;
-  uint32_t vos = clock_vos_for(sysclk_hz, s_pwr_vos_mask, s_pwr_vos);
-  if (vos != s_pwr_vos) {
-    REG_WRITE32(PWR_CR, (pwr_cr & ~s_pwr_vos_mask) | vos);
+  s_pwr.vos_mask = clock_vos_mask(dev_id);
+  s_pwr.vos = pwr_cr & s_pwr.vos_mask;
+  uint32_t vos = clock_vos_for(sysclk_hz, s_pwr.vos_mask, s_pwr.vos);
+  if (vos != s_pwr.vos) {
+    REG_WRITE32(PWR_CR, (pwr_cr & ~s_pwr.vos_mask) | vos);
   }
 
   uint32_t pllcfgr = REG_READ32(RCC_PLLCFGR) & ~(RCC_PLLCFGR_PLLM_Msk | RCC_PLLCFGR_PLLN_Msk | RCC_PLLCFGR_PLLP_Msk |
@@ -243,9 +245,9 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
   if (!stm32f4_wait(RCC_CFGR, RCC_CFGR_SWS_Msk, RCC_CFGR_SWS_PLL, CLOCK_SWITCH_POLLS)) {
     return clock_fallback();
   }
-  s_hclk = sysclk_hz;
-  s_pclk1 = pclk1;
-  s_pclk2 = pclk2;
+  s_clock.hclk = sysclk_hz;
+  s_clock.pclk1 = pclk1;
+  s_clock.pclk2 = pclk2;
   return sysclk_hz;
 }
 

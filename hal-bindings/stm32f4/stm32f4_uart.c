@@ -15,20 +15,20 @@ _Static_assert(USART_SR_PE == HAL_UART_ERR_PE && USART_SR_FE == HAL_UART_ERR_FE 
                    USART_SR_ORE == HAL_UART_ERR_ORE,
                "USART_SR error bits and HAL_UART_ERR_* differ");
 
-/* The USART hal_uart_init configured (0: none), and its RCC clock-enable register and bit. */
-static uint32_t s_base = 0;
-static uint32_t s_enr = 0;
-static uint32_t s_bit = 0;
+/* The driver's state, in one structure (one address to load):
+ *   base        the USART hal_uart_init configured (0: none), enr and bit its RCC clock-enable register and bit;
+ *   char_polls  one character time in CPU cycles, the unit of every TX wait;
+ *   errors      the HAL_UART_ERR_* bits not yet taken;
+ *   dma_flags_seen, dma_head_seen  DMA mode: the error flags last reported and the ring head then
+ *               (see hal_uart_take_errors). */
+static struct {
+  uint32_t base, enr, bit, char_polls, errors, dma_flags_seen, dma_head_seen;
+} s_uart;
 /* Each APB's reset register is 0x20 below its clock-enable register, with the same bits (RM0090 7.3). */
 #define RCC_RSTR_OF_ENR(enr) ((enr) - 0x20u)
 
-static uint32_t s_char_polls = 0; /* one character time in CPU cycles, the unit of every TX wait */
-static uint32_t s_errors = 0;
-/* DMA mode: the error flags last reported and the ring head then (see hal_uart_take_errors). */
-static uint32_t s_dma_flags_seen = 0;
-static uint32_t s_dma_head_seen = 0;
 
-uint32_t stm32f4_uart_base(void) { return s_base; }
+uint32_t stm32f4_uart_base(void) { return s_uart.base; }
 
 /* The clock-enable bit of the USART at `base` (USART1/6 on APB2, USART2/3 and UART4/5 on APB1, whose bits follow
  * their addresses, 0x400 apart), 0 when `base` is none of them. Arithmetic rather than a table search, so that a
@@ -49,7 +49,7 @@ static uint32_t uart_clock_bit(uint32_t base, uint32_t *enr) {
   return RCC_APB1ENR_USART2EN << (offset >> 10);
 }
 
-static bool uart_wait(uint32_t flag, uint32_t polls) { return stm32f4_wait(USART_SR(s_base), flag, flag, polls); }
+static bool uart_wait(uint32_t flag, uint32_t polls) { return stm32f4_wait(USART_SR(s_uart.base), flag, flag, polls); }
 void hal_uart_init(uint32_t base, uint32_t pclk_hz, uint32_t baud, bool even_parity) {
   uint32_t enr = 0;
   uint32_t bit = uart_clock_bit(base, &enr);
@@ -57,17 +57,17 @@ void hal_uart_init(uint32_t base, uint32_t pclk_hz, uint32_t baud, bool even_par
   if (bit == 0u || baud == 0u || pclk_hz / baud < 16u) {
     return;
   }
-  bool running = s_base == base && (REG_READ32(USART_CR1(base)) & USART_CR1_UE) != 0u;
+  bool running = s_uart.base == base && (REG_READ32(USART_CR1(base)) & USART_CR1_UE) != 0u;
   uint32_t cr3 = 0u;
   if (running) {
     /* A reply still in the shift register would be cut by the new framing or baud rate: let TC come first
      * (DR and the shift register both empty). Reception by DMA goes on: DMAR stays. */
-    if (!uart_wait(USART_SR_TC, 3u * s_char_polls)) {
-      s_errors |= HAL_UART_ERR_TX_TIMEOUT;
+    if (!uart_wait(USART_SR_TC, 3u * s_uart.char_polls)) {
+      s_uart.errors |= HAL_UART_ERR_TX_TIMEOUT;
     }
     cr3 = REG_READ32(USART_CR3(base)) & USART_CR3_DMAR;
   } else {
-    s_errors = 0;
+    s_uart.errors = 0;
     REG_WRITE32(enr, REG_READ32(enr) | bit);
     (void)REG_READ32(enr); /* errata "delay after an RCC peripheral clock enabling": read back first */
   }
@@ -84,29 +84,29 @@ void hal_uart_init(uint32_t base, uint32_t pclk_hz, uint32_t baud, bool even_par
   REG_WRITE32(USART_BRR(base), (pclk_hz + baud / 2u) / baud);
   REG_WRITE32(USART_CR1(base), USART_CR1_UE | frame | USART_CR1_TE | USART_CR1_RE);
 
-  s_base = base;
-  s_enr = enr;
-  s_bit = bit;
+  s_uart.base = base;
+  s_uart.enr = enr;
+  s_uart.bit = bit;
   /* A character is at most 11 bits (start, 8 data, parity, stop); the CPU polls at HCLK at most. */
   uint32_t hclk = hal_clock_hclk_hz();
-  s_char_polls = (hclk / baud + 1u) * 11u;
+  s_uart.char_polls = (hclk / baud + 1u) * 11u;
 }
 
 int32_t hal_uart_read_byte(void) {
-  if (s_base == 0u || stm32f4_uart_rx_dma_running()) {
+  if (s_uart.base == 0u || stm32f4_uart_rx_dma_running()) {
     return -1; /* DMA owns DR: a CPU read would take a byte from the ring */
   }
-  uint32_t sr = REG_READ32(USART_SR(s_base));
+  uint32_t sr = REG_READ32(USART_SR(s_uart.base));
   uint32_t errors = sr & USART_SR_ERRORS;
   if ((sr & USART_SR_RXNE) == 0u) {
     if (errors != 0u) {
-      (void)REG_READ32(USART_DR(s_base)); /* completes the sequence that clears the flags */
-      s_errors |= errors;
+      (void)REG_READ32(USART_DR(s_uart.base)); /* completes the sequence that clears the flags */
+      s_uart.errors |= errors;
     }
     return -1;
   }
-  uint32_t dr = REG_READ32(USART_DR(s_base));
-  s_errors |= errors;
+  uint32_t dr = REG_READ32(USART_DR(s_uart.base));
+  s_uart.errors |= errors;
   /* On overrun DR still holds the byte received before it (the later one is lost): deliver it. Noise
    * leaves a byte that majority sampling most likely got right: deliver it. A framing or parity error
    * leaves a damaged byte (or a break): drop it, the protocol's checksum will see the gap. */
@@ -117,55 +117,55 @@ int32_t hal_uart_read_byte(void) {
 }
 
 void hal_uart_write_byte(uint8_t b) {
-  if (s_base == 0u) {
+  if (s_uart.base == 0u) {
     return;
   }
   /* TXE comes within one character time of the previous write; allow two. */
-  if (!uart_wait(USART_SR_TXE, 2u * s_char_polls)) {
-    s_errors |= HAL_UART_ERR_TX_TIMEOUT;
+  if (!uart_wait(USART_SR_TXE, 2u * s_uart.char_polls)) {
+    s_uart.errors |= HAL_UART_ERR_TX_TIMEOUT;
     return;
   }
-  REG_WRITE32(USART_DR(s_base), b); /* with parity on, the hardware replaces the MSB */
+  REG_WRITE32(USART_DR(s_uart.base), b); /* with parity on, the hardware replaces the MSB */
 }
 
 void hal_uart_flush(void) {
-  if (s_base == 0u) {
+  if (s_uart.base == 0u) {
     return;
   }
   /* TC: the byte in DR and the one in the shift register are both out. */
-  if (!uart_wait(USART_SR_TC, 3u * s_char_polls)) {
-    s_errors |= HAL_UART_ERR_TX_TIMEOUT;
+  if (!uart_wait(USART_SR_TC, 3u * s_uart.char_polls)) {
+    s_uart.errors |= HAL_UART_ERR_TX_TIMEOUT;
   }
 }
 
 void hal_uart_deinit(void) {
-  if (s_base == 0u) {
+  if (s_uart.base == 0u) {
     return;
   }
   hal_uart_rx_dma_stop(); /* no-op unless DMA reception runs */
   hal_uart_flush();
-  REG_WRITE32(USART_CR1(s_base), 0u);
+  REG_WRITE32(USART_CR1(s_uart.base), 0u);
   /* A reset pulse returns every USART register to its reset value for the application. */
-  uint32_t rstr = RCC_RSTR_OF_ENR(s_enr);
-  REG_WRITE32(rstr, REG_READ32(rstr) | s_bit);
-  REG_WRITE32(rstr, REG_READ32(rstr) & ~s_bit);
-  REG_WRITE32(s_enr, REG_READ32(s_enr) & ~s_bit);
-  s_base = 0u;
+  uint32_t rstr = RCC_RSTR_OF_ENR(s_uart.enr);
+  REG_WRITE32(rstr, REG_READ32(rstr) | s_uart.bit);
+  REG_WRITE32(rstr, REG_READ32(rstr) & ~s_uart.bit);
+  REG_WRITE32(s_uart.enr, REG_READ32(s_uart.enr) & ~s_uart.bit);
+  s_uart.base = 0u;
 }
 
 uint32_t hal_uart_take_errors(void) {
-  if (s_base != 0u && stm32f4_uart_rx_dma_running()) {
+  if (s_uart.base != 0u && stm32f4_uart_rx_dma_running()) {
     /* The DMA's DR read clears the flags only after an SR read saw them, so a flag stays set until the next
      * character arrives: report it once, not at every call until then (the head has not moved meanwhile).
      * The damaged character itself is in the ring: DMA cannot drop it. */
-    uint32_t flags = REG_READ32(USART_SR(s_base)) & USART_SR_ERRORS;
+    uint32_t flags = REG_READ32(USART_SR(s_uart.base)) & USART_SR_ERRORS;
     uint32_t head = hal_uart_rx_dma_head();
-    uint32_t fresh = head == s_dma_head_seen ? flags & ~s_dma_flags_seen : flags;
-    s_dma_flags_seen = flags;
-    s_dma_head_seen = head;
-    s_errors |= fresh;
+    uint32_t fresh = head == s_uart.dma_head_seen ? flags & ~s_uart.dma_flags_seen : flags;
+    s_uart.dma_flags_seen = flags;
+    s_uart.dma_head_seen = head;
+    s_uart.errors |= fresh;
   }
-  uint32_t e = s_errors;
-  s_errors = 0;
+  uint32_t e = s_uart.errors;
+  s_uart.errors = 0;
   return e;
 }
