@@ -200,12 +200,9 @@ void hal_port_uart_write(uint8_t value) { hal_uart_write_byte(value); }
 void hal_port_uart_flush(void) { hal_uart_flush(); }
 
 /* Before the jump: reception stopped, the USART reset and clocked off, its pins back to their reset mode and
- * their ports' clocks off (the trigger pin was put back after its one read). */
+ * their ports' clocks off (the trigger pin was put back after its one read). hal_uart_deinit flushes the last
+ * reply and stops DMA reception itself, in every family. */
 void hal_port_uart_deinit(void) {
-  hal_uart_flush();
-  if (s_rx.dma) {
-    hal_uart_rx_dma_stop();
-  }
   hal_uart_deinit();
   hal_gpio_pin_reset(BOARD_UART_TX_PORT, BOARD_UART_TX_PIN);
   hal_gpio_pin_reset(BOARD_UART_RX_PORT, BOARD_UART_RX_PIN);

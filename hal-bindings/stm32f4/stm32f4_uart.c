@@ -49,7 +49,14 @@ static uint32_t uart_clock_bit(uint32_t base, uint32_t *enr) {
   return RCC_APB1ENR_USART2EN << (offset >> 10);
 }
 
-static bool uart_wait(uint32_t flag, uint32_t polls) { return stm32f4_wait(USART_SR(s_uart.base), flag, flag, polls); }
+/* Waits up to `chars` character times for a TX flag (TXE, TC); one that never comes is a TX timeout. */
+static bool uart_tx_wait(uint32_t flag, uint32_t chars) {
+  if (stm32f4_wait(USART_SR(s_uart.base), flag, flag, chars * s_uart.char_polls)) {
+    return true;
+  }
+  s_uart.errors |= HAL_UART_ERR_TX_TIMEOUT;
+  return false;
+}
 void hal_uart_init(uint32_t base, uint32_t pclk_hz, uint32_t baud, bool even_parity) {
   uint32_t enr = 0;
   uint32_t bit = uart_clock_bit(base, &enr);
@@ -62,9 +69,7 @@ void hal_uart_init(uint32_t base, uint32_t pclk_hz, uint32_t baud, bool even_par
   if (running) {
     /* A reply still in the shift register would be cut by the new framing or baud rate: let TC come first
      * (DR and the shift register both empty). Reception by DMA goes on: DMAR stays. */
-    if (!uart_wait(USART_SR_TC, 3u * s_uart.char_polls)) {
-      s_uart.errors |= HAL_UART_ERR_TX_TIMEOUT;
-    }
+    (void)uart_tx_wait(USART_SR_TC, 3u);
     cr3 = REG_READ32(USART_CR3(base)) & USART_CR3_DMAR;
   } else {
     s_uart.errors = 0;
@@ -117,24 +122,17 @@ int32_t hal_uart_read_byte(void) {
 }
 
 void hal_uart_write_byte(uint8_t b) {
-  if (s_uart.base == 0u) {
-    return;
-  }
   /* TXE comes within one character time of the previous write; allow two. */
-  if (!uart_wait(USART_SR_TXE, 2u * s_uart.char_polls)) {
-    s_uart.errors |= HAL_UART_ERR_TX_TIMEOUT;
+  if (s_uart.base == 0u || !uart_tx_wait(USART_SR_TXE, 2u)) {
     return;
   }
   REG_WRITE32(USART_DR(s_uart.base), b); /* with parity on, the hardware replaces the MSB */
 }
 
 void hal_uart_flush(void) {
-  if (s_uart.base == 0u) {
-    return;
-  }
   /* TC: the byte in DR and the one in the shift register are both out. */
-  if (!uart_wait(USART_SR_TC, 3u * s_uart.char_polls)) {
-    s_uart.errors |= HAL_UART_ERR_TX_TIMEOUT;
+  if (s_uart.base != 0u) {
+    (void)uart_tx_wait(USART_SR_TC, 3u);
   }
 }
 
