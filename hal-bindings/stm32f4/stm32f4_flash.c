@@ -142,12 +142,17 @@ uint32_t hal_flash_unlock(void) {
   return (REG_READ32(FLASH_CR) & FLASH_CR_LOCK) == 0u ? HAL_OK : HAL_ERR_LOCKED;
 }
 
+/* Waits for an operation started before this call (at most the longest the controller has), or resets. */
+static void flash_wait_earlier_operation(void) {
+  stm32f4_flash_run(0u, 0u, stm32f4_flash_polls_ms(FLASH_ERASE_128K_MAX_MS), FLASH_STUCK_EARLIER_OPERATION);
+}
+
 void hal_flash_lock(void) {
   if ((REG_READ32(FLASH_CR) & FLASH_CR_LOCK) != 0u) {
     return;
   }
   /* A write to FLASH_CR while BSY is set stalls the bus until BSY clears: wait first (or reset, see above). */
-  stm32f4_flash_run(0u, 0u, stm32f4_flash_polls_ms(FLASH_ERASE_128K_MAX_MS), FLASH_STUCK_EARLIER_OPERATION);
+  flash_wait_earlier_operation();
   REG_WRITE32(FLASH_CR, FLASH_CR_LOCK); /* also clears PG, SER and SNB */
 }
 
@@ -158,7 +163,7 @@ static uint32_t flash_begin(void) {
 }
 
 void stm32f4_flash_idle_and_clean(void) {
-  stm32f4_flash_run(0u, 0u, stm32f4_flash_polls_ms(FLASH_ERASE_128K_MAX_MS), FLASH_STUCK_EARLIER_OPERATION);
+  flash_wait_earlier_operation();
   /* A flag left by an earlier operation would be reported as this one's result. */
   stm32f4_flash_clear_flags(REG_READ32(FLASH_SR) & (FLASH_SR_ERRORS | FLASH_SR_EOP));
 }

@@ -43,5 +43,6 @@ void hal_iwdg_start(uint32_t timeout_ms) {
   REG_WRITE32(IWDG_KR, IWDG_KR_RELOAD); /* also ends write access to PR and RLR */
 }
 
-/* Harmless when the IWDG does not run: a reload key does not start it. */
-void hal_iwdg_refresh(void) { REG_WRITE32(IWDG_KR, IWDG_KR_RELOAD); }
+/* Harmless when the IWDG does not run: a reload key does not start it. Not inlined: one call is smaller than
+ * the key store at each of the bootloader's many refresh points. */
+__attribute__((noinline)) void hal_iwdg_refresh(void) { REG_WRITE32(IWDG_KR, IWDG_KR_RELOAD); }
