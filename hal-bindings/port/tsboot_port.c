@@ -147,10 +147,6 @@ void hal_port_uart_init(uint32_t baud, bool evenParity) {
   hal_uart_init(BOARD_UART_BASE, hal_clock_pclk_hz(BOARD_UART_BASE), baud, evenParity);
 }
 
-/* Reception into the caller's ring: by DMA (circular, runs while the CPU stalls on flash), or, where the
- * target has no DMA for this UART (BOARD_UART_RX_POLLED, or the driver cannot start it), by polling the UART
- * into the ring whenever the head is asked for: then a byte can be lost while the CPU stalls (ORE). */
-static tsb_view_u8 s_ring;
 /* The ring itself, sized by board data (boards/uart-rates.ts): it takes what the line carries while the CPU
  * stalls on an erase. In .bss: the application gets this RAM back. */
 static uint8_t s_ring_storage[BOARD_UART_RX_RING_SIZE];
@@ -160,53 +156,58 @@ tsb_view_u8 hal_port_uart_rx_ring(void) {
   return ring;
 }
 
-static bool s_ring_dma = false;
-static uint32_t s_ring_head = 0; /* polling only */
+/* Reception into the caller's ring: by DMA (circular, runs while the CPU stalls on flash), or, where the
+ * target has no DMA for this UART (BOARD_UART_RX_POLLED, or the driver cannot start it), by polling the UART
+ * into the ring whenever the head is asked for: then a byte can be lost while the CPU stalls (ORE).
+ * The state in one structure (one address to load): the ring (length 0: no reception runs), whether DMA
+ * fills it, and where polling stores the next byte. */
+static struct {
+  tsb_view_u8 view;
+  bool dma;
+  uint32_t head; /* polling only */
+} s_rx;
 
 void hal_port_uart_rx_start(tsb_view_u8 ring) {
-  if (s_ring_dma) {
+  if (s_rx.dma) {
     hal_uart_rx_dma_stop();
   }
-  s_ring = ring;
-  s_ring_head = 0;
-  s_ring_dma = false;
+  s_rx.view = ring;
+  s_rx.head = 0;
+  s_rx.dma = false;
 #if !BOARD_UART_RX_POLLED
-  s_ring_dma = ring.len != 0u && hal_uart_rx_dma_start(ring.ptr, ring.len);
+  s_rx.dma = ring.len != 0u && hal_uart_rx_dma_start(ring.ptr, ring.len);
 #endif
 }
 
 uint32_t hal_port_uart_rx_head(void) {
-  if (s_ring.len == 0u) {
+  if (s_rx.view.len == 0u) {
     return 0u;
   }
-  if (s_ring_dma) {
+  if (s_rx.dma) {
     return hal_uart_rx_dma_head();
   }
   /* Bounded by the ring: characters arrive far slower than this loop runs. */
-  for (uint32_t n = 0; n < s_ring.len; n++) {
+  for (uint32_t n = 0; n < s_rx.view.len; n++) {
     int32_t b = hal_uart_read_byte();
     if (b < 0) {
       break;
     }
-    s_ring.ptr[s_ring_head] = (uint8_t)b;
-    s_ring_head = s_ring_head + 1u == s_ring.len ? 0u : s_ring_head + 1u;
+    s_rx.view.ptr[s_rx.head] = (uint8_t)b;
+    s_rx.head = s_rx.head + 1u == s_rx.view.len ? 0u : s_rx.head + 1u;
   }
-  return s_ring_head;
+  return s_rx.head;
 }
 
 /* Polled reception, for when no ring reception runs; while one does, the ring owns every byte: -1. */
-int32_t hal_port_uart_read(void) { return s_ring.len != 0u ? -1 : hal_uart_read_byte(); }
+int32_t hal_port_uart_read(void) { return s_rx.view.len != 0u ? -1 : hal_uart_read_byte(); }
 uint32_t hal_port_uart_take_errors(void) { return hal_uart_take_errors(); }
 void hal_port_uart_write(uint8_t value) { hal_uart_write_byte(value); }
 void hal_port_uart_flush(void) { hal_uart_flush(); }
 
 /* Before the jump: reception stopped, the USART reset and clocked off, its pins back to their reset mode and
- * their ports' clocks off (the trigger pin was put back after its one read). */
+ * their ports' clocks off (the trigger pin was put back after its one read). hal_uart_deinit flushes the last
+ * reply and stops DMA reception itself, in every family. */
 void hal_port_uart_deinit(void) {
-  hal_uart_flush();
-  if (s_ring_dma) {
-    hal_uart_rx_dma_stop();
-  }
   hal_uart_deinit();
   hal_gpio_pin_reset(BOARD_UART_TX_PORT, BOARD_UART_TX_PIN);
   hal_gpio_pin_reset(BOARD_UART_RX_PORT, BOARD_UART_RX_PIN);
@@ -214,8 +215,8 @@ void hal_port_uart_deinit(void) {
   if (BOARD_UART_RX_PORT != BOARD_UART_TX_PORT) {
     hal_gpio_clock_off(BOARD_UART_RX_PORT);
   }
-  s_ring.len = 0u;
-  s_ring_dma = false;
+  s_rx.view.len = 0u;
+  s_rx.dma = false;
 }
 
 /* ---- trigger pin, update flag, reset ---- */

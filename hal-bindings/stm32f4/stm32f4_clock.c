@@ -8,6 +8,7 @@
  *   its USART2 a 50 MHz clock at 100 MHz SYSCLK, where 2 Mbaud is exact (boards/uart-rates.ts computes the same);
  *   one flash wait state per 30 MHz of HCLK at 2.7-3.6 V (RM0090 table 10; F411's table is less strict).
  */
+#include "stm32f4_internal.h"
 #include "stm32f4_regs.h"
 #include "tsboot_hal.h"
 
@@ -30,37 +31,45 @@
 #define CLOCK_PLL_POLLS (2u * (CLOCK_HSI_HZ / 1000u))
 #define CLOCK_SWITCH_POLLS (2u * (CLOCK_HSI_HZ / 1000u))
 
-static uint32_t s_hclk = CLOCK_HSI_HZ;
-static uint32_t s_pclk1 = CLOCK_HSI_HZ;
-static uint32_t s_pclk2 = CLOCK_HSI_HZ;
-static bool s_pwr_saved = false; /* PWR state found by hal_clock_init, restored by hal_clock_deinit */
-static uint32_t s_pwr_vos = 0;      /* the VOS field as found */
-static uint32_t s_pwr_vos_mask = 0; /* and which bits it has on this part */
-static bool s_pwr_clock_was_on = false;
+/* The clocks in force (one structure: one address to load). */
+static struct {
+  uint32_t hclk, pclk1, pclk2;
+} s_clock = {CLOCK_HSI_HZ, CLOCK_HSI_HZ, CLOCK_HSI_HZ};
+/* The PWR state hal_clock_init found, restored by hal_clock_deinit: the VOS bits of this part (0: nothing
+ * saved), their value, and whether the PWR clock was on. */
+static struct {
+  uint32_t vos_mask, vos;
+  bool clock_was_on;
+} s_pwr;
 
-uint32_t hal_clock_hclk_hz(void) { return s_hclk; }
+uint32_t hal_clock_hclk_hz(void) { return s_clock.hclk; }
 /* USART1 and USART6 are on APB2, the others on APB1 (RM0090 2.3, memory map). */
 uint32_t hal_clock_pclk_hz(uint32_t usart_base) {
-  return usart_base == USART1_BASE || usart_base == USART6_BASE ? s_pclk2 : s_pclk1;
+  return usart_base == USART1_BASE || usart_base == USART6_BASE ? s_clock.pclk2 : s_clock.pclk1;
 }
 
-/* The VOS field of the part this runs on: the whole two-bit field on F401/F411/F42x and the other parts that
- * have one; bit 14 alone on F405/407, which is also what an unreadable DEV_ID (0, as under QEMU) gets. */
-static uint32_t clock_vos_mask(void) {
-  switch (REG_READ32(DBGMCU_IDCODE) & DBGMCU_IDCODE_DEV_ID_Msk) {
-  case 0x419u: /* F42x/43x */
-  case 0x421u: /* F446 */
-  case 0x423u: /* F401xB/C */
-  case 0x431u: /* F411 */
-  case 0x433u: /* F401xD/E */
-  case 0x434u: /* F469/479 */
-  case 0x441u: /* F412 */
-  case 0x458u: /* F410 */
-  case 0x463u: /* F413/423 */
-    return PWR_CR_VOS_Msk;
-  default:
-    return PWR_CR_VOS;
+/* DEV_IDs (DBGMCU_IDCODE) of the parts with a two-bit VOS field. */
+static const uint16_t TWO_BIT_VOS_PARTS[] = {
+    0x419u, /* F42x/43x */
+    0x421u, /* F446 */
+    0x423u, /* F401xB/C */
+    0x431u, /* F411 */
+    0x433u, /* F401xD/E */
+    0x434u, /* F469/479 */
+    0x441u, /* F412 */
+    0x458u, /* F410 */
+    0x463u, /* F413/423 */
+};
+
+/* The VOS field of the part `dev_id`: the whole two-bit field on F401/F411/F42x and the other parts that have
+ * one; bit 14 alone on F405/407, which is also what an unreadable DEV_ID (0, as under QEMU) gets. */
+static uint32_t clock_vos_mask(uint32_t dev_id) {
+  for (uint32_t i = 0; i < sizeof TWO_BIT_VOS_PARTS / sizeof TWO_BIT_VOS_PARTS[0]; i++) {
+    if (TWO_BIT_VOS_PARTS[i] == dev_id) {
+      return PWR_CR_VOS_Msk;
+    }
   }
+  return PWR_CR_VOS;
 }
 
 /* The VOS value sysclk_hz needs, in the field `mask`. Two-bit parts: scale 1 (11) above 84 MHz, else scale 2
@@ -76,15 +85,6 @@ static uint32_t clock_vos_for(uint32_t sysclk_hz, uint32_t mask, uint32_t curren
 struct pll_config {
   uint32_t m, n, p, q;
 };
-
-static bool clock_wait(uint32_t addr, uint32_t mask, uint32_t value, uint32_t polls) {
-  for (uint32_t i = 0; i < polls; i++) {
-    if ((REG_READ32(addr) & mask) == value) {
-      return true;
-    }
-  }
-  return false;
-}
 
 /* M, N, P, Q for src_hz -> sysclk_hz, or false when the limits above cannot be met exactly. */
 static bool clock_pll_compute(uint32_t src_hz, uint32_t sysclk_hz, struct pll_config *pll) {
@@ -135,14 +135,14 @@ static uint32_t clock_ppre_for(uint32_t hclk, uint32_t max, uint32_t *pclk) {
 static void clock_to_hsi(void) {
   if ((REG_READ32(RCC_CFGR) & RCC_CFGR_SWS_Msk) != RCC_CFGR_SWS_HSI) {
     REG_WRITE32(RCC_CR, REG_READ32(RCC_CR) | RCC_CR_HSION);
-    (void)clock_wait(RCC_CR, RCC_CR_HSIRDY, RCC_CR_HSIRDY, CLOCK_SWITCH_POLLS);
+    (void)stm32f4_wait(RCC_CR, RCC_CR_HSIRDY, RCC_CR_HSIRDY, CLOCK_SWITCH_POLLS);
     REG_WRITE32(RCC_CFGR, (REG_READ32(RCC_CFGR) & ~RCC_CFGR_SW_Msk) | RCC_CFGR_SW_HSI);
-    (void)clock_wait(RCC_CFGR, RCC_CFGR_SWS_Msk, RCC_CFGR_SWS_HSI, CLOCK_SWITCH_POLLS);
+    (void)stm32f4_wait(RCC_CFGR, RCC_CFGR_SWS_Msk, RCC_CFGR_SWS_HSI, CLOCK_SWITCH_POLLS);
   }
   uint32_t cr = REG_READ32(RCC_CR);
   if ((cr & (RCC_CR_PLLON | RCC_CR_HSEON | RCC_CR_CSSON)) != 0u) {
     REG_WRITE32(RCC_CR, cr & ~(RCC_CR_PLLON | RCC_CR_HSEON | RCC_CR_CSSON));
-    (void)clock_wait(RCC_CR, RCC_CR_PLLRDY, 0u, CLOCK_PLL_POLLS);
+    (void)stm32f4_wait(RCC_CR, RCC_CR_PLLRDY, 0u, CLOCK_PLL_POLLS);
   }
   if ((REG_READ32(RCC_CR) & RCC_CR_HSEBYP) != 0u) {
     REG_WRITE32(RCC_CR, REG_READ32(RCC_CR) & ~RCC_CR_HSEBYP); /* writable now that HSEON is 0 */
@@ -150,24 +150,24 @@ static void clock_to_hsi(void) {
   REG_WRITE32(RCC_CFGR, 0u); /* SW = HSI, AHB/APB /1, MCO defaults: the reset value */
   REG_WRITE32(RCC_PLLCFGR, RCC_PLLCFGR_RESET);
   REG_WRITE32(FLASH_ACR, 0u); /* reset value: 0 wait states, prefetch and caches off */
-  s_hclk = CLOCK_HSI_HZ;
-  s_pclk1 = CLOCK_HSI_HZ;
-  s_pclk2 = CLOCK_HSI_HZ;
+  s_clock.hclk = CLOCK_HSI_HZ;
+  s_clock.pclk1 = CLOCK_HSI_HZ;
+  s_clock.pclk2 = CLOCK_HSI_HZ;
 }
 
 static void clock_restore_pwr(void) {
-  if (!s_pwr_saved) {
+  if (s_pwr.vos_mask == 0u) {
     return;
   }
   /* VOS may only change while the PLL is off, which clock_to_hsi has just ensured. */
   uint32_t cr = REG_READ32(PWR_CR);
-  if ((cr & s_pwr_vos_mask) != s_pwr_vos) {
-    REG_WRITE32(PWR_CR, (cr & ~s_pwr_vos_mask) | s_pwr_vos);
+  if ((cr & s_pwr.vos_mask) != s_pwr.vos) {
+    REG_WRITE32(PWR_CR, (cr & ~s_pwr.vos_mask) | s_pwr.vos);
   }
-  if (!s_pwr_clock_was_on) {
+  if (!s_pwr.clock_was_on) {
     REG_WRITE32(RCC_APB1ENR, REG_READ32(RCC_APB1ENR) & ~RCC_APB1ENR_PWREN);
   }
-  s_pwr_saved = false;
+  s_pwr.vos_mask = 0u;
 }
 
 static uint32_t clock_fallback(void) {
@@ -182,8 +182,7 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
   struct pll_config pll;
 
   /* A known starting point whatever ran before (and PWR as it was before any earlier init). */
-  clock_to_hsi();
-  clock_restore_pwr();
+  (void)clock_fallback();
   if (hse == 0u && sysclk_hz == CLOCK_HSI_HZ) {
     return CLOCK_HSI_HZ;
   }
@@ -194,25 +193,25 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
   if (hse != 0u) {
     REG_WRITE32(RCC_CR, (REG_READ32(RCC_CR) & ~RCC_CR_HSEBYP) | (bypass ? RCC_CR_HSEBYP : 0u));
     REG_WRITE32(RCC_CR, REG_READ32(RCC_CR) | RCC_CR_HSEON);
-    if (!clock_wait(RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY, CLOCK_HSE_POLLS)) {
+    if (!stm32f4_wait(RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY, CLOCK_HSE_POLLS)) {
       return clock_fallback();
     }
   }
 
   /* The regulator scale the new clock needs (see PWR_CR_VOS_Msk), the whole field written while the PLL is off. */
   uint32_t apb1enr = REG_READ32(RCC_APB1ENR);
-  s_pwr_clock_was_on = (apb1enr & RCC_APB1ENR_PWREN) != 0u;
-  if (!s_pwr_clock_was_on) {
+  s_pwr.clock_was_on = (apb1enr & RCC_APB1ENR_PWREN) != 0u;
+  if (!s_pwr.clock_was_on) {
     REG_WRITE32(RCC_APB1ENR, apb1enr | RCC_APB1ENR_PWREN);
     (void)REG_READ32(RCC_APB1ENR); /* errata: wait for the clock enable before touching PWR */
   }
   uint32_t pwr_cr = REG_READ32(PWR_CR);
-  s_pwr_vos_mask = clock_vos_mask();
-  s_pwr_vos = pwr_cr & s_pwr_vos_mask;
-  s_pwr_saved = true;
-  uint32_t vos = clock_vos_for(sysclk_hz, s_pwr_vos_mask, s_pwr_vos);
-  if (vos != s_pwr_vos) {
-    REG_WRITE32(PWR_CR, (pwr_cr & ~s_pwr_vos_mask) | vos);
+  uint32_t dev_id = REG_READ32(DBGMCU_IDCODE) & DBGMCU_IDCODE_DEV_ID_Msk;
+  s_pwr.vos_mask = clock_vos_mask(dev_id);
+  s_pwr.vos = pwr_cr & s_pwr.vos_mask;
+  uint32_t vos = clock_vos_for(sysclk_hz, s_pwr.vos_mask, s_pwr.vos);
+  if (vos != s_pwr.vos) {
+    REG_WRITE32(PWR_CR, (pwr_cr & ~s_pwr.vos_mask) | vos);
   }
 
   uint32_t pllcfgr = REG_READ32(RCC_PLLCFGR) & ~(RCC_PLLCFGR_PLLM_Msk | RCC_PLLCFGR_PLLN_Msk | RCC_PLLCFGR_PLLP_Msk |
@@ -225,7 +224,7 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
   /* Bus dividers while still at 16 MHz, so no bus ever runs above its limit. */
   uint32_t pclk1 = 0;
   uint32_t pclk2 = 0;
-  bool f411 = (REG_READ32(DBGMCU_IDCODE) & DBGMCU_IDCODE_DEV_ID_Msk) == DEV_ID_F411;
+  bool f411 = dev_id == DEV_ID_F411;
   uint32_t ppre1 = clock_ppre_for(sysclk_hz, f411 ? CLOCK_F411_APB1_MAX : CLOCK_APB1_MAX, &pclk1);
   uint32_t ppre2 = clock_ppre_for(sysclk_hz, f411 ? CLOCK_F411_APB2_MAX : CLOCK_APB2_MAX, &pclk2);
   uint32_t cfgr = REG_READ32(RCC_CFGR) & ~(RCC_CFGR_HPRE_Msk | RCC_CFGR_PPRE1_Msk | RCC_CFGR_PPRE2_Msk);
@@ -239,16 +238,16 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
   }
 
   REG_WRITE32(RCC_CR, REG_READ32(RCC_CR) | RCC_CR_PLLON);
-  if (!clock_wait(RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY, CLOCK_PLL_POLLS)) {
+  if (!stm32f4_wait(RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY, CLOCK_PLL_POLLS)) {
     return clock_fallback();
   }
   REG_WRITE32(RCC_CFGR, (REG_READ32(RCC_CFGR) & ~RCC_CFGR_SW_Msk) | RCC_CFGR_SW_PLL);
-  if (!clock_wait(RCC_CFGR, RCC_CFGR_SWS_Msk, RCC_CFGR_SWS_PLL, CLOCK_SWITCH_POLLS)) {
+  if (!stm32f4_wait(RCC_CFGR, RCC_CFGR_SWS_Msk, RCC_CFGR_SWS_PLL, CLOCK_SWITCH_POLLS)) {
     return clock_fallback();
   }
-  s_hclk = sysclk_hz;
-  s_pclk1 = pclk1;
-  s_pclk2 = pclk2;
+  s_clock.hclk = sysclk_hz;
+  s_clock.pclk1 = pclk1;
+  s_clock.pclk2 = pclk2;
   return sysclk_hz;
 }
 

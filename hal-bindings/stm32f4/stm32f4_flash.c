@@ -111,29 +111,25 @@ TSBOOT_RAMFUNC void stm32f4_flash_run(uint32_t addr, uint32_t value, uint32_t po
 
 /* Writing 1s clears the flags; writing 0s leaves them. Never OR into a read of SR: that would clear every
  * flag that happens to be set, including ones another path still has to report. */
-void stm32f4_flash_clear_flags(uint32_t flags) {
+static void stm32f4_flash_clear_flags(uint32_t flags) {
   if (flags != 0u) {
     REG_WRITE32(FLASH_SR, flags);
   }
 }
 
-uint32_t stm32f4_flash_status_from_sr(uint32_t sr) {
-  if ((sr & FLASH_SR_WRPERR) != 0u) {
-    return HAL_ERR_WRP;
+/* WRPERR, PGAERR, PGPERR, PGSERR are bits 4-7 and HAL_ERR_WRP..HAL_ERR_PGS are 3-6, in the same order, and the
+ * lowest flag set is the most specific: its bit number - 1 is the status. */
+_Static_assert(FLASH_SR_WRPERR == BIT(HAL_ERR_WRP + 1u) && FLASH_SR_PGAERR == BIT(HAL_ERR_PGA + 1u) &&
+                   FLASH_SR_PGPERR == BIT(HAL_ERR_PGP + 1u) && FLASH_SR_PGSERR == BIT(HAL_ERR_PGS + 1u),
+               "FLASH_SR error bits and HAL_ERR_* differ");
+#define FLASH_SR_PROGRAM_ERRORS (FLASH_SR_WRPERR | FLASH_SR_PGAERR | FLASH_SR_PGPERR | FLASH_SR_PGSERR)
+
+static uint32_t stm32f4_flash_status_from_sr(uint32_t sr) {
+  uint32_t program_errors = sr & FLASH_SR_PROGRAM_ERRORS;
+  if (program_errors != 0u) {
+    return (uint32_t)__builtin_ctz(program_errors) - 1u;
   }
-  if ((sr & FLASH_SR_PGAERR) != 0u) {
-    return HAL_ERR_PGA;
-  }
-  if ((sr & FLASH_SR_PGPERR) != 0u) {
-    return HAL_ERR_PGP;
-  }
-  if ((sr & FLASH_SR_PGSERR) != 0u) {
-    return HAL_ERR_PGS;
-  }
-  if ((sr & FLASH_SR_OPERR) != 0u) {
-    return HAL_ERR_OPERATION;
-  }
-  return HAL_OK;
+  return (sr & FLASH_SR_OPERR) != 0u ? HAL_ERR_OPERATION : HAL_OK;
 }
 
 uint32_t hal_flash_unlock(void) {
@@ -146,29 +142,43 @@ uint32_t hal_flash_unlock(void) {
   return (REG_READ32(FLASH_CR) & FLASH_CR_LOCK) == 0u ? HAL_OK : HAL_ERR_LOCKED;
 }
 
+/* Waits for an operation started before this call (at most the longest the controller has), or resets. */
+static void flash_wait_earlier_operation(void) {
+  stm32f4_flash_run(0u, 0u, stm32f4_flash_polls_ms(FLASH_ERASE_128K_MAX_MS), FLASH_STUCK_EARLIER_OPERATION);
+}
+
 void hal_flash_lock(void) {
   if ((REG_READ32(FLASH_CR) & FLASH_CR_LOCK) != 0u) {
     return;
   }
   /* A write to FLASH_CR while BSY is set stalls the bus until BSY clears: wait first (or reset, see above). */
-  stm32f4_flash_run(0u, 0u, stm32f4_flash_polls_ms(FLASH_ERASE_128K_MAX_MS), FLASH_STUCK_EARLIER_OPERATION);
+  flash_wait_earlier_operation();
   REG_WRITE32(FLASH_CR, FLASH_CR_LOCK); /* also clears PG, SER and SNB */
 }
 
 /* Common start of an operation: idle, no stale flags, unlocked. A refused unlock leaves FLASH_CR locked. */
 static uint32_t flash_begin(void) {
-  stm32f4_flash_run(0u, 0u, stm32f4_flash_polls_ms(FLASH_ERASE_128K_MAX_MS), FLASH_STUCK_EARLIER_OPERATION);
+  stm32f4_flash_idle_and_clean();
+  return hal_flash_unlock();
+}
+
+void stm32f4_flash_idle_and_clean(void) {
+  flash_wait_earlier_operation();
   /* A flag left by an earlier operation would be reported as this one's result. */
   stm32f4_flash_clear_flags(REG_READ32(FLASH_SR) & (FLASH_SR_ERRORS | FLASH_SR_EOP));
-  return hal_flash_unlock();
+}
+
+uint32_t stm32f4_flash_take_status(void) {
+  uint32_t sr = REG_READ32(FLASH_SR);
+  stm32f4_flash_clear_flags(sr & (FLASH_SR_ERRORS | FLASH_SR_EOP));
+  return stm32f4_flash_status_from_sr(sr);
 }
 
 /* Common end once BSY is clear: map, clear what was found, lock. */
 static uint32_t flash_end(void) {
-  uint32_t sr = REG_READ32(FLASH_SR);
-  stm32f4_flash_clear_flags(sr & (FLASH_SR_ERRORS | FLASH_SR_EOP));
+  uint32_t status = stm32f4_flash_take_status();
   REG_WRITE32(FLASH_CR, FLASH_CR_LOCK);
-  return stm32f4_flash_status_from_sr(sr);
+  return status;
 }
 
 /* The ART accelerator caches may hold lines of the erased sector; ST's HAL resets them after an erase.

@@ -53,20 +53,17 @@ uint32_t hal_flash_wrp_set(uint32_t first, uint32_t last, bool protect) {
   if ((wanted & FLASH_OPTCR_nWRP_Msk) == (optcr & FLASH_OPTCR_nWRP_Msk)) {
     return HAL_OK; /* already so: no option-byte program (each one wears the option sector) */
   }
-  uint32_t bound = stm32f4_flash_polls_ms(FLASH_ERASE_128K_MAX_MS);
-  stm32f4_flash_run(0u, 0u, bound, FLASH_STUCK_EARLIER_OPERATION);
-  stm32f4_flash_clear_flags(REG_READ32(FLASH_SR) & (FLASH_SR_ERRORS | FLASH_SR_EOP));
+  stm32f4_flash_idle_and_clean();
   uint32_t status = options_unlock();
   if (status != HAL_OK) {
     return status; /* refused: FLASH_OPTCR still locked */
   }
   wanted &= ~(FLASH_OPTCR_OPTLOCK | FLASH_OPTCR_OPTSTRT);
   REG_WRITE32(FLASH_OPTCR, wanted);                                  /* the new value first ... */
+  uint32_t bound = stm32f4_flash_polls_ms(FLASH_ERASE_128K_MAX_MS);
   stm32f4_flash_run(FLASH_OPTCR, wanted | FLASH_OPTCR_OPTSTRT, bound, /* ... then OPTSTRT */
                     FLASH_STUCK_OPTION_BYTES);
-  uint32_t sr = REG_READ32(FLASH_SR);
-  stm32f4_flash_clear_flags(sr & (FLASH_SR_ERRORS | FLASH_SR_EOP));
-  status = stm32f4_flash_status_from_sr(sr);
+  status = stm32f4_flash_take_status();
   if (status == HAL_OK && (REG_READ32(FLASH_OPTCR) & FLASH_OPTCR_nWRP_Msk) != (wanted & FLASH_OPTCR_nWRP_Msk)) {
     status = HAL_ERR_VERIFY; /* the option bytes in force are not what was programmed */
   }

@@ -13,20 +13,47 @@ static void gpio_clock_on(uint32_t port_index) {
   }
 }
 
-/* Replaces the 2-bit field of `pin` in the register at addr. */
-static void gpio_set_field2(uint32_t addr, uint32_t pin, uint32_t value) {
-  uint32_t shift = 2u * pin;
-  REG_WRITE32(addr, (REG_READ32(addr) & ~(0x3u << shift)) | ((value & 0x3u) << shift));
+/* A pin's settings, one field per register, in the order of GPIO_FIELDS: mode, output type, speed, pull, AF.
+ * Each field's width per pin; AFR's 4 bits per pin run over two registers, AFRL then AFRH, so that for every
+ * field the pin's bits sit at (width * pin) bits from the first register. */
+static const struct {
+  uint8_t offset;
+  uint8_t width;
+} GPIO_FIELDS[] = {{0x00u, 2u}, {0x04u, 1u}, {0x08u, 2u}, {0x0Cu, 2u}, {0x20u, 4u}};
+#define GPIO_FIELD_MODER BIT(0)
+#define GPIO_FIELD_PUPDR BIT(3)
+#define GPIO_FIELD_AFR BIT(4)
+#define GPIO_ALL_FIELDS 0x1Fu
+/* The values, a nibble per field in the same order. */
+#define GPIO_SETTINGS(mode, otype, speed, pull, af) \
+  ((mode) | ((otype) << 4) | ((speed) << 8) | ((pull) << 12) | ((af) << 16))
+
+/* Writes the `fields` of one pin. mode_last: the mode after everything else (and the function first), for a pin
+ * that goes to an alternate function, so it never drives whatever AF0 is on the way; otherwise the mode first,
+ * so an alternate-function output stops driving before anything else changes. */
+static void gpio_pin_setup(uint32_t port_index, uint32_t pin, uint32_t fields, uint32_t settings, bool mode_last) {
+  gpio_clock_on(port_index); /* a gated port ignores writes */
+  uint32_t base = GPIO_PORT_BASE(port_index);
+  for (uint32_t i = 0; i < 5u; i++) {
+    uint32_t f = mode_last ? 4u - i : i;
+    if ((fields & BIT(f)) == 0u) {
+      continue;
+    }
+    uint32_t at = GPIO_FIELDS[f].width * pin;
+    uint32_t addr = base + GPIO_FIELDS[f].offset + 4u * (at >> 5);
+    uint32_t mask = ((1u << GPIO_FIELDS[f].width) - 1u) << (at & 31u);
+    uint32_t value = ((settings >> (4u * f)) << (at & 31u)) & mask;
+    REG_WRITE32(addr, (REG_READ32(addr) & ~mask) | value);
+  }
 }
 
 void hal_gpio_input_init(uint32_t port_index, uint32_t pin, uint32_t pull) {
   if (!gpio_valid(port_index, pin) || pull > HAL_GPIO_PULL_DOWN) {
     return;
   }
-  gpio_clock_on(port_index);
-  uint32_t base = GPIO_PORT_BASE(port_index);
-  gpio_set_field2(GPIO_PUPDR(base), pin, pull); /* PUPDR codes are the HAL_GPIO_PULL_* values */
-  gpio_set_field2(GPIO_MODER(base), pin, GPIO_MODE_INPUT);
+  /* PUPDR codes are the HAL_GPIO_PULL_* values. The pull first, then the mode. */
+  gpio_pin_setup(port_index, pin, GPIO_FIELD_PUPDR | GPIO_FIELD_MODER, GPIO_SETTINGS(GPIO_MODE_INPUT, 0u, 0u, pull, 0u),
+                 true);
 }
 
 bool hal_gpio_read(uint32_t port_index, uint32_t pin) {
@@ -40,40 +67,25 @@ void hal_gpio_af_init(uint32_t port_index, uint32_t pin, uint32_t af) {
   if (!gpio_valid(port_index, pin) || af > 15u) {
     return;
   }
-  gpio_clock_on(port_index);
-  uint32_t base = GPIO_PORT_BASE(port_index);
-  uint32_t afr = pin < 8u ? GPIO_AFRL(base) : GPIO_AFRH(base);
-  uint32_t shift = 4u * (pin & 7u);
-  /* The function first, then the mode: the pin never drives whatever AF0 is on the way. */
-  REG_WRITE32(afr, (REG_READ32(afr) & ~(0xFu << shift)) | (af << shift));
-  REG_WRITE32(GPIO_OTYPER(base), REG_READ32(GPIO_OTYPER(base)) & ~(1u << pin)); /* push-pull */
-  gpio_set_field2(GPIO_OSPEEDR(base), pin, 1u); /* medium: plenty for 115200 baud, gentle edges */
-  /* Pull-up: an unconnected RX idles high (mark) instead of floating into framing errors. */
-  gpio_set_field2(GPIO_PUPDR(base), pin, GPIO_PUPD_PULLUP);
-  gpio_set_field2(GPIO_MODER(base), pin, GPIO_MODE_AF);
+  /* Push-pull; medium speed: plenty for 115200 baud, gentle edges. Pull-up: an unconnected RX idles high
+   * (mark) instead of floating into framing errors. */
+  gpio_pin_setup(port_index, pin, GPIO_ALL_FIELDS, GPIO_SETTINGS(GPIO_MODE_AF, 0u, 1u, GPIO_PUPD_PULLUP, af), true);
 }
 
-/* The reset value of one pin's field in a register whose reset value is `port_reset` (RM0090 8.4). */
-static uint32_t gpio_reset_field(uint32_t port_reset, uint32_t shift, uint32_t width_mask) {
-  return (port_reset >> shift) & width_mask;
-}
+/* The reset value of one pin's 2-bit field in a register whose reset value is `port_reset` (RM0090 8.4). */
+static uint32_t gpio_reset_field(uint32_t port_reset, uint32_t pin) { return (port_reset >> (2u * pin)) & 0x3u; }
 
 void hal_gpio_pin_reset(uint32_t port_index, uint32_t pin) {
   if (!gpio_valid(port_index, pin)) {
     return;
   }
-  gpio_clock_on(port_index); /* a gated port ignores writes */
-  uint32_t base = GPIO_PORT_BASE(port_index);
   uint32_t moder = port_index == 0u ? GPIOA_MODER_RESET : (port_index == 1u ? GPIOB_MODER_RESET : 0u);
   uint32_t ospeedr = port_index == 0u ? GPIOA_OSPEEDR_RESET : (port_index == 1u ? GPIOB_OSPEEDR_RESET : 0u);
   uint32_t pupdr = port_index == 0u ? GPIOA_PUPDR_RESET : (port_index == 1u ? GPIOB_PUPDR_RESET : 0u);
-  /* The mode first: an alternate-function output stops driving before anything else changes. */
-  gpio_set_field2(GPIO_MODER(base), pin, gpio_reset_field(moder, 2u * pin, 0x3u));
-  REG_WRITE32(GPIO_OTYPER(base), REG_READ32(GPIO_OTYPER(base)) & ~(1u << pin));
-  gpio_set_field2(GPIO_OSPEEDR(base), pin, gpio_reset_field(ospeedr, 2u * pin, 0x3u));
-  gpio_set_field2(GPIO_PUPDR(base), pin, gpio_reset_field(pupdr, 2u * pin, 0x3u));
-  uint32_t afr = pin < 8u ? GPIO_AFRL(base) : GPIO_AFRH(base);
-  REG_WRITE32(afr, REG_READ32(afr) & ~(0xFu << (4u * (pin & 7u))));
+  /* Push-pull and AF0 are every pin's reset values (AF0 is the debug pins' SWD/JTAG too). */
+  uint32_t settings = GPIO_SETTINGS(gpio_reset_field(moder, pin), 0u, gpio_reset_field(ospeedr, pin),
+                                    gpio_reset_field(pupdr, pin), 0u);
+  gpio_pin_setup(port_index, pin, GPIO_ALL_FIELDS, settings, false);
 }
 
 void hal_gpio_clock_off(uint32_t port_index) {

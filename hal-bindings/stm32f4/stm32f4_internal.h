@@ -24,9 +24,15 @@ uint32_t stm32f4_flash_polls_ms(uint32_t ms);
  */
 void stm32f4_flash_run(uint32_t addr, uint32_t value, uint32_t polls, uint32_t detail);
 
-/* Writing 1s clears FLASH_SR flags; the flags found are mapped to a status, the most specific first. */
-void stm32f4_flash_clear_flags(uint32_t flags);
-uint32_t stm32f4_flash_status_from_sr(uint32_t sr);
+/* Before an operation: waits for one that runs already (or resets, as stm32f4_flash_run), then clears stale flags. */
+void stm32f4_flash_idle_and_clean(void);
+/* After one, once BSY is clear: FLASH_SR mapped to a status (the most specific flag first), and the flags
+ * found cleared. */
+uint32_t stm32f4_flash_take_status(void);
+
+/* True once (REG_READ32(addr) & mask) == value, false after `polls` reads that never saw it (stm32f4_wait.c).
+ * A poll takes at least one CPU cycle, so polls = time x HCLK never gives up before `time`. */
+bool stm32f4_wait(uint32_t addr, uint32_t mask, uint32_t value, uint32_t polls);
 
 /* The USART hal_uart_init last configured (0: none), and whether DMA reception runs on it. */
 uint32_t stm32f4_uart_base(void);

@@ -6,6 +6,7 @@
  * it is never shorter than asked: a request for 32 s gets the longest period there is (prescaler /256, reload
  * 0xFFF: 22 s at 47 kHz, 33 s at 32 kHz, 62 s at 17 kHz).
  */
+#include "stm32f4_internal.h"
 #include "stm32f4_regs.h"
 #include "tsboot_hal.h"
 
@@ -16,12 +17,7 @@
 #define IWDG_UPDATE_WAIT_MS 2u
 
 static void iwdg_wait_updated(uint32_t flags) {
-  uint32_t polls = IWDG_UPDATE_WAIT_MS * (hal_clock_hclk_hz() / 1000u);
-  for (uint32_t i = 0; i < polls; i++) {
-    if ((REG_READ32(IWDG_SR) & flags) == 0u) {
-      return;
-    }
-  }
+  (void)stm32f4_wait(IWDG_SR, flags, 0u, IWDG_UPDATE_WAIT_MS * (hal_clock_hclk_hz() / 1000u));
   /* Still updating: the register keeps its earlier value (a write now would be ignored). Go on: the watchdog
    * runs either way, and the caller reloads it. */
 }
@@ -47,5 +43,6 @@ void hal_iwdg_start(uint32_t timeout_ms) {
   REG_WRITE32(IWDG_KR, IWDG_KR_RELOAD); /* also ends write access to PR and RLR */
 }
 
-/* Harmless when the IWDG does not run: a reload key does not start it. */
-void hal_iwdg_refresh(void) { REG_WRITE32(IWDG_KR, IWDG_KR_RELOAD); }
+/* Harmless when the IWDG does not run: a reload key does not start it. Not inlined: one call is smaller than
+ * the key store at each of the bootloader's many refresh points. */
+__attribute__((noinline)) void hal_iwdg_refresh(void) { REG_WRITE32(IWDG_KR, IWDG_KR_RELOAD); }

@@ -12,31 +12,33 @@
 
 #define FAULT_RECORD_CHECK 0x7FA17C0Du
 
+_Static_assert(RCC_CSR_PINRSTF >> 26 == HAL_RESET_PIN && RCC_CSR_PORRSTF >> 26 == HAL_RESET_POWER_ON &&
+                   RCC_CSR_SFTRSTF >> 26 == HAL_RESET_SOFTWARE && RCC_CSR_IWDGRSTF >> 26 == HAL_RESET_IWDG &&
+                   RCC_CSR_WWDGRSTF >> 26 == HAL_RESET_WWDG && RCC_CSR_LPWRRSTF >> 26 == HAL_RESET_LOW_POWER,
+               "RCC_CSR reset flags and HAL_RESET_* differ");
+
 /* Defined by the linker script (the bootloader's and the application's alike): never initialised or zeroed. */
 extern volatile uint32_t __tsboot_fault_record[3];
 
 /* ---- Reset cause ---- */
 
-static bool s_reset_read = false;
-static uint32_t s_reset_cause = 0;
+static struct {
+  bool read;
+  uint32_t cause;
+} s_reset;
 
 uint32_t hal_reset_cause(void) {
-  if (s_reset_read) {
-    return s_reset_cause;
+  if (s_reset.read) {
+    return s_reset.cause;
   }
   uint32_t csr = REG_READ32(RCC_CSR);
-  uint32_t cause = 0u;
-  cause |= (csr & RCC_CSR_PINRSTF) != 0u ? HAL_RESET_PIN : 0u;
-  cause |= (csr & RCC_CSR_PORRSTF) != 0u ? HAL_RESET_POWER_ON : 0u;
-  cause |= (csr & RCC_CSR_SFTRSTF) != 0u ? HAL_RESET_SOFTWARE : 0u;
-  cause |= (csr & RCC_CSR_IWDGRSTF) != 0u ? HAL_RESET_IWDG : 0u;
-  cause |= (csr & RCC_CSR_WWDGRSTF) != 0u ? HAL_RESET_WWDG : 0u;
-  cause |= (csr & RCC_CSR_LPWRRSTF) != 0u ? HAL_RESET_LOW_POWER : 0u;
-  cause |= (csr & RCC_CSR_BORRSTF) != 0u ? HAL_RESET_BROWNOUT : 0u;
+  /* PINRSTF..LPWRRSTF (bits 26-31) are HAL_RESET_PIN..HAL_RESET_LOW_POWER in the same order; BORRSTF (bit 25)
+   * is HAL_RESET_BROWNOUT. */
+  uint32_t cause = ((csr >> 26) & 0x3Fu) | ((csr & RCC_CSR_BORRSTF) != 0u ? HAL_RESET_BROWNOUT : 0u);
   /* F4 has no option-byte-load reset (HAL_RESET_OPTION_LOAD): its option bytes apply without one. */
   REG_WRITE32(RCC_CSR, (csr & RCC_CSR_LSION) | RCC_CSR_RMVF); /* the next reset reports only its own cause */
-  s_reset_cause = cause;
-  s_reset_read = true;
+  s_reset.cause = cause;
+  s_reset.read = true;
   return cause;
 }
 
@@ -56,35 +58,37 @@ TSBOOT_RAMFUNC _Noreturn void hal_fault_reset(uint32_t kind, uint32_t detail) {
   }
 }
 
-static bool s_fault_read = false;
-static uint32_t s_fault_kind = HAL_FAULT_NONE;
-static uint32_t s_fault_detail = 0;
+/* The record as the first hal_fault_kind/hal_fault_detail found it (kind HAL_FAULT_NONE: none). */
+static struct {
+  bool read;
+  uint32_t kind, detail;
+} s_fault;
 
 static void fault_read_once(void) {
-  if (s_fault_read) {
+  if (s_fault.read) {
     return;
   }
   uint32_t kind = __tsboot_fault_record[0];
   uint32_t detail = __tsboot_fault_record[1];
   if (kind != HAL_FAULT_NONE && __tsboot_fault_record[2] == (FAULT_RECORD_CHECK ^ kind ^ detail)) {
-    s_fault_kind = kind;
-    s_fault_detail = detail;
+    s_fault.kind = kind;
+    s_fault.detail = detail;
   }
   /* Cleared: the boot after the next one reports only what ends the next one. */
   __tsboot_fault_record[0] = HAL_FAULT_NONE;
   __tsboot_fault_record[1] = 0u;
   __tsboot_fault_record[2] = 0u;
-  s_fault_read = true;
+  s_fault.read = true;
 }
 
 uint32_t hal_fault_kind(void) {
   fault_read_once();
-  return s_fault_kind;
+  return s_fault.kind;
 }
 
 uint32_t hal_fault_detail(void) {
   fault_read_once();
-  return s_fault_detail;
+  return s_fault.detail;
 }
 
 /* No flash ECC on F4: every fault is recorded and resets (the port's fault entry). */

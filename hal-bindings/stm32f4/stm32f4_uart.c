@@ -15,99 +15,103 @@ _Static_assert(USART_SR_PE == HAL_UART_ERR_PE && USART_SR_FE == HAL_UART_ERR_FE 
                    USART_SR_ORE == HAL_UART_ERR_ORE,
                "USART_SR error bits and HAL_UART_ERR_* differ");
 
-struct uart_instance {
-  uint32_t base;
-  uint32_t enr;   /* RCC clock enable register */
-  uint32_t rstr;  /* RCC reset register */
-  uint32_t bit;   /* same position in both */
-};
+/* The driver's state, in one structure (one address to load):
+ *   base        the USART hal_uart_init configured (0: none), enr and bit its RCC clock-enable register and bit;
+ *   char_polls  one character time in CPU cycles, the unit of every TX wait;
+ *   errors      the HAL_UART_ERR_* bits not yet taken;
+ *   dma_flags_seen, dma_head_seen  DMA mode: the error flags last reported and the ring head then
+ *               (see hal_uart_take_errors). */
+static struct {
+  uint32_t base, enr, bit, char_polls, errors, dma_flags_seen, dma_head_seen;
+} s_uart;
+/* Each APB's reset register is 0x20 below its clock-enable register, with the same bits (RM0090 7.3). */
+#define RCC_RSTR_OF_ENR(enr) ((enr) - 0x20u)
 
-static const struct uart_instance s_instances[] = {
-    {USART1_BASE, RCC_APB2ENR, RCC_APB2RSTR, RCC_APB2ENR_USART1EN},
-    {USART2_BASE, RCC_APB1ENR, RCC_APB1RSTR, RCC_APB1ENR_USART2EN},
-    {USART3_BASE, RCC_APB1ENR, RCC_APB1RSTR, RCC_APB1ENR_USART3EN},
-    {UART4_BASE, RCC_APB1ENR, RCC_APB1RSTR, RCC_APB1ENR_UART4EN},
-    {UART5_BASE, RCC_APB1ENR, RCC_APB1RSTR, RCC_APB1ENR_UART5EN},
-    {USART6_BASE, RCC_APB2ENR, RCC_APB2RSTR, RCC_APB2ENR_USART6EN},
-};
 
-static const struct uart_instance *s_uart = 0;
-static uint32_t s_char_polls = 0; /* one character time in CPU cycles, the unit of every TX wait */
-static uint32_t s_errors = 0;
-/* DMA mode: the error flags last reported and the ring head then (see hal_uart_take_errors). */
-static uint32_t s_dma_flags_seen = 0;
-static uint32_t s_dma_head_seen = 0;
+uint32_t stm32f4_uart_base(void) { return s_uart.base; }
 
-uint32_t stm32f4_uart_base(void) { return s_uart != 0 ? s_uart->base : 0u; }
-
-static bool uart_wait(uint32_t flag, uint32_t polls) {
-  for (uint32_t i = 0; i < polls; i++) {
-    if ((REG_READ32(USART_SR(s_uart->base)) & flag) != 0u) {
-      return true;
-    }
+/* The clock-enable bit of the USART at `base` (USART1/6 on APB2, USART2/3 and UART4/5 on APB1, whose bits follow
+ * their addresses, 0x400 apart), 0 when `base` is none of them. Arithmetic rather than a table search, so that a
+ * constant base (the board's USART) folds away at build time. */
+static uint32_t uart_clock_bit(uint32_t base, uint32_t *enr) {
+  *enr = RCC_APB2ENR;
+  if (base == USART1_BASE) {
+    return RCC_APB2ENR_USART1EN;
   }
-  return false;
+  if (base == USART6_BASE) {
+    return RCC_APB2ENR_USART6EN;
+  }
+  *enr = RCC_APB1ENR;
+  uint32_t offset = base - USART2_BASE;
+  if ((offset & 0x3FFu) != 0u || offset > UART5_BASE - USART2_BASE) {
+    return 0u;
+  }
+  return RCC_APB1ENR_USART2EN << (offset >> 10);
 }
 
-void hal_uart_init(uint32_t usart_base, uint32_t pclk_hz, uint32_t baud, bool even_parity) {
-  const struct uart_instance *u = 0;
-  for (uint32_t i = 0; i < sizeof s_instances / sizeof s_instances[0]; i++) {
-    if (s_instances[i].base == usart_base) {
-      u = &s_instances[i];
-    }
+/* Waits up to `chars` character times for a TX flag (TXE, TC); one that never comes is a TX timeout. */
+static bool uart_tx_wait(uint32_t flag, uint32_t chars) {
+  if (stm32f4_wait(USART_SR(s_uart.base), flag, flag, chars * s_uart.char_polls)) {
+    return true;
   }
+  s_uart.errors |= HAL_UART_ERR_TX_TIMEOUT;
+  return false;
+}
+void hal_uart_init(uint32_t base, uint32_t pclk_hz, uint32_t baud, bool even_parity) {
+  uint32_t enr = 0;
+  uint32_t bit = uart_clock_bit(base, &enr);
   /* BRR's mantissa must be at least 1: pclk/baud >= 16 with OVER8 = 0. */
-  if (u == 0 || baud == 0u || pclk_hz / baud < 16u) {
+  if (bit == 0u || baud == 0u || pclk_hz / baud < 16u) {
     return;
   }
-  bool running = s_uart == u && (REG_READ32(USART_CR1(u->base)) & USART_CR1_UE) != 0u;
+  bool running = s_uart.base == base && (REG_READ32(USART_CR1(base)) & USART_CR1_UE) != 0u;
   uint32_t cr3 = 0u;
   if (running) {
     /* A reply still in the shift register would be cut by the new framing or baud rate: let TC come first
      * (DR and the shift register both empty). Reception by DMA goes on: DMAR stays. */
-    if (!uart_wait(USART_SR_TC, 3u * s_char_polls)) {
-      s_errors |= HAL_UART_ERR_TX_TIMEOUT;
-    }
-    cr3 = REG_READ32(USART_CR3(u->base)) & USART_CR3_DMAR;
+    (void)uart_tx_wait(USART_SR_TC, 3u);
+    cr3 = REG_READ32(USART_CR3(base)) & USART_CR3_DMAR;
   } else {
-    s_errors = 0;
-    REG_WRITE32(u->enr, REG_READ32(u->enr) | u->bit);
-    (void)REG_READ32(u->enr); /* errata "delay after an RCC peripheral clock enabling": read back first */
+    s_uart.errors = 0;
+    REG_WRITE32(enr, REG_READ32(enr) | bit);
+    (void)REG_READ32(enr); /* errata "delay after an RCC peripheral clock enabling": read back first */
   }
 
   /* RM0090 30.3.2 order: UE, word length, stop bits, baud rate, then TE/RE. */
-  REG_WRITE32(USART_CR1(u->base), USART_CR1_UE);
+  REG_WRITE32(USART_CR1(base), USART_CR1_UE);
   /* 8E1 for the AN3155 ROM protocol: M = 1 makes a 9-bit frame whose 9th bit is the parity (PCE = 1,
    * PS = 0: even); 8N1 otherwise. */
   uint32_t frame = even_parity ? (USART_CR1_M | USART_CR1_PCE) : 0u;
-  REG_WRITE32(USART_CR1(u->base), USART_CR1_UE | frame);
-  REG_WRITE32(USART_CR2(u->base), 0u); /* STOP = 00: 1 stop bit */
-  REG_WRITE32(USART_CR3(u->base), cr3);
+  REG_WRITE32(USART_CR1(base), USART_CR1_UE | frame);
+  REG_WRITE32(USART_CR2(base), 0u); /* STOP = 00: 1 stop bit */
+  REG_WRITE32(USART_CR3(base), cr3);
   /* OVER8 = 0: USARTDIV = pclk / (16 * baud) in 12.4 fixed point, i.e. BRR = pclk / baud, rounded. */
-  REG_WRITE32(USART_BRR(u->base), (pclk_hz + baud / 2u) / baud);
-  REG_WRITE32(USART_CR1(u->base), USART_CR1_UE | frame | USART_CR1_TE | USART_CR1_RE);
+  REG_WRITE32(USART_BRR(base), (pclk_hz + baud / 2u) / baud);
+  REG_WRITE32(USART_CR1(base), USART_CR1_UE | frame | USART_CR1_TE | USART_CR1_RE);
 
-  s_uart = u;
+  s_uart.base = base;
+  s_uart.enr = enr;
+  s_uart.bit = bit;
   /* A character is at most 11 bits (start, 8 data, parity, stop); the CPU polls at HCLK at most. */
   uint32_t hclk = hal_clock_hclk_hz();
-  s_char_polls = (hclk / baud + 1u) * 11u;
+  s_uart.char_polls = (hclk / baud + 1u) * 11u;
 }
 
 int32_t hal_uart_read_byte(void) {
-  if (s_uart == 0 || stm32f4_uart_rx_dma_running()) {
+  if (s_uart.base == 0u || stm32f4_uart_rx_dma_running()) {
     return -1; /* DMA owns DR: a CPU read would take a byte from the ring */
   }
-  uint32_t sr = REG_READ32(USART_SR(s_uart->base));
+  uint32_t sr = REG_READ32(USART_SR(s_uart.base));
   uint32_t errors = sr & USART_SR_ERRORS;
   if ((sr & USART_SR_RXNE) == 0u) {
     if (errors != 0u) {
-      (void)REG_READ32(USART_DR(s_uart->base)); /* completes the sequence that clears the flags */
-      s_errors |= errors;
+      (void)REG_READ32(USART_DR(s_uart.base)); /* completes the sequence that clears the flags */
+      s_uart.errors |= errors;
     }
     return -1;
   }
-  uint32_t dr = REG_READ32(USART_DR(s_uart->base));
-  s_errors |= errors;
+  uint32_t dr = REG_READ32(USART_DR(s_uart.base));
+  s_uart.errors |= errors;
   /* On overrun DR still holds the byte received before it (the later one is lost): deliver it. Noise
    * leaves a byte that majority sampling most likely got right: deliver it. A framing or parity error
    * leaves a damaged byte (or a break): drop it, the protocol's checksum will see the gap. */
@@ -118,55 +122,48 @@ int32_t hal_uart_read_byte(void) {
 }
 
 void hal_uart_write_byte(uint8_t b) {
-  if (s_uart == 0) {
-    return;
-  }
   /* TXE comes within one character time of the previous write; allow two. */
-  if (!uart_wait(USART_SR_TXE, 2u * s_char_polls)) {
-    s_errors |= HAL_UART_ERR_TX_TIMEOUT;
+  if (s_uart.base == 0u || !uart_tx_wait(USART_SR_TXE, 2u)) {
     return;
   }
-  REG_WRITE32(USART_DR(s_uart->base), b); /* with parity on, the hardware replaces the MSB */
+  REG_WRITE32(USART_DR(s_uart.base), b); /* with parity on, the hardware replaces the MSB */
 }
 
 void hal_uart_flush(void) {
-  if (s_uart == 0) {
-    return;
-  }
   /* TC: the byte in DR and the one in the shift register are both out. */
-  if (!uart_wait(USART_SR_TC, 3u * s_char_polls)) {
-    s_errors |= HAL_UART_ERR_TX_TIMEOUT;
+  if (s_uart.base != 0u) {
+    (void)uart_tx_wait(USART_SR_TC, 3u);
   }
 }
 
 void hal_uart_deinit(void) {
-  if (s_uart == 0) {
+  if (s_uart.base == 0u) {
     return;
   }
   hal_uart_rx_dma_stop(); /* no-op unless DMA reception runs */
   hal_uart_flush();
-  const struct uart_instance *u = s_uart;
-  REG_WRITE32(USART_CR1(u->base), 0u);
+  REG_WRITE32(USART_CR1(s_uart.base), 0u);
   /* A reset pulse returns every USART register to its reset value for the application. */
-  REG_WRITE32(u->rstr, REG_READ32(u->rstr) | u->bit);
-  REG_WRITE32(u->rstr, REG_READ32(u->rstr) & ~u->bit);
-  REG_WRITE32(u->enr, REG_READ32(u->enr) & ~u->bit);
-  s_uart = 0;
+  uint32_t rstr = RCC_RSTR_OF_ENR(s_uart.enr);
+  REG_WRITE32(rstr, REG_READ32(rstr) | s_uart.bit);
+  REG_WRITE32(rstr, REG_READ32(rstr) & ~s_uart.bit);
+  REG_WRITE32(s_uart.enr, REG_READ32(s_uart.enr) & ~s_uart.bit);
+  s_uart.base = 0u;
 }
 
 uint32_t hal_uart_take_errors(void) {
-  if (s_uart != 0 && stm32f4_uart_rx_dma_running()) {
+  if (s_uart.base != 0u && stm32f4_uart_rx_dma_running()) {
     /* The DMA's DR read clears the flags only after an SR read saw them, so a flag stays set until the next
      * character arrives: report it once, not at every call until then (the head has not moved meanwhile).
      * The damaged character itself is in the ring: DMA cannot drop it. */
-    uint32_t flags = REG_READ32(USART_SR(s_uart->base)) & USART_SR_ERRORS;
+    uint32_t flags = REG_READ32(USART_SR(s_uart.base)) & USART_SR_ERRORS;
     uint32_t head = hal_uart_rx_dma_head();
-    uint32_t fresh = head == s_dma_head_seen ? flags & ~s_dma_flags_seen : flags;
-    s_dma_flags_seen = flags;
-    s_dma_head_seen = head;
-    s_errors |= fresh;
+    uint32_t fresh = head == s_uart.dma_head_seen ? flags & ~s_uart.dma_flags_seen : flags;
+    s_uart.dma_flags_seen = flags;
+    s_uart.dma_head_seen = head;
+    s_uart.errors |= fresh;
   }
-  uint32_t e = s_errors;
-  s_errors = 0;
+  uint32_t e = s_uart.errors;
+  s_uart.errors = 0;
   return e;
 }

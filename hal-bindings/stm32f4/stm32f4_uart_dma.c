@@ -17,55 +17,69 @@
 #include "stm32f4_regs.h"
 #include "tsboot_hal.h"
 
-struct rx_dma_route {
-  uint32_t usart;
-  uint32_t dma;     /* DMA1_BASE or DMA2_BASE */
-  uint32_t stream;  /* 0..7 */
-  uint32_t channel; /* CHSEL */
-};
+/* A stream is named by the address of its registers (DMA_SxCR; NDTR, PAR and M0AR follow at 4, 8 and 12). The
+ * controller is the 1 KB block it lies in, and the stream's number follows from its offset there. */
+#define STREAM_NDTR(sx) ((sx) + 0x4u)
+#define STREAM_PAR(sx) ((sx) + 0x8u)
+#define STREAM_M0AR(sx) ((sx) + 0xCu)
+static uint32_t stream_dma(uint32_t sx) { return sx & ~0x3FFu; }
+static uint32_t stream_number(uint32_t sx) { return ((sx & 0x3FFu) - DMA_SxCR(0u, 0u)) / (DMA_SxCR(0u, 1u) - DMA_SxCR(0u, 0u)); }
+_Static_assert((DMA1_BASE & 0x3FFu) == 0u && DMA2_BASE == DMA1_BASE + 0x400u, "DMA controllers are 1 KB blocks");
 
-static const struct rx_dma_route s_routes[] = {
-    {USART1_BASE, DMA2_BASE, 2u, 4u}, {USART2_BASE, DMA1_BASE, 5u, 4u}, {USART3_BASE, DMA1_BASE, 1u, 4u},
-    {UART4_BASE, DMA1_BASE, 2u, 4u},  {UART5_BASE, DMA1_BASE, 0u, 4u},  {USART6_BASE, DMA2_BASE, 1u, 5u},
-};
+/* USART2, USART3, UART4, UART5 (0x400 apart) use DMA1 channel 4, streams 5, 1, 2, 0: one nibble each. */
+#define APB1_USART_RX_STREAMS 0x0215u
+
+/* The stream of the USART at `usart` (the table above) and its channel, or 0 for none. Computed rather than
+ * searched for, so that it folds away for a constant USART. */
+static uint32_t rx_dma_stream(uint32_t usart, uint32_t *channel) {
+  *channel = 4u;
+  if (usart == USART1_BASE) {
+    return DMA_SxCR(DMA2_BASE, 2u);
+  }
+  if (usart == USART6_BASE) {
+    *channel = 5u;
+    return DMA_SxCR(DMA2_BASE, 1u);
+  }
+  uint32_t offset = usart - USART2_BASE;
+  if ((offset & 0x3FFu) != 0u || offset > UART5_BASE - USART2_BASE) {
+    return 0u;
+  }
+  return DMA_SxCR(DMA1_BASE, (APB1_USART_RX_STREAMS >> (offset >> 8)) & 0xFu); /* 4 bits per 0x400 of address */
+}
 
 /* A stream stops at the end of the current transfer (a single byte here): a few bus cycles. */
 #define DMA_DISABLE_POLLS 1000u
 
-static const struct rx_dma_route *s_route = 0; /* set while reception runs */
-static uint32_t s_length = 0;
+/* The stream's registers while reception runs (0: it does not run), and the ring's length. */
+static struct {
+  uint32_t stream, length;
+} s_rx;
 
-bool stm32f4_uart_rx_dma_running(void) { return s_route != 0; }
+bool stm32f4_uart_rx_dma_running(void) { return s_rx.stream != 0u; }
 
-static uint32_t dma_clock_bit(const struct rx_dma_route *r) {
-  return r->dma == DMA1_BASE ? RCC_AHB1ENR_DMA1EN : RCC_AHB1ENR_DMA2EN;
-}
+/* DMA1EN and DMA2EN (and the reset bits) are next to each other, like the controllers. */
+static uint32_t dma_clock_bit(uint32_t sx) { return RCC_AHB1ENR_DMA1EN << ((stream_dma(sx) - DMA1_BASE) >> 10); }
 
 /* The stream's flags: LIFCR/HIFCR by stream 0-3/4-7, at 0, 6, 16, 22 bits within the register. */
-static void dma_clear_flags(const struct rx_dma_route *r) {
+static void dma_clear_flags(uint32_t sx) {
   static const uint8_t offset[4] = {0u, 6u, 16u, 22u};
-  uint32_t ifcr = r->stream < 4u ? DMA_LIFCR(r->dma) : DMA_HIFCR(r->dma);
-  REG_WRITE32(ifcr, (uint32_t)DMA_STREAM_FLAGS << offset[r->stream & 3u]);
+  uint32_t stream = stream_number(sx);
+  uint32_t ifcr = stream < 4u ? DMA_LIFCR(stream_dma(sx)) : DMA_HIFCR(stream_dma(sx));
+  REG_WRITE32(ifcr, (uint32_t)DMA_STREAM_FLAGS << offset[stream & 3u]);
 }
 
 /* EN cleared, and confirmed: the stream's registers may only be written while EN reads 0. */
-static bool dma_stream_off(const struct rx_dma_route *r) {
-  uint32_t cr = REG_READ32(DMA_SxCR(r->dma, r->stream));
-  if ((cr & DMA_SxCR_EN) == 0u) {
-    return true;
+static bool dma_stream_off(uint32_t sx) {
+  uint32_t cr = REG_READ32(sx);
+  if ((cr & DMA_SxCR_EN) != 0u) {
+    REG_WRITE32(sx, cr & ~DMA_SxCR_EN);
   }
-  REG_WRITE32(DMA_SxCR(r->dma, r->stream), cr & ~DMA_SxCR_EN);
-  for (uint32_t i = 0; i < DMA_DISABLE_POLLS; i++) {
-    if ((REG_READ32(DMA_SxCR(r->dma, r->stream)) & DMA_SxCR_EN) == 0u) {
-      return true;
-    }
-  }
-  return false;
+  return stm32f4_wait(sx, DMA_SxCR_EN, 0u, DMA_DISABLE_POLLS);
 }
 
 /* The DMA controller back to its reset state and its clock off: it is the application's from here. */
-static void dma_release(const struct rx_dma_route *r) {
-  uint32_t bit = dma_clock_bit(r);
+static void dma_release(uint32_t sx) {
+  uint32_t bit = dma_clock_bit(sx);
   REG_WRITE32(RCC_AHB1RSTR, REG_READ32(RCC_AHB1RSTR) | bit);
   REG_WRITE32(RCC_AHB1RSTR, REG_READ32(RCC_AHB1RSTR) & ~bit);
   REG_WRITE32(RCC_AHB1ENR, REG_READ32(RCC_AHB1ENR) & ~bit);
@@ -73,66 +87,60 @@ static void dma_release(const struct rx_dma_route *r) {
 
 bool hal_uart_rx_dma_start(uint8_t *ring, uint32_t length) {
   uint32_t usart = stm32f4_uart_base();
-  const struct rx_dma_route *r = 0;
-  for (uint32_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++) {
-    if (s_routes[i].usart == usart) {
-      r = &s_routes[i];
-    }
-  }
-  if (r == 0 || ring == 0 || length == 0u || length > DMA_SxNDTR_Msk || s_route != 0) {
+  uint32_t channel = 0;
+  uint32_t sx = rx_dma_stream(usart, &channel);
+  if (sx == 0u || ring == 0 || length == 0u || length > DMA_SxNDTR_Msk || s_rx.stream != 0u) {
     return false;
   }
-  uint32_t bit = dma_clock_bit(r);
-  REG_WRITE32(RCC_AHB1ENR, REG_READ32(RCC_AHB1ENR) | bit);
+  REG_WRITE32(RCC_AHB1ENR, REG_READ32(RCC_AHB1ENR) | dma_clock_bit(sx));
   (void)REG_READ32(RCC_AHB1ENR); /* errata: let the clock enable land before the first DMA access */
-  if (!dma_stream_off(r)) {
-    dma_release(r);
+  if (!dma_stream_off(sx)) {
+    dma_release(sx);
     return false;
   }
   /* RM0090 10.3.17, stream configuration: flags of the previous transfer cleared before EN is set again. */
-  dma_clear_flags(r);
-  REG_WRITE32(DMA_SxPAR(r->dma, r->stream), USART_DR(usart));
-  REG_WRITE32(DMA_SxM0AR(r->dma, r->stream), (uint32_t)(uintptr_t)ring);
-  REG_WRITE32(DMA_SxNDTR(r->dma, r->stream), length);
+  dma_clear_flags(sx);
+  REG_WRITE32(STREAM_PAR(sx), USART_DR(usart));
+  REG_WRITE32(STREAM_M0AR(sx), (uint32_t)(uintptr_t)ring);
+  REG_WRITE32(STREAM_NDTR(sx), length);
   /* FIFO left in direct mode (FCR reset value). DIR 00 peripheral to memory, bytes both sides, memory
    * incremented, circular: NDTR reloads to `length` after the last byte of the ring. */
-  uint32_t cr = (r->channel << DMA_SxCR_CHSEL_Pos) | DMA_SxCR_PL_HIGH | DMA_SxCR_MINC | DMA_SxCR_CIRC;
-  REG_WRITE32(DMA_SxCR(r->dma, r->stream), cr);
-  REG_WRITE32(DMA_SxCR(r->dma, r->stream), cr | DMA_SxCR_EN);
-  if ((REG_READ32(DMA_SxCR(r->dma, r->stream)) & DMA_SxCR_EN) == 0u) {
+  uint32_t cr = (channel << DMA_SxCR_CHSEL_Pos) | DMA_SxCR_PL_HIGH | DMA_SxCR_MINC | DMA_SxCR_CIRC;
+  REG_WRITE32(sx, cr);
+  REG_WRITE32(sx, cr | DMA_SxCR_EN);
+  if ((REG_READ32(sx) & DMA_SxCR_EN) == 0u) {
     /* The stream did not start (a configuration error, or an emulator without a DMA controller, where the
      * registers read 0): receive by polling instead. */
-    dma_release(r);
+    dma_release(sx);
     return false;
   }
-  s_route = r;
-  s_length = length;
+  s_rx.stream = sx;
+  s_rx.length = length;
   /* Last: from here every received character requests the stream (one already waiting in DR too). */
   REG_WRITE32(USART_CR3(usart), REG_READ32(USART_CR3(usart)) | USART_CR3_DMAR);
   return true;
 }
 
 uint32_t hal_uart_rx_dma_head(void) {
-  if (s_route == 0) {
+  if (s_rx.stream == 0u) {
     return 0u;
   }
-  uint32_t ndtr = REG_READ32(DMA_SxNDTR(s_route->dma, s_route->stream)) & DMA_SxNDTR_Msk;
+  uint32_t ndtr = REG_READ32(STREAM_NDTR(s_rx.stream)) & DMA_SxNDTR_Msk;
   /* NDTR counts down from `length` and reloads at 0: the next index written is length - NDTR. */
-  return ndtr == 0u || ndtr > s_length ? 0u : s_length - ndtr;
+  return ndtr == 0u || ndtr > s_rx.length ? 0u : s_rx.length - ndtr;
 }
 
 void hal_uart_rx_dma_stop(void) {
-  const struct rx_dma_route *r = s_route;
-  if (r == 0) {
+  uint32_t sx = s_rx.stream;
+  if (sx == 0u) {
     return;
   }
   uint32_t usart = stm32f4_uart_base();
   if (usart != 0u) {
     REG_WRITE32(USART_CR3(usart), REG_READ32(USART_CR3(usart)) & ~USART_CR3_DMAR);
   }
-  (void)dma_stream_off(r); /* bounded; the reset pulse below stops it in any case */
-  dma_clear_flags(r);
-  dma_release(r);
-  s_route = 0;
-  s_length = 0;
+  (void)dma_stream_off(sx); /* bounded; the reset pulse below stops it in any case */
+  dma_clear_flags(sx);
+  dma_release(sx);
+  s_rx.stream = 0;
 }

@@ -1,0 +1,15 @@
+/*
+ * The one bounded register wait the F4 drivers share (clock, USART, DMA, IWDG): one copy of the loop instead
+ * of one per wait. The flash driver's BSY wait is not this one: it runs from RAM and serves the watchdog.
+ */
+#include "stm32f4_internal.h"
+#include "stm32f4_regs.h"
+
+bool stm32f4_wait(uint32_t addr, uint32_t mask, uint32_t value, uint32_t polls) {
+  for (uint32_t i = 0; i < polls; i++) {
+    if ((REG_READ32(addr) & mask) == value) {
+      return true;
+    }
+  }
+  return false;
+}
