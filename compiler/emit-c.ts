@@ -15,6 +15,7 @@ import { Range } from "./range";
 import { localCName } from "./c-names";
 import { children, some } from "./ir-walk";
 import { C_INT_NAMES, EnumType, INT_RANGES, IntKind, StructType, Type, ValueType } from "./types";
+import { isPlainView, takesSplitViews, viewPartNames, viewWrapperName } from "./view-params";
 
 type CType = "int32_t" | "uint32_t" | "int64_t" | "uint8_t" | "uint16_t" | "int8_t" | "int16_t" | "bool";
 
@@ -472,13 +473,34 @@ export class CEmitter {
   }
 
   private call(fn: FunctionIR, args: Expr[]): Emitted {
-    const parts = args.map((a, i) => this.argument(a, fn.params[i].type));
-    const code = `${fn.cName}(${parts.join(", ")})`;
+    const code = this.callCode(fn, args);
     const ret = fn.returnType;
     if (ret.kind === "int") return { code, type: C_INT_NAMES[ret.int] as CType };
     if (ret.kind === "bool") return { code, type: "bool" };
     if (ret.kind === "enum") return { code, type: this.enumCType(ret) };
     return { code, type: "int32_t" };
+  }
+
+  /**
+   * A call in C. A function that takes its views as pointer and length (view-params.ts) gets `v.ptr, v.len`
+   * for each view argument, or, when one of them must be evaluated once, its wrapper gets the structs.
+   */
+  private callCode(fn: FunctionIR, args: Expr[]): string {
+    const isView = (i: number) => fn.params[i].type.kind === "array";
+    if (!takesSplitViews(fn) || !args.every((a, i) => !isView(i) || isPlainView(a))) {
+      if (takesSplitViews(fn)) this.viewWrappers.add(fn);
+      const name = takesSplitViews(fn) ? viewWrapperName(fn) : fn.cName;
+      return `${name}(${args.map((a, i) => this.argument(a, fn.params[i].type)).join(", ")})`;
+    }
+    const parts = args.map((a, i) => (isView(i) ? this.viewParts(a).join(", ") : this.argument(a, fn.params[i].type)));
+    return `${fn.cName}(${parts.join(", ")})`;
+  }
+
+  /** A plain view (isPlainView) as its pointer and its length. */
+  private viewParts(e: Expr): [string, string] {
+    if (this.isFixed(e)) return [this.fixedPointer(e), `${e.v.fixedLength}u`];
+    const view = e.k === "var" ? this.variable(e.v).code : this.view(e);
+    return [`${view}.ptr`, `${view}.len`];
   }
 
   /** An argument or stored value of any type: integers converted, arrays as views, structs as pointers. */
@@ -542,14 +564,16 @@ export class CEmitter {
     return e.k === "var" && e.v.fixedLength !== undefined;
   }
 
+  /** A fixed array's storage as a view's pointer (a const array's cast: views are writable in C). */
+  private fixedPointer(e: Extract<Expr, { k: "var" }>): string {
+    const name = this.variable(e.v).code;
+    const element = (e.type as { element: IntKind }).element;
+    return e.v.mayBeWritten || !e.v.initialElements ? name : `(${C_INT_NAMES[element]} *)${name}`;
+  }
+
   /** A typed-array value as a view (pointer + length). */
   private view(e: Expr): string {
-    if (this.isFixed(e)) {
-      const name = this.variable(e.v).code;
-      const element = (e.type as { element: IntKind }).element;
-      const ptr = e.v.mayBeWritten || !e.v.initialElements ? name : `(${C_INT_NAMES[element]} *)${name}`;
-      return `(tsb_view_${element}){${ptr}, ${e.v.fixedLength}u}`;
-    }
+    if (this.isFixed(e)) return `(tsb_view_${(e.type as { element: IntKind }).element}){${this.fixedPointer(e)}, ${e.v.fixedLength}u}`;
     if (e.k === "var") return this.variable(e.v).code;
     if (e.k === "field") return this.fieldAccess(e.object, e.field.name);
     if (e.k === "subarray") return this.subarray(e);
@@ -877,12 +901,40 @@ export class CEmitter {
 
   private currentFn: FunctionIR | null = null;
 
-  prototype(fn: FunctionIR): string {
+  /** Functions called with a view argument that must be evaluated once: their wrappers are emitted. */
+  private readonly viewWrappers = new Set<FunctionIR>();
+
+  /** The C prototype; `views: "structs"` gives the wrapper's of a function that splits its views. */
+  prototype(fn: FunctionIR, views: "split" | "structs" = "split"): string {
+    const split = views === "split" && takesSplitViews(fn);
     const params = fn.params.map((p) => {
+      if (split && p.type.kind === "array") {
+        const parts = viewPartNames(p);
+        return `${C_INT_NAMES[p.type.element]} *${parts.ptr}, uint32_t ${parts.len}`;
+      }
       const t = this.storageCType(p.type);
       return t.endsWith("*") ? `${t}${p.cName}` : `${t} ${p.cName}`;
     });
-    return `${fn.noReturn ? "_Noreturn " : ""}${this.returnCType(fn.returnType)} ${fn.cName}(${params.length ? params.join(", ") : "void"})`;
+    const name = takesSplitViews(fn) && !split ? viewWrapperName(fn) : fn.cName;
+    return `${fn.noReturn ? "_Noreturn " : ""}${this.returnCType(fn.returnType)} ${name}(${params.length ? params.join(", ") : "void"})`;
+  }
+
+  /** A split function's views rebuilt as locals, so its body reads them as any view (GCC keeps them in registers). */
+  private viewLocals(fn: FunctionIR): void {
+    if (!takesSplitViews(fn)) return;
+    for (const p of fn.params) {
+      if (p.type.kind !== "array") continue;
+      const parts = viewPartNames(p);
+      this.line(`tsb_view_${p.type.element} ${p.cName} = {${parts.ptr}, ${parts.len}};`);
+    }
+  }
+
+  /** The always-inline wrapper that splits struct views for a split function (see view-params.ts). */
+  private viewWrapper(fn: FunctionIR): string {
+    const args = fn.params.map((p) => (p.type.kind === "array" ? `${p.cName}.ptr, ${p.cName}.len` : p.cName));
+    const call = `${fn.cName}(${args.join(", ")});`;
+    const proto = this.prototype(fn, "structs").replace(/^(_Noreturn )?/, "$1TSB_ALWAYS_INLINE ");
+    return `${proto} { ${fn.returnType.kind === "void" ? call : `return ${call}`} }`;
   }
 
   emit(): EmittedProgram {
@@ -899,6 +951,9 @@ export class CEmitter {
       this.currentFn = fn;
       this.lineDirective(fn.declaredAt);
       this.line(`${fn.exported || fn.noReturn ? "" : "static "}${this.prototype(fn).replace("_Noreturn ", fn.exported ? "_Noreturn " : "_Noreturn static ")} {`);
+      this.indent++;
+      this.viewLocals(fn);
+      this.indent--;
       this.nested(fn.body);
       this.line("}");
       bodies.push(this.out.join("\n"));
@@ -940,6 +995,12 @@ export class CEmitter {
     const statics = program.functions.filter((f) => reachable.has(f) && !f.exported && !f.externName);
     for (const fn of statics) source.push(fn.noReturn ? this.prototype(fn).replace("_Noreturn ", "_Noreturn static ") + ";" : `static ${this.prototype(fn)};`);
     if (statics.length) source.push("");
+    const wrappers = statics.filter((f) => this.viewWrappers.has(f));
+    if (wrappers.length) {
+      source.push("/* Calls whose view arguments are computed: each view is evaluated once, then split into pointer and length. */");
+      for (const fn of wrappers) source.push(this.viewWrapper(fn));
+      source.push("");
+    }
     source.push(bodies.join("\n\n"), "");
     return { source: source.join("\n"), header: header.join("\n"), moduleName };
   }
