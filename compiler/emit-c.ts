@@ -590,6 +590,13 @@ export class CEmitter {
 
   private subarray(e: Extract<Expr, { k: "subarray" }>): string {
     const element = (e.type as { element: IntKind }).element;
+    // Bounds that cannot be negative only clamp to the length: 32-bit helpers, no int64_t arithmetic.
+    const inU32 = (x: Expr) => R.contains(R.UINT32, x.range);
+    if (inU32(e.begin) && (!e.end || inU32(e.end))) {
+      const first = this.as(this.exact(e.begin), "uint32_t");
+      if (!e.end) return `tsb_sub32_from_${element}(${this.view(e.array)}, ${first})`;
+      return `tsb_sub32_${element}(${this.view(e.array)}, ${first}, ${this.as(this.exact(e.end), "uint32_t")})`;
+    }
     const begin = this.as(this.exact(e.begin), "int64_t");
     if (!e.end) return `tsb_sub_from_${element}(${this.view(e.array)}, ${begin})`;
     return `tsb_sub_${element}(${this.view(e.array)}, ${begin}, ${this.as(this.exact(e.end), "int64_t")})`;

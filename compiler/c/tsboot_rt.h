@@ -146,6 +146,16 @@ static inline uint32_t tsb_clamp_bound(int64_t bound, uint32_t len) {
   static inline tsb_view_##suffix tsb_sub_from_##suffix(tsb_view_##suffix v, int64_t begin) {        \
     return tsb_sub_##suffix(v, begin, (int64_t)v.len);                                                 \
   }                                                                                                    \
+  /* Bounds the compiler proved in 0..2^32-1: each only clamps to len, in 32 bits. */                 \
+  static inline tsb_view_##suffix tsb_sub32_##suffix(tsb_view_##suffix v, uint32_t begin, uint32_t end) { \
+    uint32_t b = begin < v.len ? begin : v.len;                                                        \
+    uint32_t e = end < v.len ? end : v.len;                                                            \
+    tsb_view_##suffix out = {v.ptr + b, e > b ? e - b : 0u};                                           \
+    return out;                                                                                        \
+  }                                                                                                    \
+  static inline tsb_view_##suffix tsb_sub32_from_##suffix(tsb_view_##suffix v, uint32_t begin) {     \
+    return tsb_sub32_##suffix(v, begin, v.len);                                                        \
+  }                                                                                                    \
   static inline elem_t *tsb_at_##suffix(tsb_view_##suffix v, int64_t i, const char *file, uint32_t line) { \
     return v.ptr + tsb_index_i64(i, v.len, file, line);                                                \
   }

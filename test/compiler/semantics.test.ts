@@ -449,6 +449,109 @@ export function main(): void {
   });
 });
 
+describe("typed-array parameters as pointer and length (static functions)", () => {
+  // GCC for ARM passes a two-word struct through the stack: a static function takes ptr and len instead.
+  // Every kind of view argument must still be the same view, and a computed one evaluated exactly once.
+  it("fixed arrays, views, fields, subarrays and a call's result (evaluated once) are the views Node passes", async () => {
+    const source = await sameInC(
+      "view_params",
+      `interface Holder {
+  data: Uint8Array;
+}
+const STORE = new Uint8Array([10, 20, 30, 40, 50]);
+const TABLE = new Uint16Array([7, 8, 9]);
+const holder: Holder = { data: new Uint8Array([1, 2, 3]) };
+let calls: u32 = 0;
+function sum(a: Uint8Array, b: Uint16Array): u32 {
+  let s: u32 = 0;
+  for (let i: u32 = 0; i < a.length; i++) s = u32(s + a[i]);
+  for (let i: u32 = 0; i < b.length; i++) s = u32(s + b[i]);
+  return u32(s * 1000 + a.length);
+}
+function pick(): Uint8Array {
+  calls = calls + 1;
+  print("pick ");
+  return STORE;
+}
+function rebind(a: Uint8Array, n: u32): u32 {
+  if (n > 0) a = a.subarray(1);
+  a[0] = 99;
+  return a.length;
+}
+export function main(): void {
+  printInt(sum(STORE, TABLE));
+  print(" ");
+  const v = STORE.subarray(1, 3);
+  printInt(sum(v, TABLE.subarray(2)));
+  print(" ");
+  printInt(sum(holder.data, TABLE));
+  print(" ");
+  printInt(sum(pick(), TABLE.subarray(0, 1)));
+  print(" ");
+  printInt(calls);
+  print(" ");
+  printInt(rebind(STORE, 1));
+  print(" ");
+  printInt(STORE[1]);
+}`,
+    );
+    expect(source).toContain("static uint32_t view_params_sum(uint8_t *tsb_a_ptr, uint32_t tsb_a_len, uint16_t *tsb_b_ptr, uint32_t tsb_b_len)");
+    expect(source).toContain("view_params_sum(view_params_STORE, 5u, view_params_TABLE, 3u)");
+    expect(source).toContain("view_params_sum(view_params_holder.data.ptr, view_params_holder.data.len, view_params_TABLE, 3u)");
+    expect(source).toContain("TSB_ALWAYS_INLINE uint32_t tsb_views_view_params_sum(tsb_view_u8 a, tsb_view_u16 b)");
+  });
+
+  it("an exported function keeps the view struct: C written by hand calls it", async () => {
+    const entry = writeProgram(
+      "view_params_exported",
+      `export function total(a: Uint8Array): u32 {
+  let s: u32 = 0;
+  for (const x of a) s = u32(s + x);
+  return s;
+}
+export function main(): void {}`,
+    );
+    const c = await runC(entry);
+    expect(c.source).toContain("uint32_t view_params_exported_total(tsb_view_u8 a) {");
+  });
+});
+
+describe("subarray with bounds that cannot be negative (32-bit clamps)", () => {
+  it("bounds past the end clamp to the length, end before begin is empty, as in Node", async () => {
+    const source = await sameInC(
+      "sub32",
+      `const DATA = new Uint8Array([1, 2, 3, 4, 5, 6]);
+function show(v: Uint8Array): void {
+  printInt(v.length);
+  if (v.length > 0) {
+    print(":");
+    printInt(v[0]);
+  }
+  print(" ");
+}
+export function cut(begin: u32, end: u32): void {
+  show(DATA.subarray(begin, end));
+  show(DATA.subarray(begin));
+}
+export function main(): void {
+  cut(1, 4);
+  cut(2, 100);
+  cut(5, 3);
+  cut(0xffffffff, 0xffffffff);
+  cut(6, 6);
+  const n: i32 = -2;
+  show(DATA.subarray(n));
+  show(DATA.subarray(1, n));
+}`,
+    );
+    expect(source).toContain("tsb_sub32_u8((tsb_view_u8){sub32_DATA, 6u}, begin, end)");
+    expect(source).toContain("tsb_sub32_from_u8((tsb_view_u8){sub32_DATA, 6u}, begin)");
+    // A bound that may be negative counts from the end: the int64_t helpers.
+    expect(source).toContain("tsb_sub_from_u8(");
+    expect(source).toContain("tsb_sub_u8(");
+  });
+});
+
 describe("checked Node", () => {
   it("reg & ~mask stored into a u32: plain Node stores a negative number; checked Node throws where C traps", async () => {
     const entry = writeProgram(

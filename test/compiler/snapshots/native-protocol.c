@@ -561,7 +561,7 @@ static int32_t flash_writer_programBytes(uint32_t address, uint8_t *tsb_data_ptr
   if (!flash_writer_writable(address, data.len)) {
     return status_Status_BadAddress;
   }
-  tsb_view_u8 staged = tsb_sub_u8((tsb_view_u8){flash_writer_UNIT_BUFFER, 32u}, 0, unit);
+  tsb_view_u8 staged = tsb_sub32_u8((tsb_view_u8){flash_writer_UNIT_BUFFER, 32u}, 0u, unit);
   for (uint32_t at = 0u; at < data.len; at = TSB_ADD_U32(at, unit)) {
     bool blank = true;
     for (uint32_t i = 0u; i < unit; i++) {
@@ -653,7 +653,7 @@ static int32_t image_header_checkHeader(uint8_t *tsb_header_ptr, uint32_t tsb_he
   if (bytes_readU16LE(header.ptr, header.len, image_header_OFFSET_HEADER_SIZE) != image_header_HEADER_SIZE) {
     return status_Status_BadHeader;
   }
-  if (tsb_views_lib_crc32_crc32(tsb_sub_u8(header, 0, image_header_OFFSET_HEADER_CRC)) != bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_HEADER_CRC)) {
+  if (tsb_views_lib_crc32_crc32(tsb_sub32_u8(header, 0u, image_header_OFFSET_HEADER_CRC)) != bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_HEADER_CRC)) {
     return status_Status_BadHeader;
   }
   uint32_t signature = bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_SIGNATURE_SIZE);
@@ -1370,7 +1370,7 @@ static void lib_ed25519_verifyStart(uint8_t *tsb_publicKey_ptr, uint32_t tsb_pub
     lib_ed25519_SIGNATURE[j] = (uint8_t)((j < signature.len) ? signature.ptr[j] : 0);
   }
   lib_sha512_sha512Init();
-  tsb_views_lib_sha512_sha512Update(tsb_sub_u8((tsb_view_u8){lib_ed25519_SIGNATURE, 64u}, 0, 32));
+  tsb_views_lib_sha512_sha512Update(tsb_sub32_u8((tsb_view_u8){lib_ed25519_SIGNATURE, 64u}, 0u, 32u));
   lib_sha512_sha512Update(lib_ed25519_PUBLIC_KEY, 32u);
   lib_ed25519_started = true;
 }
@@ -1392,7 +1392,7 @@ static bool lib_ed25519_verifyFinish(void) {
   if (!lib_ed25519_lengthsValid) {
     return false;
   }
-  tsb_view_u8 s = tsb_sub_u8((tsb_view_u8){lib_ed25519_SIGNATURE, 64u}, 32, 64);
+  tsb_view_u8 s = tsb_sub32_u8((tsb_view_u8){lib_ed25519_SIGNATURE, 64u}, 32u, 64u);
   if (!lib_scalar25519_scalarIsBelowL(s.ptr, s.len)) {
     return false;
   }
@@ -1402,7 +1402,7 @@ static bool lib_ed25519_verifyFinish(void) {
   lib_scalar25519_scalarReduce(lib_ed25519_K, 32u, lib_ed25519_HASH, 64u);
   lib_edwards25519_pointDoubleScalarMul(&lib_ed25519_RESULT, s.ptr, s.len, lib_ed25519_K, 32u, &lib_ed25519_NEGATED_A);
   lib_edwards25519_pointEncode(lib_ed25519_ENCODED, 32u, &lib_ed25519_RESULT);
-  return tsb_views_lib_ed25519_equal32((tsb_view_u8){lib_ed25519_ENCODED, 32u}, tsb_sub_u8((tsb_view_u8){lib_ed25519_SIGNATURE, 64u}, 0, 32));
+  return tsb_views_lib_ed25519_equal32((tsb_view_u8){lib_ed25519_ENCODED, 32u}, tsb_sub32_u8((tsb_view_u8){lib_ed25519_SIGNATURE, 64u}, 0u, 32u));
 }
 
 static uint32_t status_log_halves(void) {
@@ -1634,7 +1634,7 @@ static void status_log_encode(int32_t type, uint8_t arg, uint32_t value, uint8_t
     int32_t d = (int32_t)(i - status_log_OFFSET_DATA);
     status_log_ENTRY[i] = (uint8_t)(((tsb_bits(d) < length) && (tsb_bits(d) < data.len)) ? data.ptr[d] : 0);
   }
-  bytes_writeU32LE(status_log_ENTRY, 96u, status_log_OFFSET_CRC, tsb_views_lib_crc32_crc32(tsb_sub_u8((tsb_view_u8){status_log_ENTRY, 96u}, 0, status_log_OFFSET_CRC)));
+  bytes_writeU32LE(status_log_ENTRY, 96u, status_log_OFFSET_CRC, tsb_views_lib_crc32_crc32(tsb_sub32_u8((tsb_view_u8){status_log_ENTRY, 96u}, 0u, status_log_OFFSET_CRC)));
 }
 
 static int32_t status_log_write(int32_t type, uint8_t arg, uint32_t value, uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length) {
@@ -1836,7 +1836,7 @@ static int32_t signature_verifyImageSignature(uint8_t *tsb_header_ptr, uint32_t 
   uint32_t size = image_header_payloadSize(header.ptr, header.len);
   hal_port_flash_take_ecc_error();
   tsb_views_lib_ed25519_verifyStart(board_public_key(), hal_flash_view(TSB_ADD_U32(start, size), image_header_SIGNATURE_SIZE));
-  tsb_views_lib_ed25519_verifyUpdate(tsb_sub_u8(header, 0, image_header_HEADER_SIZE));
+  tsb_views_lib_ed25519_verifyUpdate(tsb_sub32_u8(header, 0u, image_header_HEADER_SIZE));
   for (uint32_t at = 0u; at < size; at = TSB_ADD_U32(at, signature_CHUNK)) {
     hal_port_watchdog_refresh();
     int64_t n = ((((int64_t)size - (int64_t)at) < signature_CHUNK) ? ((int64_t)size - (int64_t)at) : signature_CHUNK);
@@ -2194,7 +2194,7 @@ static int32_t native_protocol_receiveAfterSync(void) {
   }
   uint32_t errors = hal_port_uart_take_errors();
   native_protocol_lineErrorsSinceBoot = (native_protocol_lineErrorsSinceBoot | errors);
-  if (tsb_views_lib_crc32_crc32(tsb_sub_u8((tsb_view_u8){native_protocol_FRAME, 1036u}, 0, (4u + length))) != bytes_readU32LE(native_protocol_FRAME, 1036u, (4u + length))) {
+  if (tsb_views_lib_crc32_crc32(tsb_sub32_u8((tsb_view_u8){native_protocol_FRAME, 1036u}, 0u, (4u + length))) != bytes_readU32LE(native_protocol_FRAME, 1036u, (4u + length))) {
     return native_protocol_Receive_Damaged;
   }
   return native_protocol_Receive_Frame;
@@ -2608,7 +2608,7 @@ static int32_t native_protocol_write(uint8_t seq, uint8_t *tsb_payload_ptr, uint
     return status_Status_BadLength;
   }
   uint32_t offset = bytes_readU32LE(payload.ptr, payload.len, 0u);
-  tsb_view_u8 data = tsb_sub_from_u8(payload, 4);
+  tsb_view_u8 data = tsb_sub32_from_u8(payload, 4u);
   uint32_t size = image_header_storedSize(native_protocol_SESSION_HEADER, 64u);
   if ((offset > size) || ((int64_t)data.len > ((int64_t)size - (int64_t)offset))) {
     return status_Status_TooBig;
