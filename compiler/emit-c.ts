@@ -615,9 +615,11 @@ export class CEmitter {
     const element = (array.type as { element: IntKind }).element;
     const idx = this.exact(index);
     const idxType = computationType(index.range);
+    // A proven index lies in 0 … length-1, inside uint32_t: a wider one is computed in its 32 bits.
+    const proven = idxType === "int64_t" ? this.bits(index) : idx.code;
     if (this.isFixed(array) || array.k === "var") {
       const base = this.isFixed(array) ? this.variable(array.v).code : `${this.variable(array.v).code}.ptr`;
-      if (!checked) return `${base}[${idx.code}]`;
+      if (!checked) return `${base}[${proven}]`;
       const len = this.lengthOf(array);
       const sum = idxType === "int64_t" ? this.u32Pair(index) : undefined;
       // at + k with both in u32: the index is in bounds when the u32 sum does not carry and is below len.
@@ -627,7 +629,7 @@ export class CEmitter {
       return `${base}[TSB_INDEX(${this.as(idx, "uint32_t")}, ${len})]`;
     }
     const v = this.view(array);
-    if (!checked) return `${v}.ptr[${idx.code}]`;
+    if (!checked) return `${v}.ptr[${proven}]`;
     return `TSB_AT(${element}, ${v}, ${this.as(idx, "int64_t")})`;
   }
 

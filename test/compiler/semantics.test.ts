@@ -516,6 +516,72 @@ export function main(): void {}`,
   });
 });
 
+describe("an index sum compared with the length needs no bounds check", () => {
+  // `at + i < data.length` is a comparison of exact values: while neither at, i nor data is assigned, the
+  // same sum indexes data inside its bounds. Anything else keeps its check (and traps where Node would).
+  it("at + i < data.length ? data[at + i] : 0xff, and data.length > j: no check, the values Node reads", async () => {
+    const source = await sameInC(
+      "index_sum_fact",
+      `const DATA = new Uint8Array([5, 6, 7]);
+function padded(data: Uint8Array, at: u32, i: u32): u32 {
+  return at + i < data.length ? data[at + i] : 0xff;
+}
+function flipped(data: Uint8Array, j: u32): u32 {
+  return data.length > j ? data[j] : 0;
+}
+export function main(): void {
+  for (let i: u32 = 0; i < 5; i++) {
+    printInt(padded(DATA, 1, i));
+    print(" ");
+  }
+  printInt(padded(DATA, 0xffffffff, 1));
+  print(" ");
+  printInt(flipped(DATA, 2));
+  printInt(flipped(DATA, 3));
+}`,
+    );
+    expect(source).not.toContain("TSB_INDEX");
+    expect(source).toContain("data.ptr[(at + i)]");
+  });
+
+  it("another sum, a variable assigned after the test, or module state: the check stays and traps as in Node", async () => {
+    const entry = writeProgram(
+      "index_sum_kept",
+      `const DATA = new Uint8Array([5, 6, 7]);
+let g: u32 = 0;
+function other(data: Uint8Array, at: u32): u32 {
+  return at + 1 < data.length ? data[at + 2] : 0;
+}
+function moved(data: Uint8Array, at: u32, i: u32): u32 {
+  let k: u32 = i;
+  if (at + k < data.length) {
+    k = k + 1;
+    return data[at + k];
+  }
+  return 0;
+}
+function global(data: Uint8Array): u32 {
+  return g < data.length ? data[g] : 0;
+}
+export function main(): void {
+  printInt(global(DATA));
+  print(" ");
+  printInt(moved(DATA, 0, 1));
+  print(" ");
+  printInt(other(DATA, 0));
+  print(" ");
+  printInt(moved(DATA, 1, 1));
+}`,
+    );
+    const c = await runC(entry);
+    expect(c.source).toContain("data.ptr[TSB_INDEX_ADD(at, 2u, data.len)]");
+    expect(c.source).toContain("data.ptr[TSB_INDEX_ADD(at, k, data.len)]");
+    expect(c.source).toContain("data.ptr[TSB_INDEX(index_sum_kept_g, data.len)]");
+    expect(c.output).toBe("5 7 7 PANIC 2 test/.gen/index_sum_kept.ts:11 index out of bounds\n");
+    expect(await runChecked(entry)).toBe(c.output);
+  });
+});
+
 describe("subarray with bounds that cannot be negative (32-bit clamps)", () => {
   it("bounds past the end clamp to the length, end before begin is empty, as in Node", async () => {
     const source = await sameInC(

@@ -565,7 +565,7 @@ static int32_t flash_writer_programBytes(uint32_t address, uint8_t *tsb_data_ptr
   for (uint32_t at = 0u; at < data.len; at = TSB_ADD_U32(at, unit)) {
     bool blank = true;
     for (uint32_t i = 0u; i < unit; i++) {
-      int32_t b = ((((int64_t)at + (int64_t)i) < (int64_t)data.len) ? data.ptr[TSB_INDEX_ADD(at, i, data.len)] : 0xff);
+      int32_t b = ((((int64_t)at + (int64_t)i) < (int64_t)data.len) ? data.ptr[(at + i)] : 0xff);
       staged.ptr[TSB_INDEX(i, staged.len)] = (uint8_t)b;
       if (b != 0xff) {
         blank = false;
