@@ -15,6 +15,7 @@ import { Range } from "./range";
 import { localCName } from "./c-names";
 import { children, some } from "./ir-walk";
 import { C_INT_NAMES, EnumType, INT_RANGES, IntKind, StructType, Type, ValueType } from "./types";
+import { CheckGroup, checkGroups } from "./check-groups";
 import { isPlainView, takesSplitViews, viewPartNames, viewWrapperName } from "./view-params";
 
 type CType = "int32_t" | "uint32_t" | "int64_t" | "uint8_t" | "uint16_t" | "int8_t" | "int16_t" | "bool";
@@ -206,7 +207,7 @@ export class CEmitter {
       case "divide":
         return this.divide(e);
       case "index":
-        return { code: this.element(e.array, e.index, e.checked), type: C_INT_NAMES[(e.array.type as { element: IntKind }).element] as CType };
+        return { code: this.element(e.array, e.index, e.checked && !this.groupedReads.has(e)), type: C_INT_NAMES[(e.array.type as { element: IntKind }).element] as CType };
       case "length":
         return { code: this.lengthOf(e.array), type: "uint32_t" };
       case "subarray":
@@ -707,7 +708,7 @@ export class CEmitter {
         this.line(`${this.assignment(s)};`);
         return;
       case "expr":
-        this.line(`${this.exact(s.expr).code};`);
+        this.line(`${this.grouped(s.expr, () => this.exact(s.expr).code)};`);
         return;
       case "if": {
         this.line(`if (${stripParens(this.exact(s.test).code)}) {`);
@@ -858,8 +859,31 @@ export class CEmitter {
   private storedValue(value: Expr, type: ValueType, rangeTyped: Range | undefined): string {
     if (type.kind === "array") return this.view(value);
     if (type.kind === "struct") return this.structPointer(value);
-    if (type.kind === "num") return this.as(this.exact(value), computationType(rangeTyped ?? value.range));
-    return this.exact(value).code;
+    if (type.kind === "num") return this.grouped(value, () => this.as(this.exact(value), computationType(rangeTyped ?? value.range)));
+    return this.grouped(value, () => this.exact(value).code);
+  }
+
+  /** Reads whose bounds check a group check in front of their statement's value does (check-groups.ts). */
+  private readonly groupedReads = new Set<Expr>();
+
+  /** A statement's value with the reads of each check group checked once, in front. */
+  private grouped(root: Expr, emit: () => string): string {
+    const groups = checkGroups(root);
+    if (groups.length === 0) return emit();
+    const checks = groups.map((g) => `(void)${this.groupCheck(g)}`);
+    for (const g of groups) for (const read of g.reads) this.groupedReads.add(read);
+    try {
+      return `(${checks.join(", ")}, ${emit()})`;
+    } finally {
+      for (const g of groups) for (const read of g.reads) this.groupedReads.delete(read);
+    }
+  }
+
+  /** base + k < length for the group's largest offset k (no carry of the uint32_t sum). */
+  private groupCheck(g: CheckGroup): string {
+    const len = this.lengthOf(g.array);
+    const base = this.as(this.exact(g.base), "uint32_t");
+    return g.maxOffset === 0n ? `TSB_INDEX(${base}, ${len})` : `TSB_INDEX_ADD(${base}, ${literal(g.maxOffset, "uint32_t")}, ${len})`;
   }
 
   private lvalueType(target: LValue): ValueType {

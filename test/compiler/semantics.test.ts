@@ -582,6 +582,61 @@ export function main(): void {
   });
 });
 
+describe("reads at base + 0 … base + k in one quiet expression: one bounds check", () => {
+  // b[at] | b[at + 1] << 8 | …: nothing in the expression but reads and arithmetic, so it stops only on a
+  // bounds trap at its line, and it does exactly when the largest index is out: one check of at + k.
+  const readU32 = `function readU32(b: Uint8Array, at: u32): u32 {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+}`;
+  it("in bounds the same value, out of bounds the same trap at the same line (the carry of 2^32 - 1 + 3 too)", async () => {
+    for (const [name, at] of [["in", "2"], ["last", "3"], ["past", "4"], ["wrap", "0xffffffff"]] as const) {
+      const entry = writeProgram(
+        `grouped_reads_${name}`,
+        `const DATA = new Uint8Array([1, 2, 3, 4, 5, 6]);
+${readU32}
+export function main(): void {
+  printInt(readU32(DATA, 0));
+  print(" ");
+  printInt(readU32(DATA, ${at}));
+}`,
+      );
+      const c = await runC(entry);
+      expect(c.source).toContain("return ((void)TSB_INDEX_ADD(at, 3u, b.len), ((((uint32_t)b.ptr[at] | ((uint32_t)b.ptr[(at + 1u)] << 8))");
+      const node = await runChecked(entry);
+      expect(c.output).toBe(node);
+      expect(c.output).toBe(name === "in" ? "67305985 100992003" : `67305985 PANIC 2 test/.gen/grouped_reads_${name}.ts:4 index out of bounds\n`);
+    }
+  });
+
+  it("a ?: or a call in the expression keeps a check per read: Node may not read the far element", async () => {
+    const entry = writeProgram(
+      "grouped_reads_kept",
+      `const DATA = new Uint8Array([1, 2, 3]);
+let bias: u32 = 0;
+function currentBias(): u32 {
+  return bias;
+}
+function maybe(b: Uint8Array, at: u32, far: boolean): u32 {
+  return b[at] + (far ? b[at + 3] : b[at + 1]);
+}
+function called(b: Uint8Array, at: u32): u32 {
+  return b[at] + currentBias() + b[at + 1];
+}
+export function main(): void {
+  printInt(maybe(DATA, 1, false));
+  print(" ");
+  printInt(called(DATA, 1));
+  print(" ");
+  printInt(maybe(DATA, 0, true));
+}`,
+    );
+    const c = await runC(entry);
+    expect(c.source).not.toContain("(void)TSB_INDEX");
+    expect(c.output).toBe("5 5 PANIC 2 test/.gen/grouped_reads_kept.ts:8 index out of bounds\n");
+    expect(await runChecked(entry)).toBe(c.output);
+  });
+});
+
 describe("subarray with bounds that cannot be negative (32-bit clamps)", () => {
   it("bounds past the end clamp to the length, end before begin is empty, as in Node", async () => {
     const source = await sameInC(

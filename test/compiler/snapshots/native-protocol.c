@@ -405,12 +405,12 @@ TSB_ALWAYS_INLINE void tsb_views_native_protocol_handle(uint8_t command, uint8_t
 
 static uint32_t bytes_readU32LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at) {
   tsb_view_u8 b = {tsb_b_ptr, tsb_b_len};
-  return ((((uint32_t)b.ptr[TSB_INDEX(at, b.len)] | ((uint32_t)b.ptr[TSB_INDEX_ADD(at, 1u, b.len)] << 8)) | ((uint32_t)b.ptr[TSB_INDEX_ADD(at, 2u, b.len)] << 16)) | ((uint32_t)b.ptr[TSB_INDEX_ADD(at, 3u, b.len)] << 24));
+  return ((void)TSB_INDEX_ADD(at, 3u, b.len), ((((uint32_t)b.ptr[at] | ((uint32_t)b.ptr[(at + 1u)] << 8)) | ((uint32_t)b.ptr[(at + 2u)] << 16)) | ((uint32_t)b.ptr[(at + 3u)] << 24)));
 }
 
 static uint32_t bytes_readU16LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at) {
   tsb_view_u8 b = {tsb_b_ptr, tsb_b_len};
-  return ((uint32_t)b.ptr[TSB_INDEX(at, b.len)] | ((uint32_t)b.ptr[TSB_INDEX_ADD(at, 1u, b.len)] << 8));
+  return ((void)TSB_INDEX_ADD(at, 1u, b.len), ((uint32_t)b.ptr[at] | ((uint32_t)b.ptr[(at + 1u)] << 8)));
 }
 
 static void bytes_writeU32LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at, uint32_t value) {
