@@ -637,6 +637,40 @@ export function main(): void {
   });
 });
 
+describe("range checks by the bits above the type (TSB_CHECK)", () => {
+  // tsb_check_<type> tests the bits of v + offset above the type's width: each type's two ends pass, one
+  // past either end traps, as in checked Node.
+  const types: [string, bigint, bigint][] = [
+    ["u8", 0n, 255n],
+    ["u16", 0n, 65535n],
+    ["u32", 0n, 4294967295n],
+    ["i8", -128n, 127n],
+    ["i16", -32768n, 32767n],
+    ["i32", -2147483648n, 2147483647n],
+  ];
+  it.each(types)("%s: both ends stored, one past either end traps at the store's line", async (type, lo, hi) => {
+    for (const [side, past] of [["low", lo - 1n], ["high", hi + 1n]] as const) {
+      const entry = writeProgram(
+        `bits_check_${type}_${side}`,
+        `function store(x: i64): ${type} {
+  return x;
+}
+export function main(): void {
+  printInt(store(${lo}));
+  print(" ");
+  printInt(store(${hi}));
+  print(" ");
+  printInt(store(${past}));
+}`,
+      );
+      const c = await runC(entry);
+      expect(c.source).toContain(`TSB_CHECK(${type}, x)`);
+      expect(c.output).toBe(`${lo} ${hi} PANIC 1 test/.gen/bits_check_${type}_${side}.ts:3 value out of range for ${type}\n`);
+      expect(await runChecked(entry)).toBe(c.output);
+    }
+  });
+});
+
 describe("subarray with bounds that cannot be negative (32-bit clamps)", () => {
   it("bounds past the end clamp to the length, end before begin is empty, as in Node", async () => {
     const source = await sameInC(
