@@ -15,6 +15,8 @@ import { Range } from "./range";
 import { localCName } from "./c-names";
 import { children, some } from "./ir-walk";
 import { C_INT_NAMES, EnumType, INT_RANGES, IntKind, StructType, Type, ValueType } from "./types";
+import { CheckGroup, checkGroups } from "./check-groups";
+import { isPlainView, takesSplitViews, viewPartNames, viewWrapperName } from "./view-params";
 
 type CType = "int32_t" | "uint32_t" | "int64_t" | "uint8_t" | "uint16_t" | "int8_t" | "int16_t" | "bool";
 
@@ -205,7 +207,7 @@ export class CEmitter {
       case "divide":
         return this.divide(e);
       case "index":
-        return { code: this.element(e.array, e.index, e.checked), type: C_INT_NAMES[(e.array.type as { element: IntKind }).element] as CType };
+        return { code: this.element(e.array, e.index, e.checked && !this.groupedReads.has(e)), type: C_INT_NAMES[(e.array.type as { element: IntKind }).element] as CType };
       case "length":
         return { code: this.lengthOf(e.array), type: "uint32_t" };
       case "subarray":
@@ -472,13 +474,34 @@ export class CEmitter {
   }
 
   private call(fn: FunctionIR, args: Expr[]): Emitted {
-    const parts = args.map((a, i) => this.argument(a, fn.params[i].type));
-    const code = `${fn.cName}(${parts.join(", ")})`;
+    const code = this.callCode(fn, args);
     const ret = fn.returnType;
     if (ret.kind === "int") return { code, type: C_INT_NAMES[ret.int] as CType };
     if (ret.kind === "bool") return { code, type: "bool" };
     if (ret.kind === "enum") return { code, type: this.enumCType(ret) };
     return { code, type: "int32_t" };
+  }
+
+  /**
+   * A call in C. A function that takes its views as pointer and length (view-params.ts) gets `v.ptr, v.len`
+   * for each view argument, or, when one of them must be evaluated once, its wrapper gets the structs.
+   */
+  private callCode(fn: FunctionIR, args: Expr[]): string {
+    const isView = (i: number) => fn.params[i].type.kind === "array";
+    if (!takesSplitViews(fn) || !args.every((a, i) => !isView(i) || isPlainView(a))) {
+      if (takesSplitViews(fn)) this.viewWrappers.add(fn);
+      const name = takesSplitViews(fn) ? viewWrapperName(fn) : fn.cName;
+      return `${name}(${args.map((a, i) => this.argument(a, fn.params[i].type)).join(", ")})`;
+    }
+    const parts = args.map((a, i) => (isView(i) ? this.viewParts(a).join(", ") : this.argument(a, fn.params[i].type)));
+    return `${fn.cName}(${parts.join(", ")})`;
+  }
+
+  /** A plain view (isPlainView) as its pointer and its length. */
+  private viewParts(e: Expr): [string, string] {
+    if (this.isFixed(e)) return [this.fixedPointer(e), `${e.v.fixedLength}u`];
+    const view = e.k === "var" ? this.variable(e.v).code : this.view(e);
+    return [`${view}.ptr`, `${view}.len`];
   }
 
   /** An argument or stored value of any type: integers converted, arrays as views, structs as pointers. */
@@ -542,14 +565,16 @@ export class CEmitter {
     return e.k === "var" && e.v.fixedLength !== undefined;
   }
 
+  /** A fixed array's storage as a view's pointer (a const array's cast: views are writable in C). */
+  private fixedPointer(e: Extract<Expr, { k: "var" }>): string {
+    const name = this.variable(e.v).code;
+    const element = (e.type as { element: IntKind }).element;
+    return e.v.mayBeWritten || !e.v.initialElements ? name : `(${C_INT_NAMES[element]} *)${name}`;
+  }
+
   /** A typed-array value as a view (pointer + length). */
   private view(e: Expr): string {
-    if (this.isFixed(e)) {
-      const name = this.variable(e.v).code;
-      const element = (e.type as { element: IntKind }).element;
-      const ptr = e.v.mayBeWritten || !e.v.initialElements ? name : `(${C_INT_NAMES[element]} *)${name}`;
-      return `(tsb_view_${element}){${ptr}, ${e.v.fixedLength}u}`;
-    }
+    if (this.isFixed(e)) return `(tsb_view_${(e.type as { element: IntKind }).element}){${this.fixedPointer(e)}, ${e.v.fixedLength}u}`;
     if (e.k === "var") return this.variable(e.v).code;
     if (e.k === "field") return this.fieldAccess(e.object, e.field.name);
     if (e.k === "subarray") return this.subarray(e);
@@ -566,6 +591,13 @@ export class CEmitter {
 
   private subarray(e: Extract<Expr, { k: "subarray" }>): string {
     const element = (e.type as { element: IntKind }).element;
+    // Bounds that cannot be negative only clamp to the length: 32-bit helpers, no int64_t arithmetic.
+    const inU32 = (x: Expr) => R.contains(R.UINT32, x.range);
+    if (inU32(e.begin) && (!e.end || inU32(e.end))) {
+      const first = this.as(this.exact(e.begin), "uint32_t");
+      if (!e.end) return `tsb_sub32_from_${element}(${this.view(e.array)}, ${first})`;
+      return `tsb_sub32_${element}(${this.view(e.array)}, ${first}, ${this.as(this.exact(e.end), "uint32_t")})`;
+    }
     const begin = this.as(this.exact(e.begin), "int64_t");
     if (!e.end) return `tsb_sub_from_${element}(${this.view(e.array)}, ${begin})`;
     return `tsb_sub_${element}(${this.view(e.array)}, ${begin}, ${this.as(this.exact(e.end), "int64_t")})`;
@@ -584,9 +616,11 @@ export class CEmitter {
     const element = (array.type as { element: IntKind }).element;
     const idx = this.exact(index);
     const idxType = computationType(index.range);
+    // A proven index lies in 0 … length-1, inside uint32_t: a wider one is computed in its 32 bits.
+    const proven = idxType === "int64_t" ? this.bits(index) : idx.code;
     if (this.isFixed(array) || array.k === "var") {
       const base = this.isFixed(array) ? this.variable(array.v).code : `${this.variable(array.v).code}.ptr`;
-      if (!checked) return `${base}[${idx.code}]`;
+      if (!checked) return `${base}[${proven}]`;
       const len = this.lengthOf(array);
       const sum = idxType === "int64_t" ? this.u32Pair(index) : undefined;
       // at + k with both in u32: the index is in bounds when the u32 sum does not carry and is below len.
@@ -596,7 +630,7 @@ export class CEmitter {
       return `${base}[TSB_INDEX(${this.as(idx, "uint32_t")}, ${len})]`;
     }
     const v = this.view(array);
-    if (!checked) return `${v}.ptr[${idx.code}]`;
+    if (!checked) return `${v}.ptr[${proven}]`;
     return `TSB_AT(${element}, ${v}, ${this.as(idx, "int64_t")})`;
   }
 
@@ -674,7 +708,7 @@ export class CEmitter {
         this.line(`${this.assignment(s)};`);
         return;
       case "expr":
-        this.line(`${this.exact(s.expr).code};`);
+        this.line(`${this.grouped(s.expr, () => this.exact(s.expr).code)};`);
         return;
       case "if": {
         this.line(`if (${stripParens(this.exact(s.test).code)}) {`);
@@ -825,8 +859,31 @@ export class CEmitter {
   private storedValue(value: Expr, type: ValueType, rangeTyped: Range | undefined): string {
     if (type.kind === "array") return this.view(value);
     if (type.kind === "struct") return this.structPointer(value);
-    if (type.kind === "num") return this.as(this.exact(value), computationType(rangeTyped ?? value.range));
-    return this.exact(value).code;
+    if (type.kind === "num") return this.grouped(value, () => this.as(this.exact(value), computationType(rangeTyped ?? value.range)));
+    return this.grouped(value, () => this.exact(value).code);
+  }
+
+  /** Reads whose bounds check a group check in front of their statement's value does (check-groups.ts). */
+  private readonly groupedReads = new Set<Expr>();
+
+  /** A statement's value with the reads of each check group checked once, in front. */
+  private grouped(root: Expr, emit: () => string): string {
+    const groups = checkGroups(root);
+    if (groups.length === 0) return emit();
+    const checks = groups.map((g) => `(void)${this.groupCheck(g)}`);
+    for (const g of groups) for (const read of g.reads) this.groupedReads.add(read);
+    try {
+      return `(${checks.join(", ")}, ${emit()})`;
+    } finally {
+      for (const g of groups) for (const read of g.reads) this.groupedReads.delete(read);
+    }
+  }
+
+  /** base + k < length for the group's largest offset k (no carry of the uint32_t sum). */
+  private groupCheck(g: CheckGroup): string {
+    const len = this.lengthOf(g.array);
+    const base = this.as(this.exact(g.base), "uint32_t");
+    return g.maxOffset === 0n ? `TSB_INDEX(${base}, ${len})` : `TSB_INDEX_ADD(${base}, ${literal(g.maxOffset, "uint32_t")}, ${len})`;
   }
 
   private lvalueType(target: LValue): ValueType {
@@ -877,12 +934,40 @@ export class CEmitter {
 
   private currentFn: FunctionIR | null = null;
 
-  prototype(fn: FunctionIR): string {
+  /** Functions called with a view argument that must be evaluated once: their wrappers are emitted. */
+  private readonly viewWrappers = new Set<FunctionIR>();
+
+  /** The C prototype; `views: "structs"` gives the wrapper's of a function that splits its views. */
+  prototype(fn: FunctionIR, views: "split" | "structs" = "split"): string {
+    const split = views === "split" && takesSplitViews(fn);
     const params = fn.params.map((p) => {
+      if (split && p.type.kind === "array") {
+        const parts = viewPartNames(p);
+        return `${C_INT_NAMES[p.type.element]} *${parts.ptr}, uint32_t ${parts.len}`;
+      }
       const t = this.storageCType(p.type);
       return t.endsWith("*") ? `${t}${p.cName}` : `${t} ${p.cName}`;
     });
-    return `${fn.noReturn ? "_Noreturn " : ""}${this.returnCType(fn.returnType)} ${fn.cName}(${params.length ? params.join(", ") : "void"})`;
+    const name = takesSplitViews(fn) && !split ? viewWrapperName(fn) : fn.cName;
+    return `${fn.noReturn ? "_Noreturn " : ""}${this.returnCType(fn.returnType)} ${name}(${params.length ? params.join(", ") : "void"})`;
+  }
+
+  /** A split function's views rebuilt as locals, so its body reads them as any view (GCC keeps them in registers). */
+  private viewLocals(fn: FunctionIR): void {
+    if (!takesSplitViews(fn)) return;
+    for (const p of fn.params) {
+      if (p.type.kind !== "array") continue;
+      const parts = viewPartNames(p);
+      this.line(`tsb_view_${p.type.element} ${p.cName} = {${parts.ptr}, ${parts.len}};`);
+    }
+  }
+
+  /** The always-inline wrapper that splits struct views for a split function (see view-params.ts). */
+  private viewWrapper(fn: FunctionIR): string {
+    const args = fn.params.map((p) => (p.type.kind === "array" ? `${p.cName}.ptr, ${p.cName}.len` : p.cName));
+    const call = `${fn.cName}(${args.join(", ")});`;
+    const proto = this.prototype(fn, "structs").replace(/^(_Noreturn )?/, "$1TSB_ALWAYS_INLINE ");
+    return `${proto} { ${fn.returnType.kind === "void" ? call : `return ${call}`} }`;
   }
 
   emit(): EmittedProgram {
@@ -899,6 +984,9 @@ export class CEmitter {
       this.currentFn = fn;
       this.lineDirective(fn.declaredAt);
       this.line(`${fn.exported || fn.noReturn ? "" : "static "}${this.prototype(fn).replace("_Noreturn ", fn.exported ? "_Noreturn " : "_Noreturn static ")} {`);
+      this.indent++;
+      this.viewLocals(fn);
+      this.indent--;
       this.nested(fn.body);
       this.line("}");
       bodies.push(this.out.join("\n"));
@@ -940,6 +1028,12 @@ export class CEmitter {
     const statics = program.functions.filter((f) => reachable.has(f) && !f.exported && !f.externName);
     for (const fn of statics) source.push(fn.noReturn ? this.prototype(fn).replace("_Noreturn ", "_Noreturn static ") + ";" : `static ${this.prototype(fn)};`);
     if (statics.length) source.push("");
+    const wrappers = statics.filter((f) => this.viewWrappers.has(f));
+    if (wrappers.length) {
+      source.push("/* Calls whose view arguments are computed: each view is evaluated once, then split into pointer and length. */");
+      for (const fn of wrappers) source.push(this.viewWrapper(fn));
+      source.push("");
+    }
     source.push(bodies.join("\n\n"), "");
     return { source: source.join("\n"), header: header.join("\n"), moduleName };
   }

@@ -3,7 +3,8 @@
  * - a narrowed interval per local variable (from assignments and from the conditions of if/while/for);
  * - "v is not 0" facts (`if (b === 0) return …;` leaves a hole an interval cannot hold), for divisors;
  * - "index i is below the length of array a" facts, so a[i] needs no bounds check inside
- *   `for (let i = 0; i < a.length; i++)`.
+ *   `for (let i = 0; i < a.length; i++)`; the index may be a sum of locals and constants
+ *   (`at + i < data.length ? data[at + i] : 0xff`), named by indexKey().
  * Only locals and parameters are tracked: a call can change module state behind the compiler's back.
  * Joins (after if/else, at loop heads and exits) keep only what holds on every incoming path; a loop head
  * is the fixpoint of its entry and its back edges (lower-function.ts iterates, widening as it goes).
@@ -11,7 +12,28 @@
 import { contains, INT32, Range, union } from "./range";
 
 const INT32_MAX = INT32.hi;
-import type { Variable } from "./ir";
+import type { Expr, Variable } from "./ir";
+
+/**
+ * A name for an index expression built from locals, parameters and constants with +, or null. Two
+ * expressions with one key compute the same exact value as long as none of their variables is assigned
+ * in between (kill() drops the facts then). Module state is left out: a call can change it.
+ */
+export function indexKey(e: Expr): string | null {
+  if (e.k === "var") return e.v.scope === "global" ? null : `v${e.v.id}`;
+  if (e.k === "const") return e.value.toString();
+  if (e.k === "binary" && e.op === "+") {
+    const left = indexKey(e.left);
+    const right = indexKey(e.right);
+    return left !== null && right !== null ? `(${left}+${right})` : null;
+  }
+  return null;
+}
+
+/** The ids of the variables an indexKey() names. */
+function variablesOf(key: string): number[] {
+  return [...key.matchAll(/v(\d+)/g)].map((m) => Number(m[1]));
+}
 
 export class FlowState {
   /** False once control cannot reach this point (after return, break, continue or panic). */
@@ -58,17 +80,18 @@ export class FlowState {
     this.ranges.delete(v);
     this.nonZero.delete(v);
     for (const fact of [...this.below]) {
-      const [index, array] = fact.split(":");
-      if (Number(index) === v.id || Number(array) === v.id) this.below.delete(fact);
+      const [array, index] = fact.split(":");
+      if (Number(array) === v.id || variablesOf(index).includes(v.id)) this.below.delete(fact);
     }
   }
 
-  addBelowLength(index: Variable, array: Variable): void {
-    this.below.add(`${index.id}:${array.id}`);
+  /** The exact value of the index (its indexKey()) is below array's length here. */
+  addBelowLength(index: string, array: Variable): void {
+    this.below.add(`${array.id}:${index}`);
   }
 
-  isBelowLength(index: Variable, array: Variable): boolean {
-    return this.below.has(`${index.id}:${array.id}`);
+  isBelowLength(index: string, array: Variable): boolean {
+    return this.below.has(`${array.id}:${index}`);
   }
 
   /** What holds on both paths. */

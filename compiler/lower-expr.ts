@@ -6,7 +6,7 @@
 import { Node, SyntaxKind } from "ts-morph";
 import { declarationOf, Declarations, hasTag, positionOf } from "./declarations";
 import { DiagnosticSink } from "./diagnostics";
-import { FlowState } from "./flow";
+import { FlowState, indexKey } from "./flow";
 import type { BinaryOp, CompareOp, Expr, FunctionIR, Provenance, Variable } from "./ir";
 import { foldBinary, wrapConst } from "./fold";
 import { isRuntimeFile } from "./program";
@@ -585,8 +585,11 @@ export abstract class ExpressionLowering {
     this.narrowSide(state, test.left, op, test.right);
     this.narrowSide(state, test.right, flip(op), test.left);
     // Only locals: a call can reassign a module-level view (and so its length) behind the compiler's back.
-    if (op === "<" && test.left.k === "var" && test.right.k === "length" && test.right.array.k === "var" && test.left.v.scope !== "global" && test.right.array.v.scope !== "global") {
-      state.addBelowLength(test.left.v, test.right.array.v);
+    // The comparison is of exact values: `at + i < data.length` holds for the sum JavaScript computes.
+    const [index, length] = op === "<" ? [test.left, test.right] : op === ">" ? [test.right, test.left] : [null, null];
+    const key = index ? indexKey(index) : null;
+    if (key !== null && length?.k === "length" && length.array.k === "var" && length.array.v.scope !== "global") {
+      state.addBelowLength(key, length.array.v);
     }
   }
 
@@ -789,7 +792,9 @@ export abstract class ExpressionLowering {
     const fixed = array.k === "var" ? array.v.fixedLength : undefined;
     let safe = false;
     if (fixed !== undefined) safe = R.contains(R.range(0n, BigInt(fixed) - 1n), index.range);
-    if (!safe && index.k === "var" && array.k === "var" && index.range.lo >= 0n) safe = this.state.isBelowLength(index.v, array.v);
+    // An index the flow knows is below the length (a non-negative one: a negative index is out too).
+    const key = indexKey(index);
+    if (!safe && key !== null && array.k === "var" && index.range.lo >= 0n) safe = this.state.isBelowLength(key, array.v);
     return { array, index, checked: !safe, element: (array.type as ArrayType).element };
   }
 

@@ -60,12 +60,22 @@ typedef struct { int64_t *ptr; uint32_t len; } tsb_view_i64; /* Float64Array: th
     }                                                                                                  \
     return (to_t)v;                                                                                    \
   }
-TSB_DEFINE_CHECK(u8, uint8_t, 0, UINT8_MAX)
-TSB_DEFINE_CHECK(u16, uint16_t, 0, UINT16_MAX)
-TSB_DEFINE_CHECK(u32, uint32_t, 0, UINT32_MAX)
-TSB_DEFINE_CHECK(i8, int8_t, INT8_MIN, INT8_MAX)
-TSB_DEFINE_CHECK(i16, int16_t, INT16_MIN, INT16_MAX)
-TSB_DEFINE_CHECK(i32, int32_t, INT32_MIN, INT32_MAX)
+/* An N-bit type holds v exactly when v + offset (offset 0 unsigned, 2^(N-1) signed) lies in 0..2^N-1, that
+ * is when the bits of the 64-bit sum above the low N are all zero: one shift and test (for u32, "the high
+ * word is 0") instead of two 64-bit comparisons. */
+#define TSB_DEFINE_BITS_CHECK(to, to_t, bits, offset)                                                   \
+  TSB_ALWAYS_INLINE to_t tsb_check_##to(int64_t v, const char *file, uint32_t line) {                      \
+    if ((((uint64_t)v + (uint64_t)(offset)) >> (bits)) != 0u) {                                          \
+      tsb_panic(TSB_PANIC_RANGE, file, line, "value out of range for " #to);                           \
+    }                                                                                                  \
+    return (to_t)v;                                                                                    \
+  }
+TSB_DEFINE_BITS_CHECK(u8, uint8_t, 8, 0u)
+TSB_DEFINE_BITS_CHECK(u16, uint16_t, 16, 0u)
+TSB_DEFINE_BITS_CHECK(u32, uint32_t, 32, 0u)
+TSB_DEFINE_BITS_CHECK(i8, int8_t, 8, 0x80u)
+TSB_DEFINE_BITS_CHECK(i16, int16_t, 16, 0x8000u)
+TSB_DEFINE_BITS_CHECK(i32, int32_t, 32, 0x80000000u)
 /* i64: the integers a JavaScript number holds exactly, ±(2^53-1). */
 #define TSB_I64_MAX INT64_C(9007199254740991)
 TSB_DEFINE_CHECK(i64, int64_t, -TSB_I64_MAX, TSB_I64_MAX)
@@ -145,6 +155,16 @@ static inline uint32_t tsb_clamp_bound(int64_t bound, uint32_t len) {
   }                                                                                                    \
   static inline tsb_view_##suffix tsb_sub_from_##suffix(tsb_view_##suffix v, int64_t begin) {        \
     return tsb_sub_##suffix(v, begin, (int64_t)v.len);                                                 \
+  }                                                                                                    \
+  /* Bounds the compiler proved in 0..2^32-1: each only clamps to len, in 32 bits. */                 \
+  static inline tsb_view_##suffix tsb_sub32_##suffix(tsb_view_##suffix v, uint32_t begin, uint32_t end) { \
+    uint32_t b = begin < v.len ? begin : v.len;                                                        \
+    uint32_t e = end < v.len ? end : v.len;                                                            \
+    tsb_view_##suffix out = {v.ptr + b, e > b ? e - b : 0u};                                           \
+    return out;                                                                                        \
+  }                                                                                                    \
+  static inline tsb_view_##suffix tsb_sub32_from_##suffix(tsb_view_##suffix v, uint32_t begin) {     \
+    return tsb_sub32_##suffix(v, begin, v.len);                                                        \
   }                                                                                                    \
   static inline elem_t *tsb_at_##suffix(tsb_view_##suffix v, int64_t i, const char *file, uint32_t line) { \
     return v.ptr + tsb_index_i64(i, v.len, file, line);                                                \

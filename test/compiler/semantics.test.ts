@@ -449,6 +449,264 @@ export function main(): void {
   });
 });
 
+describe("typed-array parameters as pointer and length (static functions)", () => {
+  // GCC for ARM passes a two-word struct through the stack: a static function takes ptr and len instead.
+  // Every kind of view argument must still be the same view, and a computed one evaluated exactly once.
+  it("fixed arrays, views, fields, subarrays and a call's result (evaluated once) are the views Node passes", async () => {
+    const source = await sameInC(
+      "view_params",
+      `interface Holder {
+  data: Uint8Array;
+}
+const STORE = new Uint8Array([10, 20, 30, 40, 50]);
+const TABLE = new Uint16Array([7, 8, 9]);
+const holder: Holder = { data: new Uint8Array([1, 2, 3]) };
+let calls: u32 = 0;
+function sum(a: Uint8Array, b: Uint16Array): u32 {
+  let s: u32 = 0;
+  for (let i: u32 = 0; i < a.length; i++) s = u32(s + a[i]);
+  for (let i: u32 = 0; i < b.length; i++) s = u32(s + b[i]);
+  return u32(s * 1000 + a.length);
+}
+function pick(): Uint8Array {
+  calls = calls + 1;
+  print("pick ");
+  return STORE;
+}
+function rebind(a: Uint8Array, n: u32): u32 {
+  if (n > 0) a = a.subarray(1);
+  a[0] = 99;
+  return a.length;
+}
+export function main(): void {
+  printInt(sum(STORE, TABLE));
+  print(" ");
+  const v = STORE.subarray(1, 3);
+  printInt(sum(v, TABLE.subarray(2)));
+  print(" ");
+  printInt(sum(holder.data, TABLE));
+  print(" ");
+  printInt(sum(pick(), TABLE.subarray(0, 1)));
+  print(" ");
+  printInt(calls);
+  print(" ");
+  printInt(rebind(STORE, 1));
+  print(" ");
+  printInt(STORE[1]);
+}`,
+    );
+    expect(source).toContain("static uint32_t view_params_sum(uint8_t *tsb_a_ptr, uint32_t tsb_a_len, uint16_t *tsb_b_ptr, uint32_t tsb_b_len)");
+    expect(source).toContain("view_params_sum(view_params_STORE, 5u, view_params_TABLE, 3u)");
+    expect(source).toContain("view_params_sum(view_params_holder.data.ptr, view_params_holder.data.len, view_params_TABLE, 3u)");
+    expect(source).toContain("TSB_ALWAYS_INLINE uint32_t tsb_views_view_params_sum(tsb_view_u8 a, tsb_view_u16 b)");
+  });
+
+  it("an exported function keeps the view struct: C written by hand calls it", async () => {
+    const entry = writeProgram(
+      "view_params_exported",
+      `export function total(a: Uint8Array): u32 {
+  let s: u32 = 0;
+  for (const x of a) s = u32(s + x);
+  return s;
+}
+export function main(): void {}`,
+    );
+    const c = await runC(entry);
+    expect(c.source).toContain("uint32_t view_params_exported_total(tsb_view_u8 a) {");
+  });
+});
+
+describe("an index sum compared with the length needs no bounds check", () => {
+  // `at + i < data.length` is a comparison of exact values: while neither at, i nor data is assigned, the
+  // same sum indexes data inside its bounds. Anything else keeps its check (and traps where Node would).
+  it("at + i < data.length ? data[at + i] : 0xff, and data.length > j: no check, the values Node reads", async () => {
+    const source = await sameInC(
+      "index_sum_fact",
+      `const DATA = new Uint8Array([5, 6, 7]);
+function padded(data: Uint8Array, at: u32, i: u32): u32 {
+  return at + i < data.length ? data[at + i] : 0xff;
+}
+function flipped(data: Uint8Array, j: u32): u32 {
+  return data.length > j ? data[j] : 0;
+}
+export function main(): void {
+  for (let i: u32 = 0; i < 5; i++) {
+    printInt(padded(DATA, 1, i));
+    print(" ");
+  }
+  printInt(padded(DATA, 0xffffffff, 1));
+  print(" ");
+  printInt(flipped(DATA, 2));
+  printInt(flipped(DATA, 3));
+}`,
+    );
+    expect(source).not.toContain("TSB_INDEX");
+    expect(source).toContain("data.ptr[(at + i)]");
+  });
+
+  it("another sum, a variable assigned after the test, or module state: the check stays and traps as in Node", async () => {
+    const entry = writeProgram(
+      "index_sum_kept",
+      `const DATA = new Uint8Array([5, 6, 7]);
+let g: u32 = 0;
+function other(data: Uint8Array, at: u32): u32 {
+  return at + 1 < data.length ? data[at + 2] : 0;
+}
+function moved(data: Uint8Array, at: u32, i: u32): u32 {
+  let k: u32 = i;
+  if (at + k < data.length) {
+    k = k + 1;
+    return data[at + k];
+  }
+  return 0;
+}
+function global(data: Uint8Array): u32 {
+  return g < data.length ? data[g] : 0;
+}
+export function main(): void {
+  printInt(global(DATA));
+  print(" ");
+  printInt(moved(DATA, 0, 1));
+  print(" ");
+  printInt(other(DATA, 0));
+  print(" ");
+  printInt(moved(DATA, 1, 1));
+}`,
+    );
+    const c = await runC(entry);
+    expect(c.source).toContain("data.ptr[TSB_INDEX_ADD(at, 2u, data.len)]");
+    expect(c.source).toContain("data.ptr[TSB_INDEX_ADD(at, k, data.len)]");
+    expect(c.source).toContain("data.ptr[TSB_INDEX(index_sum_kept_g, data.len)]");
+    expect(c.output).toBe("5 7 7 PANIC 2 test/.gen/index_sum_kept.ts:11 index out of bounds\n");
+    expect(await runChecked(entry)).toBe(c.output);
+  });
+});
+
+describe("reads at base + 0 … base + k in one quiet expression: one bounds check", () => {
+  // b[at] | b[at + 1] << 8 | …: nothing in the expression but reads and arithmetic, so it stops only on a
+  // bounds trap at its line, and it does exactly when the largest index is out: one check of at + k.
+  const readU32 = `function readU32(b: Uint8Array, at: u32): u32 {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+}`;
+  it("in bounds the same value, out of bounds the same trap at the same line (the carry of 2^32 - 1 + 3 too)", async () => {
+    for (const [name, at] of [["in", "2"], ["last", "3"], ["past", "4"], ["wrap", "0xffffffff"]] as const) {
+      const entry = writeProgram(
+        `grouped_reads_${name}`,
+        `const DATA = new Uint8Array([1, 2, 3, 4, 5, 6]);
+${readU32}
+export function main(): void {
+  printInt(readU32(DATA, 0));
+  print(" ");
+  printInt(readU32(DATA, ${at}));
+}`,
+      );
+      const c = await runC(entry);
+      expect(c.source).toContain("return ((void)TSB_INDEX_ADD(at, 3u, b.len), ((((uint32_t)b.ptr[at] | ((uint32_t)b.ptr[(at + 1u)] << 8))");
+      const node = await runChecked(entry);
+      expect(c.output).toBe(node);
+      expect(c.output).toBe(name === "in" ? "67305985 100992003" : `67305985 PANIC 2 test/.gen/grouped_reads_${name}.ts:4 index out of bounds\n`);
+    }
+  });
+
+  it("a ?: or a call in the expression keeps a check per read: Node may not read the far element", async () => {
+    const entry = writeProgram(
+      "grouped_reads_kept",
+      `const DATA = new Uint8Array([1, 2, 3]);
+let bias: u32 = 0;
+function currentBias(): u32 {
+  return bias;
+}
+function maybe(b: Uint8Array, at: u32, far: boolean): u32 {
+  return b[at] + (far ? b[at + 3] : b[at + 1]);
+}
+function called(b: Uint8Array, at: u32): u32 {
+  return b[at] + currentBias() + b[at + 1];
+}
+export function main(): void {
+  printInt(maybe(DATA, 1, false));
+  print(" ");
+  printInt(called(DATA, 1));
+  print(" ");
+  printInt(maybe(DATA, 0, true));
+}`,
+    );
+    const c = await runC(entry);
+    expect(c.source).not.toContain("(void)TSB_INDEX");
+    expect(c.output).toBe("5 5 PANIC 2 test/.gen/grouped_reads_kept.ts:8 index out of bounds\n");
+    expect(await runChecked(entry)).toBe(c.output);
+  });
+});
+
+describe("range checks by the bits above the type (TSB_CHECK)", () => {
+  // tsb_check_<type> tests the bits of v + offset above the type's width: each type's two ends pass, one
+  // past either end traps, as in checked Node.
+  const types: [string, bigint, bigint][] = [
+    ["u8", 0n, 255n],
+    ["u16", 0n, 65535n],
+    ["u32", 0n, 4294967295n],
+    ["i8", -128n, 127n],
+    ["i16", -32768n, 32767n],
+    ["i32", -2147483648n, 2147483647n],
+  ];
+  it.each(types)("%s: both ends stored, one past either end traps at the store's line", async (type, lo, hi) => {
+    for (const [side, past] of [["low", lo - 1n], ["high", hi + 1n]] as const) {
+      const entry = writeProgram(
+        `bits_check_${type}_${side}`,
+        `function store(x: i64): ${type} {
+  return x;
+}
+export function main(): void {
+  printInt(store(${lo}));
+  print(" ");
+  printInt(store(${hi}));
+  print(" ");
+  printInt(store(${past}));
+}`,
+      );
+      const c = await runC(entry);
+      expect(c.source).toContain(`TSB_CHECK(${type}, x)`);
+      expect(c.output).toBe(`${lo} ${hi} PANIC 1 test/.gen/bits_check_${type}_${side}.ts:3 value out of range for ${type}\n`);
+      expect(await runChecked(entry)).toBe(c.output);
+    }
+  });
+});
+
+describe("subarray with bounds that cannot be negative (32-bit clamps)", () => {
+  it("bounds past the end clamp to the length, end before begin is empty, as in Node", async () => {
+    const source = await sameInC(
+      "sub32",
+      `const DATA = new Uint8Array([1, 2, 3, 4, 5, 6]);
+function show(v: Uint8Array): void {
+  printInt(v.length);
+  if (v.length > 0) {
+    print(":");
+    printInt(v[0]);
+  }
+  print(" ");
+}
+export function cut(begin: u32, end: u32): void {
+  show(DATA.subarray(begin, end));
+  show(DATA.subarray(begin));
+}
+export function main(): void {
+  cut(1, 4);
+  cut(2, 100);
+  cut(5, 3);
+  cut(0xffffffff, 0xffffffff);
+  cut(6, 6);
+  const n: i32 = -2;
+  show(DATA.subarray(n));
+  show(DATA.subarray(1, n));
+}`,
+    );
+    expect(source).toContain("tsb_sub32_u8((tsb_view_u8){sub32_DATA, 6u}, begin, end)");
+    expect(source).toContain("tsb_sub32_from_u8((tsb_view_u8){sub32_DATA, 6u}, begin)");
+    // A bound that may be negative counts from the end: the int64_t helpers.
+    expect(source).toContain("tsb_sub_from_u8(");
+    expect(source).toContain("tsb_sub_u8(");
+  });
+});
+
 describe("checked Node", () => {
   it("reg & ~mask stored into a u32: plain Node stores a negative number; checked Node throws where C traps", async () => {
     const entry = writeProgram(

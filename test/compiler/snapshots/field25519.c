@@ -3,9 +3,10 @@
 
 static int64_t field25519_T[31];
 
-static void field25519_car25519(tsb_view_i64 o);
+static void field25519_car25519(int64_t *tsb_o_ptr, uint32_t tsb_o_len);
 
-static void field25519_car25519(tsb_view_i64 o) {
+static void field25519_car25519(int64_t *tsb_o_ptr, uint32_t tsb_o_len) {
+  tsb_view_i64 o = {tsb_o_ptr, tsb_o_len};
   for (uint32_t i = 0u; i < 16u; i++) {
     o.ptr[TSB_INDEX(i, o.len)] = TSB_CHECK(i64, (o.ptr[TSB_INDEX(i, o.len)] + 65536));
     int64_t c = tsb_shr64(o.ptr[TSB_INDEX(i, o.len)], 16);
@@ -33,6 +34,6 @@ void field25519_mul(tsb_view_i64 o, tsb_view_i64 a, tsb_view_i64 b) {
   for (uint32_t i = 0u; i < 16u; i++) {
     o.ptr[TSB_INDEX(i, o.len)] = field25519_T[i];
   }
-  field25519_car25519(o);
-  field25519_car25519(o);
+  field25519_car25519(o.ptr, o.len);
+  field25519_car25519(o.ptr, o.len);
 }

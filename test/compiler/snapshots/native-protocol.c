@@ -207,11 +207,11 @@ static uint32_t native_protocol_erasedEnd = 0;
 static uint32_t native_protocol_eraseDone = 0;
 static uint32_t native_protocol_eraseTotal = 0;
 
-static uint32_t bytes_readU32LE(tsb_view_u8 b, uint32_t at);
-static uint32_t bytes_readU16LE(tsb_view_u8 b, uint32_t at);
-static void bytes_writeU32LE(tsb_view_u8 b, uint32_t at, uint32_t value);
-static void bytes_writeU16LE(tsb_view_u8 b, uint32_t at, uint32_t value);
-static bool bytes_equalBytes(tsb_view_u8 a, tsb_view_u8 b);
+static uint32_t bytes_readU32LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at);
+static uint32_t bytes_readU16LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at);
+static void bytes_writeU32LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at, uint32_t value);
+static void bytes_writeU16LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at, uint32_t value);
+static bool bytes_equalBytes(uint8_t *tsb_a_ptr, uint32_t tsb_a_len, uint8_t *tsb_b_ptr, uint32_t tsb_b_len);
 static int32_t device_state_setBootloaderProtection(bool protect);
 static uint8_t device_state_lastResetCause(void);
 static uint32_t device_state_lastFaultKind(void);
@@ -226,50 +226,50 @@ static bool layout_sectorInAppRegion(uint32_t index);
 static bool flash_writer_writable(uint32_t address, uint32_t length);
 static bool flash_writer_mayErase(uint32_t index);
 static int32_t flash_writer_eraseSector(uint32_t index);
-static int32_t flash_writer_programBytes(uint32_t address, tsb_view_u8 data);
-static int32_t flash_writer_programUnit(uint32_t address, tsb_view_u8 unit);
+static int32_t flash_writer_programBytes(uint32_t address, uint8_t *tsb_data_ptr, uint32_t tsb_data_len);
+static int32_t flash_writer_programUnit(uint32_t address, uint8_t *tsb_unit_ptr, uint32_t tsb_unit_len);
 static bool flash_writer_isErased(uint32_t address, uint32_t length);
-static uint32_t lib_crc32_crc32Update(uint32_t crc, tsb_view_u8 data);
+static uint32_t lib_crc32_crc32Update(uint32_t crc, uint8_t *tsb_data_ptr, uint32_t tsb_data_len);
 static uint32_t lib_crc32_crc32Finish(uint32_t crc);
-static uint32_t lib_crc32_crc32(tsb_view_u8 data);
-static int32_t image_header_checkHeader(tsb_view_u8 header, int32_t source);
-static uint32_t image_header_signatureSize(tsb_view_u8 header);
-static uint32_t image_header_storedSize(tsb_view_u8 header);
-static uint32_t image_header_securityCounterOf(tsb_view_u8 header);
-static uint32_t image_header_payloadSize(tsb_view_u8 header);
-static uint32_t image_header_payloadCrc(tsb_view_u8 header);
-static uint32_t image_header_appVersion(tsb_view_u8 header);
-static int8_t lib_field25519_addSmall(tsb_view_u32 out, int16_t delta);
-static void lib_field25519_fold(tsb_view_u32 out, int8_t c);
-static void lib_field25519_feAdd(tsb_view_u32 out, tsb_view_u32 a, tsb_view_u32 b);
-static void lib_field25519_feSub(tsb_view_u32 out, tsb_view_u32 a, tsb_view_u32 b);
-static void lib_field25519_reduceProduct(tsb_view_u32 out);
-static void lib_field25519_feMul(tsb_view_u32 out, tsb_view_u32 a, tsb_view_u32 b);
-static void lib_field25519_feSquare(tsb_view_u32 out, tsb_view_u32 a);
-static void lib_field25519_feSquareTimes(tsb_view_u32 out, tsb_view_u32 a, uint32_t n);
-static void lib_field25519_feCopy(tsb_view_u32 out, tsb_view_u32 a);
-static void lib_field25519_feSet(tsb_view_u32 out, uint32_t v);
-static void lib_field25519_powTwo250MinusOne(tsb_view_u32 out, tsb_view_u32 z);
-static void lib_field25519_feInvert(tsb_view_u32 out, tsb_view_u32 z);
-static void lib_field25519_fePow2523(tsb_view_u32 out, tsb_view_u32 z);
-static void lib_field25519_subtractPIfAbove(tsb_view_u32 x);
-static void lib_field25519_feCanonical(tsb_view_u32 out, tsb_view_u32 a);
-static bool lib_field25519_feEqual(tsb_view_u32 a, tsb_view_u32 b);
-static bool lib_field25519_feIsOdd(tsb_view_u32 a);
-static void lib_field25519_feFromBytes(tsb_view_u32 out, tsb_view_u8 bytes);
-static void lib_field25519_feToBytes(tsb_view_u8 out, tsb_view_u32 a);
+static uint32_t lib_crc32_crc32(uint8_t *tsb_data_ptr, uint32_t tsb_data_len);
+static int32_t image_header_checkHeader(uint8_t *tsb_header_ptr, uint32_t tsb_header_len, int32_t source);
+static uint32_t image_header_signatureSize(uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
+static uint32_t image_header_storedSize(uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
+static uint32_t image_header_securityCounterOf(uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
+static uint32_t image_header_payloadSize(uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
+static uint32_t image_header_payloadCrc(uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
+static uint32_t image_header_appVersion(uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
+static int8_t lib_field25519_addSmall(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, int16_t delta);
+static void lib_field25519_fold(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, int8_t c);
+static void lib_field25519_feAdd(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len, uint32_t *tsb_b_ptr, uint32_t tsb_b_len);
+static void lib_field25519_feSub(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len, uint32_t *tsb_b_ptr, uint32_t tsb_b_len);
+static void lib_field25519_reduceProduct(uint32_t *tsb_out_ptr, uint32_t tsb_out_len);
+static void lib_field25519_feMul(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len, uint32_t *tsb_b_ptr, uint32_t tsb_b_len);
+static void lib_field25519_feSquare(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len);
+static void lib_field25519_feSquareTimes(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len, uint32_t n);
+static void lib_field25519_feCopy(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len);
+static void lib_field25519_feSet(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t v);
+static void lib_field25519_powTwo250MinusOne(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_z_ptr, uint32_t tsb_z_len);
+static void lib_field25519_feInvert(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_z_ptr, uint32_t tsb_z_len);
+static void lib_field25519_fePow2523(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_z_ptr, uint32_t tsb_z_len);
+static void lib_field25519_subtractPIfAbove(uint32_t *tsb_x_ptr, uint32_t tsb_x_len);
+static void lib_field25519_feCanonical(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len);
+static bool lib_field25519_feEqual(uint32_t *tsb_a_ptr, uint32_t tsb_a_len, uint32_t *tsb_b_ptr, uint32_t tsb_b_len);
+static bool lib_field25519_feIsOdd(uint32_t *tsb_a_ptr, uint32_t tsb_a_len);
+static void lib_field25519_feFromBytes(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint8_t *tsb_bytes_ptr, uint32_t tsb_bytes_len);
+static void lib_field25519_feToBytes(uint8_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len);
 static void lib_edwards25519_pointIdentity(lib_edwards25519_Point *r);
 static void lib_edwards25519_pointAdd(lib_edwards25519_Point *r, lib_edwards25519_Point *p, lib_edwards25519_Point *q);
 static void lib_edwards25519_pointDouble(lib_edwards25519_Point *r, lib_edwards25519_Point *p);
-static bool lib_edwards25519_pointDecodeNegated(lib_edwards25519_Point *r, tsb_view_u8 encoding);
-static void lib_edwards25519_pointEncode(tsb_view_u8 out, lib_edwards25519_Point *p);
-static void lib_edwards25519_copyScalar(tsb_view_u8 to, tsb_view_u8 from);
-static bool lib_edwards25519_scalarBit(tsb_view_u8 scalar, uint32_t bit);
-static void lib_edwards25519_pointDoubleScalarMul(lib_edwards25519_Point *r, tsb_view_u8 s, tsb_view_u8 k, lib_edwards25519_Point *q);
-static uint32_t lib_scalar25519_scalarWord(tsb_view_u8 s, uint32_t i);
-static bool lib_scalar25519_scalarIsBelowL(tsb_view_u8 s);
+static bool lib_edwards25519_pointDecodeNegated(lib_edwards25519_Point *r, uint8_t *tsb_encoding_ptr, uint32_t tsb_encoding_len);
+static void lib_edwards25519_pointEncode(uint8_t *tsb_out_ptr, uint32_t tsb_out_len, lib_edwards25519_Point *p);
+static void lib_edwards25519_copyScalar(uint8_t *tsb_to_ptr, uint32_t tsb_to_len, uint8_t *tsb_from_ptr, uint32_t tsb_from_len);
+static bool lib_edwards25519_scalarBit(uint8_t *tsb_scalar_ptr, uint32_t tsb_scalar_len, uint32_t bit);
+static void lib_edwards25519_pointDoubleScalarMul(lib_edwards25519_Point *r, uint8_t *tsb_s_ptr, uint32_t tsb_s_len, uint8_t *tsb_k_ptr, uint32_t tsb_k_len, lib_edwards25519_Point *q);
+static uint32_t lib_scalar25519_scalarWord(uint8_t *tsb_s_ptr, uint32_t tsb_s_len, uint32_t i);
+static bool lib_scalar25519_scalarIsBelowL(uint8_t *tsb_s_ptr, uint32_t tsb_s_len);
 static void lib_scalar25519_subtractLIfAbove(void);
-static void lib_scalar25519_scalarReduce(tsb_view_u8 out, tsb_view_u8 wide);
+static void lib_scalar25519_scalarReduce(uint8_t *tsb_out_ptr, uint32_t tsb_out_len, uint8_t *tsb_wide_ptr, uint32_t tsb_wide_len);
 static uint32_t lib_sha512_bigSigma0Hi(uint32_t hi, uint32_t lo);
 static uint32_t lib_sha512_bigSigma0Lo(uint32_t hi, uint32_t lo);
 static uint32_t lib_sha512_bigSigma1Hi(uint32_t hi, uint32_t lo);
@@ -286,11 +286,11 @@ static void lib_sha512_compress(void);
 static void lib_sha512_absorb(uint8_t byte);
 static void lib_sha512_absorbWord(uint32_t word);
 static void lib_sha512_sha512Init(void);
-static void lib_sha512_sha512Update(tsb_view_u8 data);
-static void lib_sha512_sha512Final(tsb_view_u8 out);
-static bool lib_ed25519_equal32(tsb_view_u8 a, tsb_view_u8 b);
-static void lib_ed25519_verifyStart(tsb_view_u8 publicKey, tsb_view_u8 signature);
-static void lib_ed25519_verifyUpdate(tsb_view_u8 chunk);
+static void lib_sha512_sha512Update(uint8_t *tsb_data_ptr, uint32_t tsb_data_len);
+static void lib_sha512_sha512Final(uint8_t *tsb_out_ptr, uint32_t tsb_out_len);
+static bool lib_ed25519_equal32(uint8_t *tsb_a_ptr, uint32_t tsb_a_len, uint8_t *tsb_b_ptr, uint32_t tsb_b_len);
+static void lib_ed25519_verifyStart(uint8_t *tsb_publicKey_ptr, uint32_t tsb_publicKey_len, uint8_t *tsb_signature_ptr, uint32_t tsb_signature_len);
+static void lib_ed25519_verifyUpdate(uint8_t *tsb_chunk_ptr, uint32_t tsb_chunk_len);
 static bool lib_ed25519_verifyFinish(void);
 static uint32_t status_log_halves(void);
 static uint32_t status_log_halfSize(void);
@@ -305,11 +305,11 @@ static void status_log_apply(int32_t kind);
 static void status_log_confirmState(void);
 static void status_log_finishSwapState(uint32_t install);
 static int32_t status_log_eraseHalf(uint32_t h);
-static void status_log_encode(int32_t type, uint8_t arg, uint32_t value, tsb_view_u8 data, uint32_t length);
-static int32_t status_log_write(int32_t type, uint8_t arg, uint32_t value, tsb_view_u8 data, uint32_t length);
+static void status_log_encode(int32_t type, uint8_t arg, uint32_t value, uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length);
+static int32_t status_log_write(int32_t type, uint8_t arg, uint32_t value, uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length);
 static int32_t status_log_logAppend(int32_t type, uint8_t arg, uint32_t value);
-static int32_t status_log_logImage(int32_t slot, tsb_view_u8 header);
-static int32_t status_log_appendWith(int32_t type, uint8_t arg, uint32_t value, tsb_view_u8 data, uint32_t length);
+static int32_t status_log_logImage(int32_t slot, uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
+static int32_t status_log_appendWith(int32_t type, uint8_t arg, uint32_t value, uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length);
 static int32_t status_log_resetLog(void);
 static bool status_log_singleHalfLog(void);
 static int32_t status_log_compact(void);
@@ -330,18 +330,18 @@ static uint32_t status_log_lastInstallReason(void);
 static uint32_t status_log_securityCounter(void);
 static uint32_t status_log_confirmStubAddress(void);
 static bool signature_signatureRequired(void);
-static int32_t signature_verifyImageSignature(tsb_view_u8 header, uint32_t start);
-static bool signature_verifyAtBoot(tsb_view_u8 header, uint32_t start);
-static bool signature_counterAllows(tsb_view_u8 header);
-static int32_t signature_raiseCounter(tsb_view_u8 header);
+static int32_t signature_verifyImageSignature(uint8_t *tsb_header_ptr, uint32_t tsb_header_len, uint32_t start);
+static bool signature_verifyAtBoot(uint8_t *tsb_header_ptr, uint32_t tsb_header_len, uint32_t start);
+static bool signature_counterAllows(uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
+static int32_t signature_raiseCounter(uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
 static bool installed_image_stackInRam(uint32_t sp);
 static bool installed_image_vectorsSane(uint32_t stack, uint32_t reset);
 static bool installed_image_vectorTableSane(uint32_t address);
-static bool installed_image_imageValidAt(tsb_view_u8 header, uint32_t start);
+static bool installed_image_imageValidAt(uint8_t *tsb_header_ptr, uint32_t tsb_header_len, uint32_t start);
 static bool installed_image_applicationValid(void);
 static int32_t installed_image_invalidatePrimary(void);
-static int32_t installed_image_recordPrimary(tsb_view_u8 header);
-static uint32_t swap_imageSpan(tsb_view_u8 header, bool known);
+static int32_t installed_image_recordPrimary(uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
+static uint32_t swap_imageSpan(uint8_t *tsb_header_ptr, uint32_t tsb_header_len, bool known);
 static uint32_t swap_areasNeeded(void);
 static int32_t swap_swapBegin(int32_t kind, uint32_t reason);
 static int32_t swap_eraseRange(uint32_t start, uint32_t size);
@@ -357,15 +357,15 @@ static uint32_t uart_io_ringSize(void);
 static uint32_t uart_io_available(void);
 static int32_t uart_io_readByte(uint32_t timeoutMs);
 static void uart_io_discardInput(void);
-static void uart_io_writeBytes(tsb_view_u8 data);
+static void uart_io_writeBytes(uint8_t *tsb_data_ptr, uint32_t tsb_data_len);
 static bool product_isProductCommand(uint8_t command);
 static uint8_t product_refusedStatus(int32_t answer);
 static int32_t native_protocol_receiveFrame(bool haveSync0, uint32_t idleMs);
 static int32_t native_protocol_receiveAfterSync(void);
 static void native_protocol_reply(uint8_t command, uint8_t seq, uint8_t status, uint32_t extra);
-static void native_protocol_handle(uint8_t command, uint8_t seq, tsb_view_u8 payload);
-static void native_protocol_productReply(uint8_t command, uint8_t seq, tsb_view_u8 payload);
-static int32_t native_protocol_read(tsb_view_u8 payload);
+static void native_protocol_handle(uint8_t command, uint8_t seq, uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len);
+static void native_protocol_productReply(uint8_t command, uint8_t seq, uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len);
+static int32_t native_protocol_read(uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len);
 static uint32_t native_protocol_info(void);
 static uint8_t native_protocol_windowFrames(void);
 static uint32_t native_protocol_bauds(void);
@@ -378,34 +378,58 @@ static int32_t native_protocol_confirm(void);
 static int32_t native_protocol_revert(uint8_t seq);
 static uint32_t native_protocol_transferBase(void);
 static bool native_protocol_unitInTransferRegion(uint32_t index);
-static int32_t native_protocol_begin(tsb_view_u8 payload);
+static int32_t native_protocol_begin(uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len);
 static int32_t native_protocol_eraseAhead(uint8_t seq, uint32_t end);
-static int32_t native_protocol_write(uint8_t seq, tsb_view_u8 payload);
-static bool native_protocol_installed(tsb_view_u8 header);
+static int32_t native_protocol_write(uint8_t seq, uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len);
+static bool native_protocol_installed(uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
 static int32_t native_protocol_forgetSecondary(void);
 static int32_t native_protocol_end(void);
 
-static uint32_t bytes_readU32LE(tsb_view_u8 b, uint32_t at) {
-  return ((((uint32_t)b.ptr[TSB_INDEX(at, b.len)] | ((uint32_t)b.ptr[TSB_INDEX_ADD(at, 1u, b.len)] << 8)) | ((uint32_t)b.ptr[TSB_INDEX_ADD(at, 2u, b.len)] << 16)) | ((uint32_t)b.ptr[TSB_INDEX_ADD(at, 3u, b.len)] << 24));
+/* Calls whose view arguments are computed: each view is evaluated once, then split into pointer and length. */
+TSB_ALWAYS_INLINE bool tsb_views_bytes_equalBytes(tsb_view_u8 a, tsb_view_u8 b) { return bytes_equalBytes(a.ptr, a.len, b.ptr, b.len); }
+TSB_ALWAYS_INLINE int32_t tsb_views_flash_writer_programBytes(uint32_t address, tsb_view_u8 data) { return flash_writer_programBytes(address, data.ptr, data.len); }
+TSB_ALWAYS_INLINE uint32_t tsb_views_lib_crc32_crc32(tsb_view_u8 data) { return lib_crc32_crc32(data.ptr, data.len); }
+TSB_ALWAYS_INLINE uint32_t tsb_views_image_header_appVersion(tsb_view_u8 header) { return image_header_appVersion(header.ptr, header.len); }
+TSB_ALWAYS_INLINE void tsb_views_lib_sha512_sha512Update(tsb_view_u8 data) { lib_sha512_sha512Update(data.ptr, data.len); }
+TSB_ALWAYS_INLINE bool tsb_views_lib_ed25519_equal32(tsb_view_u8 a, tsb_view_u8 b) { return lib_ed25519_equal32(a.ptr, a.len, b.ptr, b.len); }
+TSB_ALWAYS_INLINE void tsb_views_lib_ed25519_verifyStart(tsb_view_u8 publicKey, tsb_view_u8 signature) { lib_ed25519_verifyStart(publicKey.ptr, publicKey.len, signature.ptr, signature.len); }
+TSB_ALWAYS_INLINE void tsb_views_lib_ed25519_verifyUpdate(tsb_view_u8 chunk) { lib_ed25519_verifyUpdate(chunk.ptr, chunk.len); }
+TSB_ALWAYS_INLINE int32_t tsb_views_signature_verifyImageSignature(tsb_view_u8 header, uint32_t start) { return signature_verifyImageSignature(header.ptr, header.len, start); }
+TSB_ALWAYS_INLINE bool tsb_views_signature_verifyAtBoot(tsb_view_u8 header, uint32_t start) { return signature_verifyAtBoot(header.ptr, header.len, start); }
+TSB_ALWAYS_INLINE bool tsb_views_signature_counterAllows(tsb_view_u8 header) { return signature_counterAllows(header.ptr, header.len); }
+TSB_ALWAYS_INLINE int32_t tsb_views_signature_raiseCounter(tsb_view_u8 header) { return signature_raiseCounter(header.ptr, header.len); }
+TSB_ALWAYS_INLINE bool tsb_views_installed_image_imageValidAt(tsb_view_u8 header, uint32_t start) { return installed_image_imageValidAt(header.ptr, header.len, start); }
+TSB_ALWAYS_INLINE uint32_t tsb_views_swap_imageSpan(tsb_view_u8 header, bool known) { return swap_imageSpan(header.ptr, header.len, known); }
+TSB_ALWAYS_INLINE void tsb_views_uart_io_writeBytes(tsb_view_u8 data) { uart_io_writeBytes(data.ptr, data.len); }
+TSB_ALWAYS_INLINE void tsb_views_native_protocol_handle(uint8_t command, uint8_t seq, tsb_view_u8 payload) { native_protocol_handle(command, seq, payload.ptr, payload.len); }
+
+static uint32_t bytes_readU32LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at) {
+  tsb_view_u8 b = {tsb_b_ptr, tsb_b_len};
+  return ((void)TSB_INDEX_ADD(at, 3u, b.len), ((((uint32_t)b.ptr[at] | ((uint32_t)b.ptr[(at + 1u)] << 8)) | ((uint32_t)b.ptr[(at + 2u)] << 16)) | ((uint32_t)b.ptr[(at + 3u)] << 24)));
 }
 
-static uint32_t bytes_readU16LE(tsb_view_u8 b, uint32_t at) {
-  return ((uint32_t)b.ptr[TSB_INDEX(at, b.len)] | ((uint32_t)b.ptr[TSB_INDEX_ADD(at, 1u, b.len)] << 8));
+static uint32_t bytes_readU16LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at) {
+  tsb_view_u8 b = {tsb_b_ptr, tsb_b_len};
+  return ((void)TSB_INDEX_ADD(at, 1u, b.len), ((uint32_t)b.ptr[at] | ((uint32_t)b.ptr[(at + 1u)] << 8)));
 }
 
-static void bytes_writeU32LE(tsb_view_u8 b, uint32_t at, uint32_t value) {
+static void bytes_writeU32LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at, uint32_t value) {
+  tsb_view_u8 b = {tsb_b_ptr, tsb_b_len};
   b.ptr[TSB_INDEX(at, b.len)] = (uint8_t)value;
   b.ptr[TSB_INDEX_ADD(at, 1u, b.len)] = (uint8_t)(value >> 8);
   b.ptr[TSB_INDEX_ADD(at, 2u, b.len)] = (uint8_t)(value >> 16);
   b.ptr[TSB_INDEX_ADD(at, 3u, b.len)] = (uint8_t)(value >> 24);
 }
 
-static void bytes_writeU16LE(tsb_view_u8 b, uint32_t at, uint32_t value) {
+static void bytes_writeU16LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at, uint32_t value) {
+  tsb_view_u8 b = {tsb_b_ptr, tsb_b_len};
   b.ptr[TSB_INDEX(at, b.len)] = (uint8_t)value;
   b.ptr[TSB_INDEX_ADD(at, 1u, b.len)] = (uint8_t)(value >> 8);
 }
 
-static bool bytes_equalBytes(tsb_view_u8 a, tsb_view_u8 b) {
+static bool bytes_equalBytes(uint8_t *tsb_a_ptr, uint32_t tsb_a_len, uint8_t *tsb_b_ptr, uint32_t tsb_b_len) {
+  tsb_view_u8 a = {tsb_a_ptr, tsb_a_len};
+  tsb_view_u8 b = {tsb_b_ptr, tsb_b_len};
   if (a.len != b.len) {
     return false;
   }
@@ -525,7 +549,8 @@ static int32_t flash_writer_eraseSector(uint32_t index) {
   return status_Status_Ok;
 }
 
-static int32_t flash_writer_programBytes(uint32_t address, tsb_view_u8 data) {
+static int32_t flash_writer_programBytes(uint32_t address, uint8_t *tsb_data_ptr, uint32_t tsb_data_len) {
+  tsb_view_u8 data = {tsb_data_ptr, tsb_data_len};
   uint32_t unit = board_write_unit();
   if ((unit == 0u) || (unit > 32u)) {
     return status_Status_FlashError;
@@ -536,11 +561,11 @@ static int32_t flash_writer_programBytes(uint32_t address, tsb_view_u8 data) {
   if (!flash_writer_writable(address, data.len)) {
     return status_Status_BadAddress;
   }
-  tsb_view_u8 staged = tsb_sub_u8((tsb_view_u8){flash_writer_UNIT_BUFFER, 32u}, 0, unit);
+  tsb_view_u8 staged = tsb_sub32_u8((tsb_view_u8){flash_writer_UNIT_BUFFER, 32u}, 0u, unit);
   for (uint32_t at = 0u; at < data.len; at = TSB_ADD_U32(at, unit)) {
     bool blank = true;
     for (uint32_t i = 0u; i < unit; i++) {
-      int32_t b = ((((int64_t)at + (int64_t)i) < (int64_t)data.len) ? data.ptr[TSB_INDEX_ADD(at, i, data.len)] : 0xff);
+      int32_t b = ((((int64_t)at + (int64_t)i) < (int64_t)data.len) ? data.ptr[(at + i)] : 0xff);
       staged.ptr[TSB_INDEX(i, staged.len)] = (uint8_t)b;
       if (b != 0xff) {
         blank = false;
@@ -550,7 +575,7 @@ static int32_t flash_writer_programBytes(uint32_t address, tsb_view_u8 data) {
       continue;
     }
     int64_t target = ((int64_t)address + (int64_t)at);
-    int32_t status = flash_writer_programUnit(TSB_CHECK(u32, target), staged);
+    int32_t status = flash_writer_programUnit(TSB_CHECK(u32, target), staged.ptr, staged.len);
     if (status != status_Status_Ok) {
       return status;
     }
@@ -559,7 +584,8 @@ static int32_t flash_writer_programBytes(uint32_t address, tsb_view_u8 data) {
   return status_Status_Ok;
 }
 
-static int32_t flash_writer_programUnit(uint32_t address, tsb_view_u8 unit) {
+static int32_t flash_writer_programUnit(uint32_t address, uint8_t *tsb_unit_ptr, uint32_t tsb_unit_len) {
+  tsb_view_u8 unit = {tsb_unit_ptr, tsb_unit_len};
   if (hal_flash_unlock() != 0u) {
     hal_flash_lock();
     return status_Status_FlashError;
@@ -569,7 +595,7 @@ static int32_t flash_writer_programUnit(uint32_t address, tsb_view_u8 unit) {
   if (status != 0u) {
     return status_Status_FlashError;
   }
-  if (!bytes_equalBytes(hal_flash_view(address, unit.len), unit)) {
+  if (!tsb_views_bytes_equalBytes(hal_flash_view(address, unit.len), unit)) {
     return status_Status_VerifyFailed;
   }
   return status_Status_Ok;
@@ -589,7 +615,8 @@ static bool flash_writer_isErased(uint32_t address, uint32_t length) {
   return !hal_port_flash_take_ecc_error();
 }
 
-static uint32_t lib_crc32_crc32Update(uint32_t crc, tsb_view_u8 data) {
+static uint32_t lib_crc32_crc32Update(uint32_t crc, uint8_t *tsb_data_ptr, uint32_t tsb_data_len) {
+  tsb_view_u8 data = {tsb_data_ptr, tsb_data_len};
   uint32_t c = crc;
   {
     const tsb_view_u8 tsb_i0_view = data;
@@ -607,27 +634,29 @@ static uint32_t lib_crc32_crc32Finish(uint32_t crc) {
   return (crc ^ 0xffffffffu);
 }
 
-static uint32_t lib_crc32_crc32(tsb_view_u8 data) {
-  return lib_crc32_crc32Finish(lib_crc32_crc32Update(0xffffffffu, data));
+static uint32_t lib_crc32_crc32(uint8_t *tsb_data_ptr, uint32_t tsb_data_len) {
+  tsb_view_u8 data = {tsb_data_ptr, tsb_data_len};
+  return lib_crc32_crc32Finish(lib_crc32_crc32Update(0xffffffffu, data.ptr, data.len));
 }
 
-static int32_t image_header_checkHeader(tsb_view_u8 header, int32_t source) {
+static int32_t image_header_checkHeader(uint8_t *tsb_header_ptr, uint32_t tsb_header_len, int32_t source) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
   if (header.len < image_header_HEADER_SIZE) {
     return status_Status_BadLength;
   }
-  if (bytes_readU32LE(header, image_header_OFFSET_MAGIC) != image_header_HEADER_MAGIC) {
+  if (bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_MAGIC) != image_header_HEADER_MAGIC) {
     return status_Status_BadHeader;
   }
-  if (bytes_readU16LE(header, image_header_OFFSET_HEADER_VERSION) != image_header_HEADER_VERSION) {
+  if (bytes_readU16LE(header.ptr, header.len, image_header_OFFSET_HEADER_VERSION) != image_header_HEADER_VERSION) {
     return status_Status_BadHeader;
   }
-  if (bytes_readU16LE(header, image_header_OFFSET_HEADER_SIZE) != image_header_HEADER_SIZE) {
+  if (bytes_readU16LE(header.ptr, header.len, image_header_OFFSET_HEADER_SIZE) != image_header_HEADER_SIZE) {
     return status_Status_BadHeader;
   }
-  if (lib_crc32_crc32(tsb_sub_u8(header, 0, image_header_OFFSET_HEADER_CRC)) != bytes_readU32LE(header, image_header_OFFSET_HEADER_CRC)) {
+  if (tsb_views_lib_crc32_crc32(tsb_sub32_u8(header, 0u, image_header_OFFSET_HEADER_CRC)) != bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_HEADER_CRC)) {
     return status_Status_BadHeader;
   }
-  uint32_t signature = bytes_readU32LE(header, image_header_OFFSET_SIGNATURE_SIZE);
+  uint32_t signature = bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_SIGNATURE_SIZE);
   if ((signature != 0u) && (signature != image_header_SIGNATURE_SIZE)) {
     return status_Status_BadHeader;
   }
@@ -636,20 +665,20 @@ static int32_t image_header_checkHeader(tsb_view_u8 header, int32_t source) {
       return status_Status_BadHeader;
     }
   }
-  uint32_t flags = bytes_readU32LE(header, image_header_OFFSET_FLAGS);
+  uint32_t flags = bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_FLAGS);
   if (tsb_i32((flags & 4294967294u)) != 0) {
     return status_Status_BadHeader;
   }
   if ((source == image_header_HeaderSource_Host) && ((flags & image_header_FLAG_ADOPTED) != 0u)) {
     return status_Status_BadHeader;
   }
-  if (bytes_readU32LE(header, image_header_OFFSET_BOARD_ID) != board_id()) {
+  if (bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_BOARD_ID) != board_id()) {
     return status_Status_WrongBoard;
   }
-  if (bytes_readU32LE(header, image_header_OFFSET_LOAD_ADDRESS) != board_app_start()) {
+  if (bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_LOAD_ADDRESS) != board_app_start()) {
     return status_Status_BadAddress;
   }
-  uint32_t size = bytes_readU32LE(header, image_header_OFFSET_PAYLOAD_SIZE);
+  uint32_t size = bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_PAYLOAD_SIZE);
   if (size == 0u) {
     return status_Status_BadHeader;
   }
@@ -660,31 +689,38 @@ static int32_t image_header_checkHeader(tsb_view_u8 header, int32_t source) {
   return status_Status_Ok;
 }
 
-static uint32_t image_header_signatureSize(tsb_view_u8 header) {
-  return bytes_readU32LE(header, image_header_OFFSET_SIGNATURE_SIZE);
+static uint32_t image_header_signatureSize(uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
+  return bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_SIGNATURE_SIZE);
 }
 
-static uint32_t image_header_storedSize(tsb_view_u8 header) {
-  return TSB_ADD_U32(image_header_payloadSize(header), image_header_signatureSize(header));
+static uint32_t image_header_storedSize(uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
+  return TSB_ADD_U32(image_header_payloadSize(header.ptr, header.len), image_header_signatureSize(header.ptr, header.len));
 }
 
-static uint32_t image_header_securityCounterOf(tsb_view_u8 header) {
-  return bytes_readU32LE(header, image_header_OFFSET_SECURITY_COUNTER);
+static uint32_t image_header_securityCounterOf(uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
+  return bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_SECURITY_COUNTER);
 }
 
-static uint32_t image_header_payloadSize(tsb_view_u8 header) {
-  return bytes_readU32LE(header, image_header_OFFSET_PAYLOAD_SIZE);
+static uint32_t image_header_payloadSize(uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
+  return bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_PAYLOAD_SIZE);
 }
 
-static uint32_t image_header_payloadCrc(tsb_view_u8 header) {
-  return bytes_readU32LE(header, image_header_OFFSET_PAYLOAD_CRC);
+static uint32_t image_header_payloadCrc(uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
+  return bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_PAYLOAD_CRC);
 }
 
-static uint32_t image_header_appVersion(tsb_view_u8 header) {
-  return bytes_readU32LE(header, image_header_OFFSET_APP_VERSION);
+static uint32_t image_header_appVersion(uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
+  return bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_APP_VERSION);
 }
 
-static int8_t lib_field25519_addSmall(tsb_view_u32 out, int16_t delta) {
+static int8_t lib_field25519_addSmall(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, int16_t delta) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
   int16_t carry = delta;
   for (uint32_t i = 0u; ((i < 8u) && (i < out.len)) && (carry != 0); i++) {
     int64_t sum = ((int64_t)out.ptr[i] + (int64_t)carry);
@@ -694,42 +730,53 @@ static int8_t lib_field25519_addSmall(tsb_view_u32 out, int16_t delta) {
   return tsb_i8(tsb_bits(carry));
 }
 
-static void lib_field25519_fold(tsb_view_u32 out, int8_t c) {
-  int8_t again = lib_field25519_addSmall(out, (int16_t)(38 * c));
-  lib_field25519_addSmall(out, (int16_t)(38 * again));
+static void lib_field25519_fold(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, int8_t c) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
+  int8_t again = lib_field25519_addSmall(out.ptr, out.len, (int16_t)(38 * c));
+  lib_field25519_addSmall(out.ptr, out.len, (int16_t)(38 * again));
 }
 
-static void lib_field25519_feAdd(tsb_view_u32 out, tsb_view_u32 a, tsb_view_u32 b) {
+static void lib_field25519_feAdd(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len, uint32_t *tsb_b_ptr, uint32_t tsb_b_len) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
+  tsb_view_u32 a = {tsb_a_ptr, tsb_a_len};
+  tsb_view_u32 b = {tsb_b_ptr, tsb_b_len};
   int8_t carry = 0;
   for (uint32_t i = 0u; (((i < 8u) && (i < out.len)) && (i < a.len)) && (i < b.len); i++) {
     int64_t sum = (((int64_t)a.ptr[i] + (int64_t)b.ptr[i]) + (int64_t)carry);
     out.ptr[i] = tsb_bits(sum);
     carry = (int8_t)tsb_shr64(sum, 32);
   }
-  lib_field25519_fold(out, carry);
+  lib_field25519_fold(out.ptr, out.len, carry);
 }
 
-static void lib_field25519_feSub(tsb_view_u32 out, tsb_view_u32 a, tsb_view_u32 b) {
+static void lib_field25519_feSub(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len, uint32_t *tsb_b_ptr, uint32_t tsb_b_len) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
+  tsb_view_u32 a = {tsb_a_ptr, tsb_a_len};
+  tsb_view_u32 b = {tsb_b_ptr, tsb_b_len};
   int8_t borrow = 0;
   for (uint32_t i = 0u; (((i < 8u) && (i < out.len)) && (i < a.len)) && (i < b.len); i++) {
     int64_t difference = (((int64_t)a.ptr[i] - (int64_t)b.ptr[i]) + (int64_t)borrow);
     out.ptr[i] = tsb_bits(difference);
     borrow = (int8_t)tsb_shr64(difference, 32);
   }
-  lib_field25519_fold(out, borrow);
+  lib_field25519_fold(out.ptr, out.len, borrow);
 }
 
-static void lib_field25519_reduceProduct(tsb_view_u32 out) {
+static void lib_field25519_reduceProduct(uint32_t *tsb_out_ptr, uint32_t tsb_out_len) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
   int8_t carry = 0;
   for (uint32_t i = 0u; (i < 8u) && (i < out.len); i++) {
     int64_t sum = (((int64_t)lib_field25519_PRODUCT[i] + (38 * (int64_t)lib_field25519_PRODUCT[(i + 8u)])) + (int64_t)carry);
     out.ptr[i] = tsb_bits(sum);
     carry = (int8_t)tsb_shr64(sum, 32);
   }
-  lib_field25519_fold(out, carry);
+  lib_field25519_fold(out.ptr, out.len, carry);
 }
 
-static void lib_field25519_feMul(tsb_view_u32 out, tsb_view_u32 a, tsb_view_u32 b) {
+static void lib_field25519_feMul(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len, uint32_t *tsb_b_ptr, uint32_t tsb_b_len) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
+  tsb_view_u32 a = {tsb_a_ptr, tsb_a_len};
+  tsb_view_u32 b = {tsb_b_ptr, tsb_b_len};
   for (uint32_t i = 0u; i < 16u; i++) {
     lib_field25519_PRODUCT[i] = 0u;
   }
@@ -746,10 +793,12 @@ static void lib_field25519_feMul(tsb_view_u32 out, tsb_view_u32 a, tsb_view_u32 
     }
     lib_field25519_PRODUCT[(i + 8u)] = carry;
   }
-  lib_field25519_reduceProduct(out);
+  lib_field25519_reduceProduct(out.ptr, out.len);
 }
 
-static void lib_field25519_feSquare(tsb_view_u32 out, tsb_view_u32 a) {
+static void lib_field25519_feSquare(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
+  tsb_view_u32 a = {tsb_a_ptr, tsb_a_len};
   for (uint32_t i = 0u; i < 16u; i++) {
     lib_field25519_PRODUCT[i] = 0u;
   }
@@ -781,65 +830,77 @@ static void lib_field25519_feSquare(tsb_view_u32 out, tsb_view_u32 a) {
     lib_field25519_PRODUCT[((2u * i) + 1u)] = tsb_bits(next);
     carry = (int8_t)tsb_shr64(next, 32);
   }
-  lib_field25519_reduceProduct(out);
+  lib_field25519_reduceProduct(out.ptr, out.len);
 }
 
-static void lib_field25519_feSquareTimes(tsb_view_u32 out, tsb_view_u32 a, uint32_t n) {
-  lib_field25519_feSquare(out, a);
+static void lib_field25519_feSquareTimes(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len, uint32_t n) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
+  tsb_view_u32 a = {tsb_a_ptr, tsb_a_len};
+  lib_field25519_feSquare(out.ptr, out.len, a.ptr, a.len);
   for (uint32_t k = 1u; k < n; k++) {
-    lib_field25519_feSquare(out, out);
+    lib_field25519_feSquare(out.ptr, out.len, out.ptr, out.len);
   }
 }
 
-static void lib_field25519_feCopy(tsb_view_u32 out, tsb_view_u32 a) {
+static void lib_field25519_feCopy(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
+  tsb_view_u32 a = {tsb_a_ptr, tsb_a_len};
   for (uint32_t i = 0u; ((i < 8u) && (i < out.len)) && (i < a.len); i++) {
     out.ptr[i] = a.ptr[i];
   }
 }
 
-static void lib_field25519_feSet(tsb_view_u32 out, uint32_t v) {
+static void lib_field25519_feSet(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t v) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
   for (uint32_t i = 0u; (i < 8u) && (i < out.len); i++) {
     out.ptr[i] = ((i == 0u) ? v : 0u);
   }
 }
 
-static void lib_field25519_powTwo250MinusOne(tsb_view_u32 out, tsb_view_u32 z) {
-  lib_field25519_feSquare((tsb_view_u32){lib_field25519_POW_T, 8u}, z);
-  lib_field25519_feSquareTimes((tsb_view_u32){lib_field25519_POW_A, 8u}, (tsb_view_u32){lib_field25519_POW_T, 8u}, 2u);
-  lib_field25519_feMul((tsb_view_u32){lib_field25519_POW_A, 8u}, (tsb_view_u32){lib_field25519_POW_A, 8u}, z);
-  lib_field25519_feMul((tsb_view_u32){lib_field25519_Z11, 8u}, (tsb_view_u32){lib_field25519_POW_A, 8u}, (tsb_view_u32){lib_field25519_POW_T, 8u});
-  lib_field25519_feSquare((tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_Z11, 8u});
-  lib_field25519_feMul((tsb_view_u32){lib_field25519_POW_A, 8u}, (tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_A, 8u});
-  lib_field25519_feSquareTimes((tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_A, 8u}, 5u);
-  lib_field25519_feMul((tsb_view_u32){lib_field25519_POW_A, 8u}, (tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_A, 8u});
-  lib_field25519_feSquareTimes((tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_A, 8u}, 10u);
-  lib_field25519_feMul((tsb_view_u32){lib_field25519_POW_B, 8u}, (tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_A, 8u});
-  lib_field25519_feSquareTimes((tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_B, 8u}, 20u);
-  lib_field25519_feMul((tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_B, 8u});
-  lib_field25519_feSquareTimes((tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_T, 8u}, 10u);
-  lib_field25519_feMul((tsb_view_u32){lib_field25519_POW_A, 8u}, (tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_A, 8u});
-  lib_field25519_feSquareTimes((tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_A, 8u}, 50u);
-  lib_field25519_feMul((tsb_view_u32){lib_field25519_POW_B, 8u}, (tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_A, 8u});
-  lib_field25519_feSquareTimes((tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_B, 8u}, 100u);
-  lib_field25519_feMul((tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_B, 8u});
-  lib_field25519_feSquareTimes((tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_T, 8u}, 50u);
-  lib_field25519_feMul(out, (tsb_view_u32){lib_field25519_POW_T, 8u}, (tsb_view_u32){lib_field25519_POW_A, 8u});
+static void lib_field25519_powTwo250MinusOne(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_z_ptr, uint32_t tsb_z_len) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
+  tsb_view_u32 z = {tsb_z_ptr, tsb_z_len};
+  lib_field25519_feSquare(lib_field25519_POW_T, 8u, z.ptr, z.len);
+  lib_field25519_feSquareTimes(lib_field25519_POW_A, 8u, lib_field25519_POW_T, 8u, 2u);
+  lib_field25519_feMul(lib_field25519_POW_A, 8u, lib_field25519_POW_A, 8u, z.ptr, z.len);
+  lib_field25519_feMul(lib_field25519_Z11, 8u, lib_field25519_POW_A, 8u, lib_field25519_POW_T, 8u);
+  lib_field25519_feSquare(lib_field25519_POW_T, 8u, lib_field25519_Z11, 8u);
+  lib_field25519_feMul(lib_field25519_POW_A, 8u, lib_field25519_POW_T, 8u, lib_field25519_POW_A, 8u);
+  lib_field25519_feSquareTimes(lib_field25519_POW_T, 8u, lib_field25519_POW_A, 8u, 5u);
+  lib_field25519_feMul(lib_field25519_POW_A, 8u, lib_field25519_POW_T, 8u, lib_field25519_POW_A, 8u);
+  lib_field25519_feSquareTimes(lib_field25519_POW_T, 8u, lib_field25519_POW_A, 8u, 10u);
+  lib_field25519_feMul(lib_field25519_POW_B, 8u, lib_field25519_POW_T, 8u, lib_field25519_POW_A, 8u);
+  lib_field25519_feSquareTimes(lib_field25519_POW_T, 8u, lib_field25519_POW_B, 8u, 20u);
+  lib_field25519_feMul(lib_field25519_POW_T, 8u, lib_field25519_POW_T, 8u, lib_field25519_POW_B, 8u);
+  lib_field25519_feSquareTimes(lib_field25519_POW_T, 8u, lib_field25519_POW_T, 8u, 10u);
+  lib_field25519_feMul(lib_field25519_POW_A, 8u, lib_field25519_POW_T, 8u, lib_field25519_POW_A, 8u);
+  lib_field25519_feSquareTimes(lib_field25519_POW_T, 8u, lib_field25519_POW_A, 8u, 50u);
+  lib_field25519_feMul(lib_field25519_POW_B, 8u, lib_field25519_POW_T, 8u, lib_field25519_POW_A, 8u);
+  lib_field25519_feSquareTimes(lib_field25519_POW_T, 8u, lib_field25519_POW_B, 8u, 100u);
+  lib_field25519_feMul(lib_field25519_POW_T, 8u, lib_field25519_POW_T, 8u, lib_field25519_POW_B, 8u);
+  lib_field25519_feSquareTimes(lib_field25519_POW_T, 8u, lib_field25519_POW_T, 8u, 50u);
+  lib_field25519_feMul(out.ptr, out.len, lib_field25519_POW_T, 8u, lib_field25519_POW_A, 8u);
 }
 
-static void lib_field25519_feInvert(tsb_view_u32 out, tsb_view_u32 z) {
-  lib_field25519_powTwo250MinusOne(out, z);
-  lib_field25519_feSquareTimes(out, out, 5u);
-  lib_field25519_feMul(out, out, (tsb_view_u32){lib_field25519_Z11, 8u});
+static void lib_field25519_feInvert(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_z_ptr, uint32_t tsb_z_len) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
+  tsb_view_u32 z = {tsb_z_ptr, tsb_z_len};
+  lib_field25519_powTwo250MinusOne(out.ptr, out.len, z.ptr, z.len);
+  lib_field25519_feSquareTimes(out.ptr, out.len, out.ptr, out.len, 5u);
+  lib_field25519_feMul(out.ptr, out.len, out.ptr, out.len, lib_field25519_Z11, 8u);
 }
 
-static void lib_field25519_fePow2523(tsb_view_u32 out, tsb_view_u32 z) {
-  lib_field25519_feCopy((tsb_view_u32){lib_field25519_POW_Z, 8u}, z);
-  lib_field25519_powTwo250MinusOne(out, (tsb_view_u32){lib_field25519_POW_Z, 8u});
-  lib_field25519_feSquareTimes(out, out, 2u);
-  lib_field25519_feMul(out, out, (tsb_view_u32){lib_field25519_POW_Z, 8u});
+static void lib_field25519_fePow2523(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_z_ptr, uint32_t tsb_z_len) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
+  tsb_view_u32 z = {tsb_z_ptr, tsb_z_len};
+  lib_field25519_feCopy(lib_field25519_POW_Z, 8u, z.ptr, z.len);
+  lib_field25519_powTwo250MinusOne(out.ptr, out.len, lib_field25519_POW_Z, 8u);
+  lib_field25519_feSquareTimes(out.ptr, out.len, out.ptr, out.len, 2u);
+  lib_field25519_feMul(out.ptr, out.len, out.ptr, out.len, lib_field25519_POW_Z, 8u);
 }
 
-static void lib_field25519_subtractPIfAbove(tsb_view_u32 x) {
+static void lib_field25519_subtractPIfAbove(uint32_t *tsb_x_ptr, uint32_t tsb_x_len) {
+  tsb_view_u32 x = {tsb_x_ptr, tsb_x_len};
   int8_t borrow = 0;
   for (uint32_t i = 0u; (i < 8u) && (i < x.len); i++) {
     int64_t difference = (((int64_t)x.ptr[i] - (int64_t)lib_field25519_P[i]) + (int64_t)borrow);
@@ -847,19 +908,23 @@ static void lib_field25519_subtractPIfAbove(tsb_view_u32 x) {
     borrow = (int8_t)tsb_shr64(difference, 32);
   }
   if (borrow == 0) {
-    lib_field25519_feCopy(x, (tsb_view_u32){lib_field25519_DIFFERENCE, 8u});
+    lib_field25519_feCopy(x.ptr, x.len, lib_field25519_DIFFERENCE, 8u);
   }
 }
 
-static void lib_field25519_feCanonical(tsb_view_u32 out, tsb_view_u32 a) {
-  lib_field25519_feCopy(out, a);
-  lib_field25519_subtractPIfAbove(out);
-  lib_field25519_subtractPIfAbove(out);
+static void lib_field25519_feCanonical(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
+  tsb_view_u32 a = {tsb_a_ptr, tsb_a_len};
+  lib_field25519_feCopy(out.ptr, out.len, a.ptr, a.len);
+  lib_field25519_subtractPIfAbove(out.ptr, out.len);
+  lib_field25519_subtractPIfAbove(out.ptr, out.len);
 }
 
-static bool lib_field25519_feEqual(tsb_view_u32 a, tsb_view_u32 b) {
-  lib_field25519_feCanonical((tsb_view_u32){lib_field25519_CANON_A, 8u}, a);
-  lib_field25519_feCanonical((tsb_view_u32){lib_field25519_CANON_B, 8u}, b);
+static bool lib_field25519_feEqual(uint32_t *tsb_a_ptr, uint32_t tsb_a_len, uint32_t *tsb_b_ptr, uint32_t tsb_b_len) {
+  tsb_view_u32 a = {tsb_a_ptr, tsb_a_len};
+  tsb_view_u32 b = {tsb_b_ptr, tsb_b_len};
+  lib_field25519_feCanonical(lib_field25519_CANON_A, 8u, a.ptr, a.len);
+  lib_field25519_feCanonical(lib_field25519_CANON_B, 8u, b.ptr, b.len);
   for (uint32_t i = 0u; i < 8u; i++) {
     if (lib_field25519_CANON_A[i] != lib_field25519_CANON_B[i]) {
       return false;
@@ -868,138 +933,150 @@ static bool lib_field25519_feEqual(tsb_view_u32 a, tsb_view_u32 b) {
   return true;
 }
 
-static bool lib_field25519_feIsOdd(tsb_view_u32 a) {
-  lib_field25519_feCanonical((tsb_view_u32){lib_field25519_CANON_A, 8u}, a);
+static bool lib_field25519_feIsOdd(uint32_t *tsb_a_ptr, uint32_t tsb_a_len) {
+  tsb_view_u32 a = {tsb_a_ptr, tsb_a_len};
+  lib_field25519_feCanonical(lib_field25519_CANON_A, 8u, a.ptr, a.len);
   return ((lib_field25519_CANON_A[0] & 1u) == 1u);
 }
 
-static void lib_field25519_feFromBytes(tsb_view_u32 out, tsb_view_u8 bytes) {
-  lib_field25519_feSet((tsb_view_u32){lib_field25519_WORDS, 8u}, 0u);
+static void lib_field25519_feFromBytes(uint32_t *tsb_out_ptr, uint32_t tsb_out_len, uint8_t *tsb_bytes_ptr, uint32_t tsb_bytes_len) {
+  tsb_view_u32 out = {tsb_out_ptr, tsb_out_len};
+  tsb_view_u8 bytes = {tsb_bytes_ptr, tsb_bytes_len};
+  lib_field25519_feSet(lib_field25519_WORDS, 8u, 0u);
   for (uint32_t j = 0u; (j < 32u) && (j < bytes.len); j++) {
     lib_field25519_WORDS[(j >> 2)] = (lib_field25519_WORDS[(j >> 2)] | ((uint32_t)bytes.ptr[j] << ((j & 3u) * 8u)));
   }
   lib_field25519_WORDS[7] = (lib_field25519_WORDS[7] & 0x7fffffffu);
-  lib_field25519_feCopy(out, (tsb_view_u32){lib_field25519_WORDS, 8u});
+  lib_field25519_feCopy(out.ptr, out.len, lib_field25519_WORDS, 8u);
 }
 
-static void lib_field25519_feToBytes(tsb_view_u8 out, tsb_view_u32 a) {
-  lib_field25519_feCanonical((tsb_view_u32){lib_field25519_CANON_A, 8u}, a);
+static void lib_field25519_feToBytes(uint8_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t *tsb_a_ptr, uint32_t tsb_a_len) {
+  tsb_view_u8 out = {tsb_out_ptr, tsb_out_len};
+  tsb_view_u32 a = {tsb_a_ptr, tsb_a_len};
+  lib_field25519_feCanonical(lib_field25519_CANON_A, 8u, a.ptr, a.len);
   for (uint32_t j = 0u; (j < 32u) && (j < out.len); j++) {
     out.ptr[j] = (uint8_t)((lib_field25519_CANON_A[(j >> 2)] >> ((j & 3u) * 8u)) & 0xffu);
   }
 }
 
 static void lib_edwards25519_pointIdentity(lib_edwards25519_Point *r) {
-  lib_field25519_feSet(r->x, 0u);
-  lib_field25519_feSet(r->y, 1u);
-  lib_field25519_feSet(r->z, 1u);
-  lib_field25519_feSet(r->t, 0u);
+  lib_field25519_feSet(r->x.ptr, r->x.len, 0u);
+  lib_field25519_feSet(r->y.ptr, r->y.len, 1u);
+  lib_field25519_feSet(r->z.ptr, r->z.len, 1u);
+  lib_field25519_feSet(r->t.ptr, r->t.len, 0u);
 }
 
 static void lib_edwards25519_pointAdd(lib_edwards25519_Point *r, lib_edwards25519_Point *p, lib_edwards25519_Point *q) {
-  lib_field25519_feSub((tsb_view_u32){lib_edwards25519_FA, 8u}, p->y, p->x);
-  lib_field25519_feSub((tsb_view_u32){lib_edwards25519_FB, 8u}, q->y, q->x);
-  lib_field25519_feMul((tsb_view_u32){lib_edwards25519_FA, 8u}, (tsb_view_u32){lib_edwards25519_FA, 8u}, (tsb_view_u32){lib_edwards25519_FB, 8u});
-  lib_field25519_feAdd((tsb_view_u32){lib_edwards25519_FB, 8u}, p->y, p->x);
-  lib_field25519_feAdd((tsb_view_u32){lib_edwards25519_FC, 8u}, q->y, q->x);
-  lib_field25519_feMul((tsb_view_u32){lib_edwards25519_FB, 8u}, (tsb_view_u32){lib_edwards25519_FB, 8u}, (tsb_view_u32){lib_edwards25519_FC, 8u});
-  lib_field25519_feMul((tsb_view_u32){lib_edwards25519_FC, 8u}, p->t, q->t);
-  lib_field25519_feMul((tsb_view_u32){lib_edwards25519_FC, 8u}, (tsb_view_u32){lib_edwards25519_FC, 8u}, (tsb_view_u32){lib_edwards25519_D2, 8u});
-  lib_field25519_feMul((tsb_view_u32){lib_edwards25519_FD, 8u}, p->z, q->z);
-  lib_field25519_feAdd((tsb_view_u32){lib_edwards25519_FD, 8u}, (tsb_view_u32){lib_edwards25519_FD, 8u}, (tsb_view_u32){lib_edwards25519_FD, 8u});
-  lib_field25519_feSub((tsb_view_u32){lib_edwards25519_FE, 8u}, (tsb_view_u32){lib_edwards25519_FB, 8u}, (tsb_view_u32){lib_edwards25519_FA, 8u});
-  lib_field25519_feSub((tsb_view_u32){lib_edwards25519_FF, 8u}, (tsb_view_u32){lib_edwards25519_FD, 8u}, (tsb_view_u32){lib_edwards25519_FC, 8u});
-  lib_field25519_feAdd((tsb_view_u32){lib_edwards25519_FG, 8u}, (tsb_view_u32){lib_edwards25519_FD, 8u}, (tsb_view_u32){lib_edwards25519_FC, 8u});
-  lib_field25519_feAdd((tsb_view_u32){lib_edwards25519_FH, 8u}, (tsb_view_u32){lib_edwards25519_FB, 8u}, (tsb_view_u32){lib_edwards25519_FA, 8u});
-  lib_field25519_feMul(r->x, (tsb_view_u32){lib_edwards25519_FE, 8u}, (tsb_view_u32){lib_edwards25519_FF, 8u});
-  lib_field25519_feMul(r->y, (tsb_view_u32){lib_edwards25519_FG, 8u}, (tsb_view_u32){lib_edwards25519_FH, 8u});
-  lib_field25519_feMul(r->t, (tsb_view_u32){lib_edwards25519_FE, 8u}, (tsb_view_u32){lib_edwards25519_FH, 8u});
-  lib_field25519_feMul(r->z, (tsb_view_u32){lib_edwards25519_FF, 8u}, (tsb_view_u32){lib_edwards25519_FG, 8u});
+  lib_field25519_feSub(lib_edwards25519_FA, 8u, p->y.ptr, p->y.len, p->x.ptr, p->x.len);
+  lib_field25519_feSub(lib_edwards25519_FB, 8u, q->y.ptr, q->y.len, q->x.ptr, q->x.len);
+  lib_field25519_feMul(lib_edwards25519_FA, 8u, lib_edwards25519_FA, 8u, lib_edwards25519_FB, 8u);
+  lib_field25519_feAdd(lib_edwards25519_FB, 8u, p->y.ptr, p->y.len, p->x.ptr, p->x.len);
+  lib_field25519_feAdd(lib_edwards25519_FC, 8u, q->y.ptr, q->y.len, q->x.ptr, q->x.len);
+  lib_field25519_feMul(lib_edwards25519_FB, 8u, lib_edwards25519_FB, 8u, lib_edwards25519_FC, 8u);
+  lib_field25519_feMul(lib_edwards25519_FC, 8u, p->t.ptr, p->t.len, q->t.ptr, q->t.len);
+  lib_field25519_feMul(lib_edwards25519_FC, 8u, lib_edwards25519_FC, 8u, lib_edwards25519_D2, 8u);
+  lib_field25519_feMul(lib_edwards25519_FD, 8u, p->z.ptr, p->z.len, q->z.ptr, q->z.len);
+  lib_field25519_feAdd(lib_edwards25519_FD, 8u, lib_edwards25519_FD, 8u, lib_edwards25519_FD, 8u);
+  lib_field25519_feSub(lib_edwards25519_FE, 8u, lib_edwards25519_FB, 8u, lib_edwards25519_FA, 8u);
+  lib_field25519_feSub(lib_edwards25519_FF, 8u, lib_edwards25519_FD, 8u, lib_edwards25519_FC, 8u);
+  lib_field25519_feAdd(lib_edwards25519_FG, 8u, lib_edwards25519_FD, 8u, lib_edwards25519_FC, 8u);
+  lib_field25519_feAdd(lib_edwards25519_FH, 8u, lib_edwards25519_FB, 8u, lib_edwards25519_FA, 8u);
+  lib_field25519_feMul(r->x.ptr, r->x.len, lib_edwards25519_FE, 8u, lib_edwards25519_FF, 8u);
+  lib_field25519_feMul(r->y.ptr, r->y.len, lib_edwards25519_FG, 8u, lib_edwards25519_FH, 8u);
+  lib_field25519_feMul(r->t.ptr, r->t.len, lib_edwards25519_FE, 8u, lib_edwards25519_FH, 8u);
+  lib_field25519_feMul(r->z.ptr, r->z.len, lib_edwards25519_FF, 8u, lib_edwards25519_FG, 8u);
 }
 
 static void lib_edwards25519_pointDouble(lib_edwards25519_Point *r, lib_edwards25519_Point *p) {
-  lib_field25519_feSquare((tsb_view_u32){lib_edwards25519_FA, 8u}, p->x);
-  lib_field25519_feSquare((tsb_view_u32){lib_edwards25519_FB, 8u}, p->y);
-  lib_field25519_feSquare((tsb_view_u32){lib_edwards25519_FC, 8u}, p->z);
-  lib_field25519_feAdd((tsb_view_u32){lib_edwards25519_FC, 8u}, (tsb_view_u32){lib_edwards25519_FC, 8u}, (tsb_view_u32){lib_edwards25519_FC, 8u});
-  lib_field25519_feAdd((tsb_view_u32){lib_edwards25519_FH, 8u}, (tsb_view_u32){lib_edwards25519_FA, 8u}, (tsb_view_u32){lib_edwards25519_FB, 8u});
-  lib_field25519_feAdd((tsb_view_u32){lib_edwards25519_FE, 8u}, p->x, p->y);
-  lib_field25519_feSquare((tsb_view_u32){lib_edwards25519_FE, 8u}, (tsb_view_u32){lib_edwards25519_FE, 8u});
-  lib_field25519_feSub((tsb_view_u32){lib_edwards25519_FE, 8u}, (tsb_view_u32){lib_edwards25519_FH, 8u}, (tsb_view_u32){lib_edwards25519_FE, 8u});
-  lib_field25519_feSub((tsb_view_u32){lib_edwards25519_FG, 8u}, (tsb_view_u32){lib_edwards25519_FA, 8u}, (tsb_view_u32){lib_edwards25519_FB, 8u});
-  lib_field25519_feAdd((tsb_view_u32){lib_edwards25519_FF, 8u}, (tsb_view_u32){lib_edwards25519_FC, 8u}, (tsb_view_u32){lib_edwards25519_FG, 8u});
-  lib_field25519_feMul(r->x, (tsb_view_u32){lib_edwards25519_FE, 8u}, (tsb_view_u32){lib_edwards25519_FF, 8u});
-  lib_field25519_feMul(r->y, (tsb_view_u32){lib_edwards25519_FG, 8u}, (tsb_view_u32){lib_edwards25519_FH, 8u});
-  lib_field25519_feMul(r->t, (tsb_view_u32){lib_edwards25519_FE, 8u}, (tsb_view_u32){lib_edwards25519_FH, 8u});
-  lib_field25519_feMul(r->z, (tsb_view_u32){lib_edwards25519_FF, 8u}, (tsb_view_u32){lib_edwards25519_FG, 8u});
+  lib_field25519_feSquare(lib_edwards25519_FA, 8u, p->x.ptr, p->x.len);
+  lib_field25519_feSquare(lib_edwards25519_FB, 8u, p->y.ptr, p->y.len);
+  lib_field25519_feSquare(lib_edwards25519_FC, 8u, p->z.ptr, p->z.len);
+  lib_field25519_feAdd(lib_edwards25519_FC, 8u, lib_edwards25519_FC, 8u, lib_edwards25519_FC, 8u);
+  lib_field25519_feAdd(lib_edwards25519_FH, 8u, lib_edwards25519_FA, 8u, lib_edwards25519_FB, 8u);
+  lib_field25519_feAdd(lib_edwards25519_FE, 8u, p->x.ptr, p->x.len, p->y.ptr, p->y.len);
+  lib_field25519_feSquare(lib_edwards25519_FE, 8u, lib_edwards25519_FE, 8u);
+  lib_field25519_feSub(lib_edwards25519_FE, 8u, lib_edwards25519_FH, 8u, lib_edwards25519_FE, 8u);
+  lib_field25519_feSub(lib_edwards25519_FG, 8u, lib_edwards25519_FA, 8u, lib_edwards25519_FB, 8u);
+  lib_field25519_feAdd(lib_edwards25519_FF, 8u, lib_edwards25519_FC, 8u, lib_edwards25519_FG, 8u);
+  lib_field25519_feMul(r->x.ptr, r->x.len, lib_edwards25519_FE, 8u, lib_edwards25519_FF, 8u);
+  lib_field25519_feMul(r->y.ptr, r->y.len, lib_edwards25519_FG, 8u, lib_edwards25519_FH, 8u);
+  lib_field25519_feMul(r->t.ptr, r->t.len, lib_edwards25519_FE, 8u, lib_edwards25519_FH, 8u);
+  lib_field25519_feMul(r->z.ptr, r->z.len, lib_edwards25519_FF, 8u, lib_edwards25519_FG, 8u);
 }
 
-static bool lib_edwards25519_pointDecodeNegated(lib_edwards25519_Point *r, tsb_view_u8 encoding) {
-  lib_field25519_feFromBytes(r->y, encoding);
-  lib_field25519_feSet(r->z, 1u);
-  lib_field25519_feSquare((tsb_view_u32){lib_edwards25519_U, 8u}, r->y);
-  lib_field25519_feMul((tsb_view_u32){lib_edwards25519_V, 8u}, (tsb_view_u32){lib_edwards25519_U, 8u}, (tsb_view_u32){lib_edwards25519_D, 8u});
-  lib_field25519_feSub((tsb_view_u32){lib_edwards25519_U, 8u}, (tsb_view_u32){lib_edwards25519_U, 8u}, r->z);
-  lib_field25519_feAdd((tsb_view_u32){lib_edwards25519_V, 8u}, (tsb_view_u32){lib_edwards25519_V, 8u}, r->z);
-  lib_field25519_feSquare((tsb_view_u32){lib_edwards25519_V3, 8u}, (tsb_view_u32){lib_edwards25519_V, 8u});
-  lib_field25519_feMul((tsb_view_u32){lib_edwards25519_V3, 8u}, (tsb_view_u32){lib_edwards25519_V3, 8u}, (tsb_view_u32){lib_edwards25519_V, 8u});
-  lib_field25519_feSquare((tsb_view_u32){lib_edwards25519_ROOT, 8u}, (tsb_view_u32){lib_edwards25519_V3, 8u});
-  lib_field25519_feMul((tsb_view_u32){lib_edwards25519_ROOT, 8u}, (tsb_view_u32){lib_edwards25519_ROOT, 8u}, (tsb_view_u32){lib_edwards25519_V, 8u});
-  lib_field25519_feMul((tsb_view_u32){lib_edwards25519_ROOT, 8u}, (tsb_view_u32){lib_edwards25519_ROOT, 8u}, (tsb_view_u32){lib_edwards25519_U, 8u});
-  lib_field25519_fePow2523((tsb_view_u32){lib_edwards25519_ROOT, 8u}, (tsb_view_u32){lib_edwards25519_ROOT, 8u});
-  lib_field25519_feMul((tsb_view_u32){lib_edwards25519_ROOT, 8u}, (tsb_view_u32){lib_edwards25519_ROOT, 8u}, (tsb_view_u32){lib_edwards25519_V3, 8u});
-  lib_field25519_feMul((tsb_view_u32){lib_edwards25519_ROOT, 8u}, (tsb_view_u32){lib_edwards25519_ROOT, 8u}, (tsb_view_u32){lib_edwards25519_U, 8u});
-  lib_field25519_feSquare((tsb_view_u32){lib_edwards25519_CHECK, 8u}, (tsb_view_u32){lib_edwards25519_ROOT, 8u});
-  lib_field25519_feMul((tsb_view_u32){lib_edwards25519_CHECK, 8u}, (tsb_view_u32){lib_edwards25519_CHECK, 8u}, (tsb_view_u32){lib_edwards25519_V, 8u});
-  if (!lib_field25519_feEqual((tsb_view_u32){lib_edwards25519_CHECK, 8u}, (tsb_view_u32){lib_edwards25519_U, 8u})) {
-    lib_field25519_feAdd((tsb_view_u32){lib_edwards25519_CHECK, 8u}, (tsb_view_u32){lib_edwards25519_CHECK, 8u}, (tsb_view_u32){lib_edwards25519_U, 8u});
-    if (!lib_field25519_feEqual((tsb_view_u32){lib_edwards25519_CHECK, 8u}, (tsb_view_u32){lib_edwards25519_ZERO, 8u})) {
+static bool lib_edwards25519_pointDecodeNegated(lib_edwards25519_Point *r, uint8_t *tsb_encoding_ptr, uint32_t tsb_encoding_len) {
+  tsb_view_u8 encoding = {tsb_encoding_ptr, tsb_encoding_len};
+  lib_field25519_feFromBytes(r->y.ptr, r->y.len, encoding.ptr, encoding.len);
+  lib_field25519_feSet(r->z.ptr, r->z.len, 1u);
+  lib_field25519_feSquare(lib_edwards25519_U, 8u, r->y.ptr, r->y.len);
+  lib_field25519_feMul(lib_edwards25519_V, 8u, lib_edwards25519_U, 8u, lib_edwards25519_D, 8u);
+  lib_field25519_feSub(lib_edwards25519_U, 8u, lib_edwards25519_U, 8u, r->z.ptr, r->z.len);
+  lib_field25519_feAdd(lib_edwards25519_V, 8u, lib_edwards25519_V, 8u, r->z.ptr, r->z.len);
+  lib_field25519_feSquare(lib_edwards25519_V3, 8u, lib_edwards25519_V, 8u);
+  lib_field25519_feMul(lib_edwards25519_V3, 8u, lib_edwards25519_V3, 8u, lib_edwards25519_V, 8u);
+  lib_field25519_feSquare(lib_edwards25519_ROOT, 8u, lib_edwards25519_V3, 8u);
+  lib_field25519_feMul(lib_edwards25519_ROOT, 8u, lib_edwards25519_ROOT, 8u, lib_edwards25519_V, 8u);
+  lib_field25519_feMul(lib_edwards25519_ROOT, 8u, lib_edwards25519_ROOT, 8u, lib_edwards25519_U, 8u);
+  lib_field25519_fePow2523(lib_edwards25519_ROOT, 8u, lib_edwards25519_ROOT, 8u);
+  lib_field25519_feMul(lib_edwards25519_ROOT, 8u, lib_edwards25519_ROOT, 8u, lib_edwards25519_V3, 8u);
+  lib_field25519_feMul(lib_edwards25519_ROOT, 8u, lib_edwards25519_ROOT, 8u, lib_edwards25519_U, 8u);
+  lib_field25519_feSquare(lib_edwards25519_CHECK, 8u, lib_edwards25519_ROOT, 8u);
+  lib_field25519_feMul(lib_edwards25519_CHECK, 8u, lib_edwards25519_CHECK, 8u, lib_edwards25519_V, 8u);
+  if (!lib_field25519_feEqual(lib_edwards25519_CHECK, 8u, lib_edwards25519_U, 8u)) {
+    lib_field25519_feAdd(lib_edwards25519_CHECK, 8u, lib_edwards25519_CHECK, 8u, lib_edwards25519_U, 8u);
+    if (!lib_field25519_feEqual(lib_edwards25519_CHECK, 8u, lib_edwards25519_ZERO, 8u)) {
       return false;
     }
-    lib_field25519_feMul((tsb_view_u32){lib_edwards25519_ROOT, 8u}, (tsb_view_u32){lib_edwards25519_ROOT, 8u}, (tsb_view_u32){lib_edwards25519_SQRT_M1, 8u});
+    lib_field25519_feMul(lib_edwards25519_ROOT, 8u, lib_edwards25519_ROOT, 8u, lib_edwards25519_SQRT_M1, 8u);
   }
   uint32_t top = 31u;
   bool signBit = ((top < encoding.len) && (encoding.ptr[top] >= 0x80));
-  if (lib_field25519_feIsOdd((tsb_view_u32){lib_edwards25519_ROOT, 8u}) == signBit) {
-    lib_field25519_feSub(r->x, (tsb_view_u32){lib_edwards25519_ZERO, 8u}, (tsb_view_u32){lib_edwards25519_ROOT, 8u});
+  if (lib_field25519_feIsOdd(lib_edwards25519_ROOT, 8u) == signBit) {
+    lib_field25519_feSub(r->x.ptr, r->x.len, lib_edwards25519_ZERO, 8u, lib_edwards25519_ROOT, 8u);
   } else {
-    lib_field25519_feCopy(r->x, (tsb_view_u32){lib_edwards25519_ROOT, 8u});
+    lib_field25519_feCopy(r->x.ptr, r->x.len, lib_edwards25519_ROOT, 8u);
   }
-  lib_field25519_feMul(r->t, r->x, r->y);
+  lib_field25519_feMul(r->t.ptr, r->t.len, r->x.ptr, r->x.len, r->y.ptr, r->y.len);
   return true;
 }
 
-static void lib_edwards25519_pointEncode(tsb_view_u8 out, lib_edwards25519_Point *p) {
-  lib_field25519_feInvert((tsb_view_u32){lib_edwards25519_INVERSE_Z, 8u}, p->z);
-  lib_field25519_feMul((tsb_view_u32){lib_edwards25519_AFFINE_X, 8u}, p->x, (tsb_view_u32){lib_edwards25519_INVERSE_Z, 8u});
-  lib_field25519_feMul((tsb_view_u32){lib_edwards25519_AFFINE_Y, 8u}, p->y, (tsb_view_u32){lib_edwards25519_INVERSE_Z, 8u});
-  lib_field25519_feToBytes(out, (tsb_view_u32){lib_edwards25519_AFFINE_Y, 8u});
+static void lib_edwards25519_pointEncode(uint8_t *tsb_out_ptr, uint32_t tsb_out_len, lib_edwards25519_Point *p) {
+  tsb_view_u8 out = {tsb_out_ptr, tsb_out_len};
+  lib_field25519_feInvert(lib_edwards25519_INVERSE_Z, 8u, p->z.ptr, p->z.len);
+  lib_field25519_feMul(lib_edwards25519_AFFINE_X, 8u, p->x.ptr, p->x.len, lib_edwards25519_INVERSE_Z, 8u);
+  lib_field25519_feMul(lib_edwards25519_AFFINE_Y, 8u, p->y.ptr, p->y.len, lib_edwards25519_INVERSE_Z, 8u);
+  lib_field25519_feToBytes(out.ptr, out.len, lib_edwards25519_AFFINE_Y, 8u);
   uint32_t top = 31u;
-  if ((top < out.len) && lib_field25519_feIsOdd((tsb_view_u32){lib_edwards25519_AFFINE_X, 8u})) {
+  if ((top < out.len) && lib_field25519_feIsOdd(lib_edwards25519_AFFINE_X, 8u)) {
     out.ptr[top] = (uint8_t)((uint32_t)out.ptr[top] | 0x80u);
   }
 }
 
-static void lib_edwards25519_copyScalar(tsb_view_u8 to, tsb_view_u8 from) {
+static void lib_edwards25519_copyScalar(uint8_t *tsb_to_ptr, uint32_t tsb_to_len, uint8_t *tsb_from_ptr, uint32_t tsb_from_len) {
+  tsb_view_u8 to = {tsb_to_ptr, tsb_to_len};
+  tsb_view_u8 from = {tsb_from_ptr, tsb_from_len};
   for (uint32_t j = 0u; j < to.len; j++) {
     to.ptr[j] = (uint8_t)((j < from.len) ? from.ptr[j] : 0);
   }
 }
 
-static bool lib_edwards25519_scalarBit(tsb_view_u8 scalar, uint32_t bit) {
+static bool lib_edwards25519_scalarBit(uint8_t *tsb_scalar_ptr, uint32_t tsb_scalar_len, uint32_t bit) {
+  tsb_view_u8 scalar = {tsb_scalar_ptr, tsb_scalar_len};
   int32_t at = (int32_t)((bit >> 3) & 31u);
   return ((tsb_bits(at) < scalar.len) && ((((uint32_t)scalar.ptr[at] >> (bit & 7u)) & 1u) == 1u));
 }
 
-static void lib_edwards25519_pointDoubleScalarMul(lib_edwards25519_Point *r, tsb_view_u8 s, tsb_view_u8 k, lib_edwards25519_Point *q) {
-  lib_edwards25519_copyScalar((tsb_view_u8){lib_edwards25519_SCALAR_S, 32u}, s);
-  lib_edwards25519_copyScalar((tsb_view_u8){lib_edwards25519_SCALAR_K, 32u}, k);
+static void lib_edwards25519_pointDoubleScalarMul(lib_edwards25519_Point *r, uint8_t *tsb_s_ptr, uint32_t tsb_s_len, uint8_t *tsb_k_ptr, uint32_t tsb_k_len, lib_edwards25519_Point *q) {
+  tsb_view_u8 s = {tsb_s_ptr, tsb_s_len};
+  tsb_view_u8 k = {tsb_k_ptr, tsb_k_len};
+  lib_edwards25519_copyScalar(lib_edwards25519_SCALAR_S, 32u, s.ptr, s.len);
+  lib_edwards25519_copyScalar(lib_edwards25519_SCALAR_K, 32u, k.ptr, k.len);
   lib_edwards25519_pointAdd(&lib_edwards25519_BASE_PLUS_Q, &lib_edwards25519_BASE, q);
   lib_edwards25519_pointIdentity(r);
   for (int32_t bit = 255; bit >= 0; bit--) {
     lib_edwards25519_pointDouble(r, r);
-    bool sBit = lib_edwards25519_scalarBit((tsb_view_u8){lib_edwards25519_SCALAR_S, 32u}, (uint32_t)bit);
-    bool kBit = lib_edwards25519_scalarBit((tsb_view_u8){lib_edwards25519_SCALAR_K, 32u}, (uint32_t)bit);
+    bool sBit = lib_edwards25519_scalarBit(lib_edwards25519_SCALAR_S, 32u, (uint32_t)bit);
+    bool kBit = lib_edwards25519_scalarBit(lib_edwards25519_SCALAR_K, 32u, (uint32_t)bit);
     if (sBit && kBit) {
       lib_edwards25519_pointAdd(r, r, &lib_edwards25519_BASE_PLUS_Q);
     } else {
@@ -1014,7 +1091,8 @@ static void lib_edwards25519_pointDoubleScalarMul(lib_edwards25519_Point *r, tsb
   }
 }
 
-static uint32_t lib_scalar25519_scalarWord(tsb_view_u8 s, uint32_t i) {
+static uint32_t lib_scalar25519_scalarWord(uint8_t *tsb_s_ptr, uint32_t tsb_s_len, uint32_t i) {
+  tsb_view_u8 s = {tsb_s_ptr, tsb_s_len};
   uint32_t word = 0u;
   for (uint32_t k = 0u; k < 4u; k++) {
     int32_t at = (int32_t)(((i & 7u) * 4u) + k);
@@ -1025,9 +1103,10 @@ static uint32_t lib_scalar25519_scalarWord(tsb_view_u8 s, uint32_t i) {
   return word;
 }
 
-static bool lib_scalar25519_scalarIsBelowL(tsb_view_u8 s) {
+static bool lib_scalar25519_scalarIsBelowL(uint8_t *tsb_s_ptr, uint32_t tsb_s_len) {
+  tsb_view_u8 s = {tsb_s_ptr, tsb_s_len};
   for (int32_t i = 7; i >= 0; i--) {
-    uint32_t word = lib_scalar25519_scalarWord(s, (uint32_t)i);
+    uint32_t word = lib_scalar25519_scalarWord(s.ptr, s.len, (uint32_t)i);
     if (word != lib_scalar25519_L[i]) {
       return (word < lib_scalar25519_L[i]);
     }
@@ -1049,7 +1128,9 @@ static void lib_scalar25519_subtractLIfAbove(void) {
   }
 }
 
-static void lib_scalar25519_scalarReduce(tsb_view_u8 out, tsb_view_u8 wide) {
+static void lib_scalar25519_scalarReduce(uint8_t *tsb_out_ptr, uint32_t tsb_out_len, uint8_t *tsb_wide_ptr, uint32_t tsb_wide_len) {
+  tsb_view_u8 out = {tsb_out_ptr, tsb_out_len};
+  tsb_view_u8 wide = {tsb_wide_ptr, tsb_wide_len};
   for (uint32_t i = 0u; i < 8u; i++) {
     lib_scalar25519_REMAINDER[i] = 0u;
   }
@@ -1226,7 +1307,8 @@ static void lib_sha512_sha512Init(void) {
   lib_sha512_lenHi = 0u;
 }
 
-static void lib_sha512_sha512Update(tsb_view_u8 data) {
+static void lib_sha512_sha512Update(uint8_t *tsb_data_ptr, uint32_t tsb_data_len) {
+  tsb_view_u8 data = {tsb_data_ptr, tsb_data_len};
   uint32_t n = data.len;
   lib_sha512_lenLo = (lib_sha512_lenLo + n);
   if (lib_sha512_lenLo < n) {
@@ -1245,7 +1327,8 @@ static void lib_sha512_sha512Update(tsb_view_u8 data) {
   }
 }
 
-static void lib_sha512_sha512Final(tsb_view_u8 out) {
+static void lib_sha512_sha512Final(uint8_t *tsb_out_ptr, uint32_t tsb_out_len) {
+  tsb_view_u8 out = {tsb_out_ptr, tsb_out_len};
   if (out.len < 64u) {
     TSB_TRAP(TSB_PANIC_EXPLICIT, "sha512Final: out needs 64 bytes");
   }
@@ -1262,7 +1345,9 @@ static void lib_sha512_sha512Final(tsb_view_u8 out) {
   }
 }
 
-static bool lib_ed25519_equal32(tsb_view_u8 a, tsb_view_u8 b) {
+static bool lib_ed25519_equal32(uint8_t *tsb_a_ptr, uint32_t tsb_a_len, uint8_t *tsb_b_ptr, uint32_t tsb_b_len) {
+  tsb_view_u8 a = {tsb_a_ptr, tsb_a_len};
+  tsb_view_u8 b = {tsb_b_ptr, tsb_b_len};
   if ((a.len != 32u) || (b.len != 32u)) {
     return false;
   }
@@ -1274,7 +1359,9 @@ static bool lib_ed25519_equal32(tsb_view_u8 a, tsb_view_u8 b) {
   return true;
 }
 
-static void lib_ed25519_verifyStart(tsb_view_u8 publicKey, tsb_view_u8 signature) {
+static void lib_ed25519_verifyStart(uint8_t *tsb_publicKey_ptr, uint32_t tsb_publicKey_len, uint8_t *tsb_signature_ptr, uint32_t tsb_signature_len) {
+  tsb_view_u8 publicKey = {tsb_publicKey_ptr, tsb_publicKey_len};
+  tsb_view_u8 signature = {tsb_signature_ptr, tsb_signature_len};
   lib_ed25519_lengthsValid = ((publicKey.len == 32u) && (signature.len == 64u));
   for (uint32_t j = 0u; j < 32u; j++) {
     lib_ed25519_PUBLIC_KEY[j] = (uint8_t)((j < publicKey.len) ? publicKey.ptr[j] : 0);
@@ -1283,16 +1370,17 @@ static void lib_ed25519_verifyStart(tsb_view_u8 publicKey, tsb_view_u8 signature
     lib_ed25519_SIGNATURE[j] = (uint8_t)((j < signature.len) ? signature.ptr[j] : 0);
   }
   lib_sha512_sha512Init();
-  lib_sha512_sha512Update(tsb_sub_u8((tsb_view_u8){lib_ed25519_SIGNATURE, 64u}, 0, 32));
-  lib_sha512_sha512Update((tsb_view_u8){lib_ed25519_PUBLIC_KEY, 32u});
+  tsb_views_lib_sha512_sha512Update(tsb_sub32_u8((tsb_view_u8){lib_ed25519_SIGNATURE, 64u}, 0u, 32u));
+  lib_sha512_sha512Update(lib_ed25519_PUBLIC_KEY, 32u);
   lib_ed25519_started = true;
 }
 
-static void lib_ed25519_verifyUpdate(tsb_view_u8 chunk) {
+static void lib_ed25519_verifyUpdate(uint8_t *tsb_chunk_ptr, uint32_t tsb_chunk_len) {
+  tsb_view_u8 chunk = {tsb_chunk_ptr, tsb_chunk_len};
   if (!lib_ed25519_started) {
     TSB_TRAP(TSB_PANIC_EXPLICIT, "verifyUpdate before verifyStart");
   }
-  lib_sha512_sha512Update(chunk);
+  lib_sha512_sha512Update(chunk.ptr, chunk.len);
 }
 
 static bool lib_ed25519_verifyFinish(void) {
@@ -1300,21 +1388,21 @@ static bool lib_ed25519_verifyFinish(void) {
     TSB_TRAP(TSB_PANIC_EXPLICIT, "verifyFinish before verifyStart");
   }
   lib_ed25519_started = false;
-  lib_sha512_sha512Final((tsb_view_u8){lib_ed25519_HASH, 64u});
+  lib_sha512_sha512Final(lib_ed25519_HASH, 64u);
   if (!lib_ed25519_lengthsValid) {
     return false;
   }
-  tsb_view_u8 s = tsb_sub_u8((tsb_view_u8){lib_ed25519_SIGNATURE, 64u}, 32, 64);
-  if (!lib_scalar25519_scalarIsBelowL(s)) {
+  tsb_view_u8 s = tsb_sub32_u8((tsb_view_u8){lib_ed25519_SIGNATURE, 64u}, 32u, 64u);
+  if (!lib_scalar25519_scalarIsBelowL(s.ptr, s.len)) {
     return false;
   }
-  if (!lib_edwards25519_pointDecodeNegated(&lib_ed25519_NEGATED_A, (tsb_view_u8){lib_ed25519_PUBLIC_KEY, 32u})) {
+  if (!lib_edwards25519_pointDecodeNegated(&lib_ed25519_NEGATED_A, lib_ed25519_PUBLIC_KEY, 32u)) {
     return false;
   }
-  lib_scalar25519_scalarReduce((tsb_view_u8){lib_ed25519_K, 32u}, (tsb_view_u8){lib_ed25519_HASH, 64u});
-  lib_edwards25519_pointDoubleScalarMul(&lib_ed25519_RESULT, s, (tsb_view_u8){lib_ed25519_K, 32u}, &lib_ed25519_NEGATED_A);
-  lib_edwards25519_pointEncode((tsb_view_u8){lib_ed25519_ENCODED, 32u}, &lib_ed25519_RESULT);
-  return lib_ed25519_equal32((tsb_view_u8){lib_ed25519_ENCODED, 32u}, tsb_sub_u8((tsb_view_u8){lib_ed25519_SIGNATURE, 64u}, 0, 32));
+  lib_scalar25519_scalarReduce(lib_ed25519_K, 32u, lib_ed25519_HASH, 64u);
+  lib_edwards25519_pointDoubleScalarMul(&lib_ed25519_RESULT, s.ptr, s.len, lib_ed25519_K, 32u, &lib_ed25519_NEGATED_A);
+  lib_edwards25519_pointEncode(lib_ed25519_ENCODED, 32u, &lib_ed25519_RESULT);
+  return tsb_views_lib_ed25519_equal32((tsb_view_u8){lib_ed25519_ENCODED, 32u}, tsb_sub32_u8((tsb_view_u8){lib_ed25519_SIGNATURE, 64u}, 0u, 32u));
 }
 
 static uint32_t status_log_halves(void) {
@@ -1398,7 +1486,7 @@ static void status_log_clearState(void) {
 static void status_log_apply(int32_t kind) {
   uint8_t type = status_log_ENTRY[status_log_OFFSET_TYPE];
   uint8_t arg = status_log_ENTRY[status_log_OFFSET_ARG];
-  uint32_t value = bytes_readU32LE((tsb_view_u8){status_log_ENTRY, 96u}, status_log_OFFSET_VALUE);
+  uint32_t value = bytes_readU32LE(status_log_ENTRY, 96u, status_log_OFFSET_VALUE);
   if (kind == status_log_Read_Stub) {
     if ((status_log_trial != status_log_TrialState_None) && (value == status_log_trialId)) {
       status_log_confirmState();
@@ -1535,20 +1623,22 @@ static int32_t status_log_eraseHalf(uint32_t h) {
   return status_Status_Ok;
 }
 
-static void status_log_encode(int32_t type, uint8_t arg, uint32_t value, tsb_view_u8 data, uint32_t length) {
+static void status_log_encode(int32_t type, uint8_t arg, uint32_t value, uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length) {
+  tsb_view_u8 data = {tsb_data_ptr, tsb_data_len};
   status_log_ENTRY[0] = 83;
   status_log_ENTRY[1] = 76;
   status_log_ENTRY[status_log_OFFSET_TYPE] = (uint8_t)type;
   status_log_ENTRY[status_log_OFFSET_ARG] = arg;
-  bytes_writeU32LE((tsb_view_u8){status_log_ENTRY, 96u}, status_log_OFFSET_VALUE, value);
+  bytes_writeU32LE(status_log_ENTRY, 96u, status_log_OFFSET_VALUE, value);
   for (uint32_t i = status_log_OFFSET_DATA; i < status_log_OFFSET_CRC; i++) {
     int32_t d = (int32_t)(i - status_log_OFFSET_DATA);
     status_log_ENTRY[i] = (uint8_t)(((tsb_bits(d) < length) && (tsb_bits(d) < data.len)) ? data.ptr[d] : 0);
   }
-  bytes_writeU32LE((tsb_view_u8){status_log_ENTRY, 96u}, status_log_OFFSET_CRC, lib_crc32_crc32(tsb_sub_u8((tsb_view_u8){status_log_ENTRY, 96u}, 0, status_log_OFFSET_CRC)));
+  bytes_writeU32LE(status_log_ENTRY, 96u, status_log_OFFSET_CRC, tsb_views_lib_crc32_crc32(tsb_sub32_u8((tsb_view_u8){status_log_ENTRY, 96u}, 0u, status_log_OFFSET_CRC)));
 }
 
-static int32_t status_log_write(int32_t type, uint8_t arg, uint32_t value, tsb_view_u8 data, uint32_t length) {
+static int32_t status_log_write(int32_t type, uint8_t arg, uint32_t value, uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length) {
+  tsb_view_u8 data = {tsb_data_ptr, tsb_data_len};
   uint32_t entries = status_log_capacity();
   while (status_log_next < entries) {
     uint32_t address = status_log_entryAddress(status_log_half, status_log_next);
@@ -1556,8 +1646,8 @@ static int32_t status_log_write(int32_t type, uint8_t arg, uint32_t value, tsb_v
     if (!flash_writer_isErased(address, status_log_ENTRY_SIZE)) {
       continue;
     }
-    status_log_encode(type, arg, value, data, length);
-    int32_t status = flash_writer_programBytes(address, (tsb_view_u8){status_log_ENTRY, 96u});
+    status_log_encode(type, arg, value, data.ptr, data.len, length);
+    int32_t status = flash_writer_programBytes(address, status_log_ENTRY, 96u);
     if (status == status_Status_Ok) {
       return status_Status_Ok;
     }
@@ -1569,14 +1659,16 @@ static int32_t status_log_write(int32_t type, uint8_t arg, uint32_t value, tsb_v
 }
 
 static int32_t status_log_logAppend(int32_t type, uint8_t arg, uint32_t value) {
-  return status_log_appendWith(type, arg, value, (tsb_view_u8){status_log_ENTRY, 96u}, 0u);
+  return status_log_appendWith(type, arg, value, status_log_ENTRY, 96u, 0u);
 }
 
-static int32_t status_log_logImage(int32_t slot, tsb_view_u8 header) {
-  return status_log_appendWith(status_log_Entry_Image, (uint8_t)slot, (uint32_t)status_log_SecondaryRole_Pending, header, image_header_HEADER_SIZE);
+static int32_t status_log_logImage(int32_t slot, uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
+  return status_log_appendWith(status_log_Entry_Image, (uint8_t)slot, (uint32_t)status_log_SecondaryRole_Pending, header.ptr, header.len, image_header_HEADER_SIZE);
 }
 
-static int32_t status_log_appendWith(int32_t type, uint8_t arg, uint32_t value, tsb_view_u8 data, uint32_t length) {
+static int32_t status_log_appendWith(int32_t type, uint8_t arg, uint32_t value, uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length) {
+  tsb_view_u8 data = {tsb_data_ptr, tsb_data_len};
   if (status_log_generation == 0u) {
     int32_t started = status_log_resetLog();
     if (started != status_Status_Ok) {
@@ -1589,7 +1681,7 @@ static int32_t status_log_appendWith(int32_t type, uint8_t arg, uint32_t value, 
       return compacted;
     }
   }
-  int32_t status = status_log_write(type, arg, value, data, length);
+  int32_t status = status_log_write(type, arg, value, data.ptr, data.len, length);
   if (status != status_Status_Ok) {
     return status;
   }
@@ -1607,12 +1699,12 @@ static int32_t status_log_resetLog(void) {
     return erased;
   }
   status_log_next = 0u;
-  int32_t s = status_log_write(status_log_Entry_Half, 0, status_log_generation, (tsb_view_u8){status_log_ENTRY, 96u}, 0u);
+  int32_t s = status_log_write(status_log_Entry_Half, 0, status_log_generation, status_log_ENTRY, 96u, 0u);
   if ((s == status_Status_Ok) && (kept != 0u)) {
-    s = status_log_write(status_log_Entry_Counter, 0, kept, (tsb_view_u8){status_log_ENTRY, 96u}, 0u);
+    s = status_log_write(status_log_Entry_Counter, 0, kept, status_log_ENTRY, 96u, 0u);
   }
   if (s == status_Status_Ok) {
-    s = status_log_write(status_log_Entry_SnapshotEnd, 0, status_log_generation, (tsb_view_u8){status_log_ENTRY, 96u}, 0u);
+    s = status_log_write(status_log_Entry_SnapshotEnd, 0, status_log_generation, status_log_ENTRY, 96u, 0u);
   }
   status_log_counter = kept;
   return s;
@@ -1634,30 +1726,30 @@ static int32_t status_log_compact(void) {
   status_log_half = (uint32_t)target;
   status_log_generation = TSB_ADD_U32(status_log_generation, 1u);
   status_log_next = 0u;
-  int32_t s = status_log_write(status_log_Entry_Half, 0, status_log_generation, (tsb_view_u8){status_log_ENTRY, 96u}, 0u);
+  int32_t s = status_log_write(status_log_Entry_Half, 0, status_log_generation, status_log_ENTRY, 96u, 0u);
   if ((s == status_Status_Ok) && status_log_primaryKnown) {
-    s = status_log_write(status_log_Entry_Image, (uint8_t)status_log_Slot_Primary, 0u, (tsb_view_u8){status_log_PRIMARY_HEADER, 64u}, image_header_HEADER_SIZE);
+    s = status_log_write(status_log_Entry_Image, (uint8_t)status_log_Slot_Primary, 0u, status_log_PRIMARY_HEADER, 64u, image_header_HEADER_SIZE);
   }
   if ((s == status_Status_Ok) && status_log_secondaryKnown) {
-    s = status_log_write(status_log_Entry_Image, (uint8_t)status_log_Slot_Secondary, (uint32_t)status_log_secondaryRole, (tsb_view_u8){status_log_SECONDARY_HEADER, 64u}, image_header_HEADER_SIZE);
+    s = status_log_write(status_log_Entry_Image, (uint8_t)status_log_Slot_Secondary, (uint32_t)status_log_secondaryRole, status_log_SECONDARY_HEADER, 64u, image_header_HEADER_SIZE);
   }
   if ((s == status_Status_Ok) && (status_log_counter != 0u)) {
-    s = status_log_write(status_log_Entry_Counter, 0, status_log_counter, (tsb_view_u8){status_log_ENTRY, 96u}, 0u);
+    s = status_log_write(status_log_Entry_Counter, 0, status_log_counter, status_log_ENTRY, 96u, 0u);
   }
   if ((s == status_Status_Ok) && (status_log_lastEvent != status_log_LastEvent_None)) {
-    s = status_log_write(status_log_Entry_Event, (uint8_t)status_log_lastEvent, status_log_lastReason, (tsb_view_u8){status_log_ENTRY, 96u}, 0u);
+    s = status_log_write(status_log_Entry_Event, (uint8_t)status_log_lastEvent, status_log_lastReason, status_log_ENTRY, 96u, 0u);
   }
   if ((s == status_Status_Ok) && (status_log_trial != status_log_TrialState_None)) {
-    s = status_log_write(status_log_Entry_Trial, (uint8_t)status_log_trial, status_log_trialId, (tsb_view_u8){status_log_ENTRY, 96u}, 0u);
+    s = status_log_write(status_log_Entry_Trial, (uint8_t)status_log_trial, status_log_trialId, status_log_ENTRY, 96u, 0u);
   }
   if ((s == status_Status_Ok) && (status_log_swapKind != status_log_SwapKind_None)) {
-    s = status_log_write(status_log_Entry_Swap, (uint8_t)status_log_swapKind, (status_log_swapAreas | (status_log_swapReason << 24)), (tsb_view_u8){status_log_ENTRY, 96u}, 0u);
+    s = status_log_write(status_log_Entry_Swap, (uint8_t)status_log_swapKind, (status_log_swapAreas | (status_log_swapReason << 24)), status_log_ENTRY, 96u, 0u);
     if ((s == status_Status_Ok) && (status_log_swapStep != 0u)) {
-      s = status_log_write(status_log_Entry_Step, (uint8_t)status_log_swapStep, status_log_swapArea, (tsb_view_u8){status_log_ENTRY, 96u}, 0u);
+      s = status_log_write(status_log_Entry_Step, (uint8_t)status_log_swapStep, status_log_swapArea, status_log_ENTRY, 96u, 0u);
     }
   }
   if (s == status_Status_Ok) {
-    s = status_log_write(status_log_Entry_SnapshotEnd, 0, status_log_installs, (tsb_view_u8){status_log_ENTRY, 96u}, 0u);
+    s = status_log_write(status_log_Entry_SnapshotEnd, 0, status_log_installs, status_log_ENTRY, 96u, 0u);
   }
   return s;
 }
@@ -1733,21 +1825,22 @@ static bool signature_signatureRequired(void) {
   return (board_public_key().len == 32u);
 }
 
-static int32_t signature_verifyImageSignature(tsb_view_u8 header, uint32_t start) {
+static int32_t signature_verifyImageSignature(uint8_t *tsb_header_ptr, uint32_t tsb_header_len, uint32_t start) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
   if (!signature_signatureRequired()) {
     return status_Status_Ok;
   }
-  if (image_header_signatureSize(header) != image_header_SIGNATURE_SIZE) {
+  if (image_header_signatureSize(header.ptr, header.len) != image_header_SIGNATURE_SIZE) {
     return status_Status_SignatureRequired;
   }
-  uint32_t size = image_header_payloadSize(header);
+  uint32_t size = image_header_payloadSize(header.ptr, header.len);
   hal_port_flash_take_ecc_error();
-  lib_ed25519_verifyStart(board_public_key(), hal_flash_view(TSB_ADD_U32(start, size), image_header_SIGNATURE_SIZE));
-  lib_ed25519_verifyUpdate(tsb_sub_u8(header, 0, image_header_HEADER_SIZE));
+  tsb_views_lib_ed25519_verifyStart(board_public_key(), hal_flash_view(TSB_ADD_U32(start, size), image_header_SIGNATURE_SIZE));
+  tsb_views_lib_ed25519_verifyUpdate(tsb_sub32_u8(header, 0u, image_header_HEADER_SIZE));
   for (uint32_t at = 0u; at < size; at = TSB_ADD_U32(at, signature_CHUNK)) {
     hal_port_watchdog_refresh();
     int64_t n = ((((int64_t)size - (int64_t)at) < signature_CHUNK) ? ((int64_t)size - (int64_t)at) : signature_CHUNK);
-    lib_ed25519_verifyUpdate(hal_flash_view(TSB_ADD_U32(start, at), TSB_CHECK(u32, n)));
+    tsb_views_lib_ed25519_verifyUpdate(hal_flash_view(TSB_ADD_U32(start, at), TSB_CHECK(u32, n)));
   }
   bool valid = lib_ed25519_verifyFinish();
   if (hal_port_flash_take_ecc_error()) {
@@ -1756,16 +1849,19 @@ static int32_t signature_verifyImageSignature(tsb_view_u8 header, uint32_t start
   return (valid ? status_Status_Ok : status_Status_BadSignature);
 }
 
-static bool signature_verifyAtBoot(tsb_view_u8 header, uint32_t start) {
-  return (!board_verify_at_boot() || (signature_verifyImageSignature(header, start) == status_Status_Ok));
+static bool signature_verifyAtBoot(uint8_t *tsb_header_ptr, uint32_t tsb_header_len, uint32_t start) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
+  return (!board_verify_at_boot() || (signature_verifyImageSignature(header.ptr, header.len, start) == status_Status_Ok));
 }
 
-static bool signature_counterAllows(tsb_view_u8 header) {
-  return (image_header_securityCounterOf(header) >= status_log_securityCounter());
+static bool signature_counterAllows(uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
+  return (image_header_securityCounterOf(header.ptr, header.len) >= status_log_securityCounter());
 }
 
-static int32_t signature_raiseCounter(tsb_view_u8 header) {
-  uint32_t value = image_header_securityCounterOf(header);
+static int32_t signature_raiseCounter(uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
+  uint32_t value = image_header_securityCounterOf(header.ptr, header.len);
   if (value <= status_log_securityCounter()) {
     return status_Status_Ok;
   }
@@ -1800,15 +1896,16 @@ static bool installed_image_vectorsSane(uint32_t stack, uint32_t reset) {
 
 static bool installed_image_vectorTableSane(uint32_t address) {
   tsb_view_u8 vectors = hal_flash_view(address, 8u);
-  return installed_image_vectorsSane(bytes_readU32LE(vectors, 0u), bytes_readU32LE(vectors, 4u));
+  return installed_image_vectorsSane(bytes_readU32LE(vectors.ptr, vectors.len, 0u), bytes_readU32LE(vectors.ptr, vectors.len, 4u));
 }
 
-static bool installed_image_imageValidAt(tsb_view_u8 header, uint32_t start) {
+static bool installed_image_imageValidAt(uint8_t *tsb_header_ptr, uint32_t tsb_header_len, uint32_t start) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
   hal_port_flash_take_ecc_error();
-  if (image_header_checkHeader(header, image_header_HeaderSource_Record) != status_Status_Ok) {
+  if (image_header_checkHeader(header.ptr, header.len, image_header_HeaderSource_Record) != status_Status_Ok) {
     return false;
   }
-  if (lib_crc32_crc32(hal_flash_view(start, image_header_payloadSize(header))) != image_header_payloadCrc(header)) {
+  if (tsb_views_lib_crc32_crc32(hal_flash_view(start, image_header_payloadSize(header.ptr, header.len))) != image_header_payloadCrc(header.ptr, header.len)) {
     return false;
   }
   if (!installed_image_vectorTableSane(start)) {
@@ -1818,7 +1915,7 @@ static bool installed_image_imageValidAt(tsb_view_u8 header, uint32_t start) {
 }
 
 static bool installed_image_applicationValid(void) {
-  return ((status_log_primaryRecorded() && installed_image_imageValidAt(status_log_primaryHeader(), board_app_start())) && signature_verifyAtBoot(status_log_primaryHeader(), board_app_start()));
+  return ((status_log_primaryRecorded() && tsb_views_installed_image_imageValidAt(status_log_primaryHeader(), board_app_start())) && tsb_views_signature_verifyAtBoot(status_log_primaryHeader(), board_app_start()));
 }
 
 static int32_t installed_image_invalidatePrimary(void) {
@@ -1831,18 +1928,20 @@ static int32_t installed_image_invalidatePrimary(void) {
   return status_log_logAppend(status_log_Entry_Empty, (uint8_t)status_log_Slot_Primary, 0u);
 }
 
-static int32_t installed_image_recordPrimary(tsb_view_u8 header) {
-  return status_log_logImage(status_log_Slot_Primary, header);
+static int32_t installed_image_recordPrimary(uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
+  return status_log_logImage(status_log_Slot_Primary, header.ptr, header.len);
 }
 
-static uint32_t swap_imageSpan(tsb_view_u8 header, bool known) {
-  return (known ? image_header_storedSize(header) : 0u);
+static uint32_t swap_imageSpan(uint8_t *tsb_header_ptr, uint32_t tsb_header_len, bool known) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
+  return (known ? image_header_storedSize(header.ptr, header.len) : 0u);
 }
 
 static uint32_t swap_areasNeeded(void) {
   uint32_t area = board_scratch_size();
-  uint32_t p = swap_imageSpan(status_log_primaryHeader(), status_log_primaryRecorded());
-  uint32_t s = swap_imageSpan(status_log_secondaryHeader(), status_log_secondaryRecorded());
+  uint32_t p = tsb_views_swap_imageSpan(status_log_primaryHeader(), status_log_primaryRecorded());
+  uint32_t s = tsb_views_swap_imageSpan(status_log_secondaryHeader(), status_log_secondaryRecorded());
   uint32_t span = ((p > s) ? p : s);
   if (area == 0u) {
     return 0u;
@@ -1891,7 +1990,7 @@ static int32_t swap_copyArea(uint32_t from, uint32_t to, uint32_t size) {
     if (flash_writer_isErased(TSB_ADD_U32(from, at), unit)) {
       continue;
     }
-    int32_t status = flash_writer_programBytes(TSB_ADD_U32(to, at), hal_flash_view(TSB_ADD_U32(from, at), unit));
+    int32_t status = tsb_views_flash_writer_programBytes(TSB_ADD_U32(to, at), hal_flash_view(TSB_ADD_U32(from, at), unit));
     if (status != status_Status_Ok) {
       return status;
     }
@@ -1942,7 +2041,7 @@ static bool slots_slotsEnabled(void) {
 }
 
 static bool slots_secondaryValid(int32_t role) {
-  return (((slots_slotsEnabled() && status_log_secondaryRecorded()) && (status_log_secondaryImageRole() == role)) && installed_image_imageValidAt(status_log_secondaryHeader(), board_secondary_start()));
+  return (((slots_slotsEnabled() && status_log_secondaryRecorded()) && (status_log_secondaryImageRole() == role)) && tsb_views_installed_image_imageValidAt(status_log_secondaryHeader(), board_secondary_start()));
 }
 
 static void slots_prepareLaunch(void) {
@@ -1967,8 +2066,8 @@ _Noreturn static void launch_launchApplication(void) {
   slots_prepareLaunch();
   uint32_t app = board_app_start();
   tsb_view_u8 vectors = hal_flash_view(app, 8u);
-  uint32_t stack = bytes_readU32LE(vectors, 0u);
-  uint32_t reset = bytes_readU32LE(vectors, 4u);
+  uint32_t stack = bytes_readU32LE(vectors.ptr, vectors.len, 0u);
+  uint32_t reset = bytes_readU32LE(vectors.ptr, vectors.len, 4u);
   hal_port_uart_flush();
   tsb_cpu_disable_irq();
   hal_port_uart_deinit();
@@ -2021,7 +2120,8 @@ static void uart_io_discardInput(void) {
   uart_io_tail = uart_io_head;
 }
 
-static void uart_io_writeBytes(tsb_view_u8 data) {
+static void uart_io_writeBytes(uint8_t *tsb_data_ptr, uint32_t tsb_data_len) {
+  tsb_view_u8 data = {tsb_data_ptr, tsb_data_len};
   {
     const tsb_view_u8 tsb_i0_view = data;
     for (uint32_t tsb_i0 = 0u; tsb_i0 < tsb_i0_view.len; tsb_i0++) {
@@ -2080,7 +2180,7 @@ static int32_t native_protocol_receiveAfterSync(void) {
     }
     native_protocol_FRAME[i] = (uint8_t)tsb_bits(b);
   }
-  uint32_t length = bytes_readU16LE((tsb_view_u8){native_protocol_FRAME, 1036u}, 2u);
+  uint32_t length = bytes_readU16LE(native_protocol_FRAME, 1036u, 2u);
   if (length > native_protocol_MAX_PAYLOAD) {
     return native_protocol_Receive_Damaged;
   }
@@ -2094,7 +2194,7 @@ static int32_t native_protocol_receiveAfterSync(void) {
   }
   uint32_t errors = hal_port_uart_take_errors();
   native_protocol_lineErrorsSinceBoot = (native_protocol_lineErrorsSinceBoot | errors);
-  if (lib_crc32_crc32(tsb_sub_u8((tsb_view_u8){native_protocol_FRAME, 1036u}, 0, (4u + length))) != bytes_readU32LE((tsb_view_u8){native_protocol_FRAME, 1036u}, (4u + length))) {
+  if (tsb_views_lib_crc32_crc32(tsb_sub32_u8((tsb_view_u8){native_protocol_FRAME, 1036u}, 0u, (4u + length))) != bytes_readU32LE(native_protocol_FRAME, 1036u, (4u + length))) {
     return native_protocol_Receive_Damaged;
   }
   return native_protocol_Receive_Frame;
@@ -2106,14 +2206,14 @@ static void native_protocol_reply(uint8_t command, uint8_t seq, uint8_t status, 
   native_protocol_REPLY[1] = native_protocol_SYNC1;
   native_protocol_REPLY[2] = command;
   native_protocol_REPLY[3] = seq;
-  bytes_writeU16LE((tsb_view_u8){native_protocol_REPLY, 267u}, 4u, TSB_CHECK(u32, length));
+  bytes_writeU16LE(native_protocol_REPLY, 267u, 4u, TSB_CHECK(u32, length));
   native_protocol_REPLY[6] = status;
   for (uint32_t i = 0u; (i < extra) && (i < native_protocol_MAX_READ); i++) {
     native_protocol_REPLY[(7u + i)] = native_protocol_REPLY_DATA[i];
   }
   int64_t end = (6 + length);
-  bytes_writeU32LE((tsb_view_u8){native_protocol_REPLY, 267u}, TSB_CHECK(u32, end), lib_crc32_crc32(tsb_sub_u8((tsb_view_u8){native_protocol_REPLY, 267u}, 2, end)));
-  uart_io_writeBytes(tsb_sub_u8((tsb_view_u8){native_protocol_REPLY, 267u}, 0, (end + 4)));
+  bytes_writeU32LE(native_protocol_REPLY, 267u, TSB_CHECK(u32, end), tsb_views_lib_crc32_crc32(tsb_sub_u8((tsb_view_u8){native_protocol_REPLY, 267u}, 2, end)));
+  tsb_views_uart_io_writeBytes(tsb_sub_u8((tsb_view_u8){native_protocol_REPLY, 267u}, 0, (end + 4)));
 }
 
 bool native_protocol_nativeFrameArrives(void) {
@@ -2131,7 +2231,7 @@ void native_protocol_nativeSession(bool frameReady, uint32_t idleMs) {
   bool pending = frameReady;
   bool haveSync = !frameReady;
   while (true) {
-    if ((((!pending && !native_protocol_frameWaiting) && (native_protocol_transfer == native_protocol_Transfer_Receiving)) && (uart_io_available() < native_protocol_WRITE_FRAME)) && (native_protocol_erasedEnd < image_header_storedSize((tsb_view_u8){native_protocol_SESSION_HEADER, 64u}))) {
+    if ((((!pending && !native_protocol_frameWaiting) && (native_protocol_transfer == native_protocol_Transfer_Receiving)) && (uart_io_available() < native_protocol_WRITE_FRAME)) && (native_protocol_erasedEnd < image_header_storedSize(native_protocol_SESSION_HEADER, 64u))) {
       native_protocol_eraseAhead(0xff, TSB_ADD_U32(native_protocol_erasedEnd, 1u));
     }
     int32_t got = ((pending || native_protocol_frameWaiting) ? native_protocol_Receive_Frame : native_protocol_receiveFrame(haveSync, idleMs));
@@ -2148,15 +2248,16 @@ void native_protocol_nativeSession(bool frameReady, uint32_t idleMs) {
     }
     if (got == native_protocol_Receive_Damaged) {
       uart_io_discardInput();
-      bytes_writeU32LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 0u, native_protocol_received);
+      bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 0u, native_protocol_received);
       native_protocol_reply(native_protocol_REPLY_BIT, 0xff, (uint8_t)status_Status_BadFrame, 4u);
       continue;
     }
-    native_protocol_handle(native_protocol_FRAME[0], native_protocol_FRAME[1], tsb_sub_u8((tsb_view_u8){native_protocol_FRAME, 1036u}, 4, (4 + (int64_t)bytes_readU16LE((tsb_view_u8){native_protocol_FRAME, 1036u}, 2u))));
+    tsb_views_native_protocol_handle(native_protocol_FRAME[0], native_protocol_FRAME[1], tsb_sub_u8((tsb_view_u8){native_protocol_FRAME, 1036u}, 4, (4 + (int64_t)bytes_readU16LE(native_protocol_FRAME, 1036u, 2u))));
   }
 }
 
-static void native_protocol_handle(uint8_t command, uint8_t seq, tsb_view_u8 payload) {
+static void native_protocol_handle(uint8_t command, uint8_t seq, uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len) {
+  tsb_view_u8 payload = {tsb_payload_ptr, tsb_payload_len};
   uint8_t replyCommand = (uint8_t)((uint32_t)command | native_protocol_REPLY_BIT);
   switch (command) {
   case native_protocol_Command_Info: {
@@ -2164,13 +2265,13 @@ static void native_protocol_handle(uint8_t command, uint8_t seq, tsb_view_u8 pay
     return;
   }
   case native_protocol_Command_Begin: {
-    native_protocol_reply(replyCommand, seq, (uint8_t)native_protocol_begin(payload), 0u);
+    native_protocol_reply(replyCommand, seq, (uint8_t)native_protocol_begin(payload.ptr, payload.len), 0u);
     return;
   }
   case native_protocol_Command_Write: {
     {
-      int32_t status = native_protocol_write(seq, payload);
-      bytes_writeU32LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 0u, native_protocol_received);
+      int32_t status = native_protocol_write(seq, payload.ptr, payload.len);
+      bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 0u, native_protocol_received);
       native_protocol_reply(replyCommand, seq, (uint8_t)status, 4u);
       return;
     }
@@ -2194,7 +2295,7 @@ static void native_protocol_handle(uint8_t command, uint8_t seq, tsb_view_u8 pay
   }
   case native_protocol_Command_Read: {
     {
-      int32_t length = native_protocol_read(payload);
+      int32_t length = native_protocol_read(payload.ptr, payload.len);
       native_protocol_reply(replyCommand, seq, (uint8_t)((length < 0) ? status_Status_BadAddress : status_Status_Ok), ((length < 0) ? 0u : tsb_bits(length)));
       return;
     }
@@ -2217,9 +2318,9 @@ static void native_protocol_handle(uint8_t command, uint8_t seq, tsb_view_u8 pay
   }
   case native_protocol_Command_SetBaud: {
     {
-      uint32_t baud = ((payload.len == 4u) ? bytes_readU32LE(payload, 0u) : 0u);
+      uint32_t baud = ((payload.len == 4u) ? bytes_readU32LE(payload.ptr, payload.len, 0u) : 0u);
       int32_t status = ((payload.len != 4u) ? status_Status_BadLength : (native_protocol_baudOffered(baud) ? status_Status_Ok : status_Status_UnsupportedBaud));
-      bytes_writeU16LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 0u, config_BAUD_CONFIRM_MS);
+      bytes_writeU16LE(native_protocol_REPLY_DATA, 256u, 0u, config_BAUD_CONFIRM_MS);
       native_protocol_reply(replyCommand, seq, (uint8_t)status, (uint32_t)((status == status_Status_Ok) ? 2 : 0));
       if (status == status_Status_Ok) {
         native_protocol_switchBaud(baud);
@@ -2232,12 +2333,13 @@ static void native_protocol_handle(uint8_t command, uint8_t seq, tsb_view_u8 pay
     return;
   }
   default: {
-    native_protocol_productReply(command, seq, payload);
+    native_protocol_productReply(command, seq, payload.ptr, payload.len);
   } /* fall through */
   }
 }
 
-static void native_protocol_productReply(uint8_t command, uint8_t seq, tsb_view_u8 payload) {
+static void native_protocol_productReply(uint8_t command, uint8_t seq, uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len) {
+  tsb_view_u8 payload = {tsb_payload_ptr, tsb_payload_len};
   int32_t answer = (product_isProductCommand(command) ? tsboot_product_command(command, payload, (tsb_view_u8){native_protocol_REPLY_DATA, 256u}) : product_NOT_A_PRODUCT_COMMAND);
   if (answer > native_protocol_MAX_READ) {
     TSB_TRAP(TSB_PANIC_EXPLICIT, "product command: reply too long");
@@ -2249,12 +2351,13 @@ static void native_protocol_productReply(uint8_t command, uint8_t seq, tsb_view_
   }
 }
 
-static int32_t native_protocol_read(tsb_view_u8 payload) {
+static int32_t native_protocol_read(uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len) {
+  tsb_view_u8 payload = {tsb_payload_ptr, tsb_payload_len};
   if (payload.len != 6u) {
     return -1;
   }
-  uint32_t address = bytes_readU32LE(payload, 0u);
-  uint32_t length = bytes_readU16LE(payload, 4u);
+  uint32_t address = bytes_readU32LE(payload.ptr, payload.len, 0u);
+  uint32_t length = bytes_readU16LE(payload.ptr, payload.len, 4u);
   if (((length == 0u) || (length > native_protocol_MAX_READ)) || !layout_inAppRegion(address, length)) {
     return -1;
   }
@@ -2267,19 +2370,19 @@ static int32_t native_protocol_read(tsb_view_u8 payload) {
 
 static uint32_t native_protocol_info(void) {
   native_protocol_REPLY_DATA[0] = config_NATIVE_PROTOCOL_VERSION;
-  bytes_writeU32LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 1u, config_BOOTLOADER_VERSION);
-  bytes_writeU32LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 5u, board_id());
-  bytes_writeU32LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 9u, board_app_start());
-  bytes_writeU32LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 13u, board_app_size());
-  bytes_writeU16LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 17u, board_write_unit());
-  bytes_writeU16LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 19u, config_MAX_DATA);
+  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 1u, config_BOOTLOADER_VERSION);
+  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 5u, board_id());
+  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 9u, board_app_start());
+  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 13u, board_app_size());
+  bytes_writeU16LE(native_protocol_REPLY_DATA, 256u, 17u, board_write_unit());
+  bytes_writeU16LE(native_protocol_REPLY_DATA, 256u, 19u, config_MAX_DATA);
   native_protocol_REPLY_DATA[21] = native_protocol_windowFrames();
   bool valid = installed_image_applicationValid();
   native_protocol_REPLY_DATA[22] = (uint8_t)(valid ? 1 : 0);
-  bytes_writeU32LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 23u, (valid ? image_header_appVersion(status_log_primaryHeader()) : 0u));
+  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 23u, (valid ? tsb_views_image_header_appVersion(status_log_primaryHeader()) : 0u));
   native_protocol_REPLY_DATA[27] = device_state_lastResetCause();
   native_protocol_REPLY_DATA[28] = (uint8_t)device_state_lastFaultKind();
-  bytes_writeU32LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 29u, device_state_lastFaultDetail());
+  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 29u, device_state_lastFaultDetail());
   native_protocol_REPLY_DATA[33] = (uint8_t)device_state_watchdogState();
   native_protocol_REPLY_DATA[34] = device_state_protectionState();
   native_protocol_REPLY_DATA[35] = (uint8_t)native_protocol_lineErrorsSinceBoot;
@@ -2289,10 +2392,10 @@ static uint32_t native_protocol_info(void) {
   native_protocol_REPLY_DATA[39] = (uint8_t)status_log_lastInstallReason();
   int32_t role = ((slots_slotsEnabled() && status_log_secondaryRecorded()) ? status_log_secondaryImageRole() : status_log_SecondaryRole_None);
   native_protocol_REPLY_DATA[40] = (uint8_t)role;
-  bytes_writeU32LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 41u, ((role != status_log_SecondaryRole_None) ? image_header_appVersion(status_log_secondaryHeader()) : 0u));
+  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 41u, ((role != status_log_SecondaryRole_None) ? tsb_views_image_header_appVersion(status_log_secondaryHeader()) : 0u));
   native_protocol_REPLY_DATA[45] = (uint8_t)status_log_swapInProgress();
   native_protocol_REPLY_DATA[46] = (uint8_t)(signature_signatureRequired() ? 1 : 0);
-  bytes_writeU32LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 47u, status_log_securityCounter());
+  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 47u, status_log_securityCounter());
   return 51u;
 }
 
@@ -2302,7 +2405,7 @@ static uint8_t native_protocol_windowFrames(void) {
 }
 
 static uint32_t native_protocol_bauds(void) {
-  bytes_writeU32LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 0u, native_protocol_sessionBaud);
+  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 0u, native_protocol_sessionBaud);
   tsb_view_u8 table = board_baud_table();
   uint32_t n = ((table.len <= 251u) ? table.len : 0u);
   for (uint32_t i = 0u; i < n; i++) {
@@ -2315,7 +2418,7 @@ static uint32_t native_protocol_bauds(void) {
 static bool native_protocol_baudOffered(uint32_t baud) {
   tsb_view_u8 table = board_baud_table();
   for (uint32_t i = 0u; ((int64_t)i + native_protocol_BAUD_ENTRY) <= (int64_t)table.len; i = TSB_ADD_U32(i, native_protocol_BAUD_ENTRY)) {
-    if (bytes_readU32LE(table, i) == baud) {
+    if (bytes_readU32LE(table.ptr, table.len, i) == baud) {
       return true;
     }
   }
@@ -2347,8 +2450,8 @@ static void native_protocol_switchBaud(uint32_t baud) {
 }
 
 static void native_protocol_progress(uint8_t seq, uint32_t done, uint32_t total, int32_t phase) {
-  bytes_writeU16LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 0u, (uint16_t)done);
-  bytes_writeU16LE((tsb_view_u8){native_protocol_REPLY_DATA, 256u}, 2u, (uint16_t)total);
+  bytes_writeU16LE(native_protocol_REPLY_DATA, 256u, 0u, (uint16_t)done);
+  bytes_writeU16LE(native_protocol_REPLY_DATA, 256u, 2u, (uint16_t)total);
   native_protocol_REPLY_DATA[4] = (uint8_t)phase;
   native_protocol_reply(native_protocol_EVENT_PROGRESS, seq, (uint8_t)status_Status_Ok, 5u);
 }
@@ -2374,11 +2477,11 @@ static int32_t native_protocol_install(uint8_t seq, bool permanent) {
   if (!slots_secondaryValid(status_log_SecondaryRole_Pending)) {
     return status_Status_NoValidApp;
   }
-  int32_t signed_ = signature_verifyImageSignature(status_log_secondaryHeader(), board_secondary_start());
+  int32_t signed_ = tsb_views_signature_verifyImageSignature(status_log_secondaryHeader(), board_secondary_start());
   if (signed_ != status_Status_Ok) {
     return signed_;
   }
-  if (!signature_counterAllows(status_log_secondaryHeader())) {
+  if (!tsb_views_signature_counterAllows(status_log_secondaryHeader())) {
     return status_Status_CounterTooLow;
   }
   int32_t begun = swap_swapBegin((permanent ? status_log_SwapKind_InstallPermanent : status_log_SwapKind_InstallTest), (uint32_t)status_log_RevertReason_None);
@@ -2389,7 +2492,7 @@ static int32_t native_protocol_install(uint8_t seq, bool permanent) {
   if ((swapped != status_Status_Ok) || !permanent) {
     return swapped;
   }
-  return signature_raiseCounter(status_log_primaryHeader());
+  return tsb_views_signature_raiseCounter(status_log_primaryHeader());
 }
 
 static int32_t native_protocol_confirm(void) {
@@ -2397,7 +2500,7 @@ static int32_t native_protocol_confirm(void) {
     return status_Status_BadState;
   }
   int32_t confirmed = status_log_logAppend(status_log_Entry_Confirmed, 0, 0u);
-  return ((confirmed != status_Status_Ok) ? confirmed : signature_raiseCounter(status_log_primaryHeader()));
+  return ((confirmed != status_Status_Ok) ? confirmed : tsb_views_signature_raiseCounter(status_log_primaryHeader()));
 }
 
 static int32_t native_protocol_revert(uint8_t seq) {
@@ -2407,7 +2510,7 @@ static int32_t native_protocol_revert(uint8_t seq) {
   if (!slots_secondaryValid(status_log_SecondaryRole_Previous)) {
     return status_Status_NoValidApp;
   }
-  if (!signature_counterAllows(status_log_secondaryHeader())) {
+  if (!tsb_views_signature_counterAllows(status_log_secondaryHeader())) {
     return status_Status_CounterTooLow;
   }
   int32_t begun = swap_swapBegin(status_log_SwapKind_Revert, (uint32_t)status_log_RevertReason_Requested);
@@ -2428,24 +2531,25 @@ static bool native_protocol_unitInTransferRegion(uint32_t index) {
   return layout_unitInRegion(index, board_secondary_start(), board_secondary_size());
 }
 
-static int32_t native_protocol_begin(tsb_view_u8 payload) {
+static int32_t native_protocol_begin(uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len) {
+  tsb_view_u8 payload = {tsb_payload_ptr, tsb_payload_len};
   native_protocol_transfer = native_protocol_Transfer_Idle;
   if (payload.len != native_protocol_BEGIN_SIZE) {
     return status_Status_BadLength;
   }
-  int32_t checked = image_header_checkHeader(payload, image_header_HeaderSource_Host);
+  int32_t checked = image_header_checkHeader(payload.ptr, payload.len, image_header_HeaderSource_Host);
   if (checked != status_Status_Ok) {
     return checked;
   }
-  if (signature_signatureRequired() && (image_header_signatureSize(payload) != image_header_SIGNATURE_SIZE)) {
+  if (signature_signatureRequired() && (image_header_signatureSize(payload.ptr, payload.len) != image_header_SIGNATURE_SIZE)) {
     return status_Status_SignatureRequired;
   }
-  if (!signature_counterAllows(payload)) {
+  if (!signature_counterAllows(payload.ptr, payload.len)) {
     return status_Status_CounterTooLow;
   }
-  uint32_t stack = bytes_readU32LE(payload, image_header_HEADER_SIZE);
-  uint32_t reset = bytes_readU32LE(payload, 68u);
-  if ((image_header_payloadSize(payload) < 8u) || !installed_image_vectorsSane(stack, reset)) {
+  uint32_t stack = bytes_readU32LE(payload.ptr, payload.len, image_header_HEADER_SIZE);
+  uint32_t reset = bytes_readU32LE(payload.ptr, payload.len, 68u);
+  if ((image_header_payloadSize(payload.ptr, payload.len) < 8u) || !installed_image_vectorsSane(stack, reset)) {
     return status_Status_BadVectorTable;
   }
   native_protocol_sessionStack = stack;
@@ -2458,7 +2562,7 @@ static int32_t native_protocol_begin(tsb_view_u8 payload) {
     return invalidated;
   }
   uint32_t start = native_protocol_transferBase();
-  int64_t end = ((int64_t)start + (int64_t)image_header_storedSize((tsb_view_u8){native_protocol_SESSION_HEADER, 64u}));
+  int64_t end = ((int64_t)start + (int64_t)image_header_storedSize(native_protocol_SESSION_HEADER, 64u));
   uint32_t count = board_sector_count();
   native_protocol_eraseTotal = 0u;
   for (uint32_t i = 0u; i < count; i++) {
@@ -2495,16 +2599,17 @@ static int32_t native_protocol_eraseAhead(uint8_t seq, uint32_t end) {
   return status_Status_Ok;
 }
 
-static int32_t native_protocol_write(uint8_t seq, tsb_view_u8 payload) {
+static int32_t native_protocol_write(uint8_t seq, uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len) {
+  tsb_view_u8 payload = {tsb_payload_ptr, tsb_payload_len};
   if (native_protocol_transfer != native_protocol_Transfer_Receiving) {
     return status_Status_BadState;
   }
   if (payload.len < 5u) {
     return status_Status_BadLength;
   }
-  uint32_t offset = bytes_readU32LE(payload, 0u);
-  tsb_view_u8 data = tsb_sub_from_u8(payload, 4);
-  uint32_t size = image_header_storedSize((tsb_view_u8){native_protocol_SESSION_HEADER, 64u});
+  uint32_t offset = bytes_readU32LE(payload.ptr, payload.len, 0u);
+  tsb_view_u8 data = tsb_sub32_from_u8(payload, 4u);
+  uint32_t size = image_header_storedSize(native_protocol_SESSION_HEADER, 64u);
   if ((offset > size) || ((int64_t)data.len > ((int64_t)size - (int64_t)offset))) {
     return status_Status_TooBig;
   }
@@ -2517,7 +2622,7 @@ static int32_t native_protocol_write(uint8_t seq, tsb_view_u8 payload) {
     return status_Status_BadLength;
   }
   if (((int64_t)offset + (int64_t)data.len) <= (int64_t)native_protocol_received) {
-    return (bytes_equalBytes(hal_flash_view(TSB_ADD_U32(native_protocol_transferBase(), offset), data.len), data) ? status_Status_Ok : status_Status_VerifyFailed);
+    return (tsb_views_bytes_equalBytes(hal_flash_view(TSB_ADD_U32(native_protocol_transferBase(), offset), data.len), data) ? status_Status_Ok : status_Status_VerifyFailed);
   }
   if (offset != native_protocol_received) {
     return status_Status_OutOfOrder;
@@ -2527,7 +2632,7 @@ static int32_t native_protocol_write(uint8_t seq, tsb_view_u8 payload) {
     native_protocol_transfer = native_protocol_Transfer_Idle;
     return erased;
   }
-  int32_t status = flash_writer_programBytes(TSB_ADD_U32(native_protocol_transferBase(), offset), data);
+  int32_t status = flash_writer_programBytes(TSB_ADD_U32(native_protocol_transferBase(), offset), data.ptr, data.len);
   if (status != status_Status_Ok) {
     native_protocol_transfer = native_protocol_Transfer_Idle;
     return status;
@@ -2536,11 +2641,12 @@ static int32_t native_protocol_write(uint8_t seq, tsb_view_u8 payload) {
   return status_Status_Ok;
 }
 
-static bool native_protocol_installed(tsb_view_u8 header) {
+static bool native_protocol_installed(uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
   if (slots_slotsEnabled()) {
-    return (bytes_equalBytes(status_log_secondaryHeader(), header) && slots_secondaryValid(status_log_SecondaryRole_Pending));
+    return (tsb_views_bytes_equalBytes(status_log_secondaryHeader(), header) && slots_secondaryValid(status_log_SecondaryRole_Pending));
   }
-  return (bytes_equalBytes(status_log_primaryHeader(), header) && installed_image_applicationValid());
+  return (tsb_views_bytes_equalBytes(status_log_primaryHeader(), header) && installed_image_applicationValid());
 }
 
 static int32_t native_protocol_forgetSecondary(void) {
@@ -2549,31 +2655,31 @@ static int32_t native_protocol_forgetSecondary(void) {
 
 static int32_t native_protocol_end(void) {
   if (native_protocol_transfer != native_protocol_Transfer_Receiving) {
-    return (native_protocol_installed((tsb_view_u8){native_protocol_SESSION_HEADER, 64u}) ? status_Status_Ok : status_Status_BadState);
+    return (native_protocol_installed(native_protocol_SESSION_HEADER, 64u) ? status_Status_Ok : status_Status_BadState);
   }
-  if (native_protocol_received != image_header_storedSize((tsb_view_u8){native_protocol_SESSION_HEADER, 64u})) {
+  if (native_protocol_received != image_header_storedSize(native_protocol_SESSION_HEADER, 64u)) {
     return status_Status_Incomplete;
   }
   native_protocol_transfer = native_protocol_Transfer_Idle;
-  uint32_t size = image_header_payloadSize((tsb_view_u8){native_protocol_SESSION_HEADER, 64u});
+  uint32_t size = image_header_payloadSize(native_protocol_SESSION_HEADER, 64u);
   uint32_t base = native_protocol_transferBase();
-  if (lib_crc32_crc32(hal_flash_view(base, size)) != image_header_payloadCrc((tsb_view_u8){native_protocol_SESSION_HEADER, 64u})) {
+  if (tsb_views_lib_crc32_crc32(hal_flash_view(base, size)) != image_header_payloadCrc(native_protocol_SESSION_HEADER, 64u)) {
     return status_Status_CrcMismatch;
   }
   tsb_view_u8 vectors = hal_flash_view(base, 8u);
-  if (((bytes_readU32LE(vectors, 0u) != native_protocol_sessionStack) || (bytes_readU32LE(vectors, 4u) != native_protocol_sessionReset)) || !installed_image_vectorTableSane(base)) {
+  if (((bytes_readU32LE(vectors.ptr, vectors.len, 0u) != native_protocol_sessionStack) || (bytes_readU32LE(vectors.ptr, vectors.len, 4u) != native_protocol_sessionReset)) || !installed_image_vectorTableSane(base)) {
     return status_Status_BadVectorTable;
   }
-  int32_t signed_ = signature_verifyImageSignature((tsb_view_u8){native_protocol_SESSION_HEADER, 64u}, base);
+  int32_t signed_ = signature_verifyImageSignature(native_protocol_SESSION_HEADER, 64u, base);
   if (signed_ != status_Status_Ok) {
     return signed_;
   }
-  int32_t stored = (slots_slotsEnabled() ? status_log_logImage(status_log_Slot_Secondary, (tsb_view_u8){native_protocol_SESSION_HEADER, 64u}) : installed_image_recordPrimary((tsb_view_u8){native_protocol_SESSION_HEADER, 64u}));
+  int32_t stored = (slots_slotsEnabled() ? status_log_logImage(status_log_Slot_Secondary, native_protocol_SESSION_HEADER, 64u) : installed_image_recordPrimary(native_protocol_SESSION_HEADER, 64u));
   if (stored != status_Status_Ok) {
     return stored;
   }
-  if (!native_protocol_installed((tsb_view_u8){native_protocol_SESSION_HEADER, 64u})) {
+  if (!native_protocol_installed(native_protocol_SESSION_HEADER, 64u)) {
     return status_Status_VerifyFailed;
   }
-  return (slots_slotsEnabled() ? status_Status_Ok : signature_raiseCounter((tsb_view_u8){native_protocol_SESSION_HEADER, 64u}));
+  return (slots_slotsEnabled() ? status_Status_Ok : signature_raiseCounter(native_protocol_SESSION_HEADER, 64u));
 }
