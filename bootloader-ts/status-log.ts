@@ -15,11 +15,9 @@ import { u8, u32 } from "../runtime/index";
 import { boardConfigHalves, boardConfigSize, boardConfigStart } from "../hal-bindings/board";
 import { flashTakeEccError, flashView } from "../hal-bindings/flash";
 import { readU32LE, writeU32LE } from "./bytes";
-import { eraseSector, isErased, programBytes } from "./flash-writer";
+import { eraseRange, isErased, programBytes } from "./flash-writer";
 import { HEADER_SIZE } from "./image-header";
-import { NO_SECTOR, sectorContaining } from "./layout";
 import { crc32 } from "./lib/crc32";
-import { boardSectorSize, boardSectorStart } from "../hal-bindings/board";
 import { Status } from "./status";
 
 /** One entry: magic (2), type, arg, value (u32), data (64: an image header), reserved (20), CRC-32 (4). */
@@ -391,20 +389,7 @@ export function logLoad(): Status {
 
 /** Erases half `h`: every erase unit in it. */
 function eraseHalf(h: u32): Status {
-  const start = halfStart(h);
-  const end = start + halfSize();
-  let at = start;
-  while (at < end) {
-    const index = sectorContaining(at);
-    if (index === NO_SECTOR) return Status.BadAddress;
-    const size = boardSectorSize(index);
-    if (!isErased(boardSectorStart(index), size)) {
-      const status = eraseSector(index);
-      if (status !== Status.Ok) return status;
-    }
-    at = boardSectorStart(index) + size;
-  }
-  return Status.Ok;
+  return eraseRange(halfStart(h), halfSize());
 }
 
 /** Fills ENTRY: type, arg, value, `length` data bytes from `data` (the rest zero), and the CRC. */
