@@ -296,7 +296,7 @@ function writeMemory(): boolean {
     writeByte(NACK);
     return true;
   }
-  const offset = address - boardAppStart();
+  const offset: u32 = address - boardAppStart(); // the address is in the application region: no wrap
   if (offset === writtenEnd) writtenEnd = offset + length;
   else contiguous = false;
   writeByte(ACK);

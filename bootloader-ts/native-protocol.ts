@@ -518,7 +518,7 @@ function eraseAhead(seq: u8, end: u32): Status {
     progress(seq, eraseDone, eraseTotal, Phase.Erase);
     const erased = eraseIfNeeded(index);
     if (erased !== Status.Ok) return erased;
-    erasedEnd = boardSectorStart(index) + boardSectorSize(index) - start;
+    erasedEnd = boardSectorStart(index) - start + boardSectorSize(index); // the unit lies in the region: no wrap
   }
   return Status.Ok;
 }
