@@ -165,12 +165,13 @@ enum Read {
 function readEntry(h: u32, index: u32): Read {
   flashTakeEccError();
   const view = flashView(entryAddress(h, index), ENTRY_SIZE);
-  for (let i: u32 = 0; i < ENTRY_SIZE; i++) ENTRY[i] = view[i];
-  if (flashTakeEccError()) return Read.Torn;
   let blank = true;
   for (let i: u32 = 0; i < ENTRY_SIZE; i++) {
-    if (ENTRY[i] !== 0xff) blank = false;
+    const b = view[i];
+    ENTRY[i] = b;
+    if (b !== 0xff) blank = false;
   }
+  if (flashTakeEccError()) return Read.Torn;
   if (blank) return Read.Blank;
   const magicOk = (ENTRY[0] | (ENTRY[1] << 8)) === ENTRY_MAGIC;
   if (magicOk && crc32(ENTRY.subarray(0, OFFSET_CRC)) === readU32LE(ENTRY, OFFSET_CRC)) return Read.Valid;
