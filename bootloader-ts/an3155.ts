@@ -13,7 +13,7 @@ import { uartFlush, uartInit } from "../hal-bindings/uart";
 import { writeU16LE, writeU32LE } from "./bytes";
 import { UART_BAUD } from "./config";
 import { setBootloaderProtection } from "./device-state";
-import { eraseSector, isErased, programBytes } from "./flash-writer";
+import { eraseIfNeeded, eraseSector, isErased, programBytes } from "./flash-writer";
 import { FLAG_ADOPTED, HEADER_MAGIC, HEADER_SIZE, HEADER_VERSION, OFFSET_BOARD_ID, OFFSET_FLAGS, OFFSET_HEADER_CRC, OFFSET_HEADER_SIZE, OFFSET_HEADER_VERSION, OFFSET_LOAD_ADDRESS, OFFSET_MAGIC, OFFSET_PAYLOAD_CRC, OFFSET_PAYLOAD_SIZE } from "./image-header";
 import { applicationValid, invalidatePrimary, recordPrimary, vectorTableSane } from "./installed-image";
 import { launchApplication } from "./launch";
@@ -45,7 +45,11 @@ enum Code {
   WriteProtect = 0x63,
   WriteUnprotect = 0x73,
 }
-const SUPPORTED = new Uint8Array([0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73]);
+/** GET's answer: ACK, N (the bytes that follow but one), the version, the commands supported, ACK. */
+const GET_ANSWER = new Uint8Array([ACK, 9, PROTOCOL_VERSION, 0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, ACK]);
+/** GET VERSION's answer: ACK, the version, two option bytes (0), ACK. */
+const GET_VERSION_ANSWER = new Uint8Array([ACK, PROTOCOL_VERSION, 0, 0, ACK]);
+/** The data block of WRITE MEMORY, or the unit codes of WRITE PROTECT (receiveData). */
 const DATA = new Uint8Array(256);
 const HEADER = new Uint8Array(HEADER_SIZE);
 
@@ -144,18 +148,10 @@ export function an3155Session(firstCode: i32, idleMs: u32): void {
 function command(code: u8): boolean {
   switch (code) {
     case Code.Get:
-      writeByte(ACK);
-      writeByte(SUPPORTED.length); // N: the bytes that follow (the version and the codes) minus one
-      writeByte(PROTOCOL_VERSION);
-      writeBytes(SUPPORTED);
-      writeByte(ACK);
+      writeBytes(GET_ANSWER);
       return true;
     case Code.GetVersion:
-      writeByte(ACK);
-      writeByte(PROTOCOL_VERSION);
-      writeByte(0);
-      writeByte(0);
-      writeByte(ACK);
+      writeBytes(GET_VERSION_ANSWER);
       return true;
     case Code.GetId: {
       const pid = boardProductId();
@@ -246,6 +242,29 @@ function go(): boolean {
   launchApplication();
 }
 
+/** The bytes receiveData() put in DATA (1 … 256). */
+let dataLength: u32 = 0;
+
+/**
+ * Receives N, N + 1 bytes into DATA and their checksum (the XOR of N and the bytes), as WRITE MEMORY and
+ * WRITE PROTECT send them; -1 timeout, 0 bad checksum, 1 good.
+ */
+function receiveData(): i32 {
+  const n = readByte(BYTE_TIMEOUT_MS);
+  if (n < 0) return -1;
+  let xor: u32 = u32(n);
+  for (let i: u32 = 0; i <= u32(n); i++) {
+    const b = readByte(BYTE_TIMEOUT_MS);
+    if (b < 0) return -1;
+    DATA[i & 255] = u8(b);
+    xor = xor ^ b;
+  }
+  const checksum = readByte(BYTE_TIMEOUT_MS);
+  if (checksum < 0) return -1;
+  dataLength = u32(n) + 1;
+  return checksum === xor ? 1 : 0;
+}
+
 /** `length` rounded up to whole write units. */
 function unitsLength(length: u32): u32 {
   const unit = boardWriteUnit();
@@ -267,26 +286,17 @@ function unitAligned(value: u32): boolean {
 function writeMemory(): boolean {
   const accepted = acceptAppAddress();
   if (accepted <= 0) return accepted === 0;
-  const n = readByte(BYTE_TIMEOUT_MS);
-  if (n < 0) return false;
-  let xor: u32 = u32(n);
-  for (let i: u32 = 0; i <= u32(n); i++) {
-    const b = readByte(BYTE_TIMEOUT_MS);
-    if (b < 0) return false;
-    DATA[i & 255] = u8(b);
-    xor = xor ^ b;
-  }
-  const checksum = readByte(BYTE_TIMEOUT_MS);
-  if (checksum < 0) return false;
-  const length = u32(n) + 1;
+  const received = receiveData();
+  if (received < 0) return false;
+  const length = dataLength;
   const padded = unitsLength(length);
   // A bootloader with a public key takes signed images only, which AN3155 cannot carry: it writes nothing.
-  const ok = !signatureRequired() && checksum === xor && unitAligned(address) && inAppRegion(address, padded) && isErased(address, padded);
+  const ok = !signatureRequired() && received === 1 && unitAligned(address) && inAppRegion(address, padded) && isErased(address, padded);
   if (!ok || invalidatePrimary() !== Status.Ok || programBytes(address, DATA.subarray(0, length)) !== Status.Ok) {
     writeByte(NACK);
     return true;
   }
-  const offset = address - boardAppStart();
+  const offset: u32 = address - boardAppStart(); // the address is in the application region: no wrap
   if (offset === writtenEnd) writtenEnd = offset + length;
   else contiguous = false;
   writeByte(ACK);
@@ -372,7 +382,7 @@ function eraseApplication(): Status {
   const count = boardSectorCount();
   for (let i: u32 = 0; i < count && i < MAX_UNITS; i++) {
     if (!sectorInAppRegion(i)) continue;
-    const status = isErased(boardSectorStart(i), boardSectorSize(i)) ? Status.Ok : eraseSector(i);
+    const status = eraseIfNeeded(i);
     if (status !== Status.Ok) return status;
     setBit(ERASED_IN_SESSION, i);
   }
@@ -386,22 +396,16 @@ function eraseApplication(): Status {
  */
 function writeProtect(): boolean {
   writeByte(ACK);
-  const n = readByte(BYTE_TIMEOUT_MS);
-  if (n < 0) return false;
-  let xor: u32 = u32(n);
-  let exact = true;
+  const received = receiveData();
+  if (received < 0) return false;
+  let exact = received === 1;
   let listed: u32 = 0;
-  for (let i: u32 = 0; i <= u32(n); i++) {
-    const code = readByte(BYTE_TIMEOUT_MS);
-    if (code < 0) return false;
-    xor = xor ^ code;
-    const index = sectorWithNumber(u32(code));
+  for (let i: u32 = 0; i < dataLength && i < DATA.length; i++) {
+    const index = sectorWithNumber(DATA[i]);
     if (index < boardSectorCount() && inBootloaderRegion(index)) listed++;
     else exact = false;
   }
-  const checksum = readByte(BYTE_TIMEOUT_MS);
-  if (checksum < 0) return false;
-  if (checksum !== xor || !exact || listed !== bootloaderUnits()) {
+  if (!exact || listed !== bootloaderUnits()) {
     writeByte(NACK);
     return true;
   }

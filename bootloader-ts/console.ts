@@ -16,26 +16,29 @@ export function printHex(value: u32): void {
   for (let i: u32 = 0; i < 8; i++) writeByte(HEX_DIGITS[(value >>> (28 - i * 4)) & 15]);
 }
 
-/** The fault or panic that ended the previous boot, if any: one line. */
+/**
+ * The fault or panic that ended the previous boot, if any: one line, such as "last boot ended by a hard
+ * fault at pc 0x08008123". The five CPU faults share " fault at pc " (the NMI " at pc ").
+ */
 export function reportLastFault(): void {
   const kind = lastFaultKind();
   if (kind === FaultKind.None) return;
   print("last boot ended by ");
   switch (kind) {
     case FaultKind.HardFault:
-      print("a hard fault at pc ");
+      print("a hard fault");
       break;
     case FaultKind.Nmi:
-      print("an NMI at pc ");
+      print("an NMI");
       break;
     case FaultKind.MemManage:
-      print("a memory management fault at pc ");
+      print("a memory management fault");
       break;
     case FaultKind.BusFault:
-      print("a bus fault at pc ");
+      print("a bus fault");
       break;
     case FaultKind.UsageFault:
-      print("a usage fault at pc ");
+      print("a usage fault");
       break;
     case FaultKind.UnexpectedIrq:
       print("an unexpected interrupt, number ");
@@ -55,6 +58,7 @@ export function reportLastFault(): void {
       print(", detail ");
       break;
   }
+  if (kind <= FaultKind.UsageFault) print(" at pc ");
   printHex(lastFaultDetail());
   print("\r\n");
 }

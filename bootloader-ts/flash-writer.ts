@@ -8,7 +8,7 @@ import { u32 } from "../runtime/index";
 import { boardConfigSize, boardConfigStart, boardScratchSize, boardScratchStart, boardSecondarySize, boardSecondaryStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashErase, flashLock, flashProgram, flashTakeEccError, flashUnlock, flashView } from "../hal-bindings/flash";
 import { equalBytes } from "./bytes";
-import { inAppRegion, inRegion } from "./layout";
+import { inAppRegion, inRegion, NO_SECTOR, sectorContaining } from "./layout";
 import { inConfigTwin } from "./bank-layout";
 import { Status } from "./status";
 import { watchdogRefresh } from "../hal-bindings/system";
@@ -50,6 +50,24 @@ export function eraseSector(index: u32): Status {
   const erased = flashView(boardSectorStart(index), boardSectorSize(index));
   for (const b of erased) {
     if (b !== 0xff) return Status.VerifyFailed;
+  }
+  return Status.Ok;
+}
+
+/** Erases unit `index` unless it already reads erased: an erase stalls the CPU and wears the flash. */
+export function eraseIfNeeded(index: u32): Status {
+  return isErased(boardSectorStart(index), boardSectorSize(index)) ? Status.Ok : eraseSector(index);
+}
+
+/** Makes every erase unit of [start, start + size) erased (eraseIfNeeded). */
+export function eraseRange(start: u32, size: u32): Status {
+  let at = start;
+  while (at - start < size) {
+    const index = sectorContaining(at);
+    if (index === NO_SECTOR) return Status.BadAddress;
+    const status = eraseIfNeeded(index);
+    if (status !== Status.Ok) return status;
+    at = boardSectorStart(index) + boardSectorSize(index);
   }
   return Status.Ok;
 }

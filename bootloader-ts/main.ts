@@ -95,30 +95,31 @@ export function updateReason(): UpdateReason {
   return UpdateReason.None;
 }
 
-/** In update mode the line is the bootloader's: say who it is and why it stays. */
+/** In update mode the line is the bootloader's: say who it is and why it stays ("update: " and the reason). */
 function announce(reason: UpdateReason): void {
-  print("tsboot 0.2.0\r\n");
+  if (reason === UpdateReason.None) {
+    print("tsboot 0.2.0\r\n");
+    return;
+  }
+  print("tsboot 0.2.0\r\nupdate: ");
   switch (reason) {
     case UpdateReason.Requested:
-      print("update: requested by the application\r\n");
+      print("requested by the application");
       break;
     case UpdateReason.TriggerPin:
-      print("update: trigger pin\r\n");
+      print("trigger pin");
       break;
     case UpdateReason.NoValidApplication:
-      print("update: no valid application\r\n");
+      print("no valid application");
       break;
     case UpdateReason.SessionLeftNoApplication:
-      print("update: the session left no valid application\r\n");
-      break;
-    case UpdateReason.Product:
-      print("update: ");
-      announceProductReason(productReason);
-      print("\r\n");
+      print("the session left no valid application");
       break;
     default:
+      announceProductReason(productReason);
       break;
   }
+  print("\r\n");
 }
 
 let pendingAn3155Command: i32 = -1;

@@ -9,7 +9,7 @@ import { flashView } from "../hal-bindings/flash";
 import { readU16LE, readU32LE, writeU16LE, writeU32LE, equalBytes } from "./bytes";
 import { BAUD_CONFIRM_MS, BOOTLOADER_VERSION, INTER_BYTE_TIMEOUT_MS, MAX_DATA, NATIVE_PROTOCOL_VERSION, UART_BAUD } from "./config";
 import { lastFaultDetail, lastFaultKind, lastResetCause, protectionState, setBootloaderProtection, watchdogState } from "./device-state";
-import { eraseSector, isErased, programBytes } from "./flash-writer";
+import { eraseIfNeeded, programBytes } from "./flash-writer";
 import { appVersion, checkHeader, HEADER_SIZE, HeaderSource, payloadCrc, payloadSize, SIGNATURE_SIZE, signatureSize, storedSize } from "./image-header";
 import { counterAllows, raiseCounter, signatureRequired, verifyImageSignature } from "./signature";
 import { applicationValid, invalidatePrimary, recordPrimary, vectorsSane, vectorTableSane } from "./installed-image";
@@ -145,6 +145,7 @@ function receiveAfterSync(): Receive {
 
 /** Sends a reply frame: status, then `extra` bytes of REPLY_DATA. */
 function reply(command: u8, seq: u8, status: u8, extra: u32): void {
+  if (extra > MAX_READ) panic("reply too long"); // and so the lengths below need no checks
   const length = 1 + extra;
   REPLY[0] = SYNC0;
   REPLY[1] = SYNC1;
@@ -152,10 +153,16 @@ function reply(command: u8, seq: u8, status: u8, extra: u32): void {
   REPLY[3] = seq;
   writeU16LE(REPLY, 4, length);
   REPLY[6] = status;
-  for (let i: u32 = 0; i < extra && i < MAX_READ; i++) REPLY[7 + i] = REPLY_DATA[i];
+  for (let i: u32 = 0; i < extra; i++) REPLY[7 + i] = REPLY_DATA[i];
   const end = 6 + length;
   writeU32LE(REPLY, end, crc32(REPLY.subarray(2, end)));
   writeBytes(REPLY.subarray(0, end + 4));
+}
+
+/** Replies with the payload bytes received so far (WRITE, and a damaged frame), so a host can resume. */
+function replyReceived(command: u8, seq: u8, status: u8): void {
+  writeU32LE(REPLY_DATA, 0, received);
+  reply(command, seq, status, 4);
 }
 
 /**
@@ -201,99 +208,106 @@ export function nativeSession(frameReady: boolean, idleMs: u32): void {
     if (got === Receive.Damaged) {
       // Tell the host how far the transfer got, so it can resume without first asking.
       discardInput();
-      writeU32LE(REPLY_DATA, 0, received);
-      reply(REPLY_BIT, 0xff, Status.BadFrame, 4);
+      replyReceived(REPLY_BIT, 0xff, Status.BadFrame);
       continue;
     }
     handle(FRAME[0], FRAME[1], FRAME.subarray(4, 4 + readU16LE(FRAME, 2)));
   }
 }
 
+/** Answers one frame: every command replies once, with a status and its data in REPLY_DATA. */
 function handle(command: u8, seq: u8, payload: Uint8Array): void {
-  const replyCommand = u8(command | REPLY_BIT);
+  let status: u8 = Status.Ok;
+  let extra: u32 = 0;
+  let baud: u32 = 0;
   switch (command) {
     case Command.Info:
-      reply(replyCommand, seq, Status.Ok, info());
-      return;
+      extra = info();
+      break;
     case Command.Begin:
-      reply(replyCommand, seq, begin(payload), 0);
+      status = begin(payload);
+      break;
+    case Command.Write:
+      replyReceived(u8(command | REPLY_BIT), seq, write(seq, payload));
       return;
-    case Command.Write: {
-      const status = write(seq, payload);
-      writeU32LE(REPLY_DATA, 0, received);
-      reply(replyCommand, seq, status, 4);
-      return;
-    }
     case Command.End:
-      reply(replyCommand, seq, end(), 0);
-      return;
+      status = end();
+      break;
     case Command.Boot:
-      if (!applicationValid()) {
-        reply(replyCommand, seq, Status.NoValidApp, 0);
-        return;
-      }
-      reply(replyCommand, seq, Status.Ok, 0);
-      launchApplication();
+      // A valid application starts once the reply has gone out (below).
+      if (!applicationValid()) status = Status.NoValidApp;
+      break;
     case Command.Abort:
       transfer = Transfer.Idle;
-      reply(replyCommand, seq, Status.Ok, 0);
-      return;
-    case Command.Read: {
-      const length = read(payload);
-      reply(replyCommand, seq, length < 0 ? Status.BadAddress : Status.Ok, length < 0 ? 0 : u32(length));
-      return;
+      break;
+    case Command.Read:
+      extra = read(payload);
+      if (extra === 0) status = Status.BadAddress;
+      break;
+    case Command.Install: {
+      const flag = flagArgument(payload);
+      status = flag < 0 ? Status.BadLength : install(seq, flag === 1);
+      break;
     }
-    case Command.Install:
-      reply(replyCommand, seq, payload.length === 1 && payload[0] <= 1 ? install(seq, payload[0] === 1) : Status.BadLength, 0);
-      applyPendingBankSwap(); // a bank-swap board resets after the reply: the reset applies the swap
-      return;
     case Command.Confirm:
-      reply(replyCommand, seq, confirm(), 0);
-      return;
+      status = confirm();
+      break;
     case Command.Revert:
-      reply(replyCommand, seq, revert(seq), 0);
-      applyPendingBankSwap();
-      return;
+      status = revert(seq);
+      break;
     case Command.Bauds:
-      reply(replyCommand, seq, payload.length === 0 ? Status.Ok : Status.BadLength, payload.length === 0 ? bauds() : 0);
-      return;
-    case Command.SetBaud: {
-      const baud = payload.length === 4 ? readU32LE(payload, 0) : 0;
-      const status = payload.length !== 4 ? Status.BadLength : baudOffered(baud) ? Status.Ok : Status.UnsupportedBaud;
-      writeU16LE(REPLY_DATA, 0, BAUD_CONFIRM_MS);
-      reply(replyCommand, seq, status, status === Status.Ok ? 2 : 0);
-      if (status === Status.Ok) switchBaud(baud);
-      return;
-    }
-    case Command.Protect:
+      if (payload.length === 0) extra = bauds();
+      else status = Status.BadLength;
+      break;
+    case Command.SetBaud:
+      // The switch happens once the reply has gone out at the old rate (below).
+      baud = payload.length === 4 ? readU32LE(payload, 0) : 0;
+      status = payload.length !== 4 ? Status.BadLength : baudOffered(baud) ? Status.Ok : Status.UnsupportedBaud;
+      if (status === Status.Ok) {
+        writeU16LE(REPLY_DATA, 0, BAUD_CONFIRM_MS);
+        extra = 2;
+      }
+      break;
+    case Command.Protect: {
       // On parts that load option bytes only at a reset (F0, L4) a success resets here: the host sees
       // silence and reads the new state with INFO after the reset.
-      reply(replyCommand, seq, payload.length === 1 && payload[0] <= 1 ? setBootloaderProtection(payload[0] === 1) : Status.BadLength, 0);
-      return;
-    default:
-      productReply(command, seq, payload);
+      const flag = flagArgument(payload);
+      status = flag < 0 ? Status.BadLength : setBootloaderProtection(flag === 1);
+      break;
+    }
+    default: {
+      // A command the core does not know: the product's hook may answer it (docs/extending.md) with its own
+      // data in REPLY_DATA; otherwise the NACK is UnknownCommand, as without hooks.
+      const answer = isProductCommand(command) ? productCommand(command, payload, REPLY_DATA) : NOT_A_PRODUCT_COMMAND;
+      if (answer > MAX_READ) panic("product command: reply too long");
+      if (answer >= 0) extra = u32(answer);
+      else status = refusedStatus(answer);
+    }
   }
+  reply(u8(command | REPLY_BIT), seq, status, extra);
+  // A bank-swap board resets after INSTALL's or REVERT's reply: the reset applies the swap.
+  if (command === Command.Install || command === Command.Revert) applyPendingBankSwap();
+  if (status !== Status.Ok) return;
+  if (command === Command.Boot) launchApplication();
+  if (command === Command.SetBaud) switchBaud(baud);
+}
+
+/** The one-byte flag INSTALL and PROTECT take: 0 or 1, or -1 when the payload is not one. */
+function flagArgument(payload: Uint8Array): i32 {
+  return payload.length === 1 && payload[0] <= 1 ? payload[0] : -1;
 }
 
 /**
- * A command the core does not know: the product's hook may answer it (docs/extending.md) with its own data
- * in REPLY_DATA; otherwise the NACK is UnknownCommand, as without hooks.
+ * READ: address (u32) + length (u16, 1…MAX_READ) inside the application region; returns the length, or 0
+ * for a refused request.
  */
-function productReply(command: u8, seq: u8, payload: Uint8Array): void {
-  const answer = isProductCommand(command) ? productCommand(command, payload, REPLY_DATA) : NOT_A_PRODUCT_COMMAND;
-  if (answer > MAX_READ) panic("product command: reply too long");
-  if (answer >= 0) reply(u8(command | REPLY_BIT), seq, Status.Ok, u32(answer));
-  else reply(u8(command | REPLY_BIT), seq, refusedStatus(answer), 0);
-}
-
-/** READ: address (u32) + length (u16, 1…MAX_READ) inside the application region; returns the length or -1. */
-function read(payload: Uint8Array): i32 {
-  if (payload.length !== 6) return -1;
+function read(payload: Uint8Array): u32 {
+  if (payload.length !== 6) return 0;
   const address = readU32LE(payload, 0);
   const length = readU16LE(payload, 4);
-  if (length === 0 || length > MAX_READ || !inAppRegion(address, length)) return -1;
+  if (length === 0 || length > MAX_READ || !inAppRegion(address, length)) return 0;
   const data = flashView(address, length);
-  for (let i: u32 = 0; i < length && i < MAX_READ; i++) REPLY_DATA[i] = data[i];
+  for (let i: u32 = 0; i < length; i++) REPLY_DATA[i] = data[i];
   return length;
 }
 
@@ -506,13 +520,9 @@ function eraseAhead(seq: u8, end: u32): Status {
     if (index === NO_SECTOR || !unitInTransferRegion(index)) return Status.BadAddress;
     eraseDone++;
     progress(seq, eraseDone, eraseTotal, Phase.Erase);
-    const unitStart = boardSectorStart(index);
-    const unitSize = boardSectorSize(index);
-    if (!isErased(unitStart, unitSize)) {
-      const erased = eraseSector(index);
-      if (erased !== Status.Ok) return erased;
-    }
-    erasedEnd = unitStart + unitSize - start;
+    const erased = eraseIfNeeded(index);
+    if (erased !== Status.Ok) return erased;
+    erasedEnd = boardSectorStart(index) - start + boardSectorSize(index); // the unit lies in the region: no wrap
   }
   return Status.Ok;
 }
@@ -527,26 +537,21 @@ function write(seq: u8, payload: Uint8Array): Status {
   const offset = readU32LE(payload, 0);
   const data = payload.subarray(4);
   const size = storedSize(SESSION_HEADER); // the payload, then its signature
-  if (offset > size || data.length > size - offset) return Status.TooBig;
-  const last = offset + data.length === size;
+  const end = offset + data.length; // exact: the test below bounds it by size
+  if (end > size) return Status.TooBig;
   const unit = boardWriteUnit();
   if (unit === 0) return Status.FlashError;
-  if (data.length % unit !== 0 && !last) return Status.BadLength;
-  if (offset + data.length <= received) {
-    return equalBytes(flashView(transferBase() + offset, data.length), data) ? Status.Ok : Status.VerifyFailed;
-  }
+  if (data.length % unit !== 0 && end !== size) return Status.BadLength;
+  const at = transferBase() + offset;
+  if (end <= received) return equalBytes(flashView(at, data.length), data) ? Status.Ok : Status.VerifyFailed;
   if (offset !== received) return Status.OutOfOrder;
-  const erased = eraseAhead(seq, offset + data.length);
-  if (erased !== Status.Ok) {
-    transfer = Transfer.Idle;
-    return erased;
-  }
-  const status = programBytes(transferBase() + offset, data);
+  let status = eraseAhead(seq, end);
+  if (status === Status.Ok) status = programBytes(at, data);
   if (status !== Status.Ok) {
     transfer = Transfer.Idle;
     return status;
   }
-  received = offset + data.length;
+  received = end;
   return Status.Ok;
 }
 

@@ -16,11 +16,9 @@ import { boardConfigHalves, boardConfigSize, boardConfigStart } from "../hal-bin
 import { flashTakeEccError, flashView } from "../hal-bindings/flash";
 import { bankConfigHalfStart, bankSwapBoard } from "./bank-layout";
 import { readU32LE, writeU32LE } from "./bytes";
-import { eraseSector, isErased, programBytes } from "./flash-writer";
+import { eraseRange, isErased, programBytes } from "./flash-writer";
 import { HEADER_SIZE } from "./image-header";
-import { NO_SECTOR, sectorContaining } from "./layout";
 import { crc32 } from "./lib/crc32";
-import { boardSectorSize, boardSectorStart } from "../hal-bindings/board";
 import { Status } from "./status";
 
 /** One entry: magic (2), type, arg, value (u32), data (64: an image header), reserved (20), CRC-32 (4). */
@@ -170,12 +168,13 @@ enum Read {
 function readEntry(h: u32, index: u32): Read {
   flashTakeEccError();
   const view = flashView(entryAddress(h, index), ENTRY_SIZE);
-  for (let i: u32 = 0; i < ENTRY_SIZE; i++) ENTRY[i] = view[i];
-  if (flashTakeEccError()) return Read.Torn;
   let blank = true;
   for (let i: u32 = 0; i < ENTRY_SIZE; i++) {
-    if (ENTRY[i] !== 0xff) blank = false;
+    const b = view[i];
+    ENTRY[i] = b;
+    if (b !== 0xff) blank = false;
   }
+  if (flashTakeEccError()) return Read.Torn;
   if (blank) return Read.Blank;
   const magicOk = (ENTRY[0] | (ENTRY[1] << 8)) === ENTRY_MAGIC;
   if (magicOk && crc32(ENTRY.subarray(0, OFFSET_CRC)) === readU32LE(ENTRY, OFFSET_CRC)) return Read.Valid;
@@ -394,20 +393,7 @@ export function logLoad(): Status {
 
 /** Erases half `h`: every erase unit in it. */
 function eraseHalf(h: u32): Status {
-  const start = halfStart(h);
-  const end = start + halfSize();
-  let at = start;
-  while (at < end) {
-    const index = sectorContaining(at);
-    if (index === NO_SECTOR) return Status.BadAddress;
-    const size = boardSectorSize(index);
-    if (!isErased(boardSectorStart(index), size)) {
-      const status = eraseSector(index);
-      if (status !== Status.Ok) return status;
-    }
-    at = boardSectorStart(index) + size;
-  }
-  return Status.Ok;
+  return eraseRange(halfStart(h), halfSize());
 }
 
 /** Fills ENTRY: type, arg, value, `length` data bytes from `data` (the rest zero), and the CRC. */

@@ -13,11 +13,10 @@
  * entry exchanges the slots' records. Reverting is the same swap again.
  */
 import { u32 } from "../runtime/index";
-import { boardAppStart, boardSecondaryStart, boardScratchSize, boardScratchStart, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
+import { boardAppStart, boardSecondaryStart, boardScratchSize, boardScratchStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashView } from "../hal-bindings/flash";
-import { eraseSector, isErased, programBytes } from "./flash-writer";
+import { eraseRange, isErased, programBytes } from "./flash-writer";
 import { storedSize } from "./image-header";
-import { NO_SECTOR, sectorContaining } from "./layout";
 import { Entry, installCount, logAppend, primaryHeader, primaryRecorded, secondaryHeader, secondaryRecorded, swapAreaCount, swapInProgress, swapProgressArea, swapProgressStep, SwapKind } from "./status-log";
 import { Status } from "./status";
 import { bankSwapBoard } from "./bank-layout";
@@ -48,22 +47,6 @@ export function swapBegin(kind: SwapKind, reason: u32): Status {
   const areas = areasNeeded();
   if (areas === 0 || areas > 0xffffff) return Status.BadState;
   return logAppend(Entry.Swap, kind, (areas | ((reason & 0xff) << 24)) >>> 0);
-}
-
-/** Erases every erase unit of [start, start + size). */
-function eraseRange(start: u32, size: u32): Status {
-  let at = start;
-  while (at - start < size) {
-    const index = sectorContaining(at);
-    if (index === NO_SECTOR) return Status.BadAddress;
-    const unitSize = boardSectorSize(index);
-    if (!isErased(boardSectorStart(index), unitSize)) {
-      const status = eraseSector(index);
-      if (status !== Status.Ok) return status;
-    }
-    at = boardSectorStart(index) + unitSize;
-  }
-  return Status.Ok;
 }
 
 /** Erases [to, to + size) and copies [from, from + size) into it, skipping units that are blank anyway. */

@@ -213,6 +213,8 @@ static bool bank_layout_inConfigTwin(uint32_t address, uint32_t length);
 static bool flash_writer_writable(uint32_t address, uint32_t length);
 static bool flash_writer_mayErase(uint32_t index);
 static int32_t flash_writer_eraseSector(uint32_t index);
+static int32_t flash_writer_eraseIfNeeded(uint32_t index);
+static int32_t flash_writer_eraseRange(uint32_t start, uint32_t size);
 static int32_t flash_writer_programBytes(uint32_t address, uint8_t *tsb_data_ptr, uint32_t tsb_data_len);
 static int32_t flash_writer_programUnit(uint32_t address, uint8_t *tsb_unit_ptr, uint32_t tsb_unit_len);
 static bool flash_writer_isErased(uint32_t address, uint32_t length);
@@ -334,7 +336,6 @@ static void bank_swap_applyPendingBankSwap(void);
 static uint32_t swap_imageSpan(uint8_t *tsb_header_ptr, uint32_t tsb_header_len, bool known);
 static uint32_t swap_areasNeeded(void);
 static int32_t swap_swapBegin(int32_t kind, uint32_t reason);
-static int32_t swap_eraseRange(uint32_t start, uint32_t size);
 static int32_t swap_copyArea(uint32_t from, uint32_t to, uint32_t size);
 static int32_t swap_runStep(uint32_t k, uint32_t step);
 static int32_t swap_swapContinue(void);
@@ -353,9 +354,10 @@ static uint8_t product_refusedStatus(int32_t answer);
 static int32_t native_protocol_receiveFrame(bool haveSync0, uint32_t idleMs);
 static int32_t native_protocol_receiveAfterSync(void);
 static void native_protocol_reply(uint8_t command, uint8_t seq, uint8_t status, uint32_t extra);
+static void native_protocol_replyReceived(uint8_t command, uint8_t seq, uint8_t status);
 static void native_protocol_handle(uint8_t command, uint8_t seq, uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len);
-static void native_protocol_productReply(uint8_t command, uint8_t seq, uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len);
-static int32_t native_protocol_read(uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len);
+static int32_t native_protocol_flagArgument(uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len);
+static uint32_t native_protocol_read(uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len);
 static uint32_t native_protocol_info(void);
 static uint8_t native_protocol_windowFrames(void);
 static uint32_t native_protocol_bauds(void);
@@ -549,6 +551,26 @@ static int32_t flash_writer_eraseSector(uint32_t index) {
         return status_Status_VerifyFailed;
       }
     }
+  }
+  return status_Status_Ok;
+}
+
+static int32_t flash_writer_eraseIfNeeded(uint32_t index) {
+  return (flash_writer_isErased(board_sector_start(index), board_sector_size(index)) ? status_Status_Ok : flash_writer_eraseSector(index));
+}
+
+static int32_t flash_writer_eraseRange(uint32_t start, uint32_t size) {
+  uint32_t at = start;
+  while (((int64_t)at - (int64_t)start) < (int64_t)size) {
+    uint32_t index = layout_sectorContaining(at);
+    if (index == layout_NO_SECTOR) {
+      return status_Status_BadAddress;
+    }
+    int32_t status = flash_writer_eraseIfNeeded(index);
+    if (status != status_Status_Ok) {
+      return status;
+    }
+    at = TSB_ADD_U32(board_sector_start(index), board_sector_size(index));
   }
   return status_Status_Ok;
 }
@@ -1467,24 +1489,7 @@ static void status_log_finishSwapState(uint32_t install) {
 }
 
 static int32_t status_log_eraseHalf(uint32_t h) {
-  uint32_t start = status_log_halfStart(h);
-  int64_t end = ((int64_t)start + (int64_t)status_log_halfSize());
-  uint32_t at = start;
-  while ((int64_t)at < end) {
-    uint32_t index = layout_sectorContaining(at);
-    if (index == layout_NO_SECTOR) {
-      return status_Status_BadAddress;
-    }
-    uint32_t size = board_sector_size(index);
-    if (!flash_writer_isErased(board_sector_start(index), size)) {
-      int32_t status = flash_writer_eraseSector(index);
-      if (status != status_Status_Ok) {
-        return status;
-      }
-    }
-    at = TSB_ADD_U32(board_sector_start(index), size);
-  }
-  return status_Status_Ok;
+  return flash_writer_eraseRange(status_log_halfStart(h), status_log_halfSize());
 }
 
 static void status_log_encode(int32_t type, uint8_t arg, uint32_t value, uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length) {
@@ -1886,27 +1891,8 @@ static int32_t swap_swapBegin(int32_t kind, uint32_t reason) {
   return status_log_logAppend(status_log_Entry_Swap, (uint8_t)kind, (areas | ((reason & 0xffu) << 24)));
 }
 
-static int32_t swap_eraseRange(uint32_t start, uint32_t size) {
-  uint32_t at = start;
-  while (((int64_t)at - (int64_t)start) < (int64_t)size) {
-    uint32_t index = layout_sectorContaining(at);
-    if (index == layout_NO_SECTOR) {
-      return status_Status_BadAddress;
-    }
-    uint32_t unitSize = board_sector_size(index);
-    if (!flash_writer_isErased(board_sector_start(index), unitSize)) {
-      int32_t status = flash_writer_eraseSector(index);
-      if (status != status_Status_Ok) {
-        return status;
-      }
-    }
-    at = TSB_ADD_U32(board_sector_start(index), unitSize);
-  }
-  return status_Status_Ok;
-}
-
 static int32_t swap_copyArea(uint32_t from, uint32_t to, uint32_t size) {
-  int32_t erased = swap_eraseRange(to, size);
+  int32_t erased = flash_writer_eraseRange(to, size);
   if (erased != status_Status_Ok) {
     return erased;
   }
@@ -2133,19 +2119,27 @@ static int32_t native_protocol_receiveAfterSync(void) {
 }
 
 static void native_protocol_reply(uint8_t command, uint8_t seq, uint8_t status, uint32_t extra) {
-  int64_t length = (1 + (int64_t)extra);
+  if (extra > native_protocol_MAX_READ) {
+    TSB_TRAP(TSB_PANIC_EXPLICIT, "reply too long");
+  }
+  int32_t length = (int32_t)(1u + extra);
   native_protocol_REPLY[0] = native_protocol_SYNC0;
   native_protocol_REPLY[1] = native_protocol_SYNC1;
   native_protocol_REPLY[2] = command;
   native_protocol_REPLY[3] = seq;
-  bytes_writeU16LE(native_protocol_REPLY, 267u, 4u, TSB_CHECK(u32, length));
+  bytes_writeU16LE(native_protocol_REPLY, 267u, 4u, (uint32_t)length);
   native_protocol_REPLY[6] = status;
-  for (uint32_t i = 0u; (i < extra) && (i < native_protocol_MAX_READ); i++) {
+  for (uint32_t i = 0u; i < extra; i++) {
     native_protocol_REPLY[(7u + i)] = native_protocol_REPLY_DATA[i];
   }
-  int64_t end = (6 + length);
-  bytes_writeU32LE(native_protocol_REPLY, 267u, TSB_CHECK(u32, end), tsb_views_lib_crc32_crc32(tsb_sub_u8((tsb_view_u8){native_protocol_REPLY, 267u}, 2, end)));
-  tsb_views_uart_io_writeBytes(tsb_sub_u8((tsb_view_u8){native_protocol_REPLY, 267u}, 0, (end + 4)));
+  int32_t end = (6 + length);
+  bytes_writeU32LE(native_protocol_REPLY, 267u, (uint32_t)end, tsb_views_lib_crc32_crc32(tsb_sub32_u8((tsb_view_u8){native_protocol_REPLY, 267u}, 2u, tsb_bits(end))));
+  tsb_views_uart_io_writeBytes(tsb_sub32_u8((tsb_view_u8){native_protocol_REPLY, 267u}, 0u, tsb_bits((end + 4))));
+}
+
+static void native_protocol_replyReceived(uint8_t command, uint8_t seq, uint8_t status) {
+  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 0u, native_protocol_received);
+  native_protocol_reply(command, seq, status, 4u);
 }
 
 bool native_protocol_nativeFrameArrives(void) {
@@ -2180,8 +2174,7 @@ void native_protocol_nativeSession(bool frameReady, uint32_t idleMs) {
     }
     if (got == native_protocol_Receive_Damaged) {
       uart_io_discardInput();
-      bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 0u, native_protocol_received);
-      native_protocol_reply(native_protocol_REPLY_BIT, 0xff, (uint8_t)status_Status_BadFrame, 4u);
+      native_protocol_replyReceived(native_protocol_REPLY_BIT, 0xff, (uint8_t)status_Status_BadFrame);
       continue;
     }
     tsb_views_native_protocol_handle(native_protocol_FRAME[0], native_protocol_FRAME[1], tsb_sub_u8((tsb_view_u8){native_protocol_FRAME, 1036u}, 4, (4 + (int64_t)bytes_readU16LE(native_protocol_FRAME, 1036u, 2u))));
@@ -2190,116 +2183,131 @@ void native_protocol_nativeSession(bool frameReady, uint32_t idleMs) {
 
 static void native_protocol_handle(uint8_t command, uint8_t seq, uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len) {
   tsb_view_u8 payload = {tsb_payload_ptr, tsb_payload_len};
-  uint8_t replyCommand = (uint8_t)((uint32_t)command | native_protocol_REPLY_BIT);
+  uint8_t status = (uint8_t)status_Status_Ok;
+  uint32_t extra = 0u;
+  uint32_t baud = 0u;
   switch (command) {
   case native_protocol_Command_Info: {
-    native_protocol_reply(replyCommand, seq, (uint8_t)status_Status_Ok, native_protocol_info());
-    return;
+    extra = native_protocol_info();
+    break;
   }
   case native_protocol_Command_Begin: {
-    native_protocol_reply(replyCommand, seq, (uint8_t)native_protocol_begin(payload.ptr, payload.len), 0u);
-    return;
+    status = (uint8_t)native_protocol_begin(payload.ptr, payload.len);
+    break;
   }
   case native_protocol_Command_Write: {
-    {
-      int32_t status = native_protocol_write(seq, payload.ptr, payload.len);
-      bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 0u, native_protocol_received);
-      native_protocol_reply(replyCommand, seq, (uint8_t)status, 4u);
-      return;
-    }
+    native_protocol_replyReceived((uint8_t)((uint32_t)command | native_protocol_REPLY_BIT), seq, (uint8_t)native_protocol_write(seq, payload.ptr, payload.len));
+    return;
   }
   case native_protocol_Command_End: {
-    native_protocol_reply(replyCommand, seq, (uint8_t)native_protocol_end(), 0u);
-    return;
+    status = (uint8_t)native_protocol_end();
+    break;
   }
   case native_protocol_Command_Boot: {
     if (!installed_image_applicationValid()) {
-      native_protocol_reply(replyCommand, seq, (uint8_t)status_Status_NoValidApp, 0u);
-      return;
+      status = (uint8_t)status_Status_NoValidApp;
     }
-    native_protocol_reply(replyCommand, seq, (uint8_t)status_Status_Ok, 0u);
-    launch_launchApplication();
+    break;
   }
   case native_protocol_Command_Abort: {
     native_protocol_transfer = native_protocol_Transfer_Idle;
-    native_protocol_reply(replyCommand, seq, (uint8_t)status_Status_Ok, 0u);
-    return;
+    break;
   }
   case native_protocol_Command_Read: {
-    {
-      int32_t length = native_protocol_read(payload.ptr, payload.len);
-      native_protocol_reply(replyCommand, seq, (uint8_t)((length < 0) ? status_Status_BadAddress : status_Status_Ok), ((length < 0) ? 0u : tsb_bits(length)));
-      return;
+    extra = native_protocol_read(payload.ptr, payload.len);
+    if (extra == 0u) {
+      status = (uint8_t)status_Status_BadAddress;
     }
+    break;
   }
   case native_protocol_Command_Install: {
-    native_protocol_reply(replyCommand, seq, (uint8_t)(((payload.len == 1u) && (payload.ptr[TSB_INDEX(0u, payload.len)] <= 1)) ? native_protocol_install(seq, (payload.ptr[TSB_INDEX(0u, payload.len)] == 1)) : status_Status_BadLength), 0u);
-    bank_swap_applyPendingBankSwap();
-    return;
-  }
-  case native_protocol_Command_Confirm: {
-    native_protocol_reply(replyCommand, seq, (uint8_t)native_protocol_confirm(), 0u);
-    return;
-  }
-  case native_protocol_Command_Revert: {
-    native_protocol_reply(replyCommand, seq, (uint8_t)native_protocol_revert(seq), 0u);
-    bank_swap_applyPendingBankSwap();
-    return;
-  }
-  case native_protocol_Command_Bauds: {
-    native_protocol_reply(replyCommand, seq, (uint8_t)((payload.len == 0u) ? status_Status_Ok : status_Status_BadLength), ((payload.len == 0u) ? native_protocol_bauds() : 0u));
-    return;
-  }
-  case native_protocol_Command_SetBaud: {
     {
-      uint32_t baud = ((payload.len == 4u) ? bytes_readU32LE(payload.ptr, payload.len, 0u) : 0u);
-      int32_t status = ((payload.len != 4u) ? status_Status_BadLength : (native_protocol_baudOffered(baud) ? status_Status_Ok : status_Status_UnsupportedBaud));
-      bytes_writeU16LE(native_protocol_REPLY_DATA, 256u, 0u, config_BAUD_CONFIRM_MS);
-      native_protocol_reply(replyCommand, seq, (uint8_t)status, (uint32_t)((status == status_Status_Ok) ? 2 : 0));
-      if (status == status_Status_Ok) {
-        native_protocol_switchBaud(baud);
-      }
-      return;
+      int32_t flag = native_protocol_flagArgument(payload.ptr, payload.len);
+      status = (uint8_t)((flag < 0) ? status_Status_BadLength : native_protocol_install(seq, (flag == 1)));
+      break;
     }
   }
+  case native_protocol_Command_Confirm: {
+    status = (uint8_t)native_protocol_confirm();
+    break;
+  }
+  case native_protocol_Command_Revert: {
+    status = (uint8_t)native_protocol_revert(seq);
+    break;
+  }
+  case native_protocol_Command_Bauds: {
+    if (payload.len == 0u) {
+      extra = native_protocol_bauds();
+    } else {
+      status = (uint8_t)status_Status_BadLength;
+    }
+    break;
+  }
+  case native_protocol_Command_SetBaud: {
+    baud = ((payload.len == 4u) ? bytes_readU32LE(payload.ptr, payload.len, 0u) : 0u);
+    status = (uint8_t)((payload.len != 4u) ? status_Status_BadLength : (native_protocol_baudOffered(baud) ? status_Status_Ok : status_Status_UnsupportedBaud));
+    if (status == status_Status_Ok) {
+      bytes_writeU16LE(native_protocol_REPLY_DATA, 256u, 0u, config_BAUD_CONFIRM_MS);
+      extra = 2u;
+    }
+    break;
+  }
   case native_protocol_Command_Protect: {
-    native_protocol_reply(replyCommand, seq, (uint8_t)(((payload.len == 1u) && (payload.ptr[TSB_INDEX(0u, payload.len)] <= 1)) ? device_state_setBootloaderProtection((payload.ptr[TSB_INDEX(0u, payload.len)] == 1)) : status_Status_BadLength), 0u);
-    return;
+    {
+      int32_t flag = native_protocol_flagArgument(payload.ptr, payload.len);
+      status = (uint8_t)((flag < 0) ? status_Status_BadLength : device_state_setBootloaderProtection((flag == 1)));
+      break;
+    }
   }
   default: {
-    native_protocol_productReply(command, seq, payload.ptr, payload.len);
+    {
+      int32_t answer = (product_isProductCommand(command) ? tsboot_product_command(command, payload, (tsb_view_u8){native_protocol_REPLY_DATA, 256u}) : product_NOT_A_PRODUCT_COMMAND);
+      if (answer > native_protocol_MAX_READ) {
+        TSB_TRAP(TSB_PANIC_EXPLICIT, "product command: reply too long");
+      }
+      if (answer >= 0) {
+        extra = tsb_bits(answer);
+      } else {
+        status = product_refusedStatus(answer);
+      }
+    }
   } /* fall through */
   }
+  native_protocol_reply((uint8_t)((uint32_t)command | native_protocol_REPLY_BIT), seq, status, extra);
+  if ((command == native_protocol_Command_Install) || (command == native_protocol_Command_Revert)) {
+    bank_swap_applyPendingBankSwap();
+  }
+  if (status != status_Status_Ok) {
+    return;
+  }
+  if (command == native_protocol_Command_Boot) {
+    launch_launchApplication();
+  }
+  if (command == native_protocol_Command_SetBaud) {
+    native_protocol_switchBaud(baud);
+  }
 }
 
-static void native_protocol_productReply(uint8_t command, uint8_t seq, uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len) {
+static int32_t native_protocol_flagArgument(uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len) {
   tsb_view_u8 payload = {tsb_payload_ptr, tsb_payload_len};
-  int32_t answer = (product_isProductCommand(command) ? tsboot_product_command(command, payload, (tsb_view_u8){native_protocol_REPLY_DATA, 256u}) : product_NOT_A_PRODUCT_COMMAND);
-  if (answer > native_protocol_MAX_READ) {
-    TSB_TRAP(TSB_PANIC_EXPLICIT, "product command: reply too long");
-  }
-  if (answer >= 0) {
-    native_protocol_reply((uint8_t)((uint32_t)command | native_protocol_REPLY_BIT), seq, (uint8_t)status_Status_Ok, tsb_bits(answer));
-  } else {
-    native_protocol_reply((uint8_t)((uint32_t)command | native_protocol_REPLY_BIT), seq, product_refusedStatus(answer), 0u);
-  }
+  return (((payload.len == 1u) && (payload.ptr[TSB_INDEX(0u, payload.len)] <= 1)) ? payload.ptr[TSB_INDEX(0u, payload.len)] : -1);
 }
 
-static int32_t native_protocol_read(uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len) {
+static uint32_t native_protocol_read(uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len) {
   tsb_view_u8 payload = {tsb_payload_ptr, tsb_payload_len};
   if (payload.len != 6u) {
-    return -1;
+    return 0u;
   }
   uint32_t address = bytes_readU32LE(payload.ptr, payload.len, 0u);
   uint32_t length = bytes_readU16LE(payload.ptr, payload.len, 4u);
   if (((length == 0u) || (length > native_protocol_MAX_READ)) || !layout_inAppRegion(address, length)) {
-    return -1;
+    return 0u;
   }
   tsb_view_u8 data = hal_flash_view(address, length);
-  for (uint32_t i = 0u; (i < length) && ((void)i, true) /* < is always true here */; i++) {
+  for (uint32_t i = 0u; i < length; i++) {
     native_protocol_REPLY_DATA[i] = data.ptr[TSB_INDEX(i, data.len)];
   }
-  return (int32_t)length;
+  return length;
 }
 
 static uint32_t native_protocol_info(void) {
@@ -2520,15 +2528,11 @@ static int32_t native_protocol_eraseAhead(uint8_t seq, uint32_t end) {
     }
     native_protocol_eraseDone = TSB_ADD_U32(native_protocol_eraseDone, 1u);
     native_protocol_progress(seq, native_protocol_eraseDone, native_protocol_eraseTotal, native_protocol_Phase_Erase);
-    uint32_t unitStart = board_sector_start(index);
-    uint32_t unitSize = board_sector_size(index);
-    if (!flash_writer_isErased(unitStart, unitSize)) {
-      int32_t erased = flash_writer_eraseSector(index);
-      if (erased != status_Status_Ok) {
-        return erased;
-      }
+    int32_t erased = flash_writer_eraseIfNeeded(index);
+    if (erased != status_Status_Ok) {
+      return erased;
     }
-    native_protocol_erasedEnd = TSB_CHECK(u32, (((int64_t)unitStart + (int64_t)unitSize) - (int64_t)start));
+    native_protocol_erasedEnd = TSB_CHECK(u32, (((int64_t)board_sector_start(index) - (int64_t)start) + (int64_t)board_sector_size(index)));
   }
   return status_Status_Ok;
 }
@@ -2544,34 +2548,33 @@ static int32_t native_protocol_write(uint8_t seq, uint8_t *tsb_payload_ptr, uint
   uint32_t offset = bytes_readU32LE(payload.ptr, payload.len, 0u);
   tsb_view_u8 data = tsb_sub32_from_u8(payload, 4u);
   uint32_t size = image_header_storedSize(native_protocol_SESSION_HEADER, 64u);
-  if ((offset > size) || ((int64_t)data.len > ((int64_t)size - (int64_t)offset))) {
+  int64_t end = ((int64_t)offset + (int64_t)data.len);
+  if (end > (int64_t)size) {
     return status_Status_TooBig;
   }
-  bool last = (((int64_t)offset + (int64_t)data.len) == (int64_t)size);
   uint32_t unit = board_write_unit();
   if (unit == 0u) {
     return status_Status_FlashError;
   }
-  if (((data.len % unit) != 0u) && !last) {
+  if (((data.len % unit) != 0u) && (tsb_bits(end) != size)) {
     return status_Status_BadLength;
   }
-  if (((int64_t)offset + (int64_t)data.len) <= (int64_t)native_protocol_received) {
-    return (tsb_views_bytes_equalBytes(hal_flash_view(TSB_ADD_U32(native_protocol_transferBase(), offset), data.len), data) ? status_Status_Ok : status_Status_VerifyFailed);
+  int64_t at = ((int64_t)native_protocol_transferBase() + (int64_t)offset);
+  if (tsb_bits(end) <= native_protocol_received) {
+    return (tsb_views_bytes_equalBytes(hal_flash_view(TSB_CHECK(u32, at), data.len), data) ? status_Status_Ok : status_Status_VerifyFailed);
   }
   if (offset != native_protocol_received) {
     return status_Status_OutOfOrder;
   }
-  int32_t erased = native_protocol_eraseAhead(seq, TSB_ADD_U32(offset, data.len));
-  if (erased != status_Status_Ok) {
-    native_protocol_transfer = native_protocol_Transfer_Idle;
-    return erased;
+  int32_t status = native_protocol_eraseAhead(seq, (uint32_t)end);
+  if (status == status_Status_Ok) {
+    status = flash_writer_programBytes(TSB_CHECK(u32, at), data.ptr, data.len);
   }
-  int32_t status = flash_writer_programBytes(TSB_ADD_U32(native_protocol_transferBase(), offset), data.ptr, data.len);
   if (status != status_Status_Ok) {
     native_protocol_transfer = native_protocol_Transfer_Idle;
     return status;
   }
-  native_protocol_received = TSB_ADD_U32(offset, data.len);
+  native_protocol_received = (uint32_t)end;
   return status_Status_Ok;
 }
 
