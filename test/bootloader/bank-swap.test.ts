@@ -13,7 +13,7 @@ import { Simulation } from "../../hal-bindings/sim/simulation";
 import { Command, encodeFrame, EVENT_PROGRESS, REPLY_BIT, STATUS_NAMES } from "../../host/frames";
 import { decodeInfo } from "../../host/flasher/flasher";
 import { confirmStub, decodeHalf, encodeEntry, ENTRY_SIZE, EntryType } from "../../host/image/status-log";
-import { concat, makeApplication, makeImage, repliesIn, updateFrames } from "./fixtures";
+import { concat, makeApplication, makeImage, phaseStart, repliesIn, updateFrames, type PreparedPhase } from "./fixtures";
 import { runBootloaderInNode } from "./node-run";
 
 const board = (() => {
@@ -240,7 +240,7 @@ describe("a power cut inside the option-byte program", () => {
 
 interface Phase {
   name: string;
-  prepare(): Promise<{ before: Simulation; start?: (sim: Simulation) => void; input: Uint8Array }>;
+  prepare(): Promise<PreparedPhase>;
   allowed: ReadonlyArray<"old" | "new">;
 }
 
@@ -270,14 +270,8 @@ describe("power cuts across a bank swap: every cut leaves the old or the new ima
   for (const phase of phases) {
     it(`${phase.name}: at every flash and option-byte operation${all ? "" : " (a sample; TSBOOT_POWERCUT_ALL=1: all)"}`, async () => {
       const prepared = await phase.prepare();
-      const phaseStart = () => {
-        const sim = prepared.before.rebooted();
-        prepared.start?.(sim);
-        sim.uart.deliver(prepared.input, 0);
-        return sim;
-      };
       // The phase runs until the swap is done: its own boot, and the boot its reset starts.
-      const reference = phaseStart();
+      const reference = phaseStart(prepared);
       const before = reference.flash.operations;
       await runBootloaderInNode(reference);
       const next = reference.rebooted();
@@ -293,7 +287,7 @@ describe("power cuts across a bank swap: every cut leaves the old or the new ima
         : [...sample].filter((k) => k >= 1 && k <= total).flatMap((k) => (k === option ? [{ k, inside: false }, { k, inside: true }] : [{ k, inside: k % 2 === 1 }]));
       for (const { k, inside } of cuts) {
         const what = `${phase.name}: cut ${inside ? "inside" : "before"} ${k} (${ops[k - 1]})`;
-        let sim = phaseStart();
+        let sim = phaseStart(prepared);
         const marker = outsideRegions(sim);
         const base = sim.flash.operations;
         sim.flash.cutPowerAt = base + k;

@@ -2,6 +2,7 @@
 import { buildImage, encodeVersion } from "../../host/image-format";
 import { Command, encodeFrame, FrameDecoder, u32le, type Frame } from "../../host/frames";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
+import type { Simulation } from "../../hal-bindings/sim/simulation";
 import { loadBoardLayout } from "../../boards/layout";
 import { fakeApplication } from "../support/fake-app";
 
@@ -65,4 +66,22 @@ export function textOf(transcript: Uint8Array): string {
 export function f411Slots(): BoardLayout {
   const layout = loadBoardLayout("nucleo-f411re-ab");
   return { ...layout, slots: { ...layout.slots!, trialWatchdogMs: 0 } };
+}
+
+/**
+ * A power-cut phase prepared once: the device whose boot ended just before the phase, what its next boot
+ * needs (pins, the update flag) and what that boot is sent.
+ */
+export interface PreparedPhase {
+  before: Simulation;
+  start?: (sim: Simulation) => void;
+  input: Uint8Array;
+}
+
+/** A fresh run of a prepared phase: a reboot of the prepared device (rebooted() copies its flash), set up and fed. */
+export function phaseStart(prepared: PreparedPhase): Simulation {
+  const sim = prepared.before.rebooted();
+  prepared.start?.(sim);
+  sim.uart.deliver(prepared.input, 0);
+  return sim;
 }

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { Simulation } from "../../hal-bindings/sim/simulation";
 import { Command, encodeFrame } from "../../host/frames";
 import { confirmStub } from "../../host/image/status-log";
-import { concat, f411Slots, makeApplication, makeImage, updateFrames } from "./fixtures";
+import { concat, f411Slots, makeApplication, makeImage, phaseStart, updateFrames, type PreparedPhase } from "./fixtures";
 import { runBootloaderInNode } from "./node-run";
 
 const board = f411Slots();
@@ -39,7 +39,7 @@ interface Phase {
    * Brings a device to just before the phase, once: the device whose boot ended there (its next boot
    * starts the phase), and what that next boot needs (pins, the update flag) and is sent.
    */
-  prepare(): Promise<{ before: Simulation; start?: (sim: Simulation) => void; input: Uint8Array }>;
+  prepare(): Promise<PreparedPhase>;
   /** What the boots after a cut may run. */
   allowed: ReadonlyArray<"old" | "new">;
 }
@@ -104,14 +104,7 @@ describe("power cuts across slots: a download, a swap, a revert, a confirmation"
   for (const phase of phases) {
     it.skipIf(only !== undefined && !phase.name.includes(only))(`${phase.name}: every cut leaves the old or the new image running, and a new update succeeds`, async () => {
       const prepared = await phase.prepare();
-      // Every run of the phase starts from the same reboot of the prepared device (rebooted() copies).
-      const phaseStart = () => {
-        const sim = prepared.before.rebooted();
-        prepared.start?.(sim);
-        sim.uart.deliver(prepared.input, 0);
-        return sim;
-      };
-      const reference = phaseStart();
+      const reference = phaseStart(prepared);
       const before = reference.flash.operations;
       await runBootloaderInNode(reference);
       const total = reference.flash.operations - before;
@@ -126,7 +119,7 @@ describe("power cuts across slots: a download, a swap, a revert, a confirmation"
 
       const seen: Record<string, number> = {};
       for (const { k, inside } of cuts) {
-        const sim = phaseStart();
+        const sim = phaseStart(prepared);
         const marker = BOOTLOADER(sim);
         sim.flash.cutPowerAt = sim.flash.operations + k;
         sim.flash.cutInside = inside;
