@@ -63,10 +63,22 @@ export interface RenodeArtifacts {
   newApp: BuiltAppFiles;
   corruptBin: string;
   corruptTsb: string;
-  /** The probe application (renode/apps/probe_app.c) and the address of its faulting instruction. */
-  probeApp: BuiltAppFiles & { faultPc: number };
-  /** The probe application at the new version (a trial image that crashes on 'f'). */
-  probeAppNew: BuiltAppFiles & { faultPc: number };
+  /**
+   * The probe application (renode/apps/probe_app.c) and the address of its faulting instruction; null on
+   * the F0, L4 and H7 boards (it drives STM32F4 flash registers, and their suites do not use it).
+   */
+  probeApp: ProbeAppFiles | null;
+  /** The probe application at the new version (a trial image that crashes on 'f'); null as above. */
+  probeAppNew: ProbeAppFiles | null;
+}
+
+export type ProbeAppFiles = BuiltAppFiles & { faultPc: number };
+
+/** The probe application of artifacts built for an STM32F4 board, or an error that says why there is none. */
+export function probeAppOf(a: RenodeArtifacts, which: "probeApp" | "probeAppNew" = "probeApp"): ProbeAppFiles {
+  const probe = a[which];
+  if (!probe) throw new Error(`no probe application for ${a.board}: it is built for STM32F4 boards only (renode/probe-app.ts)`);
+  return probe;
 }
 
 /** One demo application's files: payload, image, header, and the status log that records it as installed. */
@@ -155,8 +167,8 @@ export async function buildRenodeArtifacts(board: string, outRoot = defaultOutDi
     fs.writeFileSync(files.statusLog, logWithPrimary(probe.image.subarray(0, 64)));
     return files;
   };
-  const probeApp = await buildProbe(OLD_VERSION);
-  const probeAppNew = await buildProbe(NEW_VERSION);
+  const probeApp = b.family === "stm32f4" ? await buildProbe(OLD_VERSION) : null;
+  const probeAppNew = b.family === "stm32f4" ? await buildProbe(NEW_VERSION) : null;
 
   const strip = ({ version, bin, tsb, header, statusLog, size }: BuiltApp): BuiltAppFiles => ({ version, bin, tsb, header, statusLog, size });
   const artifacts: RenodeArtifacts = {

@@ -21,7 +21,7 @@ import { execa } from "execa";
 import { FlasherError } from "../../host/flasher/index";
 import { Command, encodeFrame } from "../../host/frames";
 import { loadBoard } from "../../boards/index";
-import { buildRenodeArtifacts, RENODE_BOARDS, RENODE_DMA_RECEPTION, SLOT_BOARDS, type RenodeArtifacts } from "../../renode/build-artifacts";
+import { buildRenodeArtifacts, probeAppOf, RENODE_BOARDS, RENODE_DMA_RECEPTION, SLOT_BOARDS, type RenodeArtifacts } from "../../renode/build-artifacts";
 import { BOOT_BANNER, findRenode, LISTEN_WINDOW_ENTRY_S, RenodeBoard, RenodeProcess, type BoardOptions } from "./harness";
 import { beginPayload } from "./raw-update";
 import { PtyBridge, stm32flash, stm32flashMissing } from "./stm32flash";
@@ -427,7 +427,7 @@ describe.skipIf(missing !== null).each(boards)(`bootloader on Renode %s${missing
     // bits only), so UDF is a UsageFault here; silicon escalates it to a HardFault (HFSR.FORCED). The record
     // keeps the exception the CPU took, and the PC of the faulting instruction either way.
     let raw = b.rawSession();
-    expect((await raw.info()).lastFault).toEqual({ kind: RENODE_UDF_FAULT, detail: artifacts.probeApp.faultPc });
+    expect((await raw.info()).lastFault).toEqual({ kind: RENODE_UDF_FAULT, detail: probeAppOf(artifacts).faultPc });
     await raw.close();
 
     // The bootloader itself faults: an undefined instruction (UDF) poked into RAM, and the CPU sent there. Its

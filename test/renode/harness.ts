@@ -27,7 +27,7 @@ import { execa, type ResultPromise } from "execa";
 import { Flasher, type FlasherOptions, type Transport } from "../../host/flasher/index";
 import { Command, encodeFrame } from "../../host/frames";
 import { BOOTLOADER_VERSION } from "../../bootloader-ts/config";
-import type { RenodeArtifacts } from "../../renode/build-artifacts";
+import { probeAppOf, type RenodeArtifacts } from "../../renode/build-artifacts";
 import { isAddressInUse, freeRenodePort, releaseRenodePort } from "./ports";
 import { RawSession } from "./raw-update";
 import { type XmlRpcValue, XmlRpcClient } from "./xmlrpc";
@@ -321,7 +321,7 @@ function installedFiles(a: RenodeArtifacts, app: BoardOptions["app"]): { payload
     case "corrupt":
       return { payload: a.corruptBin, statusLog: a.oldApp.statusLog };
     case "probe":
-      return { payload: a.probeApp.bin, statusLog: a.probeApp.statusLog };
+      return { payload: probeAppOf(a).bin, statusLog: probeAppOf(a).statusLog };
     case "none":
       return null;
   }

@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
 import { Command } from "../../host/frames";
 import { loadBoard } from "../../boards/index";
-import { buildRenodeArtifacts, type RenodeArtifacts } from "../../renode/build-artifacts";
+import { buildRenodeArtifacts, probeAppOf, type RenodeArtifacts } from "../../renode/build-artifacts";
 import { findRenode, RenodeBoard, RenodeProcess, type BoardOptions } from "./harness";
 
 const BOARD = "nucleo-f411re-ab";
@@ -120,7 +120,7 @@ describe.skipIf(skipped !== null)(`two slots on Renode ${BOARD}${skipped ? ` (sk
   it("a trial image that crashes (a fault before it confirms) is reverted at the next boot: the old application runs", async () => {
     const b = await start({ uartTrigger: true });
     const flasher = b.flasher();
-    const result = await flasher.flash(fs.readFileSync(artifacts.probeAppNew.tsb), { boot: true });
+    const result = await flasher.flash(fs.readFileSync(probeAppOf(artifacts, "probeAppNew").tsb), { boot: true });
     expect(result.installed).toBe("trial");
     await flasher.close();
     const probeBanner = `probe-app 2.0.0 on ${BOARD}`;
