@@ -53,7 +53,7 @@ A Trial Image That Crashes Is Reverted
     Wait For Line On Uart    probe-app 2.0.0 on ${BOARD}
     Write Char On Uart    f
     Wait For Line On Uart    probe-app: hard fault now
-    Wait For Line On Uart    demo-app 1.0.0 on ${BOARD}
+    # The next boot swaps 1.0.0 back; the keyword waits for its banner, then asks it for update mode.
     The Application Asks For Update Mode    demo-app 1.0.0 on ${BOARD}
     ${info}=    Tsboot Info    ${port}
     Should Be Equal    ${info}[last_event]    reverted
