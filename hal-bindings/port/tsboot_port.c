@@ -164,7 +164,7 @@ tsb_view_u8 hal_port_uart_rx_ring(void) {
 static struct {
   tsb_view_u8 view;
   bool dma;
-  uint32_t head; /* polling only */
+  uint32_t head; /* polling: where the next byte goes; DMA: the head last reported */
 } s_rx;
 
 void hal_port_uart_rx_start(tsb_view_u8 ring) {
@@ -179,21 +179,42 @@ void hal_port_uart_rx_start(tsb_view_u8 ring) {
 #endif
 }
 
+/* An empty poll pauses about 2 us (hclk / 2 MHz iterations of at least 3 cycles) before it answers, so a
+ * caller spinning on an empty ring (uart-io.ts readByte) reads the DMA's or the USART's registers a few
+ * hundred thousand times a second rather than tens of millions. Nothing is lost by it: DMA fills the ring
+ * meanwhile, and a polled USART holds a character for more than a character time (5 us at 2 Mbaud). The
+ * simulations charge an empty poll 10 us (TIME.pollUs). In an emulator every register access is a call
+ * into a device model, which is what made the bootloader's idle loop crawl in Renode (docs/renode.md). */
+static void rx_idle_pause(void) {
+  for (uint32_t n = hal_clock_hclk_hz() / 2000000u; n != 0u; n--) {
+    __asm volatile("" ::: "memory");
+  }
+}
+
 uint32_t hal_port_uart_rx_head(void) {
   if (s_rx.view.len == 0u) {
     return 0u;
   }
   if (s_rx.dma) {
-    return hal_uart_rx_dma_head();
+    uint32_t head = hal_uart_rx_dma_head();
+    if (head == s_rx.head) {
+      rx_idle_pause();
+    }
+    s_rx.head = head;
+    return head;
   }
   /* Bounded by the ring: characters arrive far slower than this loop runs. */
-  for (uint32_t n = 0; n < s_rx.view.len; n++) {
+  uint32_t n = 0;
+  for (; n < s_rx.view.len; n++) {
     int32_t b = hal_uart_read_byte();
     if (b < 0) {
       break;
     }
     s_rx.view.ptr[s_rx.head] = (uint8_t)b;
     s_rx.head = s_rx.head + 1u == s_rx.view.len ? 0u : s_rx.head + 1u;
+  }
+  if (n == 0u) {
+    rx_idle_pause();
   }
   return s_rx.head;
 }
