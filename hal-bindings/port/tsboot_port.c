@@ -140,11 +140,24 @@ uint32_t hal_port_millis(void) { return hal_millis(); }
 
 /* ---- UART ---- */
 
+/* Reception into the caller's ring: by DMA (circular, runs while the CPU stalls on flash), or, where the
+ * target has no DMA for this UART (BOARD_UART_RX_POLLED, or the driver cannot start it), by polling the UART
+ * into the ring whenever the head is asked for: then a byte can be lost while the CPU stalls (ORE).
+ * The state in one structure (one address to load): the ring (length 0: no reception runs), whether DMA
+ * fills it, where polling stores the next byte, and the pause after an empty poll. */
+static struct {
+  tsb_view_u8 view;
+  bool dma;
+  uint32_t head; /* polling: where the next byte goes; DMA: the head last reported */
+  uint32_t pause; /* iterations of the pause after an empty poll (rx_idle_pause) */
+} s_rx;
+
 void hal_port_uart_init(uint32_t baud, bool evenParity) {
   hal_gpio_af_init(BOARD_UART_TX_PORT, BOARD_UART_TX_PIN, BOARD_UART_TX_AF);
   hal_gpio_af_init(BOARD_UART_RX_PORT, BOARD_UART_RX_PIN, BOARD_UART_RX_AF);
   /* Waits for TC before it changes a running USART; DMA reception into the ring goes on across it. */
   hal_uart_init(BOARD_UART_BASE, hal_clock_pclk_hz(BOARD_UART_BASE), baud, evenParity);
+  s_rx.pause = hal_clock_hclk_hz() / baud; /* the caller never passes 0 (uart-io, native-protocol) */
 }
 
 /* The ring itself, sized by board data (boards/uart-rates.ts): it takes what the line carries while the CPU
@@ -155,17 +168,6 @@ tsb_view_u8 hal_port_uart_rx_ring(void) {
   tsb_view_u8 ring = {s_ring_storage, (uint32_t)sizeof s_ring_storage};
   return ring;
 }
-
-/* Reception into the caller's ring: by DMA (circular, runs while the CPU stalls on flash), or, where the
- * target has no DMA for this UART (BOARD_UART_RX_POLLED, or the driver cannot start it), by polling the UART
- * into the ring whenever the head is asked for: then a byte can be lost while the CPU stalls (ORE).
- * The state in one structure (one address to load): the ring (length 0: no reception runs), whether DMA
- * fills it, and where polling stores the next byte. */
-static struct {
-  tsb_view_u8 view;
-  bool dma;
-  uint32_t head; /* polling only */
-} s_rx;
 
 void hal_port_uart_rx_start(tsb_view_u8 ring) {
   if (s_rx.dma) {
@@ -179,21 +181,42 @@ void hal_port_uart_rx_start(tsb_view_u8 ring) {
 #endif
 }
 
+/* An empty poll pauses before it answers, so a caller spinning on an empty ring (uart-io.ts readByte) reads
+ * the DMA's or the USART's registers some hundred thousand times a second rather than tens of millions. The
+ * pause is hclk / baud iterations of 3 to 6 cycles: a third to a half of a character time, which the USART's
+ * data register bridges when it is polled (and DMA needs no bridge). On silicon that costs nothing; in an
+ * emulator every register access is a call into a device model, and the idle loop made the bootloader
+ * crawl in Renode (docs/renode.md). The simulations charge an empty poll 10 us (TIME.pollUs). */
+static void rx_idle_pause(void) {
+  for (uint32_t n = s_rx.pause; n != 0u; n--) {
+    __asm volatile("" ::: "memory");
+  }
+}
+
 uint32_t hal_port_uart_rx_head(void) {
   if (s_rx.view.len == 0u) {
     return 0u;
   }
   if (s_rx.dma) {
-    return hal_uart_rx_dma_head();
+    uint32_t head = hal_uart_rx_dma_head();
+    if (head == s_rx.head) {
+      rx_idle_pause();
+    }
+    s_rx.head = head;
+    return head;
   }
   /* Bounded by the ring: characters arrive far slower than this loop runs. */
-  for (uint32_t n = 0; n < s_rx.view.len; n++) {
+  uint32_t n = 0;
+  for (; n < s_rx.view.len; n++) {
     int32_t b = hal_uart_read_byte();
     if (b < 0) {
       break;
     }
     s_rx.view.ptr[s_rx.head] = (uint8_t)b;
     s_rx.head = s_rx.head + 1u == s_rx.view.len ? 0u : s_rx.head + 1u;
+  }
+  if (n == 0u) {
+    rx_idle_pause();
   }
   return s_rx.head;
 }
