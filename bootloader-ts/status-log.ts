@@ -117,7 +117,7 @@ interface LogState {
   swapAreas: u32;
   swapReason: u32;
   swapArea: u32;
-  swapStep: u32;
+  swapStep: u8;
   trial: TrialState;
   trialId: u32;
   installs: u32;
@@ -443,12 +443,12 @@ function encode(type: Entry, arg: u8, value: u32): void {
  * entry goes to the next one.
  */
 function writeStaged(type: Entry, arg: u8, value: u32): Status {
+  encode(type, arg, value);
   const entries = capacity();
   while (state.next < entries) {
     const address = entryAddress(state.half, state.next);
     state.next++;
     if (!isErased(address, ENTRY_SIZE)) continue;
-    encode(type, arg, value);
     const status = programBytes(address, ENTRY);
     if (status === Status.Ok) return Status.Ok;
     if (status !== Status.VerifyFailed && status !== Status.FlashError) return status;
@@ -571,7 +571,7 @@ export function swapInProgress(): SwapKind {
 export function swapProgressArea(): u32 {
   return state.swapArea;
 }
-export function swapProgressStep(): u32 {
+export function swapProgressStep(): u8 {
   return state.swapStep;
 }
 export function swapAreaCount(): u32 {

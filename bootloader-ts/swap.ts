@@ -70,9 +70,9 @@ function runStep(k: u32, step: u32): Status {
   const primary = boardAppStart() + offset;
   const secondary = boardSecondaryStart() + offset;
   const scratch = boardScratchStart();
-  if (step === 1) return copyArea(secondary, scratch, area);
-  if (step === 2) return copyArea(primary, secondary, area);
-  return copyArea(scratch, primary, area);
+  const from = step === 1 ? secondary : step === 2 ? primary : scratch;
+  const to = step === 1 ? scratch : step === 2 ? secondary : primary;
+  return copyArea(from, to, area);
 }
 
 /** What swapContinue did. */
