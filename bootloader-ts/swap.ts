@@ -63,7 +63,7 @@ function copyArea(from: u32, to: u32, size: u32): Status {
   return Status.Ok;
 }
 
-/** One step of area `k`. */
+/** One step of area `k` (the table in the file comment): from its source to its destination. */
 function runStep(k: u32, step: u32): Status {
   const area = boardScratchSize();
   const offset = Math.imul(k, area) >>> 0; // areas lie inside the 4 GB address space: no wrap in practice
