@@ -396,8 +396,7 @@ export function logLoad(): Status {
   }
   if (state.generation === 0) {
     // No log yet (a blank device) or none complete: nothing is written until the first entry is
-    // (makeRoom starts the log then), so a boot by itself never writes flash.
-    state.half = 0;
+    // (makeRoom starts the log then), so a boot by itself never writes flash. The half is still 0.
     state.next = 0;
     return Status.Ok;
   }
