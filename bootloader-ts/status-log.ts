@@ -104,29 +104,54 @@ export enum RevertReason {
   Invalid = 3,
 }
 
-// ---- The state the log describes ----
-const PRIMARY_HEADER = new Uint8Array(HEADER_SIZE);
-const SECONDARY_HEADER = new Uint8Array(HEADER_SIZE);
-let primaryKnown: boolean = false;
-let secondaryKnown: boolean = false;
-let secondaryRole: SecondaryRole = SecondaryRole.None;
-let swapKind: SwapKind = SwapKind.None;
-let swapAreas: u32 = 0;
-let swapReason: u32 = 0;
-let swapArea: u32 = 0;
-let swapStep: u32 = 0;
-let trial: TrialState = TrialState.None;
-let trialId: u32 = 0;
-let installs: u32 = 0;
-let lastEvent: LastEvent = LastEvent.None;
-let lastReason: u32 = 0;
-let counter: u32 = 0;
+// ---- The state the log describes, and where the log is ----
+/**
+ * One struct rather than separate variables: in C every field is then an offset from one address, which
+ * each function loads once, instead of one address per variable.
+ */
+interface LogState {
+  primaryKnown: boolean;
+  secondaryKnown: boolean;
+  secondaryRole: SecondaryRole;
+  swapKind: SwapKind;
+  swapAreas: u32;
+  swapReason: u32;
+  swapArea: u32;
+  swapStep: u8;
+  trial: TrialState;
+  trialId: u32;
+  installs: u32;
+  lastEvent: LastEvent;
+  lastReason: u32;
+  counter: u32;
+  /** Where the log is: the active half, its generation, and the index of its next free entry. */
+  half: u32;
+  generation: u32;
+  next: u32;
+}
 
-// ---- Where the log is ----
-let half: u32 = 0;
-let generation: u32 = 0;
-/** The index of the next free entry in the active half. */
-let next: u32 = 0;
+const state: LogState = {
+  primaryKnown: false,
+  secondaryKnown: false,
+  secondaryRole: SecondaryRole.None,
+  swapKind: SwapKind.None,
+  swapAreas: 0,
+  swapReason: 0,
+  swapArea: 0,
+  swapStep: 0,
+  trial: TrialState.None,
+  trialId: 0,
+  installs: 0,
+  lastEvent: LastEvent.None,
+  lastReason: 0,
+  counter: 0,
+  half: 0,
+  generation: 0,
+  next: 0,
+};
+
+/** The recorded images' headers: the primary's at 0, the secondary's at HEADER_SIZE. */
+const HEADERS = new Uint8Array(2 * HEADER_SIZE);
 
 const ENTRY = new Uint8Array(ENTRY_SIZE);
 
@@ -168,22 +193,18 @@ enum Read {
 function readEntry(h: u32, index: u32): Read {
   flashTakeEccError();
   const view = flashView(entryAddress(h, index), ENTRY_SIZE);
-  let blank = true;
+  // One past the last byte that is not 0xff: 0 for a blank slot, at most OFFSET_DATA for a ConfirmStub.
+  let used: u32 = 0;
   for (let i: u32 = 0; i < ENTRY_SIZE; i++) {
     const b = view[i];
     ENTRY[i] = b;
-    if (b !== 0xff) blank = false;
+    if (b !== 0xff) used = i + 1;
   }
   if (flashTakeEccError()) return Read.Torn;
-  if (blank) return Read.Blank;
+  if (used === 0) return Read.Blank;
   const magicOk = (ENTRY[0] | (ENTRY[1] << 8)) === ENTRY_MAGIC;
   if (magicOk && crc32(ENTRY.subarray(0, OFFSET_CRC)) === readU32LE(ENTRY, OFFSET_CRC)) return Read.Valid;
-  if (magicOk && ENTRY[OFFSET_TYPE] === Entry.ConfirmStub) {
-    for (let i: u32 = OFFSET_DATA; i < ENTRY_SIZE; i++) {
-      if (ENTRY[i] !== 0xff) return Read.Torn;
-    }
-    return Read.Stub;
-  }
+  if (magicOk && ENTRY[OFFSET_TYPE] === Entry.ConfirmStub && used <= OFFSET_DATA) return Read.Stub;
   return Read.Torn;
 }
 
@@ -236,21 +257,22 @@ function lastEventOf(v: u32): LastEvent {
   }
 }
 
+/** Empties the state the log describes (not where the log is). */
 function clearState(): void {
-  primaryKnown = false;
-  secondaryKnown = false;
-  secondaryRole = SecondaryRole.None;
-  swapKind = SwapKind.None;
-  swapAreas = 0;
-  swapReason = 0;
-  swapArea = 0;
-  swapStep = 0;
-  trial = TrialState.None;
-  trialId = 0;
-  installs = 0;
-  lastEvent = LastEvent.None;
-  lastReason = 0;
-  counter = 0;
+  state.primaryKnown = false;
+  state.secondaryKnown = false;
+  state.secondaryRole = SecondaryRole.None;
+  state.swapKind = SwapKind.None;
+  state.swapAreas = 0;
+  state.swapReason = 0;
+  state.swapArea = 0;
+  state.swapStep = 0;
+  state.trial = TrialState.None;
+  state.trialId = 0;
+  state.installs = 0;
+  state.lastEvent = LastEvent.None;
+  state.lastReason = 0;
+  state.counter = 0;
 }
 
 /** Applies the entry in ENTRY to the state. */
@@ -259,59 +281,60 @@ function apply(kind: Read): void {
   const arg = ENTRY[OFFSET_ARG];
   const value = readU32LE(ENTRY, OFFSET_VALUE);
   if (kind === Read.Stub) {
-    if (trial !== TrialState.None && value === trialId) confirmState();
+    if (state.trial !== TrialState.None && value === state.trialId) confirmState();
     return;
   }
   switch (type) {
-    case Entry.Image:
+    case Entry.Image: {
+      const at: u32 = arg === Slot.Primary ? 0 : HEADER_SIZE;
+      for (let i: u32 = 0; i < HEADER_SIZE; i++) HEADERS[at + i] = ENTRY[OFFSET_DATA + i];
       if (arg === Slot.Primary) {
-        for (let i: u32 = 0; i < HEADER_SIZE; i++) PRIMARY_HEADER[i] = ENTRY[OFFSET_DATA + i];
-        primaryKnown = true;
+        state.primaryKnown = true;
       } else {
-        for (let i: u32 = 0; i < HEADER_SIZE; i++) SECONDARY_HEADER[i] = ENTRY[OFFSET_DATA + i];
-        secondaryKnown = true;
-        secondaryRole = value === 2 ? SecondaryRole.Previous : SecondaryRole.Pending;
+        state.secondaryKnown = true;
+        state.secondaryRole = value === 2 ? SecondaryRole.Previous : SecondaryRole.Pending;
       }
       break;
+    }
     case Entry.Empty:
       if (arg === Slot.Primary) {
-        primaryKnown = false;
-        trial = TrialState.None;
+        state.primaryKnown = false;
+        state.trial = TrialState.None;
       } else {
-        secondaryKnown = false;
-        secondaryRole = SecondaryRole.None;
+        state.secondaryKnown = false;
+        state.secondaryRole = SecondaryRole.None;
       }
       break;
     case Entry.Swap:
-      swapKind = swapKindOf(arg);
-      swapAreas = value & 0xffffff;
-      swapReason = value >>> 24;
-      swapArea = 0;
-      swapStep = 0;
+      state.swapKind = swapKindOf(arg);
+      state.swapAreas = value & 0xffffff;
+      state.swapReason = value >>> 24;
+      state.swapArea = 0;
+      state.swapStep = 0;
       break;
     case Entry.Step:
-      swapArea = value;
-      swapStep = arg;
+      state.swapArea = value;
+      state.swapStep = arg;
       break;
     case Entry.SwapDone:
       finishSwapState(value);
       break;
     case Entry.Trial:
-      trial = trialStateOf(arg);
-      trialId = value;
+      state.trial = trialStateOf(arg);
+      state.trialId = value;
       break;
     case Entry.Confirmed:
       confirmState();
       break;
     case Entry.Event:
-      lastEvent = lastEventOf(arg);
-      lastReason = value;
+      state.lastEvent = lastEventOf(arg);
+      state.lastReason = value;
       break;
     case Entry.Counter:
-      counter = value;
+      state.counter = value;
       break;
     case Entry.SnapshotEnd:
-      installs = value; // a compaction carries the install count over
+      state.installs = value; // a compaction carries the install count over
       break;
     default:
       break;
@@ -319,40 +342,40 @@ function apply(kind: Read): void {
 }
 
 function confirmState(): void {
-  trial = TrialState.None;
-  lastEvent = LastEvent.Confirmed;
-  lastReason = 0;
+  state.trial = TrialState.None;
+  state.lastEvent = LastEvent.Confirmed;
+  state.lastReason = 0;
 }
 
 /** The state after a swap: the slots' images exchanged, and the kind's consequence. */
 function finishSwapState(install: u32): void {
   for (let i: u32 = 0; i < HEADER_SIZE; i++) {
-    const t = PRIMARY_HEADER[i];
-    PRIMARY_HEADER[i] = SECONDARY_HEADER[i];
-    SECONDARY_HEADER[i] = t;
+    const t = HEADERS[i];
+    HEADERS[i] = HEADERS[HEADER_SIZE + i];
+    HEADERS[HEADER_SIZE + i] = t;
   }
-  const p = primaryKnown;
-  primaryKnown = secondaryKnown;
-  secondaryKnown = p;
-  secondaryRole = p ? SecondaryRole.Previous : SecondaryRole.None;
-  installs = install;
-  if (swapKind === SwapKind.InstallTest) {
-    trial = TrialState.Pending;
-    trialId = install;
-    lastEvent = LastEvent.Installed;
-    lastReason = 0;
-  } else if (swapKind === SwapKind.InstallPermanent) {
-    trial = TrialState.None;
-    lastEvent = LastEvent.Installed;
-    lastReason = 0;
+  const p = state.primaryKnown;
+  state.primaryKnown = state.secondaryKnown;
+  state.secondaryKnown = p;
+  state.secondaryRole = p ? SecondaryRole.Previous : SecondaryRole.None;
+  state.installs = install;
+  if (state.swapKind === SwapKind.InstallTest) {
+    state.trial = TrialState.Pending;
+    state.trialId = install;
+    state.lastEvent = LastEvent.Installed;
+    state.lastReason = 0;
+  } else if (state.swapKind === SwapKind.InstallPermanent) {
+    state.trial = TrialState.None;
+    state.lastEvent = LastEvent.Installed;
+    state.lastReason = 0;
   } else {
-    trial = TrialState.None;
-    lastEvent = LastEvent.Reverted;
-    lastReason = swapReason;
+    state.trial = TrialState.None;
+    state.lastEvent = LastEvent.Reverted;
+    state.lastReason = state.swapReason;
   }
-  swapKind = SwapKind.None;
-  swapArea = 0;
-  swapStep = 0;
+  state.swapKind = SwapKind.None;
+  state.swapArea = 0;
+  state.swapStep = 0;
 }
 
 /**
@@ -362,28 +385,27 @@ function finishSwapState(install: u32): void {
 export function logLoad(): Status {
   clearState();
   const count = halves();
-  half = 0;
-  generation = 0;
+  state.half = 0;
+  state.generation = 0;
   for (let h: u32 = 0; h < count; h++) {
     const gen = completeGeneration(h);
-    if (gen > generation) {
-      generation = gen;
-      half = h;
+    if (gen > state.generation) {
+      state.generation = gen;
+      state.half = h;
     }
   }
-  if (generation === 0) {
+  if (state.generation === 0) {
     // No log yet (a blank device) or none complete: nothing is written until the first entry is
-    // (appendWith starts the log then), so a boot by itself never writes flash.
-    half = 0;
-    next = 0;
+    // (makeRoom starts the log then), so a boot by itself never writes flash. The half is still 0.
+    state.next = 0;
     return Status.Ok;
   }
   const entries = capacity();
-  next = entries;
+  state.next = entries;
   for (let i: u32 = 1; i < entries; i++) {
-    const r = readEntry(half, i);
+    const r = readEntry(state.half, i);
     if (r === Read.Blank) {
-      next = i;
+      state.next = i;
       break;
     }
     if (r !== Read.Torn) apply(r);
@@ -396,31 +418,36 @@ function eraseHalf(h: u32): Status {
   return eraseRange(halfStart(h), halfSize());
 }
 
-/** Fills ENTRY: type, arg, value, `length` data bytes from `data` (the rest zero), and the CRC. */
-function encode(type: Entry, arg: u8, value: u32, data: Uint8Array, length: u32): void {
+/** Fills ENTRY's data and reserved bytes: the first `length` bytes of `data` (at most), the rest zero. */
+function stageData(data: Uint8Array, length: u32): void {
+  for (let i: u32 = OFFSET_DATA; i < OFFSET_CRC; i++) {
+    const d = i - OFFSET_DATA;
+    ENTRY[i] = d < length && d < data.length ? data[d] : 0;
+  }
+}
+
+/** Fills the rest of ENTRY around its staged data (stageData): magic, type, arg, value, and the CRC. */
+function encode(type: Entry, arg: u8, value: u32): void {
   ENTRY[0] = u8(ENTRY_MAGIC);
   ENTRY[1] = u8(ENTRY_MAGIC >>> 8);
   ENTRY[OFFSET_TYPE] = type;
   ENTRY[OFFSET_ARG] = arg;
   writeU32LE(ENTRY, OFFSET_VALUE, value);
-  for (let i: u32 = OFFSET_DATA; i < OFFSET_CRC; i++) {
-    const d = i - OFFSET_DATA;
-    ENTRY[i] = d < length && d < data.length ? data[d] : 0;
-  }
   writeU32LE(ENTRY, OFFSET_CRC, crc32(ENTRY.subarray(0, OFFSET_CRC)));
 }
 
 /**
- * Writes one entry at the next free position of the active half. A position that does not program cleanly
- * (a cell a power cut left half-programmed) is skipped, and the entry goes to the next one.
+ * Writes one entry, its data already staged in ENTRY, at the next free position of the active half. A
+ * position that does not program cleanly (a cell a power cut left half-programmed) is skipped, and the
+ * entry goes to the next one.
  */
-function write(type: Entry, arg: u8, value: u32, data: Uint8Array, length: u32): Status {
+function writeStaged(type: Entry, arg: u8, value: u32): Status {
+  encode(type, arg, value);
   const entries = capacity();
-  while (next < entries) {
-    const address = entryAddress(half, next);
-    next++;
+  while (state.next < entries) {
+    const address = entryAddress(state.half, state.next);
+    state.next++;
     if (!isErased(address, ENTRY_SIZE)) continue;
-    encode(type, arg, value, data, length);
     const status = programBytes(address, ENTRY);
     if (status === Status.Ok) return Status.Ok;
     if (status !== Status.VerifyFailed && status !== Status.FlashError) return status;
@@ -428,29 +455,46 @@ function write(type: Entry, arg: u8, value: u32, data: Uint8Array, length: u32):
   return Status.TooBig;
 }
 
+/** Writes an entry without data (its data bytes zero). */
+function write(type: Entry, arg: u8, value: u32): Status {
+  stageData(ENTRY, 0);
+  return writeStaged(type, arg, value);
+}
+
+/** Writes an Image entry for `slot` whose data is `header`. */
+function writeImage(slot: Slot, role: SecondaryRole, header: Uint8Array): Status {
+  stageData(header, HEADER_SIZE);
+  return writeStaged(Entry.Image, slot, role);
+}
+
+/** Makes room for one entry: starts the log when there is none, compacts the active half when it is full. */
+function makeRoom(): Status {
+  if (state.generation === 0) {
+    const started = resetLog();
+    if (started !== Status.Ok) return started;
+  }
+  if (state.next + 1 >= capacity()) return compact();
+  return Status.Ok;
+}
+
+/** After an append's write: on success the state is updated as on replay (ENTRY still holds the entry). */
+function applyWritten(status: Status): Status {
+  if (status === Status.Ok) apply(Read.Valid);
+  return status;
+}
+
 /** Appends an entry, compacting first when the active half is full. The state is updated as on replay. */
 export function logAppend(type: Entry, arg: u8, value: u32): Status {
-  return appendWith(type, arg, value, ENTRY, 0);
+  let s = makeRoom();
+  if (s === Status.Ok) s = write(type, arg, value);
+  return applyWritten(s);
 }
 
 /** Appends an Image entry for `slot` with `header` (a secondary image is Pending: downloaded, not installed). */
 export function logImage(slot: Slot, header: Uint8Array): Status {
-  return appendWith(Entry.Image, slot, SecondaryRole.Pending, header, HEADER_SIZE);
-}
-
-function appendWith(type: Entry, arg: u8, value: u32, data: Uint8Array, length: u32): Status {
-  if (generation === 0) {
-    const started = resetLog();
-    if (started !== Status.Ok) return started;
-  }
-  if (next + 1 >= capacity()) {
-    const compacted = compact();
-    if (compacted !== Status.Ok) return compacted;
-  }
-  const status = write(type, arg, value, data, length);
-  if (status !== Status.Ok) return status;
-  apply(Read.Valid); // ENTRY still holds what write() encoded
-  return Status.Ok;
+  let s = makeRoom();
+  if (s === Status.Ok) s = writeImage(slot, SecondaryRole.Pending, header);
+  return applyWritten(s);
 }
 
 /**
@@ -458,17 +502,17 @@ function appendWith(type: Entry, arg: u8, value: u32, data: Uint8Array, length: 
  * rest is intended: a blank device, or a single-half log whose primary image is being replaced anyway.
  */
 export function resetLog(): Status {
-  const kept = counter;
+  const kept = state.counter;
   clearState();
-  half = 0;
-  generation = generation + 1;
+  state.half = 0;
+  state.generation = state.generation + 1;
   const erased = eraseHalf(0);
   if (erased !== Status.Ok) return erased;
-  next = 0;
-  let s = write(Entry.Half, 0, generation, ENTRY, 0);
-  if (s === Status.Ok && kept !== 0) s = write(Entry.Counter, 0, kept, ENTRY, 0);
-  if (s === Status.Ok) s = write(Entry.SnapshotEnd, 0, generation, ENTRY, 0);
-  counter = kept;
+  state.next = 0;
+  let s = write(Entry.Half, 0, state.generation);
+  if (s === Status.Ok && kept !== 0) s = write(Entry.Counter, 0, kept);
+  if (s === Status.Ok) s = write(Entry.SnapshotEnd, 0, state.generation);
+  state.counter = kept;
   return s;
 }
 
@@ -483,78 +527,78 @@ export function singleHalfLog(): boolean {
  */
 function compact(): Status {
   if (halves() < 2) return Status.TooBig;
-  const target = half === 0 ? 1 : 0;
+  const target = state.half === 0 ? 1 : 0;
   const erased = eraseHalf(target);
   if (erased !== Status.Ok) return erased;
-  half = target;
-  generation = generation + 1;
-  next = 0;
-  let s = write(Entry.Half, 0, generation, ENTRY, 0);
-  if (s === Status.Ok && primaryKnown) s = write(Entry.Image, Slot.Primary, 0, PRIMARY_HEADER, HEADER_SIZE);
-  if (s === Status.Ok && secondaryKnown) s = write(Entry.Image, Slot.Secondary, secondaryRole, SECONDARY_HEADER, HEADER_SIZE);
-  if (s === Status.Ok && counter !== 0) s = write(Entry.Counter, 0, counter, ENTRY, 0);
-  if (s === Status.Ok && lastEvent !== LastEvent.None) s = write(Entry.Event, lastEvent, lastReason, ENTRY, 0);
-  if (s === Status.Ok && trial !== TrialState.None) s = write(Entry.Trial, trial, trialId, ENTRY, 0);
-  if (s === Status.Ok && swapKind !== SwapKind.None) {
-    s = write(Entry.Swap, swapKind, (swapAreas | (swapReason << 24)) >>> 0, ENTRY, 0);
-    if (s === Status.Ok && swapStep !== 0) s = write(Entry.Step, u8(swapStep), swapArea, ENTRY, 0);
+  state.half = target;
+  state.generation = state.generation + 1;
+  state.next = 0;
+  let s = write(Entry.Half, 0, state.generation);
+  if (s === Status.Ok && state.primaryKnown) s = writeImage(Slot.Primary, SecondaryRole.None, primaryHeader());
+  if (s === Status.Ok && state.secondaryKnown) s = writeImage(Slot.Secondary, state.secondaryRole, secondaryHeader());
+  if (s === Status.Ok && state.counter !== 0) s = write(Entry.Counter, 0, state.counter);
+  if (s === Status.Ok && state.lastEvent !== LastEvent.None) s = write(Entry.Event, state.lastEvent, state.lastReason);
+  if (s === Status.Ok && state.trial !== TrialState.None) s = write(Entry.Trial, state.trial, state.trialId);
+  if (s === Status.Ok && state.swapKind !== SwapKind.None) {
+    s = write(Entry.Swap, state.swapKind, (state.swapAreas | (state.swapReason << 24)) >>> 0);
+    if (s === Status.Ok && state.swapStep !== 0) s = write(Entry.Step, u8(state.swapStep), state.swapArea);
   }
-  if (s === Status.Ok) s = write(Entry.SnapshotEnd, 0, installs, ENTRY, 0);
+  if (s === Status.Ok) s = write(Entry.SnapshotEnd, 0, state.installs);
   return s;
 }
 
 // ---- Reading the state ----
 
 export function primaryHeader(): Uint8Array {
-  return PRIMARY_HEADER;
+  return HEADERS.subarray(0, HEADER_SIZE);
 }
 export function secondaryHeader(): Uint8Array {
-  return SECONDARY_HEADER;
+  return HEADERS.subarray(HEADER_SIZE, 2 * HEADER_SIZE);
 }
 export function primaryRecorded(): boolean {
-  return primaryKnown;
+  return state.primaryKnown;
 }
 export function secondaryRecorded(): boolean {
-  return secondaryKnown;
+  return state.secondaryKnown;
 }
 export function secondaryImageRole(): SecondaryRole {
-  return secondaryRole;
+  return state.secondaryRole;
 }
 export function swapInProgress(): SwapKind {
-  return swapKind;
+  return state.swapKind;
 }
 export function swapProgressArea(): u32 {
-  return swapArea;
+  return state.swapArea;
 }
-export function swapProgressStep(): u32 {
-  return swapStep;
+export function swapProgressStep(): u8 {
+  return state.swapStep;
 }
 export function swapAreaCount(): u32 {
-  return swapAreas;
+  return state.swapAreas;
 }
 export function trialState(): TrialState {
-  return trial;
+  return state.trial;
 }
 export function currentTrialId(): u32 {
-  return trialId;
+  return state.trialId;
 }
 export function installCount(): u32 {
-  return installs;
+  return state.installs;
 }
 export function lastInstallEvent(): LastEvent {
-  return lastEvent;
+  return state.lastEvent;
 }
 export function lastInstallReason(): u32 {
-  return lastReason;
+  return state.lastReason;
 }
 export function securityCounter(): u32 {
-  return counter;
+  return state.counter;
 }
 /**
  * Where an application's ConfirmStub goes: the next free entry (compacting first if the half is nearly
  * full), or 0 when no entry can be offered.
  */
 export function confirmStubAddress(): u32 {
-  if (next + 2 >= capacity() && compact() !== Status.Ok) return 0;
-  return entryAddress(half, next);
+  if (state.next + 2 >= capacity() && compact() !== Status.Ok) return 0;
+  return entryAddress(state.half, state.next);
 }

@@ -63,16 +63,16 @@ function copyArea(from: u32, to: u32, size: u32): Status {
   return Status.Ok;
 }
 
-/** One step of area `k`. */
+/** One step of area `k` (the table in the file comment): from its source to its destination. */
 function runStep(k: u32, step: u32): Status {
   const area = boardScratchSize();
   const offset = Math.imul(k, area) >>> 0; // areas lie inside the 4 GB address space: no wrap in practice
   const primary = boardAppStart() + offset;
   const secondary = boardSecondaryStart() + offset;
   const scratch = boardScratchStart();
-  if (step === 1) return copyArea(secondary, scratch, area);
-  if (step === 2) return copyArea(primary, secondary, area);
-  return copyArea(scratch, primary, area);
+  const from = step === 1 ? secondary : step === 2 ? primary : scratch;
+  const to = step === 1 ? scratch : step === 2 ? secondary : primary;
+  return copyArea(from, to, area);
 }
 
 /** What swapContinue did. */
