@@ -21,37 +21,109 @@
  * Length limit: the message length is counted in bytes as two u32 words, so at most 2^64 - 1 bytes; the
  * 128-bit length field of the padding holds it times 8.
  */
-import { u8, u32, shr64, panic } from "../../runtime/index";
+import { i8, u8, u32, shr64, panic } from "../../runtime/index";
 
-/** Round constants: the first 64 bits of the fractional parts of the cube roots of the first 80 primes. */
-const K = new Uint32Array([
-  0x428a2f98, 0xd728ae22, 0x71374491, 0x23ef65cd, 0xb5c0fbcf, 0xec4d3b2f, 0xe9b5dba5, 0x8189dbbc,
-  0x3956c25b, 0xf348b538, 0x59f111f1, 0xb605d019, 0x923f82a4, 0xaf194f9b, 0xab1c5ed5, 0xda6d8118,
-  0xd807aa98, 0xa3030242, 0x12835b01, 0x45706fbe, 0x243185be, 0x4ee4b28c, 0x550c7dc3, 0xd5ffb4e2,
-  0x72be5d74, 0xf27b896f, 0x80deb1fe, 0x3b1696b1, 0x9bdc06a7, 0x25c71235, 0xc19bf174, 0xcf692694,
-  0xe49b69c1, 0x9ef14ad2, 0xefbe4786, 0x384f25e3, 0x0fc19dc6, 0x8b8cd5b5, 0x240ca1cc, 0x77ac9c65,
-  0x2de92c6f, 0x592b0275, 0x4a7484aa, 0x6ea6e483, 0x5cb0a9dc, 0xbd41fbd4, 0x76f988da, 0x831153b5,
-  0x983e5152, 0xee66dfab, 0xa831c66d, 0x2db43210, 0xb00327c8, 0x98fb213f, 0xbf597fc7, 0xbeef0ee4,
-  0xc6e00bf3, 0x3da88fc2, 0xd5a79147, 0x930aa725, 0x06ca6351, 0xe003826f, 0x14292967, 0x0a0e6e70,
-  0x27b70a85, 0x46d22ffc, 0x2e1b2138, 0x5c26c926, 0x4d2c6dfc, 0x5ac42aed, 0x53380d13, 0x9d95b3df,
-  0x650a7354, 0x8baf63de, 0x766a0abb, 0x3c77b2a8, 0x81c2c92e, 0x47edaee6, 0x92722c85, 0x1482353b,
-  0xa2bfe8a1, 0x4cf10364, 0xa81a664b, 0xbc423001, 0xc24b8b70, 0xd0f89791, 0xc76c51a3, 0x0654be30,
-  0xd192e819, 0xd6ef5218, 0xd6990624, 0x5565a910, 0xf40e3585, 0x5771202a, 0x106aa070, 0x32bbd1b8,
-  0x19a4c116, 0xb8d2d0c8, 0x1e376c08, 0x5141ab53, 0x2748774c, 0xdf8eeb99, 0x34b0bcb5, 0xe19b48a8,
-  0x391c0cb3, 0xc5c95a63, 0x4ed8aa4a, 0xe3418acb, 0x5b9cca4f, 0x7763e373, 0x682e6ff3, 0xd6b2b8a3,
-  0x748f82ee, 0x5defb2fc, 0x78a5636f, 0x43172f60, 0x84c87814, 0xa1f0ab72, 0x8cc70208, 0x1a6439ec,
-  0x90befffa, 0x23631e28, 0xa4506ceb, 0xde82bde9, 0xbef9a3f7, 0xb2c67915, 0xc67178f2, 0xe372532b,
-  0xca273ece, 0xea26619c, 0xd186b8c7, 0x21c0c207, 0xeada7dd6, 0xcde0eb1e, 0xf57d4f7f, 0xee6ed178,
-  0x06f067aa, 0x72176fba, 0x0a637dc5, 0xa2c898a6, 0x113f9804, 0xbef90dae, 0x1b710b35, 0x131c471b,
-  0x28db77f5, 0x23047d84, 0x32caab7b, 0x40c72493, 0x3c9ebe0a, 0x15c9bebc, 0x431d67c4, 0x9c100d4c,
-  0x4cc5d4be, 0xcb3e42b6, 0x597f299c, 0xfc657e2a, 0x5fcb6fab, 0x3ad6faec, 0x6c44198c, 0x4a475817,
-]);
+/**
+ * The constants of FIPS 180-4, computed once by computeConstants (as a table they would take 704 bytes of
+ * flash), 64-bit words as everywhere here:
+ * - words 0..7, H0 (§5.3.5): the first 64 bits of the fractional parts of the square roots of the first 8 primes;
+ * - words 8..87, K (§4.2.3): the first 64 bits of the fractional parts of the cube roots of the first 80 primes.
+ */
+const CONSTANTS = new Uint32Array(176);
+/** CONSTANTS is filled. */
+let constantsReady: boolean = false;
+/** Where K starts in CONSTANTS (K[t] is word 8 + t). */
+const K_AT = 16;
 
-/** The initial hash value: the first 64 bits of the fractional parts of the square roots of the first 8 primes. */
-const H0 = new Uint32Array([
-  0x6a09e667, 0xf3bcc908, 0xbb67ae85, 0x84caa73b, 0x3c6ef372, 0xfe94f82b, 0xa54ff53a, 0x5f1d36f1,
-  0x510e527f, 0xade682d1, 0x9b05688c, 0x2b3e6c1f, 0x1f83d9ab, 0xfb41bd6b, 0x5be0cd19, 0x137e2179,
-]);
+/**
+ * The four numbers of rootOf, five u32 words each (160 bits, least significant word first), numbered 0..3:
+ * the root y being built, the amount b that the next 1 bit of y would take from the remainder, and two
+ * that take turns as the remainder and a scratch number.
+ */
+const ROOT_NUMBERS = new Uint32Array(20);
+const ROOT_Y: u32 = 0;
+const ROOT_B: u32 = 1;
+
+/**
+ * Number `out` = fa·(number a) + fb·(number b) + c, for |fa|, |fb|, |c| ≤ 48: the words are combined with
+ * their carry (out may be a or b: word i is read before it is written). Returns the carry out of the top
+ * word, which is negative exactly when the true result is (and 0 when it fits in 160 bits).
+ */
+function combine(out: u32, a: u32, fa: i8, b: u32, fb: i8, c: i8): i8 {
+  const o = (out & 3) * 5;
+  const x = (a & 3) * 5;
+  const y = (b & 3) * 5;
+  let carry: i8 = c;
+  for (let i: u32 = 0; i < 5; i++) {
+    const sum = fa * ROOT_NUMBERS[x + i] + fb * ROOT_NUMBERS[y + i] + carry;
+    ROOT_NUMBERS[o + i] = sum >>> 0;
+    carry = i8(shr64(sum, 32)); // |sum| < 97·2^32: never wraps
+  }
+  return carry;
+}
+
+/**
+ * ROOT_Y = ⌊(p·2^(64k))^(1/k)⌋ for a prime p and k = 2 (cube false, p < 64) or 3 (cube true, p < 512):
+ * p^(1/k) with the first 64 bits of its fraction, which are ROOT_Y's words 1 (high) and 0 (low).
+ *
+ * The schoolbook digit-by-digit root in base 2. The number is taken k bits at a time from the top (p as
+ * three groups, then 64 groups of zeros); the remainder R is the number taken so far minus y^k. Each step
+ * doubles y and multiplies R by 2^k, then adds the next group to R and keeps a 1 bit in y when R covers
+ * b = (2y + 1)^k - (2y)^k, which it then gives up. b itself follows y without a product:
+ * - square roots: b = 4y + 1, and for y' = 2y + bit, b' = 2b + 4·bit - 1;
+ * - cube roots: b = 12y² + 6y + 1, and b' = 4b + (48·bit - 12)·y + 18·bit - 3.
+ */
+function rootOf(p: u32, cube: boolean): void {
+  for (let i: u32 = 0; i < 20; i++) {
+    ROOT_NUMBERS[i] = i === ROOT_B * 5 ? 1 : 0; // y = 0, b = 1, R = 0
+  }
+  const bits: u32 = cube ? 3 : 2;
+  const scale: i8 = cube ? 8 : 4; // 2^k
+  let remainder: u32 = 2;
+  let scratch: u32 = 3;
+  for (let step: u32 = 0; step < 67; step++) {
+    const group = step < 3 ? (p >>> (bits * (2 - step))) & (scale - 1) : 0;
+    let bit: i8 = 0;
+    if (combine(scratch, remainder, scale, ROOT_B, -1, group) >= 0) {
+      // R·2^k + group - b ≥ 0, in scratch, which becomes the remainder: y takes a 1 bit.
+      const previous = remainder;
+      remainder = scratch;
+      scratch = previous;
+      bit = 1;
+    } else {
+      combine(remainder, remainder, scale, remainder, 0, group);
+    }
+    if (cube) {
+      combine(ROOT_B, ROOT_B, 4, ROOT_Y, 48 * bit - 12, 18 * bit - 3);
+    } else {
+      combine(ROOT_B, ROOT_B, 2, ROOT_Y, 0, 4 * bit - 1);
+    }
+    combine(ROOT_Y, ROOT_Y, 2, ROOT_Y, 0, bit);
+  }
+}
+
+/** Fills CONSTANTS: the 8 square roots, then the 80 cube roots, of the primes from 2 on (trial division). */
+function computeConstants(): void {
+  let prime: u32 = 1;
+  for (let i: u32 = 0; i < 88; i++) {
+    if (i === 8) {
+      prime = 1; // K starts again from the first prime
+    }
+    let composite = true;
+    while (composite) {
+      prime = u32(prime + 1); // below 410: never wraps
+      composite = false;
+      for (let d: u32 = 2; d < prime && d < 32; d++) {
+        if (prime % d === 0) {
+          composite = true;
+        }
+      }
+    }
+    rootOf(prime, i >= 8);
+    CONSTANTS[2 * i] = ROOT_NUMBERS[1];
+    CONSTANTS[2 * i + 1] = ROOT_NUMBERS[0];
+  }
+}
 
 /** The hash state H0..H7. */
 const H = new Uint32Array(16);
@@ -62,6 +134,12 @@ const BLOCK = new Uint8Array(128);
  * but costs a Cortex-M4 about 25 more instructions per byte: measured with bench/crypto-bench.ts.)
  */
 const W = new Uint32Array(160);
+/**
+ * The working variables of the 80 rounds: entry j, ROUNDS[4j … 4j + 3], is (a, e) after round j - 4, high word
+ * first. b, c, d are the a of one, two, three rounds before, and f, g, h the e, so round t reads entries
+ * t … t + 3 and writes only entry t + 4: no variable is copied to the next one.
+ */
+const ROUNDS = new Uint32Array(84 * 4);
 /** How many bytes of BLOCK are filled, 0..127 (a full block is compressed at once). */
 let blockLen: u32 = 0;
 /** The message length so far in bytes: lenHi * 2^32 + lenLo. */
@@ -140,59 +218,43 @@ function compress(): void {
     W[(t + 16) * 2 + 1] = lo >>> 0;
   }
 
-  let aHi: u32 = H[0];
-  let aLo: u32 = H[1];
-  let bHi: u32 = H[2];
-  let bLo: u32 = H[3];
-  let cHi: u32 = H[4];
-  let cLo: u32 = H[5];
-  let dHi: u32 = H[6];
-  let dLo: u32 = H[7];
-  let eHi: u32 = H[8];
-  let eLo: u32 = H[9];
-  let fHi: u32 = H[10];
-  let fLo: u32 = H[11];
-  let gHi: u32 = H[12];
-  let gLo: u32 = H[13];
-  let hHi: u32 = H[14];
-  let hLo: u32 = H[15];
+  // Entries 3, 2, 1, 0 of ROUNDS: a and e, b and f, c and g, d and h.
+  for (let i: u32 = 0; i < 4; i++) {
+    const at = (3 - i) * 4;
+    ROUNDS[at] = H[i * 2];
+    ROUNDS[at + 1] = H[i * 2 + 1];
+    ROUNDS[at + 2] = H[i * 2 + 8];
+    ROUNDS[at + 3] = H[i * 2 + 9];
+  }
   for (let t: u32 = 0; t < 80; t++) {
+    // Round t reads entries t + 3 (a, e), t + 2 (b, f), t + 1 (c, g) and t (d, h), and writes entry t + 4.
+    const r = t * 4;
+    const aHi = ROUNDS[r + 12];
+    const aLo = ROUNDS[r + 13];
+    const eHi = ROUNDS[r + 14];
+    const eLo = ROUNDS[r + 15];
     const k = t * 2;
     // T1 = h + Σ1(e) + Ch(e, f, g) + K[t] + W[t];  T2 = Σ0(a) + Maj(a, b, c)
-    const t1Sum = hLo + bigSigma1Lo(eHi, eLo) + ch(eLo, fLo, gLo) + K[k + 1] + W[k + 1];
+    const t1Sum = ROUNDS[r + 3] + bigSigma1Lo(eHi, eLo) + ch(eLo, ROUNDS[r + 11], ROUNDS[r + 7]) + CONSTANTS[K_AT + k + 1] + W[k + 1];
     const t1Carry = shr64(t1Sum, 32);
-    const t1Hi = u32(hHi + bigSigma1Hi(eHi, eLo) + ch(eHi, fHi, gHi) + K[k] + W[k] + t1Carry);
+    const t1Hi = u32(ROUNDS[r + 2] + bigSigma1Hi(eHi, eLo) + ch(eHi, ROUNDS[r + 10], ROUNDS[r + 6]) + CONSTANTS[K_AT + k] + W[k] + t1Carry);
     const t1Lo = t1Sum >>> 0;
-    const t2Sum = bigSigma0Lo(aHi, aLo) + maj(aLo, bLo, cLo);
-    const t2Hi = u32(bigSigma0Hi(aHi, aLo) + maj(aHi, bHi, cHi) + shr64(t2Sum, 32));
+    const t2Sum = bigSigma0Lo(aHi, aLo) + maj(aLo, ROUNDS[r + 9], ROUNDS[r + 5]);
+    const t2Hi = u32(bigSigma0Hi(aHi, aLo) + maj(aHi, ROUNDS[r + 8], ROUNDS[r + 4]) + shr64(t2Sum, 32));
     const t2Lo = t2Sum >>> 0;
-    hHi = gHi;
-    hLo = gLo;
-    gHi = fHi;
-    gLo = fLo;
-    fHi = eHi;
-    fLo = eLo;
-    const eSum = dLo + t1Lo; // e = d + T1
-    eHi = u32(dHi + t1Hi + shr64(eSum, 32));
-    eLo = eSum >>> 0;
-    dHi = cHi;
-    dLo = cLo;
-    cHi = bHi;
-    cLo = bLo;
-    bHi = aHi;
-    bLo = aLo;
     const aSum = t1Lo + t2Lo; // a = T1 + T2
-    aHi = u32(t1Hi + t2Hi + shr64(aSum, 32));
-    aLo = aSum >>> 0;
+    ROUNDS[r + 16] = u32(t1Hi + t2Hi + shr64(aSum, 32));
+    ROUNDS[r + 17] = aSum >>> 0;
+    const eSum = ROUNDS[r + 1] + t1Lo; // e = d + T1
+    ROUNDS[r + 18] = u32(ROUNDS[r] + t1Hi + shr64(eSum, 32));
+    ROUNDS[r + 19] = eSum >>> 0;
   }
-  addToState(0, aHi, aLo);
-  addToState(1, bHi, bLo);
-  addToState(2, cHi, cLo);
-  addToState(3, dHi, dLo);
-  addToState(4, eHi, eLo);
-  addToState(5, fHi, fLo);
-  addToState(6, gHi, gLo);
-  addToState(7, hHi, hLo);
+  // The last four entries, 83 … 80, hold a and e, …, d and h.
+  for (let i: u32 = 0; i < 4; i++) {
+    const at = (83 - i) * 4;
+    addToState(i, ROUNDS[at], ROUNDS[at + 1]);
+    addToState(i + 4, ROUNDS[at + 2], ROUNDS[at + 3]);
+  }
 }
 
 /** Appends one byte to the block, compressing it when it fills. Does not count the length. */
@@ -214,8 +276,12 @@ function absorbWord(word: u32): void {
 
 /** Starts a new hash. */
 export function sha512Init(): void {
+  if (!constantsReady) {
+    computeConstants();
+    constantsReady = true;
+  }
   for (let i: u32 = 0; i < 16; i++) {
-    H[i] = H0[i];
+    H[i] = CONSTANTS[i];
   }
   blockLen = 0;
   lenLo = 0;
