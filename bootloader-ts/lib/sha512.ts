@@ -8,8 +8,8 @@
  * or sha512(data, digest) for a single buffer. Call sha512Init() again before the next hash.
  *
  * 64-bit words as pairs of u32 (high word, low word), because that is what a Cortex-M4 computes with:
- * - Arrays hold a word as two elements, high first: word i of K, H or W is [2i] (high) and [2i + 1] (low).
- *   Working variables are two locals each (aHi, aLo, …).
+ * - Arrays hold a word as two elements, high first: word i of K or W is [2i] (high) and [2i + 1] (low); the
+ *   working variables and the hash state are pairs in ROUNDS.
  * - XOR, AND, NOT and shifts act on each half; a rotation by n moves bits across the halves with constant
  *   shift counts (n ≥ 32 swaps the halves first).
  * - An addition mod 2^64 adds the low words exactly (a sum of up to five u32 is below 2^35: exact in Node,
@@ -26,7 +26,8 @@ import { i8, u8, u32, shr64, panic } from "../../runtime/index";
 /**
  * The constants of FIPS 180-4, computed once by computeConstants (as a table they would take 704 bytes of
  * flash), 64-bit words as everywhere here:
- * - words 0..7, H0 (§5.3.5): the first 64 bits of the fractional parts of the square roots of the first 8 primes;
+ * - words 0..7, H0 (§5.3.5): the first 64 bits of the fractional parts of the square roots of the first 8
+ *   primes, in the order of the hash state in ROUNDS (H0 word i at stateOffset(i));
  * - words 8..87, K (§4.2.3): the first 64 bits of the fractional parts of the cube roots of the first 80 primes.
  */
 const CONSTANTS = new Uint32Array(176);
@@ -120,31 +121,41 @@ function computeConstants(): void {
       }
     }
     rootOf(prime, i >= 8);
-    CONSTANTS[2 * i] = ROOT_NUMBERS[1];
-    CONSTANTS[2 * i + 1] = ROOT_NUMBERS[0];
+    const at = i < 8 ? stateOffset(i) & 14 : 2 * i;
+    CONSTANTS[at] = ROOT_NUMBERS[1];
+    CONSTANTS[at + 1] = ROOT_NUMBERS[0];
   }
 }
 
-/** The hash state H0..H7. */
-const H = new Uint32Array(16);
-/** The current block: its first blockLen bytes are filled. */
-const BLOCK = new Uint8Array(128);
 /**
- * The message schedule W0..W79 of the block being compressed. (A 16-word window would save 512 bytes of RAM
- * but costs a Cortex-M4 about 25 more instructions per byte: measured with bench/crypto-bench.ts.)
+ * The message schedule W0..W79 of the block being compressed. W0..W15 are the block itself: absorb shifts
+ * each byte into its big-endian place. (A 16-word window would save 512 bytes of RAM but costs a Cortex-M4
+ * about 25 more instructions per byte: measured with bench/crypto-bench.ts.)
  */
 const W = new Uint32Array(160);
 /**
- * The working variables of the 80 rounds: entry j, ROUNDS[4j … 4j + 3], is (a, e) after round j - 4, high word
- * first. b, c, d are the a of one, two, three rounds before, and f, g, h the e, so round t reads entries
- * t … t + 3 and writes only entry t + 4: no variable is copied to the next one.
+ * The working variables of the 80 rounds and the hash state, as 84 entries of four words: entry j,
+ * ROUNDS[4j … 4j + 3], is a pair of 64-bit words (a, e), high words first. b, c, d are the a of one, two,
+ * three rounds before, and f, g, h the e, so round t reads entries 80 - t … 83 - t ((a, e) … (d, h)) and
+ * writes only entry 79 - t: no variable is copied to the next one.
+ * Entries 80..83 are the hash state: H0..H3 their a halves, H4..H7 their e halves (see stateOffset).
  */
 const ROUNDS = new Uint32Array(84 * 4);
-/** How many bytes of BLOCK are filled, 0..127 (a full block is compressed at once). */
+/** Where the hash state starts in ROUNDS: entry 80. */
+const STATE_AT = 320;
+/** How many bytes of the block (W0..W15) are filled, 0..127 (a full block is compressed at once). */
 let blockLen: u32 = 0;
 /** The message length so far in bytes: lenHi * 2^32 + lenLo. */
 let lenLo: u32 = 0;
 let lenHi: u32 = 0;
+
+/**
+ * Where hash word Hi (i = 0..7) is in the state: its high word is ROUNDS[STATE_AT + stateOffset(i)]. The
+ * callers mask the result with 14, which changes nothing but proves their indexes.
+ */
+function stateOffset(i: u32): u32 {
+  return (i & 3) * 4 + ((i >>> 2) & 1) * 2;
+}
 
 // The four functions Σ0, Σ1, σ0, σ1 of FIPS 180-4 §4.1.3, each as its high and its low word.
 // Σ0(x) = ROTR28(x) ^ ROTR34(x) ^ ROTR39(x)
@@ -184,26 +195,8 @@ function maj(x: u32, y: u32, z: u32): u32 {
   return ((x & y) ^ (x & z) ^ (y & z)) >>> 0;
 }
 
-/** The big-endian u32 at BLOCK[p..p+3] (p + 3 ≤ 127 by the mask, so C needs no bounds check). */
-function blockWord(p: u32): u32 {
-  const at = p & 124;
-  return ((BLOCK[at] << 24) | (BLOCK[at + 1] << 16) | (BLOCK[at + 2] << 8) | BLOCK[at + 3]) >>> 0;
-}
-
-/** H[i] += (hi, lo) mod 2^64, for word i = 0..7. */
-function addToState(i: u32, hi: u32, lo: u32): void {
-  const at = (i & 7) * 2;
-  const sumLo = H[at + 1] + lo;
-  const carry = shr64(sumLo, 32);
-  H[at + 1] = sumLo >>> 0;
-  H[at] = u32(H[at] + hi + carry);
-}
-
-/** Compresses the full 128-byte BLOCK into H. */
+/** Compresses the full block, W0..W15, into the hash state. */
 function compress(): void {
-  for (let t: u32 = 0; t < 32; t++) {
-    W[t] = blockWord(t * 4);
-  }
   // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16] for t = 16..79, written with t' = t - 16 so that
   // every index is provably within 0..159 (no bounds check in C).
   for (let t: u32 = 0; t < 64; t++) {
@@ -218,60 +211,47 @@ function compress(): void {
     W[(t + 16) * 2 + 1] = lo >>> 0;
   }
 
-  // Entries 3, 2, 1, 0 of ROUNDS: a and e, b and f, c and g, d and h.
-  for (let i: u32 = 0; i < 4; i++) {
-    const at = (3 - i) * 4;
-    ROUNDS[at] = H[i * 2];
-    ROUNDS[at + 1] = H[i * 2 + 1];
-    ROUNDS[at + 2] = H[i * 2 + 8];
-    ROUNDS[at + 3] = H[i * 2 + 9];
-  }
   for (let t: u32 = 0; t < 80; t++) {
-    // Round t reads entries t + 3 (a, e), t + 2 (b, f), t + 1 (c, g) and t (d, h), and writes entry t + 4.
-    const r = t * 4;
-    const aHi = ROUNDS[r + 12];
-    const aLo = ROUNDS[r + 13];
-    const eHi = ROUNDS[r + 14];
-    const eLo = ROUNDS[r + 15];
+    // Round t reads entries 80 - t (a, e), 81 - t (b, f), 82 - t (c, g), 83 - t (d, h); writes entry 79 - t.
+    const r = (79 - t) * 4;
+    const aHi = ROUNDS[r + 4];
+    const aLo = ROUNDS[r + 5];
+    const eHi = ROUNDS[r + 6];
+    const eLo = ROUNDS[r + 7];
     const k = t * 2;
     // T1 = h + Σ1(e) + Ch(e, f, g) + K[t] + W[t];  T2 = Σ0(a) + Maj(a, b, c)
-    const t1Sum = ROUNDS[r + 3] + bigSigma1Lo(eHi, eLo) + ch(eLo, ROUNDS[r + 11], ROUNDS[r + 7]) + CONSTANTS[K_AT + k + 1] + W[k + 1];
+    const t1Sum = ROUNDS[r + 19] + bigSigma1Lo(eHi, eLo) + ch(eLo, ROUNDS[r + 11], ROUNDS[r + 15]) + CONSTANTS[K_AT + k + 1] + W[k + 1];
     const t1Carry = shr64(t1Sum, 32);
-    const t1Hi = u32(ROUNDS[r + 2] + bigSigma1Hi(eHi, eLo) + ch(eHi, ROUNDS[r + 10], ROUNDS[r + 6]) + CONSTANTS[K_AT + k] + W[k] + t1Carry);
+    const t1Hi = u32(ROUNDS[r + 18] + bigSigma1Hi(eHi, eLo) + ch(eHi, ROUNDS[r + 10], ROUNDS[r + 14]) + CONSTANTS[K_AT + k] + W[k] + t1Carry);
     const t1Lo = t1Sum >>> 0;
-    const t2Sum = bigSigma0Lo(aHi, aLo) + maj(aLo, ROUNDS[r + 9], ROUNDS[r + 5]);
-    const t2Hi = u32(bigSigma0Hi(aHi, aLo) + maj(aHi, ROUNDS[r + 8], ROUNDS[r + 4]) + shr64(t2Sum, 32));
+    const t2Sum = bigSigma0Lo(aHi, aLo) + maj(aLo, ROUNDS[r + 9], ROUNDS[r + 13]);
+    const t2Hi = u32(bigSigma0Hi(aHi, aLo) + maj(aHi, ROUNDS[r + 8], ROUNDS[r + 12]) + shr64(t2Sum, 32));
     const t2Lo = t2Sum >>> 0;
     const aSum = t1Lo + t2Lo; // a = T1 + T2
-    ROUNDS[r + 16] = u32(t1Hi + t2Hi + shr64(aSum, 32));
-    ROUNDS[r + 17] = aSum >>> 0;
-    const eSum = ROUNDS[r + 1] + t1Lo; // e = d + T1
-    ROUNDS[r + 18] = u32(ROUNDS[r] + t1Hi + shr64(eSum, 32));
-    ROUNDS[r + 19] = eSum >>> 0;
+    ROUNDS[r] = u32(t1Hi + t2Hi + shr64(aSum, 32));
+    ROUNDS[r + 1] = aSum >>> 0;
+    const eSum = ROUNDS[r + 17] + t1Lo; // e = d + T1
+    ROUNDS[r + 2] = u32(ROUNDS[r + 16] + t1Hi + shr64(eSum, 32));
+    ROUNDS[r + 3] = eSum >>> 0;
   }
-  // The last four entries, 83 … 80, hold a and e, …, d and h.
-  for (let i: u32 = 0; i < 4; i++) {
-    const at = (83 - i) * 4;
-    addToState(i, ROUNDS[at], ROUNDS[at + 1]);
-    addToState(i + 4, ROUNDS[at + 2], ROUNDS[at + 3]);
+  // Entries 0..3 now hold the last a..d and e..h, in the state's order: each 64-bit word is added to its own.
+  for (let i: u32 = 0; i < 8; i++) {
+    const at = i * 2;
+    const sumLo = ROUNDS[STATE_AT + at + 1] + ROUNDS[at + 1];
+    ROUNDS[STATE_AT + at + 1] = sumLo >>> 0;
+    ROUNDS[STATE_AT + at] = u32(ROUNDS[STATE_AT + at] + ROUNDS[at] + shr64(sumLo, 32));
   }
 }
 
 /** Appends one byte to the block, compressing it when it fills. Does not count the length. */
 function absorb(byte: u8): void {
-  BLOCK[blockLen & 127] = byte; // blockLen is always < 128; the mask proves it (no bounds check in C)
-  blockLen = (blockLen + 1) & 127; // 0 again exactly when the block has just filled
+  const at = blockLen & 127; // blockLen is always < 128; the mask proves it (no bounds check in C)
+  // Shifted into its u32 word from the right: after the word's four bytes, nothing of the word before is left.
+  W[at >>> 2] = ((W[at >>> 2] << 8) | byte) >>> 0;
+  blockLen = (at + 1) & 127; // 0 again exactly when the block has just filled
   if (blockLen === 0) {
     compress();
   }
-}
-
-/** Appends a u32 big-endian. */
-function absorbWord(word: u32): void {
-  absorb(word >>> 24);
-  absorb((word >>> 16) & 0xff);
-  absorb((word >>> 8) & 0xff);
-  absorb(word & 0xff);
 }
 
 /** Starts a new hash. */
@@ -281,7 +261,7 @@ export function sha512Init(): void {
     constantsReady = true;
   }
   for (let i: u32 = 0; i < 16; i++) {
-    H[i] = CONSTANTS[i];
+    ROUNDS[STATE_AT + i] = CONSTANTS[i];
   }
   blockLen = 0;
   lenLo = 0;
@@ -314,16 +294,19 @@ export function sha512Final(out: Uint8Array): void {
   while (blockLen !== 112) {
     absorb(0);
   }
-  // The length in bits as a 128-bit big-endian number: (lenHi:lenLo) * 8 has at most 67 bits.
-  absorbWord(0);
-  absorbWord(lenHi >>> 29);
-  absorbWord(((lenHi << 3) | (lenLo >>> 29)) >>> 0);
-  absorbWord((lenLo << 3) >>> 0); // the last byte fills the block, which is compressed
+  // The last 16 bytes, W14 and W15: the length in bits as a 128-bit big-endian number ((lenHi:lenLo)·8 has
+  // at most 67 bits). They complete the block.
+  W[28] = 0;
+  W[29] = lenHi >>> 29;
+  W[30] = ((lenHi << 3) | (lenLo >>> 29)) >>> 0;
+  W[31] = (lenLo << 3) >>> 0;
+  compress();
 
-  // Byte j of the digest is byte (j & 3), most significant first, of H[j >> 2] (the words are stored high
-  // first, so H in order is the big-endian digest). j < 64 and j < out.length prove both indexes.
+  // Byte j of the digest is byte (j & 3), most significant first, of the u32 j >> 2 of H0..H7: the high
+  // (j & 4 = 0) or the low word of H(j >> 3). j < 64 and j < out.length prove both indexes.
   for (let j: u32 = 0; j < 64 && j < out.length; j++) {
-    out[j] = (H[j >>> 2] >>> ((3 - (j & 3)) << 3)) & 0xff;
+    const word = ROUNDS[STATE_AT + (stateOffset(j >>> 3) & 14) + ((j >>> 2) & 1)];
+    out[j] = (word >>> ((3 - (j & 3)) << 3)) & 0xff;
   }
 }
 
