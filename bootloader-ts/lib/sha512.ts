@@ -136,13 +136,14 @@ const W = new Uint32Array(160);
 /**
  * The working variables of the 80 rounds and the hash state, as 84 entries of four words: entry j,
  * ROUNDS[4j … 4j + 3], is a pair of 64-bit words (a, e), high words first. b, c, d are the a of one, two,
- * three rounds before, and f, g, h the e, so round t reads entries 80 - t … 83 - t ((a, e) … (d, h)) and
- * writes only entry 79 - t: no variable is copied to the next one.
- * Entries 80..83 are the hash state: H0..H3 their a halves, H4..H7 their e halves (see stateOffset).
+ * three rounds before, and f, g, h the e, so round t reads entries t + 3 … t ((a, e) … (d, h)) and writes
+ * only entry t + 4: no variable is copied to the next one.
+ * Entries 3, 2, 1, 0 are the hash state (H0, H4), (H1, H5), (H2, H6), (H3, H7) (see stateOffset); the
+ * rounds leave the new a … h in entries 83 … 80, in the same order.
  */
 const ROUNDS = new Uint32Array(84 * 4);
-/** Where the hash state starts in ROUNDS: entry 80. */
-const STATE_AT = 320;
+/** Where the last round's entries start in ROUNDS: entry 80. */
+const LAST_ROUNDS_AT = 320;
 /** How many bytes of the block (W0..W15) are filled, 0..127 (a full block is compressed at once). */
 let blockLen: u32 = 0;
 /** The message length so far in bytes: lenHi * 2^32 + lenLo. */
@@ -150,11 +151,11 @@ let lenLo: u32 = 0;
 let lenHi: u32 = 0;
 
 /**
- * Where hash word Hi (i = 0..7) is in the state: its high word is ROUNDS[STATE_AT + stateOffset(i)]. The
- * callers mask the result with 14, which changes nothing but proves their indexes.
+ * Where hash word Hi (i = 0..7) is in the state: its high word is ROUNDS[stateOffset(i)], in entry 3 - i
+ * (i < 4) or 7 - i. The callers mask the result with 14, which changes nothing but proves their indexes.
  */
 function stateOffset(i: u32): u32 {
-  return (i & 3) * 4 + ((i >>> 2) & 1) * 2;
+  return (3 - (i & 3)) * 4 + ((i >>> 2) & 1) * 2;
 }
 
 // The four functions Σ0, Σ1, σ0, σ1 of FIPS 180-4 §4.1.3, each as its high and its low word.
@@ -212,34 +213,34 @@ function compress(): void {
   }
 
   for (let t: u32 = 0; t < 80; t++) {
-    // Round t reads entries 80 - t (a, e), 81 - t (b, f), 82 - t (c, g), 83 - t (d, h); writes entry 79 - t.
-    const r = (79 - t) * 4;
-    const aHi = ROUNDS[r + 4];
-    const aLo = ROUNDS[r + 5];
-    const eHi = ROUNDS[r + 6];
-    const eLo = ROUNDS[r + 7];
+    // Round t reads entries t + 3 (a, e), t + 2 (b, f), t + 1 (c, g), t (d, h) and writes entry t + 4.
+    const r = t * 4;
+    const aHi = ROUNDS[r + 12];
+    const aLo = ROUNDS[r + 13];
+    const eHi = ROUNDS[r + 14];
+    const eLo = ROUNDS[r + 15];
     const k = t * 2;
     // T1 = h + Σ1(e) + Ch(e, f, g) + K[t] + W[t];  T2 = Σ0(a) + Maj(a, b, c)
-    const t1Sum = ROUNDS[r + 19] + bigSigma1Lo(eHi, eLo) + ch(eLo, ROUNDS[r + 11], ROUNDS[r + 15]) + CONSTANTS[K_AT + k + 1] + W[k + 1];
+    const t1Sum = ROUNDS[r + 3] + bigSigma1Lo(eHi, eLo) + ch(eLo, ROUNDS[r + 11], ROUNDS[r + 7]) + CONSTANTS[K_AT + k + 1] + W[k + 1];
     const t1Carry = shr64(t1Sum, 32);
-    const t1Hi = u32(ROUNDS[r + 18] + bigSigma1Hi(eHi, eLo) + ch(eHi, ROUNDS[r + 10], ROUNDS[r + 14]) + CONSTANTS[K_AT + k] + W[k] + t1Carry);
+    const t1Hi = u32(ROUNDS[r + 2] + bigSigma1Hi(eHi, eLo) + ch(eHi, ROUNDS[r + 10], ROUNDS[r + 6]) + CONSTANTS[K_AT + k] + W[k] + t1Carry);
     const t1Lo = t1Sum >>> 0;
-    const t2Sum = bigSigma0Lo(aHi, aLo) + maj(aLo, ROUNDS[r + 9], ROUNDS[r + 13]);
-    const t2Hi = u32(bigSigma0Hi(aHi, aLo) + maj(aHi, ROUNDS[r + 8], ROUNDS[r + 12]) + shr64(t2Sum, 32));
+    const t2Sum = bigSigma0Lo(aHi, aLo) + maj(aLo, ROUNDS[r + 9], ROUNDS[r + 5]);
+    const t2Hi = u32(bigSigma0Hi(aHi, aLo) + maj(aHi, ROUNDS[r + 8], ROUNDS[r + 4]) + shr64(t2Sum, 32));
     const t2Lo = t2Sum >>> 0;
     const aSum = t1Lo + t2Lo; // a = T1 + T2
-    ROUNDS[r] = u32(t1Hi + t2Hi + shr64(aSum, 32));
-    ROUNDS[r + 1] = aSum >>> 0;
-    const eSum = ROUNDS[r + 17] + t1Lo; // e = d + T1
-    ROUNDS[r + 2] = u32(ROUNDS[r + 16] + t1Hi + shr64(eSum, 32));
-    ROUNDS[r + 3] = eSum >>> 0;
+    ROUNDS[r + 16] = u32(t1Hi + t2Hi + shr64(aSum, 32));
+    ROUNDS[r + 17] = aSum >>> 0;
+    const eSum = ROUNDS[r + 1] + t1Lo; // e = d + T1
+    ROUNDS[r + 18] = u32(ROUNDS[r] + t1Hi + shr64(eSum, 32));
+    ROUNDS[r + 19] = eSum >>> 0;
   }
-  // Entries 0..3 now hold the last a..d and e..h, in the state's order: each 64-bit word is added to its own.
+  // Each 64-bit word of the state plus its new value in entries 80..83.
   for (let i: u32 = 0; i < 8; i++) {
     const at = i * 2;
-    const sumLo = ROUNDS[STATE_AT + at + 1] + ROUNDS[at + 1];
-    ROUNDS[STATE_AT + at + 1] = sumLo >>> 0;
-    ROUNDS[STATE_AT + at] = u32(ROUNDS[STATE_AT + at] + ROUNDS[at] + shr64(sumLo, 32));
+    const sumLo = ROUNDS[at + 1] + ROUNDS[LAST_ROUNDS_AT + at + 1];
+    ROUNDS[at + 1] = sumLo >>> 0;
+    ROUNDS[at] = u32(ROUNDS[at] + ROUNDS[LAST_ROUNDS_AT + at] + shr64(sumLo, 32));
   }
 }
 
@@ -261,7 +262,7 @@ export function sha512Init(): void {
     constantsReady = true;
   }
   for (let i: u32 = 0; i < 16; i++) {
-    ROUNDS[STATE_AT + i] = CONSTANTS[i];
+    ROUNDS[i] = CONSTANTS[i];
   }
   blockLen = 0;
   lenLo = 0;
@@ -305,7 +306,7 @@ export function sha512Final(out: Uint8Array): void {
   // Byte j of the digest is byte (j & 3), most significant first, of the u32 j >> 2 of H0..H7: the high
   // (j & 4 = 0) or the low word of H(j >> 3). j < 64 and j < out.length prove both indexes.
   for (let j: u32 = 0; j < 64 && j < out.length; j++) {
-    const word = ROUNDS[STATE_AT + (stateOffset(j >>> 3) & 14) + ((j >>> 2) & 1)];
+    const word = ROUNDS[(stateOffset(j >>> 3) & 14) + ((j >>> 2) & 1)];
     out[j] = (word >>> ((3 - (j & 3)) << 3)) & 0xff;
   }
 }
