@@ -196,21 +196,18 @@ function maj(x: u32, y: u32, z: u32): u32 {
 
 /** Compresses the full block, W0..W15, into the hash state. */
 function compress(): void {
-  // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16] for t = 16..79, written with t' = t - 16 so that
-  // every index is provably within 0..159 (no bounds check in C).
-  for (let t: u32 = 0; t < 64; t++) {
-    const w2 = (t + 14) * 2;
-    const w7 = (t + 9) * 2;
-    const w15 = (t + 1) * 2;
-    const w16 = t * 2;
-    const lo = smallSigma1Lo(W[w2], W[w2 + 1]) + W[w7 + 1] + smallSigma0Lo(W[w15], W[w15 + 1]) + W[w16 + 1];
-    const carry = shr64(lo, 32);
-    const hi = u32(smallSigma1Hi(W[w2], W[w2 + 1]) + W[w7] + smallSigma0Hi(W[w15], W[w15 + 1]) + W[w16] + carry);
-    W[(t + 16) * 2] = hi;
-    W[(t + 16) * 2 + 1] = lo >>> 0;
-  }
-
   for (let t: u32 = 0; t < 80; t++) {
+    if (t >= 16) {
+      // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16]
+      const w2 = (t - 2) * 2;
+      const w7 = (t - 7) * 2;
+      const w15 = (t - 15) * 2;
+      const w16 = (t - 16) * 2;
+      const lo = smallSigma1Lo(W[w2], W[w2 + 1]) + W[w7 + 1] + smallSigma0Lo(W[w15], W[w15 + 1]) + W[w16 + 1];
+      const carry = shr64(lo, 32);
+      W[t * 2] = u32(smallSigma1Hi(W[w2], W[w2 + 1]) + W[w7] + smallSigma0Hi(W[w15], W[w15 + 1]) + W[w16] + carry);
+      W[t * 2 + 1] = lo >>> 0;
+    }
     // Round t reads entries t + 3 (a, e), t + 2 (b, f), t + 1 (c, g), t (d, h) and writes entry t + 4.
     const r = t * 4;
     const aHi = ROUNDS[r + 12];
