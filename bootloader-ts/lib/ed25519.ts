@@ -116,10 +116,10 @@ export function verifyFinish(): boolean {
   if (!scalarIsBelowL(s)) {
     return false;
   }
+  scalarReduce(K, HASH); // before the point arithmetic: scalar25519 works in field slots that it uses
   if (!pointDecodeNegated(PUBLIC_KEY)) {
     return false;
   }
-  scalarReduce(K, HASH);
   pointMulBaseAndKey(s, K); // [S]B + [k](-A)
   pointEncode(ENCODED, RESULT_POINT);
   return equal32(ENCODED, SIGNATURE.subarray(0, 32));

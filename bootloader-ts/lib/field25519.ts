@@ -84,20 +84,28 @@ function fold(s: u32, c: i8): void {
 }
 
 /**
- * out = a + factor·b (mod p), factor 1, -1 or 38: the words combined with their carry, which is folded. (With
- * -1, a borrow out of the top word means out = a - b + 2^256 ≡ a - b + 38: fold -1.)
+ * out = a + factor·b + carry, word by word and not reduced (|factor| ≤ 38, |carry| ≤ 1; out may be a or b).
+ * Returns the carry out of bit 256, -2 … 39: negative when the sum is, 0 when it is below 2^256.
  */
-function addMultiple(out: u32, a: u32, b: u32, factor: i8): void {
+export function feCombine(out: u32, a: u32, b: u32, factor: i8, carry: i8): i8 {
   const o = (out & SLOT_MASK) * 8;
   const x = (a & SLOT_MASK) * 8;
   const y = (b & SLOT_MASK) * 8;
-  let carry: i8 = 0;
+  let wordCarry: i8 = carry;
   for (let i: u32 = 0; i < 8; i++) {
-    const sum = SLOTS[x + i] + factor * SLOTS[y + i] + carry;
+    const sum = SLOTS[x + i] + factor * SLOTS[y + i] + wordCarry;
     SLOTS[o + i] = sum >>> 0;
-    carry = i8(shr64(sum, 32)); // -2 … 38: never wraps
+    wordCarry = i8(shr64(sum, 32)); // -39 … 39: never wraps
   }
-  fold(out, carry);
+  return wordCarry;
+}
+
+/**
+ * out = a + factor·b (mod p), factor 1, -1 or 38: feCombine, then its carry folded. (With -1, a borrow out of
+ * the top word means out = a - b + 2^256 ≡ a - b + 38: fold -1.)
+ */
+function addMultiple(out: u32, a: u32, b: u32, factor: i8): void {
+  fold(out, feCombine(out, a, b, factor, 0));
 }
 
 /** out = a + b (mod p). */
