@@ -83,16 +83,16 @@ function rootOf(p: u32, cube: boolean): void {
   let scratch: u32 = 3;
   for (let step: u32 = 0; step < 67; step++) {
     const group = step < 3 ? (p >>> (bits * (2 - step))) & (scale - 1) : 0;
-    let bit: i8 = 0;
-    if (combine(scratch, remainder, scale, ROOT_B, -1, group) >= 0) {
-      // R·2^k + group - b ≥ 0, in scratch, which becomes the remainder: y takes a 1 bit.
-      const previous = remainder;
-      remainder = scratch;
-      scratch = previous;
-      bit = 1;
-    } else {
-      combine(remainder, remainder, scale, remainder, 0, group);
+    // R·2^k + group - b if that is not negative (y takes a 1 bit), else R·2^k + group, into scratch, which
+    // becomes the remainder.
+    let taken = true;
+    while (combine(scratch, remainder, scale, ROOT_B, taken ? -1 : 0, group) < 0) {
+      taken = false;
     }
+    const bit = taken ? 1 : 0;
+    const previous = remainder;
+    remainder = scratch;
+    scratch = previous;
     if (cube) {
       combine(ROOT_B, ROOT_B, 4, ROOT_Y, 48 * bit - 12, 18 * bit - 3);
     } else {
