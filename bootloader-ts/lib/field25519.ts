@@ -229,11 +229,14 @@ export function feIsOdd(a: u32): boolean {
  * shorter view count as 0.
  */
 export function feFromBytes(out: u32, bytes: Uint8Array): void {
-  feSet(out, 0);
-  for (let j: u32 = 0; j < 32 && j < bytes.length; j++) {
-    const byte = j === 31 ? bytes[j] & 0x7f : bytes[j];
-    feSetWord(out, j >>> 2, (feWord(out, j >>> 2) | (byte << ((j & 3) * 8))) >>> 0);
+  // From the last byte down, each shifted into its word from the right: after a word's four bytes nothing of
+  // what it held before is left.
+  for (let j: u32 = 32; j > 0; j--) {
+    const at = j - 1;
+    const byte = at < bytes.length ? bytes[at] : 0;
+    feSetWord(out, at >>> 2, ((feWord(out, at >>> 2) << 8) | byte) >>> 0);
   }
+  feSetWord(out, 7, feWord(out, 7) & 0x7fffffff); // without bit 255
 }
 
 /** out[0..31] = a mod p, little-endian (bit 255 is 0). */
