@@ -1,8 +1,10 @@
 /**
- * Prints the constant tables that bootloader-ts/lib/crc32.ts, sha256.ts and sha512.ts (and bench/reference-c/*.c)
- * hold as literals. Run once when writing those files:
+ * Prints the constant tables that bootloader-ts/lib/crc32.ts, sha256.ts and edwards25519.ts (and
+ * bench/reference-c/*.c) hold as literals. Run once when writing those files:
  * `node bin/run-ts.mjs bench/gen-tables.ts crc32|sha256-k|sha512-k|ed25519`.
- * The subset modules never compute a table at run time: a literal table becomes .rodata in C.
+ * A literal table becomes .rodata in C. The one exception is sha512.ts, which computes its H0 and K once at
+ * run time (their 704 bytes of flash cost more than the code that computes them); sha512-k prints them, to
+ * compare with.
  */
 
 function hex(v: number): string {

@@ -34,10 +34,14 @@ export function verifyImageSignature(header: Uint8Array, start: u32): Status {
   flashTakeEccError();
   verifyStart(boardPublicKey(), flashView(start + size, SIGNATURE_SIZE));
   verifyUpdate(header.subarray(0, HEADER_SIZE));
-  for (let at: u32 = 0; at < size; at += CHUNK) {
+  // The payload chunk by chunk, counted down in `left`, so that the compiler proves every chunk length and
+  // the count (only `address += n` keeps a check, though it stays within start + size, checked above).
+  let address = start;
+  for (let left = size; left > 0; left = left < CHUNK ? 0 : left - CHUNK) {
     watchdogRefresh();
-    const n = size - at < CHUNK ? size - at : CHUNK;
-    verifyUpdate(flashView(start + at, n));
+    const n = left < CHUNK ? left : CHUNK;
+    verifyUpdate(flashView(address, n));
+    address += n;
   }
   const valid = verifyFinish();
   if (flashTakeEccError()) return Status.BadSignature;

@@ -79,15 +79,18 @@ function equal32(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** to = from, with the bytes beyond from's end as 0 (and from's beyond to's end left out). */
+function copyPadded(to: Uint8Array, from: Uint8Array): void {
+  for (let j: u32 = 0; j < to.length; j++) {
+    to[j] = j < from.length ? from[j] : 0;
+  }
+}
+
 /** Starts verifying `signature` (R ‖ S, 64 bytes) by `publicKey` (32 bytes); the message follows in verifyUpdate. */
 export function verifyStart(publicKey: Uint8Array, signature: Uint8Array): void {
   lengthsValid = publicKey.length === 32 && signature.length === 64;
-  for (let j: u32 = 0; j < PUBLIC_KEY.length; j++) {
-    PUBLIC_KEY[j] = j < publicKey.length ? publicKey[j] : 0;
-  }
-  for (let j: u32 = 0; j < SIGNATURE.length; j++) {
-    SIGNATURE[j] = j < signature.length ? signature[j] : 0;
-  }
+  copyPadded(PUBLIC_KEY, publicKey);
+  copyPadded(SIGNATURE, signature);
   sha512Init();
   sha512Update(SIGNATURE.subarray(0, 32));
   sha512Update(PUBLIC_KEY);
@@ -116,10 +119,10 @@ export function verifyFinish(): boolean {
   if (!scalarIsBelowL(s)) {
     return false;
   }
+  scalarReduce(K, HASH); // before the point arithmetic: scalar25519 works in field slots that it uses
   if (!pointDecodeNegated(PUBLIC_KEY)) {
     return false;
   }
-  scalarReduce(K, HASH);
   pointMulBaseAndKey(s, K); // [S]B + [k](-A)
   pointEncode(ENCODED, RESULT_POINT);
   return equal32(ENCODED, SIGNATURE.subarray(0, 32));

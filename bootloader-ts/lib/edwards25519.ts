@@ -4,9 +4,10 @@
  *
  * Points are in extended coordinates (X : Y : Z : T) with x = X/Z, y = Y/Z, x·y = T/Z (Hisil, Wong, Carter,
  * Dawson 2008), in four consecutive field slots: a point is the number of its X slot, and Y, Z, T follow.
- * RESULT_POINT, the base point B, KEY_POINT and B + KEY_POINT take groups 0 … 3 of four slots each, so
- * that the scalar multiplication names the point to add by its group number (slot 4·group); the constants,
- * the temporaries and ADDEND_POINT follow, all below field25519's FIRST_PRIVATE_SLOT.
+ * RESULT_POINT, ADDEND_POINT, the constants and the temporaries take slots 0 … 14, the ones the formulas
+ * name (below 16, so that a formula's operation fits in two bytes); then the base point B, KEY_POINT and
+ * B + KEY_POINT take groups 1 … 3 of four slots from slot 16 (group g at slot 12 + 4g), so that the scalar
+ * multiplication names the point to add by its group number. All are below field25519's FIRST_PRIVATE_SLOT.
  *
  * Every sum, doublings included, uses the "unified" addition add-2008-hwcd-3 (RFC 8032 §5.1.4), which is
  * complete on this curve (a = -1 is a square, d is not): it holds for p = q, for the identity and for points
@@ -20,25 +21,25 @@
 import { u32 } from "../../runtime/index";
 import { feAdd, feCopy, feFromBytes, feInvert, feIsOdd, feIsZero, feMul, fePow2523, feSet, feSetWord, feSub, feToBytes } from "./field25519";
 
-/** The result of pointMulBaseAndKey, and the formulas' point p: group 0. */
+/** The result of pointMulBaseAndKey, and the formulas' point p: slots 0..3. */
 export const RESULT_POINT: u32 = 0;
-/** The base point B of RFC 8032 §5.1 (y = 4/5, x even), with Z = 1: group 1. */
-const BASE_POINT: u32 = 4;
-/** The point that pointDecodeNegated decodes, -A for a public key A: group 2. */
-export const KEY_POINT: u32 = 8;
-/** B + KEY_POINT, for the joint scalar multiplication: group 3. */
-const BASE_PLUS_KEY_POINT: u32 = 12;
+/** The point pointAddToResult adds (copied here, so that the formula names fixed slots): slots 4..7. */
+const ADDEND_POINT: u32 = 4;
 /** The curve constant d = -121665/121666, and a square root of -1, 2^((p - 1) / 4). */
-const D: u32 = 16;
-const SQRT_M1: u32 = 17;
+const D: u32 = 8;
+const SQRT_M1: u32 = 9;
 /** Temporaries of the formulas, of decoding and of encoding. */
-const TA: u32 = 18;
-const TB: u32 = 19;
-const TC: u32 = 20;
-const TD: u32 = 21;
-const TT: u32 = 22;
-/** The point pointAddToResult adds (copied here, so that the formula names fixed slots). */
-const ADDEND_POINT: u32 = 23;
+const TA: u32 = 10;
+const TB: u32 = 11;
+const TC: u32 = 12;
+const TD: u32 = 13;
+const TT: u32 = 14;
+/** The base point B of RFC 8032 §5.1 (y = 4/5, x even), with Z = 1: group 1, slots 16..19. */
+const BASE_POINT: u32 = 16;
+/** The point that pointDecodeNegated decodes, -A for a public key A: group 2, slots 20..23. */
+export const KEY_POINT: u32 = 20;
+/** B + KEY_POINT, for the joint scalar multiplication: group 3, slots 24..27. */
+const BASE_PLUS_KEY_POINT: u32 = 24;
 
 /**
  * The constants, as 8 little-endian u32 words each (bench/gen-tables.ts ed25519): d, √-1 and B's X, for
@@ -66,8 +67,9 @@ function loadConstants(): void {
   feMul(BASE_POINT + 3, BASE_POINT, BASE_POINT + 1);
 }
 
-// The point formulas are lists of field operations, run by runFormula: each operation is four bytes,
-// (operation, result, operand, operand), so a formula takes a quarter of the flash its calls would.
+// The point formulas are lists of field operations, run by runFormula: each operation is two bytes,
+// operation·16 + result and operand·16 + operand, so a formula takes a tenth of the flash its calls would.
+// Every slot a formula names is below 16 (the layout above keeps them there).
 /** Operations: out = a + b, a - b, a·b; END closes a formula. */
 const ADD = 0;
 const SUB = 1;
@@ -82,10 +84,10 @@ const Q_X = ADDEND_POINT;
 const Q_Y = ADDEND_POINT + 1;
 const Q_Z = ADDEND_POINT + 2;
 const Q_T = ADDEND_POINT + 3;
-/** Where each formula starts in FORMULAS: four bytes an operation, its END included, after the ones before. */
+/** Where each formula starts in FORMULAS: two bytes an operation, its END included, after the ones before. */
 const POINT_ADD_FORMULA: u32 = 0;
-const DECODE_FORMULA: u32 = 80;
-const DECODE_CHECK_FORMULA: u32 = 120;
+const DECODE_FORMULA: u32 = 40;
+const DECODE_CHECK_FORMULA: u32 = 60;
 
 /** The formulas, read here by name only, so that the table stays read-only in flash. */
 const FORMULAS = new Uint8Array([
@@ -94,55 +96,55 @@ const FORMULAS = new Uint8Array([
   // X3 = E·F, Y3 = G·H, T3 = E·H, Z3 = F·G. A goes to TA, B to TB, C to TC, D to TD; then E to TT, H to TB,
   // F to TA, G to TD (each overwritten once it is no longer needed). Every read of p and q comes before the
   // first write of p.
-  SUB, TA, P_Y, P_X,
-  SUB, TT, Q_Y, Q_X,
-  MUL, TA, TA, TT, // A
-  ADD, TB, P_Y, P_X,
-  ADD, TT, Q_Y, Q_X,
-  MUL, TB, TB, TT, // B
-  MUL, TC, P_T, Q_T,
-  MUL, TC, TC, D,
-  ADD, TC, TC, TC, // C
-  MUL, TD, P_Z, Q_Z,
-  ADD, TD, TD, TD, // D
-  SUB, TT, TB, TA, // E
-  ADD, TB, TB, TA, // H
-  SUB, TA, TD, TC, // F
-  ADD, TD, TD, TC, // G
-  MUL, P_X, TT, TA,
-  MUL, P_Y, TD, TB,
-  MUL, P_T, TT, TB,
-  MUL, P_Z, TA, TD,
-  END, 0, 0, 0,
+  SUB * 16 + TA, P_Y * 16 + P_X,
+  SUB * 16 + TT, Q_Y * 16 + Q_X,
+  MUL * 16 + TA, TA * 16 + TT, // A
+  ADD * 16 + TB, P_Y * 16 + P_X,
+  ADD * 16 + TT, Q_Y * 16 + Q_X,
+  MUL * 16 + TB, TB * 16 + TT, // B
+  MUL * 16 + TC, P_T * 16 + Q_T,
+  MUL * 16 + TC, TC * 16 + D,
+  ADD * 16 + TC, TC * 16 + TC, // C
+  MUL * 16 + TD, P_Z * 16 + Q_Z,
+  ADD * 16 + TD, TD * 16 + TD, // D
+  SUB * 16 + TT, TB * 16 + TA, // E
+  ADD * 16 + TB, TB * 16 + TA, // H
+  SUB * 16 + TA, TD * 16 + TC, // F
+  ADD * 16 + TD, TD * 16 + TC, // G
+  MUL * 16 + P_X, TT * 16 + TA,
+  MUL * 16 + P_Y, TD * 16 + TB,
+  MUL * 16 + P_T, TT * 16 + TB,
+  MUL * 16 + P_Z, TA * 16 + TD,
+  END * 16, 0,
   // DECODE_FORMULA, with p's Y and Z = 1 set (pointDecodeNegated): u = y² - 1 in TA, v = d·y² + 1 in TB,
   // v³ in TC, u·v⁷ in p's X.
-  MUL, TA, P_Y, P_Y,
-  MUL, TB, TA, D,
-  SUB, TA, TA, P_Z, // u
-  ADD, TB, TB, P_Z, // v
-  MUL, TC, TB, TB,
-  MUL, TC, TC, TB, // v³
-  MUL, P_X, TC, TC,
-  MUL, P_X, P_X, TB,
-  MUL, P_X, P_X, TA, // u·v⁷
-  END, 0, 0, 0,
+  MUL * 16 + TA, P_Y * 16 + P_Y,
+  MUL * 16 + TB, TA * 16 + D,
+  SUB * 16 + TA, TA * 16 + P_Z, // u
+  ADD * 16 + TB, TB * 16 + P_Z, // v
+  MUL * 16 + TC, TB * 16 + TB,
+  MUL * 16 + TC, TC * 16 + TB, // v³
+  MUL * 16 + P_X, TC * 16 + TC,
+  MUL * 16 + P_X, P_X * 16 + TB,
+  MUL * 16 + P_X, P_X * 16 + TA, // u·v⁷
+  END * 16, 0,
   // DECODE_CHECK_FORMULA, with p's X = (u·v⁷)^((p-5)/8): the candidate x = u·v³·(u·v⁷)^((p-5)/8) in p's X,
   // v·x² in TD, v·x² - u in TT.
-  MUL, P_X, P_X, TC,
-  MUL, P_X, P_X, TA,
-  MUL, TD, P_X, P_X,
-  MUL, TD, TD, TB,
-  SUB, TT, TD, TA,
-  END, 0, 0, 0,
+  MUL * 16 + P_X, P_X * 16 + TC,
+  MUL * 16 + P_X, P_X * 16 + TA,
+  MUL * 16 + TD, P_X * 16 + P_X,
+  MUL * 16 + TD, TD * 16 + TB,
+  SUB * 16 + TT, TD * 16 + TA,
+  END * 16, 0,
 ]);
 
 /** Runs the formula that starts at FORMULAS[start], up to its END. */
 function runFormula(start: u32): void {
-  for (let at: u32 = start; at < FORMULAS.length - 3; at += 4) {
-    const operation = FORMULAS[at];
-    const out = FORMULAS[at + 1];
-    const a = FORMULAS[at + 2];
-    const b = FORMULAS[at + 3];
+  for (let at: u32 = start; at < FORMULAS.length - 1; at += 2) {
+    const operation = FORMULAS[at] >>> 4;
+    const out = FORMULAS[at] & 15;
+    const a = FORMULAS[at + 1] >>> 4;
+    const b = FORMULAS[at + 1] & 15;
     if (operation === END) {
       return;
     }
@@ -234,8 +236,8 @@ export function pointEncode(out: Uint8Array, p: u32): void {
 /**
  * RESULT_POINT = [s]B + [k]KEY_POINT for 32-byte little-endian scalars s and k (KEY_POINT decoded before):
  * both at once, from the top bit down (Straus's method, "Shamir's trick"): double, then add B, KEY_POINT or
- * B + KEY_POINT as the two bits say: the point of group sBit + 2·kBit, slot 4·group. 256 doublings and about
- * 190 additions for random scalars.
+ * B + KEY_POINT as the two bits say: the point of group sBit + 2·kBit, slot 12 + 4·group. 256 doublings and
+ * about 190 additions for random scalars.
  */
 export function pointMulBaseAndKey(s: Uint8Array, k: Uint8Array): void {
   pointCopy(RESULT_POINT, BASE_POINT);
@@ -252,7 +254,7 @@ export function pointMulBaseAndKey(s: Uint8Array, k: Uint8Array): void {
     const kBit = at < k.length ? (k[at] >>> ((bit - 1) & 7)) & 1 : 0;
     const group = sBit + 2 * kBit;
     if (group !== 0) {
-      pointAddToResult(4 * group);
+      pointAddToResult(12 + 4 * group);
     }
   }
 }

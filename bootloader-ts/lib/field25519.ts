@@ -31,15 +31,18 @@ import { i8, i16, u32, mulHigh32, shr64 } from "../../runtime/index";
 /** How many slots there are (a power of two: slot numbers are masked with SLOT_COUNT - 1). */
 const SLOT_COUNT = 32;
 /** The slots below this one are the caller's; the ones from here on are this module's scratch. */
-export const FIRST_PRIVATE_SLOT: u32 = 30;
+export const FIRST_PRIVATE_SLOT: u32 = 28;
+/** Scratch: the 512-bit product of feMul, its low half in PRODUCT_LOW and its high half in the next slot. */
+const PRODUCT_LOW: u32 = 28;
+const PRODUCT_HIGH: u32 = 29;
+/** Where the product's 16 words start in SLOTS. */
+const PRODUCT_AT = PRODUCT_LOW * 8;
 /** Scratch: the base of fePow (out may be its operand), then a copy reduced below p. */
 const POW_BASE: u32 = 30;
 const CANONICAL: u32 = 31;
 
 /** The words of all slots: slot s is SLOTS[8s … 8s + 7]. */
 const SLOTS = new Uint32Array(SLOT_COUNT * 8);
-/** The 512-bit product of feMul, 16 words. */
-const PRODUCT = new Uint32Array(16);
 
 // Slot s's words are SLOTS[(s & SLOT_MASK) * 8 + i], i = 0..7: the mask keeps every index provably inside
 // SLOTS (no bounds check in C). It is written out at each use, as the compiler proves ranges within a
@@ -80,61 +83,65 @@ function fold(s: u32, c: i8): void {
   addSmall(s, 38 * again);
 }
 
-/** out = a + sign·b (mod p), sign 1 or -1: the words added (or subtracted) with their carry, which is folded. */
-function addSigned(out: u32, a: u32, b: u32, sign: i8): void {
+/**
+ * out = a + factor·b + carry, word by word and not reduced (|factor| ≤ 38, |carry| ≤ 1; out may be a or b).
+ * Returns the carry out of bit 256, -2 … 39: negative when the sum is, 0 when it is below 2^256.
+ */
+export function feCombine(out: u32, a: u32, b: u32, factor: i8, carry: i8): i8 {
   const o = (out & SLOT_MASK) * 8;
   const x = (a & SLOT_MASK) * 8;
   const y = (b & SLOT_MASK) * 8;
-  let carry: i8 = 0;
+  let wordCarry: i8 = carry;
   for (let i: u32 = 0; i < 8; i++) {
-    const sum = SLOTS[x + i] + sign * SLOTS[y + i] + carry;
+    const sum = SLOTS[x + i] + factor * SLOTS[y + i] + wordCarry;
     SLOTS[o + i] = sum >>> 0;
-    carry = i8(shr64(sum, 32)); // -2 … 1: never wraps
+    wordCarry = i8(shr64(sum, 32)); // -39 … 39: never wraps
   }
-  fold(out, carry);
+  return wordCarry;
+}
+
+/**
+ * out = a + factor·b (mod p), factor 1, -1 or 38: feCombine, then its carry folded. (With -1, a borrow out of
+ * the top word means out = a - b + 2^256 ≡ a - b + 38: fold -1.)
+ */
+function addMultiple(out: u32, a: u32, b: u32, factor: i8): void {
+  fold(out, feCombine(out, a, b, factor, 0));
 }
 
 /** out = a + b (mod p). */
 export function feAdd(out: u32, a: u32, b: u32): void {
-  addSigned(out, a, b, 1);
+  addMultiple(out, a, b, 1);
 }
 
-/** out = a - b (mod p). A borrow out of the top word means out = a - b + 2^256 ≡ a - b + 38: fold -1. */
+/** out = a - b (mod p). */
 export function feSub(out: u32, a: u32, b: u32): void {
-  addSigned(out, a, b, -1);
+  addMultiple(out, a, b, -1);
 }
 
 /**
- * out = a·b (mod p): the 512-bit product by rows (operand scanning), then the low half plus 38 times the high
- * half (2^256 ≡ 38), the last carry folded again.
+ * out = a·b (mod p): the 512-bit product by rows (operand scanning) into PRODUCT_LOW and PRODUCT_HIGH, then
+ * the low half plus 38 times the high half (2^256 ≡ 38).
  */
 export function feMul(out: u32, a: u32, b: u32): void {
   const x = (a & SLOT_MASK) * 8;
   const y = (b & SLOT_MASK) * 8;
   for (let i: u32 = 0; i < 16; i++) {
-    PRODUCT[i] = 0;
+    SLOTS[PRODUCT_AT + i] = 0;
   }
   for (let i: u32 = 0; i < 8; i++) {
     const ai = SLOTS[x + i];
     let carry: u32 = 0;
     for (let j: u32 = 0; j < 8; j++) {
       const bj = SLOTS[y + j];
-      // ai·bj + PRODUCT[i + j] + carry < 2^64: its low word stays at i + j, its high word carries on.
-      const low = PRODUCT[i + j] + (Math.imul(ai, bj) >>> 0) + carry;
+      // ai·bj + product word i + j + carry < 2^64: its low word stays at i + j, its high word carries on.
+      const low = SLOTS[PRODUCT_AT + i + j] + (Math.imul(ai, bj) >>> 0) + carry;
       const high = mulHigh32(ai, bj);
-      PRODUCT[i + j] = low >>> 0;
+      SLOTS[PRODUCT_AT + i + j] = low >>> 0;
       carry = u32(high + shr64(low, 32)); // never wraps: the whole sum is below 2^64
     }
-    PRODUCT[i + 8] = carry;
+    SLOTS[PRODUCT_AT + i + 8] = carry;
   }
-  const o = (out & SLOT_MASK) * 8;
-  let carry: i8 = 0;
-  for (let i: u32 = 0; i < 8; i++) {
-    const sum = PRODUCT[i] + 38 * PRODUCT[i + 8] + carry;
-    SLOTS[o + i] = sum >>> 0;
-    carry = i8(shr64(sum, 32)); // at most 38: never wraps
-  }
-  fold(out, carry);
+  addMultiple(out, PRODUCT_LOW, PRODUCT_HIGH, 38);
 }
 
 /** out = a. */
@@ -222,11 +229,14 @@ export function feIsOdd(a: u32): boolean {
  * shorter view count as 0.
  */
 export function feFromBytes(out: u32, bytes: Uint8Array): void {
-  feSet(out, 0);
-  for (let j: u32 = 0; j < 32 && j < bytes.length; j++) {
-    const byte = j === 31 ? bytes[j] & 0x7f : bytes[j];
-    feSetWord(out, j >>> 2, (feWord(out, j >>> 2) | (byte << ((j & 3) * 8))) >>> 0);
+  // From the last byte down, each shifted into its word from the right: after a word's four bytes nothing of
+  // what it held before is left.
+  for (let j: u32 = 32; j > 0; j--) {
+    const at = j - 1;
+    const byte = at < bytes.length ? bytes[at] : 0;
+    feSetWord(out, at >>> 2, ((feWord(out, at >>> 2) << 8) | byte) >>> 0);
   }
+  feSetWord(out, 7, feWord(out, 7) & 0x7fffffff); // without bit 255
 }
 
 /** out[0..31] = a mod p, little-endian (bit 255 is 0). */

@@ -6,30 +6,35 @@
  * operations run once per signature, so they favour plain code over speed: the reduction is a bit-by-bit
  * long division (512 shift-and-subtract steps, about 30 000 instructions, against millions for the point
  * arithmetic).
+ *
+ * The numbers live in field25519's slots, whose word arithmetic (feCombine) and byte conversions they share:
+ * the caller slots 0 … 2, so ed25519.ts calls these before any point arithmetic (edwards25519.ts names
+ * those slots too). Every value here is below 2^256 and never reduced modulo p.
  */
-import { i8, i32, u32, shr64 } from "../../runtime/index";
+import { i32, u32 } from "../../runtime/index";
+import { feCombine, feCopy, feFromBytes, feSet, feSetWord, feToBytes } from "./field25519";
+
+/** The field slots used: the running remainder (or the S being checked), the remainder minus L, and L. */
+const REMAINDER: u32 = 0;
+const DIFFERENCE: u32 = 1;
+const ORDER: u32 = 2;
 
 /** L as 8 little-endian u32 words. */
 const L = new Uint32Array([0x5cf5d3ed, 0x5812631a, 0xa2f79cd6, 0x14def9de, 0x00000000, 0x00000000, 0x00000000, 0x10000000]);
 
-/** The running remainder of scalarReduce (always below L < 2^253), or the S of scalarIsBelowL; and REMAINDER - L. */
-const REMAINDER = new Uint32Array(8);
-const DIFFERENCE = new Uint32Array(8);
+/** ORDER = L. */
+function loadOrder(): void {
+  for (let i: u32 = 0; i < 8; i++) {
+    feSetWord(ORDER, i, L[i]);
+  }
+}
 
 /** If REMAINDER ≥ L, REMAINDER -= L. Returns whether it was (no borrow out of the top word). */
 function subtractLIfAbove(): boolean {
-  let borrow: i8 = 0;
-  for (let i: u32 = 0; i < 8; i++) {
-    const difference = REMAINDER[i] - L[i] + borrow;
-    DIFFERENCE[i] = difference >>> 0;
-    borrow = i8(shr64(difference, 32)); // -1 or 0: never wraps
-  }
-  if (borrow !== 0) {
+  if (feCombine(DIFFERENCE, REMAINDER, ORDER, -1, 0) !== 0) {
     return false;
   }
-  for (let i: u32 = 0; i < 8; i++) {
-    REMAINDER[i] = DIFFERENCE[i];
-  }
+  feCopy(REMAINDER, DIFFERENCE);
   return true;
 }
 
@@ -38,12 +43,13 @@ function subtractLIfAbove(): boolean {
  * signature from having a second valid form S + L. Bytes beyond the view's end count as 0.
  */
 export function scalarIsBelowL(s: Uint8Array): boolean {
-  for (let i: u32 = 0; i < 8; i++) {
-    REMAINDER[i] = 0;
+  // With bit 255 set, s ≥ 2^255 > L (feFromBytes leaves that bit out).
+  const top: u32 = 31;
+  if (top < s.length && s[top] >= 0x80) {
+    return false;
   }
-  for (let j: u32 = 0; j < 32 && j < s.length; j++) {
-    REMAINDER[j >>> 2] = (REMAINDER[j >>> 2] | (s[j] << ((j & 3) * 8))) >>> 0;
-  }
+  loadOrder();
+  feFromBytes(REMAINDER, s);
   return !subtractLIfAbove();
 }
 
@@ -53,20 +59,13 @@ export function scalarIsBelowL(s: Uint8Array): boolean {
  * stays below L < 2^253, so doubling it never leaves the 8 words.
  */
 export function scalarReduce(out: Uint8Array, wide: Uint8Array): void {
-  for (let i: u32 = 0; i < 8; i++) {
-    REMAINDER[i] = 0;
-  }
+  loadOrder();
+  feSet(REMAINDER, 0);
   for (let bit: i32 = 511; bit >= 0; bit--) {
     const byteAt = bit >>> 3;
     const next = byteAt < wide.length ? (wide[byteAt] >>> (bit & 7)) & 1 : 0;
-    // REMAINDER = 2·REMAINDER + next: each word takes the top bit of the word below.
-    for (let i: u32 = 7; i > 0; i--) {
-      REMAINDER[i] = ((REMAINDER[i] << 1) | (REMAINDER[i - 1] >>> 31)) >>> 0;
-    }
-    REMAINDER[0] = ((REMAINDER[0] << 1) | next) >>> 0;
+    feCombine(REMAINDER, REMAINDER, REMAINDER, 1, next); // 2·REMAINDER + next
     subtractLIfAbove();
   }
-  for (let j: u32 = 0; j < 32 && j < out.length; j++) {
-    out[j] = (REMAINDER[j >>> 2] >>> ((j & 3) * 8)) & 0xff;
-  }
+  feToBytes(out, REMAINDER); // below L < p: its own representative
 }
