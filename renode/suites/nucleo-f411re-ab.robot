@@ -1,7 +1,7 @@
 *** Comments ***
 tsboot with two slots (docs/slots.md) on ST NUCLEO-F411RE in Renode: renode-test renode/suites/nucleo-f411re-ab.robot
 (build first: node bin/run-ts.mjs renode/build-artifacts.ts). Board data boards/nucleo-f411re-ab.json: primary slot
-sector 5, secondary sector 6, scratch sector 7, the bootloader in sectors 0-1, the status log in sectors 2-3; the hardware is nucleo-f411re's
+sector 5, secondary sector 6, scratch sector 7, the bootloader in sector 0, the status log in sectors 1-2; the hardware is nucleo-f411re's
 (renode/platforms/nucleo-f411re.repl). Trigger button: B1 on PC13, active low.
 
 *** Settings ***
