@@ -273,7 +273,8 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       status = confirm();
       break;
     case Command.Revert:
-      status = revert(seq);
+      // REVERT: the previous image (in the secondary since the last install) is swapped back into the primary.
+      status = swapIn(seq, SecondaryRole.Previous, SwapKind.Revert, RevertReason.Requested);
       break;
     case Command.Bauds:
       if (payload.length === 0) extra = bauds();
@@ -454,15 +455,7 @@ function swapWithProgress(seq: u8): Status {
  * primary — for a test (it must then be confirmed, or the next reset reverts it) or permanently.
  */
 function install(seq: u8, permanent: boolean): Status {
-  if (!slotsEnabled() || session.transfer !== Transfer.Idle) return Status.BadState;
-  if (!secondaryValid(SecondaryRole.Pending)) return Status.NoValidApp;
-  // Checked again just before the swap: the secondary may have changed since END.
-  const signed = verifyImageSignature(secondaryHeader(), boardSecondaryStart());
-  if (signed !== Status.Ok) return signed;
-  if (!counterAllows(secondaryHeader())) return Status.CounterTooLow;
-  const begun = swapBegin(permanent ? SwapKind.InstallPermanent : SwapKind.InstallTest, RevertReason.None);
-  if (begun !== Status.Ok) return begun;
-  const swapped = swapWithProgress(seq);
+  const swapped = swapIn(seq, SecondaryRole.Pending, permanent ? SwapKind.InstallPermanent : SwapKind.InstallTest, RevertReason.None);
   if (swapped !== Status.Ok || !permanent) return swapped;
   return raiseCounter(primaryHeader());
 }
@@ -474,13 +467,20 @@ function confirm(): Status {
   return confirmed !== Status.Ok ? confirmed : raiseCounter(primaryHeader());
 }
 
-/** REVERT: the previous image (in the secondary since the last install) is swapped back into the primary. */
-function revert(seq: u8): Status {
+/**
+ * INSTALL's and REVERT's swap: the secondary's image of `role` — the pending one (INSTALL: its signature is
+ * checked again, the secondary may have changed since END) or the previous one (REVERT) — is swapped into
+ * the primary. Its counter must allow it: a host cannot roll back past a confirmed image's counter.
+ */
+function swapIn(seq: u8, role: SecondaryRole, kind: SwapKind, reason: RevertReason): Status {
   if (!slotsEnabled() || session.transfer !== Transfer.Idle) return Status.BadState;
-  if (!secondaryValid(SecondaryRole.Previous)) return Status.NoValidApp;
-  // The previous image may be older than a confirmed one's counter: the host cannot roll back past it.
+  if (!secondaryValid(role)) return Status.NoValidApp;
+  if (role === SecondaryRole.Pending) {
+    const signed = verifyImageSignature(secondaryHeader(), boardSecondaryStart());
+    if (signed !== Status.Ok) return signed;
+  }
   if (!counterAllows(secondaryHeader())) return Status.CounterTooLow;
-  const begun = swapBegin(SwapKind.Revert, RevertReason.Requested);
+  const begun = swapBegin(kind, reason);
   if (begun !== Status.Ok) return begun;
   return swapWithProgress(seq);
 }
