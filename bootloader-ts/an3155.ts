@@ -58,9 +58,17 @@ const MAX_UNITS = 1024;
 /** Erase units this session erased (bit i: map index i); erase units EXTENDED ERASE was asked to erase. */
 const ERASED_IN_SESSION = new Uint32Array(32);
 const REQUESTED = new Uint32Array(32);
-/** Bytes this session wrote contiguously from the application start; false once a write left a gap. */
-let writtenEnd: u32 = 0;
-let contiguous: boolean = true;
+/** What the session's commands share, in one record (in the C one static struct: one address for all of it). */
+interface Client {
+  /** The address the last command received (receiveAddress). */
+  address: u32;
+  /** The bytes receiveData() put in DATA (1 … 256). */
+  dataLength: u32;
+  /** Bytes this session wrote contiguously from the application start; `gap` once a write left a gap. */
+  writtenEnd: u32;
+  gap: boolean;
+}
+const client: Client = { address: 0, dataLength: 0, writtenEnd: 0, gap: false };
 
 function bitSet(bits: Uint32Array, index: u32): boolean {
   return ((bits[(index >>> 5) & 31] >>> (index & 31)) & 1) === 1;
@@ -78,8 +86,8 @@ function clearBits(bits: Uint32Array): void {
 /** A new client: nothing erased or written in this session yet. */
 function sessionReset(): void {
   clearBits(ERASED_IN_SESSION);
-  writtenEnd = 0;
-  contiguous = true;
+  client.writtenEnd = 0;
+  client.gap = false;
 }
 
 /**
@@ -181,9 +189,7 @@ function command(code: u8): boolean {
   }
 }
 
-let address: u32 = 0;
-
-/** Receives a 4-byte big-endian address and its XOR checksum into `address`; -1 timeout, 0 bad, 1 good. */
+/** Receives a 4-byte big-endian address and its XOR checksum into client.address; -1 timeout, 0 bad, 1 good. */
 function receiveAddress(): i32 {
   let value: u32 = 0;
   let xor: u32 = 0;
@@ -195,7 +201,7 @@ function receiveAddress(): i32 {
   }
   const checksum = readByte(BYTE_TIMEOUT_MS);
   if (checksum < 0) return -1;
-  address = value;
+  client.address = value;
   return checksum === xor ? 1 : 0;
 }
 
@@ -207,7 +213,7 @@ function acceptAppAddress(): i32 {
   writeByte(ACK);
   const got = receiveAddress();
   if (got < 0) return -1;
-  if (got === 0 || !inAppRegion(address, 1)) {
+  if (got === 0 || !inAppRegion(client.address, 1)) {
     writeByte(NACK);
     return 0;
   }
@@ -221,12 +227,12 @@ function readMemory(): boolean {
   const n = readByte(BYTE_TIMEOUT_MS);
   const check = readByte(BYTE_TIMEOUT_MS);
   if (n < 0 || check < 0) return false;
-  if ((n ^ check) !== 0xff || !inAppRegion(address, n + 1)) {
+  if ((n ^ check) !== 0xff || !inAppRegion(client.address, n + 1)) {
     writeByte(NACK);
     return true;
   }
   writeByte(ACK);
-  writeBytes(flashView(address, n + 1));
+  writeBytes(flashView(client.address, n + 1));
   return true;
 }
 
@@ -234,16 +240,13 @@ function go(): boolean {
   writeByte(ACK);
   const got = receiveAddress();
   if (got < 0) return false;
-  if (got === 0 || address !== boardAppStart() || !(applicationValid() || adoptSessionImage() === Status.Ok)) {
+  if (got === 0 || client.address !== boardAppStart() || !(applicationValid() || adoptSessionImage() === Status.Ok)) {
     writeByte(NACK);
     return true;
   }
   writeByte(ACK);
   launchApplication();
 }
-
-/** The bytes receiveData() put in DATA (1 … 256). */
-let dataLength: u32 = 0;
 
 /**
  * Receives N, N + 1 bytes into DATA and their checksum (the XOR of N and the bytes), as WRITE MEMORY and
@@ -261,7 +264,7 @@ function receiveData(): i32 {
   }
   const checksum = readByte(BYTE_TIMEOUT_MS);
   if (checksum < 0) return -1;
-  dataLength = u32(n) + 1;
+  client.dataLength = u32(n) + 1;
   return checksum === xor ? 1 : 0;
 }
 
@@ -288,17 +291,17 @@ function writeMemory(): boolean {
   if (accepted <= 0) return accepted === 0;
   const received = receiveData();
   if (received < 0) return false;
-  const length = dataLength;
+  const length = client.dataLength;
   const padded = unitsLength(length);
   // A bootloader with a public key takes signed images only, which AN3155 cannot carry: it writes nothing.
-  const ok = !signatureRequired() && received === 1 && unitAligned(address) && inAppRegion(address, padded) && isErased(address, padded);
-  if (!ok || invalidatePrimary() !== Status.Ok || programBytes(address, DATA.subarray(0, length)) !== Status.Ok) {
+  const ok = !signatureRequired() && received === 1 && unitAligned(client.address) && inAppRegion(client.address, padded) && isErased(client.address, padded);
+  if (!ok || invalidatePrimary() !== Status.Ok || programBytes(client.address, DATA.subarray(0, length)) !== Status.Ok) {
     writeByte(NACK);
     return true;
   }
-  const offset: u32 = address - boardAppStart(); // the address is in the application region: no wrap
-  if (offset === writtenEnd) writtenEnd = offset + length;
-  else contiguous = false;
+  const offset: u32 = client.address - boardAppStart(); // the address is in the application region: no wrap
+  if (offset === client.writtenEnd) client.writtenEnd = offset + length;
+  else client.gap = true;
   writeByte(ACK);
   return true;
 }
@@ -400,7 +403,7 @@ function writeProtect(): boolean {
   if (received < 0) return false;
   let exact = received === 1;
   let listed: u32 = 0;
-  for (let i: u32 = 0; i < dataLength && i < DATA.length; i++) {
+  for (let i: u32 = 0; i < client.dataLength && i < DATA.length; i++) {
     const index = sectorWithNumber(DATA[i]);
     if (index < boardSectorCount() && inBootloaderRegion(index)) listed++;
     else exact = false;
@@ -450,8 +453,8 @@ function protectionDone(status: Status): boolean {
  */
 function adoptSessionImage(): Status {
   const start = boardAppStart();
-  const size = writtenEnd;
-  if (nativeTransferOpen() || !contiguous || size === 0 || signatureRequired()) return Status.NoValidApp;
+  const size = client.writtenEnd;
+  if (nativeTransferOpen() || client.gap || size === 0 || signatureRequired()) return Status.NoValidApp;
   const count = boardSectorCount();
   for (let i: u32 = 0; i < count && i < MAX_UNITS; i++) {
     const unitStart = boardSectorStart(i);
