@@ -521,11 +521,11 @@ function begin(payload: Uint8Array): Status {
   // because reception goes on by DMA into the ring during the CPU stall.
   const start = transferBase();
   const size = storedSize(SESSION_HEADER);
-  const end = start + size;
   const count = boardSectorCount();
   let units: u32 = 0;
   for (let i: u32 = 0; i < count; i++) {
-    if (unitInTransferRegion(i) && boardSectorStart(i) < end) units++;
+    // A unit in the region starts at or after `start`: its offset needs no wrap.
+    if (unitInTransferRegion(i) && u32(boardSectorStart(i) - start) < size) units++;
   }
   session.eraseTotal = units;
   session.size = size;
