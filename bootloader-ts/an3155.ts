@@ -10,11 +10,11 @@ import { boardAppStart, boardConfigStart, boardId, boardProductId, boardSectorCo
 import { flashView } from "../hal-bindings/flash";
 import { systemReset } from "../hal-bindings/system";
 import { uartFlush, uartInit } from "../hal-bindings/uart";
-import { writeU16LE, writeU32LE } from "./bytes";
+import { writeU32LE } from "./bytes";
 import { UART_BAUD } from "./config";
 import { setBootloaderProtection } from "./device-state";
 import { eraseIfNeeded, eraseSector, isErased, programBytes } from "./flash-writer";
-import { FLAG_ADOPTED, HEADER_MAGIC, HEADER_SIZE, HEADER_VERSION, OFFSET_BOARD_ID, OFFSET_FLAGS, OFFSET_HEADER_CRC, OFFSET_HEADER_SIZE, OFFSET_HEADER_VERSION, OFFSET_LOAD_ADDRESS, OFFSET_MAGIC, OFFSET_PAYLOAD_CRC, OFFSET_PAYLOAD_SIZE } from "./image-header";
+import { FLAG_ADOPTED, HEADER_MAGIC, HEADER_SIZE, HEADER_VERSION, OFFSET_BOARD_ID, OFFSET_FLAGS, OFFSET_HEADER_CRC, OFFSET_HEADER_VERSION, OFFSET_LOAD_ADDRESS, OFFSET_MAGIC, OFFSET_PAYLOAD_CRC, OFFSET_PAYLOAD_SIZE } from "./image-header";
 import { applicationValid, invalidatePrimary, recordPrimary, vectorTableSane } from "./installed-image";
 import { launchApplication } from "./launch";
 import { inAppRegion, sectorInAppRegion } from "./layout";
@@ -465,16 +465,20 @@ function adoptSessionImage(): Status {
   const invalidated = invalidatePrimary();
   if (invalidated !== Status.Ok) return invalidated;
   for (let i: u32 = 0; i < HEADER_SIZE; i++) HEADER[i] = 0;
-  writeU32LE(HEADER, OFFSET_MAGIC, HEADER_MAGIC);
-  writeU16LE(HEADER, OFFSET_HEADER_VERSION, HEADER_VERSION);
-  writeU16LE(HEADER, OFFSET_HEADER_SIZE, HEADER_SIZE);
-  writeU32LE(HEADER, OFFSET_PAYLOAD_SIZE, size);
-  writeU32LE(HEADER, OFFSET_LOAD_ADDRESS, start);
-  writeU32LE(HEADER, OFFSET_PAYLOAD_CRC, crc32(flashView(start, size)));
-  writeU32LE(HEADER, OFFSET_BOARD_ID, boardId());
-  writeU32LE(HEADER, OFFSET_FLAGS, FLAG_ADOPTED);
-  writeU32LE(HEADER, OFFSET_HEADER_CRC, crc32(HEADER.subarray(0, OFFSET_HEADER_CRC)));
+  headerField(OFFSET_MAGIC, HEADER_MAGIC);
+  headerField(OFFSET_HEADER_VERSION, HEADER_VERSION | (HEADER_SIZE << 16)); // two u16: the version, then the header size
+  headerField(OFFSET_PAYLOAD_SIZE, size);
+  headerField(OFFSET_LOAD_ADDRESS, start);
+  headerField(OFFSET_PAYLOAD_CRC, crc32(flashView(start, size)));
+  headerField(OFFSET_BOARD_ID, boardId());
+  headerField(OFFSET_FLAGS, FLAG_ADOPTED);
+  headerField(OFFSET_HEADER_CRC, crc32(HEADER.subarray(0, OFFSET_HEADER_CRC)));
   const stored = recordPrimary(HEADER);
   if (stored !== Status.Ok) return stored;
   return applicationValid() ? Status.Ok : Status.VerifyFailed;
+}
+
+/** Writes a u32 field (LE) of the adopted image's header. */
+function headerField(offset: u32, value: u32): void {
+  writeU32LE(HEADER, offset, value);
 }
