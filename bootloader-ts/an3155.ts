@@ -49,6 +49,8 @@ enum Code {
 const GET_ANSWER = new Uint8Array([ACK, 9, PROTOCOL_VERSION, 0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, ACK]);
 /** GET VERSION's answer: ACK, the version, two option bytes (0), ACK. */
 const GET_VERSION_ANSWER = new Uint8Array([ACK, PROTOCOL_VERSION, 0, 0, ACK]);
+/** GET ID's answer: ACK, N (1), the product id (big-endian, filled in from the board), ACK. */
+const GET_ID_ANSWER = new Uint8Array([ACK, 1, 0, 0, ACK]);
 /** The data block of WRITE MEMORY, or the unit codes of WRITE PROTECT (receiveData). */
 const DATA = new Uint8Array(256);
 const HEADER = new Uint8Array(HEADER_SIZE);
@@ -62,13 +64,11 @@ const REQUESTED = new Uint32Array(32);
 interface Client {
   /** The address the last command received (receiveAddress). */
   address: u32;
-  /** The bytes receiveData() put in DATA (1 … 256). */
-  dataLength: u32;
   /** Bytes this session wrote contiguously from the application start; `gap` once a write left a gap. */
   writtenEnd: u32;
   gap: boolean;
 }
-const client: Client = { address: 0, dataLength: 0, writtenEnd: 0, gap: false };
+const client: Client = { address: 0, writtenEnd: 0, gap: false };
 
 function bitSet(bits: Uint32Array, index: u32): boolean {
   return ((bits[(index >>> 5) & 31] >>> (index & 31)) & 1) === 1;
@@ -163,11 +163,9 @@ function command(code: u8): boolean {
       return true;
     case Code.GetId: {
       const pid = boardProductId();
-      writeByte(ACK);
-      writeByte(1);
-      writeByte(u8(pid >>> 8));
-      writeByte(u8(pid));
-      writeByte(ACK);
+      GET_ID_ANSWER[2] = u8(pid >>> 8);
+      GET_ID_ANSWER[3] = u8(pid);
+      writeBytes(GET_ID_ANSWER);
       return true;
     }
     case Code.ReadMemory:
@@ -250,7 +248,7 @@ function go(): boolean {
 
 /**
  * Receives N, N + 1 bytes into DATA and their checksum (the XOR of N and the bytes), as WRITE MEMORY and
- * WRITE PROTECT send them; -1 timeout, 0 bad checksum, 1 good.
+ * WRITE PROTECT send them; -1 timeout, 0 bad checksum, else the bytes received (1 … 256).
  */
 function receiveData(): i32 {
   const n = readByte(BYTE_TIMEOUT_MS);
@@ -264,8 +262,7 @@ function receiveData(): i32 {
   }
   const checksum = readByte(BYTE_TIMEOUT_MS);
   if (checksum < 0) return -1;
-  client.dataLength = u32(n) + 1;
-  return checksum === xor ? 1 : 0;
+  return checksum === xor ? n + 1 : 0;
 }
 
 /** `length` rounded up to whole write units. */
@@ -289,12 +286,11 @@ function unitAligned(value: u32): boolean {
 function writeMemory(): boolean {
   const accepted = acceptAppAddress();
   if (accepted <= 0) return accepted === 0;
-  const received = receiveData();
-  if (received < 0) return false;
-  const length = client.dataLength;
-  const padded = unitsLength(length);
+  const length = receiveData();
+  if (length < 0) return false;
+  const padded = unitsLength(u32(length));
   // A bootloader with a public key takes signed images only, which AN3155 cannot carry: it writes nothing.
-  const ok = !signatureRequired() && received === 1 && unitAligned(client.address) && inAppRegion(client.address, padded) && isErased(client.address, padded);
+  const ok = !signatureRequired() && length > 0 && unitAligned(client.address) && inAppRegion(client.address, padded) && isErased(client.address, padded);
   if (!ok || invalidatePrimary() !== Status.Ok || programBytes(client.address, DATA.subarray(0, length)) !== Status.Ok) {
     writeByte(NACK);
     return true;
@@ -399,11 +395,11 @@ function eraseApplication(): Status {
  */
 function writeProtect(): boolean {
   writeByte(ACK);
-  const received = receiveData();
-  if (received < 0) return false;
-  let exact = received === 1;
+  const length = receiveData();
+  if (length < 0) return false;
+  let exact = length > 0; // 0: a bad checksum
   let listed: u32 = 0;
-  for (let i: u32 = 0; i < client.dataLength && i < DATA.length; i++) {
+  for (let i: u32 = 0; i < length && i < DATA.length; i++) {
     const index = sectorWithNumber(DATA[i]);
     if (index < boardSectorCount() && inBootloaderRegion(index)) listed++;
     else exact = false;
