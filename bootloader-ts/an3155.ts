@@ -10,11 +10,11 @@ import { boardAppStart, boardConfigStart, boardId, boardProductId, boardSectorCo
 import { flashView } from "../hal-bindings/flash";
 import { systemReset } from "../hal-bindings/system";
 import { uartFlush, uartInit } from "../hal-bindings/uart";
-import { writeU16LE, writeU32LE } from "./bytes";
+import { writeU32LE } from "./bytes";
 import { UART_BAUD } from "./config";
 import { setBootloaderProtection } from "./device-state";
 import { eraseIfNeeded, eraseSector, isErased, programBytes } from "./flash-writer";
-import { FLAG_ADOPTED, HEADER_MAGIC, HEADER_SIZE, HEADER_VERSION, OFFSET_BOARD_ID, OFFSET_FLAGS, OFFSET_HEADER_CRC, OFFSET_HEADER_SIZE, OFFSET_HEADER_VERSION, OFFSET_LOAD_ADDRESS, OFFSET_MAGIC, OFFSET_PAYLOAD_CRC, OFFSET_PAYLOAD_SIZE } from "./image-header";
+import { FLAG_ADOPTED, HEADER_MAGIC, HEADER_SIZE, HEADER_VERSION, OFFSET_BOARD_ID, OFFSET_FLAGS, OFFSET_HEADER_CRC, OFFSET_HEADER_VERSION, OFFSET_LOAD_ADDRESS, OFFSET_MAGIC, OFFSET_PAYLOAD_CRC, OFFSET_PAYLOAD_SIZE } from "./image-header";
 import { applicationValid, invalidatePrimary, recordPrimary, vectorTableSane } from "./installed-image";
 import { launchApplication } from "./launch";
 import { inAppRegion, sectorInAppRegion } from "./layout";
@@ -49,6 +49,8 @@ enum Code {
 const GET_ANSWER = new Uint8Array([ACK, 9, PROTOCOL_VERSION, 0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, ACK]);
 /** GET VERSION's answer: ACK, the version, two option bytes (0), ACK. */
 const GET_VERSION_ANSWER = new Uint8Array([ACK, PROTOCOL_VERSION, 0, 0, ACK]);
+/** GET ID's answer: ACK, N (1), the product id (big-endian, filled in from the board), ACK. */
+const GET_ID_ANSWER = new Uint8Array([ACK, 1, 0, 0, ACK]);
 /** The data block of WRITE MEMORY, or the unit codes of WRITE PROTECT (receiveData). */
 const DATA = new Uint8Array(256);
 const HEADER = new Uint8Array(HEADER_SIZE);
@@ -58,9 +60,15 @@ const MAX_UNITS = 1024;
 /** Erase units this session erased (bit i: map index i); erase units EXTENDED ERASE was asked to erase. */
 const ERASED_IN_SESSION = new Uint32Array(32);
 const REQUESTED = new Uint32Array(32);
-/** Bytes this session wrote contiguously from the application start; false once a write left a gap. */
-let writtenEnd: u32 = 0;
-let contiguous: boolean = true;
+/** What the session's commands share, in one record (in the C one static struct: one address for all of it). */
+interface Client {
+  /** The address the last command received (receiveAddress). */
+  address: u32;
+  /** Bytes this session wrote contiguously from the application start; `gap` once a write left a gap. */
+  writtenEnd: u32;
+  gap: boolean;
+}
+const client: Client = { address: 0, writtenEnd: 0, gap: false };
 
 function bitSet(bits: Uint32Array, index: u32): boolean {
   return ((bits[(index >>> 5) & 31] >>> (index & 31)) & 1) === 1;
@@ -78,8 +86,8 @@ function clearBits(bits: Uint32Array): void {
 /** A new client: nothing erased or written in this session yet. */
 function sessionReset(): void {
   clearBits(ERASED_IN_SESSION);
-  writtenEnd = 0;
-  contiguous = true;
+  client.writtenEnd = 0;
+  client.gap = false;
 }
 
 /**
@@ -155,11 +163,9 @@ function command(code: u8): boolean {
       return true;
     case Code.GetId: {
       const pid = boardProductId();
-      writeByte(ACK);
-      writeByte(1);
-      writeByte(u8(pid >>> 8));
-      writeByte(u8(pid));
-      writeByte(ACK);
+      GET_ID_ANSWER[2] = u8(pid >>> 8);
+      GET_ID_ANSWER[3] = u8(pid);
+      writeBytes(GET_ID_ANSWER);
       return true;
     }
     case Code.ReadMemory:
@@ -181,9 +187,7 @@ function command(code: u8): boolean {
   }
 }
 
-let address: u32 = 0;
-
-/** Receives a 4-byte big-endian address and its XOR checksum into `address`; -1 timeout, 0 bad, 1 good. */
+/** Receives a 4-byte big-endian address and its XOR checksum into client.address; -1 timeout, 0 bad, 1 good. */
 function receiveAddress(): i32 {
   let value: u32 = 0;
   let xor: u32 = 0;
@@ -195,7 +199,7 @@ function receiveAddress(): i32 {
   }
   const checksum = readByte(BYTE_TIMEOUT_MS);
   if (checksum < 0) return -1;
-  address = value;
+  client.address = value;
   return checksum === xor ? 1 : 0;
 }
 
@@ -207,7 +211,7 @@ function acceptAppAddress(): i32 {
   writeByte(ACK);
   const got = receiveAddress();
   if (got < 0) return -1;
-  if (got === 0 || !inAppRegion(address, 1)) {
+  if (got === 0 || !inAppRegion(client.address, 1)) {
     writeByte(NACK);
     return 0;
   }
@@ -221,12 +225,12 @@ function readMemory(): boolean {
   const n = readByte(BYTE_TIMEOUT_MS);
   const check = readByte(BYTE_TIMEOUT_MS);
   if (n < 0 || check < 0) return false;
-  if ((n ^ check) !== 0xff || !inAppRegion(address, n + 1)) {
+  if ((n ^ check) !== 0xff || !inAppRegion(client.address, n + 1)) {
     writeByte(NACK);
     return true;
   }
   writeByte(ACK);
-  writeBytes(flashView(address, n + 1));
+  writeBytes(flashView(client.address, n + 1));
   return true;
 }
 
@@ -234,7 +238,7 @@ function go(): boolean {
   writeByte(ACK);
   const got = receiveAddress();
   if (got < 0) return false;
-  if (got === 0 || address !== boardAppStart() || !(applicationValid() || adoptSessionImage() === Status.Ok)) {
+  if (got === 0 || client.address !== boardAppStart() || !(applicationValid() || adoptSessionImage() === Status.Ok)) {
     writeByte(NACK);
     return true;
   }
@@ -242,12 +246,9 @@ function go(): boolean {
   launchApplication();
 }
 
-/** The bytes receiveData() put in DATA (1 … 256). */
-let dataLength: u32 = 0;
-
 /**
  * Receives N, N + 1 bytes into DATA and their checksum (the XOR of N and the bytes), as WRITE MEMORY and
- * WRITE PROTECT send them; -1 timeout, 0 bad checksum, 1 good.
+ * WRITE PROTECT send them; -1 timeout, 0 bad checksum, else the bytes received (1 … 256).
  */
 function receiveData(): i32 {
   const n = readByte(BYTE_TIMEOUT_MS);
@@ -261,8 +262,7 @@ function receiveData(): i32 {
   }
   const checksum = readByte(BYTE_TIMEOUT_MS);
   if (checksum < 0) return -1;
-  dataLength = u32(n) + 1;
-  return checksum === xor ? 1 : 0;
+  return checksum === xor ? n + 1 : 0;
 }
 
 /** `length` rounded up to whole write units. */
@@ -286,19 +286,18 @@ function unitAligned(value: u32): boolean {
 function writeMemory(): boolean {
   const accepted = acceptAppAddress();
   if (accepted <= 0) return accepted === 0;
-  const received = receiveData();
-  if (received < 0) return false;
-  const length = dataLength;
-  const padded = unitsLength(length);
+  const length = receiveData();
+  if (length < 0) return false;
+  const padded = unitsLength(u32(length));
   // A bootloader with a public key takes signed images only, which AN3155 cannot carry: it writes nothing.
-  const ok = !signatureRequired() && received === 1 && unitAligned(address) && inAppRegion(address, padded) && isErased(address, padded);
-  if (!ok || invalidatePrimary() !== Status.Ok || programBytes(address, DATA.subarray(0, length)) !== Status.Ok) {
+  const ok = !signatureRequired() && length > 0 && unitAligned(client.address) && inAppRegion(client.address, padded) && isErased(client.address, padded);
+  if (!ok || invalidatePrimary() !== Status.Ok || programBytes(client.address, DATA.subarray(0, length)) !== Status.Ok) {
     writeByte(NACK);
     return true;
   }
-  const offset: u32 = address - boardAppStart(); // the address is in the application region: no wrap
-  if (offset === writtenEnd) writtenEnd = offset + length;
-  else contiguous = false;
+  const offset: u32 = client.address - boardAppStart(); // the address is in the application region: no wrap
+  if (offset === client.writtenEnd) client.writtenEnd = offset + length;
+  else client.gap = true;
   writeByte(ACK);
   return true;
 }
@@ -396,11 +395,11 @@ function eraseApplication(): Status {
  */
 function writeProtect(): boolean {
   writeByte(ACK);
-  const received = receiveData();
-  if (received < 0) return false;
-  let exact = received === 1;
+  const length = receiveData();
+  if (length < 0) return false;
+  let exact = length > 0; // 0: a bad checksum
   let listed: u32 = 0;
-  for (let i: u32 = 0; i < dataLength && i < DATA.length; i++) {
+  for (let i: u32 = 0; i < length && i < DATA.length; i++) {
     const index = sectorWithNumber(DATA[i]);
     if (index < boardSectorCount() && inBootloaderRegion(index)) listed++;
     else exact = false;
@@ -450,8 +449,8 @@ function protectionDone(status: Status): boolean {
  */
 function adoptSessionImage(): Status {
   const start = boardAppStart();
-  const size = writtenEnd;
-  if (nativeTransferOpen() || !contiguous || size === 0 || signatureRequired()) return Status.NoValidApp;
+  const size = client.writtenEnd;
+  if (nativeTransferOpen() || client.gap || size === 0 || signatureRequired()) return Status.NoValidApp;
   const count = boardSectorCount();
   for (let i: u32 = 0; i < count && i < MAX_UNITS; i++) {
     const unitStart = boardSectorStart(i);
@@ -462,16 +461,20 @@ function adoptSessionImage(): Status {
   const invalidated = invalidatePrimary();
   if (invalidated !== Status.Ok) return invalidated;
   for (let i: u32 = 0; i < HEADER_SIZE; i++) HEADER[i] = 0;
-  writeU32LE(HEADER, OFFSET_MAGIC, HEADER_MAGIC);
-  writeU16LE(HEADER, OFFSET_HEADER_VERSION, HEADER_VERSION);
-  writeU16LE(HEADER, OFFSET_HEADER_SIZE, HEADER_SIZE);
-  writeU32LE(HEADER, OFFSET_PAYLOAD_SIZE, size);
-  writeU32LE(HEADER, OFFSET_LOAD_ADDRESS, start);
-  writeU32LE(HEADER, OFFSET_PAYLOAD_CRC, crc32(flashView(start, size)));
-  writeU32LE(HEADER, OFFSET_BOARD_ID, boardId());
-  writeU32LE(HEADER, OFFSET_FLAGS, FLAG_ADOPTED);
-  writeU32LE(HEADER, OFFSET_HEADER_CRC, crc32(HEADER.subarray(0, OFFSET_HEADER_CRC)));
+  headerField(OFFSET_MAGIC, HEADER_MAGIC);
+  headerField(OFFSET_HEADER_VERSION, HEADER_VERSION | (HEADER_SIZE << 16)); // two u16: the version, then the header size
+  headerField(OFFSET_PAYLOAD_SIZE, size);
+  headerField(OFFSET_LOAD_ADDRESS, start);
+  headerField(OFFSET_PAYLOAD_CRC, crc32(flashView(start, size)));
+  headerField(OFFSET_BOARD_ID, boardId());
+  headerField(OFFSET_FLAGS, FLAG_ADOPTED);
+  headerField(OFFSET_HEADER_CRC, crc32(HEADER.subarray(0, OFFSET_HEADER_CRC)));
   const stored = recordPrimary(HEADER);
   if (stored !== Status.Ok) return stored;
   return applicationValid() ? Status.Ok : Status.VerifyFailed;
+}
+
+/** Writes a u32 field (LE) of the adopted image's header. */
+function headerField(offset: u32, value: u32): void {
+  writeU32LE(HEADER, offset, value);
 }

@@ -19,29 +19,27 @@ export function sectorContaining(address: u32): u32 {
   const count = boardSectorCount();
   for (let i: u32 = 0; i < count; i++) {
     const start = boardSectorStart(i);
-    if (address >= start && address - start < boardSectorSize(i)) return i;
+    if (address >= start && u32(address - start) < boardSectorSize(i)) return i; // no wrap: address >= start
   }
   return NO_SECTOR;
 }
 
 /** True when [address, address + length) lies inside the application region (and length > 0). */
 export function inAppRegion(address: u32, length: u32): boolean {
-  const start = boardAppStart();
-  if (length === 0 || address < start) return false;
-  return address - start + length <= boardAppSize();
+  return inRegion(address, length, boardAppStart(), boardAppSize());
 }
 
-/** True when erase unit `index` lies entirely inside [start, start + size). */
+/** True when erase unit `index` lies entirely inside [start, start + size) (erase units are never empty). */
 export function unitInRegion(index: u32, start: u32, size: u32): boolean {
-  if (index >= boardSectorCount() || size === 0) return false;
-  const unit = boardSectorStart(index);
-  return unit >= start && unit - start + boardSectorSize(index) <= size;
+  if (index >= boardSectorCount()) return false;
+  return inRegion(boardSectorStart(index), boardSectorSize(index), start, size);
 }
 
 /** True when [address, address + length) lies inside [start, start + size) (and length > 0). */
 export function inRegion(address: u32, length: u32, start: u32, size: u32): boolean {
-  if (length === 0 || size === 0 || address < start) return false;
-  return address - start + length <= size;
+  if (length === 0 || length > size || address < start) return false;
+  // In 32 bits, with no wrap: address >= start and size >= length (so size > 0 too).
+  return u32(address - start) <= u32(size - length);
 }
 
 /** True when erase unit `index` lies entirely inside the application region. */

@@ -66,20 +66,13 @@ const WRITE_FRAME = MAX_PAYLOAD + 10;
 /** Bytes per rate in the board's baud table (BAUDS). */
 const BAUD_ENTRY = 6;
 const FRAME = new Uint8Array(4 + MAX_PAYLOAD + 4);
-const REPLY_DATA = new Uint8Array(MAX_READ);
+/** A reply frame: sync (2), cmd, seq, len (2), status, then the reply's data (from DATA), CRC (4). */
 const REPLY = new Uint8Array(2 + 4 + 1 + MAX_READ + 4);
+/** Where a reply's data starts in REPLY: commands write it there, reply() frames it in place. */
+const DATA = 7;
 const SESSION_HEADER = new Uint8Array(HEADER_SIZE);
 /** BEGIN's payload: the image header, then the payload's first 8 bytes (its initial SP and reset vector). */
 const BEGIN_SIZE = HEADER_SIZE + 8;
-/** The vector table BEGIN announced, checked again against flash at END. */
-let sessionStack: u32 = 0;
-let sessionReset: u32 = 0;
-/** Line errors (UartError bits) seen since boot, for INFO. */
-let lineErrorsSinceBoot: u32 = 0;
-/** The rate this session runs at: every session starts at UART_BAUD, SET_BAUD may change it until it ends. */
-let sessionBaud: u32 = UART_BAUD;
-/** A frame that arrived at a new rate inside SET_BAUD's confirm window waits in FRAME to be handled. */
-let frameWaiting = false;
 
 enum Receive {
   Frame,
@@ -91,13 +84,41 @@ enum Transfer {
   Idle,
   Receiving,
 }
-let transfer: Transfer = Transfer.Idle;
-/** Payload bytes written so far in the current transfer. */
-let received: u32 = 0;
-/** The payload offset up to which the application region is erased, and the erase progress (units). */
-let erasedEnd: u32 = 0;
-let eraseDone: u32 = 0;
-let eraseTotal: u32 = 0;
+
+/** The protocol's state, in one record (in the C one static struct: one address for all of it). */
+interface Session {
+  transfer: Transfer;
+  /** Payload bytes written so far in the current transfer. */
+  received: u32;
+  /** What the transfer fills: its header's storedSize (the payload, then its signature), fixed at BEGIN. */
+  size: u32;
+  /** The payload offset up to which the application region is erased, and the erase progress (units). */
+  erasedEnd: u32;
+  eraseDone: u32;
+  eraseTotal: u32;
+  /** The vector table BEGIN announced, checked again against flash at END. */
+  stack: u32;
+  reset: u32;
+  /** Line errors (UartError bits) seen since boot, for INFO. */
+  lineErrors: u32;
+  /** A frame that arrived at a new rate inside SET_BAUD's confirm window waits in FRAME to be handled. */
+  frameWaiting: boolean;
+}
+/** The rate this session runs at: every session starts at UART_BAUD, SET_BAUD may change it until it ends. */
+let sessionBaud: u32 = UART_BAUD;
+/** Zero-initialized (in .bss: no initializer in flash). */
+const session: Session = {
+  transfer: Transfer.Idle,
+  received: 0,
+  size: 0,
+  erasedEnd: 0,
+  eraseDone: 0,
+  eraseTotal: 0,
+  stack: 0,
+  reset: 0,
+  lineErrors: 0,
+  frameWaiting: false,
+};
 
 /**
  * Reads one frame into FRAME; the first sync byte may already have been consumed by the caller. A session
@@ -138,12 +159,12 @@ function receiveAfterSync(): Receive {
     FRAME[i] = u8(b);
   }
   const errors = uartTakeErrors();
-  lineErrorsSinceBoot = (lineErrorsSinceBoot | errors) >>> 0;
+  session.lineErrors = (session.lineErrors | errors) >>> 0;
   if (crc32(FRAME.subarray(0, 4 + length)) !== readU32LE(FRAME, 4 + length)) return Receive.Damaged;
   return Receive.Frame;
 }
 
-/** Sends a reply frame: status, then `extra` bytes of REPLY_DATA. */
+/** Sends a reply frame: status, then the `extra` bytes of data already in REPLY from DATA. */
 function reply(command: u8, seq: u8, status: u8, extra: u32): void {
   if (extra > MAX_READ) panic("reply too long"); // and so the lengths below need no checks
   const length = 1 + extra;
@@ -153,7 +174,6 @@ function reply(command: u8, seq: u8, status: u8, extra: u32): void {
   REPLY[3] = seq;
   writeU16LE(REPLY, 4, length);
   REPLY[6] = status;
-  for (let i: u32 = 0; i < extra; i++) REPLY[7 + i] = REPLY_DATA[i];
   const end = 6 + length;
   writeU32LE(REPLY, end, crc32(REPLY.subarray(2, end)));
   writeBytes(REPLY.subarray(0, end + 4));
@@ -161,7 +181,7 @@ function reply(command: u8, seq: u8, status: u8, extra: u32): void {
 
 /** Replies with the payload bytes received so far (WRITE, and a damaged frame), so a host can resume. */
 function replyReceived(command: u8, seq: u8, status: u8): void {
-  writeU32LE(REPLY_DATA, 0, received);
+  put32(0, session.received);
   reply(command, seq, status, 4);
 }
 
@@ -177,7 +197,7 @@ export function nativeFrameArrives(): boolean {
 
 /** True while a native transfer (BEGIN … END) is open. */
 export function nativeTransferOpen(): boolean {
-  return transfer === Transfer.Receiving;
+  return session.transfer === Transfer.Receiving;
 }
 
 /**
@@ -190,17 +210,17 @@ export function nativeSession(frameReady: boolean, idleMs: u32): void {
   while (true) {
     // No whole frame waits: erase the next unit the image needs now, not when its data comes, so the CPU
     // stalls while the line fills the ring rather than while the ring is full and the line waits.
-    if (!pending && !frameWaiting && transfer === Transfer.Receiving && available() < WRITE_FRAME && erasedEnd < storedSize(SESSION_HEADER)) {
-      eraseAhead(0xff, erasedEnd + 1); // a failure comes back at the WRITE that needs the unit
+    if (!pending && !session.frameWaiting && session.transfer === Transfer.Receiving && available() < WRITE_FRAME && session.erasedEnd < session.size) {
+      eraseAhead(0xff, session.erasedEnd + 1); // a failure comes back at the WRITE that needs the unit
     }
-    const got = pending || frameWaiting ? Receive.Frame : receiveFrame(haveSync, idleMs);
+    const got = pending || session.frameWaiting ? Receive.Frame : receiveFrame(haveSync, idleMs);
     pending = false;
-    frameWaiting = false;
+    session.frameWaiting = false;
     haveSync = false;
     if (got === Receive.Idle) {
       // The host went away: forget the transfer (the record stays invalid until a complete update), and
       // listen at the base rate again, where every session starts.
-      transfer = Transfer.Idle;
+      session.transfer = Transfer.Idle;
       if (sessionBaud !== UART_BAUD) uartInit(UART_BAUD, false);
       sessionBaud = UART_BAUD;
       return;
@@ -215,7 +235,7 @@ export function nativeSession(frameReady: boolean, idleMs: u32): void {
   }
 }
 
-/** Answers one frame: every command replies once, with a status and its data in REPLY_DATA. */
+/** Answers one frame: every command replies once, with a status and its data in REPLY from DATA. */
 function handle(command: u8, seq: u8, payload: Uint8Array): void {
   let status: u8 = Status.Ok;
   let extra: u32 = 0;
@@ -238,7 +258,7 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       if (!applicationValid()) status = Status.NoValidApp;
       break;
     case Command.Abort:
-      transfer = Transfer.Idle;
+      session.transfer = Transfer.Idle;
       break;
     case Command.Read:
       extra = read(payload);
@@ -253,7 +273,8 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       status = confirm();
       break;
     case Command.Revert:
-      status = revert(seq);
+      // REVERT: the previous image (in the secondary since the last install) is swapped back into the primary.
+      status = swapIn(seq, SecondaryRole.Previous, SwapKind.Revert, RevertReason.Requested);
       break;
     case Command.Bauds:
       if (payload.length === 0) extra = bauds();
@@ -264,7 +285,7 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       baud = payload.length === 4 ? readU32LE(payload, 0) : 0;
       status = payload.length !== 4 ? Status.BadLength : baudOffered(baud) ? Status.Ok : Status.UnsupportedBaud;
       if (status === Status.Ok) {
-        writeU16LE(REPLY_DATA, 0, BAUD_CONFIRM_MS);
+        writeU16LE(REPLY, DATA, BAUD_CONFIRM_MS);
         extra = 2;
       }
       break;
@@ -277,8 +298,8 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
     }
     default: {
       // A command the core does not know: the product's hook may answer it (docs/extending.md) with its own
-      // data in REPLY_DATA; otherwise the NACK is UnknownCommand, as without hooks.
-      const answer = isProductCommand(command) ? productCommand(command, payload, REPLY_DATA) : NOT_A_PRODUCT_COMMAND;
+      // data in REPLY from DATA; otherwise the NACK is UnknownCommand, as without hooks.
+      const answer = isProductCommand(command) ? productCommand(command, payload, REPLY.subarray(DATA, DATA + MAX_READ)) : NOT_A_PRODUCT_COMMAND;
       if (answer > MAX_READ) panic("product command: reply too long");
       if (answer >= 0) extra = u32(answer);
       else status = refusedStatus(answer);
@@ -307,8 +328,13 @@ function read(payload: Uint8Array): u32 {
   const length = readU16LE(payload, 4);
   if (length === 0 || length > MAX_READ || !inAppRegion(address, length)) return 0;
   const data = flashView(address, length);
-  for (let i: u32 = 0; i < length; i++) REPLY_DATA[i] = data[i];
+  for (let i: u32 = 0; i < length; i++) REPLY[DATA + i] = data[i];
   return length;
+}
+
+/** Writes `value` (u32 LE) at `at` of the reply's data. */
+function put32(at: u32, value: u32): void {
+  writeU32LE(REPLY, DATA + at, value);
 }
 
 /**
@@ -316,33 +342,33 @@ function read(payload: Uint8Array): u32 {
  * reply's extra length.
  */
 function info(): u32 {
-  REPLY_DATA[0] = NATIVE_PROTOCOL_VERSION;
-  writeU32LE(REPLY_DATA, 1, BOOTLOADER_VERSION);
-  writeU32LE(REPLY_DATA, 5, boardId());
-  writeU32LE(REPLY_DATA, 9, boardAppStart());
-  writeU32LE(REPLY_DATA, 13, boardAppSize());
-  writeU16LE(REPLY_DATA, 17, boardWriteUnit());
-  writeU16LE(REPLY_DATA, 19, MAX_DATA);
-  REPLY_DATA[21] = windowFrames();
+  REPLY[DATA] = NATIVE_PROTOCOL_VERSION;
+  put32(1, BOOTLOADER_VERSION);
+  put32(5, boardId());
+  put32(9, boardAppStart());
+  put32(13, boardAppSize());
+  writeU16LE(REPLY, DATA + 17, boardWriteUnit());
+  writeU16LE(REPLY, DATA + 19, MAX_DATA);
+  REPLY[DATA + 21] = windowFrames();
   const valid = applicationValid();
-  REPLY_DATA[22] = valid ? 1 : 0;
-  writeU32LE(REPLY_DATA, 23, valid ? appVersion(primaryHeader()) : 0);
-  REPLY_DATA[27] = lastResetCause();
-  REPLY_DATA[28] = u8(lastFaultKind());
-  writeU32LE(REPLY_DATA, 29, lastFaultDetail());
-  REPLY_DATA[33] = watchdogState();
-  REPLY_DATA[34] = protectionState();
-  REPLY_DATA[35] = u8(lineErrorsSinceBoot);
-  REPLY_DATA[36] = slotsEnabled() ? (bankSwapBoard() ? 2 : 1) : 0;
-  REPLY_DATA[37] = trialState();
-  REPLY_DATA[38] = lastInstallEvent();
-  REPLY_DATA[39] = u8(lastInstallReason());
+  REPLY[DATA + 22] = valid ? 1 : 0;
+  put32(23, valid ? appVersion(primaryHeader()) : 0);
+  REPLY[DATA + 27] = lastResetCause();
+  REPLY[DATA + 28] = u8(lastFaultKind());
+  put32(29, lastFaultDetail());
+  REPLY[DATA + 33] = watchdogState();
+  REPLY[DATA + 34] = protectionState();
+  REPLY[DATA + 35] = u8(session.lineErrors);
+  REPLY[DATA + 36] = slotsEnabled() ? (bankSwapBoard() ? 2 : 1) : 0;
+  REPLY[DATA + 37] = trialState();
+  REPLY[DATA + 38] = lastInstallEvent();
+  REPLY[DATA + 39] = u8(lastInstallReason());
   const role = slotsEnabled() && secondaryRecorded() ? secondaryImageRole() : SecondaryRole.None;
-  REPLY_DATA[40] = role;
-  writeU32LE(REPLY_DATA, 41, role !== SecondaryRole.None ? appVersion(secondaryHeader()) : 0);
-  REPLY_DATA[45] = swapInProgress();
-  REPLY_DATA[46] = signatureRequired() ? 1 : 0;
-  writeU32LE(REPLY_DATA, 47, securityCounter());
+  REPLY[DATA + 40] = role;
+  put32(41, role !== SecondaryRole.None ? appVersion(secondaryHeader()) : 0);
+  REPLY[DATA + 45] = swapInProgress();
+  REPLY[DATA + 46] = signatureRequired() ? 1 : 0;
+  put32(47, securityCounter());
   return 51;
 }
 
@@ -361,11 +387,11 @@ function windowFrames(): u8 {
  * table as it is (boardBaudTable: per rate u32 baud, i16 BRR error in 0.01 %). Returns the reply's extra length.
  */
 function bauds(): u32 {
-  writeU32LE(REPLY_DATA, 0, sessionBaud);
+  put32(0, sessionBaud);
   const table = boardBaudTable();
   const n = table.length <= MAX_READ - 5 ? table.length : 0;
-  for (let i: u32 = 0; i < n; i++) REPLY_DATA[5 + i] = table[i];
-  REPLY_DATA[4] = u8(n / BAUD_ENTRY);
+  for (let i: u32 = 0; i < n; i++) REPLY[DATA + 5 + i] = table[i];
+  REPLY[DATA + 4] = u8(n / BAUD_ENTRY);
   return 5 + n;
 }
 
@@ -396,7 +422,7 @@ function switchBaud(baud: u32): void {
     if (elapsed >= BAUD_CONFIRM_MS) break;
     if (receiveFrame(false, BAUD_CONFIRM_MS - elapsed) === Receive.Frame) {
       sessionBaud = baud;
-      frameWaiting = true;
+      session.frameWaiting = true;
       return;
     }
     discardInput();
@@ -407,9 +433,9 @@ function switchBaud(baud: u32): void {
 
 /** Sends a progress event for the request `seq`: done of total, in `phase`. */
 function progress(seq: u8, done: u32, total: u32, phase: Phase): void {
-  writeU16LE(REPLY_DATA, 0, u16(done));
-  writeU16LE(REPLY_DATA, 2, u16(total));
-  REPLY_DATA[4] = phase;
+  writeU16LE(REPLY, DATA, u16(done));
+  writeU16LE(REPLY, DATA + 2, u16(total));
+  REPLY[DATA + 4] = phase;
   reply(EVENT_PROGRESS, seq, Status.Ok, 5);
 }
 
@@ -429,15 +455,7 @@ function swapWithProgress(seq: u8): Status {
  * primary — for a test (it must then be confirmed, or the next reset reverts it) or permanently.
  */
 function install(seq: u8, permanent: boolean): Status {
-  if (!slotsEnabled() || transfer !== Transfer.Idle) return Status.BadState;
-  if (!secondaryValid(SecondaryRole.Pending)) return Status.NoValidApp;
-  // Checked again just before the swap: the secondary may have changed since END.
-  const signed = verifyImageSignature(secondaryHeader(), boardSecondaryStart());
-  if (signed !== Status.Ok) return signed;
-  if (!counterAllows(secondaryHeader())) return Status.CounterTooLow;
-  const begun = swapBegin(permanent ? SwapKind.InstallPermanent : SwapKind.InstallTest, RevertReason.None);
-  if (begun !== Status.Ok) return begun;
-  const swapped = swapWithProgress(seq);
+  const swapped = swapIn(seq, SecondaryRole.Pending, permanent ? SwapKind.InstallPermanent : SwapKind.InstallTest, RevertReason.None);
   if (swapped !== Status.Ok || !permanent) return swapped;
   return raiseCounter(primaryHeader());
 }
@@ -449,13 +467,20 @@ function confirm(): Status {
   return confirmed !== Status.Ok ? confirmed : raiseCounter(primaryHeader());
 }
 
-/** REVERT: the previous image (in the secondary since the last install) is swapped back into the primary. */
-function revert(seq: u8): Status {
-  if (!slotsEnabled() || transfer !== Transfer.Idle) return Status.BadState;
-  if (!secondaryValid(SecondaryRole.Previous)) return Status.NoValidApp;
-  // The previous image may be older than a confirmed one's counter: the host cannot roll back past it.
+/**
+ * INSTALL's and REVERT's swap: the secondary's image of `role` — the pending one (INSTALL: its signature is
+ * checked again, the secondary may have changed since END) or the previous one (REVERT) — is swapped into
+ * the primary. Its counter must allow it: a host cannot roll back past a confirmed image's counter.
+ */
+function swapIn(seq: u8, role: SecondaryRole, kind: SwapKind, reason: RevertReason): Status {
+  if (!slotsEnabled() || session.transfer !== Transfer.Idle) return Status.BadState;
+  if (!secondaryValid(role)) return Status.NoValidApp;
+  if (role === SecondaryRole.Pending) {
+    const signed = verifyImageSignature(secondaryHeader(), boardSecondaryStart());
+    if (signed !== Status.Ok) return signed;
+  }
   if (!counterAllows(secondaryHeader())) return Status.CounterTooLow;
-  const begun = swapBegin(SwapKind.Revert, RevertReason.Requested);
+  const begun = swapBegin(kind, reason);
   if (begun !== Status.Ok) return begun;
   return swapWithProgress(seq);
 }
@@ -476,7 +501,7 @@ function unitInTransferRegion(index: u32): boolean {
  * installed image and erase exactly the sectors the image needs. A refused image touches nothing.
  */
 function begin(payload: Uint8Array): Status {
-  transfer = Transfer.Idle;
+  session.transfer = Transfer.Idle;
   if (payload.length !== BEGIN_SIZE) return Status.BadLength;
   const checked = checkHeader(payload, HeaderSource.Host);
   if (checked !== Status.Ok) return checked;
@@ -485,8 +510,8 @@ function begin(payload: Uint8Array): Status {
   const stack = readU32LE(payload, HEADER_SIZE);
   const reset = readU32LE(payload, HEADER_SIZE + 4);
   if (payloadSize(payload) < 8 || !vectorsSane(stack, reset)) return Status.BadVectorTable;
-  sessionStack = stack;
-  sessionReset = reset;
+  session.stack = stack;
+  session.reset = reset;
   for (let i: u32 = 0; i < HEADER_SIZE; i++) SESSION_HEADER[i] = payload[i];
   // From here what the transfer writes over is forgotten: the secondary's image on a slot board (the
   // primary keeps running), the primary on a single-slot board.
@@ -495,16 +520,19 @@ function begin(payload: Uint8Array): Status {
   // Erasing happens on demand, as the data arrives (WRITE): the line keeps moving while a sector erases,
   // because reception goes on by DMA into the ring during the CPU stall.
   const start = transferBase();
-  const end = start + storedSize(SESSION_HEADER);
+  const size = storedSize(SESSION_HEADER);
   const count = boardSectorCount();
-  eraseTotal = 0;
+  let units: u32 = 0;
   for (let i: u32 = 0; i < count; i++) {
-    if (unitInTransferRegion(i) && boardSectorStart(i) < end) eraseTotal++;
+    // A unit in the region starts at or after `start`: its offset needs no wrap.
+    if (unitInTransferRegion(i) && u32(boardSectorStart(i) - start) < size) units++;
   }
-  eraseDone = 0;
-  erasedEnd = 0;
-  received = 0;
-  transfer = Transfer.Receiving;
+  session.eraseTotal = units;
+  session.size = size;
+  session.eraseDone = 0;
+  session.erasedEnd = 0;
+  session.received = 0;
+  session.transfer = Transfer.Receiving;
   return Status.Ok;
 }
 
@@ -515,14 +543,14 @@ function begin(payload: Uint8Array): Status {
  */
 function eraseAhead(seq: u8, end: u32): Status {
   const start = transferBase();
-  while (erasedEnd < end) {
-    const index = sectorContaining(start + erasedEnd);
+  while (session.erasedEnd < end) {
+    const index = sectorContaining(start + session.erasedEnd);
     if (index === NO_SECTOR || !unitInTransferRegion(index)) return Status.BadAddress;
-    eraseDone++;
-    progress(seq, eraseDone, eraseTotal, Phase.Erase);
+    session.eraseDone++;
+    progress(seq, session.eraseDone, session.eraseTotal, Phase.Erase);
     const erased = eraseIfNeeded(index);
     if (erased !== Status.Ok) return erased;
-    erasedEnd = boardSectorStart(index) - start + boardSectorSize(index); // the unit lies in the region: no wrap
+    session.erasedEnd = boardSectorStart(index) - start + boardSectorSize(index); // the unit lies in the region: no wrap
   }
   return Status.Ok;
 }
@@ -532,26 +560,26 @@ function eraseAhead(seq: u8, end: u32): Status {
  * The erase units the data needs are erased first (eraseAhead).
  */
 function write(seq: u8, payload: Uint8Array): Status {
-  if (transfer !== Transfer.Receiving) return Status.BadState;
+  if (session.transfer !== Transfer.Receiving) return Status.BadState;
   if (payload.length < 5) return Status.BadLength;
   const offset = readU32LE(payload, 0);
   const data = payload.subarray(4);
-  const size = storedSize(SESSION_HEADER); // the payload, then its signature
+  const size = session.size; // the payload, then its signature
   const end = offset + data.length; // exact: the test below bounds it by size
   if (end > size) return Status.TooBig;
   const unit = boardWriteUnit();
   if (unit === 0) return Status.FlashError;
   if (data.length % unit !== 0 && end !== size) return Status.BadLength;
   const at = transferBase() + offset;
-  if (end <= received) return equalBytes(flashView(at, data.length), data) ? Status.Ok : Status.VerifyFailed;
-  if (offset !== received) return Status.OutOfOrder;
+  if (end <= session.received) return equalBytes(flashView(at, data.length), data) ? Status.Ok : Status.VerifyFailed;
+  if (offset !== session.received) return Status.OutOfOrder;
   let status = eraseAhead(seq, end);
   if (status === Status.Ok) status = programBytes(at, data);
   if (status !== Status.Ok) {
-    transfer = Transfer.Idle;
+    session.transfer = Transfer.Idle;
     return status;
   }
-  received = end;
+  session.received = end;
   return Status.Ok;
 }
 
@@ -573,15 +601,15 @@ function forgetSecondary(): Status {
  */
 function end(): Status {
   // A resent END (its reply was lost) finds the transfer done: answer as before if that image is recorded.
-  if (transfer !== Transfer.Receiving) return installed(SESSION_HEADER) ? Status.Ok : Status.BadState;
-  if (received !== storedSize(SESSION_HEADER)) return Status.Incomplete;
-  transfer = Transfer.Idle;
+  if (session.transfer !== Transfer.Receiving) return installed(SESSION_HEADER) ? Status.Ok : Status.BadState;
+  if (session.received !== session.size) return Status.Incomplete;
+  session.transfer = Transfer.Idle;
   const size = payloadSize(SESSION_HEADER);
   const base = transferBase();
   if (crc32(flashView(base, size)) !== payloadCrc(SESSION_HEADER)) return Status.CrcMismatch;
   // The payload's vector table must be the one BEGIN announced (and checked) before anything was erased.
   const vectors = flashView(base, 8);
-  if (readU32LE(vectors, 0) !== sessionStack || readU32LE(vectors, 4) !== sessionReset || !vectorTableSane(base)) {
+  if (readU32LE(vectors, 0) !== session.stack || readU32LE(vectors, 4) !== session.reset || !vectorTableSane(base)) {
     return Status.BadVectorTable;
   }
   const signed = verifyImageSignature(SESSION_HEADER, base);

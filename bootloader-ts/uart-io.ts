@@ -9,10 +9,14 @@ import { i32, u8, u32 } from "../runtime/index";
 import { uartRxHead, uartRxRing, uartRxStart, uartWrite } from "../hal-bindings/uart";
 import { millis, watchdogRefresh } from "../hal-bindings/system";
 
-/** The index of the next byte to read; the reception side owns the head. */
-let tail: u32 = 0;
-/** The reception's head when last asked: the bytes from the tail up to it are in the ring. */
-let head: u32 = 0;
+/** Where reading is in the ring (in the C one static struct: one address for both). */
+interface RingPosition {
+  /** The index of the next byte to read; the reception side owns the head. */
+  tail: u32;
+  /** The reception's head when last asked: the bytes from the tail up to it are in the ring. */
+  head: u32;
+}
+const position: RingPosition = { tail: 0, head: 0 };
 
 /** The line-error bits of uartTakeErrors() (hal-bindings/uart.ts). */
 export enum UartError {
@@ -24,8 +28,8 @@ export enum UartError {
 
 /** Starts reception into the ring (once, at boot; it runs until the application starts). */
 export function receiveStart(): void {
-  tail = 0;
-  head = 0;
+  position.tail = 0;
+  position.head = 0;
   uartRxStart(uartRxRing());
 }
 
@@ -36,9 +40,9 @@ export function ringSize(): u32 {
 
 /** How many received bytes wait in the ring (the head and the tail both lie in 0 … size - 1). */
 export function available(): u32 {
-  head = uartRxHead();
-  if (head >= tail) return head - tail;
-  return ringSize() - tail + head;
+  position.head = uartRxHead();
+  if (position.head >= position.tail) return position.head - position.tail;
+  return ringSize() - position.tail + position.head;
 }
 
 /**
@@ -47,25 +51,25 @@ export function available(): u32 {
  */
 export function readByte(timeoutMs: u32): i32 {
   watchdogRefresh();
-  if (head === tail) {
+  if (position.head === position.tail) {
     const start = millis();
     while (true) {
-      head = uartRxHead();
-      if (head !== tail) break;
+      position.head = uartRxHead();
+      if (position.head !== position.tail) break;
       if (u32(millis() - start) >= timeoutMs) return -1;
       watchdogRefresh();
     }
   }
   const ring = uartRxRing();
-  const b = ring[tail];
-  tail = tail + 1 < ring.length ? tail + 1 : 0;
+  const b = ring[position.tail];
+  position.tail = position.tail + 1 < ring.length ? position.tail + 1 : 0;
   return b;
 }
 
 /** Drops whatever was received and not yet read (after a damaged frame). */
 export function discardInput(): void {
-  head = uartRxHead();
-  tail = head;
+  position.head = uartRxHead();
+  position.tail = position.head;
 }
 
 export function writeByte(value: u8): void {

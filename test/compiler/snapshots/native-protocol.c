@@ -59,11 +59,7 @@ extern int32_t tsboot_product_command(uint8_t command, tsb_view_u8 payload, tsb_
 #define config_MAX_DATA 1024
 #define config_BAUD_CONFIRM_MS 1000
 #define config_INTER_BYTE_TIMEOUT_MS 200
-static uint32_t device_state_resetBits = 0;
-static uint32_t device_state_fault = 0;
-static uint32_t device_state_faultAt = 0;
-static int32_t device_state_watchdog = 0;
-static int32_t device_state_protectionAtBoot = 0;
+static device_state_DeviceState device_state_state = {.resetBits = 0u, .fault = 0u, .faultAt = 0u, .watchdog = device_state_WatchdogState_Off, .protectionAtBoot = status_Status_Ok};
 #define layout_NO_SECTOR 0xffffffffu
 static uint8_t flash_writer_UNIT_BUFFER[32];
 static const uint32_t lib_crc32_CRC32_NIBBLE[16] = {0x00000000u, 0x1db71064u, 0x3b6e20c8u, 0x26d930acu, 0x76dc4190u, 0x6b6b51f4u, 0x4db26158u, 0x5005713cu, 0xedb88320u, 0xf00f9344u, 0xd6d6a3e8u, 0xcb61b38cu, 0x9b64c2b0u, 0x86d3d2d4u, 0xa00ae278u, 0xbdbdf21cu};
@@ -162,8 +158,7 @@ static uint8_t status_log_ENTRY[96];
 #define bank_swap_BANK1_FIRST 1
 #define bank_swap_BANK2_FIRST 2
 #define swap_STEPS 3
-static uint32_t uart_io_tail = 0;
-static uint32_t uart_io_head = 0;
+static uart_io_RingPosition uart_io_position = {.tail = 0u, .head = 0u};
 #define product_PRODUCT_COMMAND_FIRST 0x40
 #define product_PRODUCT_COMMAND_LAST 0x7f
 #define product_NOT_A_PRODUCT_COMMAND (-1)
@@ -176,20 +171,12 @@ static uint32_t uart_io_head = 0;
 #define native_protocol_WRITE_FRAME 1038
 #define native_protocol_BAUD_ENTRY 6
 static uint8_t native_protocol_FRAME[1036];
-static uint8_t native_protocol_REPLY_DATA[256];
 static uint8_t native_protocol_REPLY[267];
+#define native_protocol_DATA 7
 static uint8_t native_protocol_SESSION_HEADER[64];
 #define native_protocol_BEGIN_SIZE 72
-static uint32_t native_protocol_sessionStack = 0;
-static uint32_t native_protocol_sessionReset = 0;
-static uint32_t native_protocol_lineErrorsSinceBoot = 0;
 static uint32_t native_protocol_sessionBaud = 115200;
-static bool native_protocol_frameWaiting = false;
-static int32_t native_protocol_transfer = 0;
-static uint32_t native_protocol_received = 0;
-static uint32_t native_protocol_erasedEnd = 0;
-static uint32_t native_protocol_eraseDone = 0;
-static uint32_t native_protocol_eraseTotal = 0;
+static native_protocol_Session native_protocol_session = {.transfer = native_protocol_Transfer_Idle, .received = 0u, .size = 0u, .erasedEnd = 0u, .eraseDone = 0u, .eraseTotal = 0u, .stack = 0u, .reset = 0u, .lineErrors = 0u, .frameWaiting = false};
 
 static uint32_t bytes_readU32LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at);
 static uint32_t bytes_readU16LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at);
@@ -358,6 +345,7 @@ static void native_protocol_replyReceived(uint8_t command, uint8_t seq, uint8_t 
 static void native_protocol_handle(uint8_t command, uint8_t seq, uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len);
 static int32_t native_protocol_flagArgument(uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len);
 static uint32_t native_protocol_read(uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len);
+static void native_protocol_put32(uint32_t at, uint32_t value);
 static uint32_t native_protocol_info(void);
 static uint8_t native_protocol_windowFrames(void);
 static uint32_t native_protocol_bauds(void);
@@ -367,7 +355,7 @@ static void native_protocol_progress(uint8_t seq, uint32_t done, uint32_t total,
 static int32_t native_protocol_swapWithProgress(uint8_t seq);
 static int32_t native_protocol_install(uint8_t seq, bool permanent);
 static int32_t native_protocol_confirm(void);
-static int32_t native_protocol_revert(uint8_t seq);
+static int32_t native_protocol_swapIn(uint8_t seq, int32_t role, int32_t kind, int32_t reason);
 static uint32_t native_protocol_transferBase(void);
 static bool native_protocol_unitInTransferRegion(uint32_t index);
 static int32_t native_protocol_begin(uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len);
@@ -441,23 +429,23 @@ static int32_t device_state_setBootloaderProtection(bool protect) {
 }
 
 static uint8_t device_state_lastResetCause(void) {
-  return (uint8_t)device_state_resetBits;
+  return (uint8_t)device_state_state.resetBits;
 }
 
 static uint32_t device_state_lastFaultKind(void) {
-  return device_state_fault;
+  return device_state_state.fault;
 }
 
 static uint32_t device_state_lastFaultDetail(void) {
-  return device_state_faultAt;
+  return device_state_state.faultAt;
 }
 
 static int32_t device_state_watchdogState(void) {
-  return device_state_watchdog;
+  return device_state_state.watchdog;
 }
 
 static uint8_t device_state_protectionState(void) {
-  int32_t failed = ((device_state_protectionAtBoot != status_Status_Ok) ? 2 : 0);
+  int32_t failed = ((device_state_state.protectionAtBoot != status_Status_Ok) ? 2 : 0);
   return (uint8_t)(hal_port_flash_bootloader_protected() ? (int32_t)(1u | tsb_bits(failed)) : failed);
 }
 
@@ -465,7 +453,7 @@ static uint32_t layout_sectorContaining(uint32_t address) {
   uint32_t count = board_sector_count();
   for (uint32_t i = 0u; i < count; i++) {
     uint32_t start = board_sector_start(i);
-    if ((address >= start) && (((int64_t)address - (int64_t)start) < (int64_t)board_sector_size(i))) {
+    if ((address >= start) && ((address - start) < board_sector_size(i))) {
       return i;
     }
   }
@@ -473,26 +461,21 @@ static uint32_t layout_sectorContaining(uint32_t address) {
 }
 
 static bool layout_inAppRegion(uint32_t address, uint32_t length) {
-  uint32_t start = board_app_start();
-  if ((length == 0u) || (address < start)) {
-    return false;
-  }
-  return ((((int64_t)address - (int64_t)start) + (int64_t)length) <= (int64_t)board_app_size());
+  return layout_inRegion(address, length, board_app_start(), board_app_size());
 }
 
 static bool layout_unitInRegion(uint32_t index, uint32_t start, uint32_t size) {
-  if ((index >= board_sector_count()) || (size == 0u)) {
+  if (index >= board_sector_count()) {
     return false;
   }
-  uint32_t unit = board_sector_start(index);
-  return ((unit >= start) && ((((int64_t)unit - (int64_t)start) + (int64_t)board_sector_size(index)) <= (int64_t)size));
+  return layout_inRegion(board_sector_start(index), board_sector_size(index), start, size);
 }
 
 static bool layout_inRegion(uint32_t address, uint32_t length, uint32_t start, uint32_t size) {
-  if (((length == 0u) || (size == 0u)) || (address < start)) {
+  if (((length == 0u) || (length > size)) || (address < start)) {
     return false;
   }
-  return ((((int64_t)address - (int64_t)start) + (int64_t)length) <= (int64_t)size);
+  return ((address - start) <= (size - length));
 }
 
 static bool layout_sectorInAppRegion(uint32_t index) {
@@ -2005,20 +1988,20 @@ static uint32_t uart_io_ringSize(void) {
 }
 
 static uint32_t uart_io_available(void) {
-  uart_io_head = hal_port_uart_rx_head();
-  if (uart_io_head >= uart_io_tail) {
-    return TSB_SUB_U32(uart_io_head, uart_io_tail);
+  uart_io_position.head = hal_port_uart_rx_head();
+  if (uart_io_position.head >= uart_io_position.tail) {
+    return TSB_SUB_U32(uart_io_position.head, uart_io_position.tail);
   }
-  return TSB_CHECK(u32, (((int64_t)uart_io_ringSize() - (int64_t)uart_io_tail) + (int64_t)uart_io_head));
+  return TSB_CHECK(u32, (((int64_t)uart_io_ringSize() - (int64_t)uart_io_position.tail) + (int64_t)uart_io_position.head));
 }
 
 static int32_t uart_io_readByte(uint32_t timeoutMs) {
   hal_port_watchdog_refresh();
-  if (uart_io_head == uart_io_tail) {
+  if (uart_io_position.head == uart_io_position.tail) {
     uint32_t start = hal_port_millis();
     while (true) {
-      uart_io_head = hal_port_uart_rx_head();
-      if (uart_io_head != uart_io_tail) {
+      uart_io_position.head = hal_port_uart_rx_head();
+      if (uart_io_position.head != uart_io_position.tail) {
         break;
       }
       if ((hal_port_millis() - start) >= timeoutMs) {
@@ -2028,14 +2011,14 @@ static int32_t uart_io_readByte(uint32_t timeoutMs) {
     }
   }
   tsb_view_u8 ring = hal_port_uart_rx_ring();
-  uint8_t b = ring.ptr[TSB_INDEX(uart_io_tail, ring.len)];
-  uart_io_tail = TSB_CHECK(u32, ((((int64_t)uart_io_tail + 1) < (int64_t)ring.len) ? ((int64_t)uart_io_tail + 1) : 0));
+  uint8_t b = ring.ptr[TSB_INDEX(uart_io_position.tail, ring.len)];
+  uart_io_position.tail = TSB_CHECK(u32, ((((int64_t)uart_io_position.tail + 1) < (int64_t)ring.len) ? ((int64_t)uart_io_position.tail + 1) : 0));
   return b;
 }
 
 static void uart_io_discardInput(void) {
-  uart_io_head = hal_port_uart_rx_head();
-  uart_io_tail = uart_io_head;
+  uart_io_position.head = hal_port_uart_rx_head();
+  uart_io_position.tail = uart_io_position.head;
 }
 
 static void uart_io_writeBytes(uint8_t *tsb_data_ptr, uint32_t tsb_data_len) {
@@ -2111,7 +2094,7 @@ static int32_t native_protocol_receiveAfterSync(void) {
     native_protocol_FRAME[i] = (uint8_t)tsb_bits(b);
   }
   uint32_t errors = hal_port_uart_take_errors();
-  native_protocol_lineErrorsSinceBoot = (native_protocol_lineErrorsSinceBoot | errors);
+  native_protocol_session.lineErrors = (native_protocol_session.lineErrors | errors);
   if (tsb_views_lib_crc32_crc32(tsb_sub32_u8((tsb_view_u8){native_protocol_FRAME, 1036u}, 0u, (4u + length))) != bytes_readU32LE(native_protocol_FRAME, 1036u, (4u + length))) {
     return native_protocol_Receive_Damaged;
   }
@@ -2129,16 +2112,13 @@ static void native_protocol_reply(uint8_t command, uint8_t seq, uint8_t status, 
   native_protocol_REPLY[3] = seq;
   bytes_writeU16LE(native_protocol_REPLY, 267u, 4u, (uint32_t)length);
   native_protocol_REPLY[6] = status;
-  for (uint32_t i = 0u; i < extra; i++) {
-    native_protocol_REPLY[(7u + i)] = native_protocol_REPLY_DATA[i];
-  }
   int32_t end = (6 + length);
   bytes_writeU32LE(native_protocol_REPLY, 267u, (uint32_t)end, tsb_views_lib_crc32_crc32(tsb_sub32_u8((tsb_view_u8){native_protocol_REPLY, 267u}, 2u, tsb_bits(end))));
   tsb_views_uart_io_writeBytes(tsb_sub32_u8((tsb_view_u8){native_protocol_REPLY, 267u}, 0u, tsb_bits((end + 4))));
 }
 
 static void native_protocol_replyReceived(uint8_t command, uint8_t seq, uint8_t status) {
-  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 0u, native_protocol_received);
+  native_protocol_put32(0u, native_protocol_session.received);
   native_protocol_reply(command, seq, status, 4u);
 }
 
@@ -2150,22 +2130,22 @@ bool native_protocol_nativeFrameArrives(void) {
 }
 
 bool native_protocol_nativeTransferOpen(void) {
-  return (native_protocol_transfer == native_protocol_Transfer_Receiving);
+  return (native_protocol_session.transfer == native_protocol_Transfer_Receiving);
 }
 
 void native_protocol_nativeSession(bool frameReady, uint32_t idleMs) {
   bool pending = frameReady;
   bool haveSync = !frameReady;
   while (true) {
-    if ((((!pending && !native_protocol_frameWaiting) && (native_protocol_transfer == native_protocol_Transfer_Receiving)) && (uart_io_available() < native_protocol_WRITE_FRAME)) && (native_protocol_erasedEnd < image_header_storedSize(native_protocol_SESSION_HEADER, 64u))) {
-      native_protocol_eraseAhead(0xff, TSB_ADD_U32(native_protocol_erasedEnd, 1u));
+    if ((((!pending && !native_protocol_session.frameWaiting) && (native_protocol_session.transfer == native_protocol_Transfer_Receiving)) && (uart_io_available() < native_protocol_WRITE_FRAME)) && (native_protocol_session.erasedEnd < native_protocol_session.size)) {
+      native_protocol_eraseAhead(0xff, TSB_ADD_U32(native_protocol_session.erasedEnd, 1u));
     }
-    int32_t got = ((pending || native_protocol_frameWaiting) ? native_protocol_Receive_Frame : native_protocol_receiveFrame(haveSync, idleMs));
+    int32_t got = ((pending || native_protocol_session.frameWaiting) ? native_protocol_Receive_Frame : native_protocol_receiveFrame(haveSync, idleMs));
     pending = false;
-    native_protocol_frameWaiting = false;
+    native_protocol_session.frameWaiting = false;
     haveSync = false;
     if (got == native_protocol_Receive_Idle) {
-      native_protocol_transfer = native_protocol_Transfer_Idle;
+      native_protocol_session.transfer = native_protocol_Transfer_Idle;
       if (native_protocol_sessionBaud != config_UART_BAUD) {
         hal_port_uart_init(config_UART_BAUD, false);
       }
@@ -2210,7 +2190,7 @@ static void native_protocol_handle(uint8_t command, uint8_t seq, uint8_t *tsb_pa
     break;
   }
   case native_protocol_Command_Abort: {
-    native_protocol_transfer = native_protocol_Transfer_Idle;
+    native_protocol_session.transfer = native_protocol_Transfer_Idle;
     break;
   }
   case native_protocol_Command_Read: {
@@ -2232,7 +2212,7 @@ static void native_protocol_handle(uint8_t command, uint8_t seq, uint8_t *tsb_pa
     break;
   }
   case native_protocol_Command_Revert: {
-    status = (uint8_t)native_protocol_revert(seq);
+    status = (uint8_t)native_protocol_swapIn(seq, status_log_SecondaryRole_Previous, status_log_SwapKind_Revert, status_log_RevertReason_Requested);
     break;
   }
   case native_protocol_Command_Bauds: {
@@ -2247,7 +2227,7 @@ static void native_protocol_handle(uint8_t command, uint8_t seq, uint8_t *tsb_pa
     baud = ((payload.len == 4u) ? bytes_readU32LE(payload.ptr, payload.len, 0u) : 0u);
     status = (uint8_t)((payload.len != 4u) ? status_Status_BadLength : (native_protocol_baudOffered(baud) ? status_Status_Ok : status_Status_UnsupportedBaud));
     if (status == status_Status_Ok) {
-      bytes_writeU16LE(native_protocol_REPLY_DATA, 256u, 0u, config_BAUD_CONFIRM_MS);
+      bytes_writeU16LE(native_protocol_REPLY, 267u, native_protocol_DATA, config_BAUD_CONFIRM_MS);
       extra = 2u;
     }
     break;
@@ -2261,7 +2241,7 @@ static void native_protocol_handle(uint8_t command, uint8_t seq, uint8_t *tsb_pa
   }
   default: {
     {
-      int32_t answer = (product_isProductCommand(command) ? tsboot_product_command(command, payload, (tsb_view_u8){native_protocol_REPLY_DATA, 256u}) : product_NOT_A_PRODUCT_COMMAND);
+      int32_t answer = (product_isProductCommand(command) ? tsboot_product_command(command, payload, tsb_sub32_u8((tsb_view_u8){native_protocol_REPLY, 267u}, native_protocol_DATA, 263u)) : product_NOT_A_PRODUCT_COMMAND);
       if (answer > native_protocol_MAX_READ) {
         TSB_TRAP(TSB_PANIC_EXPLICIT, "product command: reply too long");
       }
@@ -2305,39 +2285,43 @@ static uint32_t native_protocol_read(uint8_t *tsb_payload_ptr, uint32_t tsb_payl
   }
   tsb_view_u8 data = hal_flash_view(address, length);
   for (uint32_t i = 0u; i < length; i++) {
-    native_protocol_REPLY_DATA[i] = data.ptr[TSB_INDEX(i, data.len)];
+    native_protocol_REPLY[(native_protocol_DATA + i)] = data.ptr[TSB_INDEX(i, data.len)];
   }
   return length;
 }
 
+static void native_protocol_put32(uint32_t at, uint32_t value) {
+  bytes_writeU32LE(native_protocol_REPLY, 267u, TSB_ADD_U32(native_protocol_DATA, at), value);
+}
+
 static uint32_t native_protocol_info(void) {
-  native_protocol_REPLY_DATA[0] = config_NATIVE_PROTOCOL_VERSION;
-  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 1u, config_BOOTLOADER_VERSION);
-  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 5u, board_id());
-  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 9u, board_app_start());
-  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 13u, board_app_size());
-  bytes_writeU16LE(native_protocol_REPLY_DATA, 256u, 17u, board_write_unit());
-  bytes_writeU16LE(native_protocol_REPLY_DATA, 256u, 19u, config_MAX_DATA);
-  native_protocol_REPLY_DATA[21] = native_protocol_windowFrames();
+  native_protocol_REPLY[native_protocol_DATA] = config_NATIVE_PROTOCOL_VERSION;
+  native_protocol_put32(1u, config_BOOTLOADER_VERSION);
+  native_protocol_put32(5u, board_id());
+  native_protocol_put32(9u, board_app_start());
+  native_protocol_put32(13u, board_app_size());
+  bytes_writeU16LE(native_protocol_REPLY, 267u, 24u, board_write_unit());
+  bytes_writeU16LE(native_protocol_REPLY, 267u, 26u, config_MAX_DATA);
+  native_protocol_REPLY[28] = native_protocol_windowFrames();
   bool valid = installed_image_applicationValid();
-  native_protocol_REPLY_DATA[22] = (uint8_t)(valid ? 1 : 0);
-  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 23u, (valid ? tsb_views_image_header_appVersion(status_log_primaryHeader()) : 0u));
-  native_protocol_REPLY_DATA[27] = device_state_lastResetCause();
-  native_protocol_REPLY_DATA[28] = (uint8_t)device_state_lastFaultKind();
-  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 29u, device_state_lastFaultDetail());
-  native_protocol_REPLY_DATA[33] = (uint8_t)device_state_watchdogState();
-  native_protocol_REPLY_DATA[34] = device_state_protectionState();
-  native_protocol_REPLY_DATA[35] = (uint8_t)native_protocol_lineErrorsSinceBoot;
-  native_protocol_REPLY_DATA[36] = (uint8_t)(slots_slotsEnabled() ? (bank_layout_bankSwapBoard() ? 2 : 1) : 0);
-  native_protocol_REPLY_DATA[37] = (uint8_t)status_log_trialState();
-  native_protocol_REPLY_DATA[38] = (uint8_t)status_log_lastInstallEvent();
-  native_protocol_REPLY_DATA[39] = (uint8_t)status_log_lastInstallReason();
+  native_protocol_REPLY[29] = (uint8_t)(valid ? 1 : 0);
+  native_protocol_put32(23u, (valid ? tsb_views_image_header_appVersion(status_log_primaryHeader()) : 0u));
+  native_protocol_REPLY[34] = device_state_lastResetCause();
+  native_protocol_REPLY[35] = (uint8_t)device_state_lastFaultKind();
+  native_protocol_put32(29u, device_state_lastFaultDetail());
+  native_protocol_REPLY[40] = (uint8_t)device_state_watchdogState();
+  native_protocol_REPLY[41] = device_state_protectionState();
+  native_protocol_REPLY[42] = (uint8_t)native_protocol_session.lineErrors;
+  native_protocol_REPLY[43] = (uint8_t)(slots_slotsEnabled() ? (bank_layout_bankSwapBoard() ? 2 : 1) : 0);
+  native_protocol_REPLY[44] = (uint8_t)status_log_trialState();
+  native_protocol_REPLY[45] = (uint8_t)status_log_lastInstallEvent();
+  native_protocol_REPLY[46] = (uint8_t)status_log_lastInstallReason();
   int32_t role = ((slots_slotsEnabled() && status_log_secondaryRecorded()) ? status_log_secondaryImageRole() : status_log_SecondaryRole_None);
-  native_protocol_REPLY_DATA[40] = (uint8_t)role;
-  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 41u, ((role != status_log_SecondaryRole_None) ? tsb_views_image_header_appVersion(status_log_secondaryHeader()) : 0u));
-  native_protocol_REPLY_DATA[45] = (uint8_t)status_log_swapInProgress();
-  native_protocol_REPLY_DATA[46] = (uint8_t)(signature_signatureRequired() ? 1 : 0);
-  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 47u, status_log_securityCounter());
+  native_protocol_REPLY[47] = (uint8_t)role;
+  native_protocol_put32(41u, ((role != status_log_SecondaryRole_None) ? tsb_views_image_header_appVersion(status_log_secondaryHeader()) : 0u));
+  native_protocol_REPLY[52] = (uint8_t)status_log_swapInProgress();
+  native_protocol_REPLY[53] = (uint8_t)(signature_signatureRequired() ? 1 : 0);
+  native_protocol_put32(47u, status_log_securityCounter());
   return 51u;
 }
 
@@ -2347,13 +2331,13 @@ static uint8_t native_protocol_windowFrames(void) {
 }
 
 static uint32_t native_protocol_bauds(void) {
-  bytes_writeU32LE(native_protocol_REPLY_DATA, 256u, 0u, native_protocol_sessionBaud);
+  native_protocol_put32(0u, native_protocol_sessionBaud);
   tsb_view_u8 table = board_baud_table();
   uint32_t n = ((table.len <= 251u) ? table.len : 0u);
   for (uint32_t i = 0u; i < n; i++) {
-    native_protocol_REPLY_DATA[TSB_INDEX_ADD(5u, i, 256u)] = table.ptr[TSB_INDEX(i, table.len)];
+    native_protocol_REPLY[TSB_INDEX_ADD(12u, i, 267u)] = table.ptr[TSB_INDEX(i, table.len)];
   }
-  native_protocol_REPLY_DATA[4] = (uint8_t)(n / native_protocol_BAUD_ENTRY);
+  native_protocol_REPLY[11] = (uint8_t)(n / native_protocol_BAUD_ENTRY);
   return TSB_ADD_U32(5u, n);
 }
 
@@ -2382,7 +2366,7 @@ static void native_protocol_switchBaud(uint32_t baud) {
     }
     if (native_protocol_receiveFrame(false, (config_BAUD_CONFIRM_MS - elapsed)) == native_protocol_Receive_Frame) {
       native_protocol_sessionBaud = baud;
-      native_protocol_frameWaiting = true;
+      native_protocol_session.frameWaiting = true;
       return;
     }
     uart_io_discardInput();
@@ -2392,9 +2376,9 @@ static void native_protocol_switchBaud(uint32_t baud) {
 }
 
 static void native_protocol_progress(uint8_t seq, uint32_t done, uint32_t total, int32_t phase) {
-  bytes_writeU16LE(native_protocol_REPLY_DATA, 256u, 0u, (uint16_t)done);
-  bytes_writeU16LE(native_protocol_REPLY_DATA, 256u, 2u, (uint16_t)total);
-  native_protocol_REPLY_DATA[4] = (uint8_t)phase;
+  bytes_writeU16LE(native_protocol_REPLY, 267u, native_protocol_DATA, (uint16_t)done);
+  bytes_writeU16LE(native_protocol_REPLY, 267u, 9u, (uint16_t)total);
+  native_protocol_REPLY[11] = (uint8_t)phase;
   native_protocol_reply(native_protocol_EVENT_PROGRESS, seq, (uint8_t)status_Status_Ok, 5u);
 }
 
@@ -2413,24 +2397,7 @@ static int32_t native_protocol_swapWithProgress(uint8_t seq) {
 }
 
 static int32_t native_protocol_install(uint8_t seq, bool permanent) {
-  if (!slots_slotsEnabled() || (native_protocol_transfer != native_protocol_Transfer_Idle)) {
-    return status_Status_BadState;
-  }
-  if (!slots_secondaryValid(status_log_SecondaryRole_Pending)) {
-    return status_Status_NoValidApp;
-  }
-  int32_t signed_ = tsb_views_signature_verifyImageSignature(status_log_secondaryHeader(), board_secondary_start());
-  if (signed_ != status_Status_Ok) {
-    return signed_;
-  }
-  if (!tsb_views_signature_counterAllows(status_log_secondaryHeader())) {
-    return status_Status_CounterTooLow;
-  }
-  int32_t begun = swap_swapBegin((permanent ? status_log_SwapKind_InstallPermanent : status_log_SwapKind_InstallTest), (uint32_t)status_log_RevertReason_None);
-  if (begun != status_Status_Ok) {
-    return begun;
-  }
-  int32_t swapped = native_protocol_swapWithProgress(seq);
+  int32_t swapped = native_protocol_swapIn(seq, status_log_SecondaryRole_Pending, (permanent ? status_log_SwapKind_InstallPermanent : status_log_SwapKind_InstallTest), status_log_RevertReason_None);
   if ((swapped != status_Status_Ok) || !permanent) {
     return swapped;
   }
@@ -2445,17 +2412,23 @@ static int32_t native_protocol_confirm(void) {
   return ((confirmed != status_Status_Ok) ? confirmed : tsb_views_signature_raiseCounter(status_log_primaryHeader()));
 }
 
-static int32_t native_protocol_revert(uint8_t seq) {
-  if (!slots_slotsEnabled() || (native_protocol_transfer != native_protocol_Transfer_Idle)) {
+static int32_t native_protocol_swapIn(uint8_t seq, int32_t role, int32_t kind, int32_t reason) {
+  if (!slots_slotsEnabled() || (native_protocol_session.transfer != native_protocol_Transfer_Idle)) {
     return status_Status_BadState;
   }
-  if (!slots_secondaryValid(status_log_SecondaryRole_Previous)) {
+  if (!slots_secondaryValid(role)) {
     return status_Status_NoValidApp;
+  }
+  if (role == status_log_SecondaryRole_Pending) {
+    int32_t signed_ = tsb_views_signature_verifyImageSignature(status_log_secondaryHeader(), board_secondary_start());
+    if (signed_ != status_Status_Ok) {
+      return signed_;
+    }
   }
   if (!tsb_views_signature_counterAllows(status_log_secondaryHeader())) {
     return status_Status_CounterTooLow;
   }
-  int32_t begun = swap_swapBegin(status_log_SwapKind_Revert, (uint32_t)status_log_RevertReason_Requested);
+  int32_t begun = swap_swapBegin(kind, (uint32_t)reason);
   if (begun != status_Status_Ok) {
     return begun;
   }
@@ -2475,7 +2448,7 @@ static bool native_protocol_unitInTransferRegion(uint32_t index) {
 
 static int32_t native_protocol_begin(uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len) {
   tsb_view_u8 payload = {tsb_payload_ptr, tsb_payload_len};
-  native_protocol_transfer = native_protocol_Transfer_Idle;
+  native_protocol_session.transfer = native_protocol_Transfer_Idle;
   if (payload.len != native_protocol_BEGIN_SIZE) {
     return status_Status_BadLength;
   }
@@ -2494,8 +2467,8 @@ static int32_t native_protocol_begin(uint8_t *tsb_payload_ptr, uint32_t tsb_payl
   if ((image_header_payloadSize(payload.ptr, payload.len) < 8u) || !installed_image_vectorsSane(stack, reset)) {
     return status_Status_BadVectorTable;
   }
-  native_protocol_sessionStack = stack;
-  native_protocol_sessionReset = reset;
+  native_protocol_session.stack = stack;
+  native_protocol_session.reset = reset;
   for (uint32_t i = 0u; i < image_header_HEADER_SIZE; i++) {
     native_protocol_SESSION_HEADER[i] = payload.ptr[TSB_INDEX(i, payload.len)];
   }
@@ -2504,42 +2477,44 @@ static int32_t native_protocol_begin(uint8_t *tsb_payload_ptr, uint32_t tsb_payl
     return invalidated;
   }
   uint32_t start = native_protocol_transferBase();
-  int64_t end = ((int64_t)start + (int64_t)image_header_storedSize(native_protocol_SESSION_HEADER, 64u));
+  uint32_t size = image_header_storedSize(native_protocol_SESSION_HEADER, 64u);
   uint32_t count = board_sector_count();
-  native_protocol_eraseTotal = 0u;
+  uint32_t units = 0u;
   for (uint32_t i = 0u; i < count; i++) {
-    if (native_protocol_unitInTransferRegion(i) && ((int64_t)board_sector_start(i) < end)) {
-      native_protocol_eraseTotal = TSB_ADD_U32(native_protocol_eraseTotal, 1u);
+    if (native_protocol_unitInTransferRegion(i) && ((board_sector_start(i) - start) < size)) {
+      units = TSB_ADD_U32(units, 1u);
     }
   }
-  native_protocol_eraseDone = 0u;
-  native_protocol_erasedEnd = 0u;
-  native_protocol_received = 0u;
-  native_protocol_transfer = native_protocol_Transfer_Receiving;
+  native_protocol_session.eraseTotal = units;
+  native_protocol_session.size = size;
+  native_protocol_session.eraseDone = 0u;
+  native_protocol_session.erasedEnd = 0u;
+  native_protocol_session.received = 0u;
+  native_protocol_session.transfer = native_protocol_Transfer_Receiving;
   return status_Status_Ok;
 }
 
 static int32_t native_protocol_eraseAhead(uint8_t seq, uint32_t end) {
   uint32_t start = native_protocol_transferBase();
-  while (native_protocol_erasedEnd < end) {
-    uint32_t index = layout_sectorContaining(TSB_ADD_U32(start, native_protocol_erasedEnd));
+  while (native_protocol_session.erasedEnd < end) {
+    uint32_t index = layout_sectorContaining(TSB_ADD_U32(start, native_protocol_session.erasedEnd));
     if ((index == layout_NO_SECTOR) || !native_protocol_unitInTransferRegion(index)) {
       return status_Status_BadAddress;
     }
-    native_protocol_eraseDone = TSB_ADD_U32(native_protocol_eraseDone, 1u);
-    native_protocol_progress(seq, native_protocol_eraseDone, native_protocol_eraseTotal, native_protocol_Phase_Erase);
+    native_protocol_session.eraseDone = TSB_ADD_U32(native_protocol_session.eraseDone, 1u);
+    native_protocol_progress(seq, native_protocol_session.eraseDone, native_protocol_session.eraseTotal, native_protocol_Phase_Erase);
     int32_t erased = flash_writer_eraseIfNeeded(index);
     if (erased != status_Status_Ok) {
       return erased;
     }
-    native_protocol_erasedEnd = TSB_CHECK(u32, (((int64_t)board_sector_start(index) - (int64_t)start) + (int64_t)board_sector_size(index)));
+    native_protocol_session.erasedEnd = TSB_CHECK(u32, (((int64_t)board_sector_start(index) - (int64_t)start) + (int64_t)board_sector_size(index)));
   }
   return status_Status_Ok;
 }
 
 static int32_t native_protocol_write(uint8_t seq, uint8_t *tsb_payload_ptr, uint32_t tsb_payload_len) {
   tsb_view_u8 payload = {tsb_payload_ptr, tsb_payload_len};
-  if (native_protocol_transfer != native_protocol_Transfer_Receiving) {
+  if (native_protocol_session.transfer != native_protocol_Transfer_Receiving) {
     return status_Status_BadState;
   }
   if (payload.len < 5u) {
@@ -2547,7 +2522,7 @@ static int32_t native_protocol_write(uint8_t seq, uint8_t *tsb_payload_ptr, uint
   }
   uint32_t offset = bytes_readU32LE(payload.ptr, payload.len, 0u);
   tsb_view_u8 data = tsb_sub32_from_u8(payload, 4u);
-  uint32_t size = image_header_storedSize(native_protocol_SESSION_HEADER, 64u);
+  uint32_t size = native_protocol_session.size;
   int64_t end = ((int64_t)offset + (int64_t)data.len);
   if (end > (int64_t)size) {
     return status_Status_TooBig;
@@ -2560,10 +2535,10 @@ static int32_t native_protocol_write(uint8_t seq, uint8_t *tsb_payload_ptr, uint
     return status_Status_BadLength;
   }
   int64_t at = ((int64_t)native_protocol_transferBase() + (int64_t)offset);
-  if (tsb_bits(end) <= native_protocol_received) {
+  if (tsb_bits(end) <= native_protocol_session.received) {
     return (tsb_views_bytes_equalBytes(hal_flash_view(TSB_CHECK(u32, at), data.len), data) ? status_Status_Ok : status_Status_VerifyFailed);
   }
-  if (offset != native_protocol_received) {
+  if (offset != native_protocol_session.received) {
     return status_Status_OutOfOrder;
   }
   int32_t status = native_protocol_eraseAhead(seq, (uint32_t)end);
@@ -2571,10 +2546,10 @@ static int32_t native_protocol_write(uint8_t seq, uint8_t *tsb_payload_ptr, uint
     status = flash_writer_programBytes(TSB_CHECK(u32, at), data.ptr, data.len);
   }
   if (status != status_Status_Ok) {
-    native_protocol_transfer = native_protocol_Transfer_Idle;
+    native_protocol_session.transfer = native_protocol_Transfer_Idle;
     return status;
   }
-  native_protocol_received = (uint32_t)end;
+  native_protocol_session.received = (uint32_t)end;
   return status_Status_Ok;
 }
 
@@ -2591,20 +2566,20 @@ static int32_t native_protocol_forgetSecondary(void) {
 }
 
 static int32_t native_protocol_end(void) {
-  if (native_protocol_transfer != native_protocol_Transfer_Receiving) {
+  if (native_protocol_session.transfer != native_protocol_Transfer_Receiving) {
     return (native_protocol_installed(native_protocol_SESSION_HEADER, 64u) ? status_Status_Ok : status_Status_BadState);
   }
-  if (native_protocol_received != image_header_storedSize(native_protocol_SESSION_HEADER, 64u)) {
+  if (native_protocol_session.received != native_protocol_session.size) {
     return status_Status_Incomplete;
   }
-  native_protocol_transfer = native_protocol_Transfer_Idle;
+  native_protocol_session.transfer = native_protocol_Transfer_Idle;
   uint32_t size = image_header_payloadSize(native_protocol_SESSION_HEADER, 64u);
   uint32_t base = native_protocol_transferBase();
   if (tsb_views_lib_crc32_crc32(hal_flash_view(base, size)) != image_header_payloadCrc(native_protocol_SESSION_HEADER, 64u)) {
     return status_Status_CrcMismatch;
   }
   tsb_view_u8 vectors = hal_flash_view(base, 8u);
-  if (((bytes_readU32LE(vectors.ptr, vectors.len, 0u) != native_protocol_sessionStack) || (bytes_readU32LE(vectors.ptr, vectors.len, 4u) != native_protocol_sessionReset)) || !installed_image_vectorTableSane(base)) {
+  if (((bytes_readU32LE(vectors.ptr, vectors.len, 0u) != native_protocol_session.stack) || (bytes_readU32LE(vectors.ptr, vectors.len, 4u) != native_protocol_session.reset)) || !installed_image_vectorTableSane(base)) {
     return status_Status_BadVectorTable;
   }
   int32_t signed_ = signature_verifyImageSignature(native_protocol_SESSION_HEADER, 64u, base);
