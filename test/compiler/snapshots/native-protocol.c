@@ -81,23 +81,25 @@ static const uint32_t lib_crc32_CRC32_NIBBLE[16] = {0x00000000u, 0x1db71064u, 0x
 #define image_header_OFFSET_RESERVED 40
 #define image_header_OFFSET_HEADER_CRC 60
 #define image_header_FLAG_ADOPTED 1
+#define lib_field25519_PRODUCT_LOW 28
+#define lib_field25519_PRODUCT_HIGH 29
+#define lib_field25519_PRODUCT_AT 224
 #define lib_field25519_POW_BASE 30
 #define lib_field25519_CANONICAL 31
 static uint32_t lib_field25519_SLOTS[256];
-static uint32_t lib_field25519_PRODUCT[16];
 #define lib_field25519_SLOT_MASK 31
 #define lib_edwards25519_RESULT_POINT 0
-#define lib_edwards25519_BASE_POINT 4
-#define lib_edwards25519_KEY_POINT 8
-#define lib_edwards25519_BASE_PLUS_KEY_POINT 12
-#define lib_edwards25519_D 16
-#define lib_edwards25519_SQRT_M1 17
-#define lib_edwards25519_TA 18
-#define lib_edwards25519_TB 19
-#define lib_edwards25519_TC 20
-#define lib_edwards25519_TD 21
-#define lib_edwards25519_TT 22
-#define lib_edwards25519_ADDEND_POINT 23
+#define lib_edwards25519_ADDEND_POINT 4
+#define lib_edwards25519_D 8
+#define lib_edwards25519_SQRT_M1 9
+#define lib_edwards25519_TA 10
+#define lib_edwards25519_TB 11
+#define lib_edwards25519_TC 12
+#define lib_edwards25519_TD 13
+#define lib_edwards25519_TT 14
+#define lib_edwards25519_BASE_POINT 16
+#define lib_edwards25519_KEY_POINT 20
+#define lib_edwards25519_BASE_PLUS_KEY_POINT 24
 static const uint32_t lib_edwards25519_CONSTANTS[24] = {0x135978a3u, 0x75eb4dcau, 0x4141d8abu, 0x00700a4du, 0x7779e898u, 0x8cc74079u, 0x2b6ffe73u, 0x52036ceeu, 0x4a0ea0b0u, 0xc4ee1b27u, 0xad2fe478u, 0x2f431806u, 0x3dfbd7a7u, 0x2b4d0099u, 0x4fc1df0bu, 0x2b832480u, 0x8f25d51au, 0xc9562d60u, 0x9525a7b2u, 0x692cc760u, 0xfdd6dc5cu, 0xc0a4e231u, 0xcd6e53feu, 0x216936d3u};
 #define lib_edwards25519_ADD 0
 #define lib_edwards25519_SUB 1
@@ -107,17 +109,22 @@ static const uint32_t lib_edwards25519_CONSTANTS[24] = {0x135978a3u, 0x75eb4dcau
 #define lib_edwards25519_P_Z 2
 #define lib_edwards25519_P_T 3
 #define lib_edwards25519_POINT_ADD_FORMULA 0
-#define lib_edwards25519_DECODE_FORMULA 80
-#define lib_edwards25519_DECODE_CHECK_FORMULA 120
-static const uint8_t lib_edwards25519_FORMULAS[144] = {1, 18, 1, 0, 1, 22, 24, 23, 2, 18, 18, 22, 0, 19, 1, 0, 0, 22, 24, 23, 2, 19, 19, 22, 2, 20, 3, 26, 2, 20, 20, 16, 0, 20, 20, 20, 2, 21, 2, 25, 0, 21, 21, 21, 1, 22, 19, 18, 0, 19, 19, 18, 1, 18, 21, 20, 0, 21, 21, 20, 2, 0, 22, 18, 2, 1, 21, 19, 2, 3, 22, 19, 2, 2, 18, 21, 3, 0, 0, 0, 2, 18, 1, 1, 2, 19, 18, 16, 1, 18, 18, 2, 0, 19, 19, 2, 2, 20, 19, 19, 2, 20, 20, 19, 2, 0, 20, 20, 2, 0, 0, 19, 2, 0, 0, 18, 3, 0, 0, 0, 2, 0, 0, 20, 2, 0, 0, 18, 2, 21, 0, 0, 2, 21, 21, 19, 1, 22, 21, 18, 3, 0, 0, 0};
+#define lib_edwards25519_DECODE_FORMULA 40
+#define lib_edwards25519_DECODE_CHECK_FORMULA 60
+static const uint8_t lib_edwards25519_FORMULAS[72] = {26, 16, 30, 84, 42, 174, 11, 16, 14, 84, 43, 190, 44, 55, 44, 200, 12, 204, 45, 38, 13, 221, 30, 186, 11, 186, 26, 220, 13, 220, 32, 234, 33, 219, 35, 235, 34, 173, 48, 0, 42, 17, 43, 168, 26, 162, 11, 178, 44, 187, 44, 203, 32, 204, 32, 11, 32, 10, 48, 0, 32, 12, 32, 10, 45, 0, 45, 219, 30, 218, 48, 0};
+#define lib_scalar25519_REMAINDER 0
+#define lib_scalar25519_DIFFERENCE 1
+#define lib_scalar25519_ORDER 2
 static const uint32_t lib_scalar25519_L[8] = {0x5cf5d3edu, 0x5812631au, 0xa2f79cd6u, 0x14def9deu, 0x00000000u, 0x00000000u, 0x00000000u, 0x10000000u};
-static uint32_t lib_scalar25519_REMAINDER[8];
-static uint32_t lib_scalar25519_DIFFERENCE[8];
-static const uint32_t lib_sha512_K[160] = {0x428a2f98u, 0xd728ae22u, 0x71374491u, 0x23ef65cdu, 0xb5c0fbcfu, 0xec4d3b2fu, 0xe9b5dba5u, 0x8189dbbcu, 0x3956c25bu, 0xf348b538u, 0x59f111f1u, 0xb605d019u, 0x923f82a4u, 0xaf194f9bu, 0xab1c5ed5u, 0xda6d8118u, 0xd807aa98u, 0xa3030242u, 0x12835b01u, 0x45706fbeu, 0x243185beu, 0x4ee4b28cu, 0x550c7dc3u, 0xd5ffb4e2u, 0x72be5d74u, 0xf27b896fu, 0x80deb1feu, 0x3b1696b1u, 0x9bdc06a7u, 0x25c71235u, 0xc19bf174u, 0xcf692694u, 0xe49b69c1u, 0x9ef14ad2u, 0xefbe4786u, 0x384f25e3u, 0x0fc19dc6u, 0x8b8cd5b5u, 0x240ca1ccu, 0x77ac9c65u, 0x2de92c6fu, 0x592b0275u, 0x4a7484aau, 0x6ea6e483u, 0x5cb0a9dcu, 0xbd41fbd4u, 0x76f988dau, 0x831153b5u, 0x983e5152u, 0xee66dfabu, 0xa831c66du, 0x2db43210u, 0xb00327c8u, 0x98fb213fu, 0xbf597fc7u, 0xbeef0ee4u, 0xc6e00bf3u, 0x3da88fc2u, 0xd5a79147u, 0x930aa725u, 0x06ca6351u, 0xe003826fu, 0x14292967u, 0x0a0e6e70u, 0x27b70a85u, 0x46d22ffcu, 0x2e1b2138u, 0x5c26c926u, 0x4d2c6dfcu, 0x5ac42aedu, 0x53380d13u, 0x9d95b3dfu, 0x650a7354u, 0x8baf63deu, 0x766a0abbu, 0x3c77b2a8u, 0x81c2c92eu, 0x47edaee6u, 0x92722c85u, 0x1482353bu, 0xa2bfe8a1u, 0x4cf10364u, 0xa81a664bu, 0xbc423001u, 0xc24b8b70u, 0xd0f89791u, 0xc76c51a3u, 0x0654be30u, 0xd192e819u, 0xd6ef5218u, 0xd6990624u, 0x5565a910u, 0xf40e3585u, 0x5771202au, 0x106aa070u, 0x32bbd1b8u, 0x19a4c116u, 0xb8d2d0c8u, 0x1e376c08u, 0x5141ab53u, 0x2748774cu, 0xdf8eeb99u, 0x34b0bcb5u, 0xe19b48a8u, 0x391c0cb3u, 0xc5c95a63u, 0x4ed8aa4au, 0xe3418acbu, 0x5b9cca4fu, 0x7763e373u, 0x682e6ff3u, 0xd6b2b8a3u, 0x748f82eeu, 0x5defb2fcu, 0x78a5636fu, 0x43172f60u, 0x84c87814u, 0xa1f0ab72u, 0x8cc70208u, 0x1a6439ecu, 0x90befffau, 0x23631e28u, 0xa4506cebu, 0xde82bde9u, 0xbef9a3f7u, 0xb2c67915u, 0xc67178f2u, 0xe372532bu, 0xca273eceu, 0xea26619cu, 0xd186b8c7u, 0x21c0c207u, 0xeada7dd6u, 0xcde0eb1eu, 0xf57d4f7fu, 0xee6ed178u, 0x06f067aau, 0x72176fbau, 0x0a637dc5u, 0xa2c898a6u, 0x113f9804u, 0xbef90daeu, 0x1b710b35u, 0x131c471bu, 0x28db77f5u, 0x23047d84u, 0x32caab7bu, 0x40c72493u, 0x3c9ebe0au, 0x15c9bebcu, 0x431d67c4u, 0x9c100d4cu, 0x4cc5d4beu, 0xcb3e42b6u, 0x597f299cu, 0xfc657e2au, 0x5fcb6fabu, 0x3ad6faecu, 0x6c44198cu, 0x4a475817u};
-static const uint32_t lib_sha512_H0[16] = {0x6a09e667u, 0xf3bcc908u, 0xbb67ae85u, 0x84caa73bu, 0x3c6ef372u, 0xfe94f82bu, 0xa54ff53au, 0x5f1d36f1u, 0x510e527fu, 0xade682d1u, 0x9b05688cu, 0x2b3e6c1fu, 0x1f83d9abu, 0xfb41bd6bu, 0x5be0cd19u, 0x137e2179u};
-static uint32_t lib_sha512_H[16];
-static uint8_t lib_sha512_BLOCK[128];
+static uint32_t lib_sha512_CONSTANTS[176];
+static bool lib_sha512_constantsReady = false;
+#define lib_sha512_K_AT 16
+static uint32_t lib_sha512_ROOT_NUMBERS[20];
+#define lib_sha512_ROOT_Y 0
+#define lib_sha512_ROOT_B 1
 static uint32_t lib_sha512_W[160];
+static uint32_t lib_sha512_ROUNDS[336];
+#define lib_sha512_LAST_ROUNDS_AT 320
 static uint32_t lib_sha512_blockLen = 0;
 static uint32_t lib_sha512_lenLo = 0;
 static uint32_t lib_sha512_lenHi = 0;
@@ -134,25 +141,8 @@ static bool lib_ed25519_lengthsValid = false;
 #define status_log_OFFSET_VALUE 4
 #define status_log_OFFSET_DATA 8
 #define status_log_OFFSET_CRC 92
-static uint8_t status_log_PRIMARY_HEADER[64];
-static uint8_t status_log_SECONDARY_HEADER[64];
-static bool status_log_primaryKnown = false;
-static bool status_log_secondaryKnown = false;
-static int32_t status_log_secondaryRole = 0;
-static int32_t status_log_swapKind = 0;
-static uint32_t status_log_swapAreas = 0;
-static uint32_t status_log_swapReason = 0;
-static uint32_t status_log_swapArea = 0;
-static uint32_t status_log_swapStep = 0;
-static int32_t status_log_trial = 0;
-static uint32_t status_log_trialId = 0;
-static uint32_t status_log_installs = 0;
-static int32_t status_log_lastEvent = 0;
-static uint32_t status_log_lastReason = 0;
-static uint32_t status_log_counter = 0;
-static uint32_t status_log_half = 0;
-static uint32_t status_log_generation = 0;
-static uint32_t status_log_next = 0;
+static status_log_LogState status_log_state = {.primaryKnown = false, .secondaryKnown = false, .secondaryRole = status_log_SecondaryRole_None, .swapKind = status_log_SwapKind_None, .swapAreas = 0u, .swapReason = 0u, .swapArea = 0u, .swapStep = 0, .trial = status_log_TrialState_None, .trialId = 0u, .installs = 0u, .lastEvent = status_log_LastEvent_None, .lastReason = 0u, .counter = 0u, .half = 0u, .generation = 0u, .next = 0u};
+static uint8_t status_log_HEADERS[128];
 static uint8_t status_log_ENTRY[96];
 #define signature_CHUNK 4096
 #define bank_swap_BANK1_FIRST 1
@@ -219,7 +209,8 @@ static uint32_t lib_field25519_feWord(uint32_t s, uint32_t i);
 static void lib_field25519_feSetWord(uint32_t s, uint32_t i, uint32_t value);
 static int8_t lib_field25519_addSmall(uint32_t s, int16_t delta);
 static void lib_field25519_fold(uint32_t s, int8_t c);
-static void lib_field25519_addSigned(uint32_t out, uint32_t a, uint32_t b, int8_t sign);
+static int8_t lib_field25519_feCombine(uint32_t out, uint32_t a, uint32_t b, int8_t factor, int8_t carry);
+static void lib_field25519_addMultiple(uint32_t out, uint32_t a, uint32_t b, int8_t factor);
 static void lib_field25519_feAdd(uint32_t out, uint32_t a, uint32_t b);
 static void lib_field25519_feSub(uint32_t out, uint32_t a, uint32_t b);
 static void lib_field25519_feMul(uint32_t out, uint32_t a, uint32_t b);
@@ -240,9 +231,14 @@ static void lib_edwards25519_pointAddToResult(uint32_t q);
 static bool lib_edwards25519_pointDecodeNegated(uint8_t *tsb_encoding_ptr, uint32_t tsb_encoding_len);
 static void lib_edwards25519_pointEncode(uint8_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t p);
 static void lib_edwards25519_pointMulBaseAndKey(uint8_t *tsb_s_ptr, uint32_t tsb_s_len, uint8_t *tsb_k_ptr, uint32_t tsb_k_len);
+static void lib_scalar25519_loadOrder(void);
 static bool lib_scalar25519_subtractLIfAbove(void);
 static bool lib_scalar25519_scalarIsBelowL(uint8_t *tsb_s_ptr, uint32_t tsb_s_len);
 static void lib_scalar25519_scalarReduce(uint8_t *tsb_out_ptr, uint32_t tsb_out_len, uint8_t *tsb_wide_ptr, uint32_t tsb_wide_len);
+static int8_t lib_sha512_combine(uint32_t out, uint32_t a, int8_t fa, uint32_t b, int8_t fb, int8_t c);
+static void lib_sha512_rootOf(uint32_t p, bool cube);
+static void lib_sha512_computeConstants(void);
+static uint32_t lib_sha512_stateOffset(uint32_t i);
 static uint32_t lib_sha512_bigSigma0Hi(uint32_t hi, uint32_t lo);
 static uint32_t lib_sha512_bigSigma0Lo(uint32_t hi, uint32_t lo);
 static uint32_t lib_sha512_bigSigma1Hi(uint32_t hi, uint32_t lo);
@@ -253,15 +249,13 @@ static uint32_t lib_sha512_smallSigma1Hi(uint32_t hi, uint32_t lo);
 static uint32_t lib_sha512_smallSigma1Lo(uint32_t hi, uint32_t lo);
 static uint32_t lib_sha512_ch(uint32_t x, uint32_t y, uint32_t z);
 static uint32_t lib_sha512_maj(uint32_t x, uint32_t y, uint32_t z);
-static uint32_t lib_sha512_blockWord(uint32_t p);
-static void lib_sha512_addToState(uint32_t i, uint32_t hi, uint32_t lo);
 static void lib_sha512_compress(void);
 static void lib_sha512_absorb(uint8_t byte);
-static void lib_sha512_absorbWord(uint32_t word);
 static void lib_sha512_sha512Init(void);
 static void lib_sha512_sha512Update(uint8_t *tsb_data_ptr, uint32_t tsb_data_len);
 static void lib_sha512_sha512Final(uint8_t *tsb_out_ptr, uint32_t tsb_out_len);
 static bool lib_ed25519_equal32(uint8_t *tsb_a_ptr, uint32_t tsb_a_len, uint8_t *tsb_b_ptr, uint32_t tsb_b_len);
+static void lib_ed25519_copyPadded(uint8_t *tsb_to_ptr, uint32_t tsb_to_len, uint8_t *tsb_from_ptr, uint32_t tsb_from_len);
 static void lib_ed25519_verifyStart(uint8_t *tsb_publicKey_ptr, uint32_t tsb_publicKey_len, uint8_t *tsb_signature_ptr, uint32_t tsb_signature_len);
 static void lib_ed25519_verifyUpdate(uint8_t *tsb_chunk_ptr, uint32_t tsb_chunk_len);
 static bool lib_ed25519_verifyFinish(void);
@@ -278,11 +272,15 @@ static void status_log_apply(int32_t kind);
 static void status_log_confirmState(void);
 static void status_log_finishSwapState(uint32_t install);
 static int32_t status_log_eraseHalf(uint32_t h);
-static void status_log_encode(int32_t type, uint8_t arg, uint32_t value, uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length);
-static int32_t status_log_write(int32_t type, uint8_t arg, uint32_t value, uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length);
+static void status_log_stageData(uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length);
+static void status_log_encode(int32_t type, uint8_t arg, uint32_t value);
+static int32_t status_log_writeStaged(int32_t type, uint8_t arg, uint32_t value);
+static int32_t status_log_write(int32_t type, uint8_t arg, uint32_t value);
+static int32_t status_log_writeImage(int32_t slot, int32_t role, uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
+static int32_t status_log_makeRoom(void);
+static int32_t status_log_applyWritten(int32_t status);
 static int32_t status_log_logAppend(int32_t type, uint8_t arg, uint32_t value);
 static int32_t status_log_logImage(int32_t slot, uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
-static int32_t status_log_appendWith(int32_t type, uint8_t arg, uint32_t value, uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length);
 static int32_t status_log_resetLog(void);
 static bool status_log_singleHalfLog(void);
 static int32_t status_log_compact(void);
@@ -293,7 +291,7 @@ static bool status_log_secondaryRecorded(void);
 static int32_t status_log_secondaryImageRole(void);
 static int32_t status_log_swapInProgress(void);
 static uint32_t status_log_swapProgressArea(void);
-static uint32_t status_log_swapProgressStep(void);
+static uint8_t status_log_swapProgressStep(void);
 static uint32_t status_log_swapAreaCount(void);
 static int32_t status_log_trialState(void);
 static uint32_t status_log_currentTrialId(void);
@@ -374,6 +372,7 @@ TSB_ALWAYS_INLINE void tsb_views_lib_sha512_sha512Update(tsb_view_u8 data) { lib
 TSB_ALWAYS_INLINE bool tsb_views_lib_ed25519_equal32(tsb_view_u8 a, tsb_view_u8 b) { return lib_ed25519_equal32(a.ptr, a.len, b.ptr, b.len); }
 TSB_ALWAYS_INLINE void tsb_views_lib_ed25519_verifyStart(tsb_view_u8 publicKey, tsb_view_u8 signature) { lib_ed25519_verifyStart(publicKey.ptr, publicKey.len, signature.ptr, signature.len); }
 TSB_ALWAYS_INLINE void tsb_views_lib_ed25519_verifyUpdate(tsb_view_u8 chunk) { lib_ed25519_verifyUpdate(chunk.ptr, chunk.len); }
+TSB_ALWAYS_INLINE int32_t tsb_views_status_log_writeImage(int32_t slot, int32_t role, tsb_view_u8 header) { return status_log_writeImage(slot, role, header.ptr, header.len); }
 TSB_ALWAYS_INLINE int32_t tsb_views_signature_verifyImageSignature(tsb_view_u8 header, uint32_t start) { return signature_verifyImageSignature(header.ptr, header.len, start); }
 TSB_ALWAYS_INLINE bool tsb_views_signature_verifyAtBoot(tsb_view_u8 header, uint32_t start) { return signature_verifyAtBoot(header.ptr, header.len, start); }
 TSB_ALWAYS_INLINE bool tsb_views_signature_counterAllows(tsb_view_u8 header) { return signature_counterAllows(header.ptr, header.len); }
@@ -752,53 +751,50 @@ static void lib_field25519_fold(uint32_t s, int8_t c) {
   lib_field25519_addSmall(s, (int16_t)(38 * again));
 }
 
-static void lib_field25519_addSigned(uint32_t out, uint32_t a, uint32_t b, int8_t sign) {
+static int8_t lib_field25519_feCombine(uint32_t out, uint32_t a, uint32_t b, int8_t factor, int8_t carry) {
   int32_t o = (int32_t)((out & lib_field25519_SLOT_MASK) * 8u);
   int32_t x = (int32_t)((a & lib_field25519_SLOT_MASK) * 8u);
   int32_t y = (int32_t)((b & lib_field25519_SLOT_MASK) * 8u);
-  int8_t carry = 0;
+  int8_t wordCarry = carry;
   for (uint32_t i = 0u; i < 8u; i++) {
-    int64_t sum = (((int64_t)lib_field25519_SLOTS[(x + (int32_t)i)] + ((int64_t)sign * (int64_t)lib_field25519_SLOTS[(y + (int32_t)i)])) + (int64_t)carry);
+    int64_t sum = (((int64_t)lib_field25519_SLOTS[(x + (int32_t)i)] + ((int64_t)factor * (int64_t)lib_field25519_SLOTS[(y + (int32_t)i)])) + (int64_t)wordCarry);
     lib_field25519_SLOTS[(o + (int32_t)i)] = tsb_bits(sum);
-    carry = (int8_t)tsb_shr64(sum, 32);
+    wordCarry = (int8_t)tsb_shr64(sum, 32);
   }
-  lib_field25519_fold(out, carry);
+  return wordCarry;
+}
+
+static void lib_field25519_addMultiple(uint32_t out, uint32_t a, uint32_t b, int8_t factor) {
+  lib_field25519_fold(out, lib_field25519_feCombine(out, a, b, factor, 0));
 }
 
 static void lib_field25519_feAdd(uint32_t out, uint32_t a, uint32_t b) {
-  lib_field25519_addSigned(out, a, b, 1);
+  lib_field25519_addMultiple(out, a, b, 1);
 }
 
 static void lib_field25519_feSub(uint32_t out, uint32_t a, uint32_t b) {
-  lib_field25519_addSigned(out, a, b, -1);
+  lib_field25519_addMultiple(out, a, b, -1);
 }
 
 static void lib_field25519_feMul(uint32_t out, uint32_t a, uint32_t b) {
   int32_t x = (int32_t)((a & lib_field25519_SLOT_MASK) * 8u);
   int32_t y = (int32_t)((b & lib_field25519_SLOT_MASK) * 8u);
   for (uint32_t i = 0u; i < 16u; i++) {
-    lib_field25519_PRODUCT[i] = 0u;
+    lib_field25519_SLOTS[(lib_field25519_PRODUCT_AT + i)] = 0u;
   }
   for (uint32_t i = 0u; i < 8u; i++) {
     uint32_t ai = lib_field25519_SLOTS[(x + (int32_t)i)];
     uint32_t carry = 0u;
     for (uint32_t j = 0u; j < 8u; j++) {
       uint32_t bj = lib_field25519_SLOTS[(y + (int32_t)j)];
-      int64_t low = (((int64_t)lib_field25519_PRODUCT[(i + j)] + (int64_t)(ai * bj)) + (int64_t)carry);
+      int64_t low = (((int64_t)lib_field25519_SLOTS[((lib_field25519_PRODUCT_AT + i) + j)] + (int64_t)(ai * bj)) + (int64_t)carry);
       uint32_t high = tsb_mul_high32(ai, bj);
-      lib_field25519_PRODUCT[(i + j)] = tsb_bits(low);
+      lib_field25519_SLOTS[((lib_field25519_PRODUCT_AT + i) + j)] = tsb_bits(low);
       carry = (high + tsb_bits(tsb_shr64(low, 32)));
     }
-    lib_field25519_PRODUCT[(i + 8u)] = carry;
+    lib_field25519_SLOTS[((lib_field25519_PRODUCT_AT + i) + 8u)] = carry;
   }
-  int32_t o = (int32_t)((out & lib_field25519_SLOT_MASK) * 8u);
-  int8_t carry = 0;
-  for (uint32_t i = 0u; i < 8u; i++) {
-    int64_t sum = (((int64_t)lib_field25519_PRODUCT[i] + (38 * (int64_t)lib_field25519_PRODUCT[(i + 8u)])) + (int64_t)carry);
-    lib_field25519_SLOTS[(o + (int32_t)i)] = tsb_bits(sum);
-    carry = (int8_t)tsb_shr64(sum, 32);
-  }
-  lib_field25519_fold(out, carry);
+  lib_field25519_addMultiple(out, lib_field25519_PRODUCT_LOW, lib_field25519_PRODUCT_HIGH, 38);
 }
 
 static void lib_field25519_feCopy(uint32_t out, uint32_t a) {
@@ -863,11 +859,12 @@ static bool lib_field25519_feIsOdd(uint32_t a) {
 
 static void lib_field25519_feFromBytes(uint32_t out, uint8_t *tsb_bytes_ptr, uint32_t tsb_bytes_len) {
   tsb_view_u8 bytes = {tsb_bytes_ptr, tsb_bytes_len};
-  lib_field25519_feSet(out, 0u);
-  for (uint32_t j = 0u; (j < 32u) && (j < bytes.len); j++) {
-    int32_t byte = (int32_t)((j == 31u) ? ((uint32_t)bytes.ptr[j] & 0x7fu) : (uint32_t)bytes.ptr[j]);
-    lib_field25519_feSetWord(out, (j >> 2), (lib_field25519_feWord(out, (j >> 2)) | (tsb_bits(byte) << ((j & 3u) * 8u))));
+  for (uint32_t j = 32u; j > 0u; j--) {
+    int32_t at = (int32_t)(j - 1u);
+    int32_t byte = ((tsb_bits(at) < bytes.len) ? bytes.ptr[at] : 0);
+    lib_field25519_feSetWord(out, (tsb_bits(at) >> 2), ((lib_field25519_feWord(out, (tsb_bits(at) >> 2)) << 8) | tsb_bits(byte)));
   }
+  lib_field25519_feSetWord(out, 7u, (lib_field25519_feWord(out, 7u) & 0x7fffffffu));
 }
 
 static void lib_field25519_feToBytes(uint8_t *tsb_out_ptr, uint32_t tsb_out_len, uint32_t a) {
@@ -884,28 +881,28 @@ static void lib_edwards25519_loadConstants(void) {
     lib_field25519_feSetWord((uint32_t)((index < 2) ? (lib_edwards25519_D + index) : lib_edwards25519_BASE_POINT), (k & 7u), lib_edwards25519_CONSTANTS[k]);
   }
   for (uint32_t i = 0u; i < 8u; i++) {
-    lib_field25519_feSetWord(5u, i, (uint32_t)((i == 0u) ? 0x66666658 : 0x66666666));
+    lib_field25519_feSetWord(17u, i, (uint32_t)((i == 0u) ? 0x66666658 : 0x66666666));
   }
-  lib_field25519_feSet(6u, 1u);
-  lib_field25519_feMul(7u, lib_edwards25519_BASE_POINT, 5u);
+  lib_field25519_feSet(18u, 1u);
+  lib_field25519_feMul(19u, lib_edwards25519_BASE_POINT, 17u);
 }
 
 static void lib_edwards25519_runFormula(uint32_t start) {
-  for (uint32_t at = start; at < (144u - 3u); at = (at + 4u)) {
-    uint8_t operation = lib_edwards25519_FORMULAS[at];
-    uint8_t out = lib_edwards25519_FORMULAS[(at + 1u)];
-    uint8_t a = lib_edwards25519_FORMULAS[(at + 2u)];
-    uint8_t b = lib_edwards25519_FORMULAS[(at + 3u)];
+  for (uint32_t at = start; at < (72u - 1u); at = (at + 2u)) {
+    int32_t operation = (int32_t)((uint32_t)lib_edwards25519_FORMULAS[at] >> 4);
+    int32_t out = (int32_t)((uint32_t)lib_edwards25519_FORMULAS[at] & 15u);
+    int32_t a = (int32_t)((uint32_t)lib_edwards25519_FORMULAS[(at + 1u)] >> 4);
+    int32_t b = (int32_t)((uint32_t)lib_edwards25519_FORMULAS[(at + 1u)] & 15u);
     if (operation == lib_edwards25519_END) {
       return;
     }
     if (operation == lib_edwards25519_ADD) {
-      lib_field25519_feAdd(out, a, b);
+      lib_field25519_feAdd((uint32_t)out, (uint32_t)a, (uint32_t)b);
     } else {
       if (operation == lib_edwards25519_SUB) {
-        lib_field25519_feSub(out, a, b);
+        lib_field25519_feSub((uint32_t)out, (uint32_t)a, (uint32_t)b);
       } else {
-        lib_field25519_feMul(out, a, b);
+        lib_field25519_feMul((uint32_t)out, (uint32_t)a, (uint32_t)b);
       }
     }
   }
@@ -976,56 +973,114 @@ static void lib_edwards25519_pointMulBaseAndKey(uint8_t *tsb_s_ptr, uint32_t tsb
     int32_t kBit = (int32_t)((tsb_bits(at) < k.len) ? (((uint32_t)k.ptr[at] >> ((bit - 1u) & 7u)) & 1u) : 0u);
     int32_t group = (sBit + (2 * kBit));
     if (group != 0) {
-      lib_edwards25519_pointAddToResult((uint32_t)(4 * group));
+      lib_edwards25519_pointAddToResult((uint32_t)(12 + (4 * group)));
     }
   }
 }
 
-static bool lib_scalar25519_subtractLIfAbove(void) {
-  int8_t borrow = 0;
+static void lib_scalar25519_loadOrder(void) {
   for (uint32_t i = 0u; i < 8u; i++) {
-    int64_t difference = (((int64_t)lib_scalar25519_REMAINDER[i] - (int64_t)lib_scalar25519_L[i]) + (int64_t)borrow);
-    lib_scalar25519_DIFFERENCE[i] = tsb_bits(difference);
-    borrow = (int8_t)tsb_shr64(difference, 32);
+    lib_field25519_feSetWord(lib_scalar25519_ORDER, i, lib_scalar25519_L[i]);
   }
-  if (borrow != 0) {
+}
+
+static bool lib_scalar25519_subtractLIfAbove(void) {
+  if (lib_field25519_feCombine(lib_scalar25519_DIFFERENCE, lib_scalar25519_REMAINDER, lib_scalar25519_ORDER, -1, 0) != 0) {
     return false;
   }
-  for (uint32_t i = 0u; i < 8u; i++) {
-    lib_scalar25519_REMAINDER[i] = lib_scalar25519_DIFFERENCE[i];
-  }
+  lib_field25519_feCopy(lib_scalar25519_REMAINDER, lib_scalar25519_DIFFERENCE);
   return true;
 }
 
 static bool lib_scalar25519_scalarIsBelowL(uint8_t *tsb_s_ptr, uint32_t tsb_s_len) {
   tsb_view_u8 s = {tsb_s_ptr, tsb_s_len};
-  for (uint32_t i = 0u; i < 8u; i++) {
-    lib_scalar25519_REMAINDER[i] = 0u;
+  uint32_t top = 31u;
+  if ((top < s.len) && (s.ptr[top] >= 0x80)) {
+    return false;
   }
-  for (uint32_t j = 0u; (j < 32u) && (j < s.len); j++) {
-    lib_scalar25519_REMAINDER[(j >> 2)] = (lib_scalar25519_REMAINDER[(j >> 2)] | ((uint32_t)s.ptr[j] << ((j & 3u) * 8u)));
-  }
+  lib_scalar25519_loadOrder();
+  lib_field25519_feFromBytes(lib_scalar25519_REMAINDER, s.ptr, s.len);
   return !lib_scalar25519_subtractLIfAbove();
 }
 
 static void lib_scalar25519_scalarReduce(uint8_t *tsb_out_ptr, uint32_t tsb_out_len, uint8_t *tsb_wide_ptr, uint32_t tsb_wide_len) {
   tsb_view_u8 out = {tsb_out_ptr, tsb_out_len};
   tsb_view_u8 wide = {tsb_wide_ptr, tsb_wide_len};
-  for (uint32_t i = 0u; i < 8u; i++) {
-    lib_scalar25519_REMAINDER[i] = 0u;
-  }
+  lib_scalar25519_loadOrder();
+  lib_field25519_feSet(lib_scalar25519_REMAINDER, 0u);
   for (int32_t bit = 511; bit >= 0; bit--) {
     int32_t byteAt = (int32_t)(tsb_bits(bit) >> 3);
     int32_t next = (int32_t)((tsb_bits(byteAt) < wide.len) ? (((uint32_t)wide.ptr[byteAt] >> (tsb_bits(bit) & 7u)) & 1u) : 0u);
-    for (uint32_t i = 7u; i > 0u; i--) {
-      lib_scalar25519_REMAINDER[i] = ((lib_scalar25519_REMAINDER[i] << 1) | (lib_scalar25519_REMAINDER[(i - 1u)] >> 31));
-    }
-    lib_scalar25519_REMAINDER[0] = ((lib_scalar25519_REMAINDER[0] << 1) | tsb_bits(next));
+    lib_field25519_feCombine(lib_scalar25519_REMAINDER, lib_scalar25519_REMAINDER, lib_scalar25519_REMAINDER, 1, (int8_t)next);
     lib_scalar25519_subtractLIfAbove();
   }
-  for (uint32_t j = 0u; (j < 32u) && (j < out.len); j++) {
-    out.ptr[j] = (uint8_t)((lib_scalar25519_REMAINDER[(j >> 2)] >> ((j & 3u) * 8u)) & 0xffu);
+  lib_field25519_feToBytes(out.ptr, out.len, lib_scalar25519_REMAINDER);
+}
+
+static int8_t lib_sha512_combine(uint32_t out, uint32_t a, int8_t fa, uint32_t b, int8_t fb, int8_t c) {
+  int32_t o = (int32_t)((out & 3u) * 5u);
+  int32_t x = (int32_t)((a & 3u) * 5u);
+  int32_t y = (int32_t)((b & 3u) * 5u);
+  int8_t carry = c;
+  for (uint32_t i = 0u; i < 5u; i++) {
+    int64_t sum = ((((int64_t)fa * (int64_t)lib_sha512_ROOT_NUMBERS[(x + (int32_t)i)]) + ((int64_t)fb * (int64_t)lib_sha512_ROOT_NUMBERS[(y + (int32_t)i)])) + (int64_t)carry);
+    lib_sha512_ROOT_NUMBERS[(o + (int32_t)i)] = tsb_bits(sum);
+    carry = tsb_i8(tsb_bits(tsb_shr64(sum, 32)));
   }
+  return carry;
+}
+
+static void lib_sha512_rootOf(uint32_t p, bool cube) {
+  for (uint32_t i = 0u; i < 20u; i++) {
+    lib_sha512_ROOT_NUMBERS[i] = (uint32_t)((i == 5u) ? 1 : 0);
+  }
+  uint32_t bits = (uint32_t)(cube ? 3 : 2);
+  int8_t scale = (int8_t)(cube ? 8 : 4);
+  uint32_t remainder = 2u;
+  uint32_t scratch = 3u;
+  for (uint32_t step = 0u; step < 67u; step++) {
+    int32_t group = (int32_t)((step < 3u) ? ((p >> (bits * (2u - step))) & (tsb_bits(scale) - 1u)) : 0u);
+    bool taken = true;
+    while (lib_sha512_combine(scratch, remainder, scale, lib_sha512_ROOT_B, (int8_t)(taken ? -1 : 0), (int8_t)group) < 0) {
+      taken = false;
+    }
+    int32_t bit = (taken ? 1 : 0);
+    uint32_t previous = remainder;
+    remainder = scratch;
+    scratch = previous;
+    if (cube) {
+      lib_sha512_combine(lib_sha512_ROOT_B, lib_sha512_ROOT_B, 4, lib_sha512_ROOT_Y, (int8_t)((48 * bit) - 12), (int8_t)((18 * bit) - 3));
+    } else {
+      lib_sha512_combine(lib_sha512_ROOT_B, lib_sha512_ROOT_B, 2, lib_sha512_ROOT_Y, 0, (int8_t)((4 * bit) - 1));
+    }
+    lib_sha512_combine(lib_sha512_ROOT_Y, lib_sha512_ROOT_Y, 2, lib_sha512_ROOT_Y, 0, (int8_t)bit);
+  }
+}
+
+static void lib_sha512_computeConstants(void) {
+  uint32_t prime = 1u;
+  for (uint32_t i = 0u; i < 88u; i++) {
+    if (i == 8u) {
+      prime = 1u;
+    }
+    bool composite = true;
+    while (composite) {
+      prime = (prime + 1u);
+      composite = false;
+      for (uint32_t d = 2u; (d < prime) && (d < 32u); d++) {
+        if ((prime % d) == 0u) {
+          composite = true;
+        }
+      }
+    }
+    lib_sha512_rootOf(prime, (i >= 8u));
+    lib_sha512_CONSTANTS[(2u * i)] = lib_sha512_ROOT_NUMBERS[1];
+    lib_sha512_CONSTANTS[((2u * i) + 1u)] = lib_sha512_ROOT_NUMBERS[0];
+  }
+}
+
+static uint32_t lib_sha512_stateOffset(uint32_t i) {
+  return (((3u - (i & 3u)) * 4u) + (((i >> 2) & 1u) * 2u));
 }
 
 static uint32_t lib_sha512_bigSigma0Hi(uint32_t hi, uint32_t lo) {
@@ -1068,106 +1123,64 @@ static uint32_t lib_sha512_maj(uint32_t x, uint32_t y, uint32_t z) {
   return (((x & y) ^ (x & z)) ^ (y & z));
 }
 
-static uint32_t lib_sha512_blockWord(uint32_t p) {
-  int32_t at = (int32_t)(p & 124u);
-  return (((((uint32_t)lib_sha512_BLOCK[at] << 24) | ((uint32_t)lib_sha512_BLOCK[(at + 1)] << 16)) | ((uint32_t)lib_sha512_BLOCK[(at + 2)] << 8)) | (uint32_t)lib_sha512_BLOCK[(at + 3)]);
-}
-
-static void lib_sha512_addToState(uint32_t i, uint32_t hi, uint32_t lo) {
-  int32_t at = (int32_t)((i & 7u) * 2u);
-  int64_t sumLo = ((int64_t)lib_sha512_H[(at + 1)] + (int64_t)lo);
-  int64_t carry = tsb_shr64(sumLo, 32);
-  lib_sha512_H[(at + 1)] = tsb_bits(sumLo);
-  lib_sha512_H[at] = ((lib_sha512_H[at] + hi) + tsb_bits(carry));
-}
-
 static void lib_sha512_compress(void) {
-  for (uint32_t t = 0u; t < 32u; t++) {
-    lib_sha512_W[t] = lib_sha512_blockWord((t * 4u));
-  }
-  for (uint32_t t = 0u; t < 64u; t++) {
-    int32_t w2 = (int32_t)((t + 14u) * 2u);
-    int32_t w7 = (int32_t)((t + 9u) * 2u);
-    int32_t w15 = (int32_t)((t + 1u) * 2u);
-    int32_t w16 = (int32_t)(t * 2u);
-    int64_t lo = ((((int64_t)lib_sha512_smallSigma1Lo(lib_sha512_W[w2], lib_sha512_W[(w2 + 1)]) + (int64_t)lib_sha512_W[(w7 + 1)]) + (int64_t)lib_sha512_smallSigma0Lo(lib_sha512_W[w15], lib_sha512_W[(w15 + 1)])) + (int64_t)lib_sha512_W[(w16 + 1)]);
-    int64_t carry = tsb_shr64(lo, 32);
-    uint32_t hi = ((((lib_sha512_smallSigma1Hi(lib_sha512_W[w2], lib_sha512_W[(w2 + 1)]) + lib_sha512_W[w7]) + lib_sha512_smallSigma0Hi(lib_sha512_W[w15], lib_sha512_W[(w15 + 1)])) + lib_sha512_W[w16]) + tsb_bits(carry));
-    lib_sha512_W[((t + 16u) * 2u)] = hi;
-    lib_sha512_W[(((t + 16u) * 2u) + 1u)] = tsb_bits(lo);
-  }
-  uint32_t aHi = lib_sha512_H[0];
-  uint32_t aLo = lib_sha512_H[1];
-  uint32_t bHi = lib_sha512_H[2];
-  uint32_t bLo = lib_sha512_H[3];
-  uint32_t cHi = lib_sha512_H[4];
-  uint32_t cLo = lib_sha512_H[5];
-  uint32_t dHi = lib_sha512_H[6];
-  uint32_t dLo = lib_sha512_H[7];
-  uint32_t eHi = lib_sha512_H[8];
-  uint32_t eLo = lib_sha512_H[9];
-  uint32_t fHi = lib_sha512_H[10];
-  uint32_t fLo = lib_sha512_H[11];
-  uint32_t gHi = lib_sha512_H[12];
-  uint32_t gLo = lib_sha512_H[13];
-  uint32_t hHi = lib_sha512_H[14];
-  uint32_t hLo = lib_sha512_H[15];
   for (uint32_t t = 0u; t < 80u; t++) {
+    if (t >= 16u) {
+      int32_t w2 = (int32_t)((t - 2u) * 2u);
+      int32_t w7 = (int32_t)((t - 7u) * 2u);
+      int32_t w15 = (int32_t)((t - 15u) * 2u);
+      int32_t w16 = (int32_t)((t - 16u) * 2u);
+      int64_t lo = ((((int64_t)lib_sha512_smallSigma1Lo(lib_sha512_W[w2], lib_sha512_W[(w2 + 1)]) + (int64_t)lib_sha512_W[(w7 + 1)]) + (int64_t)lib_sha512_smallSigma0Lo(lib_sha512_W[w15], lib_sha512_W[(w15 + 1)])) + (int64_t)lib_sha512_W[(w16 + 1)]);
+      int64_t carry = tsb_shr64(lo, 32);
+      lib_sha512_W[(t * 2u)] = ((((lib_sha512_smallSigma1Hi(lib_sha512_W[w2], lib_sha512_W[(w2 + 1)]) + lib_sha512_W[w7]) + lib_sha512_smallSigma0Hi(lib_sha512_W[w15], lib_sha512_W[(w15 + 1)])) + lib_sha512_W[w16]) + tsb_bits(carry));
+      lib_sha512_W[((t * 2u) + 1u)] = tsb_bits(lo);
+    }
+    int32_t r = (int32_t)(t * 4u);
+    uint32_t aHi = lib_sha512_ROUNDS[(r + 12)];
+    uint32_t aLo = lib_sha512_ROUNDS[(r + 13)];
+    uint32_t eHi = lib_sha512_ROUNDS[(r + 14)];
+    uint32_t eLo = lib_sha512_ROUNDS[(r + 15)];
     int32_t k = (int32_t)(t * 2u);
-    int64_t t1Sum = (((((int64_t)hLo + (int64_t)lib_sha512_bigSigma1Lo(eHi, eLo)) + (int64_t)lib_sha512_ch(eLo, fLo, gLo)) + (int64_t)lib_sha512_K[(k + 1)]) + (int64_t)lib_sha512_W[(k + 1)]);
+    int64_t t1Sum = (((((int64_t)lib_sha512_ROUNDS[(r + 3)] + (int64_t)lib_sha512_bigSigma1Lo(eHi, eLo)) + (int64_t)lib_sha512_ch(eLo, lib_sha512_ROUNDS[(r + 11)], lib_sha512_ROUNDS[(r + 7)])) + (int64_t)lib_sha512_CONSTANTS[((lib_sha512_K_AT + k) + 1)]) + (int64_t)lib_sha512_W[(k + 1)]);
     int64_t t1Carry = tsb_shr64(t1Sum, 32);
-    uint32_t t1Hi = (((((hHi + lib_sha512_bigSigma1Hi(eHi, eLo)) + lib_sha512_ch(eHi, fHi, gHi)) + lib_sha512_K[k]) + lib_sha512_W[k]) + tsb_bits(t1Carry));
+    uint32_t t1Hi = (((((lib_sha512_ROUNDS[(r + 2)] + lib_sha512_bigSigma1Hi(eHi, eLo)) + lib_sha512_ch(eHi, lib_sha512_ROUNDS[(r + 10)], lib_sha512_ROUNDS[(r + 6)])) + lib_sha512_CONSTANTS[(lib_sha512_K_AT + k)]) + lib_sha512_W[k]) + tsb_bits(t1Carry));
     uint32_t t1Lo = tsb_bits(t1Sum);
-    int64_t t2Sum = ((int64_t)lib_sha512_bigSigma0Lo(aHi, aLo) + (int64_t)lib_sha512_maj(aLo, bLo, cLo));
-    uint32_t t2Hi = ((lib_sha512_bigSigma0Hi(aHi, aLo) + lib_sha512_maj(aHi, bHi, cHi)) + tsb_bits(tsb_shr64(t2Sum, 32)));
+    int64_t t2Sum = ((int64_t)lib_sha512_bigSigma0Lo(aHi, aLo) + (int64_t)lib_sha512_maj(aLo, lib_sha512_ROUNDS[(r + 9)], lib_sha512_ROUNDS[(r + 5)]));
+    uint32_t t2Hi = ((lib_sha512_bigSigma0Hi(aHi, aLo) + lib_sha512_maj(aHi, lib_sha512_ROUNDS[(r + 8)], lib_sha512_ROUNDS[(r + 4)])) + tsb_bits(tsb_shr64(t2Sum, 32)));
     uint32_t t2Lo = tsb_bits(t2Sum);
-    hHi = gHi;
-    hLo = gLo;
-    gHi = fHi;
-    gLo = fLo;
-    fHi = eHi;
-    fLo = eLo;
-    int64_t eSum = ((int64_t)dLo + (int64_t)t1Lo);
-    eHi = ((dHi + t1Hi) + tsb_bits(tsb_shr64(eSum, 32)));
-    eLo = tsb_bits(eSum);
-    dHi = cHi;
-    dLo = cLo;
-    cHi = bHi;
-    cLo = bLo;
-    bHi = aHi;
-    bLo = aLo;
     int64_t aSum = ((int64_t)t1Lo + (int64_t)t2Lo);
-    aHi = ((t1Hi + t2Hi) + tsb_bits(tsb_shr64(aSum, 32)));
-    aLo = tsb_bits(aSum);
+    lib_sha512_ROUNDS[(r + 16)] = ((t1Hi + t2Hi) + tsb_bits(tsb_shr64(aSum, 32)));
+    lib_sha512_ROUNDS[(r + 17)] = tsb_bits(aSum);
+    int64_t eSum = ((int64_t)lib_sha512_ROUNDS[(r + 1)] + (int64_t)t1Lo);
+    lib_sha512_ROUNDS[(r + 18)] = ((lib_sha512_ROUNDS[r] + t1Hi) + tsb_bits(tsb_shr64(eSum, 32)));
+    lib_sha512_ROUNDS[(r + 19)] = tsb_bits(eSum);
   }
-  lib_sha512_addToState(0u, aHi, aLo);
-  lib_sha512_addToState(1u, bHi, bLo);
-  lib_sha512_addToState(2u, cHi, cLo);
-  lib_sha512_addToState(3u, dHi, dLo);
-  lib_sha512_addToState(4u, eHi, eLo);
-  lib_sha512_addToState(5u, fHi, fLo);
-  lib_sha512_addToState(6u, gHi, gLo);
-  lib_sha512_addToState(7u, hHi, hLo);
+  for (uint32_t i = 0u; i < 8u; i++) {
+    int32_t at = (int32_t)(i * 2u);
+    int64_t sumLo = ((int64_t)lib_sha512_ROUNDS[(at + 1)] + (int64_t)lib_sha512_ROUNDS[((lib_sha512_LAST_ROUNDS_AT + at) + 1)]);
+    lib_sha512_ROUNDS[(at + 1)] = tsb_bits(sumLo);
+    lib_sha512_ROUNDS[at] = ((lib_sha512_ROUNDS[at] + lib_sha512_ROUNDS[(lib_sha512_LAST_ROUNDS_AT + at)]) + tsb_bits(tsb_shr64(sumLo, 32)));
+  }
 }
 
 static void lib_sha512_absorb(uint8_t byte) {
-  lib_sha512_BLOCK[(lib_sha512_blockLen & 127u)] = byte;
-  lib_sha512_blockLen = ((lib_sha512_blockLen + 1u) & 127u);
+  int32_t at = (int32_t)(lib_sha512_blockLen & 127u);
+  lib_sha512_W[(tsb_bits(at) >> 2)] = ((lib_sha512_W[(tsb_bits(at) >> 2)] << 8) | (uint32_t)byte);
+  lib_sha512_blockLen = ((tsb_bits(at) + 1u) & 127u);
   if (lib_sha512_blockLen == 0u) {
     lib_sha512_compress();
   }
 }
 
-static void lib_sha512_absorbWord(uint32_t word) {
-  lib_sha512_absorb((uint8_t)(word >> 24));
-  lib_sha512_absorb((uint8_t)((word >> 16) & 0xffu));
-  lib_sha512_absorb((uint8_t)((word >> 8) & 0xffu));
-  lib_sha512_absorb((uint8_t)(word & 0xffu));
-}
-
 static void lib_sha512_sha512Init(void) {
-  for (uint32_t i = 0u; i < 16u; i++) {
-    lib_sha512_H[i] = lib_sha512_H0[i];
+  if (!lib_sha512_constantsReady) {
+    lib_sha512_computeConstants();
+    lib_sha512_constantsReady = true;
+  }
+  for (uint32_t i = 0u; i < 8u; i++) {
+    int32_t at = (int32_t)(lib_sha512_stateOffset(i) & 14u);
+    lib_sha512_ROUNDS[at] = lib_sha512_CONSTANTS[(i * 2u)];
+    lib_sha512_ROUNDS[(at + 1)] = lib_sha512_CONSTANTS[((i * 2u) + 1u)];
   }
   lib_sha512_blockLen = 0u;
   lib_sha512_lenLo = 0u;
@@ -1199,12 +1212,14 @@ static void lib_sha512_sha512Final(uint8_t *tsb_out_ptr, uint32_t tsb_out_len) {
   while (lib_sha512_blockLen != 112u) {
     lib_sha512_absorb(0);
   }
-  lib_sha512_absorbWord(0u);
-  lib_sha512_absorbWord((lib_sha512_lenHi >> 29));
-  lib_sha512_absorbWord(((lib_sha512_lenHi << 3) | (lib_sha512_lenLo >> 29)));
-  lib_sha512_absorbWord((lib_sha512_lenLo << 3));
+  lib_sha512_W[28] = 0u;
+  lib_sha512_W[29] = (lib_sha512_lenHi >> 29);
+  lib_sha512_W[30] = ((lib_sha512_lenHi << 3) | (lib_sha512_lenLo >> 29));
+  lib_sha512_W[31] = (lib_sha512_lenLo << 3);
+  lib_sha512_compress();
   for (uint32_t j = 0u; (j < 64u) && (j < out.len); j++) {
-    out.ptr[j] = (uint8_t)((lib_sha512_H[(j >> 2)] >> ((3u - (j & 3u)) << 3)) & 0xffu);
+    uint32_t word = lib_sha512_ROUNDS[((lib_sha512_stateOffset((j >> 3)) & 14u) + ((j >> 2) & 1u))];
+    out.ptr[j] = (uint8_t)((word >> ((3u - (j & 3u)) << 3)) & 0xffu);
   }
 }
 
@@ -1222,16 +1237,20 @@ static bool lib_ed25519_equal32(uint8_t *tsb_a_ptr, uint32_t tsb_a_len, uint8_t 
   return true;
 }
 
+static void lib_ed25519_copyPadded(uint8_t *tsb_to_ptr, uint32_t tsb_to_len, uint8_t *tsb_from_ptr, uint32_t tsb_from_len) {
+  tsb_view_u8 to = {tsb_to_ptr, tsb_to_len};
+  tsb_view_u8 from = {tsb_from_ptr, tsb_from_len};
+  for (uint32_t j = 0u; j < to.len; j++) {
+    to.ptr[j] = (uint8_t)((j < from.len) ? from.ptr[j] : 0);
+  }
+}
+
 static void lib_ed25519_verifyStart(uint8_t *tsb_publicKey_ptr, uint32_t tsb_publicKey_len, uint8_t *tsb_signature_ptr, uint32_t tsb_signature_len) {
   tsb_view_u8 publicKey = {tsb_publicKey_ptr, tsb_publicKey_len};
   tsb_view_u8 signature = {tsb_signature_ptr, tsb_signature_len};
   lib_ed25519_lengthsValid = ((publicKey.len == 32u) && (signature.len == 64u));
-  for (uint32_t j = 0u; j < 32u; j++) {
-    lib_ed25519_PUBLIC_KEY[j] = (uint8_t)((j < publicKey.len) ? publicKey.ptr[j] : 0);
-  }
-  for (uint32_t j = 0u; j < 64u; j++) {
-    lib_ed25519_SIGNATURE[j] = (uint8_t)((j < signature.len) ? signature.ptr[j] : 0);
-  }
+  lib_ed25519_copyPadded(lib_ed25519_PUBLIC_KEY, 32u, publicKey.ptr, publicKey.len);
+  lib_ed25519_copyPadded(lib_ed25519_SIGNATURE, 64u, signature.ptr, signature.len);
   lib_sha512_sha512Init();
   tsb_views_lib_sha512_sha512Update(tsb_sub32_u8((tsb_view_u8){lib_ed25519_SIGNATURE, 64u}, 0u, 32u));
   lib_sha512_sha512Update(lib_ed25519_PUBLIC_KEY, 32u);
@@ -1259,10 +1278,10 @@ static bool lib_ed25519_verifyFinish(void) {
   if (!lib_scalar25519_scalarIsBelowL(s.ptr, s.len)) {
     return false;
   }
+  lib_scalar25519_scalarReduce(lib_ed25519_K, 32u, lib_ed25519_HASH, 64u);
   if (!lib_edwards25519_pointDecodeNegated(lib_ed25519_PUBLIC_KEY, 32u)) {
     return false;
   }
-  lib_scalar25519_scalarReduce(lib_ed25519_K, 32u, lib_ed25519_HASH, 64u);
   lib_edwards25519_pointMulBaseAndKey(s.ptr, s.len, lib_ed25519_K, 32u);
   lib_edwards25519_pointEncode(lib_ed25519_ENCODED, 32u, lib_edwards25519_RESULT_POINT);
   return tsb_views_lib_ed25519_equal32((tsb_view_u8){lib_ed25519_ENCODED, 32u}, tsb_sub32_u8((tsb_view_u8){lib_ed25519_SIGNATURE, 64u}, 0u, 32u));
@@ -1336,20 +1355,20 @@ static int32_t status_log_lastEventOf(uint32_t v) {
 }
 
 static void status_log_clearState(void) {
-  status_log_primaryKnown = false;
-  status_log_secondaryKnown = false;
-  status_log_secondaryRole = status_log_SecondaryRole_None;
-  status_log_swapKind = status_log_SwapKind_None;
-  status_log_swapAreas = 0u;
-  status_log_swapReason = 0u;
-  status_log_swapArea = 0u;
-  status_log_swapStep = 0u;
-  status_log_trial = status_log_TrialState_None;
-  status_log_trialId = 0u;
-  status_log_installs = 0u;
-  status_log_lastEvent = status_log_LastEvent_None;
-  status_log_lastReason = 0u;
-  status_log_counter = 0u;
+  status_log_state.primaryKnown = false;
+  status_log_state.secondaryKnown = false;
+  status_log_state.secondaryRole = status_log_SecondaryRole_None;
+  status_log_state.swapKind = status_log_SwapKind_None;
+  status_log_state.swapAreas = 0u;
+  status_log_state.swapReason = 0u;
+  status_log_state.swapArea = 0u;
+  status_log_state.swapStep = 0;
+  status_log_state.trial = status_log_TrialState_None;
+  status_log_state.trialId = 0u;
+  status_log_state.installs = 0u;
+  status_log_state.lastEvent = status_log_LastEvent_None;
+  status_log_state.lastReason = 0u;
+  status_log_state.counter = 0u;
 }
 
 static void status_log_apply(int32_t kind) {
@@ -1357,48 +1376,48 @@ static void status_log_apply(int32_t kind) {
   uint8_t arg = status_log_ENTRY[status_log_OFFSET_ARG];
   uint32_t value = bytes_readU32LE(status_log_ENTRY, 96u, status_log_OFFSET_VALUE);
   if (kind == status_log_Read_Stub) {
-    if ((status_log_trial != status_log_TrialState_None) && (value == status_log_trialId)) {
+    if ((status_log_state.trial != status_log_TrialState_None) && (value == status_log_state.trialId)) {
       status_log_confirmState();
     }
     return;
   }
   switch (type) {
   case status_log_Entry_Image: {
-    if (arg == status_log_Slot_Primary) {
+    {
+      uint32_t at = (uint32_t)((arg == status_log_Slot_Primary) ? 0 : image_header_HEADER_SIZE);
       for (uint32_t i = 0u; i < image_header_HEADER_SIZE; i++) {
-        status_log_PRIMARY_HEADER[i] = status_log_ENTRY[(status_log_OFFSET_DATA + i)];
+        status_log_HEADERS[(at + i)] = status_log_ENTRY[(status_log_OFFSET_DATA + i)];
       }
-      status_log_primaryKnown = true;
-    } else {
-      for (uint32_t i = 0u; i < image_header_HEADER_SIZE; i++) {
-        status_log_SECONDARY_HEADER[i] = status_log_ENTRY[(status_log_OFFSET_DATA + i)];
+      if (arg == status_log_Slot_Primary) {
+        status_log_state.primaryKnown = true;
+      } else {
+        status_log_state.secondaryKnown = true;
+        status_log_state.secondaryRole = ((value == 2u) ? status_log_SecondaryRole_Previous : status_log_SecondaryRole_Pending);
       }
-      status_log_secondaryKnown = true;
-      status_log_secondaryRole = ((value == 2u) ? status_log_SecondaryRole_Previous : status_log_SecondaryRole_Pending);
+      break;
     }
-    break;
   }
   case status_log_Entry_Empty: {
     if (arg == status_log_Slot_Primary) {
-      status_log_primaryKnown = false;
-      status_log_trial = status_log_TrialState_None;
+      status_log_state.primaryKnown = false;
+      status_log_state.trial = status_log_TrialState_None;
     } else {
-      status_log_secondaryKnown = false;
-      status_log_secondaryRole = status_log_SecondaryRole_None;
+      status_log_state.secondaryKnown = false;
+      status_log_state.secondaryRole = status_log_SecondaryRole_None;
     }
     break;
   }
   case status_log_Entry_Swap: {
-    status_log_swapKind = status_log_swapKindOf(arg);
-    status_log_swapAreas = (value & 0xffffffu);
-    status_log_swapReason = (value >> 24);
-    status_log_swapArea = 0u;
-    status_log_swapStep = 0u;
+    status_log_state.swapKind = status_log_swapKindOf(arg);
+    status_log_state.swapAreas = (value & 0xffffffu);
+    status_log_state.swapReason = (value >> 24);
+    status_log_state.swapArea = 0u;
+    status_log_state.swapStep = 0;
     break;
   }
   case status_log_Entry_Step: {
-    status_log_swapArea = value;
-    status_log_swapStep = arg;
+    status_log_state.swapArea = value;
+    status_log_state.swapStep = arg;
     break;
   }
   case status_log_Entry_SwapDone: {
@@ -1406,8 +1425,8 @@ static void status_log_apply(int32_t kind) {
     break;
   }
   case status_log_Entry_Trial: {
-    status_log_trial = status_log_trialStateOf(arg);
-    status_log_trialId = value;
+    status_log_state.trial = status_log_trialStateOf(arg);
+    status_log_state.trialId = value;
     break;
   }
   case status_log_Entry_Confirmed: {
@@ -1415,16 +1434,16 @@ static void status_log_apply(int32_t kind) {
     break;
   }
   case status_log_Entry_Event: {
-    status_log_lastEvent = status_log_lastEventOf(arg);
-    status_log_lastReason = value;
+    status_log_state.lastEvent = status_log_lastEventOf(arg);
+    status_log_state.lastReason = value;
     break;
   }
   case status_log_Entry_Counter: {
-    status_log_counter = value;
+    status_log_state.counter = value;
     break;
   }
   case status_log_Entry_SnapshotEnd: {
-    status_log_installs = value;
+    status_log_state.installs = value;
     break;
   }
   default: {
@@ -1434,71 +1453,73 @@ static void status_log_apply(int32_t kind) {
 }
 
 static void status_log_confirmState(void) {
-  status_log_trial = status_log_TrialState_None;
-  status_log_lastEvent = status_log_LastEvent_Confirmed;
-  status_log_lastReason = 0u;
+  status_log_state.trial = status_log_TrialState_None;
+  status_log_state.lastEvent = status_log_LastEvent_Confirmed;
+  status_log_state.lastReason = 0u;
 }
 
 static void status_log_finishSwapState(uint32_t install) {
   for (uint32_t i = 0u; i < image_header_HEADER_SIZE; i++) {
-    uint8_t t = status_log_PRIMARY_HEADER[i];
-    status_log_PRIMARY_HEADER[i] = status_log_SECONDARY_HEADER[i];
-    status_log_SECONDARY_HEADER[i] = t;
+    uint8_t t = status_log_HEADERS[i];
+    status_log_HEADERS[i] = status_log_HEADERS[(image_header_HEADER_SIZE + i)];
+    status_log_HEADERS[(image_header_HEADER_SIZE + i)] = t;
   }
-  bool p = status_log_primaryKnown;
-  status_log_primaryKnown = status_log_secondaryKnown;
-  status_log_secondaryKnown = p;
-  status_log_secondaryRole = (p ? status_log_SecondaryRole_Previous : status_log_SecondaryRole_None);
-  status_log_installs = install;
-  if (status_log_swapKind == status_log_SwapKind_InstallTest) {
-    status_log_trial = status_log_TrialState_Pending;
-    status_log_trialId = install;
-    status_log_lastEvent = status_log_LastEvent_Installed;
-    status_log_lastReason = 0u;
+  bool p = status_log_state.primaryKnown;
+  status_log_state.primaryKnown = status_log_state.secondaryKnown;
+  status_log_state.secondaryKnown = p;
+  status_log_state.secondaryRole = (p ? status_log_SecondaryRole_Previous : status_log_SecondaryRole_None);
+  status_log_state.installs = install;
+  if (status_log_state.swapKind == status_log_SwapKind_InstallTest) {
+    status_log_state.trial = status_log_TrialState_Pending;
+    status_log_state.trialId = install;
+    status_log_state.lastEvent = status_log_LastEvent_Installed;
+    status_log_state.lastReason = 0u;
   } else {
-    if (status_log_swapKind == status_log_SwapKind_InstallPermanent) {
-      status_log_trial = status_log_TrialState_None;
-      status_log_lastEvent = status_log_LastEvent_Installed;
-      status_log_lastReason = 0u;
+    if (status_log_state.swapKind == status_log_SwapKind_InstallPermanent) {
+      status_log_state.trial = status_log_TrialState_None;
+      status_log_state.lastEvent = status_log_LastEvent_Installed;
+      status_log_state.lastReason = 0u;
     } else {
-      status_log_trial = status_log_TrialState_None;
-      status_log_lastEvent = status_log_LastEvent_Reverted;
-      status_log_lastReason = status_log_swapReason;
+      status_log_state.trial = status_log_TrialState_None;
+      status_log_state.lastEvent = status_log_LastEvent_Reverted;
+      status_log_state.lastReason = status_log_state.swapReason;
     }
   }
-  status_log_swapKind = status_log_SwapKind_None;
-  status_log_swapArea = 0u;
-  status_log_swapStep = 0u;
+  status_log_state.swapKind = status_log_SwapKind_None;
+  status_log_state.swapArea = 0u;
+  status_log_state.swapStep = 0;
 }
 
 static int32_t status_log_eraseHalf(uint32_t h) {
   return flash_writer_eraseRange(status_log_halfStart(h), status_log_halfSize());
 }
 
-static void status_log_encode(int32_t type, uint8_t arg, uint32_t value, uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length) {
+static void status_log_stageData(uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length) {
   tsb_view_u8 data = {tsb_data_ptr, tsb_data_len};
+  for (uint32_t i = status_log_OFFSET_DATA; i < status_log_OFFSET_CRC; i++) {
+    int32_t d = (int32_t)(i - status_log_OFFSET_DATA);
+    status_log_ENTRY[i] = (uint8_t)(((tsb_bits(d) < length) && (tsb_bits(d) < data.len)) ? data.ptr[d] : 0);
+  }
+}
+
+static void status_log_encode(int32_t type, uint8_t arg, uint32_t value) {
   status_log_ENTRY[0] = 83;
   status_log_ENTRY[1] = 76;
   status_log_ENTRY[status_log_OFFSET_TYPE] = (uint8_t)type;
   status_log_ENTRY[status_log_OFFSET_ARG] = arg;
   bytes_writeU32LE(status_log_ENTRY, 96u, status_log_OFFSET_VALUE, value);
-  for (uint32_t i = status_log_OFFSET_DATA; i < status_log_OFFSET_CRC; i++) {
-    int32_t d = (int32_t)(i - status_log_OFFSET_DATA);
-    status_log_ENTRY[i] = (uint8_t)(((tsb_bits(d) < length) && (tsb_bits(d) < data.len)) ? data.ptr[d] : 0);
-  }
   bytes_writeU32LE(status_log_ENTRY, 96u, status_log_OFFSET_CRC, tsb_views_lib_crc32_crc32(tsb_sub32_u8((tsb_view_u8){status_log_ENTRY, 96u}, 0u, status_log_OFFSET_CRC)));
 }
 
-static int32_t status_log_write(int32_t type, uint8_t arg, uint32_t value, uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length) {
-  tsb_view_u8 data = {tsb_data_ptr, tsb_data_len};
+static int32_t status_log_writeStaged(int32_t type, uint8_t arg, uint32_t value) {
+  status_log_encode(type, arg, value);
   uint32_t entries = status_log_capacity();
-  while (status_log_next < entries) {
-    uint32_t address = status_log_entryAddress(status_log_half, status_log_next);
-    status_log_next = TSB_ADD_U32(status_log_next, 1u);
+  while (status_log_state.next < entries) {
+    uint32_t address = status_log_entryAddress(status_log_state.half, status_log_state.next);
+    status_log_state.next = TSB_ADD_U32(status_log_state.next, 1u);
     if (!flash_writer_isErased(address, status_log_ENTRY_SIZE)) {
       continue;
     }
-    status_log_encode(type, arg, value, data.ptr, data.len, length);
     int32_t status = flash_writer_programBytes(address, status_log_ENTRY, 96u);
     if (status == status_Status_Ok) {
       return status_Status_Ok;
@@ -1510,55 +1531,72 @@ static int32_t status_log_write(int32_t type, uint8_t arg, uint32_t value, uint8
   return status_Status_TooBig;
 }
 
-static int32_t status_log_logAppend(int32_t type, uint8_t arg, uint32_t value) {
-  return status_log_appendWith(type, arg, value, status_log_ENTRY, 96u, 0u);
+static int32_t status_log_write(int32_t type, uint8_t arg, uint32_t value) {
+  status_log_stageData(status_log_ENTRY, 96u, 0u);
+  return status_log_writeStaged(type, arg, value);
 }
 
-static int32_t status_log_logImage(int32_t slot, uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
+static int32_t status_log_writeImage(int32_t slot, int32_t role, uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
   tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
-  return status_log_appendWith(status_log_Entry_Image, (uint8_t)slot, (uint32_t)status_log_SecondaryRole_Pending, header.ptr, header.len, image_header_HEADER_SIZE);
+  status_log_stageData(header.ptr, header.len, image_header_HEADER_SIZE);
+  return status_log_writeStaged(status_log_Entry_Image, (uint8_t)slot, (uint32_t)role);
 }
 
-static int32_t status_log_appendWith(int32_t type, uint8_t arg, uint32_t value, uint8_t *tsb_data_ptr, uint32_t tsb_data_len, uint32_t length) {
-  tsb_view_u8 data = {tsb_data_ptr, tsb_data_len};
-  if (status_log_generation == 0u) {
+static int32_t status_log_makeRoom(void) {
+  if (status_log_state.generation == 0u) {
     int32_t started = status_log_resetLog();
     if (started != status_Status_Ok) {
       return started;
     }
   }
-  if (((int64_t)status_log_next + 1) >= (int64_t)status_log_capacity()) {
-    int32_t compacted = status_log_compact();
-    if (compacted != status_Status_Ok) {
-      return compacted;
-    }
+  if (((int64_t)status_log_state.next + 1) >= (int64_t)status_log_capacity()) {
+    return status_log_compact();
   }
-  int32_t status = status_log_write(type, arg, value, data.ptr, data.len, length);
-  if (status != status_Status_Ok) {
-    return status;
-  }
-  status_log_apply(status_log_Read_Valid);
   return status_Status_Ok;
 }
 
+static int32_t status_log_applyWritten(int32_t status) {
+  if (status == status_Status_Ok) {
+    status_log_apply(status_log_Read_Valid);
+  }
+  return status;
+}
+
+static int32_t status_log_logAppend(int32_t type, uint8_t arg, uint32_t value) {
+  int32_t s = status_log_makeRoom();
+  if (s == status_Status_Ok) {
+    s = status_log_write(type, arg, value);
+  }
+  return status_log_applyWritten(s);
+}
+
+static int32_t status_log_logImage(int32_t slot, uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
+  tsb_view_u8 header = {tsb_header_ptr, tsb_header_len};
+  int32_t s = status_log_makeRoom();
+  if (s == status_Status_Ok) {
+    s = status_log_writeImage(slot, status_log_SecondaryRole_Pending, header.ptr, header.len);
+  }
+  return status_log_applyWritten(s);
+}
+
 static int32_t status_log_resetLog(void) {
-  uint32_t kept = status_log_counter;
+  uint32_t kept = status_log_state.counter;
   status_log_clearState();
-  status_log_half = 0u;
-  status_log_generation = TSB_ADD_U32(status_log_generation, 1u);
+  status_log_state.half = 0u;
+  status_log_state.generation = TSB_ADD_U32(status_log_state.generation, 1u);
   int32_t erased = status_log_eraseHalf(0u);
   if (erased != status_Status_Ok) {
     return erased;
   }
-  status_log_next = 0u;
-  int32_t s = status_log_write(status_log_Entry_Half, 0, status_log_generation, status_log_ENTRY, 96u, 0u);
+  status_log_state.next = 0u;
+  int32_t s = status_log_write(status_log_Entry_Half, 0, status_log_state.generation);
   if ((s == status_Status_Ok) && (kept != 0u)) {
-    s = status_log_write(status_log_Entry_Counter, 0, kept, status_log_ENTRY, 96u, 0u);
+    s = status_log_write(status_log_Entry_Counter, 0, kept);
   }
   if (s == status_Status_Ok) {
-    s = status_log_write(status_log_Entry_SnapshotEnd, 0, status_log_generation, status_log_ENTRY, 96u, 0u);
+    s = status_log_write(status_log_Entry_SnapshotEnd, 0, status_log_state.generation);
   }
-  status_log_counter = kept;
+  status_log_state.counter = kept;
   return s;
 }
 
@@ -1570,107 +1608,107 @@ static int32_t status_log_compact(void) {
   if (status_log_halves() < 2u) {
     return status_Status_TooBig;
   }
-  int32_t target = ((status_log_half == 0u) ? 1 : 0);
+  int32_t target = ((status_log_state.half == 0u) ? 1 : 0);
   int32_t erased = status_log_eraseHalf((uint32_t)target);
   if (erased != status_Status_Ok) {
     return erased;
   }
-  status_log_half = (uint32_t)target;
-  status_log_generation = TSB_ADD_U32(status_log_generation, 1u);
-  status_log_next = 0u;
-  int32_t s = status_log_write(status_log_Entry_Half, 0, status_log_generation, status_log_ENTRY, 96u, 0u);
-  if ((s == status_Status_Ok) && status_log_primaryKnown) {
-    s = status_log_write(status_log_Entry_Image, (uint8_t)status_log_Slot_Primary, 0u, status_log_PRIMARY_HEADER, 64u, image_header_HEADER_SIZE);
+  status_log_state.half = (uint32_t)target;
+  status_log_state.generation = TSB_ADD_U32(status_log_state.generation, 1u);
+  status_log_state.next = 0u;
+  int32_t s = status_log_write(status_log_Entry_Half, 0, status_log_state.generation);
+  if ((s == status_Status_Ok) && status_log_state.primaryKnown) {
+    s = tsb_views_status_log_writeImage(status_log_Slot_Primary, status_log_SecondaryRole_None, status_log_primaryHeader());
   }
-  if ((s == status_Status_Ok) && status_log_secondaryKnown) {
-    s = status_log_write(status_log_Entry_Image, (uint8_t)status_log_Slot_Secondary, (uint32_t)status_log_secondaryRole, status_log_SECONDARY_HEADER, 64u, image_header_HEADER_SIZE);
+  if ((s == status_Status_Ok) && status_log_state.secondaryKnown) {
+    s = tsb_views_status_log_writeImage(status_log_Slot_Secondary, status_log_state.secondaryRole, status_log_secondaryHeader());
   }
-  if ((s == status_Status_Ok) && (status_log_counter != 0u)) {
-    s = status_log_write(status_log_Entry_Counter, 0, status_log_counter, status_log_ENTRY, 96u, 0u);
+  if ((s == status_Status_Ok) && (status_log_state.counter != 0u)) {
+    s = status_log_write(status_log_Entry_Counter, 0, status_log_state.counter);
   }
-  if ((s == status_Status_Ok) && (status_log_lastEvent != status_log_LastEvent_None)) {
-    s = status_log_write(status_log_Entry_Event, (uint8_t)status_log_lastEvent, status_log_lastReason, status_log_ENTRY, 96u, 0u);
+  if ((s == status_Status_Ok) && (status_log_state.lastEvent != status_log_LastEvent_None)) {
+    s = status_log_write(status_log_Entry_Event, (uint8_t)status_log_state.lastEvent, status_log_state.lastReason);
   }
-  if ((s == status_Status_Ok) && (status_log_trial != status_log_TrialState_None)) {
-    s = status_log_write(status_log_Entry_Trial, (uint8_t)status_log_trial, status_log_trialId, status_log_ENTRY, 96u, 0u);
+  if ((s == status_Status_Ok) && (status_log_state.trial != status_log_TrialState_None)) {
+    s = status_log_write(status_log_Entry_Trial, (uint8_t)status_log_state.trial, status_log_state.trialId);
   }
-  if ((s == status_Status_Ok) && (status_log_swapKind != status_log_SwapKind_None)) {
-    s = status_log_write(status_log_Entry_Swap, (uint8_t)status_log_swapKind, (status_log_swapAreas | (status_log_swapReason << 24)), status_log_ENTRY, 96u, 0u);
-    if ((s == status_Status_Ok) && (status_log_swapStep != 0u)) {
-      s = status_log_write(status_log_Entry_Step, (uint8_t)status_log_swapStep, status_log_swapArea, status_log_ENTRY, 96u, 0u);
+  if ((s == status_Status_Ok) && (status_log_state.swapKind != status_log_SwapKind_None)) {
+    s = status_log_write(status_log_Entry_Swap, (uint8_t)status_log_state.swapKind, (status_log_state.swapAreas | (status_log_state.swapReason << 24)));
+    if ((s == status_Status_Ok) && (status_log_state.swapStep != 0)) {
+      s = status_log_write(status_log_Entry_Step, status_log_state.swapStep, status_log_state.swapArea);
     }
   }
   if (s == status_Status_Ok) {
-    s = status_log_write(status_log_Entry_SnapshotEnd, 0, status_log_installs, status_log_ENTRY, 96u, 0u);
+    s = status_log_write(status_log_Entry_SnapshotEnd, 0, status_log_state.installs);
   }
   return s;
 }
 
 static tsb_view_u8 status_log_primaryHeader(void) {
-  return (tsb_view_u8){status_log_PRIMARY_HEADER, 64u};
+  return tsb_sub32_u8((tsb_view_u8){status_log_HEADERS, 128u}, 0u, image_header_HEADER_SIZE);
 }
 
 static tsb_view_u8 status_log_secondaryHeader(void) {
-  return (tsb_view_u8){status_log_SECONDARY_HEADER, 64u};
+  return tsb_sub32_u8((tsb_view_u8){status_log_HEADERS, 128u}, image_header_HEADER_SIZE, 128u);
 }
 
 static bool status_log_primaryRecorded(void) {
-  return status_log_primaryKnown;
+  return status_log_state.primaryKnown;
 }
 
 static bool status_log_secondaryRecorded(void) {
-  return status_log_secondaryKnown;
+  return status_log_state.secondaryKnown;
 }
 
 static int32_t status_log_secondaryImageRole(void) {
-  return status_log_secondaryRole;
+  return status_log_state.secondaryRole;
 }
 
 static int32_t status_log_swapInProgress(void) {
-  return status_log_swapKind;
+  return status_log_state.swapKind;
 }
 
 static uint32_t status_log_swapProgressArea(void) {
-  return status_log_swapArea;
+  return status_log_state.swapArea;
 }
 
-static uint32_t status_log_swapProgressStep(void) {
-  return status_log_swapStep;
+static uint8_t status_log_swapProgressStep(void) {
+  return status_log_state.swapStep;
 }
 
 static uint32_t status_log_swapAreaCount(void) {
-  return status_log_swapAreas;
+  return status_log_state.swapAreas;
 }
 
 static int32_t status_log_trialState(void) {
-  return status_log_trial;
+  return status_log_state.trial;
 }
 
 static uint32_t status_log_currentTrialId(void) {
-  return status_log_trialId;
+  return status_log_state.trialId;
 }
 
 static uint32_t status_log_installCount(void) {
-  return status_log_installs;
+  return status_log_state.installs;
 }
 
 static int32_t status_log_lastInstallEvent(void) {
-  return status_log_lastEvent;
+  return status_log_state.lastEvent;
 }
 
 static uint32_t status_log_lastInstallReason(void) {
-  return status_log_lastReason;
+  return status_log_state.lastReason;
 }
 
 static uint32_t status_log_securityCounter(void) {
-  return status_log_counter;
+  return status_log_state.counter;
 }
 
 static uint32_t status_log_confirmStubAddress(void) {
-  if ((((int64_t)status_log_next + 2) >= (int64_t)status_log_capacity()) && (status_log_compact() != status_Status_Ok)) {
+  if ((((int64_t)status_log_state.next + 2) >= (int64_t)status_log_capacity()) && (status_log_compact() != status_Status_Ok)) {
     return 0u;
   }
-  return status_log_entryAddress(status_log_half, status_log_next);
+  return status_log_entryAddress(status_log_state.half, status_log_state.next);
 }
 
 static bool signature_signatureRequired(void) {
@@ -1689,10 +1727,12 @@ static int32_t signature_verifyImageSignature(uint8_t *tsb_header_ptr, uint32_t 
   hal_port_flash_take_ecc_error();
   tsb_views_lib_ed25519_verifyStart(board_public_key(), hal_flash_view(TSB_ADD_U32(start, size), image_header_SIGNATURE_SIZE));
   tsb_views_lib_ed25519_verifyUpdate(tsb_sub32_u8(header, 0u, image_header_HEADER_SIZE));
-  for (uint32_t at = 0u; at < size; at = TSB_ADD_U32(at, signature_CHUNK)) {
+  uint32_t address = start;
+  for (uint32_t left = size; left > 0u; left = ((left < signature_CHUNK) ? 0u : (left - signature_CHUNK))) {
     hal_port_watchdog_refresh();
-    int64_t n = ((((int64_t)size - (int64_t)at) < signature_CHUNK) ? ((int64_t)size - (int64_t)at) : signature_CHUNK);
-    tsb_views_lib_ed25519_verifyUpdate(hal_flash_view(TSB_ADD_U32(start, at), TSB_CHECK(u32, n)));
+    int32_t n = (int32_t)((left < signature_CHUNK) ? (int64_t)left : signature_CHUNK);
+    tsb_views_lib_ed25519_verifyUpdate(hal_flash_view(address, (uint32_t)n));
+    address = TSB_ADD_U32(address, tsb_bits(n));
   }
   bool valid = lib_ed25519_verifyFinish();
   if (hal_port_flash_take_ecc_error()) {
@@ -1901,13 +1941,9 @@ static int32_t swap_runStep(uint32_t k, uint32_t step) {
   int64_t primary = ((int64_t)board_app_start() + (int64_t)offset);
   int64_t secondary = ((int64_t)board_secondary_start() + (int64_t)offset);
   uint32_t scratch = board_scratch_start();
-  if (step == 1u) {
-    return swap_copyArea(TSB_CHECK(u32, secondary), scratch, area);
-  }
-  if (step == 2u) {
-    return swap_copyArea(TSB_CHECK(u32, primary), TSB_CHECK(u32, secondary), area);
-  }
-  return swap_copyArea(scratch, TSB_CHECK(u32, primary), area);
+  int64_t from = ((step == 1u) ? secondary : ((step == 2u) ? primary : (int64_t)scratch));
+  int64_t to = ((step == 1u) ? (int64_t)scratch : ((step == 2u) ? secondary : primary));
+  return swap_copyArea(TSB_CHECK(u32, from), TSB_CHECK(u32, to), area);
 }
 
 static int32_t swap_swapContinue(void) {
@@ -1918,7 +1954,7 @@ static int32_t swap_swapContinue(void) {
     return ((bank_swap_bankSwapContinue() == status_Status_Ok) ? swap_SwapProgress_Done : swap_SwapProgress_Failed);
   }
   uint32_t k = status_log_swapProgressArea();
-  uint32_t step = TSB_ADD_U32(status_log_swapProgressStep(), 1u);
+  uint32_t step = (uint32_t)(status_log_swapProgressStep() + 1);
   if (step > swap_STEPS) {
     k = TSB_ADD_U32(k, 1u);
     step = 1u;
