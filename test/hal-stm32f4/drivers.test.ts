@@ -362,8 +362,8 @@ if (!HAVE_GCC) {
     {
       name: "USART6_RX on channel 4 instead of 5",
       file: "stm32f4_uart_dma.c",
-      from: "    *channel = 5u;\n",
-      to: "",
+      from: "return DMA_SxCR(DMA2_BASE, 1u) | 5u;",
+      to: "return DMA_SxCR(DMA2_BASE, 1u) | 4u;",
       caughtBy: "uart_dma_routes_of_every_usart",
     },
     {
