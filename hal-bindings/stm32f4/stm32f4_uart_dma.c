@@ -62,12 +62,12 @@ bool stm32f4_uart_rx_dma_running(void) { return s_rx.stream != 0u; }
 /* DMA1EN and DMA2EN (and the reset bits) are next to each other, like the controllers. */
 static uint32_t dma_clock_bit(uint32_t sx) { return RCC_AHB1ENR_DMA1EN << ((sx >> 10) & 1u); }
 
-/* The stream's flags: LIFCR/HIFCR by stream 0-3/4-7, at 0, 6, 16, 22 bits within the register (6 for bit 0 of
- * the stream number, 16 for bit 1). */
+/* The stream's flags: LIFCR/HIFCR by stream 0-3/4-7, at 0, 6, 16, 22 bits within the register. */
 static void dma_clear_flags(uint32_t sx) {
+  static const uint8_t offset[4] = {0u, 6u, 16u, 22u};
   uint32_t stream = stream_number(sx);
   uint32_t ifcr = stream < 4u ? DMA_LIFCR(stream_dma(sx)) : DMA_HIFCR(stream_dma(sx));
-  REG_WRITE32(ifcr, (uint32_t)DMA_STREAM_FLAGS << ((stream & 1u) * 6u + (stream & 2u) * 8u));
+  REG_WRITE32(ifcr, (uint32_t)DMA_STREAM_FLAGS << offset[stream & 3u]);
 }
 
 /* EN cleared, and confirmed: the stream's registers may only be written while EN reads 0. */
