@@ -179,7 +179,8 @@ static void clock_restore_pwr(void) {
   s_pwr.vos_mask = 0u;
 }
 
-static uint32_t clock_fallback(void) {
+/* Not inlined: one copy of both steps, which every failure path and hal_clock_deinit share. */
+__attribute__((noinline)) static uint32_t clock_fallback(void) {
   clock_to_hsi();
   clock_restore_pwr();
   return CLOCK_HSI_HZ;
