@@ -57,28 +57,24 @@ static uint32_t clock_dev_id(void) { return TSBOOT_DEV_ID; }
 static uint32_t clock_dev_id(void) { return REG_READ32(DBGMCU_IDCODE) & DBGMCU_IDCODE_DEV_ID_Msk; }
 #endif
 
-/* DEV_IDs (DBGMCU_IDCODE) of the parts with a two-bit VOS field. */
-static const uint16_t TWO_BIT_VOS_PARTS[] = {
-    0x419u, /* F42x/43x */
-    0x421u, /* F446 */
-    0x423u, /* F401xB/C */
-    0x431u, /* F411 */
-    0x433u, /* F401xD/E */
-    0x434u, /* F469/479 */
-    0x441u, /* F412 */
-    0x458u, /* F410 */
-    0x463u, /* F413/423 */
-};
-
 /* The VOS field of the part `dev_id`: the whole two-bit field on F401/F411/F42x and the other parts that have
- * one; bit 14 alone on F405/407, which is also what an unreadable DEV_ID (0, as under QEMU) gets. */
+ * one; bit 14 alone on F405/407, which is also what an unreadable DEV_ID (0, as under QEMU) gets. A switch
+ * rather than a table, so that the board's constant DEV_ID folds it away. */
 static uint32_t clock_vos_mask(uint32_t dev_id) {
-  for (uint32_t i = 0; i < sizeof TWO_BIT_VOS_PARTS / sizeof TWO_BIT_VOS_PARTS[0]; i++) {
-    if (TWO_BIT_VOS_PARTS[i] == dev_id) {
-      return PWR_CR_VOS_Msk;
-    }
+  switch (dev_id) {
+  case 0x419u: /* F42x/43x */
+  case 0x421u: /* F446 */
+  case 0x423u: /* F401xB/C */
+  case 0x431u: /* F411 */
+  case 0x433u: /* F401xD/E */
+  case 0x434u: /* F469/479 */
+  case 0x441u: /* F412 */
+  case 0x458u: /* F410 */
+  case 0x463u: /* F413/423 */
+    return PWR_CR_VOS_Msk;
+  default:
+    return PWR_CR_VOS;
   }
-  return PWR_CR_VOS;
 }
 
 /* The VOS value sysclk_hz needs, in the field `mask`. Two-bit parts: scale 1 (11) above 84 MHz, else scale 2

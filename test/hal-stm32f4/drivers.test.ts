@@ -413,7 +413,7 @@ if (!HAVE_GCC) {
     {
       name: "F411 treated as a one-bit VOS part (only bit 14 checked)",
       file: "stm32f4_clock.c",
-      from: "    0x431u, /* F411 */\n",
+      from: "  case 0x431u: /* F411 */\n",
       to: "",
       caughtBy: "clock_f411_vos_whole_field_from_scale3",
       issue: 10,
