@@ -117,7 +117,8 @@ export function generateStartup(board: Board, options: StartupOptions = {}): str
           `/* Every exception without its own handler: ${fault} records it and resets (LR, MSP/PSP untouched). */`,
           `void ${fault}(void);`,
           "__attribute__((naked)) void Default_Handler(void) {",
-          `  __asm__ volatile("ldr r0, =${fault}\\n\\tbx r0");`,
+          // ARMv7-M's B.W reaches all of flash; ARMv6-M's B reaches 2 KB only: it loads the address instead.
+          board.cpu === "cortex-m0" ? `  __asm__ volatile("ldr r0, =${fault}\\n\\tbx r0");` : `  __asm__ volatile("b.w ${fault}");`,
           "}",
         ]),
     "",

@@ -20,11 +20,17 @@ static bool range_inside(uint32_t start, uint32_t size, uint32_t region, uint32_
   return start >= region && size <= region_size && start - region <= region_size - size;
 }
 
+/* [start, start + size) and [region, region + region_size), both non-empty, share an address: one of them
+ * starts inside the other (modular differences: no sum can overflow). */
+static bool range_overlaps(uint32_t start, uint32_t size, uint32_t region, uint32_t region_size) {
+  return start - region < region_size || region - start < size;
+}
+
+/* size is not 0. */
 static bool range_touches_bootloader(uint32_t start, uint32_t size) {
-  uint64_t end = (uint64_t)start + size;
-  uint64_t copy = (uint64_t)BOARD_BOOTLOADER_START + board_bank_swap_size(); /* a bank-swap board's second copy */
-  return (start < (uint64_t)BOARD_BOOTLOADER_START + BOARD_BOOTLOADER_SIZE && end > BOARD_BOOTLOADER_START) ||
-         (board_bank_swap_size() != 0u && start < copy + BOARD_BOOTLOADER_SIZE && end > copy);
+  return range_overlaps(start, size, BOARD_BOOTLOADER_START, BOARD_BOOTLOADER_SIZE) ||
+         (board_bank_swap_size() != 0u && /* a bank-swap board's second copy */
+          range_overlaps(start, size, BOARD_BOOTLOADER_START + board_bank_swap_size(), BOARD_BOOTLOADER_SIZE));
 }
 
 /* The only flash the bootloader may change: the application region, the config region and, on boards with

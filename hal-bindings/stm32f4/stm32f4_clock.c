@@ -48,28 +48,33 @@ uint32_t hal_clock_pclk_hz(uint32_t usart_base) {
   return usart_base == USART1_BASE || usart_base == USART6_BASE ? s_clock.pclk2 : s_clock.pclk1;
 }
 
-/* DEV_IDs (DBGMCU_IDCODE) of the parts with a two-bit VOS field. */
-static const uint16_t TWO_BIT_VOS_PARTS[] = {
-    0x419u, /* F42x/43x */
-    0x421u, /* F446 */
-    0x423u, /* F401xB/C */
-    0x431u, /* F411 */
-    0x433u, /* F401xD/E */
-    0x434u, /* F469/479 */
-    0x441u, /* F412 */
-    0x458u, /* F410 */
-    0x463u, /* F413/423 */
-};
+/* The part's DEV_ID. Board builds pass the one of the board's part (-DTSBOOT_DEV_ID, from boards/parts/, the
+ * value its DBGMCU_IDCODE reads), so that what follows from it folds away at build time, as boards/uart-rates.ts
+ * assumes the part's APB limits; without it (the register-model builds) the driver reads DBGMCU_IDCODE. */
+#ifdef TSBOOT_DEV_ID
+static uint32_t clock_dev_id(void) { return TSBOOT_DEV_ID; }
+#else
+static uint32_t clock_dev_id(void) { return REG_READ32(DBGMCU_IDCODE) & DBGMCU_IDCODE_DEV_ID_Msk; }
+#endif
 
 /* The VOS field of the part `dev_id`: the whole two-bit field on F401/F411/F42x and the other parts that have
- * one; bit 14 alone on F405/407, which is also what an unreadable DEV_ID (0, as under QEMU) gets. */
+ * one; bit 14 alone on F405/407, which is also what an unreadable DEV_ID (0, as under QEMU) gets. A switch
+ * rather than a table, so that the board's constant DEV_ID folds it away. */
 static uint32_t clock_vos_mask(uint32_t dev_id) {
-  for (uint32_t i = 0; i < sizeof TWO_BIT_VOS_PARTS / sizeof TWO_BIT_VOS_PARTS[0]; i++) {
-    if (TWO_BIT_VOS_PARTS[i] == dev_id) {
-      return PWR_CR_VOS_Msk;
-    }
+  switch (dev_id) {
+  case 0x419u: /* F42x/43x */
+  case 0x421u: /* F446 */
+  case 0x423u: /* F401xB/C */
+  case 0x431u: /* F411 */
+  case 0x433u: /* F401xD/E */
+  case 0x434u: /* F469/479 */
+  case 0x441u: /* F412 */
+  case 0x458u: /* F410 */
+  case 0x463u: /* F413/423 */
+    return PWR_CR_VOS_Msk;
+  default:
+    return PWR_CR_VOS;
   }
-  return PWR_CR_VOS;
 }
 
 /* The VOS value sysclk_hz needs, in the field `mask`. Two-bit parts: scale 1 (11) above 84 MHz, else scale 2
@@ -170,7 +175,8 @@ static void clock_restore_pwr(void) {
   s_pwr.vos_mask = 0u;
 }
 
-static uint32_t clock_fallback(void) {
+/* Not inlined: one copy of both steps, which every failure path and hal_clock_deinit share. */
+__attribute__((noinline)) static uint32_t clock_fallback(void) {
   clock_to_hsi();
   clock_restore_pwr();
   return CLOCK_HSI_HZ;
@@ -206,7 +212,7 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
     (void)REG_READ32(RCC_APB1ENR); /* errata: wait for the clock enable before touching PWR */
   }
   uint32_t pwr_cr = REG_READ32(PWR_CR);
-  uint32_t dev_id = REG_READ32(DBGMCU_IDCODE) & DBGMCU_IDCODE_DEV_ID_Msk;
+  uint32_t dev_id = clock_dev_id();
   s_pwr.vos_mask = clock_vos_mask(dev_id);
   s_pwr.vos = pwr_cr & s_pwr.vos_mask;
   uint32_t vos = clock_vos_for(sysclk_hz, s_pwr.vos_mask, s_pwr.vos);
@@ -214,8 +220,10 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
     REG_WRITE32(PWR_CR, (pwr_cr & ~s_pwr.vos_mask) | vos);
   }
 
-  uint32_t pllcfgr = REG_READ32(RCC_PLLCFGR) & ~(RCC_PLLCFGR_PLLM_Msk | RCC_PLLCFGR_PLLN_Msk | RCC_PLLCFGR_PLLP_Msk |
-                                                 RCC_PLLCFGR_PLLSRC | RCC_PLLCFGR_PLLQ_Msk);
+  /* clock_to_hsi left RCC_PLLCFGR and RCC_CFGR at their reset values: the fields are written over those (the
+   * reserved bits kept as they reset) without reading the registers back. */
+  uint32_t pllcfgr = RCC_PLLCFGR_RESET & ~(RCC_PLLCFGR_PLLM_Msk | RCC_PLLCFGR_PLLN_Msk | RCC_PLLCFGR_PLLP_Msk |
+                                           RCC_PLLCFGR_PLLSRC | RCC_PLLCFGR_PLLQ_Msk);
   pllcfgr |= (pll.m << RCC_PLLCFGR_PLLM_Pos) | (pll.n << RCC_PLLCFGR_PLLN_Pos) |
              (((pll.p / 2u) - 1u) << RCC_PLLCFGR_PLLP_Pos) | (pll.q << RCC_PLLCFGR_PLLQ_Pos) |
              (hse != 0u ? RCC_PLLCFGR_PLLSRC : 0u);
@@ -227,8 +235,8 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
   bool f411 = dev_id == DEV_ID_F411;
   uint32_t ppre1 = clock_ppre_for(sysclk_hz, f411 ? CLOCK_F411_APB1_MAX : CLOCK_APB1_MAX, &pclk1);
   uint32_t ppre2 = clock_ppre_for(sysclk_hz, f411 ? CLOCK_F411_APB2_MAX : CLOCK_APB2_MAX, &pclk2);
-  uint32_t cfgr = REG_READ32(RCC_CFGR) & ~(RCC_CFGR_HPRE_Msk | RCC_CFGR_PPRE1_Msk | RCC_CFGR_PPRE2_Msk);
-  REG_WRITE32(RCC_CFGR, cfgr | (ppre1 << RCC_CFGR_PPRE1_Pos) | (ppre2 << RCC_CFGR_PPRE2_Pos));
+  uint32_t cfgr = (ppre1 << RCC_CFGR_PPRE1_Pos) | (ppre2 << RCC_CFGR_PPRE2_Pos); /* AHB /1, SW = HSI */
+  REG_WRITE32(RCC_CFGR, cfgr);
 
   /* Wait states BEFORE the clock goes up; RM0090 3.5.1 asks to read ACR back to check they took. */
   uint32_t latency = (sysclk_hz - 1u) / CLOCK_HZ_PER_WAIT_STATE;
@@ -241,7 +249,7 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
   if (!stm32f4_wait(RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY, CLOCK_PLL_POLLS)) {
     return clock_fallback();
   }
-  REG_WRITE32(RCC_CFGR, (REG_READ32(RCC_CFGR) & ~RCC_CFGR_SW_Msk) | RCC_CFGR_SW_PLL);
+  REG_WRITE32(RCC_CFGR, cfgr | RCC_CFGR_SW_PLL);
   if (!stm32f4_wait(RCC_CFGR, RCC_CFGR_SWS_Msk, RCC_CFGR_SWS_PLL, CLOCK_SWITCH_POLLS)) {
     return clock_fallback();
   }

@@ -56,9 +56,9 @@ static uint32_t flash_bank_sectors(void) {
   return n > FLASH_SECTORS_PER_BANK ? FLASH_SECTORS_PER_BANK : n;
 }
 
-/* Size in KB of the sector with hardware number `snb`, or 0 when the part has no such sector. Sizes within a
- * bank: 16, 16, 16, 16, 64, 128, 128, ... (RM0090 table 5). */
-static uint32_t flash_sector_kb(uint32_t snb) {
+/* The longest erase (ms, datasheet maximum) of the sector with hardware number `snb`, or 0 when the part has no
+ * such sector. Sizes within a bank: 16, 16, 16, 16, 64, 128, 128, ... KB (RM0090 table 5). */
+static uint32_t flash_sector_erase_ms(uint32_t snb) {
   uint32_t in_bank = snb;
   if (snb >= FLASH_SNB_BANK2_FIRST && flash_size_kb() >= 2048u) {
     in_bank = snb - FLASH_SNB_BANK2_FIRST;
@@ -69,18 +69,13 @@ static uint32_t flash_sector_kb(uint32_t snb) {
     return 0u;
   }
   if (in_bank < 4u) {
-    return 16u;
+    return FLASH_ERASE_16K_MAX_MS;
   }
-  return in_bank == 4u ? 64u : 128u;
+  return in_bank == 4u ? FLASH_ERASE_64K_MAX_MS : FLASH_ERASE_128K_MAX_MS;
 }
 
 uint32_t stm32f4_flash_polls_ms(uint32_t ms) { return ms * (hal_clock_hclk_hz() / 1000u); }
 static uint32_t flash_polls_us(uint32_t us) { return us * ((hal_clock_hclk_hz() + 999999u) / 1000000u); }
-
-static uint32_t flash_erase_polls(uint32_t kb) {
-  uint32_t ms = kb == 16u ? FLASH_ERASE_16K_MAX_MS : (kb == 64u ? FLASH_ERASE_64K_MAX_MS : FLASH_ERASE_128K_MAX_MS);
-  return stm32f4_flash_polls_ms(ms);
-}
 
 /* True when BSY cleared within `polls` SR reads; reloads the IWDG on the way (harmless when it is not running). */
 TSBOOT_RAMFUNC static bool flash_wait_idle(uint32_t polls) {
@@ -199,8 +194,8 @@ static void flash_flush_caches(void) {
 uint32_t hal_flash_write_unit(void) { return 4u; }
 
 uint32_t hal_flash_erase_unit(uint32_t number) {
-  uint32_t kb = flash_sector_kb(number);
-  if (kb == 0u) {
+  uint32_t erase_ms = flash_sector_erase_ms(number);
+  if (erase_ms == 0u) {
     return HAL_ERR_ARG;
   }
   uint32_t status = flash_begin();
@@ -210,7 +205,7 @@ uint32_t hal_flash_erase_unit(uint32_t number) {
   uint32_t cr = FLASH_CR_PSIZE_x32 | FLASH_CR_SER | (number << FLASH_CR_SNB_Pos);
   REG_WRITE32(FLASH_CR, cr); /* RM0090 3.6.3 step 2: SER and SNB ... */
   /* ... step 3: then STRT, from RAM; the controller reads nothing else until the sector is erased. */
-  stm32f4_flash_run(FLASH_CR, cr | FLASH_CR_STRT, flash_erase_polls(kb), number);
+  stm32f4_flash_run(FLASH_CR, cr | FLASH_CR_STRT, stm32f4_flash_polls_ms(erase_ms), number);
   status = flash_end();
   flash_flush_caches();
   return status;

@@ -24,8 +24,9 @@ static uint32_t options_unlock(void) {
   return (REG_READ32(FLASH_OPTCR) & FLASH_OPTCR_OPTLOCK) == 0u ? HAL_OK : HAL_ERR_LOCKED;
 }
 
-/* Only while BSY is clear (the callers have waited): FLASH_OPTCR is then written without a stall. */
-static void options_lock(void) {
+/* Only while BSY is clear (the callers have waited): FLASH_OPTCR is then written without a stall. Not inlined:
+ * both ends of hal_flash_wrp_set share one copy. */
+__attribute__((noinline)) static void options_lock(void) {
   uint32_t optcr = REG_READ32(FLASH_OPTCR);
   if ((optcr & FLASH_OPTCR_OPTLOCK) == 0u) {
     REG_WRITE32(FLASH_OPTCR, (optcr & ~FLASH_OPTCR_OPTSTRT) | FLASH_OPTCR_OPTLOCK);

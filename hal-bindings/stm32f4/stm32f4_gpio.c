@@ -75,7 +75,9 @@ void hal_gpio_af_init(uint32_t port_index, uint32_t pin, uint32_t af) {
 /* The reset value of one pin's 2-bit field in a register whose reset value is `port_reset` (RM0090 8.4). */
 static uint32_t gpio_reset_field(uint32_t port_reset, uint32_t pin) { return (port_reset >> (2u * pin)) & 0x3u; }
 
-void hal_gpio_pin_reset(uint32_t port_index, uint32_t pin) {
+/* Inlined into every caller (tsboot_hal.h's declaration keeps this an external definition as well): the port
+ * resets the board's pins, constants, and their reset values then fold to a single setup call. */
+__attribute__((always_inline)) inline void hal_gpio_pin_reset(uint32_t port_index, uint32_t pin) {
   if (!gpio_valid(port_index, pin)) {
     return;
   }

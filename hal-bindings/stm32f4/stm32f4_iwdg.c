@@ -22,7 +22,9 @@ static void iwdg_wait_updated(uint32_t flags) {
    * runs either way, and the caller reloads it. */
 }
 
-void hal_iwdg_start(uint32_t timeout_ms) {
+/* Inlined into every caller (tsboot_hal.h's declaration keeps this an external definition as well): the
+ * bootloader's timeouts are board constants, and the prescaler search then folds away. */
+__attribute__((always_inline)) inline void hal_iwdg_start(uint32_t timeout_ms) {
   uint32_t ms = timeout_ms > IWDG_TIMEOUT_MS_MAX ? IWDG_TIMEOUT_MS_MAX : timeout_ms;
   uint32_t ticks = ms * IWDG_LSI_MAX_KHZ; /* LSI cycles the period must last at least */
   uint32_t pr = 0u;

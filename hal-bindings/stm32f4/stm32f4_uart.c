@@ -17,18 +17,20 @@ _Static_assert(USART_SR_PE == HAL_UART_ERR_PE && USART_SR_FE == HAL_UART_ERR_FE 
 
 /* The driver's state, in one structure (one address to load):
  *   base        the USART hal_uart_init configured (0: none), enr and bit its RCC clock-enable register and bit;
+ *   rx_line     its receiver's DMA stream and channel (stm32f4_uart_rx_dma_line), 0 for none;
  *   char_polls  one character time in CPU cycles, the unit of every TX wait;
  *   errors      the HAL_UART_ERR_* bits not yet taken;
  *   dma_flags_seen, dma_head_seen  DMA mode: the error flags last reported and the ring head then
  *               (see hal_uart_take_errors). */
 static struct {
-  uint32_t base, enr, bit, char_polls, errors, dma_flags_seen, dma_head_seen;
+  uint32_t base, enr, bit, rx_line, char_polls, errors, dma_flags_seen, dma_head_seen;
 } s_uart;
 /* Each APB's reset register is 0x20 below its clock-enable register, with the same bits (RM0090 7.3). */
 #define RCC_RSTR_OF_ENR(enr) ((enr) - 0x20u)
 
 
 uint32_t stm32f4_uart_base(void) { return s_uart.base; }
+uint32_t stm32f4_uart_rx_line(void) { return s_uart.base != 0u ? s_uart.rx_line : 0u; }
 
 /* The clock-enable bit of the USART at `base` (USART1/6 on APB2, USART2/3 and UART4/5 on APB1, whose bits follow
  * their addresses, 0x400 apart), 0 when `base` is none of them. Arithmetic rather than a table search, so that a
@@ -92,6 +94,7 @@ void hal_uart_init(uint32_t base, uint32_t pclk_hz, uint32_t baud, bool even_par
   s_uart.base = base;
   s_uart.enr = enr;
   s_uart.bit = bit;
+  s_uart.rx_line = stm32f4_uart_rx_dma_line(base);
   /* A character is at most 11 bits (start, 8 data, parity, stop); the CPU polls at HCLK at most. */
   uint32_t hclk = hal_clock_hclk_hz();
   s_uart.char_polls = (hclk / baud + 1u) * 11u;

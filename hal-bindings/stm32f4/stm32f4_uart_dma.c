@@ -24,28 +24,30 @@
 #define STREAM_M0AR(sx) ((sx) + 0xCu)
 static uint32_t stream_dma(uint32_t sx) { return sx & ~0x3FFu; }
 static uint32_t stream_number(uint32_t sx) { return ((sx & 0x3FFu) - DMA_SxCR(0u, 0u)) / (DMA_SxCR(0u, 1u) - DMA_SxCR(0u, 0u)); }
-_Static_assert((DMA1_BASE & 0x3FFu) == 0u && DMA2_BASE == DMA1_BASE + 0x400u, "DMA controllers are 1 KB blocks");
+_Static_assert((DMA1_BASE & 0x7FFu) == 0u && DMA2_BASE == DMA1_BASE + 0x400u,
+               "DMA controllers are 1 KB blocks, and address bit 10 tells DMA2 from DMA1");
 
 /* USART2, USART3, UART4, UART5 (0x400 apart) use DMA1 channel 4, streams 5, 1, 2, 0: one nibble each. */
 #define APB1_USART_RX_STREAMS 0x0215u
 
-/* The stream of the USART at `usart` (the table above) and its channel, or 0 for none. Computed rather than
- * searched for, so that it folds away for a constant USART. */
-static uint32_t rx_dma_stream(uint32_t usart, uint32_t *channel) {
-  *channel = 4u;
+/* The stream of the USART at `usart` (the table above) with its channel in the low 3 bits, or 0 for none.
+ * Computed rather than searched for, so that it folds away for a constant USART. */
+uint32_t stm32f4_uart_rx_dma_line(uint32_t usart) {
   if (usart == USART1_BASE) {
-    return DMA_SxCR(DMA2_BASE, 2u);
+    return DMA_SxCR(DMA2_BASE, 2u) | 4u;
   }
   if (usart == USART6_BASE) {
-    *channel = 5u;
-    return DMA_SxCR(DMA2_BASE, 1u);
+    return DMA_SxCR(DMA2_BASE, 1u) | 5u;
   }
   uint32_t offset = usart - USART2_BASE;
   if ((offset & 0x3FFu) != 0u || offset > UART5_BASE - USART2_BASE) {
     return 0u;
   }
-  return DMA_SxCR(DMA1_BASE, (APB1_USART_RX_STREAMS >> (offset >> 8)) & 0xFu); /* 4 bits per 0x400 of address */
+  return DMA_SxCR(DMA1_BASE, (APB1_USART_RX_STREAMS >> (offset >> 8)) & 0xFu) | 4u; /* 4 bits per 0x400 of address */
 }
+_Static_assert(DMA_SxCR(0u, 0u) % 8u == 0u && (DMA_SxCR(0u, 1u) - DMA_SxCR(0u, 0u)) % 8u == 0u,
+               "a stream's SxCR address leaves 3 bits for the channel");
+#define LINE_CHANNEL_Msk 0x7u
 
 /* A stream stops at the end of the current transfer (a single byte here): a few bus cycles. */
 #define DMA_DISABLE_POLLS 1000u
@@ -58,7 +60,7 @@ static struct {
 bool stm32f4_uart_rx_dma_running(void) { return s_rx.stream != 0u; }
 
 /* DMA1EN and DMA2EN (and the reset bits) are next to each other, like the controllers. */
-static uint32_t dma_clock_bit(uint32_t sx) { return RCC_AHB1ENR_DMA1EN << ((stream_dma(sx) - DMA1_BASE) >> 10); }
+static uint32_t dma_clock_bit(uint32_t sx) { return RCC_AHB1ENR_DMA1EN << ((sx >> 10) & 1u); }
 
 /* The stream's flags: LIFCR/HIFCR by stream 0-3/4-7, at 0, 6, 16, 22 bits within the register. */
 static void dma_clear_flags(uint32_t sx) {
@@ -87,8 +89,9 @@ static void dma_release(uint32_t sx) {
 
 bool hal_uart_rx_dma_start(uint8_t *ring, uint32_t length) {
   uint32_t usart = stm32f4_uart_base();
-  uint32_t channel = 0;
-  uint32_t sx = rx_dma_stream(usart, &channel);
+  uint32_t line = stm32f4_uart_rx_line();
+  uint32_t sx = line & ~LINE_CHANNEL_Msk;
+  uint32_t channel = line & LINE_CHANNEL_Msk;
   if (sx == 0u || ring == 0 || length == 0u || length > DMA_SxNDTR_Msk || s_rx.stream != 0u) {
     return false;
   }

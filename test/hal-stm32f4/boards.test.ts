@@ -317,7 +317,10 @@ describe("generated linker scripts (text)", () => {
     const b = loadBoard("nucleo-f411re");
     const bootloader = generateStartup(b, { entry: "bootloader_main", faultHandler: "tsboot_fault_entry" });
     expect(bootloader).toContain("__attribute__((naked)) void Default_Handler(void) {");
-    expect(bootloader).toContain('__asm__ volatile("ldr r0, =tsboot_fault_entry\\n\\tbx r0");');
+    expect(bootloader).toContain('__asm__ volatile("b.w tsboot_fault_entry");'); // ARMv7-M: one B.W
+    expect(generateStartup(loadBoard("nucleo-f072rb"), { faultHandler: "tsboot_fault_entry" })).toContain(
+      '__asm__ volatile("ldr r0, =tsboot_fault_entry\\n\\tbx r0");', // ARMv6-M: B reaches 2 KB only
+    );
     expect(bootloader).toContain('void HardFault_Handler(void) __attribute__((weak, alias("Default_Handler")));');
     expect(bootloader).toContain('void NMI_Handler(void) __attribute__((weak, alias("Default_Handler")));');
     expect(generateStartup(b)).toContain("  for (;;) {"); // without one: spins where a debugger shows it

@@ -232,7 +232,7 @@ if (!HAVE_GCC) {
     {
       name: "erase wait bounded by the program time",
       file: "stm32f4_flash.c",
-      from: "flash_erase_polls(kb)",
+      from: "stm32f4_flash_polls_ms(erase_ms)",
       to: "flash_polls_us(FLASH_PROGRAM_MAX_US)",
       caughtBy: "flash_busy_stuck_erase_resets",
     },
@@ -362,8 +362,8 @@ if (!HAVE_GCC) {
     {
       name: "USART6_RX on channel 4 instead of 5",
       file: "stm32f4_uart_dma.c",
-      from: "    *channel = 5u;\n",
-      to: "",
+      from: "return DMA_SxCR(DMA2_BASE, 1u) | 5u;",
+      to: "return DMA_SxCR(DMA2_BASE, 1u) | 4u;",
       caughtBy: "uart_dma_routes_of_every_usart",
     },
     {
@@ -413,7 +413,7 @@ if (!HAVE_GCC) {
     {
       name: "F411 treated as a one-bit VOS part (only bit 14 checked)",
       file: "stm32f4_clock.c",
-      from: "    0x431u, /* F411 */\n",
+      from: "  case 0x431u: /* F411 */\n",
       to: "",
       caughtBy: "clock_f411_vos_whole_field_from_scale3",
       issue: 10,
