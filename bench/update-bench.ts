@@ -1,12 +1,13 @@
 /**
  * How close a 256 KB update comes to what the hardware allows (issue 12) — a script, not a test: nothing
- * here asserts a figure. `npm run bench:update [-- --size 262144 --board nucleo-f411re]`.
+ * here asserts a figure. `npm run bench:update [-- --size 262144 --board nucleo-f411re --bauds 921600 --timing typ]`.
  *
  * Every run is the real bootloader in a fresh Node process (host/sim/node-run.ts) on the timed device model:
  * datasheet flash timing (typ or max) that stalls the CPU, the USART at clock / BRR, reception by DMA into
  * the board's ring. The application region holds an old application, so every sector the image needs must
  * be erased. The host is on the paced link model (test/bootloader/paced-host.ts): bytes take their time on
  * the wire at the line's rate and framing, and the host answers `turnaround` after the device's last byte.
+ * TSBOOT_BENCH_TRACE=1 prints every frame the host hears, with its time (ms), to stderr.
  *
  * Rows: tsboot at 115200, 921600 and the fastest rate BAUDS offers (negotiated with SET_BAUD), with 1 ms and
  * 16 ms turnaround, typ and max flash timing. Each prints the update time (session start to END's reply),
@@ -100,6 +101,7 @@ function tsbootHost(sim: Simulation, layout: BoardLayout, app: Uint8Array, spec:
   const host = pacedHost(sim, session, { window: spec.window, turnaroundUs: spec.turnaroundUs, quietUs: 3_000_000 });
   return () => {
     const frames = host.received();
+    if (process.env.TSBOOT_BENCH_TRACE) frames.forEach((f, i) => process.stderr.write(`${(host.receivedAtNs()[i] / 1e6).toFixed(1)} ${f.command.toString(16)} ${Buffer.from(f.payload.subarray(0, 8)).toString("hex")}\n`));
     const replies = frames.map((f, i) => ({ f, at: host.receivedAtNs()[i] })).filter(({ f }) => (f.command & REPLY_BIT) !== 0 && f.command !== 0x90);
     const end = replies.find(({ f }) => f.command === (Command.End | REPLY_BIT));
     const bad = replies.filter(({ f }) => f.payload[0] !== 0).map(({ f }) => `${f.command & 0x7f}:${STATUS_NAMES[f.payload[0]]}`);
@@ -190,6 +192,7 @@ function run(spec: Omit<RunSpec, "dir">): RunResult {
     fs.writeFileSync(specFile, JSON.stringify({ ...spec, dir }));
     const child = spawnSync(process.execPath, [path.join(ROOT, "bin/run-ts.mjs"), fileURLToPath(import.meta.url), "--run", specFile], { cwd: ROOT, encoding: "utf8", timeout: 600_000 });
     if (child.status !== 0) throw new Error(`a run failed (exit ${child.status}):\n${child.stderr}`);
+    if (process.env.TSBOOT_BENCH_TRACE) process.stderr.write(`--- ${spec.host} ${spec.timing} ${spec.turnaroundUs} us ${spec.baud}\n${child.stderr}`);
     return JSON.parse(child.stdout.trim().split("\n").pop()!) as RunResult;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -218,13 +221,17 @@ function main(argv: string[]): void {
   const layout = loadBoardLayout(boardName);
   const window = windowFrames(rxRingSize(loadBoard(boardName)));
   const fastest = layout.uart.rates.at(-1)!.baud;
-  const bauds = [...new Set([115200, 921600, fastest])].filter((b) => layout.uart.rates.some((r) => r.baud === b));
+  const onlyBauds = opt("--bauds", "").split(",").filter(Boolean).map(Number);
+  const bauds = [...new Set([115200, 921600, fastest])]
+    .filter((b) => layout.uart.rates.some((r) => r.baud === b))
+    .filter((b) => onlyBauds.length === 0 || onlyBauds.includes(b));
+  const timings = opt("--timing", "typ,max").split(",") as FlashTimingMode[];
   const haveStm32flash = fs.existsSync(STM32FLASH) && spawnSync("socat", ["-V"]).status === 0;
 
   console.log(`update bench: ${size} B payload on ${boardName}, window ${window} (ring ${rxRingSize(loadBoard(boardName))} B), old application in the region`);
   const header = ["flash", "turn", "baud", "host", "update s", "bound s", "ratio", "(wire s, erase+program s)"];
   const rows: string[][] = [];
-  for (const timing of ["typ", "max"] as const) {
+  for (const timing of timings) {
     const { eraseNs, programNs } = flashBoundNs(layout, size, timing);
     for (const turnaroundUs of [1000, 16_000]) {
       for (const baud of bauds) {

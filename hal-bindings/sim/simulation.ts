@@ -153,6 +153,14 @@ export class Simulation {
   trialPublished = { address: 0, id: 0 };
   /** Called whenever the device polls the UART and finds nothing: a reactive host answers here. */
   onIdle: ((sim: Simulation) => void) | null = null;
+  /**
+   * Called whenever the device looks at its receiver, before anything is received, found or not. A host
+   * that answers the device's replies as they leave the line (a real one does, while the device programs
+   * or erases) reacts here: what it sends from rxObservedNs on cannot have been seen by the device yet.
+   */
+  onHostTurn: ((sim: Simulation) => void) | null = null;
+  /** When the device last looked at its receiver (the host may still send from then on). */
+  rxObservedNs = 0;
   /** A run longer than this (virtual time) is stopped: a test never hangs. */
   limitUs = 600_000_000;
   /**
@@ -333,8 +341,15 @@ export class Simulation {
     else if (this.uart.pending() === 0 && this.nowNs - this.lastActivityNs > this.idleLimitUs * 1000) throw new SimulationIdle(this.nowUs);
   }
 
+  /** The host's turn before the device looks at its receiver (onHostTurn). */
+  private observeRx(): void {
+    if (this.onHostTurn) this.onHostTurn(this);
+    this.rxObservedNs = this.nowNs;
+  }
+
   /** Polled reception: the byte in the receive data register, or -1. */
   readByte(): number {
+    this.observeRx();
     this.uart.receiveUntil(this.nowNs);
     const value = this.uart.takeRdr();
     if (value >= 0) {
@@ -397,6 +412,7 @@ export class Simulation {
   uartRxHead(): number {
     const ring = this.uart.ring;
     if (!ring) throw new Error("uartRxHead() before uartRxStart()");
+    this.observeRx();
     if (this.uart.receiveUntil(this.nowNs) > 0) {
       this.advance(TIME.readUs);
       this.lastActivityNs = this.nowNs;

@@ -1,8 +1,10 @@
 /**
  * A well-behaved native-protocol host for the Node simulation: it sends the next frames only when the
  * device's replies allow it (INFO, BEGIN and END answered first; at most `window` WRITEs in flight), each a
- * turnaround after the reply that allowed it has left the device's line. It runs inside the simulation
- * (Simulation.onIdle: whenever the device polls an empty UART), so the whole session stays in virtual time.
+ * turnaround after the reply that allowed it has left the device's line. It runs inside the simulation, so
+ * the whole session stays in virtual time: it reads the device's replies whenever the device looks at its
+ * receiver (Simulation.onHostTurn), found data or not, so it keeps sending while the device programs a
+ * ring full of frames or erases, as a real host does; a send can date back to the device's previous look.
  * When the device has said nothing for `quietUs` (everything sent, or a host left waiting for a reply that
  * never comes), the run ends as idle.
  *
@@ -68,7 +70,7 @@ export function pacedHost(sim: Simulation, session: HostStep[], options: PacedHo
   const send = () => {
     while (next < session.length && !waiting) {
       const step = session[next];
-      const at = Math.max(readyNs, sim.nowNs);
+      const at = Math.max(readyNs, sim.rxObservedNs);
       if ("line" in step) {
         lines.push({ atNs: at, line: step.line });
         next++;
@@ -91,7 +93,7 @@ export function pacedHost(sim: Simulation, session: HostStep[], options: PacedHo
     }
   };
   send();
-  sim.onIdle = () => {
+  const turn = () => {
     const tx = sim.uart.tx;
     for (; seen < tx.length; seen++) {
       const doneNs = sim.uart.txDoneNs[seen];
@@ -112,6 +114,10 @@ export function pacedHost(sim: Simulation, session: HostStep[], options: PacedHo
       waiting = null;
     }
     send();
+  };
+  sim.onHostTurn = turn;
+  sim.onIdle = () => {
+    turn();
     // A host with a timeout still running is not idle; one waiting for a reply that never comes is.
     const timing = waiting !== null && waiting.deadlineNs !== Infinity;
     if (sim.uart.pending() === 0 && !timing && sim.nowNs - Math.max(lastOutputNs, lastSentNs, readyNs) > quietNs) throw new SimulationIdle(sim.nowUs);
