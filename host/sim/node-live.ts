@@ -2,8 +2,8 @@
  * The Node simulation on a TCP port, for host tools (the flasher library) to talk to, as the host C
  * simulation's live mode does: `node-run.ts --port N`. The bootloader runs synchronously on this thread; a
  * worker thread owns the socket. Bytes from the host reach the bootloader through a shared ring (the
- * bootloader's thread waits on it with Atomics.wait whenever it polls an empty UART), and the bootloader's
- * bytes go to the socket by message. While the device waits for input, its clock follows real time.
+ * bootloader's thread takes them whenever it looks at its receiver, and waits on it with Atomics.wait when
+ * it polls an empty UART), and the bootloader's bytes go to the socket by message. While the device waits for input, its clock follows real time.
  *
  * One boot per process (the bootloader's module state is its static RAM): the run ends as a scripted one
  * does (an application start, a reset, a panic), and node-run prints its outcome.
@@ -79,21 +79,27 @@ export function serveLive(sim: Simulation, port: number, boardName: string): Liv
       sent = tx.length;
     }
   };
-  sim.onIdle = () => {
+  const take = (written: number) => {
+    if (written === read) return;
+    const chunk: number[] = [];
+    for (; read !== written; read++) chunk.push(bytes[read % RING_SIZE]);
+    sim.uart.deliver(chunk, sim.nowUs);
+  };
+  // Each time the device looks at its receiver, busy or not, its replies go out and the host's bytes come
+  // in: a host keeps its window full while the device works through its ring, as on a real line.
+  sim.onHostTurn = () => {
     flush();
-    let written = Atomics.load(words, WRITTEN);
+    take(Atomics.load(words, WRITTEN));
+  };
+  sim.onIdle = () => {
+    const written = Atomics.load(words, WRITTEN);
     if (written === read) {
       const start = Date.now();
       Atomics.wait(words, WRITTEN, written, IDLE_WAIT_MS);
       // The device's clock follows real time while it waits (its listen window and idle timeouts).
       sim.advance(Math.max(0, (Date.now() - start) * 1000));
-      written = Atomics.load(words, WRITTEN);
     }
-    if (written !== read) {
-      const chunk: number[] = [];
-      for (; read !== written; read++) chunk.push(bytes[read % RING_SIZE]);
-      sim.uart.deliver(chunk, sim.nowUs);
-    }
+    take(Atomics.load(words, WRITTEN));
   };
   return {
     flush,
