@@ -402,8 +402,8 @@ class BoardChecker {
    * regions one bank up. Everything is checked here, and memoryMap.secondary is set to the application's twin.
    */
   private checkBankSwap(part: PartInfo, sectors: Sector[], map: Board["memoryMap"], bankSize: number): void {
-    if (part.family !== "stm32h7") {
-      this.fail(["slots", "strategy"], `slots.strategy bank-swap is implemented for stm32h7 (SWAP_BANK) only; ${part.part} is an ${part.family} part (the L4's BFB2 boots through system memory: docs/slots.md)`);
+    if (part.family !== "stm32h7" && part.family !== "stm32l4") {
+      this.fail(["slots", "strategy"], `slots.strategy bank-swap is implemented for stm32h7 (SWAP_BANK) and stm32l4 (BFB2) only; ${part.part} is an ${part.family} part`);
     }
     if (part.banks !== 2) this.fail(["slots", "strategy"], `slots.strategy bank-swap needs a dual-bank part; ${part.part} has one bank`);
     if (map.secondary || map.scratch) {

@@ -59,7 +59,7 @@ export const BoardSchema = z
         strategy: z
           .enum(["copy-swap", "bank-swap"])
           .describe(
-            'copy-swap (default with memoryMap.secondary and memoryMap.scratch): the slots are exchanged through the scratch; bank-swap (STM32H7): the secondary is the other bank, and an install flips FLASH_OPTSR_PRG.SWAP_BANK_OPT (docs/slots.md)',
+            'copy-swap (default with memoryMap.secondary and memoryMap.scratch): the slots are exchanged through the scratch; bank-swap (STM32H7, STM32L4): the secondary is the other bank, and an install flips the option bit that maps it first (H7 FLASH_OPTSR_PRG.SWAP_BANK_OPT, L4 FLASH_OPTR.BFB2; docs/slots.md)',
           ),
       })
       .optional()

@@ -301,9 +301,14 @@ void hal_port_trial_publish(uint32_t address, uint32_t id) {
   NOINIT_WORDS[6] = address ^ id ^ 0x43425354u;
 }
 
+/* Before a requested reset (hal-bindings/port/tsboot_bank_swap.c): on an L4 bank-swap board, a programmed
+ * BFB2 is loaded by OBL_LAUNCH, a reset of its own; elsewhere nothing. */
+void tsboot_bank_swap_before_reset(void);
+
 /* A requested reset: the last reply fully sent, then a system reset that records no fault. */
 _Noreturn void hal_port_system_reset(void) {
   hal_uart_flush();
+  tsboot_bank_swap_before_reset();
   hal_fault_reset(HAL_FAULT_NONE, 0u);
 }
 

@@ -1,6 +1,6 @@
 /*
- * STM32L4 flash (RM0351 3): page erase, double-word programming, WRP areas, the IWDG_SW option bit and the
- * ECC double-error record.
+ * STM32L4 flash (RM0351 3): page erase, double-word programming, WRP areas, the IWDG_SW option bit, the
+ * option byte sequence (shared with BFB2, stm32l4_bank_swap.c) and the ECC double-error record.
  *
  * Every operation: check the arguments, wait for BSY to clear, clear every stale error flag (a flag left from
  * an earlier operation makes the next one fail with PGSERR, RM0351 3.3.7), unlock FLASH_CR if needed, run the
@@ -15,6 +15,7 @@
  * with an ECC double error (FLASH_ECCR.ECCD), which raises an NMI: stm32l4_flash_ecc_nmi records and clears
  * it so the NMI returns and the read completes; hal_flash_take_ecc_error tells the bootloader.
  */
+#include "stm32l4.h"
 #include "stm32l4_regs.h"
 #include "tsboot_hal.h"
 
@@ -179,14 +180,18 @@ static void flash_caches_back(uint32_t on) {
 
 /* ---- Erase and program ---- */
 
-/* number = bank * pages-per-bank + page in the bank (the physical bank: with the banks swapped by
- * SYSCFG_MEMRMP.FB_MODE, bank 2 would sit at 0x08000000; tsboot does not swap them). */
+/* number = the page's address window: (address - 0x08000000) / 2 KB. BKER names the physical bank, not the
+ * window (ST's FLASH_EraseProgram example for the L476 picks it by SYSCFG_MEMRMP.FB_MODE): with the banks
+ * swapped (FB_MODE = 1, the bank-swap install) the first window is bank 2. */
 uint32_t hal_flash_erase_unit(uint32_t number) {
   if (number >= flash_page_count()) {
     return HAL_ERR_ARG;
   }
   uint32_t bank_pages = flash_bank_pages();
   uint32_t bank = number / bank_pages;
+  if (bank_pages < flash_page_count() && stm32l4_flash_bank_swap_active()) {
+    bank ^= 1u;
+  }
   uint32_t page = number % bank_pages;
   uint32_t address = FLASH_BASE + number * FLASH_PAGE_SIZE;
   uint32_t status = flash_begin(address);
@@ -342,6 +347,42 @@ static uint32_t flash_option_unlock(void) {
   return (REG_READ32(FLASH_CR) & FLASH_CR_OPTLOCK) == 0u ? HAL_OK : HAL_ERR_LOCKED;
 }
 
+/* The option byte sequence, shared with BFB2 (stm32l4_bank_swap.c; stm32l4_regs.h says how to use it). */
+uint32_t stm32l4_options_begin(void) {
+  uint32_t status = flash_begin(0u);
+  if (status != HAL_OK) {
+    return status; /* refused unlock: FLASH_CR still locked */
+  }
+  status = flash_option_unlock();
+  if (status != HAL_OK) {
+    flash_lock_now();
+  }
+  return status;
+}
+
+uint32_t stm32l4_options_program(void) {
+  REG_WRITE32(FLASH_CR, FLASH_CR_OPTSTRT);
+  REG_DSB();
+  flash_wait_or_reset(flash_polls_ms(FLASH_OPTION_MAX_MS), 0u);
+  uint32_t sr = REG_READ32(FLASH_SR);
+  flash_clear_flags(sr & (FLASH_SR_ERRORS | FLASH_SR_EOP));
+  uint32_t status = flash_status_from_sr(sr);
+  if (status == HAL_OK && (sr & FLASH_SR_OPTVERR) != 0u) {
+    status = HAL_ERR_OPERATION;
+  }
+  return status;
+}
+
+/* The new options take effect when loaded: OBL_LAUNCH (allowed only while OPTLOCK = 0) reloads them with a
+ * system reset, so this call does not return. If it ever does, lock and report. */
+uint32_t stm32l4_options_load(void) {
+  REG_WRITE32(FLASH_CR, FLASH_CR_OBL_LAUNCH);
+  REG_DSB();
+  (void)flash_wait_idle(flash_polls_ms(FLASH_OPTION_MAX_MS));
+  flash_lock_now();
+  return HAL_ERR_TIMEOUT;
+}
+
 uint32_t hal_flash_wrp_set(uint32_t first, uint32_t last, bool protect) {
   uint32_t bank_pages = flash_bank_pages();
   uint32_t banks = flash_page_count() / bank_pages;
@@ -371,13 +412,8 @@ uint32_t hal_flash_wrp_set(uint32_t first, uint32_t last, bool protect) {
   if (!changed) {
     return HAL_OK; /* the option bytes already say so: no reprogramming, no reset */
   }
-  uint32_t status = flash_begin(0u);
+  uint32_t status = stm32l4_options_begin();
   if (status != HAL_OK) {
-    return status;
-  }
-  status = flash_option_unlock();
-  if (status != HAL_OK) {
-    flash_lock_now();
     return status;
   }
   for (uint32_t b = 0; b < banks; b++) {
@@ -387,26 +423,12 @@ uint32_t hal_flash_wrp_set(uint32_t first, uint32_t last, bool protect) {
       }
     }
   }
-  REG_WRITE32(FLASH_CR, FLASH_CR_OPTSTRT);
-  REG_DSB();
-  flash_wait_or_reset(flash_polls_ms(FLASH_OPTION_MAX_MS), 0u);
-  uint32_t sr = REG_READ32(FLASH_SR);
-  flash_clear_flags(sr & (FLASH_SR_ERRORS | FLASH_SR_EOP));
-  status = flash_status_from_sr(sr);
-  if (status == HAL_OK && (sr & FLASH_SR_OPTVERR) != 0u) {
-    status = HAL_ERR_OPERATION;
-  }
+  status = stm32l4_options_program();
   if (status != HAL_OK) {
     flash_lock_now();
     return status;
   }
-  /* The new options take effect when loaded: OBL_LAUNCH (allowed only while OPTLOCK = 0) reloads them with a
-   * system reset, so this call does not return. If it ever does, lock and report. */
-  REG_WRITE32(FLASH_CR, FLASH_CR_OBL_LAUNCH);
-  REG_DSB();
-  (void)flash_wait_idle(flash_polls_ms(FLASH_OPTION_MAX_MS));
-  flash_lock_now();
-  return HAL_ERR_TIMEOUT;
+  return stm32l4_options_load();
 }
 
 /* The option bytes in force: the registers are loaded from them at reset (and by OBL_LAUNCH). */
@@ -429,6 +451,8 @@ static volatile uint32_t s_ecc_seen = 0;
 static uint32_t s_ecc_taken = 0;
 static volatile uint32_t s_ecc_address = 0;
 
+/* BK_ECC names the physical bank: with the banks swapped (FB_MODE = 1) bank 2's address is reported one
+ * bank size up from where the CPU read it. Diagnostic only; the NMI keeps off RCC to look at FB_MODE. */
 static uint32_t ecc_address(uint32_t eccr) {
   uint32_t offset = (eccr & FLASH_ECCR_ADDR_ECC_Msk) >> FLASH_ECCR_ADDR_ECC_Pos;
   if ((eccr & FLASH_ECCR_SYSF_ECC) != 0u) {

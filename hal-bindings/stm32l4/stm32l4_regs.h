@@ -142,13 +142,14 @@ uint32_t reg_model_ram_address(void *p, uint32_t length);
 #define FLASH_ECCR_ECCC BIT(30)
 #define FLASH_ECCR_ECCD BIT(31)
 
-/* FLASH_OPTR (RM0351 3.7.8). RDP lives in bits 7:0 (0xAA = level 0): tsboot never writes this register. */
+/* FLASH_OPTR (RM0351 3.7.8). RDP lives in bits 7:0 (0xAA = level 0). tsboot writes only BFB2, and only on a
+ * board built for the bank swap (stm32l4_bank_swap.c). */
 #define FLASH_OPTR_RDP_Msk 0xFFu
 #define FLASH_OPTR_IWDG_SW BIT(16) /* 1: software watchdog, 0: the IWDG starts by hardware at every reset */
 #define FLASH_OPTR_IWDG_STOP BIT(17)
 #define FLASH_OPTR_IWDG_STDBY BIT(18)
 #define FLASH_OPTR_WWDG_SW BIT(19)
-#define FLASH_OPTR_BFB2 BIT(20)
+#define FLASH_OPTR_BFB2 BIT(20) /* dual-bank boot: boot through system memory, which starts bank 2 first */
 #define FLASH_OPTR_DUALBANK BIT(21) /* 256/512 KB parts only; 1 MB parts are always dual bank */
 #define FLASH_OPTR_nBOOT1 BIT(23)
 #define FLASH_OPTR_SRAM2_PE BIT(24)
@@ -161,6 +162,13 @@ uint32_t reg_model_ram_address(void *p, uint32_t length);
 #define FLASH_WRP_END_Pos 16u
 #define FLASH_WRP_END_Msk (0xFFu << FLASH_WRP_END_Pos)
 #define FLASH_WRP_NONE ((0xFFu << FLASH_WRP_STRT_Pos) | (0x00u << FLASH_WRP_END_Pos)) /* STRT > END */
+
+/* ---------------- SYSCFG (RM0351 9.2.1) ---------------- */
+#define SYSCFG_BASE 0x40010000u
+#define SYSCFG_MEMRMP (SYSCFG_BASE + 0x00u)
+/* FB_MODE: 0 bank 1 at 0x08000000 and bank 2 at 0x08080000; 1 the other way round. The system memory's
+ * dual-bank boot (FLASH_OPTR.BFB2 = 1) sets it before it jumps to bank 2; a reset clears it. */
+#define SYSCFG_MEMRMP_FB_MODE BIT(8)
 
 /* ---------------- RCC (RM0351 6.4) ---------------- */
 #define RCC_BASE 0x40021000u
@@ -234,6 +242,7 @@ uint32_t reg_model_ram_address(void *p, uint32_t length);
 #define RCC_APB1ENR1_UART4EN BIT(19)
 #define RCC_APB1ENR1_UART5EN BIT(20)
 #define RCC_APB1ENR1_PWREN BIT(28)
+#define RCC_APB2ENR_SYSCFGEN BIT(0) /* SYSCFG registers read 0 while it is off */
 #define RCC_APB2ENR_USART1EN BIT(14) /* same position in RCC_APB2RSTR */
 
 /* RCC_CCIPR: the kernel clock of each U(S)ART, two bits each: 00 PCLK, 01 SYSCLK, 10 HSI16, 11 LSE. */
@@ -458,6 +467,14 @@ uint32_t reg_model_ram_address(void *p, uint32_t length);
 uint32_t stm32l4_flash_ecc_address(void);
 /* Called by the NMI entry: true when FLASH_ECCR.ECCD was set (then recorded and cleared). */
 bool stm32l4_flash_ecc_nmi(void);
+/* The option byte sequence (RM0351 3.4.2) shared by the WRP areas (stm32l4_flash.c) and BFB2
+ * (stm32l4_bank_swap.c): begin (idle, stale flags cleared, FLASH_KEYR and FLASH_OPTKEYR; on a refusal
+ * FLASH_CR is locked again), then the option registers written, program (OPTSTRT, BSY, FLASH_SR mapped and
+ * cleared; FLASH_CR left unlocked), then hal_flash_lock or load (OBL_LAUNCH: a reset; if it ever returns,
+ * FLASH_CR is locked and HAL_ERR_TIMEOUT reported). */
+uint32_t stm32l4_options_begin(void);
+uint32_t stm32l4_options_program(void);
+uint32_t stm32l4_options_load(void);
 
 #ifdef TSBOOT_REG_MODEL
 /* Model builds only: forget the drivers' RAM state, as the startup code's .bss clearing does at each boot

@@ -52,16 +52,17 @@ function tempDir(): string {
 }
 
 describe("every family's boards", () => {
-  test("all eleven boards load, each with its family's core, FPU and write unit", () => {
+  test("all twelve boards load, each with its family's core, FPU and write unit", () => {
     expect(listBoards()).toEqual([
       "netduinoplus2", "nucleo-f072rb", "nucleo-f401re", "nucleo-f411re", "nucleo-f411re-ab", "nucleo-h743zi2", "nucleo-h743zi2-banks", "nucleo-h753zi",
-      "nucleo-l476rg", "stm32f072b-disco", "stm32f4-discovery",
+      "nucleo-l476rg", "nucleo-l476rg-banks", "stm32f072b-disco", "stm32f4-discovery",
     ]);
     const expected: Record<string, [string, string, string, string, number]> = {
       "nucleo-f072rb": ["stm32f0", "STM32F072RB", "cortex-m0", "none", 2],
       "stm32f072b-disco": ["stm32f0", "STM32F072RB", "cortex-m0", "none", 2],
       "nucleo-f411re": ["stm32f4", "STM32F411RE", "cortex-m4", "fpv4-sp-d16", 4],
       "nucleo-l476rg": ["stm32l4", "STM32L476RG", "cortex-m4", "fpv4-sp-d16", 8],
+      "nucleo-l476rg-banks": ["stm32l4", "STM32L476RG", "cortex-m4", "fpv4-sp-d16", 8],
       "nucleo-h743zi2": ["stm32h7", "STM32H743ZI", "cortex-m7", "fpv5-d16", 32],
       "nucleo-h743zi2-banks": ["stm32h7", "STM32H743ZI", "cortex-m7", "fpv5-d16", 32],
       "nucleo-h753zi": ["stm32h7", "STM32H753ZI", "cortex-m7", "fpv5-d16", 32],
@@ -77,6 +78,7 @@ describe("every family's boards", () => {
     expect(loadBoard("nucleo-f072rb").boardId).toBe(0x04480001);
     expect(loadBoard("stm32f072b-disco").boardId).toBe(0x04480002);
     expect(loadBoard("nucleo-l476rg").boardId).toBe(0x04150001);
+    expect(loadBoard("nucleo-l476rg-banks").boardId).toBe(0x04150002);
     expect(loadBoard("nucleo-h743zi2").boardId).toBe(0x04500001);
     expect(loadBoard("nucleo-h753zi").boardId).toBe(0x04500002);
     expect(layoutFromBoard(loadBoard("nucleo-h743zi2")).productId).toBe(0x450);
@@ -159,6 +161,10 @@ describe("every family's boards", () => {
     const banks = loadBoard("nucleo-h743zi2-banks");
     expect([banks.slotStrategy, banks.bankSize, ...map("nucleo-h743zi2-banks"), banks.memoryMap.secondary, banks.memoryMap.scratch]).toEqual([
       "bank-swap", 1024 * KB, 0x08000000, 128 * KB, 0x08020000, 128 * KB, 0x08040000, 768 * KB, { start: 0x08140000, size: 768 * KB }, null]);
+    const l4banks = loadBoard("nucleo-l476rg-banks");
+    expect([l4banks.slotStrategy, l4banks.bankSize, ...map("nucleo-l476rg-banks"), l4banks.memoryMap.secondary, l4banks.memoryMap.scratch]).toEqual([
+      "bank-swap", 512 * KB, 0x08000000, 24 * KB, 0x08006000, 8 * KB, 0x08008000, 480 * KB, { start: 0x08088000, size: 480 * KB }, null]);
+    expect(l4banks.trialWatchdogMs).toBe(8000);
     expect(loadBoard("nucleo-f411re-ab").slotStrategy).toBe("copy-swap");
     expect(loadBoard("nucleo-h743zi2").slotStrategy).toBeNull();
     const ab = loadBoard("nucleo-f411re-ab").memoryMap;
@@ -331,8 +337,10 @@ describe("values the part contradicts are refused", () => {
       "slots.strategy bank-swap needs a config region: one half of the status log in each bank"],
     ["nucleo-h743zi2-banks", "write protection with the bank swap", (r) => (r.protectBootloader = true),
       "protectBootloader is not combined with slots.strategy bank-swap yet: which FLASH_WPSN register protects which physical bank after a swap must first be checked on silicon (docs/slots.md)"],
-    ["nucleo-l476rg", "the bank swap on the L4", (r) => (r.slots = { strategy: "bank-swap" }),
-      "slots.strategy bank-swap is implemented for stm32h7 (SWAP_BANK) only; STM32L476RG is an stm32l4 part (the L4's BFB2 boots through system memory: docs/slots.md)"],
+    ["nucleo-l476rg", "the bank swap with the application to the end of bank 2", (r) => (r.slots = { strategy: "bank-swap" }),
+      "with slots.strategy bank-swap the application region [0x08008000, 0x08100000) must lie in bank 1 [0x08000000, 0x08080000): an image is limited to one bank's application region, its twin in bank 2 is the secondary slot"],
+    ["nucleo-f411re", "the bank swap on an F4", (r) => (r.slots = { strategy: "bank-swap" }),
+      "slots.strategy bank-swap is implemented for stm32h7 (SWAP_BANK) and stm32l4 (BFB2) only; STM32F411RE is an stm32f4 part"],
     ["nucleo-f411re", "a copy swap without slots", (r) => (r.slots = { strategy: "copy-swap" }),
       "slots.strategy copy-swap needs memoryMap.secondary and memoryMap.scratch (docs/slots.md)"],
     ["nucleo-f411re", "a trial watchdog without slots", (r) => (r.trialWatchdogMs = 6000), "trialWatchdogMs is for two-slot boards (memoryMap.secondary and memoryMap.scratch)"],

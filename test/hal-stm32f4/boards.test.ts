@@ -177,7 +177,7 @@ describe("invalid board data gives the specific error", () => {
     expect(() => loadBoard("nucleo-f446re")).toThrow(BoardError);
     expect(() => loadBoard("nucleo-f446re")).toThrow(
       "board nucleo-f446re: unknown board — did you mean \"nucleo-f401re\"?; known boards: netduinoplus2, nucleo-f072rb, nucleo-f401re, " +
-        "nucleo-f411re, nucleo-f411re-ab, nucleo-h743zi2, nucleo-h743zi2-banks, nucleo-h753zi, nucleo-l476rg, stm32f072b-disco, stm32f4-discovery (or pass the path of a board file)",
+        "nucleo-f411re, nucleo-f411re-ab, nucleo-h743zi2, nucleo-h743zi2-banks, nucleo-h753zi, nucleo-l476rg, nucleo-l476rg-banks, stm32f072b-disco, stm32f4-discovery (or pass the path of a board file)",
     );
   });
 

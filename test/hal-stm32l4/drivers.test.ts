@@ -171,6 +171,56 @@ const MUTANTS: Mutant[] = [
     to: "",
     caughtBy: "ecc_take_clears_a_corrected_error",
   },
+  // ---- the bank swap (BFB2, FB_MODE) ----
+  {
+    name: "BFB2 written inverted",
+    file: "stm32l4_bank_swap.c",
+    from: "swapped ? (optr | FLASH_OPTR_BFB2) : (optr & ~FLASH_OPTR_BFB2)",
+    to: "swapped ? (optr & ~FLASH_OPTR_BFB2) : (optr | FLASH_OPTR_BFB2)",
+    caughtBy: "bank_swap_set_programs_bfb2",
+  },
+  {
+    name: "FLASH_OPTR written whole (RDP, the watchdog and boot bits lost)",
+    file: "stm32l4_bank_swap.c",
+    from: "uint32_t optr = REG_READ32(FLASH_OPTR);",
+    to: "uint32_t optr = 0x000000AAu;",
+    caughtBy: "bank_swap_set_programs_bfb2",
+  },
+  {
+    name: "FLASH_CR left unlocked after the BFB2 change",
+    file: "stm32l4_bank_swap.c",
+    from: "  hal_flash_lock();\n  if (status == HAL_OK && stm32l4_flash_bank_swap_next_reset() != swapped) {",
+    to: "  if (status == HAL_OK && stm32l4_flash_bank_swap_next_reset() != swapped) {",
+    caughtBy: "bank_swap_set_programs_bfb2",
+  },
+  {
+    name: "FLASH_OPTR not restored after a failed option change",
+    file: "stm32l4_bank_swap.c",
+    from: "    REG_WRITE32(FLASH_OPTR, optr);\n",
+    to: "",
+    caughtBy: "bank_swap_error_reported_and_locked",
+  },
+  {
+    name: "a programmed BFB2 left to a plain reset (no OBL_LAUNCH)",
+    file: "stm32l4_bank_swap.c",
+    from: "    (void)stm32l4_options_load();",
+    to: "    hal_flash_lock();",
+    caughtBy: "bank_swap_load_applies_at_obl_launch",
+  },
+  {
+    name: "SYSCFG read with its clock off (FB_MODE reads 0)",
+    file: "stm32l4_bank_swap.c",
+    from: "    REG_WRITE32(RCC_APB2ENR, enr | RCC_APB2ENR_SYSCFGEN);\n",
+    to: "",
+    caughtBy: "bank_swap_load_applies_at_obl_launch",
+  },
+  {
+    name: "BKER by the address window while the banks are swapped",
+    file: "stm32l4_flash.c",
+    from: "  if (bank_pages < flash_page_count() && stm32l4_flash_bank_swap_active()) {\n    bank ^= 1u;\n  }\n",
+    to: "",
+    caughtBy: "flash_erase_follows_bank_swap",
+  },
   // ---- write protection ----
   {
     name: "option bytes programmed but not loaded (no OBL_LAUNCH)",

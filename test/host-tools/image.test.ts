@@ -202,7 +202,7 @@ describe("refusals", () => {
   it("an unknown board, listing the known ones", () => {
     expect(refusal(() => packageImage({ input: bin(), board: "nucleo-f999", version: "1.2.3" }))).toBe(
       "unknown board 'nucleo-f999'; known boards: netduinoplus2, nucleo-f072rb, nucleo-f401re, nucleo-f411re, nucleo-f411re-ab, nucleo-h743zi2, " +
-        "nucleo-h743zi2-banks, nucleo-h753zi, nucleo-l476rg, stm32f072b-disco, stm32f4-discovery (or pass the path of a board file)",
+        "nucleo-h743zi2-banks, nucleo-h753zi, nucleo-l476rg, nucleo-l476rg-banks, stm32f072b-disco, stm32f4-discovery (or pass the path of a board file)",
     );
     expect(refusal(() => packageImage({ input: bin(), board: "", version: "1.2.3" }))).toMatch(/^no board given: pass --board <name or board file> \(known boards: netduinoplus2, /);
   });
@@ -230,7 +230,7 @@ describe("refusals", () => {
     expect(await imageCommand([bin(), "--board", "nope", "--version", "1.2.3", "-o", path.join(dir, "never.tsb")], c.io)).toBe(1);
     expect(c.err()).toBe(
       "tsboot image: unknown board 'nope'; known boards: netduinoplus2, nucleo-f072rb, nucleo-f401re, nucleo-f411re, nucleo-f411re-ab, nucleo-h743zi2, " +
-        "nucleo-h743zi2-banks, nucleo-h753zi, nucleo-l476rg, stm32f072b-disco, stm32f4-discovery (or pass the path of a board file)\n",
+        "nucleo-h743zi2-banks, nucleo-h753zi, nucleo-l476rg, nucleo-l476rg-banks, stm32f072b-disco, stm32f4-discovery (or pass the path of a board file)\n",
     );
     expect(fs.existsSync(path.join(dir, "never.tsb"))).toBe(false);
     c = capture();

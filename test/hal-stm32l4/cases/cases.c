@@ -13,6 +13,7 @@
 #include "tsboot_hal.h"
 
 #include "l4_model.h"
+#include "stm32l4.h"
 #include "stm32l4_regs.h"
 
 #include <stdarg.h>
@@ -41,7 +42,9 @@
 #define A_RCC_AHB2ENR 0x4002104Cu
 #define A_RCC_APB1RSTR1 0x40021038u
 #define A_RCC_APB1ENR1 0x40021058u
+#define A_RCC_APB2ENR 0x40021060u
 #define A_RCC_CCIPR 0x40021088u
+#define A_SYSCFG_MEMRMP 0x40010000u
 #define A_RCC_CSR 0x40021094u
 #define A_PWR_CR1 0x40007000u
 #define A_GPIOA 0x48000000u
@@ -931,6 +934,175 @@ CASE(option_hw_watchdog_bit) {
   CHECK(!hal_flash_option_hw_watchdog()); /* factory: IWDG_SW = 1 */
   l4_model_option_set(0, 0xFFEEF8AAu);
   CHECK(hal_flash_option_hw_watchdog());
+}
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* The bank swap: FLASH_OPTR.BFB2 and SYSCFG_MEMRMP.FB_MODE (RM0351 3.4, 9.2.1; AN2606 dual-bank boot)     */
+
+#define OPTR_FACTORY 0xFFEFF8AAu
+#define OPTR_BFB2 0x00100000u
+#define SP_IN_SRAM1 0x20017FC0u /* the bootloader's initial stack pointer on nucleo-l476rg(-banks) */
+
+static void do_bank_swap_set(void) { g_status = stm32l4_flash_bank_swap_set(g_flag); }
+static void do_bank_swap_load(void) { stm32l4_flash_bank_swap_load(); }
+static void do_plain_reset(void) { hal_fault_reset(HAL_FAULT_NONE, 0u); }
+
+/* Both banks start with a stack pointer, as both hold the bootloader on a bank-swap board. */
+static void bank_swap_setup(void) {
+  setup(L4_PART_L476XG);
+  l4_model_flash_poke64(0x08000000u, SP_IN_SRAM1, 0x08000101u);
+  l4_model_flash_poke64(BANK2, SP_IN_SRAM1, 0x08000101u);
+  l4_model_flash_poke64(0x08000008u, 0x11111111u, 0x11111111u); /* tells the banks apart */
+  l4_model_flash_poke64(BANK2 + 8u, 0x22222222u, 0x22222222u);
+}
+
+CASE(bank_swap_set_programs_bfb2) {
+  bank_swap_setup();
+  CHECK(!stm32l4_flash_bank_swap_active() && !stm32l4_flash_bank_swap_next_reset());
+  l4_model_trace_clear();
+  g_flag = true;
+  CHECK_EQ(l4_model_run(do_bank_swap_set), L4_RUN_RETURNED); /* no reset: only OBL_LAUNCH loads it */
+  CHECK_EQ(g_status, HAL_OK);
+  CHECK_EQ(l4_model_option_stored(0), OPTR_FACTORY | OPTR_BFB2); /* RDP, watchdog and boot bits kept */
+  CHECK_EQ(l4_model_option_loaded(0), OPTR_FACTORY);               /* not in force yet */
+  CHECK(stm32l4_flash_bank_swap_next_reset() && !stm32l4_flash_bank_swap_active());
+  CHECK(l4_model_flash_locked() && l4_model_flash_options_locked());
+  CHECK_EQ(sr_errors(), 0);
+  /* The sequence (RM0351 3.4.2): KEYR keys, OPTKEYR keys, FLASH_OPTR, OPTSTRT; no OBL_LAUNCH here. */
+  int32_t k1 = find_value(A_FLASH_KEYR, 0x45670123u);
+  int32_t k2 = find_value(A_FLASH_KEYR, 0xCDEF89ABu);
+  int32_t o1 = find_value(A_FLASH_OPTKEYR, 0x08192A3Bu);
+  int32_t o2 = find_value(A_FLASH_OPTKEYR, 0x4C5D6E7Fu);
+  int32_t optr = find_value(A_FLASH_OPTR, OPTR_FACTORY | OPTR_BFB2);
+  int32_t optstrt = find_value(A_FLASH_CR, 0x00020000u);
+  CHECK(k1 >= 0 && k1 < k2 && k2 < o1 && o1 < o2 && o2 < optr && optr < optstrt);
+  CHECK_EQ(writes_to(A_FLASH_OPTR), 1);
+  CHECK_EQ(find_value(A_FLASH_CR, 0x08000000u), -1);
+  CHECK_EQ(l4_model_stats()->option_programs, 1u);
+  /* Asked again: OPTR already says so, no option byte cycle. */
+  l4_model_trace_clear();
+  CHECK_EQ(stm32l4_flash_bank_swap_set(true), HAL_OK);
+  CHECK_EQ(l4_model_trace_count(), 0);
+  /* And back: BFB2 cleared, nothing else. */
+  CHECK_EQ(stm32l4_flash_bank_swap_set(false), HAL_OK);
+  CHECK_EQ(l4_model_option_stored(0), OPTR_FACTORY);
+  CHECK(l4_model_flash_locked() && l4_model_flash_options_locked());
+}
+
+CASE(bank_swap_load_applies_at_obl_launch) {
+  bank_swap_setup();
+  CHECK_EQ(stm32l4_flash_bank_swap_set(true), HAL_OK);
+  /* A plain system reset does not load the option bytes: bank 1 stays first. */
+  CHECK_EQ(l4_model_run(do_plain_reset), L4_RUN_SYSTEM_RESET);
+  next_boot();
+  CHECK(!stm32l4_flash_bank_swap_active());
+  CHECK(!l4_model_flash_banks_swapped());
+  CHECK_EQ(reg_model_read32(0x08000008u), 0x11111111u);
+  CHECK_EQ(l4_model_option_stored(0), OPTR_FACTORY | OPTR_BFB2);
+  /* The port's requested reset: OBL_LAUNCH loads BFB2, the dual-bank boot starts bank 2. */
+  g_flag = true;
+  if (!stm32l4_flash_bank_swap_next_reset()) {
+    CHECK_EQ(stm32l4_flash_bank_swap_set(true), HAL_OK); /* the model shows the value in force after it */
+  }
+  l4_model_trace_clear();
+  CHECK_EQ(l4_model_run(do_bank_swap_load), L4_RUN_SYSTEM_RESET);
+  CHECK(strcmp(l4_model_last_reset(), "OBL_LAUNCH") == 0);
+  CHECK(find_value(A_FLASH_OPTKEYR, 0x4C5D6E7Fu) >= 0 && find_value(A_FLASH_CR, 0x08000000u) >= 0);
+  next_boot();
+  CHECK(stm32l4_flash_bank_swap_active() && stm32l4_flash_bank_swap_next_reset());
+  CHECK_EQ(reg_model_read32(0x08000008u), 0x22222222u); /* bank 2 at the flash base */
+  CHECK_EQ(reg_model_read32(BANK2 + 8u), 0x11111111u);   /* bank 1 one bank up */
+  CHECK_EQ(hal_reset_cause() & HAL_RESET_OPTION_LOAD, HAL_RESET_OPTION_LOAD);
+  /* Nothing waits now: the load returns without touching FLASH_CR. */
+  l4_model_trace_clear();
+  CHECK_EQ(l4_model_run(do_bank_swap_load), L4_RUN_RETURNED);
+  CHECK_EQ(writes_to(A_FLASH_CR) + writes_to(A_FLASH_KEYR), 0);
+  /* The revert: BFB2 cleared, loaded by a power-on this time. */
+  CHECK_EQ(stm32l4_flash_bank_swap_set(false), HAL_OK);
+  l4_model_power_cycle();
+  next_boot();
+  CHECK(!stm32l4_flash_bank_swap_active());
+  CHECK_EQ(reg_model_read32(0x08000008u), 0x11111111u);
+}
+
+CASE(bank_swap_bfb2_without_bank2_code_boots_bank1) {
+  setup(L4_PART_L476XG);
+  l4_model_flash_poke64(0x08000000u, SP_IN_SRAM1, 0x08000101u);
+  l4_model_option_set(0, OPTR_FACTORY | OPTR_BFB2); /* bank 2 erased: no stack pointer there */
+  l4_model_power_cycle();
+  next_boot();
+  CHECK(!stm32l4_flash_bank_swap_active() && stm32l4_flash_bank_swap_next_reset());
+  l4_model_flash_poke64(BANK2, 0x20018000u, 0x08000101u); /* just past SRAM1: not taken either */
+  l4_model_power_cycle();
+  next_boot();
+  CHECK(!stm32l4_flash_bank_swap_active());
+  /* The SYSCFG clock was turned on to read FB_MODE, and only that bit of RCC_APB2ENR. */
+  CHECK_EQ(peek(A_RCC_APB2ENR), 0x1u);
+}
+
+CASE(bank_swap_error_reported_and_locked) {
+  bank_swap_setup();
+  l4_model_flash_inject_error(0x80u); /* PGSERR at OPTSTRT */
+  g_flag = true;
+  CHECK_EQ(l4_model_run(do_bank_swap_set), L4_RUN_RETURNED);
+  CHECK_EQ(g_status, HAL_ERR_PGS);
+  CHECK(l4_model_flash_locked() && l4_model_flash_options_locked());
+  CHECK_EQ(l4_model_option_stored(0), OPTR_FACTORY);
+  /* FLASH_OPTR reads its old value again: it does not announce a mapping the option bytes do not hold. */
+  CHECK_EQ(l4_model_option_register(0), OPTR_FACTORY);
+  CHECK(!stm32l4_flash_bank_swap_next_reset());
+  CHECK_EQ(sr_errors(), 0);
+  CHECK_EQ(find_value(A_FLASH_CR, 0x08000000u), -1); /* no OBL_LAUNCH */
+}
+
+CASE(bank_swap_option_key_refused) {
+  bank_swap_setup();
+  /* A wrong OPTKEYR write earlier (with FLASH_CR unlocked) keeps OPTLOCK until reset. */
+  reg_model_write32(A_FLASH_KEYR, 0x45670123u);
+  reg_model_write32(A_FLASH_KEYR, 0xCDEF89ABu);
+  reg_model_write32(A_FLASH_OPTKEYR, 0x11111111u);
+  reg_model_write32(A_FLASH_CR, 0x80000000u);
+  l4_model_clear_violations();
+  g_flag = true;
+  CHECK_EQ(l4_model_run(do_bank_swap_set), L4_RUN_RETURNED);
+  CHECK_EQ(g_status, HAL_ERR_LOCKED);
+  CHECK(l4_model_flash_locked() && l4_model_flash_options_locked());
+  CHECK_EQ(writes_to(A_FLASH_OPTR), 0);
+  /* The load cannot unlock either: it returns, locked, and the caller's plain reset follows. */
+  l4_model_option_set(0, OPTR_FACTORY | OPTR_BFB2); /* as if programmed, not yet loaded ... */
+  l4_model_clear_violations();
+  CHECK(stm32l4_flash_bank_swap_next_reset() && !stm32l4_flash_bank_swap_active());
+  CHECK_EQ(l4_model_run(do_bank_swap_load), L4_RUN_RETURNED);
+  CHECK(l4_model_flash_locked() && l4_model_flash_options_locked());
+  expect_violation("FLASH_OPTKEYR");
+  l4_model_clear_violations();
+}
+
+/* With the banks swapped, unit n is still the page at 0x08000000 + n * 2 KB, but BKER names the physical
+ * bank: the first 256 units are bank 2's pages. */
+CASE(flash_erase_follows_bank_swap) {
+  bank_swap_setup();
+  l4_model_option_set(0, OPTR_FACTORY | OPTR_BFB2);
+  l4_model_power_cycle();
+  next_boot();
+  CHECK(l4_model_flash_banks_swapped());
+  fill_page(0x08001000u);
+  fill_page(BANK2 + 0x1000u);
+  l4_model_trace_clear();
+  CHECK_EQ(hal_flash_erase_unit(2), HAL_OK); /* the window 0x08001000: physical bank 2, page 2 */
+  int32_t strt = find_write(A_FLASH_CR, 0x10000u, 0);
+  CHECK(strt > 0);
+  CHECK_EQ((write_value(strt) >> 11) & 1u, 1u); /* BKER: bank 2 */
+  CHECK_EQ((write_value(strt) >> 3) & 0xFFu, 2u);
+  CHECK(page_erased(BANK2 + 0x1000u));
+  CHECK(!page_erased(0x08001000u)); /* physical bank 1 untouched */
+  CHECK_EQ(reg_model_read32(0x08001000u), 0xFFFFFFFFu); /* as the CPU sees it */
+  l4_model_trace_clear();
+  CHECK_EQ(hal_flash_erase_unit(256 + 2), HAL_OK); /* the window 0x08081000: physical bank 1 */
+  strt = find_write(A_FLASH_CR, 0x10000u, 0);
+  CHECK_EQ((write_value(strt) >> 11) & 1u, 0u);
+  CHECK(page_erased(0x08001000u));
+  CHECK(l4_model_flash_locked());
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -2087,6 +2259,12 @@ static const struct test_case s_cases[] = {
     ENTRY(wrp_option_key_refused)
     ENTRY(wrp_active_reads_loaded_options)
     ENTRY(option_hw_watchdog_bit)
+    ENTRY(bank_swap_set_programs_bfb2)
+    ENTRY(bank_swap_load_applies_at_obl_launch)
+    ENTRY(bank_swap_bfb2_without_bank2_code_boots_bank1)
+    ENTRY(bank_swap_error_reported_and_locked)
+    ENTRY(bank_swap_option_key_refused)
+    ENTRY(flash_erase_follows_bank_swap)
     ENTRY(clock_hse_bypass_80mhz)
     ENTRY(clock_hse_crystal_80mhz)
     ENTRY(clock_hse_25mhz_80mhz)

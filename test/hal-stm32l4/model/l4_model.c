@@ -792,8 +792,8 @@ static bool core_write(uint32_t addr, uint32_t v) {
 /* ------------------------------------------------------------------------------------------------------ */
 /* Resets and runs                                                                                         */
 
-static void registers_reset(void) {
-  flash_registers_reset();
+static void registers_reset(bool load_options) {
+  flash_registers_reset(load_options);
   m.rcc_cr = RCR_RESET;
   m.cfgr = 0;
   m.pllcfgr = PLLCFGR_RESET;
@@ -853,14 +853,14 @@ void l4_model_reset(enum l4_part part) {
   m.hse_source = L4_HSE_NONE;
   noinit_randomise();
   m.csr = CSR_BORRSTF | CSR_PINRSTF;
-  registers_reset();
+  registers_reset(true);
   m.last_reset = "power-on";
 }
 
 void l4_model_power_cycle(void) {
   noinit_randomise();
   m.csr = CSR_BORRSTF | CSR_PINRSTF;
-  registers_reset();
+  registers_reset(true);
   m.last_reset = "power cycle";
 }
 
@@ -873,7 +873,7 @@ void model_unwind(const char *why, uint32_t csr_flags, bool power) {
     m.csr |= csr_flags;
     m.stats.system_resets++;
   }
-  registers_reset();
+  registers_reset(power || (csr_flags & CSR_OBLRSTF) != 0u); /* RM0351 3.4.2: only these load the options */
   if (m.run == NULL) {
     fatal("%s: the modelled MCU reset outside l4_model_run", why);
   }
@@ -919,7 +919,16 @@ static uint32_t model_read(uint32_t addr, bool peek) {
     tick();
   }
   if (flash_in_array(addr)) {
-    return flash_read(addr, peek);
+    return flash_read(flash_bus_to_array(addr), peek);
+  }
+  if (addr == M_SYSCFG_MEMRMP) {
+    if (!rcc_clocked(m.apb2enr, m.apb2rstr, APB2_SYSCFGEN)) {
+      if (!peek) {
+        violation("SYSCFG_MEMRMP read with the SYSCFG clock off (reads 0)");
+      }
+      return 0;
+    }
+    return m.fb_mode ? MEMRMP_FB_MODE : 0u;
   }
   if (addr == M_FLASHSIZE) {
     return m.fsize_kb == 0u ? 0xFFFFFFFFu : (0xFFFF0000u | m.fsize_kb);
@@ -1010,7 +1019,11 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
     m.trace[m.trace_len++] = (struct l4_model_write){addr, v, m.cr};
   }
   if (flash_in_array(addr)) {
-    flash_store(addr, v);
+    flash_store(flash_bus_to_array(addr), v);
+    return;
+  }
+  if (addr == M_SYSCFG_MEMRMP) {
+    violation("SYSCFG_MEMRMP written (0x%08X): tsboot never remaps memory", (unsigned)v);
     return;
   }
   if (addr >= M_FLASH_IF && addr < M_FLASH_IF + 0x54u) {

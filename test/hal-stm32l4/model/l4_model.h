@@ -69,6 +69,12 @@ bool l4_model_flash_locked_out(void);                 /* a wrong key locked FLAS
  * Index 0 FLASH_OPTR, 1 WRP1AR, 2 WRP1BR, 3 WRP2AR, 4 WRP2BR. */
 uint32_t l4_model_option_stored(uint32_t index);
 void l4_model_option_set(uint32_t index, uint32_t value);
+uint32_t l4_model_option_register(uint32_t index); /* what the FLASH_OPTR/WRP register reads now */
+uint32_t l4_model_option_loaded(uint32_t index);   /* in force since the last option load */
+/* SYSCFG_MEMRMP.FB_MODE as the last reset left it (the dual-bank boot: bank 2 at 0x08000000). The model's
+ * flash inspection functions (l4_model_flash_word, _poke64, ...) take physical addresses: bank 2 at
+ * 0x08080000 whatever the mapping. */
+bool l4_model_flash_banks_swapped(void);
 /* The NMI: the model calls this with a stacked frame whenever FLASH_ECCR.ECCD is set by a read. While ECCD
  * stays set after it returns, the NMI is taken again; after 8 entries the model stops (a hang on silicon). */
 void l4_model_set_nmi_handler(void (*handler)(const uint32_t *frame));

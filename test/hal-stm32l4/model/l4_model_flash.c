@@ -17,7 +17,16 @@
  *   - 3.3.4 ECC: a torn double word reads with ECCD, which raises the NMI; a single flipped bit is corrected
  *     (ECCC, no NMI). ADDR_ECC/BK_ECC keep the first error until ECCC and ECCD are both clear.
  *   - 3.4.2 option bytes: OPTR and WRPxyR writable only with LOCK = OPTLOCK = 0; OPTSTRT programs them;
- *     OBL_LAUNCH (only with OPTLOCK = 0) loads them with a system reset. tsboot never changes FLASH_OPTR.
+ *     OBL_LAUNCH (only with OPTLOCK = 0) loads them with a system reset; a power-on loads them too, a plain
+ *     system reset (AIRCR, IWDG) does not. RM0351 does not say what the registers read after such a reset:
+ *     the model shows the values in force (a programmed but unloaded change reads as not made, the reading
+ *     that makes a driver program it again). tsboot changes only FLASH_OPTR.BFB2.
+ *   - 3.4.1 / AN2606 dual-bank boot: with BFB2 = 1 (and BOOT0 low) the reset starts the system memory, which
+ *     jumps to bank 2 when its first word is a stack pointer in SRAM1 [0x20000000, 0x20018000), setting
+ *     SYSCFG_MEMRMP.FB_MODE (bank 2 at 0x08000000, bank 1 at 0x08080000), else to bank 1 (FB_MODE = 0). The
+ *     CPU's flash addresses go through that mapping; BKER, BK_ECC and the model's inspection functions name
+ *     physical banks. (AN2606 does not give the exact range; ST's forum reports a stack pointer at the very
+ *     end of SRAM1 not taken, so the model refuses it too.)
  *   - 3.3.3 the caches: ICRST/DCRST only while the cache is off; a data read through the D-cache after a
  *     program or erase with no DCRST since may return stale data (a violation).
  */
@@ -542,8 +551,11 @@ static void option_write(uint32_t index, uint32_t v) {
     return;
   }
   if (index == 0u) {
-    violation("FLASH_OPTR written (0x%08X): tsboot never changes it (RDP, the watchdog and boot options live there)",
-              (unsigned)v);
+    if (((v ^ m.opt_reg[0]) & ~OPTR_BFB2) != 0u) {
+      violation("FLASH_OPTR written (0x%08X over 0x%08X): tsboot changes only BFB2 (RDP, the watchdog and boot "
+                "options live there)",
+                (unsigned)v, (unsigned)m.opt_reg[0]);
+    }
     m.opt_reg[0] = v;
     return;
   }
@@ -633,7 +645,29 @@ void flash_if_write(uint32_t addr, uint32_t v) {
   fatal("write of 0x%08X to unmodelled flash interface register 0x%08X", (unsigned)v, (unsigned)addr);
 }
 
-void flash_registers_reset(void) {
+/* The system memory's dual-bank boot (AN2606): bank 2 first when BFB2 is set and its first word is a stack
+ * pointer in SRAM1. */
+static bool rom_boots_bank2(void) {
+  if ((m.opt_loaded[0] & OPTR_BFB2) == 0u || !dual_bank()) {
+    return false;
+  }
+  uint32_t sp = raw_word(bank_start(1));
+  return sp >= 0x20000000u && sp < 0x20018000u;
+}
+
+uint32_t flash_bus_to_array(uint32_t addr) {
+  uint32_t bank = l4_model_flash_bank_size();
+  if (!m.fb_mode || !flash_in_array(addr) || addr - M_FLASH_MEM >= 2u * bank) {
+    return addr;
+  }
+  return addr - M_FLASH_MEM < bank ? addr + bank : addr - bank;
+}
+
+bool l4_model_flash_banks_swapped(void) { return m.fb_mode; }
+uint32_t l4_model_option_register(uint32_t index) { return index < 5u ? m.opt_reg[index] : 0u; }
+uint32_t l4_model_option_loaded(uint32_t index) { return index < 5u ? m.opt_loaded[index] : 0u; }
+
+void flash_registers_reset(bool load_options) {
   m.acr = ACR_RESET;
   m.sr = 0;
   m.cr = CR_LOCK | CR_OPTLOCK;
@@ -642,8 +676,11 @@ void flash_registers_reset(void) {
   m.lockout = m.opt_lockout = false;
   m.latch_valid = false;
   memset(&m.op, 0, sizeof m.op);
-  memcpy(m.opt_loaded, m.opt_stored, sizeof m.opt_loaded); /* the option bytes are loaded at every reset */
-  memcpy(m.opt_reg, m.opt_stored, sizeof m.opt_reg);
+  if (load_options) {
+    memcpy(m.opt_loaded, m.opt_stored, sizeof m.opt_loaded);
+  }
+  memcpy(m.opt_reg, m.opt_loaded, sizeof m.opt_reg);
+  m.fb_mode = rom_boots_bank2();
   m.dcache_stale = false;
   m.nmi_depth = 0;
 }

@@ -95,6 +95,7 @@
 #define OPTR_FACTORY 0xFFEFF8AAu
 #define OPTR_IWDG_SW 0x00010000u
 #define OPTR_DUALBANK 0x00200000u
+#define OPTR_BFB2 0x00100000u
 #define WRP_FACTORY 0xFF00FFFFu /* STRT 0xFF > END 0x00: no area; reserved bits read as 1 */
 #define WRP_FIELDS 0x00FF00FFu
 
@@ -114,6 +115,11 @@
 #define M_RCC_APB2ENR (M_RCC + 0x60u)
 #define M_RCC_CCIPR (M_RCC + 0x88u)
 #define M_RCC_CSR (M_RCC + 0x94u)
+#define APB2_SYSCFGEN 0x00000001u
+
+/* ---- SYSCFG (RM0351 9.2.1) ---- */
+#define M_SYSCFG_MEMRMP 0x40010000u
+#define MEMRMP_FB_MODE 0x00000100u
 
 #define RCR_MSION 0x00000001u
 #define RCR_MSIRDY 0x00000002u
@@ -264,6 +270,8 @@ struct model {
   uint32_t opt_stored[5];
   uint32_t opt_reg[5];
   uint32_t opt_loaded[5];
+  /* SYSCFG_MEMRMP.FB_MODE: the mapping the system memory's dual-bank boot chose at the last reset */
+  bool fb_mode;
   /* flash interface */
   uint32_t acr, sr, cr, eccr;
   int key_stage, optkey_stage;
@@ -333,7 +341,10 @@ void flash_store(uint32_t addr, uint32_t v);
 uint32_t flash_if_read(uint32_t addr, bool peek);
 void flash_if_write(uint32_t addr, uint32_t v);
 void flash_tick(void);
-void flash_registers_reset(void);
+/* load_options: an option byte load (power-on, OBL_LAUNCH) rather than a plain system reset. */
+void flash_registers_reset(bool load_options);
+/* A CPU address in the flash array to the array's (physical) address, through FB_MODE. */
+uint32_t flash_bus_to_array(uint32_t addr);
 void flash_array_reset(void);
 uint32_t flash_bank_pages(void);
 /* l4_model.c */
