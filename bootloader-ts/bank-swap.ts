@@ -15,7 +15,7 @@
  *
  * Both banks must start with the same bootloader: after the flip the reset runs the other bank's copy. The
  * bootloader never writes that copy (it lies outside the application, slot and config regions): the
- * factory places it (`tsboot flash --factory`), and a swap is refused while the two copies differ.
+ * factory places it with a programmer (docs/slots.md), and a swap is refused while the two copies differ.
  */
 import { u32 } from "../runtime/index";
 import { boardAppStart, boardBankSwapSize, boardConfigStart, boardSectorStart } from "../hal-bindings/board";
