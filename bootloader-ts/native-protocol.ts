@@ -20,7 +20,7 @@ import { launchApplication } from "./launch";
 import { applyPendingBankSwap } from "./bank-swap";
 import { bankSwapBoard } from "./bank-layout";
 import { crc32 } from "./lib/crc32";
-import { inAppRegion, NO_SECTOR, sectorContaining, sectorInAppRegion, unitInRegion } from "./layout";
+import { inAppRegion, inRegion, NO_SECTOR, sectorContaining, sectorInAppRegion, unitInRegion } from "./layout";
 import { Status } from "./status";
 import { available, discardInput, readByte, ringSize, writeBytes } from "./uart-io";
 import { uartInit, uartTakeErrors } from "../hal-bindings/uart";
@@ -326,7 +326,10 @@ function read(payload: Uint8Array): u32 {
   if (payload.length !== 6) return 0;
   const address = readU32LE(payload, 0);
   const length = readU16LE(payload, 4);
-  if (length === 0 || length > MAX_READ || !inAppRegion(address, length)) return 0;
+  // The application region, or the secondary slot (size 0 without slots): a host verifies a download there
+  // before INSTALL, which on a bank-swap board resets the device.
+  const readable = inAppRegion(address, length) || inRegion(address, length, boardSecondaryStart(), boardSecondarySize());
+  if (length === 0 || length > MAX_READ || !readable) return 0;
   const data = flashView(address, length);
   for (let i: u32 = 0; i < length; i++) REPLY[DATA + i] = data[i];
   return length;
@@ -369,7 +372,8 @@ function info(): u32 {
   REPLY[DATA + 45] = swapInProgress();
   REPLY[DATA + 46] = signatureRequired() ? 1 : 0;
   put32(47, securityCounter());
-  return 51;
+  put32(51, boardSecondaryStart());
+  return 55;
 }
 
 /**

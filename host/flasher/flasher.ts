@@ -37,6 +37,8 @@ import { openTransport, type OpenOptions, type Transport } from "./transport";
 export const HOST_PROTOCOL_VERSION = 2;
 /** INFO's reply payload after the status byte, protocol version 2. */
 export const INFO_LENGTH = 51;
+/** INFO from a bootloader that also reports its secondary slot's start (and READs it). */
+export const INFO_LENGTH_WITH_SECONDARY = 55;
 /** Clean WRITE replies after which a shrunk window grows by one frame. */
 export const GROW_AFTER = 64;
 
@@ -91,6 +93,8 @@ export interface SlotInfo {
   /** What the secondary slot holds: a downloaded image waiting for INSTALL, the previous image, or nothing. */
   secondary: "empty" | "pending" | "previous";
   secondaryVersion: string | null;
+  /** Where the secondary slot starts (READ reaches it), or null: a single slot, or a bootloader that does not say. */
+  secondaryStart: number | null;
   lastEvent: "none" | "installed" | "confirmed" | "reverted";
   lastReason: "none" | "not confirmed" | "requested" | "invalid";
   swapInProgress: boolean;
@@ -255,6 +259,8 @@ export function decodeInfo(data: Uint8Array): DeviceInfo {
       lastEvent: (["none", "installed", "confirmed", "reverted"] as const)[data[38]] ?? "none",
       lastReason: (["none", "not confirmed", "requested", "invalid"] as const)[data[39]] ?? "none",
       swapInProgress: data[45] !== 0,
+      // Older bootloaders send 51 bytes and cannot READ the secondary slot.
+      secondaryStart: data.length >= INFO_LENGTH_WITH_SECONDARY && data[36] !== 0 ? v.getUint32(51, true) : null,
     },
     signatureRequired: data[46] === 1,
     securityCounter: v.getUint32(47, true),
@@ -497,9 +503,10 @@ export class Flasher {
     const emit = options.onProgress ?? (() => {});
     const info = await this.deviceInfo();
     emit({ phase: "info", info });
-    if (info.slots.bankSwap && options.verify) {
-      // READ reaches the running image only, and the device resets after INSTALL to apply the swap.
-      throw new FlasherError("refused", "--verify is not available on a bank-swap board yet: the device resets after INSTALL (docs/slots.md); run `tsboot verify` once it has restarted");
+    // A bank-swap board resets after INSTALL, so its download is read back in the secondary slot, before.
+    const verifyBeforeInstall = options.verify === true && info.slots.bankSwap;
+    if (verifyBeforeInstall && info.slots.secondaryStart === null) {
+      throw new FlasherError("refused", "--verify on this bank-swap board needs a bootloader that reads its secondary slot (INFO of 55 bytes): update the bootloader, or run `tsboot verify` once the device has restarted");
     }
     const { header, headerBytes, payload, body } = this.checkImage(file, info);
     if (info.appValid && header.appVersion < info.appVersion && !options.allowDowngrade) {
@@ -532,6 +539,12 @@ export class Flasher {
       throw this.lostDuring(e, "END", payload.length, payload.length);
     });
 
+    let verified = false;
+    if (verifyBeforeInstall) {
+      await this.verifyFlash(info.slots.secondaryStart!, payload, emit);
+      verified = true;
+    }
+
     // Two slots: the image is in the secondary slot; INSTALL swaps it in (for a trial unless permanent).
     let installed: "trial" | "permanent" | null = null;
     if (info.slots.mode === "swap") {
@@ -541,12 +554,8 @@ export class Flasher {
       installed = options.permanent === true ? "permanent" : "trial";
     }
 
-    let verified = false;
-    if (options.verify) {
-      this.setState("verify", payload.length, payload.length);
-      const back = await this.read(info.appStart, payload.length, (bytes) => emit({ phase: "verify", bytes, total: payload.length }));
-      const at = back.findIndex((b, i) => b !== payload[i]);
-      if (at >= 0) throw new FlasherError("refused", `read-back differs from the image at ${hex32(info.appStart + at)} (offset ${at})`);
+    if (options.verify && !verifyBeforeInstall) {
+      await this.verifyFlash(info.appStart, payload, emit);
       verified = true;
     }
     const seconds = (performance.now() - started) / 1000;
@@ -583,6 +592,14 @@ export class Flasher {
       device: info,
       header,
     };
+  }
+
+  /** Reads `payload.length` bytes back from `address` and throws at the first that differs. */
+  private async verifyFlash(address: number, payload: Uint8Array, emit: (event: FlashProgress) => void): Promise<void> {
+    this.setState("verify", payload.length, payload.length);
+    const back = await this.read(address, payload.length, (bytes) => emit({ phase: "verify", bytes, total: payload.length }));
+    const at = back.findIndex((b, i) => b !== payload[i]);
+    if (at >= 0) throw new FlasherError("refused", `read-back differs from the image at ${hex32(address + at)} (offset ${at})`);
   }
 
   /** For messages about a failure mid-transfer: the highest count the device confirmed. */
@@ -971,15 +988,20 @@ export class Flasher {
     if (reply.payload[0] !== Status.Ok) throw this.refusal("ABORT", reply.payload[0], info);
   }
 
-  /** READ: `length` bytes from `address`, inside the application region, in requests of up to 256 bytes. */
+  /**
+   * READ: `length` bytes from `address`, inside the application region or the secondary slot (at least as
+   * large: board data), in requests of up to 256 bytes.
+   */
   async read(address: number, length: number, onProgress?: (bytes: number) => void): Promise<Uint8Array> {
     const info = await this.deviceInfo();
     const end = info.appStart + info.appSize;
+    const inside = (start: number | null) => start !== null && address >= start && address + length <= start + info.appSize;
     if (!Number.isInteger(address) || !Number.isInteger(length) || length < 1) throw new FlasherError("refused", `cannot read ${length} bytes`);
-    if (address < info.appStart || address + length > end) {
+    if (!inside(info.appStart) && !inside(info.slots.secondaryStart)) {
       throw new FlasherError(
         "refused",
-        `[${hex32(address)}, ${hex32(address + length)}) is outside the application region [${hex32(info.appStart)}, ${hex32(end)}): the bootloader reads only there`,
+        `[${hex32(address)}, ${hex32(address + length)}) is outside the application region [${hex32(info.appStart)}, ${hex32(end)})` +
+          `${info.slots.secondaryStart !== null ? ` and the secondary slot [${hex32(info.slots.secondaryStart)}, ${hex32(info.slots.secondaryStart + info.appSize)})` : ""}: the bootloader reads only there`,
       );
     }
     const out = new Uint8Array(length);

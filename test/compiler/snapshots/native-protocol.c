@@ -2316,7 +2316,8 @@ static uint32_t native_protocol_read(uint8_t *tsb_payload_ptr, uint32_t tsb_payl
   }
   uint32_t address = bytes_readU32LE(payload.ptr, payload.len, 0u);
   uint32_t length = bytes_readU16LE(payload.ptr, payload.len, 4u);
-  if (((length == 0u) || (length > native_protocol_MAX_READ)) || !layout_inAppRegion(address, length)) {
+  bool readable = (layout_inAppRegion(address, length) || layout_inRegion(address, length, board_secondary_start(), board_secondary_size()));
+  if (((length == 0u) || (length > native_protocol_MAX_READ)) || !readable) {
     return 0u;
   }
   tsb_view_u8 data = hal_flash_view(address, length);
@@ -2358,7 +2359,8 @@ static uint32_t native_protocol_info(void) {
   native_protocol_REPLY[52] = (uint8_t)status_log_swapInProgress();
   native_protocol_REPLY[53] = (uint8_t)(signature_signatureRequired() ? 1 : 0);
   native_protocol_put32(47u, status_log_securityCounter());
-  return 51u;
+  native_protocol_put32(51u, board_secondary_start());
+  return 55u;
 }
 
 static uint8_t native_protocol_windowFrames(void) {
