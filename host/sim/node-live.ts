@@ -3,7 +3,8 @@
  * simulation's live mode does: `node-run.ts --port N`. The bootloader runs synchronously on this thread; a
  * worker thread owns the socket. Bytes from the host reach the bootloader through a shared ring (the
  * bootloader's thread takes them whenever it looks at its receiver, and waits on it with Atomics.wait when
- * it polls an empty UART), and the bootloader's bytes go to the socket by message. While the device waits for input, its clock follows real time.
+ * it polls an empty UART), and the bootloader's bytes go to the socket by message. While the device waits
+ * for input, its clock follows real time.
  *
  * One boot per process (the bootloader's module state is its static RAM): the run ends as a scripted one
  * does (an application start, a reset, a panic), and node-run prints its outcome.
