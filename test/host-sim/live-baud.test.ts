@@ -12,21 +12,12 @@ import { buildHostSim, type HostSim } from "../../host/sim/build";
 import { startLive, type LiveOptions, type LiveSim } from "../../host/sim/run";
 import { flashCommand, infoCommand } from "../../host/cli-tools";
 import { APP_START, BOARD, have, testApplication, testImage } from "./helpers";
+import { capture } from "../host-tools/helpers";
 
 const gcc = have("gcc");
 if (!gcc) console.warn("test/host-sim/live-baud: skipped, gcc is not installed");
 
 const at = (flash: Uint8Array, address: number, length: number) => Buffer.from(flash.subarray(address - 0x08000000, address - 0x08000000 + length));
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, isTTY: false, columns: 100 },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
 
 describe.skipIf(!gcc)(`tsboot flash --baud against the live simulation (RFC 2217)${gcc ? "" : " (skipped: host gcc is not on PATH; bash scripts/setup.sh installs it)"}`, () => {
   let sim: HostSim;

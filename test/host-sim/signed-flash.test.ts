@@ -13,7 +13,7 @@ import { loadBoardLayout } from "../../boards/layout";
 import { flashCommand, imageCommand, infoCommand, keygenCommand } from "../../host/cli-tools";
 import { loadPublicKeyBytes } from "../../host/image/keys";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
-import { makeApp, tempDir } from "../host-tools/helpers";
+import { capture, makeApp, tempDir } from "../host-tools/helpers";
 
 const BOARD = "nucleo-f411re";
 const board = loadBoard(BOARD);
@@ -23,16 +23,6 @@ let sim: Awaited<ReturnType<typeof import("../../host/sim/build")["buildHostSim"
 let layout: BoardLayout;
 let dir: string;
 const cleanups: (() => Promise<unknown>)[] = [];
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, isTTY: false },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
 
 beforeAll(async () => {
   dir = tempDir("tsboot-signed-");

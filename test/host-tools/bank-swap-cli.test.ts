@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadBoard } from "../../boards/index";
 import { flashCommand, infoCommand } from "../../host/cli-tools";
 import { buildImage, encodeVersion } from "../../host/image-format";
-import { makeApp, tempDir } from "./helpers";
+import { capture, makeApp, tempDir } from "./helpers";
 
 const BOARD = "nucleo-h743zi2-banks";
 const board = loadBoard(BOARD);
@@ -30,16 +30,6 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, isTTY: false },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
 
 function tsb(name: string, version: string, seed: number): string {
   const p = path.join(dir, name);

@@ -11,7 +11,7 @@ import { bootCommand, flashCommand, hostToolsMain, infoCommand, readCommand } fr
 import { buildImage, encodeVersion } from "../../host/image-format";
 import { NO_ANSWER_HINT_TCP } from "../../host/flasher/errors";
 import { FakeDevice, type FakeDeviceOptions } from "./fake-device";
-import { freePort, makeApp, startMuteServer, tempDir } from "./helpers";
+import { capture, freePort, makeApp, startMuteServer, tempDir } from "./helpers";
 
 const board = loadBoard("nucleo-f411re");
 const APP = board.memoryMap.application.start;
@@ -38,16 +38,6 @@ function tsb(name: string, payload: Uint8Array, version = "1.2.3", boardId = boa
   const p = path.join(dir, name);
   fs.writeFileSync(p, buildImage(payload, { appVersion: encodeVersion(version), boardId, loadAddress: APP }));
   return p;
-}
-
-function capture(isTTY = false) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, isTTY, columns: 100 },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
 }
 
 describe("tsboot flash", () => {

@@ -136,3 +136,14 @@ export async function startLineProxy(target: number, { bytesPerSecond, latencyMs
       }),
   };
 }
+
+/** Stdout and stderr of a CLI command, captured (the commands take an `io` instead of the process's). */
+export function capture(isTTY = false) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, isTTY, columns: 100 },
+    out: () => out.join(""),
+    err: () => err.join(""),
+  };
+}

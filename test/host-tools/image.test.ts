@@ -10,7 +10,7 @@ import { loadBoard } from "../../boards/index";
 import { imageCommand } from "../../host/cli-tools";
 import { decodeVersion, HEADER_SIZE, parseImage } from "../../host/image-format";
 import { ImageInputError, packageImage } from "../../host/image/package";
-import { makeApp, tempDir } from "./helpers";
+import { capture, makeApp, tempDir } from "./helpers";
 
 const board = loadBoard("nucleo-f411re");
 const APP = board.memoryMap.application.start; // 0x08008000
@@ -28,16 +28,6 @@ function write(name: string, data: Uint8Array | string): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, data);
   return file;
-}
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, isTTY: false },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
 }
 
 function refusal(fn: () => unknown): string {

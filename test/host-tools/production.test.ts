@@ -17,7 +17,7 @@ import { eraseApplication, verifyInstalled } from "../../host/flasher/maintenanc
 import { parseResetSequence, runResetSteps } from "../../host/flasher/reset-sequence";
 import { startLive } from "../../host/sim/run";
 import { FakeDevice, type FakeDeviceOptions } from "./fake-device";
-import { freePort, makeApp, REPO, startMuteServer, tempDir } from "./helpers";
+import { capture, freePort, makeApp, REPO, startMuteServer, tempDir } from "./helpers";
 
 const board = loadBoard("nucleo-f411re");
 const APP = board.memoryMap.application.start;
@@ -296,15 +296,6 @@ describe("signals and a busy simulation", () => {
 });
 
 describe("the production commands (CLI)", () => {
-  function capture() {
-    const out: string[] = [];
-    const err: string[] = [];
-    return {
-      io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, isTTY: false },
-      out: () => out.join(""),
-      err: () => err.join(""),
-    };
-  }
   const file = (name: string, bytes: Uint8Array) => {
     const dir = tempDir();
     cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));

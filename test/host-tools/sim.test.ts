@@ -10,7 +10,7 @@ import { loadBoard } from "../../boards/index";
 import { flashCommand, infoCommand, readCommand } from "../../host/cli-tools";
 import { Flasher, FlasherError, HALF_WRITTEN_NOTE } from "../../host/flasher/index";
 import { buildImage, encodeVersion } from "../../host/image-format";
-import { makeApp, REPO, startCuttingProxy, tempDir } from "./helpers";
+import { capture, makeApp, REPO, startCuttingProxy, tempDir } from "./helpers";
 
 const BOARD = "nucleo-f411re";
 const board = loadBoard(BOARD);
@@ -86,16 +86,6 @@ async function failure(p: Promise<unknown>): Promise<FlasherError> {
     return e as FlasherError;
   }
   throw new Error("expected a FlasherError");
-}
-
-function capture(isTTY = false) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, isTTY, columns: 100 },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
 }
 
 describe("against the host simulation", () => {
