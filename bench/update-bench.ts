@@ -35,7 +35,7 @@ import { loadBoardLayout } from "../boards/layout";
 import { loadBoard } from "../boards/index";
 import { rxRingSize, windowFrames } from "../boards/uart-rates";
 import type { BoardLayout } from "../hal-bindings/sim/board-layout";
-import { boardFlashTiming, type FlashTimingMode } from "../hal-bindings/sim/flash-timing";
+import { downloadFlashNs, type FlashTimingMode } from "../hal-bindings/sim/flash-timing";
 import { SimulationIdle, type Simulation } from "../hal-bindings/sim/simulation";
 import type { HostLine } from "../hal-bindings/sim/uart";
 import { Command, encodeFrame, REPLY_BIT, STATUS_NAMES, u32le } from "../host/frames";
@@ -214,21 +214,6 @@ function run(spec: Omit<RunSpec, "dir">): RunResult {
   }
 }
 
-/** Erase + program time of what an image of `size` payload bytes needs (ns), from the same datasheet table. */
-function flashBoundNs(layout: BoardLayout, size: number, timing: FlashTimingMode): { eraseNs: number; programNs: number; firstEraseNs: number } {
-  const t = boardFlashTiming(layout, timing);
-  const region = downloadRegion(layout);
-  let eraseNs = 0;
-  let firstEraseNs = -1;
-  layout.sectors.forEach((s, i) => {
-    if (s.start < region.start + size && s.start + s.size > region.start) {
-      eraseNs += t.eraseNs[i];
-      if (firstEraseNs < 0) firstEraseNs = t.eraseNs[i];
-    }
-  });
-  return { eraseNs, programNs: Math.ceil(size / layout.writeUnit) * t.programUnitNs, firstEraseNs: Math.max(0, firstEraseNs) };
-}
-
 function main(argv: string[]): void {
   const child = argv.indexOf("--run");
   if (child >= 0) {
@@ -253,7 +238,7 @@ function main(argv: string[]): void {
   const header = ["flash", "turn", "baud", "host", "update s", "bound s", "ratio", "(wire s, erase+program s, ring s)"];
   const rows: string[][] = [];
   for (const timing of timings) {
-    const { eraseNs, programNs, firstEraseNs } = flashBoundNs(layout, size, timing);
+    const { eraseNs, programNs, firstEraseNs } = downloadFlashNs(layout, downloadRegion(layout).start, size, timing);
     for (const turnaroundUs of [1000, 16_000]) {
       for (const baud of bauds) {
         const wireNs = (size * 10 * 1e9) / baud;

@@ -128,6 +128,21 @@ export function boardFlashTiming(layout: BoardLayout, mode: FlashTimingMode): Bo
   return { eraseNs, programUnitNs: pick(table.program, mode) };
 }
 
+/**
+ * The flash time a download of `size` bytes at `start` needs by itself (issue 12's bound, bench:update): the
+ * erase of every unit it reaches (and of the first alone: nothing is programmed before it) and the
+ * programming of its write units.
+ */
+export function downloadFlashNs(layout: BoardLayout, start: number, size: number, mode: FlashTimingMode): { eraseNs: number; firstEraseNs: number; programNs: number } {
+  const t = boardFlashTiming(layout, mode);
+  const reached = layout.sectors.map((s, i) => ({ s, i })).filter(({ s }) => s.start < start + size && s.start + s.size > start);
+  return {
+    eraseNs: reached.reduce((sum, { i }) => sum + t.eraseNs[i], 0),
+    firstEraseNs: reached.length > 0 ? t.eraseNs[reached[0].i] : 0,
+    programNs: Math.ceil(size / layout.writeUnit) * t.programUnitNs,
+  };
+}
+
 export function parseFlashTimingMode(text: string): FlashTimingMode {
   if (!(FLASH_TIMING_MODES as readonly string[]).includes(text)) throw new FlashTimingError(`flash timing '${text}' is not typ, max or none`);
   return text as FlashTimingMode;

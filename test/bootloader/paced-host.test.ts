@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { nucleoF411Layout } from "../../hal-bindings/sim/board-layout";
+import { downloadFlashNs } from "../../hal-bindings/sim/flash-timing";
 import { Simulation } from "../../hal-bindings/sim/simulation";
 import type { HostLine } from "../../hal-bindings/sim/uart";
 import { Command, encodeFrame, EVENT_PROGRESS, REPLY_BIT, u32le } from "../../host/frames";
@@ -52,11 +53,8 @@ describe("the paced host answers while the device is busy (issue 12)", () => {
 
     const end = at[frames.findIndex((f) => f.command === (Command.End | REPLY_BIT))];
     const first = at[frames.findIndex((f) => f.command === (Command.Begin | REPLY_BIT))];
-    let eraseNs = 0;
-    board.sectors.forEach((s, i) => {
-      if (s.start < board.app.start + app.length + 64 && s.start + s.size > board.app.start) eraseNs += sim.timing.eraseNs[i];
-    });
-    const bound = eraseNs + Math.ceil((app.length + 64) / board.writeUnit) * sim.timing.programUnitNs;
+    const { eraseNs, programNs } = downloadFlashNs(board, board.app.start, app.length + 64, "typ");
+    const bound = eraseNs + programNs;
     expect(end - first).toBeLessThan(bound * 1.1);
   });
 });
