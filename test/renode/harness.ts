@@ -28,6 +28,7 @@ import { Flasher, type FlasherOptions, type Transport } from "../../host/flasher
 import { Command, encodeFrame } from "../../host/frames";
 import { BOOTLOADER_VERSION } from "../../bootloader-ts/config";
 import { probeAppOf, type RenodeArtifacts } from "../../renode/build-artifacts";
+import { loadBoard } from "../../boards/index";
 import { isAddressInUse, freeRenodePort, releaseRenodePort } from "./ports";
 import { RawSession } from "./raw-update";
 import { type XmlRpcValue, XmlRpcClient } from "./xmlrpc";
@@ -35,6 +36,12 @@ import { waitUntil } from "../support/wait";
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 export const MACHINE_SCRIPT = path.join(ROOT, "renode/scripts/tsboot-machine.resc");
+
+/** The shared machine script of a board's family: tsboot-machine.resc for the F4, tsboot-machine-<family>.resc for the others. */
+export function machineScriptFor(board: string): string {
+  const family = loadBoard(board).family;
+  return family === "stm32f4" ? MACHINE_SCRIPT : path.join(ROOT, `renode/scripts/tsboot-machine-${family}.resc`);
+}
 /** The bootloader's first line: "tsboot <version>" (bootloader-ts/main.ts prints BOOTLOADER_VERSION). */
 export const BOOT_BANNER = `tsboot ${BOOTLOADER_VERSION >>> 16}.${(BOOTLOADER_VERSION >>> 8) & 0xff}.${BOOTLOADER_VERSION & 0xff}`;
 
@@ -339,7 +346,13 @@ const OPTION_KEYS = [0x08192a3b, 0x4c5d6e7f];
 
 /** The button the trigger pin is wired to in renode/platforms/<platform>.repl (or Renode's board file). */
 export function buttonFor(board: string): string {
-  return board === "stm32f4-discovery" ? "sysbus.gpioPortA.UserButton" : "sysbus.gpioPortC.UserButton";
+  // As each board's robot suite names it (renode/suites/<board>.robot, ${BUTTON}).
+  const buttons: Record<string, string> = {
+    "stm32f4-discovery": "sysbus.gpioPortA.UserButton",
+    "stm32f072b-disco": "sysbus.gpioPortA.button",
+    "nucleo-h753zi": "sysbus.gpioPortC.UserButton1",
+  };
+  return buttons[board] ?? "sysbus.gpioPortC.UserButton";
 }
 
 export class RenodeBoard {
@@ -405,7 +418,7 @@ export class RenodeBoard {
       await renode.command(`$platform=${at(path.join(ROOT, "renode/platforms", `${platform}.repl`))}`);
       await renode.command(`$bootloader=${at(a.bootloaderElf)}`);
       await renode.command(`$uart_port=${uartPort}`);
-      await renode.command(`include ${at(MACHINE_SCRIPT)}`);
+      await renode.command(`include ${at(machineScriptFor(a.board))}`);
       const installed = installedFiles(a, options.app);
       if (options.flashImage) {
         await renode.command(`sysbus LoadBinary ${at(options.flashImage)} 0x08000000`);
