@@ -1,32 +1,20 @@
 /**
- * What the Renode suites of the F0, L4 and H7 boards load (issue 13), into build/renode/<board>/: everything
- * renode/build-artifacts.ts builds for a board (bootloader, demo applications 1.0.0 and 2.0.0, corrupted
- * images, artifacts.json), plus, for each demo version, demo-app-<version>.status-log.bin: the config
- * region's status log recording that image as installed, exactly as one update leaves it
- * (host/image/status-log.ts logWithPrimary). The board scripts load it at the config start.
+ * What the Renode suites of the F0, L4 and H7 boards load (issue 13), into build/renode/<board>/: what
+ * renode/build-artifacts.ts builds for any board (bootloader, demo applications 1.0.0 and 2.0.0 with the
+ * status log that records each as installed, corrupted images, artifacts.json), for the family boards, which
+ * its default set (the F4 boards) leaves out. The board scripts load a status log at the config start.
  *
  * Usage: node bin/run-ts.mjs renode/family-artifacts.ts [--board <name>]... [--out build/renode]
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildRenodeArtifacts, defaultOutDir, type RenodeArtifacts } from "./build-artifacts";
-import { logWithPrimary } from "../host/image/status-log";
 
 /** The boards of the F0, L4 and H7 families with a Renode platform (renode/platforms/<name>.repl). */
 export const FAMILY_RENODE_BOARDS = ["stm32f072b-disco", "nucleo-l476rg", "nucleo-h753zi"] as const;
 
-/** demo-app-<version>.status-log.bin beside demo-app-<version>.header.bin; returns its path. */
-export function writeStatusLog(header: string): string {
-  const statusLog = header.replace(/\.header\.bin$/, ".status-log.bin");
-  fs.writeFileSync(statusLog, logWithPrimary(fs.readFileSync(header).subarray(0, 64)));
-  return statusLog;
-}
-
 export async function buildFamilyArtifacts(board: string, outRoot = defaultOutDir()): Promise<RenodeArtifacts> {
-  const a = await buildRenodeArtifacts(board, outRoot);
-  for (const app of [a.oldApp, a.newApp]) writeStatusLog(app.header);
-  return a;
+  return buildRenodeArtifacts(board, outRoot);
 }
 
 async function main(argv: string[]): Promise<void> {
