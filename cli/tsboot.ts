@@ -40,7 +40,11 @@ async function hostTool(name: HostToolName): Promise<Command> {
 
 const commands: Record<string, () => Promise<Command>> = {
   compile: async () => compileCommand,
-  check: async () => checkCommand,
+  // The subset's diagnostics, and for a bootloader entry the build's product-hook checks (docs/extending.md).
+  check: async () => {
+    const { productHookDiagnostics } = await import("../host/build/product-hooks");
+    return (args) => checkCommand(args, { moreDiagnostics: (entry) => productHookDiagnostics(entry)?.diagnostics ?? [] });
+  },
   build: async () => buildCommand,
   sim: async () => ((await import("../host/sim/cli")) as { simCommand: Command }).simCommand,
   "app-kit": async () => ((await import("../host/build/app-kit-cli")) as { appKitCommand: Command }).appKitCommand,

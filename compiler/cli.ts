@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { compileProgram, compileToDirectory, formatAll, type CompileResult } from "./index";
+import { type Diagnostic, formatDiagnostic } from "./diagnostics";
 
 const USAGE = "usage: tsboot compile <entry.ts> -o <dir> [--no-line] [--warnings-as-errors] [--checked-js] [--port]";
 const CHECK_USAGE = "usage: tsboot check <entry.ts>... [--watch] [--warnings-as-errors]";
@@ -67,6 +68,11 @@ export interface CheckOptions {
   write?: (text: string) => void;
   /** Ends --watch (default: SIGINT). */
   signal?: AbortSignal;
+  /**
+   * Diagnostics of later stages for an entry, reported with the compiler's (`tsboot check` passes the
+   * product-hook checks of host/build/product-hooks.ts, which the compiler alone does not know).
+   */
+  moreDiagnostics?: (entry: string) => Diagnostic[];
 }
 
 /** `tsboot check`: the diagnostics of one or more programs, once or on every change (--watch). */
@@ -99,9 +105,9 @@ export async function checkCommand(args: string[], options: CheckOptions = {}): 
     for (const entry of entries) {
       const result = compileProgram({ entry, sourceRoot: process.cwd(), warningsAsErrors });
       for (const s of result.sources) sources.add(s);
-      for (const d of result.diagnostics) {
+      for (const d of [...result.diagnostics, ...(options.moreDiagnostics?.(entry) ?? [])]) {
         // Programs that share files report a shared file's diagnostics once.
-        const text = formatAll({ ...result, diagnostics: [d] });
+        const text = formatDiagnostic(d);
         if (seen.has(text)) continue;
         seen.add(text);
         write(text + "\n");

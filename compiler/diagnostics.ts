@@ -5,7 +5,7 @@
  * the caller asks for warnings as errors.
  */
 import * as path from "node:path";
-import { Messages, MessageName } from "./diagnostic-messages";
+import { Messages, MessageName, type MessageTemplate } from "./diagnostic-messages";
 
 export type Category = "error" | "warning";
 
@@ -31,6 +31,19 @@ function fill(template: string, args: readonly string[]): string {
   return template.replace(/\{(\d)\}/g, (_, i: string) => args[Number(i)] ?? "");
 }
 
+/** A diagnostic from a template ({0}, {1} … filled from args): the compiler's own, or another stage's (product hooks). */
+export function makeDiagnostic(template: MessageTemplate, at: SourcePosition, ...args: string[]): Diagnostic {
+  return {
+    code: template.code,
+    category: template.category ?? "error",
+    file: at.file,
+    line: at.line,
+    column: at.column,
+    message: fill(template.message, args),
+    suggestion: fill(template.suggestion, args),
+  };
+}
+
 export class DiagnosticSink {
   readonly diagnostics: Diagnostic[] = [];
   private readonly seen = new Set<string>();
@@ -41,17 +54,7 @@ export class DiagnosticSink {
 
   /** Reports the diagnostic `name` (its category comes from its template). */
   error(name: MessageName, at: SourcePosition, ...args: string[]): void {
-    const template = Messages[name];
-    const diagnostic: Diagnostic = {
-      code: template.code,
-      category: "category" in template ? template.category : "error",
-      file: at.file,
-      line: at.line,
-      column: at.column,
-      message: fill(template.message, args),
-      suggestion: fill(template.suggestion, args),
-    };
-    this.add(diagnostic);
+    this.add(makeDiagnostic(Messages[name], at, ...args));
   }
 
   /** The same as error(): the template decides the category; the name reads better at warning sites. */

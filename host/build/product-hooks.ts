@@ -10,9 +10,38 @@
  */
 import * as path from "node:path";
 import { FunctionDeclaration, Node, SourceFile, SyntaxKind, ts } from "ts-morph";
+import { type MessageTemplate } from "../../compiler/diagnostic-messages";
+import { type Diagnostic, formatDiagnostic, makeDiagnostic, sortDiagnostics } from "../../compiler/diagnostics";
 import { isRuntimeFile, loadProgram } from "../../compiler/program";
 
 export class ProductHookError extends Error {}
+
+/**
+ * The checks' diagnostics, printed like the compiler's (`file(line,col): error TSB1101: …`). Their own
+ * block of codes: the compiler cannot raise them (they need the core's hal-bindings/product.ts).
+ */
+export const ProductHookMessages = {
+  HookReexported: {
+    code: 1101,
+    message: "The hook '{0}' is re-exported from another module; tsboot links only hooks declared in the entry file itself.",
+    suggestion: "Declare it in this file: export function {1} { … } (it may call anything in other modules).",
+  },
+  HookSignature: {
+    code: 1102,
+    message: "The hook '{0}' must be {1} (hal-bindings/product.ts); it is {2}.",
+    suggestion: "Declare it as export function {1} { … }.",
+  },
+  HookReachesFlashWrite: {
+    code: 1103,
+    message: "The hook '{0}' can reach a flash write: {1}. A product's hooks may read and reply, never erase, program or protect flash.",
+    suggestion: "Reply with data and leave flash to the core's update commands (docs/extending.md, rule 3).",
+  },
+  HookMisspelled: {
+    code: 1104,
+    message: "'{0}' is not a tsboot hook: did you mean '{1}'?",
+    suggestion: "Rename it to {1}, or stop exporting it.",
+  },
+} as const satisfies Record<string, MessageTemplate>;
 
 /** The hooks: TypeScript name, C name, and what the default answers (a C expression; null for void). */
 export const HOOKS = [
@@ -100,33 +129,49 @@ function pathToFlashWrite(hook: FunctionDeclaration, root: string): string[] | n
   return walk(hook, [hook.getName() ?? "?"]);
 }
 
-/** Checks the entry's hooks (see the file comment); returns the ones it exports. */
-export function checkProductHooks(entry: string): ProductHooksFound {
+/** Where a function's name is, for a diagnostic. */
+function positionOf(fn: FunctionDeclaration): { file: string; line: number; column: number } {
+  const node = fn.getNameNode() ?? fn;
+  const { line, column } = fn.getSourceFile().getLineAndColumnAtPos(node.getStart());
+  return { file: fn.getSourceFile().getFilePath(), line, column };
+}
+
+/**
+ * The product-hook checks of a program (see the file comment) as diagnostics, and the hooks its entry
+ * exports. null when the program does not run tsboot's boot flow (hal-bindings/product.ts is not part of
+ * it): there is nothing to link hooks to. `tsboot check` reports them beside the compiler's.
+ */
+export function productHookDiagnostics(entry: string): (ProductHooksFound & { diagnostics: Diagnostic[] }) | null {
   const program = loadProgram(entry);
   const source: SourceFile = program.entry.source;
-  const declarations = program.project.getSourceFile(DECLARATIONS);
-  if (!declarations) throw new ProductHookError(`${DECLARATIONS} is not part of the program: the entry must run tsboot's boot flow`);
+  // A module of this program (the project is shared between programs and may hold it for another one).
+  const declarations = program.modules.find((m) => m.path === DECLARATIONS)?.source;
+  if (!declarations) return null;
   const root = process.cwd();
-  const label = path.relative(root, entry) || entry;
+  const diagnostics: Diagnostic[] = [];
   const found: string[] = [];
   const exported = source.getFunctions().filter((f) => f.isExported() && f.getName());
   for (const hook of HOOKS) {
     const declared = declarations.getFunctionOrThrow(hook.name);
     const fn = exported.find((f) => f.getName() === hook.name);
     if (!fn) {
-      const reexported = source.getExportSymbols().some((s) => s.getName() === hook.name);
-      if (reexported) throw new ProductHookError(`${label}: the hook ${hook.name} must be declared in the entry file itself (\`export function ${hook.name}…\`), not re-exported from another module`);
+      const reexport = source.getExportDeclarations().flatMap((d) => d.getNamedExports()).find((e) => (e.getAliasNode() ?? e.getNameNode()).getText() === hook.name);
+      if (reexport) {
+        const { line, column } = source.getLineAndColumnAtPos(reexport.getStart());
+        diagnostics.push(makeDiagnostic(ProductHookMessages.HookReexported, { file: source.getFilePath(), line, column }, hook.name, signature(declared)));
+      } else if (source.getExportSymbols().some((s) => s.getName() === hook.name)) {
+        diagnostics.push(makeDiagnostic(ProductHookMessages.HookReexported, { file: source.getFilePath(), line: 1, column: 1 }, hook.name, signature(declared)));
+      }
       continue;
     }
     if (typesOnly(fn) !== typesOnly(declared)) {
-      throw new ProductHookError(`${label}:${fn.getStartLineNumber()}: the hook ${hook.name} must be ${signature(declared)} (hal-bindings/product.ts); it is ${signature(fn)}`);
+      diagnostics.push(makeDiagnostic(ProductHookMessages.HookSignature, positionOf(fn), hook.name, signature(declared), signature(fn)));
+      continue;
     }
     const chain = pathToFlashWrite(fn, root);
     if (chain) {
-      throw new ProductHookError(
-        `${label}:${fn.getStartLineNumber()}: the hook ${hook.name} can reach a flash write: ${chain.join(" → ")}. ` +
-          `A product's hooks may read and reply, never erase, program or protect flash (docs/extending.md)`,
-      );
+      diagnostics.push(makeDiagnostic(ProductHookMessages.HookReachesFlashWrite, positionOf(fn), hook.name, chain.join(" → ")));
+      continue;
     }
     found.push(hook.name);
   }
@@ -134,9 +179,17 @@ export function checkProductHooks(entry: string): ProductHooksFound {
     const name = fn.getName()!;
     if (HOOKS.some((h) => h.name === name)) continue;
     const near = HOOKS.find((h) => editDistance(h.name.toLowerCase(), name.toLowerCase()) <= 2);
-    if (near) throw new ProductHookError(`${label}:${fn.getStartLineNumber()}: ${name} is not a tsboot hook: did you mean ${near.name}? (docs/extending.md)`);
+    if (near) diagnostics.push(makeDiagnostic(ProductHookMessages.HookMisspelled, positionOf(fn), name, near.name));
   }
-  return { hooks: found };
+  return { hooks: found, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** The build's check of the entry's hooks: the ones it exports, or a ProductHookError with every diagnostic. */
+export function checkProductHooks(entry: string): ProductHooksFound {
+  const checked = productHookDiagnostics(entry);
+  if (!checked) throw new ProductHookError(`${DECLARATIONS} is not part of the program: the entry must run tsboot's boot flow`);
+  if (checked.diagnostics.length > 0) throw new ProductHookError(checked.diagnostics.map((d) => formatDiagnostic(d)).join("\n"));
+  return { hooks: checked.hooks };
 }
 
 /** `<ret> <name>(<params>);` of a binding in the generated tsboot_port.h. */
