@@ -188,7 +188,11 @@ export function productHookDiagnostics(entry: string): (ProductHooksFound & { di
 export function checkProductHooks(entry: string): ProductHooksFound {
   const checked = productHookDiagnostics(entry);
   if (!checked) throw new ProductHookError(`${DECLARATIONS} is not part of the program: the entry must run tsboot's boot flow`);
-  if (checked.diagnostics.length > 0) throw new ProductHookError(checked.diagnostics.map((d) => formatDiagnostic(d)).join("\n"));
+  if (checked.diagnostics.length > 0) {
+    // As the build reports an entry that does not compile: a line of its own, then the diagnostics at column 0.
+    const label = path.relative(process.cwd(), entry) || entry;
+    throw new ProductHookError(`${label}: its product hooks are refused (docs/extending.md):\n${checked.diagnostics.map((d) => formatDiagnostic(d)).join("\n")}`);
+  }
   return { hooks: checked.hooks };
 }
 

@@ -48,11 +48,11 @@ describe("the hooks an entry exports", () => {
 describe("refused hooks", () => {
   // Each as a diagnostic in tsc's form, at the hook's name (the re-export: at its name in the export list).
   test.each([
-    ["wrong-signature", /^test\/build\/hooks\/wrong-signature\.ts\(6,17\): error TSB1102: The hook 'productCommand' must be productCommand\(command: u8, payload: Uint8Array, reply: Uint8Array\): i32 \(hal-bindings\/product\.ts\); it is productCommand\(command: u8, payload: Uint8Array\): i32\.\n {2}suggestion: Declare it as export function productCommand\(command: u8, payload: Uint8Array, reply: Uint8Array\): i32/],
-    ["typo", /^test\/build\/hooks\/typo\.ts\(6,17\): error TSB1104: 'productUpdateReasons' is not a tsboot hook: did you mean 'productUpdateReason'\?\n {2}suggestion: Rename it to productUpdateReason/],
-    ["erases", /^test\/build\/hooks\/erases\.ts\(11,17\): error TSB1103: The hook 'productCommand' can reach a flash write: productCommand → tidy \(.*erases\.ts:\d+\) → eraseSector \(.*erases\.ts:\d+\) → flashUnlock = hal_flash_unlock \(.*flash-writer\.ts:\d+\)\. A product's hooks may read and reply, never erase, program or protect flash/],
-    ["registers", /^test\/build\/hooks\/registers\.ts\(7,17\): error TSB1103: The hook 'productUpdateReason' can reach a flash write: productUpdateReason → mmioWrite32 \(.*registers\.ts:\d+\)/],
-    ["reexport", /^test\/build\/hooks\/reexport\.ts\(6,10\): error TSB1101: The hook 'productUpdateReason' is re-exported from another module/],
+    ["wrong-signature", /^test\/build\/hooks\/wrong-signature\.ts\(6,17\): error TSB1102: The hook 'productCommand' must be productCommand\(command: u8, payload: Uint8Array, reply: Uint8Array\): i32 \(hal-bindings\/product\.ts\); it is productCommand\(command: u8, payload: Uint8Array\): i32\.\n {2}suggestion: Declare it as export function productCommand\(command: u8, payload: Uint8Array, reply: Uint8Array\): i32/m],
+    ["typo", /^test\/build\/hooks\/typo\.ts\(6,17\): error TSB1104: 'productUpdateReasons' is not a tsboot hook: did you mean 'productUpdateReason'\?\n {2}suggestion: Rename it to productUpdateReason/m],
+    ["erases", /^test\/build\/hooks\/erases\.ts\(11,17\): error TSB1103: The hook 'productCommand' can reach a flash write: productCommand → tidy \(.*erases\.ts:\d+\) → eraseSector \(.*erases\.ts:\d+\) → flashUnlock = hal_flash_unlock \(.*flash-writer\.ts:\d+\)\. A product's hooks may read and reply, never erase, program or protect flash/m],
+    ["registers", /^test\/build\/hooks\/registers\.ts\(7,17\): error TSB1103: The hook 'productUpdateReason' can reach a flash write: productUpdateReason → mmioWrite32 \(.*registers\.ts:\d+\)/m],
+    ["reexport", /^test\/build\/hooks\/reexport\.ts\(6,10\): error TSB1101: The hook 'productUpdateReason' is re-exported from another module/m],
   ])("%s", (name, message) => {
     expect(() => checkProductHooks(entry(name))).toThrow(message);
   }, 60_000);
