@@ -10,10 +10,37 @@ kept by the kernel) is stretched by the same factor through renode/tools/stretch
 with the host's cc). Same rules as test/renode/stm32flash.ts.
 """
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
+
+# socat -x logs each transfer; a record from the pty towards Renode starts "> <date> <time>  length=N".
+_FROM_PTY = re.compile(rb"^> \S+ \S+ +length=\d+", re.M)
+
+
+class _Bridge(object):
+    """One socat process and what its log has shown: connected, and whether the pty's client has sent."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.log = b""
+        self.connected = False
+        self.client_sent = False
+        self.lock = threading.Lock()
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        # Read socat's log to its end: with -x it logs every transfer, and a full pipe would stall the bridge.
+        for line in iter(self.proc.stderr.readline, b""):
+            with self.lock:
+                self.log = (self.log + line)[-65536:]
+                if b"starting data transfer loop" in line:
+                    self.connected = True
+                if _FROM_PTY.match(line):
+                    self.client_sent = True
 
 SHIM_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "stretch_vtime.c")
 
@@ -22,7 +49,7 @@ class Stm32flash(object):
     ROBOT_LIBRARY_SCOPE = "SUITE"
 
     def __init__(self):
-        self.bridges = []
+        self.bridges = {}
         self.runs = []
         self.shim = None
 
@@ -37,21 +64,29 @@ class Stm32flash(object):
         link = os.path.join(directory, "tsboot-uart-%s" % port)
         if os.path.lexists(link):
             os.remove(link)
-        proc = subprocess.Popen(["socat", "-d", "-d", "pty,link=%s,rawer" % link, "tcp:127.0.0.1:%s" % port],
+        proc = subprocess.Popen(["socat", "-d", "-d", "-x", "pty,link=%s,rawer" % link, "tcp:127.0.0.1:%s" % port],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.bridges.append(proc)
+        bridge = _Bridge(proc)
+        self.bridges[link] = bridge
         deadline = time.time() + 10
-        log = b""
-        os.set_blocking(proc.stderr.fileno(), False)
         while time.time() < deadline:
-            chunk = proc.stderr.read() or b""
-            log += chunk
-            if b"starting data transfer loop" in log and os.path.exists(link):
+            if bridge.connected and os.path.exists(link):
                 return link
             if proc.poll() is not None:
                 break
             time.sleep(0.05)
-        raise AssertionError("socat did not connect to 127.0.0.1:%s: %s" % (port, log.decode(errors="replace")))
+        raise AssertionError("socat did not connect to 127.0.0.1:%s: %s" % (port, bridge.log.decode(errors="replace")))
+
+    def wait_for_pty_client_to_send(self, pty, timeout=30):
+        """Waits until the client of `pty` (stm32flash) has sent its first byte towards the UART. A machine kept
+        paused until then receives it when it runs on: the client's start-up, which on a loaded host takes
+        longer than the listen window lasts in virtual time, is not part of what the scenario tests."""
+        bridge = self.bridges[pty]
+        deadline = time.time() + float(timeout)
+        while not bridge.client_sent:
+            if time.time() > deadline:
+                raise AssertionError("nothing came from %s's client within %s s" % (pty, timeout))
+            time.sleep(0.005)
 
     def start_stm32flash(self, pty, pace, *args):
         """Starts stm32flash -m 8n1 -b 115200 `args` on `pty`, its clock at `pace` (virtual seconds per real
@@ -91,11 +126,11 @@ class Stm32flash(object):
 
     def close_pty_bridges(self):
         """Stops every stm32flash and socat this library started."""
-        for proc in self.runs + self.bridges:
+        for proc in self.runs + [b.proc for b in self.bridges.values()]:
             if proc.poll() is None:
                 proc.terminate()
                 try:
                     proc.wait(timeout=5)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-        self.runs, self.bridges = [], []
+        self.runs, self.bridges = [], {}

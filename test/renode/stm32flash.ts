@@ -29,6 +29,11 @@ export async function stm32flashMissing(): Promise<string | null> {
 
 /** A socat process bridging a pty to Renode's UART socket. */
 export class PtyBridge {
+  /** Whether the pty's client has sent a byte (socat -x logged a record from the pty towards Renode). */
+  private clientHasSent = false;
+  /** Wake-ups for clientSent(), run when socat logs. */
+  private readonly waiters: (() => void)[] = [];
+
   private constructor(
     readonly link: string,
     private readonly child: ResultPromise,
@@ -38,15 +43,22 @@ export class PtyBridge {
   static async open(uartPort: number, dir: string): Promise<PtyBridge> {
     const link = path.join(dir, `tsboot-uart-${uartPort}`);
     fs.rmSync(link, { force: true });
-    const child = execa("socat", ["-d", "-d", `pty,link=${link},rawer`, `tcp:127.0.0.1:${uartPort}`], { reject: false, buffer: false, stdin: "ignore", stderr: "pipe", cleanup: true });
+    // -x: socat logs each transfer, "> <time> length=N …" from the pty towards Renode, "<" back.
+    const child = execa("socat", ["-d", "-d", "-x", `pty,link=${link},rawer`, `tcp:127.0.0.1:${uartPort}`], { reject: false, buffer: false, stdin: "ignore", stderr: "pipe", cleanup: true });
     let log = "";
     let connected = false;
+    let bridge: PtyBridge | null = null;
     child.stderr?.on("data", (chunk: Buffer) => {
       log += chunk.toString();
       // socat -d -d: "starting data transfer loop" once both addresses are open.
       if (/starting data transfer loop/.test(log)) connected = true;
+      if (bridge && /^> \S+ \S+ +length=\d+/m.test(log)) {
+        bridge.clientHasSent = true;
+        for (const wake of bridge.waiters.splice(0)) wake();
+      }
+      if (log.length > 65536) log = log.slice(-4096); // the transfer records: only the start matters
     });
-    const bridge = new PtyBridge(link, child);
+    bridge = new PtyBridge(link, child);
     try {
       await waitUntil(() => connected && fs.existsSync(link), 10_000, [], () => new Error(`socat did not connect to 127.0.0.1:${uartPort}: ${log}`));
     } catch (e) {
@@ -54,6 +66,15 @@ export class PtyBridge {
       throw e;
     }
     return bridge;
+  }
+
+  /**
+   * Waits until the pty's client (stm32flash) has sent its first byte towards the UART. A machine kept paused
+   * until then receives it when it runs on: the client's start-up, which takes a loaded host longer than the
+   * listen window lasts in virtual time, is not part of what a scenario tests.
+   */
+  async clientSent(timeoutMs = 30_000): Promise<void> {
+    await waitUntil(() => this.clientHasSent, timeoutMs, this.waiters, () => new Error(`nothing came from ${this.link}'s client within ${timeoutMs} ms`));
   }
 
   async close(): Promise<void> {
