@@ -504,6 +504,25 @@ export class RenodeBoard {
     await this.renode.keyword("StartEmulation");
   }
 
+  /**
+   * The CPU hangs (halted, virtual time goes on) until the independent watchdog resets the machine: not before
+   * 90% of `periodS` and before 110% of it. Then the CPU runs again (Renode keeps a halted CPU halted across
+   * the reset), and so does the machine. Returns the transcript's length at that moment: what follows is the
+   * next boot's.
+   */
+  async hangUntilWatchdogReset(periodS: number): Promise<number> {
+    await this.renode.command("pause");
+    await this.renode.command("cpu IsHalted true");
+    await this.runFor(0.9 * periodS);
+    await this.renode.keyword("ShouldNotBeInLog", "Watchdog reset triggered", "timeout=0");
+    await this.runFor(0.2 * periodS);
+    await this.waitForLogEntry("Watchdog reset triggered", 0);
+    const mark = this.text.length;
+    await this.renode.command("cpu IsHalted false");
+    await this.go();
+    return mark;
+  }
+
   /** The machine's virtual time, in seconds. */
   async virtualSeconds(): Promise<number> {
     const info = await this.renode.command("machine ElapsedVirtualTime");

@@ -147,15 +147,7 @@ describe.skipIf(skipped !== null)(`two slots on Renode ${BOARD}${skipped ? ` (sk
     await b.waitForText(banner("2.0.0"));
     // The application hangs (the CPU stops); virtual time goes on. The bootloader armed the IWDG for the trial
     // (trialWatchdogMs): nothing refreshes it, so it resets the machine, and the next boot reverts.
-    await b.renode.command("pause");
-    await b.renode.command("cpu IsHalted true");
-    await b.runFor(0.9 * TRIAL_WATCHDOG_S);
-    await b.renode.keyword("ShouldNotBeInLog", "Watchdog reset triggered", "timeout=0");
-    await b.runFor(0.2 * TRIAL_WATCHDOG_S);
-    await b.waitForLogEntry("Watchdog reset triggered", 0);
-    const mark = b.text.length;
-    await b.renode.command("cpu IsHalted false");
-    await b.go();
+    const mark = await b.hangUntilWatchdogReset(TRIAL_WATCHDOG_S);
     await b.waitFor((t) => t.slice(mark).includes(banner("1.0.0")), SWAP_WAIT_MS, "1.0.0 after the watchdog reset");
 
     await askForUpdateMode(b, banner("1.0.0"));
