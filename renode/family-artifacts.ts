@@ -8,14 +8,10 @@
  */
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildRenodeArtifacts, defaultOutDir, type RenodeArtifacts } from "./build-artifacts";
+import { buildRenodeArtifacts, defaultOutDir } from "./build-artifacts";
 
 /** The boards of the F0, L4 and H7 families with a Renode platform (renode/platforms/<name>.repl). */
 export const FAMILY_RENODE_BOARDS = ["stm32f072b-disco", "nucleo-l476rg", "nucleo-h753zi"] as const;
-
-export async function buildFamilyArtifacts(board: string, outRoot = defaultOutDir()): Promise<RenodeArtifacts> {
-  return buildRenodeArtifacts(board, outRoot);
-}
 
 async function main(argv: string[]): Promise<void> {
   const boards: string[] = [];
@@ -26,7 +22,7 @@ async function main(argv: string[]): Promise<void> {
     else throw new Error(`unknown argument ${argv[i]}; usage: family-artifacts.ts [--board <name>]... [--out <dir>]`);
   }
   for (const board of boards.length > 0 ? boards : FAMILY_RENODE_BOARDS) {
-    const a = await buildFamilyArtifacts(board, out);
+    const a = await buildRenodeArtifacts(board, out);
     console.log(`${board}: ${path.relative(process.cwd(), a.dir)}/ — bootloader.elf, demo apps ${a.oldApp.version} and ${a.newApp.version} with their status logs`);
   }
 }

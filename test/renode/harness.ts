@@ -35,7 +35,7 @@ import { type XmlRpcValue, XmlRpcClient } from "./xmlrpc";
 import { waitUntil } from "../support/wait";
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-export const MACHINE_SCRIPT = path.join(ROOT, "renode/scripts/tsboot-machine.resc");
+const MACHINE_SCRIPT = path.join(ROOT, "renode/scripts/tsboot-machine.resc");
 
 /** The shared machine script of a board's family: tsboot-machine.resc for the F4, tsboot-machine-<family>.resc for the others. */
 export function machineScriptFor(board: string): string {

@@ -7,7 +7,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { buildFamilyArtifacts, FAMILY_RENODE_BOARDS } from "../../renode/family-artifacts";
+import { buildRenodeArtifacts } from "../../renode/build-artifacts";
+import { FAMILY_RENODE_BOARDS } from "../../renode/family-artifacts";
 
 const armGcc = (await execa("sh", ["-c", "command -v arm-none-eabi-gcc"], { reject: false })).exitCode === 0;
 
@@ -34,7 +35,7 @@ describe("the Renode workflow", () => {
   // application was built for all), and the families' suites would have had nothing to load.
   it.skipIf(!armGcc)(`renode/family-artifacts.ts builds what a family suite loads${armGcc ? "" : " (skipped: arm-none-eabi-gcc not found)"}`, async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "tsboot-family-artifacts-"));
-    const a = await buildFamilyArtifacts("nucleo-l476rg", out);
+    const a = await buildRenodeArtifacts("nucleo-l476rg", out); // what family-artifacts.ts runs for each family board
     expect(a.probeApp).toBeNull();
     for (const file of [a.bootloaderElf, a.oldApp.tsb, a.newApp.tsb, a.oldApp.header.replace(/\.header\.bin$/, ".status-log.bin")]) {
       expect(fs.existsSync(file), file).toBe(true);
