@@ -84,29 +84,14 @@ tsb_view_u8 hal_flash_view(uint32_t address, uint32_t length) {
   return view;
 }
 
-/* The hardware numbers of the erase units that make up the bootloader region (whole units: boards/index.ts
- * checks that every region starts and ends on a unit boundary). False when there are none. */
-static bool bootloader_units(uint32_t *first, uint32_t *last) {
-  bool found = false;
-  for (uint32_t i = 0; i < board_sector_count(); i++) {
-    if (!range_inside(board_sector_start(i), board_sector_size(i), BOARD_BOOTLOADER_START, BOARD_BOOTLOADER_SIZE)) {
-      continue;
-    }
-    uint32_t n = board_sector_number(i);
-    *first = found && *first < n ? *first : n;
-    *last = found && *last > n ? *last : n;
-    found = true;
-  }
-  return found;
-}
-
+/* The erase units of the bootloader region, BOARD_BOOTLOADER_FIRST_UNIT to _LAST_UNIT (hardware numbers), are
+ * board data: boards/board-c.ts works them out from the region the header gives (whole units: boards/index.ts
+ * checks that every region starts and ends on a unit boundary). */
 bool hal_port_flash_bootloader_protected(void) {
-  uint32_t first = 0;
-  uint32_t last = 0;
-  if (!bootloader_units(&first, &last)) {
+  if (BOARD_BOOTLOADER_UNITS == 0u) {
     return false;
   }
-  for (uint32_t n = first; n <= last; n++) {
+  for (uint32_t n = BOARD_BOOTLOADER_FIRST_UNIT; n <= BOARD_BOOTLOADER_LAST_UNIT; n++) {
     if (!hal_flash_wrp_active(n)) {
       return false;
     }
@@ -115,12 +100,10 @@ bool hal_port_flash_bootloader_protected(void) {
 }
 
 uint32_t hal_port_flash_protect_bootloader(bool protect) {
-  uint32_t first = 0;
-  uint32_t last = 0;
-  if (!bootloader_units(&first, &last)) {
+  if (BOARD_BOOTLOADER_UNITS == 0u) {
     return HAL_ERR_ARG;
   }
-  return hal_flash_wrp_set(first, last, protect);
+  return hal_flash_wrp_set(BOARD_BOOTLOADER_FIRST_UNIT, BOARD_BOOTLOADER_LAST_UNIT, protect);
 }
 
 bool hal_port_flash_take_ecc_error(void) { return hal_flash_take_ecc_error(); }
