@@ -34,13 +34,14 @@ uint32_t stm32f4_flash_take_status(void);
  * A poll takes at least one CPU cycle, so polls = time x HCLK never gives up before `time`. */
 bool stm32f4_wait(uint32_t addr, uint32_t mask, uint32_t value, uint32_t polls);
 
-/* The USART hal_uart_init last configured (0: none), and whether DMA reception runs on it. */
+/* The USART hal_uart_init last configured (0: none), and whether DMA reception runs on it. In a board build
+ * (-DTSBOOT_UART_BASE) the base is that constant or 0: inlined, it folds into each caller. */
 uint32_t stm32f4_uart_base(void);
 bool stm32f4_uart_rx_dma_running(void);
 
 /* The DMA request line of the receiver of the USART at `usart` (stm32f4_uart_dma.c): the stream's DMA_SxCR
- * address with its CHSEL in the low 3 bits (SxCR addresses are multiples of 8), 0 for none. hal_uart_init
- * resolves it once, where the USART is the board's constant, so the lookup folds away there. */
+ * address with its CHSEL in the low 3 bits (SxCR addresses are multiples of 8), 0 for none. Arithmetic, so
+ * that it folds away for the board's constant USART. */
 uint32_t stm32f4_uart_rx_dma_line(uint32_t usart);
 /* The line of the USART hal_uart_init last configured (0: none). */
 uint32_t stm32f4_uart_rx_line(void);

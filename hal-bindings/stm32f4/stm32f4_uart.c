@@ -16,21 +16,31 @@ _Static_assert(USART_SR_PE == HAL_UART_ERR_PE && USART_SR_FE == HAL_UART_ERR_FE 
                "USART_SR error bits and HAL_UART_ERR_* differ");
 
 /* The driver's state, in one structure (one address to load):
- *   base        the USART hal_uart_init configured (0: none), enr and bit its RCC clock-enable register and bit;
- *   rx_line     its receiver's DMA stream and channel (stm32f4_uart_rx_dma_line), 0 for none;
+ *   base        the USART hal_uart_init configured (0: none);
  *   char_polls  one character time in CPU cycles, the unit of every TX wait;
  *   errors      the HAL_UART_ERR_* bits not yet taken;
  *   dma_flags_seen, dma_head_seen  DMA mode: the error flags last reported and the ring head then
  *               (see hal_uart_take_errors). */
 static struct {
-  uint32_t base, enr, bit, rx_line, char_polls, errors, dma_flags_seen, dma_head_seen;
+  uint32_t base, char_polls, errors, dma_flags_seen, dma_head_seen;
 } s_uart;
 /* Each APB's reset register is 0x20 below its clock-enable register, with the same bits (RM0090 7.3). */
 #define RCC_RSTR_OF_ENR(enr) ((enr) - 0x20u)
 
 
-uint32_t stm32f4_uart_base(void) { return s_uart.base; }
-uint32_t stm32f4_uart_rx_line(void) { return s_uart.base != 0u ? s_uart.rx_line : 0u; }
+/* Bootloader builds name the board's USART (-DTSBOOT_UART_BASE, the only one the port configures):
+ * hal_uart_init accepts no other, so the base in force is that constant or none, and what follows from it (its
+ * registers, its clock-enable bit, its DMA stream) folds away at build time wherever the base is read (the
+ * reader is inlined: stm32f4_internal.h's declaration keeps an external definition as well). Without it (the
+ * register-model builds, the applications) any USART. */
+#ifdef TSBOOT_UART_BASE
+static bool uart_accepted(uint32_t base) { return base == TSBOOT_UART_BASE; }
+__attribute__((always_inline)) inline uint32_t stm32f4_uart_base(void) { return s_uart.base != 0u ? TSBOOT_UART_BASE : 0u; }
+#else
+static bool uart_accepted(uint32_t base) { return base != 0u; }
+__attribute__((always_inline)) inline uint32_t stm32f4_uart_base(void) { return s_uart.base; }
+#endif
+uint32_t stm32f4_uart_rx_line(void) { return stm32f4_uart_rx_dma_line(stm32f4_uart_base()); }
 
 /* The clock-enable bit of the USART at `base` (USART1/6 on APB2, USART2/3 and UART4/5 on APB1, whose bits follow
  * their addresses, 0x400 apart), 0 when `base` is none of them. Arithmetic rather than a table search, so that a
@@ -52,8 +62,8 @@ static uint32_t uart_clock_bit(uint32_t base, uint32_t *enr) {
 }
 
 /* Waits up to `chars` character times for a TX flag (TXE, TC); one that never comes is a TX timeout. */
-static bool uart_tx_wait(uint32_t flag, uint32_t chars) {
-  if (stm32f4_wait(USART_SR(s_uart.base), flag, flag, chars * s_uart.char_polls)) {
+static bool uart_tx_wait(uint32_t base, uint32_t flag, uint32_t chars) {
+  if (stm32f4_wait(USART_SR(base), flag, flag, chars * s_uart.char_polls)) {
     return true;
   }
   s_uart.errors |= HAL_UART_ERR_TX_TIMEOUT;
@@ -63,15 +73,15 @@ void hal_uart_init(uint32_t base, uint32_t pclk_hz, uint32_t baud, bool even_par
   uint32_t enr = 0;
   uint32_t bit = uart_clock_bit(base, &enr);
   /* BRR's mantissa must be at least 1: pclk/baud >= 16 with OVER8 = 0. */
-  if (bit == 0u || baud == 0u || pclk_hz / baud < 16u) {
+  if (!uart_accepted(base) || bit == 0u || baud == 0u || pclk_hz / baud < 16u) {
     return;
   }
-  bool running = s_uart.base == base && (REG_READ32(USART_CR1(base)) & USART_CR1_UE) != 0u;
+  bool running = stm32f4_uart_base() == base && (REG_READ32(USART_CR1(base)) & USART_CR1_UE) != 0u;
   uint32_t cr3 = 0u;
   if (running) {
     /* A reply still in the shift register would be cut by the new framing or baud rate: let TC come first
      * (DR and the shift register both empty). Reception by DMA goes on: DMAR stays. */
-    (void)uart_tx_wait(USART_SR_TC, 3u);
+    (void)uart_tx_wait(base, USART_SR_TC, 3u);
     cr3 = REG_READ32(USART_CR3(base)) & USART_CR3_DMAR;
   } else {
     s_uart.errors = 0;
@@ -92,28 +102,26 @@ void hal_uart_init(uint32_t base, uint32_t pclk_hz, uint32_t baud, bool even_par
   REG_WRITE32(USART_CR1(base), USART_CR1_UE | frame | USART_CR1_TE | USART_CR1_RE);
 
   s_uart.base = base;
-  s_uart.enr = enr;
-  s_uart.bit = bit;
-  s_uart.rx_line = stm32f4_uart_rx_dma_line(base);
   /* A character is at most 11 bits (start, 8 data, parity, stop); the CPU polls at HCLK at most. */
   uint32_t hclk = hal_clock_hclk_hz();
   s_uart.char_polls = (hclk / baud + 1u) * 11u;
 }
 
 int32_t hal_uart_read_byte(void) {
-  if (s_uart.base == 0u || stm32f4_uart_rx_dma_running()) {
+  uint32_t base = stm32f4_uart_base();
+  if (base == 0u || stm32f4_uart_rx_dma_running()) {
     return -1; /* DMA owns DR: a CPU read would take a byte from the ring */
   }
-  uint32_t sr = REG_READ32(USART_SR(s_uart.base));
+  uint32_t sr = REG_READ32(USART_SR(base));
   uint32_t errors = sr & USART_SR_ERRORS;
   if ((sr & USART_SR_RXNE) == 0u) {
     if (errors != 0u) {
-      (void)REG_READ32(USART_DR(s_uart.base)); /* completes the sequence that clears the flags */
+      (void)REG_READ32(USART_DR(base)); /* completes the sequence that clears the flags */
       s_uart.errors |= errors;
     }
     return -1;
   }
-  uint32_t dr = REG_READ32(USART_DR(s_uart.base));
+  uint32_t dr = REG_READ32(USART_DR(base));
   s_uart.errors |= errors;
   /* On overrun DR still holds the byte received before it (the later one is lost): deliver it. Noise
    * leaves a byte that majority sampling most likely got right: deliver it. A framing or parity error
@@ -126,40 +134,46 @@ int32_t hal_uart_read_byte(void) {
 
 void hal_uart_write_byte(uint8_t b) {
   /* TXE comes within one character time of the previous write; allow two. */
-  if (s_uart.base == 0u || !uart_tx_wait(USART_SR_TXE, 2u)) {
+  uint32_t base = stm32f4_uart_base();
+  if (base == 0u || !uart_tx_wait(base, USART_SR_TXE, 2u)) {
     return;
   }
-  REG_WRITE32(USART_DR(s_uart.base), b); /* with parity on, the hardware replaces the MSB */
+  REG_WRITE32(USART_DR(base), b); /* with parity on, the hardware replaces the MSB */
 }
 
 void hal_uart_flush(void) {
   /* TC: the byte in DR and the one in the shift register are both out. */
-  if (s_uart.base != 0u) {
-    (void)uart_tx_wait(USART_SR_TC, 3u);
+  uint32_t base = stm32f4_uart_base();
+  if (base != 0u) {
+    (void)uart_tx_wait(base, USART_SR_TC, 3u);
   }
 }
 
 void hal_uart_deinit(void) {
-  if (s_uart.base == 0u) {
+  uint32_t base = stm32f4_uart_base();
+  if (base == 0u) {
     return;
   }
   hal_uart_rx_dma_stop(); /* no-op unless DMA reception runs */
   hal_uart_flush();
-  REG_WRITE32(USART_CR1(s_uart.base), 0u);
+  REG_WRITE32(USART_CR1(base), 0u);
   /* A reset pulse returns every USART register to its reset value for the application. */
-  uint32_t rstr = RCC_RSTR_OF_ENR(s_uart.enr);
-  REG_WRITE32(rstr, REG_READ32(rstr) | s_uart.bit);
-  REG_WRITE32(rstr, REG_READ32(rstr) & ~s_uart.bit);
-  REG_WRITE32(s_uart.enr, REG_READ32(s_uart.enr) & ~s_uart.bit);
+  uint32_t enr = 0;
+  uint32_t bit = uart_clock_bit(base, &enr);
+  uint32_t rstr = RCC_RSTR_OF_ENR(enr);
+  REG_WRITE32(rstr, REG_READ32(rstr) | bit);
+  REG_WRITE32(rstr, REG_READ32(rstr) & ~bit);
+  REG_WRITE32(enr, REG_READ32(enr) & ~bit);
   s_uart.base = 0u;
 }
 
 uint32_t hal_uart_take_errors(void) {
-  if (s_uart.base != 0u && stm32f4_uart_rx_dma_running()) {
+  uint32_t base = stm32f4_uart_base();
+  if (base != 0u && stm32f4_uart_rx_dma_running()) {
     /* The DMA's DR read clears the flags only after an SR read saw them, so a flag stays set until the next
      * character arrives: report it once, not at every call until then (the head has not moved meanwhile).
      * The damaged character itself is in the ring: DMA cannot drop it. */
-    uint32_t flags = REG_READ32(USART_SR(s_uart.base)) & USART_SR_ERRORS;
+    uint32_t flags = REG_READ32(USART_SR(base)) & USART_SR_ERRORS;
     uint32_t head = hal_uart_rx_dma_head();
     uint32_t fresh = head == s_uart.dma_head_seen ? flags & ~s_uart.dma_flags_seen : flags;
     s_uart.dma_flags_seen = flags;

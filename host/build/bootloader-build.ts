@@ -220,8 +220,9 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
     ...userIncludes.flatMap((d) => ["-I", d])];
   // What the drivers need of the board without including tsboot_board.h (the register-model builds define their own).
   // The part's DEV_ID lets the F4 clock driver fold what depends on the part (VOS field, APB limits) at build time.
+  // The board's USART lets the F4 UART driver fold its registers and clock bit (it accepts no other USART then).
   const defines = [`-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`, `-DBOARD_FAULT_RECORD_ADDR=0x${faultRecordAddress(board).toString(16).toUpperCase()}u`,
-    `-DTSBOOT_DEV_ID=0x${board.partInfo.devId.toString(16).toUpperCase()}u`];
+    `-DTSBOOT_DEV_ID=0x${board.partInfo.devId.toString(16).toUpperCase()}u`, `-DTSBOOT_UART_BASE=0x${board.uart.base.toString(16).toUpperCase()}u`];
   const optimise = [`-O${level}`, ...(options.debug ? ["-g3"] : [])];
   // A debug build links without LTO, for faithful stepping; at a size-first level it keeps LTO, which is
   // what lets a debug build fit a region the -Og one outgrows (the .ts line mapping is the same).
