@@ -391,7 +391,7 @@ if (!HAVE_GCC) {
     {
       name: "a running USART reconfigured without waiting for TC",
       file: "stm32f4_uart.c",
-      from: "    (void)uart_tx_wait(USART_SR_TC, 3u);\n    cr3 =",
+      from: "    (void)uart_tx_wait(base, USART_SR_TC, 3u);\n    cr3 =",
       to: "    cr3 =",
       caughtBy: "uart_reinit_waits_for_tc",
       issue: 1,
