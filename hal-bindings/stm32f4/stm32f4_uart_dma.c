@@ -59,11 +59,24 @@ static struct {
 
 bool stm32f4_uart_rx_dma_running(void) { return s_rx.stream != 0u; }
 
+/* The stream `sx` (not 0) as the code below should see it. In a bootloader build the only stream there can be is
+ * the board USART's (its UART driver accepts no other USART, -DTSBOOT_UART_BASE), a constant: so that what is
+ * computed from it (flag register and bits, clock bit) folds at build time. Elsewhere `sx` itself. */
+static uint32_t stream_known(uint32_t sx) {
+#ifdef TSBOOT_UART_BASE
+  (void)sx;
+  return stm32f4_uart_rx_dma_line(TSBOOT_UART_BASE) & ~LINE_CHANNEL_Msk;
+#else
+  return sx;
+#endif
+}
+
 /* DMA1EN and DMA2EN (and the reset bits) are next to each other, like the controllers. */
 static uint32_t dma_clock_bit(uint32_t sx) { return RCC_AHB1ENR_DMA1EN << ((sx >> 10) & 1u); }
 
 /* The stream's flags: LIFCR/HIFCR by stream 0-3/4-7, at 0, 6, 16, 22 bits within the register. */
 static void dma_clear_flags(uint32_t sx) {
+  sx = stream_known(sx);
   static const uint8_t offset[4] = {0u, 6u, 16u, 22u};
   uint32_t stream = stream_number(sx);
   uint32_t ifcr = stream < 4u ? DMA_LIFCR(stream_dma(sx)) : DMA_HIFCR(stream_dma(sx));
@@ -81,6 +94,7 @@ static bool dma_stream_off(uint32_t sx) {
 
 /* The DMA controller back to its reset state and its clock off: it is the application's from here. */
 static void dma_release(uint32_t sx) {
+  sx = stream_known(sx);
   uint32_t bit = dma_clock_bit(sx);
   REG_WRITE32(RCC_AHB1RSTR, REG_READ32(RCC_AHB1RSTR) | bit);
   REG_WRITE32(RCC_AHB1RSTR, REG_READ32(RCC_AHB1RSTR) & ~bit);
