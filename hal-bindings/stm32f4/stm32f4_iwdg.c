@@ -22,6 +22,20 @@ static void iwdg_wait_updated(uint32_t flags) {
    * runs either way, and the caller reloads it. */
 }
 
+/* Starts the IWDG with prescaler code `pr` and reload value `reload`. Not inlined: one copy of the register
+ * sequence for every caller of hal_iwdg_start. */
+__attribute__((noinline)) static void iwdg_program(uint32_t pr, uint32_t reload) {
+  REG_WRITE32(IWDG_KR, IWDG_KR_START); /* also starts the LSI; harmless when it runs already */
+  REG_WRITE32(IWDG_KR, IWDG_KR_ACCESS);
+  iwdg_wait_updated(IWDG_SR_PVU);
+  REG_WRITE32(IWDG_PR, pr);
+  iwdg_wait_updated(IWDG_SR_RVU);
+  REG_WRITE32(IWDG_RLR, reload);
+  /* The reload below takes RLR as the LSI domain has it: wait until both updates have landed. */
+  iwdg_wait_updated(IWDG_SR_PVU | IWDG_SR_RVU);
+  REG_WRITE32(IWDG_KR, IWDG_KR_RELOAD); /* also ends write access to PR and RLR */
+}
+
 /* Inlined into every caller (tsboot_hal.h's declaration keeps this an external definition as well): the
  * bootloader's timeouts are board constants, and the prescaler search then folds away. */
 __attribute__((always_inline)) inline void hal_iwdg_start(uint32_t timeout_ms) {
@@ -33,16 +47,7 @@ __attribute__((always_inline)) inline void hal_iwdg_start(uint32_t timeout_ms) {
   }
   uint32_t counts = (ticks + (4u << pr) - 1u) / (4u << pr);
   uint32_t reload = counts == 0u ? 0u : (counts > IWDG_RLR_Msk + 1u ? IWDG_RLR_Msk : counts - 1u);
-
-  REG_WRITE32(IWDG_KR, IWDG_KR_START); /* also starts the LSI; harmless when it runs already */
-  REG_WRITE32(IWDG_KR, IWDG_KR_ACCESS);
-  iwdg_wait_updated(IWDG_SR_PVU);
-  REG_WRITE32(IWDG_PR, pr);
-  iwdg_wait_updated(IWDG_SR_RVU);
-  REG_WRITE32(IWDG_RLR, reload);
-  /* The reload below takes RLR as the LSI domain has it: wait until both updates have landed. */
-  iwdg_wait_updated(IWDG_SR_PVU | IWDG_SR_RVU);
-  REG_WRITE32(IWDG_KR, IWDG_KR_RELOAD); /* also ends write access to PR and RLR */
+  iwdg_program(pr, reload);
 }
 
 /* Harmless when the IWDG does not run: a reload key does not start it. Not inlined: one call is smaller than
