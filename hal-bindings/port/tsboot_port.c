@@ -15,9 +15,11 @@
 
 /* ---- flash ---- */
 
-/* [start, start + size) lies wholly inside [region, region + region_size). */
+/* [start, start + size), size not 0, lies wholly inside [region, region + region_size), a region that ends at or
+ * below 2^32 (every board region does). A start below the region needs no test of its own: start - region then
+ * wraps to at least 2^32 - region >= region_size > region_size - size. */
 static bool range_inside(uint32_t start, uint32_t size, uint32_t region, uint32_t region_size) {
-  return start >= region && size <= region_size && start - region <= region_size - size;
+  return size <= region_size && start - region <= region_size - size;
 }
 
 /* [start, start + size) and [region, region + region_size), both non-empty, share an address: one of them
