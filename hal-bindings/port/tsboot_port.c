@@ -188,25 +188,25 @@ uint32_t hal_port_uart_rx_head(void) {
   if (s_rx.view.len == 0u) {
     return 0u;
   }
+  bool idle;
   if (s_rx.dma) {
     uint32_t head = hal_uart_rx_dma_head();
-    if (head == s_rx.head) {
-      rx_idle_pause();
-    }
+    idle = head == s_rx.head;
     s_rx.head = head;
-    return head;
-  }
-  /* Bounded by the ring: characters arrive far slower than this loop runs. */
-  uint32_t n = 0;
-  for (; n < s_rx.view.len; n++) {
-    int32_t b = hal_uart_read_byte();
-    if (b < 0) {
-      break;
+  } else {
+    /* Bounded by the ring: characters arrive far slower than this loop runs. */
+    uint32_t n = 0;
+    for (; n < s_rx.view.len; n++) {
+      int32_t b = hal_uart_read_byte();
+      if (b < 0) {
+        break;
+      }
+      s_rx.view.ptr[s_rx.head] = (uint8_t)b;
+      s_rx.head = s_rx.head + 1u == s_rx.view.len ? 0u : s_rx.head + 1u;
     }
-    s_rx.view.ptr[s_rx.head] = (uint8_t)b;
-    s_rx.head = s_rx.head + 1u == s_rx.view.len ? 0u : s_rx.head + 1u;
+    idle = n == 0u;
   }
-  if (n == 0u) {
+  if (idle) {
     rx_idle_pause();
   }
   return s_rx.head;
