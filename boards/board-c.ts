@@ -166,12 +166,14 @@ export function boardAccessorsC(layout: BoardLayout, badIndex: (fn: string) => s
   const ramTable = (name: string, values: number[]) => `static const uint32_t ${name}[${r}] = {${values.map(hex).join(", ")}};`;
   const indexedRam = (name: string, t: string) => `uint32_t ${name}(uint32_t index) {\n  if (index >= ${r}u) ${badIndex(name)};\n  return ${t}[index];\n}`;
   const indexed = (name: string, body: string) => `uint32_t ${name}(uint32_t index) {\n  if (index >= ${n}u) ${badIndex(name)};\n  uint32_t r = unit_run(index);\n  return ${body};\n}`;
+  // Hardware numbers that are the indices themselves (one bank numbered from 0: F4 below 2 MB, F0, most L4
+  // parts) need no table: board_sector_number(index) is index.
+  const numberIsIndex = layout.sectors.every((s, i) => s.number === i);
   return `/* The ${n} erase units in ${runs.length} run(s) of equal size and consecutive hardware numbers. */
 ${runTable("RUN_FIRST", runs.map((r) => r.first))}
 ${runTable("RUN_START", runs.map((r) => r.start))}
 ${runTable("RUN_SIZE", runs.map((r) => r.size))}
-${runTable("RUN_NUMBER", runs.map((r) => r.number))}
-${ramTable("RAM_START", layout.stackRegions.map((s) => s.start))}
+${numberIsIndex ? "" : `${runTable("RUN_NUMBER", runs.map((r) => r.number))}\n`}${ramTable("RAM_START", layout.stackRegions.map((s) => s.start))}
 ${ramTable("RAM_SIZE", layout.stackRegions.map((s) => s.size))}
 
 /* The run holding erase unit \`index\` (< ${n}). */
@@ -184,7 +186,9 @@ static uint32_t unit_run(uint32_t index) {
 uint32_t board_sector_count(void) { return ${n}u; }
 ${indexed("board_sector_start", "RUN_START[r] + (index - RUN_FIRST[r]) * RUN_SIZE[r]")}
 ${indexed("board_sector_size", "RUN_SIZE[r]")}
-${indexed("board_sector_number", "RUN_NUMBER[r] + (index - RUN_FIRST[r])")}
+${numberIsIndex
+  ? `uint32_t board_sector_number(uint32_t index) {\n  if (index >= ${n}u) ${badIndex("board_sector_number")};\n  return index; /* one bank numbered from 0 */\n}`
+  : indexed("board_sector_number", "RUN_NUMBER[r] + (index - RUN_FIRST[r])")}
 ${getter("board_app_start", layout.app.start)}
 ${getter("board_app_size", layout.app.size)}
 ${getter("board_config_start", layout.config.start)}
