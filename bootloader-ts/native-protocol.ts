@@ -248,8 +248,11 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       status = begin(payload);
       break;
     case Command.Write:
-      replyReceived(u8(command | REPLY_BIT), seq, write(seq, payload));
-      return;
+      // Acknowledged with the payload bytes received so far, like a damaged frame.
+      status = write(seq, payload);
+      put32(0, session.received);
+      extra = 4;
+      break;
     case Command.End:
       status = end();
       break;
