@@ -577,7 +577,7 @@ function write(seq: u8, payload: Uint8Array): Status {
   const unit = boardWriteUnit();
   if (unit === 0) return Status.FlashError;
   if (data.length % unit !== 0 && end !== size) return Status.BadLength;
-  const at = transferBase() + offset;
+  const at: u32 = transferBase() + offset;
   if (end <= session.received) return equalBytes(flashView(at, data.length), data) ? Status.Ok : Status.VerifyFailed;
   if (offset !== session.received) return Status.OutOfOrder;
   let status = eraseAhead(seq, end);
