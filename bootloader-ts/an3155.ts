@@ -415,7 +415,10 @@ function inBootloaderRegion(index: u32): boolean {
   const config = boardConfigStart();
   const app = boardAppStart();
   const end = config < app ? config : app;
-  return boardSectorStart(index) < end && end - boardSectorStart(index) >= boardSectorSize(index);
+  const unitStart = boardSectorStart(index);
+  if (unitStart >= end) return false;
+  const room: u32 = end - unitStart; // 32-bit: the unit starts below the end
+  return room >= boardSectorSize(index);
 }
 
 function bootloaderUnits(): u32 {
