@@ -1,11 +1,11 @@
 /** Little- and big-endian reads and writes of typed-array bytes. */
-import { u8, u32 } from "../runtime/index";
+import { u8, u16, u32 } from "../runtime/index";
 
 export function readU32LE(b: Uint8Array, at: u32): u32 {
   return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 }
 
-export function readU16LE(b: Uint8Array, at: u32): u32 {
+export function readU16LE(b: Uint8Array, at: u32): u16 {
   return b[at] | (b[at + 1] << 8);
 }
 
