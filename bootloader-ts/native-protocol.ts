@@ -557,7 +557,9 @@ function eraseAhead(seq: u8, end: u32): Status {
     progress(seq, session.eraseDone, session.eraseTotal, Phase.Erase);
     const erased = eraseIfNeeded(index);
     if (erased !== Status.Ok) return erased;
-    session.erasedEnd = boardSectorStart(index) - start + boardSectorSize(index); // the unit lies in the region: no wrap
+    // The unit lies in the region, at or after `start`: two u32 steps, no 64-bit sum.
+    const unitOffset: u32 = boardSectorStart(index) - start;
+    session.erasedEnd = unitOffset + boardSectorSize(index);
   }
   return Status.Ok;
 }
