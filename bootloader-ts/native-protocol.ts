@@ -71,6 +71,8 @@ const REPLY = new Uint8Array(2 + 4 + 1 + MAX_READ + 4);
 /** Where a reply's data starts in REPLY: commands write it there, reply() frames it in place. */
 const DATA = 7;
 const SESSION_HEADER = new Uint8Array(HEADER_SIZE);
+/** The vector table BEGIN announced (the payload's first 8 bytes), checked again against flash at END. */
+const SESSION_VECTORS = new Uint8Array(8);
 /** BEGIN's payload: the image header, then the payload's first 8 bytes (its initial SP and reset vector). */
 const BEGIN_SIZE = HEADER_SIZE + 8;
 
@@ -96,9 +98,6 @@ interface Session {
   erasedEnd: u32;
   eraseDone: u32;
   eraseTotal: u32;
-  /** The vector table BEGIN announced, checked again against flash at END. */
-  stack: u32;
-  reset: u32;
   /** Line errors (UartError bits) seen since boot, for INFO. */
   lineErrors: u32;
   /** A frame that arrived at a new rate inside SET_BAUD's confirm window waits in FRAME to be handled. */
@@ -114,8 +113,6 @@ const session: Session = {
   erasedEnd: 0,
   eraseDone: 0,
   eraseTotal: 0,
-  stack: 0,
-  reset: 0,
   lineErrors: 0,
   frameWaiting: false,
 };
@@ -517,9 +514,8 @@ function begin(payload: Uint8Array): Status {
   const stack = readU32LE(payload, HEADER_SIZE);
   const reset = readU32LE(payload, HEADER_SIZE + 4);
   if (payloadSize(payload) < 8 || !vectorsSane(stack, reset)) return Status.BadVectorTable;
-  session.stack = stack;
-  session.reset = reset;
   for (let i: u32 = 0; i < HEADER_SIZE; i++) SESSION_HEADER[i] = payload[i];
+  for (let i: u32 = 0; i < 8; i++) SESSION_VECTORS[i] = payload[HEADER_SIZE + i];
   // From here what the transfer writes over is forgotten: the secondary's image on a slot board (the
   // primary keeps running), the primary on a single-slot board.
   const invalidated = slotsEnabled() ? forgetSecondary() : invalidatePrimary();
@@ -617,8 +613,7 @@ function end(): Status {
   const base = transferBase();
   if (crc32(flashView(base, size)) !== payloadCrc(SESSION_HEADER)) return Status.CrcMismatch;
   // The payload's vector table must be the one BEGIN announced (and checked) before anything was erased.
-  const vectors = flashView(base, 8);
-  if (readU32LE(vectors, 0) !== session.stack || readU32LE(vectors, 4) !== session.reset || !vectorTableSane(base)) {
+  if (!equalBytes(flashView(base, 8), SESSION_VECTORS) || !vectorTableSane(base)) {
     return Status.BadVectorTable;
   }
   const signed = verifyImageSignature(SESSION_HEADER, base);
