@@ -397,14 +397,13 @@ function writeProtect(): boolean {
   writeByte(ACK);
   const length = receiveData();
   if (length < 0) return false;
+  // Exact: every code names a bootloader unit, and there are as many codes as bootloader units.
   let exact = length > 0; // 0: a bad checksum
-  let listed: u32 = 0;
   for (let i: u32 = 0; i < length && i < DATA.length; i++) {
     const index = sectorWithNumber(DATA[i]);
-    if (index < boardSectorCount() && inBootloaderRegion(index)) listed++;
-    else exact = false;
+    if (index >= boardSectorCount() || !inBootloaderRegion(index)) exact = false;
   }
-  if (!exact || listed !== bootloaderUnits()) {
+  if (!exact || length !== bootloaderUnits()) {
     writeByte(NACK);
     return true;
   }
@@ -416,7 +415,10 @@ function inBootloaderRegion(index: u32): boolean {
   const config = boardConfigStart();
   const app = boardAppStart();
   const end = config < app ? config : app;
-  return boardSectorStart(index) < end && end - boardSectorStart(index) >= boardSectorSize(index);
+  const unitStart = boardSectorStart(index);
+  if (unitStart >= end) return false;
+  const room: u32 = end - unitStart; // 32-bit: the unit starts below the end
+  return room >= boardSectorSize(index);
 }
 
 function bootloaderUnits(): u32 {

@@ -71,6 +71,8 @@ const REPLY = new Uint8Array(2 + 4 + 1 + MAX_READ + 4);
 /** Where a reply's data starts in REPLY: commands write it there, reply() frames it in place. */
 const DATA = 7;
 const SESSION_HEADER = new Uint8Array(HEADER_SIZE);
+/** The vector table BEGIN announced (the payload's first 8 bytes), checked again against flash at END. */
+const SESSION_VECTORS = new Uint8Array(8);
 /** BEGIN's payload: the image header, then the payload's first 8 bytes (its initial SP and reset vector). */
 const BEGIN_SIZE = HEADER_SIZE + 8;
 
@@ -96,9 +98,6 @@ interface Session {
   erasedEnd: u32;
   eraseDone: u32;
   eraseTotal: u32;
-  /** The vector table BEGIN announced, checked again against flash at END. */
-  stack: u32;
-  reset: u32;
   /** Line errors (UartError bits) seen since boot, for INFO. */
   lineErrors: u32;
   /** A frame that arrived at a new rate inside SET_BAUD's confirm window waits in FRAME to be handled. */
@@ -114,8 +113,6 @@ const session: Session = {
   erasedEnd: 0,
   eraseDone: 0,
   eraseTotal: 0,
-  stack: 0,
-  reset: 0,
   lineErrors: 0,
   frameWaiting: false,
 };
@@ -248,8 +245,11 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       status = begin(payload);
       break;
     case Command.Write:
-      replyReceived(u8(command | REPLY_BIT), seq, write(seq, payload));
-      return;
+      // Acknowledged with the payload bytes received so far, like a damaged frame.
+      status = write(seq, payload);
+      put32(0, session.received);
+      extra = 4;
+      break;
     case Command.End:
       status = end();
       break;
@@ -514,9 +514,8 @@ function begin(payload: Uint8Array): Status {
   const stack = readU32LE(payload, HEADER_SIZE);
   const reset = readU32LE(payload, HEADER_SIZE + 4);
   if (payloadSize(payload) < 8 || !vectorsSane(stack, reset)) return Status.BadVectorTable;
-  session.stack = stack;
-  session.reset = reset;
   for (let i: u32 = 0; i < HEADER_SIZE; i++) SESSION_HEADER[i] = payload[i];
+  for (let i: u32 = 0; i < 8; i++) SESSION_VECTORS[i] = payload[HEADER_SIZE + i];
   // From here what the transfer writes over is forgotten: the secondary's image on a slot board (the
   // primary keeps running), the primary on a single-slot board.
   const invalidated = slotsEnabled() ? forgetSecondary() : invalidatePrimary();
@@ -554,7 +553,9 @@ function eraseAhead(seq: u8, end: u32): Status {
     progress(seq, session.eraseDone, session.eraseTotal, Phase.Erase);
     const erased = eraseIfNeeded(index);
     if (erased !== Status.Ok) return erased;
-    session.erasedEnd = boardSectorStart(index) - start + boardSectorSize(index); // the unit lies in the region: no wrap
+    // The unit lies in the region, at or after `start`: two u32 steps, no 64-bit sum.
+    const unitOffset: u32 = boardSectorStart(index) - start;
+    session.erasedEnd = unitOffset + boardSectorSize(index);
   }
   return Status.Ok;
 }
@@ -574,7 +575,7 @@ function write(seq: u8, payload: Uint8Array): Status {
   const unit = boardWriteUnit();
   if (unit === 0) return Status.FlashError;
   if (data.length % unit !== 0 && end !== size) return Status.BadLength;
-  const at = transferBase() + offset;
+  const at: u32 = transferBase() + offset;
   if (end <= session.received) return equalBytes(flashView(at, data.length), data) ? Status.Ok : Status.VerifyFailed;
   if (offset !== session.received) return Status.OutOfOrder;
   let status = eraseAhead(seq, end);
@@ -612,8 +613,7 @@ function end(): Status {
   const base = transferBase();
   if (crc32(flashView(base, size)) !== payloadCrc(SESSION_HEADER)) return Status.CrcMismatch;
   // The payload's vector table must be the one BEGIN announced (and checked) before anything was erased.
-  const vectors = flashView(base, 8);
-  if (readU32LE(vectors, 0) !== session.stack || readU32LE(vectors, 4) !== session.reset || !vectorTableSane(base)) {
+  if (!equalBytes(flashView(base, 8), SESSION_VECTORS) || !vectorTableSane(base)) {
     return Status.BadVectorTable;
   }
   const signed = verifyImageSignature(SESSION_HEADER, base);

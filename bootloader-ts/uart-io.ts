@@ -42,7 +42,10 @@ export function ringSize(): u32 {
 export function available(): u32 {
   position.head = uartRxHead();
   if (position.head >= position.tail) return position.head - position.tail;
-  return ringSize() - position.tail + position.head;
+  // The head has wrapped: all but the free gap from the head up to the tail (two u32 differences, where
+  // one 64-bit sum would need a wider check).
+  const gap: u32 = position.tail - position.head;
+  return ringSize() - gap;
 }
 
 /**

@@ -164,12 +164,13 @@ static uint8_t native_protocol_FRAME[1036];
 static uint8_t native_protocol_REPLY[267];
 #define native_protocol_DATA 7
 static uint8_t native_protocol_SESSION_HEADER[64];
+static uint8_t native_protocol_SESSION_VECTORS[8];
 #define native_protocol_BEGIN_SIZE 72
 static uint32_t native_protocol_sessionBaud = 115200;
-static native_protocol_Session native_protocol_session = {.transfer = native_protocol_Transfer_Idle, .received = 0u, .size = 0u, .erasedEnd = 0u, .eraseDone = 0u, .eraseTotal = 0u, .stack = 0u, .reset = 0u, .lineErrors = 0u, .frameWaiting = false};
+static native_protocol_Session native_protocol_session = {.transfer = native_protocol_Transfer_Idle, .received = 0u, .size = 0u, .erasedEnd = 0u, .eraseDone = 0u, .eraseTotal = 0u, .lineErrors = 0u, .frameWaiting = false};
 
 static uint32_t bytes_readU32LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at);
-static uint32_t bytes_readU16LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at);
+static uint16_t bytes_readU16LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at);
 static void bytes_writeU32LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at, uint32_t value);
 static void bytes_writeU16LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at, uint32_t value);
 static bool bytes_equalBytes(uint8_t *tsb_a_ptr, uint32_t tsb_a_len, uint8_t *tsb_b_ptr, uint32_t tsb_b_len);
@@ -387,17 +388,16 @@ static uint32_t bytes_readU32LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t
   return ((void)TSB_INDEX_ADD(at, 3u, b.len), ((((uint32_t)b.ptr[at] | ((uint32_t)b.ptr[(at + 1u)] << 8)) | ((uint32_t)b.ptr[(at + 2u)] << 16)) | ((uint32_t)b.ptr[(at + 3u)] << 24)));
 }
 
-static uint32_t bytes_readU16LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at) {
+static uint16_t bytes_readU16LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at) {
   tsb_view_u8 b = {tsb_b_ptr, tsb_b_len};
-  return ((void)TSB_INDEX_ADD(at, 1u, b.len), ((uint32_t)b.ptr[at] | ((uint32_t)b.ptr[(at + 1u)] << 8)));
+  return ((void)TSB_INDEX_ADD(at, 1u, b.len), (uint16_t)((uint32_t)b.ptr[at] | ((uint32_t)b.ptr[(at + 1u)] << 8)));
 }
 
 static void bytes_writeU32LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at, uint32_t value) {
   tsb_view_u8 b = {tsb_b_ptr, tsb_b_len};
-  b.ptr[TSB_INDEX(at, b.len)] = (uint8_t)value;
-  b.ptr[TSB_INDEX_ADD(at, 1u, b.len)] = (uint8_t)(value >> 8);
-  b.ptr[TSB_INDEX_ADD(at, 2u, b.len)] = (uint8_t)(value >> 16);
-  b.ptr[TSB_INDEX_ADD(at, 3u, b.len)] = (uint8_t)(value >> 24);
+  for (uint32_t i = 0u; i < 4u; i++) {
+    b.ptr[TSB_INDEX_ADD(at, i, b.len)] = (uint8_t)(value >> (i * 8u));
+  }
 }
 
 static void bytes_writeU16LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at, uint32_t value) {
@@ -2028,7 +2028,8 @@ static uint32_t uart_io_available(void) {
   if (uart_io_position.head >= uart_io_position.tail) {
     return TSB_SUB_U32(uart_io_position.head, uart_io_position.tail);
   }
-  return TSB_CHECK(u32, (((int64_t)uart_io_ringSize() - (int64_t)uart_io_position.tail) + (int64_t)uart_io_position.head));
+  uint32_t gap = TSB_SUB_U32(uart_io_position.tail, uart_io_position.head);
+  return TSB_SUB_U32(uart_io_ringSize(), gap);
 }
 
 static int32_t uart_io_readByte(uint32_t timeoutMs) {
@@ -2117,11 +2118,11 @@ static int32_t native_protocol_receiveAfterSync(void) {
     }
     native_protocol_FRAME[i] = (uint8_t)tsb_bits(b);
   }
-  uint32_t length = bytes_readU16LE(native_protocol_FRAME, 1036u, 2u);
+  uint16_t length = bytes_readU16LE(native_protocol_FRAME, 1036u, 2u);
   if (length > native_protocol_MAX_PAYLOAD) {
     return native_protocol_Receive_Damaged;
   }
-  int32_t total = (int32_t)((4u + length) + 4u);
+  int32_t total = ((4 + length) + 4);
   for (uint32_t i = 4u; (int32_t)i < total; i++) {
     int32_t b = uart_io_readByte(config_INTER_BYTE_TIMEOUT_MS);
     if (b < 0) {
@@ -2131,7 +2132,7 @@ static int32_t native_protocol_receiveAfterSync(void) {
   }
   uint32_t errors = hal_port_uart_take_errors();
   native_protocol_session.lineErrors = (native_protocol_session.lineErrors | errors);
-  if (tsb_views_lib_crc32_crc32(tsb_sub32_u8((tsb_view_u8){native_protocol_FRAME, 1036u}, 0u, (4u + length))) != bytes_readU32LE(native_protocol_FRAME, 1036u, (4u + length))) {
+  if (tsb_views_lib_crc32_crc32(tsb_sub32_u8((tsb_view_u8){native_protocol_FRAME, 1036u}, 0u, tsb_bits((4 + length)))) != bytes_readU32LE(native_protocol_FRAME, 1036u, (uint32_t)(4 + length))) {
     return native_protocol_Receive_Damaged;
   }
   return native_protocol_Receive_Frame;
@@ -2193,7 +2194,7 @@ void native_protocol_nativeSession(bool frameReady, uint32_t idleMs) {
       native_protocol_replyReceived(native_protocol_REPLY_BIT, 0xff, (uint8_t)status_Status_BadFrame);
       continue;
     }
-    tsb_views_native_protocol_handle(native_protocol_FRAME[0], native_protocol_FRAME[1], tsb_sub_u8((tsb_view_u8){native_protocol_FRAME, 1036u}, 4, (4 + (int64_t)bytes_readU16LE(native_protocol_FRAME, 1036u, 2u))));
+    tsb_views_native_protocol_handle(native_protocol_FRAME[0], native_protocol_FRAME[1], tsb_sub32_u8((tsb_view_u8){native_protocol_FRAME, 1036u}, 4u, tsb_bits((4 + bytes_readU16LE(native_protocol_FRAME, 1036u, 2u)))));
   }
 }
 
@@ -2212,8 +2213,10 @@ static void native_protocol_handle(uint8_t command, uint8_t seq, uint8_t *tsb_pa
     break;
   }
   case native_protocol_Command_Write: {
-    native_protocol_replyReceived((uint8_t)((uint32_t)command | native_protocol_REPLY_BIT), seq, (uint8_t)native_protocol_write(seq, payload.ptr, payload.len));
-    return;
+    status = (uint8_t)native_protocol_write(seq, payload.ptr, payload.len);
+    native_protocol_put32(0u, native_protocol_session.received);
+    extra = 4u;
+    break;
   }
   case native_protocol_Command_End: {
     status = (uint8_t)native_protocol_end();
@@ -2315,13 +2318,13 @@ static uint32_t native_protocol_read(uint8_t *tsb_payload_ptr, uint32_t tsb_payl
     return 0u;
   }
   uint32_t address = bytes_readU32LE(payload.ptr, payload.len, 0u);
-  uint32_t length = bytes_readU16LE(payload.ptr, payload.len, 4u);
+  uint16_t length = bytes_readU16LE(payload.ptr, payload.len, 4u);
   bool readable = (layout_inAppRegion(address, length) || layout_inRegion(address, length, board_secondary_start(), board_secondary_size()));
-  if (((length == 0u) || (length > native_protocol_MAX_READ)) || !readable) {
+  if (((length == 0) || (length > native_protocol_MAX_READ)) || !readable) {
     return 0u;
   }
   tsb_view_u8 data = hal_flash_view(address, length);
-  for (uint32_t i = 0u; i < length; i++) {
+  for (uint32_t i = 0u; i < (uint32_t)length; i++) {
     native_protocol_REPLY[(native_protocol_DATA + i)] = data.ptr[TSB_INDEX(i, data.len)];
   }
   return length;
@@ -2505,10 +2508,11 @@ static int32_t native_protocol_begin(uint8_t *tsb_payload_ptr, uint32_t tsb_payl
   if ((image_header_payloadSize(payload.ptr, payload.len) < 8u) || !installed_image_vectorsSane(stack, reset)) {
     return status_Status_BadVectorTable;
   }
-  native_protocol_session.stack = stack;
-  native_protocol_session.reset = reset;
   for (uint32_t i = 0u; i < image_header_HEADER_SIZE; i++) {
     native_protocol_SESSION_HEADER[i] = payload.ptr[TSB_INDEX(i, payload.len)];
+  }
+  for (uint32_t i = 0u; i < 8u; i++) {
+    native_protocol_SESSION_VECTORS[i] = payload.ptr[TSB_INDEX((image_header_HEADER_SIZE + i), payload.len)];
   }
   int32_t invalidated = (slots_slotsEnabled() ? native_protocol_forgetSecondary() : installed_image_invalidatePrimary());
   if (invalidated != status_Status_Ok) {
@@ -2545,7 +2549,8 @@ static int32_t native_protocol_eraseAhead(uint8_t seq, uint32_t end) {
     if (erased != status_Status_Ok) {
       return erased;
     }
-    native_protocol_session.erasedEnd = TSB_CHECK(u32, (((int64_t)board_sector_start(index) - (int64_t)start) + (int64_t)board_sector_size(index)));
+    uint32_t unitOffset = TSB_SUB_U32(board_sector_start(index), start);
+    native_protocol_session.erasedEnd = TSB_ADD_U32(unitOffset, board_sector_size(index));
   }
   return status_Status_Ok;
 }
@@ -2572,16 +2577,16 @@ static int32_t native_protocol_write(uint8_t seq, uint8_t *tsb_payload_ptr, uint
   if (((data.len % unit) != 0u) && (tsb_bits(end) != size)) {
     return status_Status_BadLength;
   }
-  int64_t at = ((int64_t)native_protocol_transferBase() + (int64_t)offset);
+  uint32_t at = TSB_ADD_U32(native_protocol_transferBase(), offset);
   if (tsb_bits(end) <= native_protocol_session.received) {
-    return (tsb_views_bytes_equalBytes(hal_flash_view(TSB_CHECK(u32, at), data.len), data) ? status_Status_Ok : status_Status_VerifyFailed);
+    return (tsb_views_bytes_equalBytes(hal_flash_view(at, data.len), data) ? status_Status_Ok : status_Status_VerifyFailed);
   }
   if (offset != native_protocol_session.received) {
     return status_Status_OutOfOrder;
   }
   int32_t status = native_protocol_eraseAhead(seq, (uint32_t)end);
   if (status == status_Status_Ok) {
-    status = flash_writer_programBytes(TSB_CHECK(u32, at), data.ptr, data.len);
+    status = flash_writer_programBytes(at, data.ptr, data.len);
   }
   if (status != status_Status_Ok) {
     native_protocol_session.transfer = native_protocol_Transfer_Idle;
@@ -2616,8 +2621,7 @@ static int32_t native_protocol_end(void) {
   if (tsb_views_lib_crc32_crc32(hal_flash_view(base, size)) != image_header_payloadCrc(native_protocol_SESSION_HEADER, 64u)) {
     return status_Status_CrcMismatch;
   }
-  tsb_view_u8 vectors = hal_flash_view(base, 8u);
-  if (((bytes_readU32LE(vectors.ptr, vectors.len, 0u) != native_protocol_session.stack) || (bytes_readU32LE(vectors.ptr, vectors.len, 4u) != native_protocol_session.reset)) || !installed_image_vectorTableSane(base)) {
+  if (!tsb_views_bytes_equalBytes(hal_flash_view(base, 8u), (tsb_view_u8){native_protocol_SESSION_VECTORS, 8u}) || !installed_image_vectorTableSane(base)) {
     return status_Status_BadVectorTable;
   }
   int32_t signed_ = signature_verifyImageSignature(native_protocol_SESSION_HEADER, 64u, base);
