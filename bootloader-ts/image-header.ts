@@ -4,7 +4,7 @@
  */
 import { u32 } from "../runtime/index";
 import { boardAppSize, boardAppStart, boardId } from "../hal-bindings/board";
-import { readU16LE, readU32LE } from "./bytes";
+import { readU32LE } from "./bytes";
 import { crc32 } from "./lib/crc32";
 import { Status } from "./status";
 
@@ -49,8 +49,8 @@ export enum HeaderSource {
 export function checkHeader(header: Uint8Array, source: HeaderSource): Status {
   if (header.length < HEADER_SIZE) return Status.BadLength;
   if (readU32LE(header, OFFSET_MAGIC) !== HEADER_MAGIC) return Status.BadHeader;
-  if (readU16LE(header, OFFSET_HEADER_VERSION) !== HEADER_VERSION) return Status.BadHeader;
-  if (readU16LE(header, OFFSET_HEADER_SIZE) !== HEADER_SIZE) return Status.BadHeader;
+  // The version and the header size, two u16 next to each other, compared as one word.
+  if (readU32LE(header, OFFSET_HEADER_VERSION) !== (HEADER_VERSION | (HEADER_SIZE << 16))) return Status.BadHeader;
   if (crc32(header.subarray(0, OFFSET_HEADER_CRC)) !== readU32LE(header, OFFSET_HEADER_CRC)) return Status.BadHeader;
   const signature = readU32LE(header, OFFSET_SIGNATURE_SIZE);
   if (signature !== 0 && signature !== SIGNATURE_SIZE) return Status.BadHeader;
