@@ -83,6 +83,7 @@ export function programBytes(address: u32, data: Uint8Array): Status {
   if (!writable(address, data.length)) return Status.BadAddress;
   const staged = UNIT_BUFFER.subarray(0, unit);
   for (let at: u32 = 0; at < data.length; at += unit) {
+    const target: u32 = address + at;
     let blank = true;
     for (let i: u32 = 0; i < unit; i++) {
       const b = at + i < data.length ? data[at + i] : 0xff;
@@ -91,8 +92,7 @@ export function programBytes(address: u32, data: Uint8Array): Status {
     }
     // A unit of 0xFF is what erased flash already holds: leave it unprogrammed (on L4/H7 a unit can be
     // programmed once per erase, and programming 0xFF would spend it).
-    if (blank && isErased(address + at, unit)) continue;
-    const target = address + at;
+    if (blank && isErased(target, unit)) continue;
     const status = programUnit(target, staged);
     if (status !== Status.Ok) return status;
     watchdogRefresh();
