@@ -67,12 +67,10 @@ function copyArea(from: u32, to: u32, size: u32): Status {
 function runStep(k: u32, step: u32): Status {
   const area = boardScratchSize();
   const offset = Math.imul(k, area) >>> 0; // areas lie inside the 4 GB address space: no wrap in practice
-  const primary = boardAppStart() + offset;
-  const secondary = boardSecondaryStart() + offset;
   const scratch = boardScratchStart();
-  const from = step === 1 ? secondary : step === 2 ? primary : scratch;
-  const to = step === 1 ? scratch : step === 2 ? secondary : primary;
-  return copyArea(from, to, area);
+  if (step === 1) return copyArea(boardSecondaryStart() + offset, scratch, area);
+  if (step === 2) return copyArea(boardAppStart() + offset, boardSecondaryStart() + offset, area);
+  return copyArea(scratch, boardAppStart() + offset, area);
 }
 
 /** What swapContinue did. */
