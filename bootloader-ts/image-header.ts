@@ -65,7 +65,7 @@ export function checkHeader(header: Uint8Array, source: HeaderSource): Status {
   const size = readU32LE(header, OFFSET_PAYLOAD_SIZE);
   if (size === 0) return Status.BadHeader;
   const room = boardAppSize();
-  if (size > room || room - size < signature) return Status.TooBig;
+  if (size > room || u32(room - size) < signature) return Status.TooBig; // room >= size: no wrap
   return Status.Ok;
 }
 
