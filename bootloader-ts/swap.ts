@@ -90,13 +90,15 @@ export enum SwapProgress {
 export function swapContinue(): SwapProgress {
   if (swapInProgress() === SwapKind.None) return SwapProgress.Done;
   if (bankSwapBoard()) return bankSwapContinue() === Status.Ok ? SwapProgress.Done : SwapProgress.Failed;
+  const areas = swapAreaCount();
   let k = swapProgressArea();
   let step: u32 = swapProgressStep() + 1;
-  if (step > STEPS) {
+  // Past the last area there is nothing left to step; below it, k + 1 cannot overflow.
+  if (k < areas && step > STEPS) {
     k++;
     step = 1;
   }
-  if (k >= swapAreaCount()) {
+  if (k >= areas) {
     return logAppend(Entry.SwapDone, 0, installCount() + 1) === Status.Ok ? SwapProgress.Done : SwapProgress.Failed;
   }
   if (runStep(k, step) !== Status.Ok) return SwapProgress.Failed;
