@@ -62,7 +62,7 @@ export function eraseIfNeeded(index: u32): Status {
 /** Makes every erase unit of [start, start + size) erased (eraseIfNeeded). */
 export function eraseRange(start: u32, size: u32): Status {
   let at = start;
-  while (at - start < size) {
+  while (u32(at - start) < size) { // at only grows from start (a checked sum): no wrap
     const index = sectorContaining(at);
     if (index === NO_SECTOR) return Status.BadAddress;
     const status = eraseIfNeeded(index);
