@@ -37,8 +37,8 @@ export function areasNeeded(): u32 {
   const s = imageSpan(secondaryHeader(), secondaryRecorded());
   const span = p > s ? p : s;
   if (area === 0) return 0;
-  const n = u32(span / area) + (span % area === 0 ? 0 : 1);
-  return n === 0 ? 1 : n;
+  if (span === 0) return 1;
+  return u32((span - 1) / area) + 1; // span / area rounded up: at most span, so no overflow
 }
 
 /** Starts a swap of `kind` (reason: a RevertReason for a revert). */
