@@ -51,7 +51,7 @@ export function checkHeader(header: Uint8Array, source: HeaderSource): Status {
   if (readU32LE(header, OFFSET_MAGIC) !== HEADER_MAGIC) return Status.BadHeader;
   // The version and the header size, two u16 next to each other, compared as one word.
   if (readU32LE(header, OFFSET_HEADER_VERSION) !== (HEADER_VERSION | (HEADER_SIZE << 16))) return Status.BadHeader;
-  if (crc32(header.subarray(0, OFFSET_HEADER_CRC)) !== readU32LE(header, OFFSET_HEADER_CRC)) return Status.BadHeader;
+  if (!endsWithItsCrc(header.subarray(0, HEADER_SIZE))) return Status.BadHeader; // the CRC is its last word
   const signature = readU32LE(header, OFFSET_SIGNATURE_SIZE);
   if (signature !== 0 && signature !== SIGNATURE_SIZE) return Status.BadHeader;
   for (let i: u32 = OFFSET_RESERVED; i < OFFSET_HEADER_CRC; i++) {
@@ -67,6 +67,17 @@ export function checkHeader(header: Uint8Array, source: HeaderSource): Status {
   const room = boardAppSize();
   if (size > room || u32(room - size) < signature) return Status.TooBig; // room >= size: no wrap
   return Status.Ok;
+}
+
+/**
+ * The CRC-32 of any block followed by its own CRC-32 (little-endian) is this constant: a property of the
+ * CRC. So "the last word is the CRC of the rest" is one CRC over the whole block, and no separate read.
+ */
+const CRC32_RESIDUE = 0x2144df1c;
+
+/** True when `block` ends with the CRC-32 (little-endian) of the bytes before it. */
+export function endsWithItsCrc(block: Uint8Array): boolean {
+  return crc32(block) === CRC32_RESIDUE;
 }
 
 /** Bytes of signature after the payload: 0 or SIGNATURE_SIZE. */

@@ -17,7 +17,7 @@ import { flashTakeEccError, flashView } from "../hal-bindings/flash";
 import { bankConfigHalfStart, bankSwapBoard } from "./bank-layout";
 import { readU32LE, writeU32LE } from "./bytes";
 import { eraseRange, isErased, programBytes } from "./flash-writer";
-import { HEADER_SIZE } from "./image-header";
+import { endsWithItsCrc, HEADER_SIZE } from "./image-header";
 import { crc32 } from "./lib/crc32";
 import { Status } from "./status";
 
@@ -203,7 +203,7 @@ function readEntry(h: u32, index: u32): Read {
   if (flashTakeEccError()) return Read.Torn;
   if (used === 0) return Read.Blank;
   const magicOk = (ENTRY[0] | (ENTRY[1] << 8)) === ENTRY_MAGIC;
-  if (magicOk && crc32(ENTRY.subarray(0, OFFSET_CRC)) === readU32LE(ENTRY, OFFSET_CRC)) return Read.Valid;
+  if (magicOk && endsWithItsCrc(ENTRY)) return Read.Valid; // its CRC at OFFSET_CRC, the last word
   if (magicOk && ENTRY[OFFSET_TYPE] === Entry.ConfirmStub && used <= OFFSET_DATA) return Read.Stub;
   return Read.Torn;
 }
