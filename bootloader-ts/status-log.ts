@@ -470,7 +470,15 @@ function writeImage(slot: Slot, role: SecondaryRole, header: Uint8Array): Status
 /** Makes room for one entry: starts the log when there is none, compacts the active half when it is full. */
 function makeRoom(): Status {
   if (state.generation === 0) {
-    const started = resetLog();
+    // No complete log yet (a blank device), so the state is empty: with two halves the log starts as a
+    // compaction of that empty state into half 0 (a power cut before its SnapshotEnd leaves no log, as before).
+    let started: Status;
+    if (singleHalfLog()) {
+      started = resetLog();
+    } else {
+      state.half = 1; // compact() writes into the other half
+      started = compact();
+    }
     if (started !== Status.Ok) return started;
   }
   if (state.next + 1 >= capacity()) return compact();
@@ -498,8 +506,9 @@ export function logImage(slot: Slot, header: Uint8Array): Status {
 }
 
 /**
- * Starts the log afresh in half 0 with an empty state but the anti-rollback counter. Only where losing the
- * rest is intended: a blank device, or a single-half log whose primary image is being replaced anyway.
+ * Starts a single-half log afresh with an empty state but the anti-rollback counter. Only where losing the
+ * rest is intended: a blank device, or a log whose primary image is being replaced anyway. (Two halves
+ * never lose state: a blank device's log starts as a compaction of the empty state, makeRoom.)
  */
 export function resetLog(): Status {
   const kept = state.counter;
