@@ -93,10 +93,9 @@ export function swapContinue(): SwapProgress {
   const areas = swapAreaCount();
   let k = swapProgressArea();
   let step: u32 = swapProgressStep() + 1;
-  // Past the last area there is nothing left to step; below it, k + 1 cannot overflow.
-  if (k < areas && step > STEPS) {
-    k++;
+  if (step > STEPS) {
     step = 1;
+    if (k < areas) k++; // past the last area there is nothing left to step; below it, k + 1 cannot overflow
   }
   if (k >= areas) {
     return logAppend(Entry.SwapDone, 0, installCount() + 1) === Status.Ok ? SwapProgress.Done : SwapProgress.Failed;
