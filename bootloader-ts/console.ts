@@ -8,12 +8,13 @@ import { u32 } from "../runtime/index";
 import { FaultKind, lastFaultDetail, lastFaultKind } from "./device-state";
 import { writeByte } from "./uart-io";
 
-const HEX_DIGITS = new Uint8Array([0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66]);
-
-/** Writes `value` as 0x followed by eight hex digits. */
+/** Writes `value` as 0x followed by eight lowercase hex digits. */
 export function printHex(value: u32): void {
   print("0x");
-  for (let i: u32 = 0; i < 8; i++) writeByte(HEX_DIGITS[(value >>> (28 - i * 4)) & 15]);
+  for (let i: u32 = 0; i < 8; i++) {
+    const digit = (value >>> (28 - i * 4)) & 15;
+    writeByte(digit < 10 ? 0x30 + digit : 0x57 + digit); // '0' … '9', then 'a' (0x61 = 0x57 + 10) … 'f'
+  }
 }
 
 /**

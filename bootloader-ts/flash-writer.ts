@@ -4,7 +4,7 @@
  * and every programmed unit read back and compared. The UART keeps receiving by itself meanwhile (uart-io.ts),
  * and the watchdog is refreshed between operations.
  */
-import { u32 } from "../runtime/index";
+import { u8, u32 } from "../runtime/index";
 import { boardConfigSize, boardConfigStart, boardScratchSize, boardScratchStart, boardSecondarySize, boardSecondaryStart, boardSectorCount, boardSectorSize, boardSectorStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashErase, flashLock, flashProgram, flashTakeEccError, flashUnlock, flashView } from "../hal-bindings/flash";
 import { equalBytes } from "./bytes";
@@ -62,7 +62,7 @@ export function eraseIfNeeded(index: u32): Status {
 /** Makes every erase unit of [start, start + size) erased (eraseIfNeeded). */
 export function eraseRange(start: u32, size: u32): Status {
   let at = start;
-  while (at - start < size) {
+  while (u32(at - start) < size) { // at only grows from start (a checked sum): no wrap
     const index = sectorContaining(at);
     if (index === NO_SECTOR) return Status.BadAddress;
     const status = eraseIfNeeded(index);
@@ -82,17 +82,23 @@ export function programBytes(address: u32, data: Uint8Array): Status {
   if (address % unit !== 0) return Status.BadAddress;
   if (!writable(address, data.length)) return Status.BadAddress;
   const staged = UNIT_BUFFER.subarray(0, unit);
-  for (let at: u32 = 0; at < data.length; at += unit) {
+  // One index walks data (next < data.length proves each read and each step), and a unit starts where it is.
+  let next: u32 = 0;
+  while (next < data.length) {
+    const target: u32 = address + next;
     let blank = true;
     for (let i: u32 = 0; i < unit; i++) {
-      const b = at + i < data.length ? data[at + i] : 0xff;
-      staged[i] = b;
+      let b: u8 = 0xff; // past the end of data: padding
+      if (next < data.length) {
+        b = data[next];
+        next++;
+      }
+      UNIT_BUFFER[i] = b;
       if (b !== 0xff) blank = false;
     }
     // A unit of 0xFF is what erased flash already holds: leave it unprogrammed (on L4/H7 a unit can be
     // programmed once per erase, and programming 0xFF would spend it).
-    if (blank && isErased(address + at, unit)) continue;
-    const target = address + at;
+    if (blank && isErased(target, unit)) continue;
     const status = programUnit(target, staged);
     if (status !== Status.Ok) return status;
     watchdogRefresh();

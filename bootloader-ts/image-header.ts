@@ -4,7 +4,7 @@
  */
 import { u32 } from "../runtime/index";
 import { boardAppSize, boardAppStart, boardId } from "../hal-bindings/board";
-import { readU16LE, readU32LE } from "./bytes";
+import { readU32LE } from "./bytes";
 import { crc32 } from "./lib/crc32";
 import { Status } from "./status";
 
@@ -49,9 +49,9 @@ export enum HeaderSource {
 export function checkHeader(header: Uint8Array, source: HeaderSource): Status {
   if (header.length < HEADER_SIZE) return Status.BadLength;
   if (readU32LE(header, OFFSET_MAGIC) !== HEADER_MAGIC) return Status.BadHeader;
-  if (readU16LE(header, OFFSET_HEADER_VERSION) !== HEADER_VERSION) return Status.BadHeader;
-  if (readU16LE(header, OFFSET_HEADER_SIZE) !== HEADER_SIZE) return Status.BadHeader;
-  if (crc32(header.subarray(0, OFFSET_HEADER_CRC)) !== readU32LE(header, OFFSET_HEADER_CRC)) return Status.BadHeader;
+  // The version and the header size, two u16 next to each other, compared as one word.
+  if (readU32LE(header, OFFSET_HEADER_VERSION) !== (HEADER_VERSION | (HEADER_SIZE << 16))) return Status.BadHeader;
+  if (!endsWithItsCrc(header.subarray(0, HEADER_SIZE))) return Status.BadHeader; // the CRC is its last word
   const signature = readU32LE(header, OFFSET_SIGNATURE_SIZE);
   if (signature !== 0 && signature !== SIGNATURE_SIZE) return Status.BadHeader;
   for (let i: u32 = OFFSET_RESERVED; i < OFFSET_HEADER_CRC; i++) {
@@ -65,8 +65,19 @@ export function checkHeader(header: Uint8Array, source: HeaderSource): Status {
   const size = readU32LE(header, OFFSET_PAYLOAD_SIZE);
   if (size === 0) return Status.BadHeader;
   const room = boardAppSize();
-  if (size > room || room - size < signature) return Status.TooBig;
+  if (size > room || u32(room - size) < signature) return Status.TooBig; // room >= size: no wrap
   return Status.Ok;
+}
+
+/**
+ * The CRC-32 of any block followed by its own CRC-32 (little-endian) is this constant: a property of the
+ * CRC. So "the last word is the CRC of the rest" is one CRC over the whole block, and no separate read.
+ */
+const CRC32_RESIDUE = 0x2144df1c;
+
+/** True when `block` ends with the CRC-32 (little-endian) of the bytes before it. */
+export function endsWithItsCrc(block: Uint8Array): boolean {
+  return crc32(block) === CRC32_RESIDUE;
 }
 
 /** Bytes of signature after the payload: 0 or SIGNATURE_SIZE. */

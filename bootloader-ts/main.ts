@@ -42,12 +42,12 @@ export enum UpdateReason {
 /** The product's reason code when the reason is UpdateReason.Product. */
 let productReason: u8 = 0;
 
-/** Which protocol a listen window opened (a complete, valid session start), with its first command. */
-enum Opened {
-  Nothing,
-  Native,
-  An3155,
-}
+/**
+ * What a listen window opened (a complete, valid session start): nothing, a native session, or an AN3155
+ * session, given as its first command (0 … 255).
+ */
+const OPENED_NOTHING: i32 = -2;
+const OPENED_NATIVE: i32 = -1;
 
 export function bootloaderMain(): void {
   clockInit();
@@ -58,12 +58,11 @@ export function bootloaderMain(): void {
   logLoad();
   let reason = updateReason();
   if (reason === UpdateReason.None) {
-    let first: i32 = -1;
     const opened = listen(boardListenWindowMs());
-    if (opened === Opened.Nothing) launchApplication();
-    if (opened === Opened.An3155) first = pendingAn3155Command;
+    if (opened === OPENED_NOTHING) launchApplication();
     // The session is the host's: serve it, and when it goes idle give the line back to a valid application.
-    serveOne(opened, first, boardSessionIdleMs());
+    if (opened === OPENED_NATIVE) nativeSession(true, boardSessionIdleMs());
+    else an3155Session(opened, boardSessionIdleMs());
     if (applicationValid()) launchApplication();
     reason = UpdateReason.SessionLeftNoApplication;
   }
@@ -122,31 +121,23 @@ function announce(reason: UpdateReason): void {
   print("\r\n");
 }
 
-let pendingAn3155Command: i32 = -1;
-
 /**
  * Waits up to `windowMs` for a complete, valid session start: a CRC-valid native frame, or 0x7F followed
  * (after its ACK) by an AN3155 command and its complement. Single bytes, noise and broken frames are
  * ignored without a reply, and the window goes on; a frame that began inside the window may finish after it.
  */
-function listen(windowMs: u32): Opened {
+function listen(windowMs: u32): i32 {
   const start = millis();
   while (true) {
     const elapsed = u32(millis() - start);
-    if (elapsed >= windowMs) return Opened.Nothing;
+    if (elapsed >= windowMs) return OPENED_NOTHING;
     const b = readByte(windowMs - elapsed);
-    if (b === SYNC0 && nativeFrameArrives()) return Opened.Native;
+    if (b === SYNC0 && nativeFrameArrives()) return OPENED_NATIVE;
     if (b === AN3155_SYNC) {
-      pendingAn3155Command = an3155FirstCommand();
-      if (pendingAn3155Command >= 0) return Opened.An3155;
+      const command = an3155FirstCommand();
+      if (command >= 0) return command;
     }
   }
-}
-
-/** Serves one session the listen window opened, until it has been idle for `idleMs`. */
-function serveOne(opened: Opened, firstAn3155: i32, idleMs: u32): void {
-  if (opened === Opened.Native) nativeSession(true, idleMs);
-  else an3155Session(firstAn3155, idleMs);
 }
 
 /** Update mode: serve sessions forever (a BOOT or GO leaves through launchApplication). */

@@ -17,7 +17,7 @@ import { flashTakeEccError, flashView } from "../hal-bindings/flash";
 import { bankConfigHalfStart, bankSwapBoard } from "./bank-layout";
 import { readU32LE, writeU32LE } from "./bytes";
 import { eraseRange, isErased, programBytes } from "./flash-writer";
-import { HEADER_SIZE } from "./image-header";
+import { endsWithItsCrc, HEADER_SIZE } from "./image-header";
 import { crc32 } from "./lib/crc32";
 import { Status } from "./status";
 
@@ -203,7 +203,7 @@ function readEntry(h: u32, index: u32): Read {
   if (flashTakeEccError()) return Read.Torn;
   if (used === 0) return Read.Blank;
   const magicOk = (ENTRY[0] | (ENTRY[1] << 8)) === ENTRY_MAGIC;
-  if (magicOk && crc32(ENTRY.subarray(0, OFFSET_CRC)) === readU32LE(ENTRY, OFFSET_CRC)) return Read.Valid;
+  if (magicOk && endsWithItsCrc(ENTRY)) return Read.Valid; // its CRC at OFFSET_CRC, the last word
   if (magicOk && ENTRY[OFFSET_TYPE] === Entry.ConfirmStub && used <= OFFSET_DATA) return Read.Stub;
   return Read.Torn;
 }
@@ -470,7 +470,15 @@ function writeImage(slot: Slot, role: SecondaryRole, header: Uint8Array): Status
 /** Makes room for one entry: starts the log when there is none, compacts the active half when it is full. */
 function makeRoom(): Status {
   if (state.generation === 0) {
-    const started = resetLog();
+    // No complete log yet (a blank device), so the state is empty: with two halves the log starts as a
+    // compaction of that empty state into half 0 (a power cut before its SnapshotEnd leaves no log, as before).
+    let started: Status;
+    if (singleHalfLog()) {
+      started = resetLog();
+    } else {
+      state.half = 1; // compact() writes into the other half
+      started = compact();
+    }
     if (started !== Status.Ok) return started;
   }
   if (state.next + 1 >= capacity()) return compact();
@@ -498,8 +506,9 @@ export function logImage(slot: Slot, header: Uint8Array): Status {
 }
 
 /**
- * Starts the log afresh in half 0 with an empty state but the anti-rollback counter. Only where losing the
- * rest is intended: a blank device, or a single-half log whose primary image is being replaced anyway.
+ * Starts a single-half log afresh with an empty state but the anti-rollback counter. Only where losing the
+ * rest is intended: a blank device, or a log whose primary image is being replaced anyway. (Two halves
+ * never lose state: a blank device's log starts as a compaction of the empty state, makeRoom.)
  */
 export function resetLog(): Status {
   const kept = state.counter;

@@ -37,8 +37,8 @@ export function areasNeeded(): u32 {
   const s = imageSpan(secondaryHeader(), secondaryRecorded());
   const span = p > s ? p : s;
   if (area === 0) return 0;
-  const n = u32(span / area) + (span % area === 0 ? 0 : 1);
-  return n === 0 ? 1 : n;
+  if (span === 0) return 1;
+  return u32((span - 1) / area) + 1; // span / area rounded up: at most span, so no overflow
 }
 
 /** Starts a swap of `kind` (reason: a RevertReason for a revert). */
@@ -67,12 +67,10 @@ function copyArea(from: u32, to: u32, size: u32): Status {
 function runStep(k: u32, step: u32): Status {
   const area = boardScratchSize();
   const offset = Math.imul(k, area) >>> 0; // areas lie inside the 4 GB address space: no wrap in practice
-  const primary = boardAppStart() + offset;
-  const secondary = boardSecondaryStart() + offset;
   const scratch = boardScratchStart();
-  const from = step === 1 ? secondary : step === 2 ? primary : scratch;
-  const to = step === 1 ? scratch : step === 2 ? secondary : primary;
-  return copyArea(from, to, area);
+  if (step === 1) return copyArea(boardSecondaryStart() + offset, scratch, area);
+  if (step === 2) return copyArea(boardAppStart() + offset, boardSecondaryStart() + offset, area);
+  return copyArea(scratch, boardAppStart() + offset, area);
 }
 
 /** What swapContinue did. */
@@ -92,13 +90,14 @@ export enum SwapProgress {
 export function swapContinue(): SwapProgress {
   if (swapInProgress() === SwapKind.None) return SwapProgress.Done;
   if (bankSwapBoard()) return bankSwapContinue() === Status.Ok ? SwapProgress.Done : SwapProgress.Failed;
+  const areas = swapAreaCount();
   let k = swapProgressArea();
   let step: u32 = swapProgressStep() + 1;
   if (step > STEPS) {
-    k++;
     step = 1;
+    if (k < areas) k++; // past the last area there is nothing left to step; below it, k + 1 cannot overflow
   }
-  if (k >= swapAreaCount()) {
+  if (k >= areas) {
     return logAppend(Entry.SwapDone, 0, installCount() + 1) === Status.Ok ? SwapProgress.Done : SwapProgress.Failed;
   }
   if (runStep(k, step) !== Status.Ok) return SwapProgress.Failed;

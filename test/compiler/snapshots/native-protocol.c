@@ -65,10 +65,8 @@ static uint8_t flash_writer_UNIT_BUFFER[32];
 static const uint32_t lib_crc32_CRC32_NIBBLE[16] = {0x00000000u, 0x1db71064u, 0x3b6e20c8u, 0x26d930acu, 0x76dc4190u, 0x6b6b51f4u, 0x4db26158u, 0x5005713cu, 0xedb88320u, 0xf00f9344u, 0xd6d6a3e8u, 0xcb61b38cu, 0x9b64c2b0u, 0x86d3d2d4u, 0xa00ae278u, 0xbdbdf21cu};
 #define image_header_HEADER_SIZE 64
 #define image_header_HEADER_MAGIC 0x31425354
-#define image_header_HEADER_VERSION 1
 #define image_header_OFFSET_MAGIC 0
 #define image_header_OFFSET_HEADER_VERSION 4
-#define image_header_OFFSET_HEADER_SIZE 6
 #define image_header_OFFSET_PAYLOAD_SIZE 8
 #define image_header_OFFSET_LOAD_ADDRESS 12
 #define image_header_OFFSET_PAYLOAD_CRC 16
@@ -81,6 +79,7 @@ static const uint32_t lib_crc32_CRC32_NIBBLE[16] = {0x00000000u, 0x1db71064u, 0x
 #define image_header_OFFSET_RESERVED 40
 #define image_header_OFFSET_HEADER_CRC 60
 #define image_header_FLAG_ADOPTED 1
+#define image_header_CRC32_RESIDUE 0x2144df1c
 #define lib_field25519_PRODUCT_LOW 28
 #define lib_field25519_PRODUCT_HIGH 29
 #define lib_field25519_PRODUCT_AT 224
@@ -200,6 +199,7 @@ static uint32_t lib_crc32_crc32Update(uint32_t crc, uint8_t *tsb_data_ptr, uint3
 static uint32_t lib_crc32_crc32Finish(uint32_t crc);
 static uint32_t lib_crc32_crc32(uint8_t *tsb_data_ptr, uint32_t tsb_data_len);
 static int32_t image_header_checkHeader(uint8_t *tsb_header_ptr, uint32_t tsb_header_len, int32_t source);
+static bool image_header_endsWithItsCrc(uint8_t *tsb_block_ptr, uint32_t tsb_block_len);
 static uint32_t image_header_signatureSize(uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
 static uint32_t image_header_storedSize(uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
 static uint32_t image_header_securityCounterOf(uint8_t *tsb_header_ptr, uint32_t tsb_header_len);
@@ -368,6 +368,7 @@ static int32_t native_protocol_end(void);
 TSB_ALWAYS_INLINE bool tsb_views_bytes_equalBytes(tsb_view_u8 a, tsb_view_u8 b) { return bytes_equalBytes(a.ptr, a.len, b.ptr, b.len); }
 TSB_ALWAYS_INLINE int32_t tsb_views_flash_writer_programBytes(uint32_t address, tsb_view_u8 data) { return flash_writer_programBytes(address, data.ptr, data.len); }
 TSB_ALWAYS_INLINE uint32_t tsb_views_lib_crc32_crc32(tsb_view_u8 data) { return lib_crc32_crc32(data.ptr, data.len); }
+TSB_ALWAYS_INLINE bool tsb_views_image_header_endsWithItsCrc(tsb_view_u8 block) { return image_header_endsWithItsCrc(block.ptr, block.len); }
 TSB_ALWAYS_INLINE uint32_t tsb_views_image_header_appVersion(tsb_view_u8 header) { return image_header_appVersion(header.ptr, header.len); }
 TSB_ALWAYS_INLINE void tsb_views_lib_sha512_sha512Update(tsb_view_u8 data) { lib_sha512_sha512Update(data.ptr, data.len); }
 TSB_ALWAYS_INLINE bool tsb_views_lib_ed25519_equal32(tsb_view_u8 a, tsb_view_u8 b) { return lib_ed25519_equal32(a.ptr, a.len, b.ptr, b.len); }
@@ -543,7 +544,7 @@ static int32_t flash_writer_eraseIfNeeded(uint32_t index) {
 
 static int32_t flash_writer_eraseRange(uint32_t start, uint32_t size) {
   uint32_t at = start;
-  while (((int64_t)at - (int64_t)start) < (int64_t)size) {
+  while ((at - start) < size) {
     uint32_t index = layout_sectorContaining(at);
     if (index == layout_NO_SECTOR) {
       return status_Status_BadAddress;
@@ -570,20 +571,25 @@ static int32_t flash_writer_programBytes(uint32_t address, uint8_t *tsb_data_ptr
     return status_Status_BadAddress;
   }
   tsb_view_u8 staged = tsb_sub32_u8((tsb_view_u8){flash_writer_UNIT_BUFFER, 32u}, 0u, unit);
-  for (uint32_t at = 0u; at < data.len; at = TSB_ADD_U32(at, unit)) {
+  uint32_t next = 0u;
+  while (next < data.len) {
+    uint32_t target = TSB_ADD_U32(address, next);
     bool blank = true;
     for (uint32_t i = 0u; i < unit; i++) {
-      int32_t b = ((((int64_t)at + (int64_t)i) < (int64_t)data.len) ? data.ptr[(at + i)] : 0xff);
-      staged.ptr[TSB_INDEX(i, staged.len)] = (uint8_t)b;
+      uint8_t b = 0xff;
+      if (next < data.len) {
+        b = data.ptr[next];
+        next++;
+      }
+      flash_writer_UNIT_BUFFER[i] = b;
       if (b != 0xff) {
         blank = false;
       }
     }
-    if (blank && flash_writer_isErased(TSB_ADD_U32(address, at), unit)) {
+    if (blank && flash_writer_isErased(target, unit)) {
       continue;
     }
-    int64_t target = ((int64_t)address + (int64_t)at);
-    int32_t status = flash_writer_programUnit(TSB_CHECK(u32, target), staged.ptr, staged.len);
+    int32_t status = flash_writer_programUnit(target, staged.ptr, staged.len);
     if (status != status_Status_Ok) {
       return status;
     }
@@ -655,13 +661,10 @@ static int32_t image_header_checkHeader(uint8_t *tsb_header_ptr, uint32_t tsb_he
   if (bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_MAGIC) != image_header_HEADER_MAGIC) {
     return status_Status_BadHeader;
   }
-  if (bytes_readU16LE(header.ptr, header.len, image_header_OFFSET_HEADER_VERSION) != image_header_HEADER_VERSION) {
+  if (bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_HEADER_VERSION) != 4194305u) {
     return status_Status_BadHeader;
   }
-  if (bytes_readU16LE(header.ptr, header.len, image_header_OFFSET_HEADER_SIZE) != image_header_HEADER_SIZE) {
-    return status_Status_BadHeader;
-  }
-  if (tsb_views_lib_crc32_crc32(tsb_sub32_u8(header, 0u, image_header_OFFSET_HEADER_CRC)) != bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_HEADER_CRC)) {
+  if (!tsb_views_image_header_endsWithItsCrc(tsb_sub32_u8(header, 0u, image_header_HEADER_SIZE))) {
     return status_Status_BadHeader;
   }
   uint32_t signature = bytes_readU32LE(header.ptr, header.len, image_header_OFFSET_SIGNATURE_SIZE);
@@ -691,10 +694,15 @@ static int32_t image_header_checkHeader(uint8_t *tsb_header_ptr, uint32_t tsb_he
     return status_Status_BadHeader;
   }
   uint32_t room = board_app_size();
-  if ((size > room) || (((int64_t)room - (int64_t)size) < (int64_t)signature)) {
+  if ((size > room) || ((room - size) < signature)) {
     return status_Status_TooBig;
   }
   return status_Status_Ok;
+}
+
+static bool image_header_endsWithItsCrc(uint8_t *tsb_block_ptr, uint32_t tsb_block_len) {
+  tsb_view_u8 block = {tsb_block_ptr, tsb_block_len};
+  return (lib_crc32_crc32(block.ptr, block.len) == image_header_CRC32_RESIDUE);
 }
 
 static uint32_t image_header_signatureSize(uint8_t *tsb_header_ptr, uint32_t tsb_header_len) {
@@ -1544,7 +1552,13 @@ static int32_t status_log_writeImage(int32_t slot, int32_t role, uint8_t *tsb_he
 
 static int32_t status_log_makeRoom(void) {
   if (status_log_state.generation == 0u) {
-    int32_t started = status_log_resetLog();
+    int32_t started = 0;
+    if (status_log_singleHalfLog()) {
+      started = status_log_resetLog();
+    } else {
+      status_log_state.half = 1u;
+      started = status_log_compact();
+    }
     if (started != status_Status_Ok) {
       return started;
     }
@@ -1899,8 +1913,10 @@ static uint32_t swap_areasNeeded(void) {
   if (area == 0u) {
     return 0u;
   }
-  int64_t n = ((int64_t)(span / area) + (int64_t)(((span % area) == 0u) ? 0 : 1));
-  return TSB_CHECK(u32, ((n == 0) ? 1 : n));
+  if (span == 0u) {
+    return 1u;
+  }
+  return (((span - 1u) / area) + 1u);
 }
 
 static int32_t swap_swapBegin(int32_t kind, uint32_t reason) {
@@ -1938,12 +1954,14 @@ static int32_t swap_copyArea(uint32_t from, uint32_t to, uint32_t size) {
 static int32_t swap_runStep(uint32_t k, uint32_t step) {
   uint32_t area = board_scratch_size();
   uint32_t offset = (k * area);
-  int64_t primary = ((int64_t)board_app_start() + (int64_t)offset);
-  int64_t secondary = ((int64_t)board_secondary_start() + (int64_t)offset);
   uint32_t scratch = board_scratch_start();
-  int64_t from = ((step == 1u) ? secondary : ((step == 2u) ? primary : (int64_t)scratch));
-  int64_t to = ((step == 1u) ? (int64_t)scratch : ((step == 2u) ? secondary : primary));
-  return swap_copyArea(TSB_CHECK(u32, from), TSB_CHECK(u32, to), area);
+  if (step == 1u) {
+    return swap_copyArea(TSB_ADD_U32(board_secondary_start(), offset), scratch, area);
+  }
+  if (step == 2u) {
+    return swap_copyArea(TSB_ADD_U32(board_app_start(), offset), TSB_ADD_U32(board_secondary_start(), offset), area);
+  }
+  return swap_copyArea(scratch, TSB_ADD_U32(board_app_start(), offset), area);
 }
 
 static int32_t swap_swapContinue(void) {
@@ -1953,13 +1971,16 @@ static int32_t swap_swapContinue(void) {
   if (bank_layout_bankSwapBoard()) {
     return ((bank_swap_bankSwapContinue() == status_Status_Ok) ? swap_SwapProgress_Done : swap_SwapProgress_Failed);
   }
+  uint32_t areas = status_log_swapAreaCount();
   uint32_t k = status_log_swapProgressArea();
   uint32_t step = (uint32_t)(status_log_swapProgressStep() + 1);
   if (step > swap_STEPS) {
-    k = TSB_ADD_U32(k, 1u);
     step = 1u;
+    if (k < areas) {
+      k++;
+    }
   }
-  if (k >= status_log_swapAreaCount()) {
+  if (k >= areas) {
     return ((status_log_logAppend(status_log_Entry_SwapDone, 0, TSB_ADD_U32(status_log_installCount(), 1u)) == status_Status_Ok) ? swap_SwapProgress_Done : swap_SwapProgress_Failed);
   }
   if (swap_runStep(k, step) != status_Status_Ok) {
