@@ -36,26 +36,27 @@ let constantsReady: boolean = false;
 const K_AT = 16;
 
 /**
- * The four numbers of rootOf, five u32 words each (160 bits, least significant word first), numbered 0..3:
- * the root y being built, the amount b that the next 1 bit of y would take from the remainder, and two
- * that take turns as the remainder and a scratch number.
+ * The three numbers of rootOf, five u32 words each (160 bits, least significant word first), numbered 0..2:
+ * the root y being built, the amount b that the next 1 bit of y would take from the remainder, and the
+ * remainder. (Room for four: a number is masked with 3, which proves every index.)
  */
 const ROOT_NUMBERS = new Uint32Array(20);
 const ROOT_Y: u32 = 0;
 const ROOT_B: u32 = 1;
+const ROOT_REMAINDER: u32 = 2;
 
 /**
- * Number `out` = fa·(number a) + fb·(number b) + c, for |fa|, |fb|, |c| ≤ 48: the words are combined with
- * their carry (out may be a or b: word i is read before it is written). Returns the carry out of the top
- * word, which is negative exactly when the true result is (and 0 when it fits in 160 bits).
+ * Number x = fx·(number x) + fy·(number y) + c, for |fx|, |fy|, |c| ≤ 48: the words are combined with their
+ * carry (x may be y: word i is read before it is written). Returns the carry out of the top word, which is
+ * negative exactly when the true result is (and 0 when it fits in 160 bits); a negative result is left in x
+ * as its two's complement.
  */
-function combine(out: u32, a: u32, fa: i8, b: u32, fb: i8, c: i8): i8 {
-  const o = (out & 3) * 5;
-  const x = (a & 3) * 5;
-  const y = (b & 3) * 5;
+function combine(x: u32, fx: i8, y: u32, fy: i8, c: i8): i8 {
+  const o = (x & 3) * 5;
+  const b = (y & 3) * 5;
   let carry: i8 = c;
   for (let i: u32 = 0; i < 5; i++) {
-    const sum = fa * ROOT_NUMBERS[x + i] + fb * ROOT_NUMBERS[y + i] + carry;
+    const sum = fx * ROOT_NUMBERS[o + i] + fy * ROOT_NUMBERS[b + i] + carry;
     ROOT_NUMBERS[o + i] = sum >>> 0;
     carry = i8(shr64(sum, 32)); // |sum| < 97·2^32: never wraps
   }
@@ -74,31 +75,27 @@ function combine(out: u32, a: u32, fa: i8, b: u32, fb: i8, c: i8): i8 {
  * - cube roots: b = 12y² + 6y + 1, and b' = 4b + (48·bit - 12)·y + 18·bit - 3.
  */
 function rootOf(p: u32, cube: boolean): void {
-  for (let i: u32 = 0; i < 20; i++) {
+  for (let i: u32 = 0; i < 15; i++) {
     ROOT_NUMBERS[i] = i === ROOT_B * 5 ? 1 : 0; // y = 0, b = 1, R = 0
   }
   const bits: u32 = cube ? 3 : 2;
   const scale: i8 = cube ? 8 : 4; // 2^k
-  let remainder: u32 = 2;
-  let scratch: u32 = 3;
+  // p's three groups at the top of a word, moved out k bits a step (zeros once they are all out).
+  let groups: u32 = (p << (32 - 3 * bits)) >>> 0;
   for (let step: u32 = 0; step < 67; step++) {
-    const group = step < 3 ? (p >>> (bits * (2 - step))) & (scale - 1) : 0;
-    // R·2^k + group - b if that is not negative (y takes a 1 bit), else R·2^k + group, into scratch, which
-    // becomes the remainder.
-    let taken = true;
-    while (combine(scratch, remainder, scale, ROOT_B, taken ? -1 : 0, group) < 0) {
-      taken = false;
+    // R = R·2^k + group - b; if that is negative, y's next bit is 0 and b is given back.
+    let bit: i8 = 1;
+    if (combine(ROOT_REMAINDER, scale, ROOT_B, -1, groups >>> (32 - bits)) < 0) {
+      combine(ROOT_REMAINDER, 1, ROOT_B, 1, 0);
+      bit = 0;
     }
-    const bit = taken ? 1 : 0;
-    const previous = remainder;
-    remainder = scratch;
-    scratch = previous;
+    groups = (groups << bits) >>> 0;
     if (cube) {
-      combine(ROOT_B, ROOT_B, 4, ROOT_Y, 48 * bit - 12, 18 * bit - 3);
+      combine(ROOT_B, 4, ROOT_Y, 48 * bit - 12, 18 * bit - 3);
     } else {
-      combine(ROOT_B, ROOT_B, 2, ROOT_Y, 0, 4 * bit - 1);
+      combine(ROOT_B, 2, ROOT_Y, 0, 4 * bit - 1);
     }
-    combine(ROOT_Y, ROOT_Y, 2, ROOT_Y, 0, bit);
+    combine(ROOT_Y, 2, ROOT_Y, 0, bit);
   }
 }
 
