@@ -26,7 +26,8 @@ import { i8, u8, u32, shr64, panic } from "../../runtime/index";
 /**
  * The constants of FIPS 180-4, computed once by computeConstants (as a table they would take 704 bytes of
  * flash), 64-bit words as everywhere here:
- * - words 0..7, H0 (§5.3.5): the first 64 bits of the fractional parts of the square roots of the first 8 primes;
+ * - words 0..7, H0 (§5.3.5): the first 64 bits of the fractional parts of the square roots of the first 8 primes,
+ *   in the order of the hash state in ROUNDS (Hi at stateOffset(i)), so that sha512Init copies them as they are;
  * - words 8..87, K (§4.2.3): the first 64 bits of the fractional parts of the cube roots of the first 80 primes.
  */
 const CONSTANTS = new Uint32Array(176);
@@ -117,8 +118,9 @@ function computeConstants(): void {
       }
     }
     rootOf(prime, i >= 8);
-    CONSTANTS[2 * i] = ROOT_NUMBERS[1];
-    CONSTANTS[2 * i + 1] = ROOT_NUMBERS[0];
+    const at = (i < 8 ? stateOffset(i) : 2 * i) & 254; // H0 in the order of the state (see sha512Init)
+    CONSTANTS[at] = ROOT_NUMBERS[1];
+    CONSTANTS[at + 1] = ROOT_NUMBERS[0];
   }
 }
 
@@ -253,10 +255,8 @@ export function sha512Init(): void {
     computeConstants();
     constantsReady = true;
   }
-  for (let i: u32 = 0; i < 8; i++) {
-    const at = stateOffset(i) & 14;
-    ROUNDS[at] = CONSTANTS[i * 2];
-    ROUNDS[at + 1] = CONSTANTS[i * 2 + 1];
+  for (let i: u32 = 0; i < 16; i++) {
+    ROUNDS[i] = CONSTANTS[i];
   }
   blockLen = 0;
   lenLo = 0;
