@@ -153,11 +153,9 @@ export function feCopy(out: u32, a: u32): void {
   }
 }
 
-/** out = the small value v. */
-export function feSet(out: u32, v: u32): void {
-  for (let i: u32 = 0; i < 8; i++) {
-    feSetWord(out, i, i === 0 ? v : 0);
-  }
+/** out = v, 0 or 1: out - out + v, word by word (each word is v's, then 0, with no carry). */
+export function feSet(out: u32, v: i8): void {
+  feCombine(out, out, out, -1, v);
 }
 
 /**
