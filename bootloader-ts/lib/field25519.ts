@@ -160,18 +160,18 @@ export function feSet(out: u32, v: i8): void {
 
 /**
  * out = z^e by square-and-multiply from the top bit, for the two exponents verification needs, whose bits are
- * all ones from bit `top` down except at `zeroBit` and `otherZeroBit`:
+ * all ones from bit `top` down except where the mask `zeroBits` has a 1 (all below bit 8):
  * - p - 2 = 2^255 - 21 (feInvert): top 254, zeros at bits 4 and 2;
  * - (p - 5) / 8 = 2^252 - 3 (fePow2523): top 251, zero at bit 1.
  * About 250 squarings and 250 products; an addition chain (ref10's) would need 11 products instead of 250,
  * for some 400 bytes more code. Each runs once per signature.
  */
-function fePow(out: u32, z: u32, top: u32, zeroBit: u32, otherZeroBit: u32): void {
+function fePow(out: u32, z: u32, top: u32, zeroBits: u32): void {
   feCopy(POW_BASE, z); // out may be z
   feCopy(out, z); // bit `top`
   for (let bit: u32 = top; bit > 0; bit--) {
     feMul(out, out, out);
-    if (bit - 1 !== zeroBit && bit - 1 !== otherZeroBit) {
+    if (bit > 8 || ((zeroBits >>> (bit - 1)) & 1) === 0) {
       feMul(out, out, POW_BASE);
     }
   }
@@ -179,12 +179,12 @@ function fePow(out: u32, z: u32, top: u32, zeroBit: u32, otherZeroBit: u32): voi
 
 /** out = 1/z = z^(p - 2) (and 0 for z ≡ 0). */
 export function feInvert(out: u32, z: u32): void {
-  fePow(out, z, 254, 4, 2);
+  fePow(out, z, 254, 0x14); // zeros at bits 4 and 2
 }
 
 /** out = z^((p - 5) / 8) = z^(2^252 - 3): the exponentiation inside the square root of RFC 8032 §5.1.3. */
 export function fePow2523(out: u32, z: u32): void {
-  fePow(out, z, 251, 1, 1);
+  fePow(out, z, 251, 0x02); // a zero at bit 1
 }
 
 /**
