@@ -205,14 +205,10 @@ function canonical(a: u32): void {
   }
 }
 
-/** a ≡ 0 (mod p). */
+/** a ≡ 0 (mod p): its representative below p minus 1 is negative (feCombine's carry out is -1). */
 export function feIsZero(a: u32): boolean {
   canonical(a);
-  let bits: u32 = 0;
-  for (let i: u32 = 0; i < 8; i++) {
-    bits = (bits | feWord(CANONICAL, i)) >>> 0;
-  }
-  return bits === 0;
+  return feCombine(CANONICAL, CANONICAL, CANONICAL, 0, -1) < 0;
 }
 
 /** The parity of a mod p: RFC 8032's sign of x ("negative" means odd). */
