@@ -219,11 +219,8 @@ function compress(): void {
     const t1Carry = shr64(t1Sum, 32);
     const t1Hi = u32(ROUNDS[r + 2] + bigSigma1Hi(eHi, eLo) + ch(eHi, ROUNDS[r + 10], ROUNDS[r + 6]) + CONSTANTS[K_AT + k] + W[k] + t1Carry);
     const t1Lo = t1Sum >>> 0;
-    const t2Sum = bigSigma0Lo(aHi, aLo) + maj(aLo, ROUNDS[r + 9], ROUNDS[r + 5]);
-    const t2Hi = u32(bigSigma0Hi(aHi, aLo) + maj(aHi, ROUNDS[r + 8], ROUNDS[r + 4]) + shr64(t2Sum, 32));
-    const t2Lo = t2Sum >>> 0;
-    const aSum = t1Lo + t2Lo; // a = T1 + T2
-    ROUNDS[r + 16] = u32(t1Hi + t2Hi + shr64(aSum, 32));
+    const aSum = t1Lo + bigSigma0Lo(aHi, aLo) + maj(aLo, ROUNDS[r + 9], ROUNDS[r + 5]); // a = T1 + T2
+    ROUNDS[r + 16] = u32(t1Hi + bigSigma0Hi(aHi, aLo) + maj(aHi, ROUNDS[r + 8], ROUNDS[r + 4]) + shr64(aSum, 32));
     ROUNDS[r + 17] = aSum >>> 0;
     const eSum = ROUNDS[r + 1] + t1Lo; // e = d + T1
     ROUNDS[r + 18] = u32(ROUNDS[r] + t1Hi + shr64(eSum, 32));
