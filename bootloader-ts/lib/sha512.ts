@@ -31,8 +31,6 @@ import { i8, u8, u32, shr64, panic } from "../../runtime/index";
  * - words 8..87, K (§4.2.3): the first 64 bits of the fractional parts of the cube roots of the first 80 primes.
  */
 const CONSTANTS = new Uint32Array(176);
-/** CONSTANTS is filled. */
-let constantsReady: boolean = false;
 /** Where K starts in CONSTANTS (K[t] is word 8 + t). */
 const K_AT = 16;
 
@@ -248,9 +246,8 @@ function absorb(byte: u8): void {
 
 /** Starts a new hash. */
 export function sha512Init(): void {
-  if (!constantsReady) {
-    computeConstants();
-    constantsReady = true;
+  if (CONSTANTS[K_AT] === 0) {
+    computeConstants(); // the first time: K0's high word is 0x428a2f98 once filled
   }
   for (let i: u32 = 0; i < 16; i++) {
     ROUNDS[i] = CONSTANTS[i];
