@@ -153,34 +153,37 @@ function stateOffset(i: u32): u32 {
   return (3 - (i & 3)) * 4 + ((i >>> 2) & 1) * 2;
 }
 
-// The four functions Σ0, Σ1, σ0, σ1 of FIPS 180-4 §4.1.3, each as its high and its low word.
+// The four functions Σ0, Σ1, σ0, σ1 of FIPS 180-4 §4.1.3, each as its high and its low word. A rotation by
+// n < 32 gives the high word (hi >>> n) | (lo << (32 - n)) (n ≥ 32 swaps the halves first); its two parts
+// have no bit in common, so | is ^ there, and each function is one XOR of shifted words, which a Cortex-M4
+// computes with one EOR (shifted operand) each.
 // Σ0(x) = ROTR28(x) ^ ROTR34(x) ^ ROTR39(x)
 function bigSigma0Hi(hi: u32, lo: u32): u32 {
-  return (((hi >>> 28) | (lo << 4)) ^ ((lo >>> 2) | (hi << 30)) ^ ((lo >>> 7) | (hi << 25))) >>> 0;
+  return ((hi >>> 28) ^ (hi << 30) ^ (hi << 25) ^ (lo << 4) ^ (lo >>> 2) ^ (lo >>> 7)) >>> 0;
 }
 function bigSigma0Lo(hi: u32, lo: u32): u32 {
-  return (((lo >>> 28) | (hi << 4)) ^ ((hi >>> 2) | (lo << 30)) ^ ((hi >>> 7) | (lo << 25))) >>> 0;
+  return ((lo >>> 28) ^ (lo << 30) ^ (lo << 25) ^ (hi << 4) ^ (hi >>> 2) ^ (hi >>> 7)) >>> 0;
 }
 // Σ1(x) = ROTR14(x) ^ ROTR18(x) ^ ROTR41(x)
 function bigSigma1Hi(hi: u32, lo: u32): u32 {
-  return (((hi >>> 14) | (lo << 18)) ^ ((hi >>> 18) | (lo << 14)) ^ ((lo >>> 9) | (hi << 23))) >>> 0;
+  return ((hi >>> 14) ^ (hi >>> 18) ^ (hi << 23) ^ (lo << 18) ^ (lo << 14) ^ (lo >>> 9)) >>> 0;
 }
 function bigSigma1Lo(hi: u32, lo: u32): u32 {
-  return (((lo >>> 14) | (hi << 18)) ^ ((lo >>> 18) | (hi << 14)) ^ ((hi >>> 9) | (lo << 23))) >>> 0;
+  return ((lo >>> 14) ^ (lo >>> 18) ^ (lo << 23) ^ (hi << 18) ^ (hi << 14) ^ (hi >>> 9)) >>> 0;
 }
 // σ0(x) = ROTR1(x) ^ ROTR8(x) ^ SHR7(x)
 function smallSigma0Hi(hi: u32, lo: u32): u32 {
-  return (((hi >>> 1) | (lo << 31)) ^ ((hi >>> 8) | (lo << 24)) ^ (hi >>> 7)) >>> 0;
+  return ((hi >>> 1) ^ (hi >>> 8) ^ (hi >>> 7) ^ (lo << 31) ^ (lo << 24)) >>> 0;
 }
 function smallSigma0Lo(hi: u32, lo: u32): u32 {
-  return (((lo >>> 1) | (hi << 31)) ^ ((lo >>> 8) | (hi << 24)) ^ ((lo >>> 7) | (hi << 25))) >>> 0;
+  return ((lo >>> 1) ^ (lo >>> 8) ^ (lo >>> 7) ^ (hi << 31) ^ (hi << 24) ^ (hi << 25)) >>> 0;
 }
 // σ1(x) = ROTR19(x) ^ ROTR61(x) ^ SHR6(x)
 function smallSigma1Hi(hi: u32, lo: u32): u32 {
-  return (((hi >>> 19) | (lo << 13)) ^ ((lo >>> 29) | (hi << 3)) ^ (hi >>> 6)) >>> 0;
+  return ((hi >>> 19) ^ (hi << 3) ^ (hi >>> 6) ^ (lo << 13) ^ (lo >>> 29)) >>> 0;
 }
 function smallSigma1Lo(hi: u32, lo: u32): u32 {
-  return (((lo >>> 19) | (hi << 13)) ^ ((hi >>> 29) | (lo << 3)) ^ ((lo >>> 6) | (hi << 26))) >>> 0;
+  return ((lo >>> 19) ^ (lo << 3) ^ (lo >>> 6) ^ (hi << 13) ^ (hi >>> 29) ^ (hi << 26)) >>> 0;
 }
 
 /** Ch and Maj act bit by bit: the same function serves the high and the low word. */
