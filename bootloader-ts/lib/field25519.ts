@@ -84,8 +84,9 @@ function fold(s: u32, c: i8): void {
 }
 
 /**
- * out = a + factor·b + carry, word by word and not reduced (|factor| ≤ 38, |carry| ≤ 1; out may be a or b).
- * Returns the carry out of bit 256, -2 … 39: negative when the sum is, 0 when it is below 2^256.
+ * out = a + factor·b + carry, word by word and not reduced (|factor| ≤ 38, |carry| ≤ 15; out may be a or b).
+ * Returns the carry out of bit 256: negative when the sum is, 0 when it is below 2^256. (sha512.ts computes
+ * its constants with it too, on numbers below 2^160.)
  */
 export function feCombine(out: u32, a: u32, b: u32, factor: i8, carry: i8): i8 {
   const o = (out & SLOT_MASK) * 8;

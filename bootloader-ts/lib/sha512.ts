@@ -22,6 +22,7 @@
  * 128-bit length field of the padding holds it times 8.
  */
 import { i8, u8, u32, shr64, panic } from "../../runtime/index";
+import { feCombine, feSet, feWord } from "./field25519";
 
 /**
  * The constants of FIPS 180-4, computed once by computeConstants (as a table they would take 704 bytes of
@@ -35,32 +36,14 @@ const CONSTANTS = new Uint32Array(176);
 const K_AT = 16;
 
 /**
- * The three numbers of rootOf, five u32 words each (160 bits, least significant word first), numbered 0..2:
+ * The three numbers of rootOf, in field25519's slots 0..2 (its word arithmetic, feCombine, serves here too):
  * the root y being built, the amount b that the next 1 bit of y would take from the remainder, and the
- * remainder. (Room for four: a number is masked with 3, which proves every index.)
+ * remainder. All stay below 2^160, far inside a slot's 256 bits, and are never reduced modulo p. The first
+ * sha512Init overwrites these slots: ed25519.ts calls it before any field arithmetic.
  */
-const ROOT_NUMBERS = new Uint32Array(20);
 const ROOT_Y: u32 = 0;
 const ROOT_B: u32 = 1;
 const ROOT_REMAINDER: u32 = 2;
-
-/**
- * Number x = fx·(number x) + fy·(number y) + c, for |fx|, |fy|, |c| ≤ 48: the words are combined with their
- * carry (x may be y: word i is read before it is written). Returns the carry out of the top word, which is
- * negative exactly when the true result is (and 0 when it fits in 160 bits); a negative result is left in x
- * as its two's complement.
- */
-function combine(x: u32, fx: i8, y: u32, fy: i8, c: i8): i8 {
-  const o = (x & 3) * 5;
-  const b = (y & 3) * 5;
-  let carry: i8 = c;
-  for (let i: u32 = 0; i < 5; i++) {
-    const sum = fx * ROOT_NUMBERS[o + i] + fy * ROOT_NUMBERS[b + i] + carry;
-    ROOT_NUMBERS[o + i] = sum >>> 0;
-    carry = i8(shr64(sum, 32)); // |sum| < 97·2^32: never wraps
-  }
-  return carry;
-}
 
 /**
  * ROOT_Y = ⌊(p·2^(64k))^(1/k)⌋ for a prime p and k = 2 (cube false, p < 64) or 3 (cube true, p < 512):
@@ -72,29 +55,31 @@ function combine(x: u32, fx: i8, y: u32, fy: i8, c: i8): i8 {
  * b = (2y + 1)^k - (2y)^k, which it then gives up. b itself follows y without a product:
  * - square roots: b = 4y + 1, and for y' = 2y + bit, b' = 2b + 4·bit - 1;
  * - cube roots: b = 12y² + 6y + 1, and b' = 4b + (48·bit - 12)·y + 18·bit - 3.
+ * Each is a feCombine, x = x + factor·y + c, or two.
  */
 function rootOf(p: u32, cube: boolean): void {
-  for (let i: u32 = 0; i < 15; i++) {
-    ROOT_NUMBERS[i] = i === ROOT_B * 5 ? 1 : 0; // y = 0, b = 1, R = 0
-  }
+  feSet(ROOT_Y, 0);
+  feSet(ROOT_B, 1);
+  feSet(ROOT_REMAINDER, 0);
   const bits: u32 = cube ? 3 : 2;
-  const scale: i8 = cube ? 8 : 4; // 2^k
   // p's three groups at the top of a word, moved out k bits a step (zeros once they are all out).
   let groups: u32 = (p << (32 - 3 * bits)) >>> 0;
   for (let step: u32 = 0; step < 67; step++) {
     // R = R·2^k + group - b; if that is negative, y's next bit is 0 and b is given back.
+    feCombine(ROOT_REMAINDER, ROOT_REMAINDER, ROOT_REMAINDER, cube ? 7 : 3, groups >>> (32 - bits));
+    groups = (groups << bits) >>> 0;
     let bit: i8 = 1;
-    if (combine(ROOT_REMAINDER, scale, ROOT_B, -1, groups >>> (32 - bits)) < 0) {
-      combine(ROOT_REMAINDER, 1, ROOT_B, 1, 0);
+    if (feCombine(ROOT_REMAINDER, ROOT_REMAINDER, ROOT_B, -1, 0) < 0) {
+      feCombine(ROOT_REMAINDER, ROOT_REMAINDER, ROOT_B, 1, 0);
       bit = 0;
     }
-    groups = (groups << bits) >>> 0;
     if (cube) {
-      combine(ROOT_B, 4, ROOT_Y, 48 * bit - 12, 18 * bit - 3);
+      feCombine(ROOT_B, ROOT_B, ROOT_B, 3, 0);
+      feCombine(ROOT_B, ROOT_B, ROOT_Y, 48 * bit - 12, 18 * bit - 3);
     } else {
-      combine(ROOT_B, 2, ROOT_Y, 0, 4 * bit - 1);
+      feCombine(ROOT_B, ROOT_B, ROOT_B, 1, 4 * bit - 1);
     }
-    combine(ROOT_Y, 2, ROOT_Y, 0, bit);
+    feCombine(ROOT_Y, ROOT_Y, ROOT_Y, 1, bit);
   }
 }
 
@@ -117,8 +102,8 @@ function computeConstants(): void {
     }
     rootOf(prime, i >= 8);
     const at = (i < 8 ? stateOffset(i) : 2 * i) & 254; // H0 in the order of the state (see sha512Init)
-    CONSTANTS[at] = ROOT_NUMBERS[1];
-    CONSTANTS[at + 1] = ROOT_NUMBERS[0];
+    CONSTANTS[at] = feWord(ROOT_Y, 1);
+    CONSTANTS[at + 1] = feWord(ROOT_Y, 0);
   }
 }
 
