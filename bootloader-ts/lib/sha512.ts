@@ -22,7 +22,7 @@
  * 128-bit length field of the padding holds it times 8.
  */
 import { i8, u8, u32, shr64, panic } from "../../runtime/index";
-import { feCombine, feSet, feWord } from "./field25519";
+import { feCombine, feCopy, feSet, feWord } from "./field25519";
 
 /**
  * The constants of FIPS 180-4, computed once by computeConstants (as a table they would take 704 bytes of
@@ -36,14 +36,15 @@ const CONSTANTS = new Uint32Array(176);
 const K_AT = 16;
 
 /**
- * The three numbers of rootOf, in field25519's slots 0..2 (its word arithmetic, feCombine, serves here too):
- * the root y being built, the amount b that the next 1 bit of y would take from the remainder, and the
- * remainder. All stay below 2^160, far inside a slot's 256 bits, and are never reduced modulo p. The first
+ * The numbers of rootOf, in field25519's slots 0..3 (its word arithmetic, feCombine, serves here too): the
+ * root y being built, the amount b that the next 1 bit of y would take from the remainder, the remainder, and
+ * the remainder minus b being tried. All stay below 2^160, far inside a slot's 256 bits, and are never reduced modulo p. The first
  * sha512Init overwrites these slots: ed25519.ts calls it before any field arithmetic.
  */
 const ROOT_Y: u32 = 0;
 const ROOT_B: u32 = 1;
 const ROOT_REMAINDER: u32 = 2;
+const ROOT_TRIAL: u32 = 3;
 
 /**
  * ROOT_Y = ⌊(p·2^(64k))^(1/k)⌋ for a prime p and k = 2 (cube false, p < 64) or 3 (cube true, p < 512):
@@ -65,13 +66,13 @@ function rootOf(p: u32, cube: boolean): void {
   // p's three groups at the top of a word, moved out k bits a step (zeros once they are all out).
   let groups: u32 = (p << (32 - 3 * bits)) >>> 0;
   for (let step: u32 = 0; step < 67; step++) {
-    // R = R·2^k + group - b; if that is negative, y's next bit is 0 and b is given back.
+    // R = R·2^k + group, then R - b if that is not negative (tried in ROOT_TRIAL): y's next bit is 1.
     feCombine(ROOT_REMAINDER, ROOT_REMAINDER, ROOT_REMAINDER, cube ? 7 : 3, groups >>> (32 - bits));
     groups = (groups << bits) >>> 0;
-    let bit: i8 = 1;
-    if (feCombine(ROOT_REMAINDER, ROOT_REMAINDER, ROOT_B, -1, 0) < 0) {
-      feCombine(ROOT_REMAINDER, ROOT_REMAINDER, ROOT_B, 1, 0);
-      bit = 0;
+    let bit: i8 = 0;
+    if (feCombine(ROOT_TRIAL, ROOT_REMAINDER, ROOT_B, -1, 0) === 0) {
+      feCopy(ROOT_REMAINDER, ROOT_TRIAL);
+      bit = 1;
     }
     if (cube) {
       feCombine(ROOT_B, ROOT_B, ROOT_B, 3, 0);
