@@ -74,11 +74,9 @@ function rootOf(p: u32, cube: boolean): void {
       feCopy(ROOT_REMAINDER, ROOT_TRIAL);
       bit = 1;
     }
+    feCombine(ROOT_B, ROOT_B, ROOT_B, cube ? 3 : 1, cube ? 0 : 4 * bit - 1);
     if (cube) {
-      feCombine(ROOT_B, ROOT_B, ROOT_B, 3, 0);
       feCombine(ROOT_B, ROOT_B, ROOT_Y, 48 * bit - 12, 18 * bit - 3);
-    } else {
-      feCombine(ROOT_B, ROOT_B, ROOT_B, 1, 4 * bit - 1);
     }
     feCombine(ROOT_Y, ROOT_Y, ROOT_Y, 1, bit);
   }
