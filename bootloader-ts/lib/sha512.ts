@@ -93,7 +93,7 @@ function computeConstants(): void {
     while (composite) {
       prime = u32(prime + 1); // below 410: never wraps
       composite = false;
-      for (let d: u32 = 2; d < prime && d < 32; d++) {
+      for (let d: u32 = 2; d < prime; d++) {
         if (prime % d === 0) {
           composite = true;
         }
