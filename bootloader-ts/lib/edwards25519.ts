@@ -215,8 +215,7 @@ export function pointDecodeNegated(encoding: Uint8Array): boolean {
   const top: u32 = 31;
   const signBit = top < encoding.length && encoding[top] >= 0x80;
   if (feIsOdd(P_X) === signBit) {
-    feSet(TT, 0);
-    feSub(P_X, TT, P_X);
+    feSub(P_X, TT, P_X); // TT ≡ 0 here: v·x² - u or v·x² + u, whichever was found to be 0 mod p
   }
   feMul(P_T, P_X, P_Y);
   pointCopy(KEY_POINT, RESULT_POINT);
