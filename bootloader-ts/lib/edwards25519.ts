@@ -4,7 +4,7 @@
  *
  * Points are in extended coordinates (X : Y : Z : T) with x = X/Z, y = Y/Z, x·y = T/Z (Hisil, Wong, Carter,
  * Dawson 2008), in four consecutive field slots: a point is the number of its X slot, and Y, Z, T follow.
- * RESULT_POINT, ADDEND_POINT, the constants and the temporaries take slots 0 … 14, the ones the formulas
+ * RESULT_POINT, ADDEND_POINT, the constants and the temporaries take slots 0 … 15, the ones the formulas
  * name (below 16, so that a formula's operation fits in two bytes); then the base point B, KEY_POINT and
  * B + KEY_POINT take groups 1 … 3 of four slots from slot 16 (group g at slot 12 + 4g), so that the scalar
  * multiplication names the point to add by its group number. All are below field25519's FIRST_PRIVATE_SLOT.
@@ -25,15 +25,18 @@ import { feAdd, feCopy, feFromBytes, feInvert, feIsOdd, feIsZero, feMul, fePow25
 export const RESULT_POINT: u32 = 0;
 /** The point pointAddToResult adds (copied here, so that the formula names fixed slots): slots 4..7. */
 const ADDEND_POINT: u32 = 4;
-/** The curve constant d = -121665/121666, and a square root of -1, 2^((p - 1) / 4). */
-const D: u32 = 8;
-const SQRT_M1: u32 = 9;
 /** Temporaries of the formulas, of decoding and of encoding. */
-const TA: u32 = 10;
-const TB: u32 = 11;
-const TC: u32 = 12;
-const TD: u32 = 13;
-const TT: u32 = 14;
+const TA: u32 = 8;
+const TB: u32 = 9;
+const TC: u32 = 10;
+const TD: u32 = 11;
+const TT: u32 = 12;
+/**
+ * The curve constant d = -121665/121666, and a square root of -1, 2^((p - 1) / 4): the two slots just below
+ * BASE_POINT, so that loadConstants fills the three slots of CONSTANTS in one run.
+ */
+const D: u32 = 14;
+const SQRT_M1: u32 = 15;
 /** The base point B of RFC 8032 §5.1 (y = 4/5, x even), with Z = 1: group 1, slots 16..19. */
 const BASE_POINT: u32 = 16;
 /** The point that pointDecodeNegated decodes, -A for a public key A: group 2, slots 20..23. */
@@ -57,8 +60,7 @@ const CONSTANTS = new Uint32Array([
  */
 function loadConstants(): void {
   for (let k: u32 = 0; k < CONSTANTS.length; k++) {
-    const index = k >>> 3;
-    feSetWord(index < 2 ? D + index : BASE_POINT, k & 7, CONSTANTS[k]);
+    feSetWord(D + (k >>> 3), k & 7, CONSTANTS[k]); // D, SQRT_M1, then BASE_POINT's X
   }
   for (let i: u32 = 0; i < 8; i++) {
     feSetWord(BASE_POINT + 1, i, i === 0 ? 0x66666658 : 0x66666666);
@@ -213,8 +215,7 @@ export function pointDecodeNegated(encoding: Uint8Array): boolean {
   const top: u32 = 31;
   const signBit = top < encoding.length && encoding[top] >= 0x80;
   if (feIsOdd(P_X) === signBit) {
-    feSet(TT, 0);
-    feSub(P_X, TT, P_X);
+    feSub(P_X, TT, P_X); // TT ≡ 0 here: v·x² - u or v·x² + u, whichever was found to be 0 mod p
   }
   feMul(P_T, P_X, P_Y);
   pointCopy(KEY_POINT, RESULT_POINT);

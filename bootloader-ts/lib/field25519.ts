@@ -84,8 +84,9 @@ function fold(s: u32, c: i8): void {
 }
 
 /**
- * out = a + factor·b + carry, word by word and not reduced (|factor| ≤ 38, |carry| ≤ 1; out may be a or b).
- * Returns the carry out of bit 256, -2 … 39: negative when the sum is, 0 when it is below 2^256.
+ * out = a + factor·b + carry, word by word and not reduced (|factor| ≤ 38, |carry| ≤ 15; out may be a or b).
+ * Returns the carry out of bit 256: negative when the sum is, 0 when it is below 2^256. (sha512.ts computes
+ * its constants with it too, on numbers below 2^160.)
  */
 export function feCombine(out: u32, a: u32, b: u32, factor: i8, carry: i8): i8 {
   const o = (out & SLOT_MASK) * 8;
@@ -153,27 +154,25 @@ export function feCopy(out: u32, a: u32): void {
   }
 }
 
-/** out = the small value v. */
-export function feSet(out: u32, v: u32): void {
-  for (let i: u32 = 0; i < 8; i++) {
-    feSetWord(out, i, i === 0 ? v : 0);
-  }
+/** out = v, 0 or 1: out - out + v, word by word (each word is v's, then 0, with no carry). */
+export function feSet(out: u32, v: i8): void {
+  feCombine(out, out, out, -1, v);
 }
 
 /**
  * out = z^e by square-and-multiply from the top bit, for the two exponents verification needs, whose bits are
- * all ones from bit `top` down except at `zeroBit` and `otherZeroBit`:
+ * all ones from bit `top` down except where the mask `zeroBits` has a 1 (all below bit 8):
  * - p - 2 = 2^255 - 21 (feInvert): top 254, zeros at bits 4 and 2;
  * - (p - 5) / 8 = 2^252 - 3 (fePow2523): top 251, zero at bit 1.
  * About 250 squarings and 250 products; an addition chain (ref10's) would need 11 products instead of 250,
  * for some 400 bytes more code. Each runs once per signature.
  */
-function fePow(out: u32, z: u32, top: u32, zeroBit: u32, otherZeroBit: u32): void {
+function fePow(out: u32, z: u32, top: u32, zeroBits: u32): void {
   feCopy(POW_BASE, z); // out may be z
   feCopy(out, z); // bit `top`
   for (let bit: u32 = top; bit > 0; bit--) {
     feMul(out, out, out);
-    if (bit - 1 !== zeroBit && bit - 1 !== otherZeroBit) {
+    if (bit > 8 || ((zeroBits >>> (bit - 1)) & 1) === 0) {
       feMul(out, out, POW_BASE);
     }
   }
@@ -181,12 +180,12 @@ function fePow(out: u32, z: u32, top: u32, zeroBit: u32, otherZeroBit: u32): voi
 
 /** out = 1/z = z^(p - 2) (and 0 for z ≡ 0). */
 export function feInvert(out: u32, z: u32): void {
-  fePow(out, z, 254, 4, 2);
+  fePow(out, z, 254, 0x14); // zeros at bits 4 and 2
 }
 
 /** out = z^((p - 5) / 8) = z^(2^252 - 3): the exponentiation inside the square root of RFC 8032 §5.1.3. */
 export function fePow2523(out: u32, z: u32): void {
-  fePow(out, z, 251, 1, 1);
+  fePow(out, z, 251, 0x02); // a zero at bit 1
 }
 
 /**
@@ -207,14 +206,10 @@ function canonical(a: u32): void {
   }
 }
 
-/** a ≡ 0 (mod p). */
+/** a ≡ 0 (mod p): its representative below p minus 1 is negative (feCombine's carry out is -1). */
 export function feIsZero(a: u32): boolean {
   canonical(a);
-  let bits: u32 = 0;
-  for (let i: u32 = 0; i < 8; i++) {
-    bits = (bits | feWord(CANONICAL, i)) >>> 0;
-  }
-  return bits === 0;
+  return feCombine(CANONICAL, CANONICAL, CANONICAL, 0, -1) < 0;
 }
 
 /** The parity of a mod p: RFC 8032's sign of x ("negative" means odd). */

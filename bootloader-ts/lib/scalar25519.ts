@@ -12,21 +12,22 @@
  * those slots too). Every value here is below 2^256 and never reduced modulo p.
  */
 import { i32, u32 } from "../../runtime/index";
-import { feCombine, feCopy, feFromBytes, feSet, feSetWord, feToBytes } from "./field25519";
+import { feCombine, feCopy, feFromBytes, feSet, feToBytes } from "./field25519";
 
 /** The field slots used: the running remainder (or the S being checked), the remainder minus L, and L. */
 const REMAINDER: u32 = 0;
 const DIFFERENCE: u32 = 1;
 const ORDER: u32 = 2;
 
-/** L as 8 little-endian u32 words. */
-const L = new Uint32Array([0x5cf5d3ed, 0x5812631a, 0xa2f79cd6, 0x14def9de, 0x00000000, 0x00000000, 0x00000000, 0x10000000]);
+/** L, little-endian, as RFC 8032 encodes a scalar. */
+const L = new Uint8Array([
+  0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+]);
 
 /** ORDER = L. */
 function loadOrder(): void {
-  for (let i: u32 = 0; i < 8; i++) {
-    feSetWord(ORDER, i, L[i]);
-  }
+  feFromBytes(ORDER, L);
 }
 
 /** If REMAINDER ≥ L, REMAINDER -= L. Returns whether it was (no borrow out of the top word). */

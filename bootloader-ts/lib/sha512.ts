@@ -22,45 +22,29 @@
  * 128-bit length field of the padding holds it times 8.
  */
 import { i8, u8, u32, shr64, panic } from "../../runtime/index";
+import { feCombine, feCopy, feSet, feWord } from "./field25519";
 
 /**
  * The constants of FIPS 180-4, computed once by computeConstants (as a table they would take 704 bytes of
  * flash), 64-bit words as everywhere here:
- * - words 0..7, H0 (§5.3.5): the first 64 bits of the fractional parts of the square roots of the first 8 primes;
+ * - words 0..7, H0 (§5.3.5): the first 64 bits of the fractional parts of the square roots of the first 8 primes,
+ *   in the order of the hash state in ROUNDS (Hi at stateOffset(i)), so that sha512Init copies them as they are;
  * - words 8..87, K (§4.2.3): the first 64 bits of the fractional parts of the cube roots of the first 80 primes.
  */
 const CONSTANTS = new Uint32Array(176);
-/** CONSTANTS is filled. */
-let constantsReady: boolean = false;
 /** Where K starts in CONSTANTS (K[t] is word 8 + t). */
 const K_AT = 16;
 
 /**
- * The four numbers of rootOf, five u32 words each (160 bits, least significant word first), numbered 0..3:
- * the root y being built, the amount b that the next 1 bit of y would take from the remainder, and two
- * that take turns as the remainder and a scratch number.
+ * The numbers of rootOf, in field25519's slots 0..3 (its word arithmetic, feCombine, serves here too): the
+ * root y being built, the amount b that the next 1 bit of y would take from the remainder, the remainder, and
+ * the remainder minus b being tried. All stay below 2^160, far inside a slot's 256 bits, and are never reduced modulo p. The first
+ * sha512Init overwrites these slots: ed25519.ts calls it before any field arithmetic.
  */
-const ROOT_NUMBERS = new Uint32Array(20);
 const ROOT_Y: u32 = 0;
 const ROOT_B: u32 = 1;
-
-/**
- * Number `out` = fa·(number a) + fb·(number b) + c, for |fa|, |fb|, |c| ≤ 48: the words are combined with
- * their carry (out may be a or b: word i is read before it is written). Returns the carry out of the top
- * word, which is negative exactly when the true result is (and 0 when it fits in 160 bits).
- */
-function combine(out: u32, a: u32, fa: i8, b: u32, fb: i8, c: i8): i8 {
-  const o = (out & 3) * 5;
-  const x = (a & 3) * 5;
-  const y = (b & 3) * 5;
-  let carry: i8 = c;
-  for (let i: u32 = 0; i < 5; i++) {
-    const sum = fa * ROOT_NUMBERS[x + i] + fb * ROOT_NUMBERS[y + i] + carry;
-    ROOT_NUMBERS[o + i] = sum >>> 0;
-    carry = i8(shr64(sum, 32)); // |sum| < 97·2^32: never wraps
-  }
-  return carry;
-}
+const ROOT_REMAINDER: u32 = 2;
+const ROOT_TRIAL: u32 = 3;
 
 /**
  * ROOT_Y = ⌊(p·2^(64k))^(1/k)⌋ for a prime p and k = 2 (cube false, p < 64) or 3 (cube true, p < 512):
@@ -72,33 +56,29 @@ function combine(out: u32, a: u32, fa: i8, b: u32, fb: i8, c: i8): i8 {
  * b = (2y + 1)^k - (2y)^k, which it then gives up. b itself follows y without a product:
  * - square roots: b = 4y + 1, and for y' = 2y + bit, b' = 2b + 4·bit - 1;
  * - cube roots: b = 12y² + 6y + 1, and b' = 4b + (48·bit - 12)·y + 18·bit - 3.
+ * Each is a feCombine, x = x + factor·y + c, or two.
  */
 function rootOf(p: u32, cube: boolean): void {
-  for (let i: u32 = 0; i < 20; i++) {
-    ROOT_NUMBERS[i] = i === ROOT_B * 5 ? 1 : 0; // y = 0, b = 1, R = 0
-  }
+  feSet(ROOT_Y, 0);
+  feSet(ROOT_B, 1);
+  feSet(ROOT_REMAINDER, 0);
   const bits: u32 = cube ? 3 : 2;
-  const scale: i8 = cube ? 8 : 4; // 2^k
-  let remainder: u32 = 2;
-  let scratch: u32 = 3;
+  // p's three groups at the top of a word, moved out k bits a step (zeros once they are all out).
+  let groups: u32 = (p << (32 - 3 * bits)) >>> 0;
   for (let step: u32 = 0; step < 67; step++) {
-    const group = step < 3 ? (p >>> (bits * (2 - step))) & (scale - 1) : 0;
-    // R·2^k + group - b if that is not negative (y takes a 1 bit), else R·2^k + group, into scratch, which
-    // becomes the remainder.
-    let taken = true;
-    while (combine(scratch, remainder, scale, ROOT_B, taken ? -1 : 0, group) < 0) {
-      taken = false;
+    // R = R·2^k + group, then R - b if that is not negative (tried in ROOT_TRIAL): y's next bit is 1.
+    feCombine(ROOT_REMAINDER, ROOT_REMAINDER, ROOT_REMAINDER, cube ? 7 : 3, groups >>> (32 - bits));
+    groups = (groups << bits) >>> 0;
+    let bit: i8 = 0;
+    if (feCombine(ROOT_TRIAL, ROOT_REMAINDER, ROOT_B, -1, 0) === 0) {
+      feCopy(ROOT_REMAINDER, ROOT_TRIAL);
+      bit = 1;
     }
-    const bit = taken ? 1 : 0;
-    const previous = remainder;
-    remainder = scratch;
-    scratch = previous;
+    feCombine(ROOT_B, ROOT_B, ROOT_B, cube ? 3 : 1, cube ? 0 : 4 * bit - 1);
     if (cube) {
-      combine(ROOT_B, ROOT_B, 4, ROOT_Y, 48 * bit - 12, 18 * bit - 3);
-    } else {
-      combine(ROOT_B, ROOT_B, 2, ROOT_Y, 0, 4 * bit - 1);
+      feCombine(ROOT_B, ROOT_B, ROOT_Y, 48 * bit - 12, 18 * bit - 3);
     }
-    combine(ROOT_Y, ROOT_Y, 2, ROOT_Y, 0, bit);
+    feCombine(ROOT_Y, ROOT_Y, ROOT_Y, 1, bit);
   }
 }
 
@@ -113,15 +93,16 @@ function computeConstants(): void {
     while (composite) {
       prime = u32(prime + 1); // below 410: never wraps
       composite = false;
-      for (let d: u32 = 2; d < prime && d < 32; d++) {
+      for (let d: u32 = 2; d < prime; d++) {
         if (prime % d === 0) {
           composite = true;
         }
       }
     }
     rootOf(prime, i >= 8);
-    CONSTANTS[2 * i] = ROOT_NUMBERS[1];
-    CONSTANTS[2 * i + 1] = ROOT_NUMBERS[0];
+    const at = (i < 8 ? stateOffset(i) : 2 * i) & 254; // H0 in the order of the state (see sha512Init)
+    CONSTANTS[at] = feWord(ROOT_Y, 1);
+    CONSTANTS[at + 1] = feWord(ROOT_Y, 0);
   }
 }
 
@@ -156,34 +137,37 @@ function stateOffset(i: u32): u32 {
   return (3 - (i & 3)) * 4 + ((i >>> 2) & 1) * 2;
 }
 
-// The four functions Σ0, Σ1, σ0, σ1 of FIPS 180-4 §4.1.3, each as its high and its low word.
+// The four functions Σ0, Σ1, σ0, σ1 of FIPS 180-4 §4.1.3, each as its high and its low word. A rotation by
+// n < 32 gives the high word (hi >>> n) | (lo << (32 - n)) (n ≥ 32 swaps the halves first); its two parts
+// have no bit in common, so | is ^ there, and each function is one XOR of shifted words, which a Cortex-M4
+// computes with one EOR (shifted operand) each.
 // Σ0(x) = ROTR28(x) ^ ROTR34(x) ^ ROTR39(x)
 function bigSigma0Hi(hi: u32, lo: u32): u32 {
-  return (((hi >>> 28) | (lo << 4)) ^ ((lo >>> 2) | (hi << 30)) ^ ((lo >>> 7) | (hi << 25))) >>> 0;
+  return ((hi >>> 28) ^ (hi << 30) ^ (hi << 25) ^ (lo << 4) ^ (lo >>> 2) ^ (lo >>> 7)) >>> 0;
 }
 function bigSigma0Lo(hi: u32, lo: u32): u32 {
-  return (((lo >>> 28) | (hi << 4)) ^ ((hi >>> 2) | (lo << 30)) ^ ((hi >>> 7) | (lo << 25))) >>> 0;
+  return ((lo >>> 28) ^ (lo << 30) ^ (lo << 25) ^ (hi << 4) ^ (hi >>> 2) ^ (hi >>> 7)) >>> 0;
 }
 // Σ1(x) = ROTR14(x) ^ ROTR18(x) ^ ROTR41(x)
 function bigSigma1Hi(hi: u32, lo: u32): u32 {
-  return (((hi >>> 14) | (lo << 18)) ^ ((hi >>> 18) | (lo << 14)) ^ ((lo >>> 9) | (hi << 23))) >>> 0;
+  return ((hi >>> 14) ^ (hi >>> 18) ^ (hi << 23) ^ (lo << 18) ^ (lo << 14) ^ (lo >>> 9)) >>> 0;
 }
 function bigSigma1Lo(hi: u32, lo: u32): u32 {
-  return (((lo >>> 14) | (hi << 18)) ^ ((lo >>> 18) | (hi << 14)) ^ ((hi >>> 9) | (lo << 23))) >>> 0;
+  return ((lo >>> 14) ^ (lo >>> 18) ^ (lo << 23) ^ (hi << 18) ^ (hi << 14) ^ (hi >>> 9)) >>> 0;
 }
 // σ0(x) = ROTR1(x) ^ ROTR8(x) ^ SHR7(x)
 function smallSigma0Hi(hi: u32, lo: u32): u32 {
-  return (((hi >>> 1) | (lo << 31)) ^ ((hi >>> 8) | (lo << 24)) ^ (hi >>> 7)) >>> 0;
+  return ((hi >>> 1) ^ (hi >>> 8) ^ (hi >>> 7) ^ (lo << 31) ^ (lo << 24)) >>> 0;
 }
 function smallSigma0Lo(hi: u32, lo: u32): u32 {
-  return (((lo >>> 1) | (hi << 31)) ^ ((lo >>> 8) | (hi << 24)) ^ ((lo >>> 7) | (hi << 25))) >>> 0;
+  return ((lo >>> 1) ^ (lo >>> 8) ^ (lo >>> 7) ^ (hi << 31) ^ (hi << 24) ^ (hi << 25)) >>> 0;
 }
 // σ1(x) = ROTR19(x) ^ ROTR61(x) ^ SHR6(x)
 function smallSigma1Hi(hi: u32, lo: u32): u32 {
-  return (((hi >>> 19) | (lo << 13)) ^ ((lo >>> 29) | (hi << 3)) ^ (hi >>> 6)) >>> 0;
+  return ((hi >>> 19) ^ (hi << 3) ^ (hi >>> 6) ^ (lo << 13) ^ (lo >>> 29)) >>> 0;
 }
 function smallSigma1Lo(hi: u32, lo: u32): u32 {
-  return (((lo >>> 19) | (hi << 13)) ^ ((hi >>> 29) | (lo << 3)) ^ ((lo >>> 6) | (hi << 26))) >>> 0;
+  return ((lo >>> 19) ^ (lo << 3) ^ (lo >>> 6) ^ (hi << 13) ^ (hi >>> 29) ^ (hi << 26)) >>> 0;
 }
 
 /** Ch and Maj act bit by bit: the same function serves the high and the low word. */
@@ -220,11 +204,8 @@ function compress(): void {
     const t1Carry = shr64(t1Sum, 32);
     const t1Hi = u32(ROUNDS[r + 2] + bigSigma1Hi(eHi, eLo) + ch(eHi, ROUNDS[r + 10], ROUNDS[r + 6]) + CONSTANTS[K_AT + k] + W[k] + t1Carry);
     const t1Lo = t1Sum >>> 0;
-    const t2Sum = bigSigma0Lo(aHi, aLo) + maj(aLo, ROUNDS[r + 9], ROUNDS[r + 5]);
-    const t2Hi = u32(bigSigma0Hi(aHi, aLo) + maj(aHi, ROUNDS[r + 8], ROUNDS[r + 4]) + shr64(t2Sum, 32));
-    const t2Lo = t2Sum >>> 0;
-    const aSum = t1Lo + t2Lo; // a = T1 + T2
-    ROUNDS[r + 16] = u32(t1Hi + t2Hi + shr64(aSum, 32));
+    const aSum = t1Lo + bigSigma0Lo(aHi, aLo) + maj(aLo, ROUNDS[r + 9], ROUNDS[r + 5]); // a = T1 + T2
+    ROUNDS[r + 16] = u32(t1Hi + bigSigma0Hi(aHi, aLo) + maj(aHi, ROUNDS[r + 8], ROUNDS[r + 4]) + shr64(aSum, 32));
     ROUNDS[r + 17] = aSum >>> 0;
     const eSum = ROUNDS[r + 1] + t1Lo; // e = d + T1
     ROUNDS[r + 18] = u32(ROUNDS[r] + t1Hi + shr64(eSum, 32));
@@ -252,14 +233,11 @@ function absorb(byte: u8): void {
 
 /** Starts a new hash. */
 export function sha512Init(): void {
-  if (!constantsReady) {
-    computeConstants();
-    constantsReady = true;
+  if (CONSTANTS[K_AT] === 0) {
+    computeConstants(); // the first time: K0's high word is 0x428a2f98 once filled
   }
-  for (let i: u32 = 0; i < 8; i++) {
-    const at = stateOffset(i) & 14;
-    ROUNDS[at] = CONSTANTS[i * 2];
-    ROUNDS[at + 1] = CONSTANTS[i * 2 + 1];
+  for (let i: u32 = 0; i < 16; i++) {
+    ROUNDS[i] = CONSTANTS[i];
   }
   blockLen = 0;
   lenLo = 0;

@@ -89,13 +89,13 @@ static uint32_t lib_field25519_SLOTS[256];
 #define lib_field25519_SLOT_MASK 31
 #define lib_edwards25519_RESULT_POINT 0
 #define lib_edwards25519_ADDEND_POINT 4
-#define lib_edwards25519_D 8
-#define lib_edwards25519_SQRT_M1 9
-#define lib_edwards25519_TA 10
-#define lib_edwards25519_TB 11
-#define lib_edwards25519_TC 12
-#define lib_edwards25519_TD 13
-#define lib_edwards25519_TT 14
+#define lib_edwards25519_TA 8
+#define lib_edwards25519_TB 9
+#define lib_edwards25519_TC 10
+#define lib_edwards25519_TD 11
+#define lib_edwards25519_TT 12
+#define lib_edwards25519_D 14
+#define lib_edwards25519_SQRT_M1 15
 #define lib_edwards25519_BASE_POINT 16
 #define lib_edwards25519_KEY_POINT 20
 #define lib_edwards25519_BASE_PLUS_KEY_POINT 24
@@ -110,17 +110,17 @@ static const uint32_t lib_edwards25519_CONSTANTS[24] = {0x135978a3u, 0x75eb4dcau
 #define lib_edwards25519_POINT_ADD_FORMULA 0
 #define lib_edwards25519_DECODE_FORMULA 40
 #define lib_edwards25519_DECODE_CHECK_FORMULA 60
-static const uint8_t lib_edwards25519_FORMULAS[72] = {26, 16, 30, 84, 42, 174, 11, 16, 14, 84, 43, 190, 44, 55, 44, 200, 12, 204, 45, 38, 13, 221, 30, 186, 11, 186, 26, 220, 13, 220, 32, 234, 33, 219, 35, 235, 34, 173, 48, 0, 42, 17, 43, 168, 26, 162, 11, 178, 44, 187, 44, 203, 32, 204, 32, 11, 32, 10, 48, 0, 32, 12, 32, 10, 45, 0, 45, 219, 30, 218, 48, 0};
+static const uint8_t lib_edwards25519_FORMULAS[72] = {24, 16, 28, 84, 40, 140, 9, 16, 12, 84, 41, 156, 42, 55, 42, 174, 10, 170, 43, 38, 11, 187, 28, 152, 9, 152, 24, 186, 11, 186, 32, 200, 33, 185, 35, 201, 34, 139, 48, 0, 40, 17, 41, 142, 24, 130, 9, 146, 42, 153, 42, 169, 32, 170, 32, 9, 32, 8, 48, 0, 32, 10, 32, 8, 43, 0, 43, 185, 28, 184, 48, 0};
 #define lib_scalar25519_REMAINDER 0
 #define lib_scalar25519_DIFFERENCE 1
 #define lib_scalar25519_ORDER 2
-static const uint32_t lib_scalar25519_L[8] = {0x5cf5d3edu, 0x5812631au, 0xa2f79cd6u, 0x14def9deu, 0x00000000u, 0x00000000u, 0x00000000u, 0x10000000u};
+static uint8_t lib_scalar25519_L[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
 static uint32_t lib_sha512_CONSTANTS[176];
-static bool lib_sha512_constantsReady = false;
 #define lib_sha512_K_AT 16
-static uint32_t lib_sha512_ROOT_NUMBERS[20];
 #define lib_sha512_ROOT_Y 0
 #define lib_sha512_ROOT_B 1
+#define lib_sha512_ROOT_REMAINDER 2
+#define lib_sha512_ROOT_TRIAL 3
 static uint32_t lib_sha512_W[160];
 static uint32_t lib_sha512_ROUNDS[336];
 #define lib_sha512_LAST_ROUNDS_AT 320
@@ -216,8 +216,8 @@ static void lib_field25519_feAdd(uint32_t out, uint32_t a, uint32_t b);
 static void lib_field25519_feSub(uint32_t out, uint32_t a, uint32_t b);
 static void lib_field25519_feMul(uint32_t out, uint32_t a, uint32_t b);
 static void lib_field25519_feCopy(uint32_t out, uint32_t a);
-static void lib_field25519_feSet(uint32_t out, uint32_t v);
-static void lib_field25519_fePow(uint32_t out, uint32_t z, uint32_t top, uint32_t zeroBit, uint32_t otherZeroBit);
+static void lib_field25519_feSet(uint32_t out, int8_t v);
+static void lib_field25519_fePow(uint32_t out, uint32_t z, uint32_t top, uint32_t zeroBits);
 static void lib_field25519_feInvert(uint32_t out, uint32_t z);
 static void lib_field25519_fePow2523(uint32_t out, uint32_t z);
 static void lib_field25519_canonical(uint32_t a);
@@ -236,7 +236,6 @@ static void lib_scalar25519_loadOrder(void);
 static bool lib_scalar25519_subtractLIfAbove(void);
 static bool lib_scalar25519_scalarIsBelowL(uint8_t *tsb_s_ptr, uint32_t tsb_s_len);
 static void lib_scalar25519_scalarReduce(uint8_t *tsb_out_ptr, uint32_t tsb_out_len, uint8_t *tsb_wide_ptr, uint32_t tsb_wide_len);
-static int8_t lib_sha512_combine(uint32_t out, uint32_t a, int8_t fa, uint32_t b, int8_t fb, int8_t c);
 static void lib_sha512_rootOf(uint32_t p, bool cube);
 static void lib_sha512_computeConstants(void);
 static uint32_t lib_sha512_stateOffset(uint32_t i);
@@ -813,29 +812,27 @@ static void lib_field25519_feCopy(uint32_t out, uint32_t a) {
   }
 }
 
-static void lib_field25519_feSet(uint32_t out, uint32_t v) {
-  for (uint32_t i = 0u; i < 8u; i++) {
-    lib_field25519_feSetWord(out, i, ((i == 0u) ? v : 0u));
-  }
+static void lib_field25519_feSet(uint32_t out, int8_t v) {
+  lib_field25519_feCombine(out, out, out, -1, v);
 }
 
-static void lib_field25519_fePow(uint32_t out, uint32_t z, uint32_t top, uint32_t zeroBit, uint32_t otherZeroBit) {
+static void lib_field25519_fePow(uint32_t out, uint32_t z, uint32_t top, uint32_t zeroBits) {
   lib_field25519_feCopy(lib_field25519_POW_BASE, z);
   lib_field25519_feCopy(out, z);
   for (uint32_t bit = top; bit > 0u; bit--) {
     lib_field25519_feMul(out, out, out);
-    if (((bit - 1u) != zeroBit) && ((bit - 1u) != otherZeroBit)) {
+    if ((bit > 8u) || (((zeroBits >> (bit - 1u)) & 1u) == 0u)) {
       lib_field25519_feMul(out, out, lib_field25519_POW_BASE);
     }
   }
 }
 
 static void lib_field25519_feInvert(uint32_t out, uint32_t z) {
-  lib_field25519_fePow(out, z, 254u, 4u, 2u);
+  lib_field25519_fePow(out, z, 254u, 0x14u);
 }
 
 static void lib_field25519_fePow2523(uint32_t out, uint32_t z) {
-  lib_field25519_fePow(out, z, 251u, 1u, 1u);
+  lib_field25519_fePow(out, z, 251u, 0x02u);
 }
 
 static void lib_field25519_canonical(uint32_t a) {
@@ -853,11 +850,7 @@ static void lib_field25519_canonical(uint32_t a) {
 
 static bool lib_field25519_feIsZero(uint32_t a) {
   lib_field25519_canonical(a);
-  uint32_t bits = 0u;
-  for (uint32_t i = 0u; i < 8u; i++) {
-    bits = (bits | lib_field25519_feWord(lib_field25519_CANONICAL, i));
-  }
-  return (bits == 0u);
+  return (lib_field25519_feCombine(lib_field25519_CANONICAL, lib_field25519_CANONICAL, lib_field25519_CANONICAL, 0, -1) < 0);
 }
 
 static bool lib_field25519_feIsOdd(uint32_t a) {
@@ -885,13 +878,12 @@ static void lib_field25519_feToBytes(uint8_t *tsb_out_ptr, uint32_t tsb_out_len,
 
 static void lib_edwards25519_loadConstants(void) {
   for (uint32_t k = 0u; k < 24u; k++) {
-    int32_t index = (int32_t)(k >> 3);
-    lib_field25519_feSetWord((uint32_t)((index < 2) ? (lib_edwards25519_D + index) : lib_edwards25519_BASE_POINT), (k & 7u), lib_edwards25519_CONSTANTS[k]);
+    lib_field25519_feSetWord((lib_edwards25519_D + (k >> 3)), (k & 7u), lib_edwards25519_CONSTANTS[k]);
   }
   for (uint32_t i = 0u; i < 8u; i++) {
     lib_field25519_feSetWord(17u, i, (uint32_t)((i == 0u) ? 0x66666658 : 0x66666666));
   }
-  lib_field25519_feSet(18u, 1u);
+  lib_field25519_feSet(18u, 1);
   lib_field25519_feMul(19u, lib_edwards25519_BASE_POINT, 17u);
 }
 
@@ -931,7 +923,7 @@ static bool lib_edwards25519_pointDecodeNegated(uint8_t *tsb_encoding_ptr, uint3
   tsb_view_u8 encoding = {tsb_encoding_ptr, tsb_encoding_len};
   lib_edwards25519_loadConstants();
   lib_field25519_feFromBytes(lib_edwards25519_P_Y, encoding.ptr, encoding.len);
-  lib_field25519_feSet(lib_edwards25519_P_Z, 1u);
+  lib_field25519_feSet(lib_edwards25519_P_Z, 1);
   lib_edwards25519_runFormula(lib_edwards25519_DECODE_FORMULA);
   lib_field25519_fePow2523(lib_edwards25519_P_X, lib_edwards25519_P_X);
   lib_edwards25519_runFormula(lib_edwards25519_DECODE_CHECK_FORMULA);
@@ -945,7 +937,6 @@ static bool lib_edwards25519_pointDecodeNegated(uint8_t *tsb_encoding_ptr, uint3
   uint32_t top = 31u;
   bool signBit = ((top < encoding.len) && (encoding.ptr[top] >= 0x80));
   if (lib_field25519_feIsOdd(lib_edwards25519_P_X) == signBit) {
-    lib_field25519_feSet(lib_edwards25519_TT, 0u);
     lib_field25519_feSub(lib_edwards25519_P_X, lib_edwards25519_TT, lib_edwards25519_P_X);
   }
   lib_field25519_feMul(lib_edwards25519_P_T, lib_edwards25519_P_X, lib_edwards25519_P_Y);
@@ -972,7 +963,7 @@ static void lib_edwards25519_pointMulBaseAndKey(uint8_t *tsb_s_ptr, uint32_t tsb
   lib_edwards25519_pointAddToResult(lib_edwards25519_KEY_POINT);
   lib_edwards25519_pointCopy(lib_edwards25519_BASE_PLUS_KEY_POINT, lib_edwards25519_RESULT_POINT);
   for (uint32_t c = 0u; c < 4u; c++) {
-    lib_field25519_feSet((lib_edwards25519_RESULT_POINT + c), (uint32_t)(((c == 1u) || (c == 2u)) ? 1 : 0));
+    lib_field25519_feSet((lib_edwards25519_RESULT_POINT + c), (int8_t)(((c == 1u) || (c == 2u)) ? 1 : 0));
   }
   for (uint32_t bit = 256u; bit > 0u; bit--) {
     lib_edwards25519_pointAddToResult(lib_edwards25519_RESULT_POINT);
@@ -987,9 +978,7 @@ static void lib_edwards25519_pointMulBaseAndKey(uint8_t *tsb_s_ptr, uint32_t tsb
 }
 
 static void lib_scalar25519_loadOrder(void) {
-  for (uint32_t i = 0u; i < 8u; i++) {
-    lib_field25519_feSetWord(lib_scalar25519_ORDER, i, lib_scalar25519_L[i]);
-  }
+  lib_field25519_feFromBytes(lib_scalar25519_ORDER, lib_scalar25519_L, 32u);
 }
 
 static bool lib_scalar25519_subtractLIfAbove(void) {
@@ -1015,7 +1004,7 @@ static void lib_scalar25519_scalarReduce(uint8_t *tsb_out_ptr, uint32_t tsb_out_
   tsb_view_u8 out = {tsb_out_ptr, tsb_out_len};
   tsb_view_u8 wide = {tsb_wide_ptr, tsb_wide_len};
   lib_scalar25519_loadOrder();
-  lib_field25519_feSet(lib_scalar25519_REMAINDER, 0u);
+  lib_field25519_feSet(lib_scalar25519_REMAINDER, 0);
   for (int32_t bit = 511; bit >= 0; bit--) {
     int32_t byteAt = (int32_t)(tsb_bits(bit) >> 3);
     int32_t next = (int32_t)((tsb_bits(byteAt) < wide.len) ? (((uint32_t)wide.ptr[byteAt] >> (tsb_bits(bit) & 7u)) & 1u) : 0u);
@@ -1025,43 +1014,25 @@ static void lib_scalar25519_scalarReduce(uint8_t *tsb_out_ptr, uint32_t tsb_out_
   lib_field25519_feToBytes(out.ptr, out.len, lib_scalar25519_REMAINDER);
 }
 
-static int8_t lib_sha512_combine(uint32_t out, uint32_t a, int8_t fa, uint32_t b, int8_t fb, int8_t c) {
-  int32_t o = (int32_t)((out & 3u) * 5u);
-  int32_t x = (int32_t)((a & 3u) * 5u);
-  int32_t y = (int32_t)((b & 3u) * 5u);
-  int8_t carry = c;
-  for (uint32_t i = 0u; i < 5u; i++) {
-    int64_t sum = ((((int64_t)fa * (int64_t)lib_sha512_ROOT_NUMBERS[(x + (int32_t)i)]) + ((int64_t)fb * (int64_t)lib_sha512_ROOT_NUMBERS[(y + (int32_t)i)])) + (int64_t)carry);
-    lib_sha512_ROOT_NUMBERS[(o + (int32_t)i)] = tsb_bits(sum);
-    carry = tsb_i8(tsb_bits(tsb_shr64(sum, 32)));
-  }
-  return carry;
-}
-
 static void lib_sha512_rootOf(uint32_t p, bool cube) {
-  for (uint32_t i = 0u; i < 20u; i++) {
-    lib_sha512_ROOT_NUMBERS[i] = (uint32_t)((i == 5u) ? 1 : 0);
-  }
+  lib_field25519_feSet(lib_sha512_ROOT_Y, 0);
+  lib_field25519_feSet(lib_sha512_ROOT_B, 1);
+  lib_field25519_feSet(lib_sha512_ROOT_REMAINDER, 0);
   uint32_t bits = (uint32_t)(cube ? 3 : 2);
-  int8_t scale = (int8_t)(cube ? 8 : 4);
-  uint32_t remainder = 2u;
-  uint32_t scratch = 3u;
+  uint32_t groups = (p << (32u - (3u * bits)));
   for (uint32_t step = 0u; step < 67u; step++) {
-    int32_t group = (int32_t)((step < 3u) ? ((p >> (bits * (2u - step))) & (tsb_bits(scale) - 1u)) : 0u);
-    bool taken = true;
-    while (lib_sha512_combine(scratch, remainder, scale, lib_sha512_ROOT_B, (int8_t)(taken ? -1 : 0), (int8_t)group) < 0) {
-      taken = false;
+    lib_field25519_feCombine(lib_sha512_ROOT_REMAINDER, lib_sha512_ROOT_REMAINDER, lib_sha512_ROOT_REMAINDER, (int8_t)(cube ? 7 : 3), (int8_t)(groups >> (32u - bits)));
+    groups = (groups << bits);
+    int8_t bit = 0;
+    if (lib_field25519_feCombine(lib_sha512_ROOT_TRIAL, lib_sha512_ROOT_REMAINDER, lib_sha512_ROOT_B, -1, 0) == 0) {
+      lib_field25519_feCopy(lib_sha512_ROOT_REMAINDER, lib_sha512_ROOT_TRIAL);
+      bit = 1;
     }
-    int32_t bit = (taken ? 1 : 0);
-    uint32_t previous = remainder;
-    remainder = scratch;
-    scratch = previous;
+    lib_field25519_feCombine(lib_sha512_ROOT_B, lib_sha512_ROOT_B, lib_sha512_ROOT_B, (int8_t)(cube ? 3 : 1), (int8_t)(cube ? 0 : ((4 * bit) - 1)));
     if (cube) {
-      lib_sha512_combine(lib_sha512_ROOT_B, lib_sha512_ROOT_B, 4, lib_sha512_ROOT_Y, (int8_t)((48 * bit) - 12), (int8_t)((18 * bit) - 3));
-    } else {
-      lib_sha512_combine(lib_sha512_ROOT_B, lib_sha512_ROOT_B, 2, lib_sha512_ROOT_Y, 0, (int8_t)((4 * bit) - 1));
+      lib_field25519_feCombine(lib_sha512_ROOT_B, lib_sha512_ROOT_B, lib_sha512_ROOT_Y, (int8_t)((48 * bit) - 12), (int8_t)((18 * bit) - 3));
     }
-    lib_sha512_combine(lib_sha512_ROOT_Y, lib_sha512_ROOT_Y, 2, lib_sha512_ROOT_Y, 0, (int8_t)bit);
+    lib_field25519_feCombine(lib_sha512_ROOT_Y, lib_sha512_ROOT_Y, lib_sha512_ROOT_Y, 1, bit);
   }
 }
 
@@ -1075,15 +1046,16 @@ static void lib_sha512_computeConstants(void) {
     while (composite) {
       prime = (prime + 1u);
       composite = false;
-      for (uint32_t d = 2u; (d < prime) && (d < 32u); d++) {
+      for (uint32_t d = 2u; d < prime; d++) {
         if ((prime % d) == 0u) {
           composite = true;
         }
       }
     }
     lib_sha512_rootOf(prime, (i >= 8u));
-    lib_sha512_CONSTANTS[(2u * i)] = lib_sha512_ROOT_NUMBERS[1];
-    lib_sha512_CONSTANTS[((2u * i) + 1u)] = lib_sha512_ROOT_NUMBERS[0];
+    int32_t at = (int32_t)(((i < 8u) ? lib_sha512_stateOffset(i) : (2u * i)) & 254u);
+    lib_sha512_CONSTANTS[TSB_INDEX(tsb_bits(at), 176u)] = lib_field25519_feWord(lib_sha512_ROOT_Y, 1u);
+    lib_sha512_CONSTANTS[TSB_INDEX(tsb_bits((at + 1)), 176u)] = lib_field25519_feWord(lib_sha512_ROOT_Y, 0u);
   }
 }
 
@@ -1092,35 +1064,35 @@ static uint32_t lib_sha512_stateOffset(uint32_t i) {
 }
 
 static uint32_t lib_sha512_bigSigma0Hi(uint32_t hi, uint32_t lo) {
-  return ((((hi >> 28) | (lo << 4)) ^ ((lo >> 2) | (hi << 30))) ^ ((lo >> 7) | (hi << 25)));
+  return ((((((hi >> 28) ^ (hi << 30)) ^ (hi << 25)) ^ (lo << 4)) ^ (lo >> 2)) ^ (lo >> 7));
 }
 
 static uint32_t lib_sha512_bigSigma0Lo(uint32_t hi, uint32_t lo) {
-  return ((((lo >> 28) | (hi << 4)) ^ ((hi >> 2) | (lo << 30))) ^ ((hi >> 7) | (lo << 25)));
+  return ((((((lo >> 28) ^ (lo << 30)) ^ (lo << 25)) ^ (hi << 4)) ^ (hi >> 2)) ^ (hi >> 7));
 }
 
 static uint32_t lib_sha512_bigSigma1Hi(uint32_t hi, uint32_t lo) {
-  return ((((hi >> 14) | (lo << 18)) ^ ((hi >> 18) | (lo << 14))) ^ ((lo >> 9) | (hi << 23)));
+  return ((((((hi >> 14) ^ (hi >> 18)) ^ (hi << 23)) ^ (lo << 18)) ^ (lo << 14)) ^ (lo >> 9));
 }
 
 static uint32_t lib_sha512_bigSigma1Lo(uint32_t hi, uint32_t lo) {
-  return ((((lo >> 14) | (hi << 18)) ^ ((lo >> 18) | (hi << 14))) ^ ((hi >> 9) | (lo << 23)));
+  return ((((((lo >> 14) ^ (lo >> 18)) ^ (lo << 23)) ^ (hi << 18)) ^ (hi << 14)) ^ (hi >> 9));
 }
 
 static uint32_t lib_sha512_smallSigma0Hi(uint32_t hi, uint32_t lo) {
-  return ((((hi >> 1) | (lo << 31)) ^ ((hi >> 8) | (lo << 24))) ^ (hi >> 7));
+  return (((((hi >> 1) ^ (hi >> 8)) ^ (hi >> 7)) ^ (lo << 31)) ^ (lo << 24));
 }
 
 static uint32_t lib_sha512_smallSigma0Lo(uint32_t hi, uint32_t lo) {
-  return ((((lo >> 1) | (hi << 31)) ^ ((lo >> 8) | (hi << 24))) ^ ((lo >> 7) | (hi << 25)));
+  return ((((((lo >> 1) ^ (lo >> 8)) ^ (lo >> 7)) ^ (hi << 31)) ^ (hi << 24)) ^ (hi << 25));
 }
 
 static uint32_t lib_sha512_smallSigma1Hi(uint32_t hi, uint32_t lo) {
-  return ((((hi >> 19) | (lo << 13)) ^ ((lo >> 29) | (hi << 3))) ^ (hi >> 6));
+  return (((((hi >> 19) ^ (hi << 3)) ^ (hi >> 6)) ^ (lo << 13)) ^ (lo >> 29));
 }
 
 static uint32_t lib_sha512_smallSigma1Lo(uint32_t hi, uint32_t lo) {
-  return ((((lo >> 19) | (hi << 13)) ^ ((hi >> 29) | (lo << 3))) ^ ((lo >> 6) | (hi << 26)));
+  return ((((((lo >> 19) ^ (lo << 3)) ^ (lo >> 6)) ^ (hi << 13)) ^ (hi >> 29)) ^ (hi << 26));
 }
 
 static uint32_t lib_sha512_ch(uint32_t x, uint32_t y, uint32_t z) {
@@ -1153,11 +1125,8 @@ static void lib_sha512_compress(void) {
     int64_t t1Carry = tsb_shr64(t1Sum, 32);
     uint32_t t1Hi = (((((lib_sha512_ROUNDS[(r + 2)] + lib_sha512_bigSigma1Hi(eHi, eLo)) + lib_sha512_ch(eHi, lib_sha512_ROUNDS[(r + 10)], lib_sha512_ROUNDS[(r + 6)])) + lib_sha512_CONSTANTS[(lib_sha512_K_AT + k)]) + lib_sha512_W[k]) + tsb_bits(t1Carry));
     uint32_t t1Lo = tsb_bits(t1Sum);
-    int64_t t2Sum = ((int64_t)lib_sha512_bigSigma0Lo(aHi, aLo) + (int64_t)lib_sha512_maj(aLo, lib_sha512_ROUNDS[(r + 9)], lib_sha512_ROUNDS[(r + 5)]));
-    uint32_t t2Hi = ((lib_sha512_bigSigma0Hi(aHi, aLo) + lib_sha512_maj(aHi, lib_sha512_ROUNDS[(r + 8)], lib_sha512_ROUNDS[(r + 4)])) + tsb_bits(tsb_shr64(t2Sum, 32)));
-    uint32_t t2Lo = tsb_bits(t2Sum);
-    int64_t aSum = ((int64_t)t1Lo + (int64_t)t2Lo);
-    lib_sha512_ROUNDS[(r + 16)] = ((t1Hi + t2Hi) + tsb_bits(tsb_shr64(aSum, 32)));
+    int64_t aSum = (((int64_t)t1Lo + (int64_t)lib_sha512_bigSigma0Lo(aHi, aLo)) + (int64_t)lib_sha512_maj(aLo, lib_sha512_ROUNDS[(r + 9)], lib_sha512_ROUNDS[(r + 5)]));
+    lib_sha512_ROUNDS[(r + 16)] = (((t1Hi + lib_sha512_bigSigma0Hi(aHi, aLo)) + lib_sha512_maj(aHi, lib_sha512_ROUNDS[(r + 8)], lib_sha512_ROUNDS[(r + 4)])) + tsb_bits(tsb_shr64(aSum, 32)));
     lib_sha512_ROUNDS[(r + 17)] = tsb_bits(aSum);
     int64_t eSum = ((int64_t)lib_sha512_ROUNDS[(r + 1)] + (int64_t)t1Lo);
     lib_sha512_ROUNDS[(r + 18)] = ((lib_sha512_ROUNDS[r] + t1Hi) + tsb_bits(tsb_shr64(eSum, 32)));
@@ -1181,14 +1150,11 @@ static void lib_sha512_absorb(uint8_t byte) {
 }
 
 static void lib_sha512_sha512Init(void) {
-  if (!lib_sha512_constantsReady) {
+  if (lib_sha512_CONSTANTS[lib_sha512_K_AT] == 0u) {
     lib_sha512_computeConstants();
-    lib_sha512_constantsReady = true;
   }
-  for (uint32_t i = 0u; i < 8u; i++) {
-    int32_t at = (int32_t)(lib_sha512_stateOffset(i) & 14u);
-    lib_sha512_ROUNDS[at] = lib_sha512_CONSTANTS[(i * 2u)];
-    lib_sha512_ROUNDS[(at + 1)] = lib_sha512_CONSTANTS[((i * 2u) + 1u)];
+  for (uint32_t i = 0u; i < 16u; i++) {
+    lib_sha512_ROUNDS[i] = lib_sha512_CONSTANTS[i];
   }
   lib_sha512_blockLen = 0u;
   lib_sha512_lenLo = 0u;
