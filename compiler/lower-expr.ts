@@ -685,7 +685,7 @@ export abstract class ExpressionLowering {
     if (this.fn) this.fn.calls.add(fnIR);
     if (info.noReturn) this.callNeverReturns = true;
     const ret = fnIR.returnType;
-    const range = ret.kind === "void" ? R.single(0n) : storageRange(ret) ?? R.single(0n);
+    const range = ret.kind === "void" ? R.single(0n) : fnIR.returnRange ?? storageRange(ret) ?? R.single(0n);
     return { k: "call", fn: fnIR, args: lowered, at: positionOf(node), type: ret.kind === "void" ? NUM : ret, range };
   }
 

@@ -495,6 +495,25 @@ export class FunctionLowering extends ExpressionLowering {
     }
   }
 
+  /** The union of the intervals of the values returned so far (null before the first). */
+  returned: R.Range | null = null;
+
+  private noteReturned(value: Expr): void {
+    const type = this.fn?.returnType;
+    const declared = type && type.kind !== "void" && value !== INVALID ? storageRange(type) : null;
+    // Not an interval (a boolean, a view): nothing to narrow. A value's range lies inside its type's once
+    // coerce() has checked or wrapped it; the intersection only keeps that explicit.
+    const inside = declared ? R.intersect(value.range, declared) : null;
+    if (!declared || !inside) {
+      this.returnedOther = true;
+      return;
+    }
+    this.returned = this.returned ? R.union(this.returned, inside) : inside;
+  }
+
+  /** A return whose value has no interval was seen: the function's returns are not narrowed. */
+  returnedOther = false;
+
   private returnStatement(node: import("ts-morph").ReturnStatement): Stmt {
     const at = lineOf(node);
     const fn = this.fn!;
@@ -514,6 +533,7 @@ export class FunctionLowering extends ExpressionLowering {
           return { k: "expr", expr: raw, at };
         }
         value = this.coerce(raw, fn.returnType, valueNode);
+        this.noteReturned(value);
         if ((fn.returnType.kind === "array" || fn.returnType.kind === "struct") && raw !== INVALID && this.provenanceOf(raw) === "local") {
           this.diagnostics.error("EscapingStorage", positionOf(valueNode), valueNode.getText(), fn.name);
         }

@@ -671,6 +671,61 @@ export function main(): void {
   });
 });
 
+describe("a call's interval: what the function returns, when narrower than its return type", () => {
+  // small() returns -1 or a byte in an i32: `n + 1` of its result fits i32 and needs no check; wide()
+  // returns any i32, so the same `n + 1` keeps its check and traps where Node leaves i32. twice() takes
+  // nextOfSmall()'s result, found by the second trial pass (-1 … 256): no check either.
+  const program = `function small(k: u32): i32 {
+  if (k > 300) return -1;
+  return k & 0xff;
+}
+function wide(k: i32): i32 {
+  return k;
+}
+function nextOfSmall(k: u32): i32 {
+  const n = small(k);
+  if (n < 0) return -1;
+  return n + 1;
+}
+function twice(k: u32): i32 {
+  const n = nextOfSmall(k);
+  if (n < 0) return 0;
+  return n + n;
+}
+function nextOfWide(k: i32): i32 {
+  const n = wide(k);
+  if (n < 0) return -1;
+  return n + 1;
+}
+export function main(): void {
+  printInt(nextOfSmall(7));
+  print(" ");
+  printInt(nextOfSmall(301));
+  print(" ");
+  printInt(twice(255));
+  print(" ");
+  printInt(nextOfWide(2147483646));
+  print(" ");
+  printInt(nextOfWide(2147483647));
+}`;
+  const bodyOf = (source: string, name: string): string => {
+    const start = source.search(new RegExp(`^static int32_t \\w*_${name}\\([^)]*\\) \\{`, "m"));
+    expect(start).toBeGreaterThanOrEqual(0);
+    return source.slice(start, source.indexOf("\n}\n", start));
+  };
+
+  it("drops the check on a result proven small, keeps it on the unprovable neighbour", async () => {
+    const entry = writeProgram("return_ranges", program);
+    const c = await runC(entry);
+    expect(bodyOf(c.source, "nextOfSmall")).not.toContain("TSB_CHECK");
+    expect(bodyOf(c.source, "twice")).not.toContain("TSB_CHECK");
+    expect(bodyOf(c.source, "nextOfWide")).toContain("TSB_CHECK(i32, ");
+    expect(c.output).toBe("8 -1 512 2147483647 PANIC 1 test/.gen/return_ranges.ts:22 value out of range for i32\n");
+    expect(await runChecked(entry)).toBe(c.output);
+    expect(await runInNode(entry)).toBe("8 -1 512 2147483647 2147483648");
+  });
+});
+
 describe("subarray with bounds that cannot be negative (32-bit clamps)", () => {
   it("bounds past the end clamp to the length, end before begin is empty, as in Node", async () => {
     const source = await sameInC(

@@ -2193,7 +2193,7 @@ void native_protocol_nativeSession(bool frameReady, uint32_t idleMs) {
       native_protocol_replyReceived(native_protocol_REPLY_BIT, 0xff, (uint8_t)status_Status_BadFrame);
       continue;
     }
-    tsb_views_native_protocol_handle(native_protocol_FRAME[0], native_protocol_FRAME[1], tsb_sub_u8((tsb_view_u8){native_protocol_FRAME, 1036u}, 4, (4 + (int64_t)bytes_readU16LE(native_protocol_FRAME, 1036u, 2u))));
+    tsb_views_native_protocol_handle(native_protocol_FRAME[0], native_protocol_FRAME[1], tsb_sub32_u8((tsb_view_u8){native_protocol_FRAME, 1036u}, 4u, (4u + bytes_readU16LE(native_protocol_FRAME, 1036u, 2u))));
   }
 }
 
