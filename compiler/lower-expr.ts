@@ -104,7 +104,10 @@ export abstract class ExpressionLowering {
   protected rangeOfVariable(v: Variable): Range {
     const declared = v.rangeTyped ?? storageRange(v.type) ?? R.single(0n);
     if (v.constValue !== undefined) return R.single(v.constValue);
-    return this.state.rangeOf(v) ?? declared;
+    const r = this.state.rangeOf(v) ?? declared;
+    // A counter at most a loop index (+ k) is below the index's bound too.
+    const bound = this.state.upperBoundOf(v, (other) => this.state.rangeOf(other) ?? other.rangeTyped ?? storageRange(other.type) ?? R.single(0n));
+    return bound !== null && r.lo <= bound && bound < r.hi ? R.range(r.lo, bound) : r;
   }
 
   expr(node: Node): Expr {

@@ -415,7 +415,7 @@ export class FunctionLowering extends ExpressionLowering {
       if (type.kind === "array" || type.kind === "struct") this.checkStoreProvenance(lvalue, value, valueNode ?? whole);
     }
     if (lvalue.k === "var") {
-      this.state.kill(lvalue.v);
+      this.state.kill(lvalue.v, stepOf(lvalue.v, value));
       if (isNumeric(type) && lvalue.v.scope !== "global") this.state.setRange(lvalue.v, stored.range);
     }
     return [{ k: "assign", target: lvalue, value: stored, at }];
@@ -656,6 +656,10 @@ export class FunctionLowering extends ExpressionLowering {
       if (Node.isVariableDeclarationList(initNode)) {
         if (initNode.getDeclarationKind() === VariableDeclarationKind.Var) this.diagnostics.error("Var", positionOf(initNode));
         for (const d of initNode.getDeclarations()) init.push(...this.localDeclaration(d, initNode.getDeclarationKind() === VariableDeclarationKind.Const));
+        for (const d of initNode.getDeclarations()) {
+          const index = this.locals.get(d);
+          if (index) this.state.relateTo(index);
+        }
       } else {
         init.push(...this.expressionStatement(initNode, at));
       }
@@ -771,6 +775,13 @@ function coveredByTsc(expression: Node, labels: Set<bigint>): boolean {
 }
 
 /** A call (or a subarray, which C evaluates through a function) anywhere in `e`. */
+/** The interval of d when `value` is exactly v + d or v - d (d not reading v), else undefined. */
+function stepOf(v: Variable, value: Expr): R.Range | undefined {
+  if (value.k !== "binary" || (value.op !== "+" && value.op !== "-")) return undefined;
+  if (value.left.k !== "var" || value.left.v !== v || some(value.right, (x) => x.k === "var" && x.v === v)) return undefined;
+  return value.op === "+" ? value.right.range : R.neg(value.right.range);
+}
+
 function containsCall(e: Expr): boolean {
   return some(e, (x) => x.k === "call" || x.k === "intrinsic" || x.k === "subarray");
 }

@@ -726,6 +726,64 @@ export function main(): void {
   });
 });
 
+describe("a counter bumped at most once per iteration of a for loop needs no check", () => {
+  // countOdd's n is at most its loop index i, and i < count <= 2^32-1: n++ cannot leave u32. The neighbours
+  // keep the check: countFrom's n starts near 2^32, countTwice's and countNested's grow faster than i.
+  const program = `function countOdd(count: u32): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    if ((i & 1) === 1) n++;
+  }
+  return n;
+}
+function countFrom(count: u32): u32 {
+  let n: u32 = 0xfffffff0;
+  for (let i: u32 = 0; i < count; i++) n++;
+  return n;
+}
+function countTwice(count: u32): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    n++;
+    n += 1;
+  }
+  return n;
+}
+function countNested(count: u32): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    for (let j: u32 = 0; j < 3; j++) n++;
+  }
+  return n;
+}
+export function main(): void {
+  printInt(countOdd(7));
+  print(" ");
+  printInt(countTwice(5));
+  print(" ");
+  printInt(countNested(4));
+  print(" ");
+  printInt(countFrom(15));
+  print(" ");
+  printInt(countFrom(16));
+}`;
+  const bodyOf = (source: string, name: string): string => {
+    const start = source.search(new RegExp(`^static uint32_t \\w*_${name}\\([^)]*\\) \\{`, "m"));
+    expect(start).toBeGreaterThanOrEqual(0);
+    return source.slice(start, source.indexOf("\n}\n", start));
+  };
+
+  it("drops the check where the counter is at most the index, keeps it on the unprovable neighbours", async () => {
+    const entry = writeProgram("loop_counters", program);
+    const c = await runC(entry);
+    expect(bodyOf(c.source, "countOdd")).not.toContain("TSB_ADD_U32");
+    for (const name of ["countFrom", "countTwice", "countNested"]) expect(bodyOf(c.source, name)).toContain("TSB_ADD_U32(n, 1u)");
+    expect(c.output).toBe("3 10 12 4294967295 PANIC 1 test/.gen/loop_counters.ts:11 value out of range for u32\n");
+    expect(await runChecked(entry)).toBe(c.output);
+    expect(await runInNode(entry)).toBe("3 10 12 4294967295 4294967296");
+  });
+});
+
 describe("subarray with bounds that cannot be negative (32-bit clamps)", () => {
   it("bounds past the end clamp to the length, end before begin is empty, as in Node", async () => {
     const source = await sameInC(

@@ -2520,7 +2520,7 @@ static int32_t native_protocol_begin(uint8_t *tsb_payload_ptr, uint32_t tsb_payl
   uint32_t units = 0u;
   for (uint32_t i = 0u; i < count; i++) {
     if (native_protocol_unitInTransferRegion(i) && ((board_sector_start(i) - start) < size)) {
-      units = TSB_ADD_U32(units, 1u);
+      units++;
     }
   }
   native_protocol_session.eraseTotal = units;
