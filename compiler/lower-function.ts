@@ -774,7 +774,6 @@ function coveredByTsc(expression: Node, labels: Set<bigint>): boolean {
   });
 }
 
-/** A call (or a subarray, which C evaluates through a function) anywhere in `e`. */
 /** The interval of d when `value` is exactly v + d or v - d (d not reading v), else undefined. */
 function stepOf(v: Variable, value: Expr): R.Range | undefined {
   if (value.k !== "binary" || (value.op !== "+" && value.op !== "-")) return undefined;
@@ -782,6 +781,7 @@ function stepOf(v: Variable, value: Expr): R.Range | undefined {
   return value.op === "+" ? value.right.range : R.neg(value.right.range);
 }
 
+/** A call (or a subarray, which C evaluates through a function) anywhere in `e`. */
 function containsCall(e: Expr): boolean {
   return some(e, (x) => x.k === "call" || x.k === "intrinsic" || x.k === "subarray");
 }
