@@ -88,10 +88,11 @@ export class DiagnosticSink {
     this.captures.push([]);
   }
 
-  /** Ends the innermost capture; `keep` replays what it buffered, otherwise it is dropped. */
-  release(keep: boolean): void {
+  /** Ends the innermost capture; `keep` replays what it buffered, otherwise it is dropped. Returns it. */
+  release(keep: boolean): Diagnostic[] {
     const buffered = this.captures.pop() ?? [];
     if (keep) for (const d of buffered) this.add(d);
+    return buffered;
   }
 
   /** Takes back a reported diagnostic (one mistake that two checks reported). */

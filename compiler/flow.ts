@@ -4,7 +4,9 @@
  * - "v is not 0" facts (`if (b === 0) return …;` leaves a hole an interval cannot hold), for divisors;
  * - "index i is below the length of array a" facts, so a[i] needs no bounds check inside
  *   `for (let i = 0; i < a.length; i++)`; the index may be a sum of locals and constants
- *   (`at + i < data.length ? data[at + i] : 0xff`), named by indexKey().
+ *   (`at + i < data.length ? data[at + i] : 0xff`), named by indexKey();
+ * - "c is at most i + k" facts between two locals, for a counter that a loop bumps at most as often as its
+ *   index (`for (let i = 0; i < count; i++) if (…) n++;`): n stays below count, so n++ needs no check.
  * Only locals and parameters are tracked: a call can change module state behind the compiler's back.
  * Joins (after if/else, at loop heads and exits) keep only what holds on every incoming path; a loop head
  * is the fixpoint of its entry and its back edges (lower-function.ts iterates, widening as it goes).
@@ -41,6 +43,8 @@ export class FlowState {
   private readonly ranges = new Map<Variable, Range>();
   private readonly nonZero = new Set<Variable>();
   private readonly below = new Set<string>();
+  /** c <= i + k, keyed by "c.id:i.id". */
+  private readonly atMost = new Map<string, { c: Variable; i: Variable; k: bigint }>();
 
   static unreachable(): FlowState {
     const state = new FlowState();
@@ -54,6 +58,7 @@ export class FlowState {
     for (const [v, r] of this.ranges) copy.ranges.set(v, r);
     for (const v of this.nonZero) copy.nonZero.add(v);
     for (const fact of this.below) copy.below.add(fact);
+    for (const [key, fact] of this.atMost) copy.atMost.set(key, fact);
     return copy;
   }
 
@@ -75,14 +80,45 @@ export class FlowState {
     return this.nonZero.has(v);
   }
 
-  /** An assignment to v: forget its narrowing and every fact that mentions it. */
-  kill(v: Variable): void {
+  /**
+   * An assignment to v: forget its narrowing and every fact that mentions it. `step` is the interval of d
+   * when the new value is exactly v + d: the "at most" facts then move with v instead of going.
+   */
+  kill(v: Variable, step?: Range): void {
     this.ranges.delete(v);
     this.nonZero.delete(v);
     for (const fact of [...this.below]) {
       const [array, index] = fact.split(":");
       if (Number(array) === v.id || variablesOf(index).includes(v.id)) this.below.delete(fact);
     }
+    for (const [key, fact] of [...this.atMost]) {
+      if (fact.c !== v && fact.i !== v) continue;
+      if (!step) this.atMost.delete(key);
+      // c grows by at most step.hi; i grows by at least step.lo.
+      else if (fact.c === v) this.atMost.set(key, { ...fact, k: fact.k + step.hi });
+      else this.atMost.set(key, { ...fact, k: fact.k - step.lo });
+    }
+  }
+
+  /**
+   * At the start of a for loop whose head declares i: every local c with an interval here is at most
+   * i + (c's largest value - i's smallest). The loop's fixpoint keeps the facts its body maintains.
+   */
+  relateTo(i: Variable): void {
+    const ri = this.ranges.get(i);
+    if (!ri) return;
+    for (const [c, rc] of this.ranges) if (c !== i) this.atMost.set(`${c.id}:${i.id}`, { c, i, k: rc.hi - ri.lo });
+  }
+
+  /** The smallest upper bound on v that its "at most" facts give (each other variable's interval from `rangeOf`), or null. */
+  upperBoundOf(v: Variable, rangeOf: (other: Variable) => Range): bigint | null {
+    let bound: bigint | null = null;
+    for (const fact of this.atMost.values()) {
+      if (fact.c !== v) continue;
+      const hi = rangeOf(fact.i).hi + fact.k;
+      if (bound === null || hi < bound) bound = hi;
+    }
+    return bound;
   }
 
   /** The exact value of the index (its indexKey()) is below array's length here. */
@@ -105,6 +141,10 @@ export class FlowState {
     }
     for (const v of a.nonZero) if (b.nonZero.has(v)) out.nonZero.add(v);
     for (const fact of a.below) if (b.below.has(fact)) out.below.add(fact);
+    for (const [key, fact] of a.atMost) {
+      const other = b.atMost.get(key);
+      if (other) out.atMost.set(key, fact.k >= other.k ? fact : other);
+    }
     return out;
   }
 
@@ -124,6 +164,10 @@ export class FlowState {
     }
     for (const v of this.nonZero) if (!next.nonZero.has(v)) return false;
     for (const fact of this.below) if (!next.below.has(fact)) return false;
+    for (const [key, fact] of this.atMost) {
+      const other = next.atMost.get(key);
+      if (!other || other.k > fact.k) return false;
+    }
     return true;
   }
 
@@ -135,6 +179,11 @@ export class FlowState {
   widen(next: FlowState, declared: (v: Variable) => Range): FlowState {
     const out = next.clone();
     if (!this.reachable) return out;
+    // An "at most" bound that grew would grow each round: it goes.
+    for (const [key, fact] of next.atMost) {
+      const before = this.atMost.get(key);
+      if (!before || fact.k > before.k) out.atMost.delete(key);
+    }
     for (const [v, r] of next.ranges) {
       const before = this.ranges.get(v) ?? declared(v);
       const limit = declared(v);

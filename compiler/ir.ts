@@ -82,6 +82,12 @@ export interface FunctionIR {
   /** The declaration's position for diagnostics. */
   readonly column: number;
   locals: Variable[];
+  /**
+   * The interval of every value its body can return, when narrower than the return type's (trial lowering
+   * passes find it; lower-module.ts): a call's range, so `readByte() + 1` needs no check when readByte
+   * returns -1..255 in an i32.
+   */
+  returnRange?: Range;
 }
 
 export type BinaryOp = "+" | "-" | "*" | "&" | "|" | "^" | "<<" | ">>" | ">>>";

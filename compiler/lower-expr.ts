@@ -104,7 +104,10 @@ export abstract class ExpressionLowering {
   protected rangeOfVariable(v: Variable): Range {
     const declared = v.rangeTyped ?? storageRange(v.type) ?? R.single(0n);
     if (v.constValue !== undefined) return R.single(v.constValue);
-    return this.state.rangeOf(v) ?? declared;
+    const r = this.state.rangeOf(v) ?? declared;
+    // A counter at most a loop index (+ k) is below the index's bound too.
+    const bound = this.state.upperBoundOf(v, (other) => this.state.rangeOf(other) ?? other.rangeTyped ?? storageRange(other.type) ?? R.single(0n));
+    return bound !== null && r.lo <= bound && bound < r.hi ? R.range(r.lo, bound) : r;
   }
 
   expr(node: Node): Expr {
@@ -685,7 +688,7 @@ export abstract class ExpressionLowering {
     if (this.fn) this.fn.calls.add(fnIR);
     if (info.noReturn) this.callNeverReturns = true;
     const ret = fnIR.returnType;
-    const range = ret.kind === "void" ? R.single(0n) : storageRange(ret) ?? R.single(0n);
+    const range = ret.kind === "void" ? R.single(0n) : fnIR.returnRange ?? storageRange(ret) ?? R.single(0n);
     return { k: "call", fn: fnIR, args: lowered, at: positionOf(node), type: ret.kind === "void" ? NUM : ret, range };
   }
 

@@ -415,7 +415,7 @@ export class FunctionLowering extends ExpressionLowering {
       if (type.kind === "array" || type.kind === "struct") this.checkStoreProvenance(lvalue, value, valueNode ?? whole);
     }
     if (lvalue.k === "var") {
-      this.state.kill(lvalue.v);
+      this.state.kill(lvalue.v, stepOf(lvalue.v, value));
       if (isNumeric(type) && lvalue.v.scope !== "global") this.state.setRange(lvalue.v, stored.range);
     }
     return [{ k: "assign", target: lvalue, value: stored, at }];
@@ -495,6 +495,25 @@ export class FunctionLowering extends ExpressionLowering {
     }
   }
 
+  /** The union of the intervals of the values returned so far (null before the first). */
+  returned: R.Range | null = null;
+
+  private noteReturned(value: Expr): void {
+    const type = this.fn?.returnType;
+    const declared = type && type.kind !== "void" && value !== INVALID ? storageRange(type) : null;
+    // Not an interval (a boolean, a view): nothing to narrow. A value's range lies inside its type's once
+    // coerce() has checked or wrapped it; the intersection only keeps that explicit.
+    const inside = declared ? R.intersect(value.range, declared) : null;
+    if (!declared || !inside) {
+      this.returnedOther = true;
+      return;
+    }
+    this.returned = this.returned ? R.union(this.returned, inside) : inside;
+  }
+
+  /** A return whose value has no interval was seen: the function's returns are not narrowed. */
+  returnedOther = false;
+
   private returnStatement(node: import("ts-morph").ReturnStatement): Stmt {
     const at = lineOf(node);
     const fn = this.fn!;
@@ -514,6 +533,7 @@ export class FunctionLowering extends ExpressionLowering {
           return { k: "expr", expr: raw, at };
         }
         value = this.coerce(raw, fn.returnType, valueNode);
+        this.noteReturned(value);
         if ((fn.returnType.kind === "array" || fn.returnType.kind === "struct") && raw !== INVALID && this.provenanceOf(raw) === "local") {
           this.diagnostics.error("EscapingStorage", positionOf(valueNode), valueNode.getText(), fn.name);
         }
@@ -636,6 +656,10 @@ export class FunctionLowering extends ExpressionLowering {
       if (Node.isVariableDeclarationList(initNode)) {
         if (initNode.getDeclarationKind() === VariableDeclarationKind.Var) this.diagnostics.error("Var", positionOf(initNode));
         for (const d of initNode.getDeclarations()) init.push(...this.localDeclaration(d, initNode.getDeclarationKind() === VariableDeclarationKind.Const));
+        for (const d of initNode.getDeclarations()) {
+          const index = this.locals.get(d);
+          if (index) this.state.relateTo(index);
+        }
       } else {
         init.push(...this.expressionStatement(initNode, at));
       }
@@ -748,6 +772,13 @@ function coveredByTsc(expression: Node, labels: Set<bigint>): boolean {
     const value = t.isEnumLiteral() || t.isNumberLiteral() ? t.getLiteralValue() : undefined;
     return typeof value === "number" && labels.has(BigInt(value));
   });
+}
+
+/** The interval of d when `value` is exactly v + d or v - d (d not reading v), else undefined. */
+function stepOf(v: Variable, value: Expr): R.Range | undefined {
+  if (value.k !== "binary" || (value.op !== "+" && value.op !== "-")) return undefined;
+  if (value.left.k !== "var" || value.left.v !== v || some(value.right, (x) => x.k === "var" && x.v === v)) return undefined;
+  return value.op === "+" ? value.right.range : R.neg(value.right.range);
 }
 
 /** A call (or a subarray, which C evaluates through a function) anywhere in `e`. */

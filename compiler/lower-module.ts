@@ -1,6 +1,7 @@
 /**
  * Lowering a whole program: module-level declarations (functions, state, constants), then each function
- * body, then the call graph checks (no recursion: the stack depth must have a bound).
+ * body (after trial passes that find the interval each function returns), then the call graph checks (no
+ * recursion: the stack depth must have a bound).
  */
 import { FunctionDeclaration, Node, SyntaxKind, VariableDeclarationKind, VariableStatement } from "ts-morph";
 import { globalCName } from "./c-names";
@@ -289,7 +290,24 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
     for (const d of statement.getDeclarations()) if (!globalsByDecl.has(d)) decls.rejected.add(d);
   }
 
-  // Pass 2: bodies.
+  // Pass 2: bodies. Two silent trial passes first find the interval each function returns (returnRange),
+  // the second with the first's intervals (a call chain: readByte's -1..255 narrows receiveData's return);
+  // the real pass then lowers every call with them. A pass is sound given the ranges it starts from, and the
+  // first starts from the declared return types, so every interval found is sound.
+  const lowerTrial = (info: FunctionIR, node: FunctionDeclaration): FunctionLowering => {
+    const lowering = new FunctionLowering(decls, diagnostics, info, globalsByDecl);
+    lowering.lowerBody(paramsByFunction.get(info) ?? [], node.getBody() as import("ts-morph").Block);
+    return lowering;
+  };
+  const rejectedBefore = [...decls.rejected];
+  for (let round = 0; round < 2; round++) {
+    inferReturnRanges(bodies, lowerTrial, diagnostics);
+    // What a trial pass leaves behind goes: its locals, the marks of the parameters it read, its rejections.
+    for (const { info } of bodies) info.locals = [];
+    for (const params of paramsByFunction.values()) for (const p of params) p.v.read = false;
+    decls.rejected.clear();
+    for (const d of rejectedBefore) decls.rejected.add(d);
+  }
   for (const { info, node } of bodies) {
     const lowering = new FunctionLowering(decls, diagnostics, info, globalsByDecl);
     info.body = lowering.lowerBody(paramsByFunction.get(info) ?? [], node.getBody() as import("ts-morph").Block);
@@ -308,6 +326,28 @@ export function lowerProgram(program: LoadedProgram, diagnostics: DiagnosticSink
     enums: decls.enumList,
     viewInits,
   };
+}
+
+/**
+ * Sets returnRange on each function whose returns all lie in a narrower interval than its return type.
+ * Nothing is kept of the trial lowering but the intervals; when it reports an error, none is set (the real
+ * pass reports it, unchanged).
+ */
+function inferReturnRanges(
+  bodies: { info: FunctionIR; node: FunctionDeclaration }[],
+  lower: (info: FunctionIR, node: FunctionDeclaration) => FunctionLowering,
+  diagnostics: DiagnosticSink,
+): void {
+  const found = new Map<FunctionIR, R.Range>();
+  diagnostics.capture();
+  for (const { info, node } of bodies) {
+    const lowering = lower(info, node);
+    const declared = info.returnType.kind === "void" ? null : storageRange(info.returnType);
+    if (lowering.returned && !lowering.returnedOther && declared && !R.contains(lowering.returned, declared)) found.set(info, lowering.returned);
+  }
+  const trial = diagnostics.release(false);
+  if (trial.some((d) => d.category === "error")) return;
+  for (const [info, range] of found) info.returnRange = range;
 }
 
 /** The first sentence of a declaration's JSDoc, on one line (the port header shows it). */

@@ -671,6 +671,119 @@ export function main(): void {
   });
 });
 
+describe("a call's interval: what the function returns, when narrower than its return type", () => {
+  // small() returns -1 or a byte in an i32: `n + 1` of its result fits i32 and needs no check; wide()
+  // returns any i32, so the same `n + 1` keeps its check and traps where Node leaves i32. twice() takes
+  // nextOfSmall()'s result, found by the second trial pass (-1 … 256): no check either.
+  const program = `function small(k: u32): i32 {
+  if (k > 300) return -1;
+  return k & 0xff;
+}
+function wide(k: i32): i32 {
+  return k;
+}
+function nextOfSmall(k: u32): i32 {
+  const n = small(k);
+  if (n < 0) return -1;
+  return n + 1;
+}
+function twice(k: u32): i32 {
+  const n = nextOfSmall(k);
+  if (n < 0) return 0;
+  return n + n;
+}
+function nextOfWide(k: i32): i32 {
+  const n = wide(k);
+  if (n < 0) return -1;
+  return n + 1;
+}
+export function main(): void {
+  printInt(nextOfSmall(7));
+  print(" ");
+  printInt(nextOfSmall(301));
+  print(" ");
+  printInt(twice(255));
+  print(" ");
+  printInt(nextOfWide(2147483646));
+  print(" ");
+  printInt(nextOfWide(2147483647));
+}`;
+  const bodyOf = (source: string, name: string): string => {
+    const start = source.search(new RegExp(`^static int32_t \\w*_${name}\\([^)]*\\) \\{`, "m"));
+    expect(start).toBeGreaterThanOrEqual(0);
+    return source.slice(start, source.indexOf("\n}\n", start));
+  };
+
+  it("drops the check on a result proven small, keeps it on the unprovable neighbour", async () => {
+    const entry = writeProgram("return_ranges", program);
+    const c = await runC(entry);
+    expect(bodyOf(c.source, "nextOfSmall")).not.toContain("TSB_CHECK");
+    expect(bodyOf(c.source, "twice")).not.toContain("TSB_CHECK");
+    expect(bodyOf(c.source, "nextOfWide")).toContain("TSB_CHECK(i32, ");
+    expect(c.output).toBe("8 -1 512 2147483647 PANIC 1 test/.gen/return_ranges.ts:22 value out of range for i32\n");
+    expect(await runChecked(entry)).toBe(c.output);
+    expect(await runInNode(entry)).toBe("8 -1 512 2147483647 2147483648");
+  });
+});
+
+describe("a counter bumped at most once per iteration of a for loop needs no check", () => {
+  // countOdd's n is at most its loop index i, and i < count <= 2^32-1: n++ cannot leave u32. The neighbours
+  // keep the check: countFrom's n starts near 2^32, countTwice's and countNested's grow faster than i.
+  const program = `function countOdd(count: u32): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    if ((i & 1) === 1) n++;
+  }
+  return n;
+}
+function countFrom(count: u32): u32 {
+  let n: u32 = 0xfffffff0;
+  for (let i: u32 = 0; i < count; i++) n++;
+  return n;
+}
+function countTwice(count: u32): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    n++;
+    n += 1;
+  }
+  return n;
+}
+function countNested(count: u32): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    for (let j: u32 = 0; j < 3; j++) n++;
+  }
+  return n;
+}
+export function main(): void {
+  printInt(countOdd(7));
+  print(" ");
+  printInt(countTwice(5));
+  print(" ");
+  printInt(countNested(4));
+  print(" ");
+  printInt(countFrom(15));
+  print(" ");
+  printInt(countFrom(16));
+}`;
+  const bodyOf = (source: string, name: string): string => {
+    const start = source.search(new RegExp(`^static uint32_t \\w*_${name}\\([^)]*\\) \\{`, "m"));
+    expect(start).toBeGreaterThanOrEqual(0);
+    return source.slice(start, source.indexOf("\n}\n", start));
+  };
+
+  it("drops the check where the counter is at most the index, keeps it on the unprovable neighbours", async () => {
+    const entry = writeProgram("loop_counters", program);
+    const c = await runC(entry);
+    expect(bodyOf(c.source, "countOdd")).not.toContain("TSB_ADD_U32");
+    for (const name of ["countFrom", "countTwice", "countNested"]) expect(bodyOf(c.source, name)).toContain("TSB_ADD_U32(n, 1u)");
+    expect(c.output).toBe("3 10 12 4294967295 PANIC 1 test/.gen/loop_counters.ts:11 value out of range for u32\n");
+    expect(await runChecked(entry)).toBe(c.output);
+    expect(await runInNode(entry)).toBe("3 10 12 4294967295 4294967296");
+  });
+});
+
 describe("subarray with bounds that cannot be negative (32-bit clamps)", () => {
   it("bounds past the end clamp to the length, end before begin is empty, as in Node", async () => {
     const source = await sameInC(

@@ -1054,8 +1054,8 @@ static void lib_sha512_computeConstants(void) {
     }
     lib_sha512_rootOf(prime, (i >= 8u));
     int32_t at = (int32_t)(((i < 8u) ? lib_sha512_stateOffset(i) : (2u * i)) & 254u);
-    lib_sha512_CONSTANTS[TSB_INDEX(tsb_bits(at), 176u)] = lib_field25519_feWord(lib_sha512_ROOT_Y, 1u);
-    lib_sha512_CONSTANTS[TSB_INDEX(tsb_bits((at + 1)), 176u)] = lib_field25519_feWord(lib_sha512_ROOT_Y, 0u);
+    lib_sha512_CONSTANTS[at] = lib_field25519_feWord(lib_sha512_ROOT_Y, 1u);
+    lib_sha512_CONSTANTS[(at + 1)] = lib_field25519_feWord(lib_sha512_ROOT_Y, 0u);
   }
 }
 
@@ -2511,7 +2511,7 @@ static int32_t native_protocol_begin(uint8_t *tsb_payload_ptr, uint32_t tsb_payl
   uint32_t units = 0u;
   for (uint32_t i = 0u; i < count; i++) {
     if (native_protocol_unitInTransferRegion(i) && ((board_sector_start(i) - start) < size)) {
-      units = TSB_ADD_U32(units, 1u);
+      units++;
     }
   }
   native_protocol_session.eraseTotal = units;
