@@ -713,6 +713,13 @@ static void note_unheard(const uint8_t *bytes, size_t count) {
   }
 }
 
+/* The client has hung up (FIN or reset). Linux reports it (POLLRDHUP) even while bytes it sent are still
+ * unread, which a peek at the next byte cannot tell apart from a client that is still there. */
+static bool client_hung_up(void) {
+  struct pollfd p = {.fd = client_fd, .events = POLLRDHUP, .revents = 0};
+  return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 static void drop_client(const char *why) {
   if (client_fd < 0) return;
   close(client_fd);
@@ -865,11 +872,18 @@ static int run_live(const struct options *o) {
         }
       }
     }
-    /* A client that hung up may not have been noticed yet: it does not make the port busy. */
-    if (n > 3 && (fds[3].revents & POLLIN) && client_fd >= 0) {
-      uint8_t peek;
-      ssize_t alive = recv(client_fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (alive == 0 || (alive < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) drop_client("the host vanished");
+    /* A client that hung up may not have been noticed yet, even behind bytes it sent just before: it does not
+     * make the port busy. Those bytes still reach the device (they were on the wire), then the port is free. */
+    if (n > 3 && (fds[3].revents & POLLIN) && client_fd >= 0 && client_hung_up()) {
+      while (true) {
+        ssize_t got = recv(client_fd, buffer, sizeof buffer, MSG_DONTWAIT);
+        if (got <= 0) break;
+        if (!from_client(wire[0], buffer, (size_t)got)) {
+          note("the device line failed");
+          return 1;
+        }
+      }
+      drop_client("the host vanished");
     }
     if (n > 3 && (fds[3].revents & POLLIN) && client_fd >= 0) {
       int other = accept(listen_fd, NULL, NULL);
