@@ -445,7 +445,8 @@ function progress(seq: u8, done: u32, total: u32, phase: Phase): void {
 
 /** Runs the swap in progress to its end, a progress event per step. */
 function swapWithProgress(seq: u8): Status {
-  const total = swapAreaCount() * STEPS;
+  // A Swap entry holds the area count in 24 bits: the mask (a no-op) lets the compiler prove the product fits.
+  const total = (swapAreaCount() & 0xffffff) * STEPS;
   while (true) {
     const p = swapContinue();
     if (p === SwapProgress.Done) return Status.Ok;
