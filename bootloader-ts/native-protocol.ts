@@ -554,9 +554,8 @@ function eraseAhead(seq: u8, end: u32): Status {
     progress(seq, session.eraseDone, session.eraseTotal, Phase.Erase);
     const erased = eraseIfNeeded(index);
     if (erased !== Status.Ok) return erased;
-    // The unit lies in the region, at or after `start`: two u32 steps, no 64-bit sum.
-    const unitOffset: u32 = boardSectorStart(index) - start;
-    session.erasedEnd = unitOffset + boardSectorSize(index);
+    // The unit lies in the region (tested above), at or after `start`: its end offset is exact in u32, no wrap.
+    session.erasedEnd = u32(boardSectorStart(index) + boardSectorSize(index) - start);
   }
   return Status.Ok;
 }
