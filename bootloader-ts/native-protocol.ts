@@ -282,9 +282,12 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       break;
     case Command.SetBaud:
       // The switch happens once the reply has gone out at the old rate (below).
-      baud = payload.length === 4 ? readU32LE(payload, 0) : 0;
-      status = payload.length !== 4 ? Status.BadLength : baudOffered(baud) ? Status.Ok : Status.UnsupportedBaud;
-      if (status === Status.Ok) {
+      if (payload.length !== 4) {
+        status = Status.BadLength;
+      } else if (!baudOffered(readU32LE(payload, 0))) {
+        status = Status.UnsupportedBaud;
+      } else {
+        baud = readU32LE(payload, 0);
         writeU16LE(REPLY, DATA, BAUD_CONFIRM_MS);
         extra = 2;
       }
