@@ -96,7 +96,8 @@ interface Session {
   size: u32;
   /** The payload offset up to which the application region is erased, and the erase progress (units). */
   erasedEnd: u32;
-  eraseDone: u32;
+  /** Units erased so far, kept as PROGRESS carries it (a u16 field): the step is then a wrap, not a check. */
+  eraseDone: u16;
   eraseTotal: u32;
   /** Line errors (UartError bits) seen since boot, for INFO. */
   lineErrors: u32;
@@ -553,7 +554,7 @@ function eraseAhead(seq: u8, end: u32): Status {
   while (session.erasedEnd < end) {
     const index = sectorContaining(start + session.erasedEnd);
     if (index === NO_SECTOR || !unitInTransferRegion(index)) return Status.BadAddress;
-    session.eraseDone++;
+    session.eraseDone = u16(session.eraseDone + 1);
     progress(seq, session.eraseDone, session.eraseTotal, Phase.Erase);
     const erased = eraseIfNeeded(index);
     if (erased !== Status.Ok) return erased;
