@@ -85,7 +85,8 @@ export function programBytes(address: u32, data: Uint8Array): Status {
   // One index walks data (next < data.length proves each read and each step), and a unit starts where it is.
   let next: u32 = 0;
   while (next < data.length) {
-    const target: u32 = address + next;
+    // No wrap: writable() found all of [address, address + data.length) in a board region, and next < data.length.
+    const target = u32(address + next);
     let blank = true;
     for (let i: u32 = 0; i < unit; i++) {
       let b: u8 = 0xff; // past the end of data: padding

@@ -96,7 +96,8 @@ interface Session {
   size: u32;
   /** The payload offset up to which the application region is erased, and the erase progress (units). */
   erasedEnd: u32;
-  eraseDone: u32;
+  /** Units erased so far, kept as PROGRESS carries it (a u16 field): the step is then a wrap, not a check. */
+  eraseDone: u16;
   eraseTotal: u32;
   /** Line errors (UartError bits) seen since boot, for INFO. */
   lineErrors: u32;
@@ -282,9 +283,12 @@ function handle(command: u8, seq: u8, payload: Uint8Array): void {
       break;
     case Command.SetBaud:
       // The switch happens once the reply has gone out at the old rate (below).
-      baud = payload.length === 4 ? readU32LE(payload, 0) : 0;
-      status = payload.length !== 4 ? Status.BadLength : baudOffered(baud) ? Status.Ok : Status.UnsupportedBaud;
-      if (status === Status.Ok) {
+      if (payload.length !== 4) {
+        status = Status.BadLength;
+      } else if (!baudOffered(readU32LE(payload, 0))) {
+        status = Status.UnsupportedBaud;
+      } else {
+        baud = readU32LE(payload, 0);
         writeU16LE(REPLY, DATA, BAUD_CONFIRM_MS);
         extra = 2;
       }
@@ -445,7 +449,8 @@ function progress(seq: u8, done: u32, total: u32, phase: Phase): void {
 
 /** Runs the swap in progress to its end, a progress event per step. */
 function swapWithProgress(seq: u8): Status {
-  const total = swapAreaCount() * STEPS;
+  // A Swap entry holds the area count in 24 bits: the mask (a no-op) lets the compiler prove the product fits.
+  const total = (swapAreaCount() & 0xffffff) * STEPS;
   while (true) {
     const p = swapContinue();
     if (p === SwapProgress.Done) return Status.Ok;
@@ -549,13 +554,12 @@ function eraseAhead(seq: u8, end: u32): Status {
   while (session.erasedEnd < end) {
     const index = sectorContaining(start + session.erasedEnd);
     if (index === NO_SECTOR || !unitInTransferRegion(index)) return Status.BadAddress;
-    session.eraseDone++;
+    session.eraseDone = u16(session.eraseDone + 1);
     progress(seq, session.eraseDone, session.eraseTotal, Phase.Erase);
     const erased = eraseIfNeeded(index);
     if (erased !== Status.Ok) return erased;
-    // The unit lies in the region, at or after `start`: two u32 steps, no 64-bit sum.
-    const unitOffset: u32 = boardSectorStart(index) - start;
-    session.erasedEnd = unitOffset + boardSectorSize(index);
+    // The unit lies in the region (tested above), at or after `start`: its end offset is exact in u32, no wrap.
+    session.erasedEnd = u32(boardSectorStart(index) + boardSectorSize(index) - start);
   }
   return Status.Ok;
 }

@@ -12,7 +12,7 @@
  * 1 has not): the next boot redoes the unrecorded step from its source. After the last area a SwapDone
  * entry exchanges the slots' records. Reverting is the same swap again.
  */
-import { u32 } from "../runtime/index";
+import { u16, u32 } from "../runtime/index";
 import { boardAppStart, boardSecondaryStart, boardScratchSize, boardScratchStart, boardWriteUnit } from "../hal-bindings/board";
 import { flashView } from "../hal-bindings/flash";
 import { eraseRange, isErased, programBytes } from "./flash-writer";
@@ -104,9 +104,12 @@ export function swapContinue(): SwapProgress {
   return logAppend(Entry.Step, step, k) === Status.Ok ? SwapProgress.Stepped : SwapProgress.Failed;
 }
 
-/** Steps done so far in the swap in progress (for progress reports), out of swapAreaCount() * STEPS. */
-export function swapStepsDone(): u32 {
-  return swapProgressArea() * STEPS + swapProgressStep();
+/**
+ * Steps done so far in the swap in progress, out of swapAreaCount() * STEPS, as a progress report carries
+ * it (a u16 field): a wrap where a u32 result would need a 64-bit check.
+ */
+export function swapStepsDone(): u16 {
+  return u16(swapProgressArea() * STEPS + swapProgressStep());
 }
 
 /** Runs the swap in progress to its end (at boot: a swap a power cut interrupted). */

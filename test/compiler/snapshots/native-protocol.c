@@ -166,7 +166,7 @@ static uint8_t native_protocol_SESSION_HEADER[64];
 static uint8_t native_protocol_SESSION_VECTORS[8];
 #define native_protocol_BEGIN_SIZE 72
 static uint32_t native_protocol_sessionBaud = 115200;
-static native_protocol_Session native_protocol_session = {.transfer = native_protocol_Transfer_Idle, .received = 0u, .size = 0u, .erasedEnd = 0u, .eraseDone = 0u, .eraseTotal = 0u, .lineErrors = 0u, .frameWaiting = false};
+static native_protocol_Session native_protocol_session = {.transfer = native_protocol_Transfer_Idle, .received = 0u, .size = 0u, .erasedEnd = 0u, .eraseDone = 0, .eraseTotal = 0u, .lineErrors = 0u, .frameWaiting = false};
 
 static uint32_t bytes_readU32LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at);
 static uint16_t bytes_readU16LE(uint8_t *tsb_b_ptr, uint32_t tsb_b_len, uint32_t at);
@@ -324,7 +324,7 @@ static int32_t swap_swapBegin(int32_t kind, uint32_t reason);
 static int32_t swap_copyArea(uint32_t from, uint32_t to, uint32_t size);
 static int32_t swap_runStep(uint32_t k, uint32_t step);
 static int32_t swap_swapContinue(void);
-static uint32_t swap_swapStepsDone(void);
+static uint16_t swap_swapStepsDone(void);
 static bool slots_slotsEnabled(void);
 static bool slots_secondaryValid(int32_t role);
 static void slots_prepareLaunch(void);
@@ -572,7 +572,7 @@ static int32_t flash_writer_programBytes(uint32_t address, uint8_t *tsb_data_ptr
   tsb_view_u8 staged = tsb_sub32_u8((tsb_view_u8){flash_writer_UNIT_BUFFER, 32u}, 0u, unit);
   uint32_t next = 0u;
   while (next < data.len) {
-    uint32_t target = TSB_ADD_U32(address, next);
+    uint32_t target = (address + next);
     bool blank = true;
     for (uint32_t i = 0u; i < unit; i++) {
       uint8_t b = 0xff;
@@ -1955,8 +1955,8 @@ static int32_t swap_swapContinue(void) {
   return ((status_log_logAppend(status_log_Entry_Step, (uint8_t)step, k) == status_Status_Ok) ? swap_SwapProgress_Stepped : swap_SwapProgress_Failed);
 }
 
-static uint32_t swap_swapStepsDone(void) {
-  return TSB_CHECK(u32, (((int64_t)status_log_swapProgressArea() * swap_STEPS) + (int64_t)status_log_swapProgressStep()));
+static uint16_t swap_swapStepsDone(void) {
+  return (uint16_t)((status_log_swapProgressArea() * swap_STEPS) + (uint32_t)status_log_swapProgressStep());
 }
 
 static bool slots_slotsEnabled(void) {
@@ -2250,11 +2250,16 @@ static void native_protocol_handle(uint8_t command, uint8_t seq, uint8_t *tsb_pa
     break;
   }
   case native_protocol_Command_SetBaud: {
-    baud = ((payload.len == 4u) ? bytes_readU32LE(payload.ptr, payload.len, 0u) : 0u);
-    status = (uint8_t)((payload.len != 4u) ? status_Status_BadLength : (native_protocol_baudOffered(baud) ? status_Status_Ok : status_Status_UnsupportedBaud));
-    if (status == status_Status_Ok) {
-      bytes_writeU16LE(native_protocol_REPLY, 267u, native_protocol_DATA, config_BAUD_CONFIRM_MS);
-      extra = 2u;
+    if (payload.len != 4u) {
+      status = (uint8_t)status_Status_BadLength;
+    } else {
+      if (!native_protocol_baudOffered(bytes_readU32LE(payload.ptr, payload.len, 0u))) {
+        status = (uint8_t)status_Status_UnsupportedBaud;
+      } else {
+        baud = bytes_readU32LE(payload.ptr, payload.len, 0u);
+        bytes_writeU16LE(native_protocol_REPLY, 267u, native_protocol_DATA, config_BAUD_CONFIRM_MS);
+        extra = 2u;
+      }
     }
     break;
   }
@@ -2411,7 +2416,7 @@ static void native_protocol_progress(uint8_t seq, uint32_t done, uint32_t total,
 }
 
 static int32_t native_protocol_swapWithProgress(uint8_t seq) {
-  int64_t total = ((int64_t)status_log_swapAreaCount() * swap_STEPS);
+  int32_t total = (int32_t)((status_log_swapAreaCount() & 0xffffffu) * swap_STEPS);
   while (true) {
     int32_t p = swap_swapContinue();
     if (p == swap_SwapProgress_Done) {
@@ -2420,7 +2425,7 @@ static int32_t native_protocol_swapWithProgress(uint8_t seq) {
     if (p == swap_SwapProgress_Failed) {
       return status_Status_FlashError;
     }
-    native_protocol_progress(seq, swap_swapStepsDone(), TSB_CHECK(u32, total), native_protocol_Phase_Swap);
+    native_protocol_progress(seq, swap_swapStepsDone(), (uint32_t)total, native_protocol_Phase_Swap);
   }
 }
 
@@ -2516,7 +2521,7 @@ static int32_t native_protocol_begin(uint8_t *tsb_payload_ptr, uint32_t tsb_payl
   }
   native_protocol_session.eraseTotal = units;
   native_protocol_session.size = size;
-  native_protocol_session.eraseDone = 0u;
+  native_protocol_session.eraseDone = 0;
   native_protocol_session.erasedEnd = 0u;
   native_protocol_session.received = 0u;
   native_protocol_session.transfer = native_protocol_Transfer_Receiving;
@@ -2530,14 +2535,13 @@ static int32_t native_protocol_eraseAhead(uint8_t seq, uint32_t end) {
     if ((index == layout_NO_SECTOR) || !native_protocol_unitInTransferRegion(index)) {
       return status_Status_BadAddress;
     }
-    native_protocol_session.eraseDone = TSB_ADD_U32(native_protocol_session.eraseDone, 1u);
+    native_protocol_session.eraseDone = (uint16_t)((uint32_t)native_protocol_session.eraseDone + 1u);
     native_protocol_progress(seq, native_protocol_session.eraseDone, native_protocol_session.eraseTotal, native_protocol_Phase_Erase);
     int32_t erased = flash_writer_eraseIfNeeded(index);
     if (erased != status_Status_Ok) {
       return erased;
     }
-    uint32_t unitOffset = TSB_SUB_U32(board_sector_start(index), start);
-    native_protocol_session.erasedEnd = TSB_ADD_U32(unitOffset, board_sector_size(index));
+    native_protocol_session.erasedEnd = ((board_sector_start(index) + board_sector_size(index)) - start);
   }
   return status_Status_Ok;
 }
