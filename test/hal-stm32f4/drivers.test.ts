@@ -450,8 +450,8 @@ if (!HAVE_GCC) {
     {
       name: "a pin reset leaves its alternate function",
       file: "stm32f4_gpio.c",
-      from: "gpio_pin_setup(port_index, pin, GPIO_ALL_FIELDS, settings, false);",
-      to: "gpio_pin_setup(port_index, pin, GPIO_ALL_FIELDS & ~GPIO_FIELD_AFR, settings, false);",
+      from: "gpio_pin_setup(port_index, pin, GPIO_ORDER_MODE_FIRST, settings);",
+      to: "gpio_pin_setup(port_index, pin, 0xF3210u, settings);",
       caughtBy: "gpio_pin_reset_restores_reset_mode",
       issue: 8,
     },
