@@ -157,16 +157,17 @@ static uint32_t flash_begin(void) {
   return hal_flash_unlock();
 }
 
-void stm32f4_flash_idle_and_clean(void) {
-  flash_wait_earlier_operation();
-  /* A flag left by an earlier operation would be reported as this one's result. */
-  stm32f4_flash_clear_flags(REG_READ32(FLASH_SR) & (FLASH_SR_ERRORS | FLASH_SR_EOP));
-}
-
 uint32_t stm32f4_flash_take_status(void) {
   uint32_t sr = REG_READ32(FLASH_SR);
   stm32f4_flash_clear_flags(sr & (FLASH_SR_ERRORS | FLASH_SR_EOP));
   return stm32f4_flash_status_from_sr(sr);
+}
+
+void stm32f4_flash_idle_and_clean(void) {
+  flash_wait_earlier_operation();
+  /* A flag left by an earlier operation would be reported as this one's result: taken and dropped (the same
+   * SR read and flag clear as after an operation, one copy of them). */
+  (void)stm32f4_flash_take_status();
 }
 
 /* Common end once BSY is clear: map, clear what was found, lock. */
