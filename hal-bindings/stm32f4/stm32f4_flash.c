@@ -74,7 +74,8 @@ static uint32_t flash_sector_erase_ms(uint32_t snb) {
   return in_bank == 4u ? FLASH_ERASE_64K_MAX_MS : FLASH_ERASE_128K_MAX_MS;
 }
 
-uint32_t stm32f4_flash_polls_ms(uint32_t ms) { return ms * (hal_clock_hclk_hz() / 1000u); }
+/* Not inlined: one copy of the product for the erase, the wait for an earlier operation and the option bytes. */
+__attribute__((noinline)) uint32_t stm32f4_flash_polls_ms(uint32_t ms) { return ms * (hal_clock_hclk_hz() / 1000u); }
 static uint32_t flash_polls_us(uint32_t us) { return us * ((hal_clock_hclk_hz() + 999999u) / 1000000u); }
 
 /* True when BSY cleared within `polls` SR reads; reloads the IWDG on the way (harmless when it is not running). */
