@@ -232,7 +232,7 @@ if (!HAVE_GCC) {
     {
       name: "erase wait bounded by the program time",
       file: "stm32f4_flash.c",
-      from: "stm32f4_flash_polls_ms(erase_ms)",
+      from: "stm32f4_polls_ms(erase_ms)",
       to: "flash_polls_us(FLASH_PROGRAM_MAX_US)",
       caughtBy: "flash_busy_stuck_erase_resets",
     },
