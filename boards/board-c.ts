@@ -125,7 +125,7 @@ ${
 `;
 }
 
-/** The erase units as runs of equal size with consecutive hardware numbers (F4: 16, 64, 128 KB; L4: one run
+/** The erase units as runs of equal size with consecutive hardware numbers (an L4: one run
  * of 512 pages), so a part with hundreds of pages costs a few words of flash, not three tables of them. */
 export function unitRuns(layout: Pick<BoardLayout, "sectors">): { first: number; count: number; start: number; size: number; number: number }[] {
   const runs: { first: number; count: number; start: number; size: number; number: number }[] = [];
@@ -169,7 +169,29 @@ export function boardAccessorsC(layout: BoardLayout, badIndex: (fn: string) => s
   // Hardware numbers that are the indices themselves (one bank numbered from 0: F4 below 2 MB, F0, most L4
   // parts) need no table: board_sector_number(index) is index.
   const numberIsIndex = layout.sectors.every((s, i) => s.number === i);
-  return `/* The ${n} erase units in ${runs.length} run(s) of equal size and consecutive hardware numbers. */
+  // A few units of several sizes, back to back and numbered from 0 (the F4's 16, 64 and 128 KB sectors): one
+  // table of their starts, the end of the last one after them, is smaller than the runs and the search for
+  // the run (a size is the next start minus this one). Many units (an L4's pages) or one size keep the runs.
+  const contiguous = layout.sectors.every((s, i) => i === 0 || s.start === layout.sectors[i - 1].start + layout.sectors[i - 1].size);
+  const unitTable = runs.length > 1 && n <= 16 && contiguous && numberIsIndex;
+  const last = layout.sectors[n - 1];
+  const unitAccessors = unitTable
+    ? `/* The ${n} erase units, back to back: unit i is [UNIT_START[i], UNIT_START[i + 1]). */
+static const uint32_t UNIT_START[${n + 1}] = {${[...layout.sectors.map((s) => s.start), last.start + last.size].map(hex).join(", ")}};
+${ramTable("RAM_START", layout.stackRegions.map((s) => s.start))}
+${ramTable("RAM_SIZE", layout.stackRegions.map((s) => s.size))}
+
+uint32_t board_sector_count(void) { return ${n}u; }
+uint32_t board_sector_start(uint32_t index) {
+  if (index >= ${n}u) ${badIndex("board_sector_start")};
+  return UNIT_START[index];
+}
+uint32_t board_sector_size(uint32_t index) {
+  if (index >= ${n}u) ${badIndex("board_sector_size")};
+  return UNIT_START[index + 1u] - UNIT_START[index];
+}
+`
+    : `/* The ${n} erase units in ${runs.length} run(s) of equal size and consecutive hardware numbers. */
 ${runTable("RUN_FIRST", runs.map((r) => r.first))}
 ${runTable("RUN_START", runs.map((r) => r.start))}
 ${runTable("RUN_SIZE", runs.map((r) => r.size))}
@@ -186,7 +208,8 @@ static uint32_t unit_run(uint32_t index) {
 uint32_t board_sector_count(void) { return ${n}u; }
 ${indexed("board_sector_start", "RUN_START[r] + (index - RUN_FIRST[r]) * RUN_SIZE[r]")}
 ${indexed("board_sector_size", "RUN_SIZE[r]")}
-${numberIsIndex
+`;
+  return `${unitAccessors}${numberIsIndex
   ? `uint32_t board_sector_number(uint32_t index) {\n  if (index >= ${n}u) ${badIndex("board_sector_number")};\n  return index; /* one bank numbered from 0 */\n}`
   : indexed("board_sector_number", "RUN_NUMBER[r] + (index - RUN_FIRST[r])")}
 ${getter("board_app_start", layout.app.start)}

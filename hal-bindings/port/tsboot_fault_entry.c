@@ -4,8 +4,8 @@
  * every unused IRQ). The family's driver may claim the one exception it must survive (hal_fault_recover:
  * L4's ECC NMI, H7's precise BusFault on a torn flash word); then this returns from the exception. Anything
  * else is recorded with the PC the exception interrupted, and the MCU resets (hal_fault_reset), so a fault
- * never hangs the board and the next boot can report it. Cortex-M only; the instructions are ARMv6-M's, so
- * the same code serves Cortex-M0 (F0) and M4/M7.
+ * never hangs the board and the next boot can report it. Cortex-M only; ARMv6-M's instructions serve
+ * Cortex-M0 (F0), and M3/M4/M7 pick the stack with Thumb-2's conditional execution instead of a branch.
  */
 #if defined(__arm__)
 
@@ -72,6 +72,13 @@ void tsboot_fault_dispatch(uint32_t *frame, uint32_t ipsr) {
 void tsboot_fault_entry(void) __attribute__((naked));
 void tsboot_fault_entry(void) {
   __asm__ volatile(
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
+      /* Thumb-2 (M3/M4/M7): the test and the choice without a branch. */
+      "tst lr, #4\n\t"
+      "ite eq\n\t"
+      "mrseq r0, msp\n\t"
+      "mrsne r0, psp\n\t"
+#else
       "movs r0, #4\n\t"
       "mov r1, lr\n\t"
       "tst r0, r1\n\t"
@@ -81,6 +88,7 @@ void tsboot_fault_entry(void) {
       "1:\n\t"
       "mrs r0, msp\n"
       "2:\n\t"
+#endif
       "mrs r1, ipsr\n\t"
       "push {r4, lr}\n\t"
       "bl tsboot_fault_dispatch\n\t"

@@ -35,12 +35,12 @@
 static struct {
   uint32_t hclk, pclk1, pclk2;
 } s_clock = {CLOCK_HSI_HZ, CLOCK_HSI_HZ, CLOCK_HSI_HZ};
-/* The PWR state hal_clock_init found, restored by hal_clock_deinit: the VOS bits of this part (0: nothing
- * saved), their value, and whether the PWR clock was on. */
-static struct {
-  uint32_t vos_mask, vos;
-  bool clock_was_on;
-} s_pwr;
+/* The PWR state hal_clock_init found, restored by hal_clock_deinit, in one word (0: nothing saved):
+ * PWR_SAVED, the VOS bits as they were (PWR_CR's own positions) and the PWREN bit as it was (RCC_APB1ENR's). */
+static uint32_t s_pwr;
+#define PWR_SAVED BIT(31)
+_Static_assert((PWR_SAVED & (PWR_CR_VOS_Msk | RCC_APB1ENR_PWREN)) == 0u && (PWR_CR_VOS_Msk & RCC_APB1ENR_PWREN) == 0u,
+               "the saved PWR fields overlap");
 
 uint32_t hal_clock_hclk_hz(void) { return s_clock.hclk; }
 /* USART1 and USART6 are on APB2, the others on APB1 (RM0090 2.3, memory map). */
@@ -161,18 +161,21 @@ static void clock_to_hsi(void) {
 }
 
 static void clock_restore_pwr(void) {
-  if (s_pwr.vos_mask == 0u) {
+  uint32_t saved = s_pwr;
+  if (saved == 0u) {
     return;
   }
   /* VOS may only change while the PLL is off, which clock_to_hsi has just ensured. */
+  uint32_t mask = clock_vos_mask(clock_dev_id());
+  uint32_t vos = saved & mask;
   uint32_t cr = REG_READ32(PWR_CR);
-  if ((cr & s_pwr.vos_mask) != s_pwr.vos) {
-    REG_WRITE32(PWR_CR, (cr & ~s_pwr.vos_mask) | s_pwr.vos);
+  if ((cr & mask) != vos) {
+    REG_WRITE32(PWR_CR, (cr & ~mask) | vos);
   }
-  if (!s_pwr.clock_was_on) {
+  if ((saved & RCC_APB1ENR_PWREN) == 0u) {
     REG_WRITE32(RCC_APB1ENR, REG_READ32(RCC_APB1ENR) & ~RCC_APB1ENR_PWREN);
   }
-  s_pwr.vos_mask = 0u;
+  s_pwr = 0u;
 }
 
 /* Not inlined: one copy of both steps, which every failure path and hal_clock_deinit share. */
@@ -206,18 +209,19 @@ uint32_t hal_clock_init(uint32_t hse_hz, uint32_t sysclk_hz) {
 
   /* The regulator scale the new clock needs (see PWR_CR_VOS_Msk), the whole field written while the PLL is off. */
   uint32_t apb1enr = REG_READ32(RCC_APB1ENR);
-  s_pwr.clock_was_on = (apb1enr & RCC_APB1ENR_PWREN) != 0u;
-  if (!s_pwr.clock_was_on) {
+  uint32_t pwren_was = apb1enr & RCC_APB1ENR_PWREN;
+  if (pwren_was == 0u) {
     REG_WRITE32(RCC_APB1ENR, apb1enr | RCC_APB1ENR_PWREN);
     (void)REG_READ32(RCC_APB1ENR); /* errata: wait for the clock enable before touching PWR */
   }
   uint32_t pwr_cr = REG_READ32(PWR_CR);
   uint32_t dev_id = clock_dev_id();
-  s_pwr.vos_mask = clock_vos_mask(dev_id);
-  s_pwr.vos = pwr_cr & s_pwr.vos_mask;
-  uint32_t vos = clock_vos_for(sysclk_hz, s_pwr.vos_mask, s_pwr.vos);
-  if (vos != s_pwr.vos) {
-    REG_WRITE32(PWR_CR, (pwr_cr & ~s_pwr.vos_mask) | vos);
+  uint32_t vos_mask = clock_vos_mask(dev_id);
+  uint32_t vos_was = pwr_cr & vos_mask;
+  s_pwr = PWR_SAVED | vos_was | pwren_was;
+  uint32_t vos = clock_vos_for(sysclk_hz, vos_mask, vos_was);
+  if (vos != vos_was) {
+    REG_WRITE32(PWR_CR, (pwr_cr & ~vos_mask) | vos);
   }
 
   /* clock_to_hsi left RCC_PLLCFGR and RCC_CFGR at their reset values: the fields are written over those (the

@@ -74,7 +74,6 @@ static uint32_t flash_sector_erase_ms(uint32_t snb) {
   return in_bank == 4u ? FLASH_ERASE_64K_MAX_MS : FLASH_ERASE_128K_MAX_MS;
 }
 
-uint32_t stm32f4_flash_polls_ms(uint32_t ms) { return ms * (hal_clock_hclk_hz() / 1000u); }
 static uint32_t flash_polls_us(uint32_t us) { return us * ((hal_clock_hclk_hz() + 999999u) / 1000000u); }
 
 /* True when BSY cleared within `polls` SR reads; reloads the IWDG on the way (harmless when it is not running). */
@@ -139,7 +138,7 @@ uint32_t hal_flash_unlock(void) {
 
 /* Waits for an operation started before this call (at most the longest the controller has), or resets. */
 static void flash_wait_earlier_operation(void) {
-  stm32f4_flash_run(0u, 0u, stm32f4_flash_polls_ms(FLASH_ERASE_128K_MAX_MS), FLASH_STUCK_EARLIER_OPERATION);
+  stm32f4_flash_run(0u, 0u, stm32f4_polls_ms(FLASH_ERASE_128K_MAX_MS), FLASH_STUCK_EARLIER_OPERATION);
 }
 
 void hal_flash_lock(void) {
@@ -157,16 +156,17 @@ static uint32_t flash_begin(void) {
   return hal_flash_unlock();
 }
 
-void stm32f4_flash_idle_and_clean(void) {
-  flash_wait_earlier_operation();
-  /* A flag left by an earlier operation would be reported as this one's result. */
-  stm32f4_flash_clear_flags(REG_READ32(FLASH_SR) & (FLASH_SR_ERRORS | FLASH_SR_EOP));
-}
-
 uint32_t stm32f4_flash_take_status(void) {
   uint32_t sr = REG_READ32(FLASH_SR);
   stm32f4_flash_clear_flags(sr & (FLASH_SR_ERRORS | FLASH_SR_EOP));
   return stm32f4_flash_status_from_sr(sr);
+}
+
+void stm32f4_flash_idle_and_clean(void) {
+  flash_wait_earlier_operation();
+  /* A flag left by an earlier operation would be reported as this one's result: taken and dropped (the same
+   * SR read and flag clear as after an operation, one copy of them). */
+  (void)stm32f4_flash_take_status();
 }
 
 /* Common end once BSY is clear: map, clear what was found, lock. */
@@ -205,7 +205,7 @@ uint32_t hal_flash_erase_unit(uint32_t number) {
   uint32_t cr = FLASH_CR_PSIZE_x32 | FLASH_CR_SER | (number << FLASH_CR_SNB_Pos);
   REG_WRITE32(FLASH_CR, cr); /* RM0090 3.6.3 step 2: SER and SNB ... */
   /* ... step 3: then STRT, from RAM; the controller reads nothing else until the sector is erased. */
-  stm32f4_flash_run(FLASH_CR, cr | FLASH_CR_STRT, stm32f4_flash_polls_ms(erase_ms), number);
+  stm32f4_flash_run(FLASH_CR, cr | FLASH_CR_STRT, stm32f4_polls_ms(erase_ms), number);
   status = flash_end();
   flash_flush_caches();
   return status;

@@ -61,7 +61,7 @@ uint32_t hal_flash_wrp_set(uint32_t first, uint32_t last, bool protect) {
   }
   wanted &= ~(FLASH_OPTCR_OPTLOCK | FLASH_OPTCR_OPTSTRT);
   REG_WRITE32(FLASH_OPTCR, wanted);                                  /* the new value first ... */
-  uint32_t bound = stm32f4_flash_polls_ms(FLASH_ERASE_128K_MAX_MS);
+  uint32_t bound = stm32f4_polls_ms(FLASH_ERASE_128K_MAX_MS);
   stm32f4_flash_run(FLASH_OPTCR, wanted | FLASH_OPTCR_OPTSTRT, bound, /* ... then OPTSTRT */
                     FLASH_STUCK_OPTION_BYTES);
   status = stm32f4_flash_take_status();

@@ -20,25 +20,24 @@ static const struct {
   uint8_t offset;
   uint8_t width;
 } GPIO_FIELDS[] = {{0x00u, 2u}, {0x04u, 1u}, {0x08u, 2u}, {0x0Cu, 2u}, {0x20u, 4u}};
-#define GPIO_FIELD_MODER BIT(0)
-#define GPIO_FIELD_PUPDR BIT(3)
-#define GPIO_FIELD_AFR BIT(4)
-#define GPIO_ALL_FIELDS 0x1Fu
-/* The values, a nibble per field in the same order. */
+/* The fields to write and their order: GPIO_FIELDS indices, a nibble each, the lowest first, up to the 0xF
+ * that ends the list. The mode first, so an alternate-function output stops driving before anything else
+ * changes; or the mode last (and the function first), for a pin that goes to an alternate function, so it
+ * never drives whatever AF0 is on the way. */
+#define GPIO_ORDER_MODE_FIRST 0xF43210u /* mode, output type, speed, pull, AF */
+#define GPIO_ORDER_MODE_LAST 0xF01234u  /* AF, pull, speed, output type, mode */
+#define GPIO_ORDER_PULL_MODE 0xF03u     /* pull, then mode */
+#define GPIO_ORDER_END 0xFu
+/* The values, a nibble per field in the order of GPIO_FIELDS. */
 #define GPIO_SETTINGS(mode, otype, speed, pull, af) \
   ((mode) | ((otype) << 4) | ((speed) << 8) | ((pull) << 12) | ((af) << 16))
 
-/* Writes the `fields` of one pin. mode_last: the mode after everything else (and the function first), for a pin
- * that goes to an alternate function, so it never drives whatever AF0 is on the way; otherwise the mode first,
- * so an alternate-function output stops driving before anything else changes. */
-static void gpio_pin_setup(uint32_t port_index, uint32_t pin, uint32_t fields, uint32_t settings, bool mode_last) {
+/* Writes the fields of one pin that `order` lists, in that order. */
+static void gpio_pin_setup(uint32_t port_index, uint32_t pin, uint32_t order, uint32_t settings) {
   gpio_clock_on(port_index); /* a gated port ignores writes */
   uint32_t base = GPIO_PORT_BASE(port_index);
-  for (uint32_t i = 0; i < 5u; i++) {
-    uint32_t f = mode_last ? 4u - i : i;
-    if ((fields & BIT(f)) == 0u) {
-      continue;
-    }
+  for (; order != GPIO_ORDER_END; order >>= 4) {
+    uint32_t f = order & 0xFu;
     uint32_t at = GPIO_FIELDS[f].width * pin;
     uint32_t addr = base + GPIO_FIELDS[f].offset + 4u * (at >> 5);
     uint32_t mask = ((1u << GPIO_FIELDS[f].width) - 1u) << (at & 31u);
@@ -52,8 +51,7 @@ void hal_gpio_input_init(uint32_t port_index, uint32_t pin, uint32_t pull) {
     return;
   }
   /* PUPDR codes are the HAL_GPIO_PULL_* values. The pull first, then the mode. */
-  gpio_pin_setup(port_index, pin, GPIO_FIELD_PUPDR | GPIO_FIELD_MODER, GPIO_SETTINGS(GPIO_MODE_INPUT, 0u, 0u, pull, 0u),
-                 true);
+  gpio_pin_setup(port_index, pin, GPIO_ORDER_PULL_MODE, GPIO_SETTINGS(GPIO_MODE_INPUT, 0u, 0u, pull, 0u));
 }
 
 bool hal_gpio_read(uint32_t port_index, uint32_t pin) {
@@ -69,7 +67,7 @@ void hal_gpio_af_init(uint32_t port_index, uint32_t pin, uint32_t af) {
   }
   /* Push-pull; medium speed: plenty for 115200 baud, gentle edges. Pull-up: an unconnected RX idles high
    * (mark) instead of floating into framing errors. */
-  gpio_pin_setup(port_index, pin, GPIO_ALL_FIELDS, GPIO_SETTINGS(GPIO_MODE_AF, 0u, 1u, GPIO_PUPD_PULLUP, af), true);
+  gpio_pin_setup(port_index, pin, GPIO_ORDER_MODE_LAST, GPIO_SETTINGS(GPIO_MODE_AF, 0u, 1u, GPIO_PUPD_PULLUP, af));
 }
 
 /* The reset value of one pin's 2-bit field in a register whose reset value is `port_reset` (RM0090 8.4). */
@@ -87,7 +85,7 @@ __attribute__((always_inline)) inline void hal_gpio_pin_reset(uint32_t port_inde
   /* Push-pull and AF0 are every pin's reset values (AF0 is the debug pins' SWD/JTAG too). */
   uint32_t settings = GPIO_SETTINGS(gpio_reset_field(moder, pin), 0u, gpio_reset_field(ospeedr, pin),
                                     gpio_reset_field(pupdr, pin), 0u);
-  gpio_pin_setup(port_index, pin, GPIO_ALL_FIELDS, settings, false);
+  gpio_pin_setup(port_index, pin, GPIO_ORDER_MODE_FIRST, settings);
 }
 
 void hal_gpio_clock_off(uint32_t port_index) {

@@ -12,8 +12,8 @@
 #define FLASH_STUCK_EARLIER_OPERATION 0xFFFFFFFFu /* waiting for an operation started before this call */
 #define FLASH_STUCK_OPTION_BYTES 0xFFFFFFFEu      /* programming the option bytes (OPTSTRT) */
 
-/* Bounds, in polls of FLASH_SR, one poll per HCLK cycle at most (stm32f4_flash.c). */
-uint32_t stm32f4_flash_polls_ms(uint32_t ms);
+/* A wait bound: the polls `ms` milliseconds take at one poll per HCLK cycle at most (stm32f4_wait.c). */
+uint32_t stm32f4_polls_ms(uint32_t ms);
 #define FLASH_ERASE_128K_MAX_MS 2600u /* the longest operation of the controller (datasheet maximum, x32) */
 
 /*

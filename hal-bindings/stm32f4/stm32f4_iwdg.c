@@ -17,7 +17,7 @@
 #define IWDG_UPDATE_WAIT_MS 2u
 
 static void iwdg_wait_updated(uint32_t flags) {
-  (void)stm32f4_wait(IWDG_SR, flags, 0u, IWDG_UPDATE_WAIT_MS * (hal_clock_hclk_hz() / 1000u));
+  (void)stm32f4_wait(IWDG_SR, flags, 0u, stm32f4_polls_ms(IWDG_UPDATE_WAIT_MS));
   /* Still updating: the register keeps its earlier value (a write now would be ignored). Go on: the watchdog
    * runs either way, and the caller reloads it. */
 }

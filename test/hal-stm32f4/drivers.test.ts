@@ -232,7 +232,7 @@ if (!HAVE_GCC) {
     {
       name: "erase wait bounded by the program time",
       file: "stm32f4_flash.c",
-      from: "stm32f4_flash_polls_ms(erase_ms)",
+      from: "stm32f4_polls_ms(erase_ms)",
       to: "flash_polls_us(FLASH_PROGRAM_MAX_US)",
       caughtBy: "flash_busy_stuck_erase_resets",
     },
@@ -247,7 +247,7 @@ if (!HAVE_GCC) {
     {
       name: "stale error flags not cleared before an operation",
       file: "stm32f4_flash.c",
-      from: "  stm32f4_flash_clear_flags(REG_READ32(FLASH_SR) & (FLASH_SR_ERRORS | FLASH_SR_EOP));\n}",
+      from: "  (void)stm32f4_flash_take_status();\n}",
       to: "}",
       caughtBy: "flash_stale_flags_cleared_first",
     },
@@ -450,8 +450,8 @@ if (!HAVE_GCC) {
     {
       name: "a pin reset leaves its alternate function",
       file: "stm32f4_gpio.c",
-      from: "gpio_pin_setup(port_index, pin, GPIO_ALL_FIELDS, settings, false);",
-      to: "gpio_pin_setup(port_index, pin, GPIO_ALL_FIELDS & ~GPIO_FIELD_AFR, settings, false);",
+      from: "gpio_pin_setup(port_index, pin, GPIO_ORDER_MODE_FIRST, settings);",
+      to: "gpio_pin_setup(port_index, pin, 0xF3210u, settings);",
       caughtBy: "gpio_pin_reset_restores_reset_mode",
       issue: 8,
     },
