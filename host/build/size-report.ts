@@ -191,10 +191,15 @@ export async function sizeByModule(tools: SizeTools, elf: string, root: string, 
 function systemSymbolSource(symbol: string): string | undefined {
   const known: [string, string][] = [
     ["g_vector_table", ".isr_vector"],
+    // boards/board-c.ts's tables: the erase units (one table of starts, or runs), RAM regions, baud rates, key.
     ["SECTOR_", "board.c"],
+    ["UNIT_START", "board.c"],
+    ["RUN_", "board.c"],
     ["RAM_", "board.c"],
+    ["BAUD_TABLE", "board.c"],
     ["PUBLIC_KEY", "board.c"],
     ["s_", "hal-bindings/ (driver data)"],
+    ["GPIO_FIELDS", "hal-bindings/ (driver data)"],
   ];
   return known.find(([prefix]) => symbol.startsWith(prefix))?.[1];
 }
