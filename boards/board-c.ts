@@ -175,42 +175,32 @@ export function boardAccessorsC(layout: BoardLayout, badIndex: (fn: string) => s
   const contiguous = layout.sectors.every((s, i) => i === 0 || s.start === layout.sectors[i - 1].start + layout.sectors[i - 1].size);
   const unitTable = runs.length > 1 && n <= 16 && contiguous && numberIsIndex;
   const last = layout.sectors[n - 1];
-  const unitAccessors = unitTable
+  const sectorTables = unitTable
     ? `/* The ${n} erase units, back to back: unit i is [UNIT_START[i], UNIT_START[i + 1]). */
-static const uint32_t UNIT_START[${n + 1}] = {${[...layout.sectors.map((s) => s.start), last.start + last.size].map(hex).join(", ")}};
-${ramTable("RAM_START", layout.stackRegions.map((s) => s.start))}
-${ramTable("RAM_SIZE", layout.stackRegions.map((s) => s.size))}
-
-uint32_t board_sector_count(void) { return ${n}u; }
-uint32_t board_sector_start(uint32_t index) {
-  if (index >= ${n}u) ${badIndex("board_sector_start")};
-  return UNIT_START[index];
-}
-uint32_t board_sector_size(uint32_t index) {
-  if (index >= ${n}u) ${badIndex("board_sector_size")};
-  return UNIT_START[index + 1u] - UNIT_START[index];
-}
-`
+static const uint32_t UNIT_START[${n + 1}] = {${[...layout.sectors.map((s) => s.start), last.start + last.size].map(hex).join(", ")}};`
     : `/* The ${n} erase units in ${runs.length} run(s) of equal size and consecutive hardware numbers. */
 ${runTable("RUN_FIRST", runs.map((r) => r.first))}
 ${runTable("RUN_START", runs.map((r) => r.start))}
-${runTable("RUN_SIZE", runs.map((r) => r.size))}
-${numberIsIndex ? "" : `${runTable("RUN_NUMBER", runs.map((r) => r.number))}\n`}${ramTable("RAM_START", layout.stackRegions.map((s) => s.start))}
-${ramTable("RAM_SIZE", layout.stackRegions.map((s) => s.size))}
-
-/* The run holding erase unit \`index\` (< ${n}). */
+${runTable("RUN_SIZE", runs.map((r) => r.size))}${numberIsIndex ? "" : `\n${runTable("RUN_NUMBER", runs.map((r) => r.number))}`}`;
+  const runSearch = `/* The run holding erase unit \`index\` (< ${n}). */
 static uint32_t unit_run(uint32_t index) {
   uint32_t r = ${runs.length - 1}u;
   while (r > 0u && RUN_FIRST[r] > index) r--;
   return r;
 }
 
-uint32_t board_sector_count(void) { return ${n}u; }
-${indexed("board_sector_start", "RUN_START[r] + (index - RUN_FIRST[r]) * RUN_SIZE[r]")}
-${indexed("board_sector_size", "RUN_SIZE[r]")}
+`;
+  const checkedIndex = (name: string, body: string) => `uint32_t ${name}(uint32_t index) {\n  if (index >= ${n}u) ${badIndex(name)};\n  return ${body};\n}`;
+  const unitAccessors = `${sectorTables}
+${ramTable("RAM_START", layout.stackRegions.map((s) => s.start))}
+${ramTable("RAM_SIZE", layout.stackRegions.map((s) => s.size))}
+
+${unitTable ? "" : runSearch}uint32_t board_sector_count(void) { return ${n}u; }
+${unitTable ? checkedIndex("board_sector_start", "UNIT_START[index]") : indexed("board_sector_start", "RUN_START[r] + (index - RUN_FIRST[r]) * RUN_SIZE[r]")}
+${unitTable ? checkedIndex("board_sector_size", "UNIT_START[index + 1u] - UNIT_START[index]") : indexed("board_sector_size", "RUN_SIZE[r]")}
 `;
   return `${unitAccessors}${numberIsIndex
-  ? `uint32_t board_sector_number(uint32_t index) {\n  if (index >= ${n}u) ${badIndex("board_sector_number")};\n  return index; /* one bank numbered from 0 */\n}`
+  ? checkedIndex("board_sector_number", "index")
   : indexed("board_sector_number", "RUN_NUMBER[r] + (index - RUN_FIRST[r])")}
 ${getter("board_app_start", layout.app.start)}
 ${getter("board_app_size", layout.app.size)}

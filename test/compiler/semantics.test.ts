@@ -29,6 +29,13 @@ async function sameInC(name: string, text: string): Promise<string> {
   return c.source;
 }
 
+/** The body of the generated C function `name` (a static function returning `cType`), up to its closing brace. */
+function cFunctionBody(source: string, cType: string, name: string): string {
+  const start = source.search(new RegExp(`^static ${cType} \\w*_${name}\\([^)]*\\) \\{`, "m"));
+  expect(start).toBeGreaterThanOrEqual(0);
+  return source.slice(start, source.indexOf("\n}\n", start));
+}
+
 describe("strings", () => {
   it("a NUL in print() is printed, not the end of the text", async () => {
     const source = await sameInC("corpus_nul", `export function main(): void { print("a\\0b"); print("\\n"); }`);
@@ -708,18 +715,13 @@ export function main(): void {
   print(" ");
   printInt(nextOfWide(2147483647));
 }`;
-  const bodyOf = (source: string, name: string): string => {
-    const start = source.search(new RegExp(`^static int32_t \\w*_${name}\\([^)]*\\) \\{`, "m"));
-    expect(start).toBeGreaterThanOrEqual(0);
-    return source.slice(start, source.indexOf("\n}\n", start));
-  };
 
   it("drops the check on a result proven small, keeps it on the unprovable neighbour", async () => {
     const entry = writeProgram("return_ranges", program);
     const c = await runC(entry);
-    expect(bodyOf(c.source, "nextOfSmall")).not.toContain("TSB_CHECK");
-    expect(bodyOf(c.source, "twice")).not.toContain("TSB_CHECK");
-    expect(bodyOf(c.source, "nextOfWide")).toContain("TSB_CHECK(i32, ");
+    expect(cFunctionBody(c.source, "int32_t", "nextOfSmall")).not.toContain("TSB_CHECK");
+    expect(cFunctionBody(c.source, "int32_t", "twice")).not.toContain("TSB_CHECK");
+    expect(cFunctionBody(c.source, "int32_t", "nextOfWide")).toContain("TSB_CHECK(i32, ");
     expect(c.output).toBe("8 -1 512 2147483647 PANIC 1 test/.gen/return_ranges.ts:22 value out of range for i32\n");
     expect(await runChecked(entry)).toBe(c.output);
     expect(await runInNode(entry)).toBe("8 -1 512 2147483647 2147483648");
@@ -767,17 +769,12 @@ export function main(): void {
   print(" ");
   printInt(countFrom(16));
 }`;
-  const bodyOf = (source: string, name: string): string => {
-    const start = source.search(new RegExp(`^static uint32_t \\w*_${name}\\([^)]*\\) \\{`, "m"));
-    expect(start).toBeGreaterThanOrEqual(0);
-    return source.slice(start, source.indexOf("\n}\n", start));
-  };
 
   it("drops the check where the counter is at most the index, keeps it on the unprovable neighbours", async () => {
     const entry = writeProgram("loop_counters", program);
     const c = await runC(entry);
-    expect(bodyOf(c.source, "countOdd")).not.toContain("TSB_ADD_U32");
-    for (const name of ["countFrom", "countTwice", "countNested"]) expect(bodyOf(c.source, name)).toContain("TSB_ADD_U32(n, 1u)");
+    expect(cFunctionBody(c.source, "uint32_t", "countOdd")).not.toContain("TSB_ADD_U32");
+    for (const name of ["countFrom", "countTwice", "countNested"]) expect(cFunctionBody(c.source, "uint32_t", name)).toContain("TSB_ADD_U32(n, 1u)");
     expect(c.output).toBe("3 10 12 4294967295 PANIC 1 test/.gen/loop_counters.ts:11 value out of range for u32\n");
     expect(await runChecked(entry)).toBe(c.output);
     expect(await runInNode(entry)).toBe("3 10 12 4294967295 4294967296");
