@@ -39,7 +39,8 @@ const K_AT = 16;
  * The numbers of rootOf, in field25519's slots 0..3 (its word arithmetic, feCombine, serves here too): the
  * root y being built, the amount b that the next 1 bit of y would take from the remainder, the remainder, and
  * the remainder minus b being tried. All stay below 2^160, far inside a slot's 256 bits, and are never reduced modulo p. The first
- * sha512Init overwrites these slots: ed25519.ts calls it before any field arithmetic.
+ * sha512Init overwrites these slots, which hold nothing across a hash's start: ed25519.ts's field arithmetic
+ * runs only after sha512Final (or without hashing), and each point operation loads what it needs.
  */
 const ROOT_Y: u32 = 0;
 const ROOT_B: u32 = 1;
