@@ -13,7 +13,7 @@ import { loadBoard } from "../boards/index";
 import { generateStartup } from "../boards/startup";
 import { writeAppKit } from "../host/build/app-kit";
 import { buildImage, encodeVersion } from "../host/image-format";
-import { cpuFlags, familyDrivers, ROOT, WARNINGS } from "../host/build/bootloader-build";
+import { cpuFlags, driverIncludes, familyDrivers, ROOT, WARNINGS } from "../host/build/bootloader-build";
 import { findToolchain } from "../host/build/toolchain";
 
 export interface ProbeAppBuild {
@@ -35,7 +35,6 @@ export async function buildProbeApp(options: { board: string; version: string; o
   writeAppKit(board, out);
   fs.writeFileSync(path.join(out, "startup.c"), generateStartup(board, { entry: "main", role: "application", faultHandler: "probe_fault_entry" }));
   const ld = path.join(out, "app.ld");
-  const family = path.join(ROOT, "hal-bindings", board.family);
   const elf = path.join(out, "probe-app.elf");
   await execa(tools.gcc, [
     ...cpuFlags(board),
@@ -47,8 +46,7 @@ export async function buildProbeApp(options: { board: string; version: string; o
     `-DAPP_VERSION="${options.version}"`,
     `-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}u`,
     "-I", out,
-    "-I", path.join(ROOT, "hal-bindings/include"),
-    "-I", family,
+    ...driverIncludes(board.family),
     "-nostartfiles",
     "-nostdlib",
     "-T", ld,

@@ -10,8 +10,8 @@
 #include "tsboot_hal.h"
 
 void hal_cpu_quiesce(void) {
-  REG_WRITE32(NVIC_ICER, 0xFFFFFFFFu); /* every IRQ disabled ... */
-  REG_WRITE32(NVIC_ICPR, 0xFFFFFFFFu); /* ... and none left pending */
+  REG_WRITE32(NVIC_ICER(0), 0xFFFFFFFFu); /* every IRQ disabled ... */
+  REG_WRITE32(NVIC_ICPR(0), 0xFFFFFFFFu); /* ... and none left pending */
   REG_WRITE32(SCB_ICSR, SCB_ICSR_PENDSTCLR | SCB_ICSR_PENDSVCLR);
   REG_DSB();
   REG_ISB();

@@ -13,31 +13,21 @@
 
 #include <stdint.h>
 
+#include "cortex_m.h"
+
+/* Half-word access (flash and option-byte programming), and the bus address of a buffer for DMA. */
 #ifdef TSBOOT_REG_MODEL
-uint32_t reg_model_read32(uint32_t addr);
-void reg_model_write32(uint32_t addr, uint32_t v);
 uint16_t reg_model_read16(uint32_t addr);
 void reg_model_write16(uint32_t addr, uint16_t v);
 uint32_t reg_model_ptr_addr(const void *p);
-#define REG_READ32(addr) reg_model_read32((uint32_t)(addr))
-#define REG_WRITE32(addr, v) reg_model_write32((uint32_t)(addr), (uint32_t)(v))
 #define REG_READ16(addr) reg_model_read16((uint32_t)(addr))
 #define REG_WRITE16(addr, v) reg_model_write16((uint32_t)(addr), (uint16_t)(v))
 #define REG_PTR_ADDR(p) reg_model_ptr_addr(p)
-#define REG_DSB() ((void)0)
-#define REG_ISB() ((void)0)
 #else
-#define REG_READ32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
-#define REG_WRITE32(addr, v) (*(volatile uint32_t *)(uintptr_t)(addr) = (uint32_t)(v))
 #define REG_READ16(addr) (*(volatile uint16_t *)(uintptr_t)(addr))
 #define REG_WRITE16(addr, v) (*(volatile uint16_t *)(uintptr_t)(addr) = (uint16_t)(v))
 #define REG_PTR_ADDR(p) ((uint32_t)(uintptr_t)(p))
-/* ARMv6-M has DSB and ISB (PM0215 3.5): complete a store before the next access / refetch after a remap. */
-#define REG_DSB() __asm__ volatile("dsb" ::: "memory")
-#define REG_ISB() __asm__ volatile("isb" ::: "memory")
 #endif
-
-#define BIT(n) (1u << (n))
 
 /* ---------------- Memory (RM0091 "Memory organization", "Flash memory organization") ----------------
  * Main flash: 2 KB pages on the F07x/F09x lines (1 KB on F03x/F04x/F05x), 64 pages on a 128 KB F072xB.
@@ -316,26 +306,10 @@ uint32_t reg_model_ptr_addr(const void *p);
  * the fastest LSI is never shorter than asked. */
 #define LSI_MAX_HZ 50000u
 
-/* ---------------- Cortex-M0 core (PM0215 4.2-4.4) ---------------- */
-#define STK_BASE 0xE000E010u
-#define STK_CTRL (STK_BASE + 0x00u)
-#define STK_LOAD (STK_BASE + 0x04u)
-#define STK_VAL (STK_BASE + 0x08u)
-#define STK_CTRL_ENABLE BIT(0)
-#define STK_CTRL_TICKINT BIT(1)
-#define STK_CTRL_CLKSOURCE BIT(2) /* 1: processor clock (HCLK), 0: HCLK/8 */
-#define STK_LOAD_RELOAD_Msk 0x00FFFFFFu
-
-#define NVIC_ICER 0xE000E180u /* one register: the M0 has at most 32 IRQs */
-#define NVIC_ICPR 0xE000E280u
-#define SCB_ICSR 0xE000ED04u
-#define SCB_AIRCR 0xE000ED0Cu
-/* There is no SCB_VTOR on the Cortex-M0 (ARMv6-M makes it optional; the M0 leaves it out, 0xE000ED08 is
- * reserved): the vector table is always fetched from address 0. */
-#define SCB_ICSR_PENDSTCLR BIT(25)
-#define SCB_ICSR_PENDSVCLR BIT(27)
-#define SCB_AIRCR_VECTKEY (0x05FAu << 16)
-#define SCB_AIRCR_SYSRESETREQ BIT(2)
+/* ---------------- Cortex-M0 core (PM0215 4.2-4.4): SysTick, the NVIC and the SCB are in cortex_m.h --------
+ * There is no SCB_VTOR on the Cortex-M0 (ARMv6-M makes it optional; the M0 leaves it out, 0xE000ED08 is
+ * reserved): the vector table is always fetched from address 0. The NVIC has one register of each kind
+ * (NVIC_ICER(0), ...): the M0 has at most 32 IRQs. */
 
 /* ---------------- Board values the drivers need ----------------
  * The fault record: four no-init SRAM words the board's linker script keeps out of .data/.bss (below the

@@ -12,18 +12,7 @@
 
 #include <stdint.h>
 
-#ifdef TSBOOT_REG_MODEL
-uint32_t reg_model_read32(uint32_t addr);
-void reg_model_write32(uint32_t addr, uint32_t v);
-#define REG_READ32(addr) reg_model_read32((uint32_t)(addr))
-#define REG_WRITE32(addr, v) reg_model_write32((uint32_t)(addr), (uint32_t)(v))
-#define REG_DSB() ((void)0)
-#else
-#define REG_READ32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
-#define REG_WRITE32(addr, v) (*(volatile uint32_t *)(uintptr_t)(addr) = (uint32_t)(v))
-/* Completes a buffered store (the flash word write) before the next access (the SR poll). */
-#define REG_DSB() __asm__ volatile("dsb 0xF" ::: "memory")
-#endif
+#include "cortex_m.h"
 
 /*
  * Code that runs from RAM. While an erase or a program runs, any read of the flash stalls the bus until it
@@ -47,8 +36,6 @@ static inline void irq_restore(uint32_t primask) { __asm__ volatile("msr primask
 static inline uint32_t irq_save(void) { return 0u; }
 static inline void irq_restore(uint32_t primask) { (void)primask; }
 #endif
-
-#define BIT(n) (1u << (n))
 
 /* ---------------- Memory ----------------
  * Main flash: sectors 0-3 are 16 KB, sector 4 is 64 KB, sectors 5.. are 128 KB (RM0090 table 5). Sector
@@ -349,36 +336,14 @@ static inline void irq_restore(uint32_t primask) { (void)primask; }
 #define IWDG_SR_PVU BIT(0) /* a PR update is still on its way to the LSI domain: PR cannot be written */
 #define IWDG_SR_RVU BIT(1) /* the same for RLR */
 
-/* ---------------- Cortex-M4 core (PM0214 4.3-4.5) ---------------- */
-#define STK_BASE 0xE000E010u
-#define STK_CTRL (STK_BASE + 0x00u)
-#define STK_LOAD (STK_BASE + 0x04u)
-#define STK_VAL (STK_BASE + 0x08u)
-#define STK_CALIB (STK_BASE + 0x0Cu)
-#define STK_CTRL_ENABLE BIT(0)
-#define STK_CTRL_TICKINT BIT(1)
-#define STK_CTRL_CLKSOURCE BIT(2) /* 1: processor clock (HCLK), 0: HCLK/8 */
-#define STK_CTRL_COUNTFLAG BIT(16)
-#define STK_LOAD_RELOAD_Msk 0x00FFFFFFu
-
-#define SCB_ICSR 0xE000ED04u
+/* ---------------- Cortex-M4 core (PM0214 4.3-4.5): SysTick, the NVIC and the SCB are in cortex_m.h -------- */
 #define SCB_VTOR 0xE000ED08u
-#define SCB_AIRCR 0xE000ED0Cu
 #define SCB_SHPR3 0xE000ED20u
 #define SCB_CPACR 0xE000ED88u
-#define SCB_ICSR_PENDSTCLR BIT(25) /* write 1: clear a pending SysTick; writing 0 to other bits does nothing */
-#define SCB_ICSR_PENDSTSET BIT(26)
-#define SCB_ICSR_PENDSVCLR BIT(27)
-#define SCB_AIRCR_VECTKEY (0x05FAu << 16)
-#define SCB_AIRCR_SYSRESETREQ BIT(2)
 
-/* NVIC: 32 interrupt lines per register; ICTR.INTLINESNUM + 1 registers are implemented (3 on F4: 82-86 IRQs). */
+/* NVIC: ICTR.INTLINESNUM + 1 registers of 32 lines are implemented (3 on F4: 82-86 IRQs). */
 #define SCS_ICTR 0xE000E004u
 #define SCS_ICTR_INTLINESNUM_Msk 0xFu
-#define NVIC_ISER(n) (0xE000E100u + 4u * (n))
-#define NVIC_ICER(n) (0xE000E180u + 4u * (n))
-#define NVIC_ISPR(n) (0xE000E200u + 4u * (n))
-#define NVIC_ICPR(n) (0xE000E280u + 4u * (n))
 
 /* DEV_ID in bits 11:0 (RM0090 38.6.1: "accessible ... by the user software"): 0x413 F405/407, 0x419 F42x/43x,
  * 0x423 and 0x433 F401, 0x431 F411. QEMU reads 0 there. */

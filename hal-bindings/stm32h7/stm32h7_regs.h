@@ -13,28 +13,15 @@
 
 #include <stdint.h>
 
-#ifdef TSBOOT_REG_MODEL
-uint32_t reg_model_read32(uint32_t addr);
-void reg_model_write32(uint32_t addr, uint32_t v);
-uint32_t reg_model_bus_address(const volatile void *p);
-#define REG_READ32(addr) reg_model_read32((uint32_t)(addr))
-#define REG_WRITE32(addr, v) reg_model_write32((uint32_t)(addr), (uint32_t)(v))
-#define REG_DSB() ((void)0)
-#define REG_ISB() ((void)0)
-#define REG_DMB() ((void)0)
+#include "cortex_m.h"
+
 /* The address a bus master (DMA1) uses for a buffer the CPU knows by pointer. */
+#ifdef TSBOOT_REG_MODEL
+uint32_t reg_model_bus_address(const volatile void *p);
 #define REG_BUS_ADDRESS(p) reg_model_bus_address(p)
 #else
-#define REG_READ32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
-#define REG_WRITE32(addr, v) (*(volatile uint32_t *)(uintptr_t)(addr) = (uint32_t)(v))
-/* Completes buffered stores (the flash write buffer, a cache maintenance operation) before what follows. */
-#define REG_DSB() __asm__ volatile("dsb 0xF" ::: "memory")
-#define REG_ISB() __asm__ volatile("isb 0xF" ::: "memory")
-#define REG_DMB() __asm__ volatile("dmb 0xF" ::: "memory")
 #define REG_BUS_ADDRESS(p) ((uint32_t)(uintptr_t)(p))
 #endif
-
-#define BIT(n) (1u << (n))
 
 /* ---------------- Memory map (RM0433 2.3.2, table 7) ----------------
  * Flash: two banks of up to 1 MB, bank 1 at 0x08000000, bank 2 at 0x08100000 (also on 1 MB parts, where
@@ -481,24 +468,12 @@ uint32_t reg_model_bus_address(const volatile void *p);
 #define IWDG_SR_WVU BIT(2)
 #define IWDG_LSI_HZ 32000u
 
-/* ---------------- Cortex-M7 core (ARMv7-M ARM B3.2-B3.5, Cortex-M7 TRM) ---------------- */
-#define STK_BASE 0xE000E010u
-#define STK_CTRL (STK_BASE + 0x00u)
-#define STK_LOAD (STK_BASE + 0x04u)
-#define STK_VAL (STK_BASE + 0x08u)
-#define STK_CTRL_ENABLE BIT(0)
-#define STK_CTRL_TICKINT BIT(1)
-#define STK_CTRL_CLKSOURCE BIT(2) /* 1: the processor clock (the CPU clock, sys_d1cpre_ck on H7) */
-#define STK_LOAD_RELOAD_Msk 0x00FFFFFFu
-
+/* ---------------- Cortex-M7 core (ARMv7-M ARM B3.2-B3.5, Cortex-M7 TRM): SysTick, the NVIC's clear
+ * registers, ICSR and AIRCR are in cortex_m.h ---------------- */
 #define NVIC_ICTR 0xE000E004u /* INTLINESNUM[3:0]: (n + 1) * 32 interrupt lines */
 #define NVIC_ICTR_INTLINESNUM_Msk 0xFu
-#define NVIC_ICER(i) (0xE000E180u + 4u * (i))
-#define NVIC_ICPR(i) (0xE000E280u + 4u * (i))
 
-#define SCB_ICSR 0xE000ED04u
 #define SCB_VTOR 0xE000ED08u
-#define SCB_AIRCR 0xE000ED0Cu
 #define SCB_CCR 0xE000ED14u
 #define SCB_SHCSR 0xE000ED24u
 #define SCB_CFSR 0xE000ED28u
@@ -506,11 +481,7 @@ uint32_t reg_model_bus_address(const volatile void *p);
 #define SCB_BFAR 0xE000ED38u
 #define SCB_CCSIDR 0xE000ED80u
 #define SCB_CSSELR 0xE000ED84u
-#define SCB_ICSR_PENDSTCLR BIT(25)
-#define SCB_ICSR_PENDSVCLR BIT(27)
 #define SCB_VTOR_TBLOFF_Msk 0xFFFFFF80u
-#define SCB_AIRCR_VECTKEY (0x05FAu << 16)
-#define SCB_AIRCR_SYSRESETREQ BIT(2)
 #define SCB_CCR_DC BIT(16) /* L1 data cache enable */
 #define SCB_CCR_IC BIT(17) /* L1 instruction cache enable */
 #define SCB_CFSR_IBUSERR BIT(8)

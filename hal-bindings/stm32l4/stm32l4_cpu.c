@@ -33,6 +33,6 @@ void stm32l4_model_boot(void) {
   stm32l4_reset_model_boot();
   stm32l4_clock_model_boot();
   stm32l4_uart_model_boot();
-  stm32l4_tick_model_boot();
+  cortex_m_systick_model_boot();
 }
 #endif

@@ -14,26 +14,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#ifdef TSBOOT_REG_MODEL
-uint32_t reg_model_read32(uint32_t addr);
-void reg_model_write32(uint32_t addr, uint32_t v);
-/* The bus address the model gives a host buffer, so a DMA channel can be pointed at it. */
-uint32_t reg_model_ram_address(void *p, uint32_t length);
-#define REG_READ32(addr) reg_model_read32((uint32_t)(addr))
-#define REG_WRITE32(addr, v) reg_model_write32((uint32_t)(addr), (uint32_t)(v))
-#define REG_RAM_ADDRESS(p, length) reg_model_ram_address((p), (length))
-#define REG_DSB() ((void)0)
-#define REG_ISB() ((void)0)
-#else
-#define REG_READ32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
-#define REG_WRITE32(addr, v) (*(volatile uint32_t *)(uintptr_t)(addr) = (uint32_t)(v))
-#define REG_RAM_ADDRESS(p, length) ((void)(length), (uint32_t)(uintptr_t)(p))
-/* Completes buffered stores (the flash double word, VTOR, AIRCR) before what follows. */
-#define REG_DSB() __asm__ volatile("dsb 0xF" ::: "memory")
-#define REG_ISB() __asm__ volatile("isb 0xF" ::: "memory")
-#endif
+#include "cortex_m.h"
 
-#define BIT(n) (1u << (n))
+/* The bus address of a RAM buffer, for a DMA channel (the model maps its own SRAM). */
+#ifdef TSBOOT_REG_MODEL
+uint32_t reg_model_ram_address(void *p, uint32_t length);
+#define REG_RAM_ADDRESS(p, length) reg_model_ram_address((p), (length))
+#else
+#define REG_RAM_ADDRESS(p, length) ((void)(length), (uint32_t)(uintptr_t)(p))
+#endif
 
 /* ---------------- Memory (RM0351 2.2.2, 3.2) ----------------
  * STM32L476xG: 1 MB of flash in two banks of 512 KB, each 256 pages of 2 KB; 64-bit double words with 8 ECC
@@ -432,32 +421,12 @@ uint32_t reg_model_ram_address(void *p, uint32_t length);
 #define IWDG_SR_WVU BIT(2)
 #define LSI_HZ 32000u
 
-/* ---------------- Cortex-M4 core (PM0214 4.3-4.5) ---------------- */
-#define STK_BASE 0xE000E010u
-#define STK_CTRL (STK_BASE + 0x00u)
-#define STK_LOAD (STK_BASE + 0x04u)
-#define STK_VAL (STK_BASE + 0x08u)
-#define STK_CTRL_ENABLE BIT(0)
-#define STK_CTRL_TICKINT BIT(1)
-#define STK_CTRL_CLKSOURCE BIT(2) /* 1: processor clock (HCLK) */
-#define STK_LOAD_RELOAD_Msk 0x00FFFFFFu
-
-#define NVIC_ISER(n) (0xE000E100u + 4u * (n))
-#define NVIC_ICER(n) (0xE000E180u + 4u * (n))
-#define NVIC_ISPR(n) (0xE000E200u + 4u * (n))
-#define NVIC_ICPR(n) (0xE000E280u + 4u * (n))
+/* ---------------- Cortex-M4 core (PM0214 4.3-4.5): SysTick, the NVIC and the SCB are in cortex_m.h -------- */
 #define NVIC_IRQ_LINES 82u /* STM32L476: IRQ 0..81 (RM0351 table "STM32L47x/L48x vector table") */
 #define NVIC_WORDS ((NVIC_IRQ_LINES + 31u) / 32u)
 
-#define SCB_ICSR 0xE000ED04u
 #define SCB_VTOR 0xE000ED08u
-#define SCB_AIRCR 0xE000ED0Cu
-#define SCB_ICSR_PENDSTCLR BIT(25) /* write 1: clear a pending SysTick; zeros in ICSR change nothing */
-#define SCB_ICSR_PENDSTSET BIT(26)
-#define SCB_ICSR_PENDSVCLR BIT(27)
-#define SCB_AIRCR_VECTKEY (0x05FAu << 16)
 #define SCB_AIRCR_PRIGROUP_Msk (0x7u << 8)
-#define SCB_AIRCR_SYSRESETREQ BIT(2)
 /* VTOR: the table must be aligned to the next power of two above its size: 16 + 82 vectors = 392 bytes,
  * so a 512-byte boundary on the STM32L476. */
 #define VTOR_ALIGNMENT 512u
@@ -485,7 +454,6 @@ void stm32l4_fault_model_boot(void);
 void stm32l4_reset_model_boot(void);
 void stm32l4_clock_model_boot(void);
 void stm32l4_uart_model_boot(void);
-void stm32l4_tick_model_boot(void);
 #endif
 
 #endif /* STM32L4_REGS_H */

@@ -12,7 +12,7 @@ import { boardHeader } from "../../boards/board-c";
 import { faultRecordAddress } from "../../boards/linker";
 import { writeAppKit } from "./app-kit";
 import { buildImage, encodeVersion } from "../image-format";
-import { cpuFlags, familyDrivers, ROOT, WARNINGS } from "./bootloader-build";
+import { cpuFlags, driverIncludes, familyDrivers, ROOT, WARNINGS } from "./bootloader-build";
 import { findToolchain } from "./toolchain";
 
 export interface AppBuild {
@@ -31,7 +31,6 @@ export async function buildDemoApp(options: { board: string; version: string; ou
   writeAppKit(board, out);
   fs.writeFileSync(path.join(out, "tsboot_board.h"), boardHeader(board, { emulator: options.emulator }));
   const ld = path.join(out, "app.ld");
-  const family = path.join(ROOT, "hal-bindings", board.family);
   const drivers = familyDrivers(board);
   const elf = path.join(out, "demo-app.elf");
   await execa(tools.gcc, [
@@ -46,8 +45,7 @@ export async function buildDemoApp(options: { board: string; version: string; ou
     // The drivers' fault record: the same no-init words as the bootloader's (the app kit keeps them free).
     `-DBOARD_FAULT_RECORD_ADDR=0x${faultRecordAddress(board).toString(16).toUpperCase()}u`,
     "-I", out,
-    "-I", path.join(ROOT, "hal-bindings/include"),
-    "-I", family,
+    ...driverIncludes(board.family),
     "-nostartfiles",
     "-nostdlib",
     "-T", ld,

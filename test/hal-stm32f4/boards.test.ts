@@ -22,8 +22,12 @@ import { faultRecordAddress, generateLinkerScript, updateFlagAddress, vectorTabl
 import { boardAccessors, boardHeader } from "../../boards/board-c";
 import { generateStartup } from "../../boards/startup";
 import { portHeaderDir } from "../../compiler/build-cache";
+import { coreDirBeside, driverSources } from "../support/register-model";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** The F4 drivers with the Cortex-M core's (hal-bindings/cortex-m), and the folders their headers need. */
+const F4_DRIVER_DIR = path.join(ROOT, "hal-bindings/stm32f4");
+const F4_DRIVER_INCLUDES = [path.join(ROOT, "hal-bindings/include"), coreDirBeside(F4_DRIVER_DIR), F4_DRIVER_DIR].map((d) => `-I${d}`);
 /** The STM32F4 boards (the other families' board data is tested in test/boards/). */
 /** The single-slot F4 boards (nucleo-f411re-ab, the two-slot map, is checked in test/boards and test/bootloader/slots). */
 const BOARD_NAMES = ["netduinoplus2", "nucleo-f401re", "nucleo-f411re", "stm32f4-discovery"];
@@ -491,8 +495,7 @@ if (!HAVE_ARM_GCC) {
     test("the drivers and startup link into a bootloader image for every board", async () => {
       const dir = tempDir("link");
       try {
-        const drivers = fs.readdirSync(path.join(ROOT, "hal-bindings/stm32f4")).filter((f) => f.endsWith(".c"))
-          .map((f) => path.join(ROOT, "hal-bindings/stm32f4", f));
+        const drivers = driverSources(F4_DRIVER_DIR);
         const main = path.join(dir, "main.c");
         fs.writeFileSync(main, [
           '#include "stm32f4_hal_compat.h"',
@@ -515,7 +518,7 @@ if (!HAVE_ARM_GCC) {
           const board = loadBoard(name);
           const hse = board.clock.hseHz + (board.clock.source === "hse-bypass" ? 0x80000000 : 0);
           const { symbols } = await link(dir, board, "bootloader", [main, ...drivers], [
-            `-I${path.join(ROOT, "hal-bindings/include")}`, `-I${path.join(ROOT, "hal-bindings/stm32f4")}`,
+            ...F4_DRIVER_INCLUDES,
             `-DBOARD_HSE=${hse}u`, `-DBOARD_SYSCLK=${board.clock.sysclkHz}u`, `-DBOARD_UART=${board.uart.base}u`,
             `-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}`, "-Wl,--gc-sections",
           ]);
@@ -540,10 +543,9 @@ if (!HAVE_ARM_GCC || !HAVE_QEMU) {
     const dir = tempDir("qemu");
     try {
       const board = loadBoard("netduinoplus2");
-      const drivers = fs.readdirSync(path.join(ROOT, "hal-bindings/stm32f4")).filter((f) => f.endsWith(".c"))
-        .map((f) => path.join(ROOT, "hal-bindings/stm32f4", f));
+      const drivers = driverSources(F4_DRIVER_DIR);
       const { elf } = await link(dir, board, "bootloader", [path.join(ROOT, "test/hal-stm32f4/qemu/boot_check.c"), ...drivers], [
-        `-I${path.join(ROOT, "hal-bindings/include")}`, `-I${path.join(ROOT, "hal-bindings/stm32f4")}`,
+        ...F4_DRIVER_INCLUDES,
         `-DBOARD_HSE_HZ=${board.clock.hseHz}u`, `-DBOARD_SYSCLK_HZ=${board.clock.sysclkHz}u`,
         `-DBOARD_UART_BASE=${board.uart.base}u`, `-DBOARD_UART_ON_APB2=${board.uart.bus === "apb2" ? 1 : 0}`,
         `-DBOARD_BAUD=${board.uart.baud}u`, `-DBOARD_APP_START=${board.memoryMap.application.start}u`,
@@ -578,11 +580,10 @@ if (!HAVE_ARM_GCC || !HAVE_QEMU) {
       fs.copyFileSync(path.join(await portHeaderDir(), "tsboot_port.h"), path.join(dir, "tsboot_port.h")); // generated (compiler/build-cache.ts)
       const cFiles = (d: string) => fs.readdirSync(d).filter((f) => f.endsWith(".c")).map((f) => path.join(d, f));
       const sources = [path.join(ROOT, "test/hal-stm32f4/qemu/fault_check.c"), path.join(dir, "board.c"),
-        ...cFiles(path.join(ROOT, "hal-bindings/stm32f4")).filter((f) => !f.includes("hal_compat")), ...cFiles(path.join(ROOT, "hal-bindings/port"))];
+        ...driverSources(F4_DRIVER_DIR).filter((f) => !f.includes("hal_compat")), ...cFiles(path.join(ROOT, "hal-bindings/port"))];
       const elf = path.join(dir, "fault.elf");
       await execa("arm-none-eabi-gcc", [...ARM_LINK, "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments", "-T", ld, startup, ...sources,
-        `-I${dir}`, `-I${path.join(ROOT, "compiler/c")}`, `-I${path.join(ROOT, "hal-bindings/include")}`,
-        `-I${path.join(ROOT, "hal-bindings/stm32f4")}`, `-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}`, "-lgcc", "-o", elf]);
+        `-I${dir}`, `-I${path.join(ROOT, "compiler/c")}`, ...F4_DRIVER_INCLUDES, `-DTSBOOT_FLASH_SIZE_KB=${board.flash.size / 1024}`, "-lgcc", "-o", elf]);
       const r = await execa("qemu-system-arm", ["-M", board.emulator!.machine, "-display", "none", "-monitor", "none",
         "-serial", "stdio", "-semihosting-config", "enable=on,target=native", "-kernel", elf],
       { reject: false, timeout: 30_000 });

@@ -17,10 +17,12 @@ import { loadBoard } from "../../boards/index";
 import { boardAccessors, boardAccessorsC, boardHeader } from "../../boards/board-c";
 import { layoutFromBoard } from "../../boards/layout";
 import { portHeaderDir } from "../../compiler/build-cache";
+import { coreDirBeside, driverSources } from "../support/register-model";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const INCLUDE_DIR = path.join(ROOT, "hal-bindings/include");
 const DRIVER_DIR = path.join(ROOT, "hal-bindings/stm32f4");
+const CORE_DIR = coreDirBeside(DRIVER_DIR);
 const MODEL_DIR = path.join(ROOT, "test/hal-stm32f4/model");
 const PORT_DIR = path.join(ROOT, "hal-bindings/port");
 const RUNTIME_DIR = path.join(ROOT, "compiler/c");
@@ -51,7 +53,8 @@ function caseNames(binary: Binary): string[] {
   );
 }
 
-function driverSources(dir: string): string[] {
+/** The C files of one folder (the port's). */
+function cFilesOf(dir: string): string[] {
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith(".c"))
@@ -102,11 +105,12 @@ async function buildCases(dir: string, binary: Binary, driverDir: string, portDi
     "-DTSBOOT_REG_MODEL",
     ...(withPort ? [`-I${gen}`, `-I${RUNTIME_DIR}`] : []),
     `-I${INCLUDE_DIR}`,
+    `-I${coreDirBeside(driverDir)}`,
     `-I${driverDir}`,
     `-I${MODEL_DIR}`,
     `-I${CASES_DIR}`,
     ...driverSources(driverDir),
-    ...(withPort ? [...driverSources(portDir), path.join(gen, "board.c")] : []),
+    ...(withPort ? [...cFilesOf(portDir), path.join(gen, "board.c")] : []),
     path.join(MODEL_DIR, "f4_model.c"),
     HARNESS_C,
     ...CASE_FILES[binary].map((f) => path.join(CASES_DIR, f)),
@@ -457,7 +461,7 @@ if (!HAVE_GCC) {
     },
     {
       name: "tick deinit sets the SysTick pending bit instead of clearing it",
-      file: "stm32f4_tick.c",
+      file: "cortex_m_systick.c",
       from: "REG_WRITE32(SCB_ICSR, SCB_ICSR_PENDSTCLR);",
       to: "REG_WRITE32(SCB_ICSR, SCB_ICSR_PENDSTSET);",
       caughtBy: "tick_deinit_clears_pending",
@@ -534,8 +538,10 @@ if (!HAVE_GCC) {
           const drivers = path.join(dir, "drivers");
           const port = path.join(dir, "port");
           fs.cpSync(DRIVER_DIR, drivers, { recursive: true });
+          fs.cpSync(CORE_DIR, coreDirBeside(drivers), { recursive: true });
           fs.cpSync(PORT_DIR, port, { recursive: true });
-          const file = path.join(m.file.startsWith("tsboot_port") ? port : drivers, m.file);
+          const folder = m.file.startsWith("tsboot_port") ? port : m.file.startsWith("cortex_m") ? coreDirBeside(drivers) : drivers;
+          const file = path.join(folder, m.file);
           const text = fs.readFileSync(file, "utf8");
           expect(text.split(m.from).length - 1, `mutation text in ${m.file}`).toBe(1);
           fs.writeFileSync(file, text.replace(m.from, m.to));
@@ -581,7 +587,7 @@ if (!HAVE_GCC) {
       try {
         const src = path.join(dir, "wrong_order.c");
         fs.writeFileSync(src, '#include "tsboot_hal.h"\n#include "stm32f4_hal_compat.h"\n');
-        const r = await execa("gcc", [...STRICT, `-I${INCLUDE_DIR}`, `-I${DRIVER_DIR}`, "-c", src, "-o", "/dev/null"], {
+        const r = await execa("gcc", [...STRICT, `-I${INCLUDE_DIR}`, `-I${CORE_DIR}`, `-I${DRIVER_DIR}`, "-c", src, "-o", "/dev/null"], {
           reject: false,
         });
         expect(r.exitCode).not.toBe(0);
@@ -630,6 +636,7 @@ if (!HAVE_ARM_GCC) {
               "-Wpedantic",
               ...variant,
               `-I${INCLUDE_DIR}`,
+              `-I${CORE_DIR}`,
               `-I${DRIVER_DIR}`,
               "-c",
               src,
@@ -649,7 +656,7 @@ if (!HAVE_ARM_GCC) {
       try {
         writeBoardFiles(dir, "port");
         fs.copyFileSync(path.join(await portHeaderDir(), "tsboot_port.h"), path.join(dir, "tsboot_port.h"));
-        for (const src of [...driverSources(PORT_DIR), path.join(dir, "board.c")]) {
+        for (const src of [...cFilesOf(PORT_DIR), path.join(dir, "board.c")]) {
           const obj = path.join(dir, path.basename(src) + ".o");
           await execa("arm-none-eabi-gcc", [...ARM_FLAGS, ...STRICT, `-I${dir}`, `-I${RUNTIME_DIR}`, `-I${INCLUDE_DIR}`, "-c", src, "-o", obj]);
         }
@@ -666,7 +673,7 @@ if (!HAVE_ARM_GCC) {
       try {
         const sectionOf = async (file: string) => {
           const obj = path.join(dir, `${file}.o`);
-          await execa("arm-none-eabi-gcc", [...ARM_FLAGS, ...STRICT, `-I${INCLUDE_DIR}`, `-I${DRIVER_DIR}`, "-c", path.join(DRIVER_DIR, file), "-o", obj]);
+          await execa("arm-none-eabi-gcc", [...ARM_FLAGS, ...STRICT, `-I${INCLUDE_DIR}`, `-I${CORE_DIR}`, `-I${DRIVER_DIR}`, "-c", path.join(DRIVER_DIR, file), "-o", obj]);
           const dis = await execa("arm-none-eabi-objdump", ["-d", "-j", ".ramfunc", obj]);
           return dis.stdout;
         };
@@ -685,7 +692,7 @@ if (!HAVE_ARM_GCC) {
       const dir = tempDir("arm");
       try {
         const obj = path.join(dir, "flash.o");
-        await execa("arm-none-eabi-gcc", [...ARM_FLAGS, ...STRICT, `-I${INCLUDE_DIR}`, `-I${DRIVER_DIR}`, "-c",
+        await execa("arm-none-eabi-gcc", [...ARM_FLAGS, ...STRICT, `-I${INCLUDE_DIR}`, `-I${CORE_DIR}`, `-I${DRIVER_DIR}`, "-c",
           path.join(DRIVER_DIR, "stm32f4_flash.c"), "-o", obj]);
         const nm = await execa("arm-none-eabi-nm", [obj]);
         expect(nm.stdout).not.toContain("reg_model");

@@ -309,7 +309,7 @@ if (!HAVE_GCC) {
     },
     {
       name: "tick deinit sets the SysTick pending bit instead of clearing it",
-      file: "stm32h7_tick.c",
+      file: "cortex_m_systick.c",
       from: "REG_WRITE32(SCB_ICSR, SCB_ICSR_PENDSTCLR);",
       to: "REG_WRITE32(SCB_ICSR, 1u << 26);",
       caughtBy: "tick_deinit_clears_pending",

@@ -13,7 +13,7 @@ import {
   buildCases,
   caseNames,
   crossCompile,
-  cSources,
+  driverSources,
   type ModelBuild,
   type Mutant,
   MUTANT_FLAGS,
@@ -469,7 +469,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: "tick deinit sets the SysTick pending bit instead of clearing it",
-    file: "stm32l4_tick.c",
+    file: "cortex_m_systick.c",
     from: "REG_WRITE32(SCB_ICSR, SCB_ICSR_PENDSTCLR);",
     to: "REG_WRITE32(SCB_ICSR, SCB_ICSR_PENDSTSET);",
     caughtBy: "tick_deinit_clears_pending",
@@ -553,7 +553,7 @@ if (!HAVE_GCC) {
       const header = fs.readFileSync(path.join(BUILD.includeDir, "tsboot_hal.h"), "utf8");
       const [api] = header.split("/* ---- Transitional");
       const declared = [...api.matchAll(/^(?:_Noreturn\s+)?[\w ]+?\b(\w+)\((?:void|[^)]*)\);/gm)].map((x) => x[1]);
-      const sources = cSources(BUILD.driverDir)
+      const sources = driverSources(BUILD.driverDir)
         .map((f) => fs.readFileSync(f, "utf8"))
         .join("\n");
       const missing = declared.filter((name) => !new RegExp(`^[\\w ]*\\b${name}\\([^;]*\\)\\s*\\{`, "m").test(sources));

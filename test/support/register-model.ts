@@ -32,6 +32,19 @@ export function cSources(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/**
+ * The Cortex-M core's drivers (hal-bindings/cortex-m), which every family's build compiles with its own: the
+ * folder beside a family's driver folder, in the tree and in a mutant's copy alike.
+ */
+export function coreDirBeside(driverDir: string): string {
+  return path.join(path.dirname(driverDir), "cortex-m");
+}
+
+/** The C files of a family's drivers and of the core's beside them. */
+export function driverSources(driverDir: string): string[] {
+  return [...cSources(driverDir), ...cSources(coreDirBeside(driverDir))];
+}
+
 export function tempDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `tsboot-hal-${tag}-`));
 }
@@ -48,7 +61,7 @@ export interface ModelBuild {
 }
 
 function modelFlags(build: ModelBuild, driverDir: string, extra: string[]): string[] {
-  return [...STRICT, ...extra, "-DTSBOOT_REG_MODEL", `-I${build.includeDir}`, `-I${driverDir}`, `-I${build.modelDir}`];
+  return [...STRICT, ...extra, "-DTSBOOT_REG_MODEL", `-I${build.includeDir}`, `-I${coreDirBeside(driverDir)}`, `-I${driverDir}`, `-I${build.modelDir}`];
 }
 
 /**
@@ -64,7 +77,7 @@ export async function buildCases(
 ): Promise<string> {
   const out = path.join(dir, "cases");
   const rest = prebuilt ?? [...cSources(build.modelDir), build.casesC];
-  await execa("gcc", [...modelFlags(build, driverDir, extra), ...cSources(driverDir), ...rest, "-o", out]);
+  await execa("gcc", [...modelFlags(build, driverDir, extra), ...driverSources(driverDir), ...rest, "-o", out]);
   return out;
 }
 
@@ -98,7 +111,7 @@ export async function runCase(bin: string, name: string) {
 
 export interface Mutant {
   name: string;
-  /** a file of the driver folder */
+  /** a file of the family's driver folder or of the core's (hal-bindings/cortex-m) */
   file: string;
   from: string;
   to: string;
@@ -115,7 +128,8 @@ export async function runMutant(build: ModelBuild, m: Mutant, prebuilt?: string[
   try {
     const copy = path.join(dir, "drivers");
     fs.cpSync(build.driverDir, copy, { recursive: true });
-    const file = path.join(copy, m.file);
+    fs.cpSync(coreDirBeside(build.driverDir), coreDirBeside(copy), { recursive: true });
+    const file = [copy, coreDirBeside(copy)].map((d) => path.join(d, m.file)).find((f) => fs.existsSync(f)) ?? path.join(copy, m.file);
     const text = fs.readFileSync(file, "utf8");
     const occurrences = text.split(m.from).length - 1;
     if (occurrences !== 1) {
@@ -138,7 +152,7 @@ export async function crossCompile(
   extra: string[] = [],
 ): Promise<string[]> {
   const objects: string[] = [];
-  for (const src of cSources(build.driverDir)) {
+  for (const src of driverSources(build.driverDir)) {
     const obj = path.join(dir, path.basename(src) + ".o");
     await execa("arm-none-eabi-gcc", [
       ...cpuFlags,
@@ -146,6 +160,7 @@ export async function crossCompile(
       "-Wpedantic",
       ...extra,
       `-I${build.includeDir}`,
+      `-I${coreDirBeside(build.driverDir)}`,
       `-I${build.driverDir}`,
       "-c",
       src,

@@ -1,13 +1,14 @@
 /*
- * SysTick timebase at 1 kHz (ARMv7-M ARM B3.3), counted by SysTick_Handler. CLKSOURCE = 1 counts the
- * processor clock, which on H7 is the Cortex-M7 clock (sys_d1cpre_ck: 400 MHz after hal_clock_init), not
- * the AXI/AHB clock: hal_clock_hclk_hz() returns the former.
+ * SysTick timebase at 1 kHz, counted by SysTick_Handler: the same on every core (PM0215 4.4, PM0214 4.5,
+ * ARMv7-M ARM B3.3). hal_tick_init takes the clock SysTick counts with CLKSOURCE = 1: HCLK on F0, F4 and L4,
+ * the Cortex-M7 clock on H7 (sys_d1cpre_ck, which the H7's hal_clock_hclk_hz() returns).
  *
- * While a flash erase runs, code fetched from the same bank stalls, including this handler's vector fetch:
- * ticks that fall due meanwhile collapse into one pending exception, so hal_millis runs behind by roughly
- * the erase time. Use it for protocol timeouts, not to time erases.
+ * While a flash erase or program stalls the CPU's fetches from the bank it runs in, this handler's vector
+ * fetch stalls too: ticks that fall due meanwhile collapse into one pending exception, so hal_millis runs
+ * behind by up to the erase time (a 40 ms page on F0, seconds for a 128 KB F4 sector). Use it for protocol
+ * timeouts, not to time erases: the flash drivers poll BSY with their own bounds.
  */
-#include "stm32h7_regs.h"
+#include "cortex_m.h"
 #include "tsboot_hal.h"
 
 static volatile uint32_t s_millis = 0;
@@ -36,3 +37,8 @@ void hal_tick_deinit(void) {
    * through the application's vector table: clear it. Zeros in ICSR's other bits change nothing. */
   REG_WRITE32(SCB_ICSR, SCB_ICSR_PENDSTCLR);
 }
+
+#ifdef TSBOOT_REG_MODEL
+/* The host driver tests boot the drivers more than once in one process: a boot starts with no ticks. */
+void cortex_m_systick_model_boot(void) { s_millis = 0; }
+#endif
