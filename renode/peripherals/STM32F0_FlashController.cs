@@ -32,6 +32,7 @@ using Antmicro.Renode.Logging;
 using Antmicro.Renode.Peripherals.Bus;
 using Antmicro.Renode.Peripherals.CPU;
 using Antmicro.Renode.Peripherals.Memory;
+using Antmicro.Renode.Time;
 
 namespace Antmicro.Renode.Peripherals.Tsboot
 {
@@ -43,6 +44,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
             this.machine = machine;
             this.flash = flash;
             this.flashBase = flashBase;
+            trap = new FlashStoreTrap(machine, flash, flashBase, OnFlashStore, () => !controlLocked, TimeInterval.Empty);
             // Option bytes as shipped: RDP level 0 (0xAA), USER 0xFF (software watchdog), no page protected.
             optionBytes = new ushort[] { 0x55AA, 0x00FF, 0x00FF, 0x00FF, 0x00FF, 0x00FF, 0x00FF, 0x00FF };
             LoadOptionBytes();
@@ -172,7 +174,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         public void InstallWriteTrap()
         {
             EnsureWriteTrap();
-            if(!trapInstalled)
+            if(!trap.Installed)
             {
                 throw new RecoverableException("InstallWriteTrap: the machine needs its CPU and the flash registered first");
             }
@@ -310,7 +312,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         // A CPU store to flash: returns what the cells hold afterwards (the bus writes that value).
         private ulong OnFlashStore(long offset, int width, ulong value)
         {
-            var old = ReadFlash(offset, width);
+            var old = trap.Read(offset, width);
             var address = flashBase + (ulong)offset;
             if(controlLocked || (control & ControlProgram) == 0)
             {
@@ -398,69 +400,18 @@ namespace Antmicro.Renode.Peripherals.Tsboot
 
         // ------------------------------------------------------------------ write trap
 
+        // CPU stores reach the model through FlashStoreTrap.cs while FLASH_CR is unlocked: locked, the CPU runs
+        // from flash at full speed.
         private void EnsureWriteTrap()
         {
-            if(!trapInstalled)
-            {
-                if(machine.SystemBus.GetCPUs().FirstOrDefault() == null || !machine.IsRegistered(flash))
-                {
-                    return; // the platform is still being built
-                }
-                machine.SystemBus.SetHookBeforePeripheralWrite<byte>(flash, (value, offset) => (byte)OnFlashStore(offset, 1, value));
-                machine.SystemBus.SetHookBeforePeripheralWrite<ushort>(flash, (value, offset) => (ushort)OnFlashStore(offset, 2, value));
-                machine.SystemBus.SetHookBeforePeripheralWrite<uint>(flash, (value, offset) => (uint)OnFlashStore(offset, 4, value));
-                machine.SystemBus.SetHookBeforePeripheralWrite<ulong>(flash, (value, offset) => OnFlashStore(offset, 8, value));
-                trapInstalled = true;
-            }
-            // CPU stores go through the bus (and the hooks above) only while FLASH_CR is unlocked: locked, the
-            // CPU runs from flash at full speed.
-            RouteCpuStores(!controlLocked);
-        }
-
-        private void RouteCpuStores(bool route)
-        {
-            if(route == cpuStoresRouted)
-            {
-                return;
-            }
-            foreach(var cpu in machine.SystemBus.GetCPUs().OfType<ICPUWithMappedMemory>())
-            {
-                for(ulong page = 0; page < (ulong)flash.Size; page += TargetPageSize)
-                {
-                    if(route)
-                    {
-                        cpu.SetPageAccessViaIo(flashBase + page);
-                    }
-                    else
-                    {
-                        cpu.ClearPageAccessViaIo(flashBase + page);
-                    }
-                }
-            }
-            cpuStoresRouted = route;
-        }
-
-        private ulong ReadFlash(long offset, int width)
-        {
-            switch(width)
-            {
-            case 1:
-                return flash.ReadByte(offset);
-            case 2:
-                return flash.ReadWord(offset);
-            case 4:
-                return flash.ReadDoubleWord(offset);
-            default:
-                return flash.ReadQuadWord(offset);
-            }
+            trap.Update();
         }
 
         private readonly IMachine machine;
         private readonly MappedMemory flash;
         private readonly ulong flashBase;
         private readonly ushort[] optionBytes;
-        private bool trapInstalled;
-        private bool cpuStoresRouted;
+        private readonly FlashStoreTrap trap;
         private bool controlLocked;
         private bool disabledUntilReset;
         private int keyIndex;
@@ -474,7 +425,6 @@ namespace Antmicro.Renode.Peripherals.Tsboot
 
         private static readonly uint[] Keys = { 0x45670123, 0xCDEF89AB };
         private const long PageSize = 0x800;             // STM32F07x/F09x: 2 KB pages
-        private const ulong TargetPageSize = 0x400;     // tlib's ARM page (TARGET_PAGE_BITS 10)
 
         private const uint StatusProgrammingError = 1u << 2;     // PGERR
         private const uint StatusWriteProtectionError = 1u << 4; // WRPRTERR

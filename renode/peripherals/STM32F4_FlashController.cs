@@ -75,6 +75,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
             this.stallCpu = stallCpuDuringOperations;
             this.trapStores = trapStores;
             this.routeCpuStoresWhileLocked = routeCpuStoresWhileLocked;
+            trap = new FlashStoreTrap(machine, flash, flashBase, OnFlashStore, () => this.routeCpuStoresWhileLocked || !controlLocked, RouteHoldTime);
             IRQ = new GPIO();
             sectors = BuildSectorMap(flash.Size);
             optionBytesWriteProtection = AllSectorsUnprotected;
@@ -299,7 +300,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         public void InstallWriteTrap()
         {
             EnsureWriteTrap();
-            if(trapStores && !trapInstalled)
+            if(trapStores && !trap.Installed)
             {
                 throw new RecoverableException("InstallWriteTrap: the machine needs its CPU and the flash registered first");
             }
@@ -454,7 +455,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         // or the unchanged cells when the store is refused.
         private ulong OnFlashStore(long offset, int width, ulong value)
         {
-            var old = ReadFlash(offset, width);
+            var old = trap.Read(offset, width);
             if(current != null)
             {
                 this.Log(LogLevel.Warning, "Store to flash at 0x{0:X} while BSY is set: silicon stalls the bus; queued", flashBase + (ulong)offset);
@@ -550,7 +551,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
                 }
                 break;
             case OperationKind.Program:
-                WriteFlash(op.Offset, op.Width, ReadFlash(op.Offset, op.Width) & op.Value);
+                trap.Write(op.Offset, op.Width, trap.Read(op.Offset, op.Width) & op.Value);
                 break;
             case OperationKind.OptionBytes:
                 optionBytesWriteProtection = (optionControl >> 16) & 0xFFF;
@@ -650,9 +651,9 @@ namespace Antmicro.Renode.Peripherals.Tsboot
                 }
                 break;
             case OperationKind.Program:
-                var old = ReadFlash(op.Offset, op.Width);
+                var old = trap.Read(op.Offset, op.Width);
                 var clearing = old & ~op.Value;
-                WriteFlash(op.Offset, op.Width, old & ~(clearing & RandomMask(random, fraction, op.Width * 8)));
+                trap.Write(op.Offset, op.Width, old & ~(clearing & RandomMask(random, fraction, op.Width * 8)));
                 break;
             case OperationKind.OptionBytes:
                 break;
@@ -746,120 +747,14 @@ namespace Antmicro.Renode.Peripherals.Tsboot
             return cpu != null;
         }
 
-        // Stores to the flash array reach the model through the system bus, where a hook before each write gives
-        // the model the store to judge (monitor commands and other bus masters always go that way). The CPU,
-        // though, writes Renode's memory directly unless a page is set to be accessed through the bus; every
-        // such page makes the CPU's data reads from it slower too (literal pools, constants), about 3x for the
-        // bootloader. So the flash pages are routed through the bus while FLASH_CR is unlocked, the only time a
-        // store can program anything (or always, with routeCpuStoresWhileLocked), and for RouteHoldTime after it
-        // was last seen unlocked: a driver that locks after every word unlocks again at once, and each change of
-        // the routing costs the emulator one call per 1 KB page (512 on a 512 KB part). Code fetches are not
-        // affected. Stores while locked within the hold are judged by the model (PGSERR), as on silicon.
+        // CPU stores reach the model through FlashStoreTrap.cs while FLASH_CR is unlocked (or always, with
+        // routeCpuStoresWhileLocked), and for RouteHoldTime after it was last seen unlocked. Stores while locked
+        // within the hold are judged by the model (PGSERR), as on silicon.
         private void EnsureWriteTrap()
         {
-            if(!trapStores)
+            if(trapStores)
             {
-                return;
-            }
-            if(!trapInstalled)
-            {
-                if(machine.SystemBus.GetCPUs().FirstOrDefault() == null || !machine.IsRegistered(flash))
-                {
-                    return; // the platform is still being built
-                }
-                machine.SystemBus.SetHookBeforePeripheralWrite<byte>(flash, (value, offset) => (byte)OnFlashStore(offset, 1, value));
-                machine.SystemBus.SetHookBeforePeripheralWrite<ushort>(flash, (value, offset) => (ushort)OnFlashStore(offset, 2, value));
-                machine.SystemBus.SetHookBeforePeripheralWrite<uint>(flash, (value, offset) => (uint)OnFlashStore(offset, 4, value));
-                machine.SystemBus.SetHookBeforePeripheralWrite<ulong>(flash, (value, offset) => OnFlashStore(offset, 8, value));
-                trapInstalled = true;
-            }
-            if(routeCpuStoresWhileLocked || !controlLocked)
-            {
-                routeActivity++;
-                RouteCpuStores(true);
-                return;
-            }
-            if(cpuStoresRouted && !unroutePending)
-            {
-                ScheduleUnroute();
-            }
-        }
-
-        // Ends the routing once FLASH_CR has stayed locked for RouteHoldTime of virtual time.
-        private void ScheduleUnroute()
-        {
-            unroutePending = true;
-            var seen = routeActivity;
-            machine.ScheduleAction(RouteHoldTime, _ =>
-            {
-                unroutePending = false;
-                if(routeCpuStoresWhileLocked || !controlLocked || !cpuStoresRouted)
-                {
-                    return; // unlocked now: the next lock schedules again
-                }
-                if(routeActivity != seen)
-                {
-                    ScheduleUnroute(); // unlocked and locked again meanwhile
-                    return;
-                }
-                RouteCpuStores(false);
-            });
-        }
-
-        private void RouteCpuStores(bool route)
-        {
-            if(route == cpuStoresRouted)
-            {
-                return;
-            }
-            foreach(var cpu in machine.SystemBus.GetCPUs().OfType<ICPUWithMappedMemory>())
-            {
-                for(ulong page = 0; page < (ulong)flash.Size; page += TargetPageSize)
-                {
-                    if(route)
-                    {
-                        cpu.SetPageAccessViaIo(flashBase + page);
-                    }
-                    else
-                    {
-                        cpu.ClearPageAccessViaIo(flashBase + page);
-                    }
-                }
-            }
-            cpuStoresRouted = route;
-        }
-
-        private ulong ReadFlash(long offset, int width)
-        {
-            switch(width)
-            {
-            case 1:
-                return flash.ReadByte(offset);
-            case 2:
-                return flash.ReadWord(offset);
-            case 4:
-                return flash.ReadDoubleWord(offset);
-            default:
-                return flash.ReadQuadWord(offset);
-            }
-        }
-
-        private void WriteFlash(long offset, int width, ulong value)
-        {
-            switch(width)
-            {
-            case 1:
-                flash.WriteByte(offset, (byte)value);
-                break;
-            case 2:
-                flash.WriteWord(offset, (ushort)value);
-                break;
-            case 4:
-                flash.WriteDoubleWord(offset, (uint)value);
-                break;
-            default:
-                flash.WriteQuadWord(offset, value);
-                break;
+                trap.Update();
             }
         }
 
@@ -931,6 +826,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         private readonly bool stallCpu;
         private readonly bool trapStores;
         private readonly bool routeCpuStoresWhileLocked;
+        private readonly FlashStoreTrap trap;
         private readonly List<Sector> sectors;
 
         private uint accessControl;
@@ -955,16 +851,11 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         private readonly Queue<uint> deferredControlWrites = new Queue<uint>();
         private ICPU haltedCpu;
         private PowerCutPlan armedCut;
-        private bool trapInstalled;
-        private bool cpuStoresRouted;
-        private bool unroutePending;
-        private ulong routeActivity;
         private static readonly TimeInterval RouteHoldTime = TimeInterval.FromMilliseconds(20);
         // Virtual time a FLASH_SR read during BSY may cost (StallBusyPoll): 4,096 polls between the F4 driver's
         // watchdog reloads then take at most 82 ms, well inside the hardware watchdog's 512 ms reset period.
         private const ulong PollStallMicroseconds = 20;
 
-        private const ulong TargetPageSize = 0x400; // tlib's ARM page (TARGET_PAGE_BITS 10)
         private const uint AllSectorsUnprotected = 0xFFF;
         private const uint DefaultUserAndBor = 0xEC; // FLASH_OPTCR reset value 0x0FFFAAED: nRST_STDBY, nRST_STOP, WDG_SW set, BOR_LEV 3
         private const uint UserByteMask = 0xEC;

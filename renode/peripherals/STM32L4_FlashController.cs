@@ -30,6 +30,7 @@ using Antmicro.Renode.Logging;
 using Antmicro.Renode.Peripherals.Bus;
 using Antmicro.Renode.Peripherals.CPU;
 using Antmicro.Renode.Peripherals.Memory;
+using Antmicro.Renode.Time;
 
 namespace Antmicro.Renode.Peripherals.Tsboot
 {
@@ -41,6 +42,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
             this.machine = machine;
             this.flash = flash;
             this.flashBase = flashBase;
+            trap = new FlashStoreTrap(machine, flash, flashBase, OnFlashStore, () => !controlLocked, TimeInterval.Empty);
             bankSize = flash.Size / 2;
             // Option bytes as shipped (RM0351 3.7.8 reset values): RDP level 0, software watchdogs, dual bank,
             // no WRP area (STRT 0xFF > END 0x00).
@@ -142,7 +144,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         public void InstallWriteTrap()
         {
             EnsureWriteTrap();
-            if(!trapInstalled)
+            if(!trap.Installed)
             {
                 throw new RecoverableException("InstallWriteTrap: the machine needs its CPU and the flash registered first");
             }
@@ -323,7 +325,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         // A CPU store to flash: returns what the cells at this store's address hold afterwards (the bus writes it).
         private ulong OnFlashStore(long offset, int width, ulong value)
         {
-            var old = ReadFlash(offset, width);
+            var old = trap.Read(offset, width);
             var address = flashBase + (ulong)offset;
             if(controlLocked || (control & ControlProgram) == 0)
             {
@@ -334,7 +336,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
             if(width == 8 && offset % 8 == 0)
             {
                 ProgramDoubleWord(offset, (uint)value, (uint)(value >> 32));
-                return ReadFlash(offset, width);
+                return trap.Read(offset, width);
             }
             if(width != 4)
             {
@@ -364,7 +366,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
                 return old;
             }
             ProgramDoubleWord(pendingOffset, pendingLow, (uint)value);
-            return ReadFlash(offset, width);
+            return trap.Read(offset, width);
         }
 
         private void ProgramDoubleWord(long offset, uint low, uint high)
@@ -412,60 +414,11 @@ namespace Antmicro.Renode.Peripherals.Tsboot
 
         // ------------------------------------------------------------------ write trap
 
+        // CPU stores reach the model through FlashStoreTrap.cs while FLASH_CR is unlocked: locked, the CPU runs
+        // from flash at full speed.
         private void EnsureWriteTrap()
         {
-            if(!trapInstalled)
-            {
-                if(machine.SystemBus.GetCPUs().FirstOrDefault() == null || !machine.IsRegistered(flash))
-                {
-                    return; // the platform is still being built
-                }
-                machine.SystemBus.SetHookBeforePeripheralWrite<byte>(flash, (value, offset) => (byte)OnFlashStore(offset, 1, value));
-                machine.SystemBus.SetHookBeforePeripheralWrite<ushort>(flash, (value, offset) => (ushort)OnFlashStore(offset, 2, value));
-                machine.SystemBus.SetHookBeforePeripheralWrite<uint>(flash, (value, offset) => (uint)OnFlashStore(offset, 4, value));
-                machine.SystemBus.SetHookBeforePeripheralWrite<ulong>(flash, (value, offset) => OnFlashStore(offset, 8, value));
-                trapInstalled = true;
-            }
-            // CPU stores go through the bus (and the hooks above) only while FLASH_CR is unlocked.
-            RouteCpuStores(!controlLocked);
-        }
-
-        private void RouteCpuStores(bool route)
-        {
-            if(route == cpuStoresRouted)
-            {
-                return;
-            }
-            foreach(var cpu in machine.SystemBus.GetCPUs().OfType<ICPUWithMappedMemory>())
-            {
-                for(ulong page = 0; page < (ulong)flash.Size; page += TargetPageSize)
-                {
-                    if(route)
-                    {
-                        cpu.SetPageAccessViaIo(flashBase + page);
-                    }
-                    else
-                    {
-                        cpu.ClearPageAccessViaIo(flashBase + page);
-                    }
-                }
-            }
-            cpuStoresRouted = route;
-        }
-
-        private ulong ReadFlash(long offset, int width)
-        {
-            switch(width)
-            {
-            case 1:
-                return flash.ReadByte(offset);
-            case 2:
-                return flash.ReadWord(offset);
-            case 4:
-                return flash.ReadDoubleWord(offset);
-            default:
-                return flash.ReadQuadWord(offset);
-            }
+            trap.Update();
         }
 
         private readonly IMachine machine;
@@ -476,8 +429,7 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         private uint[] storedWrp;
         private uint options;
         private uint[] wrp;
-        private bool trapInstalled;
-        private bool cpuStoresRouted;
+        private readonly FlashStoreTrap trap;
         private bool controlLocked;
         private bool optionLocked;
         private bool disabledUntilReset;
@@ -494,7 +446,6 @@ namespace Antmicro.Renode.Peripherals.Tsboot
         private static readonly uint[] ControlKeys = { 0x45670123, 0xCDEF89AB };
         private static readonly uint[] OptionKeys = { 0x08192A3B, 0x4C5D6E7F };
         private const long PageSize = 0x800;
-        private const ulong TargetPageSize = 0x400; // tlib's ARM page (TARGET_PAGE_BITS 10)
         private const uint WrpMask = 0x00FF00FF;
 
         private const uint StatusEndOfOperation = 1u << 0;          // EOP

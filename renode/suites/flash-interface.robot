@@ -42,6 +42,7 @@ ${OPTSTRT}        0x2
 *** Keywords ***
 Create Bare Board
     Execute Command    mach create "flash-model"
+    Execute Command    include @${ROOT}/renode/peripherals/FlashStoreTrap.cs
     Execute Command    include @${ROOT}/renode/peripherals/STM32F4_FlashController.cs
     Execute Command    machine LoadPlatformDescription @${PLATFORM}
     Execute Command    sysbus.flash ResetByte 0xFF
