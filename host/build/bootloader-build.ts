@@ -23,6 +23,7 @@ import { configHalves } from "../../hal-bindings/sim/board-layout";
 import { generateStartup } from "../../boards/startup";
 import { parseCallGraphs, worstStackDepth, type StackReport } from "./stack-depth";
 import { findToolchain } from "./toolchain";
+import { bootloaderCopies, writeFactoryImage } from "./factory-image";
 import { formatModuleSizes, sizeByModule, type ModulePrefix, type ModuleSizes } from "./size-report";
 import { modulePrefix } from "../../compiler/program";
 import { entryFunctionC, EntryError } from "./entry";
@@ -79,6 +80,8 @@ export interface BuildResult {
   elf: string;
   bin: string;
   hex: string;
+  /** A bank-swap board's bootloader at the start of both banks, for the factory's programmer (factory-image.ts). */
+  factoryHex: string | null;
   sizes: SectionSizes;
   flashUsed: number;
   flashRegion: number;
@@ -277,6 +280,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
   const hex = path.join(out, "bootloader.hex");
   await execa(tools.objcopy, ["-O", "binary", elf, bin]);
   await execa(tools.objcopy, ["-O", "ihex", elf, hex]);
+  const factoryHex = writeFactoryImage(board, bin, out);
   const sizes = await sectionSizes(tools.size, elf);
   await checkDmaReach(board, tools.nm, elf);
   const stack = worstStackDepth(callGraph, "Reset_Handler", sizes.initArray === 0);
@@ -293,6 +297,7 @@ export async function buildBootloader(options: BuildOptions): Promise<BuildResul
     elf,
     bin,
     hex,
+    factoryHex,
     sizes,
     flashUsed: sizes.text + sizes.rodata + sizes.data,
     flashRegion: board.memoryMap.bootloader.size,
@@ -347,6 +352,7 @@ export function formatBuildReport(r: BuildResult): string {
     ...(r.stack.complete ? [] : [`         (not measured: ${r.stack.problems.join("; ")})`]),
     formatModuleSizes(r.modules),
     `  ${path.relative(process.cwd(), r.elf)}, .bin, .hex`,
+    ...(r.factoryHex ? [`  ${path.relative(process.cwd(), r.factoryHex)}: the bootloader at ${bootloaderCopies(r.board).map((a) => `0x${a.toString(16).toUpperCase().padStart(8, "0")}`).join(" and ")}, for the factory's programmer (both banks need it: docs/slots.md)`] : []),
   ];
   return lines.join("\n");
 }

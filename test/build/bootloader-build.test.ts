@@ -8,9 +8,30 @@ import * as path from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { listBoards, loadBoard } from "../../boards/index";
-import { buildBootloader, BuildError, familyPortPresent, formatBuildReport, linkFailure } from "../../host/build/bootloader-build";
+import MemoryMap from "nrf-intel-hex";
+import { buildBootloader, BuildError, familyPortPresent, formatBuildReport, linkFailure, type BuildResult } from "../../host/build/bootloader-build";
 import { entryFunctionC } from "../../host/build/entry";
 import { dmaRamBlock } from "../../boards/linker";
+
+/**
+ * A bank-swap board's factory image holds the bootloader, byte for byte, at the start of each bank and nothing
+ * else; any other board has none (its bootloader.hex is what the factory programs).
+ */
+function expectFactoryImage(result: BuildResult): void {
+  const { board } = result;
+  if (board.slotStrategy !== "bank-swap") {
+    expect(result.factoryHex).toBeNull();
+    return;
+  }
+  expect(path.basename(result.factoryHex!)).toBe("bootloader-factory.hex");
+  const blocks = MemoryMap.fromHex(fs.readFileSync(result.factoryHex!, "latin1"));
+  const bin = new Uint8Array(fs.readFileSync(result.bin));
+  const bank2 = board.memoryMap.bootloader.start + board.bankSize;
+  expect([...blocks.keys()]).toEqual([board.memoryMap.bootloader.start, bank2]);
+  expect(bank2).toBe(board.memoryMap.secondary!.start - (board.memoryMap.application.start - board.memoryMap.bootloader.start));
+  for (const block of blocks.values()) expect(Buffer.from(block).equals(Buffer.from(bin))).toBe(true);
+  expect(formatBuildReport(result)).toContain(`bootloader-factory.hex: the bootloader at 0x08000000 and 0x${bank2.toString(16).toUpperCase().padStart(8, "0")}`);
+}
 
 const armGcc = (await execa("sh", ["-c", "command -v arm-none-eabi-gcc"], { reject: false })).exitCode === 0;
 const out = () => fs.mkdtempSync(path.join(os.tmpdir(), "tsboot-build-"));
@@ -49,6 +70,7 @@ describe.skipIf(!armGcc)(`bootloader ARM build${armGcc ? "" : " (skipped: arm-no
       // The vector table's first word is the initial stack pointer: below the 64 no-init bytes at the RAM top.
       const sp = fs.readFileSync(result.bin).readUInt32LE(0);
       expect(sp).toBe(result.board.ram.base + result.board.ram.size - 64);
+      expectFactoryImage(result);
     }, 180_000);
   }
 
