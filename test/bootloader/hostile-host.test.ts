@@ -2,11 +2,8 @@
  * Whatever a host sends, the device keeps a way to be updated and never runs a half image: a property test
  * (fast-check) over random sessions on the Node simulation of NUCLEO-F411RE.
  *
- * A session is a random sequence of what hosts really send: a valid update cut short after any frame, a
- * whole one, one whose payload was damaged after packaging, a frame with a flipped byte, any command with
- * any payload (valid framing), raw line noise, BOOT, pauses. The bytes arrive at line rate, whenever the
- * previous action's were sent: a host that does not wait for replies, so some arrive while the device erases.
- * After the session the device must have:
+ * A session is a random sequence of what hosts really send (test/support/hostile-sessions.ts). After the
+ * session the device must have:
  *   - locked the flash controller again (whatever ended the session: idle, reset, application);
  *   - written nothing outside the application and config regions;
  *   - at the next power-on, either started a complete application (the old one or the whole new one, byte
@@ -18,84 +15,24 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nucleoF411Layout } from "../../hal-bindings/sim/board-layout";
 import { Simulation } from "../../hal-bindings/sim/simulation";
-import { Command, encodeFrame } from "../../host/frames";
+import { hostileActions, scheduleOf, type HostileUpdate } from "../support/hostile-sessions";
 import { concat, makeApplication, makeImage, updateFrames } from "./fixtures";
 import { runBootloaderInNode } from "./node-run";
 
 const board = nucleoF411Layout();
 const RUNS = Number(process.env.TSBOOT_HOSTILE_RUNS ?? 25);
 const SEED = Number(process.env.TSBOOT_HOSTILE_SEED ?? 20261201);
-const BYTE_US = 87; // 10 bits at 115200 baud
-
 const oldApp = makeApplication(board, 3000, 1);
 const newApp = makeApplication(board, 2600, 2);
-const newUpdate = updateFrames(makeImage(board, newApp, "2.0.0"), 512, false);
-/** The same update, its payload damaged after packaging: the header (and its CRC of the intact payload) unchanged. */
-const damagedUpdate = (() => {
-  const image = makeImage(board, newApp, "2.0.0");
-  image[64 + 1500] ^= 0x10;
-  return updateFrames(image, 512, false);
-})();
-
-type Action =
-  | { kind: "prefix"; frames: number }
-  | { kind: "whole" }
-  | { kind: "damaged" }
-  | { kind: "flipped"; frame: number; at: number }
-  | { kind: "any"; command: number; seq: number; payload: Uint8Array }
-  | { kind: "noise"; bytes: Uint8Array }
-  | { kind: "boot" }
-  | { kind: "pause"; ms: number };
-
-const commands = [...Object.values(Command), 0x00, 0x7f, 0xff];
-const action: fc.Arbitrary<Action> = fc.oneof(
-  fc.record({ kind: fc.constant("prefix" as const), frames: fc.integer({ min: 1, max: newUpdate.length - 1 }) }),
-  fc.constant({ kind: "whole" as const }),
-  fc.constant({ kind: "damaged" as const }),
-  fc.record({ kind: fc.constant("flipped" as const), frame: fc.nat(newUpdate.length - 1), at: fc.nat() }),
-  fc.record({ kind: fc.constant("any" as const), command: fc.constantFrom(...commands), seq: fc.nat(255), payload: fc.uint8Array({ maxLength: 80 }) }),
-  fc.record({ kind: fc.constant("noise" as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
-  fc.constant({ kind: "boot" as const }),
-  fc.record({ kind: fc.constant("pause" as const), ms: fc.integer({ min: 1, max: 3000 }) }),
-);
-
-function bytesOf(a: Action): Uint8Array | null {
-  switch (a.kind) {
-    case "prefix":
-      return concat(newUpdate.slice(0, a.frames));
-    case "whole":
-      return concat(newUpdate);
-    case "damaged":
-      return concat(damagedUpdate);
-    case "flipped": {
-      const frame = newUpdate[a.frame].slice();
-      frame[a.at % frame.length] ^= 0x01;
-      return frame;
-    }
-    case "any":
-      return encodeFrame(a.command, a.seq, a.payload);
-    case "noise":
-      return a.bytes;
-    case "boot":
-      return encodeFrame(Command.Boot, 0);
-    case "pause":
-      return null;
-  }
-}
-
-/** Sends the actions one after the other, each once the previous one's bytes are on the wire. */
-function deliver(sim: Simulation, actions: Action[]): void {
-  let atUs = 1_000;
-  for (const a of actions) {
-    const bytes = bytesOf(a);
-    if (bytes === null) {
-      atUs += (a as { ms: number }).ms * 1000;
-      continue;
-    }
-    sim.uart.deliver(bytes, atUs);
-    atUs += bytes.length * BYTE_US + 2_000;
-  }
-}
+/** The new update, and the same with its payload damaged after packaging (header and its CRC unchanged). */
+const update: HostileUpdate = {
+  frames: updateFrames(makeImage(board, newApp, "2.0.0"), 512, false),
+  damaged: (() => {
+    const image = makeImage(board, newApp, "2.0.0");
+    image[64 + 1500] ^= 0x10;
+    return updateFrames(image, 512, false);
+  })(),
+};
 
 const inRegion = (address: number, r: { start: number; size: number }) => address >= r.start && address < r.start + r.size;
 
@@ -127,11 +64,11 @@ describe("a hostile host never strands the device and never gets a half image st
     const installed = await installedDevice();
     const factory = { bytes: installed.flash.bytes.slice(), state: installed.nextBootState() };
     await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 8 }), async (actions) => {
+      fc.asyncProperty(hostileActions(update), async (actions) => {
         // The session: the update trigger held from power-on, then whatever the host sends.
         const sim = Simulation.resume(board, factory.bytes, factory.state);
         sim.triggerPressed = true;
-        deliver(sim, actions);
+        for (const chunk of scheduleOf(actions, update)) sim.uart.deliver(chunk.bytes, chunk.atUs);
         const outcome = await runBootloaderInNode(sim);
         expect(["idle", "application", "reset"], `session ended in ${outcome.kind}`).toContain(outcome.kind);
         expect(sim.flash.locked, `flash left unlocked after ${outcome.kind}`).toBe(true);

@@ -1,0 +1,96 @@
+/**
+ * Random sessions of a hostile host, for property tests (fast-check): what hosts really send, in any order.
+ * A valid update cut short after any frame, a whole one, one whose payload was damaged after packaging, a
+ * frame with a flipped byte, any command with any payload (valid framing), raw line noise, BOOT, pauses. The
+ * bytes are scheduled at line rate, each action once the previous one's bytes are on the wire: a host that
+ * does not wait for replies, so some arrive while the device erases or programs.
+ *
+ * Used on the Node simulation (test/bootloader/hostile-host.test.ts) and to compare the C bootloader with
+ * the Node one (test/host-sim/hostile-parity.test.ts).
+ */
+import fc from "fast-check";
+import { Command, encodeFrame } from "../../host/frames";
+
+export type HostileAction =
+  | { kind: "prefix"; frames: number }
+  | { kind: "whole" }
+  | { kind: "damaged" }
+  | { kind: "flipped"; frame: number; at: number }
+  | { kind: "any"; command: number; seq: number; payload: Uint8Array }
+  | { kind: "noise"; bytes: Uint8Array }
+  | { kind: "boot" }
+  | { kind: "pause"; ms: number };
+
+/** The update the actions draw on: its frames (INFO, BEGIN, WRITEs, END), and the same with a damaged payload. */
+export interface HostileUpdate {
+  frames: Uint8Array[];
+  damaged: Uint8Array[];
+}
+
+/** One timed chunk on the line: the same shape as host/sim/script.ts's ScriptEntry. */
+export interface TimedChunk {
+  atUs: number;
+  bytes: Uint8Array;
+}
+
+const BYTE_US = 87; // 10 bits at 115200 baud
+const commands = [...Object.values(Command), 0x00, 0x7f, 0xff];
+
+export function hostileActions(update: HostileUpdate): fc.Arbitrary<HostileAction[]> {
+  const last = update.frames.length - 1;
+  const action: fc.Arbitrary<HostileAction> = fc.oneof(
+    fc.record({ kind: fc.constant("prefix" as const), frames: fc.integer({ min: 1, max: last }) }),
+    fc.constant({ kind: "whole" as const }),
+    fc.constant({ kind: "damaged" as const }),
+    fc.record({ kind: fc.constant("flipped" as const), frame: fc.nat(last), at: fc.nat() }),
+    fc.record({ kind: fc.constant("any" as const), command: fc.constantFrom(...commands), seq: fc.nat(255), payload: fc.uint8Array({ maxLength: 80 }) }),
+    fc.record({ kind: fc.constant("noise" as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
+    fc.constant({ kind: "boot" as const }),
+    fc.record({ kind: fc.constant("pause" as const), ms: fc.integer({ min: 1, max: 3000 }) }),
+  );
+  return fc.array(action, { minLength: 1, maxLength: 8 });
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  return Uint8Array.from(parts.flatMap((p) => [...p]));
+}
+
+function bytesOf(a: HostileAction, update: HostileUpdate): Uint8Array | null {
+  switch (a.kind) {
+    case "prefix":
+      return concat(update.frames.slice(0, a.frames));
+    case "whole":
+      return concat(update.frames);
+    case "damaged":
+      return concat(update.damaged);
+    case "flipped": {
+      const frame = update.frames[a.frame].slice();
+      frame[a.at % frame.length] ^= 0x01;
+      return frame;
+    }
+    case "any":
+      return encodeFrame(a.command, a.seq, a.payload);
+    case "noise":
+      return a.bytes;
+    case "boot":
+      return encodeFrame(Command.Boot, 0);
+    case "pause":
+      return null;
+  }
+}
+
+/** The actions as timed chunks, from startUs on. */
+export function scheduleOf(actions: HostileAction[], update: HostileUpdate, startUs = 1_000): TimedChunk[] {
+  const chunks: TimedChunk[] = [];
+  let atUs = startUs;
+  for (const a of actions) {
+    const bytes = bytesOf(a, update);
+    if (bytes === null) {
+      atUs += (a as { ms: number }).ms * 1000;
+      continue;
+    }
+    chunks.push({ atUs, bytes });
+    atUs += bytes.length * BYTE_US + 2_000;
+  }
+  return chunks;
+}
