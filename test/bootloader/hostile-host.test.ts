@@ -26,6 +26,8 @@ const oldApp = makeApplication(board, 3000, 1);
 const newApp = makeApplication(board, 2600, 2);
 /** The new update, and the same with its payload damaged after packaging (header and its CRC unchanged). */
 const update: HostileUpdate = {
+  appStart: board.app.start,
+  units: board.sectors.length,
   frames: updateFrames(makeImage(board, newApp, "2.0.0"), 512, false),
   damaged: (() => {
     const image = makeImage(board, newApp, "2.0.0");
@@ -64,11 +66,12 @@ describe("a hostile host never strands the device and never gets a half image st
     const installed = await installedDevice();
     const factory = { bytes: installed.flash.bytes.slice(), state: installed.nextBootState() };
     await fc.assert(
-      fc.asyncProperty(hostileActions(update), async (actions) => {
-        // The session: the update trigger held from power-on, then whatever the host sends.
+      fc.asyncProperty(hostileActions(update), fc.boolean(), fc.integer({ min: 0, max: board.listenWindowMs * 1000 }), async (actions, byPin, startUs) => {
+        // The session: the update trigger held from power-on, or the host's first bytes at startUs (inside the
+        // listen window, or at its very end), then whatever the host sends.
         const sim = Simulation.resume(board, factory.bytes, factory.state);
-        sim.triggerPressed = true;
-        for (const chunk of scheduleOf(actions, update)) sim.uart.deliver(chunk.bytes, chunk.atUs);
+        sim.triggerPressed = byPin;
+        for (const chunk of scheduleOf(actions, update, startUs)) sim.uart.deliver(chunk.bytes, chunk.atUs);
         const outcome = await runBootloaderInNode(sim);
         expect(["idle", "application", "reset"], `session ended in ${outcome.kind}`).toContain(outcome.kind);
         expect(sim.flash.locked, `flash left unlocked after ${outcome.kind}`).toBe(true);

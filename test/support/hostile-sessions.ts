@@ -1,7 +1,8 @@
 /**
  * Random sessions of a hostile host, for property tests (fast-check): what hosts really send, in any order.
  * A valid update cut short after any frame, a whole one, one whose payload was damaged after packaging, a
- * frame with a flipped byte, any command with any payload (valid framing), raw line noise, BOOT, pauses. The
+ * frame with a flipped byte, any command with any payload (valid framing), raw line noise, BOOT, pauses, and
+ * AN3155 requests (stm32flash's protocol) without GO. The
  * bytes are scheduled at line rate, each action once the previous one's bytes are on the wire: a host that
  * does not wait for replies, so some arrive while the device erases or programs.
  *
@@ -10,6 +11,7 @@
  */
 import fc from "fast-check";
 import { Command, encodeFrame } from "../../host/frames";
+import { cmd, extendedErase, readMemory, writeMemory } from "../bootloader/an3155-requests";
 
 export type HostileAction =
   | { kind: "prefix"; frames: number }
@@ -19,12 +21,16 @@ export type HostileAction =
   | { kind: "any"; command: number; seq: number; payload: Uint8Array }
   | { kind: "noise"; bytes: Uint8Array }
   | { kind: "boot" }
-  | { kind: "pause"; ms: number };
+  | { kind: "pause"; ms: number }
+  | { kind: "an3155"; bytes: number[] };
 
 /** The update the actions draw on: its frames (INFO, BEGIN, WRITEs, END), and the same with a damaged payload. */
 export interface HostileUpdate {
   frames: Uint8Array[];
   damaged: Uint8Array[];
+  /** Where the application region starts and how many erase units the flash has (AN3155 requests aim there). */
+  appStart: number;
+  units: number;
 }
 
 /** One timed chunk on the line: the same shape as host/sim/script.ts's ScriptEntry. */
@@ -48,7 +54,24 @@ export function hostileActions(update: HostileUpdate): fc.Arbitrary<HostileActio
     fc.constant({ kind: "boot" as const }),
     fc.record({ kind: fc.constant("pause" as const), ms: fc.integer({ min: 1, max: 3000 }) }),
   );
-  return fc.array(action, { minLength: 1, maxLength: 8 });
+  return fc.array(fc.oneof({ arbitrary: action, weight: 8 }, { arbitrary: an3155Request(update), weight: 2 }), { minLength: 1, maxLength: 8 });
+}
+
+/**
+ * What stm32flash and the ROM's other clients send (AN3155), never GO: its sync byte, GET, ERASE of any units,
+ * WRITE MEMORY of a few bytes into the application region (or anywhere), READ MEMORY. A raw image written this
+ * way and never started with GO must not start at the next power-on (docs/protocol.md).
+ */
+function an3155Request(update: HostileUpdate): fc.Arbitrary<HostileAction> {
+  const anywhere = fc.oneof(fc.integer({ min: update.appStart, max: update.appStart + 0x4000 }).map((a) => a & ~3), fc.nat().map((a) => 0x08000000 + (a % 0x80000)), fc.nat());
+  const request = fc.oneof(
+    fc.constant([0x7f]),
+    fc.constant(cmd(0x00)),
+    fc.array(fc.nat(update.units + 2), { minLength: 1, maxLength: 4 }).map((units) => extendedErase(units)),
+    fc.tuple(anywhere, fc.uint8Array({ minLength: 1, maxLength: 64 })).map(([at, data]) => writeMemory(at, data)),
+    fc.tuple(anywhere, fc.integer({ min: 1, max: 256 })).map(([at, length]) => readMemory(at, length)),
+  );
+  return fc.array(request, { minLength: 1, maxLength: 4 }).map((requests) => ({ kind: "an3155" as const, bytes: requests.flat() }));
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -76,6 +99,8 @@ function bytesOf(a: HostileAction, update: HostileUpdate): Uint8Array | null {
       return encodeFrame(Command.Boot, 0);
     case "pause":
       return null;
+    case "an3155":
+      return Uint8Array.from(a.bytes);
   }
 }
 
