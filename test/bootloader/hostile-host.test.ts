@@ -1,69 +1,91 @@
 /**
  * Whatever a host sends, the device keeps a way to be updated and never runs a half image: a property test
- * (fast-check) over random sessions on the Node simulation of NUCLEO-F411RE.
+ * (fast-check) over random sessions on the Node simulation: NUCLEO-F411RE most, a board of each other family
+ * and the two-slot F411 a few each.
  *
  * A session is a random sequence of what hosts really send (test/support/hostile-sessions.ts). After the
  * session the device must have:
  *   - locked the flash controller again (whatever ended the session: idle, reset, application);
- *   - written nothing outside the application and config regions;
+ *   - written nothing outside the application, config and slot regions;
  *   - at the next power-on, either started a complete application (the old one or the whole new one, byte
  *     for byte) or stayed in the bootloader;
  *   - accepted a clean update afterwards, and started it.
- * TSBOOT_HOSTILE_RUNS=n runs more sessions (default 25), TSBOOT_HOSTILE_SEED=s another seed.
+ * TSBOOT_HOSTILE_RUNS=n runs n sessions on each board, TSBOOT_HOSTILE_SEED=s another seed.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { nucleoF411Layout } from "../../hal-bindings/sim/board-layout";
+import { loadBoardLayout } from "../../boards/layout";
+import { nucleoF411Layout, type BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { Simulation } from "../../hal-bindings/sim/simulation";
+import { Command, encodeFrame } from "../../host/frames";
 import { hostileActions, scheduleOf, type HostileUpdate } from "../support/hostile-sessions";
-import { concat, makeApplication, makeImage, updateFrames } from "./fixtures";
+import { concat, f411Slots, makeApplication, makeImage, updateFrames } from "./fixtures";
 import { runBootloaderInNode } from "./node-run";
 
-const board = nucleoF411Layout();
-const RUNS = Number(process.env.TSBOOT_HOSTILE_RUNS ?? 25);
+/** The boards: one of each family, and a two-slot one (its trial watchdog off); F411 gets the most sessions. */
+const BOARDS: { layout: BoardLayout; runs: number }[] = [
+  { layout: nucleoF411Layout(), runs: 25 },
+  { layout: loadBoardLayout("nucleo-f072rb"), runs: 6 },
+  { layout: loadBoardLayout("nucleo-l476rg"), runs: 6 },
+  { layout: loadBoardLayout("nucleo-h743zi2"), runs: 6 },
+  { layout: f411Slots(), runs: 6 },
+];
+const RUNS_OVERRIDE = process.env.TSBOOT_HOSTILE_RUNS ? Number(process.env.TSBOOT_HOSTILE_RUNS) : null;
 const SEED = Number(process.env.TSBOOT_HOSTILE_SEED ?? 20261201);
-const oldApp = makeApplication(board, 3000, 1);
-const newApp = makeApplication(board, 2600, 2);
+
+const oldApp = (board: BoardLayout) => makeApplication(board, 3000, 1);
+const newApp = (board: BoardLayout) => makeApplication(board, 2600, 2);
+
 /** The new update, and the same with its payload damaged after packaging (header and its CRC unchanged). */
-const update: HostileUpdate = {
-  appStart: board.app.start,
-  units: board.sectors.length,
-  frames: updateFrames(makeImage(board, newApp, "2.0.0"), 512, false),
-  damaged: (() => {
-    const image = makeImage(board, newApp, "2.0.0");
-    image[64 + 1500] ^= 0x10;
-    return updateFrames(image, 512, false);
-  })(),
-};
+function updateFor(board: BoardLayout): HostileUpdate {
+  const image = () => makeImage(board, newApp(board), "2.0.0");
+  const damaged = image();
+  damaged[64 + 1500] ^= 0x10;
+  return { appStart: board.app.start, units: board.sectors.length, frames: updateFrames(image(), 512, false), damaged: updateFrames(damaged, 512, false) };
+}
 
 const inRegion = (address: number, r: { start: number; size: number }) => address >= r.start && address < r.start + r.size;
 
-function writtenOutside(before: Uint8Array, after: Uint8Array): number[] {
+/** Addresses that changed outside the regions an update may write: application, config, and the slots'. */
+function writtenOutside(board: BoardLayout, before: Uint8Array, after: Uint8Array): number[] {
+  const writable = [board.app, board.config, ...(board.slots ? [board.slots.secondary, board.slots.scratch] : [])];
   const changed: number[] = [];
-  for (let i = 0; i < before.length; i++) {
+  for (let i = 0; i < before.length && changed.length < 4; i++) {
     const address = board.flashBase + i;
-    if (before[i] !== after[i] && !inRegion(address, board.app) && !inRegion(address, board.config)) changed.push(address);
+    if (before[i] !== after[i] && !writable.some((r) => inRegion(address, r))) changed.push(address);
   }
   return changed;
 }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
 const appHolds = (sim: Simulation, payload: Uint8Array) => {
-  const at = board.app.start - board.flashBase;
+  const at = sim.board.app.start - sim.board.flashBase;
   return Buffer.from(sim.flash.bytes.subarray(at, at + payload.length)).equals(Buffer.from(payload));
 };
 
+const INSTALL_PERMANENT = 1;
+
+/** A clean update as the flasher sends it: the frames, INSTALL (permanent) on a two-slot board, then BOOT. */
+function cleanUpdate(board: BoardLayout, payload: Uint8Array, version: string): Uint8Array {
+  const frames = updateFrames(makeImage(board, payload, version), 1024, false);
+  if (board.slots) frames.push(encodeFrame(Command.Install, 200, Uint8Array.of(INSTALL_PERMANENT)));
+  frames.push(encodeFrame(Command.Boot, 201));
+  return concat(frames);
+}
+
 /** The old application, installed by a clean update and started once. */
-async function installedDevice(): Promise<Simulation> {
+async function installedDevice(board: BoardLayout): Promise<Simulation> {
   const sim = new Simulation(board);
-  sim.uart.deliver(concat(updateFrames(makeImage(board, oldApp, "1.0.0"), 1024, false)), 0);
-  expect((await runBootloaderInNode(sim)).kind).toBe("idle");
+  sim.uart.deliver(cleanUpdate(board, oldApp(board), "1.0.0"), 0);
+  expect((await runBootloaderInNode(sim)).kind).toBe("application");
+  expect(appHolds(sim, oldApp(board))).toBe(true);
   return sim.rebooted();
 }
 
 describe("a hostile host never strands the device and never gets a half image started", () => {
-  it(`holds for ${RUNS} random sessions (seed ${SEED})`, async () => {
-    const installed = await installedDevice();
+  it.each(BOARDS.map(({ layout, runs }) => [layout.name, layout, RUNS_OVERRIDE ?? runs] as const))("%s: holds for random sessions", async (_, board, runs) => {
+    const update = updateFor(board);
+    const installed = await installedDevice(board);
     const factory = { bytes: installed.flash.bytes.slice(), state: installed.nextBootState() };
     await fc.assert(
       fc.asyncProperty(hostileActions(update), fc.boolean(), fc.integer({ min: 0, max: board.listenWindowMs * 1000 }), async (actions, byPin, startUs) => {
@@ -75,13 +97,13 @@ describe("a hostile host never strands the device and never gets a half image st
         const outcome = await runBootloaderInNode(sim);
         expect(["idle", "application", "reset"], `session ended in ${outcome.kind}`).toContain(outcome.kind);
         expect(sim.flash.locked, `flash left unlocked after ${outcome.kind}`).toBe(true);
-        expect(writtenOutside(factory.bytes, sim.flash.bytes).slice(0, 4).map(hex), "written outside the application and config regions").toEqual([]);
+        expect(writtenOutside(board, factory.bytes, sim.flash.bytes).map(hex), "written outside the application, config and slot regions").toEqual([]);
 
         // The next power-on, nothing sent: a complete application or the bootloader, never a part of one.
         const next = sim.rebooted();
         const boot = await runBootloaderInNode(next);
         if (boot.kind === "application") {
-          expect(appHolds(next, oldApp) || appHolds(next, newApp), "a started application is the old or the new one, whole").toBe(true);
+          expect(appHolds(next, oldApp(board)) || appHolds(next, newApp(board)), "a started application is the old or the new one, whole").toBe(true);
         } else {
           expect(boot.kind, "no application: the device waits in the bootloader").toBe("idle");
         }
@@ -90,11 +112,11 @@ describe("a hostile host never strands the device and never gets a half image st
         const third = makeApplication(board, 2000, 3);
         const recover = next.rebooted();
         recover.triggerPressed = true;
-        recover.uart.deliver(concat(updateFrames(makeImage(board, third, "3.0.0"), 1024, true)), 1_000);
+        recover.uart.deliver(cleanUpdate(board, third, "3.0.0"), 1_000);
         expect((await runBootloaderInNode(recover)).kind, "a clean update after the session").toBe("application");
         expect(appHolds(recover, third)).toBe(true);
       }),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      { numRuns: runs, seed: SEED, endOnFailure: true },
     );
   }, 600_000);
 });

@@ -1,8 +1,8 @@
 /**
  * Random sessions of a hostile host, for property tests (fast-check): what hosts really send, in any order.
  * A valid update cut short after any frame, a whole one, one whose payload was damaged after packaging, a
- * frame with a flipped byte, any command with any payload (valid framing), raw line noise, BOOT, pauses, and
- * AN3155 requests (stm32flash's protocol) without GO. The
+ * frame with a flipped byte, any command with any payload (valid framing), raw line noise, BOOT, INSTALL (test,
+ * permanent or any mode), pauses, and AN3155 requests (stm32flash's protocol) without GO. The
  * bytes are scheduled at line rate, each action once the previous one's bytes are on the wire: a host that
  * does not wait for replies, so some arrive while the device erases or programs.
  *
@@ -21,6 +21,7 @@ export type HostileAction =
   | { kind: "any"; command: number; seq: number; payload: Uint8Array }
   | { kind: "noise"; bytes: Uint8Array }
   | { kind: "boot" }
+  | { kind: "install"; mode: number }
   | { kind: "pause"; ms: number }
   | { kind: "an3155"; bytes: number[] };
 
@@ -52,6 +53,7 @@ export function hostileActions(update: HostileUpdate): fc.Arbitrary<HostileActio
     fc.record({ kind: fc.constant("any" as const), command: fc.constantFrom(...commands), seq: fc.nat(255), payload: fc.uint8Array({ maxLength: 80 }) }),
     fc.record({ kind: fc.constant("noise" as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
     fc.constant({ kind: "boot" as const }),
+    fc.record({ kind: fc.constant("install" as const), mode: fc.oneof(fc.constantFrom(0, 1), fc.nat(255)) }),
     fc.record({ kind: fc.constant("pause" as const), ms: fc.integer({ min: 1, max: 3000 }) }),
   );
   return fc.array(fc.oneof({ arbitrary: action, weight: 8 }, { arbitrary: an3155Request(update), weight: 2 }), { minLength: 1, maxLength: 8 });
@@ -97,6 +99,8 @@ function bytesOf(a: HostileAction, update: HostileUpdate): Uint8Array | null {
       return a.bytes;
     case "boot":
       return encodeFrame(Command.Boot, 0);
+    case "install":
+      return encodeFrame(Command.Install, 0, Uint8Array.of(a.mode));
     case "pause":
       return null;
     case "an3155":
