@@ -9,10 +9,9 @@
  */
 #include "tsboot_hal.h"
 
+#include "case_harness.h"
 #include "f0_model.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,65 +86,22 @@
 #define PAGE 2048u
 
 /* ---------------------------------------------------------------------------------------------------- */
-/* Harness                                                                                               */
-
-static const char *g_case = "?";
-
-static void fail(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-static void fail(int line, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("FAIL %s: cases.c:%d: ", g_case, line);
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  for (uint32_t i = 0; i < f0_model_violation_count() && i < 64u; i++) {
-    printf("  model violation: %s\n", f0_model_violation(i));
-  }
-  fflush(stdout);
-  exit(1);
-}
-
-#define CHECK(cond)                                                                                            \
-  do {                                                                                                         \
-    if (!(cond)) {                                                                                             \
-      fail(__LINE__, "%s", #cond);                                                                             \
-    }                                                                                                          \
-  } while (0)
-
-#define CHECK_EQ(a, b)                                                                                         \
-  do {                                                                                                         \
-    unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);                             \
-    if (a_ != b_) {                                                                                            \
-      fail(__LINE__, "%s == %s: got 0x%llX (%llu), expected 0x%llX (%llu)", #a, #b, a_, a_, b_, b_);           \
-    }                                                                                                          \
-  } while (0)
+/* Harness (the shared part: test/support/c/case_harness.h)                                              */
 
 /* Runs stmt, which must end in a system reset (the model longjmps back here); fails if it returns. */
-static jmp_buf g_reset;
-#define EXPECT_RESET(stmt)                                                                                     \
-  do {                                                                                                         \
-    if (setjmp(g_reset) == 0) {                                                                                \
-      f0_model_catch_reset(&g_reset);                                                                          \
-      stmt;                                                                                                    \
-      f0_model_catch_reset(NULL);                                                                              \
-      fail(__LINE__, "expected a system reset from: %s", #stmt);                                               \
-    }                                                                                                          \
-    f0_model_catch_reset(NULL);                                                                                \
-  } while (0)
+#define EXPECT_RESET(stmt) EXPECT_RESET_VIA(f0_model_catch_reset, stmt)
 
-struct test_case {
-  const char *name;
-  void (*fn)(void);
-};
+/* The F0's cases register themselves (a constructor each) instead of being listed in a table, and
+ * `--list` prints them sorted by name: CASE here replaces case_harness.h's table form. */
 #define MAX_CASES 256u
 static struct test_case s_cases[MAX_CASES];
 static uint32_t s_case_count = 0;
 static void add_case(const char *name, void (*fn)(void)) {
   if (s_case_count < MAX_CASES) {
-    s_cases[s_case_count++] = (struct test_case){name, fn};
+    s_cases[s_case_count++] = (struct test_case){name, fn, __FILE__};
   }
 }
+#undef CASE
 #define CASE(name)                                                                                             \
   static void case_##name(void);                                                                               \
   __attribute__((constructor)) static void register_##name(void) { add_case(#name, case_##name); }              \
@@ -188,21 +144,11 @@ static uint32_t write_value(int32_t index) {
   return f0_model_trace((uint32_t)index)->value;
 }
 
-/* Expected violations are checked by the case and then forgotten; anything else fails the case. */
-static void expect_violation(const char *needle) {
-  for (uint32_t i = 0; i < f0_model_violation_count(); i++) {
-    if (strstr(f0_model_violation(i), needle) != NULL) {
-      return;
-    }
-  }
-  fail(__LINE__, "expected a model violation containing \"%s\"", needle);
-}
-
 static void check_page_erased(uint32_t page) {
   uint32_t start = 0x08000000u + page * PAGE;
   for (uint32_t a = start; a < start + PAGE; a += 4u) {
     if (f0_model_flash_word(a) != 0xFFFFFFFFu) {
-      fail(__LINE__, "page %u not erased at 0x%08X", (unsigned)page, (unsigned)a);
+      FAIL("page %u not erased at 0x%08X", (unsigned)page, (unsigned)a);
     }
   }
 }
@@ -247,7 +193,7 @@ CASE(flash_unlock_refused_after_wrong_key) {
   CHECK_EQ(f0_model_stats()->cr_writes_rejected, 0); /* the driver never wrote the locked FLASH_CR */
   expect_violation("bus error, FLASH_CR locked until reset");
   expect_violation("after a lockout");
-  f0_model_clear_violations();
+  model_clear_violations();
   f0_model_power_cycle(); /* only a reset ends the lockout */
   CHECK_EQ(hal_flash_unlock(), HAL_OK);
   hal_flash_lock();
@@ -260,7 +206,7 @@ CASE(flash_unlock_wrong_order_locks_out) {
   CHECK(f0_model_flash_locked_out());
   CHECK(f0_model_flash_locked());
   expect_violation("bus error, FLASH_CR locked until reset");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -468,7 +414,7 @@ CASE(flash_busy_stuck_erase_resets) {
   setup();
   f0_model_flash_stick_busy(true);
   EXPECT_RESET(hal_flash_erase_unit(5));
-  CHECK_EQ(f0_model_reads(A_FLASH_SR), 2u + 2u * 320000u); /* idle check, flag read, then 2 x the bound */
+  CHECK_EQ(model_reads(A_FLASH_SR), 2u + 2u * 320000u); /* idle check, flag read, then 2 x the bound */
   CHECK(f0_model_flash_locked()); /* the reset locked it */
   CHECK_EQ(peek(A_RCC_CSR) & 0x10000000u, 0x10000000u); /* SFTRSTF */
   CHECK_EQ(hal_fault_kind(), HAL_FAULT_FLASH_STUCK);
@@ -479,7 +425,7 @@ CASE(flash_busy_stuck_program_resets) {
   setup();
   f0_model_flash_stick_busy(true);
   EXPECT_RESET(program(0x08004000u, 0x1234u));
-  CHECK_EQ(f0_model_reads(A_FLASH_SR), 2u + 2u * 480u); /* 60 us x 8 MHz, twice */
+  CHECK_EQ(model_reads(A_FLASH_SR), 2u + 2u * 480u); /* 60 us x 8 MHz, twice */
   CHECK_EQ(hal_fault_kind(), HAL_FAULT_FLASH_STUCK);
   CHECK_EQ(hal_fault_detail(), 0x08004000u);
 }
@@ -498,7 +444,7 @@ CASE(flash_busy_bound_follows_hclk) {
   CHECK_EQ(hal_clock_init(0, 48u * MHZ), 48u * MHZ);
   f0_model_flash_stick_busy(true);
   EXPECT_RESET(program(0x08004000u, 0x1234u));
-  CHECK_EQ(f0_model_reads(A_FLASH_SR), 2u + 2u * 60u * 48u);
+  CHECK_EQ(model_reads(A_FLASH_SR), 2u + 2u * 60u * 48u);
 }
 
 CASE(flash_lock_with_stuck_busy_resets) {
@@ -774,8 +720,8 @@ CASE(clock_fallback_hse_never_ready) {
   CHECK_EQ(hal_clock_init(8u * MHZ | HAL_CLOCK_HSE_BYPASS, 48u * MHZ), 8u * MHZ);
   CHECK_EQ(f0_model_sysclk_hz(), 8u * MHZ);
   CHECK_EQ(hal_clock_hclk_hz(), 8u * MHZ);
-  CHECK(f0_model_reads(A_RCC_CR) >= 800000u);       /* 100 ms at 8 MHz ... */
-  CHECK(f0_model_reads(A_RCC_CR) < 800000u + 16u); /* ... and no more */
+  CHECK(model_reads(A_RCC_CR) >= 800000u);       /* 100 ms at 8 MHz ... */
+  CHECK(model_reads(A_RCC_CR) < 800000u + 16u); /* ... and no more */
   CHECK_EQ(peek(A_RCC_CR) & 0x50000u, 0u);          /* HSEON and HSEBYP off again */
   CHECK_EQ(peek(A_FLASH_ACR) & 7u, 0u);
 }
@@ -1029,7 +975,7 @@ CASE(uart_write_stuck_is_bounded) {
   hal_uart_write_byte('b'); /* TXE never comes: bounded, the byte dropped */
   CHECK_EQ(hal_uart_take_errors(), HAL_UART_ERR_TX_TIMEOUT);
   uint32_t char_polls = (8u * MHZ / 115200u + 1u) * 11u;
-  CHECK(f0_model_reads(A_USART2_ISR) <= 2u * char_polls + 2u);
+  CHECK(model_reads(A_USART2_ISR) <= 2u * char_polls + 2u);
   hal_uart_flush();
   CHECK_EQ(hal_uart_take_errors(), HAL_UART_ERR_TX_TIMEOUT);
 }
@@ -1382,7 +1328,7 @@ CASE(iwdg_start_sequence) {
   int32_t reload = find_write(A_IWDG_KR, 0xAAAAu, 0);
   CHECK(start >= 0 && access > start && pr > access && rlr > pr && reload > rlr);
   CHECK_EQ(peek(A_IWDG_SR), 0u);
-  CHECK(f0_model_reads(A_IWDG_SR) > 0u);
+  CHECK(model_reads(A_IWDG_SR) > 0u);
   /* 1000 ms at the fastest LSI (50 kHz): /16 gives 3125 counts. */
   CHECK_EQ(f0_model_iwdg_prescaler(), 2u);
   CHECK_EQ(f0_model_iwdg_reload(), 3124u);
@@ -1417,10 +1363,10 @@ CASE(iwdg_update_wait_is_bounded) {
   setup();
   f0_model_iwdg_stick_updates(true);
   hal_iwdg_start(1000);
-  CHECK(f0_model_reads(A_IWDG_SR) <= 2u * (8u * MHZ / 1000u));
+  CHECK(model_reads(A_IWDG_SR) <= 2u * (8u * MHZ / 1000u));
   CHECK(f0_model_iwdg_running());
   f0_model_iwdg_stick_updates(false);
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(iwdg_refresh_reloads) {
@@ -1618,7 +1564,7 @@ CASE(model_store_without_pg_is_ignored) {
   reg_model_write16(0x08004000u, 0x1234u);
   CHECK_EQ(f0_model_flash_half(0x08004000u), 0xFFFFu);
   expect_violation("PG = 0");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_pgerr_when_not_erased) {
@@ -1654,7 +1600,7 @@ CASE(model_locked_cr_write_rejected) {
   CHECK_EQ(peek(A_FLASH_CR), CR_LOCK);
   CHECK_EQ(f0_model_stats()->cr_writes_rejected, 1);
   expect_violation("while locked");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_status_write_one_to_clear) {
@@ -1682,7 +1628,7 @@ CASE(model_registers_not_writable_while_busy) {
   reg_model_write32(A_FLASH_AR, 0x08000000u);
   expect_violation("FLASH_CR write 0x0080 while BSY");
   expect_violation("FLASH_AR written while BSY");
-  f0_model_clear_violations();
+  model_clear_violations();
   raw_wait();
   CHECK_EQ(peek(A_FLASH_CR) & CR_LOCK, 0u); /* the LOCK write was not taken */
 }
@@ -1694,7 +1640,7 @@ CASE(model_page_erase_order) {
   reg_model_write32(A_FLASH_CR, CR_PER | CR_STRT);
   expect_violation("same FLASH_CR write that sets PER");
   expect_violation("without FLASH_AR written after PER");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_word_store_into_flash_is_fatal_only_while_programming) {
@@ -1702,7 +1648,7 @@ CASE(model_word_store_into_flash_is_fatal_only_while_programming) {
   raw_unlock();
   reg_model_write32(0x08004000u, 0x12345678u); /* PG = 0: ignored */
   expect_violation("word store to flash");
-  f0_model_clear_violations();
+  model_clear_violations();
   /* With PG set the same store is a bus error: MODEL FATAL (shown by the mutant that stores words). */
 }
 
@@ -1744,7 +1690,7 @@ CASE(model_rdp_level1_to_0_mass_erases) {
   raw_wait();
   CHECK_EQ(f0_model_flash_half(0x08000000u), 0xFFFFu);
   expect_violation("mass erased");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_usart_frame_locked_while_enabled) {
@@ -1758,7 +1704,7 @@ CASE(model_usart_frame_locked_while_enabled) {
   CHECK_EQ(peek(A_USART2_BRR), 69u);
   expect_violation("frame bits changed while UE = 1");
   expect_violation("BRR written while UE = 1");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_usart_ue_cleared_mid_character) {
@@ -1769,7 +1715,7 @@ CASE(model_usart_ue_cleared_mid_character) {
   reg_model_write32(0x40004428u, 0x55u); /* TDR */
   reg_model_write32(A_USART2_CR1, 0u);
   expect_violation("UE cleared while a character was being sent");
-  f0_model_clear_violations();
+  model_clear_violations();
   CHECK_EQ(peek(A_USART2_ISR) & 0xFFu, 0xC0u); /* ISR back to its defaults */
 }
 
@@ -1781,7 +1727,7 @@ CASE(model_dma_registers_locked_while_enabled) {
   reg_model_write32(A_DMA_CNDTR5, 16u);
   CHECK_EQ(peek(A_DMA_CNDTR5), 8u);
   expect_violation("written while EN = 1");
-  f0_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_DMA_IFCR, 1u << 16);
 }
 
@@ -1790,12 +1736,12 @@ CASE(model_iwdg_registers_need_the_key) {
   reg_model_write32(A_IWDG_PR, 6u);
   CHECK_EQ(peek(A_IWDG_SR), 0u);
   expect_violation("without the 0x5555 key");
-  f0_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_IWDG_KR, 0x5555u);
   reg_model_write32(A_IWDG_PR, 6u);
   reg_model_write32(A_IWDG_PR, 5u); /* while PVU */
   expect_violation("while its update flag is set");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_clock_rules) {
@@ -1809,13 +1755,13 @@ CASE(model_clock_rules) {
   (void)reg_model_read32(A_RCC_CFGR);
   CHECK_EQ(f0_model_sysclk_hz(), 48u * MHZ);
   expect_violation("needs LATENCY = 1");
-  f0_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_RCC_CFGR, (12u << 18) | 2u); /* PLLMUL while the PLL runs */
   expect_violation("PLL is on");
-  f0_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_RCC_CFGR2, 1u);
   expect_violation("PREDIV written while the PLL is on");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_pllxtpre_is_prediv0) {
@@ -1841,27 +1787,7 @@ static int by_name(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   qsort(s_cases, s_case_count, sizeof s_cases[0], by_name);
-  if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-    for (uint32_t i = 0; i < s_case_count; i++) {
-      printf("%s\n", s_cases[i].name);
-    }
-    return 0;
-  }
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s --list | CASE\n", argv[0]);
-    return 2;
-  }
-  for (uint32_t i = 0; i < s_case_count; i++) {
-    if (strcmp(argv[1], s_cases[i].name) == 0) {
-      g_case = s_cases[i].name;
-      s_cases[i].fn();
-      if (f0_model_violation_count() != 0u) {
-        fail(0, "%u model violation(s)", (unsigned)f0_model_violation_count());
-      }
-      printf("PASS %s\n", g_case);
-      return 0;
-    }
-  }
-  fprintf(stderr, "no case named %s\n", argv[1]);
-  return 2;
+  const struct case_table table = {s_cases, s_case_count};
+  const struct case_table *const tables[] = {&table};
+  return run_cases(argc, argv, tables, 1u);
 }

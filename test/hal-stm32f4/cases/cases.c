@@ -81,7 +81,7 @@ CASE(flash_unlock_refused_after_wrong_key) {
   CHECK(f4_model_flash_locked());
   expect_violation("bus error, FLASH_CR locked until reset");
   expect_violation("after a lockout"); /* the driver's own attempts: each a bus error on silicon */
-  f4_model_clear_violations();
+  model_clear_violations();
   f4_model_system_reset(); /* only a reset ends the lockout */
   CHECK(!f4_model_flash_locked_out());
   CHECK_EQ(hal_flash_unlock(), HAL_OK);
@@ -95,7 +95,7 @@ CASE(flash_unlock_wrong_order_locks_out) {
   CHECK(f4_model_flash_locked_out());
   CHECK(f4_model_flash_locked());
   expect_violation("bus error, FLASH_CR locked until reset");
-  f4_model_clear_violations();
+  model_clear_violations();
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -334,11 +334,11 @@ CASE(flash_busy_stuck_erase_resets) {
   setup(F4_PART_F411XE);
   f4_model_flash_stick_busy(true);
   f4_model_flash_poke(0x08020000u, 0u);
-  uint64_t before = f4_model_reads(A_FLASH_SR);
+  uint64_t before = model_reads(A_FLASH_SR);
   EXPECT_RESET(hal_flash_erase_unit(5));
   /* The bound (2.6 s, the 128 KB sector maximum, at 16 MHz, one poll per cycle), then once more, then a
    * reset. FLASH_CR was never written while BSY was set: the model stops with MODEL FATAL at such a write. */
-  uint64_t polls = f4_model_reads(A_FLASH_SR) - before;
+  uint64_t polls = model_reads(A_FLASH_SR) - before;
   CHECK(polls >= 2ull * 2600ull * 16000ull && polls <= 2ull * 2600ull * 16000ull + 4u);
   CHECK_EQ(f4_model_last_reset(), F4_RESET_SOFTWARE);
   CHECK_EQ(__tsboot_fault_record[0], HAL_FAULT_FLASH_STUCK);
@@ -351,9 +351,9 @@ CASE(flash_busy_stuck_erase_resets) {
 CASE(flash_busy_stuck_program_resets) {
   setup(F4_PART_F411XE);
   f4_model_flash_stick_busy(true);
-  uint64_t before = f4_model_reads(A_FLASH_SR);
+  uint64_t before = model_reads(A_FLASH_SR);
   EXPECT_RESET(program_word(0x08008000u, 0u));
-  uint64_t polls = f4_model_reads(A_FLASH_SR) - before;
+  uint64_t polls = model_reads(A_FLASH_SR) - before;
   CHECK(polls >= 2u * 1600u && polls <= 2u * 1600u + 4u); /* 100 us at 16 MHz, twice */
   CHECK_EQ(__tsboot_fault_record[0], HAL_FAULT_FLASH_STUCK);
   CHECK_EQ(__tsboot_fault_record[1], 0x08008000u); /* the address being programmed */
@@ -414,9 +414,9 @@ CASE(flash_busy_bound_follows_hclk) {
   f4_model_rcc_set_hse(F4_HSE_CLOCK_IN, 8000000u);
   CHECK_EQ(hal_clock_init(8000000u | HAL_CLOCK_HSE_BYPASS, 84000000u), 84000000u);
   f4_model_flash_stick_busy(true);
-  uint64_t before = f4_model_reads(A_FLASH_SR);
+  uint64_t before = model_reads(A_FLASH_SR);
   EXPECT_RESET(program_word(0x08008000u, 0u));
-  uint64_t polls = f4_model_reads(A_FLASH_SR) - before;
+  uint64_t polls = model_reads(A_FLASH_SR) - before;
   CHECK(polls >= 2u * 8400u && polls <= 2u * 8400u + 4u); /* 100 us at 84 MHz, twice */
 }
 
@@ -593,7 +593,7 @@ CASE(clock_fallback_hse_never_ready) {
   CHECK_EQ(peek(A_FLASH_ACR), 0u);
   CHECK_EQ(peek(A_RCC_PLLCFGR), 0x24003010u);
   /* Bounded: 100 ms at 16 MHz of RCC_CR polls. */
-  uint64_t polls = f4_model_reads(A_RCC_CR);
+  uint64_t polls = model_reads(A_RCC_CR);
   CHECK(polls >= 1600000u && polls < 1600100u);
 }
 
@@ -782,9 +782,9 @@ CASE(uart_write_stuck_is_bounded) {
   hal_uart_init(A_USART2, 16000000u, 115200u, false);
   f4_model_uart_stick_tx(A_USART2, true);
   hal_uart_write_byte('a'); /* TDR was empty: accepted */
-  uint64_t before = f4_model_reads(A_USART2);
+  uint64_t before = model_reads(A_USART2);
   hal_uart_write_byte('b'); /* TXE never comes back */
-  uint64_t polls = f4_model_reads(A_USART2) - before;
+  uint64_t polls = model_reads(A_USART2) - before;
   CHECK_EQ(polls, 2u * (16000000u / 115200u + 1u) * 11u); /* two character times at one poll per cycle */
   CHECK_EQ(hal_uart_take_errors(), HAL_UART_ERR_TX_TIMEOUT);
   hal_uart_flush();
@@ -1006,7 +1006,7 @@ CASE(model_locked_cr_write_rejected) {
   CHECK_EQ(peek(A_FLASH_CR), 0x80000000u);
   CHECK_EQ(f4_model_stats()->cr_writes_rejected, 1);
   expect_violation("while locked");
-  f4_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_status_write_one_to_clear) {
@@ -1082,7 +1082,7 @@ CASE(model_cr_write_while_busy_stalls) {
   CHECK_EQ(peek(A_FLASH_SR) & SR_BSY, 0u); /* the write waited for the end */
   CHECK(f4_model_flash_locked());
   expect_violation("stalled");
-  f4_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_clock_rules) {
@@ -1100,10 +1100,10 @@ CASE(model_clock_rules) {
   reg_model_write32(A_RCC_CFGR, (5u << 10) | (4u << 13) | 2u);
   CHECK_EQ(f4_model_sysclk_hz(), 168000000u);
   expect_violation("needs 5 flash wait states");
-  f4_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_RCC_PLLCFGR, 0x24003010u); /* PLL running */
   expect_violation("PLL is on");
-  f4_model_clear_violations();
+  model_clear_violations();
 }
 
 /* ---------------------------------------------------------------------------------------------------- */

@@ -12,11 +12,11 @@
  */
 #include "tsboot_hal.h"
 
+#include "case_harness.h"
 #include "l4_model.h"
 #include "stm32l4.h"
 #include "stm32l4_regs.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,38 +75,6 @@
 #define SR_ERROR_BITS 0xC3FAu /* every rc_w1 error flag (EOP excluded) */
 #define SR_BSY 0x10000u
 #define BANK2 0x08080000u
-
-static const char *g_case = "?";
-
-static void fail(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-static void fail(int line, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("FAIL %s: cases.c:%d: ", g_case, line);
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  for (uint32_t i = 0; i < l4_model_violation_count() && i < 64u; i++) {
-    printf("  model violation: %s\n", l4_model_violation(i));
-  }
-  fflush(stdout);
-  exit(1);
-}
-
-#define CHECK(cond)                                                                                            \
-  do {                                                                                                         \
-    if (!(cond)) {                                                                                             \
-      fail(__LINE__, "%s", #cond);                                                                             \
-    }                                                                                                          \
-  } while (0)
-
-#define CHECK_EQ(a, b)                                                                                         \
-  do {                                                                                                         \
-    unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);                             \
-    if (a_ != b_) {                                                                                            \
-      fail(__LINE__, "%s == %s: got 0x%llX (%llu), expected 0x%llX (%llu)", #a, #b, a_, a_, b_, b_);           \
-    }                                                                                                          \
-  } while (0)
 
 /* What the port's fault entry (hal-bindings/port/tsboot_fault_entry.c) does with an exception, for every
  * family: the driver may recover it (hal_fault_recover); otherwise record it with the stacked PC (0xFFFFFFFF
@@ -181,15 +149,6 @@ static uint32_t write_value(int32_t index) {
   return l4_model_trace((uint32_t)index)->value;
 }
 
-static void expect_violation(const char *needle) {
-  for (uint32_t i = 0; i < l4_model_violation_count(); i++) {
-    if (strstr(l4_model_violation(i), needle) != NULL) {
-      return;
-    }
-  }
-  fail(__LINE__, "expected a model violation containing \"%s\"", needle);
-}
-
 static bool page_erased(uint32_t addr) {
   for (uint32_t a = addr; a < addr + 2048u; a += 8u) {
     if (l4_model_flash_cell(a) != L4_CELL_ERASED || l4_model_flash_word(a) != 0xFFFFFFFFu) {
@@ -213,8 +172,6 @@ static const uint8_t DW_ZERO[8] = {0};
 static uint32_t g_addr, g_first, g_last, g_status, g_word;
 static bool g_flag;
 static const uint8_t *g_data;
-
-#define CASE(name) static void case_##name(void)
 
 /* ---------------------------------------------------------------------------------------------------- */
 /* Flash: unlock / lock (RM0351 3.3.5)                                                                   */
@@ -251,7 +208,7 @@ CASE(flash_unlock_refused_after_wrong_key) {
   CHECK_EQ(l4_model_stats()->cr_writes_rejected, 0); /* the driver never wrote the locked FLASH_CR */
   expect_violation("bus error, FLASH_CR locked until reset");
   expect_violation("after a lockout");
-  l4_model_clear_violations();
+  model_clear_violations();
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -553,7 +510,7 @@ CASE(flash_busy_stuck_program_resets) {
   CHECK_EQ(l4_model_run(do_program), L4_RUN_SYSTEM_RESET);
   CHECK(strcmp(l4_model_last_reset(), "AIRCR.SYSRESETREQ") == 0);
   /* 100 us at 4 MHz: 400 polls, then the same again, then the reset (2 more reads before the operation). */
-  CHECK_EQ(l4_model_reads(A_FLASH_SR), 802u);
+  CHECK_EQ(model_reads(A_FLASH_SR), 802u);
   next_boot();
   CHECK_EQ(hal_fault_kind(), HAL_FAULT_FLASH_STUCK);
   CHECK_EQ(hal_fault_detail(), 0x08010000u);
@@ -565,7 +522,7 @@ CASE(flash_busy_stuck_erase_resets) {
   l4_model_flash_stick_busy(true);
   g_first = 300;
   CHECK_EQ(l4_model_run(do_erase), L4_RUN_SYSTEM_RESET);
-  CHECK_EQ(l4_model_reads(A_FLASH_SR), 2u + 2u * 25u * 4000u); /* 25 ms at 4 MHz, twice */
+  CHECK_EQ(model_reads(A_FLASH_SR), 2u + 2u * 25u * 4000u); /* 25 ms at 4 MHz, twice */
   next_boot();
   CHECK_EQ(hal_fault_kind(), HAL_FAULT_FLASH_STUCK);
   CHECK_EQ(hal_fault_detail(), 0x08096000u);
@@ -578,9 +535,9 @@ CASE(flash_busy_bound_follows_hclk) {
   l4_model_flash_stick_busy(true);
   g_addr = 0x08010000u;
   g_data = DW_A;
-  uint64_t before = l4_model_reads(A_FLASH_SR);
+  uint64_t before = model_reads(A_FLASH_SR);
   CHECK_EQ(l4_model_run(do_program), L4_RUN_SYSTEM_RESET);
-  CHECK_EQ(l4_model_reads(A_FLASH_SR) - before, 2u + 2u * 100u * 80u);
+  CHECK_EQ(model_reads(A_FLASH_SR) - before, 2u + 2u * 100u * 80u);
 }
 
 CASE(flash_slow_operation_completes_in_second_bound) {
@@ -909,7 +866,7 @@ CASE(wrp_option_key_refused) {
   reg_model_write32(A_FLASH_KEYR, 0xCDEF89ABu);
   reg_model_write32(A_FLASH_OPTKEYR, 0x11111111u);
   reg_model_write32(A_FLASH_CR, 0x80000000u);
-  l4_model_clear_violations();
+  model_clear_violations();
   g_first = 0;
   g_last = 3;
   g_flag = true;
@@ -918,7 +875,7 @@ CASE(wrp_option_key_refused) {
   CHECK(l4_model_flash_locked() && l4_model_flash_options_locked());
   CHECK_EQ(writes_to(A_FLASH_WRP1AR), 0);
   expect_violation("FLASH_OPTKEYR");
-  l4_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(wrp_active_reads_loaded_options) {
@@ -1062,7 +1019,7 @@ CASE(bank_swap_option_key_refused) {
   reg_model_write32(A_FLASH_KEYR, 0xCDEF89ABu);
   reg_model_write32(A_FLASH_OPTKEYR, 0x11111111u);
   reg_model_write32(A_FLASH_CR, 0x80000000u);
-  l4_model_clear_violations();
+  model_clear_violations();
   g_flag = true;
   CHECK_EQ(l4_model_run(do_bank_swap_set), L4_RUN_RETURNED);
   CHECK_EQ(g_status, HAL_ERR_LOCKED);
@@ -1070,12 +1027,12 @@ CASE(bank_swap_option_key_refused) {
   CHECK_EQ(writes_to(A_FLASH_OPTR), 0);
   /* The load cannot unlock either: it returns, locked, and the caller's plain reset follows. */
   l4_model_option_set(0, OPTR_FACTORY | OPTR_BFB2); /* as if programmed, not yet loaded ... */
-  l4_model_clear_violations();
+  model_clear_violations();
   CHECK(stm32l4_flash_bank_swap_next_reset() && !stm32l4_flash_bank_swap_active());
   CHECK_EQ(l4_model_run(do_bank_swap_load), L4_RUN_RETURNED);
   CHECK(l4_model_flash_locked() && l4_model_flash_options_locked());
   expect_violation("FLASH_OPTKEYR");
-  l4_model_clear_violations();
+  model_clear_violations();
 }
 
 /* With the banks swapped, unit n is still the page at 0x08000000 + n * 2 KB, but BKER names the physical
@@ -1178,7 +1135,7 @@ CASE(clock_fallback_hse_never_ready) {
   l4_model_rcc_set_hse(L4_HSE_NONE, 0u);
   CHECK_EQ(hal_clock_init(8000000u | HAL_CLOCK_HSE_BYPASS, 80000000u), 16000000u);
   /* 100 ms at the 4 MHz reset clock, one poll per cycle: 400000 reads of RCC_CR, and no more than a few over. */
-  uint64_t reads = l4_model_reads(A_RCC_CR);
+  uint64_t reads = model_reads(A_RCC_CR);
   CHECK(reads >= 400000u && reads < 400100u);
   CHECK_EQ((peek(A_RCC_CFGR) >> 2) & 3u, 1u);        /* on HSI16 */
   CHECK_EQ(peek(A_RCC_CR) & 0x01050000u, 0u);         /* HSE, HSEBYP, PLL off */
@@ -1413,9 +1370,9 @@ CASE(uart_write_stuck_is_bounded) {
   hal_uart_init(A_USART2, 4000000u, 115200u, false);
   l4_model_uart_stick_tx(A_USART2, true);
   hal_uart_write_byte('a'); /* TDR was empty: accepted */
-  uint64_t before = l4_model_reads(U2_ISR);
+  uint64_t before = model_reads(U2_ISR);
   hal_uart_write_byte('b'); /* TXE never comes back */
-  CHECK_EQ(l4_model_reads(U2_ISR) - before, 2u * (4000000u / 115200u + 1u) * 11u);
+  CHECK_EQ(model_reads(U2_ISR) - before, 2u * (4000000u / 115200u + 1u) * 11u);
   CHECK_EQ(hal_uart_take_errors(), HAL_UART_ERR_TX_TIMEOUT);
   hal_uart_flush();
   CHECK_EQ(hal_uart_take_errors(), HAL_UART_ERR_TX_TIMEOUT);
@@ -2018,7 +1975,7 @@ CASE(model_locked_cr_write_rejected) {
   CHECK_EQ(peek(A_FLASH_CR), 0xC0000000u);
   CHECK_EQ(l4_model_stats()->cr_writes_rejected, 1);
   expect_violation("while locked");
-  l4_model_clear_violations();
+  model_clear_violations();
   raw_unlock();
   reg_model_write32(A_FLASH_CR, 0x0u); /* OPTLOCK is set-only: writing 0 leaves it */
   CHECK_EQ(peek(A_FLASH_CR), 0x40000000u);
@@ -2094,7 +2051,7 @@ CASE(model_read_while_write_across_banks) {
   (void)reg_model_read32(BANK2 + 0x100u);         /* the bank being erased: a stall */
   CHECK_EQ(l4_model_stats()->bus_stalls, 1);
   expect_violation("stalled");
-  l4_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_option_bytes_need_optlock_clear_and_load_at_reset) {
@@ -2103,7 +2060,7 @@ CASE(model_option_bytes_need_optlock_clear_and_load_at_reset) {
   reg_model_write32(A_FLASH_WRP1AR, 0xFF03FF00u); /* OPTLOCK still set: ignored */
   CHECK_EQ(peek(A_FLASH_WRP1AR), 0xFF00FFFFu);
   expect_violation("LOCK/OPTLOCK");
-  l4_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_FLASH_OPTKEYR, 0x08192A3Bu);
   reg_model_write32(A_FLASH_OPTKEYR, 0x4C5D6E7Fu);
   CHECK(!l4_model_flash_options_locked());
@@ -2147,13 +2104,13 @@ CASE(model_clock_rules) {
   reg_model_write32(A_RCC_CFGR, 3u);
   CHECK_EQ(l4_model_sysclk_hz(), 80000000u);
   expect_violation("needs 4 flash wait states");
-  l4_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_RCC_PLLCFGR, 0x00001000u); /* the PLL is running */
   expect_violation("PLL is on");
-  l4_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_RCC_CR, 0x00000563u); /* PLLON cleared while it drives SYSCLK */
   expect_violation("drives SYSCLK");
-  l4_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_usart_frame_locked_while_enabled) {
@@ -2167,7 +2124,7 @@ CASE(model_usart_frame_locked_while_enabled) {
   CHECK_EQ(peek(U2_CR1), 0xDu);
   expect_violation("BRR written while UE = 1");
   expect_violation("M/PCE/PS/OVER8 changed while UE = 1");
-  l4_model_clear_violations();
+  model_clear_violations();
   for (int i = 0; i < 5; i++) {
     (void)reg_model_read32(U2_ISR);
   }
@@ -2175,7 +2132,7 @@ CASE(model_usart_frame_locked_while_enabled) {
   reg_model_write32(U2_CR1, 0x0u); /* a character still going out: cut */
   CHECK_EQ(l4_model_uart_cut_chars(A_USART2), 1);
   expect_violation("wait for TC first");
-  l4_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_dma_without_request_overruns) {
@@ -2197,17 +2154,11 @@ CASE(model_dma_registers_locked_while_enabled) {
   reg_model_write32(A_DMA1_CNDTR6, 4u);
   CHECK_EQ(peek(A_DMA1_CNDTR6), 16u);
   expect_violation("written while EN = 1");
-  l4_model_clear_violations();
+  model_clear_violations();
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
 
-struct test_case {
-  const char *name;
-  void (*fn)(void);
-};
-
-#define ENTRY(name) {#name, case_##name},
 static const struct test_case s_cases[] = {
     ENTRY(flash_unlock_sequence)
     ENTRY(flash_unlock_refused_after_wrong_key)
@@ -2344,28 +2295,7 @@ static const struct test_case s_cases[] = {
 };
 
 int main(int argc, char **argv) {
-  uint32_t n = (uint32_t)(sizeof s_cases / sizeof s_cases[0]);
-  if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-    for (uint32_t i = 0; i < n; i++) {
-      printf("%s\n", s_cases[i].name);
-    }
-    return 0;
-  }
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s --list | CASE\n", argv[0]);
-    return 2;
-  }
-  for (uint32_t i = 0; i < n; i++) {
-    if (strcmp(argv[1], s_cases[i].name) == 0) {
-      g_case = s_cases[i].name;
-      s_cases[i].fn();
-      if (l4_model_violation_count() != 0u) {
-        fail(0, "%u model violation(s)", (unsigned)l4_model_violation_count());
-      }
-      printf("PASS %s\n", g_case);
-      return 0;
-    }
-  }
-  fprintf(stderr, "no case named %s\n", argv[1]);
-  return 2;
+  static CASE_TABLE(table, s_cases);
+  const struct case_table *const tables[] = {&table};
+  return run_cases(argc, argv, tables, 1u);
 }

@@ -32,61 +32,11 @@ static const struct part_info s_parts[] = {
 
 #define TRACE_MAX (1u << 20)
 
-/* ------------------------------------------------------------------------------------------------------ */
-/* Reporting                                                                                               */
-
-void violation(const char *fmt, ...) {
-  if (m.violations < 64u) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m.violation_text[m.violations], sizeof m.violation_text[0], fmt, ap);
-    va_end(ap);
-  }
-  m.violations++;
-}
-
-void fatal(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("MODEL FATAL: ");
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  fflush(stdout);
-  exit(3);
-}
-
 uint32_t model_rand(void) {
   m.seed ^= m.seed << 13;
   m.seed ^= m.seed >> 17;
   m.seed ^= m.seed << 5;
   return m.seed;
-}
-
-static void count_read(uint32_t addr) {
-  uint32_t slot = ((addr >> 2) * 2654435761u) % 4096u;
-  for (uint32_t i = 0; i < 4096u; i++) {
-    uint32_t s = (slot + i) % 4096u;
-    if (m.read_addr[s] == addr || m.read_count[s] == 0) {
-      m.read_addr[s] = addr;
-      m.read_count[s]++;
-      return;
-    }
-  }
-}
-
-uint64_t l4_model_reads(uint32_t addr) {
-  uint32_t slot = ((addr >> 2) * 2654435761u) % 4096u;
-  for (uint32_t i = 0; i < 4096u; i++) {
-    uint32_t s = (slot + i) % 4096u;
-    if (m.read_count[s] == 0) {
-      return 0;
-    }
-    if (m.read_addr[s] == addr) {
-      return m.read_count[s];
-    }
-  }
-  return 0;
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -837,6 +787,7 @@ static void noinit_randomise(void) {
 void l4_model_reset(enum l4_part part) {
   struct l4_model_write *trace = m.trace;
   memset(&m, 0, sizeof m);
+  model_report_reset();
   m.trace = trace;
   if (m.trace == NULL) {
     m.trace = calloc(TRACE_MAX, sizeof *m.trace);
@@ -915,7 +866,7 @@ static bool in_noinit(uint32_t addr) { return addr >= M_NOINIT_BASE && addr - M_
 
 static uint32_t model_read(uint32_t addr, bool peek) {
   if (!peek) {
-    count_read(addr);
+    model_count_read(addr);
     tick();
   }
   if (flash_in_array(addr)) {
@@ -1126,9 +1077,6 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
 /* Inspection                                                                                              */
 
 const struct l4_model_stats *l4_model_stats(void) { return &m.stats; }
-uint32_t l4_model_violation_count(void) { return m.violations; }
-const char *l4_model_violation(uint32_t i) { return i < 64u && i < m.violations ? m.violation_text[i] : ""; }
-void l4_model_clear_violations(void) { m.violations = 0; }
 uint32_t l4_model_trace_count(void) { return m.trace_len; }
 const struct l4_model_write *l4_model_trace(uint32_t i) { return i < m.trace_len ? &m.trace[i] : NULL; }
 void l4_model_trace_clear(void) { m.trace_len = 0; }
