@@ -111,39 +111,6 @@ static void setup(void) { f0_model_reset(); }
 static uint32_t peek(uint32_t addr) { return f0_model_peek(addr); }
 static uint32_t sr_errors(void) { return peek(A_FLASH_SR) & (SR_PGERR | SR_WRPRTERR); }
 
-static uint32_t writes_to(uint32_t addr) {
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < f0_model_trace_count(); i++) {
-    n += f0_model_trace(i)->addr == addr ? 1u : 0u;
-  }
-  return n;
-}
-
-/* Index of the first write to addr at or after `from` whose value has all of `bits`, or -1. */
-static int32_t find_write(uint32_t addr, uint32_t bits, uint32_t from) {
-  for (uint32_t i = from; i < f0_model_trace_count(); i++) {
-    const struct f0_model_write *w = f0_model_trace(i);
-    if (w->addr == addr && (w->value & bits) == bits) {
-      return (int32_t)i;
-    }
-  }
-  return -1;
-}
-
-static int32_t last_write(uint32_t addr) {
-  for (uint32_t i = f0_model_trace_count(); i > 0u; i--) {
-    if (f0_model_trace(i - 1u)->addr == addr) {
-      return (int32_t)(i - 1u);
-    }
-  }
-  return -1;
-}
-
-static uint32_t write_value(int32_t index) {
-  CHECK(index >= 0);
-  return f0_model_trace((uint32_t)index)->value;
-}
-
 static void check_page_erased(uint32_t page) {
   uint32_t start = 0x08000000u + page * PAGE;
   for (uint32_t a = start; a < start + PAGE; a += 4u) {
@@ -227,7 +194,7 @@ CASE(flash_erase_each_page) {
     if (page + 1u < 64u) {
       f0_model_flash_poke16(start + PAGE, 0x1111u); /* the next page must survive */
     }
-    f0_model_trace_clear();
+    model_trace_clear();
     CHECK_EQ(hal_flash_erase_unit(page), HAL_OK);
     /* RM0091 "Page erase": PER, then FLASH_AR, then STRT, in three writes. */
     int32_t per = find_write(A_FLASH_CR, CR_PER, 0);
@@ -251,7 +218,7 @@ CASE(flash_erase_page_out_of_range) {
   setup();
   CHECK_EQ(hal_flash_erase_unit(64), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_erase_unit(0xFFFFFFFFu), HAL_ERR_ARG);
-  CHECK_EQ(f0_model_trace_count(), 0); /* nothing touched */
+  CHECK_EQ(model_trace_count(), 0); /* nothing touched */
 }
 
 CASE(flash_size_from_fsize) {
@@ -300,11 +267,11 @@ CASE(flash_program_half_words) {
   CHECK_EQ(f0_model_stats()->flash_programs, 5);
   /* Every store into flash was a half-word made with exactly PG in FLASH_CR. */
   uint32_t stores = 0;
-  for (uint32_t i = 0; i < f0_model_trace_count(); i++) {
-    const struct f0_model_write *w = f0_model_trace(i);
+  for (uint32_t i = 0; i < model_trace_count(); i++) {
+    const struct model_write *w = model_trace(i);
     if (w->addr >= 0x08000000u && w->addr < 0x08020000u) {
       CHECK_EQ(w->width, 16);
-      CHECK_EQ(w->flash_cr_before, CR_PG);
+      CHECK_EQ(w->flash_cr_before[0], CR_PG);
       stores++;
     }
   }
@@ -328,7 +295,7 @@ CASE(flash_program_misaligned_refused) {
   setup();
   CHECK_EQ(program(0x08004001u, 0u), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_unit(0x08004000u, NULL), HAL_ERR_ARG);
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_program_out_of_range_refused) {
@@ -337,7 +304,7 @@ CASE(flash_program_out_of_range_refused) {
   CHECK_EQ(program(0x07FFFFFEu, 0u), HAL_ERR_ARG);
   CHECK_EQ(program(0x20000000u, 0u), HAL_ERR_ARG);
   CHECK_EQ(program(0xFFFFFFFEu, 0u), HAL_ERR_ARG);
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_program_not_erased_is_pgerr) {
@@ -403,7 +370,7 @@ CASE(flash_stale_flags_cleared_first) {
   reg_model_write16(0x08004000u, 0x4321u); /* not erased: PGERR */
   reg_model_write32(A_FLASH_CR, CR_LOCK);
   CHECK_EQ(peek(A_FLASH_SR), SR_PGERR | SR_EOP);
-  f0_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_flash_erase_unit(11), HAL_OK);
   CHECK_EQ(write_value(find_write(A_FLASH_SR, 0, 0)), SR_PGERR | SR_EOP);
 }
@@ -473,7 +440,7 @@ CASE(flash_option_hw_watchdog) {
 CASE(flash_no_ecc_on_f0) {
   setup();
   CHECK(!hal_flash_take_ecc_error());
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_wrp_active_reads_wrpr) {
@@ -526,11 +493,11 @@ CASE(flash_wrp_set_sequence) {
   CHECK_EQ(f0_model_stats()->option_programs, 8);
   uint32_t stores = 0;
   for (uint32_t i = (uint32_t)erase; i < (uint32_t)launch; i++) {
-    const struct f0_model_write *w = f0_model_trace(i);
+    const struct model_write *w = model_trace(i);
     if (w->addr >= A_OB && w->addr < A_OB + 16u) {
       CHECK_EQ(w->width, 16);
       CHECK_EQ(w->addr, A_OB + 2u * stores); /* RDP first, then USER, DATA0, DATA1, WRP0..3 */
-      CHECK_EQ(w->flash_cr_before, 0x0210u); /* OPTWRE | OPTPG */
+      CHECK_EQ(w->flash_cr_before[0], 0x0210u); /* OPTWRE | OPTPG */
       stores++;
     }
   }
@@ -562,7 +529,7 @@ CASE(flash_wrp_set_unprotect) {
 CASE(flash_wrp_set_already_in_force_is_a_no_op) {
   setup();
   f0_model_options_set(0xAA, 0xFF, 0xFF, 0xFF, 0xFFFFFFF0u);
-  f0_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_flash_wrp_set(0, 7, true), HAL_OK); /* no erase, no reset */
   CHECK_EQ(writes_to(A_FLASH_CR), 0);
   CHECK_EQ(f0_model_system_resets(), 0);
@@ -574,7 +541,7 @@ CASE(flash_wrp_set_refuses_partial_groups) {
   CHECK_EQ(hal_flash_wrp_set(0, 6, true), HAL_ERR_ARG); /* would protect page 7, the application's */
   CHECK_EQ(hal_flash_wrp_set(8, 7, true), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_wrp_set(0, 64, true), HAL_ERR_ARG);
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_wrp_set_keeps_rdp_level1) {
@@ -831,7 +798,7 @@ CASE(uart_brr_too_small_refused) {
   CHECK_EQ(peek(A_RCC_APB1ENR) & (1u << 17), 0u);
   CHECK_EQ(hal_uart_read_byte(), -1);
   hal_uart_write_byte('x');
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(uart_bytes_intact_at_every_clock) {
@@ -1015,7 +982,7 @@ CASE(uart_unknown_base_ignored) {
   hal_uart_write_byte('x');
   hal_uart_flush();
   CHECK_EQ(hal_uart_read_byte(), -1);
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(uart_usart1_on_apb2) {
@@ -1284,7 +1251,7 @@ CASE(gpio_invalid_arguments_ignored) {
   hal_gpio_clock_off(6);
   CHECK(!hal_gpio_read(6, 0));
   CHECK(!hal_gpio_read(0, 16));
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -1541,7 +1508,7 @@ CASE(cpu_vector_table_keeps_other_syscfg_bits) {
 CASE(cpu_vector_table_misaligned_ignored) {
   setup();
   hal_cpu_vector_table(APP + 2u);
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
   CHECK_EQ(f0_model_mem_mode(), 0u);
 }
 

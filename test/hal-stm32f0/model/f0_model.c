@@ -160,7 +160,6 @@
 
 #define RX_QUEUE 8192u
 #define TX_LOG 65536u
-#define TRACE_MAX (1u << 20)
 #define USARTS 4u
 
 static const uint32_t usart_bases[USARTS] = {0x40013800u, 0x40004400u, 0x40004800u, 0x40004C00u};
@@ -246,8 +245,6 @@ static struct {
   bool systick_pending, pendsv_pending;
   /* inspection */
   struct f0_model_stats stats;
-  struct f0_model_write *trace;
-  uint32_t trace_len;
 } m;
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -1553,16 +1550,8 @@ static void power_on(void) {
 }
 
 void f0_model_reset(void) {
-  struct f0_model_write *trace = m.trace;
   memset(&m, 0, sizeof m);
   model_report_reset();
-  m.trace = trace;
-  if (m.trace == NULL) {
-    m.trace = calloc(TRACE_MAX, sizeof *m.trace);
-    if (m.trace == NULL) {
-      fatal("out of memory");
-    }
-  }
   m.fsize_kb = 128u;
   memset(m.flash, 0xFF, sizeof m.flash);
   /* Factory option bytes: RDP level 0 (0x55AA), USER 0xFF, DATA 0xFF, no write protection. */
@@ -1770,9 +1759,7 @@ uint16_t reg_model_read16(uint32_t addr) {
 }
 
 static void trace_write(uint32_t addr, uint32_t v, uint8_t width) {
-  if (m.trace_len < TRACE_MAX) {
-    m.trace[m.trace_len++] = (struct f0_model_write){addr, v, m.cr, width};
-  }
+  model_trace_write((struct model_write){addr, v, {m.cr, 0}, width});
 }
 
 void reg_model_write16(uint32_t addr, uint16_t v) {
@@ -2153,6 +2140,3 @@ uint32_t f0_model_iwdg_reload(void) { return m.iwdg_rlr; }
 
 uint64_t f0_model_now(void) { return m.now; }
 const struct f0_model_stats *f0_model_stats(void) { return &m.stats; }
-uint32_t f0_model_trace_count(void) { return m.trace_len; }
-const struct f0_model_write *f0_model_trace(uint32_t i) { return i < m.trace_len ? &m.trace[i] : NULL; }
-void f0_model_trace_clear(void) { m.trace_len = 0; }

@@ -14,7 +14,7 @@
 #ifndef F0_MODEL_H
 #define F0_MODEL_H
 
-#include "model_report.h" /* violations, MODEL FATAL, read counts (model_violation_count, model_reads, ...) */
+#include "model_report.h" /* violations, MODEL FATAL, read counts, write trace (model_reads, model_trace) */
 
 #include <setjmp.h>
 #include <stdbool.h>
@@ -134,17 +134,5 @@ struct f0_model_stats {
   uint32_t iwdg_expiries;
 };
 const struct f0_model_stats *f0_model_stats(void);
-
-/* Every write software made, in order (register, SRAM and flash stores), with FLASH_CR as it was just before
- * and the access width. */
-struct f0_model_write {
-  uint32_t addr;
-  uint32_t value;
-  uint32_t flash_cr_before;
-  uint8_t width; /* 16 or 32 */
-};
-uint32_t f0_model_trace_count(void);
-const struct f0_model_write *f0_model_trace(uint32_t i);
-void f0_model_trace_clear(void);
 
 #endif /* F0_MODEL_H */

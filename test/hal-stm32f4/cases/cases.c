@@ -115,7 +115,7 @@ static void erase_every_sector(enum f4_part part, uint32_t count, const uint32_t
     if (i + 1u < count) {
       f4_model_flash_poke(end, 0x11111111u); /* the next sector must survive */
     }
-    f4_model_trace_clear();
+    model_trace_clear();
     CHECK_EQ(hal_flash_erase_unit(i), HAL_OK);
     int32_t strt = find_write(A_FLASH_CR, 0x10000u, 0);
     CHECK(strt > 0);
@@ -125,7 +125,7 @@ static void erase_every_sector(enum f4_part part, uint32_t count, const uint32_t
     CHECK_EQ((cr >> 8) & 3u, 2u);   /* PSIZE x32 */
     CHECK_EQ(cr & 0x1u, 0u);        /* not PG */
     /* SER and SNB were written before the write that sets STRT (RM0090 3.6.3 steps 2-3). */
-    uint32_t before = f4_model_trace((uint32_t)strt)->flash_cr_before;
+    uint32_t before = model_trace((uint32_t)strt)->flash_cr_before[0];
     CHECK_EQ(before & 0xFAu, cr & 0xFAu);
     check_sector_erased(i);
     if (i + 1u < count) {
@@ -156,10 +156,10 @@ CASE(flash_erase_sector_out_of_range) {
   setup(F4_PART_F411XE);
   CHECK_EQ(hal_flash_erase_unit(8), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_erase_unit(0xFFFFFFFFu), HAL_ERR_ARG);
-  CHECK_EQ(f4_model_trace_count(), 0); /* nothing touched */
+  CHECK_EQ(model_trace_count(), 0); /* nothing touched */
   setup(F4_PART_F407XG);
   CHECK_EQ(hal_flash_erase_unit(12), HAL_ERR_ARG);
-  CHECK_EQ(f4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
   CHECK_EQ(hal_flash_erase_unit(11), HAL_OK);
 }
 
@@ -199,10 +199,10 @@ CASE(flash_program_words) {
   CHECK_EQ(f4_model_stats()->flash_programs, 5);
   /* Every store into flash happened with exactly PG and PSIZE x32 in FLASH_CR. */
   uint32_t stores = 0;
-  for (uint32_t i = 0; i < f4_model_trace_count(); i++) {
-    const struct f4_model_write *w = f4_model_trace(i);
+  for (uint32_t i = 0; i < model_trace_count(); i++) {
+    const struct model_write *w = model_trace(i);
     if (w->addr >= 0x08000000u && w->addr < 0x08080000u) {
-      CHECK_EQ(w->flash_cr_before, 0x201u);
+      CHECK_EQ(w->flash_cr_before[0], 0x201u);
       stores++;
     }
   }
@@ -219,7 +219,7 @@ CASE(flash_program_misaligned_refused) {
   setup(F4_PART_F411XE);
   CHECK_EQ(program_word(0x08008002u, 0u), HAL_ERR_ARG);
   CHECK_EQ(program_word(0x08008001u, 0u), HAL_ERR_ARG);
-  CHECK_EQ(f4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_program_out_of_range_refused) {
@@ -228,7 +228,7 @@ CASE(flash_program_out_of_range_refused) {
   CHECK_EQ(program_word(0x07FFFFFCu, 0u), HAL_ERR_ARG);
   CHECK_EQ(program_word(0x20000000u, 0u), HAL_ERR_ARG);
   CHECK_EQ(program_word(0xFFFFFFFCu, 0u), HAL_ERR_ARG);
-  CHECK_EQ(f4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_program_not_erased_fails_verify) {
@@ -249,7 +249,7 @@ CASE(flash_program_not_erased_fails_verify) {
 CASE(flash_wrp_program) {
   setup(F4_PART_F411XE);
   f4_model_flash_set_wrp(1u << 2);
-  f4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(program_word(0x08008000u, 0x12345678u), HAL_ERR_WRP);
   CHECK_EQ(f4_model_flash_word(0x08008000u), 0xFFFFFFFFu);
   CHECK_EQ(sr_errors(), 0);
@@ -270,7 +270,7 @@ CASE(flash_wrp_erase) {
 
 static void check_injected(uint32_t flag, uint32_t expected) {
   f4_model_flash_inject_error(flag);
-  f4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(program_word(0x08008000u, 0u), expected);
   CHECK_EQ(f4_model_flash_word(0x08008000u), 0xFFFFFFFFu);
   CHECK(f4_model_flash_locked());
@@ -468,7 +468,7 @@ CASE(compat_refuses_without_unlock) {
   FLASH_EraseInitTypeDef e = {FLASH_TYPEERASE_SECTORS, FLASH_BANK_1, 2, 1, FLASH_VOLTAGE_RANGE_3};
   uint32_t sector_error = 0;
   CHECK_EQ(HAL_FLASHEx_Erase(&e, &sector_error), HAL_ERROR);
-  CHECK_EQ(f4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
   CHECK_EQ(HAL_FLASH_Unlock(), HAL_OK);
   CHECK_EQ(HAL_FLASH_Lock(), HAL_OK);
   CHECK_EQ(HAL_FLASH_Program(FLASH_TYPEPROGRAM_WORD, 0x08008000u, 0u), HAL_ERROR); /* locked again */
@@ -642,8 +642,8 @@ CASE(clock_deinit_restores_reset_state) {
   CHECK_EQ(peek(A_PWR_CR) & 0xC000u, 0x8000u); /* VOS back to its reset value, scale 2 */
   /* Down before the wait states: the switch to HSI comes before FLASH_ACR = 0. */
   int32_t sw = -1;
-  for (uint32_t i = 0; i < f4_model_trace_count(); i++) {
-    const struct f4_model_write *w = f4_model_trace(i);
+  for (uint32_t i = 0; i < model_trace_count(); i++) {
+    const struct model_write *w = model_trace(i);
     if (w->addr == A_RCC_CFGR && (w->value & 3u) == 0u && i > (uint32_t)find_write(A_RCC_CFGR, 2u, 0)) {
       sw = (int32_t)i;
       break;
@@ -819,7 +819,7 @@ CASE(uart_unknown_base_ignored) {
   hal_uart_write_byte('x');
   hal_uart_flush();
   CHECK_EQ(hal_uart_read_byte(), -1);
-  CHECK_EQ(f4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -881,7 +881,7 @@ CASE(gpio_invalid_arguments_ignored) {
   hal_gpio_pin_reset(0, 16);
   hal_gpio_clock_off(9);
   CHECK(!hal_gpio_read(9, 0));
-  CHECK_EQ(f4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(gpio_pin_reset_restores_reset_mode) {

@@ -9,38 +9,6 @@ void setup(enum f4_part part) { f4_model_reset(part); }
 
 uint32_t peek(uint32_t addr) { return f4_model_peek(addr); }
 
-uint32_t writes_to(uint32_t addr) {
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < f4_model_trace_count(); i++) {
-    n += f4_model_trace(i)->addr == addr ? 1u : 0u;
-  }
-  return n;
-}
-
-int32_t find_write(uint32_t addr, uint32_t bits, uint32_t from) {
-  for (uint32_t i = from; i < f4_model_trace_count(); i++) {
-    const struct f4_model_write *w = f4_model_trace(i);
-    if (w->addr == addr && (w->value & bits) == bits) {
-      return (int32_t)i;
-    }
-  }
-  return -1;
-}
-
-int32_t last_write(uint32_t addr) {
-  for (uint32_t i = f4_model_trace_count(); i > 0u; i--) {
-    if (f4_model_trace(i - 1u)->addr == addr) {
-      return (int32_t)(i - 1u);
-    }
-  }
-  return -1;
-}
-
-uint32_t write_value(int32_t index) {
-  CHECK(index >= 0);
-  return f4_model_trace((uint32_t)index)->value;
-}
-
 void check_sector_erased(uint32_t index) {
   uint32_t start = f4_model_flash_sector_start(index);
   for (uint32_t a = start; a < start + f4_model_flash_sector_size(index); a += 4u) {

@@ -29,11 +29,6 @@ extern volatile uint32_t __tsboot_fault_record[3];
 
 void setup(enum f4_part part);
 uint32_t peek(uint32_t addr);
-uint32_t writes_to(uint32_t addr);
-/* Index of the first write to addr at or after `from` whose value has all of `bits`, or -1. */
-int32_t find_write(uint32_t addr, uint32_t bits, uint32_t from);
-int32_t last_write(uint32_t addr);
-uint32_t write_value(int32_t index);
 void check_sector_erased(uint32_t index);
 
 /* The case files' tables; a binary links those it runs (weak: absent ones are skipped). */

@@ -224,7 +224,6 @@ static const struct rx_request usart_rx_requests[6][2] = {
 #define MAX_SECTORS 12u
 #define RX_QUEUE 4096u
 #define TX_LOG 65536u
-#define TRACE_MAX (1u << 20)
 
 enum flash_op_kind { OP_NONE, OP_PROGRAM, OP_ERASE, OP_MASS_ERASE, OP_OPTIONS };
 
@@ -308,8 +307,6 @@ static struct {
   bool systick_pending;
   /* inspection */
   struct f4_model_stats stats;
-  struct f4_model_write *trace;
-  uint32_t trace_len;
 } m;
 
 static void usart_dma_request(int i);
@@ -1005,16 +1002,8 @@ static void registers_reset(void) {
 }
 
 void f4_model_reset(enum f4_part part) {
-  struct f4_model_write *trace = m.trace;
   memset(&m, 0, sizeof m);
   model_report_reset();
-  m.trace = trace;
-  if (m.trace == NULL) {
-    m.trace = calloc(TRACE_MAX, sizeof *m.trace);
-    if (m.trace == NULL) {
-      fatal("out of memory");
-    }
-  }
   m.part_id = part;
   m.part = &s_parts[part];
   m.fsize_kb = m.part->flash_kb;
@@ -1643,9 +1632,7 @@ uint32_t reg_model_read32(uint32_t addr) { return model_read(addr, false); }
 uint32_t f4_model_peek(uint32_t addr) { return model_read(addr, true); }
 
 void reg_model_write32(uint32_t addr, uint32_t v) {
-  if (m.trace_len < TRACE_MAX) {
-    m.trace[m.trace_len++] = (struct f4_model_write){addr, v, m.cr};
-  }
+  model_trace_write((struct model_write){addr, v, {m.cr, 0}, 32});
   if (in_flash(addr)) {
     flash_store(addr, v);
     return;
@@ -2010,6 +1997,3 @@ void f4_model_systick_pend(void) { m.systick_pending = true; }
 bool f4_model_systick_pending(void) { return m.systick_pending; }
 
 const struct f4_model_stats *f4_model_stats(void) { return &m.stats; }
-uint32_t f4_model_trace_count(void) { return m.trace_len; }
-const struct f4_model_write *f4_model_trace(uint32_t i) { return i < m.trace_len ? &m.trace[i] : NULL; }
-void f4_model_trace_clear(void) { m.trace_len = 0; }

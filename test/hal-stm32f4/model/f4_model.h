@@ -11,7 +11,7 @@
 #ifndef F4_MODEL_H
 #define F4_MODEL_H
 
-#include "model_report.h" /* violations, MODEL FATAL, read counts (model_violation_count, model_reads, ...) */
+#include "model_report.h" /* violations, MODEL FATAL, read counts, write trace (model_reads, model_trace) */
 
 #include <setjmp.h>
 #include <stdbool.h>
@@ -125,15 +125,5 @@ struct f4_model_stats {
   uint32_t dma_transfers;          /* bytes a DMA stream moved */
 };
 const struct f4_model_stats *f4_model_stats(void);
-
-/* Every write software made, in order (register and flash stores), with FLASH_CR as it was just before. */
-struct f4_model_write {
-  uint32_t addr;
-  uint32_t value;
-  uint32_t flash_cr_before;
-};
-uint32_t f4_model_trace_count(void);
-const struct f4_model_write *f4_model_trace(uint32_t i);
-void f4_model_trace_clear(void);
 
 #endif /* F4_MODEL_H */

@@ -88,55 +88,11 @@ static void setup_part(enum h7_part part) {
   h7_model_power_on(part);
   stm32h7_model_zero_bss();
   hal_clock_deinit(); /* the driver's idea of the clock back to HSI 64 MHz (the reset tree) */
-  h7_model_trace_clear();
+  model_trace_clear();
 }
 static void setup(void) { setup_part(H7_PART_H743ZI); }
 
 static uint32_t peek(uint32_t addr) { return h7_model_peek(addr); }
-
-static uint32_t writes_to(uint32_t addr) {
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < h7_model_trace_count(); i++) {
-    n += h7_model_trace(i)->addr == addr ? 1u : 0u;
-  }
-  return n;
-}
-
-/* Index of the first write to addr at or after `from` whose value has all of `bits`, or -1. */
-static int32_t find_write(uint32_t addr, uint32_t bits, uint32_t from) {
-  for (uint32_t i = from; i < h7_model_trace_count(); i++) {
-    const struct h7_model_write *w = h7_model_trace(i);
-    if (w->addr == addr && (w->value & bits) == bits) {
-      return (int32_t)i;
-    }
-  }
-  return -1;
-}
-
-/* Index of the first write of exactly `value` to addr at or after `from`, or -1. */
-static int32_t find_value(uint32_t addr, uint32_t value, uint32_t from) {
-  for (uint32_t i = from; i < h7_model_trace_count(); i++) {
-    const struct h7_model_write *w = h7_model_trace(i);
-    if (w->addr == addr && w->value == value) {
-      return (int32_t)i;
-    }
-  }
-  return -1;
-}
-
-static int32_t last_write(uint32_t addr) {
-  for (uint32_t i = h7_model_trace_count(); i > 0u; i--) {
-    if (h7_model_trace(i - 1u)->addr == addr) {
-      return (int32_t)(i - 1u);
-    }
-  }
-  return -1;
-}
-
-static uint32_t write_value(int32_t index) {
-  CHECK(index >= 0);
-  return h7_model_trace((uint32_t)index)->value;
-}
 
 static uint32_t sector_address(uint32_t number) {
   return (number < 8u ? 0x08000000u : 0x08100000u) + (number % 8u) * 0x20000u;
@@ -258,7 +214,7 @@ CASE(flash_erase_every_sector) {
     }
     uint32_t cr = n < 8u ? A_FLASH_CR1 : A_FLASH_CR2;
     uint32_t other = n < 8u ? A_FLASH_CR2 : A_FLASH_CR1;
-    h7_model_trace_clear();
+    model_trace_clear();
     CHECK_EQ(hal_flash_erase_unit(n), HAL_OK);
     int32_t start_write = find_write(cr, 0x80u, 0); /* START */
     CHECK(start_write > 0);
@@ -267,7 +223,7 @@ CASE(flash_erase_every_sector) {
     CHECK_EQ(v & 0x4u, 0x4u);        /* SER */
     CHECK_EQ(v & 0x3Au, 0x30u);      /* PSIZE x64, not PG, not BER */
     /* SER and SNB went in before the write that sets START. */
-    CHECK_EQ(h7_model_trace((uint32_t)start_write)->cr_before[n / 8u] & 0x7FCu, v & 0x77Cu);
+    CHECK_EQ(model_trace((uint32_t)start_write)->flash_cr_before[n / 8u] & 0x7FCu, v & 0x77Cu);
     CHECK_EQ(writes_to(other), 0);
     check_sector_erased(n);
     if (n % 8u != 7u) {
@@ -283,7 +239,7 @@ CASE(flash_erase_out_of_range) {
   setup();
   CHECK_EQ(hal_flash_erase_unit(16), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_erase_unit(0xFFFFFFFFu), HAL_ERR_ARG);
-  CHECK_EQ(h7_model_trace_count(), 0); /* nothing touched */
+  CHECK_EQ(model_trace_count(), 0); /* nothing touched */
   setup_part(H7_PART_H743VG);          /* 1 MB: four sectors per bank */
   CHECK_EQ(hal_flash_erase_unit(4), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_erase_unit(12), HAL_ERR_ARG);
@@ -343,11 +299,11 @@ CASE(flash_program_flash_words) {
   /* Every store into flash: 32-bit, in order, with exactly PG and PSIZE x64 in FLASH_CR1. */
   uint32_t stores = 0;
   uint32_t expected = 0x08020000u;
-  for (uint32_t i = 0; i < h7_model_trace_count(); i++) {
-    const struct h7_model_write *w = h7_model_trace(i);
+  for (uint32_t i = 0; i < model_trace_count(); i++) {
+    const struct model_write *w = model_trace(i);
     if (w->addr >= 0x08000000u && w->addr < 0x08200000u) {
       CHECK_EQ(w->addr, expected);
-      CHECK_EQ(w->cr_before[0], 0x32u);
+      CHECK_EQ(w->flash_cr_before[0], 0x32u);
       expected += 4u;
       stores++;
     }
@@ -375,7 +331,7 @@ CASE(flash_program_misaligned_refused) {
   CHECK_EQ(hal_flash_program_unit(0x08020004u, data), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_unit(0x08020010u, data), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_unit(0x08020001u, data), HAL_ERR_ARG);
-  CHECK_EQ(h7_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_program_out_of_range_refused) {
@@ -386,7 +342,7 @@ CASE(flash_program_out_of_range_refused) {
   CHECK_EQ(hal_flash_program_unit(0x07FFFFE0u, data), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_unit(0x24000000u, data), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_unit(0xFFFFFFE0u, data), HAL_ERR_ARG);
-  CHECK_EQ(h7_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
   setup_part(H7_PART_H743VG); /* 512 KB banks: 0x08080000-0x080FFFFF is a hole */
   CHECK_EQ(hal_flash_program_unit(0x08080000u, data), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_unit(0x08180000u, data), HAL_ERR_ARG);
@@ -401,8 +357,8 @@ CASE(flash_program_not_erased_refused) {
   memset(data, 0, sizeof data);
   CHECK_EQ(hal_flash_program_unit(0x08020000u, data), HAL_ERR_VERIFY);
   /* Not one store: programming over data would have made the word's ECC wrong (and H7 flags nothing). */
-  for (uint32_t i = 0; i < h7_model_trace_count(); i++) {
-    CHECK(h7_model_trace(i)->addr < 0x08000000u || h7_model_trace(i)->addr >= 0x08200000u);
+  for (uint32_t i = 0; i < model_trace_count(); i++) {
+    CHECK(model_trace(i)->addr < 0x08000000u || model_trace(i)->addr >= 0x08200000u);
   }
   CHECK(!h7_model_flash_ecc_bad(0x08020000u));
   CHECK_EQ(h7_model_flash_word(0x08020008u), 0xFFFF0000u);
@@ -436,7 +392,7 @@ CASE(flash_program_partial_bad_length) {
   CHECK_EQ(stm32h7_flash_program_partial(0x08020040u, data, 5u), HAL_ERR_ARG);
   CHECK_EQ(stm32h7_flash_program_partial(0x08020040u, data, 32u), HAL_ERR_ARG);
   CHECK_EQ(stm32h7_flash_program_partial(0x08020044u, data, 4u), HAL_ERR_ARG);
-  CHECK_EQ(h7_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_write_unit_is_a_flash_word) {
@@ -644,8 +600,8 @@ CASE(flash_program_over_torn_word_reports_ecc) {
   uint8_t data[32];
   fill_word(data, 8);
   CHECK_EQ(hal_flash_program_unit(0x08020000u, data), HAL_ERR_ECC);
-  for (uint32_t i = 0; i < h7_model_trace_count(); i++) {
-    CHECK(h7_model_trace(i)->addr != 0x08020000u); /* nothing stored */
+  for (uint32_t i = 0; i < model_trace_count(); i++) {
+    CHECK(model_trace(i)->addr != 0x08020000u); /* nothing stored */
   }
   CHECK(h7_model_flash_locked(0));
   CHECK(hal_flash_take_ecc_error()); /* the core hears of it too */
@@ -786,7 +742,7 @@ CASE(wrp_bad_arguments) {
   CHECK(!hal_flash_wrp_active(16));
   setup_part(H7_PART_H743VG);
   CHECK_EQ(hal_flash_wrp_set(0, 4, true), HAL_ERR_ARG);
-  CHECK_EQ(h7_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(wrp_options_key_lockout) {
@@ -1167,7 +1123,7 @@ CASE(uart_bad_arguments_ignored) {
   hal_uart_init(A_USART3, 1000000u, 115200u, false); /* BRR would be below 16 */
   hal_uart_init(0x40000000u, 64000000u, 115200u, false);
   hal_uart_init(A_USART3, 64000000u, 0u, false);
-  CHECK_EQ(h7_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
   hal_uart_write_byte('x');
   CHECK_EQ(hal_uart_read_byte(), -1);
 }
@@ -1221,10 +1177,10 @@ CASE(uart_dma_refuses_dtcm) {
   uart_setup_400();
   hal_uart_init(A_USART3, 100000000u, 115200u, false);
   h7_model_map_ram(0x20000000u, g_ring, 64u); /* DTCM: not on DMA1's bus */
-  h7_model_trace_clear();
+  model_trace_clear();
   CHECK(!hal_uart_rx_dma_start(g_ring, 64u));
   CHECK_EQ(writes_to(A_RCC_AHB1ENR), 0); /* nothing started */
-  CHECK_EQ(h7_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
   h7_model_map_ram(0x2407FFF0u, g_ring + 64, 32u); /* runs past the end of AXI SRAM */
   CHECK(!hal_uart_rx_dma_start(g_ring + 64, 32u));
 }
@@ -1337,7 +1293,7 @@ CASE(gpio_out_of_range_ignored) {
   hal_gpio_pin_reset(11, 0);
   hal_gpio_clock_off(11);
   CHECK(!hal_gpio_read(11, 0));
-  CHECK_EQ(h7_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 /* ---------------------------------------------------------------------------------------------------- */

@@ -172,7 +172,6 @@
 #define WORDS_PER_BANK (FLASH_BANK_MAX / 32u)
 #define RX_QUEUE 4096u
 #define TX_LOG 65536u
-#define TRACE_MAX (1u << 20)
 #define RAM_MAPS 8u
 #define DC_SETS 128u
 #define DC_WAYS 4u
@@ -278,8 +277,6 @@ static struct {
   h7_model_bus_fault_handler fault_handler;
   /* inspection */
   struct h7_model_stats stats;
-  struct h7_model_write *trace;
-  uint32_t trace_len;
 } m;
 
 static const uint32_t usart_bases[8] = {0x40011000u, 0x40004400u, 0x40004800u, 0x40004C00u,
@@ -1534,16 +1531,8 @@ static void registers_reset(void) {
 }
 
 void h7_model_power_on(enum h7_part part) {
-  struct h7_model_write *trace = m.trace;
   memset(&m, 0, sizeof m);
   model_report_reset();
-  m.trace = trace;
-  if (m.trace == NULL) {
-    m.trace = calloc(TRACE_MAX, sizeof *m.trace);
-    if (m.trace == NULL) {
-      fatal("out of memory");
-    }
-  }
   m.part = part;
   m.flash_kb = part == H7_PART_H743VG ? 1024u : 2048u;
   m.fsize_reg = m.flash_kb;
@@ -2169,9 +2158,7 @@ uint32_t reg_model_read32(uint32_t addr) { return model_read(addr, false); }
 uint32_t h7_model_peek(uint32_t addr) { return model_read(addr, true); }
 
 void reg_model_write32(uint32_t addr, uint32_t v) {
-  if (m.trace_len < TRACE_MAX) {
-    m.trace[m.trace_len++] = (struct h7_model_write){addr, v, {m.bank[0].cr, m.bank[1].cr}};
-  }
+  model_trace_write((struct model_write){addr, v, {m.bank[0].cr, m.bank[1].cr}, 32});
   if (in_flash_window(addr)) {
     flash_store(addr, v);
     return;
@@ -2502,6 +2489,3 @@ uint32_t h7_model_ram_word(uint32_t addr) {
 }
 
 const struct h7_model_stats *h7_model_stats(void) { return &m.stats; }
-uint32_t h7_model_trace_count(void) { return m.trace_len; }
-const struct h7_model_write *h7_model_trace(uint32_t i) { return i < m.trace_len ? &m.trace[i] : NULL; }
-void h7_model_trace_clear(void) { m.trace_len = 0; }

@@ -13,7 +13,7 @@
 #ifndef H7_MODEL_H
 #define H7_MODEL_H
 
-#include "model_report.h" /* violations, MODEL FATAL, read counts (model_violation_count, model_reads, ...) */
+#include "model_report.h" /* violations, MODEL FATAL, read counts, write trace (model_reads, model_trace) */
 
 #include <setjmp.h>
 #include <stdbool.h>
@@ -149,15 +149,5 @@ struct h7_model_stats {
   uint32_t dma_bytes;             /* bytes DMA1 moved */
 };
 const struct h7_model_stats *h7_model_stats(void);
-
-/* Every write software made, in order (registers, flash, RAM), with FLASH_CR1/2 as they were just before. */
-struct h7_model_write {
-  uint32_t addr;
-  uint32_t value;
-  uint32_t cr_before[2];
-};
-uint32_t h7_model_trace_count(void);
-const struct h7_model_write *h7_model_trace(uint32_t i);
-void h7_model_trace_clear(void);
 
 #endif /* H7_MODEL_H */

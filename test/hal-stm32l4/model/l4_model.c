@@ -30,7 +30,6 @@ static const struct part_info s_parts[] = {
     [L4_PART_L476XE] = {"STM32L476xE", 512},
 };
 
-#define TRACE_MAX (1u << 20)
 
 uint32_t model_rand(void) {
   m.seed ^= m.seed << 13;
@@ -785,16 +784,8 @@ static void noinit_randomise(void) {
 }
 
 void l4_model_reset(enum l4_part part) {
-  struct l4_model_write *trace = m.trace;
   memset(&m, 0, sizeof m);
   model_report_reset();
-  m.trace = trace;
-  if (m.trace == NULL) {
-    m.trace = calloc(TRACE_MAX, sizeof *m.trace);
-    if (m.trace == NULL) {
-      fatal("out of memory");
-    }
-  }
   m.part = &s_parts[part];
   m.seed = 0x2545F491u;
   flash_array_reset();
@@ -966,9 +957,7 @@ uint32_t reg_model_read32(uint32_t addr) { return model_read(addr, false); }
 uint32_t l4_model_peek(uint32_t addr) { return model_read(addr, true); }
 
 void reg_model_write32(uint32_t addr, uint32_t v) {
-  if (m.trace_len < TRACE_MAX) {
-    m.trace[m.trace_len++] = (struct l4_model_write){addr, v, m.cr};
-  }
+  model_trace_write((struct model_write){addr, v, {m.cr, 0}, 32});
   if (flash_in_array(addr)) {
     flash_store(flash_bus_to_array(addr), v);
     return;
@@ -1077,6 +1066,3 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
 /* Inspection                                                                                              */
 
 const struct l4_model_stats *l4_model_stats(void) { return &m.stats; }
-uint32_t l4_model_trace_count(void) { return m.trace_len; }
-const struct l4_model_write *l4_model_trace(uint32_t i) { return i < m.trace_len ? &m.trace[i] : NULL; }
-void l4_model_trace_clear(void) { m.trace_len = 0; }

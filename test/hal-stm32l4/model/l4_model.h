@@ -16,7 +16,7 @@
 #ifndef L4_MODEL_H
 #define L4_MODEL_H
 
-#include "model_report.h" /* violations, MODEL FATAL, read counts (model_violation_count, model_reads, ...) */
+#include "model_report.h" /* violations, MODEL FATAL, read counts, write trace (model_reads, model_trace) */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -149,15 +149,5 @@ struct l4_model_stats {
   uint32_t dma_transfers;
 };
 const struct l4_model_stats *l4_model_stats(void);
-
-/* Every write software made, in order (register and flash stores), with FLASH_CR as it was just before. */
-struct l4_model_write {
-  uint32_t addr;
-  uint32_t value;
-  uint32_t flash_cr_before;
-};
-uint32_t l4_model_trace_count(void);
-const struct l4_model_write *l4_model_trace(uint32_t i);
-void l4_model_trace_clear(void);
 
 #endif /* L4_MODEL_H */

@@ -317,8 +317,6 @@ struct model {
 
   /* inspection */
   struct l4_model_stats stats;
-  struct l4_model_write *trace;
-  uint32_t trace_len;
 };
 
 extern struct model m;

@@ -1,4 +1,4 @@
-/* The harness of the register-model cases (see case_harness.h): failing, the reset point and main(). */
+/* The harness of the register-model cases (see case_harness.h). */
 #include "case_harness.h"
 
 #include <stdarg.h>
@@ -36,6 +36,48 @@ void expect_violation(const char *needle) {
     }
   }
   FAIL("expected a model violation containing \"%s\"", needle);
+}
+
+uint32_t writes_to(uint32_t addr) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < model_trace_count(); i++) {
+    n += model_trace(i)->addr == addr ? 1u : 0u;
+  }
+  return n;
+}
+
+int32_t find_write(uint32_t addr, uint32_t bits, uint32_t from) {
+  for (uint32_t i = from; i < model_trace_count(); i++) {
+    const struct model_write *w = model_trace(i);
+    if (w->addr == addr && (w->value & bits) == bits) {
+      return (int32_t)i;
+    }
+  }
+  return -1;
+}
+
+int32_t find_value(uint32_t addr, uint32_t value, uint32_t from) {
+  for (uint32_t i = from; i < model_trace_count(); i++) {
+    const struct model_write *w = model_trace(i);
+    if (w->addr == addr && w->value == value) {
+      return (int32_t)i;
+    }
+  }
+  return -1;
+}
+
+int32_t last_write(uint32_t addr) {
+  for (uint32_t i = model_trace_count(); i > 0u; i--) {
+    if (model_trace(i - 1u)->addr == addr) {
+      return (int32_t)(i - 1u);
+    }
+  }
+  return -1;
+}
+
+uint32_t write_value(int32_t index) {
+  CHECK(index >= 0);
+  return model_trace((uint32_t)index)->value;
 }
 
 static int run_one(const struct test_case *c) {

@@ -39,6 +39,15 @@ void case_fail(const char *file, int line, const char *fmt, ...) __attribute__((
  * a violation checks it with this and then forgets them all (model_clear_violations). */
 void expect_violation(const char *needle);
 
+/* Questions about the model's write trace (model_trace). An index is a position in the trace, -1 for none. */
+uint32_t writes_to(uint32_t addr); /* how many writes went to addr */
+/* Index of the first write to addr at or after `from` whose value has all of `bits`, or -1. */
+int32_t find_write(uint32_t addr, uint32_t bits, uint32_t from);
+/* Index of the first write of exactly `value` to addr at or after `from`, or -1. */
+int32_t find_value(uint32_t addr, uint32_t value, uint32_t from);
+int32_t last_write(uint32_t addr);   /* index of the last write to addr, or -1 */
+uint32_t write_value(int32_t index); /* the value written; fails the case for -1 */
+
 /*
  * Runs `body` expecting the modelled MCU to reset in it (SYSRESETREQ, a watchdog): `arm_reset` is the
  * family model's function that takes where to longjmp after the reset (NULL: a reset is MODEL FATAL). The

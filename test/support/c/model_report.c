@@ -1,4 +1,4 @@
-/* What a host register model reports (see model_report.h): violations, MODEL FATAL and read counts. */
+/* What a host register model reports about software's accesses (see model_report.h). */
 #include "model_report.h"
 
 #include <stdarg.h>
@@ -9,6 +9,7 @@
 #define VIOLATION_TEXT_SIZE 220u
 #define READ_SLOTS_LOG2 13u
 #define READ_SLOTS (1u << READ_SLOTS_LOG2)
+#define TRACE_MAX (1u << 20)
 
 static struct {
   uint32_t violations;
@@ -16,7 +17,11 @@ static struct {
   /* Read counts: an open-addressing hash table of addresses; a slot with count 0 is free. */
   uint32_t read_addr[READ_SLOTS];
   uint64_t read_count[READ_SLOTS];
+  uint32_t trace_len;
 } s_report;
+
+/* The write trace's storage: allocated at the first reset (TRACE_MAX writes), kept across resets. */
+static struct model_write *s_trace;
 
 void violation(const char *fmt, ...) {
   if (s_report.violations < MODEL_VIOLATIONS_KEPT) {
@@ -39,7 +44,15 @@ void fatal(const char *fmt, ...) {
   exit(3);
 }
 
-void model_report_reset(void) { memset(&s_report, 0, sizeof s_report); }
+void model_report_reset(void) {
+  memset(&s_report, 0, sizeof s_report);
+  if (s_trace == NULL) {
+    s_trace = calloc(TRACE_MAX, sizeof *s_trace);
+    if (s_trace == NULL) {
+      fatal("out of memory");
+    }
+  }
+}
 
 uint32_t model_violation_count(void) { return s_report.violations; }
 
@@ -73,3 +86,15 @@ uint64_t model_reads(uint32_t addr) {
   }
   return 0;
 }
+
+void model_trace_write(struct model_write w) {
+  if (s_trace != NULL && s_report.trace_len < TRACE_MAX) {
+    s_trace[s_report.trace_len++] = w;
+  }
+}
+
+uint32_t model_trace_count(void) { return s_report.trace_len; }
+
+const struct model_write *model_trace(uint32_t i) { return i < s_report.trace_len ? &s_trace[i] : NULL; }
+
+void model_trace_clear(void) { s_report.trace_len = 0; }
