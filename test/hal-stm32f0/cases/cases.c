@@ -1754,7 +1754,5 @@ static int by_name(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   qsort(s_cases, s_case_count, sizeof s_cases[0], by_name);
-  const struct case_table table = {s_cases, s_case_count};
-  const struct case_table *const tables[] = {&table};
-  return run_cases(argc, argv, tables, 1u);
+  return run_case_list(argc, argv, s_cases, s_case_count);
 }

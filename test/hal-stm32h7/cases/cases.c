@@ -1595,7 +1595,5 @@ static const struct test_case s_cases[] = {
 };
 
 int main(int argc, char **argv) {
-  static CASE_TABLE(table, s_cases);
-  const struct case_table *const tables[] = {&table};
-  return run_cases(argc, argv, tables, 1u);
+  return run_case_list(argc, argv, s_cases, (uint32_t)(sizeof s_cases / sizeof s_cases[0]));
 }

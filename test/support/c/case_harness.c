@@ -112,3 +112,9 @@ int run_cases(int argc, char **argv, const struct case_table *const *tables, uin
   fprintf(stderr, "no case named %s\n", argv[1]);
   return 2;
 }
+
+int run_case_list(int argc, char **argv, const struct test_case *cases, uint32_t count) {
+  const struct case_table table = {cases, count};
+  const struct case_table *const tables[] = {&table};
+  return run_cases(argc, argv, tables, 1u);
+}

@@ -16,7 +16,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 
-/* Ends the case as failed: prints "FAIL NAME: file:line: <message>" and the model's violations, exits 1. */
+/* Ends the case as failed: prints "FAIL NAME: file:line: <message>" (the file's base name) and the model's
+ * violations, and exits 1. */
 void case_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4), noreturn));
 #define FAIL(...) case_fail(__FILE__, __LINE__, __VA_ARGS__)
 
@@ -68,7 +69,8 @@ extern jmp_buf case_reset_point;
 
 /*
  * Cases and their tables: CASE(name) { ... } defines one, a table lists it with ENTRY(name), in the order
- * `--list` prints. The vitest files read the CASE( lines and require `--list` to print exactly those.
+ * `--list` prints (the F0's cases.c instead registers each CASE with a constructor and lists them sorted).
+ * The vitest files read the CASE( lines and require `--list` to print exactly those.
  */
 struct test_case {
   const char *name;
@@ -84,7 +86,8 @@ struct case_table {
 #define CASE_TABLE(table_name, array) const struct case_table table_name = {array, sizeof array / sizeof array[0]}
 
 /* The main() of a cases binary: lists or runs one case of `tables` (NULL ones are skipped) as above;
- * returns the exit status (2 for a wrong command line or an unknown name). */
+ * returns the exit status (2 for a wrong command line or an unknown name). run_case_list: one table. */
 int run_cases(int argc, char **argv, const struct case_table *const *tables, uint32_t table_count);
+int run_case_list(int argc, char **argv, const struct test_case *cases, uint32_t count);
 
 #endif /* CASE_HARNESS_H */

@@ -25,7 +25,7 @@ struct model_write {
 };
 
 /* For the models: record a violation (printf-style text), stop the program, count a software read, trace a
- * software write (the first million of a case are kept). */
+ * software write (the first 2^20 since the power-on reset are kept). */
 void violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void model_count_read(uint32_t addr);
