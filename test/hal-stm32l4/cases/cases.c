@@ -17,8 +17,6 @@
 #include "stm32l4.h"
 #include "stm32l4_regs.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------------------------------------------- */

@@ -18,9 +18,6 @@
  */
 #include "l4_model_internal.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 struct model m;
