@@ -17,7 +17,7 @@ import { loadBoard } from "../../boards/index";
 import { boardAccessors, boardAccessorsC, boardHeader } from "../../boards/board-c";
 import { layoutFromBoard } from "../../boards/layout";
 import { portHeaderDir } from "../../compiler/build-cache";
-import { coreDirBeside, driverSources } from "../support/register-model";
+import { coreDirBeside, driverSources, SHARED_C_DIR } from "../support/register-model";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const INCLUDE_DIR = path.join(ROOT, "hal-bindings/include");
@@ -86,8 +86,9 @@ function writeBoardFiles(dir: string, binary: Binary): void {
 }
 
 /**
- * Compiles drivers (from driverDir) + model + harness + the binary's case files into dir/<binary>; the port
- * binaries add the port (from portDir) and the generated board files. Returns the binary's path.
+ * Compiles drivers (from driverDir) + model + harness (F4's and the shared C) + the binary's case files into
+ * dir/<binary>; the port binaries add the port (from portDir) and the generated board files. Returns the
+ * binary's path.
  */
 async function buildCases(dir: string, binary: Binary, driverDir: string, portDir: string, extra: string[] = []): Promise<string> {
   const out = path.join(dir, `bin-${binary}`);
@@ -109,10 +110,12 @@ async function buildCases(dir: string, binary: Binary, driverDir: string, portDi
     `-I${driverDir}`,
     `-I${MODEL_DIR}`,
     `-I${CASES_DIR}`,
+    `-I${SHARED_C_DIR}`,
     ...driverSources(driverDir),
     ...(withPort ? [...cFilesOf(portDir), path.join(gen, "board.c")] : []),
     path.join(MODEL_DIR, "f4_model.c"),
     HARNESS_C,
+    ...cFilesOf(SHARED_C_DIR),
     ...CASE_FILES[binary].map((f) => path.join(CASES_DIR, f)),
     "-o",
     out,

@@ -11,6 +11,14 @@ import { execa, execaSync } from "execa";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The C every family's model and cases share (test/support/c): case_harness.{h,c} (CHECK, CASE tables, the
+ * main() that lists and runs cases) and model_report.{h,c} (violations, MODEL FATAL, read counts). It is on
+ * -I and compiled into every cases binary.
+ */
+export const SHARED_C_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "c");
 
 /** The flags every C file must be clean under (the brief's), plus C11. */
 export const STRICT = ["-std=c11", "-Wall", "-Wextra", "-Wconversion", "-Werror"];
@@ -61,7 +69,12 @@ export interface ModelBuild {
 }
 
 function modelFlags(build: ModelBuild, driverDir: string, extra: string[]): string[] {
-  return [...STRICT, ...extra, "-DTSBOOT_REG_MODEL", `-I${build.includeDir}`, `-I${coreDirBeside(driverDir)}`, `-I${driverDir}`, `-I${build.modelDir}`];
+  return [...STRICT, ...extra, "-DTSBOOT_REG_MODEL", `-I${build.includeDir}`, `-I${coreDirBeside(driverDir)}`, `-I${driverDir}`, `-I${build.modelDir}`, `-I${SHARED_C_DIR}`];
+}
+
+/** The C files of the test side of a cases binary: the family's model and cases, and the shared C. */
+function testSources(build: ModelBuild): string[] {
+  return [...cSources(build.modelDir), build.casesC, ...cSources(SHARED_C_DIR)];
 }
 
 /**
@@ -76,7 +89,7 @@ export async function buildCases(
   prebuilt?: string[],
 ): Promise<string> {
   const out = path.join(dir, "cases");
-  const rest = prebuilt ?? [...cSources(build.modelDir), build.casesC];
+  const rest = prebuilt ?? testSources(build);
   await execa("gcc", [...modelFlags(build, driverDir, extra), ...driverSources(driverDir), ...rest, "-o", out]);
   return out;
 }
@@ -84,7 +97,7 @@ export async function buildCases(
 /** The model and the cases compiled once into dir, for the mutants (only their drivers change). */
 export async function prebuildModel(build: ModelBuild, dir: string, extra: string[]): Promise<string[]> {
   const objects: string[] = [];
-  for (const src of [...cSources(build.modelDir), build.casesC]) {
+  for (const src of testSources(build)) {
     const obj = path.join(dir, path.basename(src) + ".o");
     await execa("gcc", [...modelFlags(build, build.driverDir, extra), "-c", src, "-o", obj]);
     objects.push(obj);

@@ -9,10 +9,9 @@
  */
 #include "tsboot_hal.h"
 
+#include "case_harness.h"
 #include "f0_model.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,65 +86,22 @@
 #define PAGE 2048u
 
 /* ---------------------------------------------------------------------------------------------------- */
-/* Harness                                                                                               */
-
-static const char *g_case = "?";
-
-static void fail(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-static void fail(int line, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("FAIL %s: cases.c:%d: ", g_case, line);
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  for (uint32_t i = 0; i < f0_model_violation_count() && i < 64u; i++) {
-    printf("  model violation: %s\n", f0_model_violation(i));
-  }
-  fflush(stdout);
-  exit(1);
-}
-
-#define CHECK(cond)                                                                                            \
-  do {                                                                                                         \
-    if (!(cond)) {                                                                                             \
-      fail(__LINE__, "%s", #cond);                                                                             \
-    }                                                                                                          \
-  } while (0)
-
-#define CHECK_EQ(a, b)                                                                                         \
-  do {                                                                                                         \
-    unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);                             \
-    if (a_ != b_) {                                                                                            \
-      fail(__LINE__, "%s == %s: got 0x%llX (%llu), expected 0x%llX (%llu)", #a, #b, a_, a_, b_, b_);           \
-    }                                                                                                          \
-  } while (0)
+/* Harness (the shared part: test/support/c/case_harness.h)                                              */
 
 /* Runs stmt, which must end in a system reset (the model longjmps back here); fails if it returns. */
-static jmp_buf g_reset;
-#define EXPECT_RESET(stmt)                                                                                     \
-  do {                                                                                                         \
-    if (setjmp(g_reset) == 0) {                                                                                \
-      f0_model_catch_reset(&g_reset);                                                                          \
-      stmt;                                                                                                    \
-      f0_model_catch_reset(NULL);                                                                              \
-      fail(__LINE__, "expected a system reset from: %s", #stmt);                                               \
-    }                                                                                                          \
-    f0_model_catch_reset(NULL);                                                                                \
-  } while (0)
+#define EXPECT_RESET(stmt) EXPECT_RESET_VIA(f0_model_catch_reset, stmt)
 
-struct test_case {
-  const char *name;
-  void (*fn)(void);
-};
+/* The F0's cases register themselves (a constructor each) instead of being listed in a table, and
+ * `--list` prints them sorted by name: CASE here replaces case_harness.h's table form. */
 #define MAX_CASES 256u
 static struct test_case s_cases[MAX_CASES];
 static uint32_t s_case_count = 0;
 static void add_case(const char *name, void (*fn)(void)) {
   if (s_case_count < MAX_CASES) {
-    s_cases[s_case_count++] = (struct test_case){name, fn};
+    s_cases[s_case_count++] = (struct test_case){name, fn, __FILE__};
   }
 }
+#undef CASE
 #define CASE(name)                                                                                             \
   static void case_##name(void);                                                                               \
   __attribute__((constructor)) static void register_##name(void) { add_case(#name, case_##name); }              \
@@ -155,54 +111,11 @@ static void setup(void) { f0_model_reset(); }
 static uint32_t peek(uint32_t addr) { return f0_model_peek(addr); }
 static uint32_t sr_errors(void) { return peek(A_FLASH_SR) & (SR_PGERR | SR_WRPRTERR); }
 
-static uint32_t writes_to(uint32_t addr) {
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < f0_model_trace_count(); i++) {
-    n += f0_model_trace(i)->addr == addr ? 1u : 0u;
-  }
-  return n;
-}
-
-/* Index of the first write to addr at or after `from` whose value has all of `bits`, or -1. */
-static int32_t find_write(uint32_t addr, uint32_t bits, uint32_t from) {
-  for (uint32_t i = from; i < f0_model_trace_count(); i++) {
-    const struct f0_model_write *w = f0_model_trace(i);
-    if (w->addr == addr && (w->value & bits) == bits) {
-      return (int32_t)i;
-    }
-  }
-  return -1;
-}
-
-static int32_t last_write(uint32_t addr) {
-  for (uint32_t i = f0_model_trace_count(); i > 0u; i--) {
-    if (f0_model_trace(i - 1u)->addr == addr) {
-      return (int32_t)(i - 1u);
-    }
-  }
-  return -1;
-}
-
-static uint32_t write_value(int32_t index) {
-  CHECK(index >= 0);
-  return f0_model_trace((uint32_t)index)->value;
-}
-
-/* Expected violations are checked by the case and then forgotten; anything else fails the case. */
-static void expect_violation(const char *needle) {
-  for (uint32_t i = 0; i < f0_model_violation_count(); i++) {
-    if (strstr(f0_model_violation(i), needle) != NULL) {
-      return;
-    }
-  }
-  fail(__LINE__, "expected a model violation containing \"%s\"", needle);
-}
-
 static void check_page_erased(uint32_t page) {
   uint32_t start = 0x08000000u + page * PAGE;
   for (uint32_t a = start; a < start + PAGE; a += 4u) {
     if (f0_model_flash_word(a) != 0xFFFFFFFFu) {
-      fail(__LINE__, "page %u not erased at 0x%08X", (unsigned)page, (unsigned)a);
+      FAIL("page %u not erased at 0x%08X", (unsigned)page, (unsigned)a);
     }
   }
 }
@@ -247,7 +160,7 @@ CASE(flash_unlock_refused_after_wrong_key) {
   CHECK_EQ(f0_model_stats()->cr_writes_rejected, 0); /* the driver never wrote the locked FLASH_CR */
   expect_violation("bus error, FLASH_CR locked until reset");
   expect_violation("after a lockout");
-  f0_model_clear_violations();
+  model_clear_violations();
   f0_model_power_cycle(); /* only a reset ends the lockout */
   CHECK_EQ(hal_flash_unlock(), HAL_OK);
   hal_flash_lock();
@@ -260,7 +173,7 @@ CASE(flash_unlock_wrong_order_locks_out) {
   CHECK(f0_model_flash_locked_out());
   CHECK(f0_model_flash_locked());
   expect_violation("bus error, FLASH_CR locked until reset");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -281,7 +194,7 @@ CASE(flash_erase_each_page) {
     if (page + 1u < 64u) {
       f0_model_flash_poke16(start + PAGE, 0x1111u); /* the next page must survive */
     }
-    f0_model_trace_clear();
+    model_trace_clear();
     CHECK_EQ(hal_flash_erase_unit(page), HAL_OK);
     /* RM0091 "Page erase": PER, then FLASH_AR, then STRT, in three writes. */
     int32_t per = find_write(A_FLASH_CR, CR_PER, 0);
@@ -305,7 +218,7 @@ CASE(flash_erase_page_out_of_range) {
   setup();
   CHECK_EQ(hal_flash_erase_unit(64), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_erase_unit(0xFFFFFFFFu), HAL_ERR_ARG);
-  CHECK_EQ(f0_model_trace_count(), 0); /* nothing touched */
+  CHECK_EQ(model_trace_count(), 0); /* nothing touched */
 }
 
 CASE(flash_size_from_fsize) {
@@ -354,11 +267,11 @@ CASE(flash_program_half_words) {
   CHECK_EQ(f0_model_stats()->flash_programs, 5);
   /* Every store into flash was a half-word made with exactly PG in FLASH_CR. */
   uint32_t stores = 0;
-  for (uint32_t i = 0; i < f0_model_trace_count(); i++) {
-    const struct f0_model_write *w = f0_model_trace(i);
+  for (uint32_t i = 0; i < model_trace_count(); i++) {
+    const struct model_write *w = model_trace(i);
     if (w->addr >= 0x08000000u && w->addr < 0x08020000u) {
       CHECK_EQ(w->width, 16);
-      CHECK_EQ(w->flash_cr_before, CR_PG);
+      CHECK_EQ(w->flash_cr_before[0], CR_PG);
       stores++;
     }
   }
@@ -382,7 +295,7 @@ CASE(flash_program_misaligned_refused) {
   setup();
   CHECK_EQ(program(0x08004001u, 0u), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_unit(0x08004000u, NULL), HAL_ERR_ARG);
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_program_out_of_range_refused) {
@@ -391,7 +304,7 @@ CASE(flash_program_out_of_range_refused) {
   CHECK_EQ(program(0x07FFFFFEu, 0u), HAL_ERR_ARG);
   CHECK_EQ(program(0x20000000u, 0u), HAL_ERR_ARG);
   CHECK_EQ(program(0xFFFFFFFEu, 0u), HAL_ERR_ARG);
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_program_not_erased_is_pgerr) {
@@ -457,7 +370,7 @@ CASE(flash_stale_flags_cleared_first) {
   reg_model_write16(0x08004000u, 0x4321u); /* not erased: PGERR */
   reg_model_write32(A_FLASH_CR, CR_LOCK);
   CHECK_EQ(peek(A_FLASH_SR), SR_PGERR | SR_EOP);
-  f0_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_flash_erase_unit(11), HAL_OK);
   CHECK_EQ(write_value(find_write(A_FLASH_SR, 0, 0)), SR_PGERR | SR_EOP);
 }
@@ -468,7 +381,7 @@ CASE(flash_busy_stuck_erase_resets) {
   setup();
   f0_model_flash_stick_busy(true);
   EXPECT_RESET(hal_flash_erase_unit(5));
-  CHECK_EQ(f0_model_reads(A_FLASH_SR), 2u + 2u * 320000u); /* idle check, flag read, then 2 x the bound */
+  CHECK_EQ(model_reads(A_FLASH_SR), 2u + 2u * 320000u); /* idle check, flag read, then 2 x the bound */
   CHECK(f0_model_flash_locked()); /* the reset locked it */
   CHECK_EQ(peek(A_RCC_CSR) & 0x10000000u, 0x10000000u); /* SFTRSTF */
   CHECK_EQ(hal_fault_kind(), HAL_FAULT_FLASH_STUCK);
@@ -479,7 +392,7 @@ CASE(flash_busy_stuck_program_resets) {
   setup();
   f0_model_flash_stick_busy(true);
   EXPECT_RESET(program(0x08004000u, 0x1234u));
-  CHECK_EQ(f0_model_reads(A_FLASH_SR), 2u + 2u * 480u); /* 60 us x 8 MHz, twice */
+  CHECK_EQ(model_reads(A_FLASH_SR), 2u + 2u * 480u); /* 60 us x 8 MHz, twice */
   CHECK_EQ(hal_fault_kind(), HAL_FAULT_FLASH_STUCK);
   CHECK_EQ(hal_fault_detail(), 0x08004000u);
 }
@@ -498,7 +411,7 @@ CASE(flash_busy_bound_follows_hclk) {
   CHECK_EQ(hal_clock_init(0, 48u * MHZ), 48u * MHZ);
   f0_model_flash_stick_busy(true);
   EXPECT_RESET(program(0x08004000u, 0x1234u));
-  CHECK_EQ(f0_model_reads(A_FLASH_SR), 2u + 2u * 60u * 48u);
+  CHECK_EQ(model_reads(A_FLASH_SR), 2u + 2u * 60u * 48u);
 }
 
 CASE(flash_lock_with_stuck_busy_resets) {
@@ -527,7 +440,7 @@ CASE(flash_option_hw_watchdog) {
 CASE(flash_no_ecc_on_f0) {
   setup();
   CHECK(!hal_flash_take_ecc_error());
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_wrp_active_reads_wrpr) {
@@ -580,11 +493,11 @@ CASE(flash_wrp_set_sequence) {
   CHECK_EQ(f0_model_stats()->option_programs, 8);
   uint32_t stores = 0;
   for (uint32_t i = (uint32_t)erase; i < (uint32_t)launch; i++) {
-    const struct f0_model_write *w = f0_model_trace(i);
+    const struct model_write *w = model_trace(i);
     if (w->addr >= A_OB && w->addr < A_OB + 16u) {
       CHECK_EQ(w->width, 16);
       CHECK_EQ(w->addr, A_OB + 2u * stores); /* RDP first, then USER, DATA0, DATA1, WRP0..3 */
-      CHECK_EQ(w->flash_cr_before, 0x0210u); /* OPTWRE | OPTPG */
+      CHECK_EQ(w->flash_cr_before[0], 0x0210u); /* OPTWRE | OPTPG */
       stores++;
     }
   }
@@ -616,7 +529,7 @@ CASE(flash_wrp_set_unprotect) {
 CASE(flash_wrp_set_already_in_force_is_a_no_op) {
   setup();
   f0_model_options_set(0xAA, 0xFF, 0xFF, 0xFF, 0xFFFFFFF0u);
-  f0_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_flash_wrp_set(0, 7, true), HAL_OK); /* no erase, no reset */
   CHECK_EQ(writes_to(A_FLASH_CR), 0);
   CHECK_EQ(f0_model_system_resets(), 0);
@@ -628,7 +541,7 @@ CASE(flash_wrp_set_refuses_partial_groups) {
   CHECK_EQ(hal_flash_wrp_set(0, 6, true), HAL_ERR_ARG); /* would protect page 7, the application's */
   CHECK_EQ(hal_flash_wrp_set(8, 7, true), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_wrp_set(0, 64, true), HAL_ERR_ARG);
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_wrp_set_keeps_rdp_level1) {
@@ -774,8 +687,8 @@ CASE(clock_fallback_hse_never_ready) {
   CHECK_EQ(hal_clock_init(8u * MHZ | HAL_CLOCK_HSE_BYPASS, 48u * MHZ), 8u * MHZ);
   CHECK_EQ(f0_model_sysclk_hz(), 8u * MHZ);
   CHECK_EQ(hal_clock_hclk_hz(), 8u * MHZ);
-  CHECK(f0_model_reads(A_RCC_CR) >= 800000u);       /* 100 ms at 8 MHz ... */
-  CHECK(f0_model_reads(A_RCC_CR) < 800000u + 16u); /* ... and no more */
+  CHECK(model_reads(A_RCC_CR) >= 800000u);       /* 100 ms at 8 MHz ... */
+  CHECK(model_reads(A_RCC_CR) < 800000u + 16u); /* ... and no more */
   CHECK_EQ(peek(A_RCC_CR) & 0x50000u, 0u);          /* HSEON and HSEBYP off again */
   CHECK_EQ(peek(A_FLASH_ACR) & 7u, 0u);
 }
@@ -885,7 +798,7 @@ CASE(uart_brr_too_small_refused) {
   CHECK_EQ(peek(A_RCC_APB1ENR) & (1u << 17), 0u);
   CHECK_EQ(hal_uart_read_byte(), -1);
   hal_uart_write_byte('x');
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(uart_bytes_intact_at_every_clock) {
@@ -1029,7 +942,7 @@ CASE(uart_write_stuck_is_bounded) {
   hal_uart_write_byte('b'); /* TXE never comes: bounded, the byte dropped */
   CHECK_EQ(hal_uart_take_errors(), HAL_UART_ERR_TX_TIMEOUT);
   uint32_t char_polls = (8u * MHZ / 115200u + 1u) * 11u;
-  CHECK(f0_model_reads(A_USART2_ISR) <= 2u * char_polls + 2u);
+  CHECK(model_reads(A_USART2_ISR) <= 2u * char_polls + 2u);
   hal_uart_flush();
   CHECK_EQ(hal_uart_take_errors(), HAL_UART_ERR_TX_TIMEOUT);
 }
@@ -1069,7 +982,7 @@ CASE(uart_unknown_base_ignored) {
   hal_uart_write_byte('x');
   hal_uart_flush();
   CHECK_EQ(hal_uart_read_byte(), -1);
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(uart_usart1_on_apb2) {
@@ -1338,7 +1251,7 @@ CASE(gpio_invalid_arguments_ignored) {
   hal_gpio_clock_off(6);
   CHECK(!hal_gpio_read(6, 0));
   CHECK(!hal_gpio_read(0, 16));
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -1382,7 +1295,7 @@ CASE(iwdg_start_sequence) {
   int32_t reload = find_write(A_IWDG_KR, 0xAAAAu, 0);
   CHECK(start >= 0 && access > start && pr > access && rlr > pr && reload > rlr);
   CHECK_EQ(peek(A_IWDG_SR), 0u);
-  CHECK(f0_model_reads(A_IWDG_SR) > 0u);
+  CHECK(model_reads(A_IWDG_SR) > 0u);
   /* 1000 ms at the fastest LSI (50 kHz): /16 gives 3125 counts. */
   CHECK_EQ(f0_model_iwdg_prescaler(), 2u);
   CHECK_EQ(f0_model_iwdg_reload(), 3124u);
@@ -1417,10 +1330,10 @@ CASE(iwdg_update_wait_is_bounded) {
   setup();
   f0_model_iwdg_stick_updates(true);
   hal_iwdg_start(1000);
-  CHECK(f0_model_reads(A_IWDG_SR) <= 2u * (8u * MHZ / 1000u));
+  CHECK(model_reads(A_IWDG_SR) <= 2u * (8u * MHZ / 1000u));
   CHECK(f0_model_iwdg_running());
   f0_model_iwdg_stick_updates(false);
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(iwdg_refresh_reloads) {
@@ -1595,7 +1508,7 @@ CASE(cpu_vector_table_keeps_other_syscfg_bits) {
 CASE(cpu_vector_table_misaligned_ignored) {
   setup();
   hal_cpu_vector_table(APP + 2u);
-  CHECK_EQ(f0_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
   CHECK_EQ(f0_model_mem_mode(), 0u);
 }
 
@@ -1618,7 +1531,7 @@ CASE(model_store_without_pg_is_ignored) {
   reg_model_write16(0x08004000u, 0x1234u);
   CHECK_EQ(f0_model_flash_half(0x08004000u), 0xFFFFu);
   expect_violation("PG = 0");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_pgerr_when_not_erased) {
@@ -1654,7 +1567,7 @@ CASE(model_locked_cr_write_rejected) {
   CHECK_EQ(peek(A_FLASH_CR), CR_LOCK);
   CHECK_EQ(f0_model_stats()->cr_writes_rejected, 1);
   expect_violation("while locked");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_status_write_one_to_clear) {
@@ -1682,7 +1595,7 @@ CASE(model_registers_not_writable_while_busy) {
   reg_model_write32(A_FLASH_AR, 0x08000000u);
   expect_violation("FLASH_CR write 0x0080 while BSY");
   expect_violation("FLASH_AR written while BSY");
-  f0_model_clear_violations();
+  model_clear_violations();
   raw_wait();
   CHECK_EQ(peek(A_FLASH_CR) & CR_LOCK, 0u); /* the LOCK write was not taken */
 }
@@ -1694,7 +1607,7 @@ CASE(model_page_erase_order) {
   reg_model_write32(A_FLASH_CR, CR_PER | CR_STRT);
   expect_violation("same FLASH_CR write that sets PER");
   expect_violation("without FLASH_AR written after PER");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_word_store_into_flash_is_fatal_only_while_programming) {
@@ -1702,7 +1615,7 @@ CASE(model_word_store_into_flash_is_fatal_only_while_programming) {
   raw_unlock();
   reg_model_write32(0x08004000u, 0x12345678u); /* PG = 0: ignored */
   expect_violation("word store to flash");
-  f0_model_clear_violations();
+  model_clear_violations();
   /* With PG set the same store is a bus error: MODEL FATAL (shown by the mutant that stores words). */
 }
 
@@ -1744,7 +1657,7 @@ CASE(model_rdp_level1_to_0_mass_erases) {
   raw_wait();
   CHECK_EQ(f0_model_flash_half(0x08000000u), 0xFFFFu);
   expect_violation("mass erased");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_usart_frame_locked_while_enabled) {
@@ -1758,7 +1671,7 @@ CASE(model_usart_frame_locked_while_enabled) {
   CHECK_EQ(peek(A_USART2_BRR), 69u);
   expect_violation("frame bits changed while UE = 1");
   expect_violation("BRR written while UE = 1");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_usart_ue_cleared_mid_character) {
@@ -1769,7 +1682,7 @@ CASE(model_usart_ue_cleared_mid_character) {
   reg_model_write32(0x40004428u, 0x55u); /* TDR */
   reg_model_write32(A_USART2_CR1, 0u);
   expect_violation("UE cleared while a character was being sent");
-  f0_model_clear_violations();
+  model_clear_violations();
   CHECK_EQ(peek(A_USART2_ISR) & 0xFFu, 0xC0u); /* ISR back to its defaults */
 }
 
@@ -1781,7 +1694,7 @@ CASE(model_dma_registers_locked_while_enabled) {
   reg_model_write32(A_DMA_CNDTR5, 16u);
   CHECK_EQ(peek(A_DMA_CNDTR5), 8u);
   expect_violation("written while EN = 1");
-  f0_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_DMA_IFCR, 1u << 16);
 }
 
@@ -1790,12 +1703,12 @@ CASE(model_iwdg_registers_need_the_key) {
   reg_model_write32(A_IWDG_PR, 6u);
   CHECK_EQ(peek(A_IWDG_SR), 0u);
   expect_violation("without the 0x5555 key");
-  f0_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_IWDG_KR, 0x5555u);
   reg_model_write32(A_IWDG_PR, 6u);
   reg_model_write32(A_IWDG_PR, 5u); /* while PVU */
   expect_violation("while its update flag is set");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_clock_rules) {
@@ -1809,13 +1722,13 @@ CASE(model_clock_rules) {
   (void)reg_model_read32(A_RCC_CFGR);
   CHECK_EQ(f0_model_sysclk_hz(), 48u * MHZ);
   expect_violation("needs LATENCY = 1");
-  f0_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_RCC_CFGR, (12u << 18) | 2u); /* PLLMUL while the PLL runs */
   expect_violation("PLL is on");
-  f0_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_RCC_CFGR2, 1u);
   expect_violation("PREDIV written while the PLL is on");
-  f0_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_pllxtpre_is_prediv0) {
@@ -1841,27 +1754,5 @@ static int by_name(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   qsort(s_cases, s_case_count, sizeof s_cases[0], by_name);
-  if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-    for (uint32_t i = 0; i < s_case_count; i++) {
-      printf("%s\n", s_cases[i].name);
-    }
-    return 0;
-  }
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s --list | CASE\n", argv[0]);
-    return 2;
-  }
-  for (uint32_t i = 0; i < s_case_count; i++) {
-    if (strcmp(argv[1], s_cases[i].name) == 0) {
-      g_case = s_cases[i].name;
-      s_cases[i].fn();
-      if (f0_model_violation_count() != 0u) {
-        fail(0, "%u model violation(s)", (unsigned)f0_model_violation_count());
-      }
-      printf("PASS %s\n", g_case);
-      return 0;
-    }
-  }
-  fprintf(stderr, "no case named %s\n", argv[1]);
-  return 2;
+  return run_case_list(argc, argv, s_cases, s_case_count);
 }

@@ -7,9 +7,6 @@
  */
 #include "f0_model.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -160,9 +157,6 @@
 
 #define RX_QUEUE 8192u
 #define TX_LOG 65536u
-#define TRACE_MAX (1u << 20)
-#define VIOLATIONS_KEPT 64u
-#define READ_SLOTS 4096u
 #define USARTS 4u
 
 static const uint32_t usart_bases[USARTS] = {0x40013800u, 0x40004400u, 0x40004800u, 0x40004C00u};
@@ -248,65 +242,10 @@ static struct {
   bool systick_pending, pendsv_pending;
   /* inspection */
   struct f0_model_stats stats;
-  uint32_t violations;
-  char violation_text[VIOLATIONS_KEPT][200];
-  struct f0_model_write *trace;
-  uint32_t trace_len;
-  uint32_t read_addr[READ_SLOTS];
-  uint64_t read_count[READ_SLOTS];
 } m;
 
 /* ------------------------------------------------------------------------------------------------------ */
-/* Reporting                                                                                               */
-
-static void violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void violation(const char *fmt, ...) {
-  if (m.violations < VIOLATIONS_KEPT) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m.violation_text[m.violations], sizeof m.violation_text[0], fmt, ap);
-    va_end(ap);
-  }
-  m.violations++;
-}
-
-static void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void fatal(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("MODEL FATAL: ");
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  fflush(stdout);
-  exit(3);
-}
-
-static void count_read(uint32_t addr) {
-  uint32_t slot = ((addr >> 1) * 2654435761u) % READ_SLOTS;
-  for (uint32_t i = 0; i < READ_SLOTS; i++) {
-    uint32_t s = (slot + i) % READ_SLOTS;
-    if (m.read_addr[s] == addr || m.read_count[s] == 0) {
-      m.read_addr[s] = addr;
-      m.read_count[s]++;
-      return;
-    }
-  }
-}
-
-uint64_t f0_model_reads(uint32_t addr) {
-  uint32_t slot = ((addr >> 1) * 2654435761u) % READ_SLOTS;
-  for (uint32_t i = 0; i < READ_SLOTS; i++) {
-    uint32_t s = (slot + i) % READ_SLOTS;
-    if (m.read_count[s] == 0) {
-      return 0;
-    }
-    if (m.read_addr[s] == addr) {
-      return m.read_count[s];
-    }
-  }
-  return 0;
-}
+/* Reporting (violation(), fatal() and the read counts: test/support/c/model_report.h)                    */
 
 static const char *usart_name(uint32_t i) {
   static const char *names[USARTS] = {"USART1", "USART2", "USART3", "USART4"};
@@ -1608,15 +1547,8 @@ static void power_on(void) {
 }
 
 void f0_model_reset(void) {
-  struct f0_model_write *trace = m.trace;
   memset(&m, 0, sizeof m);
-  m.trace = trace;
-  if (m.trace == NULL) {
-    m.trace = calloc(TRACE_MAX, sizeof *m.trace);
-    if (m.trace == NULL) {
-      fatal("out of memory");
-    }
-  }
+  model_report_reset();
   m.fsize_kb = 128u;
   memset(m.flash, 0xFF, sizeof m.flash);
   /* Factory option bytes: RDP level 0 (0x55AA), USER 0xFF, DATA 0xFF, no write protection. */
@@ -1674,7 +1606,7 @@ static bool syscfg_clocked(void) { return (m.apb2enr & APB2_SYSCFGEN) != 0u; }
 
 static uint32_t model_read(uint32_t addr, bool peek) {
   if (!peek) {
-    count_read(addr);
+    model_count_read(addr);
     tick();
   }
   if (addr < M_ALIAS_SIZE) {
@@ -1824,9 +1756,7 @@ uint16_t reg_model_read16(uint32_t addr) {
 }
 
 static void trace_write(uint32_t addr, uint32_t v, uint8_t width) {
-  if (m.trace_len < TRACE_MAX) {
-    m.trace[m.trace_len++] = (struct f0_model_write){addr, v, m.cr, width};
-  }
+  model_trace_write((struct model_write){addr, v, {m.cr, 0}, width});
 }
 
 void reg_model_write16(uint32_t addr, uint16_t v) {
@@ -2207,9 +2137,3 @@ uint32_t f0_model_iwdg_reload(void) { return m.iwdg_rlr; }
 
 uint64_t f0_model_now(void) { return m.now; }
 const struct f0_model_stats *f0_model_stats(void) { return &m.stats; }
-uint32_t f0_model_violation_count(void) { return m.violations; }
-const char *f0_model_violation(uint32_t i) { return i < VIOLATIONS_KEPT && i < m.violations ? m.violation_text[i] : ""; }
-void f0_model_clear_violations(void) { m.violations = 0; }
-uint32_t f0_model_trace_count(void) { return m.trace_len; }
-const struct f0_model_write *f0_model_trace(uint32_t i) { return i < m.trace_len ? &m.trace[i] : NULL; }
-void f0_model_trace_clear(void) { m.trace_len = 0; }

@@ -14,6 +14,8 @@
 #ifndef F0_MODEL_H
 #define F0_MODEL_H
 
+#include "model_report.h" /* violations, MODEL FATAL, read counts, write trace (model_reads, model_trace) */
+
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -116,7 +118,6 @@ uint32_t f0_model_iwdg_reload(void);    /* in force (after RVU) */
 
 /* ---- Inspection ---- */
 uint32_t f0_model_peek(uint32_t addr);  /* a register's value as software would read it, no side effects */
-uint64_t f0_model_reads(uint32_t addr); /* how many times software read this address */
 uint64_t f0_model_now(void);            /* accesses so far */
 
 struct f0_model_stats {
@@ -133,21 +134,5 @@ struct f0_model_stats {
   uint32_t iwdg_expiries;
 };
 const struct f0_model_stats *f0_model_stats(void);
-
-uint32_t f0_model_violation_count(void);
-const char *f0_model_violation(uint32_t i); /* the first 64 are kept */
-void f0_model_clear_violations(void);
-
-/* Every write software made, in order (register, SRAM and flash stores), with FLASH_CR as it was just before
- * and the access width. */
-struct f0_model_write {
-  uint32_t addr;
-  uint32_t value;
-  uint32_t flash_cr_before;
-  uint8_t width; /* 16 or 32 */
-};
-uint32_t f0_model_trace_count(void);
-const struct f0_model_write *f0_model_trace(uint32_t i);
-void f0_model_trace_clear(void);
 
 #endif /* F0_MODEL_H */

@@ -81,7 +81,7 @@ CASE(flash_unlock_refused_after_wrong_key) {
   CHECK(f4_model_flash_locked());
   expect_violation("bus error, FLASH_CR locked until reset");
   expect_violation("after a lockout"); /* the driver's own attempts: each a bus error on silicon */
-  f4_model_clear_violations();
+  model_clear_violations();
   f4_model_system_reset(); /* only a reset ends the lockout */
   CHECK(!f4_model_flash_locked_out());
   CHECK_EQ(hal_flash_unlock(), HAL_OK);
@@ -95,7 +95,7 @@ CASE(flash_unlock_wrong_order_locks_out) {
   CHECK(f4_model_flash_locked_out());
   CHECK(f4_model_flash_locked());
   expect_violation("bus error, FLASH_CR locked until reset");
-  f4_model_clear_violations();
+  model_clear_violations();
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -115,7 +115,7 @@ static void erase_every_sector(enum f4_part part, uint32_t count, const uint32_t
     if (i + 1u < count) {
       f4_model_flash_poke(end, 0x11111111u); /* the next sector must survive */
     }
-    f4_model_trace_clear();
+    model_trace_clear();
     CHECK_EQ(hal_flash_erase_unit(i), HAL_OK);
     int32_t strt = find_write(A_FLASH_CR, 0x10000u, 0);
     CHECK(strt > 0);
@@ -125,7 +125,7 @@ static void erase_every_sector(enum f4_part part, uint32_t count, const uint32_t
     CHECK_EQ((cr >> 8) & 3u, 2u);   /* PSIZE x32 */
     CHECK_EQ(cr & 0x1u, 0u);        /* not PG */
     /* SER and SNB were written before the write that sets STRT (RM0090 3.6.3 steps 2-3). */
-    uint32_t before = f4_model_trace((uint32_t)strt)->flash_cr_before;
+    uint32_t before = model_trace((uint32_t)strt)->flash_cr_before[0];
     CHECK_EQ(before & 0xFAu, cr & 0xFAu);
     check_sector_erased(i);
     if (i + 1u < count) {
@@ -156,10 +156,10 @@ CASE(flash_erase_sector_out_of_range) {
   setup(F4_PART_F411XE);
   CHECK_EQ(hal_flash_erase_unit(8), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_erase_unit(0xFFFFFFFFu), HAL_ERR_ARG);
-  CHECK_EQ(f4_model_trace_count(), 0); /* nothing touched */
+  CHECK_EQ(model_trace_count(), 0); /* nothing touched */
   setup(F4_PART_F407XG);
   CHECK_EQ(hal_flash_erase_unit(12), HAL_ERR_ARG);
-  CHECK_EQ(f4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
   CHECK_EQ(hal_flash_erase_unit(11), HAL_OK);
 }
 
@@ -199,10 +199,10 @@ CASE(flash_program_words) {
   CHECK_EQ(f4_model_stats()->flash_programs, 5);
   /* Every store into flash happened with exactly PG and PSIZE x32 in FLASH_CR. */
   uint32_t stores = 0;
-  for (uint32_t i = 0; i < f4_model_trace_count(); i++) {
-    const struct f4_model_write *w = f4_model_trace(i);
+  for (uint32_t i = 0; i < model_trace_count(); i++) {
+    const struct model_write *w = model_trace(i);
     if (w->addr >= 0x08000000u && w->addr < 0x08080000u) {
-      CHECK_EQ(w->flash_cr_before, 0x201u);
+      CHECK_EQ(w->flash_cr_before[0], 0x201u);
       stores++;
     }
   }
@@ -219,7 +219,7 @@ CASE(flash_program_misaligned_refused) {
   setup(F4_PART_F411XE);
   CHECK_EQ(program_word(0x08008002u, 0u), HAL_ERR_ARG);
   CHECK_EQ(program_word(0x08008001u, 0u), HAL_ERR_ARG);
-  CHECK_EQ(f4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_program_out_of_range_refused) {
@@ -228,7 +228,7 @@ CASE(flash_program_out_of_range_refused) {
   CHECK_EQ(program_word(0x07FFFFFCu, 0u), HAL_ERR_ARG);
   CHECK_EQ(program_word(0x20000000u, 0u), HAL_ERR_ARG);
   CHECK_EQ(program_word(0xFFFFFFFCu, 0u), HAL_ERR_ARG);
-  CHECK_EQ(f4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_program_not_erased_fails_verify) {
@@ -249,7 +249,7 @@ CASE(flash_program_not_erased_fails_verify) {
 CASE(flash_wrp_program) {
   setup(F4_PART_F411XE);
   f4_model_flash_set_wrp(1u << 2);
-  f4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(program_word(0x08008000u, 0x12345678u), HAL_ERR_WRP);
   CHECK_EQ(f4_model_flash_word(0x08008000u), 0xFFFFFFFFu);
   CHECK_EQ(sr_errors(), 0);
@@ -270,7 +270,7 @@ CASE(flash_wrp_erase) {
 
 static void check_injected(uint32_t flag, uint32_t expected) {
   f4_model_flash_inject_error(flag);
-  f4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(program_word(0x08008000u, 0u), expected);
   CHECK_EQ(f4_model_flash_word(0x08008000u), 0xFFFFFFFFu);
   CHECK(f4_model_flash_locked());
@@ -334,11 +334,11 @@ CASE(flash_busy_stuck_erase_resets) {
   setup(F4_PART_F411XE);
   f4_model_flash_stick_busy(true);
   f4_model_flash_poke(0x08020000u, 0u);
-  uint64_t before = f4_model_reads(A_FLASH_SR);
+  uint64_t before = model_reads(A_FLASH_SR);
   EXPECT_RESET(hal_flash_erase_unit(5));
   /* The bound (2.6 s, the 128 KB sector maximum, at 16 MHz, one poll per cycle), then once more, then a
    * reset. FLASH_CR was never written while BSY was set: the model stops with MODEL FATAL at such a write. */
-  uint64_t polls = f4_model_reads(A_FLASH_SR) - before;
+  uint64_t polls = model_reads(A_FLASH_SR) - before;
   CHECK(polls >= 2ull * 2600ull * 16000ull && polls <= 2ull * 2600ull * 16000ull + 4u);
   CHECK_EQ(f4_model_last_reset(), F4_RESET_SOFTWARE);
   CHECK_EQ(__tsboot_fault_record[0], HAL_FAULT_FLASH_STUCK);
@@ -351,9 +351,9 @@ CASE(flash_busy_stuck_erase_resets) {
 CASE(flash_busy_stuck_program_resets) {
   setup(F4_PART_F411XE);
   f4_model_flash_stick_busy(true);
-  uint64_t before = f4_model_reads(A_FLASH_SR);
+  uint64_t before = model_reads(A_FLASH_SR);
   EXPECT_RESET(program_word(0x08008000u, 0u));
-  uint64_t polls = f4_model_reads(A_FLASH_SR) - before;
+  uint64_t polls = model_reads(A_FLASH_SR) - before;
   CHECK(polls >= 2u * 1600u && polls <= 2u * 1600u + 4u); /* 100 us at 16 MHz, twice */
   CHECK_EQ(__tsboot_fault_record[0], HAL_FAULT_FLASH_STUCK);
   CHECK_EQ(__tsboot_fault_record[1], 0x08008000u); /* the address being programmed */
@@ -414,9 +414,9 @@ CASE(flash_busy_bound_follows_hclk) {
   f4_model_rcc_set_hse(F4_HSE_CLOCK_IN, 8000000u);
   CHECK_EQ(hal_clock_init(8000000u | HAL_CLOCK_HSE_BYPASS, 84000000u), 84000000u);
   f4_model_flash_stick_busy(true);
-  uint64_t before = f4_model_reads(A_FLASH_SR);
+  uint64_t before = model_reads(A_FLASH_SR);
   EXPECT_RESET(program_word(0x08008000u, 0u));
-  uint64_t polls = f4_model_reads(A_FLASH_SR) - before;
+  uint64_t polls = model_reads(A_FLASH_SR) - before;
   CHECK(polls >= 2u * 8400u && polls <= 2u * 8400u + 4u); /* 100 us at 84 MHz, twice */
 }
 
@@ -468,7 +468,7 @@ CASE(compat_refuses_without_unlock) {
   FLASH_EraseInitTypeDef e = {FLASH_TYPEERASE_SECTORS, FLASH_BANK_1, 2, 1, FLASH_VOLTAGE_RANGE_3};
   uint32_t sector_error = 0;
   CHECK_EQ(HAL_FLASHEx_Erase(&e, &sector_error), HAL_ERROR);
-  CHECK_EQ(f4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
   CHECK_EQ(HAL_FLASH_Unlock(), HAL_OK);
   CHECK_EQ(HAL_FLASH_Lock(), HAL_OK);
   CHECK_EQ(HAL_FLASH_Program(FLASH_TYPEPROGRAM_WORD, 0x08008000u, 0u), HAL_ERROR); /* locked again */
@@ -593,7 +593,7 @@ CASE(clock_fallback_hse_never_ready) {
   CHECK_EQ(peek(A_FLASH_ACR), 0u);
   CHECK_EQ(peek(A_RCC_PLLCFGR), 0x24003010u);
   /* Bounded: 100 ms at 16 MHz of RCC_CR polls. */
-  uint64_t polls = f4_model_reads(A_RCC_CR);
+  uint64_t polls = model_reads(A_RCC_CR);
   CHECK(polls >= 1600000u && polls < 1600100u);
 }
 
@@ -642,8 +642,8 @@ CASE(clock_deinit_restores_reset_state) {
   CHECK_EQ(peek(A_PWR_CR) & 0xC000u, 0x8000u); /* VOS back to its reset value, scale 2 */
   /* Down before the wait states: the switch to HSI comes before FLASH_ACR = 0. */
   int32_t sw = -1;
-  for (uint32_t i = 0; i < f4_model_trace_count(); i++) {
-    const struct f4_model_write *w = f4_model_trace(i);
+  for (uint32_t i = 0; i < model_trace_count(); i++) {
+    const struct model_write *w = model_trace(i);
     if (w->addr == A_RCC_CFGR && (w->value & 3u) == 0u && i > (uint32_t)find_write(A_RCC_CFGR, 2u, 0)) {
       sw = (int32_t)i;
       break;
@@ -782,9 +782,9 @@ CASE(uart_write_stuck_is_bounded) {
   hal_uart_init(A_USART2, 16000000u, 115200u, false);
   f4_model_uart_stick_tx(A_USART2, true);
   hal_uart_write_byte('a'); /* TDR was empty: accepted */
-  uint64_t before = f4_model_reads(A_USART2);
+  uint64_t before = model_reads(A_USART2);
   hal_uart_write_byte('b'); /* TXE never comes back */
-  uint64_t polls = f4_model_reads(A_USART2) - before;
+  uint64_t polls = model_reads(A_USART2) - before;
   CHECK_EQ(polls, 2u * (16000000u / 115200u + 1u) * 11u); /* two character times at one poll per cycle */
   CHECK_EQ(hal_uart_take_errors(), HAL_UART_ERR_TX_TIMEOUT);
   hal_uart_flush();
@@ -819,7 +819,7 @@ CASE(uart_unknown_base_ignored) {
   hal_uart_write_byte('x');
   hal_uart_flush();
   CHECK_EQ(hal_uart_read_byte(), -1);
-  CHECK_EQ(f4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -881,7 +881,7 @@ CASE(gpio_invalid_arguments_ignored) {
   hal_gpio_pin_reset(0, 16);
   hal_gpio_clock_off(9);
   CHECK(!hal_gpio_read(9, 0));
-  CHECK_EQ(f4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(gpio_pin_reset_restores_reset_mode) {
@@ -1006,7 +1006,7 @@ CASE(model_locked_cr_write_rejected) {
   CHECK_EQ(peek(A_FLASH_CR), 0x80000000u);
   CHECK_EQ(f4_model_stats()->cr_writes_rejected, 1);
   expect_violation("while locked");
-  f4_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_status_write_one_to_clear) {
@@ -1082,7 +1082,7 @@ CASE(model_cr_write_while_busy_stalls) {
   CHECK_EQ(peek(A_FLASH_SR) & SR_BSY, 0u); /* the write waited for the end */
   CHECK(f4_model_flash_locked());
   expect_violation("stalled");
-  f4_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_clock_rules) {
@@ -1100,10 +1100,10 @@ CASE(model_clock_rules) {
   reg_model_write32(A_RCC_CFGR, (5u << 10) | (4u << 13) | 2u);
   CHECK_EQ(f4_model_sysclk_hz(), 168000000u);
   expect_violation("needs 5 flash wait states");
-  f4_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_RCC_PLLCFGR, 0x24003010u); /* PLL running */
   expect_violation("PLL is on");
-  f4_model_clear_violations();
+  model_clear_violations();
 }
 
 /* ---------------------------------------------------------------------------------------------------- */

@@ -161,12 +161,12 @@ CASE(model_option_bytes_rules) {
   reg_model_write32(A_FLASH_OPTCR, 0x0FFEAAECu); /* locked: ignored */
   CHECK_EQ(peek(A_FLASH_OPTCR), 0x0FFFAAEDu);
   expect_violation("FLASH_OPTCR write 0x0FFEAAEC while locked");
-  f4_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_FLASH_OPTKEYR, 0x4C5D6E7Fu); /* OPTKEY2 first: locked until reset */
   reg_model_write32(A_FLASH_OPTKEYR, 0x08192A3Bu);
   CHECK_EQ(peek(A_FLASH_OPTCR) & 1u, 1u);
   expect_violation("FLASH_OPTCR locked until reset");
-  f4_model_clear_violations();
+  model_clear_violations();
   f4_model_system_reset();
   reg_model_write32(A_FLASH_OPTKEYR, 0x08192A3Bu);
   reg_model_write32(A_FLASH_OPTKEYR, 0x4C5D6E7Fu);
@@ -176,7 +176,7 @@ CASE(model_option_bytes_rules) {
   }
   CHECK_EQ(f4_model_options(), 0x0FFEAAECu); /* nWRP applied, RDP kept */
   expect_violation("RDP changed");
-  f4_model_clear_violations();
+  model_clear_violations();
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -221,9 +221,9 @@ CASE(iwdg_period_holds_at_the_fastest_lsi) {
 CASE(iwdg_update_wait_is_bounded) {
   setup(F4_PART_F411XE);
   f4_model_iwdg_stick_update(true); /* PVU/RVU never clear */
-  uint64_t before = f4_model_reads(A_IWDG_SR);
+  uint64_t before = model_reads(A_IWDG_SR);
   hal_iwdg_start(1000u);
-  uint64_t polls = f4_model_reads(A_IWDG_SR) - before;
+  uint64_t polls = model_reads(A_IWDG_SR) - before;
   CHECK(polls <= 3u * 2u * MS_AT_16MHZ + 3u); /* three waits of 2 ms at most */
   CHECK(f4_model_iwdg_running());
 }
@@ -459,7 +459,7 @@ CASE(model_usart_change_while_sending_is_flagged) {
   reg_model_write32(A_USART2 + 0x04u, 'A');
   reg_model_write32(A_USART2 + 0x0Cu, 0x340Cu); /* 8E1 while 'A' is in TDR */
   expect_violation("changed while a character was being sent");
-  f4_model_clear_violations();
+  model_clear_violations();
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -481,7 +481,7 @@ CASE(cpu_quiesce_clears_every_line) {
   CHECK(!f4_model_systick_pending());
   CHECK(!f4_model_pendsv_pending());
   CHECK_EQ(peek(A_STK_CTRL) & 3u, 0u);
-  CHECK(f4_model_reads(A_ICTR) >= 1u); /* the number of lines came from ICTR */
+  CHECK(model_reads(A_ICTR) >= 1u); /* the number of lines came from ICTR */
   /* Disabled before cleared: the last ICER write comes before the first ICPR write. */
   CHECK(last_write(0xE000E188u) < find_write(0xE000E280u, 0xFFFFFFFFu, 0));
 }
@@ -540,7 +540,7 @@ CASE(model_vos_scale3_limit) {
   }
   reg_model_write32(0x40023808u, (4u << 10) | 2u);
   expect_violation("VOS scale 3");
-  f4_model_clear_violations();
+  model_clear_violations();
 }
 
 static const struct test_case s_cases[] = {

@@ -7,9 +7,6 @@
 #include "f4_model.h"
 
 #include <setjmp.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -224,9 +221,6 @@ static const struct rx_request usart_rx_requests[6][2] = {
 #define MAX_SECTORS 12u
 #define RX_QUEUE 4096u
 #define TX_LOG 65536u
-#define TRACE_MAX (1u << 20)
-#define VIOLATIONS_KEPT 64u
-#define READ_SLOTS 4096u
 
 enum flash_op_kind { OP_NONE, OP_PROGRAM, OP_ERASE, OP_MASS_ERASE, OP_OPTIONS };
 
@@ -310,70 +304,12 @@ static struct {
   bool systick_pending;
   /* inspection */
   struct f4_model_stats stats;
-  uint32_t violations;
-  char violation_text[VIOLATIONS_KEPT][200];
-  struct f4_model_write *trace;
-  uint32_t trace_len;
-  uint32_t read_addr[READ_SLOTS];
-  uint64_t read_count[READ_SLOTS];
 } m;
 
 static void usart_dma_request(int i);
 static void registers_reset(void);
 static void dma_reset(uint32_t c);
 static void system_reset_by(enum f4_reset_kind kind) __attribute__((noreturn));
-
-/* ------------------------------------------------------------------------------------------------------ */
-/* Reporting                                                                                               */
-
-static void violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void violation(const char *fmt, ...) {
-  if (m.violations < VIOLATIONS_KEPT) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m.violation_text[m.violations], sizeof m.violation_text[0], fmt, ap);
-    va_end(ap);
-  }
-  m.violations++;
-}
-
-static void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void fatal(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("MODEL FATAL: ");
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  fflush(stdout);
-  exit(3);
-}
-
-static void count_read(uint32_t addr) {
-  uint32_t slot = ((addr >> 2) * 2654435761u) % READ_SLOTS;
-  for (uint32_t i = 0; i < READ_SLOTS; i++) {
-    uint32_t s = (slot + i) % READ_SLOTS;
-    if (m.read_addr[s] == addr || m.read_count[s] == 0) {
-      m.read_addr[s] = addr;
-      m.read_count[s]++;
-      return;
-    }
-  }
-}
-
-uint64_t f4_model_reads(uint32_t addr) {
-  uint32_t slot = ((addr >> 2) * 2654435761u) % READ_SLOTS;
-  for (uint32_t i = 0; i < READ_SLOTS; i++) {
-    uint32_t s = (slot + i) % READ_SLOTS;
-    if (m.read_count[s] == 0) {
-      return 0;
-    }
-    if (m.read_addr[s] == addr) {
-      return m.read_count[s];
-    }
-  }
-  return 0;
-}
 
 /* ------------------------------------------------------------------------------------------------------ */
 /* Flash geometry (RM0090 table 5): 4 x 16 KB, 1 x 64 KB, then 128 KB sectors                              */
@@ -1063,15 +999,8 @@ static void registers_reset(void) {
 }
 
 void f4_model_reset(enum f4_part part) {
-  struct f4_model_write *trace = m.trace;
   memset(&m, 0, sizeof m);
-  m.trace = trace;
-  if (m.trace == NULL) {
-    m.trace = calloc(TRACE_MAX, sizeof *m.trace);
-    if (m.trace == NULL) {
-      fatal("out of memory");
-    }
-  }
+  model_report_reset();
   m.part_id = part;
   m.part = &s_parts[part];
   m.fsize_kb = m.part->flash_kb;
@@ -1550,7 +1479,7 @@ static bool nvic_register(uint32_t addr, uint32_t base, uint32_t *reg) {
 
 static uint32_t model_read(uint32_t addr, bool peek) {
   if (!peek) {
-    count_read(addr);
+    model_count_read(addr);
     time_passes(1);
   }
   if (in_flash(addr)) {
@@ -1700,9 +1629,7 @@ uint32_t reg_model_read32(uint32_t addr) { return model_read(addr, false); }
 uint32_t f4_model_peek(uint32_t addr) { return model_read(addr, true); }
 
 void reg_model_write32(uint32_t addr, uint32_t v) {
-  if (m.trace_len < TRACE_MAX) {
-    m.trace[m.trace_len++] = (struct f4_model_write){addr, v, m.cr};
-  }
+  model_trace_write((struct model_write){addr, v, {m.cr, 0}, 32});
   if (in_flash(addr)) {
     flash_store(addr, v);
     return;
@@ -2067,9 +1994,3 @@ void f4_model_systick_pend(void) { m.systick_pending = true; }
 bool f4_model_systick_pending(void) { return m.systick_pending; }
 
 const struct f4_model_stats *f4_model_stats(void) { return &m.stats; }
-uint32_t f4_model_violation_count(void) { return m.violations; }
-const char *f4_model_violation(uint32_t i) { return i < VIOLATIONS_KEPT && i < m.violations ? m.violation_text[i] : ""; }
-void f4_model_clear_violations(void) { m.violations = 0; }
-uint32_t f4_model_trace_count(void) { return m.trace_len; }
-const struct f4_model_write *f4_model_trace(uint32_t i) { return i < m.trace_len ? &m.trace[i] : NULL; }
-void f4_model_trace_clear(void) { m.trace_len = 0; }

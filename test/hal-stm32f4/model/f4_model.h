@@ -11,6 +11,8 @@
 #ifndef F4_MODEL_H
 #define F4_MODEL_H
 
+#include "model_report.h" /* violations, MODEL FATAL, read counts, write trace (model_reads, model_trace) */
+
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -106,7 +108,6 @@ bool f4_model_systick_pending(void);
 
 /* ---- Inspection ---- */
 uint32_t f4_model_peek(uint32_t addr); /* a register's value as software would read it, no side effects */
-uint64_t f4_model_reads(uint32_t addr); /* how many times software read this register */
 
 struct f4_model_stats {
   uint32_t bus_errors;             /* wrong FLASH_KEYR writes: a BusFault on silicon */
@@ -124,19 +125,5 @@ struct f4_model_stats {
   uint32_t dma_transfers;          /* bytes a DMA stream moved */
 };
 const struct f4_model_stats *f4_model_stats(void);
-
-uint32_t f4_model_violation_count(void);
-const char *f4_model_violation(uint32_t i); /* the first 64 are kept */
-void f4_model_clear_violations(void);
-
-/* Every write software made, in order (register and flash stores), with FLASH_CR as it was just before. */
-struct f4_model_write {
-  uint32_t addr;
-  uint32_t value;
-  uint32_t flash_cr_before;
-};
-uint32_t f4_model_trace_count(void);
-const struct f4_model_write *f4_model_trace(uint32_t i);
-void f4_model_trace_clear(void);
 
 #endif /* F4_MODEL_H */

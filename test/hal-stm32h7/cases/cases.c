@@ -7,14 +7,12 @@
  * wrong constant in the driver's header fails here. Every case ends by requiring that the model recorded
  * no violation (an access the hardware would ignore, stall on or fault on), unless the case expects one.
  */
+#include "case_harness.h"
 #include "h7_model.h"
 #include "stm32h7.h"
 #include "tsboot_hal.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -84,102 +82,16 @@
 #define SR_DBECCERR 0x4000000u
 #define SR_FLAGS 0x1FEF0000u
 
-static const char *g_case = "?";
-
-static void fail(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-static void fail(int line, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("FAIL %s: cases.c:%d: ", g_case, line);
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  for (uint32_t i = 0; i < h7_model_violation_count() && i < 64u; i++) {
-    printf("  model violation: %s\n", h7_model_violation(i));
-  }
-  fflush(stdout);
-  exit(1);
-}
-
-#define CHECK(cond)                                                                                            \
-  do {                                                                                                         \
-    if (!(cond)) {                                                                                             \
-      fail(__LINE__, "%s", #cond);                                                                             \
-    }                                                                                                          \
-  } while (0)
-
-#define CHECK_EQ(a, b)                                                                                         \
-  do {                                                                                                         \
-    unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);                             \
-    if (a_ != b_) {                                                                                            \
-      fail(__LINE__, "%s == %s: got 0x%llX (%llu), expected 0x%llX (%llu)", #a, #b, a_, a_, b_, b_);           \
-    }                                                                                                          \
-  } while (0)
-
 /* A fresh boot of the drivers: the model at power-on, the drivers' .bss zeroed, the clock tree known. */
 static void setup_part(enum h7_part part) {
   h7_model_power_on(part);
   stm32h7_model_zero_bss();
   hal_clock_deinit(); /* the driver's idea of the clock back to HSI 64 MHz (the reset tree) */
-  h7_model_trace_clear();
+  model_trace_clear();
 }
 static void setup(void) { setup_part(H7_PART_H743ZI); }
 
 static uint32_t peek(uint32_t addr) { return h7_model_peek(addr); }
-
-static uint32_t writes_to(uint32_t addr) {
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < h7_model_trace_count(); i++) {
-    n += h7_model_trace(i)->addr == addr ? 1u : 0u;
-  }
-  return n;
-}
-
-/* Index of the first write to addr at or after `from` whose value has all of `bits`, or -1. */
-static int32_t find_write(uint32_t addr, uint32_t bits, uint32_t from) {
-  for (uint32_t i = from; i < h7_model_trace_count(); i++) {
-    const struct h7_model_write *w = h7_model_trace(i);
-    if (w->addr == addr && (w->value & bits) == bits) {
-      return (int32_t)i;
-    }
-  }
-  return -1;
-}
-
-/* Index of the first write of exactly `value` to addr at or after `from`, or -1. */
-static int32_t find_value(uint32_t addr, uint32_t value, uint32_t from) {
-  for (uint32_t i = from; i < h7_model_trace_count(); i++) {
-    const struct h7_model_write *w = h7_model_trace(i);
-    if (w->addr == addr && w->value == value) {
-      return (int32_t)i;
-    }
-  }
-  return -1;
-}
-
-static int32_t last_write(uint32_t addr) {
-  for (uint32_t i = h7_model_trace_count(); i > 0u; i--) {
-    if (h7_model_trace(i - 1u)->addr == addr) {
-      return (int32_t)(i - 1u);
-    }
-  }
-  return -1;
-}
-
-static uint32_t write_value(int32_t index) {
-  CHECK(index >= 0);
-  return h7_model_trace((uint32_t)index)->value;
-}
-
-/* Expected violations are checked by the case and then forgotten; anything else fails the case. */
-static void expect_violation(const char *needle) {
-  for (uint32_t i = 0; i < h7_model_violation_count(); i++) {
-    if (strstr(h7_model_violation(i), needle) != NULL) {
-      return;
-    }
-  }
-  fail(__LINE__, "expected a model violation containing \"%s\"", needle);
-}
 
 static uint32_t sector_address(uint32_t number) {
   return (number < 8u ? 0x08000000u : 0x08100000u) + (number % 8u) * 0x20000u;
@@ -189,7 +101,7 @@ static void check_sector_erased(uint32_t number) {
   uint32_t start = sector_address(number);
   for (uint32_t a = start; a < start + 0x20000u; a += 4u) {
     if (h7_model_flash_word(a) != 0xFFFFFFFFu) {
-      fail(__LINE__, "sector %u not erased at 0x%08X", (unsigned)number, (unsigned)a);
+      FAIL("sector %u not erased at 0x%08X", (unsigned)number, (unsigned)a);
     }
   }
 }
@@ -206,15 +118,9 @@ static uint32_t le32(const uint8_t *p) {
 
 /* ---- resets: hal_fault_reset ends in SYSRESETREQ; the model longjmps back here after doing the reset ---- */
 
-static jmp_buf g_reset;
 #define EXPECT_RESET(stmt)                                                                                     \
   do {                                                                                                         \
-    h7_model_catch_reset(&g_reset);                                                                            \
-    if (setjmp(g_reset) == 0) {                                                                                \
-      stmt;                                                                                                    \
-      fail(__LINE__, "no system reset from: %s", #stmt);                                                       \
-    }                                                                                                          \
-    h7_model_catch_reset(NULL);                                                                                \
+    EXPECT_RESET_VIA(h7_model_catch_reset, stmt);                                                              \
     stm32h7_model_zero_bss(); /* the startup code of the next boot */                                         \
   } while (0)
 
@@ -246,8 +152,6 @@ static void arm_fault_path(uint32_t pc, uint32_t insn_word) {
   h7_model_flash_poke(pc & ~3u, insn_word);
   h7_model_on_bus_fault(fault_handler);
 }
-
-#define CASE(name) static void case_##name(void)
 
 /* ---------------------------------------------------------------------------------------------------- */
 /* Flash: unlock / lock (RM0433 4.5.1)                                                                   */
@@ -289,7 +193,7 @@ CASE(flash_unlock_refused_after_wrong_key) {
   CHECK_EQ(hal_flash_program_unit(0x08120000u, data), HAL_OK);
   expect_violation("bus error, locked until reset");
   expect_violation("after a lockout");
-  h7_model_clear_violations();
+  model_clear_violations();
   h7_model_system_reset(); /* only a reset ends the lockout */
   CHECK(!h7_model_flash_locked_out(0));
   CHECK_EQ(hal_flash_erase_unit(2), HAL_OK);
@@ -309,7 +213,7 @@ CASE(flash_erase_every_sector) {
     }
     uint32_t cr = n < 8u ? A_FLASH_CR1 : A_FLASH_CR2;
     uint32_t other = n < 8u ? A_FLASH_CR2 : A_FLASH_CR1;
-    h7_model_trace_clear();
+    model_trace_clear();
     CHECK_EQ(hal_flash_erase_unit(n), HAL_OK);
     int32_t start_write = find_write(cr, 0x80u, 0); /* START */
     CHECK(start_write > 0);
@@ -318,7 +222,7 @@ CASE(flash_erase_every_sector) {
     CHECK_EQ(v & 0x4u, 0x4u);        /* SER */
     CHECK_EQ(v & 0x3Au, 0x30u);      /* PSIZE x64, not PG, not BER */
     /* SER and SNB went in before the write that sets START. */
-    CHECK_EQ(h7_model_trace((uint32_t)start_write)->cr_before[n / 8u] & 0x7FCu, v & 0x77Cu);
+    CHECK_EQ(model_trace((uint32_t)start_write)->flash_cr_before[n / 8u] & 0x7FCu, v & 0x77Cu);
     CHECK_EQ(writes_to(other), 0);
     check_sector_erased(n);
     if (n % 8u != 7u) {
@@ -334,7 +238,7 @@ CASE(flash_erase_out_of_range) {
   setup();
   CHECK_EQ(hal_flash_erase_unit(16), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_erase_unit(0xFFFFFFFFu), HAL_ERR_ARG);
-  CHECK_EQ(h7_model_trace_count(), 0); /* nothing touched */
+  CHECK_EQ(model_trace_count(), 0); /* nothing touched */
   setup_part(H7_PART_H743VG);          /* 1 MB: four sectors per bank */
   CHECK_EQ(hal_flash_erase_unit(4), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_erase_unit(12), HAL_ERR_ARG);
@@ -394,11 +298,11 @@ CASE(flash_program_flash_words) {
   /* Every store into flash: 32-bit, in order, with exactly PG and PSIZE x64 in FLASH_CR1. */
   uint32_t stores = 0;
   uint32_t expected = 0x08020000u;
-  for (uint32_t i = 0; i < h7_model_trace_count(); i++) {
-    const struct h7_model_write *w = h7_model_trace(i);
+  for (uint32_t i = 0; i < model_trace_count(); i++) {
+    const struct model_write *w = model_trace(i);
     if (w->addr >= 0x08000000u && w->addr < 0x08200000u) {
       CHECK_EQ(w->addr, expected);
-      CHECK_EQ(w->cr_before[0], 0x32u);
+      CHECK_EQ(w->flash_cr_before[0], 0x32u);
       expected += 4u;
       stores++;
     }
@@ -426,7 +330,7 @@ CASE(flash_program_misaligned_refused) {
   CHECK_EQ(hal_flash_program_unit(0x08020004u, data), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_unit(0x08020010u, data), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_unit(0x08020001u, data), HAL_ERR_ARG);
-  CHECK_EQ(h7_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_program_out_of_range_refused) {
@@ -437,7 +341,7 @@ CASE(flash_program_out_of_range_refused) {
   CHECK_EQ(hal_flash_program_unit(0x07FFFFE0u, data), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_unit(0x24000000u, data), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_unit(0xFFFFFFE0u, data), HAL_ERR_ARG);
-  CHECK_EQ(h7_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
   setup_part(H7_PART_H743VG); /* 512 KB banks: 0x08080000-0x080FFFFF is a hole */
   CHECK_EQ(hal_flash_program_unit(0x08080000u, data), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_unit(0x08180000u, data), HAL_ERR_ARG);
@@ -452,8 +356,8 @@ CASE(flash_program_not_erased_refused) {
   memset(data, 0, sizeof data);
   CHECK_EQ(hal_flash_program_unit(0x08020000u, data), HAL_ERR_VERIFY);
   /* Not one store: programming over data would have made the word's ECC wrong (and H7 flags nothing). */
-  for (uint32_t i = 0; i < h7_model_trace_count(); i++) {
-    CHECK(h7_model_trace(i)->addr < 0x08000000u || h7_model_trace(i)->addr >= 0x08200000u);
+  for (uint32_t i = 0; i < model_trace_count(); i++) {
+    CHECK(model_trace(i)->addr < 0x08000000u || model_trace(i)->addr >= 0x08200000u);
   }
   CHECK(!h7_model_flash_ecc_bad(0x08020000u));
   CHECK_EQ(h7_model_flash_word(0x08020008u), 0xFFFF0000u);
@@ -487,7 +391,7 @@ CASE(flash_program_partial_bad_length) {
   CHECK_EQ(stm32h7_flash_program_partial(0x08020040u, data, 5u), HAL_ERR_ARG);
   CHECK_EQ(stm32h7_flash_program_partial(0x08020040u, data, 32u), HAL_ERR_ARG);
   CHECK_EQ(stm32h7_flash_program_partial(0x08020044u, data, 4u), HAL_ERR_ARG);
-  CHECK_EQ(h7_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_write_unit_is_a_flash_word) {
@@ -604,7 +508,7 @@ CASE(flash_stale_flags_cleared_first) {
   setup();
   reg_model_write32(0x08020000u, 0u); /* a stray store with FLASH_CR1 locked: PGSERR */
   expect_violation("PGSERR");
-  h7_model_clear_violations();
+  model_clear_violations();
   CHECK_EQ(peek(A_FLASH_SR1) & SR_PGSERR, SR_PGSERR);
   uint8_t data[32];
   fill_word(data, 6);
@@ -695,8 +599,8 @@ CASE(flash_program_over_torn_word_reports_ecc) {
   uint8_t data[32];
   fill_word(data, 8);
   CHECK_EQ(hal_flash_program_unit(0x08020000u, data), HAL_ERR_ECC);
-  for (uint32_t i = 0; i < h7_model_trace_count(); i++) {
-    CHECK(h7_model_trace(i)->addr != 0x08020000u); /* nothing stored */
+  for (uint32_t i = 0; i < model_trace_count(); i++) {
+    CHECK(model_trace(i)->addr != 0x08020000u); /* nothing stored */
   }
   CHECK(h7_model_flash_locked(0));
   CHECK(hal_flash_take_ecc_error()); /* the core hears of it too */
@@ -786,7 +690,7 @@ CASE(wrp_set_protects_bootloader_sector) {
   CHECK_EQ(write_value(start) & 0x10u, 0); /* never MER */
   CHECK(h7_model_options_locked());
   CHECK_EQ(h7_model_stats()->option_changes, 1);
-  CHECK(h7_model_reads(0x5200201Cu) > 2u); /* OPT_BUSY polled */
+  CHECK(model_reads(0x5200201Cu) > 2u); /* OPT_BUSY polled */
   CHECK_EQ(hal_flash_erase_unit(0), HAL_ERR_WRP);
   h7_model_system_reset(); /* and it stays after a reset */
   CHECK(hal_flash_wrp_active(0));
@@ -837,16 +741,16 @@ CASE(wrp_bad_arguments) {
   CHECK(!hal_flash_wrp_active(16));
   setup_part(H7_PART_H743VG);
   CHECK_EQ(hal_flash_wrp_set(0, 4, true), HAL_ERR_ARG);
-  CHECK_EQ(h7_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(wrp_options_key_lockout) {
   setup();
   reg_model_write32(A_FLASH_OPTKEYR, 0x11111111u);
   expect_violation("bus error, locked until reset");
-  h7_model_clear_violations();
+  model_clear_violations();
   CHECK_EQ(hal_flash_wrp_set(0, 0, true), HAL_ERR_LOCKED);
-  h7_model_clear_violations(); /* the driver's own keys after the lockout: bus errors on silicon */
+  model_clear_violations(); /* the driver's own keys after the lockout: bus errors on silicon */
   CHECK(!hal_flash_wrp_active(0));
 }
 
@@ -882,7 +786,7 @@ CASE(bank_swap_set_programs_option) {
   int32_t start = find_write(A_FLASH_OPTCR, 0x2u, 0);
   CHECK(start > last_write(A_FLASH_OPTSR_PRG));
   CHECK_EQ(write_value(start) & 0x10u, 0); /* never MER */
-  CHECK(h7_model_reads(0x5200201Cu) > 2u); /* OPT_BUSY polled */
+  CHECK(model_reads(0x5200201Cu) > 2u); /* OPT_BUSY polled */
   CHECK(h7_model_options_locked());
   CHECK_EQ(h7_model_stats()->option_changes, 1);
   h7_model_system_reset();
@@ -930,9 +834,9 @@ CASE(bank_swap_set_key_lockout) {
   setup();
   reg_model_write32(A_FLASH_OPTKEYR, 0x11111111u);
   expect_violation("bus error, locked until reset");
-  h7_model_clear_violations();
+  model_clear_violations();
   CHECK_EQ(stm32h7_flash_bank_swap_set(true), HAL_ERR_LOCKED);
-  h7_model_clear_violations();
+  model_clear_violations();
   CHECK(!stm32h7_flash_bank_swap_next_reset());
   h7_model_system_reset(); /* the lockout ends at a reset */
   CHECK_EQ(stm32h7_flash_bank_swap_set(true), HAL_OK);
@@ -1112,7 +1016,7 @@ CASE(uart_8n1_115200) {
   int32_t ue = find_write(A_USART3, 0x1u, 0);
   CHECK(brr >= 0 && brr < ue);
   CHECK_EQ(peek(A_RCC_APB1LENR) & (1u << 18), 1u << 18);
-  CHECK(h7_model_reads(A_USART3 + 0x1Cu) > 0u); /* TEACK/REACK waited for */
+  CHECK(model_reads(A_USART3 + 0x1Cu) > 0u); /* TEACK/REACK waited for */
   CHECK_EQ(hal_uart_take_errors(), 0);
 }
 
@@ -1218,7 +1122,7 @@ CASE(uart_bad_arguments_ignored) {
   hal_uart_init(A_USART3, 1000000u, 115200u, false); /* BRR would be below 16 */
   hal_uart_init(0x40000000u, 64000000u, 115200u, false);
   hal_uart_init(A_USART3, 64000000u, 0u, false);
-  CHECK_EQ(h7_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
   hal_uart_write_byte('x');
   CHECK_EQ(hal_uart_read_byte(), -1);
 }
@@ -1272,10 +1176,10 @@ CASE(uart_dma_refuses_dtcm) {
   uart_setup_400();
   hal_uart_init(A_USART3, 100000000u, 115200u, false);
   h7_model_map_ram(0x20000000u, g_ring, 64u); /* DTCM: not on DMA1's bus */
-  h7_model_trace_clear();
+  model_trace_clear();
   CHECK(!hal_uart_rx_dma_start(g_ring, 64u));
   CHECK_EQ(writes_to(A_RCC_AHB1ENR), 0); /* nothing started */
-  CHECK_EQ(h7_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
   h7_model_map_ram(0x2407FFF0u, g_ring + 64, 32u); /* runs past the end of AXI SRAM */
   CHECK(!hal_uart_rx_dma_start(g_ring + 64, 32u));
 }
@@ -1388,7 +1292,7 @@ CASE(gpio_out_of_range_ignored) {
   hal_gpio_pin_reset(11, 0);
   hal_gpio_clock_off(11);
   CHECK(!hal_gpio_read(11, 0));
-  CHECK_EQ(h7_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -1583,139 +1487,112 @@ CASE(launch_sequence_leaves_reset_state) {
 
 /* ---------------------------------------------------------------------------------------------------- */
 
-#define ENTRY(name) {#name, case_##name}
-static const struct {
-  const char *name;
-  void (*fn)(void);
-} s_cases[] = {
-    ENTRY(flash_unlock_both_banks_sequence),
-    ENTRY(flash_unlock_refused_after_wrong_key),
-    ENTRY(flash_erase_every_sector),
-    ENTRY(flash_erase_out_of_range),
-    ENTRY(flash_size_blank_assumes_2mb),
-    ENTRY(flash_erase_wait_covers_a_slow_erase),
-    ENTRY(flash_busy_stuck_erase_resets),
-    ENTRY(flash_program_flash_words),
-    ENTRY(flash_program_bank2_and_last_words),
-    ENTRY(flash_program_misaligned_refused),
-    ENTRY(flash_program_out_of_range_refused),
-    ENTRY(flash_program_not_erased_refused),
-    ENTRY(flash_program_partial_force_write),
-    ENTRY(flash_program_partial_bad_length),
-    ENTRY(flash_write_unit_is_a_flash_word),
-    ENTRY(flash_program_wait_covers_a_slow_word),
-    ENTRY(flash_program_at_400mhz),
-    ENTRY(flash_partial_write_buffer_drained_first),
-    ENTRY(flash_wrp_program),
-    ENTRY(flash_wrp_erase),
-    ENTRY(flash_error_wrperr_maps),
-    ENTRY(flash_error_pgserr_maps),
-    ENTRY(flash_error_strberr_maps),
-    ENTRY(flash_error_incerr_maps),
-    ENTRY(flash_error_operr_maps),
-    ENTRY(flash_error_priority),
-    ENTRY(flash_stale_flags_cleared_first),
-    ENTRY(flash_ecc_torn_word_read_resumes),
-    ENTRY(flash_ecc_skips_a_32bit_load),
-    ENTRY(flash_ecc_resumes_from_hardfault_too),
-    ENTRY(fault_bus_error_without_ecc_resets),
-    ENTRY(fault_bus_error_outside_flash_resets),
-    ENTRY(fault_other_kinds_reset),
-    ENTRY(flash_program_over_torn_word_reports_ecc),
-    ENTRY(flash_ecc_seen_by_another_master_is_reported),
-    ENTRY(flash_single_ecc_error_is_corrected),
-    ENTRY(flash_program_invalidates_dcache_before_readback),
-    ENTRY(flash_erase_invalidates_dcache),
-    ENTRY(flash_no_cache_maintenance_with_dcache_off),
-    ENTRY(wrp_set_protects_bootloader_sector),
-    ENTRY(wrp_set_across_banks),
-    ENTRY(wrp_unprotect),
-    ENTRY(wrp_already_in_force_spends_no_cycle),
-    ENTRY(wrp_change_error_reported),
-    ENTRY(wrp_bad_arguments),
-    ENTRY(wrp_options_key_lockout),
-    ENTRY(option_hw_watchdog),
-    ENTRY(bank_swap_state),
-    ENTRY(bank_swap_set_programs_option),
-    ENTRY(bank_swap_set_unchanged_spends_no_cycle),
-    ENTRY(bank_swap_set_change_error_reported),
-    ENTRY(bank_swap_set_clears_stale_change_error),
-    ENTRY(bank_swap_set_key_lockout),
-    ENTRY(clock_hse_bypass_400mhz),
-    ENTRY(clock_hse_crystal_168_without_bypass),
-    ENTRY(clock_hse_missing_falls_back_to_hsi),
-    ENTRY(clock_hse_crystal_but_bypass_requested_falls_back),
-    ENTRY(clock_hsi_pll_400mhz),
-    ENTRY(clock_pll_never_locks_falls_back),
-    ENTRY(clock_unreachable_frequency_falls_back),
-    ENTRY(clock_hsi_only_request_touches_nothing),
-    ENTRY(clock_warm_boot_supply_not_rewritten),
-    ENTRY(clock_supply_locked_in_bypass_stays_on_hsi),
-    ENTRY(clock_deinit_restores_reset_tree),
-    ENTRY(clock_reinit_from_pll),
-    ENTRY(clock_usart_kernel_clock),
-    ENTRY(uart_8n1_115200),
-    ENTRY(uart_8e1_configuration),
-    ENTRY(uart_brr_rounds),
-    ENTRY(uart_write_and_flush),
-    ENTRY(uart_read_bytes_polled),
-    ENTRY(uart_receive_errors),
-    ENTRY(uart_tx_stuck_times_out),
-    ENTRY(uart_reinit_waits_for_the_last_byte),
-    ENTRY(uart_deinit_resets_the_usart),
-    ENTRY(uart_bad_arguments_ignored),
-    ENTRY(uart_dma_ring_receives_circular),
-    ENTRY(uart_dma_d2_sram),
-    ENTRY(uart_dma_refuses_dtcm),
-    ENTRY(uart_dma_refuses_with_dcache_on),
-    ENTRY(uart_dma_stop_restores),
-    ENTRY(uart_dma_errors_reported),
-    ENTRY(uart_dma_bad_arguments),
-    ENTRY(gpio_af_usart3_pins),
-    ENTRY(gpio_input_pull_and_read),
-    ENTRY(gpio_pin_reset_restores_reset_values),
-    ENTRY(gpio_clock_off),
-    ENTRY(gpio_out_of_range_ignored),
-    ENTRY(iwdg_start_longest_period),
-    ENTRY(iwdg_start_short_period),
-    ENTRY(iwdg_huge_timeout_takes_the_longest),
-    ENTRY(iwdg_hardware_watchdog_reprogrammed),
-    ENTRY(reset_cause_power_on),
-    ENTRY(reset_cause_watchdog_and_software),
-    ENTRY(fault_record_survives_a_reset),
-    ENTRY(fault_record_with_a_bad_check_is_ignored),
-    ENTRY(tick_init_and_handler),
-    ENTRY(tick_deinit_clears_pending),
-    ENTRY(cpu_quiesce_clears_nvic),
-    ENTRY(cpu_quiesce_cleans_and_disables_caches),
-    ENTRY(cpu_quiesce_with_caches_off),
-    ENTRY(cpu_vector_table),
-    ENTRY(launch_sequence_leaves_reset_state),
+static const struct test_case s_cases[] = {
+    ENTRY(flash_unlock_both_banks_sequence)
+    ENTRY(flash_unlock_refused_after_wrong_key)
+    ENTRY(flash_erase_every_sector)
+    ENTRY(flash_erase_out_of_range)
+    ENTRY(flash_size_blank_assumes_2mb)
+    ENTRY(flash_erase_wait_covers_a_slow_erase)
+    ENTRY(flash_busy_stuck_erase_resets)
+    ENTRY(flash_program_flash_words)
+    ENTRY(flash_program_bank2_and_last_words)
+    ENTRY(flash_program_misaligned_refused)
+    ENTRY(flash_program_out_of_range_refused)
+    ENTRY(flash_program_not_erased_refused)
+    ENTRY(flash_program_partial_force_write)
+    ENTRY(flash_program_partial_bad_length)
+    ENTRY(flash_write_unit_is_a_flash_word)
+    ENTRY(flash_program_wait_covers_a_slow_word)
+    ENTRY(flash_program_at_400mhz)
+    ENTRY(flash_partial_write_buffer_drained_first)
+    ENTRY(flash_wrp_program)
+    ENTRY(flash_wrp_erase)
+    ENTRY(flash_error_wrperr_maps)
+    ENTRY(flash_error_pgserr_maps)
+    ENTRY(flash_error_strberr_maps)
+    ENTRY(flash_error_incerr_maps)
+    ENTRY(flash_error_operr_maps)
+    ENTRY(flash_error_priority)
+    ENTRY(flash_stale_flags_cleared_first)
+    ENTRY(flash_ecc_torn_word_read_resumes)
+    ENTRY(flash_ecc_skips_a_32bit_load)
+    ENTRY(flash_ecc_resumes_from_hardfault_too)
+    ENTRY(fault_bus_error_without_ecc_resets)
+    ENTRY(fault_bus_error_outside_flash_resets)
+    ENTRY(fault_other_kinds_reset)
+    ENTRY(flash_program_over_torn_word_reports_ecc)
+    ENTRY(flash_ecc_seen_by_another_master_is_reported)
+    ENTRY(flash_single_ecc_error_is_corrected)
+    ENTRY(flash_program_invalidates_dcache_before_readback)
+    ENTRY(flash_erase_invalidates_dcache)
+    ENTRY(flash_no_cache_maintenance_with_dcache_off)
+    ENTRY(wrp_set_protects_bootloader_sector)
+    ENTRY(wrp_set_across_banks)
+    ENTRY(wrp_unprotect)
+    ENTRY(wrp_already_in_force_spends_no_cycle)
+    ENTRY(wrp_change_error_reported)
+    ENTRY(wrp_bad_arguments)
+    ENTRY(wrp_options_key_lockout)
+    ENTRY(option_hw_watchdog)
+    ENTRY(bank_swap_state)
+    ENTRY(bank_swap_set_programs_option)
+    ENTRY(bank_swap_set_unchanged_spends_no_cycle)
+    ENTRY(bank_swap_set_change_error_reported)
+    ENTRY(bank_swap_set_clears_stale_change_error)
+    ENTRY(bank_swap_set_key_lockout)
+    ENTRY(clock_hse_bypass_400mhz)
+    ENTRY(clock_hse_crystal_168_without_bypass)
+    ENTRY(clock_hse_missing_falls_back_to_hsi)
+    ENTRY(clock_hse_crystal_but_bypass_requested_falls_back)
+    ENTRY(clock_hsi_pll_400mhz)
+    ENTRY(clock_pll_never_locks_falls_back)
+    ENTRY(clock_unreachable_frequency_falls_back)
+    ENTRY(clock_hsi_only_request_touches_nothing)
+    ENTRY(clock_warm_boot_supply_not_rewritten)
+    ENTRY(clock_supply_locked_in_bypass_stays_on_hsi)
+    ENTRY(clock_deinit_restores_reset_tree)
+    ENTRY(clock_reinit_from_pll)
+    ENTRY(clock_usart_kernel_clock)
+    ENTRY(uart_8n1_115200)
+    ENTRY(uart_8e1_configuration)
+    ENTRY(uart_brr_rounds)
+    ENTRY(uart_write_and_flush)
+    ENTRY(uart_read_bytes_polled)
+    ENTRY(uart_receive_errors)
+    ENTRY(uart_tx_stuck_times_out)
+    ENTRY(uart_reinit_waits_for_the_last_byte)
+    ENTRY(uart_deinit_resets_the_usart)
+    ENTRY(uart_bad_arguments_ignored)
+    ENTRY(uart_dma_ring_receives_circular)
+    ENTRY(uart_dma_d2_sram)
+    ENTRY(uart_dma_refuses_dtcm)
+    ENTRY(uart_dma_refuses_with_dcache_on)
+    ENTRY(uart_dma_stop_restores)
+    ENTRY(uart_dma_errors_reported)
+    ENTRY(uart_dma_bad_arguments)
+    ENTRY(gpio_af_usart3_pins)
+    ENTRY(gpio_input_pull_and_read)
+    ENTRY(gpio_pin_reset_restores_reset_values)
+    ENTRY(gpio_clock_off)
+    ENTRY(gpio_out_of_range_ignored)
+    ENTRY(iwdg_start_longest_period)
+    ENTRY(iwdg_start_short_period)
+    ENTRY(iwdg_huge_timeout_takes_the_longest)
+    ENTRY(iwdg_hardware_watchdog_reprogrammed)
+    ENTRY(reset_cause_power_on)
+    ENTRY(reset_cause_watchdog_and_software)
+    ENTRY(fault_record_survives_a_reset)
+    ENTRY(fault_record_with_a_bad_check_is_ignored)
+    ENTRY(tick_init_and_handler)
+    ENTRY(tick_deinit_clears_pending)
+    ENTRY(cpu_quiesce_clears_nvic)
+    ENTRY(cpu_quiesce_cleans_and_disables_caches)
+    ENTRY(cpu_quiesce_with_caches_off)
+    ENTRY(cpu_vector_table)
+    ENTRY(launch_sequence_leaves_reset_state)
 };
 
 int main(int argc, char **argv) {
-  uint32_t n = (uint32_t)(sizeof s_cases / sizeof s_cases[0]);
-  if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-    for (uint32_t i = 0; i < n; i++) {
-      printf("%s\n", s_cases[i].name);
-    }
-    return 0;
-  }
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s --list | CASE\n", argv[0]);
-    return 2;
-  }
-  for (uint32_t i = 0; i < n; i++) {
-    if (strcmp(argv[1], s_cases[i].name) == 0) {
-      g_case = s_cases[i].name;
-      s_cases[i].fn();
-      if (h7_model_violation_count() != 0u) {
-        fail(0, "%u model violation(s)", (unsigned)h7_model_violation_count());
-      }
-      printf("PASS %s\n", g_case);
-      return 0;
-    }
-  }
-  fprintf(stderr, "no case named %s\n", argv[1]);
-  return 2;
+  return run_case_list(argc, argv, s_cases, (uint32_t)(sizeof s_cases / sizeof s_cases[0]));
 }

@@ -7,9 +7,6 @@
  */
 #include "h7_model.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -172,9 +169,6 @@
 #define WORDS_PER_BANK (FLASH_BANK_MAX / 32u)
 #define RX_QUEUE 4096u
 #define TX_LOG 65536u
-#define TRACE_MAX (1u << 20)
-#define VIOLATIONS_KEPT 64u
-#define READ_SLOTS 8192u
 #define RAM_MAPS 8u
 #define DC_SETS 128u
 #define DC_WAYS 4u
@@ -280,12 +274,6 @@ static struct {
   h7_model_bus_fault_handler fault_handler;
   /* inspection */
   struct h7_model_stats stats;
-  uint32_t violations;
-  char violation_text[VIOLATIONS_KEPT][200];
-  struct h7_model_write *trace;
-  uint32_t trace_len;
-  uint32_t read_addr[READ_SLOTS];
-  uint64_t read_count[READ_SLOTS];
 } m;
 
 static const uint32_t usart_bases[8] = {0x40011000u, 0x40004400u, 0x40004800u, 0x40004C00u,
@@ -296,58 +284,6 @@ static const uint32_t usart_rcc_bit[8] = {1u << 4, 1u << 17, 1u << 18, 1u << 19,
 static const bool usart_on_apb2[8] = {true, false, false, false, false, true, false, false};
 /* DMAMUX1 request of each RX (table 121) */
 static const uint32_t usart_rx_request[8] = {41u, 43u, 45u, 63u, 65u, 71u, 79u, 81u};
-
-/* ------------------------------------------------------------------------------------------------------ */
-/* Reporting                                                                                               */
-
-static void violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void violation(const char *fmt, ...) {
-  if (m.violations < VIOLATIONS_KEPT) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m.violation_text[m.violations], sizeof m.violation_text[0], fmt, ap);
-    va_end(ap);
-  }
-  m.violations++;
-}
-
-static void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void fatal(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("MODEL FATAL: ");
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  fflush(stdout);
-  exit(3);
-}
-
-static void count_read(uint32_t addr) {
-  uint32_t slot = ((addr >> 2) * 2654435761u) % READ_SLOTS;
-  for (uint32_t i = 0; i < READ_SLOTS; i++) {
-    uint32_t s = (slot + i) % READ_SLOTS;
-    if (m.read_addr[s] == addr || m.read_count[s] == 0) {
-      m.read_addr[s] = addr;
-      m.read_count[s]++;
-      return;
-    }
-  }
-}
-
-uint64_t h7_model_reads(uint32_t addr) {
-  uint32_t slot = ((addr >> 2) * 2654435761u) % READ_SLOTS;
-  for (uint32_t i = 0; i < READ_SLOTS; i++) {
-    uint32_t s = (slot + i) % READ_SLOTS;
-    if (m.read_count[s] == 0) {
-      return 0;
-    }
-    if (m.read_addr[s] == addr) {
-      return m.read_count[s];
-    }
-  }
-  return 0;
-}
 
 /* ------------------------------------------------------------------------------------------------------ */
 /* Flash geometry (4.3.3, table 15): two banks, 128 KB sectors, 32-byte flash words                         */
@@ -1592,15 +1528,8 @@ static void registers_reset(void) {
 }
 
 void h7_model_power_on(enum h7_part part) {
-  struct h7_model_write *trace = m.trace;
   memset(&m, 0, sizeof m);
-  m.trace = trace;
-  if (m.trace == NULL) {
-    m.trace = calloc(TRACE_MAX, sizeof *m.trace);
-    if (m.trace == NULL) {
-      fatal("out of memory");
-    }
-  }
+  model_report_reset();
   m.part = part;
   m.flash_kb = part == H7_PART_H743VG ? 1024u : 2048u;
   m.fsize_reg = m.flash_kb;
@@ -2106,7 +2035,7 @@ static void core_write(uint32_t addr, uint32_t v) {
 
 static uint32_t model_read(uint32_t addr, bool peek) {
   if (!peek) {
-    count_read(addr);
+    model_count_read(addr);
     model_tick();
   }
   if (in_flash_window(addr)) {
@@ -2226,9 +2155,7 @@ uint32_t reg_model_read32(uint32_t addr) { return model_read(addr, false); }
 uint32_t h7_model_peek(uint32_t addr) { return model_read(addr, true); }
 
 void reg_model_write32(uint32_t addr, uint32_t v) {
-  if (m.trace_len < TRACE_MAX) {
-    m.trace[m.trace_len++] = (struct h7_model_write){addr, v, {m.bank[0].cr, m.bank[1].cr}};
-  }
+  model_trace_write((struct model_write){addr, v, {m.bank[0].cr, m.bank[1].cr}, 32});
   if (in_flash_window(addr)) {
     flash_store(addr, v);
     return;
@@ -2559,9 +2486,3 @@ uint32_t h7_model_ram_word(uint32_t addr) {
 }
 
 const struct h7_model_stats *h7_model_stats(void) { return &m.stats; }
-uint32_t h7_model_violation_count(void) { return m.violations; }
-const char *h7_model_violation(uint32_t i) { return i < VIOLATIONS_KEPT && i < m.violations ? m.violation_text[i] : ""; }
-void h7_model_clear_violations(void) { m.violations = 0; }
-uint32_t h7_model_trace_count(void) { return m.trace_len; }
-const struct h7_model_write *h7_model_trace(uint32_t i) { return i < m.trace_len ? &m.trace[i] : NULL; }
-void h7_model_trace_clear(void) { m.trace_len = 0; }

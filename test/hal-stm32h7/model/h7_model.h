@@ -13,6 +13,8 @@
 #ifndef H7_MODEL_H
 #define H7_MODEL_H
 
+#include "model_report.h" /* violations, MODEL FATAL, read counts, write trace (model_reads, model_trace) */
+
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -127,7 +129,6 @@ void h7_model_mpu_enable(void);
 
 /* ---- Inspection ---- */
 uint32_t h7_model_peek(uint32_t addr);  /* a register's value as software would read it, no side effects */
-uint64_t h7_model_reads(uint32_t addr); /* how many times software read this address */
 uint32_t h7_model_ram_word(uint32_t addr); /* DTCM contents */
 
 struct h7_model_stats {
@@ -148,19 +149,5 @@ struct h7_model_stats {
   uint32_t dma_bytes;             /* bytes DMA1 moved */
 };
 const struct h7_model_stats *h7_model_stats(void);
-
-uint32_t h7_model_violation_count(void);
-const char *h7_model_violation(uint32_t i); /* the first 64 are kept */
-void h7_model_clear_violations(void);
-
-/* Every write software made, in order (registers, flash, RAM), with FLASH_CR1/2 as they were just before. */
-struct h7_model_write {
-  uint32_t addr;
-  uint32_t value;
-  uint32_t cr_before[2];
-};
-uint32_t h7_model_trace_count(void);
-const struct h7_model_write *h7_model_trace(uint32_t i);
-void h7_model_trace_clear(void);
 
 #endif /* H7_MODEL_H */

@@ -12,13 +12,11 @@
  */
 #include "tsboot_hal.h"
 
+#include "case_harness.h"
 #include "l4_model.h"
 #include "stm32l4.h"
 #include "stm32l4_regs.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -76,38 +74,6 @@
 #define SR_BSY 0x10000u
 #define BANK2 0x08080000u
 
-static const char *g_case = "?";
-
-static void fail(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-static void fail(int line, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("FAIL %s: cases.c:%d: ", g_case, line);
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  for (uint32_t i = 0; i < l4_model_violation_count() && i < 64u; i++) {
-    printf("  model violation: %s\n", l4_model_violation(i));
-  }
-  fflush(stdout);
-  exit(1);
-}
-
-#define CHECK(cond)                                                                                            \
-  do {                                                                                                         \
-    if (!(cond)) {                                                                                             \
-      fail(__LINE__, "%s", #cond);                                                                             \
-    }                                                                                                          \
-  } while (0)
-
-#define CHECK_EQ(a, b)                                                                                         \
-  do {                                                                                                         \
-    unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);                             \
-    if (a_ != b_) {                                                                                            \
-      fail(__LINE__, "%s == %s: got 0x%llX (%llu), expected 0x%llX (%llu)", #a, #b, a_, a_, b_, b_);           \
-    }                                                                                                          \
-  } while (0)
-
 /* What the port's fault entry (hal-bindings/port/tsboot_fault_entry.c) does with an exception, for every
  * family: the driver may recover it (hal_fault_recover); otherwise record it with the stacked PC (0xFFFFFFFF
  * without a readable frame) and reset. */
@@ -137,59 +103,6 @@ static void next_boot(void) { stm32l4_model_boot(); }
 static uint32_t peek(uint32_t addr) { return l4_model_peek(addr); }
 static uint32_t sr_errors(void) { return peek(A_FLASH_SR) & SR_ERROR_BITS; }
 
-static uint32_t writes_to(uint32_t addr) {
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < l4_model_trace_count(); i++) {
-    n += l4_model_trace(i)->addr == addr ? 1u : 0u;
-  }
-  return n;
-}
-
-/* Index of the first write to addr at or after `from` whose value has all of `bits`, or -1. */
-static int32_t find_write(uint32_t addr, uint32_t bits, uint32_t from) {
-  for (uint32_t i = from; i < l4_model_trace_count(); i++) {
-    const struct l4_model_write *w = l4_model_trace(i);
-    if (w->addr == addr && (w->value & bits) == bits) {
-      return (int32_t)i;
-    }
-  }
-  return -1;
-}
-
-/* Index of the first write to addr with exactly `value`, or -1. */
-static int32_t find_value(uint32_t addr, uint32_t value) {
-  for (uint32_t i = 0; i < l4_model_trace_count(); i++) {
-    const struct l4_model_write *w = l4_model_trace(i);
-    if (w->addr == addr && w->value == value) {
-      return (int32_t)i;
-    }
-  }
-  return -1;
-}
-
-static int32_t last_write(uint32_t addr) {
-  for (uint32_t i = l4_model_trace_count(); i > 0u; i--) {
-    if (l4_model_trace(i - 1u)->addr == addr) {
-      return (int32_t)(i - 1u);
-    }
-  }
-  return -1;
-}
-
-static uint32_t write_value(int32_t index) {
-  CHECK(index >= 0);
-  return l4_model_trace((uint32_t)index)->value;
-}
-
-static void expect_violation(const char *needle) {
-  for (uint32_t i = 0; i < l4_model_violation_count(); i++) {
-    if (strstr(l4_model_violation(i), needle) != NULL) {
-      return;
-    }
-  }
-  fail(__LINE__, "expected a model violation containing \"%s\"", needle);
-}
-
 static bool page_erased(uint32_t addr) {
   for (uint32_t a = addr; a < addr + 2048u; a += 8u) {
     if (l4_model_flash_cell(a) != L4_CELL_ERASED || l4_model_flash_word(a) != 0xFFFFFFFFu) {
@@ -213,8 +126,6 @@ static const uint8_t DW_ZERO[8] = {0};
 static uint32_t g_addr, g_first, g_last, g_status, g_word;
 static bool g_flag;
 static const uint8_t *g_data;
-
-#define CASE(name) static void case_##name(void)
 
 /* ---------------------------------------------------------------------------------------------------- */
 /* Flash: unlock / lock (RM0351 3.3.5)                                                                   */
@@ -251,7 +162,7 @@ CASE(flash_unlock_refused_after_wrong_key) {
   CHECK_EQ(l4_model_stats()->cr_writes_rejected, 0); /* the driver never wrote the locked FLASH_CR */
   expect_violation("bus error, FLASH_CR locked until reset");
   expect_violation("after a lockout");
-  l4_model_clear_violations();
+  model_clear_violations();
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -266,7 +177,7 @@ static void check_erase(uint32_t number, uint32_t bker, uint32_t pnb, uint32_t a
   if (!last) {
     l4_model_flash_poke64(addr + 2048u, 3u, 4u);
   }
-  l4_model_trace_clear();
+  model_trace_clear();
   uint32_t erased = l4_model_stats()->pages_erased;
   CHECK_EQ(hal_flash_erase_unit(number), HAL_OK);
   CHECK(page_erased(addr));
@@ -285,7 +196,7 @@ static void check_erase(uint32_t number, uint32_t bker, uint32_t pnb, uint32_t a
   CHECK_EQ((cr >> 11) & 1u, bker);         /* BKER */
   CHECK_EQ(cr & 0x8005u, 0u);              /* not PG, MER1, MER2 */
   /* PER, PNB and BKER were in FLASH_CR before the write that sets STRT (steps 3 and 4). */
-  CHECK_EQ(l4_model_trace((uint32_t)strt)->flash_cr_before & 0xFFFu, cr & 0xFFFu);
+  CHECK_EQ(model_trace((uint32_t)strt)->flash_cr_before[0] & 0xFFFu, cr & 0xFFFu);
   CHECK(l4_model_flash_locked());
   CHECK_EQ(sr_errors(), 0);
 }
@@ -309,7 +220,7 @@ CASE(flash_erase_out_of_range) {
   setup(L4_PART_L476XG);
   CHECK_EQ(hal_flash_erase_unit(512), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_erase_unit(0xFFFFFFFFu), HAL_ERR_ARG);
-  CHECK_EQ(l4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_erase_512k_dual_bank) {
@@ -332,13 +243,13 @@ CASE(flash_size_blank_assumes_1mb) {
 CASE(flash_erase_resets_caches) {
   setup(L4_PART_L476XG); /* FLASH_ACR = 0x600: both caches on out of reset */
   CHECK_EQ(peek(A_FLASH_ACR), 0x600u);
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_flash_erase_unit(3), HAL_OK);
   CHECK_EQ(l4_model_stats()->icache_resets, 1);
   CHECK_EQ(l4_model_stats()->dcache_resets, 1);
   CHECK_EQ(peek(A_FLASH_ACR), 0x600u); /* back on, reset bits clear */
   /* Off before the erase started: the ACR write that clears ICEN/DCEN comes before STRT. */
-  int32_t off = find_value(A_FLASH_ACR, 0u);
+  int32_t off = find_value(A_FLASH_ACR, 0u, 0);
   CHECK(off >= 0 && off < find_write(A_FLASH_CR, 0x10000u, 0));
   /* A read now goes through a reset cache: no stale data. */
   (void)reg_model_read32(0x08001800u);
@@ -364,13 +275,13 @@ CASE(flash_program_double_words) {
   /* Every store into flash: FLASH_CR = PG exactly (OPTLOCK, set-only, stays set), and the two words of a
    * double word back to back. */
   uint32_t stores = 0;
-  for (uint32_t i = 0; i < l4_model_trace_count(); i++) {
-    const struct l4_model_write *w = l4_model_trace(i);
+  for (uint32_t i = 0; i < model_trace_count(); i++) {
+    const struct model_write *w = model_trace(i);
     if (w->addr >= 0x08000000u && w->addr < 0x08100000u) {
-      CHECK_EQ(w->flash_cr_before, 0x40000001u);
+      CHECK_EQ(w->flash_cr_before[0], 0x40000001u);
       if ((w->addr & 7u) == 0u) {
-        CHECK(i + 1u < l4_model_trace_count());
-        CHECK_EQ(l4_model_trace(i + 1u)->addr, w->addr + 4u);
+        CHECK(i + 1u < model_trace_count());
+        CHECK_EQ(model_trace(i + 1u)->addr, w->addr + 4u);
       }
       stores++;
     }
@@ -396,7 +307,7 @@ CASE(flash_program_misaligned_refused) {
   setup(L4_PART_L476XG);
   CHECK_EQ(hal_flash_program_unit(0x08010004u, DW_A), HAL_ERR_ARG); /* word aligned, not double word */
   CHECK_EQ(hal_flash_program_unit(0x08010001u, DW_A), HAL_ERR_ARG);
-  CHECK_EQ(l4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_program_out_of_range_refused) {
@@ -406,13 +317,13 @@ CASE(flash_program_out_of_range_refused) {
   CHECK_EQ(hal_flash_program_unit(0x20000000u, DW_A), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_unit(0xFFFFFFF8u, DW_A), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_program_unit(0x08010000u, NULL), HAL_ERR_ARG);
-  CHECK_EQ(l4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(flash_program_twice_is_progerr) {
   setup(L4_PART_L476XG);
   CHECK_EQ(hal_flash_program_unit(0x08010000u, DW_A), HAL_OK);
-  l4_model_trace_clear();
+  model_trace_clear();
   /* Once per erase: even a value that only clears more bits is refused (unlike F4). */
   uint8_t fewer_ones[8] = {0x78, 0x56, 0x34, 0x02, 0xEF, 0xBE, 0xAD, 0xDE};
   CHECK_EQ(hal_flash_program_unit(0x08010000u, fewer_ones), HAL_ERR_OPERATION);
@@ -462,7 +373,7 @@ CASE(flash_program_not_landing_fails_verify) {
 CASE(flash_wrp_program) {
   setup(L4_PART_L476XG);
   l4_model_option_set(1, 0xFF21FF20u); /* WRP1AR: pages 32..33 of bank 1 */
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_flash_program_unit(0x08010000u, DW_A), HAL_ERR_WRP);
   CHECK_EQ(l4_model_flash_cell(0x08010000u), L4_CELL_ERASED);
   CHECK_EQ(write_value(last_write(A_FLASH_SR)), 0x10u); /* WRPERR cleared by writing it alone */
@@ -485,7 +396,7 @@ CASE(flash_wrp_erase) {
 
 static void check_injected(uint32_t flag, uint32_t expected) {
   l4_model_flash_inject_error(flag);
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_flash_program_unit(0x08010000u, DW_A), expected);
   CHECK_EQ(l4_model_flash_cell(0x08010000u), L4_CELL_ERASED);
   CHECK(l4_model_flash_locked());
@@ -534,7 +445,7 @@ CASE(flash_stale_flags_cleared_first) {
   reg_model_write32(A_FLASH_CR, 0xC0000000u);
   reg_model_write32(0x08010000u, 0u);
   CHECK_EQ(sr_errors(), 0xA0u);
-  l4_model_trace_clear();
+  model_trace_clear();
   /* Left set, they would make the next program a sequence error (PGSERR). */
   CHECK_EQ(hal_flash_program_unit(0x08010000u, DW_A), HAL_OK);
   CHECK_EQ(write_value(find_write(A_FLASH_SR, 0, 0)), 0xA0u); /* exactly the flags found */
@@ -553,7 +464,7 @@ CASE(flash_busy_stuck_program_resets) {
   CHECK_EQ(l4_model_run(do_program), L4_RUN_SYSTEM_RESET);
   CHECK(strcmp(l4_model_last_reset(), "AIRCR.SYSRESETREQ") == 0);
   /* 100 us at 4 MHz: 400 polls, then the same again, then the reset (2 more reads before the operation). */
-  CHECK_EQ(l4_model_reads(A_FLASH_SR), 802u);
+  CHECK_EQ(model_reads(A_FLASH_SR), 802u);
   next_boot();
   CHECK_EQ(hal_fault_kind(), HAL_FAULT_FLASH_STUCK);
   CHECK_EQ(hal_fault_detail(), 0x08010000u);
@@ -565,7 +476,7 @@ CASE(flash_busy_stuck_erase_resets) {
   l4_model_flash_stick_busy(true);
   g_first = 300;
   CHECK_EQ(l4_model_run(do_erase), L4_RUN_SYSTEM_RESET);
-  CHECK_EQ(l4_model_reads(A_FLASH_SR), 2u + 2u * 25u * 4000u); /* 25 ms at 4 MHz, twice */
+  CHECK_EQ(model_reads(A_FLASH_SR), 2u + 2u * 25u * 4000u); /* 25 ms at 4 MHz, twice */
   next_boot();
   CHECK_EQ(hal_fault_kind(), HAL_FAULT_FLASH_STUCK);
   CHECK_EQ(hal_fault_detail(), 0x08096000u);
@@ -578,9 +489,9 @@ CASE(flash_busy_bound_follows_hclk) {
   l4_model_flash_stick_busy(true);
   g_addr = 0x08010000u;
   g_data = DW_A;
-  uint64_t before = l4_model_reads(A_FLASH_SR);
+  uint64_t before = model_reads(A_FLASH_SR);
   CHECK_EQ(l4_model_run(do_program), L4_RUN_SYSTEM_RESET);
-  CHECK_EQ(l4_model_reads(A_FLASH_SR) - before, 2u + 2u * 100u * 80u);
+  CHECK_EQ(model_reads(A_FLASH_SR) - before, 2u + 2u * 100u * 80u);
 }
 
 CASE(flash_slow_operation_completes_in_second_bound) {
@@ -674,7 +585,7 @@ CASE(ecc_take_clears_a_corrected_error) {
   l4_model_flash_flip_bit(0x08010000u, 40);
   CHECK_EQ(reg_model_read32(0x08010004u), 2u); /* corrected */
   CHECK_EQ(peek(A_FLASH_ECCR), 0x40010000u);   /* ECCC, its address */
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK(!hal_flash_take_ecc_error()); /* a corrected error is not unreliable data ... */
   CHECK_EQ(peek(A_FLASH_ECCR) & 0xC0000000u, 0u); /* ... but it is cleared, so the next error is captured */
   CHECK_EQ(write_value(last_write(A_FLASH_ECCR)), 0x40000000u);
@@ -799,12 +710,12 @@ CASE(wrp_protects_bootloader_pages) {
   CHECK(!hal_flash_wrp_active(256));
   CHECK_EQ(hal_reset_cause(), HAL_RESET_PIN | HAL_RESET_OPTION_LOAD);
   /* The sequence: keys, OPTKEYR keys, WRP1AR, OPTSTRT, then OBL_LAUNCH. */
-  int32_t k1 = find_value(A_FLASH_OPTKEYR, 0x08192A3Bu);
-  int32_t k2 = find_value(A_FLASH_OPTKEYR, 0x4C5D6E7Fu);
-  int32_t wrp = find_value(A_FLASH_WRP1AR, 0xFF0FFF00u);
-  int32_t optstrt = find_value(A_FLASH_CR, 0x00020000u);
-  int32_t obl = find_value(A_FLASH_CR, 0x08000000u);
-  CHECK(find_value(A_FLASH_KEYR, 0xCDEF89ABu) < k1);
+  int32_t k1 = find_value(A_FLASH_OPTKEYR, 0x08192A3Bu, 0);
+  int32_t k2 = find_value(A_FLASH_OPTKEYR, 0x4C5D6E7Fu, 0);
+  int32_t wrp = find_value(A_FLASH_WRP1AR, 0xFF0FFF00u, 0);
+  int32_t optstrt = find_value(A_FLASH_CR, 0x00020000u, 0);
+  int32_t obl = find_value(A_FLASH_CR, 0x08000000u, 0);
+  CHECK(find_value(A_FLASH_KEYR, 0xCDEF89ABu, 0) < k1);
   CHECK(k1 >= 0 && k1 < k2 && k2 < wrp && wrp < optstrt && optstrt < obl);
   CHECK_EQ(writes_to(A_FLASH_OPTR), 0);
   CHECK_EQ(writes_to(A_FLASH_WRP1BR) + writes_to(A_FLASH_WRP2AR) + writes_to(A_FLASH_WRP2BR), 0);
@@ -815,11 +726,11 @@ CASE(wrp_protects_bootloader_pages) {
 CASE(wrp_already_protected_is_a_no_op) {
   setup(L4_PART_L476XG);
   l4_model_option_set(1, 0xFF0FFF00u);
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_flash_wrp_set(0, 15, true), HAL_OK); /* no reprogramming, no reset */
   CHECK_EQ(hal_flash_wrp_set(2, 9, true), HAL_OK);
   CHECK_EQ(hal_flash_wrp_set(300, 310, false), HAL_OK); /* nothing protected there */
-  CHECK_EQ(l4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(wrp_bank2_range) {
@@ -867,10 +778,10 @@ CASE(wrp_refused_when_areas_are_needed_elsewhere) {
   setup(L4_PART_L476XG);
   l4_model_option_set(1, 0xFF0FFF00u); /* A: 0..15 */
   l4_model_option_set(2, 0xFF40FF30u); /* B: 48..64 */
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_flash_wrp_set(5, 6, false), HAL_ERR_ARG); /* a split with no free area */
   CHECK_EQ(hal_flash_wrp_set(100, 101, true), HAL_ERR_ARG); /* a third range in bank 1 */
-  CHECK_EQ(l4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(wrp_protect_merges_adjacent) {
@@ -886,7 +797,7 @@ CASE(wrp_arguments_checked) {
   CHECK_EQ(hal_flash_wrp_set(5, 4, true), HAL_ERR_ARG);
   CHECK_EQ(hal_flash_wrp_set(0, 512, true), HAL_ERR_ARG);
   CHECK(!hal_flash_wrp_active(512));
-  CHECK_EQ(l4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 CASE(wrp_option_error_reported_and_locked) {
@@ -898,7 +809,7 @@ CASE(wrp_option_error_reported_and_locked) {
   CHECK_EQ(l4_model_run(do_wrp), L4_RUN_RETURNED);
   CHECK_EQ(g_status, HAL_ERR_WRP);
   CHECK(l4_model_flash_locked() && l4_model_flash_options_locked());
-  CHECK_EQ(find_value(A_FLASH_CR, 0x08000000u), -1); /* no OBL_LAUNCH */
+  CHECK_EQ(find_value(A_FLASH_CR, 0x08000000u, 0), -1); /* no OBL_LAUNCH */
   CHECK_EQ(sr_errors(), 0);
 }
 
@@ -909,7 +820,7 @@ CASE(wrp_option_key_refused) {
   reg_model_write32(A_FLASH_KEYR, 0xCDEF89ABu);
   reg_model_write32(A_FLASH_OPTKEYR, 0x11111111u);
   reg_model_write32(A_FLASH_CR, 0x80000000u);
-  l4_model_clear_violations();
+  model_clear_violations();
   g_first = 0;
   g_last = 3;
   g_flag = true;
@@ -918,7 +829,7 @@ CASE(wrp_option_key_refused) {
   CHECK(l4_model_flash_locked() && l4_model_flash_options_locked());
   CHECK_EQ(writes_to(A_FLASH_WRP1AR), 0);
   expect_violation("FLASH_OPTKEYR");
-  l4_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(wrp_active_reads_loaded_options) {
@@ -959,7 +870,7 @@ static void bank_swap_setup(void) {
 CASE(bank_swap_set_programs_bfb2) {
   bank_swap_setup();
   CHECK(!stm32l4_flash_bank_swap_active() && !stm32l4_flash_bank_swap_next_reset());
-  l4_model_trace_clear();
+  model_trace_clear();
   g_flag = true;
   CHECK_EQ(l4_model_run(do_bank_swap_set), L4_RUN_RETURNED); /* no reset: only OBL_LAUNCH loads it */
   CHECK_EQ(g_status, HAL_OK);
@@ -969,20 +880,20 @@ CASE(bank_swap_set_programs_bfb2) {
   CHECK(l4_model_flash_locked() && l4_model_flash_options_locked());
   CHECK_EQ(sr_errors(), 0);
   /* The sequence (RM0351 3.4.2): KEYR keys, OPTKEYR keys, FLASH_OPTR, OPTSTRT; no OBL_LAUNCH here. */
-  int32_t k1 = find_value(A_FLASH_KEYR, 0x45670123u);
-  int32_t k2 = find_value(A_FLASH_KEYR, 0xCDEF89ABu);
-  int32_t o1 = find_value(A_FLASH_OPTKEYR, 0x08192A3Bu);
-  int32_t o2 = find_value(A_FLASH_OPTKEYR, 0x4C5D6E7Fu);
-  int32_t optr = find_value(A_FLASH_OPTR, OPTR_FACTORY | OPTR_BFB2);
-  int32_t optstrt = find_value(A_FLASH_CR, 0x00020000u);
+  int32_t k1 = find_value(A_FLASH_KEYR, 0x45670123u, 0);
+  int32_t k2 = find_value(A_FLASH_KEYR, 0xCDEF89ABu, 0);
+  int32_t o1 = find_value(A_FLASH_OPTKEYR, 0x08192A3Bu, 0);
+  int32_t o2 = find_value(A_FLASH_OPTKEYR, 0x4C5D6E7Fu, 0);
+  int32_t optr = find_value(A_FLASH_OPTR, OPTR_FACTORY | OPTR_BFB2, 0);
+  int32_t optstrt = find_value(A_FLASH_CR, 0x00020000u, 0);
   CHECK(k1 >= 0 && k1 < k2 && k2 < o1 && o1 < o2 && o2 < optr && optr < optstrt);
   CHECK_EQ(writes_to(A_FLASH_OPTR), 1);
-  CHECK_EQ(find_value(A_FLASH_CR, 0x08000000u), -1);
+  CHECK_EQ(find_value(A_FLASH_CR, 0x08000000u, 0), -1);
   CHECK_EQ(l4_model_stats()->option_programs, 1u);
   /* Asked again: OPTR already says so, no option byte cycle. */
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(stm32l4_flash_bank_swap_set(true), HAL_OK);
-  CHECK_EQ(l4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
   /* And back: BFB2 cleared, nothing else. */
   CHECK_EQ(stm32l4_flash_bank_swap_set(false), HAL_OK);
   CHECK_EQ(l4_model_option_stored(0), OPTR_FACTORY);
@@ -1004,17 +915,17 @@ CASE(bank_swap_load_applies_at_obl_launch) {
   if (!stm32l4_flash_bank_swap_next_reset()) {
     CHECK_EQ(stm32l4_flash_bank_swap_set(true), HAL_OK); /* the model shows the value in force after it */
   }
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(l4_model_run(do_bank_swap_load), L4_RUN_SYSTEM_RESET);
   CHECK(strcmp(l4_model_last_reset(), "OBL_LAUNCH") == 0);
-  CHECK(find_value(A_FLASH_OPTKEYR, 0x4C5D6E7Fu) >= 0 && find_value(A_FLASH_CR, 0x08000000u) >= 0);
+  CHECK(find_value(A_FLASH_OPTKEYR, 0x4C5D6E7Fu, 0) >= 0 && find_value(A_FLASH_CR, 0x08000000u, 0) >= 0);
   next_boot();
   CHECK(stm32l4_flash_bank_swap_active() && stm32l4_flash_bank_swap_next_reset());
   CHECK_EQ(reg_model_read32(0x08000008u), 0x22222222u); /* bank 2 at the flash base */
   CHECK_EQ(reg_model_read32(BANK2 + 8u), 0x11111111u);   /* bank 1 one bank up */
   CHECK_EQ(hal_reset_cause() & HAL_RESET_OPTION_LOAD, HAL_RESET_OPTION_LOAD);
   /* Nothing waits now: the load returns without touching FLASH_CR. */
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(l4_model_run(do_bank_swap_load), L4_RUN_RETURNED);
   CHECK_EQ(writes_to(A_FLASH_CR) + writes_to(A_FLASH_KEYR), 0);
   /* The revert: BFB2 cleared, loaded by a power-on this time. */
@@ -1052,7 +963,7 @@ CASE(bank_swap_error_reported_and_locked) {
   CHECK_EQ(l4_model_option_register(0), OPTR_FACTORY);
   CHECK(!stm32l4_flash_bank_swap_next_reset());
   CHECK_EQ(sr_errors(), 0);
-  CHECK_EQ(find_value(A_FLASH_CR, 0x08000000u), -1); /* no OBL_LAUNCH */
+  CHECK_EQ(find_value(A_FLASH_CR, 0x08000000u, 0), -1); /* no OBL_LAUNCH */
 }
 
 CASE(bank_swap_option_key_refused) {
@@ -1062,7 +973,7 @@ CASE(bank_swap_option_key_refused) {
   reg_model_write32(A_FLASH_KEYR, 0xCDEF89ABu);
   reg_model_write32(A_FLASH_OPTKEYR, 0x11111111u);
   reg_model_write32(A_FLASH_CR, 0x80000000u);
-  l4_model_clear_violations();
+  model_clear_violations();
   g_flag = true;
   CHECK_EQ(l4_model_run(do_bank_swap_set), L4_RUN_RETURNED);
   CHECK_EQ(g_status, HAL_ERR_LOCKED);
@@ -1070,12 +981,12 @@ CASE(bank_swap_option_key_refused) {
   CHECK_EQ(writes_to(A_FLASH_OPTR), 0);
   /* The load cannot unlock either: it returns, locked, and the caller's plain reset follows. */
   l4_model_option_set(0, OPTR_FACTORY | OPTR_BFB2); /* as if programmed, not yet loaded ... */
-  l4_model_clear_violations();
+  model_clear_violations();
   CHECK(stm32l4_flash_bank_swap_next_reset() && !stm32l4_flash_bank_swap_active());
   CHECK_EQ(l4_model_run(do_bank_swap_load), L4_RUN_RETURNED);
   CHECK(l4_model_flash_locked() && l4_model_flash_options_locked());
   expect_violation("FLASH_OPTKEYR");
-  l4_model_clear_violations();
+  model_clear_violations();
 }
 
 /* With the banks swapped, unit n is still the page at 0x08000000 + n * 2 KB, but BKER names the physical
@@ -1088,7 +999,7 @@ CASE(flash_erase_follows_bank_swap) {
   CHECK(l4_model_flash_banks_swapped());
   fill_page(0x08001000u);
   fill_page(BANK2 + 0x1000u);
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_flash_erase_unit(2), HAL_OK); /* the window 0x08001000: physical bank 2, page 2 */
   int32_t strt = find_write(A_FLASH_CR, 0x10000u, 0);
   CHECK(strt > 0);
@@ -1097,7 +1008,7 @@ CASE(flash_erase_follows_bank_swap) {
   CHECK(page_erased(BANK2 + 0x1000u));
   CHECK(!page_erased(0x08001000u)); /* physical bank 1 untouched */
   CHECK_EQ(reg_model_read32(0x08001000u), 0xFFFFFFFFu); /* as the CPU sees it */
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_flash_erase_unit(256 + 2), HAL_OK); /* the window 0x08081000: physical bank 1 */
   strt = find_write(A_FLASH_CR, 0x10000u, 0);
   CHECK_EQ((write_value(strt) >> 11) & 1u, 0u);
@@ -1178,7 +1089,7 @@ CASE(clock_fallback_hse_never_ready) {
   l4_model_rcc_set_hse(L4_HSE_NONE, 0u);
   CHECK_EQ(hal_clock_init(8000000u | HAL_CLOCK_HSE_BYPASS, 80000000u), 16000000u);
   /* 100 ms at the 4 MHz reset clock, one poll per cycle: 400000 reads of RCC_CR, and no more than a few over. */
-  uint64_t reads = l4_model_reads(A_RCC_CR);
+  uint64_t reads = model_reads(A_RCC_CR);
   CHECK(reads >= 400000u && reads < 400100u);
   CHECK_EQ((peek(A_RCC_CFGR) >> 2) & 3u, 1u);        /* on HSI16 */
   CHECK_EQ(peek(A_RCC_CR) & 0x01050000u, 0u);         /* HSE, HSEBYP, PLL off */
@@ -1214,11 +1125,11 @@ CASE(clock_range2_raised_to_range1) {
   setup(L4_PART_L476XG);
   reg_model_write32(A_RCC_APB1ENR1, 0x10000000u); /* PWR clock */
   reg_model_write32(A_PWR_CR1, 0x400u);            /* range 2, as low-power code might leave it */
-  l4_model_trace_clear();
+  model_trace_clear();
   l4_model_rcc_set_hse(L4_HSE_CRYSTAL, 8000000u);
   CHECK_EQ(hal_clock_init(8000000u, 80000000u), 80000000u);
   CHECK_EQ(peek(A_PWR_CR1) & 0x600u, 0x200u);
-  CHECK(find_value(A_PWR_CR1, 0x200u) < find_write(A_RCC_CFGR, 3u, 0)); /* range 1 before the switch */
+  CHECK(find_value(A_PWR_CR1, 0x200u, 0) < find_write(A_RCC_CFGR, 3u, 0)); /* range 1 before the switch */
 }
 
 CASE(clock_fallback_vosf_stuck) {
@@ -1244,7 +1155,7 @@ CASE(clock_deinit_restores_reset_state) {
   setup(L4_PART_L476XG);
   l4_model_rcc_set_hse(L4_HSE_CLOCK_IN, 8000000u);
   CHECK_EQ(hal_clock_init(8000000u | HAL_CLOCK_HSE_BYPASS, 80000000u), 80000000u);
-  l4_model_trace_clear();
+  model_trace_clear();
   hal_clock_deinit();
   CHECK_EQ(peek(A_RCC_CR), 0x00000063u); /* MSI on and ready at range 6; HSI16, HSE, PLL off, HSEBYP clear */
   CHECK_EQ(peek(A_RCC_CFGR), 0u);
@@ -1254,7 +1165,7 @@ CASE(clock_deinit_restores_reset_state) {
   CHECK_EQ(hal_clock_hclk_hz(), 4000000u);
   CHECK_EQ(l4_model_sysclk_hz(), 4000000u);
   /* Latency came down only after the switch back to MSI (the first CFGR write: SW = 00). */
-  int32_t sw = find_value(A_RCC_CFGR, 0u);
+  int32_t sw = find_value(A_RCC_CFGR, 0u, 0);
   CHECK(sw >= 0 && last_write(A_FLASH_ACR) > sw);
   CHECK_EQ(write_value(last_write(A_FLASH_ACR)), 0x600u);
 }
@@ -1363,7 +1274,7 @@ CASE(uart_receive_overrun) {
   hal_uart_init(A_USART2, 4000000u, 115200u, false);
   CHECK(l4_model_uart_receive(A_USART2, 'a', 0));
   CHECK(!l4_model_uart_receive(A_USART2, 'b', 0)); /* RXNE still set: 'b' lost, ORE */
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_uart_read_byte(), 'a'); /* RDR kept the earlier byte */
   CHECK_EQ(hal_uart_take_errors(), HAL_UART_ERR_ORE);
   CHECK_EQ(write_value(find_write(U2_ICR, 0, 0)), 0x8u); /* ORECF alone */
@@ -1375,7 +1286,7 @@ CASE(uart_receive_errors) {
   setup(L4_PART_L476XG);
   hal_uart_init(A_USART2, 4000000u, 115200u, false);
   CHECK(l4_model_uart_receive(A_USART2, 'x', L4_MODEL_RX_FE));
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_uart_read_byte(), -1); /* a framing error (or break): dropped */
   CHECK_EQ(write_value(find_write(U2_ICR, 0, 0)), 0x2u);
   CHECK_EQ(hal_uart_take_errors(), HAL_UART_ERR_FE);
@@ -1413,9 +1324,9 @@ CASE(uart_write_stuck_is_bounded) {
   hal_uart_init(A_USART2, 4000000u, 115200u, false);
   l4_model_uart_stick_tx(A_USART2, true);
   hal_uart_write_byte('a'); /* TDR was empty: accepted */
-  uint64_t before = l4_model_reads(U2_ISR);
+  uint64_t before = model_reads(U2_ISR);
   hal_uart_write_byte('b'); /* TXE never comes back */
-  CHECK_EQ(l4_model_reads(U2_ISR) - before, 2u * (4000000u / 115200u + 1u) * 11u);
+  CHECK_EQ(model_reads(U2_ISR) - before, 2u * (4000000u / 115200u + 1u) * 11u);
   CHECK_EQ(hal_uart_take_errors(), HAL_UART_ERR_TX_TIMEOUT);
   hal_uart_flush();
   CHECK_EQ(hal_uart_take_errors(), HAL_UART_ERR_TX_TIMEOUT);
@@ -1450,7 +1361,7 @@ CASE(uart_unknown_base_ignored) {
   hal_uart_write_byte('x');
   hal_uart_flush();
   CHECK_EQ(hal_uart_read_byte(), -1);
-  CHECK_EQ(l4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -1553,7 +1464,7 @@ CASE(dma_rx_errors_dropped_and_reported) {
   CHECK(l4_model_uart_receive(A_USART2, 'b', 0));
   pump_until_head(2, 10);
   CHECK(g_ring[0] == 'a' && g_ring[1] == 'b');
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_uart_take_errors(), HAL_UART_ERR_FE);
   CHECK_EQ(write_value(find_write(U2_ICR, 0, 0)), 0x2u);
   CHECK_EQ(hal_uart_take_errors(), 0);
@@ -1562,10 +1473,10 @@ CASE(dma_rx_errors_dropped_and_reported) {
 CASE(dma_rx_unsupported_uart) {
   setup(L4_PART_L476XG);
   hal_uart_init(A_UART4, 4000000u, 115200u, false);
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK(!hal_uart_rx_dma_start(g_ring, 16)); /* UART4_RX is a DMA2 request: the port polls */
   CHECK(!hal_uart_rx_dma_start(NULL, 16));
-  CHECK_EQ(l4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
   hal_uart_init(A_USART2, 4000000u, 115200u, false);
   CHECK(!hal_uart_rx_dma_start(g_ring, 0));
   CHECK(!hal_uart_rx_dma_start(g_ring, 65536));
@@ -1575,7 +1486,7 @@ CASE(dma_rx_stop_resets) {
   setup(L4_PART_L476XG);
   hal_uart_init(A_USART2, 4000000u, 115200u, false);
   CHECK(hal_uart_rx_dma_start(g_ring, 16));
-  l4_model_trace_clear();
+  model_trace_clear();
   hal_uart_rx_dma_stop();
   CHECK_EQ(peek(U2_CR3) & 0x40u, 0u);
   CHECK_EQ(peek(A_RCC_AHB1ENR) & 1u, 0u);
@@ -1631,7 +1542,7 @@ CASE(gpio_af_uart_pins) {
   CHECK_EQ(peek(A_GPIOA + 0x08u), 0x0C000050u); /* medium speed */
   CHECK_EQ(peek(A_GPIOA + 0x04u) & 0xCu, 0u);   /* push-pull */
   int32_t afr = find_write(A_GPIOA + 0x20u, 0x700u, 0);
-  int32_t mode = find_value(A_GPIOA + 0x00u, 0xABFFFFEFu); /* PA2 to AF, PA3 still analog */
+  int32_t mode = find_value(A_GPIOA + 0x00u, 0xABFFFFEFu, 0); /* PA2 to AF, PA3 still analog */
   CHECK(afr >= 0 && mode > afr);
 }
 
@@ -1639,7 +1550,7 @@ CASE(gpio_pin_reset_to_analog) {
   setup(L4_PART_L476XG);
   hal_gpio_af_init(0, 2, 7);
   hal_gpio_af_init(0, 3, 7);
-  l4_model_trace_clear();
+  model_trace_clear();
   hal_gpio_pin_reset(0, 2);
   CHECK_EQ(peek(A_GPIOA + 0x00u), 0xABFFFFBFu); /* PA2 analog again, PA3 still AF */
   CHECK_EQ(peek(A_GPIOA + 0x20u), 0x00007000u);
@@ -1696,7 +1607,7 @@ CASE(gpio_invalid_arguments_ignored) {
   hal_gpio_pin_reset(0, 16);
   hal_gpio_clock_off(8);
   CHECK(!hal_gpio_read(8, 0));
-  CHECK_EQ(l4_model_trace_count(), 0);
+  CHECK_EQ(model_trace_count(), 0);
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
@@ -1738,8 +1649,8 @@ CASE(iwdg_start_longest_period) {
   CHECK_EQ(peek(A_IWDG_RLR), 0xFFFu);
   /* KR: start, access, then PR and RLR, then the reload that also ends the access. */
   CHECK_EQ(write_value(find_write(A_IWDG_KR, 0, 0)), 0xCCCCu);
-  int32_t access = find_value(A_IWDG_KR, 0x5555u);
-  CHECK(access > find_value(A_IWDG_KR, 0xCCCCu));
+  int32_t access = find_value(A_IWDG_KR, 0x5555u, 0);
+  CHECK(access > find_value(A_IWDG_KR, 0xCCCCu, 0));
   CHECK(find_write(A_IWDG_PR, 0, 0) > access && find_write(A_IWDG_RLR, 0, 0) > access);
   CHECK_EQ(write_value(last_write(A_IWDG_KR)), 0xAAAAu);
   CHECK(last_write(A_IWDG_KR) > find_write(A_IWDG_RLR, 0, 0));
@@ -1761,7 +1672,7 @@ CASE(iwdg_start_clears_a_window) {
   reg_model_write32(A_IWDG_KR, 0xCCCCu);
   reg_model_write32(A_IWDG_KR, 0x5555u);
   reg_model_write32(A_IWDG_WINR, 0x100u); /* a window an earlier configuration left */
-  l4_model_trace_clear();
+  model_trace_clear();
   hal_iwdg_start(2000u);
   CHECK_EQ(peek(A_IWDG_WINR), 0xFFFu); /* none: an early refresh would reset */
   CHECK(find_write(A_IWDG_WINR, 0, 0) > find_write(A_IWDG_RLR, 0, 0));
@@ -1812,7 +1723,7 @@ CASE(iwdg_hardware_mode_runs_from_reset) {
 
 CASE(reset_cause_power_on) {
   setup(L4_PART_L476XG);
-  l4_model_trace_clear();
+  model_trace_clear();
   CHECK_EQ(hal_reset_cause(), HAL_RESET_PIN | HAL_RESET_POWER_ON | HAL_RESET_BROWNOUT);
   CHECK_EQ(writes_to(A_RCC_CSR), 1);
   CHECK_EQ(write_value(last_write(A_RCC_CSR)), 0x00800600u); /* RMVF, MSISRANGE as read */
@@ -1923,8 +1834,8 @@ CASE(cpu_quiesce_clears_nvic) {
   CHECK(!l4_model_systick_pending());
   CHECK(!l4_model_pendsv_pending());
   for (uint32_t n = 0; n < 3u; n++) {
-    CHECK(find_value(A_NVIC_ICER0 + 4u * n, 0xFFFFFFFFu) >= 0);
-    CHECK(find_value(A_NVIC_ICPR0 + 4u * n, 0xFFFFFFFFu) >= 0);
+    CHECK(find_value(A_NVIC_ICER0 + 4u * n, 0xFFFFFFFFu, 0) >= 0);
+    CHECK(find_value(A_NVIC_ICPR0 + 4u * n, 0xFFFFFFFFu, 0) >= 0);
   }
 }
 
@@ -2018,7 +1929,7 @@ CASE(model_locked_cr_write_rejected) {
   CHECK_EQ(peek(A_FLASH_CR), 0xC0000000u);
   CHECK_EQ(l4_model_stats()->cr_writes_rejected, 1);
   expect_violation("while locked");
-  l4_model_clear_violations();
+  model_clear_violations();
   raw_unlock();
   reg_model_write32(A_FLASH_CR, 0x0u); /* OPTLOCK is set-only: writing 0 leaves it */
   CHECK_EQ(peek(A_FLASH_CR), 0x40000000u);
@@ -2094,7 +2005,7 @@ CASE(model_read_while_write_across_banks) {
   (void)reg_model_read32(BANK2 + 0x100u);         /* the bank being erased: a stall */
   CHECK_EQ(l4_model_stats()->bus_stalls, 1);
   expect_violation("stalled");
-  l4_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_option_bytes_need_optlock_clear_and_load_at_reset) {
@@ -2103,7 +2014,7 @@ CASE(model_option_bytes_need_optlock_clear_and_load_at_reset) {
   reg_model_write32(A_FLASH_WRP1AR, 0xFF03FF00u); /* OPTLOCK still set: ignored */
   CHECK_EQ(peek(A_FLASH_WRP1AR), 0xFF00FFFFu);
   expect_violation("LOCK/OPTLOCK");
-  l4_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_FLASH_OPTKEYR, 0x08192A3Bu);
   reg_model_write32(A_FLASH_OPTKEYR, 0x4C5D6E7Fu);
   CHECK(!l4_model_flash_options_locked());
@@ -2147,13 +2058,13 @@ CASE(model_clock_rules) {
   reg_model_write32(A_RCC_CFGR, 3u);
   CHECK_EQ(l4_model_sysclk_hz(), 80000000u);
   expect_violation("needs 4 flash wait states");
-  l4_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_RCC_PLLCFGR, 0x00001000u); /* the PLL is running */
   expect_violation("PLL is on");
-  l4_model_clear_violations();
+  model_clear_violations();
   reg_model_write32(A_RCC_CR, 0x00000563u); /* PLLON cleared while it drives SYSCLK */
   expect_violation("drives SYSCLK");
-  l4_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_usart_frame_locked_while_enabled) {
@@ -2167,7 +2078,7 @@ CASE(model_usart_frame_locked_while_enabled) {
   CHECK_EQ(peek(U2_CR1), 0xDu);
   expect_violation("BRR written while UE = 1");
   expect_violation("M/PCE/PS/OVER8 changed while UE = 1");
-  l4_model_clear_violations();
+  model_clear_violations();
   for (int i = 0; i < 5; i++) {
     (void)reg_model_read32(U2_ISR);
   }
@@ -2175,7 +2086,7 @@ CASE(model_usart_frame_locked_while_enabled) {
   reg_model_write32(U2_CR1, 0x0u); /* a character still going out: cut */
   CHECK_EQ(l4_model_uart_cut_chars(A_USART2), 1);
   expect_violation("wait for TC first");
-  l4_model_clear_violations();
+  model_clear_violations();
 }
 
 CASE(model_dma_without_request_overruns) {
@@ -2197,17 +2108,11 @@ CASE(model_dma_registers_locked_while_enabled) {
   reg_model_write32(A_DMA1_CNDTR6, 4u);
   CHECK_EQ(peek(A_DMA1_CNDTR6), 16u);
   expect_violation("written while EN = 1");
-  l4_model_clear_violations();
+  model_clear_violations();
 }
 
 /* ---------------------------------------------------------------------------------------------------- */
 
-struct test_case {
-  const char *name;
-  void (*fn)(void);
-};
-
-#define ENTRY(name) {#name, case_##name},
 static const struct test_case s_cases[] = {
     ENTRY(flash_unlock_sequence)
     ENTRY(flash_unlock_refused_after_wrong_key)
@@ -2344,28 +2249,5 @@ static const struct test_case s_cases[] = {
 };
 
 int main(int argc, char **argv) {
-  uint32_t n = (uint32_t)(sizeof s_cases / sizeof s_cases[0]);
-  if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-    for (uint32_t i = 0; i < n; i++) {
-      printf("%s\n", s_cases[i].name);
-    }
-    return 0;
-  }
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s --list | CASE\n", argv[0]);
-    return 2;
-  }
-  for (uint32_t i = 0; i < n; i++) {
-    if (strcmp(argv[1], s_cases[i].name) == 0) {
-      g_case = s_cases[i].name;
-      s_cases[i].fn();
-      if (l4_model_violation_count() != 0u) {
-        fail(0, "%u model violation(s)", (unsigned)l4_model_violation_count());
-      }
-      printf("PASS %s\n", g_case);
-      return 0;
-    }
-  }
-  fprintf(stderr, "no case named %s\n", argv[1]);
-  return 2;
+  return run_case_list(argc, argv, s_cases, (uint32_t)(sizeof s_cases / sizeof s_cases[0]));
 }

@@ -18,9 +18,6 @@
  */
 #include "l4_model_internal.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 struct model m;
@@ -30,63 +27,12 @@ static const struct part_info s_parts[] = {
     [L4_PART_L476XE] = {"STM32L476xE", 512},
 };
 
-#define TRACE_MAX (1u << 20)
-
-/* ------------------------------------------------------------------------------------------------------ */
-/* Reporting                                                                                               */
-
-void violation(const char *fmt, ...) {
-  if (m.violations < 64u) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m.violation_text[m.violations], sizeof m.violation_text[0], fmt, ap);
-    va_end(ap);
-  }
-  m.violations++;
-}
-
-void fatal(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  printf("MODEL FATAL: ");
-  vprintf(fmt, ap);
-  printf("\n");
-  va_end(ap);
-  fflush(stdout);
-  exit(3);
-}
 
 uint32_t model_rand(void) {
   m.seed ^= m.seed << 13;
   m.seed ^= m.seed >> 17;
   m.seed ^= m.seed << 5;
   return m.seed;
-}
-
-static void count_read(uint32_t addr) {
-  uint32_t slot = ((addr >> 2) * 2654435761u) % 4096u;
-  for (uint32_t i = 0; i < 4096u; i++) {
-    uint32_t s = (slot + i) % 4096u;
-    if (m.read_addr[s] == addr || m.read_count[s] == 0) {
-      m.read_addr[s] = addr;
-      m.read_count[s]++;
-      return;
-    }
-  }
-}
-
-uint64_t l4_model_reads(uint32_t addr) {
-  uint32_t slot = ((addr >> 2) * 2654435761u) % 4096u;
-  for (uint32_t i = 0; i < 4096u; i++) {
-    uint32_t s = (slot + i) % 4096u;
-    if (m.read_count[s] == 0) {
-      return 0;
-    }
-    if (m.read_addr[s] == addr) {
-      return m.read_count[s];
-    }
-  }
-  return 0;
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -835,15 +781,8 @@ static void noinit_randomise(void) {
 }
 
 void l4_model_reset(enum l4_part part) {
-  struct l4_model_write *trace = m.trace;
   memset(&m, 0, sizeof m);
-  m.trace = trace;
-  if (m.trace == NULL) {
-    m.trace = calloc(TRACE_MAX, sizeof *m.trace);
-    if (m.trace == NULL) {
-      fatal("out of memory");
-    }
-  }
+  model_report_reset();
   m.part = &s_parts[part];
   m.seed = 0x2545F491u;
   flash_array_reset();
@@ -915,7 +854,7 @@ static bool in_noinit(uint32_t addr) { return addr >= M_NOINIT_BASE && addr - M_
 
 static uint32_t model_read(uint32_t addr, bool peek) {
   if (!peek) {
-    count_read(addr);
+    model_count_read(addr);
     tick();
   }
   if (flash_in_array(addr)) {
@@ -1015,9 +954,7 @@ uint32_t reg_model_read32(uint32_t addr) { return model_read(addr, false); }
 uint32_t l4_model_peek(uint32_t addr) { return model_read(addr, true); }
 
 void reg_model_write32(uint32_t addr, uint32_t v) {
-  if (m.trace_len < TRACE_MAX) {
-    m.trace[m.trace_len++] = (struct l4_model_write){addr, v, m.cr};
-  }
+  model_trace_write((struct model_write){addr, v, {m.cr, 0}, 32});
   if (flash_in_array(addr)) {
     flash_store(flash_bus_to_array(addr), v);
     return;
@@ -1126,9 +1063,3 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
 /* Inspection                                                                                              */
 
 const struct l4_model_stats *l4_model_stats(void) { return &m.stats; }
-uint32_t l4_model_violation_count(void) { return m.violations; }
-const char *l4_model_violation(uint32_t i) { return i < 64u && i < m.violations ? m.violation_text[i] : ""; }
-void l4_model_clear_violations(void) { m.violations = 0; }
-uint32_t l4_model_trace_count(void) { return m.trace_len; }
-const struct l4_model_write *l4_model_trace(uint32_t i) { return i < m.trace_len ? &m.trace[i] : NULL; }
-void l4_model_trace_clear(void) { m.trace_len = 0; }

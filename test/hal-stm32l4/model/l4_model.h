@@ -16,6 +16,8 @@
 #ifndef L4_MODEL_H
 #define L4_MODEL_H
 
+#include "model_report.h" /* violations, MODEL FATAL, read counts, write trace (model_reads, model_trace) */
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -127,7 +129,6 @@ uint32_t l4_model_iwdg_counter(void);
 
 /* ---- Inspection ---- */
 uint32_t l4_model_peek(uint32_t addr);  /* a register's value as software would read it, no side effects */
-uint64_t l4_model_reads(uint32_t addr); /* how many times software read this register */
 
 struct l4_model_stats {
   uint32_t bus_errors;          /* wrong FLASH_KEYR/OPTKEYR writes: a HardFault on silicon */
@@ -148,19 +149,5 @@ struct l4_model_stats {
   uint32_t dma_transfers;
 };
 const struct l4_model_stats *l4_model_stats(void);
-
-uint32_t l4_model_violation_count(void);
-const char *l4_model_violation(uint32_t i); /* the first 64 are kept */
-void l4_model_clear_violations(void);
-
-/* Every write software made, in order (register and flash stores), with FLASH_CR as it was just before. */
-struct l4_model_write {
-  uint32_t addr;
-  uint32_t value;
-  uint32_t flash_cr_before;
-};
-uint32_t l4_model_trace_count(void);
-const struct l4_model_write *l4_model_trace(uint32_t i);
-void l4_model_trace_clear(void);
 
 #endif /* L4_MODEL_H */

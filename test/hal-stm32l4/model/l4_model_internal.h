@@ -317,18 +317,10 @@ struct model {
 
   /* inspection */
   struct l4_model_stats stats;
-  uint32_t violations;
-  char violation_text[64][220];
-  struct l4_model_write *trace;
-  uint32_t trace_len;
-  uint32_t read_addr[4096];
-  uint64_t read_count[4096];
 };
 
 extern struct model m;
 
-void violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* A reset of the modelled MCU: registers back to reset values (a power cut also loses the no-init RAM and the
  * earlier reset flags), then unwind to l4_model_run. */
 void model_unwind(const char *why, uint32_t csr_flags, bool power) __attribute__((noreturn));
