@@ -17,7 +17,7 @@ import { dmaRamBlock } from "../../boards/linker";
  * A bank-swap board's factory image holds the bootloader, byte for byte, at the start of each bank and nothing
  * else; any other board has none (its bootloader.hex is what the factory programs).
  */
-function expectFactoryImage(result: BuildResult): void {
+async function expectFactoryImage(result: BuildResult): Promise<void> {
   const { board } = result;
   if (board.slotStrategy !== "bank-swap") {
     expect(result.factoryHex).toBeNull();
@@ -30,6 +30,12 @@ function expectFactoryImage(result: BuildResult): void {
   expect([...blocks.keys()]).toEqual([board.memoryMap.bootloader.start, bank2]);
   expect(bank2).toBe(board.memoryMap.secondary!.start - (board.memoryMap.application.start - board.memoryMap.bootloader.start));
   for (const block of blocks.values()) expect(Buffer.from(block).equals(Buffer.from(bin))).toBe(true);
+  // What programmers read: GNU objcopy turns it into one image from the first bank's start, the copy at bank 2.
+  const flat = path.join(path.dirname(result.factoryHex!), "factory-flat.bin");
+  await execa("arm-none-eabi-objcopy", ["-I", "ihex", "-O", "binary", result.factoryHex!, flat]);
+  const image = fs.readFileSync(flat);
+  expect(image.length).toBe(board.bankSize + bin.length);
+  expect(image.subarray(board.bankSize).equals(Buffer.from(bin))).toBe(true);
   expect(formatBuildReport(result)).toContain(`bootloader-factory.hex: the bootloader at 0x08000000 and 0x${bank2.toString(16).toUpperCase().padStart(8, "0")}`);
 }
 
@@ -70,7 +76,7 @@ describe.skipIf(!armGcc)(`bootloader ARM build${armGcc ? "" : " (skipped: arm-no
       // The vector table's first word is the initial stack pointer: below the 64 no-init bytes at the RAM top.
       const sp = fs.readFileSync(result.bin).readUInt32LE(0);
       expect(sp).toBe(result.board.ram.base + result.board.ram.size - 64);
-      expectFactoryImage(result);
+      await expectFactoryImage(result);
     }, 180_000);
   }
 
