@@ -4,14 +4,19 @@
  * with the same bytes on the UART and the same flash. The device starts with an application installed, and
  * the session opens by the update trigger or in the listen window. On nucleo-f411re (40 sessions),
  * nucleo-l476rg and nucleo-h743zi2 (10 each); TSBOOT_HOSTILE_RUNS=n runs n on each, TSBOOT_HOSTILE_SEED=s
- * another seed.
+ * another seed. Then the real flasher, over TCP to the live simulator, updates a device that such sessions
+ * left behind.
  */
 import fc from "fast-check";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { loadBoardLayout } from "../../host/sim/board-c";
 import { buildHostSim } from "../../host/sim/build";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
-import { runScripted, type ScriptedResult } from "../../host/sim/run";
+import { runScripted, startLive, type ScriptedResult } from "../../host/sim/run";
+import { Flasher } from "../../host/flasher/index";
 import { makeApplication, makeImage, updateFrames } from "../bootloader/fixtures";
 import { hostileActions, scheduleOf, type HostileUpdate } from "../support/hostile-sessions";
 import { BOARD, have } from "./helpers";
@@ -68,4 +73,35 @@ describe.skipIf(!gcc)(`host simulator ≡ Node simulation under a hostile host${
     // The sessions reach both ends: some stay in the bootloader, some start an application.
     if (runs >= 10) expect([...outcomes.keys()].sort()).toEqual(expect.arrayContaining(["application", "idle"]));
   }, 600_000);
+
+  it("after hostile sessions, the real flasher (tsboot's Flasher over TCP) updates the device in the live C simulator", async () => {
+    const sim = await buildHostSim({ board: BOARD });
+    const layout = loadBoardLayout(BOARD);
+    const { installed, update } = sessionsFor(layout);
+    const fresh = makeImage(layout, makeApplication(layout, 40_000, 4), "4.0.0");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsboot-hostile-"));
+    try {
+      const sessions = fc.sample(fc.tuple(hostileActions(update), fc.boolean(), fc.integer({ min: 0, max: 100_000 })), { numRuns: 6, seed: SEED });
+      for (const [i, [actions, trigger, startUs]] of sessions.entries()) {
+        const after = await runScripted({ board: BOARD, sim, preload: installed, trigger, script: scheduleOf(actions, update, startUs), idleUs: 2_000_000 });
+        const flashFile = path.join(dir, `flash-${i}.bin`);
+        fs.writeFileSync(flashFile, after.flash);
+        const live = await startLive({ board: BOARD, sim, flashFile, trigger: true, uartTiming: "none" });
+        try {
+          const flasher = await Flasher.open(`tcp://127.0.0.1:${live.port}`);
+          try {
+            const r = await flasher.flash(fresh, { verify: true, boot: true });
+            expect(r, `session ${i}: ${JSON.stringify(actions.map((a) => a.kind))}`).toMatchObject({ verified: true, booted: true });
+          } finally {
+            await flasher.close();
+          }
+          await live.waitForLine(/application started/);
+        } finally {
+          await live.close();
+        }
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
