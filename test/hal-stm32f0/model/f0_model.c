@@ -7,6 +7,8 @@
  */
 #include "f0_model.h"
 
+#include "gpio_port.h"
+
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -184,9 +186,10 @@ struct usart_state {
   uint32_t tx_len, tx_garbled;
 };
 
+/* A GPIO port: the registers every family's port has (gpio_port.h), and LCKR. */
 struct gpio_state {
-  uint32_t moder, otyper, ospeedr, pupdr, odr, lckr, afrl, afrh;
-  int drive[16];
+  struct gpio_port regs;
+  uint32_t lckr;
 };
 
 struct dma_channel {
@@ -505,16 +508,12 @@ static void rcc_cfgr2_write(uint32_t v) {
 /* Reset values                                                                                            */
 
 static void gpio_reset(uint32_t i) {
-  struct gpio_state *g = &m.gpio[i];
-  memset(g, 0, sizeof *g);
-  for (uint32_t p = 0; p < 16u; p++) {
-    g->drive[p] = -1;
-  }
   if (i == 0u) { /* PA13 SWDIO (AF, pull-up, high speed), PA14 SWCLK (AF, pull-down) */
-    g->moder = 0x28000000u;
-    g->ospeedr = 0x0C000000u;
-    g->pupdr = 0x24000000u;
+    gpio_port_reset(&m.gpio[i].regs, 0x28000000u, 0x0C000000u, 0x24000000u);
+  } else { /* every pin an input, no pull */
+    gpio_port_reset(&m.gpio[i].regs, 0u, 0u, 0u);
   }
+  m.gpio[i].lckr = 0;
 }
 
 static void usart_reset(uint32_t i) {
@@ -1294,48 +1293,18 @@ static bool gpio_clocked(uint32_t port) {
   return (m.ahbenr & bit) != 0u && (m.ahbrstr & bit) == 0u;
 }
 
-static uint32_t gpio_idr(const struct gpio_state *g) {
-  uint32_t v = 0;
-  for (uint32_t p = 0; p < 16u; p++) {
-    uint32_t mode = (g->moder >> (2u * p)) & 3u;
-    uint32_t pull = (g->pupdr >> (2u * p)) & 3u;
-    uint32_t bit;
-    if (g->drive[p] >= 0) {
-      bit = (uint32_t)g->drive[p];
-    } else if (mode == 1u) {
-      bit = (g->odr >> p) & 1u;
-    } else {
-      bit = pull == 1u ? 1u : 0u; /* a floating input reads 0 in the model */
-    }
-    v |= bit << p;
-  }
-  return v;
-}
-
+/* The registers every family's port has are gpio_port.c's; the F0's own: LCKR, BRR, and AF0-AF7 only. */
 static uint32_t gpio_read(uint32_t port, uint32_t off) {
   const struct gpio_state *g = &m.gpio[port];
+  uint32_t v;
+  if (gpio_port_read(&g->regs, off, &v)) {
+    return v;
+  }
   switch (off) {
-  case 0x00:
-    return g->moder;
-  case 0x04:
-    return g->otyper;
-  case 0x08:
-    return g->ospeedr;
-  case 0x0C:
-    return g->pupdr;
-  case 0x10:
-    return gpio_idr(g);
-  case 0x14:
-    return g->odr;
-  case 0x18:
-  case 0x28:
-    return 0; /* BSRR and BRR are write-only */
   case 0x1C:
     return g->lckr;
-  case 0x20:
-    return g->afrl;
-  case 0x24:
-    return g->afrh;
+  case 0x28:
+    return 0; /* BRR is write-only */
   default:
     fatal("GPIO read at offset 0x%X", (unsigned)off);
   }
@@ -1344,32 +1313,11 @@ static uint32_t gpio_read(uint32_t port, uint32_t off) {
 static void gpio_write(uint32_t port, uint32_t off, uint32_t v) {
   struct gpio_state *g = &m.gpio[port];
   switch (off) {
-  case 0x00:
-    g->moder = v;
-    return;
-  case 0x04:
-    g->otyper = v & 0xFFFFu;
-    return;
-  case 0x08:
-    g->ospeedr = v;
-    return;
-  case 0x0C:
-    g->pupdr = v;
-    return;
-  case 0x10:
-    violation("GPIO IDR is read-only");
-    return;
-  case 0x14:
-    g->odr = v & 0xFFFFu;
-    return;
-  case 0x18:
-    g->odr = (g->odr | (v & 0xFFFFu)) & ~(v >> 16);
-    return;
   case 0x1C:
     g->lckr = v;
     return;
   case 0x20:
-  case 0x24: {
+  case 0x24:
     /* F0 ports have AF0..AF7: AFR nibbles above 7 are reserved. */
     for (uint32_t n = 0; n < 8u; n++) {
       if (((v >> (4u * n)) & 0xFu) > 7u) {
@@ -1377,17 +1325,14 @@ static void gpio_write(uint32_t port, uint32_t off, uint32_t v) {
                   (unsigned)((v >> (4u * n)) & 0xFu), (unsigned)(n + (off == 0x24u ? 8u : 0u)));
       }
     }
-    if (off == 0x20u) {
-      g->afrl = v;
-    } else {
-      g->afrh = v;
-    }
-    return;
-  }
+    break; /* stored below */
   case 0x28:
-    g->odr &= ~(v & 0xFFFFu);
+    g->regs.odr &= ~(v & 0xFFFFu);
     return;
   default:
+    break;
+  }
+  if (!gpio_port_write(&g->regs, off, v)) {
     fatal("GPIO write at offset 0x%X", (unsigned)off);
   }
 }
@@ -2091,7 +2036,7 @@ void f0_model_gpio_drive(uint32_t port, uint32_t pin, int level) {
   if (port >= GPIO_PORTS || pin >= 16u) {
     fatal("f0_model_gpio_drive(%u, %u)", (unsigned)port, (unsigned)pin);
   }
-  m.gpio[port].drive[pin] = level;
+  m.gpio[port].regs.drive[pin] = level;
 }
 
 uint8_t *f0_model_sram(uint32_t addr) {

@@ -6,6 +6,8 @@
  */
 #include "f4_model.h"
 
+#include "gpio_port.h"
+
 #include <setjmp.h>
 #include <string.h>
 
@@ -235,9 +237,10 @@ struct usart_state {
   uint32_t tx_len;
 };
 
+/* A GPIO port: the registers every family's port has (gpio_port.h), and LCKR. */
 struct gpio_state {
-  uint32_t moder, otyper, ospeedr, pupdr, odr, lckr, afrl, afrh;
-  int drive[16];
+  struct gpio_port regs;
+  uint32_t lckr;
 };
 
 struct dma_stream {
@@ -917,20 +920,14 @@ static void iwdg_write(uint32_t off, uint32_t v) {
 /* Peripheral reset values                                                                                 */
 
 static void gpio_reset(uint32_t i) {
-  struct gpio_state *g = &m.gpio[i];
-  memset(g, 0, sizeof *g);
-  for (uint32_t p = 0; p < 16u; p++) {
-    g->drive[p] = -1;
-  }
   if (i == 0u) { /* PA13-15: JTAG/SWD */
-    g->moder = 0xA8000000u;
-    g->ospeedr = 0x0C000000u;
-    g->pupdr = 0x64000000u;
+    gpio_port_reset(&m.gpio[i].regs, 0xA8000000u, 0x0C000000u, 0x64000000u);
   } else if (i == 1u) { /* PB3-4: JTAG */
-    g->moder = 0x00000280u;
-    g->ospeedr = 0x000000C0u;
-    g->pupdr = 0x00000100u;
+    gpio_port_reset(&m.gpio[i].regs, 0x00000280u, 0x000000C0u, 0x00000100u);
+  } else { /* every pin an input, no pull */
+    gpio_port_reset(&m.gpio[i].regs, 0u, 0u, 0u);
   }
+  m.gpio[i].lckr = 0;
 }
 
 static void usart_reset(uint32_t i) {
@@ -1173,86 +1170,24 @@ static bool gpio_clocked(uint32_t port) {
   return (m.ahb1enr & bit) != 0u && (m.ahb1rstr & bit) == 0u;
 }
 
-static uint32_t gpio_idr(const struct gpio_state *g) {
-  uint32_t v = 0;
-  for (uint32_t p = 0; p < 16u; p++) {
-    uint32_t mode = (g->moder >> (2u * p)) & 3u;
-    uint32_t pull = (g->pupdr >> (2u * p)) & 3u;
-    uint32_t bit;
-    if (g->drive[p] >= 0) {
-      bit = (uint32_t)g->drive[p];
-    } else if (mode == 1u) {
-      bit = (g->odr >> p) & 1u;
-    } else {
-      bit = pull == 1u ? 1u : 0u; /* a floating input reads 0 in the model */
-    }
-    v |= bit << p;
-  }
-  return v;
-}
-
+/* The registers every family's port has are gpio_port.c's; the F4's own: LCKR. */
 static uint32_t gpio_read(uint32_t port, uint32_t off) {
   const struct gpio_state *g = &m.gpio[port];
-  switch (off) {
-  case 0x00:
-    return g->moder;
-  case 0x04:
-    return g->otyper;
-  case 0x08:
-    return g->ospeedr;
-  case 0x0C:
-    return g->pupdr;
-  case 0x10:
-    return gpio_idr(g);
-  case 0x14:
-    return g->odr;
-  case 0x18:
-    return 0; /* BSRR is write-only */
-  case 0x1C:
-    return g->lckr;
-  case 0x20:
-    return g->afrl;
-  case 0x24:
-    return g->afrh;
-  default:
-    fatal("GPIO read at offset 0x%X", (unsigned)off);
+  uint32_t v;
+  if (gpio_port_read(&g->regs, off, &v)) {
+    return v;
   }
+  if (off == 0x1Cu) {
+    return g->lckr;
+  }
+  fatal("GPIO read at offset 0x%X", (unsigned)off);
 }
 
 static void gpio_write(uint32_t port, uint32_t off, uint32_t v) {
   struct gpio_state *g = &m.gpio[port];
-  switch (off) {
-  case 0x00:
-    g->moder = v;
-    return;
-  case 0x04:
-    g->otyper = v & 0xFFFFu;
-    return;
-  case 0x08:
-    g->ospeedr = v;
-    return;
-  case 0x0C:
-    g->pupdr = v;
-    return;
-  case 0x10:
-    violation("GPIO IDR is read-only");
-    return;
-  case 0x14:
-    g->odr = v & 0xFFFFu;
-    return;
-  case 0x18:
-    g->odr = (g->odr | (v & 0xFFFFu)) & ~(v >> 16);
-    return;
-  case 0x1C:
+  if (off == 0x1Cu) {
     g->lckr = v;
-    return;
-  case 0x20:
-    g->afrl = v;
-    return;
-  case 0x24:
-    g->afrh = v;
-    return;
-  default:
+  } else if (!gpio_port_write(&g->regs, off, v)) {
     fatal("GPIO write at offset 0x%X", (unsigned)off);
   }
 }
@@ -1987,7 +1922,7 @@ void f4_model_gpio_drive(uint32_t port, uint32_t pin, int level) {
   if (port >= 9u || pin >= 16u) {
     fatal("f4_model_gpio_drive(%u, %u)", (unsigned)port, (unsigned)pin);
   }
-  m.gpio[port].drive[pin] = level;
+  m.gpio[port].regs.drive[pin] = level;
 }
 
 void f4_model_systick_pend(void) { m.systick_pending = true; }

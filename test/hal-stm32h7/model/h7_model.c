@@ -7,6 +7,8 @@
  */
 #include "h7_model.h"
 
+#include "gpio_port.h"
+
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -206,11 +208,6 @@ struct usart_state {
   uint32_t tx_len;
 };
 
-struct gpio_state {
-  uint32_t moder, otyper, ospeedr, pupdr, odr, afrl, afrh;
-  int drive[16];
-};
-
 struct dma_stream {
   uint32_t cr, ndtr, par, m0ar, m1ar, fcr;
   uint32_t reload;
@@ -247,7 +244,7 @@ static struct {
   bool actvosrdy;
   uint32_t actvosrdy_in, vosrdy_in;
   /* peripherals */
-  struct gpio_state gpio[GPIO_PORTS];
+  struct gpio_port gpio[GPIO_PORTS]; /* LCKR is not modelled */
   struct usart_state usart[8];
   struct dma_stream dma[8];
   uint32_t dma_lisr, dma_hisr;
@@ -1329,31 +1326,11 @@ static void dma_write(uint32_t off, uint32_t v) {
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
-/* GPIO (11.4)                                                                                             */
+/* GPIO (11.4): the ports' registers are gpio_port.c's                                                    */
 
 static bool gpio_clocked(uint32_t port) {
   uint32_t bit = 1u << port;
   return (m.ahb4enr & bit) != 0u && (m.ahb4rstr & bit) == 0u;
-}
-
-static uint32_t gpio_idr(const struct gpio_state *g) {
-  uint32_t v = 0;
-  for (uint32_t p = 0; p < 16u; p++) {
-    uint32_t mode = (g->moder >> (2u * p)) & 3u;
-    uint32_t pull = (g->pupdr >> (2u * p)) & 3u;
-    uint32_t bit;
-    if (mode == 3u) {
-      bit = 0u; /* analog: the Schmitt trigger is off, IDR reads 0 */
-    } else if (g->drive[p] >= 0) {
-      bit = (uint32_t)g->drive[p];
-    } else if (mode == 1u) {
-      bit = (g->odr >> p) & 1u;
-    } else {
-      bit = pull == 1u ? 1u : 0u; /* a floating input reads 0 in the model */
-    }
-    v |= bit << p;
-  }
-  return v;
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -1424,20 +1401,12 @@ static void iwdg_write(uint32_t off, uint32_t v) {
 /* Resets                                                                                                  */
 
 static void gpio_reset(uint32_t i) {
-  struct gpio_state *g = &m.gpio[i];
-  memset(g, 0, sizeof *g);
-  for (uint32_t p = 0; p < 16u; p++) {
-    g->drive[p] = -1;
-  }
-  g->moder = 0xFFFFFFFFu; /* analog */
   if (i == 0u) { /* PA13/14/15: SWD/JTAG */
-    g->moder = 0xABFFFFFFu;
-    g->ospeedr = 0x0C000000u;
-    g->pupdr = 0x64000000u;
+    gpio_port_reset(&m.gpio[i], 0xABFFFFFFu, 0x0C000000u, 0x64000000u);
   } else if (i == 1u) { /* PB3/PB4: JTAG */
-    g->moder = 0xFFFFFEBFu;
-    g->ospeedr = 0x000000C0u;
-    g->pupdr = 0x00000100u;
+    gpio_port_reset(&m.gpio[i], 0xFFFFFEBFu, 0x000000C0u, 0x00000100u);
+  } else { /* every pin analog */
+    gpio_port_reset(&m.gpio[i], 0xFFFFFFFFu, 0u, 0u);
   }
 }
 
@@ -2064,35 +2033,17 @@ static uint32_t model_read(uint32_t addr, bool peek) {
   }
   if (addr >= M_GPIO && addr < M_GPIO + GPIO_PORTS * 0x400u) {
     uint32_t port = (addr - M_GPIO) / 0x400u;
-    const struct gpio_state *g = &m.gpio[port];
     if (!gpio_clocked(port)) {
       if (!peek) {
         violation("GPIO%c read with its clock off (reads 0)", (char)('A' + port));
       }
       return 0;
     }
-    switch ((addr - M_GPIO) % 0x400u) {
-    case 0x00:
-      return g->moder;
-    case 0x04:
-      return g->otyper;
-    case 0x08:
-      return g->ospeedr;
-    case 0x0C:
-      return g->pupdr;
-    case 0x10:
-      return gpio_idr(g);
-    case 0x14:
-      return g->odr;
-    case 0x18:
-      return 0;
-    case 0x20:
-      return g->afrl;
-    case 0x24:
-      return g->afrh;
-    default:
+    uint32_t v;
+    if (!gpio_port_read(&m.gpio[port], (addr - M_GPIO) % 0x400u, &v)) {
       fatal("GPIO read at 0x%08X", (unsigned)addr);
     }
+    return v;
   }
   int ui = usart_index(addr);
   if (ui >= 0) {
@@ -2182,42 +2133,14 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
   }
   if (addr >= M_GPIO && addr < M_GPIO + GPIO_PORTS * 0x400u) {
     uint32_t port = (addr - M_GPIO) / 0x400u;
-    struct gpio_state *g = &m.gpio[port];
     if (!gpio_clocked(port)) {
       violation("GPIO%c write with its clock off (ignored)", (char)('A' + port));
       return;
     }
-    switch ((addr - M_GPIO) % 0x400u) {
-    case 0x00:
-      g->moder = v;
-      return;
-    case 0x04:
-      g->otyper = v & 0xFFFFu;
-      return;
-    case 0x08:
-      g->ospeedr = v;
-      return;
-    case 0x0C:
-      g->pupdr = v;
-      return;
-    case 0x10:
-      violation("GPIO IDR is read-only");
-      return;
-    case 0x14:
-      g->odr = v & 0xFFFFu;
-      return;
-    case 0x18:
-      g->odr = (g->odr | (v & 0xFFFFu)) & ~(v >> 16);
-      return;
-    case 0x20:
-      g->afrl = v;
-      return;
-    case 0x24:
-      g->afrh = v;
-      return;
-    default:
+    if (!gpio_port_write(&m.gpio[port], (addr - M_GPIO) % 0x400u, v)) {
       fatal("GPIO write at 0x%08X", (unsigned)addr);
     }
+    return;
   }
   int ui = usart_index(addr);
   if (ui >= 0) {

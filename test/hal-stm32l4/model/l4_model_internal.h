@@ -8,6 +8,7 @@
 #ifndef L4_MODEL_INTERNAL_H
 #define L4_MODEL_INTERNAL_H
 
+#include "gpio_port.h"
 #include "l4_model.h"
 
 #include <setjmp.h>
@@ -227,9 +228,10 @@ struct part_info {
   uint32_t flash_kb;
 };
 
+/* A GPIO port: the registers every family's port has (gpio_port.h), and ASCR (LCKR is never written). */
 struct gpio_state {
-  uint32_t moder, otyper, ospeedr, pupdr, odr, lckr, afrl, afrh, ascr;
-  int drive[16];
+  struct gpio_port regs;
+  uint32_t ascr;
 };
 
 struct usart_state {
