@@ -7,6 +7,7 @@
  */
 #include "f0_model.h"
 
+#include "flash_key_lock.h"
 #include "gpio_port.h"
 
 #include <string.h>
@@ -207,8 +208,9 @@ static struct {
   uint32_t system_resets;
   /* flash interface */
   uint32_t acr, cr, sr, ar, obr, wrpr;
-  int key_stage, optkey_stage;
-  bool lockout, opt_lockout;
+  struct key_sequence keys; /* FLASH_KEYR's */
+  int optkey_stage;
+  bool opt_lockout;
   bool ar_since_per; /* FLASH_AR written while PER was set */
   uint32_t program_polls, erase_polls;
   uint32_t inject_flags, inject_countdown;
@@ -581,8 +583,9 @@ static void registers_reset(void) {
   m.cr = CR_LOCK;                  /* 0x00000080 */
   m.sr = 0;
   m.ar = 0;
-  m.key_stage = m.optkey_stage = 0;
-  m.lockout = m.opt_lockout = false;
+  m.keys = (struct key_sequence){0};
+  m.optkey_stage = 0;
+  m.opt_lockout = false;
   m.ar_since_per = false;
   memset(&m.op, 0, sizeof m.op);
   m.rcc_cr = 0x00000083u; /* HSION, HSIRDY, HSITRIM = 16 */
@@ -787,7 +790,7 @@ static void flash_cr_write(uint32_t v) {
     violation("FLASH_CR write 0x%04X while BSY is set (ignored)", (unsigned)v);
     return;
   }
-  if (m.lockout || (m.cr & CR_LOCK) != 0u) {
+  if (m.keys.lockout || (m.cr & CR_LOCK) != 0u) {
     violation("FLASH_CR write 0x%08X while locked (ignored)", (unsigned)v);
     m.stats.cr_writes_rejected++;
     return;
@@ -847,29 +850,15 @@ static void flash_cr_write(uint32_t v) {
   }
 }
 
+/* RM0091 "Unlocking the Flash memory": KEY1 then KEY2; "any wrong sequence locks up the FPEC and the
+ * FLASH_CR register until the next reset" with a bus error (flash_key_lock.h). */
+static const struct key_register flash_keyr = {
+    "FLASH_KEYR", {M_KEY1, M_KEY2}, {"KEY1", "KEY2"}, "bus error, FLASH_CR locked until reset"};
+
 static void flash_keyr_write(uint32_t v) {
-  /* RM0091 "Unlocking the Flash memory": KEY1 then KEY2; "any wrong sequence locks up the FPEC and the
-   * FLASH_CR register until the next reset" with a bus error. A key while already unlocked counts as wrong. */
-  if (m.lockout) {
-    m.stats.bus_errors++;
-    violation("FLASH_KEYR write 0x%08X after a lockout", (unsigned)v);
-    return;
-  }
-  bool ok = (m.cr & CR_LOCK) != 0u && ((m.key_stage == 0 && v == M_KEY1) || (m.key_stage == 1 && v == M_KEY2));
-  if (!ok) {
-    m.stats.bus_errors++;
-    m.stats.key_lockouts++;
-    violation("FLASH_KEYR: 0x%08X where %s was expected: bus error, FLASH_CR locked until reset", (unsigned)v,
-              (m.cr & CR_LOCK) == 0u ? "no key (already unlocked)" : (m.key_stage == 0 ? "KEY1" : "KEY2"));
-    m.lockout = true;
-    m.cr |= CR_LOCK;
-    m.key_stage = 0;
-    return;
-  }
-  m.key_stage = m.key_stage == 0 ? 1 : 0;
-  if (m.key_stage == 0) {
-    m.cr &= ~CR_LOCK;
-  }
+  enum key_write_result r = key_register_write(&flash_keyr, &m.keys, &m.cr, CR_LOCK, v);
+  m.stats.bus_errors += r != KEY_TAKEN ? 1u : 0u;
+  m.stats.key_lockouts += r == KEY_LOCKS_OUT ? 1u : 0u;
 }
 
 static void flash_optkeyr_write(uint32_t v) {
@@ -1952,7 +1941,7 @@ void f0_model_flash_poke16(uint32_t addr, uint16_t v) {
   m.flash[addr - M_FLASH_MEM + 1u] = (uint8_t)(v >> 8);
 }
 bool f0_model_flash_locked(void) { return (m.cr & CR_LOCK) != 0u; }
-bool f0_model_flash_locked_out(void) { return m.lockout; }
+bool f0_model_flash_locked_out(void) { return m.keys.lockout; }
 
 uint16_t f0_model_option_half(uint32_t index) { return index < 8u ? m.ob[index] : 0u; }
 void f0_model_option_poke(uint32_t index, uint16_t half) {

@@ -6,6 +6,7 @@
  */
 #include "f4_model.h"
 
+#include "flash_key_lock.h"
 #include "gpio_port.h"
 
 #include <setjmp.h>
@@ -257,15 +258,13 @@ static struct {
   uint32_t fsize_kb;
   /* flash interface */
   uint32_t acr, cr, sr, optcr;
-  int key_stage; /* 0: expect KEY1, 1: expect KEY2 */
-  bool lockout;
+  struct key_sequence keys; /* FLASH_KEYR's */
   uint32_t wrp_mask;
   uint32_t program_polls, erase_polls, option_polls;
   uint32_t inject_flags;
   /* option bytes: those in force, and the FLASH_OPTKEYR sequence */
   uint32_t options;
-  int optkey_stage;
-  bool opt_lockout;
+  struct key_sequence optkeys;
   bool stuck;
   struct {
     enum flash_op_kind kind;
@@ -475,7 +474,7 @@ static void flash_store(uint32_t addr, uint32_t value) {
 }
 
 static void flash_cr_write(uint32_t v) {
-  if (m.lockout || (m.cr & CR_LOCK) != 0u) {
+  if (m.keys.lockout || (m.cr & CR_LOCK) != 0u) {
     violation("FLASH_CR write 0x%08X while locked (ignored)", (unsigned)v);
     m.stats.cr_writes_rejected++;
     return;
@@ -515,64 +514,26 @@ static void flash_cr_write(uint32_t v) {
   }
 }
 
-static void flash_keyr_write(uint32_t v) {
-  /* RM0090 3.5.1: KEY1 then KEY2 unlocks; "any wrong sequence will return a bus error and lock up the
-   * FLASH_CR register until the next reset". The model also counts a key written while already unlocked
-   * as a wrong sequence (ST's HAL checks LOCK before writing keys for that reason). */
-  if (m.lockout) {
-    m.stats.bus_errors++;
-    violation("FLASH_KEYR write 0x%08X after a lockout", (unsigned)v);
-    return;
-  }
-  bool ok = (m.cr & CR_LOCK) != 0u && ((m.key_stage == 0 && v == M_KEY1) || (m.key_stage == 1 && v == M_KEY2));
-  if (!ok) {
-    m.stats.bus_errors++;
-    m.stats.key_lockouts++;
-    violation("FLASH_KEYR: 0x%08X where %s was expected: bus error, FLASH_CR locked until reset", (unsigned)v,
-              (m.cr & CR_LOCK) == 0u ? "no key (already unlocked)" : (m.key_stage == 0 ? "KEY1" : "KEY2"));
-    m.lockout = true;
-    m.cr |= CR_LOCK;
-    m.key_stage = 0;
-    return;
-  }
-  if (m.key_stage == 0) {
-    m.key_stage = 1;
-  } else {
-    m.key_stage = 0;
-    m.cr &= ~CR_LOCK;
-  }
-}
+/* RM0090 3.5.1: KEY1 then KEY2 unlocks; "any wrong sequence will return a bus error and lock up the
+ * FLASH_CR register until the next reset" (flash_key_lock.h). */
+static const struct key_register flash_keyr = {
+    "FLASH_KEYR", {M_KEY1, M_KEY2}, {"KEY1", "KEY2"}, "bus error, FLASH_CR locked until reset"};
 
 /* FLASH_OPTKEYR (RM0090 3.7.2): OPTKEY1 then OPTKEY2 clears OPTLOCK; as for FLASH_KEYR, a wrong key or a key
  * while unlocked is a bus error that locks FLASH_OPTCR until reset. */
-static void flash_optkeyr_write(uint32_t v) {
-  if (m.opt_lockout) {
-    m.stats.bus_errors++;
-    violation("FLASH_OPTKEYR write 0x%08X after a lockout", (unsigned)v);
-    return;
-  }
-  bool locked = (m.optcr & OPT_LOCK) != 0u;
-  bool ok = locked && ((m.optkey_stage == 0 && v == M_OPTKEY1) || (m.optkey_stage == 1 && v == M_OPTKEY2));
-  if (!ok) {
-    m.stats.bus_errors++;
-    m.stats.key_lockouts++;
-    violation("FLASH_OPTKEYR: 0x%08X where %s was expected: bus error, FLASH_OPTCR locked until reset", (unsigned)v,
-              !locked ? "no key (already unlocked)" : (m.optkey_stage == 0 ? "OPTKEY1" : "OPTKEY2"));
-    m.opt_lockout = true;
-    m.optcr |= OPT_LOCK;
-    m.optkey_stage = 0;
-    return;
-  }
-  if (m.optkey_stage == 0) {
-    m.optkey_stage = 1;
-  } else {
-    m.optkey_stage = 0;
-    m.optcr &= ~OPT_LOCK;
-  }
+static const struct key_register flash_optkeyr = {
+    "FLASH_OPTKEYR", {M_OPTKEY1, M_OPTKEY2}, {"OPTKEY1", "OPTKEY2"}, "bus error, FLASH_OPTCR locked until reset"};
+
+/* A write to FLASH_KEYR or FLASH_OPTKEYR: a wrong one is a bus error (a BusFault on silicon), counted. */
+static void key_write(const struct key_register *reg, struct key_sequence *seq, uint32_t *lock_reg,
+                      uint32_t lock_bit, uint32_t v) {
+  enum key_write_result r = key_register_write(reg, seq, lock_reg, lock_bit, v);
+  m.stats.bus_errors += r != KEY_TAKEN ? 1u : 0u;
+  m.stats.key_lockouts += r == KEY_LOCKS_OUT ? 1u : 0u;
 }
 
 static void flash_optcr_write(uint32_t v) {
-  if (m.opt_lockout || (m.optcr & OPT_LOCK) != 0u) {
+  if (m.optkeys.lockout || (m.optcr & OPT_LOCK) != 0u) {
     violation("FLASH_OPTCR write 0x%08X while locked (ignored)", (unsigned)v);
     return;
   }
@@ -951,10 +912,8 @@ static void registers_reset(void) {
   m.sr = 0;
   m.optcr = m.options | OPT_LOCK;
   m.wrp_mask = (m.options & OPT_SPRMOD) != 0u ? 0u : (~m.options >> 16) & 0xFFFu;
-  m.key_stage = 0;
-  m.lockout = false;
-  m.optkey_stage = 0;
-  m.opt_lockout = false;
+  m.keys = (struct key_sequence){0};
+  m.optkeys = (struct key_sequence){0};
   memset(&m.op, 0, sizeof m.op);
   m.rcc_cr = 0x00000083u; /* HSION, HSIRDY, HSITRIM = 16 */
   m.pllcfgr = PLLCFGR_RESET;
@@ -1595,10 +1554,10 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
     return;
   }
   case M_KEYR:
-    flash_keyr_write(v);
+    key_write(&flash_keyr, &m.keys, &m.cr, CR_LOCK, v);
     return;
   case M_OPTKEYR:
-    flash_optkeyr_write(v);
+    key_write(&flash_optkeyr, &m.optkeys, &m.optcr, OPT_LOCK, v);
     return;
   case M_OPTCR:
     flash_optcr_write(v);
@@ -1868,7 +1827,7 @@ void f4_model_flash_poke(uint32_t addr, uint32_t v) {
   }
 }
 bool f4_model_flash_locked(void) { return (m.cr & CR_LOCK) != 0u; }
-bool f4_model_flash_locked_out(void) { return m.lockout; }
+bool f4_model_flash_locked_out(void) { return m.keys.lockout; }
 
 void f4_model_rcc_set_hse(enum f4_hse_source source, uint32_t hz) {
   m.hse_source = source;

@@ -7,6 +7,7 @@
  */
 #include "h7_model.h"
 
+#include "flash_key_lock.h"
 #include "gpio_port.h"
 
 #include <string.h>
@@ -182,8 +183,7 @@ struct bank_state {
   uint8_t mem[FLASH_BANK_MAX];
   uint8_t ecc[WORDS_PER_BANK];
   uint32_t cr, sr, ecc_fa, wpsn_cur, wpsn_prg;
-  int key_stage;
-  bool lockout;
+  struct key_sequence keys; /* FLASH_KEYRx's */
   /* the write buffer (4.3.9): one flash word being filled */
   bool wb_active;
   uint32_t wb_addr, wb_mask;
@@ -227,8 +227,7 @@ static struct {
   uint32_t program_polls, erase_polls;
   /* options */
   uint32_t optcr, optsr_cur, optsr_prg;
-  int optkey_stage;
-  bool opt_lockout;
+  struct key_sequence optkeys;
   uint32_t opt_polls_left, opt_busy_polls;
   bool opt_busy, opt_fail_next;
   bool swap_active; /* OPTCR.SWAP_BANK: the mapping since the last reset */
@@ -713,7 +712,7 @@ static void flash_store(uint32_t addr, uint32_t value) {
 
 static void flash_cr_write(uint32_t bank, uint32_t v) {
   struct bank_state *b = &m.bank[bank];
-  if (b->lockout || (b->cr & CR_LOCK) != 0u) {
+  if (b->keys.lockout || (b->cr & CR_LOCK) != 0u) {
     violation("FLASH_CR%u write 0x%08X while locked (ignored)", (unsigned)bank + 1u, (unsigned)v);
     m.stats.cr_writes_rejected++;
     return;
@@ -767,32 +766,21 @@ static void flash_cr_write(uint32_t bank, uint32_t v) {
   }
 }
 
-static void key_write(int *stage, bool *lockout, bool locked, uint32_t v, uint32_t k1, uint32_t k2, const char *reg,
-                      uint32_t *lock_reg, uint32_t lock_bit) {
-  /* "Any wrong sequence locks up the register until the next system reset" and raises a bus error (4.5.1). A
-   * key written while already unlocked counts as a wrong sequence (ST's HAL checks LOCK first for that). */
-  if (*lockout) {
-    m.stats.bus_errors++;
-    violation("%s write 0x%08X after a lockout", reg, (unsigned)v);
-    return;
-  }
-  bool ok = locked && ((*stage == 0 && v == k1) || (*stage == 1 && v == k2));
-  if (!ok) {
-    m.stats.bus_errors++;
-    m.stats.key_lockouts++;
-    violation("%s: 0x%08X where %s was expected: bus error, locked until reset", reg, (unsigned)v,
-              !locked ? "no key (already unlocked)" : (*stage == 0 ? "KEY1" : "KEY2"));
-    *lockout = true;
-    *lock_reg |= lock_bit;
-    *stage = 0;
-    return;
-  }
-  if (*stage == 0) {
-    *stage = 1;
-  } else {
-    *stage = 0;
-    *lock_reg &= ~lock_bit;
-  }
+/* "Any wrong sequence locks up the register until the next system reset" and raises a bus error (4.5.1,
+ * flash_key_lock.h); both banks' FLASH_KEYRx and FLASH_OPTKEYR. */
+static const struct key_register flash_keyr[2] = {
+    {"FLASH_KEYR1", {M_KEY1, M_KEY2}, {"KEY1", "KEY2"}, "bus error, locked until reset"},
+    {"FLASH_KEYR2", {M_KEY1, M_KEY2}, {"KEY1", "KEY2"}, "bus error, locked until reset"},
+};
+static const struct key_register flash_optkeyr = {
+    "FLASH_OPTKEYR", {M_OPTKEY1, M_OPTKEY2}, {"KEY1", "KEY2"}, "bus error, locked until reset"};
+
+/* A write to a key register: a wrong one is a bus error, counted. */
+static void key_write(const struct key_register *reg, struct key_sequence *seq, uint32_t *lock_reg,
+                      uint32_t lock_bit, uint32_t v) {
+  enum key_write_result r = key_register_write(reg, seq, lock_reg, lock_bit, v);
+  m.stats.bus_errors += r != KEY_TAKEN ? 1u : 0u;
+  m.stats.key_lockouts += r == KEY_LOCKS_OUT ? 1u : 0u;
 }
 
 static void flash_tick(void) {
@@ -1438,8 +1426,7 @@ static void bank_registers_reset(struct bank_state *b) {
   b->cr = CR_RESET;
   b->sr = 0;
   b->ecc_fa = 0;
-  b->key_stage = 0;
-  b->lockout = false;
+  b->keys = (struct key_sequence){0};
   b->wb_active = false;
   b->wb_mask = 0;
   b->op = OP_NONE;
@@ -1457,8 +1444,7 @@ static void registers_reset(void) {
   m.optsr_cur &= ~(OPTSR_OPT_BUSY | OPTSR_CHANGEERR);
   m.swap_active = (m.optsr_cur & OPTSR_SWAP_BANK_OPT) != 0u; /* the bank swap applies at reset */
   m.optsr_prg = m.optsr_cur;
-  m.optkey_stage = 0;
-  m.opt_lockout = false;
+  m.optkeys = (struct key_sequence){0};
   m.opt_busy = false;
   m.rcc_cr = RCR_RESET;
   m.cfgr = m.d1cfgr = m.d2cfgr = m.d3cfgr = 0;
@@ -1754,12 +1740,10 @@ static void flash_if_write(uint32_t off, uint32_t v) {
     rcc_check("a FLASH_ACR write");
     return;
   case M_KEYR:
-    key_write(&b->key_stage, &b->lockout, (b->cr & CR_LOCK) != 0u, v, M_KEY1, M_KEY2,
-              bank == 0u ? "FLASH_KEYR1" : "FLASH_KEYR2", &b->cr, CR_LOCK);
+    key_write(&flash_keyr[bank], &b->keys, &b->cr, CR_LOCK, v);
     return;
   case M_OPTKEYR:
-    key_write(&m.optkey_stage, &m.opt_lockout, (m.optcr & OPTCR_OPTLOCK) != 0u, v, M_OPTKEY1, M_OPTKEY2, "FLASH_OPTKEYR",
-              &m.optcr, OPTCR_OPTLOCK);
+    key_write(&flash_optkeyr, &m.optkeys, &m.optcr, OPTCR_OPTLOCK, v);
     return;
   case M_CR:
     flash_cr_write(bank, v);
@@ -2257,7 +2241,7 @@ void h7_model_flash_poke(uint32_t addr, uint32_t v) {
   b->ecc[off / 32u] = ECC_OK;
 }
 bool h7_model_flash_locked(uint32_t bank) { return (m.bank[bank & 1u].cr & CR_LOCK) != 0u; }
-bool h7_model_flash_locked_out(uint32_t bank) { return m.bank[bank & 1u].lockout; }
+bool h7_model_flash_locked_out(uint32_t bank) { return m.bank[bank & 1u].keys.lockout; }
 void h7_model_on_bus_fault(h7_model_bus_fault_handler handler) { m.fault_handler = handler; }
 uint32_t h7_model_flash_read_by_dma(uint32_t addr) {
   uint32_t off = 0, bank = 0;

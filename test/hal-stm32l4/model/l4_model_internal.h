@@ -8,6 +8,7 @@
 #ifndef L4_MODEL_INTERNAL_H
 #define L4_MODEL_INTERNAL_H
 
+#include "flash_key_lock.h"
 #include "gpio_port.h"
 #include "l4_model.h"
 
@@ -276,8 +277,9 @@ struct model {
   bool fb_mode;
   /* flash interface */
   uint32_t acr, sr, cr, eccr;
-  int key_stage, optkey_stage;
-  bool lockout, opt_lockout;
+  struct key_sequence keys; /* FLASH_KEYR's */
+  int optkey_stage;
+  bool opt_lockout;
   bool latch_valid;
   uint32_t latch_addr, latch_value;
   struct {
