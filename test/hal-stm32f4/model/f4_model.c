@@ -8,6 +8,7 @@
 
 #include "flash_key_lock.h"
 #include "gpio_port.h"
+#include "usart_tx.h"
 
 #include <setjmp.h>
 #include <string.h>
@@ -223,19 +224,15 @@ static const struct rx_request usart_rx_requests[6][2] = {
 #define FLASH_MAX (1024u * 1024u)
 #define MAX_SECTORS 12u
 #define RX_QUEUE 4096u
-#define TX_LOG 65536u
 
 enum flash_op_kind { OP_NONE, OP_PROGRAM, OP_ERASE, OP_MASS_ERASE, OP_OPTIONS };
 
 struct usart_state {
-  uint32_t sr, rdr, tdr, brr, cr1, cr2, cr3, gtpr;
+  uint32_t sr, rdr, brr, cr1, cr2, cr3, gtpr;
   uint32_t seen;       /* error flags visible at the last SR read: a DR read clears these */
-  bool tdr_full, shift_busy, tx_stuck;
-  uint32_t shift_data, shift_left;
+  struct usart_tx tx;  /* DR written, the shift register, the line */
   uint16_t rxq[RX_QUEUE];
   uint32_t rxq_head, rxq_len;
-  uint8_t tx[TX_LOG];
-  uint32_t tx_len;
 };
 
 /* A GPIO port: the registers every family's port has (gpio_port.h), and LCKR. */
@@ -893,17 +890,12 @@ static void gpio_reset(uint32_t i) {
 
 static void usart_reset(uint32_t i) {
   struct usart_state *u = &m.usart[i];
-  bool stuck = u->tx_stuck;
-  uint32_t tx_len = u->tx_len;
   memset(u->rxq, 0, sizeof u->rxq);
   u->sr = USR_TC | USR_TXE; /* 0x00C0 */
-  u->rdr = u->tdr = u->brr = u->cr1 = u->cr2 = u->cr3 = u->gtpr = 0;
+  u->rdr = u->brr = u->cr1 = u->cr2 = u->cr3 = u->gtpr = 0;
   u->seen = 0;
-  u->tdr_full = u->shift_busy = false;
-  u->shift_data = u->shift_left = 0;
+  usart_tx_reset(&u->tx); /* what went out on the line, and a fault armed by the test, stay */
   u->rxq_head = u->rxq_len = 0;
-  u->tx_stuck = stuck;   /* a fault armed by the test survives */
-  u->tx_len = tx_len;    /* what went out on the line stays out */
 }
 
 static void registers_reset(void) {
@@ -994,34 +986,6 @@ static bool usart_clocked(int i) {
                           : ((m.apb1enr & bit) != 0u && (m.apb1rstr & bit) == 0u);
 }
 
-/* One step of the transmitter per SR read: TDR -> shift register (TXE), shift register -> line (TC). */
-static void usart_tx_tick(struct usart_state *u) {
-  if (u->tx_stuck) {
-    return;
-  }
-  if (u->shift_busy) {
-    if (u->shift_left > 0u) {
-      u->shift_left--;
-    } else {
-      if (u->tx_len < TX_LOG) {
-        u->tx[u->tx_len] = (uint8_t)u->shift_data;
-      }
-      u->tx_len++;
-      u->shift_busy = false;
-      if (!u->tdr_full) {
-        u->sr |= USR_TC;
-      }
-    }
-  }
-  if (!u->shift_busy && u->tdr_full) {
-    u->shift_busy = true;
-    u->shift_data = u->tdr;
-    u->shift_left = 4;
-    u->tdr_full = false;
-  }
-  u->sr = (u->sr & ~USR_TXE) | (u->tdr_full ? 0u : USR_TXE);
-}
-
 static void usart_rx_tick(struct usart_state *u) {
   bool on = (u->cr1 & (UCR1_UE | UCR1_RE)) == (UCR1_UE | UCR1_RE);
   if (on && (u->sr & USR_RXNE) == 0u && u->rxq_len > 0u) {
@@ -1037,8 +1001,8 @@ static uint32_t usart_read(int i, uint32_t off, bool peek) {
   struct usart_state *u = &m.usart[i];
   switch (off) {
   case 0x00:
-    if (!peek) {
-      usart_tx_tick(u);
+    if (!peek) { /* one step of the transmitter and the receiver per SR read */
+      usart_tx_tick(&u->tx, &u->sr);
       usart_rx_tick(u);
       u->seen = u->sr & (USR_PE | USR_FE | USR_NE | USR_ORE | USR_IDLE);
     }
@@ -1072,7 +1036,7 @@ static uint32_t usart_read(int i, uint32_t off, bool peek) {
  * the character on the wire too. TC (nothing in DR, nothing in the shift register) is the quiet line. */
 static void usart_check_quiet_line(int i, const char *reg, bool changes_the_line) {
   const struct usart_state *u = &m.usart[i];
-  if (changes_the_line && (u->tdr_full || u->shift_busy)) {
+  if (changes_the_line && usart_tx_busy(&u->tx)) {
     violation("USART%d %s changed while a character was being sent (it leaves garbled): wait for TC first",
               i == 5 ? 6 : i + 1, reg);
   }
@@ -1091,14 +1055,13 @@ static void usart_write(int i, uint32_t off, uint32_t v) {
       violation("USART%d DR write with UE or TE off: the character is not sent", i == 5 ? 6 : i + 1);
       return;
     }
-    if (u->tdr_full) {
+    if (u->tx.tdr_full) {
       violation("USART%d DR written before TXE: a character was overwritten", i == 5 ? 6 : i + 1);
     }
     /* With PCE the MSB (bit 7 for M = 0, bit 8 for M = 1) is replaced by the parity bit. */
-    u->tdr = (u->cr1 & UCR1_PCE) != 0u ? ((u->cr1 & UCR1_M) != 0u ? v & 0xFFu : v & 0x7Fu)
-                                         : ((u->cr1 & UCR1_M) != 0u ? v & 0x1FFu : v & 0xFFu);
-    u->tdr_full = true;
-    u->sr &= ~(USR_TXE | USR_TC);
+    usart_tx_write(&u->tx, &u->sr,
+                   (u->cr1 & UCR1_PCE) != 0u ? ((u->cr1 & UCR1_M) != 0u ? v & 0xFFu : v & 0x7Fu)
+                                             : ((u->cr1 & UCR1_M) != 0u ? v & 0x1FFu : v & 0xFFu));
     return;
   case 0x08:
     usart_check_quiet_line(i, "BRR", u->brr != (v & 0xFFFFu));
@@ -1870,12 +1833,10 @@ void f4_model_uart_queue(uint32_t base, const uint8_t *bytes, uint32_t n) {
 
 uint32_t f4_model_uart_sent(uint32_t base, uint8_t *out, uint32_t max) {
   struct usart_state *u = usart_by_base(base);
-  uint32_t n = u->tx_len < max ? u->tx_len : max;
-  memcpy(out, u->tx, n);
-  return u->tx_len;
+  return usart_tx_sent(&u->tx, out, max);
 }
 
-void f4_model_uart_stick_tx(uint32_t base, bool stuck) { usart_by_base(base)->tx_stuck = stuck; }
+void f4_model_uart_stick_tx(uint32_t base, bool stuck) { usart_by_base(base)->tx.stuck = stuck; }
 
 void f4_model_gpio_drive(uint32_t port, uint32_t pin, int level) {
   if (port >= 9u || pin >= 16u) {

@@ -9,6 +9,7 @@
 
 #include "flash_key_lock.h"
 #include "gpio_port.h"
+#include "usart_tx.h"
 
 #include <string.h>
 
@@ -171,7 +172,6 @@
 #define FLASH_BANK_MAX 0x100000u
 #define WORDS_PER_BANK (FLASH_BANK_MAX / 32u)
 #define RX_QUEUE 4096u
-#define TX_LOG 65536u
 #define RAM_MAPS 8u
 #define DC_SETS 128u
 #define DC_WAYS 4u
@@ -198,14 +198,11 @@ struct bank_state {
 };
 
 struct usart_state {
-  uint32_t cr1, cr2, cr3, brr, presc, isr, rdr, tdr;
+  uint32_t cr1, cr2, cr3, brr, presc, isr, rdr;
   uint32_t teack_in, reack_in; /* polls until TEACK/REACK follow TE/RE */
-  bool tdr_full, shift_busy, tx_stuck;
-  uint32_t shift_data, shift_left;
+  struct usart_tx tx;          /* TDR, the shift register, the line */
   uint16_t rxq[RX_QUEUE];
   uint32_t rxq_head, rxq_len;
-  uint8_t tx[TX_LOG];
-  uint32_t tx_len;
 };
 
 struct dma_stream {
@@ -1053,29 +1050,7 @@ static void usart_tick(int i) {
   if (u->reack_in > 0u && --u->reack_in == 0u) {
     u->isr |= 1u << 22;
   }
-  if (!u->tx_stuck) {
-    if (u->shift_busy) {
-      if (u->shift_left > 0u) {
-        u->shift_left--;
-      } else {
-        if (u->tx_len < TX_LOG) {
-          u->tx[u->tx_len] = (uint8_t)u->shift_data;
-        }
-        u->tx_len++;
-        u->shift_busy = false;
-        if (!u->tdr_full) {
-          u->isr |= 1u << 6; /* TC */
-        }
-      }
-    }
-    if (!u->shift_busy && u->tdr_full) {
-      u->shift_busy = true;
-      u->shift_data = u->tdr;
-      u->shift_left = 4;
-      u->tdr_full = false;
-    }
-    u->isr = (u->isr & ~(1u << 7)) | (u->tdr_full ? 0u : (1u << 7));
-  }
+  usart_tx_tick(&u->tx, &u->isr);
   bool rx_on = (u->cr1 & 5u) == 5u && (u->isr & (1u << 22)) != 0u;
   if (rx_on && (u->isr & (1u << 5)) == 0u && u->rxq_len > 0u) {
     u->rdr = u->rxq[u->rxq_head];
@@ -1115,7 +1090,7 @@ static uint32_t usart_read(int i, uint32_t off, bool peek) {
     }
     return u->rdr;
   case 0x28:
-    return u->tdr;
+    return u->tx.tdr;
   case 0x2C:
     return u->presc;
   default:
@@ -1142,7 +1117,7 @@ static void usart_write(int i, uint32_t off, uint32_t v) {
     if ((v & 1u) == 0u) {
       /* UE = 0: the USART stops and resets its status (48.7.1): TXE/TC back, acknowledges cleared */
       u->isr = (u->isr & ~((1u << 21) | (1u << 22) | (1u << 5))) | (1u << 6) | (1u << 7);
-      u->tdr_full = u->shift_busy = false;
+      usart_tx_discard(&u->tx);
       u->teack_in = u->reack_in = 0;
       return;
     }
@@ -1202,12 +1177,10 @@ static void usart_write(int i, uint32_t off, uint32_t v) {
       violation("%s_TDR written with UE, TE or TEACK off: the character is not sent", usart_names[i]);
       return;
     }
-    if (u->tdr_full) {
+    if (u->tx.tdr_full) {
       violation("%s_TDR written before TXE: a character was overwritten", usart_names[i]);
     }
-    u->tdr = v & usart_word_mask(u);
-    u->tdr_full = true;
-    u->isr &= ~((1u << 7) | (1u << 6));
+    usart_tx_write(&u->tx, &u->isr, v & usart_word_mask(u));
     return;
   case 0x2C:
     if (ue) {
@@ -1400,17 +1373,12 @@ static void gpio_reset(uint32_t i) {
 
 static void usart_reset(uint32_t i) {
   struct usart_state *u = &m.usart[i];
-  bool stuck = u->tx_stuck;
-  uint32_t tx_len = u->tx_len;
   memset(u->rxq, 0, sizeof u->rxq);
-  u->cr1 = u->cr2 = u->cr3 = u->brr = u->presc = u->rdr = u->tdr = 0;
+  u->cr1 = u->cr2 = u->cr3 = u->brr = u->presc = u->rdr = 0;
   u->isr = 0x000000C0u; /* TXE, TC */
   u->teack_in = u->reack_in = 0;
-  u->tdr_full = u->shift_busy = false;
-  u->shift_data = u->shift_left = 0;
+  usart_tx_reset(&u->tx); /* what went out on the line, and a fault armed by the test, stay */
   u->rxq_head = u->rxq_len = 0;
-  u->tx_stuck = stuck; /* a fault armed by the test survives */
-  u->tx_len = tx_len;  /* what went out on the line stays out */
 }
 
 static void dma_reset(void) {
@@ -2325,12 +2293,10 @@ void h7_model_uart_queue(uint32_t base, const uint8_t *bytes, uint32_t n) {
 
 uint32_t h7_model_uart_sent(uint32_t base, uint8_t *out, uint32_t max) {
   struct usart_state *u = usart_by_base(base, NULL);
-  uint32_t n = u->tx_len < max ? u->tx_len : max;
-  memcpy(out, u->tx, n);
-  return u->tx_len;
+  return usart_tx_sent(&u->tx, out, max);
 }
 
-void h7_model_uart_stick_tx(uint32_t base, bool stuck) { usart_by_base(base, NULL)->tx_stuck = stuck; }
+void h7_model_uart_stick_tx(uint32_t base, bool stuck) { usart_by_base(base, NULL)->tx.stuck = stuck; }
 
 uint32_t h7_model_uart_baud(uint32_t base) {
   int i = 0;

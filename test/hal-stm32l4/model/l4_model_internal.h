@@ -10,6 +10,7 @@
 
 #include "flash_key_lock.h"
 #include "gpio_port.h"
+#include "usart_tx.h"
 #include "l4_model.h"
 
 #include <setjmp.h>
@@ -216,7 +217,6 @@
 #define IRQ_LINES 82u
 
 #define RX_QUEUE 8192u
-#define TX_LOG 65536u
 #define FLASH_MAX (1024u * 1024u)
 #define DW_MAX (FLASH_MAX / 8u)
 
@@ -237,15 +237,14 @@ struct gpio_state {
 
 struct usart_state {
   uint32_t cr1, cr2, cr3, brr, gtpr, rtor, isr;
-  uint32_t rdr, tdr;
-  bool tdr_full, shift_busy, tx_stuck;
-  uint32_t shift_data, shift_left, teack_left, reack_left;
+  uint32_t rdr;
+  struct usart_tx tx; /* TDR, the shift register, the line */
+  uint32_t teack_left, reack_left;
   uint16_t rxq[RX_QUEUE];
   uint32_t rxq_head, rxq_len;
   uint64_t line_next;         /* tick of the next timed arrival; 0: the queue is paced, not timed */
   uint32_t line_ticks;
-  uint8_t tx[TX_LOG];
-  uint32_t tx_len, lost, cut;
+  uint32_t lost, cut;
 };
 
 struct dma_channel {
