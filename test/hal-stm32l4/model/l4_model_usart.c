@@ -336,7 +336,7 @@ void usart_tick(void) {
     if (u->reack_left > 0u && --u->reack_left == 0u && usart_on(u, UCR1_RE)) {
       u->isr |= UISR_REACK;
     }
-    if (usart_on(u, 0)) {
+    if (usart_on(u, 0)) { /* the transmitter moves while UE = 1 */
       usart_tx_tick(&u->tx, &u->isr);
     }
     usart_rx_tick(u);

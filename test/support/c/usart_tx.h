@@ -7,7 +7,8 @@
  *
  * Time in these models is polls: the family calls usart_tx_tick on each read of the status register (or each
  * step of its clock). The F0's model times characters in model time instead and keeps its own transmitter.
- * What the family keeps: when TDR may be written (UE, TE, TEACK), the data bits (M, PCE), and the violations.
+ * What the family keeps: when TDR may be written (UE, TE, TEACK), the data bits (M, PCE), the violations, and
+ * when the transmitter steps (the L4's only while UE = 1).
  */
 #ifndef USART_TX_H
 #define USART_TX_H
