@@ -7,6 +7,9 @@
  */
 #include "f0_model.h"
 
+#include "flash_key_lock.h"
+#include "gpio_port.h"
+
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -184,9 +187,10 @@ struct usart_state {
   uint32_t tx_len, tx_garbled;
 };
 
+/* A GPIO port: the registers every family's port has (gpio_port.h), and LCKR. */
 struct gpio_state {
-  uint32_t moder, otyper, ospeedr, pupdr, odr, lckr, afrl, afrh;
-  int drive[16];
+  struct gpio_port regs;
+  uint32_t lckr;
 };
 
 struct dma_channel {
@@ -204,8 +208,9 @@ static struct {
   uint32_t system_resets;
   /* flash interface */
   uint32_t acr, cr, sr, ar, obr, wrpr;
-  int key_stage, optkey_stage;
-  bool lockout, opt_lockout;
+  struct key_sequence keys; /* FLASH_KEYR's */
+  int optkey_stage;
+  bool opt_lockout;
   bool ar_since_per; /* FLASH_AR written while PER was set */
   uint32_t program_polls, erase_polls;
   uint32_t inject_flags, inject_countdown;
@@ -505,16 +510,12 @@ static void rcc_cfgr2_write(uint32_t v) {
 /* Reset values                                                                                            */
 
 static void gpio_reset(uint32_t i) {
-  struct gpio_state *g = &m.gpio[i];
-  memset(g, 0, sizeof *g);
-  for (uint32_t p = 0; p < 16u; p++) {
-    g->drive[p] = -1;
-  }
   if (i == 0u) { /* PA13 SWDIO (AF, pull-up, high speed), PA14 SWCLK (AF, pull-down) */
-    g->moder = 0x28000000u;
-    g->ospeedr = 0x0C000000u;
-    g->pupdr = 0x24000000u;
+    gpio_port_reset(&m.gpio[i].regs, 0x28000000u, 0x0C000000u, 0x24000000u);
+  } else { /* every pin an input, no pull */
+    gpio_port_reset(&m.gpio[i].regs, 0u, 0u, 0u);
   }
+  m.gpio[i].lckr = 0;
 }
 
 static void usart_reset(uint32_t i) {
@@ -582,8 +583,9 @@ static void registers_reset(void) {
   m.cr = CR_LOCK;                  /* 0x00000080 */
   m.sr = 0;
   m.ar = 0;
-  m.key_stage = m.optkey_stage = 0;
-  m.lockout = m.opt_lockout = false;
+  m.keys = (struct key_sequence){0};
+  m.optkey_stage = 0;
+  m.opt_lockout = false;
   m.ar_since_per = false;
   memset(&m.op, 0, sizeof m.op);
   m.rcc_cr = 0x00000083u; /* HSION, HSIRDY, HSITRIM = 16 */
@@ -788,7 +790,7 @@ static void flash_cr_write(uint32_t v) {
     violation("FLASH_CR write 0x%04X while BSY is set (ignored)", (unsigned)v);
     return;
   }
-  if (m.lockout || (m.cr & CR_LOCK) != 0u) {
+  if (m.keys.lockout || (m.cr & CR_LOCK) != 0u) {
     violation("FLASH_CR write 0x%08X while locked (ignored)", (unsigned)v);
     m.stats.cr_writes_rejected++;
     return;
@@ -848,29 +850,15 @@ static void flash_cr_write(uint32_t v) {
   }
 }
 
+/* RM0091 "Unlocking the Flash memory": KEY1 then KEY2; "any wrong sequence locks up the FPEC and the
+ * FLASH_CR register until the next reset" with a bus error (flash_key_lock.h). */
+static const struct key_register flash_keyr = {
+    "FLASH_KEYR", {M_KEY1, M_KEY2}, {"KEY1", "KEY2"}, "bus error, FLASH_CR locked until reset"};
+
 static void flash_keyr_write(uint32_t v) {
-  /* RM0091 "Unlocking the Flash memory": KEY1 then KEY2; "any wrong sequence locks up the FPEC and the
-   * FLASH_CR register until the next reset" with a bus error. A key while already unlocked counts as wrong. */
-  if (m.lockout) {
-    m.stats.bus_errors++;
-    violation("FLASH_KEYR write 0x%08X after a lockout", (unsigned)v);
-    return;
-  }
-  bool ok = (m.cr & CR_LOCK) != 0u && ((m.key_stage == 0 && v == M_KEY1) || (m.key_stage == 1 && v == M_KEY2));
-  if (!ok) {
-    m.stats.bus_errors++;
-    m.stats.key_lockouts++;
-    violation("FLASH_KEYR: 0x%08X where %s was expected: bus error, FLASH_CR locked until reset", (unsigned)v,
-              (m.cr & CR_LOCK) == 0u ? "no key (already unlocked)" : (m.key_stage == 0 ? "KEY1" : "KEY2"));
-    m.lockout = true;
-    m.cr |= CR_LOCK;
-    m.key_stage = 0;
-    return;
-  }
-  m.key_stage = m.key_stage == 0 ? 1 : 0;
-  if (m.key_stage == 0) {
-    m.cr &= ~CR_LOCK;
-  }
+  enum key_write_result r = key_register_write(&flash_keyr, &m.keys, &m.cr, CR_LOCK, v);
+  m.stats.bus_errors += r != KEY_TAKEN ? 1u : 0u;
+  m.stats.key_lockouts += r == KEY_LOCKS_OUT ? 1u : 0u;
 }
 
 static void flash_optkeyr_write(uint32_t v) {
@@ -1294,48 +1282,18 @@ static bool gpio_clocked(uint32_t port) {
   return (m.ahbenr & bit) != 0u && (m.ahbrstr & bit) == 0u;
 }
 
-static uint32_t gpio_idr(const struct gpio_state *g) {
-  uint32_t v = 0;
-  for (uint32_t p = 0; p < 16u; p++) {
-    uint32_t mode = (g->moder >> (2u * p)) & 3u;
-    uint32_t pull = (g->pupdr >> (2u * p)) & 3u;
-    uint32_t bit;
-    if (g->drive[p] >= 0) {
-      bit = (uint32_t)g->drive[p];
-    } else if (mode == 1u) {
-      bit = (g->odr >> p) & 1u;
-    } else {
-      bit = pull == 1u ? 1u : 0u; /* a floating input reads 0 in the model */
-    }
-    v |= bit << p;
-  }
-  return v;
-}
-
+/* The registers every family's port has are gpio_port.c's; the F0's own: LCKR, BRR, and AF0-AF7 only. */
 static uint32_t gpio_read(uint32_t port, uint32_t off) {
   const struct gpio_state *g = &m.gpio[port];
+  uint32_t v;
+  if (gpio_port_read(&g->regs, off, &v)) {
+    return v;
+  }
   switch (off) {
-  case 0x00:
-    return g->moder;
-  case 0x04:
-    return g->otyper;
-  case 0x08:
-    return g->ospeedr;
-  case 0x0C:
-    return g->pupdr;
-  case 0x10:
-    return gpio_idr(g);
-  case 0x14:
-    return g->odr;
-  case 0x18:
-  case 0x28:
-    return 0; /* BSRR and BRR are write-only */
   case 0x1C:
     return g->lckr;
-  case 0x20:
-    return g->afrl;
-  case 0x24:
-    return g->afrh;
+  case 0x28:
+    return 0; /* BRR is write-only */
   default:
     fatal("GPIO read at offset 0x%X", (unsigned)off);
   }
@@ -1344,32 +1302,11 @@ static uint32_t gpio_read(uint32_t port, uint32_t off) {
 static void gpio_write(uint32_t port, uint32_t off, uint32_t v) {
   struct gpio_state *g = &m.gpio[port];
   switch (off) {
-  case 0x00:
-    g->moder = v;
-    return;
-  case 0x04:
-    g->otyper = v & 0xFFFFu;
-    return;
-  case 0x08:
-    g->ospeedr = v;
-    return;
-  case 0x0C:
-    g->pupdr = v;
-    return;
-  case 0x10:
-    violation("GPIO IDR is read-only");
-    return;
-  case 0x14:
-    g->odr = v & 0xFFFFu;
-    return;
-  case 0x18:
-    g->odr = (g->odr | (v & 0xFFFFu)) & ~(v >> 16);
-    return;
   case 0x1C:
     g->lckr = v;
     return;
   case 0x20:
-  case 0x24: {
+  case 0x24:
     /* F0 ports have AF0..AF7: AFR nibbles above 7 are reserved. */
     for (uint32_t n = 0; n < 8u; n++) {
       if (((v >> (4u * n)) & 0xFu) > 7u) {
@@ -1377,17 +1314,14 @@ static void gpio_write(uint32_t port, uint32_t off, uint32_t v) {
                   (unsigned)((v >> (4u * n)) & 0xFu), (unsigned)(n + (off == 0x24u ? 8u : 0u)));
       }
     }
-    if (off == 0x20u) {
-      g->afrl = v;
-    } else {
-      g->afrh = v;
-    }
-    return;
-  }
+    break; /* stored below */
   case 0x28:
-    g->odr &= ~(v & 0xFFFFu);
+    g->regs.odr &= ~(v & 0xFFFFu);
     return;
   default:
+    break;
+  }
+  if (!gpio_port_write(&g->regs, off, v)) {
     fatal("GPIO write at offset 0x%X", (unsigned)off);
   }
 }
@@ -2007,7 +1941,7 @@ void f0_model_flash_poke16(uint32_t addr, uint16_t v) {
   m.flash[addr - M_FLASH_MEM + 1u] = (uint8_t)(v >> 8);
 }
 bool f0_model_flash_locked(void) { return (m.cr & CR_LOCK) != 0u; }
-bool f0_model_flash_locked_out(void) { return m.lockout; }
+bool f0_model_flash_locked_out(void) { return m.keys.lockout; }
 
 uint16_t f0_model_option_half(uint32_t index) { return index < 8u ? m.ob[index] : 0u; }
 void f0_model_option_poke(uint32_t index, uint16_t half) {
@@ -2091,7 +2025,7 @@ void f0_model_gpio_drive(uint32_t port, uint32_t pin, int level) {
   if (port >= GPIO_PORTS || pin >= 16u) {
     fatal("f0_model_gpio_drive(%u, %u)", (unsigned)port, (unsigned)pin);
   }
-  m.gpio[port].drive[pin] = level;
+  m.gpio[port].regs.drive[pin] = level;
 }
 
 uint8_t *f0_model_sram(uint32_t addr) {

@@ -6,6 +6,10 @@
  */
 #include "f4_model.h"
 
+#include "flash_key_lock.h"
+#include "gpio_port.h"
+#include "usart_tx.h"
+
 #include <setjmp.h>
 #include <string.h>
 
@@ -220,24 +224,21 @@ static const struct rx_request usart_rx_requests[6][2] = {
 #define FLASH_MAX (1024u * 1024u)
 #define MAX_SECTORS 12u
 #define RX_QUEUE 4096u
-#define TX_LOG 65536u
 
 enum flash_op_kind { OP_NONE, OP_PROGRAM, OP_ERASE, OP_MASS_ERASE, OP_OPTIONS };
 
 struct usart_state {
-  uint32_t sr, rdr, tdr, brr, cr1, cr2, cr3, gtpr;
+  uint32_t sr, rdr, brr, cr1, cr2, cr3, gtpr;
   uint32_t seen;       /* error flags visible at the last SR read: a DR read clears these */
-  bool tdr_full, shift_busy, tx_stuck;
-  uint32_t shift_data, shift_left;
+  struct usart_tx tx;  /* DR written, the shift register, the line */
   uint16_t rxq[RX_QUEUE];
   uint32_t rxq_head, rxq_len;
-  uint8_t tx[TX_LOG];
-  uint32_t tx_len;
 };
 
+/* A GPIO port: the registers every family's port has (gpio_port.h), and LCKR. */
 struct gpio_state {
-  uint32_t moder, otyper, ospeedr, pupdr, odr, lckr, afrl, afrh;
-  int drive[16];
+  struct gpio_port regs;
+  uint32_t lckr;
 };
 
 struct dma_stream {
@@ -254,15 +255,13 @@ static struct {
   uint32_t fsize_kb;
   /* flash interface */
   uint32_t acr, cr, sr, optcr;
-  int key_stage; /* 0: expect KEY1, 1: expect KEY2 */
-  bool lockout;
+  struct key_sequence keys; /* FLASH_KEYR's */
   uint32_t wrp_mask;
   uint32_t program_polls, erase_polls, option_polls;
   uint32_t inject_flags;
   /* option bytes: those in force, and the FLASH_OPTKEYR sequence */
   uint32_t options;
-  int optkey_stage;
-  bool opt_lockout;
+  struct key_sequence optkeys;
   bool stuck;
   struct {
     enum flash_op_kind kind;
@@ -472,7 +471,7 @@ static void flash_store(uint32_t addr, uint32_t value) {
 }
 
 static void flash_cr_write(uint32_t v) {
-  if (m.lockout || (m.cr & CR_LOCK) != 0u) {
+  if (m.keys.lockout || (m.cr & CR_LOCK) != 0u) {
     violation("FLASH_CR write 0x%08X while locked (ignored)", (unsigned)v);
     m.stats.cr_writes_rejected++;
     return;
@@ -512,64 +511,26 @@ static void flash_cr_write(uint32_t v) {
   }
 }
 
-static void flash_keyr_write(uint32_t v) {
-  /* RM0090 3.5.1: KEY1 then KEY2 unlocks; "any wrong sequence will return a bus error and lock up the
-   * FLASH_CR register until the next reset". The model also counts a key written while already unlocked
-   * as a wrong sequence (ST's HAL checks LOCK before writing keys for that reason). */
-  if (m.lockout) {
-    m.stats.bus_errors++;
-    violation("FLASH_KEYR write 0x%08X after a lockout", (unsigned)v);
-    return;
-  }
-  bool ok = (m.cr & CR_LOCK) != 0u && ((m.key_stage == 0 && v == M_KEY1) || (m.key_stage == 1 && v == M_KEY2));
-  if (!ok) {
-    m.stats.bus_errors++;
-    m.stats.key_lockouts++;
-    violation("FLASH_KEYR: 0x%08X where %s was expected: bus error, FLASH_CR locked until reset", (unsigned)v,
-              (m.cr & CR_LOCK) == 0u ? "no key (already unlocked)" : (m.key_stage == 0 ? "KEY1" : "KEY2"));
-    m.lockout = true;
-    m.cr |= CR_LOCK;
-    m.key_stage = 0;
-    return;
-  }
-  if (m.key_stage == 0) {
-    m.key_stage = 1;
-  } else {
-    m.key_stage = 0;
-    m.cr &= ~CR_LOCK;
-  }
-}
+/* RM0090 3.5.1: KEY1 then KEY2 unlocks; "any wrong sequence will return a bus error and lock up the
+ * FLASH_CR register until the next reset" (flash_key_lock.h). */
+static const struct key_register flash_keyr = {
+    "FLASH_KEYR", {M_KEY1, M_KEY2}, {"KEY1", "KEY2"}, "bus error, FLASH_CR locked until reset"};
 
 /* FLASH_OPTKEYR (RM0090 3.7.2): OPTKEY1 then OPTKEY2 clears OPTLOCK; as for FLASH_KEYR, a wrong key or a key
  * while unlocked is a bus error that locks FLASH_OPTCR until reset. */
-static void flash_optkeyr_write(uint32_t v) {
-  if (m.opt_lockout) {
-    m.stats.bus_errors++;
-    violation("FLASH_OPTKEYR write 0x%08X after a lockout", (unsigned)v);
-    return;
-  }
-  bool locked = (m.optcr & OPT_LOCK) != 0u;
-  bool ok = locked && ((m.optkey_stage == 0 && v == M_OPTKEY1) || (m.optkey_stage == 1 && v == M_OPTKEY2));
-  if (!ok) {
-    m.stats.bus_errors++;
-    m.stats.key_lockouts++;
-    violation("FLASH_OPTKEYR: 0x%08X where %s was expected: bus error, FLASH_OPTCR locked until reset", (unsigned)v,
-              !locked ? "no key (already unlocked)" : (m.optkey_stage == 0 ? "OPTKEY1" : "OPTKEY2"));
-    m.opt_lockout = true;
-    m.optcr |= OPT_LOCK;
-    m.optkey_stage = 0;
-    return;
-  }
-  if (m.optkey_stage == 0) {
-    m.optkey_stage = 1;
-  } else {
-    m.optkey_stage = 0;
-    m.optcr &= ~OPT_LOCK;
-  }
+static const struct key_register flash_optkeyr = {
+    "FLASH_OPTKEYR", {M_OPTKEY1, M_OPTKEY2}, {"OPTKEY1", "OPTKEY2"}, "bus error, FLASH_OPTCR locked until reset"};
+
+/* A write to FLASH_KEYR or FLASH_OPTKEYR: a wrong one is a bus error (a BusFault on silicon), counted. */
+static void key_write(const struct key_register *reg, struct key_sequence *seq, uint32_t *lock_reg,
+                      uint32_t lock_bit, uint32_t v) {
+  enum key_write_result r = key_register_write(reg, seq, lock_reg, lock_bit, v);
+  m.stats.bus_errors += r != KEY_TAKEN ? 1u : 0u;
+  m.stats.key_lockouts += r == KEY_LOCKS_OUT ? 1u : 0u;
 }
 
 static void flash_optcr_write(uint32_t v) {
-  if (m.opt_lockout || (m.optcr & OPT_LOCK) != 0u) {
+  if (m.optkeys.lockout || (m.optcr & OPT_LOCK) != 0u) {
     violation("FLASH_OPTCR write 0x%08X while locked (ignored)", (unsigned)v);
     return;
   }
@@ -917,35 +878,24 @@ static void iwdg_write(uint32_t off, uint32_t v) {
 /* Peripheral reset values                                                                                 */
 
 static void gpio_reset(uint32_t i) {
-  struct gpio_state *g = &m.gpio[i];
-  memset(g, 0, sizeof *g);
-  for (uint32_t p = 0; p < 16u; p++) {
-    g->drive[p] = -1;
-  }
   if (i == 0u) { /* PA13-15: JTAG/SWD */
-    g->moder = 0xA8000000u;
-    g->ospeedr = 0x0C000000u;
-    g->pupdr = 0x64000000u;
+    gpio_port_reset(&m.gpio[i].regs, 0xA8000000u, 0x0C000000u, 0x64000000u);
   } else if (i == 1u) { /* PB3-4: JTAG */
-    g->moder = 0x00000280u;
-    g->ospeedr = 0x000000C0u;
-    g->pupdr = 0x00000100u;
+    gpio_port_reset(&m.gpio[i].regs, 0x00000280u, 0x000000C0u, 0x00000100u);
+  } else { /* every pin an input, no pull */
+    gpio_port_reset(&m.gpio[i].regs, 0u, 0u, 0u);
   }
+  m.gpio[i].lckr = 0;
 }
 
 static void usart_reset(uint32_t i) {
   struct usart_state *u = &m.usart[i];
-  bool stuck = u->tx_stuck;
-  uint32_t tx_len = u->tx_len;
   memset(u->rxq, 0, sizeof u->rxq);
   u->sr = USR_TC | USR_TXE; /* 0x00C0 */
-  u->rdr = u->tdr = u->brr = u->cr1 = u->cr2 = u->cr3 = u->gtpr = 0;
+  u->rdr = u->brr = u->cr1 = u->cr2 = u->cr3 = u->gtpr = 0;
   u->seen = 0;
-  u->tdr_full = u->shift_busy = false;
-  u->shift_data = u->shift_left = 0;
+  usart_tx_reset(&u->tx); /* what went out on the line, and a fault armed by the test, stay */
   u->rxq_head = u->rxq_len = 0;
-  u->tx_stuck = stuck;   /* a fault armed by the test survives */
-  u->tx_len = tx_len;    /* what went out on the line stays out */
 }
 
 static void registers_reset(void) {
@@ -954,10 +904,8 @@ static void registers_reset(void) {
   m.sr = 0;
   m.optcr = m.options | OPT_LOCK;
   m.wrp_mask = (m.options & OPT_SPRMOD) != 0u ? 0u : (~m.options >> 16) & 0xFFFu;
-  m.key_stage = 0;
-  m.lockout = false;
-  m.optkey_stage = 0;
-  m.opt_lockout = false;
+  m.keys = (struct key_sequence){0};
+  m.optkeys = (struct key_sequence){0};
   memset(&m.op, 0, sizeof m.op);
   m.rcc_cr = 0x00000083u; /* HSION, HSIRDY, HSITRIM = 16 */
   m.pllcfgr = PLLCFGR_RESET;
@@ -1038,34 +986,6 @@ static bool usart_clocked(int i) {
                           : ((m.apb1enr & bit) != 0u && (m.apb1rstr & bit) == 0u);
 }
 
-/* One step of the transmitter per SR read: TDR -> shift register (TXE), shift register -> line (TC). */
-static void usart_tx_tick(struct usart_state *u) {
-  if (u->tx_stuck) {
-    return;
-  }
-  if (u->shift_busy) {
-    if (u->shift_left > 0u) {
-      u->shift_left--;
-    } else {
-      if (u->tx_len < TX_LOG) {
-        u->tx[u->tx_len] = (uint8_t)u->shift_data;
-      }
-      u->tx_len++;
-      u->shift_busy = false;
-      if (!u->tdr_full) {
-        u->sr |= USR_TC;
-      }
-    }
-  }
-  if (!u->shift_busy && u->tdr_full) {
-    u->shift_busy = true;
-    u->shift_data = u->tdr;
-    u->shift_left = 4;
-    u->tdr_full = false;
-  }
-  u->sr = (u->sr & ~USR_TXE) | (u->tdr_full ? 0u : USR_TXE);
-}
-
 static void usart_rx_tick(struct usart_state *u) {
   bool on = (u->cr1 & (UCR1_UE | UCR1_RE)) == (UCR1_UE | UCR1_RE);
   if (on && (u->sr & USR_RXNE) == 0u && u->rxq_len > 0u) {
@@ -1081,8 +1001,8 @@ static uint32_t usart_read(int i, uint32_t off, bool peek) {
   struct usart_state *u = &m.usart[i];
   switch (off) {
   case 0x00:
-    if (!peek) {
-      usart_tx_tick(u);
+    if (!peek) { /* one step of the transmitter and the receiver per SR read */
+      usart_tx_tick(&u->tx, &u->sr);
       usart_rx_tick(u);
       u->seen = u->sr & (USR_PE | USR_FE | USR_NE | USR_ORE | USR_IDLE);
     }
@@ -1116,7 +1036,7 @@ static uint32_t usart_read(int i, uint32_t off, bool peek) {
  * the character on the wire too. TC (nothing in DR, nothing in the shift register) is the quiet line. */
 static void usart_check_quiet_line(int i, const char *reg, bool changes_the_line) {
   const struct usart_state *u = &m.usart[i];
-  if (changes_the_line && (u->tdr_full || u->shift_busy)) {
+  if (changes_the_line && usart_tx_busy(&u->tx)) {
     violation("USART%d %s changed while a character was being sent (it leaves garbled): wait for TC first",
               i == 5 ? 6 : i + 1, reg);
   }
@@ -1135,14 +1055,13 @@ static void usart_write(int i, uint32_t off, uint32_t v) {
       violation("USART%d DR write with UE or TE off: the character is not sent", i == 5 ? 6 : i + 1);
       return;
     }
-    if (u->tdr_full) {
+    if (u->tx.tdr_full) {
       violation("USART%d DR written before TXE: a character was overwritten", i == 5 ? 6 : i + 1);
     }
     /* With PCE the MSB (bit 7 for M = 0, bit 8 for M = 1) is replaced by the parity bit. */
-    u->tdr = (u->cr1 & UCR1_PCE) != 0u ? ((u->cr1 & UCR1_M) != 0u ? v & 0xFFu : v & 0x7Fu)
-                                         : ((u->cr1 & UCR1_M) != 0u ? v & 0x1FFu : v & 0xFFu);
-    u->tdr_full = true;
-    u->sr &= ~(USR_TXE | USR_TC);
+    usart_tx_write(&u->tx, &u->sr,
+                   (u->cr1 & UCR1_PCE) != 0u ? ((u->cr1 & UCR1_M) != 0u ? v & 0xFFu : v & 0x7Fu)
+                                             : ((u->cr1 & UCR1_M) != 0u ? v & 0x1FFu : v & 0xFFu));
     return;
   case 0x08:
     usart_check_quiet_line(i, "BRR", u->brr != (v & 0xFFFFu));
@@ -1173,86 +1092,24 @@ static bool gpio_clocked(uint32_t port) {
   return (m.ahb1enr & bit) != 0u && (m.ahb1rstr & bit) == 0u;
 }
 
-static uint32_t gpio_idr(const struct gpio_state *g) {
-  uint32_t v = 0;
-  for (uint32_t p = 0; p < 16u; p++) {
-    uint32_t mode = (g->moder >> (2u * p)) & 3u;
-    uint32_t pull = (g->pupdr >> (2u * p)) & 3u;
-    uint32_t bit;
-    if (g->drive[p] >= 0) {
-      bit = (uint32_t)g->drive[p];
-    } else if (mode == 1u) {
-      bit = (g->odr >> p) & 1u;
-    } else {
-      bit = pull == 1u ? 1u : 0u; /* a floating input reads 0 in the model */
-    }
-    v |= bit << p;
-  }
-  return v;
-}
-
+/* The registers every family's port has are gpio_port.c's; the F4's own: LCKR. */
 static uint32_t gpio_read(uint32_t port, uint32_t off) {
   const struct gpio_state *g = &m.gpio[port];
-  switch (off) {
-  case 0x00:
-    return g->moder;
-  case 0x04:
-    return g->otyper;
-  case 0x08:
-    return g->ospeedr;
-  case 0x0C:
-    return g->pupdr;
-  case 0x10:
-    return gpio_idr(g);
-  case 0x14:
-    return g->odr;
-  case 0x18:
-    return 0; /* BSRR is write-only */
-  case 0x1C:
-    return g->lckr;
-  case 0x20:
-    return g->afrl;
-  case 0x24:
-    return g->afrh;
-  default:
-    fatal("GPIO read at offset 0x%X", (unsigned)off);
+  uint32_t v;
+  if (gpio_port_read(&g->regs, off, &v)) {
+    return v;
   }
+  if (off == 0x1Cu) {
+    return g->lckr;
+  }
+  fatal("GPIO read at offset 0x%X", (unsigned)off);
 }
 
 static void gpio_write(uint32_t port, uint32_t off, uint32_t v) {
   struct gpio_state *g = &m.gpio[port];
-  switch (off) {
-  case 0x00:
-    g->moder = v;
-    return;
-  case 0x04:
-    g->otyper = v & 0xFFFFu;
-    return;
-  case 0x08:
-    g->ospeedr = v;
-    return;
-  case 0x0C:
-    g->pupdr = v;
-    return;
-  case 0x10:
-    violation("GPIO IDR is read-only");
-    return;
-  case 0x14:
-    g->odr = v & 0xFFFFu;
-    return;
-  case 0x18:
-    g->odr = (g->odr | (v & 0xFFFFu)) & ~(v >> 16);
-    return;
-  case 0x1C:
+  if (off == 0x1Cu) {
     g->lckr = v;
-    return;
-  case 0x20:
-    g->afrl = v;
-    return;
-  case 0x24:
-    g->afrh = v;
-    return;
-  default:
+  } else if (!gpio_port_write(&g->regs, off, v)) {
     fatal("GPIO write at offset 0x%X", (unsigned)off);
   }
 }
@@ -1660,10 +1517,10 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
     return;
   }
   case M_KEYR:
-    flash_keyr_write(v);
+    key_write(&flash_keyr, &m.keys, &m.cr, CR_LOCK, v);
     return;
   case M_OPTKEYR:
-    flash_optkeyr_write(v);
+    key_write(&flash_optkeyr, &m.optkeys, &m.optcr, OPT_LOCK, v);
     return;
   case M_OPTCR:
     flash_optcr_write(v);
@@ -1933,7 +1790,7 @@ void f4_model_flash_poke(uint32_t addr, uint32_t v) {
   }
 }
 bool f4_model_flash_locked(void) { return (m.cr & CR_LOCK) != 0u; }
-bool f4_model_flash_locked_out(void) { return m.lockout; }
+bool f4_model_flash_locked_out(void) { return m.keys.lockout; }
 
 void f4_model_rcc_set_hse(enum f4_hse_source source, uint32_t hz) {
   m.hse_source = source;
@@ -1976,18 +1833,16 @@ void f4_model_uart_queue(uint32_t base, const uint8_t *bytes, uint32_t n) {
 
 uint32_t f4_model_uart_sent(uint32_t base, uint8_t *out, uint32_t max) {
   struct usart_state *u = usart_by_base(base);
-  uint32_t n = u->tx_len < max ? u->tx_len : max;
-  memcpy(out, u->tx, n);
-  return u->tx_len;
+  return usart_tx_sent(&u->tx, out, max);
 }
 
-void f4_model_uart_stick_tx(uint32_t base, bool stuck) { usart_by_base(base)->tx_stuck = stuck; }
+void f4_model_uart_stick_tx(uint32_t base, bool stuck) { usart_by_base(base)->tx.stuck = stuck; }
 
 void f4_model_gpio_drive(uint32_t port, uint32_t pin, int level) {
   if (port >= 9u || pin >= 16u) {
     fatal("f4_model_gpio_drive(%u, %u)", (unsigned)port, (unsigned)pin);
   }
-  m.gpio[port].drive[pin] = level;
+  m.gpio[port].regs.drive[pin] = level;
 }
 
 void f4_model_systick_pend(void) { m.systick_pending = true; }

@@ -7,6 +7,10 @@
  */
 #include "h7_model.h"
 
+#include "flash_key_lock.h"
+#include "gpio_port.h"
+#include "usart_tx.h"
+
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -168,7 +172,6 @@
 #define FLASH_BANK_MAX 0x100000u
 #define WORDS_PER_BANK (FLASH_BANK_MAX / 32u)
 #define RX_QUEUE 4096u
-#define TX_LOG 65536u
 #define RAM_MAPS 8u
 #define DC_SETS 128u
 #define DC_WAYS 4u
@@ -180,8 +183,7 @@ struct bank_state {
   uint8_t mem[FLASH_BANK_MAX];
   uint8_t ecc[WORDS_PER_BANK];
   uint32_t cr, sr, ecc_fa, wpsn_cur, wpsn_prg;
-  int key_stage;
-  bool lockout;
+  struct key_sequence keys; /* FLASH_KEYRx's */
   /* the write buffer (4.3.9): one flash word being filled */
   bool wb_active;
   uint32_t wb_addr, wb_mask;
@@ -196,19 +198,11 @@ struct bank_state {
 };
 
 struct usart_state {
-  uint32_t cr1, cr2, cr3, brr, presc, isr, rdr, tdr;
+  uint32_t cr1, cr2, cr3, brr, presc, isr, rdr;
   uint32_t teack_in, reack_in; /* polls until TEACK/REACK follow TE/RE */
-  bool tdr_full, shift_busy, tx_stuck;
-  uint32_t shift_data, shift_left;
+  struct usart_tx tx;          /* TDR, the shift register, the line */
   uint16_t rxq[RX_QUEUE];
   uint32_t rxq_head, rxq_len;
-  uint8_t tx[TX_LOG];
-  uint32_t tx_len;
-};
-
-struct gpio_state {
-  uint32_t moder, otyper, ospeedr, pupdr, odr, afrl, afrh;
-  int drive[16];
 };
 
 struct dma_stream {
@@ -230,8 +224,7 @@ static struct {
   uint32_t program_polls, erase_polls;
   /* options */
   uint32_t optcr, optsr_cur, optsr_prg;
-  int optkey_stage;
-  bool opt_lockout;
+  struct key_sequence optkeys;
   uint32_t opt_polls_left, opt_busy_polls;
   bool opt_busy, opt_fail_next;
   bool swap_active; /* OPTCR.SWAP_BANK: the mapping since the last reset */
@@ -247,7 +240,7 @@ static struct {
   bool actvosrdy;
   uint32_t actvosrdy_in, vosrdy_in;
   /* peripherals */
-  struct gpio_state gpio[GPIO_PORTS];
+  struct gpio_port gpio[GPIO_PORTS]; /* LCKR is not modelled */
   struct usart_state usart[8];
   struct dma_stream dma[8];
   uint32_t dma_lisr, dma_hisr;
@@ -716,7 +709,7 @@ static void flash_store(uint32_t addr, uint32_t value) {
 
 static void flash_cr_write(uint32_t bank, uint32_t v) {
   struct bank_state *b = &m.bank[bank];
-  if (b->lockout || (b->cr & CR_LOCK) != 0u) {
+  if (b->keys.lockout || (b->cr & CR_LOCK) != 0u) {
     violation("FLASH_CR%u write 0x%08X while locked (ignored)", (unsigned)bank + 1u, (unsigned)v);
     m.stats.cr_writes_rejected++;
     return;
@@ -770,32 +763,21 @@ static void flash_cr_write(uint32_t bank, uint32_t v) {
   }
 }
 
-static void key_write(int *stage, bool *lockout, bool locked, uint32_t v, uint32_t k1, uint32_t k2, const char *reg,
-                      uint32_t *lock_reg, uint32_t lock_bit) {
-  /* "Any wrong sequence locks up the register until the next system reset" and raises a bus error (4.5.1). A
-   * key written while already unlocked counts as a wrong sequence (ST's HAL checks LOCK first for that). */
-  if (*lockout) {
-    m.stats.bus_errors++;
-    violation("%s write 0x%08X after a lockout", reg, (unsigned)v);
-    return;
-  }
-  bool ok = locked && ((*stage == 0 && v == k1) || (*stage == 1 && v == k2));
-  if (!ok) {
-    m.stats.bus_errors++;
-    m.stats.key_lockouts++;
-    violation("%s: 0x%08X where %s was expected: bus error, locked until reset", reg, (unsigned)v,
-              !locked ? "no key (already unlocked)" : (*stage == 0 ? "KEY1" : "KEY2"));
-    *lockout = true;
-    *lock_reg |= lock_bit;
-    *stage = 0;
-    return;
-  }
-  if (*stage == 0) {
-    *stage = 1;
-  } else {
-    *stage = 0;
-    *lock_reg &= ~lock_bit;
-  }
+/* "Any wrong sequence locks up the register until the next system reset" and raises a bus error (4.5.1,
+ * flash_key_lock.h); both banks' FLASH_KEYRx and FLASH_OPTKEYR. */
+static const struct key_register flash_keyr[2] = {
+    {"FLASH_KEYR1", {M_KEY1, M_KEY2}, {"KEY1", "KEY2"}, "bus error, locked until reset"},
+    {"FLASH_KEYR2", {M_KEY1, M_KEY2}, {"KEY1", "KEY2"}, "bus error, locked until reset"},
+};
+static const struct key_register flash_optkeyr = {
+    "FLASH_OPTKEYR", {M_OPTKEY1, M_OPTKEY2}, {"KEY1", "KEY2"}, "bus error, locked until reset"};
+
+/* A write to a key register: a wrong one is a bus error, counted. */
+static void key_write(const struct key_register *reg, struct key_sequence *seq, uint32_t *lock_reg,
+                      uint32_t lock_bit, uint32_t v) {
+  enum key_write_result r = key_register_write(reg, seq, lock_reg, lock_bit, v);
+  m.stats.bus_errors += r != KEY_TAKEN ? 1u : 0u;
+  m.stats.key_lockouts += r == KEY_LOCKS_OUT ? 1u : 0u;
 }
 
 static void flash_tick(void) {
@@ -1068,29 +1050,7 @@ static void usart_tick(int i) {
   if (u->reack_in > 0u && --u->reack_in == 0u) {
     u->isr |= 1u << 22;
   }
-  if (!u->tx_stuck) {
-    if (u->shift_busy) {
-      if (u->shift_left > 0u) {
-        u->shift_left--;
-      } else {
-        if (u->tx_len < TX_LOG) {
-          u->tx[u->tx_len] = (uint8_t)u->shift_data;
-        }
-        u->tx_len++;
-        u->shift_busy = false;
-        if (!u->tdr_full) {
-          u->isr |= 1u << 6; /* TC */
-        }
-      }
-    }
-    if (!u->shift_busy && u->tdr_full) {
-      u->shift_busy = true;
-      u->shift_data = u->tdr;
-      u->shift_left = 4;
-      u->tdr_full = false;
-    }
-    u->isr = (u->isr & ~(1u << 7)) | (u->tdr_full ? 0u : (1u << 7));
-  }
+  usart_tx_tick(&u->tx, &u->isr);
   bool rx_on = (u->cr1 & 5u) == 5u && (u->isr & (1u << 22)) != 0u;
   if (rx_on && (u->isr & (1u << 5)) == 0u && u->rxq_len > 0u) {
     u->rdr = u->rxq[u->rxq_head];
@@ -1130,7 +1090,7 @@ static uint32_t usart_read(int i, uint32_t off, bool peek) {
     }
     return u->rdr;
   case 0x28:
-    return u->tdr;
+    return u->tx.tdr;
   case 0x2C:
     return u->presc;
   default:
@@ -1157,7 +1117,7 @@ static void usart_write(int i, uint32_t off, uint32_t v) {
     if ((v & 1u) == 0u) {
       /* UE = 0: the USART stops and resets its status (48.7.1): TXE/TC back, acknowledges cleared */
       u->isr = (u->isr & ~((1u << 21) | (1u << 22) | (1u << 5))) | (1u << 6) | (1u << 7);
-      u->tdr_full = u->shift_busy = false;
+      usart_tx_discard(&u->tx);
       u->teack_in = u->reack_in = 0;
       return;
     }
@@ -1217,12 +1177,10 @@ static void usart_write(int i, uint32_t off, uint32_t v) {
       violation("%s_TDR written with UE, TE or TEACK off: the character is not sent", usart_names[i]);
       return;
     }
-    if (u->tdr_full) {
+    if (u->tx.tdr_full) {
       violation("%s_TDR written before TXE: a character was overwritten", usart_names[i]);
     }
-    u->tdr = v & usart_word_mask(u);
-    u->tdr_full = true;
-    u->isr &= ~((1u << 7) | (1u << 6));
+    usart_tx_write(&u->tx, &u->isr, v & usart_word_mask(u));
     return;
   case 0x2C:
     if (ue) {
@@ -1329,31 +1287,11 @@ static void dma_write(uint32_t off, uint32_t v) {
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
-/* GPIO (11.4)                                                                                             */
+/* GPIO (11.4): the ports' registers are gpio_port.c's                                                    */
 
 static bool gpio_clocked(uint32_t port) {
   uint32_t bit = 1u << port;
   return (m.ahb4enr & bit) != 0u && (m.ahb4rstr & bit) == 0u;
-}
-
-static uint32_t gpio_idr(const struct gpio_state *g) {
-  uint32_t v = 0;
-  for (uint32_t p = 0; p < 16u; p++) {
-    uint32_t mode = (g->moder >> (2u * p)) & 3u;
-    uint32_t pull = (g->pupdr >> (2u * p)) & 3u;
-    uint32_t bit;
-    if (mode == 3u) {
-      bit = 0u; /* analog: the Schmitt trigger is off, IDR reads 0 */
-    } else if (g->drive[p] >= 0) {
-      bit = (uint32_t)g->drive[p];
-    } else if (mode == 1u) {
-      bit = (g->odr >> p) & 1u;
-    } else {
-      bit = pull == 1u ? 1u : 0u; /* a floating input reads 0 in the model */
-    }
-    v |= bit << p;
-  }
-  return v;
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -1424,36 +1362,23 @@ static void iwdg_write(uint32_t off, uint32_t v) {
 /* Resets                                                                                                  */
 
 static void gpio_reset(uint32_t i) {
-  struct gpio_state *g = &m.gpio[i];
-  memset(g, 0, sizeof *g);
-  for (uint32_t p = 0; p < 16u; p++) {
-    g->drive[p] = -1;
-  }
-  g->moder = 0xFFFFFFFFu; /* analog */
   if (i == 0u) { /* PA13/14/15: SWD/JTAG */
-    g->moder = 0xABFFFFFFu;
-    g->ospeedr = 0x0C000000u;
-    g->pupdr = 0x64000000u;
+    gpio_port_reset(&m.gpio[i], 0xABFFFFFFu, 0x0C000000u, 0x64000000u);
   } else if (i == 1u) { /* PB3/PB4: JTAG */
-    g->moder = 0xFFFFFEBFu;
-    g->ospeedr = 0x000000C0u;
-    g->pupdr = 0x00000100u;
+    gpio_port_reset(&m.gpio[i], 0xFFFFFEBFu, 0x000000C0u, 0x00000100u);
+  } else { /* every pin analog */
+    gpio_port_reset(&m.gpio[i], 0xFFFFFFFFu, 0u, 0u);
   }
 }
 
 static void usart_reset(uint32_t i) {
   struct usart_state *u = &m.usart[i];
-  bool stuck = u->tx_stuck;
-  uint32_t tx_len = u->tx_len;
   memset(u->rxq, 0, sizeof u->rxq);
-  u->cr1 = u->cr2 = u->cr3 = u->brr = u->presc = u->rdr = u->tdr = 0;
+  u->cr1 = u->cr2 = u->cr3 = u->brr = u->presc = u->rdr = 0;
   u->isr = 0x000000C0u; /* TXE, TC */
   u->teack_in = u->reack_in = 0;
-  u->tdr_full = u->shift_busy = false;
-  u->shift_data = u->shift_left = 0;
+  usart_tx_reset(&u->tx); /* what went out on the line, and a fault armed by the test, stay */
   u->rxq_head = u->rxq_len = 0;
-  u->tx_stuck = stuck; /* a fault armed by the test survives */
-  u->tx_len = tx_len;  /* what went out on the line stays out */
 }
 
 static void dma_reset(void) {
@@ -1469,8 +1394,7 @@ static void bank_registers_reset(struct bank_state *b) {
   b->cr = CR_RESET;
   b->sr = 0;
   b->ecc_fa = 0;
-  b->key_stage = 0;
-  b->lockout = false;
+  b->keys = (struct key_sequence){0};
   b->wb_active = false;
   b->wb_mask = 0;
   b->op = OP_NONE;
@@ -1488,8 +1412,7 @@ static void registers_reset(void) {
   m.optsr_cur &= ~(OPTSR_OPT_BUSY | OPTSR_CHANGEERR);
   m.swap_active = (m.optsr_cur & OPTSR_SWAP_BANK_OPT) != 0u; /* the bank swap applies at reset */
   m.optsr_prg = m.optsr_cur;
-  m.optkey_stage = 0;
-  m.opt_lockout = false;
+  m.optkeys = (struct key_sequence){0};
   m.opt_busy = false;
   m.rcc_cr = RCR_RESET;
   m.cfgr = m.d1cfgr = m.d2cfgr = m.d3cfgr = 0;
@@ -1785,12 +1708,10 @@ static void flash_if_write(uint32_t off, uint32_t v) {
     rcc_check("a FLASH_ACR write");
     return;
   case M_KEYR:
-    key_write(&b->key_stage, &b->lockout, (b->cr & CR_LOCK) != 0u, v, M_KEY1, M_KEY2,
-              bank == 0u ? "FLASH_KEYR1" : "FLASH_KEYR2", &b->cr, CR_LOCK);
+    key_write(&flash_keyr[bank], &b->keys, &b->cr, CR_LOCK, v);
     return;
   case M_OPTKEYR:
-    key_write(&m.optkey_stage, &m.opt_lockout, (m.optcr & OPTCR_OPTLOCK) != 0u, v, M_OPTKEY1, M_OPTKEY2, "FLASH_OPTKEYR",
-              &m.optcr, OPTCR_OPTLOCK);
+    key_write(&flash_optkeyr, &m.optkeys, &m.optcr, OPTCR_OPTLOCK, v);
     return;
   case M_CR:
     flash_cr_write(bank, v);
@@ -2064,35 +1985,17 @@ static uint32_t model_read(uint32_t addr, bool peek) {
   }
   if (addr >= M_GPIO && addr < M_GPIO + GPIO_PORTS * 0x400u) {
     uint32_t port = (addr - M_GPIO) / 0x400u;
-    const struct gpio_state *g = &m.gpio[port];
     if (!gpio_clocked(port)) {
       if (!peek) {
         violation("GPIO%c read with its clock off (reads 0)", (char)('A' + port));
       }
       return 0;
     }
-    switch ((addr - M_GPIO) % 0x400u) {
-    case 0x00:
-      return g->moder;
-    case 0x04:
-      return g->otyper;
-    case 0x08:
-      return g->ospeedr;
-    case 0x0C:
-      return g->pupdr;
-    case 0x10:
-      return gpio_idr(g);
-    case 0x14:
-      return g->odr;
-    case 0x18:
-      return 0;
-    case 0x20:
-      return g->afrl;
-    case 0x24:
-      return g->afrh;
-    default:
+    uint32_t v;
+    if (!gpio_port_read(&m.gpio[port], (addr - M_GPIO) % 0x400u, &v)) {
       fatal("GPIO read at 0x%08X", (unsigned)addr);
     }
+    return v;
   }
   int ui = usart_index(addr);
   if (ui >= 0) {
@@ -2182,42 +2085,14 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
   }
   if (addr >= M_GPIO && addr < M_GPIO + GPIO_PORTS * 0x400u) {
     uint32_t port = (addr - M_GPIO) / 0x400u;
-    struct gpio_state *g = &m.gpio[port];
     if (!gpio_clocked(port)) {
       violation("GPIO%c write with its clock off (ignored)", (char)('A' + port));
       return;
     }
-    switch ((addr - M_GPIO) % 0x400u) {
-    case 0x00:
-      g->moder = v;
-      return;
-    case 0x04:
-      g->otyper = v & 0xFFFFu;
-      return;
-    case 0x08:
-      g->ospeedr = v;
-      return;
-    case 0x0C:
-      g->pupdr = v;
-      return;
-    case 0x10:
-      violation("GPIO IDR is read-only");
-      return;
-    case 0x14:
-      g->odr = v & 0xFFFFu;
-      return;
-    case 0x18:
-      g->odr = (g->odr | (v & 0xFFFFu)) & ~(v >> 16);
-      return;
-    case 0x20:
-      g->afrl = v;
-      return;
-    case 0x24:
-      g->afrh = v;
-      return;
-    default:
+    if (!gpio_port_write(&m.gpio[port], (addr - M_GPIO) % 0x400u, v)) {
       fatal("GPIO write at 0x%08X", (unsigned)addr);
     }
+    return;
   }
   int ui = usart_index(addr);
   if (ui >= 0) {
@@ -2334,7 +2209,7 @@ void h7_model_flash_poke(uint32_t addr, uint32_t v) {
   b->ecc[off / 32u] = ECC_OK;
 }
 bool h7_model_flash_locked(uint32_t bank) { return (m.bank[bank & 1u].cr & CR_LOCK) != 0u; }
-bool h7_model_flash_locked_out(uint32_t bank) { return m.bank[bank & 1u].lockout; }
+bool h7_model_flash_locked_out(uint32_t bank) { return m.bank[bank & 1u].keys.lockout; }
 void h7_model_on_bus_fault(h7_model_bus_fault_handler handler) { m.fault_handler = handler; }
 uint32_t h7_model_flash_read_by_dma(uint32_t addr) {
   uint32_t off = 0, bank = 0;
@@ -2418,12 +2293,10 @@ void h7_model_uart_queue(uint32_t base, const uint8_t *bytes, uint32_t n) {
 
 uint32_t h7_model_uart_sent(uint32_t base, uint8_t *out, uint32_t max) {
   struct usart_state *u = usart_by_base(base, NULL);
-  uint32_t n = u->tx_len < max ? u->tx_len : max;
-  memcpy(out, u->tx, n);
-  return u->tx_len;
+  return usart_tx_sent(&u->tx, out, max);
 }
 
-void h7_model_uart_stick_tx(uint32_t base, bool stuck) { usart_by_base(base, NULL)->tx_stuck = stuck; }
+void h7_model_uart_stick_tx(uint32_t base, bool stuck) { usart_by_base(base, NULL)->tx.stuck = stuck; }
 
 uint32_t h7_model_uart_baud(uint32_t base) {
   int i = 0;

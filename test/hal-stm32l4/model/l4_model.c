@@ -370,66 +370,29 @@ static void pwr_cr1_write(uint32_t v) {
 /* GPIO                                                                                                    */
 
 static void gpio_reset(uint32_t i) {
-  struct gpio_state *g = &m.gpio[i];
-  memset(g, 0, sizeof *g);
-  for (uint32_t p = 0; p < 16u; p++) {
-    g->drive[p] = -1;
-  }
-  g->moder = 0xFFFFFFFFu; /* analog */
-  if (i == 0u) {          /* PA13 SWDIO, PA14 SWCLK, PA15 JTDI */
-    g->moder = 0xABFFFFFFu;
-    g->ospeedr = 0x0C000000u;
-    g->pupdr = 0x64000000u;
+  if (i == 0u) { /* PA13 SWDIO, PA14 SWCLK, PA15 JTDI */
+    gpio_port_reset(&m.gpio[i].regs, 0xABFFFFFFu, 0x0C000000u, 0x64000000u);
   } else if (i == 1u) { /* PB3 JTDO/SWO, PB4 NJTRST */
-    g->moder = 0xFFFFFEBFu;
-    g->pupdr = 0x00000100u;
+    gpio_port_reset(&m.gpio[i].regs, 0xFFFFFEBFu, 0u, 0x00000100u);
+  } else { /* every pin analog */
+    gpio_port_reset(&m.gpio[i].regs, 0xFFFFFFFFu, 0u, 0u);
   }
+  m.gpio[i].ascr = 0;
 }
 
-static uint32_t gpio_idr(const struct gpio_state *g) {
-  uint32_t v = 0;
-  for (uint32_t p = 0; p < 16u; p++) {
-    uint32_t mode = (g->moder >> (2u * p)) & 3u;
-    uint32_t pull = (g->pupdr >> (2u * p)) & 3u;
-    uint32_t bit;
-    if (mode == 3u) {
-      bit = 0; /* analog: the Schmitt trigger is off, IDR reads 0 */
-    } else if (g->drive[p] >= 0) {
-      bit = (uint32_t)g->drive[p];
-    } else if (mode == 1u) {
-      bit = (g->odr >> p) & 1u;
-    } else {
-      bit = pull == 1u ? 1u : 0u; /* a floating input reads 0 in the model */
-    }
-    v |= bit << p;
-  }
-  return v;
-}
-
+/* The registers every family's port has are gpio_port.c's; the L4's own: LCKR, BRR, ASCR, and PUPDR's
+ * reserved 11. */
 static uint32_t gpio_read(uint32_t port, uint32_t off) {
   const struct gpio_state *g = &m.gpio[port];
+  uint32_t v;
+  if (gpio_port_read(&g->regs, off, &v)) {
+    return v;
+  }
   switch (off) {
-  case 0x00:
-    return g->moder;
-  case 0x04:
-    return g->otyper;
-  case 0x08:
-    return g->ospeedr;
-  case 0x0C:
-    return g->pupdr;
-  case 0x10:
-    return gpio_idr(g);
-  case 0x14:
-    return g->odr;
-  case 0x18:
-  case 0x28:
-    return 0; /* BSRR, BRR: write-only */
   case 0x1C:
-    return g->lckr;
-  case 0x20:
-    return g->afrl;
-  case 0x24:
-    return g->afrh;
+    return 0; /* LCKR: never written (a write is a violation) */
+  case 0x28:
+    return 0; /* BRR is write-only */
   case 0x2C:
     return g->ascr;
   default:
@@ -440,46 +403,24 @@ static uint32_t gpio_read(uint32_t port, uint32_t off) {
 static void gpio_write(uint32_t port, uint32_t off, uint32_t v) {
   struct gpio_state *g = &m.gpio[port];
   switch (off) {
-  case 0x00:
-    g->moder = v;
-    return;
-  case 0x04:
-    g->otyper = v & 0xFFFFu;
-    return;
-  case 0x08:
-    g->ospeedr = v;
-    return;
   case 0x0C:
     if ((v & (v >> 1) & 0x55555555u) != 0u) {
       violation("GPIO%c_PUPDR: 11 is reserved", (char)('A' + port));
     }
-    g->pupdr = v;
-    return;
-  case 0x10:
-    violation("GPIO IDR is read-only");
-    return;
-  case 0x14:
-    g->odr = v & 0xFFFFu;
-    return;
-  case 0x18:
-    g->odr = (g->odr | (v & 0xFFFFu)) & ~(v >> 16);
-    return;
+    break; /* stored below */
   case 0x1C:
     violation("GPIO%c_LCKR written: tsboot never locks a pin configuration", (char)('A' + port));
     return;
-  case 0x20:
-    g->afrl = v;
-    return;
-  case 0x24:
-    g->afrh = v;
-    return;
   case 0x28:
-    g->odr &= ~(v & 0xFFFFu);
+    g->regs.odr &= ~(v & 0xFFFFu);
     return;
   case 0x2C:
     g->ascr = v & 0xFFFFu;
     return;
   default:
+    break;
+  }
+  if (!gpio_port_write(&g->regs, off, v)) {
     fatal("GPIO write at offset 0x%X", (unsigned)off);
   }
 }
@@ -488,7 +429,7 @@ void l4_model_gpio_drive(uint32_t port, uint32_t pin, int level) {
   if (port >= GPIO_PORTS || pin >= 16u) {
     fatal("l4_model_gpio_drive(%u, %u)", (unsigned)port, (unsigned)pin);
   }
-  m.gpio[port].drive[pin] = level;
+  m.gpio[port].regs.drive[pin] = level;
 }
 
 /* ------------------------------------------------------------------------------------------------------ */

@@ -124,7 +124,7 @@ void l4_model_flash_stick_busy(bool stuck) { m.stuck = stuck; }
 void l4_model_set_flash_size_register(uint32_t kb) { m.fsize_kb = kb; }
 bool l4_model_flash_locked(void) { return (m.cr & CR_LOCK) != 0u; }
 bool l4_model_flash_options_locked(void) { return (m.cr & CR_OPTLOCK) != 0u; }
-bool l4_model_flash_locked_out(void) { return m.lockout; }
+bool l4_model_flash_locked_out(void) { return m.keys.lockout; }
 uint32_t l4_model_option_stored(uint32_t index) { return index < 5u ? m.opt_stored[index] : 0u; }
 void l4_model_option_set(uint32_t index, uint32_t value) {
   if (index >= 5u) {
@@ -437,7 +437,7 @@ static void start_erase(void) {
 }
 
 static void cr_write(uint32_t v) {
-  if (m.lockout || (m.cr & CR_LOCK) != 0u) {
+  if (m.keys.lockout || (m.cr & CR_LOCK) != 0u) {
     violation("FLASH_CR write 0x%08X while locked (ignored)", (unsigned)v);
     m.stats.cr_writes_rejected++;
     return;
@@ -468,32 +468,15 @@ static void cr_write(uint32_t v) {
   }
 }
 
+/* "Any wrong sequence will lock up FLASH_CR until the next system reset. In the case of a wrong key sequence,
+ * a bus error is detected and a Hard Fault interrupt is generated." (flash_key_lock.h) */
+static const struct key_register flash_keyr = {
+    "FLASH_KEYR", {M_KEY1, M_KEY2}, {"KEY1", "KEY2"}, "bus error, FLASH_CR locked until reset"};
+
 static void keyr_write(uint32_t v) {
-  /* "Any wrong sequence will lock up FLASH_CR until the next system reset. In the case of a wrong key
-   * sequence, a bus error is detected and a Hard Fault interrupt is generated." The model also counts a key
-   * written while already unlocked as a wrong sequence. */
-  if (m.lockout) {
-    m.stats.bus_errors++;
-    violation("FLASH_KEYR write 0x%08X after a lockout", (unsigned)v);
-    return;
-  }
-  bool ok = (m.cr & CR_LOCK) != 0u && ((m.key_stage == 0 && v == M_KEY1) || (m.key_stage == 1 && v == M_KEY2));
-  if (!ok) {
-    m.stats.bus_errors++;
-    m.stats.key_lockouts++;
-    violation("FLASH_KEYR: 0x%08X where %s was expected: bus error, FLASH_CR locked until reset", (unsigned)v,
-              (m.cr & CR_LOCK) == 0u ? "no key (already unlocked)" : (m.key_stage == 0 ? "KEY1" : "KEY2"));
-    m.lockout = true;
-    m.cr |= CR_LOCK;
-    m.key_stage = 0;
-    return;
-  }
-  if (m.key_stage == 0) {
-    m.key_stage = 1;
-  } else {
-    m.key_stage = 0;
-    m.cr &= ~CR_LOCK;
-  }
+  enum key_write_result r = key_register_write(&flash_keyr, &m.keys, &m.cr, CR_LOCK, v);
+  m.stats.bus_errors += r != KEY_TAKEN ? 1u : 0u;
+  m.stats.key_lockouts += r == KEY_LOCKS_OUT ? 1u : 0u;
 }
 
 static void optkeyr_write(uint32_t v) {
@@ -672,8 +655,9 @@ void flash_registers_reset(bool load_options) {
   m.sr = 0;
   m.cr = CR_LOCK | CR_OPTLOCK;
   m.eccr = 0;
-  m.key_stage = m.optkey_stage = 0;
-  m.lockout = m.opt_lockout = false;
+  m.keys = (struct key_sequence){0};
+  m.optkey_stage = 0;
+  m.opt_lockout = false;
   m.latch_valid = false;
   memset(&m.op, 0, sizeof m.op);
   if (load_options) {

@@ -8,6 +8,9 @@
 #ifndef L4_MODEL_INTERNAL_H
 #define L4_MODEL_INTERNAL_H
 
+#include "flash_key_lock.h"
+#include "gpio_port.h"
+#include "usart_tx.h"
 #include "l4_model.h"
 
 #include <setjmp.h>
@@ -214,7 +217,6 @@
 #define IRQ_LINES 82u
 
 #define RX_QUEUE 8192u
-#define TX_LOG 65536u
 #define FLASH_MAX (1024u * 1024u)
 #define DW_MAX (FLASH_MAX / 8u)
 
@@ -227,22 +229,22 @@ struct part_info {
   uint32_t flash_kb;
 };
 
+/* A GPIO port: the registers every family's port has (gpio_port.h), and ASCR (LCKR is never written). */
 struct gpio_state {
-  uint32_t moder, otyper, ospeedr, pupdr, odr, lckr, afrl, afrh, ascr;
-  int drive[16];
+  struct gpio_port regs;
+  uint32_t ascr;
 };
 
 struct usart_state {
   uint32_t cr1, cr2, cr3, brr, gtpr, rtor, isr;
-  uint32_t rdr, tdr;
-  bool tdr_full, shift_busy, tx_stuck;
-  uint32_t shift_data, shift_left, teack_left, reack_left;
+  uint32_t rdr;
+  struct usart_tx tx; /* TDR, the shift register, the line */
+  uint32_t teack_left, reack_left;
   uint16_t rxq[RX_QUEUE];
   uint32_t rxq_head, rxq_len;
   uint64_t line_next;         /* tick of the next timed arrival; 0: the queue is paced, not timed */
   uint32_t line_ticks;
-  uint8_t tx[TX_LOG];
-  uint32_t tx_len, lost, cut;
+  uint32_t lost, cut;
 };
 
 struct dma_channel {
@@ -274,8 +276,9 @@ struct model {
   bool fb_mode;
   /* flash interface */
   uint32_t acr, sr, cr, eccr;
-  int key_stage, optkey_stage;
-  bool lockout, opt_lockout;
+  struct key_sequence keys; /* FLASH_KEYR's */
+  int optkey_stage;
+  bool opt_lockout;
   bool latch_valid;
   uint32_t latch_addr, latch_value;
   struct {

@@ -72,9 +72,9 @@ void usart_reset(uint32_t i) {
   struct usart_state *u = &m.usart[i];
   u->cr1 = u->cr2 = u->cr3 = u->brr = u->gtpr = u->rtor = 0;
   u->isr = UISR_RESET;
-  u->rdr = u->tdr = 0;
-  u->tdr_full = u->shift_busy = false;
-  u->shift_data = u->shift_left = u->teack_left = u->reack_left = 0;
+  u->rdr = 0;
+  usart_tx_reset(&u->tx);
+  u->teack_left = u->reack_left = 0;
   /* the line (queued arrivals), what was sent, a stuck transmitter armed by the test: kept */
 }
 
@@ -130,12 +130,10 @@ uint32_t l4_model_uart_cut_chars(uint32_t base) { return usart_by_base(base)->cu
 
 uint32_t l4_model_uart_sent(uint32_t base, uint8_t *out, uint32_t max) {
   struct usart_state *u = usart_by_base(base);
-  uint32_t n = u->tx_len < max ? u->tx_len : max;
-  memcpy(out, u->tx, n);
-  return u->tx_len;
+  return usart_tx_sent(&u->tx, out, max);
 }
 
-void l4_model_uart_stick_tx(uint32_t base, bool stuck) { usart_by_base(base)->tx_stuck = stuck; }
+void l4_model_uart_stick_tx(uint32_t base, bool stuck) { usart_by_base(base)->tx.stuck = stuck; }
 
 /* ---- DMA1 ---- */
 
@@ -309,33 +307,6 @@ void dma_write(uint32_t addr, uint32_t v) {
 
 /* ---- Time ---- */
 
-static void usart_tx_tick(struct usart_state *u) {
-  if (u->tx_stuck || !usart_on(u, 0)) {
-    return;
-  }
-  if (u->shift_busy) {
-    if (u->shift_left > 0u) {
-      u->shift_left--;
-    } else {
-      if (u->tx_len < TX_LOG) {
-        u->tx[u->tx_len] = (uint8_t)u->shift_data;
-      }
-      u->tx_len++;
-      u->shift_busy = false;
-      if (!u->tdr_full) {
-        u->isr |= UISR_TC;
-      }
-    }
-  }
-  if (!u->shift_busy && u->tdr_full) {
-    u->shift_busy = true;
-    u->shift_data = u->tdr;
-    u->shift_left = 4;
-    u->tdr_full = false;
-  }
-  u->isr = (u->isr & ~UISR_TXE) | (u->tdr_full ? 0u : UISR_TXE);
-}
-
 static void usart_rx_tick(struct usart_state *u) {
   if (u->rxq_len == 0u) {
     u->line_next = 0;
@@ -365,7 +336,9 @@ void usart_tick(void) {
     if (u->reack_left > 0u && --u->reack_left == 0u && usart_on(u, UCR1_RE)) {
       u->isr |= UISR_REACK;
     }
-    usart_tx_tick(u);
+    if (usart_on(u, 0)) { /* the transmitter moves while UE = 1 */
+      usart_tx_tick(&u->tx, &u->isr);
+    }
     usart_rx_tick(u);
     dma_serve(i);
   }
@@ -407,7 +380,7 @@ uint32_t usart_read(int i, uint32_t off, bool peek) {
     }
     return u->rdr;
   case 0x28:
-    return u->tdr;
+    return u->tx.tdr;
   default:
     fatal("%s read at offset 0x%X", usart_name(u), (unsigned)off);
   }
@@ -422,7 +395,7 @@ static void cr1_write(struct usart_state *u, uint32_t v) {
   }
   u->cr1 = v & 0x1FFFFFFDu;
   if (was_on && (v & UCR1_UE) == 0u) {
-    if (u->shift_busy || u->tdr_full) {
+    if (usart_tx_busy(&u->tx)) {
       violation("%s disabled (UE = 0) while a character was still being sent: it is cut (wait for TC first)",
                 usart_name(u));
       u->cut++;
@@ -430,7 +403,7 @@ static void cr1_write(struct usart_state *u, uint32_t v) {
     /* "current operations are discarded ... all the status flags, in the USART_ISR are set to their default
      * values" */
     u->isr = UISR_RESET;
-    u->tdr_full = u->shift_busy = false;
+    usart_tx_discard(&u->tx);
     u->teack_left = u->reack_left = 0;
     return;
   }
@@ -504,13 +477,11 @@ void usart_write(int i, uint32_t off, uint32_t v) {
       violation("%s_TDR written with UE or TE off: the character is not sent", usart_name(u));
       return;
     }
-    if (u->tdr_full) {
+    if (u->tx.tdr_full) {
       violation("%s_TDR written before TXE: a character was overwritten", usart_name(u));
     }
     /* With PCE the MSB of the frame (bit 7 for 8 bits, bit 8 for 9) is replaced by the parity bit. */
-    u->tdr = v & ((u->cr1 & UCR1_PCE) != 0u ? frame_mask(u) >> 1 : frame_mask(u));
-    u->tdr_full = true;
-    u->isr &= ~(UISR_TXE | UISR_TC);
+    usart_tx_write(&u->tx, &u->isr, v & ((u->cr1 & UCR1_PCE) != 0u ? frame_mask(u) >> 1 : frame_mask(u)));
     return;
   default:
     fatal("%s write at offset 0x%X", usart_name(u), (unsigned)off);
