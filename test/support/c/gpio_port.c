@@ -94,9 +94,9 @@ bool gpio_port_write(struct gpio_port *g, uint32_t offset, uint32_t value) {
     g->odr = value & 0xFFFFu;
     return true;
   case 0x18:
-    /* BSRR: the low half sets ODR bits, the high half resets them. Where a write has both for one pin,
-     * the model lets the reset win (on silicon the set has priority). */
-    g->odr = (g->odr | (value & 0xFFFFu)) & ~(value >> 16);
+    /* BSRR: the low half sets ODR bits, the high half resets them; where a write has both for one pin,
+     * the set has priority (RM0091 8.4.7, RM0090 8.4.7, RM0433 11.4.7, RM0351 8.5.7). */
+    g->odr = ((g->odr & ~(value >> 16)) | (value & 0xFFFFu)) & 0xFFFFu;
     return true;
   case 0x20:
     g->afrl = value;
