@@ -6,6 +6,7 @@
  */
 #include "f4_model.h"
 
+#include "dma_stream.h"
 #include "flash_key_lock.h"
 #include "gpio_port.h"
 #include "usart_tx.h"
@@ -113,10 +114,6 @@
 #define M_IWDG 0x40003000u /* KR, PR, RLR, SR */
 #define M_DMA1 0x40026000u
 #define M_DMA2 0x40026400u
-#define DMA_EN 0x1u
-#define DMA_FLAG_TE 0x08u /* within a stream's 6-bit group: FEIF 0, DMEIF 2, TEIF 3, HTIF 4, TCIF 5 */
-#define DMA_FLAG_HT 0x10u
-#define DMA_FLAG_TC 0x20u
 
 #define M_ICTR 0xE000E004u
 #define M_NVIC_ISER 0xE000E100u
@@ -241,11 +238,6 @@ struct gpio_state {
   uint32_t lckr;
 };
 
-struct dma_stream {
-  uint32_t cr, ndtr, par, m0ar, m1ar, fcr;
-  uint32_t reload; /* NDTR when EN was set: a circular stream starts over from it */
-};
-
 #define DMA_MEMORY_MAX 8u
 
 static struct {
@@ -286,8 +278,7 @@ static struct {
   uint64_t iwdg_deadline, pvu_until, rvu_until;
   /* DMA */
   bool dma_absent;
-  struct dma_stream dma[2][8];
-  uint32_t dma_isr[2][2]; /* LISR, HISR */
+  struct dma_controller dma[2]; /* DMA1, DMA2 */
   struct {
     uint8_t *host;
     uint32_t addr, size;
@@ -927,13 +918,8 @@ static void registers_reset(void) {
   m.pendsv_pending = false;
   memset(m.nvic_enabled, 0, sizeof m.nvic_enabled);
   memset(m.nvic_pending, 0, sizeof m.nvic_pending);
-  memset(m.dma, 0, sizeof m.dma);
-  memset(m.dma_isr, 0, sizeof m.dma_isr);
-  for (uint32_t c = 0; c < 2u; c++) {
-    for (uint32_t st = 0; st < 8u; st++) {
-      m.dma[c][st].fcr = 0x21u; /* DMA_SxFCR reset value: direct mode */
-    }
-  }
+  dma_reset(0);
+  dma_reset(1);
   m.csr &= CSR_FLAGS; /* the reset flags survive a system reset; LSION does not */
   /* IWDG: stopped, PR 0, RLR 0xFFF; started by hardware when WDG_SW = 0 ("hardware watchdog"). */
   m.iwdg_pr = m.iwdg_pr_active = 0;
@@ -1139,25 +1125,12 @@ static void rstr_write(uint32_t *reg, uint32_t v, bool ahb1, bool apb2) {
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
-/* DMA (RM0090 10): streams moving USART receptions into registered host memory                             */
+/* DMA (RM0090 10): streams moving USART receptions into registered host memory; the controller's registers  */
+/* are dma_stream.c's                                                                                      */
 
 static bool dma_clocked(uint32_t c) {
   uint32_t bit = c == 0u ? AHB1_DMA1EN : AHB1_DMA2EN;
   return (m.ahb1enr & bit) != 0u && (m.ahb1rstr & bit) == 0u;
-}
-
-/* LISR/HISR bit offset of a stream's 6-bit flag group. */
-static uint32_t dma_flag_shift(uint32_t stream) {
-  static const uint32_t shift[4] = {0u, 6u, 16u, 22u};
-  return shift[stream & 3u];
-}
-
-static uint32_t dma_flags(uint32_t c, uint32_t stream) {
-  return (m.dma_isr[c][stream / 4u] >> dma_flag_shift(stream)) & 0x3Du;
-}
-
-static void dma_set_flags(uint32_t c, uint32_t stream, uint32_t flags) {
-  m.dma_isr[c][stream / 4u] |= flags << dma_flag_shift(stream);
 }
 
 static uint8_t *dma_host(uint32_t addr) {
@@ -1169,13 +1142,7 @@ static uint8_t *dma_host(uint32_t addr) {
   return NULL;
 }
 
-static void dma_reset(uint32_t c) {
-  memset(m.dma[c], 0, sizeof m.dma[c]);
-  for (uint32_t st = 0; st < 8u; st++) {
-    m.dma[c][st].fcr = 0x21u;
-  }
-  m.dma_isr[c][0] = m.dma_isr[c][1] = 0;
-}
+static void dma_reset(uint32_t c) { dma_controller_reset(&m.dma[c]); }
 
 /* One character from USART i into memory by the stream that serves its request, if one is set up to. */
 static void usart_dma_request(int i) {
@@ -1189,7 +1156,7 @@ static void usart_dma_request(int i) {
       continue;
     }
     uint32_t c = rq->dma - 1u;
-    struct dma_stream *st = &m.dma[c][rq->stream];
+    struct dma_stream *st = &m.dma[c].stream[rq->stream];
     if ((st->cr & DMA_EN) == 0u || ((st->cr >> 25) & 7u) != rq->channel || !dma_clocked(c)) {
       continue;
     }
@@ -1204,13 +1171,11 @@ static void usart_dma_request(int i) {
     if (st->ndtr == 0u) {
       return; /* a non-circular stream that has finished */
     }
-    uint32_t index = st->reload - st->ndtr;
-    uint8_t *dst = dma_host(st->m0ar + index);
+    uint8_t *dst = dma_host(dma_stream_address(st));
     if (dst == NULL) {
-      dma_set_flags(c, rq->stream, DMA_FLAG_TE); /* transfer error: the stream disables itself */
-      st->cr &= ~DMA_EN;
+      dma_stream_error(&m.dma[c], rq->stream);
       violation("DMA%u stream %u wrote to 0x%08X, memory the test did not register", (unsigned)c + 1u,
-                (unsigned)rq->stream, (unsigned)(st->m0ar + index));
+                (unsigned)rq->stream, (unsigned)dma_stream_address(st));
       return;
     }
     /* The DMA's read of DR: the same sequence as the CPU's (RXNE and the flags an SR read saw are cleared). */
@@ -1218,44 +1183,8 @@ static void usart_dma_request(int i) {
     u->sr &= ~(USR_RXNE | u->seen);
     u->seen = 0;
     m.stats.dma_transfers++;
-    st->ndtr--;
-    if (st->ndtr == st->reload / 2u) {
-      dma_set_flags(c, rq->stream, DMA_FLAG_HT);
-    }
-    if (st->ndtr == 0u) {
-      dma_set_flags(c, rq->stream, DMA_FLAG_TC);
-      if ((st->cr & 0x100u) != 0u) {
-        st->ndtr = st->reload; /* circular: NDTR reloads, the stream goes on */
-      } else {
-        st->cr &= ~DMA_EN;
-      }
-    }
+    dma_stream_moved(&m.dma[c], rq->stream);
     return;
-  }
-}
-
-static uint32_t dma_read(uint32_t c, uint32_t off) {
-  if (off == 0x00u || off == 0x04u) {
-    return m.dma_isr[c][off / 4u];
-  }
-  if (off == 0x08u || off == 0x0Cu) {
-    return 0; /* IFCR: write-only */
-  }
-  uint32_t stream = (off - 0x10u) / 0x18u;
-  const struct dma_stream *st = &m.dma[c][stream];
-  switch ((off - 0x10u) % 0x18u) {
-  case 0x00:
-    return st->cr;
-  case 0x04:
-    return st->ndtr;
-  case 0x08:
-    return st->par;
-  case 0x0C:
-    return st->m0ar;
-  case 0x10:
-    return st->m1ar;
-  default:
-    return st->fcr;
   }
 }
 
@@ -1265,12 +1194,12 @@ static void dma_write(uint32_t c, uint32_t off, uint32_t v) {
     return;
   }
   if (off == 0x08u || off == 0x0Cu) {
-    m.dma_isr[c][(off - 0x08u) / 4u] &= ~(v & 0x0F7D0F7Du); /* write 1 to clear, reserved bits ignored */
+    dma_flags_clear(&m.dma[c], off, v);
     return;
   }
-  uint32_t stream = (off - 0x10u) / 0x18u;
-  struct dma_stream *st = &m.dma[c][stream];
-  uint32_t reg = (off - 0x10u) % 0x18u;
+  uint32_t stream = dma_stream_of(off);
+  struct dma_stream *st = &m.dma[c].stream[stream];
+  uint32_t reg = dma_stream_register(off);
   bool enabled = (st->cr & DMA_EN) != 0u;
   /* RM0090 10.5.5: while EN = 1 the stream's registers are read-only, except EN itself (to stop it). */
   if (enabled && !(reg == 0x00u && (v & ~DMA_EN) == (st->cr & ~DMA_EN))) {
@@ -1278,10 +1207,9 @@ static void dma_write(uint32_t c, uint32_t off, uint32_t v) {
               (unsigned)stream, (unsigned)reg);
     return;
   }
-  switch (reg) {
-  case 0x00:
+  if (reg == 0x00u) {
     if ((v & DMA_EN) != 0u && !enabled) {
-      if (dma_flags(c, stream) != 0u) {
+      if (dma_stream_flags(&m.dma[c], stream) != 0u) {
         violation("DMA%u stream %u enabled with its event flags still set (RM0090 10.3.17: clear them first)",
                   (unsigned)c + 1u, (unsigned)stream);
       }
@@ -1294,22 +1222,8 @@ static void dma_write(uint32_t c, uint32_t off, uint32_t v) {
       }
     }
     return;
-  case 0x04:
-    st->ndtr = v & 0xFFFFu;
-    return;
-  case 0x08:
-    st->par = v;
-    return;
-  case 0x0C:
-    st->m0ar = v;
-    return;
-  case 0x10:
-    st->m1ar = v;
-    return;
-  default:
-    st->fcr = v & 0xBFu;
-    return;
   }
+  dma_stream_write(st, reg, v);
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -1433,7 +1347,7 @@ static uint32_t model_read(uint32_t addr, bool peek) {
     return peek ? (addr == M_IWDG + 0x04u ? m.iwdg_pr : (addr == M_IWDG + 0x08u ? m.iwdg_rlr : 0u))
                 : iwdg_read(addr - M_IWDG);
   }
-  if ((addr >= M_DMA1 && addr < M_DMA1 + 0xD0u) || (addr >= M_DMA2 && addr < M_DMA2 + 0xD0u)) {
+  if ((addr >= M_DMA1 && addr < M_DMA1 + DMA_REGS_END) || (addr >= M_DMA2 && addr < M_DMA2 + DMA_REGS_END)) {
     uint32_t c = addr >= M_DMA2 ? 1u : 0u;
     if (m.dma_absent) {
       return 0;
@@ -1444,7 +1358,7 @@ static uint32_t model_read(uint32_t addr, bool peek) {
       }
       return 0;
     }
-    return dma_read(c, addr - (c == 0u ? M_DMA1 : M_DMA2));
+    return dma_controller_read(&m.dma[c], addr - (c == 0u ? M_DMA1 : M_DMA2));
   }
   uint32_t reg = 0;
   if (nvic_register(addr, M_NVIC_ISER, &reg) || nvic_register(addr, M_NVIC_ICER, &reg)) {
@@ -1640,7 +1554,7 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
     iwdg_write(addr - M_IWDG, v);
     return;
   }
-  if ((addr >= M_DMA1 && addr < M_DMA1 + 0xD0u) || (addr >= M_DMA2 && addr < M_DMA2 + 0xD0u)) {
+  if ((addr >= M_DMA1 && addr < M_DMA1 + DMA_REGS_END) || (addr >= M_DMA2 && addr < M_DMA2 + DMA_REGS_END)) {
     uint32_t c = addr >= M_DMA2 ? 1u : 0u;
     if (m.dma_absent) {
       return;

@@ -7,6 +7,7 @@
  */
 #include "h7_model.h"
 
+#include "dma_stream.h"
 #include "flash_key_lock.h"
 #include "gpio_port.h"
 #include "usart_tx.h"
@@ -205,11 +206,6 @@ struct usart_state {
   uint32_t rxq_head, rxq_len;
 };
 
-struct dma_stream {
-  uint32_t cr, ndtr, par, m0ar, m1ar, fcr;
-  uint32_t reload;
-};
-
 struct dline {
   bool valid;
   uint32_t tag; /* line address */
@@ -242,8 +238,7 @@ static struct {
   /* peripherals */
   struct gpio_port gpio[GPIO_PORTS]; /* LCKR is not modelled */
   struct usart_state usart[8];
-  struct dma_stream dma[8];
-  uint32_t dma_lisr, dma_hisr;
+  struct dma_controller dma; /* DMA1 */
   uint32_t dmamux[16];
   uint32_t iwdg_pr_pending, iwdg_rlr_pending, iwdg_pvu_in, iwdg_rvu_in;
   bool iwdg_access;
@@ -969,15 +964,6 @@ static bool ram_host(uint32_t bus, uint32_t len, uint8_t **host) {
   return false;
 }
 
-static void dma_set_flags(uint32_t stream, uint32_t flags) {
-  static const uint32_t shift[4] = {0u, 6u, 16u, 22u};
-  if (stream < 4u) {
-    m.dma_lisr |= flags << shift[stream];
-  } else {
-    m.dma_hisr |= flags << shift[stream - 4u];
-  }
-}
-
 /* DMAR and a stream behind the USART's RX request: the byte goes from RDR to memory now. */
 static void dma_serve_rx(int ui) {
   struct usart_state *u = &m.usart[ui];
@@ -985,8 +971,8 @@ static void dma_serve_rx(int ui) {
     return;
   }
   for (uint32_t s = 0; s < 8u; s++) {
-    struct dma_stream *d = &m.dma[s];
-    if ((d->cr & 1u) == 0u || (m.dmamux[s] & 0xFFu) != usart_rx_request[ui]) {
+    struct dma_stream *d = &m.dma.stream[s];
+    if ((d->cr & DMA_EN) == 0u || (m.dmamux[s] & 0xFFu) != usart_rx_request[ui]) {
       continue;
     }
     if (d->par != usart_bases[ui] + 0x24u) {
@@ -997,15 +983,14 @@ static void dma_serve_rx(int ui) {
       violation("DMA1 stream %u: not a peripheral-to-memory byte transfer with MINC (CR 0x%08X)", (unsigned)s,
                 (unsigned)d->cr);
     }
-    uint32_t at = d->m0ar + (d->reload - d->ndtr);
+    uint32_t at = dma_stream_address(d);
     bool reachable = (at >= 0x24000000u && at < 0x24080000u) || (at >= 0x30000000u && at < 0x30048000u) ||
                      (at >= 0x38000000u && at < 0x38010000u);
     uint8_t *host = NULL;
     if (!reachable) {
       /* DMA1 is a D2 master: the TCMs are not on its bus (2.1, table 3). The transfer errors out. */
       violation("DMA1 stream %u wrote 0x%08X, which DMA1 cannot reach: transfer error", (unsigned)s, (unsigned)at);
-      dma_set_flags(s, 0x08u); /* TEIF */
-      d->cr &= ~1u;
+      dma_stream_error(&m.dma, s);
       return;
     }
     if (!ram_host(at, 1u, &host)) {
@@ -1014,18 +999,7 @@ static void dma_serve_rx(int ui) {
     *host = (uint8_t)u->rdr;
     u->isr &= ~(1u << 5); /* the DMA read of RDR clears RXNE */
     m.stats.dma_bytes++;
-    d->ndtr--;
-    if (d->ndtr == d->reload / 2u) {
-      dma_set_flags(s, 0x10u); /* HTIF */
-    }
-    if (d->ndtr == 0u) {
-      dma_set_flags(s, 0x20u); /* TCIF */
-      if ((d->cr & (1u << 8)) != 0u) {
-        d->ndtr = d->reload; /* circular: reload */
-      } else {
-        d->cr &= ~1u;
-      }
-    }
+    dma_stream_moved(&m.dma, s);
     return;
   }
 }
@@ -1195,64 +1169,35 @@ static void usart_write(int i, uint32_t off, uint32_t v) {
 }
 
 static uint32_t dma_read(uint32_t off) {
-  if (off == 0x00u) {
-    return m.dma_lisr;
+  if ((off < 0x10u && off % 4u != 0u) || off >= DMA_REGS_END) {
+    fatal("DMA1 read at offset 0x%X", (unsigned)off);
   }
-  if (off == 0x04u) {
-    return m.dma_hisr;
-  }
-  if (off == 0x08u || off == 0x0Cu) {
-    return 0; /* write-only */
-  }
-  if (off >= 0x10u && off < 0x10u + 8u * 0x18u) {
-    const struct dma_stream *d = &m.dma[(off - 0x10u) / 0x18u];
-    switch ((off - 0x10u) % 0x18u) {
-    case 0x00:
-      return d->cr;
-    case 0x04:
-      return d->ndtr;
-    case 0x08:
-      return d->par;
-    case 0x0C:
-      return d->m0ar;
-    case 0x10:
-      return d->m1ar;
-    default:
-      return d->fcr;
-    }
-  }
-  fatal("DMA1 read at offset 0x%X", (unsigned)off);
+  return dma_controller_read(&m.dma, off);
 }
 
 static void dma_write(uint32_t off, uint32_t v) {
-  if (off == 0x08u) {
-    m.dma_lisr &= ~(v & 0x0F7D0F7Du);
-    return;
-  }
-  if (off == 0x0Cu) {
-    m.dma_hisr &= ~(v & 0x0F7D0F7Du);
+  if (off == 0x08u || off == 0x0Cu) {
+    dma_flags_clear(&m.dma, off, v);
     return;
   }
   if (off == 0x00u || off == 0x04u) {
     violation("DMA_LISR/HISR are read-only");
     return;
   }
-  if (off < 0x10u || off >= 0x10u + 8u * 0x18u) {
+  if (off < 0x10u || off >= DMA_REGS_END) {
     fatal("DMA1 write at offset 0x%X", (unsigned)off);
   }
-  uint32_t s = (off - 0x10u) / 0x18u;
-  struct dma_stream *d = &m.dma[s];
-  uint32_t reg = (off - 0x10u) % 0x18u;
-  bool en = (d->cr & 1u) != 0u;
+  uint32_t s = dma_stream_of(off);
+  struct dma_stream *d = &m.dma.stream[s];
+  uint32_t reg = dma_stream_register(off);
+  bool en = (d->cr & DMA_EN) != 0u;
   if (reg == 0x00u) {
-    if (en && ((v ^ d->cr) & ~1u) != 0u) {
+    if (en && ((v ^ d->cr) & ~DMA_EN) != 0u) {
       violation("DMA1_S%uCR configuration changed while EN = 1 (ignored, 15.5.5)", (unsigned)s);
-      v = (d->cr & ~1u) | (v & 1u);
+      v = (d->cr & ~DMA_EN) | (v & DMA_EN);
     }
-    if ((v & 1u) != 0u && !en) {
-      static const uint32_t shift[4] = {0u, 6u, 16u, 22u};
-      uint32_t flags = (s < 4u ? m.dma_lisr : m.dma_hisr) >> shift[s % 4u];
-      if ((flags & 0x3Du) != 0u) {
+    if ((v & DMA_EN) != 0u && !en) {
+      if (dma_stream_flags(&m.dma, s) != 0u) {
         violation("DMA1 stream %u enabled with its event flags still set (15.3.19 step 1)", (unsigned)s);
       }
       if (d->ndtr == 0u) {
@@ -1267,23 +1212,7 @@ static void dma_write(uint32_t off, uint32_t v) {
     violation("DMA1 stream %u register 0x%X written while EN = 1 (ignored)", (unsigned)s, (unsigned)reg);
     return;
   }
-  switch (reg) {
-  case 0x04:
-    d->ndtr = v & 0xFFFFu;
-    return;
-  case 0x08:
-    d->par = v;
-    return;
-  case 0x0C:
-    d->m0ar = v;
-    return;
-  case 0x10:
-    d->m1ar = v;
-    return;
-  default:
-    d->fcr = v & 0xBFu;
-    return;
-  }
+  dma_stream_write(d, reg, v);
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -1382,11 +1311,7 @@ static void usart_reset(uint32_t i) {
 }
 
 static void dma_reset(void) {
-  memset(m.dma, 0, sizeof m.dma);
-  for (uint32_t s = 0; s < 8u; s++) {
-    m.dma[s].fcr = 0x21u;
-  }
-  m.dma_lisr = m.dma_hisr = 0;
+  dma_controller_reset(&m.dma);
   memset(m.dmamux, 0, sizeof m.dmamux);
 }
 
@@ -2117,7 +2042,7 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
       return;
     }
     uint32_t ch = (addr - M_DMAMUX1) / 4u;
-    if (ch < 8u && (m.dma[ch].cr & 1u) != 0u) {
+    if (ch < 8u && (m.dma.stream[ch].cr & DMA_EN) != 0u) {
       violation("DMAMUX1 channel %u changed while DMA1 stream %u runs", (unsigned)ch, (unsigned)ch);
     }
     m.dmamux[ch] = v & 0x1F0307FFu;
