@@ -7,6 +7,7 @@
 #include "f4_model.h"
 
 #include "dma_stream.h"
+#include "flash_acr_cache.h"
 #include "flash_key_lock.h"
 #include "gpio_port.h"
 #include "usart_tx.h"
@@ -66,11 +67,7 @@
 #define CR_WRITABLE (CR_PG | CR_SER | CR_MER | CR_SNB_MASK | CR_PSIZE_MASK | CR_MER1 | CR_STRT | CR_EOPIE | CR_ERRIE)
 
 #define ACR_LATENCY 0x0000000Fu
-#define ACR_PRFTEN 0x00000100u
-#define ACR_ICEN 0x00000200u
-#define ACR_DCEN 0x00000400u
-#define ACR_ICRST 0x00000800u
-#define ACR_DCRST 0x00001000u
+#define ACR_PRFTEN 0x00000100u /* ICEN, DCEN, ICRST, DCRST: flash_acr_cache.h */
 
 #define M_RCC 0x40023800u
 #define M_RCC_CR (M_RCC + 0x00u)
@@ -1411,20 +1408,12 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
     if ((v & ACR_LATENCY & ~m.part->latency_mask) != 0u) {
       violation("FLASH_ACR: LATENCY 0x%X uses a reserved bit on %s", (unsigned)(v & ACR_LATENCY), m.part->name);
     }
-    /* "This bit can be written only when the I/D cache is disabled." */
-    if ((nv & ACR_ICRST) != 0u) {
-      if (((m.acr | nv) & ACR_ICEN) != 0u) {
-        violation("FLASH_ACR: ICRST written while ICEN = 1");
-      } else if ((m.acr & ACR_ICRST) == 0u) {
-        m.stats.icache_resets++;
-      }
+    uint32_t resets = flash_acr_cache_resets(m.acr, nv);
+    if ((resets & ACR_ICRST) != 0u) {
+      m.stats.icache_resets++;
     }
-    if ((nv & ACR_DCRST) != 0u) {
-      if (((m.acr | nv) & ACR_DCEN) != 0u) {
-        violation("FLASH_ACR: DCRST written while DCEN = 1");
-      } else if ((m.acr & ACR_DCRST) == 0u) {
-        m.stats.dcache_resets++;
-      }
+    if ((resets & ACR_DCRST) != 0u) {
+      m.stats.dcache_resets++;
     }
     m.acr = nv;
     rcc_check("a FLASH_ACR write");

@@ -504,21 +504,13 @@ static void acr_write(uint32_t v) {
   if ((v & ACR_LATENCY) > 4u) {
     violation("FLASH_ACR: LATENCY %u is reserved (0..4)", (unsigned)(v & ACR_LATENCY));
   }
-  /* "This bit can be written only when the instruction/data cache is disabled." */
-  if ((nv & ACR_ICRST) != 0u) {
-    if (((m.acr | nv) & ACR_ICEN) != 0u) {
-      violation("FLASH_ACR: ICRST written while ICEN = 1");
-    } else if ((m.acr & ACR_ICRST) == 0u) {
-      m.stats.icache_resets++;
-    }
+  uint32_t resets = flash_acr_cache_resets(m.acr, nv);
+  if ((resets & ACR_ICRST) != 0u) {
+    m.stats.icache_resets++;
   }
-  if ((nv & ACR_DCRST) != 0u) {
-    if (((m.acr | nv) & ACR_DCEN) != 0u) {
-      violation("FLASH_ACR: DCRST written while DCEN = 1");
-    } else if ((m.acr & ACR_DCRST) == 0u) {
-      m.stats.dcache_resets++;
-      m.dcache_stale = false;
-    }
+  if ((resets & ACR_DCRST) != 0u) {
+    m.stats.dcache_resets++;
+    m.dcache_stale = false; /* the reset empties the data cache */
   }
   if ((nv & ACR_DCEN) != 0u && (m.acr & ACR_DCRST) != 0u && (nv & ACR_DCRST) != 0u) {
     violation("FLASH_ACR: DCEN set while DCRST is held at 1");

@@ -8,6 +8,7 @@
 #ifndef L4_MODEL_INTERNAL_H
 #define L4_MODEL_INTERNAL_H
 
+#include "flash_acr_cache.h"
 #include "flash_key_lock.h"
 #include "gpio_port.h"
 #include "usart_tx.h"
@@ -81,11 +82,7 @@
 #define CR_LOCK 0x80000000u
 
 #define ACR_LATENCY 0x00000007u
-#define ACR_PRFTEN 0x00000100u
-#define ACR_ICEN 0x00000200u
-#define ACR_DCEN 0x00000400u
-#define ACR_ICRST 0x00000800u
-#define ACR_DCRST 0x00001000u
+#define ACR_PRFTEN 0x00000100u /* ICEN, DCEN, ICRST, DCRST: flash_acr_cache.h */
 #define ACR_RESET 0x00000600u
 
 #define ECCR_ADDR 0x0007FFFFu
