@@ -9,6 +9,7 @@
 
 #include "flash_key_lock.h"
 #include "gpio_port.h"
+#include "systick.h"
 
 #include <string.h>
 
@@ -112,10 +113,6 @@
 
 #define M_IWDG 0x40003000u
 
-#define M_STK_CTRL 0xE000E010u
-#define M_STK_LOAD 0xE000E014u
-#define M_STK_VAL 0xE000E018u
-#define M_STK_CALIB 0xE000E01Cu
 #define M_NVIC_ISER 0xE000E100u
 #define M_NVIC_ICER 0xE000E180u
 #define M_NVIC_ISPR 0xE000E200u
@@ -242,7 +239,7 @@ static struct {
   uint32_t iwdg_counter, iwdg_prescale;
   uint64_t iwdg_lsi_acc;
   /* core */
-  uint32_t stk_ctrl, stk_load, stk_val;
+  struct systick systick;
   uint32_t nvic_enabled, nvic_pending;
   bool systick_pending, pendsv_pending;
   /* inspection */
@@ -604,7 +601,7 @@ static void registers_reset(void) {
   }
   dma_reset();
   iwdg_reset();
-  m.stk_ctrl = m.stk_load = m.stk_val = 0;
+  systick_reset(&m.systick);
   m.nvic_enabled = m.nvic_pending = 0;
   m.systick_pending = m.pendsv_pending = false;
 }
@@ -1565,6 +1562,10 @@ static uint32_t model_read(uint32_t addr, bool peek) {
     uint32_t i = (addr - M_OB) / 2u;
     return (uint32_t)m.ob[i] | ((uint32_t)m.ob[i + 1u] << 16);
   }
+  uint32_t stk;
+  if (systick_read(&m.systick, addr, peek, &stk)) {
+    return stk;
+  }
   switch (addr) {
   case M_ACR:
     return m.acr;
@@ -1615,19 +1616,6 @@ static uint32_t model_read(uint32_t addr, bool peek) {
       return 0;
     }
     return m.syscfg_cfgr1;
-  case M_STK_CTRL: {
-    uint32_t v = m.stk_ctrl;
-    if (!peek) {
-      m.stk_ctrl &= ~(1u << 16); /* COUNTFLAG clears on read */
-    }
-    return v;
-  }
-  case M_STK_LOAD:
-    return m.stk_load;
-  case M_STK_VAL:
-    return m.stk_val;
-  case M_STK_CALIB:
-    return 0;
   case M_NVIC_ISER:
   case M_NVIC_ICER:
     return m.nvic_enabled;
@@ -1741,6 +1729,9 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
     sram_store32(addr, v);
     return;
   }
+  if (systick_write(&m.systick, addr, v)) {
+    return;
+  }
   switch (addr) {
   case M_ACR: {
     if ((v & ACR_LATENCY) > 1u) {
@@ -1825,16 +1816,6 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
       return;
     }
     m.syscfg_cfgr1 = v;
-    return;
-  case M_STK_CTRL:
-    m.stk_ctrl = (m.stk_ctrl & (1u << 16)) | (v & 7u);
-    return;
-  case M_STK_LOAD:
-    m.stk_load = v & 0x00FFFFFFu;
-    return;
-  case M_STK_VAL:
-    m.stk_val = 0; /* any write clears the counter and COUNTFLAG */
-    m.stk_ctrl &= ~(1u << 16);
     return;
   case M_NVIC_ISER:
     m.nvic_enabled |= v;

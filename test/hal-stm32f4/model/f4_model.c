@@ -10,6 +10,7 @@
 #include "flash_acr_cache.h"
 #include "flash_key_lock.h"
 #include "gpio_port.h"
+#include "systick.h"
 #include "usart_tx.h"
 
 #include <setjmp.h>
@@ -143,10 +144,6 @@
 #define UCR1_FRAME (UCR1_UE | UCR1_TE | 0x1600u) /* UE, TE, M, PCE, PS: what a character on the wire depends on */
 #define UCR3_DMAR 0x0040u
 
-#define M_STK_CTRL 0xE000E010u
-#define M_STK_LOAD 0xE000E014u
-#define M_STK_VAL 0xE000E018u
-#define M_STK_CALIB 0xE000E01Cu
 #define M_ICSR 0xE000ED04u
 #define M_VTOR 0xE000ED08u
 #define M_AIRCR 0xE000ED0Cu
@@ -287,7 +284,8 @@ static struct {
   /* peripherals */
   struct gpio_state gpio[9];
   struct usart_state usart[6];
-  uint32_t stk_ctrl, stk_load, stk_val, vtor, shpr3, cpacr;
+  struct systick systick;
+  uint32_t vtor, shpr3, cpacr;
   bool systick_pending;
   /* inspection */
   struct f4_model_stats stats;
@@ -909,7 +907,7 @@ static void registers_reset(void) {
   for (uint32_t i = 0; i < 6u; i++) {
     usart_reset(i);
   }
-  m.stk_ctrl = m.stk_load = m.stk_val = 0;
+  systick_reset(&m.systick);
   m.vtor = m.shpr3 = m.cpacr = 0;
   m.systick_pending = false;
   m.pendsv_pending = false;
@@ -1259,6 +1257,10 @@ static uint32_t model_read(uint32_t addr, bool peek) {
   if (addr == M_FSIZE_WORD) {
     return (m.fsize_kb << 16) | 0xFFFFu;
   }
+  uint32_t stk;
+  if (systick_read(&m.systick, addr, peek, &stk)) {
+    return stk;
+  }
   switch (addr) {
   case M_ACR:
     return m.acr;
@@ -1308,19 +1310,6 @@ static uint32_t model_read(uint32_t addr, bool peek) {
       return 0;
     }
     return addr == M_PWR_CR ? m.pwr_cr : (1u << 14); /* CSR: VOSRDY */
-  case M_STK_CTRL: {
-    uint32_t v = m.stk_ctrl;
-    if (!peek) {
-      m.stk_ctrl &= ~(1u << 16); /* COUNTFLAG clears on read */
-    }
-    return v;
-  }
-  case M_STK_LOAD:
-    return m.stk_load;
-  case M_STK_VAL:
-    return m.stk_val;
-  case M_STK_CALIB:
-    return 0;
   case M_ICSR:
     return (m.systick_pending ? (1u << 26) : 0u) | (m.pendsv_pending ? (1u << 28) : 0u);
   case M_VTOR:
@@ -1400,6 +1389,9 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
   model_trace_write((struct model_write){addr, v, {m.cr, 0}, 32});
   if (in_flash(addr)) {
     flash_store(addr, v);
+    return;
+  }
+  if (systick_write(&m.systick, addr, v)) {
     return;
   }
   switch (addr) {
@@ -1492,16 +1484,6 @@ void reg_model_write32(uint32_t addr, uint32_t v) {
     m.pwr_cr = v;
     return;
   }
-  case M_STK_CTRL:
-    m.stk_ctrl = (m.stk_ctrl & (1u << 16)) | (v & 7u);
-    return;
-  case M_STK_LOAD:
-    m.stk_load = v & 0x00FFFFFFu;
-    return;
-  case M_STK_VAL:
-    m.stk_val = 0; /* any write clears the counter and COUNTFLAG */
-    m.stk_ctrl &= ~(1u << 16);
-    return;
   case M_ICSR:
     if ((v & (1u << 26)) != 0u) {
       m.systick_pending = true;

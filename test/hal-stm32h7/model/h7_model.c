@@ -10,6 +10,7 @@
 #include "dma_stream.h"
 #include "flash_key_lock.h"
 #include "gpio_port.h"
+#include "systick.h"
 #include "usart_tx.h"
 
 #include <string.h>
@@ -136,10 +137,6 @@
 #define M_DMAMUX1 0x40020800u
 #define M_IWDG 0x58004800u
 
-#define M_STK_CTRL 0xE000E010u
-#define M_STK_LOAD 0xE000E014u
-#define M_STK_VAL 0xE000E018u
-#define M_STK_CALIB 0xE000E01Cu
 #define M_ICTR 0xE000E004u
 #define M_NVIC_ICER 0xE000E180u
 #define M_NVIC_ICPR 0xE000E280u
@@ -244,7 +241,8 @@ static struct {
   bool iwdg_access;
   struct h7_model_iwdg iwdg;
   /* core */
-  uint32_t stk_ctrl, stk_load, stk_val, vtor, shcsr, cfsr, hfsr, bfar, csselr, scb_ccr, mpu_ctrl;
+  struct systick systick;
+  uint32_t vtor, shcsr, cfsr, hfsr, bfar, csselr, scb_ccr, mpu_ctrl;
   bool systick_pending, pendsv;
   uint32_t nvic_enabled[NVIC_WORDS], nvic_pending[NVIC_WORDS];
   struct dline dcache[DC_SETS][DC_WAYS];
@@ -1364,7 +1362,7 @@ static void registers_reset(void) {
   m.iwdg.running = (m.optsr_cur & OPTSR_IWDG1_SW) == 0u; /* hardware watchdog: runs from reset */
   m.iwdg_access = false;
   m.iwdg_pvu_in = m.iwdg_rvu_in = 0;
-  m.stk_ctrl = m.stk_load = m.stk_val = 0;
+  systick_reset(&m.systick);
   m.vtor = m.shcsr = m.cfsr = m.hfsr = m.bfar = m.csselr = 0;
   m.scb_ccr = 0x00040200u; /* STKALIGN, BP; caches off */
   m.mpu_ctrl = 0;
@@ -1718,22 +1716,13 @@ static uint32_t core_read(uint32_t addr, bool peek) {
     uint32_t i = (addr - M_NVIC_ICPR) / 4u;
     return i < NVIC_WORDS ? m.nvic_pending[i] : 0u;
   }
+  uint32_t stk;
+  if (systick_read(&m.systick, addr, peek, &stk)) {
+    return stk;
+  }
   switch (addr) {
   case M_ICTR:
     return NVIC_WORDS - 1u;
-  case M_STK_CTRL: {
-    uint32_t v = m.stk_ctrl;
-    if (!peek) {
-      m.stk_ctrl &= ~(1u << 16);
-    }
-    return v;
-  }
-  case M_STK_LOAD:
-    return m.stk_load;
-  case M_STK_VAL:
-    return m.stk_val;
-  case M_STK_CALIB:
-    return 0;
   case M_ICSR:
     return (m.systick_pending ? (1u << 26) : 0u) | (m.pendsv ? (1u << 28) : 0u);
   case M_VTOR:
@@ -1795,17 +1784,10 @@ static void core_write(uint32_t addr, uint32_t v) {
     m.nvic_pending[i] &= ~v;
     return;
   }
+  if (systick_write(&m.systick, addr, v)) {
+    return;
+  }
   switch (addr) {
-  case M_STK_CTRL:
-    m.stk_ctrl = (m.stk_ctrl & (1u << 16)) | (v & 7u);
-    return;
-  case M_STK_LOAD:
-    m.stk_load = v & 0x00FFFFFFu;
-    return;
-  case M_STK_VAL:
-    m.stk_val = 0;
-    m.stk_ctrl &= ~(1u << 16);
-    return;
   case M_ICSR:
     if ((v & (1u << 26)) != 0u) {
       m.systick_pending = true;

@@ -576,22 +576,10 @@ static bool core_read(uint32_t addr, uint32_t *v, bool peek) {
     *v = word > 2u ? 0u : (group < 2u ? m.nvic_enabled[word] : m.nvic_pending[word]);
     return true;
   }
+  if (systick_read(&m.systick, addr, peek, v)) {
+    return true;
+  }
   switch (addr) {
-  case M_STK_CTRL:
-    *v = m.stk_ctrl;
-    if (!peek) {
-      m.stk_ctrl &= ~(1u << 16); /* COUNTFLAG clears on read */
-    }
-    return true;
-  case M_STK_LOAD:
-    *v = m.stk_load;
-    return true;
-  case M_STK_VAL:
-    *v = m.stk_val;
-    return true;
-  case M_STK_CALIB:
-    *v = 0;
-    return true;
   case M_ICSR:
     *v = (m.systick_pending ? (1u << 26) : 0u) | (m.pendsv_pending ? (1u << 28) : 0u);
     return true;
@@ -630,17 +618,10 @@ static bool core_write(uint32_t addr, uint32_t v) {
     }
     return true;
   }
+  if (systick_write(&m.systick, addr, v)) {
+    return true;
+  }
   switch (addr) {
-  case M_STK_CTRL:
-    m.stk_ctrl = (m.stk_ctrl & (1u << 16)) | (v & 7u);
-    return true;
-  case M_STK_LOAD:
-    m.stk_load = v & 0x00FFFFFFu;
-    return true;
-  case M_STK_VAL:
-    m.stk_val = 0; /* any write clears the counter and COUNTFLAG */
-    m.stk_ctrl &= ~(1u << 16);
-    return true;
   case M_ICSR:
     if ((v & (1u << 26)) != 0u && (v & (1u << 25)) != 0u) {
       violation("ICSR: PENDSTSET and PENDSTCLR written together");
@@ -707,7 +688,7 @@ static void registers_reset(bool load_options) {
   m.iwdg_counter = 0xFFFu;
   m.iwdg_acc = 0;
   memset(m.iwdg_busy, 0, sizeof m.iwdg_busy);
-  m.stk_ctrl = m.stk_load = m.stk_val = 0;
+  systick_reset(&m.systick);
   m.vtor = 0;
   m.aircr_prigroup = 0;
   m.systick_pending = m.pendsv_pending = false;

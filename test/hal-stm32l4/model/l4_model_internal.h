@@ -11,6 +11,7 @@
 #include "flash_acr_cache.h"
 #include "flash_key_lock.h"
 #include "gpio_port.h"
+#include "systick.h"
 #include "usart_tx.h"
 #include "l4_model.h"
 
@@ -200,10 +201,6 @@
 
 /* ---- IWDG, core ---- */
 #define M_IWDG 0x40003000u
-#define M_STK_CTRL 0xE000E010u
-#define M_STK_LOAD 0xE000E014u
-#define M_STK_VAL 0xE000E018u
-#define M_STK_CALIB 0xE000E01Cu
 #define M_NVIC_ISER 0xE000E100u
 #define M_NVIC_ICER 0xE000E180u
 #define M_NVIC_ISPR 0xE000E200u
@@ -310,7 +307,8 @@ struct model {
   uint64_t iwdg_acc;
 
   /* core */
-  uint32_t stk_ctrl, stk_load, stk_val, vtor, aircr_prigroup;
+  struct systick systick;
+  uint32_t vtor, aircr_prigroup;
   bool systick_pending, pendsv_pending;
   uint32_t nvic_enabled[3], nvic_pending[3];
   uint32_t noinit[M_NOINIT_SIZE / 4u];
