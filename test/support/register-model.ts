@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
  * The C every family's model and cases share (test/support/c): case_harness.{h,c} (CHECK, CASE tables, the
  * main() that lists and runs cases), model_report.{h,c} (violations, MODEL FATAL, read counts), and the model
  * pieces that are the same IP on several families: gpio_port.{h,c}, flash_key_lock.{h,c}, usart_tx.{h,c},
- * dma_stream.{h,c}, flash_acr_cache.{h,c}, systick.{h,c}. It is on -I and every .c in it is compiled into every cases binary.
+ * dma_stream.{h,c}, dma_channel.{h,c}, flash_acr_cache.{h,c}, systick.{h,c}. It is on -I and every .c in it is compiled into every cases binary.
  */
 export const SHARED_C_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "c");
 

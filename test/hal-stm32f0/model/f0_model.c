@@ -7,6 +7,7 @@
  */
 #include "f0_model.h"
 
+#include "dma_channel.h"
 #include "flash_key_lock.h"
 #include "gpio_port.h"
 #include "systick.h"
@@ -190,11 +191,6 @@ struct gpio_state {
   uint32_t lckr;
 };
 
-struct dma_channel {
-  uint32_t ccr, cndtr, cpar, cmar, reload;
-  uint32_t index; /* transfers since the last reload */
-};
-
 static struct {
   uint8_t flash[M_FLASH_MAX];
   uint16_t ob[8];
@@ -229,8 +225,7 @@ static struct {
   uint32_t syscfg_cfgr1;
   struct gpio_state gpio[GPIO_PORTS];
   struct usart_state usart[USARTS];
-  uint32_t dma_isr;
-  struct dma_channel dma[8]; /* 1..7 */
+  struct dma_channel_controller dma;
   /* IWDG */
   uint32_t lsi_hz;
   bool iwdg_running, iwdg_access, iwdg_stuck_updates;
@@ -524,10 +519,7 @@ static void usart_reset(uint32_t i) {
   /* the peer, its stream, what went out on the line and armed faults stay */
 }
 
-static void dma_reset(void) {
-  m.dma_isr = 0;
-  memset(m.dma, 0, sizeof m.dma);
-}
+static void dma_reset(void) { dma_channel_controller_reset(&m.dma); }
 
 /* RM0091 "Option byte loading": each byte is checked against its complement; a mismatch sets OPTERR and the
  * byte loads as 0xFF (read protection level 1 for RDP). */
@@ -1160,8 +1152,8 @@ static void usart_dma_service(void) {
       continue;
     }
     uint32_t ch = dma_rx_channel(i);
-    struct dma_channel *c = &m.dma[ch];
-    if ((c->ccr & 1u) == 0u || c->cndtr == 0u) {
+    struct dma_channel *c = dma_channel(&m.dma, ch);
+    if ((c->ccr & DMA_CCR_EN) == 0u || c->cndtr == 0u) {
       continue; /* the request waits (and the next character overruns) */
     }
     uint32_t rdr = usart_bases[i] + U_RDR;
@@ -1173,51 +1165,30 @@ static void usart_dma_service(void) {
     if (((c->ccr >> 8) & 0xFu) != 0u) {
       violation("DMA channel %u: PSIZE/MSIZE not 8 bits for a byte ring", (unsigned)ch);
     }
-    uint32_t dst = c->cmar + ((c->ccr & 0x80u) != 0u ? c->index : 0u);
+    uint32_t dst = dma_channel_address(c);
     if (!in_sram(dst)) {
       fatal("DMA channel %u writes 0x%08X, outside SRAM", (unsigned)ch, (unsigned)dst);
     }
     m.sram[dst - M_SRAM] = (uint8_t)u->rdr;
     u->isr &= ~UISR_RXNE; /* the DMA read of RDR */
     m.stats.dma_transfers++;
-    c->index++;
-    c->cndtr--;
-    uint32_t shift = 4u * (ch - 1u);
-    if (c->cndtr == c->reload / 2u) {
-      m.dma_isr |= (0x4u | 0x1u) << shift; /* HTIF, GIF */
-    }
-    if (c->cndtr == 0u) {
-      m.dma_isr |= (0x2u | 0x1u) << shift; /* TCIF, GIF */
-      if ((c->ccr & 0x20u) != 0u) {        /* CIRC: "the number of data items is automatically reloaded" */
-        c->cndtr = c->reload;
-        c->index = 0;
-      }
-    }
+    dma_channel_moved(&m.dma, ch);
   }
 }
 
 static uint32_t dma_read(uint32_t addr) {
   if (addr == M_DMA) {
-    return m.dma_isr;
+    return m.dma.isr;
   }
   if (addr == M_DMA + 4u) {
     return 0; /* IFCR is write-only */
   }
   uint32_t rel = addr - (M_DMA + 0x08u);
-  uint32_t ch = rel / 0x14u + 1u;
-  const struct dma_channel *c = &m.dma[ch];
-  switch (rel % 0x14u) {
-  case 0x0:
-    return c->ccr;
-  case 0x4:
-    return c->cndtr;
-  case 0x8:
-    return c->cpar;
-  case 0xC:
-    return c->cmar;
-  default:
+  uint32_t reg = rel % 0x14u;
+  if (reg > 0xCu || reg % 4u != 0u) {
     fatal("DMA read at 0x%08X (reserved)", (unsigned)addr);
   }
+  return dma_channel_read(dma_channel(&m.dma, rel / 0x14u + 1u), reg);
 }
 
 static void dma_write(uint32_t addr, uint32_t v) {
@@ -1226,25 +1197,19 @@ static void dma_write(uint32_t addr, uint32_t v) {
     return;
   }
   if (addr == M_DMA + 4u) {
-    /* CGIFx clears all four flags of channel x; CTCIFx/CHTIFx/CTEIFx one each */
-    for (uint32_t ch = 1; ch <= 7u; ch++) {
-      uint32_t shift = 4u * (ch - 1u);
-      uint32_t bits = (v >> shift) & 0xFu;
-      m.dma_isr &= ~(((bits & 1u) != 0u ? 0xFu : bits) << shift);
-    }
+    dma_channel_flags_clear(&m.dma, v);
     return;
   }
   uint32_t rel = addr - (M_DMA + 0x08u);
   uint32_t ch = rel / 0x14u + 1u;
-  struct dma_channel *c = &m.dma[ch];
-  bool enabled = (c->ccr & 1u) != 0u;
+  struct dma_channel *c = dma_channel(&m.dma, ch);
+  bool enabled = (c->ccr & DMA_CCR_EN) != 0u;
   switch (rel % 0x14u) {
   case 0x0:
-    if (enabled && (v & 1u) != 0u && ((v ^ c->ccr) & 0x7FFEu) != 0u) {
+    if (enabled && (v & DMA_CCR_EN) != 0u && ((v ^ c->ccr) & 0x7FFEu) != 0u) {
       violation("DMA channel %u: CCR configuration changed while EN = 1", (unsigned)ch);
     }
-    if (!enabled && (v & 1u) != 0u) {
-      c->index = 0;
+    if (!enabled && (v & DMA_CCR_EN) != 0u) {
       c->reload = c->cndtr;
     }
     c->ccr = v & 0x7FFFu;
@@ -1258,13 +1223,7 @@ static void dma_write(uint32_t addr, uint32_t v) {
       violation("DMA channel %u: CNDTR/CPAR/CMAR written while EN = 1 (ignored)", (unsigned)ch);
       return;
     }
-    if (rel % 0x14u == 0x4u) {
-      c->cndtr = v & 0xFFFFu;
-    } else if (rel % 0x14u == 0x8u) {
-      c->cpar = v;
-    } else {
-      c->cmar = v;
-    }
+    dma_channel_write(c, rel % 0x14u, v);
     return;
   default:
     fatal("DMA write at 0x%08X (reserved)", (unsigned)addr);

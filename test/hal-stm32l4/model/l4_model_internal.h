@@ -8,6 +8,7 @@
 #ifndef L4_MODEL_INTERNAL_H
 #define L4_MODEL_INTERNAL_H
 
+#include "dma_channel.h"
 #include "flash_acr_cache.h"
 #include "flash_key_lock.h"
 #include "gpio_port.h"
@@ -197,7 +198,6 @@
 #define UICR_W1C 0x00121B5Fu
 
 #define M_DMA1 0x40020000u
-#define DMA_CHANNELS 7u
 
 /* ---- IWDG, core ---- */
 #define M_IWDG 0x40003000u
@@ -239,10 +239,6 @@ struct usart_state {
   uint64_t line_next;         /* tick of the next timed arrival; 0: the queue is paced, not timed */
   uint32_t line_ticks;
   uint32_t lost, cut;
-};
-
-struct dma_channel {
-  uint32_t ccr, cndtr, reload, cpar, cmar;
 };
 
 struct ram_map {
@@ -296,8 +292,8 @@ struct model {
 
   struct gpio_state gpio[GPIO_PORTS];
   struct usart_state usart[USARTS];
-  struct dma_channel dma[DMA_CHANNELS];
-  uint32_t dma_isr, dma_cselr;
+  struct dma_channel_controller dma; /* DMA1 */
+  uint32_t dma_cselr;
   struct ram_map ram[16];
   uint32_t ram_count, ram_next;
 

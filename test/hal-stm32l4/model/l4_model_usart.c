@@ -19,7 +19,7 @@
  */
 #include "l4_model_internal.h"
 
-#include <string.h>
+#include <stddef.h>
 
 static const uint32_t s_bases[USARTS] = {0x40013800u, 0x40004400u, 0x40004800u, 0x40004C00u, 0x40005000u};
 static const uint32_t s_rcc_bit[USARTS] = {1u << 14, 1u << 17, 1u << 18, 1u << 19, 1u << 20};
@@ -166,8 +166,6 @@ uint32_t reg_model_ram_address(void *p, uint32_t length) {
   return r->addr;
 }
 
-#define DMA_FLAG(ch, bit) (1u << (4u * ((ch) - 1u) + (bit))) /* bit 0 GIF, 1 TCIF, 2 HTIF, 3 TEIF */
-
 /* The USART's RX request served by its channel: one byte from RDR to memory. */
 static void dma_serve(uint32_t i) {
   struct usart_state *u = &m.usart[i];
@@ -175,46 +173,35 @@ static void dma_serve(uint32_t i) {
   if (ch == 0u || (u->isr & UISR_RXNE) == 0u || (u->cr3 & UCR3_DMAR) == 0u || !dma_clocked()) {
     return;
   }
-  struct dma_channel *c = &m.dma[ch - 1u];
-  if ((c->ccr & 1u) == 0u || ((m.dma_cselr >> (4u * (ch - 1u))) & 0xFu) != RX_REQUEST || c->cndtr == 0u) {
+  struct dma_channel *c = dma_channel(&m.dma, ch);
+  if ((c->ccr & DMA_CCR_EN) == 0u || ((m.dma_cselr >> (4u * (ch - 1u))) & 0xFu) != RX_REQUEST || c->cndtr == 0u) {
     return; /* no channel takes the request: RXNE stays set, the next character overruns */
   }
   if (c->cpar != s_bases[i] + 0x24u || (c->ccr & 0x10u) != 0u || (c->ccr & 0x4000u) != 0u) {
     violation("DMA1 channel %u serves %s_RX but CPAR = 0x%08X, DIR = %u, MEM2MEM = %u", (unsigned)ch,
               usart_name(u), (unsigned)c->cpar, (unsigned)((c->ccr >> 4) & 1u), (unsigned)((c->ccr >> 14) & 1u));
-    c->ccr &= ~1u;
+    c->ccr &= ~DMA_CCR_EN;
     return;
   }
   if ((c->ccr & 0x0F00u) != 0u) {
     violation("DMA1 channel %u: PSIZE/MSIZE not 8 bits for a byte stream", (unsigned)ch);
   }
-  uint32_t offset = (c->ccr & 0x80u) != 0u ? c->reload - c->cndtr : 0u; /* MINC */
-  uint8_t *dst = ram_host(c->cmar + offset);
+  uint8_t *dst = ram_host(dma_channel_address(c));
   if (dst == NULL) {
-    m.dma_isr |= DMA_FLAG(ch, 3) | DMA_FLAG(ch, 0); /* transfer error: the channel is disabled */
-    c->ccr &= ~1u;
+    dma_channel_set_flags(&m.dma, ch, DMA_ISR_TEIF | DMA_ISR_GIF); /* transfer error: the channel is disabled */
+    c->ccr &= ~DMA_CCR_EN;
     return;
   }
   *dst = (uint8_t)u->rdr;
   u->isr &= ~UISR_RXNE; /* the DMA read of RDR */
-  c->cndtr--;
   m.stats.dma_transfers++;
-  if (c->cndtr == c->reload / 2u) {
-    m.dma_isr |= DMA_FLAG(ch, 2) | DMA_FLAG(ch, 0);
-  }
-  if (c->cndtr == 0u) {
-    m.dma_isr |= DMA_FLAG(ch, 1) | DMA_FLAG(ch, 0);
-    if ((c->ccr & 0x20u) != 0u) {
-      c->cndtr = c->reload; /* circular */
-    }
-  }
+  dma_channel_moved(&m.dma, ch);
 }
 
 bool dma_in_range(uint32_t addr) { return addr >= M_DMA1 && addr < M_DMA1 + 0xACu; }
 
 void dma_reset(void) {
-  memset(m.dma, 0, sizeof m.dma);
-  m.dma_isr = 0;
+  dma_channel_controller_reset(&m.dma);
   m.dma_cselr = 0;
 }
 
@@ -227,7 +214,7 @@ uint32_t dma_read(uint32_t addr, bool peek) {
   }
   uint32_t off = addr - M_DMA1;
   if (off == 0x00u) {
-    return m.dma_isr;
+    return m.dma.isr;
   }
   if (off == 0x04u) {
     return 0; /* IFCR is write-only */
@@ -236,17 +223,7 @@ uint32_t dma_read(uint32_t addr, bool peek) {
     return m.dma_cselr;
   }
   if (off >= 0x08u && off < 0x08u + 0x14u * DMA_CHANNELS && (off - 0x08u) % 0x14u < 0x10u) {
-    const struct dma_channel *c = &m.dma[(off - 0x08u) / 0x14u];
-    switch ((off - 0x08u) % 0x14u) {
-    case 0x0u:
-      return c->ccr;
-    case 0x4u:
-      return c->cndtr;
-    case 0x8u:
-      return c->cpar;
-    default:
-      return c->cmar;
-    }
+    return dma_channel_read(dma_channel(&m.dma, (off - 0x08u) / 0x14u + 1u), (off - 0x08u) % 0x14u);
   }
   fatal("read of unmodelled DMA1 register 0x%08X", (unsigned)addr);
 }
@@ -262,12 +239,7 @@ void dma_write(uint32_t addr, uint32_t v) {
     return;
   }
   if (off == 0x04u) {
-    for (uint32_t ch = 1; ch <= DMA_CHANNELS; ch++) {
-      if ((v & DMA_FLAG(ch, 0)) != 0u) {
-        m.dma_isr &= ~(0xFu << (4u * (ch - 1u))); /* CGIFx clears all four flags of the channel */
-      }
-    }
-    m.dma_isr &= ~v;
+    dma_channel_flags_clear(&m.dma, v);
     return;
   }
   if (off == 0xA8u) {
@@ -276,14 +248,14 @@ void dma_write(uint32_t addr, uint32_t v) {
   }
   if (off >= 0x08u && off < 0x08u + 0x14u * DMA_CHANNELS && (off - 0x08u) % 0x14u < 0x10u) {
     uint32_t ch = (off - 0x08u) / 0x14u + 1u;
-    struct dma_channel *c = &m.dma[ch - 1u];
+    struct dma_channel *c = dma_channel(&m.dma, ch);
     uint32_t reg = (off - 0x08u) % 0x14u;
-    bool enabled = (c->ccr & 1u) != 0u;
+    bool enabled = (c->ccr & DMA_CCR_EN) != 0u;
     if (reg == 0x0u) {
       if (enabled && ((v ^ c->ccr) & 0x7FFEu) != 0u) {
         violation("DMA1 CCR%u configuration changed while EN = 1", (unsigned)ch);
       }
-      if (!enabled && (v & 1u) != 0u) {
+      if (!enabled && (v & DMA_CCR_EN) != 0u) {
         c->reload = c->cndtr;
       }
       c->ccr = v & 0x7FFFu;
@@ -293,13 +265,7 @@ void dma_write(uint32_t addr, uint32_t v) {
       violation("DMA1 channel %u: CNDTR/CPAR/CMAR written while EN = 1 (ignored)", (unsigned)ch);
       return;
     }
-    if (reg == 0x4u) {
-      c->cndtr = v & 0xFFFFu;
-    } else if (reg == 0x8u) {
-      c->cpar = v;
-    } else {
-      c->cmar = v;
-    }
+    dma_channel_write(c, reg, v);
     return;
   }
   fatal("write of 0x%08X to unmodelled DMA1 register 0x%08X", (unsigned)v, (unsigned)addr);
