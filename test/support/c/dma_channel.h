@@ -1,7 +1,7 @@
 /*
  * One DMA controller with channels in the host register models of the F0 (DMA) and the L4 (DMA1): the same
- * IP on both chips (RM0091 10 "Direct memory access controller (DMA)"; RM0351 11, where DMA_CSELR picks each
- * channel's request). It holds the seven channels' registers (CCRx, CNDTRx, CPARx, CMARx) and the event flags
+ * IP on both chips (RM0091 "Direct memory access controller"; RM0351 11, where DMA_CSELR picks each channel's
+ * request). It holds the seven channels' registers (CCRx, CNDTRx, CPARx, CMARx) and the event flags
  * (DMA_ISR: a 4-bit group per channel, GIF, TCIF, HTIF, TEIF; DMA_IFCR clears them, CGIFx the whole group), and
  * moves a channel on by one data item (CNDTR, HTIF/TCIF, circular mode). Channels are numbered 1 to 7, as in
  * the manuals.

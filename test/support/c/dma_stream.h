@@ -1,9 +1,9 @@
 /*
  * One DMA controller with streams in the host register models of the F4 (DMA1 and DMA2) and the H7 (DMA1):
- * the same IP on both chips (RM0090 10 "DMA controller (DMA)"; RM0433 15 "DMA controller (DMA)", where DMAMUX1
- * routes the requests to it). It holds the eight streams' registers (SxCR, SxNDTR, SxPAR, SxM0AR, SxM1AR,
- * SxFCR) and the event flags (LISR/HISR: a 6-bit group per stream, cleared through LIFCR/HIFCR), and moves a
- * stream on by one data item (NDTR, HTIF/TCIF, circular mode).
+ * the same IP on both chips (RM0090 10; RM0433 15, where DMAMUX1 routes the requests to it). It holds the
+ * eight streams' registers (SxCR, SxNDTR, SxPAR, SxM0AR, SxM1AR, SxFCR) and the event flags (LISR/HISR: a
+ * 6-bit group per stream, cleared through LIFCR/HIFCR), and moves a stream on by one data item (NDTR,
+ * HTIF/TCIF, circular mode).
  *
  * What the family keeps: which stream serves which request (the F4's CHSEL, the H7's DMAMUX1), where memory
  * is and what the stream can reach, the SxCR bits it has and what a write while EN = 1 does, the clock, and
