@@ -845,9 +845,8 @@ static const struct key_register flash_keyr = {
     "FLASH_KEYR", {M_KEY1, M_KEY2}, {"KEY1", "KEY2"}, "bus error, FLASH_CR locked until reset"};
 
 static void flash_keyr_write(uint32_t v) {
-  enum key_write_result r = key_register_write(&flash_keyr, &m.keys, &m.cr, CR_LOCK, v);
-  m.stats.bus_errors += r != KEY_TAKEN ? 1u : 0u;
-  m.stats.key_lockouts += r == KEY_LOCKS_OUT ? 1u : 0u;
+  key_register_count(key_register_write(&flash_keyr, &m.keys, &m.cr, CR_LOCK, v),
+                     &m.stats.bus_errors, &m.stats.key_lockouts);
 }
 
 static void flash_optkeyr_write(uint32_t v) {

@@ -510,9 +510,8 @@ static const struct key_register flash_optkeyr = {
 /* A write to FLASH_KEYR or FLASH_OPTKEYR: a wrong one is a bus error (a BusFault on silicon), counted. */
 static void key_write(const struct key_register *reg, struct key_sequence *seq, uint32_t *lock_reg,
                       uint32_t lock_bit, uint32_t v) {
-  enum key_write_result r = key_register_write(reg, seq, lock_reg, lock_bit, v);
-  m.stats.bus_errors += r != KEY_TAKEN ? 1u : 0u;
-  m.stats.key_lockouts += r == KEY_LOCKS_OUT ? 1u : 0u;
+  key_register_count(key_register_write(reg, seq, lock_reg, lock_bit, v),
+                     &m.stats.bus_errors, &m.stats.key_lockouts);
 }
 
 static void flash_optcr_write(uint32_t v) {

@@ -26,3 +26,8 @@ enum key_write_result key_register_write(const struct key_register *reg, struct 
   }
   return KEY_TAKEN;
 }
+
+void key_register_count(enum key_write_result result, uint32_t *bus_errors, uint32_t *lockouts) {
+  *bus_errors += result != KEY_TAKEN ? 1u : 0u;
+  *lockouts += result == KEY_LOCKS_OUT ? 1u : 0u;
+}

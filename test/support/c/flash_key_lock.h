@@ -7,7 +7,8 @@
  *
  * Used for FLASH_KEYR on all four (the H7: FLASH_KEYR1 and FLASH_KEYR2) and for FLASH_OPTKEYR on the F4 and
  * H7. The F0's and L4's FLASH_OPTKEYR follow other rules (they need FLASH_CR unlocked first) and stay in their
- * models. The family counts the bus errors and lockouts from what key_register_write returns.
+ * models. The family counts the bus errors and lockouts from what key_register_write returns
+ * (key_register_count).
  */
 #ifndef FLASH_KEY_LOCK_H
 #define FLASH_KEY_LOCK_H
@@ -40,5 +41,9 @@ enum key_write_result {
 /* Software writes `value` to the key register whose LOCK bit is `lock_bit` of `*lock_reg`. */
 enum key_write_result key_register_write(const struct key_register *reg, struct key_sequence *seq,
                                          uint32_t *lock_reg, uint32_t lock_bit, uint32_t value);
+
+/* Counts a write in the model's statistics: every refused key is a bus error (a BusFault on silicon), and a
+ * key that locks the register out is also a lockout. */
+void key_register_count(enum key_write_result result, uint32_t *bus_errors, uint32_t *lockouts);
 
 #endif /* FLASH_KEY_LOCK_H */
