@@ -18,7 +18,7 @@ import { loadBoardLayout } from "../../boards/layout";
 import { nucleoF411Layout, type BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { Simulation } from "../../hal-bindings/sim/simulation";
 import { Command, encodeFrame } from "../../host/frames";
-import { hostileActions, scheduleOf, type HostileUpdate } from "../support/hostile-sessions";
+import { hostileActions, hostileFixture, scheduleOf } from "../support/hostile-sessions";
 import { concat, f411Slots, makeApplication, makeImage, updateFrames } from "./fixtures";
 import { runBootloaderInNode } from "./node-run";
 
@@ -32,17 +32,6 @@ const BOARDS: { layout: BoardLayout; runs: number }[] = [
 ];
 const RUNS_OVERRIDE = process.env.TSBOOT_HOSTILE_RUNS ? Number(process.env.TSBOOT_HOSTILE_RUNS) : null;
 const SEED = Number(process.env.TSBOOT_HOSTILE_SEED ?? 20261201);
-
-const oldApp = (board: BoardLayout) => makeApplication(board, 3000, 1);
-const newApp = (board: BoardLayout) => makeApplication(board, 2600, 2);
-
-/** The new update, and the same with its payload damaged after packaging (header and its CRC unchanged). */
-function updateFor(board: BoardLayout): HostileUpdate {
-  const image = () => makeImage(board, newApp(board), "2.0.0");
-  const damaged = image();
-  damaged[64 + 1500] ^= 0x10;
-  return { appStart: board.app.start, units: board.sectors.length, frames: updateFrames(image(), 512, false), damaged: updateFrames(damaged, 512, false) };
-}
 
 const inRegion = (address: number, r: { start: number; size: number }) => address >= r.start && address < r.start + r.size;
 
@@ -74,18 +63,18 @@ function cleanUpdate(board: BoardLayout, payload: Uint8Array, version: string): 
 }
 
 /** The old application, installed by a clean update and started once. */
-async function installedDevice(board: BoardLayout): Promise<Simulation> {
+async function installedDevice(board: BoardLayout, oldApp: Uint8Array): Promise<Simulation> {
   const sim = new Simulation(board);
-  sim.uart.deliver(cleanUpdate(board, oldApp(board), "1.0.0"), 0);
+  sim.uart.deliver(cleanUpdate(board, oldApp, "1.0.0"), 0);
   expect((await runBootloaderInNode(sim)).kind).toBe("application");
-  expect(appHolds(sim, oldApp(board))).toBe(true);
+  expect(appHolds(sim, oldApp)).toBe(true);
   return sim.rebooted();
 }
 
 describe("a hostile host never strands the device and never gets a half image started", () => {
   it.each(BOARDS.map(({ layout, runs }) => [layout.name, layout, RUNS_OVERRIDE ?? runs] as const))("%s: holds for random sessions", async (_, board, runs) => {
-    const update = updateFor(board);
-    const installed = await installedDevice(board);
+    const { oldApp, newApp, update } = hostileFixture(board);
+    const installed = await installedDevice(board, oldApp);
     const factory = { bytes: installed.flash.bytes.slice(), state: installed.nextBootState() };
     await fc.assert(
       fc.asyncProperty(hostileActions(update), fc.boolean(), fc.integer({ min: 0, max: board.listenWindowMs * 1000 }), async (actions, byPin, startUs) => {
@@ -103,7 +92,7 @@ describe("a hostile host never strands the device and never gets a half image st
         const next = sim.rebooted();
         const boot = await runBootloaderInNode(next);
         if (boot.kind === "application") {
-          expect(appHolds(next, oldApp(board)) || appHolds(next, newApp(board)), "a started application is the old or the new one, whole").toBe(true);
+          expect(appHolds(next, oldApp) || appHolds(next, newApp), "a started application is the old or the new one, whole").toBe(true);
         } else {
           expect(boot.kind, "no application: the device waits in the bootloader").toBe("idle");
         }

@@ -12,7 +12,7 @@ import { buildHostSim, type HostSim } from "../../host/sim/build";
 import { runScripted, type ScriptedOptions, type ScriptedResult } from "../../host/sim/run";
 import type { ScriptEntry } from "../../host/sim/script";
 import { makeApplication, makeImage, updateFrames } from "../bootloader/fixtures";
-import { have } from "./helpers";
+import { asScripted, expectSameRun, have } from "./helpers";
 
 const gcc = have("gcc");
 for (const BOARD of ["nucleo-h743zi2-banks", "nucleo-l476rg-banks"]) {
@@ -46,20 +46,14 @@ for (const BOARD of ["nucleo-h743zi2-banks", "nucleo-l476rg-banks"]) {
     async function inNode(options: Options): Promise<ScriptedResult> {
       vi.resetModules();
       const { runInNode } = await import("../../host/sim/node-run");
-      const r = runInNode({ layout, ...options });
-      const { nowUs, flashOperations } = r.json as { nowUs: number; flashOperations: number };
-      return { outcome: r.json as never, nowUs, flashOperations, transcript: r.transcript, flash: r.flash, exitCode: r.exitCode, json: r.json, state: r.state, stderr: "" };
+      return asScripted(runInNode({ layout, ...options }));
     }
 
     /** One boot in both engines; they must agree on everything. */
     async function both(options: Options): Promise<ScriptedResult> {
       const c = await runScripted({ board: BOARD, sim, idleUs: 2_000_000, ...options });
       const node = await inNode({ idleUs: 2_000_000, ...options });
-      expect(c.json, `C stderr: ${c.stderr}`).toEqual(node.json);
-      expect(Buffer.from(c.transcript).toString("latin1")).toBe(Buffer.from(node.transcript).toString("latin1"));
-      expect(Buffer.compare(Buffer.from(c.flash), Buffer.from(node.flash)), "flash contents differ").toBe(0);
-      expect(c.state).toEqual(node.state);
-      expect(c.exitCode).toBe(node.exitCode);
+      expectSameRun(c, node, { state: true });
       return c;
     }
     const next = (r: ScriptedResult, options: Options = {}) => both({ flash: r.flash, state: r.state, ...options });

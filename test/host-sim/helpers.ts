@@ -4,6 +4,9 @@ import net from "node:net";
 import { Command, encodeFrame, FrameDecoder, u32le, type Frame } from "../../host/frames";
 import { buildImage, encodeVersion } from "../../host/image-format";
 import type { ScriptEntry } from "../../host/sim/script";
+import type { NodeRunResult } from "../../host/sim/node-run";
+import type { ScriptedResult } from "../../host/sim/run";
+import { expect } from "vitest";
 
 export function have(tool: string, versionArg = "--version"): boolean {
   try {
@@ -183,3 +186,21 @@ export function decodeInfo(f: Frame): InfoReply {
 }
 
 export { Command };
+
+/** A Node run (host/sim/node-run.ts) in the shape of a C simulator run (host/sim/run.ts), to compare them. */
+export function asScripted(r: NodeRunResult): ScriptedResult {
+  const { nowUs, flashOperations } = r.json as { nowUs: number; flashOperations: number };
+  return { outcome: r.json as never, nowUs, flashOperations, transcript: r.transcript, flash: r.flash, exitCode: r.exitCode, json: r.json, state: r.state, stderr: "" };
+}
+
+/**
+ * The C simulator and Node ended one session alike: the JSON line (outcome, time, flash operations), the UART
+ * bytes, the flash and the exit code; with `state`, also what the next boot starts with.
+ */
+export function expectSameRun(c: ScriptedResult, node: ScriptedResult, options: { state?: boolean } = {}): void {
+  expect(c.json, `C stderr: ${c.stderr}`).toEqual(node.json);
+  expect(Buffer.from(c.transcript).toString("latin1")).toBe(Buffer.from(node.transcript).toString("latin1"));
+  expect(Buffer.compare(Buffer.from(c.flash), Buffer.from(node.flash)), "flash contents differ").toBe(0);
+  if (options.state) expect(c.state).toEqual(node.state);
+  expect(c.exitCode).toBe(node.exitCode);
+}

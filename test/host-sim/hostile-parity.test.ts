@@ -14,16 +14,14 @@ import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { loadBoardLayout } from "../../host/sim/board-c";
 import { buildHostSim } from "../../host/sim/build";
-import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { runScripted, startLive, type ScriptedResult } from "../../host/sim/run";
 import { Flasher } from "../../host/flasher/index";
-import { makeApplication, makeImage, updateFrames } from "../bootloader/fixtures";
-import { hostileActions, scheduleOf, type HostileUpdate } from "../support/hostile-sessions";
-import { BOARD, have } from "./helpers";
+import { makeApplication, makeImage } from "../bootloader/fixtures";
+import { hostileActions, hostileFixture, scheduleOf } from "../support/hostile-sessions";
+import { asScripted, BOARD, expectSameRun, have } from "./helpers";
 
 const gcc = have("gcc");
 const RUNS_OVERRIDE = process.env.TSBOOT_HOSTILE_RUNS ? Number(process.env.TSBOOT_HOSTILE_RUNS) : null;
-let runInNode: (typeof import("../../host/sim/node-run"))["runInNode"];
 const SEED = Number(process.env.TSBOOT_HOSTILE_SEED ?? 20261201);
 
 /** Boards of three families (the bootloader core is the same; the flash rules and drivers' models differ). */
@@ -33,38 +31,24 @@ const BOARDS: { name: string; runs: number }[] = [
   { name: "nucleo-h743zi2", runs: 10 },
 ];
 
-function sessionsFor(layout: BoardLayout): { installed: Uint8Array; update: HostileUpdate } {
-  const image = () => makeImage(layout, makeApplication(layout, 2600, 2), "2.0.0");
-  const damaged = image();
-  damaged[64 + 1500] ^= 0x10;
-  return {
-    installed: makeImage(layout, makeApplication(layout, 3000, 1), "1.0.0"),
-    update: { appStart: layout.app.start, units: layout.sectors.length, frames: updateFrames(image(), 512, false), damaged: updateFrames(damaged, 512, false) },
-  };
-}
-
 describe.skipIf(!gcc)(`host simulator ≡ Node simulation under a hostile host${gcc ? "" : " (skipped: host gcc is not on PATH; bash scripts/setup.sh installs it)"}`, () => {
   it.each(BOARDS.map(({ name, runs }) => [name, RUNS_OVERRIDE ?? runs] as const))("%s: %i random sessions end alike", async (name, runs) => {
     const sim = await buildHostSim({ board: name });
     const layout = loadBoardLayout(name);
-    const { installed, update } = sessionsFor(layout);
-    const inNode = (script: ReturnType<typeof scheduleOf>, trigger: boolean): ScriptedResult => {
-      const r = runInNode({ layout, preload: installed, trigger, script, idleUs: 2_000_000 });
-      const { nowUs, flashOperations } = r.json as { nowUs: number; flashOperations: number };
-      return { outcome: r.json as never, nowUs, flashOperations, transcript: r.transcript, flash: r.flash, exitCode: r.exitCode, json: r.json, state: r.state, stderr: "" };
+    const { installed, update } = hostileFixture(layout);
+    /** The same session in Node, on fresh modules: the bootloader's static RAM starts afresh, as the C process's does. */
+    const inNode = async (script: ReturnType<typeof scheduleOf>, trigger: boolean): Promise<ScriptedResult> => {
+      vi.resetModules();
+      const { runInNode } = await import("../../host/sim/node-run");
+      return asScripted(runInNode({ layout, preload: installed, trigger, script, idleUs: 2_000_000 }));
     };
     const outcomes = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(hostileActions(update), fc.boolean(), fc.integer({ min: 0, max: layout.listenWindowMs * 1000 }), async (actions, trigger, startUs) => {
         const script = scheduleOf(actions, update, startUs);
         const c = await runScripted({ board: name, sim, preload: installed, trigger, script, idleUs: 2_000_000 });
-        vi.resetModules(); // the bootloader's static RAM starts afresh, as the C process's does
-        ({ runInNode } = await import("../../host/sim/node-run"));
-        const node = inNode(script, trigger);
-        expect(c.json, `C stderr: ${c.stderr}`).toEqual(node.json);
-        expect(Buffer.from(c.transcript).toString("latin1")).toBe(Buffer.from(node.transcript).toString("latin1"));
-        expect(Buffer.compare(Buffer.from(c.flash), Buffer.from(node.flash)), "flash contents differ").toBe(0);
-        expect(c.exitCode).toBe(node.exitCode);
+        const node = await inNode(script, trigger);
+        expectSameRun(c, node);
         const kind = String((c.json as { outcome?: string }).outcome);
         outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1);
       }),
@@ -77,7 +61,7 @@ describe.skipIf(!gcc)(`host simulator ≡ Node simulation under a hostile host${
   it("after hostile sessions, the real flasher (tsboot's Flasher over TCP) updates the device in the live C simulator", async () => {
     const sim = await buildHostSim({ board: BOARD });
     const layout = loadBoardLayout(BOARD);
-    const { installed, update } = sessionsFor(layout);
+    const { installed, update } = hostileFixture(layout);
     const fresh = makeImage(layout, makeApplication(layout, 40_000, 4), "4.0.0");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsboot-hostile-"));
     try {

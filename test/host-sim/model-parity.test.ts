@@ -13,7 +13,7 @@ import { loadBoardLayout } from "../../host/sim/board-c";
 import { buildHostSim, type HostSim } from "../../host/sim/build";
 import { runScripted, type ScriptedOptions, type ScriptedResult } from "../../host/sim/run";
 import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
-import { an3155Script, APP_START, BOARD, have, nativeUpdateScript, testApplication, testImage } from "./helpers";
+import { an3155Script, APP_START, asScripted, BOARD, expectSameRun, have, nativeUpdateScript, testApplication, testImage } from "./helpers";
 import { buildProbe } from "./probe-build";
 
 const gcc = have("gcc");
@@ -61,13 +61,8 @@ describe.skipIf(!gcc)(`the device model: host simulator ≡ Node simulation${gcc
     const { runInNode } = await import("../../host/sim/node-run");
     const entry = probe ? ((await import(`./probes/${probe}/main.ts`)) as { bootloaderMain: () => void }).bootloaderMain : undefined;
     const r = runInNode({ layout: l, idleUs: 2_000_000, entry, ...session });
-    const { nowUs, flashOperations } = r.json as { nowUs: number; flashOperations: number };
-    const node: ScriptedResult = { outcome: r.json as never, nowUs, flashOperations, transcript: r.transcript, flash: r.flash, exitCode: r.exitCode, json: r.json, state: r.state, stderr: "" };
-    expect(c.json, `C stderr: ${c.stderr}`).toEqual(node.json);
-    expect(text(c)).toBe(text(node));
-    expect(Buffer.compare(Buffer.from(c.flash), Buffer.from(node.flash)), "flash contents differ").toBe(0);
-    expect(c.state).toEqual(node.state);
-    expect(c.exitCode).toBe(node.exitCode);
+    const node = asScripted(r);
+    expectSameRun(c, node, { state: true });
     return { c, node, nodeSim: r.sim };
   }
 

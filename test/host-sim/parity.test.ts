@@ -9,7 +9,7 @@ import { Command, encodeFrame } from "../../host/frames";
 import { decodeHalf, EntryType } from "../../host/image/status-log";
 import { buildHostSim, type HostSim } from "../../host/sim/build";
 import { runScripted, type ScriptedOptions, type ScriptedResult } from "../../host/sim/run";
-import { an3155Script, APP_PC, APP_SP, APP_START, BOARD, have, nativeUpdateScript, testApplication, testImage } from "./helpers";
+import { an3155Script, APP_PC, APP_SP, APP_START, asScripted, BOARD, expectSameRun, have, nativeUpdateScript, testApplication, testImage } from "./helpers";
 
 const gcc = have("gcc");
 if (!gcc) console.warn("test/host-sim/parity: skipped, gcc is not installed");
@@ -30,18 +30,13 @@ describe.skipIf(!gcc)(`host simulator ≡ Node simulation (scripted sessions)${g
   async function inNode(options: Options): Promise<ScriptedResult> {
     vi.resetModules();
     const { runInNode } = await import("../../host/sim/node-run");
-    const r = runInNode({ layout: loadBoardLayout(BOARD), ...options });
-    const { nowUs, flashOperations } = r.json as { nowUs: number; flashOperations: number };
-    return { outcome: r.json as never, nowUs, flashOperations, transcript: r.transcript, flash: r.flash, exitCode: r.exitCode, json: r.json, state: r.state, stderr: "" };
+    return asScripted(runInNode({ layout: loadBoardLayout(BOARD), ...options }));
   }
 
   async function both(options: Options): Promise<{ c: ScriptedResult; node: ScriptedResult }> {
     const c = await runScripted({ board: BOARD, sim, idleUs: 2_000_000, ...options });
     const node = await inNode({ idleUs: 2_000_000, ...options });
-    expect(c.json, `C stderr: ${c.stderr}`).toEqual(node.json);
-    expect(Buffer.from(c.transcript).toString("latin1")).toBe(Buffer.from(node.transcript).toString("latin1"));
-    expect(Buffer.compare(Buffer.from(c.flash), Buffer.from(node.flash)), "flash contents differ").toBe(0);
-    expect(c.exitCode).toBe(node.exitCode);
+    expectSameRun(c, node);
     return { c, node };
   }
 

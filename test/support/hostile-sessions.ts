@@ -11,7 +11,9 @@
  */
 import fc from "fast-check";
 import { Command, encodeFrame } from "../../host/frames";
+import type { BoardLayout } from "../../hal-bindings/sim/board-layout";
 import { cmd, extendedErase, readMemory, writeMemory } from "../bootloader/an3155-requests";
+import { makeApplication, makeImage, updateFrames } from "../bootloader/fixtures";
 
 export type HostileAction =
   | { kind: "prefix"; frames: number }
@@ -32,6 +34,24 @@ export interface HostileUpdate {
   /** Where the application region starts and how many erase units the flash has (AN3155 requests aim there). */
   appStart: number;
   units: number;
+}
+
+/**
+ * A board's sessions: the old application the device starts with (installed as `installed`, version 1.0.0),
+ * and the new one (2.0.0) the sessions' updates carry, whole or damaged (one payload bit flipped after
+ * packaging: the header and its CRC of the intact payload unchanged).
+ */
+export function hostileFixture(layout: BoardLayout): { oldApp: Uint8Array; newApp: Uint8Array; installed: Uint8Array; update: HostileUpdate } {
+  const oldApp = makeApplication(layout, 3000, 1);
+  const newApp = makeApplication(layout, 2600, 2);
+  const damaged = makeImage(layout, newApp, "2.0.0");
+  damaged[64 + 1500] ^= 0x10;
+  return {
+    oldApp,
+    newApp,
+    installed: makeImage(layout, oldApp, "1.0.0"),
+    update: { appStart: layout.app.start, units: layout.sectors.length, frames: updateFrames(makeImage(layout, newApp, "2.0.0"), 512, false), damaged: updateFrames(damaged, 512, false) },
+  };
 }
 
 /** One timed chunk on the line: the same shape as host/sim/script.ts's ScriptEntry. */
